@@ -1,0 +1,36 @@
+# rightsdesk: the two commands are `make run` and `make test`.
+GO        ?= go
+BIN       := bin/rightsdesk
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+TEST_TIMEOUT ?= 20m
+
+.PHONY: help run build test lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+
+run: build ## start the product on the embedded default (private PostgreSQL, mail catcher, seed data)
+	@scripts/deps.sh run
+	$(BIN) serve
+
+build: ## build the binary
+	$(GO) build -o $(BIN) ./cmd/rightsdesk
+
+test: ## run every test (race detector on), then the linters
+	@scripts/deps.sh test
+	$(GO) vet ./...
+	$(GO) test -race -timeout $(TEST_TIMEOUT) -count=1 ./...
+	@$(MAKE) --no-print-directory lint
+
+lint: ## gofmt, go vet, staticcheck
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	$(STATICCHECK) ./...
+
+bench: ## benchmarks, reported against a baseline measured in the same run
+	@scripts/deps.sh run
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+clean: ## remove build output (keeps ./var, the embedded database)
+	rm -rf bin

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"rightsdesk/internal/i18n"
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
+)
+
+// Errors that handlers return; handleError maps them to pages or JSON in
+// one place.
+var (
+	errCSRF      = echo.NewHTTPError(http.StatusForbidden, "error.csrf")
+	errRateLimit = echo.NewHTTPError(http.StatusTooManyRequests, "error.ratelimit")
+	errNotFound  = echo.NewHTTPError(http.StatusNotFound, "error.notfound")
+	errForbidden = echo.NewHTTPError(http.StatusForbidden, "error.forbidden")
+)
+
+type errorPage struct {
+	Status  int
+	Message string
+}
+
+// handleError renders every error: JSON under /api/, a localized page
+// elsewhere. Internal errors are logged with the request id only; their
+// text never reaches the person (it may name a table or a value).
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status := http.StatusInternalServerError
+	key := "error.internal"
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		status = he.Code
+		if m, ok := he.Message.(string); ok && strings.HasPrefix(m, "error.") {
+			key = m
+		} else {
+			switch status {
+			case http.StatusNotFound, http.StatusMethodNotAllowed:
+				status, key = http.StatusNotFound, "error.notfound"
+			case http.StatusRequestEntityTooLarge:
+				key = "error.toolarge"
+			case http.StatusTooManyRequests:
+				key = "error.ratelimit"
+			case http.StatusForbidden:
+				key = "error.forbidden"
+			case http.StatusBadRequest:
+				key = "error.badrequest"
+			}
+		}
+	case errors.Is(err, store.ErrNotFound):
+		status, key = http.StatusNotFound, "error.notfound"
+	case errors.Is(err, workflow.ErrNotAllowed):
+		status, key = http.StatusConflict, "error.notallowed"
+	}
+	if status >= 500 {
+		s.Logger.Error("request failed", slog.String("route", c.Path()),
+			slog.String("req", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("err", err.Error()))
+	}
+	lang := langOf(c)
+	msg := s.Catalog.T(lang, key)
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		_ = c.JSON(status, map[string]string{"error": key, "message": msg})
+		return
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if rerr := s.render(c, status, "error", lang, s.Catalog.T(lang, "error.title"), errorPage{Status: status, Message: msg}); rerr != nil {
+		_ = c.String(status, msg)
+	}
+}
+
+// langOf finds the reader's language: the path prefix on public pages, the
+// chosen language on staff pages, else Accept-Language, else Finnish.
+func langOf(c echo.Context) string {
+	if l, ok := c.Get(ctxLang).(string); ok {
+		return l
+	}
+	p := c.Request().URL.Path
+	if len(p) >= 3 && i18n.Valid(p[1:3]) && (len(p) == 3 || p[3] == '/') {
+		return p[1:3]
+	}
+	if ck, err := c.Cookie("rd_lang"); err == nil && i18n.Valid(ck.Value) {
+		return ck.Value
+	}
+	return acceptLang(c.Request().Header.Get("Accept-Language"))
+}
+
+const ctxLang = "lang"
+
+// acceptLang picks the first supported language of an Accept-Language
+// header (quality order as sent; browsers send it sorted).
+func acceptLang(h string) string {
+	for _, part := range strings.Split(h, ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		if len(tag) >= 2 && i18n.Valid(tag[:2]) {
+			return tag[:2]
+		}
+	}
+	return "fi"
+}

@@ -1,0 +1,44 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/migrations"
+)
+
+// healthz: the process is up.
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+type readiness struct {
+	Status     string     `json:"status"`
+	Database   string     `json:"database"`
+	Migrations string     `json:"migrations"`
+	LastSweep  *time.Time `json:"last_sweep,omitempty"`
+}
+
+// readyz: the database answers and its migrations are current. The last run
+// of the heartbeat job shows the River job path works.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	r := readiness{Status: "ok", Database: "ok", Migrations: "ok"}
+	if err := s.Pool.Ping(ctx); err != nil {
+		r.Status, r.Database = "unavailable", "unreachable"
+		return c.JSON(http.StatusServiceUnavailable, r)
+	}
+	if err := migrations.Current(ctx, s.Pool); err != nil {
+		r.Status, r.Migrations = "unavailable", "pending"
+		return c.JSON(http.StatusServiceUnavailable, r)
+	}
+	if t, err := store.New(s.Pool).LastHeartbeat(ctx, "heartbeat"); err == nil {
+		r.LastSweep = &t
+	}
+	return c.JSON(http.StatusOK, r)
+}

@@ -1,0 +1,47 @@
+package api
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"rightsdesk/templates"
+)
+
+// routes lists every route of the product in one place (URL map in
+// architecture.md). Handlers live in one file per resource.
+func (s *Server) routes() {
+	e := s.e
+	static, _ := fs.Sub(templates.FS, "static")
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(static)))))
+
+	// ops
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	// public, per language
+	e.GET("/", s.root)
+	pub := e.Group("/:lang", s.publicLang)
+	pub.GET("", s.redirectSlash)
+	pub.GET("/", s.home)
+	s.catalogueRoutes(pub)
+	s.intakeRoutes(pub)
+	s.taskRoutes(pub)
+
+	// staff
+	st := e.Group("/staff")
+	s.staffAuthRoutes(st)
+	auth := st.Group("", s.requireStaff)
+	s.staffCaseRoutes(auth)
+	s.staffRegisterRoutes(auth)
+	s.devMailRoutes(auth)
+
+	// integrations
+	v1 := e.Group("/api/v1")
+	s.apiRoutes(v1)
+}
+
+func (s *Server) redirectSlash(c echo.Context) error {
+	return c.Redirect(http.StatusMovedPermanently, c.Request().URL.Path+"/")
+}

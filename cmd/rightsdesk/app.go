@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"rightsdesk/internal/config"
+	"rightsdesk/internal/i18n"
+	"rightsdesk/internal/mail"
+	"rightsdesk/internal/pgembed"
+	"rightsdesk/internal/secret"
+	"rightsdesk/jobs"
+	"rightsdesk/migrations"
+	"rightsdesk/templates"
+	"rightsdesk/workflow"
+)
+
+// app is the wired product: database, keys, River, workflow, mail.
+type app struct {
+	cfg     config.Config
+	log     *slog.Logger
+	cluster *pgembed.Cluster
+	pool    *pgxpool.Pool
+	keys    *secret.Keys
+	catalog *i18n.Catalog
+	river   *river.Client[pgx.Tx]
+	wf      *workflow.Service
+	catcher *mail.Catcher
+	closers []func()
+}
+
+func newLogger(cfg config.Config, env *Env) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(env.Stderr, opts))
+}
+
+// openDB connects to DATABASE_URL, or starts the embedded cluster.
+func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*pgxpool.Pool, *pgembed.Cluster, error) {
+	dsn := cfg.DatabaseURL
+	var cluster *pgembed.Cluster
+	if cfg.Embedded() {
+		dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "pg"))
+		if err != nil {
+			return nil, nil, err
+		}
+		cluster, err = pgembed.Start(ctx, pgembed.Options{DataDir: dir, Logger: log, Fsync: true})
+		if err != nil {
+			return nil, nil, fmt.Errorf("embedded PostgreSQL: %w", err)
+		}
+		if err := cluster.EnsureDatabase(ctx, "rightsdesk"); err != nil {
+			cluster.Stop(context.Background())
+			return nil, nil, err
+		}
+		dsn = cluster.DSN("rightsdesk")
+	}
+	pcfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		if cluster != nil {
+			cluster.Stop(context.Background())
+		}
+		return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		pcfg.MaxConns = 20 // the default 4 starves River (stack notes)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = pool.Ping(pctx)
+		cancel()
+	}
+	if err != nil {
+		if cluster != nil {
+			cluster.Stop(context.Background())
+		}
+		return nil, nil, fmt.Errorf("connecting to the database: %w", err)
+	}
+	return pool, cluster, nil
+}
+
+// setup wires everything serve and worker share. withWorkers adds the River
+// workers (and the mail sender they need).
+func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers bool) (*app, error) {
+	a := &app{cfg: cfg, log: newLogger(cfg, env)}
+	ok := false
+	defer func() {
+		if !ok {
+			a.close()
+		}
+	}()
+	if err := cfg.CheckSecret(); err != nil {
+		return nil, err
+	}
+	var err error
+	a.pool, a.cluster, err = openDB(ctx, cfg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	if a.cluster != nil {
+		a.closers = append(a.closers, func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := a.cluster.Stop(sctx); err != nil {
+				a.log.Error("stopping embedded PostgreSQL", "err", err)
+			}
+		})
+	}
+	a.closers = append(a.closers, a.pool.Close)
+	if cfg.Migrate {
+		if err := migrations.Up(ctx, a.pool); err != nil {
+			return nil, err
+		}
+	}
+	var master []byte
+	if cfg.SecretKey != "" {
+		master, err = secret.ParseKey(cfg.SecretKey)
+	} else {
+		var created bool
+		master, created, err = secret.LoadOrCreate(cfg.DataDir)
+		if created {
+			a.log.Info("generated a secret key (D-17)", "file", filepath.Join(cfg.DataDir, "secret.key"))
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.keys, err = secret.New(master); err != nil {
+		return nil, err
+	}
+	if a.catalog, err = i18n.Load(templates.FS); err != nil {
+		return nil, err
+	}
+	a.wf = &workflow.Service{
+		Pool: a.pool, Keys: a.keys, Catalog: a.catalog, Logger: a.log, Now: time.Now,
+		BaseURL: cfg.BaseURL, MailFrom: cfg.MailFrom, ReminderDays: cfg.ReminderDays, TaskLinkTTL: cfg.TaskLinkTTL,
+	}
+	var workers *river.Workers
+	if withWorkers {
+		sender, err := a.mailSender()
+		if err != nil {
+			return nil, err
+		}
+		workers = jobs.Workers(jobs.Deps{Workflow: a.wf, Sender: sender, Logger: a.log})
+	}
+	a.river, err = jobs.NewClient(a.pool, workers, jobs.Options{Workers: cfg.Workers, FetchCooldown: cfg.FetchCooldown, Periodic: true}, a.log)
+	if err != nil {
+		return nil, err
+	}
+	a.wf.River = a.river
+	if err := a.wf.Init(); err != nil {
+		return nil, err
+	}
+	ok = true
+	return a, nil
+}
+
+// mailSender is SMTP_URL's server, or the in-process catcher.
+func (a *app) mailSender() (workflow.MailSender, error) {
+	if a.cfg.SMTPURL != "" {
+		mc, err := mail.ParseURL(a.cfg.SMTPURL)
+		if err != nil {
+			return nil, fmt.Errorf("SMTP_URL: %w", err)
+		}
+		return mail.NewSender(mc), nil
+	}
+	a.catcher = mail.NewCatcher(a.log)
+	addr, err := a.catcher.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("starting the mail catcher: %w", err)
+	}
+	a.closers = append(a.closers, func() { a.catcher.Close() })
+	mc, err := mail.ParseURL("smtp://" + addr)
+	if err != nil {
+		return nil, err
+	}
+	return mail.NewSender(mc), nil
+}
+
+// close releases in reverse order of acquisition.
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
+
+// startRiver starts the workers and registers their graceful stop.
+func (a *app) startRiver(ctx context.Context) error {
+	if err := a.river.Start(ctx); err != nil {
+		return fmt.Errorf("starting River: %w", err)
+	}
+	a.closers = append(a.closers, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := a.river.Stop(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			a.log.Error("stopping River", "err", err)
+		}
+	})
+	return nil
+}
+
+func runWorker(ctx context.Context, env *Env, args []string) error {
+	cfg, _, err := parseConfig(env, "worker", args, nil)
+	if err != nil {
+		return err
+	}
+	cfg.Seed = false
+	a, err := setup(ctx, cfg, env, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.startRiver(ctx); err != nil {
+		return err
+	}
+	a.log.Info("worker running")
+	<-ctx.Done()
+	return nil
+}
+

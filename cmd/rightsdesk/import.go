@@ -1,0 +1,10 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+func runImport(ctx context.Context, env *Env, args []string) error {
+	return errors.New("not built yet")
+}

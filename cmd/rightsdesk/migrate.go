@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"rightsdesk/migrations"
+)
+
+// runMigrate: up | down [N] | status. Works on the embedded cluster too.
+func runMigrate(ctx context.Context, env *Env, args []string) error {
+	cfg, rest, err := parseConfig(env, "migrate", args, nil)
+	if err != nil {
+		return err
+	}
+	verb := "up"
+	if len(rest) > 0 {
+		verb, rest = rest[0], rest[1:]
+	}
+	log := newLogger(cfg, env)
+	pool, cluster, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		pool.Close()
+		if cluster != nil {
+			cluster.Stop(context.Background())
+		}
+	}()
+	switch verb {
+	case "up":
+		if err := migrations.Up(ctx, pool); err != nil {
+			return err
+		}
+	case "down":
+		steps := 1
+		if len(rest) > 0 {
+			if steps, err = strconv.Atoi(rest[0]); err != nil || steps < 1 {
+				return fmt.Errorf("down takes a positive number of steps, got %q", rest[0])
+			}
+		}
+		if err := migrations.Down(ctx, pool, steps); err != nil {
+			return err
+		}
+	case "status":
+	default:
+		return fmt.Errorf("unknown migrate verb %q (up, down [N], status)", verb)
+	}
+	st, err := migrations.List(ctx, pool)
+	if err != nil {
+		return err
+	}
+	for _, s := range st {
+		mark := "pending"
+		if s.Applied {
+			mark = "applied"
+		}
+		fmt.Fprintf(env.Stdout, "%03d %-20s %s\n", s.Version, s.Name, mark)
+	}
+	return nil
+}

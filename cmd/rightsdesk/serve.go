@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"rightsdesk/api"
+	"rightsdesk/internal/seed"
+)
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	cfg, _, err := parseConfig(env, "serve", args, nil)
+	if err != nil {
+		return err
+	}
+	a, err := setup(ctx, cfg, env, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	var demo []seed.Credential
+	if cfg.Seed {
+		res, err := seed.Run(ctx, seed.Deps{Pool: a.pool, Workflow: a.wf, Logger: a.log, Argon2Memory: cfg.Argon2Memory, Argon2Time: cfg.Argon2Time})
+		if err != nil {
+			return fmt.Errorf("seeding: %w", err)
+		}
+		demo = res.Credentials
+	}
+	if err := a.startInbound(ctx); err != nil {
+		return err
+	}
+	srv, err := api.New(api.Deps{
+		Config: cfg, Pool: a.pool, Logger: a.log, Catalog: a.catalog, Keys: a.keys,
+		Workflow: a.wf, Catcher: a.catcher,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.ListenAddr, err)
+	}
+	if err := a.startRiver(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	printWelcome(env, cfg.BaseURL, a.catcher != nil, demo)
+	a.log.Info("serving", "addr", ln.Addr().String())
+	return srv.ServeListener(ctx, ln)
+}
+
+func printWelcome(env *Env, base string, devMail bool, demo []seed.Credential) {
+	w := env.Stdout
+	fmt.Fprintf(w, "\nrightsdesk is running at %s/\n\n", base)
+	fmt.Fprintf(w, "  Resident form (fi)   %s/fi/\n", base)
+	fmt.Fprintf(w, "  Resident form (sv)   %s/sv/\n", base)
+	fmt.Fprintf(w, "  Staff sign-in        %s/staff/login\n", base)
+	if devMail {
+		fmt.Fprintf(w, "  Mail catcher         %s/staff/mail (owners' task links arrive here)\n", base)
+	}
+	if len(demo) > 0 {
+		fmt.Fprintln(w, "\n  Demo DPO accounts (shown once; stored only as hashes):")
+		for _, c := range demo {
+			fmt.Fprintf(w, "    %-12s %-32s %s\n", c.Org, c.Email, c.Password)
+		}
+	}
+	fmt.Fprintln(w, "\nStop with Ctrl-C.")
+}

@@ -1,0 +1,10 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+func runUser(ctx context.Context, env *Env, args []string) error {
+	return errors.New("not built yet")
+}

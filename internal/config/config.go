@@ -1,0 +1,245 @@
+// Package config parses rightsdesk's settings once, from flags and the
+// environment, into a Config that is passed down. Flags win over the
+// environment; every setting has an environment name and a flag name.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the rightsdesk binary.
+type Config struct {
+	DatabaseURL string // empty: embedded PostgreSQL under DataDir
+	ListenAddr  string
+	BaseURL     string
+	DataDir     string
+	SecretKey   string // hex or base64, 32 bytes; generated in the embedded default (D-17)
+
+	SMTPURL    string // empty: in-process mail catcher (embedded default)
+	MailFrom   string
+	SMTPListen string // inbound mail listener address; empty = off
+
+	Migrate  bool // migrate on start
+	Seed     bool // create the seed organisations, catalogues and demo DPOs on first start
+	LogLevel string
+	LogJSON  bool
+
+	Workers       int
+	FetchCooldown time.Duration
+
+	ReminderDays    []int // working days before safe_target (issue 6)
+	TaskLinkTTL     time.Duration
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	TrustedProxies  []*net.IPNet // D-19
+	Argon2Memory    uint32       // KiB
+	Argon2Time      uint32
+}
+
+// Embedded reports whether the embedded default runs (no DATABASE_URL).
+func (c Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// CheckSecret enforces D-17: outside the embedded default a missing key is
+// a start-up error (the embedded default generates one in DATA_DIR).
+func (c Config) CheckSecret() error {
+	if !c.Embedded() && c.SecretKey == "" {
+		return errors.New("--secret-key (SECRET_KEY): required when DATABASE_URL is set (generate one: openssl rand -hex 32)")
+	}
+	return nil
+}
+
+// Secure reports whether cookies must be Secure (BASE_URL is https).
+func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// setting describes one configurable value for both flag and env parsing.
+type setting struct {
+	flag, env, def, help string
+}
+
+var settings = []setting{
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty starts a private cluster under DATA_DIR from local binaries"},
+	{"listen", "LISTEN_ADDR", "127.0.0.1:8080", "HTTP listen address"},
+	{"base-url", "BASE_URL", "", "public base URL used in links (default http://LISTEN_ADDR)"},
+	{"data-dir", "DATA_DIR", "./var", "directory for the embedded database and generated secret"},
+	{"secret-key", "SECRET_KEY", "", "32-byte key (64 hex chars) for encryption and signed links; generated in DATA_DIR in the embedded default"},
+	{"smtp-url", "SMTP_URL", "", "outgoing mail: smtp://host:25, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465; empty uses the in-process catcher"},
+	{"mail-from", "MAIL_FROM", "rightsdesk <no-reply@rightsdesk.localhost>", "From address of outgoing mail"},
+	{"smtp-listen", "SMTP_LISTEN", "", "address for the inbound mail listener (requests by email); empty = off"},
+	{"migrate", "MIGRATE", "true", "apply database migrations on start"},
+	{"seed", "SEED", "auto", "import the seed organisations on first start (auto = only in the embedded default)"},
+	{"log-level", "LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-json", "LOG_JSON", "false", "log as JSON lines"},
+	{"workers", "WORKERS", "20", "River workers for the default queue"},
+	{"fetch-cooldown", "FETCH_COOLDOWN", "100ms", "River fetch cooldown (lower = more throughput, more polling)"},
+	{"reminder-days", "REMINDER_DAYS", "5,2", "owner reminders, working days before the safe target"},
+	{"task-link-ttl", "TASK_LINK_TTL", "1440h", "how long an owner's task link stays valid"},
+	{"session-idle", "SESSION_IDLE", "30m", "staff session idle timeout"},
+	{"session-absolute", "SESSION_ABSOLUTE", "12h", "staff session absolute lifetime"},
+	{"trusted-proxies", "TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed (D-19)"},
+	{"argon2-memory", "ARGON2_MEMORY_KIB", "65536", "argon2id memory per password hash, KiB"},
+	{"argon2-time", "ARGON2_TIME", "3", "argon2id passes"},
+}
+
+// Usage writes every setting with its environment name and default.
+func Usage(w io.Writer) {
+	fmt.Fprintln(w, "Settings (flag / environment, default):")
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(w, "  --%-18s %-18s %s\n      %s\n", s.flag, s.env, def, s.help)
+	}
+}
+
+// Parse reads settings from args (flags) and getenv. Unknown flags and
+// malformed values are errors naming the setting.
+// extra, when not nil, registers a subcommand's own flags on the same set.
+func Parse(name string, args []string, getenv func(string) string, extra func(*flag.FlagSet)) (Config, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if extra != nil {
+		extra(fs)
+	}
+	vals := make(map[string]*string, len(settings))
+	for _, s := range settings {
+		v := s.def
+		if e := getenv(s.env); e != "" {
+			v = e
+		}
+		p := new(string)
+		fs.StringVar(p, s.flag, v, s.help)
+		vals[s.flag] = p
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, nil, err
+		}
+		return Config{}, nil, fmt.Errorf("%w (see --help)", err)
+	}
+	get := func(f string) string { return strings.TrimSpace(*vals[f]) }
+
+	var c Config
+	var errs []error
+	bad := func(flagName string, format string, a ...any) {
+		env := ""
+		for _, s := range settings {
+			if s.flag == flagName {
+				env = s.env
+			}
+		}
+		errs = append(errs, fmt.Errorf("--%s (%s): %s", flagName, env, fmt.Sprintf(format, a...)))
+	}
+	boolOf := func(f string) bool {
+		b, err := strconv.ParseBool(get(f))
+		if err != nil {
+			bad(f, "want true or false, got %q", get(f))
+		}
+		return b
+	}
+	durOf := func(f string) time.Duration {
+		d, err := time.ParseDuration(get(f))
+		if err != nil || d <= 0 {
+			bad(f, "want a positive duration like 30m or 12h, got %q", get(f))
+		}
+		return d
+	}
+	uintOf := func(f string) uint64 {
+		n, err := strconv.ParseUint(get(f), 10, 32)
+		if err != nil || n == 0 {
+			bad(f, "want a positive whole number, got %q", get(f))
+		}
+		return n
+	}
+
+	c.DatabaseURL = get("database-url")
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			if !strings.Contains(c.DatabaseURL, "=") { // keyword/value DSNs are fine too
+				bad("database-url", "want postgres://user@host/db or a keyword/value connection string")
+			}
+		}
+	}
+	c.ListenAddr = get("listen")
+	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
+		bad("listen", "want host:port, got %q", c.ListenAddr)
+	}
+	c.BaseURL = strings.TrimRight(get("base-url"), "/")
+	if c.BaseURL == "" {
+		host, port, _ := net.SplitHostPort(c.ListenAddr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("base-url", "want an absolute http(s) URL, got %q", c.BaseURL)
+	}
+	c.DataDir = get("data-dir")
+	if c.DataDir == "" {
+		bad("data-dir", "must not be empty")
+	}
+	c.SecretKey = get("secret-key")
+	c.SMTPURL = get("smtp-url")
+	c.MailFrom = get("mail-from")
+	c.SMTPListen = get("smtp-listen")
+	if c.SMTPListen != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPListen); err != nil {
+			bad("smtp-listen", "want host:port, got %q", c.SMTPListen)
+		}
+	}
+	c.Migrate = boolOf("migrate")
+	switch get("seed") {
+	case "auto":
+		c.Seed = c.DatabaseURL == ""
+	default:
+		c.Seed = boolOf("seed")
+	}
+	c.LogLevel = get("log-level")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log-level", "want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	c.LogJSON = boolOf("log-json")
+	c.Workers = int(uintOf("workers"))
+	c.FetchCooldown = durOf("fetch-cooldown")
+	for _, p := range strings.Split(get("reminder-days"), ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 30 {
+			bad("reminder-days", "want working-day counts like 5,2, got %q", get("reminder-days"))
+			break
+		}
+		c.ReminderDays = append(c.ReminderDays, n)
+	}
+	c.TaskLinkTTL = durOf("task-link-ttl")
+	c.SessionIdle = durOf("session-idle")
+	c.SessionAbsolute = durOf("session-absolute")
+	if tp := get("trusted-proxies"); tp != "" {
+		for _, p := range strings.Split(tp, ",") {
+			_, n, err := net.ParseCIDR(strings.TrimSpace(p))
+			if err != nil {
+				bad("trusted-proxies", "want CIDRs like 10.0.0.0/8, got %q", p)
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
+		}
+	}
+	c.Argon2Memory = uint32(uintOf("argon2-memory"))
+	c.Argon2Time = uint32(uintOf("argon2-time"))
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, nil, err
+	}
+	return c, fs.Args(), nil
+}

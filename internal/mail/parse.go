@@ -1,0 +1,156 @@
+package mail
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	netmail "net/mail"
+	"net/textproto"
+	"strings"
+	"unicode/utf8"
+)
+
+// parsed is the decoded view of a raw RFC 5322 message.
+type parsed struct {
+	Header    netmail.Header
+	Subject   string
+	MessageID string
+	Text      string
+	HTML      string
+}
+
+// maxMIMEDepth bounds multipart nesting so hostile input cannot recurse
+// without end.
+const maxMIMEDepth = 8
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
+
+// parseRaw parses raw with net/mail and decodes the first text/plain and
+// text/html parts. Line endings of the decoded bodies are normalised to "\n".
+// A non-nil error means the header section itself could not be parsed; body
+// decoding problems are tolerated (the affected part is left empty).
+func parseRaw(raw []byte) (p parsed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mail: panic while parsing message: %v", r)
+		}
+	}()
+	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return p, err
+	}
+	p.Header = msg.Header
+	if len(msg.Header) == 0 {
+		return p, errors.New("mail: message has no header fields")
+	}
+	p.Subject = decodeHeader(msg.Header.Get("Subject"))
+	p.MessageID = strings.TrimSpace(msg.Header.Get("Message-Id"))
+	_ = walkPart(&p, textproto.MIMEHeader(msg.Header), msg.Body, 0)
+	return p, nil
+}
+
+func decodeHeader(v string) string {
+	d, err := wordDecoder.DecodeHeader(v)
+	if err != nil {
+		return v
+	}
+	return d
+}
+
+func walkPart(p *parsed, h textproto.MIMEHeader, body io.Reader, depth int) error {
+	if depth > maxMIMEDepth {
+		return errors.New("mail: MIME nesting too deep")
+	}
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		ct = "text/plain; charset=us-ascii"
+	}
+	mediaType, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(mediaType, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := walkPart(p, part.Header, part, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	if mediaType != "text/plain" && mediaType != "text/html" {
+		return nil
+	}
+	if disp, _, _ := mime.ParseMediaType(h.Get("Content-Disposition")); disp == "attachment" {
+		return nil
+	}
+	if (mediaType == "text/plain" && p.Text != "") || (mediaType == "text/html" && p.HTML != "") {
+		return nil
+	}
+	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return err
+	}
+	text := decodeCharset(params["charset"], data)
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if mediaType == "text/plain" {
+		p.Text = text
+	} else {
+		p.HTML = text
+	}
+	return nil
+}
+
+// decodeCharset converts data to a UTF-8 string for the charsets the
+// standard library can handle without extra modules; anything else is
+// returned as is.
+func decodeCharset(charset string, data []byte) string {
+	switch strings.ToLower(charset) {
+	case "iso-8859-1", "latin1", "latin-1", "iso8859-1":
+		return latin1ToUTF8(data)
+	case "windows-1252", "cp1252":
+		if !utf8.Valid(data) {
+			return latin1ToUTF8(data) // close enough for the letters rightsdesk meets
+		}
+	}
+	return string(data)
+}
+
+func latin1ToUTF8(data []byte) string {
+	var b strings.Builder
+	for _, c := range data {
+		b.WriteRune(rune(c))
+	}
+	return b.String()
+}
+
+func charsetReader(charset string, input io.Reader) (io.Reader, error) {
+	switch strings.ToLower(charset) {
+	case "utf-8", "us-ascii", "ascii":
+		return input, nil
+	case "iso-8859-1", "latin1", "latin-1", "iso8859-1", "windows-1252", "cp1252":
+		data, err := io.ReadAll(input)
+		if err != nil {
+			return nil, err
+		}
+		return strings.NewReader(latin1ToUTF8(data)), nil
+	}
+	return nil, fmt.Errorf("mail: unsupported charset %q", charset)
+}

@@ -1,0 +1,163 @@
+// Package secret holds the application key and what is derived from it:
+// AES-GCM encryption and a keyed blind index for the henkilötunnus (ID-4),
+// and random tokens whose hashes are stored (task links, sessions, codes).
+package secret
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Keys are the purpose-separated keys derived from the one SECRET_KEY.
+type Keys struct {
+	enc   cipher.AEAD
+	index []byte
+	sign  []byte
+}
+
+// ParseKey accepts 64 hex characters or base64 of 32 bytes.
+func ParseKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if b, err := hex.DecodeString(s); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	return nil, errors.New("secret key must be 32 bytes as 64 hex characters (openssl rand -hex 32)")
+}
+
+// LoadOrCreate reads DATA_DIR/secret.key, creating it (mode 0600) on first
+// start (D-17), so encrypted data and signed links survive restarts.
+func LoadOrCreate(dataDir string) ([]byte, bool, error) {
+	path := filepath.Join(dataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := ParseKey(string(b))
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: %w", path, err)
+		}
+		return k, false, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, false, err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, false, err
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, false, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, err := f.WriteString(hex.EncodeToString(k) + "\n"); err != nil {
+		f.Close()
+		return nil, false, err
+	}
+	return k, true, f.Close()
+}
+
+// New derives the purpose keys from the master key.
+func New(master []byte) (*Keys, error) {
+	if len(master) != 32 {
+		return nil, errors.New("secret key must be 32 bytes")
+	}
+	derive := func(purpose string) []byte {
+		m := hmac.New(sha256.New, master)
+		m.Write([]byte("rightsdesk/" + purpose))
+		return m.Sum(nil)
+	}
+	block, err := aes.NewCipher(derive("encrypt"))
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &Keys{enc: aead, index: derive("blind-index"), sign: derive("sign")}, nil
+}
+
+// Encrypt seals plaintext with a random nonce (nonce || ciphertext).
+func (k *Keys) Encrypt(plaintext []byte) ([]byte, error) {
+	nonce := make([]byte, k.enc.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return k.enc.Seal(nonce, nonce, plaintext, nil), nil
+}
+
+// Decrypt opens what Encrypt sealed.
+func (k *Keys) Decrypt(sealed []byte) ([]byte, error) {
+	n := k.enc.NonceSize()
+	if len(sealed) < n {
+		return nil, errors.New("secret: ciphertext too short")
+	}
+	return k.enc.Open(nil, sealed[:n], sealed[n:], nil)
+}
+
+// BlindIndex is a keyed hash for equality look-ups of encrypted values.
+func (k *Keys) BlindIndex(value string) []byte {
+	m := hmac.New(sha256.New, k.index)
+	m.Write([]byte(value))
+	return m.Sum(nil)
+}
+
+// Sign returns a MAC of the parts (for cookies and signed values).
+func (k *Keys) Sign(parts ...string) string {
+	m := hmac.New(sha256.New, k.sign)
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// Verify checks a MAC made by Sign in constant time.
+func (k *Keys) Verify(mac string, parts ...string) bool {
+	return subtle.ConstantTimeCompare([]byte(mac), []byte(k.Sign(parts...))) == 1
+}
+
+// Token returns a random URL-safe token with 256 bits of entropy.
+func Token() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("secret: no randomness: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Hash is the stored form of a token or code: tokens are never stored.
+func Hash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// Code returns a numeric one-time code of n digits.
+func Code(n int) string {
+	var sb strings.Builder
+	for range n {
+		d, err := rand.Int(rand.Reader, big.NewInt(10))
+		if err != nil {
+			panic("secret: no randomness: " + err.Error())
+		}
+		sb.WriteByte(byte('0' + d.Int64()))
+	}
+	return sb.String()
+}
+
+// Equal compares two hashes in constant time.
+func Equal(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }

@@ -1,0 +1,5 @@
+package seed
+
+import "context"
+
+func seedCatalogue(ctx context.Context, d Deps) error { return nil }

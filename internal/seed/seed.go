@@ -1,0 +1,44 @@
+// Package seed brings the embedded default to life on first start: the five
+// seed municipalities (D-2), their catalogues imported from the embedded
+// seed documents, and one demo DPO per organisation.
+package seed
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rightsdesk/workflow"
+)
+
+// Deps are what seeding needs.
+type Deps struct {
+	Pool         *pgxpool.Pool
+	Workflow     *workflow.Service
+	Logger       *slog.Logger
+	Argon2Memory uint32
+	Argon2Time   uint32
+}
+
+// Credential is a demo sign-in printed once.
+type Credential struct {
+	Org, Email, Password string
+}
+
+// Result says what seeding created.
+type Result struct {
+	Credentials []Credential
+}
+
+// Run seeds what is missing; a second start changes nothing.
+func Run(ctx context.Context, d Deps) (Result, error) {
+	if err := seedCatalogue(ctx, d); err != nil {
+		return Result{}, err
+	}
+	creds, err := seedStaff(ctx, d)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Credentials: creds}, nil
+}

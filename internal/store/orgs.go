@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Org is an organisation: the legal controller (D-4).
+type Org struct {
+	ID             int64  `db:"id" json:"-"`
+	Slug           string `db:"slug" json:"slug"`
+	NameFI         string `db:"name_fi" json:"name_fi"`
+	NameSV         string `db:"name_sv" json:"name_sv"`
+	PrimaryLang    string `db:"primary_lang" json:"primary_lang"`
+	BusinessID     string `db:"business_id" json:"business_id,omitempty"`
+	DPOName        string `db:"dpo_name" json:"dpo_name,omitempty"`
+	DPOEmail       string `db:"dpo_email" json:"dpo_email,omitempty"`
+	PrivacyEmail   string `db:"privacy_email" json:"privacy_email,omitempty"`
+	EvesNonWorking bool   `db:"eves_non_working" json:"eves_non_working"`
+}
+
+// Name returns the organisation's name in lang: sv for Swedish readers,
+// otherwise Finnish (English readers see the Finnish name, as published).
+func (o Org) Name(lang string) string {
+	if lang == "sv" {
+		return o.NameSV
+	}
+	if lang == "en" && o.PrimaryLang == "sv" {
+		return o.NameSV
+	}
+	return o.NameFI
+}
+
+// Names returns both names, the organisation's primary language first.
+func (o Org) Names() string {
+	if o.PrimaryLang == "sv" {
+		return o.NameSV + " / " + o.NameFI
+	}
+	return o.NameFI + " / " + o.NameSV
+}
+
+const orgCols = `id, slug, name_fi, name_sv, primary_lang, business_id, dpo_name, dpo_email, privacy_email, eves_non_working`
+
+// Orgs lists every organisation by slug.
+func (q *Q) Orgs(ctx context.Context) ([]Org, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations ORDER BY slug`)
+	if err != nil {
+		return nil, mapErr(err, "listing organisations")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Org])
+	return out, mapErr(err, "listing organisations")
+}
+
+// OrgBySlug finds an organisation by its URL slug.
+func (q *Q) OrgBySlug(ctx context.Context, slug string) (Org, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations WHERE slug = $1`, slug)
+	o, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Org])
+	return o, mapErr(err, "organisation")
+}
+
+// OrgByID finds an organisation by id.
+func (q *Q) OrgByID(ctx context.Context, id int64) (Org, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations WHERE id = $1`, id)
+	o, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Org])
+	return o, mapErr(err, "organisation")
+}
+
+// OrgByPrivacyEmail finds the organisation whose inbound address is addr.
+func (q *Q) OrgByPrivacyEmail(ctx context.Context, addr string) (Org, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations WHERE privacy_email <> '' AND lower(privacy_email) = lower($1)`, addr)
+	o, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Org])
+	return o, mapErr(err, "organisation")
+}
+
+// UpsertOrg creates the organisation or updates its names and contacts,
+// returning its id.
+func (q *Q) UpsertOrg(ctx context.Context, o Org) (int64, error) {
+	var id int64
+	err := q.db.QueryRow(ctx, `
+		INSERT INTO organisations (slug, name_fi, name_sv, primary_lang, business_id, dpo_name, dpo_email, privacy_email, eves_non_working)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (slug) DO UPDATE SET name_fi = EXCLUDED.name_fi, name_sv = EXCLUDED.name_sv,
+			primary_lang = EXCLUDED.primary_lang, business_id = EXCLUDED.business_id,
+			dpo_name = EXCLUDED.dpo_name, dpo_email = EXCLUDED.dpo_email,
+			privacy_email = EXCLUDED.privacy_email, eves_non_working = EXCLUDED.eves_non_working
+		RETURNING id`,
+		o.Slug, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking).Scan(&id)
+	return id, mapErr(err, "saving organisation")
+}
+
+// Heartbeat records that the named periodic job ran at now.
+func (q *Q) Heartbeat(ctx context.Context, name string) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO heartbeats (name, last_run_at) VALUES ($1, now())
+		ON CONFLICT (name) DO UPDATE SET last_run_at = now()`, name)
+	return mapErr(err, "heartbeat")
+}
+
+// LastHeartbeat returns when the named periodic job last ran.
+func (q *Q) LastHeartbeat(ctx context.Context, name string) (t time.Time, err error) {
+	err = q.db.QueryRow(ctx, `SELECT last_run_at FROM heartbeats WHERE name = $1`, name).Scan(&t)
+	return t, mapErr(err, "heartbeat")
+}

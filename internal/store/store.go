@@ -1,0 +1,59 @@
+// Package store holds all SQL of rightsdesk, one file per aggregate. Every
+// query that reads or changes an organisation's data takes the
+// organisation's id: isolation is enforced in the WHERE clause, not by
+// callers remembering it.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrNotFound is returned when a row does not exist (or belongs to another
+// organisation: callers cannot tell the difference, by design).
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned on a unique-constraint violation.
+var ErrConflict = errors.New("already exists")
+
+// DB is what both a pool and a transaction offer.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Q runs queries on a pool or inside a transaction.
+type Q struct{ db DB }
+
+// New wraps a pool or a transaction.
+func New(db DB) *Q { return &Q{db: db} }
+
+// DB returns the underlying pool or transaction.
+func (q *Q) DB() DB { return q.db }
+
+// Tx runs fn in a transaction on pool: commit on nil, rollback on error.
+func Tx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, pool, fn)
+}
+
+// mapErr turns driver errors into the store's: ErrNoRows -> ErrNotFound,
+// unique violations -> ErrConflict. Done once, here.
+func mapErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" {
+		return fmt.Errorf("%s: %w", what, ErrConflict)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,39 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"rightsdesk/jobs/jobargs"
+	"rightsdesk/workflow"
+)
+
+// DeliverMailWorker sends one outbox row.
+type DeliverMailWorker struct {
+	river.WorkerDefaults[jobargs.DeliverMail]
+	d Deps
+}
+
+// Timeout bounds one SMTP conversation, so a hung server can't hold a
+// worker (and a killed one is rescued in minutes).
+func (w *DeliverMailWorker) Timeout(*river.Job[jobargs.DeliverMail]) time.Duration {
+	return time.Minute
+}
+
+func (w *DeliverMailWorker) Work(ctx context.Context, j *river.Job[jobargs.DeliverMail]) error {
+	err := w.d.Workflow.DeliverMail(ctx, j.Args.OutboxID, w.d.Sender, j.Attempt >= j.MaxAttempts)
+	if errors.Is(err, workflow.ErrMailPermanent) {
+		return river.JobCancel(err) // the row is failed and shown to the DPO
+	}
+	return err
+}
+
+// NextRetry: quick first retries (a catcher restarting), then backing off
+// to at most an hour.
+func (w *DeliverMailWorker) NextRetry(j *river.Job[jobargs.DeliverMail]) time.Time {
+	d := time.Duration(1<<min(j.Attempt, 12)) * time.Second
+	return time.Now().Add(min(d, time.Hour))
+}

@@ -1,0 +1,70 @@
+// Package jobargs holds the River job argument types and nothing else, so
+// workflow can insert jobs in its transactions and the workers in jobs can
+// call workflow without an import cycle (D-15).
+package jobargs
+
+import (
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// DeliverMail sends one outbox row (D-14).
+type DeliverMail struct {
+	OutboxID int64 `json:"outbox_id"`
+}
+
+func (DeliverMail) Kind() string { return "deliver_mail" }
+
+// InsertOpts: mail retries with backoff for about a day before the row is
+// failed visibly on the DPO side.
+func (DeliverMail) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueMail, MaxAttempts: 20}
+}
+
+// Heartbeat records that periodic jobs run (shown on /readyz).
+type Heartbeat struct{}
+
+func (Heartbeat) Kind() string { return "heartbeat" }
+
+// PurgeUnconfirmed deletes web submissions whose email code was never
+// confirmed within 24 hours (issue 5).
+type PurgeUnconfirmed struct{}
+
+func (PurgeUnconfirmed) Kind() string { return "purge_unconfirmed" }
+
+// TaskReminder reminds an owner N working days before the safe target.
+// Due is in the args so the job is unique per deadline: when the deadline
+// moves, a new reminder is scheduled and the old one finds itself stale.
+type TaskReminder struct {
+	TaskID  int64     `json:"task_id"`
+	Due     string    `json:"due"` // safe target the reminder counts back from
+	DaysBef int       `json:"days_before"`
+	At      time.Time `json:"-"`
+}
+
+func (TaskReminder) Kind() string { return "task_reminder" }
+
+// TaskEscalation tells the DPO that a task passed its safe target unanswered.
+type TaskEscalation struct {
+	TaskID int64  `json:"task_id"`
+	Due    string `json:"due"`
+}
+
+func (TaskEscalation) Kind() string { return "task_escalation" }
+
+// DailyDigest sends each DPO the cases due this week.
+type DailyDigest struct{}
+
+func (DailyDigest) Kind() string { return "daily_digest" }
+
+// Sweep repairs what a crashed process left behind: pending outbox rows
+// without a job, open tasks without reminders.
+type Sweep struct{}
+
+func (Sweep) Kind() string { return "sweep" }
+
+// Queues.
+const (
+	QueueMail = "mail"
+)

@@ -1,0 +1,93 @@
+// Package jobs holds the River workers, one file per job kind. Workers are
+// thin: they decode their arguments and call workflow.
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"rightsdesk/jobs/jobargs"
+	"rightsdesk/workflow"
+)
+
+// Deps are what the workers need.
+type Deps struct {
+	Workflow *workflow.Service
+	Sender   workflow.MailSender
+	Logger   *slog.Logger
+}
+
+// Options tune the River client.
+type Options struct {
+	Workers       int
+	FetchCooldown time.Duration
+	// Periodic enables the periodic jobs (heartbeat, purge, sweep, digest).
+	Periodic bool
+}
+
+// Workers registers every worker.
+func Workers(d Deps) *river.Workers {
+	w := river.NewWorkers()
+	river.AddWorker(w, &DeliverMailWorker{d: d})
+	river.AddWorker(w, &HeartbeatWorker{d: d})
+	river.AddWorker(w, &PurgeUnconfirmedWorker{d: d})
+	river.AddWorker(w, &SweepWorker{d: d})
+	addTaskWorkers(w, d)
+	return w
+}
+
+// Periodic lists the periodic jobs; River's elected leader enqueues them,
+// so N instances run each once.
+func Periodic() []*river.PeriodicJob {
+	every := func(d time.Duration, id string, args river.JobArgs) *river.PeriodicJob {
+		return river.NewPeriodicJob(river.PeriodicInterval(d),
+			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+			&river.PeriodicJobOpts{RunOnStart: true, ID: id})
+	}
+	return append([]*river.PeriodicJob{
+		every(time.Minute, "heartbeat", jobargs.Heartbeat{}),
+		every(15*time.Minute, "purge_unconfirmed", jobargs.PurgeUnconfirmed{}),
+		every(5*time.Minute, "sweep", jobargs.Sweep{}),
+	}, taskPeriodic()...)
+}
+
+// NewClient builds a River client. With workers == nil it can only insert
+// (what the workflow service needs in a process that runs no jobs).
+func NewClient(pool *pgxpool.Pool, workers *river.Workers, o Options, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
+	cfg := &river.Config{Logger: logger}
+	if workers != nil {
+		n := max(o.Workers, 1)
+		cfg.Workers = workers
+		cfg.Queues = map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: n},
+			jobargs.QueueMail:  {MaxWorkers: max(n/2, 2)},
+		}
+		if o.FetchCooldown > 0 {
+			cfg.FetchCooldown = o.FetchCooldown
+			cfg.FetchPollInterval = max(o.FetchCooldown*10, time.Second)
+		}
+		// A mail job running when its process died is retried after
+		// minutes, not River's default hour (stack notes).
+		cfg.RescueStuckJobsAfter = 3 * time.Minute
+		if o.Periodic {
+			cfg.PeriodicJobs = Periodic()
+		}
+	}
+	return river.NewClient(riverpgxv5.New(pool), cfg)
+}
+
+// HeartbeatWorker proves the job path: it records its last run.
+type HeartbeatWorker struct {
+	river.WorkerDefaults[jobargs.Heartbeat]
+	d Deps
+}
+
+func (w *HeartbeatWorker) Work(ctx context.Context, j *river.Job[jobargs.Heartbeat]) error {
+	return w.d.Workflow.Heartbeat(ctx, "heartbeat")
+}

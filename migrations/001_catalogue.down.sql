@@ -1,0 +1,3 @@
+DROP TABLE registers;
+DROP TABLE units;
+DROP TABLE organisations;

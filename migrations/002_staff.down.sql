@@ -1,0 +1,5 @@
+DROP TABLE api_tokens;
+DROP TABLE login_failures;
+DROP TABLE staff_sessions;
+DROP TABLE memberships;
+DROP TABLE staff_users;

@@ -1,0 +1,13 @@
+DROP TABLE heartbeats;
+DROP TABLE inbound_messages;
+DROP TABLE outbox;
+DROP TABLE audit_events;
+DROP FUNCTION audit_events_append_only();
+DROP TABLE task_codes;
+DROP TABLE task_browsers;
+DROP TABLE task_attachments;
+DROP TABLE tasks;
+DROP TABLE case_registers;
+DROP TABLE requesters;
+DROP TABLE cases;
+DROP SEQUENCE case_receipt_seq;

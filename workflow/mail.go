@@ -1,0 +1,85 @@
+package workflow
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"path"
+	"strings"
+	texttemplate "text/template"
+
+	"rightsdesk/internal/i18n"
+	"rightsdesk/templates"
+)
+
+// composer renders templates/mail/KIND.tmpl: each file defines "subject",
+// "text" and "html" and is rendered per language with .T for messages.
+// The text part uses text/template, the html part html/template (escaped).
+type composer struct {
+	cat  *i18n.Catalog
+	text map[string]*texttemplate.Template
+	html map[string]*htmltemplate.Template
+}
+
+func newComposer(cat *i18n.Catalog) (*composer, error) {
+	files, err := fs.Glob(templates.FS, "mail/*.tmpl")
+	if err != nil {
+		return nil, err
+	}
+	c := &composer{cat: cat, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	tfuncs := texttemplate.FuncMap{"T": func(string, ...any) string { return "" }}
+	hfuncs := htmltemplate.FuncMap{"T": func(string, ...any) string { return "" }}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".tmpl")
+		b, err := fs.ReadFile(templates.FS, f)
+		if err != nil {
+			return nil, err
+		}
+		tt, err := texttemplate.New(name).Funcs(tfuncs).Parse(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("mail template %s: %w", name, err)
+		}
+		ht, err := htmltemplate.New(name).Funcs(hfuncs).Parse(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("mail template %s: %w", name, err)
+		}
+		for _, part := range []string{"subject", "text", "html"} {
+			if tt.Lookup(part) == nil {
+				return nil, fmt.Errorf("mail template %s: no %q block", name, part)
+			}
+		}
+		c.text[name], c.html[name] = tt, ht
+	}
+	return c, nil
+}
+
+// render returns subject, text and HTML of a mail in lang.
+func (c *composer) render(kind, lang string, data any) (subject, text, html string, err error) {
+	tt, ok := c.text[kind]
+	if !ok {
+		return "", "", "", fmt.Errorf("no mail template %q", kind)
+	}
+	tr := func(key string, args ...any) string { return c.cat.T(lang, key, args...) }
+	ttc, err := tt.Clone()
+	if err != nil {
+		return "", "", "", err
+	}
+	ttc.Funcs(texttemplate.FuncMap{"T": tr})
+	htc, err := c.html[kind].Clone()
+	if err != nil {
+		return "", "", "", err
+	}
+	htc.Funcs(htmltemplate.FuncMap{"T": tr})
+	var sb, tb, hb bytes.Buffer
+	if err := ttc.ExecuteTemplate(&sb, "subject", data); err != nil {
+		return "", "", "", err
+	}
+	if err := ttc.ExecuteTemplate(&tb, "text", data); err != nil {
+		return "", "", "", err
+	}
+	if err := htc.ExecuteTemplate(&hb, "html", data); err != nil {
+		return "", "", "", err
+	}
+	return strings.TrimSpace(sb.String()), strings.TrimSpace(tb.String()) + "\n", hb.String(), nil
+}

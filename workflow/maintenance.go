@@ -1,0 +1,38 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/jobs/jobargs"
+)
+
+// Heartbeat records that the named periodic job ran.
+func (s *Service) Heartbeat(ctx context.Context, name string) error {
+	return store.New(s.Pool).Heartbeat(ctx, name)
+}
+
+// Sweep re-queues delivery for pending mail whose job is gone (a job
+// deleted, or discarded by an operator), so no mail is lost.
+func (s *Service) Sweep(ctx context.Context) error {
+	ids, err := store.New(s.Pool).OutboxPendingWithoutJob(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+			_, err := s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: id}, nil)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("sweep: requeue outbox %d: %w", id, err)
+		}
+	}
+	if len(ids) > 0 {
+		s.Logger.Info("sweep requeued mail", "count", len(ids))
+	}
+	return s.sweepTasks(ctx)
+}

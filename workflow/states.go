@@ -1,0 +1,135 @@
+package workflow
+
+// State is a case state. The transitions below are the whole life of a
+// case; anything not listed is refused with ErrNotAllowed.
+type State string
+
+const (
+	// StateReceived: stored, with its receipt time (DL-4); a web request
+	// waits for its email code, an email request for triage.
+	StateReceived State = "received"
+	// StateAwaitingIdentity: confirmed and routed; tasks wait until identity
+	// is established (D-9, ID-2).
+	StateAwaitingIdentity State = "awaiting_identity"
+	// StateInProgress: owners have their tasks.
+	StateInProgress State = "in_progress"
+	// StateAnswerReady: every task is answered; the DPO approves.
+	StateAnswerReady State = "answer_ready"
+	// StateAnswered: the answer went out.
+	StateAnswered State = "answered"
+	StateClosed   State = "closed"
+	// StatePaused: the clock's pause (DL-8); resume returns to the state
+	// the case was paused in.
+	StatePaused    State = "paused"
+	StateRefused   State = "refused" // the whole request (DL-6, D-12)
+	StateWithdrawn State = "withdrawn"
+)
+
+// States lists every state in workflow order.
+var States = []State{StateReceived, StateAwaitingIdentity, StateInProgress, StateAnswerReady,
+	StateAnswered, StateClosed, StatePaused, StateRefused, StateWithdrawn}
+
+// Open reports whether the case still runs against its deadline.
+func (s State) Open() bool {
+	switch s {
+	case StateAnswered, StateClosed, StateRefused, StateWithdrawn:
+		return false
+	}
+	return true
+}
+
+// Action is something that happens to a case.
+type Action string
+
+const (
+	ActConfirmCode    Action = "confirm_code"    // requester entered the email code
+	ActTriage         Action = "triage"          // DPO set rights/registers of an email request
+	ActVerifyIdentity Action = "verify_identity" // ID-1 / ID-2
+	ActAllAnswered    Action = "all_answered"    // system: the last task was answered
+	ActReopen         Action = "reopen"          // system: a task was reassigned after all were answered
+	ActPause          Action = "pause"           // DL-8
+	ActResume         Action = "resume"
+	ActExtend         Action = "extend" // DL-5; the state stays
+	ActRefuse         Action = "refuse" // DL-6
+	ActWithdraw       Action = "withdraw"
+	ActMarkAnswered   Action = "mark_answered"
+	ActClose          Action = "close"
+	ActReassignTask   Action = "reassign_task" // the state stays
+	ActNote           Action = "note"          // the state stays
+)
+
+// Actions lists every action.
+var Actions = []Action{ActConfirmCode, ActTriage, ActVerifyIdentity, ActAllAnswered, ActReopen,
+	ActPause, ActResume, ActExtend, ActRefuse, ActWithdraw, ActMarkAnswered, ActClose, ActReassignTask, ActNote}
+
+// stay marks an action that keeps the case in its state.
+const stay State = ""
+
+var working = []State{StateAwaitingIdentity, StateInProgress, StateAnswerReady}
+
+// transitions: action -> from-state -> to-state (stay = unchanged).
+var transitions = map[Action]map[State]State{
+	ActConfirmCode:    {StateReceived: StateAwaitingIdentity},
+	ActTriage:         {StateReceived: StateAwaitingIdentity},
+	ActVerifyIdentity: {StateAwaitingIdentity: StateInProgress},
+	ActAllAnswered:    {StateInProgress: StateAnswerReady},
+	ActReopen:         {StateAnswerReady: StateInProgress},
+	ActPause:          from(working, StatePaused),
+	ActResume:         {StatePaused: stay}, // to the state it was paused in
+	ActExtend:         from(append(working, StatePaused), stay),
+	ActRefuse:         from(append([]State{StateReceived, StatePaused}, working...), StateRefused),
+	ActWithdraw:       from(append([]State{StateReceived, StatePaused}, working...), StateWithdrawn),
+	ActMarkAnswered:   {StateAnswerReady: StateAnswered},
+	ActClose:          {StateAnswered: StateClosed, StateRefused: StateClosed, StateWithdrawn: StateClosed},
+	ActReassignTask:   from(append(working, StatePaused), stay),
+	ActNote:           from(States, stay),
+}
+
+func from(states []State, to State) map[State]State {
+	m := make(map[State]State, len(states))
+	for _, s := range states {
+		m[s] = to
+	}
+	return m
+}
+
+// Allowed reports whether act may happen in state s.
+func Allowed(s State, act Action) bool {
+	_, ok := transitions[act][s]
+	return ok
+}
+
+// Next returns the state after act in s; pausedFrom is the state a paused
+// case returns to on resume. It fails with ErrNotAllowed.
+func Next(s State, act Action, pausedFrom State) (State, error) {
+	to, ok := transitions[act][s]
+	if !ok {
+		return s, ErrNotAllowed
+	}
+	if act == ActResume {
+		if pausedFrom == "" {
+			return s, ErrNotAllowed
+		}
+		return pausedFrom, nil
+	}
+	if to == stay {
+		return s, nil
+	}
+	return to, nil
+}
+
+// StaffActions are the actions a DPO can choose on the case page, in the
+// order the page offers them.
+var StaffActions = []Action{ActTriage, ActVerifyIdentity, ActPause, ActResume, ActExtend,
+	ActRefuse, ActMarkAnswered, ActClose, ActWithdraw, ActNote}
+
+// AllowedStaffActions lists what the case page offers in state s.
+func AllowedStaffActions(s State) []Action {
+	var out []Action
+	for _, a := range StaffActions {
+		if Allowed(s, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
