@@ -42,6 +42,7 @@ type Server struct {
 	e      *echo.Echo
 	pages  *renderer
 	limits *limiter
+	auth   *workflow.StaffAuth
 }
 
 // New builds the server with every route and middleware.

@@ -4,6 +4,8 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
@@ -31,15 +34,49 @@ type Options struct {
 	Periodic bool
 }
 
+// registry collects workers for River and, by kind, for Work.
+type registry struct {
+	w      *river.Workers
+	byKind map[string]func(ctx context.Context, row *rivertype.JobRow) error
+}
+
+func add[T river.JobArgs](r *registry, w river.Worker[T]) {
+	river.AddWorker(r.w, w)
+	var zero T
+	r.byKind[zero.Kind()] = func(ctx context.Context, row *rivertype.JobRow) error {
+		var args T
+		if err := json.Unmarshal(row.EncodedArgs, &args); err != nil {
+			return err
+		}
+		return w.Work(ctx, &river.Job[T]{JobRow: row, Args: args})
+	}
+}
+
+func build(d Deps) *registry {
+	r := &registry{w: river.NewWorkers(), byKind: map[string]func(context.Context, *rivertype.JobRow) error{}}
+	add(r, &DeliverMailWorker{d: d})
+	add(r, &HeartbeatWorker{d: d})
+	add(r, &PurgeUnconfirmedWorker{d: d})
+	add(r, &SweepWorker{d: d})
+	addTaskWorkers(r, d)
+	return r
+}
+
 // Workers registers every worker.
-func Workers(d Deps) *river.Workers {
-	w := river.NewWorkers()
-	river.AddWorker(w, &DeliverMailWorker{d: d})
-	river.AddWorker(w, &HeartbeatWorker{d: d})
-	river.AddWorker(w, &PurgeUnconfirmedWorker{d: d})
-	river.AddWorker(w, &SweepWorker{d: d})
-	addTaskWorkers(w, d)
-	return w
+func Workers(d Deps) *river.Workers { return build(d).w }
+
+// Dispatcher runs one job row with the worker of its kind, synchronously,
+// outside River's executor: tests use it to run due jobs on a simulated
+// clock (D-16) with the very same worker code.
+func Dispatcher(d Deps) func(ctx context.Context, row *rivertype.JobRow) error {
+	r := build(d)
+	return func(ctx context.Context, row *rivertype.JobRow) error {
+		f, ok := r.byKind[row.Kind]
+		if !ok {
+			return fmt.Errorf("no worker for job kind %q", row.Kind)
+		}
+		return f(ctx, row)
+	}
 }
 
 // Periodic lists the periodic jobs; River's elected leader enqueues them,

@@ -95,6 +95,14 @@ func splitCells(s string) splitLine {
 	var out splitLine
 	locs := multiSpace.FindAllStringIndex(s, -1)
 	start := 0
+	// runeAt tracks the rune offset of byte position bytePos incrementally,
+	// so that long lines stay linear.
+	bytePos, runePos := 0, 0
+	runeAt := func(b int) int {
+		runePos += utf8.RuneCountInString(s[bytePos:b])
+		bytePos = b
+		return runePos
+	}
 	add := func(from, to int) {
 		t := s[from:to]
 		lead := len(t) - len(strings.TrimLeftFunc(t, isSpace))
@@ -102,7 +110,7 @@ func splitCells(s string) splitLine {
 		if t == "" {
 			return
 		}
-		out.cells = append(out.cells, cell{text: t, pos: utf8.RuneCountInString(s[:from+lead])})
+		out.cells = append(out.cells, cell{text: t, pos: runeAt(from + lead)})
 	}
 	for _, loc := range locs {
 		add(start, loc[0])
@@ -274,12 +282,23 @@ func isRuleLine(s string) bool {
 
 func isBlank(s string) bool { return strings.TrimFunc(s, isSpace) == "" }
 
-// tableRow is a register under construction.
+// tableRow is a register under construction. cells are builders so that
+// merging many continuation rows stays linear.
 type tableRow struct {
 	reg   Register
-	cells []string
+	cells []*strings.Builder
 	kinds []colKind
 	names []string
+}
+
+func newTableRow(cells []string, h *header) *tableRow {
+	r := &tableRow{kinds: h.kinds, names: h.names}
+	for _, c := range cells {
+		b := &strings.Builder{}
+		b.WriteString(c)
+		r.cells = append(r.cells, b)
+	}
+	return r
 }
 
 // parseTable reads a table format.
@@ -349,7 +368,7 @@ func parseTable(d *doc, spec tableSpec) *Result {
 			}
 			continue
 		}
-		r := &tableRow{cells: cells, kinds: h.kinds, names: h.names}
+		r := newTableRow(cells, h)
 		r.reg.SourceRow = l.no
 		r.reg.Sector = sector
 		r.reg.Language = h.lang
@@ -387,8 +406,11 @@ func mergeContinuation(prev *tableRow, cells []string, lineNo int) {
 		if frag == "" || i >= len(prev.cells) {
 			continue
 		}
-		joined, note := joinFragment(prev.cells[i], frag)
-		prev.cells[i] = joined
+		sep, note := joinFragment(prev.cells[i].String(), frag)
+		if sep != sepDrop {
+			prev.cells[i].WriteString(string(sep))
+			prev.cells[i].WriteString(frag)
+		}
 		if note != "" {
 			prev.reg.Warnings = append(prev.reg.Warnings, fmt.Sprintf("line %d: column %q: %s", lineNo, prev.names[i], note))
 		}
@@ -398,7 +420,17 @@ func mergeContinuation(prev *tableRow, cells []string, lineNo int) {
 // conjunctions after a line-final hyphen ("förtroende- och") keep the space.
 var conjunctions = map[string]bool{"och": true, "eller": true, "samt": true, "ja": true, "tai": true, "sekä": true, "eli": true}
 
-// joinFragment joins a continuation fragment to the text it continues.
+// fragSep says how a continuation fragment is joined to the text above.
+type fragSep string
+
+const (
+	sepSpace fragSep = " "
+	sepNone  fragSep = ""
+	sepDrop  fragSep = "\x00" // do not append
+)
+
+// joinFragment decides how a continuation fragment joins the text it
+// continues, and returns a note for the register's warnings.
 //
 //   - A single lower-case word after a text ending in a letter is the rest of
 //     a word split across the page break and is appended without a space,
@@ -407,29 +439,28 @@ var conjunctions = map[string]bool{"och": true, "eller": true, "samt": true, "ja
 //   - After a line-final hyphen the fragment is appended without a space
 //     (the hyphen is kept), except before a conjunction ("förtroende- och").
 //   - Anything else is joined with one space.
-func joinFragment(prev, frag string) (string, string) {
+func joinFragment(prev, frag string) (fragSep, string) {
 	if prev == "" {
-		return frag, ""
+		return sepNone, ""
 	}
 	first, _ := utf8.DecodeRuneInString(frag)
 	last, _ := utf8.DecodeLastRuneInString(prev)
 	single := !strings.ContainsFunc(frag, isSpace)
 	if single && unicode.IsLower(first) && unicode.IsLetter(last) && isWordFragment(frag) {
-		words := strings.Fields(prev)
-		lastWord := strings.ToLower(words[len(words)-1])
-		lf := strings.ToLower(frag)
-		if len(lastWord) > len(lf) && strings.HasSuffix(lastWord, lf) {
-			return prev, fmt.Sprintf("page-break fragment %q repeats the end of %q; not appended", frag, words[len(words)-1])
+		lastWord := prev[strings.LastIndexFunc(prev, isSpace)+1:]
+		lw, lf := strings.ToLower(lastWord), strings.ToLower(frag)
+		if len(lw) > len(lf) && strings.HasSuffix(lw, lf) {
+			return sepDrop, fmt.Sprintf("page-break fragment %q repeats the end of %q; not appended", frag, clip(lastWord, 60))
 		}
-		return prev + frag, fmt.Sprintf("page-break fragment %q joined to the word above", frag)
+		return sepNone, fmt.Sprintf("page-break fragment %q joined to the word above", frag)
 	}
 	if last == '-' && unicode.IsLower(first) {
 		fw := strings.ToLower(strings.Fields(frag)[0])
 		if !conjunctions[fw] {
-			return prev + frag, ""
+			return sepNone, ""
 		}
 	}
-	return prev + " " + frag, ""
+	return sepSpace, ""
 }
 
 // isWordFragment: letters only (a word piece, not "etc." or "(x)").
@@ -447,7 +478,7 @@ func (r *tableRow) build(spec tableSpec) Register {
 	reg := r.reg
 	var marks []string
 	for i, k := range r.kinds {
-		v := r.cells[i]
+		v := r.cells[i].String()
 		switch k {
 		case colName:
 			reg.Name = v

@@ -1,7 +1,587 @@
 package workflow
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/i18n"
+	"rightsdesk/internal/store"
+)
+
+// Request is what a person asks, from the web form, the API or a staff
+// member entering a letter (IN-1: which data, all or a period, in what
+// form, name and contact; nothing more is required).
+type Request struct {
+	Rights          []string
+	AllRegisters    bool
+	RegisterIDs     []int64
+	Details         string
+	PeriodFrom      string // YYYY-MM-DD, optional
+	PeriodTo        string
+	Delivery        string // electronic (default), paper, on_site
+	Name            string
+	Email           string
+	Phone           string
+	Address         string
+	Hetu            string // optional (ID-3)
+	OnBehalf        bool   // ID-5
+	Relation        string
+	SubjectName     string
+	SubjectHetu     string
+	Lang            string // reply language (FI-3)
+	DocumentRequest bool   // FI-2: also a request for documents under the Openness Act
+}
+
+// Limits on free text, generous for real use and bounded against abuse.
+const (
+	maxName    = 200
+	maxDetails = 10000
+	maxAddress = 500
+)
+
+// validated is a Request after validation and normalisation.
+type validated struct {
+	Request
+	periodFrom, periodTo *time.Time
+	hetu, subjectHetu    *Hetu
+}
+
+// ValidateRequest checks every field and returns FieldErrors whose values
+// are message keys (intake.err.*). Register ids are checked against the
+// organisation's catalogue.
+func (s *Service) ValidateRequest(ctx context.Context, orgID int64, r Request, requireEmail bool) (validated, error) {
+	v := validated{Request: r}
+	fe := FieldErrors{}
+	v.Name = strings.TrimSpace(r.Name)
+	v.Email = strings.TrimSpace(r.Email)
+	v.Phone = strings.TrimSpace(r.Phone)
+	v.Address = strings.TrimSpace(r.Address)
+	v.Details = strings.TrimSpace(r.Details)
+	v.SubjectName = strings.TrimSpace(r.SubjectName)
+
+	seen := map[string]bool{}
+	v.Rights = nil
+	for _, x := range r.Rights {
+		if !ValidRight(x) {
+			fe.Add("rights", "intake.err.rights")
+			continue
+		}
+		if !seen[x] {
+			seen[x] = true
+			v.Rights = append(v.Rights, x)
+		}
+	}
+	// Keep the form's order of rights, whatever order they came in.
+	slices.SortFunc(v.Rights, func(a, b string) int {
+		return slices.Index(Rights, Right(a)) - slices.Index(Rights, Right(b))
+	})
+	if len(v.Rights) == 0 && !r.DocumentRequest {
+		fe.Add("rights", "intake.err.rights")
+	}
+	if !r.AllRegisters {
+		if len(r.RegisterIDs) == 0 {
+			fe.Add("registers", "intake.err.registers")
+		} else {
+			ids := slices.Clone(r.RegisterIDs)
+			slices.Sort(ids)
+			ids = slices.Compact(ids)
+			found, err := store.New(s.Pool).RoutingRegisters(ctx, orgID, ids)
+			if err != nil {
+				return v, err
+			}
+			if len(found) != len(ids) {
+				fe.Add("registers", "intake.err.registers")
+			}
+			v.RegisterIDs = ids
+		}
+	} else {
+		v.RegisterIDs = nil
+	}
+	if seen[string(RightRectification)] && v.Details == "" {
+		fe.Add("details", "intake.err.details_rectification")
+	}
+	if utf8.RuneCountInString(v.Details) > maxDetails {
+		fe.Add("details", "intake.err.too_long")
+	}
+	if r.PeriodFrom != "" || r.PeriodTo != "" {
+		from, ferr := ParseDate(strings.TrimSpace(r.PeriodFrom))
+		to, terr := ParseDate(strings.TrimSpace(r.PeriodTo))
+		switch {
+		case r.PeriodFrom != "" && ferr != nil:
+			fe.Add("period_from", "intake.err.date")
+		case r.PeriodTo != "" && terr != nil:
+			fe.Add("period_to", "intake.err.date")
+		case r.PeriodFrom != "" && r.PeriodTo != "" && to.Before(from):
+			fe.Add("period_to", "intake.err.period_order")
+		}
+		if ferr == nil {
+			v.periodFrom = dbDatePtr(from)
+		}
+		if terr == nil {
+			v.periodTo = dbDatePtr(to)
+		}
+	}
+	if v.Delivery == "" {
+		v.Delivery = "electronic"
+	}
+	switch v.Delivery {
+	case "electronic", "on_site":
+	case "paper":
+		if v.Address == "" {
+			fe.Add("address", "intake.err.address_paper")
+		}
+	default:
+		fe.Add("delivery", "intake.err.delivery")
+	}
+	if v.Name == "" {
+		fe.Add("name", "intake.err.name")
+	} else if utf8.RuneCountInString(v.Name) > maxName || strings.ContainsAny(v.Name, "\r\n<>") {
+		fe.Add("name", "intake.err.name_invalid")
+	}
+	if v.Email == "" {
+		if requireEmail {
+			fe.Add("email", "intake.err.email")
+		}
+	} else if a, err := mail.ParseAddress(v.Email); err != nil || a.Address != v.Email || !strings.Contains(v.Email[strings.LastIndexByte(v.Email, '@')+1:], ".") {
+		fe.Add("email", "intake.err.email_invalid")
+	}
+	if v.Phone != "" && !validPhone(v.Phone) {
+		fe.Add("phone", "intake.err.phone")
+	}
+	if utf8.RuneCountInString(v.Address) > maxAddress {
+		fe.Add("address", "intake.err.too_long")
+	}
+	if h := strings.TrimSpace(r.Hetu); h != "" {
+		p, err := ParseHetu(h)
+		if err != nil {
+			fe.Add("hetu", hetuErrKey(err))
+		} else {
+			v.hetu = &p
+		}
+	}
+	if r.OnBehalf {
+		switch r.Relation {
+		case "guardian", "court_guardian", "power_of_attorney", "other":
+		default:
+			fe.Add("relation", "intake.err.relation")
+		}
+		if v.SubjectName == "" {
+			fe.Add("subject_name", "intake.err.subject_name")
+		}
+		if h := strings.TrimSpace(r.SubjectHetu); h != "" {
+			p, err := ParseHetu(h)
+			if err != nil {
+				fe.Add("subject_hetu", hetuErrKey(err))
+			} else {
+				v.subjectHetu = &p
+			}
+		}
+	} else {
+		v.Relation, v.SubjectName, v.SubjectHetu = "", "", ""
+	}
+	if !i18n.Valid(v.Lang) {
+		fe.Add("lang", "intake.err.lang")
+	}
+	return v, fe.Err()
+}
+
+func hetuErrKey(err error) string {
+	var he *HetuError
+	if errors.As(err, &he) {
+		return "intake.err.hetu." + string(he.Fault)
+	}
+	return "intake.err.hetu.characters"
+}
+
+func validPhone(p string) bool {
+	digits := 0
+	for _, r := range p {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+ -()", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 5 && digits <= 15
+}
+
+// Submission is a stored request.
+type Submission struct {
+	CaseID  int64
+	Receipt string
+	Due     Due
+}
+
+// codeHash binds a one-time code to its case's receipt under the key.
+func (s *Service) codeHash(receipt, code string) []byte {
+	return s.Keys.BlindIndex("email-code\x00" + receipt + "\x00" + code)
+}
+
+// newCase fills the parts of a case common to every channel: receipt and
+// deadlines from the receipt time (DL-4, D-8).
+func (s *Service) newCase(ctx context.Context, q *store.Q, org store.Org, v validated, channel string, receivedAt time.Time) (store.Case, Deadlines, error) {
+	receipt, err := q.NextReceipt(ctx, HelsinkiDate(receivedAt).Year)
+	if err != nil {
+		return store.Case{}, Deadlines{}, err
+	}
+	dl := CalendarFor(org).Compute(receivedAt)
+	rights := v.Rights
+	if rights == nil {
+		rights = []string{}
+	}
+	c := store.Case{
+		OrgID: org.ID, Receipt: receipt, GDPR: len(rights) > 0, DocumentRequest: v.DocumentRequest,
+		Rights: rights, AllRegisters: v.AllRegisters, Details: v.Details,
+		PeriodFrom: v.periodFrom, PeriodTo: v.periodTo, Delivery: v.Delivery, Lang: v.Lang, Channel: channel,
+		State: string(StateReceived), ReceivedAt: receivedAt,
+		RawEnd: dbDate(dl.RawEnd), LegalDue: dbDate(dl.LegalDue), SafeTarget: dbDate(dl.SafeTarget),
+		CreatedAt: s.Now(),
+	}
+	if v.DocumentRequest {
+		c.DocDue, c.DocExtendedDue = dbDatePtr(dl.DocumentRequestDue), dbDatePtr(dl.DocumentRequestExtendedDue)
+	}
+	return c, dl, nil
+}
+
+// requesterRow encrypts the henkilötunnus fields (ID-4).
+func (s *Service) requesterRow(orgID, caseID int64, v validated) (store.Requester, error) {
+	r := store.Requester{CaseID: caseID, OrgID: orgID, Name: v.Name, Email: v.Email, Phone: v.Phone,
+		Address: v.Address, OnBehalf: v.OnBehalf, Relation: v.Relation, SubjectName: v.SubjectName}
+	var err error
+	if v.hetu != nil {
+		if r.HetuEnc, err = s.Keys.Encrypt([]byte(v.hetu.Canonical())); err != nil {
+			return r, err
+		}
+		r.HetuIndex = s.Keys.BlindIndex("hetu\x00" + v.hetu.Canonical())
+		r.HetuMask = v.hetu.Masked()
+		r.HetuTemporary = v.hetu.Temporary()
+	}
+	if v.subjectHetu != nil {
+		if r.SubjectHetuEnc, err = s.Keys.Encrypt([]byte(v.subjectHetu.Canonical())); err != nil {
+			return r, err
+		}
+		r.SubjectHetuIndex = s.Keys.BlindIndex("hetu\x00" + v.subjectHetu.Canonical())
+		r.SubjectHetuMask = v.subjectHetu.Masked()
+	}
+	return r, nil
+}
+
+// storeCase inserts case, requester and chosen registers, and audits the
+// receipt.
+func (s *Service) storeCase(ctx context.Context, q *store.Q, c *store.Case, v validated, actor Actor) error {
+	id, err := q.InsertCase(ctx, *c)
+	if err != nil {
+		return err
+	}
+	c.ID = id
+	req, err := s.requesterRow(c.OrgID, id, v)
+	if err != nil {
+		return err
+	}
+	if err := q.UpsertRequester(ctx, req); err != nil {
+		return err
+	}
+	if !v.AllRegisters {
+		if err := q.SetCaseRegisters(ctx, id, v.RegisterIDs); err != nil {
+			return err
+		}
+	}
+	data := map[string]any{"channel": c.Channel, "rights": c.Rights, "all_registers": c.AllRegisters,
+		"registers": len(v.RegisterIDs), "lang": c.Lang, "received_at": c.ReceivedAt, "legal_due": dateOf(c.LegalDue).String(),
+		"on_behalf": v.OnBehalf, "document_request": c.DocumentRequest}
+	if v.hetu != nil && v.hetu.Temporary() {
+		data["hetu_temporary"] = true // ID-3: flagged to staff
+	}
+	return s.audit(ctx, q, c.OrgID, id, actor, "received", data)
+}
+
+// SubmitWeb stores a web request with its receipt time and emails a
+// one-time code (ID-2). The request is received now (DL-4, D-8), but is
+// routed only when the code comes back.
+func (s *Service) SubmitWeb(ctx context.Context, org store.Org, r Request) (Submission, error) {
+	return s.submit(ctx, org, r, "web")
+}
+
+// SubmitAPI stores a request from an integration like a web request.
+func (s *Service) SubmitAPI(ctx context.Context, org store.Org, r Request) (Submission, error) {
+	return s.submit(ctx, org, r, "api")
+}
+
+func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel string) (Submission, error) {
+	v, err := s.ValidateRequest(ctx, org.ID, r, true)
+	if err != nil {
+		return Submission{}, err
+	}
+	now := s.Now()
+	var sub Submission
+	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		c, _, err := s.newCase(ctx, q, org, v, channel, now)
+		if err != nil {
+			return err
+		}
+		code := newCode()
+		c.CodeHash = s.codeHash(c.Receipt, code)
+		exp := now.Add(s.CodeTTL)
+		c.CodeExpiresAt, c.CodesSent = &exp, 1
+		if err := s.storeCase(ctx, q, &c, v, ActorResident); err != nil {
+			return err
+		}
+		sub = Submission{CaseID: c.ID, Receipt: c.Receipt, Due: DueOf(c, CalendarFor(org), now)}
+		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: v.Email, Lang: v.Lang,
+			Data: codeMail{Lang: v.Lang, Code: code, OrgName: org.Name(v.Lang), Minutes: int(s.CodeTTL.Minutes())}})
+	})
+	return sub, err
+}
+
+type codeMail struct {
+	Lang, Code, OrgName string
+	Minutes             int
+}
+
+// Errors of the code flow; the form explains each.
+var (
+	ErrCodeWrong     = errors.New("wrong code")
+	ErrCodeExpired   = errors.New("code expired")
+	ErrCodeLocked    = errors.New("too many wrong codes")
+	ErrTooManyCodes  = errors.New("too many codes sent")
+	ErrAlreadyDone   = errors.New("already confirmed")
+	ErrSubmissionGone = errors.New("submission expired")
+)
+
+// MaxCodeAttempts is how many wrong codes a submission takes before a new
+// code is needed (issue 5).
+const MaxCodeAttempts = 5
+
+// MaxCodesSent bounds how many codes one submission may ask for.
+const MaxCodesSent = 5
+
+// unconfirmedTTL: unconfirmed submissions are purged after 24 h (D-8).
+const unconfirmedTTL = 24 * time.Hour
+
+// CodeResult tells the form what happened.
+type CodeResult struct {
+	Receipt   string
+	Due       Due
+	Remaining int // tries left after a wrong code
+	Duplicate string
+}
+
+// ConfirmCode checks the emailed code. On success the case is confirmed,
+// routed into waiting tasks (D-9) and the receipt is emailed (IN-3). A
+// wrong code is counted (and committed) before the error is returned.
+func (s *Service) ConfirmCode(ctx context.Context, org store.Org, caseID int64, code string) (CodeResult, error) {
+	now := s.Now()
+	var res CodeResult
+	var outcome error
+	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
+		if errors.Is(err, store.ErrNotFound) {
+			outcome = ErrSubmissionGone
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		res.Receipt = c.Receipt
+		res.Due = DueOf(c, CalendarFor(org), now)
+		switch {
+		case c.ConfirmedAt != nil:
+			outcome = ErrAlreadyDone
+			return nil
+		case now.Sub(c.ReceivedAt) > unconfirmedTTL:
+			outcome = ErrSubmissionGone
+			return nil
+		case c.CodeHash == nil || c.CodeAttempts >= MaxCodeAttempts:
+			outcome = ErrCodeLocked
+			return nil
+		case c.CodeExpiresAt == nil || now.After(*c.CodeExpiresAt):
+			outcome = ErrCodeExpired
+			return nil
+		}
+		code = strings.TrimSpace(code)
+		if !equalHash(s.codeHash(c.Receipt, code), c.CodeHash) {
+			c.CodeAttempts++
+			c.UpdatedAt = now
+			res.Remaining = MaxCodeAttempts - c.CodeAttempts
+			outcome = ErrCodeWrong
+			if res.Remaining <= 0 {
+				c.CodeHash, outcome = nil, ErrCodeLocked
+			}
+			if err := q.UpdateCase(ctx, c); err != nil {
+				return err
+			}
+			return s.audit(ctx, q, c.OrgID, c.ID, ActorResident, "code_wrong", map[string]any{"attempt": c.CodeAttempts})
+		}
+		next, err := Next(State(c.State), ActConfirmCode, "")
+		if err != nil {
+			return err
+		}
+		c.State = string(next)
+		c.ConfirmedAt, c.EmailVerifiedAt = &now, &now
+		c.CodeHash, c.CodeExpiresAt, c.UpdatedAt = nil, nil, now
+		req, err := q.RequesterOf(ctx, org.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		dup, err := s.linkDuplicate(ctx, q, &c, req)
+		if err != nil {
+			return err
+		}
+		res.Duplicate = dup
+		if err := q.UpdateCase(ctx, c); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, q, c.OrgID, c.ID, ActorResident, "confirmed", map[string]any{"email_verified": true, "duplicate_of": dup}); err != nil {
+			return err
+		}
+		if err := s.route(ctx, tx, q, org, &c); err != nil {
+			return err
+		}
+		return s.queueReceipt(ctx, tx, org, c, req.Email)
+	})
+	if err != nil {
+		return res, err
+	}
+	return res, outcome
+}
+
+// ResendCode sends a fresh code (after expiry or too many tries).
+func (s *Service) ResendCode(ctx context.Context, org store.Org, caseID int64) error {
+	now := s.Now()
+	var outcome error
+	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
+		if errors.Is(err, store.ErrNotFound) {
+			outcome = ErrSubmissionGone
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case c.ConfirmedAt != nil:
+			outcome = ErrAlreadyDone
+			return nil
+		case now.Sub(c.ReceivedAt) > unconfirmedTTL:
+			outcome = ErrSubmissionGone
+			return nil
+		case c.CodesSent >= MaxCodesSent:
+			outcome = ErrTooManyCodes
+			return nil
+		}
+		req, err := q.RequesterOf(ctx, org.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		code := newCode()
+		exp := now.Add(s.CodeTTL)
+		c.CodeHash, c.CodeExpiresAt, c.CodeAttempts, c.UpdatedAt = s.codeHash(c.Receipt, code), &exp, 0, now
+		c.CodesSent++
+		if err := q.UpdateCase(ctx, c); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, q, c.OrgID, c.ID, ActorResident, "code_resent", map[string]any{"codes_sent": c.CodesSent}); err != nil {
+			return err
+		}
+		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: req.Email, Lang: c.Lang,
+			Data: codeMail{Lang: c.Lang, Code: code, OrgName: org.Name(c.Lang), Minutes: int(s.CodeTTL.Minutes())}})
+	})
+	if err != nil {
+		return err
+	}
+	return outcome
+}
+
+// linkDuplicate links a case to an earlier one from the same person (same
+// email or henkilötunnus) for the same rights and registers within a day:
+// linked, not dropped (issue 5). It returns the earlier receipt, or "".
+func (s *Service) linkDuplicate(ctx context.Context, q *store.Q, c *store.Case, req store.Requester) (string, error) {
+	recent, err := q.RecentSimilar(ctx, c.OrgID, c.ID, req.Email, req.HetuIndex, c.ReceivedAt.Add(-24*time.Hour))
+	if err != nil {
+		return "", err
+	}
+	mine, err := q.CaseRegisterIDs(ctx, c.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range recent {
+		if o.AllRegisters != c.AllRegisters || !sameSet(o.Rights, c.Rights) {
+			continue
+		}
+		theirs, err := q.CaseRegisterIDs(ctx, o.ID)
+		if err != nil {
+			return "", err
+		}
+		if !slices.Equal(mine, theirs) {
+			continue
+		}
+		id := o.ID
+		c.DuplicateOf = &id
+		return o.Receipt, nil
+	}
+	return "", nil
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// receiptMail is the data of the receipt email (IN-3).
+type receiptMail struct {
+	Lang, Receipt, OrgName string
+	Received               string
+	LegalDue               string
+	Rights                 []string
+	DocDue                 string
+}
+
+func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, to string) error {
+	if to == "" {
+		return nil
+	}
+	d := receiptMail{Lang: c.Lang, Receipt: c.Receipt, OrgName: org.Name(c.Lang),
+		Received: c.ReceivedAt.In(Helsinki()).Format("2.1.2006 15:04"), LegalDue: FormatDate(dateOf(c.LegalDue), c.Lang),
+		Rights: c.Rights}
+	if c.DocDue != nil {
+		d.DocDue = FormatDate(datePtr(c.DocDue), c.Lang)
+	}
+	return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "receipt", To: to, Lang: c.Lang, Data: d})
+}
+
+// FormatDate writes a date the way readers of lang expect: 7.4.2026 in
+// Finnish and Swedish, 7 April 2026 in English.
+func FormatDate(d Date, lang string) string {
+	if d.IsZero() {
+		return ""
+	}
+	if lang == "en" {
+		return fmt.Sprintf("%d %s %d", d.Day, d.Month, d.Year)
+	}
+	return fmt.Sprintf("%d.%d.%d", d.Day, int(d.Month), d.Year)
+}
 
 // PurgeUnconfirmed deletes web submissions whose code was never confirmed
 // within 24 hours (issue 5); returns how many.
-func (s *Service) PurgeUnconfirmed(ctx context.Context) (int, error) { return 0, nil }
+func (s *Service) PurgeUnconfirmed(ctx context.Context) (int, error) {
+	n, err := store.New(s.Pool).DeleteUnconfirmed(ctx, s.Now().Add(-unconfirmedTTL))
+	if err != nil {
+		return 0, fmt.Errorf("purging unconfirmed submissions: %w", err)
+	}
+	if n > 0 {
+		s.Logger.Info("purged unconfirmed submissions", "count", n)
+	}
+	return int(n), nil
+}

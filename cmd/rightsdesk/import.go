@@ -2,9 +2,251 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/migrations"
+	"rightsdesk/registers"
+	"rightsdesk/workflow"
 )
 
+// maxImportFile bounds one document; published descriptions are a few
+// hundred kilobytes at most.
+const maxImportFile = 32 << 20
+
+// errRollback ends a dry run's transaction.
+var errRollback = errors.New("dry run")
+
+// runImport reads published register descriptions and merges them into an
+// organisation's catalogue (issue 4, D-3): every file is parsed before the
+// database is touched, and all of them are written in one transaction, so
+// a bad file imports nothing. --dry-run --json needs no database at all.
 func runImport(ctx context.Context, env *Env, args []string) error {
-	return errors.New("not built yet")
+	var (
+		slug, format   string
+		dryRun, asJSON bool
+	)
+	cfg, files, err := parseConfig(env, "import", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&slug, "org", "", "organisation slug (required unless --dry-run --json)")
+		fs.BoolVar(&dryRun, "dry-run", false, "parse and report what would change; write nothing")
+		fs.BoolVar(&asJSON, "json", false, "print JSON: the parsed registers with --dry-run, else the summary")
+		fs.StringVar(&format, "format", "", "force the document format ("+formatNames()+"); default: detect")
+	})
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return errors.New("no files given (usage: rightsdesk import --org SLUG [--dry-run] [--json] [--format F] FILE...)")
+	}
+	if format != "" && !slices.Contains(registers.Formats(), registers.Format(format)) {
+		return fmt.Errorf("--format: unknown format %q (known: %s)", format, formatNames())
+	}
+	if slug == "" && !(dryRun && asJSON) {
+		return errors.New("--org is required (the organisation's slug)")
+	}
+	progress := env.Stdout
+	if asJSON {
+		progress = env.Stderr // stdout is the JSON
+	}
+	var docs []*registers.Result
+	for _, f := range files {
+		res, err := readDocument(env, f, registers.Format(format))
+		if err != nil {
+			return fmt.Errorf("%w; nothing imported", err)
+		}
+		fmt.Fprintf(progress, "%s: %d registers (format %s, language %s)\n",
+			res.Registers[0].SourceFile, len(res.Registers), res.Format, res.Language)
+		for _, w := range res.Warnings {
+			fmt.Fprintf(env.Stderr, "%s: %s\n", res.Registers[0].SourceFile, w)
+		}
+		docs = append(docs, res)
+	}
+	if dryRun && asJSON {
+		return writeRegistersJSON(env.Stdout, docs)
+	}
+
+	log := newLogger(cfg, env)
+	pool, cluster, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		pool.Close()
+		if cluster != nil {
+			cluster.Stop(context.Background())
+		}
+	}()
+	if cfg.Migrate {
+		if err := migrations.Up(ctx, pool); err != nil {
+			return err
+		}
+	}
+	org, err := store.New(pool).OrgBySlug(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return unknownOrg(ctx, pool, slug)
+	}
+	if err != nil {
+		return err
+	}
+	var sum workflow.ImportSummary
+	err = store.Tx(ctx, pool, func(tx pgx.Tx) error {
+		sum, err = workflow.ImportTx(ctx, store.New(tx), org.ID, docs, workflow.Actor("cli"), time.Now())
+		if err == nil && dryRun {
+			return errRollback
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, errRollback) {
+		return fmt.Errorf("%w; nothing imported", err)
+	}
+	if asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	}
+	writeSummary(env.Stdout, org.Slug, sum, dryRun)
+	return nil
+}
+
+// readDocument reads and parses one file ("-" is standard input).
+func readDocument(env *Env, name string, format registers.Format) (*registers.Result, error) {
+	var r io.Reader
+	source := filepath.Base(name)
+	if name == "-" {
+		r, source = env.Stdin, "stdin"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxImportFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(b) > maxImportFile {
+		return nil, fmt.Errorf("reading %s: larger than %d MiB", name, maxImportFile>>20)
+	}
+	res, err := registers.Parse(string(b), registers.Options{Format: format, SourceFile: source})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func unknownOrg(ctx context.Context, q store.DB, slug string) error {
+	orgs, err := store.New(q).Orgs(ctx)
+	if err != nil {
+		return err
+	}
+	var known []string
+	for _, o := range orgs {
+		known = append(known, o.Slug)
+	}
+	if len(known) == 0 {
+		return fmt.Errorf("--org: no organisation %q (there are none yet); nothing imported", slug)
+	}
+	return fmt.Errorf("--org: no organisation %q (known: %s); nothing imported", slug, strings.Join(known, ", "))
+}
+
+func formatNames() string {
+	var names []string
+	for _, f := range registers.Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
+}
+
+// registerJSON is one parsed register as --dry-run --json prints it; every
+// key is always present.
+type registerJSON struct {
+	Name           string            `json:"name"`
+	Purpose        string            `json:"purpose"`
+	Controller     string            `json:"controller"`
+	Unit           string            `json:"unit"`
+	Contact        string            `json:"contact"`
+	LegalBasis     string            `json:"legal_basis"`
+	LegalBasisText string            `json:"legal_basis_text"`
+	DataContent    string            `json:"data_content"`
+	Sources        string            `json:"sources"`
+	Recipients     string            `json:"recipients"`
+	Retention      string            `json:"retention"`
+	Systems        string            `json:"systems"`
+	Sector         string            `json:"sector"`
+	Language       string            `json:"language"`
+	SourceFile     string            `json:"source_file"`
+	SourceRow      int               `json:"source_row"`
+	Format         string            `json:"format"`
+	NormName       string            `json:"norm_name"`
+	Warnings       []string          `json:"warnings"`
+	Extra          map[string]string `json:"extra"`
+}
+
+func writeRegistersJSON(w io.Writer, docs []*registers.Result) error {
+	out := []registerJSON{}
+	for _, d := range docs {
+		for _, r := range d.Registers {
+			j := registerJSON{
+				Name: r.Name, Purpose: r.Purpose, Controller: r.Controller, Unit: r.Unit, Contact: r.Contact,
+				LegalBasis: r.LegalBasis, LegalBasisText: r.LegalBasisText, DataContent: r.DataContent,
+				Sources: r.Sources, Recipients: r.Recipients, Retention: r.Retention, Systems: r.Systems,
+				Sector: r.Sector, Language: r.Language, SourceFile: r.SourceFile, SourceRow: r.SourceRow,
+				Format: string(d.Format), NormName: registers.NormalizeName(r.Name),
+				Warnings: r.Warnings, Extra: r.Extra,
+			}
+			if j.Warnings == nil {
+				j.Warnings = []string{}
+			}
+			if j.Extra == nil {
+				j.Extra = map[string]string{}
+			}
+			out = append(out, j)
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func writeSummary(w io.Writer, slug string, s workflow.ImportSummary, dryRun bool) {
+	verb := "imported into"
+	if dryRun {
+		verb = "dry run for"
+	}
+	fmt.Fprintf(w, "%s %s: %d added, %d changed, %d unchanged, %d missing from the document\n",
+		verb, slug, len(s.Added), len(s.Changed), len(s.Unchanged), len(s.Missing))
+	list := func(title, mark string, names []string) {
+		if len(names) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "%s:\n", title)
+		for _, n := range names {
+			fmt.Fprintf(w, "  %s %s\n", mark, n)
+		}
+	}
+	list("added", "+", s.Added)
+	if len(s.Changed) > 0 {
+		fmt.Fprintln(w, "changed:")
+		for _, c := range s.Changed {
+			fmt.Fprintf(w, "  ~ %s (%s)\n", c.Name, strings.Join(c.Fields, ", "))
+		}
+	}
+	list("missing from the document (kept, marked missing)", "-", s.Missing)
+	list("read twice, first one kept", "!", s.Skipped)
+	if dryRun {
+		fmt.Fprintln(w, "dry run: nothing was written")
+	}
 }

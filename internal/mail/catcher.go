@@ -71,6 +71,7 @@ var ErrCatcherClosed = errors.New("mail: catcher closed")
 // server and a test double for the Sender.
 type Catcher struct {
 	logger *slog.Logger
+	gate   logGate
 	opts   CatcherOptions
 
 	mu          sync.Mutex
@@ -103,8 +104,10 @@ func NewCatcherWithOptions(logger *slog.Logger, opts CatcherOptions) *Catcher {
 	if opts.Domain == "" {
 		opts.Domain = "localhost"
 	}
+	gate := newLogGate(logger)
 	return &Catcher{
-		logger: orDiscard(logger).With("component", "mail.catcher"),
+		logger: slog.New(gate).With("component", "mail.catcher"),
+		gate:   gate,
 		opts:   opts,
 		notify: make(chan struct{}),
 		closed: make(chan struct{}),
@@ -169,6 +172,7 @@ func (c *Catcher) Close() error {
 		c.mu.Lock()
 		s, l, done := c.server, c.listener, c.serveDone
 		c.mu.Unlock()
+		defer c.gate.stop()
 		if s == nil {
 			return
 		}

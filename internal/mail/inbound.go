@@ -63,15 +63,17 @@ type InboundConfig struct {
 type InboundServer struct {
 	cfg    InboundConfig
 	logger *slog.Logger
+	gate   logGate
 
 	baseCtx    context.Context
 	cancelBase context.CancelFunc
 
 	mu        sync.Mutex
 	server    *smtp.Server
-	listener  net.Listener
+	listener  *trackingListener
 	serveDone chan struct{}
 	closed    bool
+	inflight  sync.WaitGroup // running Handler calls; Add only with mu held and !closed
 }
 
 // NewInbound validates cfg and returns a server that is not yet listening.
@@ -95,9 +97,11 @@ func NewInbound(cfg InboundConfig) (*InboundServer, error) {
 		cfg.Now = time.Now
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	gate := newLogGate(cfg.Logger)
 	return &InboundServer{
 		cfg:        cfg,
-		logger:     orDiscard(cfg.Logger).With("component", "mail.inbound"),
+		logger:     slog.New(gate).With("component", "mail.inbound"),
+		gate:       gate,
 		baseCtx:    ctx,
 		cancelBase: cancel,
 	}, nil
@@ -117,10 +121,11 @@ func (s *InboundServer) Start() (string, error) {
 	if s.server != nil {
 		return "", errors.New("mail: inbound server already started")
 	}
-	l, err := net.Listen("tcp", s.cfg.Addr)
+	nl, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return "", err
 	}
+	l := newTrackingListener(nl)
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = s.cfg.Domain
 	// go-smtp refuses a message once this many bytes were read and more
@@ -157,9 +162,10 @@ func (s *InboundServer) ListenAndServe() error {
 	return nil
 }
 
-// Close stops listening, closes open connections and cancels running
-// handlers. Messages whose handler did not finish are not acknowledged, so
-// senders retry them.
+// Close stops listening, closes open connections, cancels running handlers
+// and waits for them to return. Messages whose handler did not finish are
+// not acknowledged, so senders retry them. Nothing is logged after Close
+// returns.
 func (s *InboundServer) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -169,18 +175,35 @@ func (s *InboundServer) Close() error {
 	s.closed = true
 	srv, l, done := s.server, s.listener, s.serveDone
 	s.mu.Unlock()
+	defer s.gate.stop()
 	s.cancelBase()
-	if srv == nil {
-		return nil
+	var err error
+	if srv != nil {
+		err = srv.Close()
+		l.closeAll() // also after a Shutdown that timed out
+		<-done
+		if errors.Is(err, smtp.ErrServerClosed) { // after Shutdown
+			err = nil
+		}
 	}
-	err := srv.Close()
-	_ = l.Close()
-	<-done
+	s.inflight.Wait()
 	return err
 }
 
-// Shutdown stops listening and waits for open sessions to end, up to ctx;
-// then it closes everything like Close.
+// beginHandler registers a Handler call; it reports false once the server
+// is closing.
+func (s *InboundServer) beginHandler() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.inflight.Add(1)
+	return true
+}
+
+// Shutdown stops listening and waits for open SMTP sessions to end, up to
+// ctx; then it closes whatever is left like Close.
 func (s *InboundServer) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	srv := s.server
@@ -189,7 +212,7 @@ func (s *InboundServer) Shutdown(ctx context.Context) error {
 	if srv != nil {
 		err = srv.Shutdown(ctx)
 	}
-	if cerr := s.Close(); err == nil && cerr != nil && !errors.Is(cerr, smtp.ErrServerClosed) {
+	if cerr := s.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	return err
@@ -294,6 +317,10 @@ func (ss *inboundSession) callHandler(in Inbound) (err error) {
 			err = fmt.Errorf("handler panicked")
 		}
 	}()
+	if !ss.s.beginHandler() {
+		return errors.New("server is shutting down")
+	}
+	defer ss.s.inflight.Done()
 	ctx, cancel := context.WithTimeout(ss.s.baseCtx, ss.s.cfg.HandlerTimeout)
 	defer cancel()
 	return ss.s.cfg.Handler(ctx, in)

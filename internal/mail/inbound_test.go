@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -252,7 +253,10 @@ func TestInboundRejectsGarbage(t *testing.T) {
 		"\x00\x01\x02\xff\xfe this is not mail\r\n",
 		"no colon in this line\r\nSubject: x\r\n\r\nbody\r\n",
 		"\r\nbody without any header\r\n",
-		"Subject: unterminated\r\n continuation\r\n\x00:\r\n",
+		"Subject: x\r\n\x00bad: y\r\n\r\nbody\r\n",
+		": no field name\r\n\r\nbody\r\n",
+		" leading space\r\n\r\n",
+		"",
 	}
 	for _, g := range garbage {
 		c := dialInbound(t, addr)
@@ -386,4 +390,77 @@ func TestNewInboundValidation(t *testing.T) {
 	if err := srv.Close(); err != nil {
 		t.Error(err)
 	}
+}
+
+func TestInboundShutdown(t *testing.T) {
+	t.Parallel()
+	newServer := func() (*InboundServer, string) {
+		srv, err := NewInbound(InboundConfig{Addr: "127.0.0.1:0", Logger: testLogger(t),
+			Handler: func(context.Context, Inbound) error { return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr, err := srv.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = srv.Close() })
+		return srv, addr
+	}
+
+	t.Run("graceful", func(t *testing.T) {
+		srv, addr := newServer()
+		c := dialInbound(t, addr)
+		if err := sendRaw(c, "a@example.fi", []string{"x@example.fi"}, "Subject: x\r\n\r\nx\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Quit(); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		if err := srv.Close(); err != nil {
+			t.Errorf("Close after Shutdown: %v", err)
+		}
+	})
+
+	t.Run("timeout closes idle sessions", func(t *testing.T) {
+		srv, addr := newServer()
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		r := bufio.NewReader(conn)
+		if _, err := r.ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		if err := srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Shutdown = %v, want deadline exceeded", err)
+		}
+		if _, err := r.ReadString('\n'); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("idle session still open after Shutdown: %v", err)
+		}
+	})
+
+	t.Run("ListenAndServe returns on Close", func(t *testing.T) {
+		srv, err := NewInbound(InboundConfig{Addr: "127.0.0.1:0", Handler: func(context.Context, Inbound) error { return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan error, 1)
+		go func() { served <- srv.ListenAndServe() }()
+		// Close may run before or after ListenAndServe started listening;
+		// either way ListenAndServe must return.
+		_ = srv.Close()
+		if err := <-served; err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+			t.Errorf("ListenAndServe = %v", err)
+		}
+	})
 }

@@ -48,8 +48,8 @@ type Message struct {
 	Auto bool
 	// Headers are extra header fields such as "X-Rightsdesk-Case" or
 	// "In-Reply-To". Fields that Message sets itself (From, To, Subject, Date,
-	// Message-ID, MIME-Version, Content-*, Auto-Submitted, Reply-To, Cc, Bcc)
-	// are refused.
+	// Message-ID, MIME-Version, Content-*, Auto-Submitted,
+	// X-Auto-Response-Suppress, Reply-To, Sender, Cc, Bcc) are refused.
 	Headers map[string]string
 }
 
@@ -62,7 +62,7 @@ var reservedHeaders = map[string]bool{
 	"From": true, "To": true, "Cc": true, "Bcc": true, "Reply-To": true,
 	"Subject": true, "Date": true, "Message-Id": true, "Mime-Version": true,
 	"Content-Type": true, "Content-Transfer-Encoding": true,
-	"Auto-Submitted": true, "Sender": true,
+	"Auto-Submitted": true, "X-Auto-Response-Suppress": true, "Sender": true,
 }
 
 // maxLineLen is the folding target for header lines (RFC 5322 2.1.1).
@@ -229,11 +229,17 @@ func (m Message) Bytes() ([]byte, error) {
 	writeHeader(&b, "Message-ID", msgID)
 	if m.Auto {
 		writeHeader(&b, "Auto-Submitted", "auto-generated")
-		// Microsoft Exchange ignores Auto-Submitted for its own auto-replies.
+		// Exchange/Outlook honour this rather than Auto-Submitted.
 		writeHeader(&b, "X-Auto-Response-Suppress", "All")
 	}
 	for _, h := range extra {
-		writeHeader(&b, h[0], encodeUnstructured(h[1]))
+		// ASCII values are written as given (they may be structured, like
+		// In-Reply-To); others are RFC 2047 encoded.
+		v := h[1]
+		if needsEncoding(v) {
+			v = qEncode(v)
+		}
+		writeHeader(&b, h[0], v)
 	}
 	writeHeader(&b, "MIME-Version", "1.0")
 
@@ -298,6 +304,11 @@ func checkExtraHeaders(h map[string]string) ([][2]string, error) {
 		seen[canon] = true
 		if strings.ContainsAny(value, "\r\n") {
 			return nil, fmt.Errorf("%w: %s", ErrHeaderInjection, canon)
+		}
+		for _, w := range strings.Split(value, " ") {
+			if len(w) > 900 {
+				return nil, fmt.Errorf("mail: header %q has a word too long to fold", canon)
+			}
 		}
 		out = append(out, [2]string{name, value})
 	}
@@ -399,7 +410,7 @@ func writeHeader(b *bytes.Buffer, name, value string) {
 	b.WriteString(":")
 	lineLen := len(name) + 1
 	words := strings.Split(value, " ")
-	for i, w := range words {
+	for _, w := range words {
 		// Each word is preceded by one space; fold by turning that space
 		// into CRLF SP when the line would get too long. Never produce a
 		// whitespace-only line. Only very long header names make the first

@@ -268,7 +268,8 @@ func TestNewMessageID(t *testing.T) {
 		t.Errorf("empty id should give random valid IDs: %q %q", a, b)
 	}
 	// Stability: the same outbox row always gets the same ID.
-	if NewMessageID("outbox-7", "r.example") != NewMessageID("outbox-7", "r.example") {
+	first, second := NewMessageID("outbox-7", "r.example"), NewMessageID("outbox-7", "r.example")
+	if first != second {
 		t.Error("NewMessageID is not stable")
 	}
 }

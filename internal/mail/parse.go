@@ -48,6 +48,13 @@ func parseRaw(raw []byte) (p parsed, err error) {
 	if len(msg.Header) == 0 {
 		return p, errors.New("mail: message has no header fields")
 	}
+	// net/mail is lenient about field names; control characters or 8-bit
+	// bytes in a name mean the input is not a message at all.
+	for name := range msg.Header {
+		if name == "" || strings.IndexFunc(name, func(r rune) bool { return r < ' ' || r >= 0x7f }) >= 0 {
+			return p, errors.New("mail: malformed header field name")
+		}
+	}
 	p.Subject = decodeHeader(msg.Header.Get("Subject"))
 	p.MessageID = strings.TrimSpace(msg.Header.Get("Message-Id"))
 	_ = walkPart(&p, textproto.MIMEHeader(msg.Header), msg.Body, 0)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
@@ -95,6 +96,12 @@ func (c Config) String() string {
 	}
 	return u.String()
 }
+
+// GoString keeps the password out of %#v.
+func (c Config) GoString() string { return "mail.Config(" + c.String() + ")" }
+
+// LogValue keeps the password out of slog records.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // ParseURL parses an SMTP_URL:
 //
@@ -244,25 +251,25 @@ type Stage string
 
 // Stages reported in SendError.
 const (
-	StageInput    Stage = "input" // invalid arguments, nothing was sent
-	StageConnect  Stage = "connect"
-	StageTLS      Stage = "TLS"
-	StageGreeting Stage = "greeting"
-	StageHello    Stage = "EHLO"
-	StageAuth     Stage = "AUTH"
-	StageMail     Stage = "MAIL"
-	StageRcpt     Stage = "RCPT"
-	StageData     Stage = "DATA"
+	StageInput   Stage = "input"  // invalid arguments, nothing was sent (permanent)
+	StageConfig  Stage = "config" // unusable Config, nothing was sent (temporary: fix the config, rows stay queued)
+	StageConnect Stage = "connect"
+	StageTLS     Stage = "TLS"
+	StageHello   Stage = "EHLO"
+	StageAuth    Stage = "AUTH"
+	StageMail    Stage = "MAIL"
+	StageRcpt    Stage = "RCPT"
+	StageData    Stage = "DATA"
 )
 
 // SendError is returned by Sender.Send. Its message contains the stage, and
 // for server rejections the server's reply; it never contains envelope
 // addresses or message content.
 //
-// A rejection at StageData after the message body was transmitted, or a
-// network failure while waiting for the reply to the final dot, may come
-// after the server already accepted the message; retrying can then deliver
-// twice. A stable Message-ID lets recipients recognise the duplicate.
+// A network failure or timeout at StageData while waiting for the reply to
+// the final dot may happen after the server already accepted the message;
+// retrying can then deliver twice. A stable Message-ID lets recipients
+// recognise the duplicate.
 type SendError struct {
 	Stage Stage
 	// Code and EnhancedCode are the server's reply (e.g. 550 and "5.1.1");
@@ -285,7 +292,11 @@ type SendError struct {
 func (e *SendError) Error() string {
 	what := string(e.Stage)
 	if e.Stage == StageRcpt && e.Recipient > 0 {
-		what = fmt.Sprintf("RCPT (recipient %d of %d)", e.Recipient, e.total)
+		if e.total > 0 {
+			what = fmt.Sprintf("RCPT (recipient %d of %d)", e.Recipient, e.total)
+		} else {
+			what = fmt.Sprintf("RCPT (recipient %d)", e.Recipient)
+		}
 	}
 	if e.Code != 0 {
 		s := fmt.Sprintf("smtp: %s rejected: %d", what, e.Code)
@@ -308,8 +319,10 @@ func (e *SendError) Temporary() bool { return e.Temp }
 // IsTemporary reports whether err is a failure that may go away by itself:
 // 4xx SMTP replies, network errors (including dial failures and refused
 // connections), timeouts and context expiry. 5xx replies and invalid input
-// are permanent. For a *SendError the classification made by Send is used.
-// Unknown errors are not temporary.
+// are permanent. For a *SendError the classification made by Send is used;
+// there TLS failures, missing STARTTLS/AUTH support and StageConfig errors
+// also count as temporary (the transport or configuration is at fault, not
+// the message). Other unknown errors are not temporary.
 func IsTemporary(err error) bool {
 	if err == nil {
 		return false
@@ -363,7 +376,7 @@ func isTLSError(err error) bool {
 //
 // ctx bounds the whole transaction (dial, TLS, every command); without a
 // deadline Config.Timeout applies.
-func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte) (err error) {
+func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte) error {
 	total := len(to)
 	fail := func(stage Stage, err error) *SendError {
 		return s.classify(ctx, stage, err, total)
@@ -382,8 +395,8 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 	if len(msg) == 0 {
 		return &SendError{Stage: StageInput, Err: errors.New("empty message")}
 	}
-	if s.cfg.Host == "" || s.cfg.Port == 0 {
-		return &SendError{Stage: StageInput, Err: errors.New("SMTP host/port not configured")}
+	if err := s.checkConfig(); err != nil {
+		return &SendError{Stage: StageConfig, Temp: true, Err: err}
 	}
 	if err := ctx.Err(); err != nil {
 		return &SendError{Stage: StageConnect, Temp: true, Err: err}
@@ -443,14 +456,9 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 		if ok, _ := c.Extension("AUTH"); !ok {
 			return fail(StageAuth, errors.New("server does not offer AUTH"))
 		}
-		var client sasl.Client
-		switch strings.ToLower(s.cfg.Auth) {
-		case "", AuthPlain:
-			client = sasl.NewPlainClient("", s.cfg.Username, s.cfg.Password)
-		case AuthLogin:
+		var client sasl.Client = sasl.NewPlainClient("", s.cfg.Username, s.cfg.Password)
+		if strings.EqualFold(s.cfg.Auth, AuthLogin) {
 			client = &loginClient{username: s.cfg.Username, password: s.cfg.Password}
-		default:
-			return &SendError{Stage: StageInput, Err: fmt.Errorf("unsupported auth mechanism %q", s.cfg.Auth)}
 		}
 		mech, _, _ := client.Start()
 		if !c.SupportsAuth(mech) {
@@ -464,6 +472,10 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 
 	opts := &smtp.MailOptions{Size: int64(len(msg))}
 	if !isASCII(from) || !allASCII(to) {
+		if ok, _ := c.Extension("SMTPUTF8"); !ok {
+			return &SendError{Stage: StageMail, total: total,
+				Err: errors.New("server does not support SMTPUTF8, needed for a non-ASCII address")}
+		}
 		opts.UTF8 = true
 	}
 	if err := c.Mail(from, opts); err != nil {
@@ -488,6 +500,22 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 	}
 	// The message is accepted; a failing QUIT must not cause a resend.
 	_ = c.Quit()
+	return nil
+}
+
+// checkConfig catches configurations that can never work; ParseURL already
+// refuses them, this guards hand-built Configs.
+func (s *Sender) checkConfig() error {
+	switch {
+	case s.cfg.Host == "" || s.cfg.Port <= 0 || s.cfg.Port > 65535:
+		return errors.New("SMTP host/port not configured")
+	case s.cfg.Security < SecurityNone || s.cfg.Security > SecurityTLS:
+		return fmt.Errorf("unknown security mode %v", s.cfg.Security)
+	case s.cfg.Auth != "" && !strings.EqualFold(s.cfg.Auth, AuthPlain) && !strings.EqualFold(s.cfg.Auth, AuthLogin):
+		return fmt.Errorf("unsupported auth mechanism %q", s.cfg.Auth)
+	case s.cfg.Username != "" && s.cfg.Security == SecurityNone && !isLoopbackHost(s.cfg.Host):
+		return errors.New("refusing to send credentials without TLS to a non-loopback host")
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -461,6 +462,64 @@ func TestLoginClientPrompts(t *testing.T) {
 		}
 		if _, err := c.Next([]byte("again?")); err == nil {
 			t.Errorf("prompts %q: third challenge accepted", prompts)
+		}
+	}
+}
+
+func TestConfigNeverLeaksPassword(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseURL("smtp+starttls://user:Sup3rS3cret@smtp.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logBuf strings.Builder
+	slog.New(slog.NewTextHandler(&logBuf, nil)).Info("config", "smtp", cfg)
+	for _, s := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprint(&cfg), logBuf.String()} {
+		if strings.Contains(s, "Sup3rS3cret") {
+			t.Errorf("password leaked: %s", s)
+		}
+	}
+}
+
+func TestSendNonASCIIAddress(t *testing.T) {
+	t.Parallel()
+	catcher, addr := startCatcher(t, CatcherOptions{})
+	cfg, _ := ParseURL("smtp://" + addr)
+	ctx := testCtx(t)
+	if err := NewSender(cfg).Send(ctx, "tietosuoja@rightsdesk.example", []string{"åsa@exämple.fi"}, rawMessage("utf8")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := catcher.WaitFor(ctx, func(c Caught) bool { return c.Subject == "utf8" })
+	if err != nil || m.To[0] != "åsa@exämple.fi" {
+		t.Fatalf("caught %+v, %v", m.To, err)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	in := `error handling 192.0.2.10:41234: 550 <marta.öberg@example.fi> rejected from [2001:db8::1]:25 for "a+b@x.example"`
+	out := redact(in)
+	for _, leak := range []string{"192.0.2.10", "marta", "example.fi", "2001:db8", "a+b@"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("redact(%q) = %q still contains %q", in, out, leak)
+		}
+	}
+	t.Log(out)
+}
+
+func TestSendConfigErrorsAreTemporary(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	for name, cfg := range map[string]Config{
+		"no host":            {Port: 25},
+		"no port":            {Host: "127.0.0.1"},
+		"bad auth":           {Host: "127.0.0.1", Port: 25, Security: SecuritySTARTTLS, Username: "u", Password: "p", Auth: "cram-md5"},
+		"plaintext password": {Host: "smtp.example", Port: 25, Username: "u", Password: "p"},
+	} {
+		err := NewSender(cfg).Send(ctx, "a@x.example", []string{"b@x.example"}, []byte("x\r\n"))
+		var se *SendError
+		if !errors.As(err, &se) || se.Stage != StageConfig || !IsTemporary(err) {
+			t.Errorf("%s: err = %v", name, err)
 		}
 	}
 }

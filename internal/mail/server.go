@@ -2,12 +2,15 @@ package mail
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -17,9 +20,14 @@ import (
 // masked before anything reaches a log.
 var addrPattern = regexp.MustCompile(`[^\s<>"'(),;:\[\]]+@[^\s<>"'(),;:\[\]]+`)
 
-// redact masks e-mail addresses in s.
+// ipPattern matches IPv4 and bracketed IPv6 addresses with optional port
+// (remote peers' IP addresses can be personal data too).
+var ipPattern = regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\[[0-9A-Fa-f:.]+(?:%[\w.]+)?\](?::\d+)?`)
+
+// redact masks e-mail and IP addresses in s.
 func redact(s string) string {
-	return addrPattern.ReplaceAllString(s, "<redacted>")
+	s = addrPattern.ReplaceAllString(s, "<redacted>")
+	return ipPattern.ReplaceAllString(s, "<ip>")
 }
 
 // slogErrorLog adapts go-smtp's Logger to slog, masking addresses.
@@ -41,6 +49,46 @@ func orDiscard(l *slog.Logger) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return l
+}
+
+// logGate wraps a slog.Handler so that a server stops logging once it is
+// closed: go-smtp connection goroutines may still be unwinding after Close
+// returns, and the caller's logger may be gone by then.
+type logGate struct {
+	mu      *sync.RWMutex
+	stopped *bool
+	inner   slog.Handler
+}
+
+func newLogGate(l *slog.Logger) logGate {
+	return logGate{mu: new(sync.RWMutex), stopped: new(bool), inner: orDiscard(l).Handler()}
+}
+
+func (g logGate) stop() {
+	g.mu.Lock()
+	*g.stopped = true
+	g.mu.Unlock()
+}
+
+func (g logGate) Enabled(ctx context.Context, level slog.Level) bool {
+	return g.inner.Enabled(ctx, level)
+}
+
+func (g logGate) Handle(ctx context.Context, r slog.Record) error {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if *g.stopped {
+		return nil
+	}
+	return g.inner.Handle(ctx, r)
+}
+
+func (g logGate) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return logGate{mu: g.mu, stopped: g.stopped, inner: g.inner.WithAttrs(attrs)}
+}
+
+func (g logGate) WithGroup(name string) slog.Handler {
+	return logGate{mu: g.mu, stopped: g.stopped, inner: g.inner.WithGroup(name)}
 }
 
 // loginServer is the server side of AUTH LOGIN, used by the Catcher. It
@@ -99,4 +147,64 @@ func errorsAsSMTP(err error) (*smtp.SMTPError, bool) {
 		return se, true
 	}
 	return nil, false
+}
+
+// trackingListener remembers accepted connections so that a server can
+// close them itself, e.g. after a graceful shutdown timed out (go-smtp's
+// Close is a no-op once Shutdown has begun).
+type trackingListener struct {
+	net.Listener
+	mu     sync.Mutex
+	conns  map[*trackedConn]struct{}
+	closed bool
+}
+
+func newTrackingListener(l net.Listener) *trackingListener {
+	return &trackingListener{Listener: l, conns: map[*trackedConn]struct{}{}}
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, l: l}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		_ = c.Close()
+		return nil, net.ErrClosed
+	}
+	l.conns[tc] = struct{}{}
+	return tc, nil
+}
+
+// closeAll closes the listener and every open connection.
+func (l *trackingListener) closeAll() {
+	l.mu.Lock()
+	l.closed = true
+	conns := make([]*trackedConn, 0, len(l.conns))
+	for c := range l.conns {
+		conns = append(conns, c)
+	}
+	l.mu.Unlock()
+	_ = l.Listener.Close()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	l    *trackingListener
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.l.mu.Lock()
+		delete(c.l.conns, c)
+		c.l.mu.Unlock()
+	})
+	return c.Conn.Close()
 }

@@ -24,8 +24,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// ErrNoBinaries is returned (wrapped) by Start when initdb and postgres cannot
+// ErrNoBinaries is returned by Start when initdb and postgres cannot
 // be found. Its message says how to get them.
+//
+//lint:ignore ST1005 a complete sentence shown to the user as is
 var ErrNoBinaries = errors.New("PostgreSQL server binaries not found (initdb, postgres). Install them: apt-get install -y postgresql (Debian/Ubuntu), or set DATABASE_URL to an existing server.")
 
 // RelocationRoot is where, when running as root, a cluster is kept whose
@@ -94,17 +96,14 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	binDir, err := findBinaries(opts.BinDirs)
-	if err != nil {
-		return nil, err
+	binDirs := findBinaries(opts.BinDirs)
+	if len(binDirs) == 0 {
+		return nil, ErrNoBinaries
 	}
-	version, err := binaryVersion(filepath.Join(binDir, "postgres"))
-	if err != nil {
-		return nil, err
-	}
-	c := &Cluster{log: log, binDir: binDir, version: version, user: "postgres", done: make(chan struct{})}
+	c := &Cluster{log: log, user: "postgres", done: make(chan struct{})}
 
 	var owner *pgUser
+	var err error
 	if os.Geteuid() == 0 {
 		owner, err = lookupPostgresUser()
 		if err != nil {
@@ -112,11 +111,21 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		}
 		c.cred = owner.credential()
 	}
-
 	c.dataDir, err = resolveDataDir(opts.DataDir, owner, log)
 	if err != nil {
 		return nil, err
 	}
+	// An existing cluster needs binaries of its own major version: take
+	// them if installed, else the first found (checkVersion then explains).
+	dataVersion := ""
+	if b, err := os.ReadFile(filepath.Join(c.dataDir, "PG_VERSION")); err == nil {
+		dataVersion = strings.TrimSpace(string(b))
+	}
+	c.binDir, c.version, err = pickBinaries(binDirs, dataVersion)
+	if err != nil {
+		return nil, err
+	}
+
 	fresh, err := prepareDataDir(c.dataDir, owner)
 	if err != nil {
 		return nil, err
@@ -408,28 +417,45 @@ func serverEnv() []string {
 	return append(env, "LC_ALL=C")
 }
 
-// findBinaries returns the directory holding both initdb and postgres.
-func findBinaries(binDirs []string) (string, error) {
+// findBinaries returns the directories holding both initdb and postgres, in
+// order of preference: the one on PATH, then binDirs (by default
+// /usr/lib/postgresql/*/bin, highest version first).
+func findBinaries(binDirs []string) []string {
+	var found []string
 	if p, err := exec.LookPath("initdb"); err == nil {
 		dir := filepath.Dir(p)
 		if isExecutable(filepath.Join(dir, "postgres")) {
-			return dir, nil
+			found = append(found, dir)
 		}
 	}
 	dirs := binDirs
 	if dirs == nil {
 		matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-		sort.Slice(matches, func(i, j int) bool {
+		sort.SliceStable(matches, func(i, j int) bool {
 			return versionKey(matches[i]) > versionKey(matches[j])
 		})
 		dirs = matches
 	}
 	for _, dir := range dirs {
 		if isExecutable(filepath.Join(dir, "initdb")) && isExecutable(filepath.Join(dir, "postgres")) {
-			return dir, nil
+			found = append(found, dir)
 		}
 	}
-	return "", ErrNoBinaries
+	return found
+}
+
+// pickBinaries returns the first of dirs whose major version is want, or
+// else the first of dirs, with its version.
+func pickBinaries(dirs []string, want string) (dir, version string, err error) {
+	if want != "" {
+		for _, d := range dirs {
+			if v, err := binaryVersion(filepath.Join(d, "postgres")); err == nil && v == want {
+				return d, v, nil
+			}
+		}
+	}
+	version, err = binaryVersion(filepath.Join(dirs[0], "postgres"))
+	return dirs[0], version, err
 }
 
 // versionKey orders /usr/lib/postgresql/<v>/bin by version (9.6 < 10 < 17).
@@ -546,6 +572,7 @@ func fileOwner(st fs.FileInfo) (uid, gid int) {
 
 // makeSocketDir creates a private, short directory for the server's socket.
 func makeSocketDir(port int, owner *pgUser) (string, error) {
+	sweepSocketDirs()
 	sockName := "/.s.PGSQL." + strconv.Itoa(port)
 	dir, err := os.MkdirTemp("", "rdpg")
 	if err == nil && len(dir)+len(sockName) > maxSocketPath {
@@ -564,6 +591,60 @@ func makeSocketDir(port int, owner *pgUser) (string, error) {
 		}
 	}
 	return dir, nil
+}
+
+// sweepSocketDirs removes the socket directories left by servers whose owner
+// was killed (Stop removes them otherwise): those whose socket lock file
+// names a dead postmaster, and empty ones older than an hour.
+func sweepSocketDirs() {
+	seen := map[string]bool{}
+	for _, tmp := range []string{os.TempDir(), "/tmp"} {
+		dirs, _ := filepath.Glob(filepath.Join(tmp, "rdpg*"))
+		for _, dir := range dirs {
+			if seen[dir] {
+				continue
+			}
+			seen[dir] = true
+			if socketDirStale(dir) {
+				_ = os.RemoveAll(dir)
+			}
+		}
+	}
+}
+
+func socketDirStale(dir string) bool {
+	st, err := os.Lstat(dir)
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	if len(entries) == 0 {
+		return time.Since(st.ModTime()) > time.Hour
+	}
+	deadLock := false
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, ".s.PGSQL.") {
+			return false // not ours
+		}
+		if !strings.HasSuffix(name, ".lock") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return false
+		}
+		first, _, _ := strings.Cut(string(b), "\n")
+		pid, err := strconv.Atoi(strings.TrimSpace(first))
+		if err != nil || pid <= 0 || processAlive(pid) {
+			return false
+		}
+		deadLock = true
+	}
+	return deadLock
 }
 
 // freePort picks a TCP port that is free now. With an empty listen_addresses

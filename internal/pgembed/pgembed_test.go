@@ -169,7 +169,7 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Println("ERROR", strings.ReplaceAll(err.Error(), "\n", " | "))
 		os.Exit(1)
 	}
-	fmt.Printf("READY %d\n%s\n", c.cmd.Process.Pid, c.DSN("postgres"))
+	fmt.Printf("READY %d %s\n%s\n", c.cmd.Process.Pid, c.SocketDir(), c.DSN("postgres"))
 	select {}
 }
 
@@ -188,11 +188,13 @@ func TestOwnerKilled(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	sc := bufio.NewScanner(out)
 	var pgPid int
-	var dsn string
+	var dsn, sockDir string
 	for sc.Scan() {
 		line := sc.Text()
 		if rest, ok := strings.CutPrefix(line, "READY "); ok {
-			pgPid, _ = strconv.Atoi(rest)
+			pid, dir, _ := strings.Cut(rest, " ")
+			pgPid, _ = strconv.Atoi(pid)
+			sockDir = dir
 			sc.Scan()
 			dsn = sc.Text()
 			break
@@ -223,6 +225,9 @@ func TestOwnerKilled(t *testing.T) {
 	c := start(t, dataDir)
 	if n := countRows(t, c.DSN("postgres"), "survivor"); n != 1 {
 		t.Errorf("rows = %d, want 1", n)
+	}
+	if _, err := os.Stat(sockDir); !os.IsNotExist(err) {
+		t.Errorf("socket directory %s of the killed server not swept: %v", sockDir, err)
 	}
 }
 

@@ -30,9 +30,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,6 +74,7 @@ type server struct {
 	template  string
 	prefix    string // <pid>_<random>: unique per process
 	forceDrop bool   // DROP DATABASE ... WITH (FORCE) is available (PG 13+)
+	strategy  string // CREATE DATABASE option
 	cluster   *pgembed.Cluster
 	tmpDir    string
 }
@@ -183,24 +186,33 @@ func (s *server) setup() error {
 		return fmt.Errorf("connect to %s: %w", s.where(), err)
 	}
 	s.forceDrop = version >= 130000
+	if s.cluster != nil && version >= 150000 {
+		// Copying the files beats WAL-logging every block (the default since
+		// 15) when the copy's checkpoints cost nothing, as with fsync off.
+		s.strategy = " STRATEGY FILE_COPY"
+	}
 
 	s.template = "rd_template_" + s.prefix
 	if err := s.makeTemplate(ctx); err != nil {
 		return err
 	}
 	if testing.Verbose() {
-		fmt.Fprintf(os.Stderr, "pgtest: PostgreSQL %s ready in %s, template %s migrated in %s\n",
+		fmt.Fprintf(os.Stderr, "pgtest: using the %s (ready in %s); template %s migrated in %s\n",
 			s.where(), tStarted.Sub(t0).Round(time.Millisecond), s.template, time.Since(tStarted).Round(time.Millisecond))
 	}
 	return nil
 }
 
 func (s *server) startCluster(ctx context.Context) error {
+	sweepAbandoned()
 	dir, err := os.MkdirTemp("", "rdpgtest")
 	if err != nil {
 		return err
 	}
 	s.tmpDir = dir
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return err
+	}
 	// As root the server runs as user postgres, which must traverse it.
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return err
@@ -256,7 +268,7 @@ func (s *server) create(ctx context.Context, name string) error {
 	defer createMu.Unlock()
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		_, err = s.admin.Exec(ctx, "CREATE DATABASE "+ident(name)+" TEMPLATE "+ident(s.template)+" STRATEGY FILE_COPY")
+		_, err = s.admin.Exec(ctx, "CREATE DATABASE "+ident(name)+" TEMPLATE "+ident(s.template)+s.strategy)
 		var pgErr *pgconn.PgError
 		if !errors.As(err, &pgErr) || pgErr.Code != "55006" { // object_in_use: template busy
 			break
@@ -348,6 +360,30 @@ func (s *server) close() error {
 		errs = append(errs, os.RemoveAll(s.tmpDir))
 	}
 	return errors.Join(errs...)
+}
+
+// ownerFile, in a cluster's temporary directory, holds the pid of the test
+// process that owns it.
+const ownerFile = "owner.pid"
+
+// sweepAbandoned removes the temporary clusters of test processes that died
+// without running Main's cleanup (killed, or timed out). Their servers died
+// with them (pgembed's Pdeathsig); only the files remain.
+func sweepAbandoned() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "rdpgtest*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			_ = os.RemoveAll(dir)
+		}
+	}
 }
 
 func ident(name string) string { return pgx.Identifier{name}.Sanitize() }

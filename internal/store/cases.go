@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Case is a request's row. Deadline dates are civil dates (time.Time at
+// midnight UTC from PostgreSQL's date type); workflow converts them.
+type Case struct {
+	ID                 int64      `db:"id"`
+	OrgID              int64      `db:"org_id"`
+	Receipt            string     `db:"receipt"`
+	GDPR               bool       `db:"gdpr"`
+	DocumentRequest    bool       `db:"document_request"`
+	Rights             []string   `db:"rights"`
+	AllRegisters       bool       `db:"all_registers"`
+	Details            string     `db:"details"`
+	PeriodFrom         *time.Time `db:"period_from"`
+	PeriodTo           *time.Time `db:"period_to"`
+	Delivery           string     `db:"delivery"`
+	Lang               string     `db:"lang"`
+	Channel            string     `db:"channel"`
+	State              string     `db:"state"`
+	NeedsTriage        bool       `db:"needs_triage"`
+	ReceivedAt         time.Time  `db:"received_at"`
+	ConfirmedAt        *time.Time `db:"confirmed_at"`
+	RawEnd             time.Time  `db:"raw_end"`
+	LegalDue           time.Time  `db:"legal_due"`
+	SafeTarget         time.Time  `db:"safe_target"`
+	ExtendedDue        *time.Time `db:"extended_due"`
+	ExtensionReason    string     `db:"extension_reason"`
+	DocDue             *time.Time `db:"doc_due"`
+	DocExtendedDue     *time.Time `db:"doc_extended_due"`
+	PausedAt           *time.Time `db:"paused_at"`
+	PausedFromState    string     `db:"paused_from_state"`
+	PauseReason        string     `db:"pause_reason"`
+	PausedDays         int        `db:"paused_days"`
+	EmailVerifiedAt    *time.Time `db:"email_verified_at"`
+	IdentityVerifiedAt *time.Time `db:"identity_verified_at"`
+	IdentityMethod     string     `db:"identity_method"`
+	RefusalGround      string     `db:"refusal_ground"`
+	RefusalReason      string     `db:"refusal_reason"`
+	DuplicateOf        *int64     `db:"duplicate_of"`
+	CodeHash           []byte     `db:"code_hash"`
+	CodeExpiresAt      *time.Time `db:"code_expires_at"`
+	CodeAttempts       int        `db:"code_attempts"`
+	CodesSent          int        `db:"codes_sent"`
+	AnsweredAt         *time.Time `db:"answered_at"`
+	ClosedAt           *time.Time `db:"closed_at"`
+	CreatedAt          time.Time  `db:"created_at"`
+	UpdatedAt          time.Time  `db:"updated_at"`
+}
+
+const caseCols = `id, org_id, receipt, gdpr, document_request, rights, all_registers, details, period_from, period_to,
+	delivery, lang, channel, state, needs_triage, received_at, confirmed_at, raw_end, legal_due, safe_target,
+	extended_due, extension_reason, doc_due, doc_extended_due, paused_at, paused_from_state, pause_reason, paused_days,
+	email_verified_at, identity_verified_at, identity_method, refusal_ground, refusal_reason, duplicate_of,
+	code_hash, code_expires_at, code_attempts, codes_sent, answered_at, closed_at, created_at, updated_at`
+
+// NextReceipt draws the next receipt number for year: RD-2026-000123.
+func (q *Q) NextReceipt(ctx context.Context, year int) (string, error) {
+	var n int64
+	if err := q.db.QueryRow(ctx, `SELECT nextval('case_receipt_seq')`).Scan(&n); err != nil {
+		return "", mapErr(err, "receipt number")
+	}
+	return fmt.Sprintf("RD-%d-%06d", year, n), nil
+}
+
+// InsertCase stores a new case and returns its id.
+func (q *Q) InsertCase(ctx context.Context, c Case) (int64, error) {
+	var id int64
+	err := q.db.QueryRow(ctx, `
+		INSERT INTO cases (org_id, receipt, gdpr, document_request, rights, all_registers, details, period_from, period_to,
+			delivery, lang, channel, state, needs_triage, received_at, confirmed_at, raw_end, legal_due, safe_target,
+			doc_due, doc_extended_due, email_verified_at, identity_verified_at, identity_method,
+			code_hash, code_expires_at, codes_sent, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
+			$25, $26, $27, $28, $28)
+		RETURNING id`,
+		c.OrgID, c.Receipt, c.GDPR, c.DocumentRequest, c.Rights, c.AllRegisters, c.Details, c.PeriodFrom, c.PeriodTo,
+		c.Delivery, c.Lang, c.Channel, c.State, c.NeedsTriage, c.ReceivedAt, c.ConfirmedAt, c.RawEnd, c.LegalDue, c.SafeTarget,
+		c.DocDue, c.DocExtendedDue, c.EmailVerifiedAt, c.IdentityVerifiedAt, c.IdentityMethod,
+		c.CodeHash, c.CodeExpiresAt, c.CodesSent, c.CreatedAt).Scan(&id)
+	return id, mapErr(err, "storing case")
+}
+
+// CaseForUpdate locks a case of the organisation for a transition.
+func (q *Q) CaseForUpdate(ctx context.Context, orgID, id int64) (Case, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+caseCols+` FROM cases WHERE org_id = $1 AND id = $2 FOR UPDATE`, orgID, id)
+	c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Case])
+	return c, mapErr(err, "case")
+}
+
+// CaseByID reads a case of the organisation.
+func (q *Q) CaseByID(ctx context.Context, orgID, id int64) (Case, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+caseCols+` FROM cases WHERE org_id = $1 AND id = $2`, orgID, id)
+	c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Case])
+	return c, mapErr(err, "case")
+}
+
+// CaseByReceipt finds a case by receipt among the given organisations (a
+// staff member's memberships): another organisation's case is not found.
+func (q *Q) CaseByReceipt(ctx context.Context, orgIDs []int64, receipt string) (Case, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+caseCols+` FROM cases WHERE org_id = ANY($1) AND receipt = $2`, orgIDs, receipt)
+	c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Case])
+	return c, mapErr(err, "case")
+}
+
+// UpdateCase writes back every mutable field of c (after a transition,
+// under CaseForUpdate's lock).
+func (q *Q) UpdateCase(ctx context.Context, c Case) error {
+	_, err := q.db.Exec(ctx, `
+		UPDATE cases SET gdpr = $3, document_request = $4, rights = $5, all_registers = $6, details = $7,
+			period_from = $8, period_to = $9, delivery = $10, lang = $11, state = $12, needs_triage = $13,
+			confirmed_at = $14, extended_due = $15, extension_reason = $16, doc_due = $17, doc_extended_due = $18,
+			paused_at = $19, paused_from_state = $20, pause_reason = $21, paused_days = $22,
+			email_verified_at = $23, identity_verified_at = $24, identity_method = $25,
+			refusal_ground = $26, refusal_reason = $27, duplicate_of = $28,
+			code_hash = $29, code_expires_at = $30, code_attempts = $31, codes_sent = $32,
+			answered_at = $33, closed_at = $34, updated_at = $35
+		WHERE org_id = $1 AND id = $2`,
+		c.OrgID, c.ID, c.GDPR, c.DocumentRequest, c.Rights, c.AllRegisters, c.Details,
+		c.PeriodFrom, c.PeriodTo, c.Delivery, c.Lang, c.State, c.NeedsTriage,
+		c.ConfirmedAt, c.ExtendedDue, c.ExtensionReason, c.DocDue, c.DocExtendedDue,
+		c.PausedAt, c.PausedFromState, c.PauseReason, c.PausedDays,
+		c.EmailVerifiedAt, c.IdentityVerifiedAt, c.IdentityMethod,
+		c.RefusalGround, c.RefusalReason, c.DuplicateOf,
+		c.CodeHash, c.CodeExpiresAt, c.CodeAttempts, c.CodesSent,
+		c.AnsweredAt, c.ClosedAt, c.UpdatedAt)
+	return mapErr(err, "updating case")
+}
+
+// SetCaseRegisters records the registers a person chose.
+func (q *Q) SetCaseRegisters(ctx context.Context, caseID int64, registerIDs []int64) error {
+	if _, err := q.db.Exec(ctx, `DELETE FROM case_registers WHERE case_id = $1`, caseID); err != nil {
+		return mapErr(err, "case registers")
+	}
+	_, err := q.db.Exec(ctx, `INSERT INTO case_registers (case_id, register_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, caseID, registerIDs)
+	return mapErr(err, "case registers")
+}
+
+// CaseRegisterIDs lists the chosen registers of a case.
+func (q *Q) CaseRegisterIDs(ctx context.Context, caseID int64) ([]int64, error) {
+	rows, err := q.db.Query(ctx, `SELECT register_id FROM case_registers WHERE case_id = $1 ORDER BY register_id`, caseID)
+	if err != nil {
+		return nil, mapErr(err, "case registers")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, mapErr(err, "case registers")
+}
+
+// DeleteUnconfirmed removes web submissions never confirmed before cutoff.
+func (q *Q) DeleteUnconfirmed(ctx context.Context, cutoff time.Time) (int64, error) {
+	tag, err := q.db.Exec(ctx, `DELETE FROM cases WHERE channel = 'web' AND confirmed_at IS NULL AND state = 'received' AND received_at < $1`, cutoff)
+	return tag.RowsAffected(), mapErr(err, "purging unconfirmed")
+}
+
+// RecentSimilar finds a confirmed case of the same organisation from the
+// same email (or the same henkilötunnus index) since `since`, for duplicate
+// linking (issue 5). Rights and registers are compared by the caller.
+func (q *Q) RecentSimilar(ctx context.Context, orgID, exceptID int64, email string, hetuIndex []byte, since time.Time) ([]Case, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT `+prefixed("c", caseCols)+` FROM cases c JOIN requesters r ON r.case_id = c.id
+		WHERE c.org_id = $1 AND c.id <> $2 AND c.received_at >= $3 AND c.confirmed_at IS NOT NULL
+		  AND (lower(r.email) = lower($4) OR (r.hetu_index IS NOT NULL AND r.hetu_index = $5))
+		ORDER BY c.received_at`, orgID, exceptID, since, email, hetuIndex)
+	if err != nil {
+		return nil, mapErr(err, "similar cases")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Case])
+	return out, mapErr(err, "similar cases")
+}
+
+// CountCasesByEmail counts cases from an email address in a window (IN-2:
+// repeats are flagged for the DPO).
+func (q *Q) CountCasesByEmail(ctx context.Context, orgID int64, email string, since time.Time) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM cases c JOIN requesters r ON r.case_id = c.id
+		WHERE c.org_id = $1 AND lower(r.email) = lower($2) AND c.received_at >= $3 AND c.confirmed_at IS NOT NULL`, orgID, email, since).Scan(&n)
+	return n, mapErr(err, "counting cases")
+}
+
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}

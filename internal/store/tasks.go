@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Task is one register owner's part of a case: one register, one right.
+type Task struct {
+	ID                 int64      `db:"id"`
+	OrgID              int64      `db:"org_id"`
+	CaseID             int64      `db:"case_id"`
+	RegisterID         int64      `db:"register_id"`
+	Right              string     `db:"right"`
+	State              string     `db:"state"`
+	LegalBasis         string     `db:"legal_basis"`
+	AllowedAnswers     []string   `db:"allowed_answers"`
+	OwnerName          string     `db:"owner_name"`
+	OwnerEmail         string     `db:"owner_email"`
+	TokenHash          []byte     `db:"token_hash"`
+	TokenExpiresAt     *time.Time `db:"token_expires_at"`
+	Answer             string     `db:"answer"`
+	AnswerGround       string     `db:"answer_ground"`
+	AnswerComment      string     `db:"answer_comment"`
+	AnswerChanges      string     `db:"answer_changes"`
+	ExtractText        string     `db:"extract_text"`
+	GuardianRestricted bool       `db:"guardian_restricted"`
+	AnsweredAt         *time.Time `db:"answered_at"`
+	AnsweredBy         string     `db:"answered_by"`
+	OpenedAt           *time.Time `db:"opened_at"`
+	CreatedAt          time.Time  `db:"created_at"`
+	UpdatedAt          time.Time  `db:"updated_at"`
+	// From the register (read-only joins).
+	RegisterName string `db:"register_name"`
+	RegisterLang string `db:"register_lang"`
+}
+
+const taskCols = `t.id, t.org_id, t.case_id, t.register_id, t."right", t.state, t.legal_basis, t.allowed_answers,
+	t.owner_name, t.owner_email, t.token_hash, t.token_expires_at, t.answer, t.answer_ground, t.answer_comment,
+	t.answer_changes, t.extract_text, t.guardian_restricted, t.answered_at, t.answered_by, t.opened_at,
+	t.created_at, t.updated_at, r.name AS register_name, r.language AS register_lang`
+
+const taskFrom = ` FROM tasks t JOIN registers r ON r.id = t.register_id `
+
+// InsertTask creates a task (routing); a duplicate (case, register, right)
+// is ignored and reported as id 0.
+func (q *Q) InsertTask(ctx context.Context, t Task) (int64, error) {
+	var id int64
+	err := q.db.QueryRow(ctx, `
+		INSERT INTO tasks (org_id, case_id, register_id, "right", state, legal_basis, allowed_answers, owner_name, owner_email,
+			answer, answer_comment, answered_at, answered_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+		ON CONFLICT (case_id, register_id, "right") DO NOTHING
+		RETURNING id`,
+		t.OrgID, t.CaseID, t.RegisterID, t.Right, t.State, t.LegalBasis, t.AllowedAnswers, t.OwnerName, t.OwnerEmail,
+		t.Answer, t.AnswerComment, t.AnsweredAt, t.AnsweredBy, t.CreatedAt).Scan(&id)
+	if err == pgx.ErrNoRows {
+		return 0, nil
+	}
+	return id, mapErr(err, "creating task")
+}
+
+// TasksOfCase lists a case's tasks by register name.
+func (q *Q) TasksOfCase(ctx context.Context, orgID, caseID int64) ([]Task, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+taskCols+taskFrom+`WHERE t.org_id = $1 AND t.case_id = $2 ORDER BY r.name, t."right"`, orgID, caseID)
+	if err != nil {
+		return nil, mapErr(err, "tasks")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Task])
+	return out, mapErr(err, "tasks")
+}
+
+// TaskForUpdate locks a task of the organisation.
+func (q *Q) TaskForUpdate(ctx context.Context, orgID, id int64) (Task, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+taskCols+taskFrom+`WHERE t.org_id = $1 AND t.id = $2 FOR UPDATE OF t`, orgID, id)
+	t, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Task])
+	return t, mapErr(err, "task")
+}
+
+// TaskByID reads a task without the organisation (jobs, which hold only
+// the id they were given by a transaction of that organisation).
+func (q *Q) TaskByID(ctx context.Context, id int64) (Task, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+taskCols+taskFrom+`WHERE t.id = $1`, id)
+	t, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Task])
+	return t, mapErr(err, "task")
+}
+
+// TaskByTokenHash finds the task a link token opens.
+func (q *Q) TaskByTokenHash(ctx context.Context, hash []byte) (Task, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+taskCols+taskFrom+`WHERE t.token_hash = $1`, hash)
+	t, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Task])
+	return t, mapErr(err, "task")
+}
+
+// UpdateTask writes back a task's mutable fields.
+func (q *Q) UpdateTask(ctx context.Context, t Task) error {
+	_, err := q.db.Exec(ctx, `
+		UPDATE tasks SET state = $3, owner_name = $4, owner_email = $5, token_hash = $6, token_expires_at = $7,
+			answer = $8, answer_ground = $9, answer_comment = $10, answer_changes = $11, extract_text = $12,
+			guardian_restricted = $13, answered_at = $14, answered_by = $15, opened_at = $16, updated_at = $17,
+			legal_basis = $18, allowed_answers = $19
+		WHERE org_id = $1 AND id = $2`,
+		t.OrgID, t.ID, t.State, t.OwnerName, t.OwnerEmail, t.TokenHash, t.TokenExpiresAt,
+		t.Answer, t.AnswerGround, t.AnswerComment, t.AnswerChanges, t.ExtractText,
+		t.GuardianRestricted, t.AnsweredAt, t.AnsweredBy, t.OpenedAt, t.UpdatedAt, t.LegalBasis, t.AllowedAnswers)
+	return mapErr(err, "updating task")
+}
+
+// RoutingRegister is what routing needs of a catalogue register.
+type RoutingRegister struct {
+	ID                  int64  `db:"id"`
+	Name                string `db:"name"`
+	LegalBasis          string `db:"legal_basis"`
+	OwnerName           string `db:"owner_name"`
+	OwnerEmail          string `db:"owner_email"`
+	ControllerElsewhere bool   `db:"controller_elsewhere"`
+	ElsewhereName       string `db:"elsewhere_name"`
+	ElsewhereContact    string `db:"elsewhere_contact"`
+}
+
+// RoutingRegisters returns the organisation's registers, all of them (ids
+// nil) or the given ones. Registers no longer in their source document are
+// still routed when chosen by id, but not for "all registers".
+func (q *Q) RoutingRegisters(ctx context.Context, orgID int64, ids []int64) ([]RoutingRegister, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT id, name, legal_basis, owner_name, owner_email, controller_elsewhere, elsewhere_name, elsewhere_contact
+		FROM registers WHERE org_id = $1 AND (($2::bigint[] IS NULL AND NOT missing_from_source) OR id = ANY($2))
+		ORDER BY name, id`, orgID, ids)
+	if err != nil {
+		return nil, mapErr(err, "routing registers")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[RoutingRegister])
+	return out, mapErr(err, "routing registers")
+}
+
+// OpenTaskCount counts a case's tasks not yet answered.
+func (q *Q) OpenTaskCount(ctx context.Context, orgID, caseID int64) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE org_id = $1 AND case_id = $2 AND state IN ('waiting', 'open')`, orgID, caseID).Scan(&n)
+	return n, mapErr(err, "open tasks")
+}

@@ -1,0 +1,2 @@
+DROP INDEX registers_org_source;
+ALTER TABLE registers DROP COLUMN missing_since;

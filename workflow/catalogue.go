@@ -1,0 +1,229 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/registers"
+)
+
+// ImportSummary says what a catalogue import did, or would do in a dry run:
+// the registers added, changed (with the fields), unchanged, and those the
+// documents no longer list (kept, marked missing).
+type ImportSummary = store.ImportSummary
+
+// errDryRun rolls a dry run's transaction back.
+var errDryRun = errors.New("dry run")
+
+// ImportCatalogue merges one parsed register description into the
+// organisation's catalogue in one transaction (D-3). With dryRun the same
+// work is done and its summary returned, then rolled back.
+func (s *Service) ImportCatalogue(ctx context.Context, orgID int64, res *registers.Result, dryRun bool) (ImportSummary, error) {
+	return s.ImportDocuments(ctx, orgID, []*registers.Result{res}, dryRun)
+}
+
+// ImportDocuments is ImportCatalogue for several documents at once: all
+// of them in one transaction, or none.
+func (s *Service) ImportDocuments(ctx context.Context, orgID int64, docs []*registers.Result, dryRun bool) (ImportSummary, error) {
+	var sum ImportSummary
+	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		var err error
+		sum, err = ImportTx(ctx, q, orgID, docs, ActorSystem, s.Now())
+		if err == nil && dryRun {
+			return errDryRun
+		}
+		return err
+	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
+	return sum, err
+}
+
+// ImportTx merges the documents into the organisation's catalogue with q,
+// which must be bound to the caller's transaction, and appends an
+// organisation-level audit event. Registers of a document are matched on
+// their normalised name (D-3); a register the documents no longer list is
+// marked missing from its source, not deleted. The documents' source files
+// (registers.Options.SourceFile) identify them across imports.
+func ImportTx(ctx context.Context, q *store.Q, orgID int64, docs []*registers.Result, actor Actor, now time.Time) (ImportSummary, error) {
+	var files []string
+	var in []store.RegisterInput
+	for _, d := range docs {
+		if d == nil {
+			continue
+		}
+		for _, r := range d.Registers {
+			if !slices.Contains(files, r.SourceFile) {
+				files = append(files, r.SourceFile)
+			}
+			in = append(in, RegisterInput(r, d.Format))
+		}
+	}
+	sum, err := q.ImportRegisters(ctx, orgID, files, in, now)
+	if err != nil {
+		return sum, fmt.Errorf("importing the catalogue: %w", err)
+	}
+	err = q.AppendAudit(ctx, store.AuditEvent{OrgID: orgID, Actor: string(actor), Action: "catalogue_imported", At: now,
+		Data: map[string]any{
+			"files": files, "added": len(sum.Added), "changed": len(sum.Changed),
+			"unchanged": len(sum.Unchanged), "missing": len(sum.Missing), "skipped": len(sum.Skipped),
+		}})
+	return sum, err
+}
+
+// RegisterInput maps an imported register to the store's input. Published
+// text is kept as published (D-4, D-5); the unit named in the controller
+// text becomes the register's unit.
+func RegisterInput(r registers.Register, format registers.Format) store.RegisterInput {
+	lang := r.Language
+	if lang != "sv" {
+		lang = "fi"
+	}
+	basis := r.LegalBasis
+	if !ValidBasis(basis) {
+		basis = string(BasisUnknown)
+	}
+	return store.RegisterInput{
+		NormName: registers.NormalizeName(r.Name), Name: r.Name, Language: lang, Purpose: r.Purpose,
+		ControllerText: r.Controller, Unit: r.Unit, ContactText: r.Contact, LegalBasis: basis,
+		LegalBasisText: r.LegalBasisText, DataContent: r.DataContent, Sources: r.Sources,
+		Recipients: r.Recipients, Retention: r.Retention, Systems: r.Systems, Sector: r.Sector,
+		Extra: r.Extra, Warnings: r.Warnings, SourceFile: r.SourceFile, SourceRow: r.SourceRow,
+		SourceFormat: string(format),
+	}
+}
+
+// ValidBasis reports whether b is one of Bases.
+func ValidBasis(b string) bool { return slices.Contains(Bases, Basis(b)) }
+
+// RegisterEdit is the DPO's edit of a register: the fields an import never
+// overwrites once edited (D-3), the owner (D-11) and the new controller
+// when the register has moved (D-7, RD-2).
+type RegisterEdit struct {
+	Name                string
+	OwnerName           string
+	OwnerEmail          string
+	LegalBasis          string
+	ControllerElsewhere bool
+	ElsewhereName       string
+	ElsewhereContact    string
+	Notes               string
+}
+
+// Field limits of RegisterEdit (characters).
+const (
+	maxRegisterText  = 500
+	maxRegisterNotes = 4000
+)
+
+// Validate checks the edit; the errors are keyed by form field with
+// message keys of the catalogue locale.
+func (e *RegisterEdit) Validate() FieldErrors {
+	e.Name = strings.TrimSpace(e.Name)
+	e.OwnerName = strings.TrimSpace(e.OwnerName)
+	e.OwnerEmail = strings.TrimSpace(e.OwnerEmail)
+	e.LegalBasis = strings.TrimSpace(e.LegalBasis)
+	e.ElsewhereName = strings.TrimSpace(e.ElsewhereName)
+	e.ElsewhereContact = strings.TrimSpace(e.ElsewhereContact)
+	e.Notes = strings.TrimSpace(e.Notes)
+	fe := FieldErrors{}
+	if e.Name == "" {
+		fe.Add("name", "catalogue.error.name_required")
+	}
+	if e.OwnerEmail != "" && !ValidEmail(e.OwnerEmail) {
+		fe.Add("owner_email", "catalogue.error.email")
+	}
+	if !ValidBasis(e.LegalBasis) {
+		fe.Add("legal_basis", "catalogue.error.basis")
+	}
+	if e.ControllerElsewhere {
+		// D-7: the requester is told where to turn, so both are needed.
+		if e.ElsewhereName == "" {
+			fe.Add("elsewhere_name", "catalogue.error.elsewhere_name")
+		}
+		if e.ElsewhereContact == "" {
+			fe.Add("elsewhere_contact", "catalogue.error.elsewhere_contact")
+		}
+	}
+	for field, v := range map[string]string{"name": e.Name, "owner_name": e.OwnerName, "owner_email": e.OwnerEmail,
+		"elsewhere_name": e.ElsewhereName, "elsewhere_contact": e.ElsewhereContact} {
+		if utf8.RuneCountInString(v) > maxRegisterText {
+			fe.Add(field, "catalogue.error.too_long")
+		}
+	}
+	if utf8.RuneCountInString(e.Notes) > maxRegisterNotes {
+		fe.Add("notes", "catalogue.error.too_long")
+	}
+	return fe
+}
+
+// ValidEmail reports whether s is a plain address (local@domain.tld), not
+// a display-name form.
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && strings.Contains(s[at+1:], ".") && !strings.ContainsAny(s, " \t\r\n")
+}
+
+// UpdateRegister saves the DPO's edit of a register of orgID. The fields
+// whose values change are added to the register's edited fields, so no
+// later import overwrites them (D-3); an org-level audit event names them
+// (not their values). Invalid input returns FieldErrors; another
+// organisation's register is store.ErrNotFound. Saving the same values
+// again writes nothing.
+func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, actorStaffID int64, changes RegisterEdit) error {
+	if fe := changes.Validate(); len(fe) > 0 {
+		return fe
+	}
+	if !changes.ControllerElsewhere {
+		changes.ElsewhereName, changes.ElsewhereContact = "", ""
+	}
+	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		old, err := q.RegisterForUpdate(ctx, orgID, registerID)
+		if err != nil {
+			return err
+		}
+		var edited []string
+		mark := func(field string, changed bool) {
+			if changed {
+				edited = append(edited, field)
+			}
+		}
+		mark("name", old.Name != changes.Name)
+		mark("owner_name", old.OwnerName != changes.OwnerName)
+		mark("owner_email", old.OwnerEmail != changes.OwnerEmail)
+		mark("legal_basis", old.LegalBasis != changes.LegalBasis)
+		mark("controller_elsewhere", old.ControllerElsewhere != changes.ControllerElsewhere)
+		mark("elsewhere_name", old.ElsewhereName != changes.ElsewhereName)
+		mark("elsewhere_contact", old.ElsewhereContact != changes.ElsewhereContact)
+		mark("notes", old.Notes != changes.Notes)
+		if len(edited) == 0 {
+			return nil
+		}
+		now := s.Now()
+		err = q.EditRegister(ctx, orgID, registerID, store.RegisterEdit{
+			Name: changes.Name, OwnerName: changes.OwnerName, OwnerEmail: changes.OwnerEmail,
+			LegalBasis: changes.LegalBasis, ControllerElsewhere: changes.ControllerElsewhere,
+			ElsewhereName: changes.ElsewhereName, ElsewhereContact: changes.ElsewhereContact, Notes: changes.Notes,
+		}, edited, now)
+		if err != nil {
+			return err
+		}
+		// Field names only: owner names and addresses stay out of the trail.
+		return q.AppendAudit(ctx, store.AuditEvent{OrgID: orgID, Actor: string(StaffActor(actorStaffID)),
+			Action: "register_edited", At: now, Data: map[string]any{"register": registerID, "fields": edited}})
+	})
+}

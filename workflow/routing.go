@@ -1,0 +1,207 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
+	"rightsdesk/jobs/jobargs"
+)
+
+// route turns a confirmed case into tasks, one per register and right
+// (D-9): the chosen registers, or every register of the organisation for
+// "all registers" (D-10), for every right; withdrawal of consent only where
+// the basis is consent or unknown (RB-1, D-10). Each task carries the
+// register's basis and the answers RB-1 allows. Tasks are created
+// "waiting"; owners hear of them when identity is established.
+// A register whose controller is elsewhere answers itself (D-7).
+func (s *Service) route(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c *store.Case) error {
+	var ids []int64
+	if !c.AllRegisters {
+		var err error
+		if ids, err = q.CaseRegisterIDs(ctx, c.ID); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil // e.g. a document request only
+		}
+	}
+	regs, err := q.RoutingRegisters(ctx, org.ID, ids)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	created, elsewhere := 0, 0
+	for _, r := range regs {
+		basis := Basis(r.LegalBasis)
+		for _, right := range c.Rights {
+			if !RoutesTo(Right(right), basis) {
+				continue
+			}
+			rule := RuleFor(Right(right), basis)
+			t := store.Task{
+				OrgID: org.ID, CaseID: c.ID, RegisterID: r.ID, Right: right, State: "waiting",
+				LegalBasis: string(basis), AllowedAnswers: answersOf(rule), OwnerName: r.OwnerName, OwnerEmail: r.OwnerEmail,
+				CreatedAt: now,
+			}
+			if r.ControllerElsewhere {
+				// D-7: the requester is told where to turn.
+				t.State, t.Answer, t.AnsweredAt, t.AnsweredBy = "answered", string(AnswerElsewhere), &now, string(ActorSystem)
+				t.AnswerComment = r.ElsewhereName + "\n" + r.ElsewhereContact
+				elsewhere++
+			}
+			id, err := q.InsertTask(ctx, t)
+			if err != nil {
+				return err
+			}
+			if id != 0 {
+				created++
+			}
+		}
+	}
+	return s.audit(ctx, q, c.OrgID, c.ID, ActorSystem, "routed", map[string]any{"tasks": created, "controller_elsewhere": elsewhere})
+}
+
+func answersOf(r Rule) []string {
+	out := make([]string, len(r.Answers))
+	for i, a := range r.Answers {
+		out[i] = string(a)
+	}
+	return out
+}
+
+// ownerLang: owners are the organisation's staff; they read its primary
+// language (the register's published language when it is Swedish in a
+// Finnish-first organisation).
+func ownerLang(org store.Org, t store.Task) string {
+	if t.RegisterLang == "sv" || t.RegisterLang == "fi" {
+		return t.RegisterLang
+	}
+	return org.PrimaryLang
+}
+
+// openTasks gives waiting tasks to their owners when the case enters "in
+// progress" (D-9): a signed, expiring link per task by email, and
+// reminder and escalation jobs. A task without an owner email stays in
+// the DPO's queue (D-11).
+func (s *Service) openTasks(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case) error {
+	tasks, err := q.TasksOfCase(ctx, org.ID, c.ID)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	due := DueOf(c, CalendarFor(org), now)
+	for _, t := range tasks {
+		if t.State != "waiting" {
+			continue
+		}
+		t.State, t.UpdatedAt = "open", now
+		if t.OwnerEmail == "" {
+			if err := q.UpdateTask(ctx, t); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.sendTaskLink(ctx, tx, q, org, c, &t, due, "task"); err != nil {
+			return err
+		}
+	}
+	return s.checkAllAnswered(ctx, tx, q, org, c)
+}
+
+// taskMail is the data of an owner's task email. It names the case by
+// receipt and the register; never the henkilötunnus (ID-4).
+type taskMail struct {
+	Lang, OrgName, Receipt, Register, Right, Link, Due string
+	DaysBefore                                         int
+}
+
+// sendTaskLink issues a fresh link token for t (revoking any previous
+// one), saves t and mails the owner.
+func (s *Service) sendTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t *store.Task, due Due, kind string) error {
+	now := s.Now()
+	token := secret.Token()
+	exp := now.Add(s.TaskLinkTTL)
+	if exp.Before(dbDate(due.Effective).Add(30 * 24 * time.Hour)) {
+		exp = dbDate(due.Effective).Add(30 * 24 * time.Hour) // valid well past the deadline
+	}
+	t.TokenHash, t.TokenExpiresAt, t.UpdatedAt = secret.Hash(token), &exp, now
+	if err := q.UpdateTask(ctx, *t); err != nil {
+		return err
+	}
+	lang := ownerLang(org, *t)
+	if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: t.ID, Kind: kind, To: t.OwnerEmail, Lang: lang,
+		Data: taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: t.RegisterName,
+			Right: s.Catalog.T(lang, "right."+t.Right), Link: s.BaseURL + "/" + lang + "/t/" + token,
+			Due: FormatDate(due.OwnerTarget, lang)}}); err != nil {
+		return err
+	}
+	if err := s.audit(ctx, q, c.OrgID, c.ID, ActorSystem, "task_sent", map[string]any{"task": t.ID, "register": t.RegisterName, "right": t.Right}); err != nil {
+		return err
+	}
+	return s.scheduleTaskJobs(ctx, tx, *t, due)
+}
+
+// scheduleTaskJobs inserts the reminders (N working days before the owner
+// target) and the escalation (the working day after it) of an open task.
+// The target is in the args, so jobs are unique per (task, kind, due date)
+// and a moved deadline schedules new ones while the old find themselves
+// stale (issue 6).
+func (s *Service) scheduleTaskJobs(ctx context.Context, tx pgx.Tx, t store.Task, due Due) error {
+	closed := Calendar{EvesNonWorking: true}
+	target := due.OwnerTarget.String()
+	unique := &uniqueByArgs
+	for _, n := range s.ReminderDays {
+		day := closed.WorkingDaysBefore(due.OwnerTarget, n)
+		at := day.In(Helsinki()).Add(8 * time.Hour)
+		if !at.After(s.Now()) {
+			continue
+		}
+		if _, err := s.River.InsertTx(ctx, tx, jobargs.TaskReminder{TaskID: t.ID, Due: target, DaysBef: n},
+			jobOpts(at, unique)); err != nil {
+			return fmt.Errorf("scheduling reminder: %w", err)
+		}
+	}
+	at := closed.NextWorkingDay(due.OwnerTarget).In(Helsinki()).Add(8 * time.Hour)
+	if _, err := s.River.InsertTx(ctx, tx, jobargs.TaskEscalation{TaskID: t.ID, Due: target}, jobOpts(at, unique)); err != nil {
+		return fmt.Errorf("scheduling escalation: %w", err)
+	}
+	return nil
+}
+
+// checkAllAnswered moves an in-progress case to "answer ready" when no
+// task is open, and tells the DPO.
+func (s *Service) checkAllAnswered(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case) error {
+	if State(c.State) != StateInProgress {
+		return nil
+	}
+	open, err := q.OpenTaskCount(ctx, org.ID, c.ID)
+	if err != nil || open > 0 {
+		return err
+	}
+	next, err := Next(StateInProgress, ActAllAnswered, "")
+	if err != nil {
+		return err
+	}
+	c.State, c.UpdatedAt = string(next), s.Now()
+	if err := q.UpdateCase(ctx, c); err != nil {
+		return err
+	}
+	if err := s.audit(ctx, q, c.OrgID, c.ID, ActorSystem, "answer_ready", nil); err != nil {
+		return err
+	}
+	if org.DPOEmail == "" {
+		return nil
+	}
+	lang := org.PrimaryLang
+	return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "answer_ready", To: org.DPOEmail, Lang: lang,
+		Data: dpoMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Link: s.BaseURL + "/staff/cases/" + c.Receipt}})
+}
+
+type dpoMail struct {
+	Lang, OrgName, Receipt, Link, Register, Due string
+}

@@ -1,0 +1,252 @@
+package workflow
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/store"
+)
+
+// PaperRequest is a request that arrived by letter, phone or at the
+// counter, entered by staff with its real receipt time (DL-4).
+type PaperRequest struct {
+	Request
+	Channel    string    // paper, phone, counter
+	ReceivedAt time.Time // the stamped date/time
+	// IdentityMethod, when set, records that identity was established on
+	// receipt (e.g. at the counter) and opens the tasks at once.
+	IdentityMethod string
+}
+
+// EnterRequest stores a staff-entered request: confirmed at once (no code
+// to send), routed, the receipt emailed when there is an address.
+func (s *Service) EnterRequest(ctx context.Context, org store.Org, actor Actor, p PaperRequest) (Submission, error) {
+	v, err := s.ValidateRequest(ctx, org.ID, p.Request, false)
+	fe, _ := err.(FieldErrors)
+	if err != nil && fe == nil {
+		return Submission{}, err
+	}
+	if fe == nil {
+		fe = FieldErrors{}
+	}
+	switch p.Channel {
+	case "paper", "phone", "counter":
+	default:
+		fe.Add("channel", "case.err.channel")
+	}
+	now := s.Now()
+	if p.ReceivedAt.IsZero() {
+		fe.Add("received_at", "case.err.received_at")
+	} else if p.ReceivedAt.After(now.Add(5 * time.Minute)) {
+		fe.Add("received_at", "case.err.received_future")
+	}
+	if p.IdentityMethod != "" {
+		ok := false
+		for _, m := range IdentityMethods {
+			ok = ok || m == p.IdentityMethod
+		}
+		if !ok {
+			fe.Add("method", "case.err.method")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return Submission{}, err
+	}
+	var sub Submission
+	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		c, _, err := s.newCase(ctx, q, org, v, p.Channel, p.ReceivedAt)
+		if err != nil {
+			return err
+		}
+		c.ConfirmedAt = &now
+		c.State = string(StateAwaitingIdentity)
+		if err := s.storeCase(ctx, q, &c, v, actor); err != nil {
+			return err
+		}
+		if err := s.route(ctx, tx, q, org, &c); err != nil {
+			return err
+		}
+		if err := s.queueReceipt(ctx, tx, org, c, v.Email); err != nil {
+			return err
+		}
+		sub = Submission{CaseID: c.ID, Receipt: c.Receipt}
+		return nil
+	})
+	if err != nil {
+		return sub, err
+	}
+	if p.IdentityMethod != "" {
+		if err := s.VerifyIdentity(ctx, org, sub.CaseID, actor, p.IdentityMethod, ""); err != nil {
+			return sub, err
+		}
+	}
+	c, err := store.New(s.Pool).CaseByID(ctx, org.ID, sub.CaseID)
+	if err != nil {
+		return sub, err
+	}
+	sub.Due = DueOf(c, CalendarFor(org), now)
+	return sub, nil
+}
+
+// InboundMail is a request that arrived by email (issue 6).
+type InboundMail struct {
+	To, From   string
+	Raw        []byte
+	ReceivedAt time.Time // arrival at our SMTP server (DL-4, D-8)
+}
+
+// ReceiveEmail stores an emailed request as a case that needs triage: its
+// receipt time is the message's arrival, the raw message is kept, and the
+// DPO is told. Rights and registers are set at triage.
+func (s *Service) ReceiveEmail(ctx context.Context, org store.Org, in InboundMail) (string, error) {
+	msg, err := mail.ReadMessage(strings.NewReader(string(in.Raw)))
+	if err != nil {
+		return "", err
+	}
+	dec := new(mimeDecoder)
+	subject := dec.header(msg.Header.Get("Subject"))
+	name, addr := "", in.From
+	if a, err := mail.ParseAddress(msg.Header.Get("From")); err == nil {
+		name, addr = a.Name, a.Address
+	}
+	if name == "" {
+		name = addr
+	}
+	lang := guessLang(subject + " " + dec.body(msg))
+	var receipt string
+	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		v := validated{Request: Request{Name: truncate(name, maxName), Email: addr, Lang: lang, AllRegisters: true, Delivery: "electronic",
+			Details: truncate(strings.TrimSpace(subject+"\n\n"+dec.body(msg)), maxDetails)}}
+		c, _, err := s.newCase(ctx, q, org, v, "email", in.ReceivedAt)
+		if err != nil {
+			return err
+		}
+		c.NeedsTriage = true
+		if err := s.storeCase(ctx, q, &c, v, ActorResident); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO inbound_messages (org_id, case_id, from_addr, to_addr, subject, raw, received_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, org.ID, c.ID, addr, in.To, truncate(subject, 500), in.Raw, in.ReceivedAt); err != nil {
+			return err
+		}
+		receipt = c.Receipt
+		if org.DPOEmail == "" {
+			return nil
+		}
+		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "triage_needed", To: org.DPOEmail, Lang: org.PrimaryLang,
+			Data: dpoMail{Lang: org.PrimaryLang, OrgName: org.Name(org.PrimaryLang), Receipt: c.Receipt, Link: s.BaseURL + "/staff/cases/" + c.Receipt}})
+	})
+	return receipt, err
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+// guessLang picks the reply language of an emailed request from its words;
+// the DPO confirms it at triage.
+func guessLang(text string) string {
+	t := strings.ToLower(text)
+	sv := strings.Count(t, " och ") + strings.Count(t, "uppgifter") + strings.Count(t, "begär") + strings.Count(t, " jag ")
+	fi := strings.Count(t, " ja ") + strings.Count(t, "tiedot") + strings.Count(t, "pyyd") + strings.Count(t, "tietoj")
+	en := strings.Count(t, " the ") + strings.Count(t, " my ") + strings.Count(t, "request")
+	switch {
+	case sv > fi && sv >= en:
+		return "sv"
+	case en > fi && en > sv:
+		return "en"
+	}
+	return "fi"
+}
+
+// Triage sets what an emailed request asks (issue 6, 12): rights,
+// registers, language and the requester's details; the case is then routed
+// like a confirmed web request.
+func (s *Service) Triage(ctx context.Context, org store.Org, caseID int64, actor Actor, r Request) error {
+	v, err := s.ValidateRequest(ctx, org.ID, r, true)
+	if err != nil {
+		return err
+	}
+	return s.act(ctx, org, caseID, actor, ActTriage, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		if !c.NeedsTriage {
+			return nil, ErrNotAllowed // a web request is confirmed by its code, not triaged
+		}
+		now := s.Now()
+		c.Rights, c.AllRegisters, c.Lang, c.Delivery, c.DocumentRequest = v.Rights, v.AllRegisters, v.Lang, v.Delivery, v.DocumentRequest
+		c.GDPR = len(v.Rights) > 0
+		if v.Details != "" {
+			c.Details = v.Details
+		}
+		c.PeriodFrom, c.PeriodTo = v.periodFrom, v.periodTo
+		c.NeedsTriage, c.ConfirmedAt = false, &now
+		if v.DocumentRequest && c.DocDue == nil {
+			dl := CalendarFor(org).Compute(c.ReceivedAt)
+			c.DocDue, c.DocExtendedDue = dbDatePtr(dl.DocumentRequestDue), dbDatePtr(dl.DocumentRequestExtendedDue)
+		}
+		req, err := s.requesterRow(org.ID, c.ID, v)
+		if err != nil {
+			return nil, err
+		}
+		if err := q.UpsertRequester(ctx, req); err != nil {
+			return nil, err
+		}
+		if err := q.SetCaseRegisters(ctx, c.ID, v.RegisterIDs); err != nil {
+			return nil, err
+		}
+		c.State = string(StateAwaitingIdentity)
+		if err := q.UpdateCase(ctx, *c); err != nil {
+			return nil, err
+		}
+		if err := s.route(ctx, tx, q, org, c); err != nil {
+			return nil, err
+		}
+		if err := s.queueReceipt(ctx, tx, org, *c, v.Email); err != nil {
+			return nil, err
+		}
+		return map[string]any{"rights": v.Rights, "all_registers": v.AllRegisters, "registers": len(v.RegisterIDs), "lang": v.Lang}, nil
+	})
+}
+
+// ReassignTask gives a task to another owner (audited): the old link stops
+// working and the new owner gets a fresh one when the task is open.
+func (s *Service) ReassignTask(ctx context.Context, org store.Org, taskID int64, actor Actor, name, email string) error {
+	email = strings.TrimSpace(email)
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return FieldErrors{"email": "case.err.email"}
+	}
+	name = strings.TrimSpace(name)
+	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		t, err := q.TaskForUpdate(ctx, org.ID, taskID)
+		if err != nil {
+			return err
+		}
+		c, err := q.CaseForUpdate(ctx, org.ID, t.CaseID)
+		if err != nil {
+			return err
+		}
+		if !Allowed(State(c.State), ActReassignTask) || (t.State != "waiting" && t.State != "open") {
+			return ErrNotAllowed
+		}
+		old := t.OwnerEmail
+		t.OwnerName, t.OwnerEmail, t.TokenHash, t.UpdatedAt = name, email, nil, s.Now()
+		if err := q.UpdateTask(ctx, t); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, q, org.ID, c.ID, actor, string(ActReassignTask), map[string]any{
+			"task": t.ID, "register": t.RegisterName, "from_owner": old != "", "to": name}); err != nil {
+			return err
+		}
+		if t.State == "open" {
+			return s.sendTaskLink(ctx, tx, q, org, c, &t, DueOf(c, CalendarFor(org), s.Now()), "task")
+		}
+		return nil
+	})
+}

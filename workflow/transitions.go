@@ -1,0 +1,297 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/store"
+)
+
+// ErrExtendTooLate: an extension is possible only until legal_due (DL-5,
+// DL-11).
+var ErrExtendTooLate = errors.New("the first month has passed; the deadline can no longer be extended")
+
+// ErrAlreadyExtended: a case is extended once, by two months (DL-5).
+var ErrAlreadyExtended = errors.New("already extended")
+
+// act runs one transition of a case in a transaction: lock, check the
+// state machine, let fn change the case, save, audit. fn returns the data
+// of the audit event.
+func (s *Service) act(ctx context.Context, org store.Org, caseID int64, actor Actor, a Action,
+	fn func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error)) error {
+	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		next, err := Next(State(c.State), a, State(c.PausedFromState))
+		if err != nil {
+			return err
+		}
+		from := c.State
+		data := map[string]any{}
+		if fn != nil {
+			if data, err = fn(tx, q, &c); err != nil {
+				return err
+			}
+			if data == nil {
+				data = map[string]any{}
+			}
+		}
+		if string(next) != from {
+			data["from"], data["to"] = from, string(next)
+		}
+		c.State, c.UpdatedAt = string(next), s.Now()
+		if err := q.UpdateCase(ctx, c); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, c.OrgID, c.ID, actor, string(a), data)
+	})
+}
+
+func required(field, text string, max int) (string, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return "", FieldErrors{field: "case.err.required"}
+	}
+	if utf8.RuneCountInString(text) > max {
+		return "", FieldErrors{field: "case.err.too_long"}
+	}
+	return text, nil
+}
+
+// IdentityMethods are how identity may be established (ID-1, ID-2).
+var IdentityMethods = []string{"in_person", "strong_eid", "matching_data"}
+
+// VerifyIdentity records the DPO's decision that the requester is who they
+// say (ID-2) and opens the tasks: owners get their emails (D-9).
+func (s *Service) VerifyIdentity(ctx context.Context, org store.Org, caseID int64, actor Actor, method, note string) error {
+	ok := false
+	for _, m := range IdentityMethods {
+		ok = ok || m == method
+	}
+	if !ok {
+		return FieldErrors{"method": "case.err.method"}
+	}
+	return s.act(ctx, org, caseID, actor, ActVerifyIdentity, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		now := s.Now()
+		c.IdentityVerifiedAt, c.IdentityMethod = &now, method
+		c.State = string(StateInProgress) // openTasks reads the new state
+		if err := q.UpdateCase(ctx, *c); err != nil {
+			return nil, err
+		}
+		if err := s.openTasks(ctx, tx, q, org, *c); err != nil {
+			return nil, err
+		}
+		// openTasks may have moved the case on (nothing to answer).
+		fresh, err := q.CaseByID(ctx, org.ID, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		*c = fresh
+		return map[string]any{"method": method, "note": strings.TrimSpace(note)}, nil
+	})
+}
+
+// Pause stops the clock with a reason (DL-8). The due dates stay; the
+// paused due date is shown beside them.
+func (s *Service) Pause(ctx context.Context, org store.Org, caseID int64, actor Actor, reason string) error {
+	reason, err := required("reason", reason, 2000)
+	if err != nil {
+		return err
+	}
+	return s.act(ctx, org, caseID, actor, ActPause, func(_ pgx.Tx, _ *store.Q, c *store.Case) (map[string]any, error) {
+		now := s.Now()
+		c.PausedAt, c.PausedFromState, c.PauseReason = &now, c.State, reason
+		return map[string]any{"reason": reason}, nil
+	})
+}
+
+// Resume restarts the clock; the paused days are added up and the owners'
+// reminders follow the moved target.
+func (s *Service) Resume(ctx context.Context, org store.Org, caseID int64, actor Actor) error {
+	err := s.act(ctx, org, caseID, actor, ActResume, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		now := s.Now()
+		days := PausedDaysAt(*c, now) - c.PausedDays
+		c.PausedDays += days
+		c.PausedAt, c.PausedFromState = nil, ""
+		due := DueOf(*c, CalendarFor(org), now)
+		if err := s.rescheduleTasks(ctx, tx, q, org, *c, due); err != nil {
+			return nil, err
+		}
+		return map[string]any{"paused_days": days, "total_paused_days": c.PausedDays, "paused_due": due.PausedDue.String()}, nil
+	})
+	if err != nil {
+		return err
+	}
+	// Owners may have answered the last task while the case was paused.
+	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		return s.checkAllAnswered(ctx, tx, q, org, c)
+	})
+}
+
+// Extend extends the deadline by two months with reasons (DL-5), possible
+// only while the first month runs (until legal_due inclusive, DL-11), and
+// tells the requester in their language.
+func (s *Service) Extend(ctx context.Context, org store.Org, caseID int64, actor Actor, reason string) error {
+	reason, err := required("reason", reason, 4000)
+	if err != nil {
+		return err
+	}
+	return s.act(ctx, org, caseID, actor, ActExtend, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		if c.ExtendedDue != nil {
+			return nil, ErrAlreadyExtended
+		}
+		now := s.Now()
+		dl := CalendarFor(org).Compute(c.ReceivedAt)
+		if !dl.CanExtend(HelsinkiDate(now)) {
+			return nil, ErrExtendTooLate
+		}
+		c.ExtendedDue, c.ExtensionReason = dbDatePtr(dl.ExtendedDue), reason
+		due := DueOf(*c, CalendarFor(org), now)
+		if err := s.rescheduleTasks(ctx, tx, q, org, *c, due); err != nil {
+			return nil, err
+		}
+		req, err := q.RequesterOf(ctx, org.ID, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if req.Email != "" {
+			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "extended", To: req.Email, Lang: c.Lang,
+				Data: letterMail{Lang: c.Lang, OrgName: org.Name(c.Lang), Receipt: c.Receipt, Reason: reason,
+					Date: FormatDate(dl.ExtendedDue, c.Lang), DPOEmail: org.DPOEmail}}); err != nil {
+				return nil, err
+			}
+		}
+		return map[string]any{"reason": reason, "extended_due": dl.ExtendedDue.String()}, nil
+	})
+}
+
+type letterMail struct {
+	Lang, OrgName, Receipt, Reason, Date, DPOEmail, Ground string
+}
+
+// RefusalGrounds for refusing a whole request (D-12, DL-6).
+var RefusalGrounds = []string{"art12_5_unfounded", "art12_5_excessive", "identity_not_established"}
+
+// Refuse refuses the whole request with a ground and reasons (DL-6); the
+// requester is told, with the right to complain and to go to court.
+func (s *Service) Refuse(ctx context.Context, org store.Org, caseID int64, actor Actor, ground, reason string) error {
+	ok := false
+	for _, g := range RefusalGrounds {
+		ok = ok || g == ground
+	}
+	fe := FieldErrors{}
+	if !ok {
+		fe.Add("ground", "case.err.ground")
+	}
+	reason, rerr := required("reason", reason, 4000)
+	if rerr != nil {
+		for k, v := range rerr.(FieldErrors) {
+			fe.Add(k, v)
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	return s.act(ctx, org, caseID, actor, ActRefuse, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		c.RefusalGround, c.RefusalReason, c.PausedAt = ground, reason, nil
+		if err := s.cancelOpenTasks(ctx, q, org, c.ID); err != nil {
+			return nil, err
+		}
+		req, err := q.RequesterOf(ctx, org.ID, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if req.Email != "" {
+			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "refused", To: req.Email, Lang: c.Lang,
+				Data: letterMail{Lang: c.Lang, OrgName: org.Name(c.Lang), Receipt: c.Receipt, Reason: reason,
+					Ground: s.Catalog.T(c.Lang, "ground."+ground), DPOEmail: org.DPOEmail}}); err != nil {
+				return nil, err
+			}
+		}
+		return map[string]any{"ground": ground, "reason": reason}, nil
+	})
+}
+
+// Withdraw records that the requester withdrew the request.
+func (s *Service) Withdraw(ctx context.Context, org store.Org, caseID int64, actor Actor, note string) error {
+	return s.act(ctx, org, caseID, actor, ActWithdraw, func(_ pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		c.PausedAt = nil
+		return map[string]any{"note": strings.TrimSpace(note)}, s.cancelOpenTasks(ctx, q, org, c.ID)
+	})
+}
+
+// MarkAnswered records that the answer went out (answer ready -> answered).
+func (s *Service) MarkAnswered(ctx context.Context, org store.Org, caseID int64, actor Actor, note string) error {
+	return s.act(ctx, org, caseID, actor, ActMarkAnswered, func(_ pgx.Tx, _ *store.Q, c *store.Case) (map[string]any, error) {
+		now := s.Now()
+		c.AnsweredAt = &now
+		onTime := !HelsinkiDate(now).After(DueOf(*c, CalendarFor(org), now).Effective)
+		return map[string]any{"note": strings.TrimSpace(note), "on_time": onTime}, nil
+	})
+}
+
+// Close closes an answered, refused or withdrawn case.
+func (s *Service) Close(ctx context.Context, org store.Org, caseID int64, actor Actor) error {
+	return s.act(ctx, org, caseID, actor, ActClose, func(_ pgx.Tx, _ *store.Q, c *store.Case) (map[string]any, error) {
+		now := s.Now()
+		c.ClosedAt = &now
+		return nil, nil
+	})
+}
+
+// AddNote adds an internal note to the timeline.
+func (s *Service) AddNote(ctx context.Context, org store.Org, caseID int64, actor Actor, text string) error {
+	text, err := required("note", text, 4000)
+	if err != nil {
+		return err
+	}
+	return s.act(ctx, org, caseID, actor, ActNote, func(_ pgx.Tx, _ *store.Q, _ *store.Case) (map[string]any, error) {
+		return map[string]any{"note": text}, nil
+	})
+}
+
+// cancelOpenTasks cancels what owners still have open (refusal,
+// withdrawal): their links stop working.
+func (s *Service) cancelOpenTasks(ctx context.Context, q *store.Q, org store.Org, caseID int64) error {
+	tasks, err := q.TasksOfCase(ctx, org.ID, caseID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.State == "waiting" || t.State == "open" {
+			t.State, t.TokenHash, t.UpdatedAt = "cancelled", nil, s.Now()
+			if err := q.UpdateTask(ctx, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rescheduleTasks makes the reminders of open tasks follow a moved
+// deadline (extension, pause): new jobs with the new target; the old ones
+// see a different target when they run and do nothing.
+func (s *Service) rescheduleTasks(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case, due Due) error {
+	tasks, err := q.TasksOfCase(ctx, org.ID, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.State == "open" && t.OwnerEmail != "" {
+			if err := s.scheduleTaskJobs(ctx, tx, t, due); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
