@@ -351,3 +351,25 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// The sector-list format in Swedish: language from the sector headings.
+func TestSwedishSectorList(t *testing.T) {
+	text := "Behandling av personuppgifter i staden\n\n" +
+		"Staden upprätthåller flera personregister som behövs för att producera tjänster.\n\n" +
+		"Bildningssektorn\n\nSkolkuratorernas klientdatasystem AURA\n\nPro Consona dagvårdsregister\n\n\u00a0\n\n" +
+		"Tekniska sektorn\n\nLokalförvaltningen: Register över hyresgäster\n"
+	if f, err := Detect(text); err != nil || f != FormatRaseborg {
+		t.Fatalf("Detect = %q, %v", f, err)
+	}
+	res, err := Parse(text, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Language != "sv" || len(res.Registers) != 3 {
+		t.Fatalf("got %+v", res)
+	}
+	last := res.Registers[2]
+	if last.Name != "Lokalförvaltningen: Register över hyresgäster" || last.Sector != "Tekniska sektorn" || last.SourceRow != 15 || last.Language != "sv" || last.LegalBasis != "unknown" {
+		t.Errorf("last: %+v", last)
+	}
+}

@@ -88,11 +88,9 @@ func NormalizeName(s string) string {
 	return b.String()
 }
 
-// foldRune returns the case-folded form of r.
+// foldRune returns the case-folded form of r (simple lower-casing, so that
+// folding is idempotent: "ẞ" and "ß" both fold to "ß").
 func foldRune(r rune) string {
-	if r == 'ß' {
-		return "ss"
-	}
 	return string(unicode.ToLower(r))
 }
 

@@ -363,45 +363,46 @@ func parseNotice(d *doc) *Result {
 	}
 
 	reg := Register{Language: res.Language}
-	var purpose, legal []string
+	// Paragraphs per field, joined with newlines at the end; a field whose
+	// heading appears twice gets both sections.
+	paras := map[noticeField][]string{}
+	extra := map[string][]string{}
 	for _, sec := range sections {
-		text := strings.Join(sec.content, "\n")
 		switch sec.field {
-		case nfController:
-			reg.Controller = joinPara(reg.Controller, text)
-		case nfContact:
-			reg.Contact = joinPara(reg.Contact, text)
 		case nfName:
-			if reg.Name == "" && len(sec.content) > 0 {
-				reg.Name = strings.Join(sec.content, " ")
-				reg.SourceRow = sec.lines[0]
-			} else if len(sec.content) > 0 {
-				reg.Warnings = append(reg.Warnings, fmt.Sprintf("line %d: second register name %q ignored", sec.lineNo, strings.Join(sec.content, " ")))
-			}
-		case nfPurpose:
-			purpose = append(purpose, sec.content...)
-		case nfLegal:
-			legal = append(legal, sec.content...)
-		case nfData:
-			reg.DataContent = joinPara(reg.DataContent, text)
-		case nfSources:
-			reg.Sources = joinPara(reg.Sources, text)
-		case nfRecipients:
-			reg.Recipients = joinPara(reg.Recipients, text)
-		case nfRetention:
-			reg.Retention = joinPara(reg.Retention, text)
-		case nfSystems:
-			reg.Systems = joinPara(reg.Systems, text)
-		case nfExtra, nfDate:
-			if text == "" {
+			if len(sec.content) == 0 {
 				continue
 			}
-			if reg.Extra == nil {
-				reg.Extra = map[string]string{}
+			if reg.Name == "" {
+				reg.Name = strings.Join(sec.content, " ")
+				reg.SourceRow = sec.lines[0]
+			} else {
+				reg.Warnings = append(reg.Warnings, fmt.Sprintf("line %d: second register name %q ignored", sec.lineNo, clip(strings.Join(sec.content, " "), 80)))
 			}
-			reg.Extra[sec.label] = joinPara(reg.Extra[sec.label], text)
+		case nfExtra, nfDate:
+			extra[sec.label] = append(extra[sec.label], sec.content...)
+		default:
+			paras[sec.field] = append(paras[sec.field], sec.content...)
 		}
 	}
+	text := func(f noticeField) string { return strings.Join(paras[f], "\n") }
+	reg.Controller = text(nfController)
+	reg.Contact = text(nfContact)
+	reg.DataContent = text(nfData)
+	reg.Sources = text(nfSources)
+	reg.Recipients = text(nfRecipients)
+	reg.Retention = text(nfRetention)
+	reg.Systems = text(nfSystems)
+	for label, ps := range extra {
+		if len(ps) == 0 {
+			continue
+		}
+		if reg.Extra == nil {
+			reg.Extra = map[string]string{}
+		}
+		reg.Extra[label] = strings.Join(ps, "\n")
+	}
+	purpose, legal := paras[nfPurpose], paras[nfLegal]
 	// Without a legal-basis section of its own, the paragraphs of the
 	// purpose section that state the legal basis are the legal-basis text.
 	if len(legal) == 0 {
@@ -452,16 +453,6 @@ func parseNotice(d *doc) *Result {
 	}
 	res.Registers = []Register{reg}
 	return res
-}
-
-func joinPara(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + "\n" + b
 }
 
 var legalWords = regexp.MustCompile(`(?i)(oikeusperuste|rättslig grund|rättsliga grund|artiklan|artikla|artikel|\bart\.)`)

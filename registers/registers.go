@@ -73,10 +73,12 @@ type Result struct {
 }
 
 // line is one input line with its 1-based number. text has CR, BOM and
-// form feeds removed but is otherwise untouched.
+// form feeds removed but is otherwise untouched; newPage records a form
+// feed (page break in pdftotext output).
 type line struct {
-	no   int
-	text string
+	no      int
+	text    string
+	newPage bool
 }
 
 // doc is prepared input.
@@ -111,6 +113,7 @@ func prepare(text string) (*doc, error) {
 	raw := strings.Split(text, "\n")
 	d := &doc{lines: make([]line, 0, len(raw))}
 	for i, t := range raw {
+		ff := strings.IndexByte(t, '\f') >= 0
 		t = strings.Map(func(r rune) rune {
 			switch {
 			case r == '\f' || r == '\uFEFF':
@@ -122,7 +125,7 @@ func prepare(text string) (*doc, error) {
 			}
 			return r
 		}, t)
-		d.lines = append(d.lines, line{no: i + 1, text: t})
+		d.lines = append(d.lines, line{no: i + 1, text: t, newPage: ff})
 	}
 	return d, nil
 }

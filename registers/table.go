@@ -134,8 +134,11 @@ type header struct {
 
 // matchHeader tries to read l as a header row of spec.
 func matchHeader(l line, spec tableSpec) (*header, bool) {
+	if len(l.text) > 2000 {
+		return nil, false // no header row is that long
+	}
 	sl := splitCells(l.text)
-	if len(sl.cells) < spec.minCols {
+	if len(sl.cells) < spec.minCols || len(sl.cells) > 40 {
 		return nil, false
 	}
 	h := &header{lineNo: l.no, tab: sl.tab}
@@ -309,17 +312,27 @@ func parseTable(d *doc, spec tableSpec) *Result {
 		rows   []*tableRow
 		sector string
 		langs  = map[string]int{}
+		// pageBreak: a blank line, form feed, rule or repeated header
+		// since the last table row, i.e. a following continuation row
+		// is a row broken across pages rather than a wrapped cell line.
+		pageBreak bool
 	)
 	for _, l := range d.lines {
+		if l.newPage {
+			pageBreak = true
+		}
 		if isBlank(l.text) {
+			pageBreak = true
 			continue
 		}
 		if nh, ok := matchHeader(l, spec); ok {
 			h = nh
 			langs[h.lang]++
+			pageBreak = true
 			continue
 		}
 		if isRuleLine(l.text) {
+			pageBreak = true
 			continue
 		}
 		sl := splitCells(l.text)
@@ -362,13 +375,15 @@ func parseTable(d *doc, spec tableSpec) *Result {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: continuation row under a different header ignored", l.no))
 				continue
 			}
-			mergeContinuation(prev, cells, l.no)
+			mergeContinuation(prev, cells, l.no, pageBreak)
+			pageBreak = false
 			if len(extra) > 0 {
 				prev.reg.Warnings = append(prev.reg.Warnings, fmt.Sprintf("line %d: cells beyond the last column: %q", l.no, strings.Join(extra, " | ")))
 			}
 			continue
 		}
 		r := newTableRow(cells, h)
+		pageBreak = false
 		r.reg.SourceRow = l.no
 		r.reg.Sector = sector
 		r.reg.Language = h.lang
@@ -400,13 +415,14 @@ func sameColumns(r *tableRow, h *header) bool {
 }
 
 // mergeContinuation appends the non-empty cells of a continuation row to the
-// cells of the row above (D-6).
-func mergeContinuation(prev *tableRow, cells []string, lineNo int) {
+// cells of the row above (D-6). pageBreak says whether the row was broken
+// across pages (word fragments possible) or is a wrapped cell line.
+func mergeContinuation(prev *tableRow, cells []string, lineNo int, pageBreak bool) {
 	for i, frag := range cells {
 		if frag == "" || i >= len(prev.cells) {
 			continue
 		}
-		sep, note := joinFragment(prev.cells[i].String(), frag)
+		sep, note := joinFragment(prev.cells[i].String(), frag, pageBreak)
 		if sep != sepDrop {
 			prev.cells[i].WriteString(string(sep))
 			prev.cells[i].WriteString(frag)
@@ -420,6 +436,13 @@ func mergeContinuation(prev *tableRow, cells []string, lineNo int) {
 // conjunctions after a line-final hyphen ("förtroende- och") keep the space.
 var conjunctions = map[string]bool{"och": true, "eller": true, "samt": true, "ja": true, "tai": true, "sekä": true, "eli": true}
 
+// functionWords are whole words, never the tail of a split word.
+var functionWords = map[string]bool{
+	"och": true, "eller": true, "samt": true, "av": true, "för": true, "med": true, "i": true, "på": true, "till": true,
+	"som": true, "om": true, "mm": true, "etc": true, "m": true, "fl": true,
+	"ja": true, "tai": true, "sekä": true, "eli": true, "ym": true, "yms": true, "jne": true, "mukaan": true,
+}
+
 // fragSep says how a continuation fragment is joined to the text above.
 type fragSep string
 
@@ -432,21 +455,22 @@ const (
 // joinFragment decides how a continuation fragment joins the text it
 // continues, and returns a note for the register's warnings.
 //
-//   - A single lower-case word after a text ending in a letter is the rest of
-//     a word split across the page break and is appended without a space,
+//   - At a page break, a single lower-case word (letters only, not a
+//     function word such as "och") after a text ending in a letter is the
+//     rest of a word split across the page and is appended without a space,
 //     unless the word above already ends with it (the extraction repeated
 //     the tail): then it is not appended and a note says so.
 //   - After a line-final hyphen the fragment is appended without a space
 //     (the hyphen is kept), except before a conjunction ("förtroende- och").
 //   - Anything else is joined with one space.
-func joinFragment(prev, frag string) (fragSep, string) {
+func joinFragment(prev, frag string, pageBreak bool) (fragSep, string) {
 	if prev == "" {
 		return sepNone, ""
 	}
 	first, _ := utf8.DecodeRuneInString(frag)
 	last, _ := utf8.DecodeLastRuneInString(prev)
 	single := !strings.ContainsFunc(frag, isSpace)
-	if single && unicode.IsLower(first) && unicode.IsLetter(last) && isWordFragment(frag) {
+	if pageBreak && single && unicode.IsLower(first) && unicode.IsLetter(last) && isWordFragment(frag) && !functionWords[frag] {
 		lastWord := prev[strings.LastIndexFunc(prev, isSpace)+1:]
 		lw, lf := strings.ToLower(lastWord), strings.ToLower(frag)
 		if len(lw) > len(lf) && strings.HasSuffix(lw, lf) {

@@ -15,6 +15,8 @@ var uniqueByArgs = river.UniqueOpts{
 		rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateCompleted},
 }
 
+// jobOpts schedules a job at the service clock's time (D-16): jobs to run
+// "now" carry an explicit time too, so a simulated clock drives them all.
 func jobOpts(at time.Time, unique *river.UniqueOpts) *river.InsertOpts {
 	o := &river.InsertOpts{ScheduledAt: at}
 	if unique != nil {

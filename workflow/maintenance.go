@@ -24,7 +24,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 	}
 	for _, id := range ids {
 		err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
-			_, err := s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: id}, nil)
+			_, err := s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: id}, jobOpts(s.Now(), nil))
 			return err
 		})
 		if err != nil {

@@ -97,7 +97,7 @@ func (s *Service) queueMail(ctx context.Context, tx pgx.Tx, m Mail) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: id}, nil); err != nil {
+	if _, err := s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: id}, jobOpts(s.Now(), nil)); err != nil {
 		return fmt.Errorf("queueing mail %d: %w", id, err)
 	}
 	return nil

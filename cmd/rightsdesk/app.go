@@ -231,4 +231,3 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	<-ctx.Done()
 	return nil
 }
-

@@ -234,7 +234,8 @@ func (c *Cluster) Stop(ctx context.Context) error {
 func (c *Cluster) stop(ctx context.Context) error {
 	select {
 	case <-c.done:
-		return nil // already gone
+		c.log.Warn("pgembed: server had already exited", "data_dir", c.dataDir, "exit", c.waitErr)
+		return nil
 	default:
 	}
 	if _, ok := ctx.Deadline(); !ok {
@@ -375,6 +376,9 @@ func (c *Cluster) initdb(ctx context.Context, fsync bool) error {
 		args = append(args, "--no-sync")
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, "initdb"), args...)
+	// Interrupted, initdb removes what it created; killed, it cannot.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
 	// A working directory the postgres user can reach: initdb fails when it
 	// cannot stat its own working directory.
 	cmd.Dir = "/"

@@ -294,7 +294,10 @@ func TestDataDirUnreachableByPostgresIsRelocated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(c.DataDir()) })
+	t.Cleanup(func() {
+		_ = os.RemoveAll(c.DataDir())
+		_ = os.Remove(RelocationRoot) // only if empty
+	})
 	defer c.Stop(context.Background())
 	if !strings.HasPrefix(c.DataDir(), RelocationRoot+"/pgdata-") {
 		t.Fatalf("DataDir() = %q, want it under %s", c.DataDir(), RelocationRoot)
@@ -347,6 +350,35 @@ func TestMissingBinaries(t *testing.T) {
 	want := "PostgreSQL server binaries not found (initdb, postgres). Install them: apt-get install -y postgresql (Debian/Ubuntu), or set DATABASE_URL to an existing server."
 	if err.Error() != want {
 		t.Errorf("message = %q", err.Error())
+	}
+}
+
+func TestBinariesMatchingTheDataDirArePreferred(t *testing.T) {
+	t.Setenv("PATH", "")
+	root := t.TempDir()
+	var dirs []string
+	for _, v := range []string{"17.2", "14.9"} {
+		dir := filepath.Join(root, v, "bin")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"initdb", "postgres"} {
+			script := "#!/bin/sh\necho 'postgres (PostgreSQL) " + v + "'\n"
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dirs = append(dirs, dir)
+	}
+	found := findBinaries(append(dirs, filepath.Join(root, "none")))
+	if len(found) != 2 {
+		t.Fatalf("found %v", found)
+	}
+	for want, wantDir := range map[string]string{"14": dirs[1], "17": dirs[0], "": dirs[0], "12": dirs[0]} {
+		dir, _, err := pickBinaries(found, want)
+		if err != nil || dir != wantDir {
+			t.Errorf("pickBinaries(%q) = %s, %v; want %s", want, dir, err, wantDir)
+		}
 	}
 }
 

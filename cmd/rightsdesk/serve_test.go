@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"rightsdesk/internal/pgtest"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// binary builds rightsdesk once per test run: the lifecycle tests run the
+// real program as a user would.
+func binary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rdbin")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "rightsdesk")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	out  *strings.Builder
+	mu   *sync.Mutex
+	done chan error
+	addr string
+}
+
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// start runs `rightsdesk serve` and waits until /readyz answers 200.
+func start(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	addr := freePort(t)
+	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", addr}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	p := &proc{cmd: cmd, out: &strings.Builder{}, mu: &sync.Mutex{}, done: make(chan error, 1), addr: addr}
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.out.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+		}
+	}()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait(); pw.Close() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("serve exited early: %v\n%s", err, p.output())
+		default:
+		}
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("serve did not become ready:\n%s", p.output())
+	return nil
+}
+
+func (p *proc) stop(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		if sig == syscall.SIGTERM && err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM:\n%s", err, p.output())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not stop on %v", sig)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return string(b)
+}
+
+func dataDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "rdserve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// postgres (we run initdb as that user when root) must traverse it.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// Issue 3: the embedded default starts, stops cleanly, restarts on the
+// same data, and survives a kill -9.
+func TestServeEmbeddedLifecycle(t *testing.T) {
+	t.Parallel()
+	dir := dataDir(t)
+	p := start(t, nil, "--data-dir", dir)
+	out := p.output()
+	if !strings.Contains(out, "rightsdesk is running at http://") || !strings.Contains(out, "/staff/login") {
+		t.Fatalf("welcome text missing:\n%s", out)
+	}
+	if !strings.Contains(get(t, "http://"+p.addr+"/fi/"), "Tee tietosuojapyyntö") {
+		t.Fatal("home page")
+	}
+	key1, err := os.ReadFile(filepath.Join(dir, "secret.key"))
+	if err != nil {
+		t.Fatalf("D-17: no generated key: %v", err)
+	}
+	p.stop(t, syscall.SIGTERM)
+
+	// Second start reuses the cluster and the key.
+	p = start(t, nil, "--data-dir", dir)
+	key2, _ := os.ReadFile(filepath.Join(dir, "secret.key"))
+	if string(key1) != string(key2) {
+		t.Fatal("secret key regenerated on restart")
+	}
+	if strings.Contains(p.output(), "initialized new cluster") {
+		t.Fatal("cluster re-initialised on restart")
+	}
+	// kill -9 leaves a stale postmaster.pid; the next start still works.
+	p.stop(t, syscall.SIGKILL)
+	p = start(t, nil, "--data-dir", dir)
+	if !strings.Contains(get(t, "http://"+p.addr+"/readyz"), `"migrations":"ok"`) {
+		t.Fatal("readyz after kill -9")
+	}
+	p.stop(t, syscall.SIGTERM)
+}
+
+// DATABASE_URL pointing at another server is honoured: no embedded
+// cluster is created.
+func TestServeHonoursDatabaseURL(t *testing.T) {
+	t.Parallel()
+	dir := dataDir(t)
+	dsn := pgtest.ConnString(t)
+	p := start(t, []string{"DATABASE_URL=" + dsn, "SECRET_KEY=" + strings.Repeat("ab", 32)}, "--data-dir", dir)
+	body := get(t, "http://"+p.addr+"/readyz")
+	if !strings.Contains(body, `"database":"ok"`) {
+		t.Fatalf("readyz: %s", body)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pg")); !os.IsNotExist(err) {
+		t.Fatalf("embedded cluster created despite DATABASE_URL: %v", err)
+	}
+	p.stop(t, syscall.SIGTERM)
+	// Without SECRET_KEY it refuses to start (D-17).
+	code, _, errOut := run(t, func(k string) string {
+		if k == "DATABASE_URL" {
+			return dsn
+		}
+		return ""
+	}, "serve", "--listen", freePort(t))
+	if code == 0 || !strings.Contains(errOut, "SECRET_KEY") {
+		t.Fatalf("serve without key: %d %q", code, errOut)
+	}
+
+}

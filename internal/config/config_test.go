@@ -1,0 +1,130 @@
+package config
+
+import (
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, rest, err := Parse("serve", nil, env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rest) != 0 || c.ListenAddr != "127.0.0.1:8080" || c.BaseURL != "http://127.0.0.1:8080" || c.DataDir != "./var" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if !c.Embedded() || !c.Seed || !c.Migrate {
+		t.Fatalf("embedded default should seed and migrate: %+v", c)
+	}
+	if c.SessionIdle != 30*time.Minute || len(c.ReminderDays) != 2 || c.ReminderDays[0] != 5 {
+		t.Fatalf("durations: %+v", c)
+	}
+	if err := c.CheckSecret(); err != nil {
+		t.Fatalf("embedded default needs no key: %v", err)
+	}
+}
+
+func TestFlagsWinOverEnvironment(t *testing.T) {
+	t.Parallel()
+	c, _, err := Parse("serve", []string{"--listen", "0.0.0.0:9000"}, env(map[string]string{"LISTEN_ADDR": "127.0.0.1:7000", "DATABASE_URL": "postgres://u@h/db", "SECRET_KEY": "x"}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ListenAddr != "0.0.0.0:9000" || c.BaseURL != "http://localhost:9000" {
+		t.Fatalf("got %+v", c)
+	}
+	if c.Embedded() || c.Seed {
+		t.Fatal("DATABASE_URL set: not embedded, no seed by default")
+	}
+}
+
+// D-17: outside the embedded default a missing key is a start-up error.
+func TestSecretRequiredWithDatabaseURL(t *testing.T) {
+	t.Parallel()
+	c, _, err := Parse("serve", nil, env(map[string]string{"DATABASE_URL": "postgres://u@h/db"}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckSecret(); err == nil || !strings.Contains(err.Error(), "SECRET_KEY") {
+		t.Fatalf("CheckSecret: %v", err)
+	}
+}
+
+func TestParseErrorsNameTheSetting(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"bad listen", []string{"--listen", "nonsense"}, nil, []string{"--listen", "LISTEN_ADDR"}},
+		{"bad duration", nil, map[string]string{"SESSION_IDLE": "soon"}, []string{"SESSION_IDLE"}},
+		{"bad bool", []string{"--migrate", "perhaps"}, nil, []string{"--migrate"}},
+		{"bad base url", []string{"--base-url", "ftp://x"}, nil, []string{"BASE_URL"}},
+		{"bad level", []string{"--log-level", "loud"}, nil, []string{"LOG_LEVEL"}},
+		{"bad reminder", nil, map[string]string{"REMINDER_DAYS": "5,x"}, []string{"REMINDER_DAYS"}},
+		{"bad proxy", nil, map[string]string{"TRUSTED_PROXIES": "10.0.0.1"}, []string{"TRUSTED_PROXIES"}},
+		{"bad workers", []string{"--workers", "0"}, nil, []string{"WORKERS"}},
+		{"bad db url", nil, map[string]string{"DATABASE_URL": "mysql://x"}, []string{"DATABASE_URL"}},
+		{"unknown flag", []string{"--nope"}, nil, []string{"nope", "--help"}},
+		{"two faults", []string{"--listen", "x", "--workers", "0"}, nil, []string{"LISTEN_ADDR", "WORKERS"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, err := Parse("serve", tc.args, env(tc.env), nil)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestExtraFlagsAndPositional(t *testing.T) {
+	t.Parallel()
+	var org string
+	_, rest, err := Parse("import", []string{"--org", "kronoby", "a.txt", "b.txt"}, env(nil), func(fs *flag.FlagSet) {
+		fs.StringVar(&org, "org", "", "")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org != "kronoby" || len(rest) != 2 {
+		t.Fatalf("org %q rest %v", org, rest)
+	}
+}
+
+func TestSecureFollowsBaseURL(t *testing.T) {
+	t.Parallel()
+	c, _, err := Parse("serve", []string{"--base-url", "https://tietosuoja.example.fi/"}, env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Secure() || c.BaseURL != "https://tietosuoja.example.fi" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestUsageListsEverySetting(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	Usage(&b)
+	for _, s := range settings {
+		if !strings.Contains(b.String(), s.env) || !strings.Contains(b.String(), "--"+s.flag) {
+			t.Errorf("usage lacks %s", s.env)
+		}
+	}
+}

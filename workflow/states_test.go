@@ -1,0 +1,134 @@
+package workflow
+
+import (
+	"errors"
+	"testing"
+)
+
+// Every (state, action) pair not in the table is refused with
+// ErrNotAllowed and leaves the state as it was; every allowed pair leads
+// where the issue says.
+func TestEveryDisallowedTransitionIsRefused(t *testing.T) {
+	t.Parallel()
+	want := map[Action]map[State]State{
+		ActConfirmCode:    {StateReceived: StateAwaitingIdentity},
+		ActTriage:         {StateReceived: StateAwaitingIdentity},
+		ActVerifyIdentity: {StateAwaitingIdentity: StateInProgress},
+		ActAllAnswered:    {StateInProgress: StateAnswerReady},
+		ActReopen:         {StateAnswerReady: StateInProgress},
+		ActPause:          {StateAwaitingIdentity: StatePaused, StateInProgress: StatePaused, StateAnswerReady: StatePaused},
+		ActResume:         {StatePaused: StateInProgress}, // paused from in progress
+		ActExtend:         {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
+		ActRefuse:         {StateReceived: StateRefused, StateAwaitingIdentity: StateRefused, StateInProgress: StateRefused, StateAnswerReady: StateRefused, StatePaused: StateRefused},
+		ActWithdraw:       {StateReceived: StateWithdrawn, StateAwaitingIdentity: StateWithdrawn, StateInProgress: StateWithdrawn, StateAnswerReady: StateWithdrawn, StatePaused: StateWithdrawn},
+		ActMarkAnswered:   {StateAnswerReady: StateAnswered},
+		ActClose:          {StateAnswered: StateClosed, StateRefused: StateClosed, StateWithdrawn: StateClosed},
+		ActReassignTask:   {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
+	}
+	for _, a := range Actions {
+		for _, s := range States {
+			got, err := Next(s, a, StateInProgress)
+			if a == ActNote {
+				if err != nil || got != s {
+					t.Errorf("note in %s: %s, %v", s, got, err)
+				}
+				continue
+			}
+			to, ok := want[a][s]
+			if !ok {
+				if !errors.Is(err, ErrNotAllowed) || got != s || Allowed(s, a) {
+					t.Errorf("%s in %s: want refused, got %s, %v", a, s, got, err)
+				}
+				continue
+			}
+			if err != nil || got != to || !Allowed(s, a) {
+				t.Errorf("%s in %s: want %s, got %s, %v", a, s, to, got, err)
+			}
+		}
+	}
+}
+
+// DL-8: resume returns to the state the case was paused in, and needs it.
+func TestResumeReturnsToPausedFromState(t *testing.T) {
+	t.Parallel()
+	for _, from := range []State{StateAwaitingIdentity, StateInProgress, StateAnswerReady} {
+		got, err := Next(StatePaused, ActResume, from)
+		if err != nil || got != from {
+			t.Errorf("resume to %s: %s %v", from, got, err)
+		}
+	}
+	if _, err := Next(StatePaused, ActResume, ""); !errors.Is(err, ErrNotAllowed) {
+		t.Errorf("resume with no remembered state: %v", err)
+	}
+}
+
+func TestClosedStatesAreNotOpen(t *testing.T) {
+	t.Parallel()
+	for _, s := range States {
+		closed := s == StateAnswered || s == StateClosed || s == StateRefused || s == StateWithdrawn
+		if s.Open() == closed {
+			t.Errorf("%s: Open()=%v", s, s.Open())
+		}
+	}
+}
+
+// RB-1 table: erasure against (c) and (e) is refusable with 17(3) grounds;
+// portability only for (a)/(b); objection only for (e)/(f); withdrawal of
+// consent only routes to (a) or unknown (D-10).
+func TestRB1RightsByBasis(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		right  Right
+		basis  Basis
+		answer Answer
+		ground Ground
+		ok     bool
+	}{
+		{RightErasure, BasisLegal, AnswerRefused, GroundLegalObligation, true},
+		{RightErasure, BasisPublicTask, AnswerRefused, GroundArchiving, true},
+		{RightErasure, BasisConsent, AnswerRefused, GroundLegalObligation, false},
+		{RightErasure, BasisConsent, AnswerErased, "", true},
+		{RightPortability, BasisConsent, AnswerExtract, "", true},
+		{RightPortability, BasisLegal, AnswerExtract, "", false},
+		{RightPortability, BasisLegal, AnswerRefused, GroundPortBasis, true},
+		{RightObjection, BasisLegitimate, AnswerStopped, "", true},
+		{RightObjection, BasisPublicTask, AnswerRefused, GroundObjCompelling, true},
+		{RightObjection, BasisContract, AnswerStopped, "", false},
+		{RightObjection, BasisContract, AnswerRefused, GroundObjBasis, true},
+		{RightWithdrawConsent, BasisConsent, AnswerStopped, "", true},
+		{RightAccess, BasisLegal, AnswerExtract, "", true},
+		{RightAccess, BasisLegal, AnswerRefused, GroundDPA34, true},
+		{RightAccess, BasisLegal, AnswerErased, "", false},
+		{RightRectification, BasisPublicTask, AnswerRectified, "", true},
+		{RightRestriction, BasisVital, AnswerRestricted, "", true},
+		// D-11: with an unknown basis every answer is offered, but a
+		// basis-dependent ground cannot be cited.
+		{RightErasure, BasisUnknown, AnswerErased, "", true},
+		{RightErasure, BasisUnknown, AnswerRefused, GroundLegalObligation, false},
+	}
+	for _, tc := range cases {
+		got := RuleFor(tc.right, tc.basis).AllowsAnswer(tc.answer, tc.ground)
+		if got != tc.ok {
+			t.Errorf("RB-1 %s on (%s) %s/%s: got %v want %v", tc.right, tc.basis, tc.answer, tc.ground, got, tc.ok)
+		}
+	}
+	if RoutesTo(RightWithdrawConsent, BasisLegal) || !RoutesTo(RightWithdrawConsent, BasisConsent) || !RoutesTo(RightWithdrawConsent, BasisUnknown) {
+		t.Error("D-10: withdrawal of consent routes to (a) and unknown only")
+	}
+	if RuleFor(RightErasure, BasisUnknown).BasisNeeded != true {
+		t.Error("D-11: unknown basis must be flagged")
+	}
+}
+
+func TestBands(t *testing.T) {
+	t.Parallel()
+	today := MustParseDate("2026-03-10")
+	for _, tc := range []struct {
+		due  string
+		want Band
+	}{{"2026-03-09", BandOverdue}, {"2026-03-10", BandWeek}, {"2026-03-17", BandWeek}, {"2026-03-18", BandLater}} {
+		if got := BandOf(MustParseDate(tc.due), today); got != tc.want {
+			t.Errorf("due %s: %s want %s", tc.due, got, tc.want)
+		}
+	}
+}
