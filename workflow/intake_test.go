@@ -179,7 +179,11 @@ func TestSpineWebRequestToAnswerReady(t *testing.T) {
 	if links != 4 { // schools and library, two rights each
 		t.Fatalf("task mails: %d", links)
 	}
-	rivertest.RequireInserted(ctx, t, riverpgxv5.New(env.Pool), jobargs.TaskEscalation{}, nil)
+	// Each open task with an owner has its escalation scheduled (issue 6).
+	var escalations int
+	if err := env.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'task_escalation'`).Scan(&escalations); err != nil || escalations != 4 {
+		t.Fatalf("escalation jobs: %d %v", escalations, err)
+	}
 
 	// Answer every open task; the last one makes the case answer ready.
 	for _, tk := range f.tasks(t, sub.CaseID) {
@@ -303,8 +307,8 @@ func TestSubmitInsertsMailJob(t *testing.T) {
 		t.Fatalf("cases after invalid submit: %d", n)
 	}
 	f.env.WorkAll()
-	if len(f.env.Catcher.Messages()) != before+1 {
-		t.Fatal("mail count")
+	if got := len(f.env.Catcher.Messages()); got != before+1 {
+		t.Fatalf("mail count %d, want %d", got, before+1)
 	}
 }
 

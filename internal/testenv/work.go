@@ -22,7 +22,7 @@ func workAll(e *Env, kinds []string) int {
 		rows, err := e.Pool.Query(e.Ctx, `
 			SELECT id, kind, args, attempt, max_attempts FROM river_job
 			WHERE state IN ('available', 'scheduled', 'retryable') AND scheduled_at <= $1
-			  AND (cardinality($2::text[]) = 0 OR kind = ANY($2))
+			  AND (coalesce(cardinality($2::text[]), 0) = 0 OR kind = ANY($2))
 			ORDER BY scheduled_at, id`, e.Clock.Now(), kinds)
 		if err != nil {
 			e.T.Fatal(err)
@@ -65,9 +65,9 @@ func workAll(e *Env, kinds []string) int {
 			if err != nil {
 				errs = []string{err.Error()}
 			}
-			_, uerr := e.Pool.Exec(e.Ctx, `UPDATE river_job SET state = $2, attempt = $3, attempted_at = $4,
-				finalized_at = CASE WHEN $2 IN ('completed', 'cancelled', 'discarded') THEN $4 ELSE NULL END,
-				errors = CASE WHEN cardinality($5::text[]) > 0 THEN coalesce(errors, '{}') || jsonb_build_object('error', $5[1], 'at', $4, 'attempt', $3) ELSE errors END
+			_, uerr := e.Pool.Exec(e.Ctx, `UPDATE river_job SET state = $2::text::river_job_state, attempt = $3::int, attempted_at = $4::timestamptz,
+				finalized_at = CASE WHEN $2::text IN ('completed', 'cancelled', 'discarded') THEN $4::timestamptz ELSE NULL END,
+				errors = CASE WHEN cardinality($5::text[]) > 0 THEN coalesce(errors, '{}') || jsonb_build_object('error', $5::text[][1], 'at', $4::timestamptz, 'attempt', $3::int) ELSE errors END
 				WHERE id = $1`, r.ID, state, r.Attempt, e.Clock.Now().Add(time.Millisecond), errs)
 			if uerr != nil {
 				e.T.Fatal(uerr)
