@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -144,7 +145,7 @@ func (s *Server) page(c echo.Context, lang, title string, data any) *Page {
 	if p.Staff != nil || strings.HasPrefix(reqPath, "/staff") {
 		p.Home = "/staff/"
 		for _, l := range i18n.Langs {
-			p.LangLinks = append(p.LangLinks, LangLink{Lang: l, Label: langLabels[l], Href: "/staff/lang/" + l, Current: l == lang})
+			p.LangLinks = append(p.LangLinks, LangLink{Lang: l, Label: langLabels[l], Href: "/staff/lang/" + l + "?next=" + url.QueryEscape(reqPath), Current: l == lang})
 		}
 	} else {
 		p.Home = "/" + lang + "/"

@@ -187,7 +187,7 @@ func loginNext(raw string) string {
 
 // ---- sign-in page ------------------------------------------------------
 
-type fieldError struct {
+type loginError struct {
 	Field, Key string
 }
 
@@ -195,7 +195,7 @@ type staffLoginData struct {
 	Email  string
 	Next   string
 	Failed bool // the credentials were refused
-	Errors []fieldError
+	Errors []loginError
 }
 
 // FieldErr is the message key of a field's error, or "".
@@ -230,10 +230,10 @@ func (s *Server) staffLogin(c echo.Context) error {
 	password := c.FormValue("password")
 	d := staffLoginData{Email: email, Next: loginNext(c.FormValue("next"))}
 	if email == "" {
-		d.Errors = append(d.Errors, fieldError{"email", "staff.login.email.required"})
+		d.Errors = append(d.Errors, loginError{"email", "staff.login.email.required"})
 	}
 	if password == "" {
-		d.Errors = append(d.Errors, fieldError{"password", "staff.login.password.required"})
+		d.Errors = append(d.Errors, loginError{"password", "staff.login.password.required"})
 	}
 	if len(d.Errors) > 0 {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, d)
@@ -243,7 +243,7 @@ func (s *Server) staffLogin(c echo.Context) error {
 		// One message whatever the reason: an account's existence, lock or
 		// state is never told.
 		d.Failed = true
-		d.Errors = []fieldError{{"password", "staff.login.failed"}}
+		d.Errors = []loginError{{"password", "staff.login.failed"}}
 		return s.renderLogin(c, http.StatusUnauthorized, d)
 	}
 	if err != nil {
@@ -259,6 +259,7 @@ func (s *Server) staffLogin(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, orDefault(d.Next, "/staff/"))
 }
 
+// orDefault is s, or def when s is empty.
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
@@ -286,20 +287,20 @@ func (s *Server) staffLang(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: staffLangCookie, Value: lang, Path: "/staff", MaxAge: int((365 * 24 * time.Hour).Seconds()),
 		HttpOnly: true, Secure: s.Config.Secure(), SameSite: http.SameSiteLaxMode})
-	back := langBack(c.QueryParam("next"))
+	back := staffLangBack(c.QueryParam("next"))
 	if back == "" {
 		if ref, err := url.Parse(c.Request().Referer()); err == nil && (ref.Host == "" || ref.Host == c.Request().Host) {
 			cand := ref.EscapedPath()
 			if ref.RawQuery != "" {
 				cand += "?" + ref.RawQuery
 			}
-			back = langBack(cand)
+			back = staffLangBack(cand)
 		}
 	}
 	return c.Redirect(http.StatusSeeOther, orDefault(back, "/staff/"))
 }
 
-func langBack(raw string) string {
+func staffLangBack(raw string) string {
 	p := staffPath(raw)
 	if strings.HasPrefix(p, "/staff/lang/") {
 		return ""

@@ -34,5 +34,9 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if len(ids) > 0 {
 		s.Logger.Info("sweep requeued mail", "count", len(ids))
 	}
+	// Old login failures and ended sessions are kept no longer than needed.
+	if err := (&StaffAuth{Pool: s.Pool, Now: s.Now}).Prune(ctx); err != nil {
+		return fmt.Errorf("sweep: pruning sessions: %w", err)
+	}
 	return s.sweepTasks(ctx)
 }

@@ -1,5 +1,46 @@
 package seed
 
-import "context"
+import (
+	"context"
+	"time"
 
-func seedStaff(ctx context.Context, d Deps) ([]Credential, error) { return nil, nil }
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
+)
+
+// seedStaff gives every organisation in the database one demo DPO,
+// dpo@<slug>.example, with a generated password returned to be printed
+// once (only its hash is stored). An account that already exists is left
+// alone and yields no credential, so a second start prints none.
+func seedStaff(ctx context.Context, d Deps) ([]Credential, error) {
+	now := time.Now
+	if d.Workflow != nil && d.Workflow.Now != nil {
+		now = d.Workflow.Now
+	}
+	auth := &workflow.StaffAuth{Pool: d.Pool, Now: now, Logger: d.Logger, Argon2Memory: d.Argon2Memory, Argon2Time: d.Argon2Time}
+	orgs, err := store.New(d.Pool).Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var creds []Credential
+	for _, o := range orgs {
+		email := "dpo@" + o.Slug + ".example"
+		exists, err := auth.UserExists(ctx, email)
+		if err != nil {
+			return nil, err
+		}
+		if exists {
+			continue
+		}
+		name, lang := "Tietosuojavastaava", "fi"
+		if o.PrimaryLang == "sv" {
+			name, lang = "Dataskyddsombud", "sv"
+		}
+		pw := workflow.GeneratePassword()
+		if _, err := auth.AddUser(ctx, workflow.NewStaff{Email: email, Name: name, Lang: lang, OrgID: o.ID, Role: workflow.RoleDPO, Password: pw}, workflow.ActorSeed); err != nil {
+			return nil, err
+		}
+		creds = append(creds, Credential{Org: o.Slug, Email: email, Password: pw})
+	}
+	return creds, nil
+}
