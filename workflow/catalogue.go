@@ -63,7 +63,9 @@ func ImportTx(ctx context.Context, q *store.Q, orgID int64, docs []*registers.Re
 			continue
 		}
 		for _, r := range d.Registers {
-			if !slices.Contains(files, r.SourceFile) {
+			// A document without a name cannot be recognised again, so it
+			// marks nothing missing (registers entered by hand have none).
+			if r.SourceFile != "" && !slices.Contains(files, r.SourceFile) {
 				files = append(files, r.SourceFile)
 			}
 			in = append(in, RegisterInput(r, d.Format))

@@ -35,6 +35,7 @@ type app struct {
 	river   *river.Client[pgx.Tx]
 	wf      *workflow.Service
 	catcher *mail.Catcher
+	inbound string // the inbound SMTP listener's address, when SMTP_LISTEN is set
 	closers []func()
 }
 
@@ -49,7 +50,8 @@ func newLogger(cfg config.Config, env *Env) *slog.Logger {
 }
 
 // openDB connects to DATABASE_URL, or starts the embedded cluster.
-func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*pgxpool.Pool, *pgembed.Cluster, error) {
+// attach: beside a running serve, commands share its embedded server.
+func openDB(ctx context.Context, cfg config.Config, log *slog.Logger, attach bool) (*pgxpool.Pool, *pgembed.Cluster, error) {
 	dsn := cfg.DatabaseURL
 	var cluster *pgembed.Cluster
 	if cfg.Embedded() {
@@ -57,7 +59,7 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*pgxpool.
 		if err != nil {
 			return nil, nil, err
 		}
-		cluster, err = pgembed.Start(ctx, pgembed.Options{DataDir: dir, Logger: log, Fsync: true})
+		cluster, err = pgembed.Start(ctx, pgembed.Options{DataDir: dir, Logger: log, Fsync: true, Attach: attach})
 		if err != nil {
 			return nil, nil, fmt.Errorf("embedded PostgreSQL: %w", err)
 		}
@@ -94,7 +96,8 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*pgxpool.
 
 // setup wires everything serve and worker share. withWorkers adds the River
 // workers (and the mail sender they need).
-func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers bool) (*app, error) {
+// serving: the serve command owns the embedded server; others attach to it.
+func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, serving bool) (*app, error) {
 	a := &app{cfg: cfg, log: newLogger(cfg, env)}
 	ok := false
 	defer func() {
@@ -106,7 +109,7 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers bool) (
 		return nil, err
 	}
 	var err error
-	a.pool, a.cluster, err = openDB(ctx, cfg, a.log)
+	a.pool, a.cluster, err = openDB(ctx, cfg, a.log, !serving)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +222,7 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	cfg.Seed = false
-	a, err := setup(ctx, cfg, env, true)
+	a, err := setup(ctx, cfg, env, true, false)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 
 	log := newLogger(cfg, env)
-	pool, cluster, err := openDB(ctx, cfg, log)
+	pool, cluster, err := openDB(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	var sum workflow.ImportSummary
 	err = store.Tx(ctx, pool, func(tx pgx.Tx) error {
-		sum, err = workflow.ImportTx(ctx, store.New(tx), org.ID, docs, workflow.Actor("cli"), time.Now())
+		sum, err = workflow.ImportTx(ctx, store.New(tx), org.ID, docs, workflow.ActorCLI, time.Now())
 		if err == nil && dryRun {
 			return errRollback
 		}

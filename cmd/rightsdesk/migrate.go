@@ -4,22 +4,26 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"rightsdesk/migrations"
 )
 
 // runMigrate: up | down [N] | status. Works on the embedded cluster too.
 func runMigrate(ctx context.Context, env *Env, args []string) error {
+	verb := "up"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		verb, args = args[0], args[1:] // migrate status --data-dir X
+	}
 	cfg, rest, err := parseConfig(env, "migrate", args, nil)
 	if err != nil {
 		return err
 	}
-	verb := "up"
-	if len(rest) > 0 {
-		verb, rest = rest[0], rest[1:]
+	if verb == "up" && len(rest) > 0 && (rest[0] == "up" || rest[0] == "down" || rest[0] == "status") {
+		verb, rest = rest[0], rest[1:] // migrate --data-dir X status
 	}
 	log := newLogger(cfg, env)
-	pool, cluster, err := openDB(ctx, cfg, log)
+	pool, cluster, err := openDB(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}

@@ -174,6 +174,19 @@ func TestServeEmbeddedLifecycle(t *testing.T) {
 	if !strings.Contains(get(t, "http://"+p.addr+"/fi/"), "Tee tietosuojapyyntö") {
 		t.Fatal("home page")
 	}
+	// A command beside the running server shares its database instead of
+	// stopping it; a second server on the same data refuses to start.
+	out2, err := exec.Command(binary(t), "migrate", "status", "--data-dir", dir).CombinedOutput()
+	if err != nil || !strings.Contains(string(out2), "applied") {
+		t.Fatalf("migrate status beside serve: %v\n%s", err, out2)
+	}
+	if !strings.Contains(get(t, "http://"+p.addr+"/readyz"), `"database":"ok"`) {
+		t.Fatal("serve lost its database to a command run beside it")
+	}
+	out2, err = exec.Command(binary(t), "serve", "--data-dir", dir, "--listen", freePort(t)).CombinedOutput()
+	if err == nil || !strings.Contains(string(out2), "in use") {
+		t.Fatalf("second serve on the same data: %v\n%s", err, out2)
+	}
 	key1, err := os.ReadFile(filepath.Join(dir, "secret.key"))
 	if err != nil {
 		t.Fatalf("D-17: no generated key: %v", err)

@@ -45,7 +45,7 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 // and returns the account service; close releases everything.
 func openStaff(ctx context.Context, env *Env, cfg config.Config) (auth *workflow.StaffAuth, close func(), err error) {
 	log := newLogger(cfg, env)
-	pool, cluster, err := openDB(ctx, cfg, log)
+	pool, cluster, err := openDB(ctx, cfg, log, true)
 	if err != nil {
 		return nil, nil, err
 	}

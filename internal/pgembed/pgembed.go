@@ -65,7 +65,14 @@ type Options struct {
 	// StartTimeout bounds how long Start waits for the server to accept
 	// connections (crash recovery included). 0 means 60s.
 	StartTimeout time.Duration
+	// Attach: when a server on DataDir is owned by another live process
+	// (a running `rightsdesk serve`), connect to it instead of failing, and
+	// leave it running on Stop. For commands run beside the server.
+	Attach bool
 }
+
+// ErrInUse: another live process runs a server on the data directory.
+var ErrInUse = errors.New("the data directory is in use by another running rightsdesk")
 
 // Cluster is a running PostgreSQL server started by Start.
 type Cluster struct {
@@ -77,6 +84,9 @@ type Cluster struct {
 	port      int
 	user      string
 	cred      *syscall.Credential
+
+	// attached: the server belongs to another process (Options.Attach).
+	attached bool
 
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when the postmaster has exited
@@ -137,6 +147,14 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	} else {
 		if err := c.checkVersion(); err != nil {
 			return nil, err
+		}
+		if pid, port, sock, ok := ownedServer(c.dataDir); ok {
+			if !opts.Attach {
+				return nil, fmt.Errorf("%w: PostgreSQL (pid %d) on %s belongs to a running process; stop it first, or use another DATA_DIR", ErrInUse, pid, c.dataDir)
+			}
+			log.Info("pgembed: attached to the server of a running process", "data_dir", c.dataDir, "pid", pid)
+			c.attached, c.port, c.socketDir = true, port, sock
+			return c, nil
 		}
 		if err := clearStale(ctx, c.dataDir, log); err != nil {
 			return nil, err
@@ -224,6 +242,9 @@ func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
 // deadline), it is sent SIGQUIT and then SIGKILL. Stop may be called more than
 // once; it also removes the socket directory.
 func (c *Cluster) Stop(ctx context.Context) error {
+	if c.attached {
+		return nil // not ours to stop
+	}
 	c.stopOnce.Do(func() {
 		c.stopErr = c.stop(ctx)
 		_ = os.RemoveAll(c.socketDir)

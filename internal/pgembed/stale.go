@@ -210,3 +210,47 @@ func removeSharedMemory(pidFileLines []string) {
 		_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
 	}
 }
+
+// ownedServer reports a server running on dir whose postmaster's parent is
+// another live process (not init, not us): a running rightsdesk. It returns
+// the postmaster's pid, port and socket directory from postmaster.pid.
+func ownedServer(dir string) (pid, port int, socketDir string, ok bool) {
+	data, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return 0, 0, "", false
+	}
+	lines := strings.Split(string(data), "\n")
+	if len(lines) < 5 {
+		return 0, 0, "", false
+	}
+	pid, _ = strconv.Atoi(strings.TrimSpace(lines[0]))
+	port, _ = strconv.Atoi(strings.TrimSpace(lines[3]))
+	socketDir = strings.TrimSpace(lines[4])
+	if pid <= 0 || port <= 0 || socketDir == "" || !processAlive(pid) || !isServerFor(pid, dir) {
+		return 0, 0, "", false
+	}
+	ppid := parentOf(pid)
+	if ppid <= 1 || ppid == os.Getpid() || !processAlive(ppid) {
+		return 0, 0, "", false
+	}
+	return pid, port, socketDir, true
+}
+
+// parentOf reads a process's parent pid from /proc.
+func parentOf(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	p, _ := strconv.Atoi(f[1])
+	return p
+}
