@@ -1,6 +1,469 @@
 package api
 
-import "github.com/labstack/echo/v4"
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
-func (s *Server) staffCaseRoutes(g *echo.Group) {}
+	"github.com/labstack/echo/v4"
 
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
+)
+
+// The DPO's case work (issue 12): the dashboard of open cases, the case
+// page with its actions, and entering a request that came by letter, phone
+// or at the counter. Isolation: the organisation always comes from the
+// signed-in user's memberships; another organisation's case is a 404
+// whatever the URL (by receipt, task id or action), and a viewer sees but
+// cannot act (403).
+
+func (s *Server) staffCaseRoutes(g *echo.Group) {
+	g.GET("/", s.staffDashboard)
+	g.GET("", s.staffDashboardSlash)
+	g.GET("/cases/new", s.staffNewCaseForm)
+	g.POST("/cases/new", s.staffNewCase)
+	g.GET("/cases/:receipt", s.staffCasePage)
+	g.POST("/cases/:receipt/actions/:action", s.staffCaseAction)
+	g.POST("/cases/:receipt/tasks/:task/reassign", s.staffTaskReassign)
+	g.POST("/cases/:receipt/tasks/:task/answer", s.staffTaskAnswer)
+}
+
+func (s *Server) staffDashboardSlash(c echo.Context) error {
+	return c.Redirect(http.StatusMovedPermanently, "/staff/")
+}
+
+// dashboardPageSize is the number of cases a dashboard page lists.
+const dashboardPageSize = 50
+
+// caseReceiptPattern is the shape of a receipt number (store.NextReceipt).
+var caseReceiptPattern = regexp.MustCompile(`^RD-[0-9]{4}-[0-9]{6}$`)
+
+// caseURL is the case page of a receipt.
+func caseURL(receipt string) string { return "/staff/cases/" + url.PathEscape(receipt) }
+
+// staffCase finds the case named by the :receipt path parameter among the
+// signed-in user's organisations; any other receipt is a 404.
+func (s *Server) staffCase(c echo.Context) (store.Case, store.Org, error) {
+	u := staffUser(c)
+	if u == nil || len(u.Roles) == 0 {
+		return store.Case{}, store.Org{}, errNotFound
+	}
+	receipt := strings.ToUpper(strings.TrimSpace(c.Param("receipt")))
+	if !caseReceiptPattern.MatchString(receipt) {
+		return store.Case{}, store.Org{}, errNotFound
+	}
+	q := store.New(s.Pool)
+	cs, err := q.CaseByReceipt(c.Request().Context(), u.OrgIDs(), receipt)
+	if errors.Is(err, store.ErrNotFound) {
+		return cs, store.Org{}, errNotFound
+	}
+	if err != nil {
+		return cs, store.Org{}, err
+	}
+	if !u.CanSee(cs.OrgID) { // belt and braces: the query was scoped already
+		return store.Case{}, store.Org{}, errNotFound
+	}
+	org, err := q.OrgByID(c.Request().Context(), cs.OrgID)
+	return cs, org, err
+}
+
+// memberOrgs are the signed-in user's organisations by name.
+func (s *Server) caseMemberOrgs(c echo.Context) ([]store.Org, error) {
+	u := staffUser(c)
+	if u == nil {
+		return nil, errNotFound
+	}
+	all, err := store.New(s.Pool).Orgs(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Org
+	for _, o := range all {
+		if u.CanSee(o.ID) {
+			out = append(out, o)
+		}
+	}
+	lang := langOf(c)
+	slices.SortFunc(out, func(a, b store.Org) int { return strings.Compare(a.Name(lang), b.Name(lang)) })
+	return out, nil
+}
+
+// label translates prefix+key, or shows key itself when the catalogue has
+// no such message (a value added later must not render as a message key).
+func (s *Server) caseLabel(lang, prefix, key string) string {
+	if key == "" {
+		return ""
+	}
+	if s.Catalog.Has(lang, prefix+key) {
+		return s.Catalog.T(lang, prefix+key)
+	}
+	return key
+}
+
+func (s *Server) caseRightLabels(lang string, rights []string, doc bool) string {
+	if len(rights) == 0 && !doc {
+		return s.Catalog.T(lang, "staffcase.rights.untriaged")
+	}
+	var out []string
+	for _, r := range rights {
+		out = append(out, s.caseLabel(lang, "right.", r))
+	}
+	if doc {
+		out = append(out, s.Catalog.T(lang, "staffcase.document_request.short"))
+	}
+	return strings.Join(out, ", ")
+}
+
+// today is the Helsinki date of the server's clock (DL-4).
+func (s *Server) caseToday() workflow.Date { return workflow.HelsinkiDate(s.Now()) }
+
+// dbDay is a date as PostgreSQL's date parameter.
+func caseDBDay(d workflow.Date) time.Time { return d.In(time.UTC) }
+
+// dayOf is a PostgreSQL date column as a Date.
+func caseDay(t time.Time) workflow.Date { return workflow.DateOf(t.UTC()) }
+
+func caseDayPtr(t *time.Time) workflow.Date {
+	if t == nil {
+		return workflow.Date{}
+	}
+	return caseDay(*t)
+}
+
+// fmtTime shows an instant in Helsinki time in the reader's way.
+func caseTime(t time.Time, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	h := t.In(workflow.Helsinki())
+	sep := " klo "
+	switch lang {
+	case "sv":
+		sep = " kl. "
+	case "en":
+		sep = " at "
+	}
+	clock := h.Format("15.04")
+	if lang == "en" {
+		clock = h.Format("15:04")
+	}
+	return workflow.FormatDate(workflow.DateOf(h), lang) + sep + clock
+}
+
+// safeTargetPassed: the internal safe target (DL-7) of the running
+// deadline is behind us. For an extended case the target is the last
+// working day on or before receipt + 3 months (as for owners, D-13).
+func caseSafePassed(c store.Case, today workflow.Date) bool {
+	target := caseDay(c.SafeTarget)
+	if c.ExtendedDue != nil {
+		target = workflow.Calendar{EvesNonWorking: true}.RollBack(workflow.HelsinkiDate(c.ReceivedAt).AddMonths(3))
+	}
+	return today.After(target)
+}
+
+// pausedDue is the paused due date of a case that is or was paused
+// (DL-8), else zero; a case paused today shows it too (equal to the legal
+// due date), so the pause is visible.
+func casePausedDue(c store.Case, org store.Org, due workflow.Due) workflow.Date {
+	if !due.PausedDue.IsZero() {
+		return due.PausedDue
+	}
+	if c.PausedAt != nil {
+		return workflow.CalendarFor(org).PausedDueDate(due.ReceivedDate, 0)
+	}
+	return workflow.Date{}
+}
+
+// ---- dashboard -------------------------------------------------------------
+
+type caseOption struct {
+	Value, Label string
+	Selected     bool
+	Lang         string // lang attribute of a published label (D-5)
+}
+
+type dashboardData struct {
+	Orgs     []caseOption
+	MultiOrg bool
+	States   []caseOption
+	Rights   []caseOption
+	Org      string
+	State    string
+	Right    string
+	Band     string
+	Query    string
+	Filtered bool
+	NoMatch  bool // a receipt was searched and nothing matched
+
+	Counts    []dashBand
+	Total     int
+	Rows      []dashRow
+	NextURL   string
+	FirstURL  string // back to the first page, when on a later one
+	Triage    []dashTriage
+	Queue     []dashQueue
+	Failed    []dashFailed
+	CanEnter  bool // may enter a paper request (dpo or admin somewhere)
+	TodayText string
+}
+
+type dashBand struct {
+	Band, Label, URL string
+	N                int
+	Current          bool
+}
+
+type dashRow struct {
+	Receipt, URL, Org, Rights, State, StateValue, Channel string
+	Band, BandLabel                                       string
+	Due, LegalDue, PausedDue, SafeTarget                  string
+	Extended, SafePassed, NeedsTriage                     bool
+	OpenTasks, QueueTasks                                 int
+}
+
+type dashTriage struct {
+	Receipt, URL, Org, Received, Due string
+}
+
+type dashQueue struct {
+	Receipt, URL, Org, Register, RegisterLang, Right, Due string
+}
+
+type dashFailed struct {
+	Receipt, URL, Kind, To, At, Error string
+	Attempts                          int
+}
+
+// dashboardQuery is the dashboard's filter as query parameters.
+func dashboardQuery(org, state, right, band, q string) url.Values {
+	v := url.Values{}
+	for k, x := range map[string]string{"org": org, "state": state, "right": right, "band": band, "q": q} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	return v
+}
+
+func dashboardURL(v url.Values) string {
+	if len(v) == 0 {
+		return "/staff/"
+	}
+	return "/staff/?" + v.Encode()
+}
+
+func (s *Server) staffDashboard(c echo.Context) error {
+	ctx := c.Request().Context()
+	lang := langOf(c)
+	u := staffUser(c)
+	orgs, err := s.caseMemberOrgs(c)
+	if err != nil {
+		return err
+	}
+	d := dashboardData{
+		Org: c.QueryParam("org"), State: c.QueryParam("state"), Right: c.QueryParam("right"),
+		Band: c.QueryParam("band"), Query: strings.TrimSpace(caseCleanText(c.QueryParam("q"))), MultiOrg: len(orgs) > 1,
+	}
+	// One more than a page tells whether a next page exists.
+	f := store.DashboardFilter{Limit: dashboardPageSize + 1}
+	orgNames := map[int64]string{}
+	orgByID := map[int64]store.Org{}
+	for _, o := range orgs {
+		orgNames[o.ID], orgByID[o.ID] = o.Name(lang), o
+		d.Orgs = append(d.Orgs, caseOption{Value: o.Slug, Label: o.Name(lang), Selected: o.Slug == d.Org})
+		if d.Org == "" || o.Slug == d.Org {
+			f.OrgIDs = append(f.OrgIDs, o.ID)
+		}
+		d.CanEnter = d.CanEnter || u.CanAct(o.ID)
+	}
+	if d.Org != "" && len(f.OrgIDs) == 0 {
+		return errNotFound // not one of the user's organisations
+	}
+	if d.State != "" && !slices.Contains(workflow.States, workflow.State(d.State)) {
+		d.State = ""
+	}
+	if d.Right != "" && !workflow.ValidRight(d.Right) {
+		d.Right = ""
+	}
+	for _, st := range workflow.States {
+		d.States = append(d.States, caseOption{Value: string(st), Label: s.caseLabel(lang, "state.", string(st)), Selected: string(st) == d.State})
+	}
+	for _, r := range workflow.Rights {
+		d.Rights = append(d.Rights, caseOption{Value: string(r), Label: s.caseLabel(lang, "right.", string(r)), Selected: string(r) == d.Right})
+	}
+	if d.State != "" {
+		f.States = []string{d.State}
+	}
+	f.Right = d.Right
+	// A whole receipt number opens its case, whatever its state.
+	if receipt := strings.ToUpper(d.Query); caseReceiptPattern.MatchString(receipt) && len(f.OrgIDs) > 0 {
+		cs, err := store.New(s.Pool).CaseByReceipt(ctx, f.OrgIDs, receipt)
+		if err == nil {
+			return c.Redirect(http.StatusSeeOther, caseURL(cs.Receipt))
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	if r := []rune(d.Query); len(r) > 40 {
+		d.Query = string(r[:40])
+	}
+	f.Receipt = d.Query
+	d.Filtered = d.Org != "" || d.State != "" || d.Right != "" || d.Band != "" || d.Query != ""
+
+	today := s.caseToday()
+	d.TodayText = workflow.FormatDate(today, lang)
+	switch d.Band {
+	case string(workflow.BandOverdue):
+		to := caseDBDay(today.AddDays(-1))
+		f.DueTo = &to
+	case string(workflow.BandWeek):
+		from, to := caseDBDay(today), caseDBDay(today.AddDays(7))
+		f.DueFrom, f.DueTo = &from, &to
+	case string(workflow.BandLater):
+		from := caseDBDay(today.AddDays(8))
+		f.DueFrom = &from
+	default:
+		d.Band = ""
+	}
+	if cur, ok := caseCursor(c.QueryParam("after")); ok {
+		f.After = &cur
+	}
+
+	q := store.New(s.Pool)
+	counts, err := q.CountDashboard(ctx, f, caseDBDay(today))
+	if err != nil {
+		return err
+	}
+	base := dashboardQuery(d.Org, d.State, d.Right, "", d.Query)
+	for _, b := range []struct {
+		band workflow.Band
+		n    int
+	}{{workflow.BandOverdue, counts.Overdue}, {workflow.BandWeek, counts.Week}, {workflow.BandLater, counts.Later}} {
+		v := dashboardQuery(d.Org, d.State, d.Right, string(b.band), d.Query)
+		if d.Band == string(b.band) {
+			v = base // a second click clears the band
+		}
+		d.Counts = append(d.Counts, dashBand{Band: string(b.band), Label: s.caseLabel(lang, "band.", string(b.band)),
+			N: b.n, URL: dashboardURL(v), Current: d.Band == string(b.band)})
+		d.Total += b.n
+	}
+
+	rows, err := q.Dashboard(ctx, f)
+	if err != nil {
+		return err
+	}
+	more := len(rows) > dashboardPageSize
+	if more {
+		rows = rows[:dashboardPageSize]
+	}
+	for _, r := range rows {
+		cs := r.Case()
+		due := workflow.DueOf(cs, workflow.CalendarFor(orgByID[r.OrgID]), s.Now())
+		band := workflow.BandOf(caseDay(r.EffectiveDue), today)
+		row := dashRow{
+			Receipt: r.Receipt, URL: caseURL(r.Receipt), Org: orgNames[r.OrgID],
+			Rights: s.caseRightLabels(lang, r.Rights, r.DocumentRequest), StateValue: r.State,
+			State: s.caseLabel(lang, "state.", r.State), Channel: s.caseLabel(lang, "channel.", r.Channel),
+			Band: string(band), BandLabel: s.caseLabel(lang, "band.", string(band)),
+			Due: workflow.FormatDate(caseDay(r.EffectiveDue), lang), LegalDue: workflow.FormatDate(caseDay(r.LegalDue), lang),
+			Extended: r.ExtendedDue != nil, NeedsTriage: r.NeedsTriage,
+			OpenTasks: r.OpenTasks, QueueTasks: r.QueueTasks,
+		}
+		if pd := casePausedDue(cs, orgByID[r.OrgID], due); !pd.IsZero() {
+			row.PausedDue = workflow.FormatDate(pd, lang) // DL-8: beside, never instead
+		}
+		if band != workflow.BandOverdue && caseSafePassed(cs, today) {
+			row.SafePassed = true
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if more {
+		last := rows[len(rows)-1]
+		v := dashboardQuery(d.Org, d.State, d.Right, d.Band, d.Query)
+		v.Set("after", caseDay(last.EffectiveDue).String()+"."+strconv.FormatInt(last.ID, 10))
+		d.NextURL = dashboardURL(v)
+	}
+	if f.After != nil {
+		d.FirstURL = dashboardURL(dashboardQuery(d.Org, d.State, d.Right, d.Band, d.Query))
+	}
+	d.NoMatch = d.Query != "" && d.Total == 0
+
+	if err := s.dashboardBoxes(c, &d, f.OrgIDs, orgNames); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "staff_dashboard", lang, s.Catalog.T(lang, "staffcase.dashboard.title"), d)
+}
+
+// dashboardBoxes fills what the DPO must see first: emailed requests to
+// triage, tasks in the DPO's queue (D-11) and mail that could not be sent.
+func (s *Server) dashboardBoxes(c echo.Context, d *dashboardData, orgIDs []int64, orgNames map[int64]string) error {
+	ctx := c.Request().Context()
+	lang := langOf(c)
+	q := store.New(s.Pool)
+	triage, err := q.NeedingTriage(ctx, orgIDs)
+	if err != nil {
+		return err
+	}
+	for _, t := range triage {
+		d.Triage = append(d.Triage, dashTriage{Receipt: t.Receipt, URL: caseURL(t.Receipt), Org: orgNames[t.OrgID],
+			Received: caseTime(t.ReceivedAt, lang), Due: workflow.FormatDate(caseDay(t.EffectiveDue), lang)})
+	}
+	queue, err := q.DPOQueue(ctx, orgIDs)
+	if err != nil {
+		return err
+	}
+	for _, t := range queue {
+		d.Queue = append(d.Queue, dashQueue{Receipt: t.Receipt, URL: caseURL(t.Receipt) + "#task-" + strconv.FormatInt(t.TaskID, 10),
+			Org: orgNames[t.OrgID], Register: t.RegisterName, RegisterLang: publishedLang(t.RegisterLang, lang),
+			Right: s.caseLabel(lang, "right.", t.Right), Due: workflow.FormatDate(caseDay(t.EffectiveDue), lang)})
+	}
+	failed, err := q.FailedOutbox(ctx, orgIDs)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, m := range failed {
+		if m.CaseID != 0 {
+			ids = append(ids, m.CaseID)
+		}
+	}
+	receipts := map[int64]string{}
+	if len(ids) > 0 {
+		if receipts, err = q.ReceiptsByID(ctx, orgIDs, ids); err != nil {
+			return err
+		}
+	}
+	for _, m := range failed {
+		fm := dashFailed{Kind: s.caseLabel(lang, "staffcase.mail.kind.", m.Kind), To: m.To, At: caseTime(m.CreatedAt, lang),
+			Error: m.LastError, Attempts: m.Attempts}
+		if r, ok := receipts[m.CaseID]; ok {
+			fm.Receipt, fm.URL = r, caseURL(r)
+		}
+		d.Failed = append(d.Failed, fm)
+	}
+	return nil
+}
+
+// parseCursor reads the keyset cursor "YYYY-MM-DD.ID".
+func caseCursor(v string) (store.DashboardCursor, bool) {
+	day, id, ok := strings.Cut(v, ".")
+	if !ok {
+		return store.DashboardCursor{}, false
+	}
+	dt, err := workflow.ParseDate(day)
+	if err != nil {
+		return store.DashboardCursor{}, false
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n < 0 {
+		return store.DashboardCursor{}, false
+	}
+	return store.DashboardCursor{Due: caseDBDay(dt), ID: n}, true
+}

@@ -1,0 +1,723 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
+)
+
+// The case page (issue 12): everything about one case, its tasks, the
+// timeline from the audit chain, and exactly the actions its state allows.
+
+// caseForm is one action form of the case page: the values typed into it
+// and, after a refused submission, its errors. Templates read it through
+// V, Checked and E.
+type caseForm struct {
+	ID      string // element id prefix, e.g. "pause", "task-12-answer"
+	values  url.Values
+	errs    workflow.FieldErrors
+	Message string // a form-level message, already translated
+}
+
+// V is the value of a field.
+func (f *caseForm) V(name string) string { return f.values.Get(name) }
+
+// Checked reports whether a checkbox, radio or caseOption has value.
+func (f *caseForm) Checked(name, value string) bool {
+	return slices.Contains(f.values[name], value)
+}
+
+// E is the message key of a field's error, or "".
+func (f *caseForm) E(name string) string { return f.errs[name] }
+
+// Failed reports whether this form was refused.
+func (f *caseForm) Failed() bool { return len(f.errs) > 0 || f.Message != "" }
+
+// caseError is one entry of the page's error summary.
+type caseError struct {
+	Href, Message string
+}
+
+// caseFact is one labelled value of the timeline.
+type caseFact struct {
+	Label, Value string
+}
+
+type caseDeadline struct {
+	Label, Value, Note string
+	Strong, Warn       bool
+}
+
+type caseRequester struct {
+	Name, Email, Phone, Address     string
+	HetuMask                        string
+	HetuTemporary                   bool
+	OnBehalf                        bool
+	Relation, SubjectName, SubjHetu string
+}
+
+type caseTask struct {
+	ID                           int64
+	Anchor                       string
+	Register, RegisterLang       string
+	Right, RightValue            string
+	Basis                        string
+	Owner, OwnerEmail            string
+	Queue                        bool // no owner email: the DPO's queue (D-11)
+	State, StateValue            string
+	Answer, Ground               string
+	Comment, Changes, Extract    string
+	GuardianRestricted           bool
+	Files                        int
+	AnsweredAt, AnsweredBy       string
+	CanReassign, CanAnswer       bool
+	ReassignURL, AnswerURL       string
+	Answers, Grounds             []caseOption
+	BasisNeeded                  bool
+	ShowChanges, ShowExtract     bool
+	ReassignForm, AnswerForm     *caseForm
+	ReassignFormID, AnswerFormID string
+}
+
+type caseTimelineItem struct {
+	Seq     int
+	At      string
+	Actor   string
+	Action  string
+	Details []caseFact
+}
+
+type caseMail struct {
+	Kind, To, State, StateValue, At, Sent, Error string
+}
+
+type caseData struct {
+	Case         store.Case
+	Receipt      string
+	OrgName      string
+	CanAct       bool
+	Viewer       bool
+	State        string
+	StateValue   string
+	Band         string
+	BandLabel    string
+	SafePassed   bool
+	Rights       []string
+	Document     bool
+	Channel      string
+	Delivery     string
+	Lang         string
+	DetailsLang  string // lang attribute of the requester's own text
+	Received     string
+	Confirmed    string
+	Period       string
+	AllRegisters bool
+	Registers    []caseOption
+	Requester    caseRequester
+	Deadlines    []caseDeadline
+	Identity     string
+	IdentityAt   string
+	Refusal      string
+	RefusalText  string
+	Extension    string
+	PauseReason  string
+	DuplicateOf  string
+	DuplicateURL string
+	Repeats      int
+	Tasks        []caseTask
+	Timeline     []caseTimelineItem
+	ChainBroken  int
+	Mails        []caseMail
+
+	// Actions the state allows, in workflow.StaffActions order.
+	Actions      []string
+	ExtendLast   string // the last day an extension may be decided (DL-11)
+	ExtendBlock  string // why an extension is no longer possible, translated
+	Methods      []caseOption
+	Grounds      []caseOption
+	RightOptions []caseOption
+	Langs        []caseOption
+	Deliveries   []caseOption
+	RegisterList []caseRegisterGroup
+
+	Notice  string // a page-level message (409), translated
+	Summary []caseError
+	forms   map[string]*caseForm
+}
+
+type caseRegisterGroup struct {
+	Title string
+	Lang  string
+	Items []caseOption
+}
+
+// Form is the named action form (empty unless it was just refused).
+func (d *caseData) Form(id string) *caseForm {
+	if f, ok := d.forms[id]; ok {
+		return f
+	}
+	f := &caseForm{ID: id, values: url.Values{}}
+	d.forms[id] = f
+	return f
+}
+
+// Has reports whether the case page offers the action.
+func (d *caseData) Has(action string) bool { return slices.Contains(d.Actions, action) }
+
+// ActionURL is where an action's form posts.
+func (d *caseData) ActionURL(action string) string {
+	return caseURL(d.Receipt) + "/actions/" + action
+}
+
+// caseFormFields lists each form's fields in page order, for the error
+// summary's links (a field the form does not show links to the form).
+var caseFormFields = map[string][]string{
+	"triage":          {"rights", "registers", "lang", "name", "email", "details", "delivery"},
+	"verify_identity": {"method", "note"},
+	"pause":           {"reason"},
+	"extend":          {"reason"},
+	"refuse":          {"ground", "reason"},
+	"withdraw":        {"note"},
+	"mark_answered":   {"note"},
+	"note":            {"note"},
+	"reassign":        {"name", "email"},
+	"answer":          {"answer", "ground", "comment", "changes", "extract", "files"},
+}
+
+func caseFormKind(id string) string {
+	if strings.HasPrefix(id, "task-") {
+		return id[strings.LastIndexByte(id, '-')+1:]
+	}
+	return id
+}
+
+func (s *Server) staffCasePage(c echo.Context) error {
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return err
+	}
+	return s.renderCase(c, http.StatusOK, cs, org, nil, "")
+}
+
+// renderCase renders the case page; failed is the form just refused (its
+// values and errors shown beside it), notice a page-level message.
+func (s *Server) renderCase(c echo.Context, status int, cs store.Case, org store.Org, failed *caseForm, notice string) error {
+	d, err := s.buildCaseData(c, cs, org)
+	if err != nil {
+		return err
+	}
+	lang := langOf(c)
+	d.Notice = notice
+	if failed != nil {
+		d.forms[failed.ID] = failed
+		for i := range d.Tasks {
+			t := &d.Tasks[i]
+			switch failed.ID {
+			case t.ReassignFormID:
+				t.ReassignForm = failed
+			case t.AnswerFormID:
+				t.AnswerForm = failed
+			}
+		}
+		if failed.Message != "" {
+			d.Summary = append(d.Summary, caseError{Href: "#form-" + failed.ID, Message: failed.Message})
+		}
+		known := caseFormFields[caseFormKind(failed.ID)]
+		keys := make([]string, 0, len(failed.errs))
+		for k := range failed.errs {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			a, b := slices.Index(known, keys[i]), slices.Index(known, keys[j])
+			if a < 0 {
+				a = len(known)
+			}
+			if b < 0 {
+				b = len(known)
+			}
+			if a != b {
+				return a < b
+			}
+			return keys[i] < keys[j]
+		})
+		for _, k := range keys {
+			href := "#" + failed.ID + "-" + k
+			if !slices.Contains(known, k) {
+				href = "#form-" + failed.ID
+			}
+			d.Summary = append(d.Summary, caseError{Href: href, Message: s.Catalog.T(lang, failed.errs[k])})
+		}
+	}
+	return s.render(c, status, "staff_case", lang, cs.Receipt, d)
+}
+
+func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*caseData, error) {
+	ctx := c.Request().Context()
+	lang := langOf(c)
+	u := staffUser(c)
+	q := store.New(s.Pool)
+	now := s.Now()
+	today := workflow.HelsinkiDate(now)
+	cal := workflow.CalendarFor(org)
+	due := workflow.DueOf(cs, cal, now)
+	state := workflow.State(cs.State)
+
+	d := &caseData{
+		Case: cs, Receipt: cs.Receipt, OrgName: org.Name(lang), CanAct: u.CanAct(org.ID), Viewer: !u.CanAct(org.ID),
+		State: s.caseLabel(lang, "state.", cs.State), StateValue: cs.State, Document: cs.DocumentRequest,
+		Channel: s.caseLabel(lang, "channel.", cs.Channel), Delivery: s.caseLabel(lang, "delivery.", cs.Delivery),
+		Lang: s.Catalog.T(lang, "staffcase.lang."+cs.Lang), DetailsLang: publishedLang(cs.Lang, lang),
+		Received: caseTime(cs.ReceivedAt, lang), AllRegisters: cs.AllRegisters,
+		Identity: s.caseLabel(lang, "method.", cs.IdentityMethod), PauseReason: cs.PauseReason,
+		forms: map[string]*caseForm{},
+	}
+	if cs.ConfirmedAt != nil {
+		d.Confirmed = caseTime(*cs.ConfirmedAt, lang)
+	}
+	if cs.IdentityVerifiedAt != nil {
+		d.IdentityAt = caseTime(*cs.IdentityVerifiedAt, lang)
+	}
+	for _, r := range cs.Rights {
+		d.Rights = append(d.Rights, s.caseLabel(lang, "right.", r))
+	}
+	if cs.PeriodFrom != nil || cs.PeriodTo != nil {
+		d.Period = workflow.FormatDate(caseDayPtr(cs.PeriodFrom), lang) + " – " + workflow.FormatDate(caseDayPtr(cs.PeriodTo), lang)
+	}
+	if cs.RefusalGround != "" {
+		d.Refusal, d.RefusalText = s.caseLabel(lang, "ground.", cs.RefusalGround), cs.RefusalReason
+	}
+	if cs.ExtendedDue != nil {
+		d.Extension = cs.ExtensionReason
+	}
+	if state.Open() {
+		band := workflow.BandOf(due.Effective, today)
+		d.Band, d.BandLabel = string(band), s.caseLabel(lang, "band.", string(band))
+		d.SafePassed = band != workflow.BandOverdue && caseSafePassed(cs, today)
+	}
+
+	// Deadlines (DL-7): every stored field; the paused due date beside
+	// the unpaused one, never instead of it (DL-8).
+	fd := func(x workflow.Date) string { return workflow.FormatDate(x, lang) }
+	d.Deadlines = append(d.Deadlines,
+		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.raw_end"), Value: fd(due.RawEnd), Note: s.Catalog.T(lang, "staffcase.due.raw_end.note")})
+	legal := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.legal_due"), Value: fd(due.LegalDue), Strong: cs.ExtendedDue == nil}
+	if pd := casePausedDue(cs, org, due); !pd.IsZero() {
+		legal.Note = s.Catalog.T(lang, "staffcase.due.paused_beside", fd(pd), workflow.PausedDaysAt(cs, now))
+	}
+	d.Deadlines = append(d.Deadlines, legal,
+		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.safe_target"), Value: fd(due.SafeTarget),
+			Note: s.Catalog.T(lang, "staffcase.due.safe_target.note"), Warn: d.SafePassed && cs.ExtendedDue == nil})
+	if cs.ExtendedDue != nil {
+		ext := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.extended_due"), Value: fd(due.ExtendedDue), Strong: true}
+		if !casePausedDue(cs, org, due).IsZero() {
+			ext.Note = s.Catalog.T(lang, "staffcase.due.paused_extended",
+				fd(cal.RollForward(due.ReceivedDate.AddDays(workflow.PausedDaysAt(cs, now)).AddMonths(3))))
+		}
+		d.Deadlines = append(d.Deadlines, ext)
+	}
+	d.Deadlines = append(d.Deadlines, caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.owner_target"), Value: fd(due.OwnerTarget),
+		Note: s.Catalog.T(lang, "staffcase.due.owner_target.note")})
+	if cs.DocumentRequest { // FI-2: its own clock
+		d.Deadlines = append(d.Deadlines,
+			caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.doc_due"), Value: fd(due.DocDue)},
+			caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.doc_extended"), Value: fd(due.DocExtended)})
+	}
+
+	// The requester, and whom the request is about (ID-5). The
+	// henkilötunnus only ever as its mask (ID-4).
+	req, err := q.RequesterOf(ctx, org.ID, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Requester = caseRequester{Name: req.Name, Email: req.Email, Phone: req.Phone, Address: req.Address,
+		HetuMask: req.HetuMask, HetuTemporary: req.HetuTemporary, OnBehalf: req.OnBehalf,
+		Relation: s.caseLabel(lang, "relation.", req.Relation), SubjectName: req.SubjectName, SubjHetu: req.SubjectHetuMask}
+
+	if !cs.AllRegisters {
+		ids, err := q.CaseRegisterIDs(ctx, cs.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) > 0 {
+			regs, err := q.RoutingRegisters(ctx, org.ID, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range regs {
+				d.Registers = append(d.Registers, caseOption{Value: strconv.FormatInt(r.ID, 10), Label: r.Name})
+			}
+		}
+	}
+	if cs.DuplicateOf != nil {
+		if dup, err := q.CaseByID(ctx, org.ID, *cs.DuplicateOf); err == nil {
+			d.DuplicateOf, d.DuplicateURL = dup.Receipt, caseURL(dup.Receipt)
+		}
+	}
+	// IN-2: other requests from the same person in the year before.
+	if d.Repeats, err = q.RepeatCount(ctx, org.ID, cs.ID, cs.ReceivedAt.AddDate(-1, 0, 0), cs.ReceivedAt); err != nil {
+		return nil, err
+	}
+
+	tasks, err := q.TasksOfCase(ctx, org.ID, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	files, err := q.AttachmentCounts(ctx, org.ID, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	taskNames := map[int64]string{}
+	for _, t := range tasks {
+		taskNames[t.ID] = t.RegisterName
+		d.Tasks = append(d.Tasks, s.caseTaskView(lang, cs, t, files[t.ID], d.CanAct))
+	}
+
+	answeredBy := make([]string, len(tasks))
+	for i, t := range tasks {
+		answeredBy[i] = t.AnsweredBy
+	}
+	names, err := s.caseTimeline(c, d, cs, taskNames, answeredBy)
+	if err != nil {
+		return nil, err
+	}
+	for i := range d.Tasks {
+		if by := answeredBy[i]; by != "" {
+			d.Tasks[i].AnsweredBy = s.caseActorLabel(lang, by, names, taskNames)
+		}
+	}
+	mails, err := q.OutboxByCase(ctx, org.ID, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range mails {
+		mv := caseMail{Kind: s.caseLabel(lang, "staffcase.mail.kind.", m.Kind), To: m.To, StateValue: m.State,
+			State: s.caseLabel(lang, "staffcase.mail.state.", m.State), At: caseTime(m.CreatedAt, lang), Error: m.LastError}
+		if m.SentAt != nil {
+			mv.Sent = caseTime(*m.SentAt, lang)
+		}
+		d.Mails = append(d.Mails, mv)
+	}
+
+	if d.CanAct {
+		if err := s.caseActions(c, d, cs, org, today); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files int, canAct bool) caseTask {
+	id := strconv.FormatInt(t.ID, 10)
+	v := caseTask{
+		ID: t.ID, Anchor: "task-" + id, Register: t.RegisterName, RegisterLang: publishedLang(t.RegisterLang, lang),
+		Right: s.caseLabel(lang, "right.", t.Right), RightValue: t.Right, Basis: s.caseLabel(lang, "basis.", t.LegalBasis),
+		Owner: t.OwnerName, OwnerEmail: t.OwnerEmail, Queue: t.OwnerEmail == "",
+		State: s.caseLabel(lang, "staffcase.task.state.", t.State), StateValue: t.State,
+		Answer: s.caseLabel(lang, "answer.", t.Answer), Ground: s.caseLabel(lang, "ground.", t.AnswerGround),
+		Comment: t.AnswerComment, Changes: t.AnswerChanges, Extract: t.ExtractText,
+		GuardianRestricted: t.GuardianRestricted, Files: files,
+		ReassignURL:    caseURL(cs.Receipt) + "/tasks/" + id + "/reassign",
+		AnswerURL:      caseURL(cs.Receipt) + "/tasks/" + id + "/answer",
+		ReassignFormID: "task-" + id + "-reassign", AnswerFormID: "task-" + id + "-answer",
+	}
+	if t.AnsweredAt != nil {
+		v.AnsweredAt = caseTime(*t.AnsweredAt, lang)
+	}
+	v.ReassignForm = &caseForm{ID: v.ReassignFormID, values: url.Values{}}
+	v.AnswerForm = &caseForm{ID: v.AnswerFormID, values: url.Values{}}
+	if !canAct {
+		return v
+	}
+	st := workflow.State(cs.State)
+	v.CanReassign = workflow.Allowed(st, workflow.ActReassignTask) && (t.State == "waiting" || t.State == "open")
+	v.CanAnswer = caseTaskAnswerable(cs, t)
+	if v.CanAnswer {
+		for _, a := range t.AllowedAnswers {
+			v.Answers = append(v.Answers, caseOption{Value: a, Label: s.caseLabel(lang, "answer.", a)})
+		}
+		rule := workflow.RuleFor(workflow.Right(t.Right), workflow.Basis(t.LegalBasis))
+		v.BasisNeeded = rule.BasisNeeded && len(rule.Grounds) == 0
+		grounds := rule.Grounds
+		if t.Right == string(workflow.RightAccess) && !slices.Contains(grounds, workflow.GroundGuardian) {
+			grounds = append(grounds, workflow.GroundGuardian)
+		}
+		for _, g := range grounds {
+			v.Grounds = append(v.Grounds, caseOption{Value: string(g), Label: s.caseLabel(lang, "ground.", string(g))})
+		}
+		v.ShowChanges = slices.Contains(t.AllowedAnswers, string(workflow.AnswerRectified))
+		v.ShowExtract = slices.Contains(t.AllowedAnswers, string(workflow.AnswerExtract))
+	}
+	return v
+}
+
+// taskAnswerable: the DPO answers open tasks of its own queue (D-11) while
+// the case is in progress (or paused in progress).
+func caseTaskAnswerable(cs store.Case, t store.Task) bool {
+	st := workflow.State(cs.State)
+	return t.State == "open" && t.OwnerEmail == "" && (st == workflow.StateInProgress || st == workflow.StatePaused)
+}
+
+// caseActions fills the action forms the case's state allows
+// (workflow.AllowedStaffActions), with what they need.
+func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org store.Org, today workflow.Date) error {
+	lang := langOf(c)
+	for _, a := range workflow.AllowedStaffActions(workflow.State(cs.State)) {
+		if a == workflow.ActTriage && !cs.NeedsTriage {
+			continue // a web request is confirmed by its code, not triaged
+		}
+		d.Actions = append(d.Actions, string(a))
+	}
+	if d.Has(string(workflow.ActExtend)) {
+		legal := caseDay(cs.LegalDue)
+		switch {
+		case cs.ExtendedDue != nil:
+			d.ExtendBlock = s.Catalog.T(lang, "staffcase.extend.already", workflow.FormatDate(caseDayPtr(cs.ExtendedDue), lang))
+		case today.After(legal):
+			d.ExtendBlock = s.Catalog.T(lang, "staffcase.extend.too_late", workflow.FormatDate(legal, lang))
+		default:
+			d.ExtendLast = workflow.FormatDate(legal, lang)
+		}
+	}
+	for _, m := range workflow.IdentityMethods {
+		d.Methods = append(d.Methods, caseOption{Value: m, Label: s.caseLabel(lang, "method.", m)})
+	}
+	for _, g := range workflow.RefusalGrounds {
+		d.Grounds = append(d.Grounds, caseOption{Value: g, Label: s.caseLabel(lang, "ground.", g)})
+	}
+	if !d.Has(string(workflow.ActTriage)) {
+		return nil
+	}
+	// Triage: the form starts from what the email said (issue 6).
+	f := d.Form("triage")
+	if len(f.values) == 0 {
+		req, err := store.New(s.Pool).RequesterOf(c.Request().Context(), org.ID, cs.ID)
+		if err != nil {
+			return err
+		}
+		f.values = url.Values{"name": {req.Name}, "email": {req.Email}, "lang": {cs.Lang}, "details": {cs.Details},
+			"scope": {"all"}, "delivery": {orDefault(cs.Delivery, "electronic")}}
+	}
+	d.RightOptions, d.Langs, d.Deliveries = s.caseRequestOptions(lang)
+	groups, err := s.caseRegisterChoices(c, org, lang)
+	if err != nil {
+		return err
+	}
+	d.RegisterList = groups
+	return nil
+}
+
+// requestOptions are the choices of a request form: rights, reply
+// languages and deliveries.
+func (s *Server) caseRequestOptions(lang string) (rights, langs, deliveries []caseOption) {
+	for _, r := range workflow.Rights {
+		rights = append(rights, caseOption{Value: string(r), Label: s.caseLabel(lang, "right.", string(r))})
+	}
+	for _, l := range []string{"fi", "sv", "en"} {
+		langs = append(langs, caseOption{Value: l, Label: s.Catalog.T(lang, "staffcase.lang."+l)})
+	}
+	for _, x := range []string{"electronic", "paper", "on_site"} {
+		deliveries = append(deliveries, caseOption{Value: x, Label: s.caseLabel(lang, "delivery.", x)})
+	}
+	return rights, langs, deliveries
+}
+
+// registerChoices lists the organisation's registers by sector, for
+// choosing some of them.
+func (s *Server) caseRegisterChoices(c echo.Context, org store.Org, lang string) ([]caseRegisterGroup, error) {
+	regs, err := store.New(s.Pool).Registers(c.Request().Context(), org.ID, store.RegisterFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []caseRegisterGroup
+	for _, r := range regs {
+		pl := publishedLang(r.Language, lang)
+		title := r.Sector
+		if len(out) == 0 || out[len(out)-1].Title != title {
+			out = append(out, caseRegisterGroup{Title: title, Lang: pl})
+		}
+		g := &out[len(out)-1]
+		g.Items = append(g.Items, caseOption{Value: strconv.FormatInt(r.ID, 10), Label: r.Name, Lang: pl})
+	}
+	return out, nil
+}
+
+// ---- timeline ------------------------------------------------------------
+
+// caseTimeline turns the case's audit chain into the timeline, with the
+// chain's check (VerifyAuditChain).
+// It returns the names of the staff members who acted, by id (actors in
+// the chain and in more, e.g. who answered a task).
+func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNames map[int64]string, more []string) (map[int64]string, error) {
+	ctx := c.Request().Context()
+	lang := langOf(c)
+	q := store.New(s.Pool)
+	events, err := q.AuditTrail(ctx, cs.OrgID, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.ChainBroken = store.VerifyAuditChain(events)
+	actors := slices.Clone(more)
+	for _, ev := range events {
+		actors = append(actors, ev.Actor)
+	}
+	var staffIDs []int64
+	for _, a := range actors {
+		if id, ok := strings.CutPrefix(a, "staff:"); ok {
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+				staffIDs = append(staffIDs, n)
+			}
+		}
+	}
+	names := map[int64]string{}
+	if len(staffIDs) > 0 {
+		if names, err = q.StaffNames(ctx, staffIDs); err != nil {
+			return nil, err
+		}
+	}
+	// Newest first: the DPO reads what happened last.
+	for i := len(events) - 1; i >= 0; i-- {
+		ev := events[i]
+		d.Timeline = append(d.Timeline, caseTimelineItem{
+			Seq: ev.Seq, At: caseTime(ev.At, lang), Actor: s.caseActorLabel(lang, ev.Actor, names, taskNames),
+			Action: s.caseActionLabel(lang, ev.Action), Details: s.caseEventDetails(lang, ev, taskNames),
+		})
+	}
+	return names, nil
+}
+
+func (s *Server) caseActionLabel(lang, action string) string {
+	if s.Catalog.Has(lang, "timeline."+action) {
+		return s.Catalog.T(lang, "timeline."+action)
+	}
+	return s.Catalog.T(lang, "timeline.other", action)
+}
+
+func (s *Server) caseActorLabel(lang, actor string, staff map[int64]string, tasks map[int64]string) string {
+	kind, rest, _ := strings.Cut(actor, ":")
+	switch kind {
+	case "resident":
+		return s.Catalog.T(lang, "staffcase.actor.resident")
+	case "system":
+		return s.Catalog.T(lang, "staffcase.actor.system")
+	case "staff":
+		id, _ := strconv.ParseInt(rest, 10, 64)
+		if n, ok := staff[id]; ok {
+			return n
+		}
+		return s.Catalog.T(lang, "staffcase.actor.staff")
+	case "owner":
+		id, _ := strconv.ParseInt(rest, 10, 64)
+		return s.Catalog.T(lang, "staffcase.actor.owner", tasks[id])
+	case "token":
+		return s.Catalog.T(lang, "staffcase.actor.token", rest)
+	case "cli":
+		return s.Catalog.T(lang, "staffcase.actor.cli")
+	}
+	return actor
+}
+
+// eventDetails shows an audit event's data: known fields translated, the
+// rest as recorded.
+func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[int64]string) []caseFact {
+	var out []caseFact
+	t := func(k string) string { return s.Catalog.T(lang, "staffcase.tl."+k) }
+	data := ev.Data
+	if from, ok := data["from"].(string); ok && ev.Action != string(workflow.ActReassignTask) {
+		to, _ := data["to"].(string)
+		out = append(out, caseFact{Label: t("state"), Value: s.caseLabel(lang, "state.", from) + " → " + s.caseLabel(lang, "state.", to)})
+	}
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := data[k]
+		val := ""
+		switch k {
+		case "from":
+			continue
+		case "to":
+			if ev.Action != string(workflow.ActReassignTask) {
+				continue
+			}
+			val = fmt.Sprint(v)
+			k = "to_owner"
+		case "task", "outbox":
+			continue // ids: the register or the kind names it
+		case "kind":
+			val = s.caseLabel(lang, "staffcase.mail.kind.", fmt.Sprint(v))
+		case "method":
+			val = s.caseLabel(lang, "method.", fmt.Sprint(v))
+		case "ground":
+			val = s.caseLabel(lang, "ground.", fmt.Sprint(v))
+		case "right":
+			val = s.caseLabel(lang, "right.", fmt.Sprint(v))
+		case "answer":
+			val = s.caseLabel(lang, "answer.", fmt.Sprint(v))
+		case "channel":
+			val = s.caseLabel(lang, "channel.", fmt.Sprint(v))
+		case "lang":
+			val = s.caseLabel(lang, "staffcase.lang.", fmt.Sprint(v))
+		case "rights":
+			var names []string
+			if list, ok := v.([]any); ok {
+				for _, r := range list {
+					names = append(names, s.caseLabel(lang, "right.", fmt.Sprint(r)))
+				}
+			}
+			val = strings.Join(names, ", ")
+		case "legal_due", "extended_due", "paused_due", "due":
+			if dt, err := workflow.ParseDate(fmt.Sprint(v)); err == nil {
+				val = workflow.FormatDate(dt, lang)
+			} else {
+				val = fmt.Sprint(v)
+			}
+		case "received_at":
+			if tm, err := time.Parse(time.RFC3339Nano, fmt.Sprint(v)); err == nil {
+				val = caseTime(tm, lang)
+			}
+		default:
+			switch x := v.(type) {
+			case bool:
+				if !x {
+					continue // "no" adds nothing to read
+				}
+				val = s.Catalog.T(lang, "staffcase.yes")
+			case nil:
+				continue
+			case string:
+				if x == "" {
+					continue
+				}
+				val = x
+			case float64:
+				if x == 0 && k != "tasks" && k != "paused_days" {
+					continue // e.g. "registers: 0" for all registers
+				}
+				val = strconv.FormatFloat(x, 'f', -1, 64)
+			default:
+				val = fmt.Sprint(x)
+			}
+		}
+		if val == "" {
+			continue
+		}
+		label := k
+		if s.Catalog.Has(lang, "staffcase.tl."+k) {
+			label = t(k)
+		}
+		out = append(out, caseFact{Label: label, Value: val})
+	}
+	return out
+}

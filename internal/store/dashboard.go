@@ -1,0 +1,296 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The DPO's dashboard and case page (issue 12): the open cases of a staff
+// member's organisations by effective due date (D-13), the DPO's queue,
+// and the few lookups the case page needs beyond the case aggregate.
+// Every query takes the organisations in its WHERE clause.
+
+// OpenStates are the states of a case that still runs against its deadline
+// (workflow.State.Open); the dashboard lists these unless told otherwise.
+var OpenStates = []string{"received", "awaiting_identity", "in_progress", "answer_ready", "paused"}
+
+// DashboardFilter narrows the dashboard. Zero fields do not filter.
+type DashboardFilter struct {
+	OrgIDs []int64  // required: the staff member's organisations (or one of them)
+	States []string // nil: OpenStates
+	Right  string
+	// Receipt matches part of a receipt number, case-insensitively.
+	Receipt string
+	// DueFrom and DueTo bound the effective due date (inclusive): the
+	// dashboard's bands.
+	DueFrom, DueTo *time.Time
+	// After is the keyset cursor: rows after (effective due, id).
+	After *DashboardCursor
+	Limit int
+}
+
+// DashboardCursor is a position in the dashboard's order.
+type DashboardCursor struct {
+	Due time.Time
+	ID  int64
+}
+
+// DashboardRow is one case of the dashboard: no personal data (ID-4).
+type DashboardRow struct {
+	ID              int64      `db:"id"`
+	OrgID           int64      `db:"org_id"`
+	Receipt         string     `db:"receipt"`
+	Rights          []string   `db:"rights"`
+	DocumentRequest bool       `db:"document_request"`
+	State           string     `db:"state"`
+	Channel         string     `db:"channel"`
+	NeedsTriage     bool       `db:"needs_triage"`
+	ReceivedAt      time.Time  `db:"received_at"`
+	RawEnd          time.Time  `db:"raw_end"`
+	LegalDue        time.Time  `db:"legal_due"`
+	SafeTarget      time.Time  `db:"safe_target"`
+	ExtendedDue     *time.Time `db:"extended_due"`
+	EffectiveDue    time.Time  `db:"effective_due"`
+	PausedAt        *time.Time `db:"paused_at"`
+	PausedDays      int        `db:"paused_days"`
+	OpenTasks       int        `db:"open_tasks"`
+	QueueTasks      int        `db:"queue_tasks"`
+}
+
+// Case returns the deadline fields of the row as a Case, for workflow.DueOf.
+func (r DashboardRow) Case() Case {
+	return Case{ID: r.ID, OrgID: r.OrgID, Receipt: r.Receipt, State: r.State, ReceivedAt: r.ReceivedAt,
+		RawEnd: r.RawEnd, LegalDue: r.LegalDue, SafeTarget: r.SafeTarget, ExtendedDue: r.ExtendedDue,
+		PausedAt: r.PausedAt, PausedDays: r.PausedDays}
+}
+
+// dashboardWhere is shared by the list and its counts. Unconfirmed web and
+// API submissions are not cases yet (D-8: their code may never come back);
+// emailed requests are, from arrival, and wait for triage.
+//
+// `org_id = ANY($1) AND state = ANY($2)` is served by cases_org_state_due
+// (org_id, state, legal_due, id): the open cases are read by index and only
+// they are sorted by effective due.
+const dashboardWhere = `
+	WHERE c.org_id = ANY($1) AND c.state = ANY($2)
+	  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
+	  AND ($3::text = '' OR $3 = ANY(c.rights))
+	  AND ($4::text = '' OR c.receipt ILIKE $4)`
+
+// effectiveDue is D-13's effective_due.
+const effectiveDue = `coalesce(c.extended_due, c.legal_due)`
+
+func (f DashboardFilter) args() []any {
+	states := f.States
+	if len(states) == 0 {
+		states = OpenStates
+	}
+	pattern := ""
+	if f.Receipt != "" {
+		pattern = "%" + likeEscape(f.Receipt) + "%"
+	}
+	return []any{f.OrgIDs, states, f.Right, pattern}
+}
+
+// Dashboard lists cases by effective due date, then id (the keyset).
+func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	var afterDue *time.Time
+	var afterID int64
+	if f.After != nil {
+		afterDue, afterID = &f.After.Due, f.After.ID
+	}
+	args := append(f.args(), f.DueFrom, f.DueTo, afterDue, afterID, limit)
+	rows, err := q.db.Query(ctx, `
+		SELECT c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
+			c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, `+effectiveDue+` AS effective_due,
+			c.paused_at, c.paused_days,
+			(SELECT count(*) FROM tasks t WHERE t.org_id = c.org_id AND t.case_id = c.id
+				AND t.state IN ('waiting', 'open'))::int AS open_tasks,
+			(SELECT count(*) FROM tasks t WHERE t.org_id = c.org_id AND t.case_id = c.id
+				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks
+		FROM cases c`+dashboardWhere+`
+		  AND ($5::date IS NULL OR `+effectiveDue+` >= $5)
+		  AND ($6::date IS NULL OR `+effectiveDue+` <= $6)
+		  AND ($7::date IS NULL OR (`+effectiveDue+`, c.id) > ($7::date, $8::bigint))
+		ORDER BY `+effectiveDue+`, c.id
+		LIMIT $9`, args...)
+	if err != nil {
+		return nil, mapErr(err, "dashboard")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[DashboardRow])
+	return out, mapErr(err, "dashboard")
+}
+
+// DashboardCounts are the numbers above the list.
+type DashboardCounts struct {
+	Overdue int // effective due before today
+	Week    int // due today or within 7 days
+	Later   int
+}
+
+// CountDashboard counts the filter's cases (without its band, cursor and
+// limit) per band relative to today.
+func (q *Q) CountDashboard(ctx context.Context, f DashboardFilter, today time.Time) (DashboardCounts, error) {
+	var n DashboardCounts
+	args := append(f.args(), today)
+	err := q.db.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE `+effectiveDue+` < $5::date),
+			count(*) FILTER (WHERE `+effectiveDue+` >= $5::date AND `+effectiveDue+` <= $5::date + 7),
+			count(*) FILTER (WHERE `+effectiveDue+` > $5::date + 7)
+		FROM cases c`+dashboardWhere, args...).Scan(&n.Overdue, &n.Week, &n.Later)
+	return n, mapErr(err, "dashboard counts")
+}
+
+// ExplainDashboard returns PostgreSQL's plan of the dashboard query for f
+// (tests check that it reads an index).
+func (q *Q) ExplainDashboard(ctx context.Context, f DashboardFilter) (string, error) {
+	rows, err := q.db.Query(ctx, `EXPLAIN SELECT c.id FROM cases c`+dashboardWhere+`
+		ORDER BY `+effectiveDue+`, c.id LIMIT 50`, f.args()...)
+	if err != nil {
+		return "", mapErr(err, "explain dashboard")
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", mapErr(err, "explain dashboard")
+	}
+	plan := ""
+	for _, l := range lines {
+		plan += l + "\n"
+	}
+	return plan, nil
+}
+
+// TriageCase is an emailed request waiting for the DPO (issue 6).
+type TriageCase struct {
+	ID           int64     `db:"id"`
+	OrgID        int64     `db:"org_id"`
+	Receipt      string    `db:"receipt"`
+	ReceivedAt   time.Time `db:"received_at"`
+	EffectiveDue time.Time `db:"effective_due"`
+}
+
+// NeedingTriage lists the organisations' emailed requests not yet triaged,
+// oldest deadline first.
+func (q *Q) NeedingTriage(ctx context.Context, orgIDs []int64) ([]TriageCase, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT c.id, c.org_id, c.receipt, c.received_at, `+effectiveDue+` AS effective_due
+		FROM cases c WHERE c.org_id = ANY($1) AND c.state = 'received' AND c.needs_triage
+		ORDER BY `+effectiveDue+`, c.id LIMIT 200`, orgIDs)
+	if err != nil {
+		return nil, mapErr(err, "cases needing triage")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[TriageCase])
+	return out, mapErr(err, "cases needing triage")
+}
+
+// QueueTask is an open task with no owner email: the DPO answers it (D-11).
+type QueueTask struct {
+	TaskID       int64     `db:"task_id"`
+	CaseID       int64     `db:"case_id"`
+	OrgID        int64     `db:"org_id"`
+	Receipt      string    `db:"receipt"`
+	RegisterName string    `db:"register_name"`
+	RegisterLang string    `db:"register_lang"`
+	Right        string    `db:"right"`
+	EffectiveDue time.Time `db:"effective_due"`
+}
+
+// DPOQueue lists the organisations' open tasks that have no owner email.
+func (q *Q) DPOQueue(ctx context.Context, orgIDs []int64) ([]QueueTask, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT t.id AS task_id, t.case_id, t.org_id, c.receipt, r.name AS register_name, r.language AS register_lang,
+			t."right", `+effectiveDue+` AS effective_due
+		FROM tasks t
+		JOIN cases c ON c.id = t.case_id AND c.org_id = t.org_id
+		JOIN registers r ON r.id = t.register_id AND r.org_id = t.org_id
+		WHERE t.org_id = ANY($1) AND t.state = 'open' AND t.owner_email = ''
+		ORDER BY `+effectiveDue+`, c.id, r.name, t.id LIMIT 200`, orgIDs)
+	if err != nil {
+		return nil, mapErr(err, "DPO queue")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[QueueTask])
+	return out, mapErr(err, "DPO queue")
+}
+
+// ReceiptsByID maps case ids of the organisations to their receipts (the
+// failed-mail box names cases by receipt).
+func (q *Q) ReceiptsByID(ctx context.Context, orgIDs, ids []int64) (map[int64]string, error) {
+	rows, err := q.db.Query(ctx, `SELECT id, receipt FROM cases WHERE org_id = ANY($1) AND id = ANY($2)`, orgIDs, ids)
+	if err != nil {
+		return nil, mapErr(err, "receipts")
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var r string
+		if err := rows.Scan(&id, &r); err != nil {
+			return nil, mapErr(err, "receipts")
+		}
+		out[id] = r
+	}
+	return out, mapErr(rows.Err(), "receipts")
+}
+
+// AttachmentCounts counts the files of each task of a case.
+func (q *Q) AttachmentCounts(ctx context.Context, orgID, caseID int64) (map[int64]int, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT a.task_id, count(*)::int FROM task_attachments a JOIN tasks t ON t.id = a.task_id AND t.org_id = a.org_id
+		WHERE a.org_id = $1 AND t.case_id = $2 GROUP BY a.task_id`, orgID, caseID)
+	if err != nil {
+		return nil, mapErr(err, "attachment counts")
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, mapErr(err, "attachment counts")
+		}
+		out[id] = n
+	}
+	return out, mapErr(rows.Err(), "attachment counts")
+}
+
+// RepeatCount counts the organisation's other confirmed cases from the
+// same requester (email or henkilötunnus index) received in [since,
+// until]: IN-2, repeats are flagged for the DPO, never acted on.
+func (q *Q) RepeatCount(ctx context.Context, orgID, caseID int64, since, until time.Time) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `
+		SELECT count(*) FROM cases c JOIN requesters r ON r.case_id = c.id AND r.org_id = c.org_id
+		JOIN requesters me ON me.case_id = $2 AND me.org_id = $1
+		WHERE c.org_id = $1 AND c.id <> $2 AND c.received_at >= $3 AND c.received_at <= $4
+		  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
+		  AND ((me.email <> '' AND lower(r.email) = lower(me.email))
+		    OR (me.hetu_index IS NOT NULL AND r.hetu_index = me.hetu_index))`,
+		orgID, caseID, since, until).Scan(&n)
+	return n, mapErr(err, "repeat count")
+}
+
+// StaffNames maps staff user ids to their names (or emails when unnamed),
+// for the timeline's actors.
+func (q *Q) StaffNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	rows, err := q.db.Query(ctx, `SELECT id, CASE WHEN name <> '' THEN name ELSE email END FROM staff_users WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, mapErr(err, "staff names")
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, mapErr(err, "staff names")
+		}
+		out[id] = n
+	}
+	return out, mapErr(rows.Err(), "staff names")
+}
