@@ -14,7 +14,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := setup(ctx, cfg, env, true)
+	a, err := setup(ctx, cfg, env, true, true)
 	if err != nil {
 		return err
 	}
@@ -46,12 +46,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		ln.Close()
 		return err
 	}
-	printWelcome(env, cfg.BaseURL, a.catcher != nil, demo)
+	printWelcome(env, cfg.BaseURL, a.catcher != nil, a.inbound, demo)
 	a.log.Info("serving", "addr", ln.Addr().String())
 	return srv.ServeListener(ctx, ln)
 }
 
-func printWelcome(env *Env, base string, devMail bool, demo []seed.Credential) {
+func printWelcome(env *Env, base string, devMail bool, inbound string, demo []seed.Credential) {
 	w := env.Stdout
 	fmt.Fprintf(w, "\nrightsdesk is running at %s/\n\n", base)
 	fmt.Fprintf(w, "  Resident form (fi)   %s/fi/\n", base)
@@ -59,6 +59,9 @@ func printWelcome(env *Env, base string, devMail bool, demo []seed.Credential) {
 	fmt.Fprintf(w, "  Staff sign-in        %s/staff/login\n", base)
 	if devMail {
 		fmt.Fprintf(w, "  Mail catcher         %s/staff/mail (owners' task links arrive here)\n", base)
+	}
+	if inbound != "" {
+		fmt.Fprintf(w, "  Requests by email    smtp://%s (to an organisation's privacy address)\n", inbound)
 	}
 	if len(demo) > 0 {
 		fmt.Fprintln(w, "\n  Demo DPO accounts (shown once; stored only as hashes):")

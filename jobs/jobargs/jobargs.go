@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // DeliverMail sends one outbox row (D-14).
@@ -53,10 +54,23 @@ type TaskEscalation struct {
 
 func (TaskEscalation) Kind() string { return "task_escalation" }
 
-// DailyDigest sends each DPO the cases due this week.
-type DailyDigest struct{}
+// DailyDigest sends each DPO the cases due this week. Day (YYYY-MM-DD,
+// Helsinki) is in the args so the job is unique per day: two instances,
+// a new leader or a restart never send a day's digest twice.
+type DailyDigest struct {
+	Day string `json:"day"`
+}
 
 func (DailyDigest) Kind() string { return "daily_digest" }
+
+// InsertOpts: unique by day, also against a completed run.
+func (DailyDigest) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{
+		ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateCompleted},
+	}}
+}
 
 // Sweep repairs what a crashed process left behind: pending outbox rows
 // without a job, open tasks without reminders.

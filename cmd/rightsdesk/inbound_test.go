@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/internal/testenv"
+)
+
+// inboundApp starts the inbound listener of an app wired to env, on a
+// free local port.
+func inboundApp(t *testing.T, env *testenv.Env) *app {
+	t.Helper()
+	cfg := env.Config
+	cfg.SMTPListen = "127.0.0.1:0"
+	a := &app{cfg: cfg, log: env.Logger, pool: env.Pool, wf: env.Workflow}
+	if err := a.startInbound(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	if a.inbound == "" || strings.HasSuffix(a.inbound, ":0") {
+		t.Fatalf("inbound address %q", a.inbound)
+	}
+	return a
+}
+
+// send delivers raw from from to rcpts over SMTP and returns the error of
+// the first refused step.
+func send(t *testing.T, addr, from string, rcpts []string, raw string) error {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.SendMail(from, rcpts, strings.NewReader(raw))
+}
+
+func smtpCode(err error) int {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return 0
+}
+
+const swedishRequest = "From: Anna Andersson <anna@example.test>\r\n" +
+	"To: privacy@kronoby.test\r\n" +
+	"Subject: =?utf-8?q?Beg=C3=A4ran_om_registerutdrag?=\r\n" +
+	"Date: Tue, 03 Mar 2026 10:00:00 +0200\r\n" +
+	"Message-ID: <req-1@example.test>\r\n" +
+	"MIME-Version: 1.0\r\n" +
+	"Content-Type: text/plain; charset=utf-8\r\n" +
+	"Content-Transfer-Encoding: 8bit\r\n" +
+	"\r\n" +
+	"Hej! Jag begär att få ta del av mina uppgifter och jag vill veta vilka uppgifter ni har om mig.\r\n" +
+	"Med vänlig hälsning, Anna\r\n"
+
+// Issue 6 "mail in": a request emailed to an organisation's privacy
+// address becomes a case that needs triage, received at arrival (DL-4,
+// D-8), its raw message kept, the DPO told; unknown recipients get 550,
+// garbage 554, and the server keeps serving.
+func TestInboundEmailBecomesACase_DL4(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	ctx := context.Background()
+	org := env.Org("kronoby", "Kruunupyy", "Kronoby", "sv")
+	other := env.Org("other", "Muukunta", "Annanby", "fi")
+	a := inboundApp(t, env)
+
+	if err := send(t, a.inbound, "anna@example.test", []string{"Privacy@Kronoby.test"}, swedishRequest); err != nil {
+		t.Fatalf("sending the request: %v", err)
+	}
+	arrival := env.Clock.Now()
+	var (
+		caseID     int64
+		state      string
+		triage     bool
+		lang, chnl string
+		received   time.Time
+	)
+	if err := env.Pool.QueryRow(ctx, `SELECT id, state, needs_triage, lang, channel, received_at FROM cases WHERE org_id = $1`, org.ID).
+		Scan(&caseID, &state, &triage, &lang, &chnl, &received); err != nil {
+		t.Fatal(err)
+	}
+	if state != "received" || !triage || lang != "sv" || chnl != "email" || !received.Equal(arrival) {
+		t.Errorf("case: %s triage=%v lang=%s channel=%s received %v, want received at %v", state, triage, lang, chnl, received, arrival)
+	}
+	var raw []byte
+	var to string
+	if err := env.Pool.QueryRow(ctx, `SELECT raw, to_addr FROM inbound_messages WHERE org_id = $1 AND case_id = $2`, org.ID, caseID).Scan(&raw, &to); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(raw, []byte(swedishRequest)) || !strings.EqualFold(to, "privacy@kronoby.test") {
+		t.Errorf("stored raw message differs (%d bytes, to %q)", len(raw), to)
+	}
+	mails, err := store.New(env.Pool).OutboxByCase(ctx, org.ID, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mails) != 1 || mails[0].Kind != "triage_needed" || mails[0].To != org.DPOEmail {
+		t.Errorf("queued mail: %+v", mails)
+	}
+
+	// Unknown recipient: 550, nothing stored.
+	err = send(t, a.inbound, "anna@example.test", []string{"nobody@kronoby.test"}, swedishRequest)
+	if smtpCode(err) != 550 {
+		t.Errorf("unknown recipient: %v", err)
+	}
+	// Garbage: 554, nothing stored.
+	err = send(t, a.inbound, "anna@example.test", []string{"privacy@kronoby.test"}, "\x00\x01 not a message\r\n")
+	if smtpCode(err) != 554 {
+		t.Errorf("garbage: %v", err)
+	}
+	// Still serving: one message to two organisations makes a case in each.
+	if err := send(t, a.inbound, "anna@example.test", []string{"privacy@kronoby.test", "privacy@other.test", "PRIVACY@kronoby.test"}, swedishRequest); err != nil {
+		t.Fatalf("after garbage: %v", err)
+	}
+	counts := map[int64]int{}
+	rows, err := env.Pool.Query(ctx, `SELECT org_id, count(*) FROM cases GROUP BY org_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		counts[id] = n
+	}
+	if counts[org.ID] != 2 || counts[other.ID] != 1 {
+		t.Errorf("cases per organisation: %v", counts)
+	}
+}
+
+// Without SMTP_LISTEN nothing listens; with it the welcome text says where.
+func TestInboundOffByDefaultAndAnnounced(t *testing.T) {
+	t.Parallel()
+	a := &app{}
+	if err := a.startInbound(context.Background()); err != nil || a.inbound != "" || len(a.closers) != 0 {
+		t.Fatalf("inbound without SMTP_LISTEN: %v %q", err, a.inbound)
+	}
+	var out bytes.Buffer
+	printWelcome(&Env{Stdout: &out}, "http://x.test", false, "127.0.0.1:2525", nil)
+	if !strings.Contains(out.String(), "smtp://127.0.0.1:2525") {
+		t.Errorf("welcome text:\n%s", out.String())
+	}
+}

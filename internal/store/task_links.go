@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The owner's side of a task link (issue 6): the browsers that proved, by
+// an emailed code, that they may open a task, the pending code, and the
+// files an owner uploaded. task_browsers and task_codes carry no org_id;
+// every query reaches them through tasks, scoped by the organisation.
+
+// TaskAttachment is a file an owner uploaded with an answer. Data is only
+// filled by TaskAttachment (one file), never by the listing.
+type TaskAttachment struct {
+	ID          int64     `db:"id"`
+	TaskID      int64     `db:"task_id"`
+	Filename    string    `db:"filename"`
+	ContentType string    `db:"content_type"`
+	Size        int64     `db:"size"`
+	CreatedAt   time.Time `db:"created_at"`
+	Data        []byte    `db:"data"`
+}
+
+// TaskAttachments lists a task's files without their contents.
+func (q *Q) TaskAttachments(ctx context.Context, orgID, taskID int64) ([]TaskAttachment, error) {
+	rows, err := q.db.Query(ctx, `SELECT id, task_id, filename, content_type, size, created_at, ''::bytea AS data
+		FROM task_attachments WHERE org_id = $1 AND task_id = $2 ORDER BY id`, orgID, taskID)
+	if err != nil {
+		return nil, mapErr(err, "task attachments")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[TaskAttachment])
+	return out, mapErr(err, "task attachments")
+}
+
+// TaskAttachment reads one file of a task, with its contents.
+func (q *Q) TaskAttachment(ctx context.Context, orgID, taskID, id int64) (TaskAttachment, error) {
+	rows, _ := q.db.Query(ctx, `SELECT id, task_id, filename, content_type, size, created_at, data
+		FROM task_attachments WHERE org_id = $1 AND task_id = $2 AND id = $3`, orgID, taskID, id)
+	a, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[TaskAttachment])
+	return a, mapErr(err, "task attachment")
+}
+
+// TaskBrowserKnown reports whether a browser hash was verified, since
+// `since`, for any task of the organisation. Callers bind the hash to what
+// it proves (the owner's address), so a match on another task of the same
+// owner counts too.
+func (q *Q) TaskBrowserKnown(ctx context.Context, orgID int64, hash []byte, since time.Time) (bool, error) {
+	var ok bool
+	err := q.db.QueryRow(ctx, `SELECT EXISTS (
+		SELECT 1 FROM task_browsers b JOIN tasks t ON t.id = b.task_id
+		WHERE t.org_id = $1 AND b.browser_hash = $2 AND b.verified_at >= $3)`, orgID, hash, since).Scan(&ok)
+	return ok, mapErr(err, "task browser")
+}
+
+// AddTaskBrowser records a verified browser for a task of the organisation.
+func (q *Q) AddTaskBrowser(ctx context.Context, orgID, taskID int64, hash []byte, at time.Time) error {
+	tag, err := q.db.Exec(ctx, `INSERT INTO task_browsers (task_id, browser_hash, verified_at)
+		SELECT id, $3, $4 FROM tasks WHERE org_id = $1 AND id = $2
+		ON CONFLICT (task_id, browser_hash) DO UPDATE SET verified_at = EXCLUDED.verified_at`, orgID, taskID, hash, at)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return mapErr(err, "task browser")
+}
+
+// TaskCode is the pending one-time code of a task link.
+type TaskCode struct {
+	TaskID    int64     `db:"task_id"`
+	CodeHash  []byte    `db:"code_hash"`
+	ExpiresAt time.Time `db:"expires_at"`
+	Attempts  int       `db:"attempts"`
+}
+
+// TaskCodeForUpdate locks the pending code of a task of the organisation.
+func (q *Q) TaskCodeForUpdate(ctx context.Context, orgID, taskID int64) (TaskCode, error) {
+	rows, _ := q.db.Query(ctx, `SELECT c.task_id, c.code_hash, c.expires_at, c.attempts
+		FROM task_codes c JOIN tasks t ON t.id = c.task_id
+		WHERE t.org_id = $1 AND c.task_id = $2 FOR UPDATE OF c`, orgID, taskID)
+	c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[TaskCode])
+	return c, mapErr(err, "task code")
+}
+
+// ActiveTaskCode reports whether a task of the organisation has a code
+// that is still valid at now and has tries left.
+func (q *Q) ActiveTaskCode(ctx context.Context, orgID, taskID int64, now time.Time, maxAttempts int) (bool, error) {
+	var ok bool
+	err := q.db.QueryRow(ctx, `SELECT EXISTS (
+		SELECT 1 FROM task_codes c JOIN tasks t ON t.id = c.task_id
+		WHERE t.org_id = $1 AND c.task_id = $2 AND c.expires_at > $3 AND c.attempts < $4)`,
+		orgID, taskID, now, maxAttempts).Scan(&ok)
+	return ok, mapErr(err, "task code")
+}
+
+// PutTaskCode replaces the pending code of a task of the organisation; a
+// new code starts with no failed tries.
+func (q *Q) PutTaskCode(ctx context.Context, orgID, taskID int64, hash []byte, expires time.Time) error {
+	tag, err := q.db.Exec(ctx, `INSERT INTO task_codes (task_id, code_hash, expires_at, attempts)
+		SELECT id, $3, $4, 0 FROM tasks WHERE org_id = $1 AND id = $2
+		ON CONFLICT (task_id) DO UPDATE SET code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at, attempts = 0`,
+		orgID, taskID, hash, expires)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return mapErr(err, "task code")
+}
+
+// SetTaskCodeAttempts records the failed tries of a task's pending code.
+func (q *Q) SetTaskCodeAttempts(ctx context.Context, orgID, taskID int64, attempts int) error {
+	_, err := q.db.Exec(ctx, `UPDATE task_codes c SET attempts = $3 FROM tasks t
+		WHERE t.id = c.task_id AND t.org_id = $1 AND c.task_id = $2`, orgID, taskID, attempts)
+	return mapErr(err, "task code")
+}
+
+// DeleteTaskCode removes a task's pending code (used or replaced).
+func (q *Q) DeleteTaskCode(ctx context.Context, orgID, taskID int64) error {
+	_, err := q.db.Exec(ctx, `DELETE FROM task_codes c USING tasks t
+		WHERE t.id = c.task_id AND t.org_id = $1 AND c.task_id = $2`, orgID, taskID)
+	return mapErr(err, "task code")
+}
+
+// CountTaskAuditEvents counts a case's audit events of one action about
+// one task (data->>'task') since `since`: code sending is rate-limited on
+// what the audit trail already records.
+func (q *Q) CountTaskAuditEvents(ctx context.Context, orgID, caseID, taskID int64, action string, since time.Time) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM audit_events
+		WHERE org_id = $1 AND case_id = $2 AND action = $3 AND data->'task' = to_jsonb($4::bigint) AND at >= $5`,
+		orgID, caseID, action, taskID, since).Scan(&n)
+	return n, mapErr(err, "task audit events")
+}

@@ -1,0 +1,309 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
+	"rightsdesk/jobs/jobargs"
+)
+
+// JobOutcome says what a deadline job did; workers log it and tests
+// assert it.
+type JobOutcome string
+
+const (
+	// OutcomeSent: the reminder or escalation was queued (mail + audit).
+	OutcomeSent JobOutcome = "sent"
+	// OutcomeStale: nothing to do any more: the task was answered,
+	// cancelled or deleted, the case left "in progress", or its deadline
+	// moved (extension, pause) so that newer jobs carry the new target.
+	OutcomeStale JobOutcome = "stale"
+	// OutcomeDone: this very reminder or escalation was already sent (a
+	// retry, or a job re-inserted after River cleaned the first one).
+	OutcomeDone JobOutcome = "done"
+	// OutcomePaused: the case is paused but its target has not moved
+	// (yet): the job should try again later. A pause that lasts moves the
+	// target (DL-8) and the job then finds itself stale; a pause lifted the
+	// same day leaves the target, and the job then fires.
+	OutcomePaused JobOutcome = "paused"
+)
+
+// DigestHour is the Helsinki hour of the DPOs' daily digest.
+const DigestHour = 7
+
+// DigestDay is the day whose digest is due at now: today from DigestHour
+// on, else yesterday. A process starting at night therefore asks for
+// yesterday's digest, which was sent, rather than today's too early.
+func DigestDay(now time.Time) Date {
+	local := now.In(Helsinki())
+	if local.Hour() < DigestHour {
+		return HelsinkiDate(now).AddDays(-1)
+	}
+	return DateOf(local)
+}
+
+// taskJob runs fn for an open task whose owner target is still due and
+// whose case is in progress, with the task and its case locked (the same
+// order as AnswerTask: task, then case). Otherwise it reports why not.
+func (s *Service) taskJob(ctx context.Context, taskID int64, due string,
+	fn func(tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t store.Task, d Due) (JobOutcome, error)) (JobOutcome, error) {
+	pre, err := store.New(s.Pool).TaskByID(ctx, taskID)
+	if errors.Is(err, store.ErrNotFound) {
+		return OutcomeStale, nil // deleted with its case (retention)
+	}
+	if err != nil {
+		return "", err
+	}
+	org, err := store.New(s.Pool).OrgByID(ctx, pre.OrgID)
+	if err != nil {
+		return "", err
+	}
+	var out JobOutcome
+	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		t, err := q.TaskForUpdate(ctx, org.ID, taskID)
+		if errors.Is(err, store.ErrNotFound) {
+			out = OutcomeStale
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		c, err := q.CaseForUpdate(ctx, org.ID, t.CaseID)
+		if err != nil {
+			return err
+		}
+		d := DueOf(c, CalendarFor(org), s.Now())
+		switch {
+		case t.State != "open" || t.OwnerEmail == "":
+			out = OutcomeStale
+		case d.OwnerTarget.String() != due:
+			out = OutcomeStale // moved: the jobs of the new target do it
+		case State(c.State) == StatePaused:
+			out = OutcomePaused
+		case State(c.State) != StateInProgress:
+			out = OutcomeStale
+		default:
+			out, err = fn(tx, q, org, c, t, d)
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("task %d: %w", taskID, err)
+	}
+	return out, nil
+}
+
+// SendReminder reminds a task's owner, N working days before the owner
+// target (issue 6), in the owner's language. The first link cannot be
+// repeated (only its hash is kept), so the reminder carries a fresh link
+// and the earlier one stops working. A reminder after the target is not
+// sent: the escalation takes over. The mail counts the working days
+// actually left, so a reminder delayed by an outage does not mislead.
+func (s *Service) SendReminder(ctx context.Context, a jobargs.TaskReminder) (JobOutcome, error) {
+	return s.taskJob(ctx, a.TaskID, a.Due, func(tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t store.Task, d Due) (JobOutcome, error) {
+		now := s.Now()
+		today, closed := HelsinkiDate(now), Calendar{EvesNonWorking: true}
+		if today.After(d.OwnerTarget) {
+			return OutcomeStale, nil
+		}
+		// Late (the workers were down): when a nearer reminder is due as
+		// well, that one alone is sent.
+		for _, n := range s.ReminderDays {
+			if n < a.DaysBef && !closed.WorkingDaysBefore(d.OwnerTarget, n).After(today) {
+				return OutcomeStale, nil
+			}
+		}
+		mark := map[string]any{"task": t.ID, "due": a.Due, "days_before": a.DaysBef}
+		if done, err := q.AuditExists(ctx, org.ID, c.ID, "task_reminded", mark); err != nil || done {
+			return OutcomeDone, err
+		}
+		token := secret.Token()
+		exp := now.Add(s.TaskLinkTTL)
+		if least := dbDate(d.Effective).Add(30 * 24 * time.Hour); exp.Before(least) {
+			exp = least // valid well past the deadline, like the first link
+		}
+		t.TokenHash, t.TokenExpiresAt, t.UpdatedAt = secret.Hash(token), &exp, now
+		if err := q.UpdateTask(ctx, t); err != nil {
+			return "", err
+		}
+		lang := ownerLang(org, t)
+		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: t.ID, Kind: "reminder", To: t.OwnerEmail, Lang: lang,
+			Data: taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: t.RegisterName,
+				Right: s.Catalog.T(lang, "right."+t.Right), Link: s.BaseURL + "/" + lang + "/t/" + token,
+				Due: FormatDate(d.OwnerTarget, lang), DaysBefore: closed.WorkingDaysBetween(today, d.OwnerTarget)}}); err != nil {
+			return "", err
+		}
+		mark["register"], mark["right"] = t.RegisterName, t.Right
+		return OutcomeSent, s.audit(ctx, q, org.ID, c.ID, ActorSystem, "task_reminded", mark)
+	})
+}
+
+// escalationMail is the data of the DPO's escalation email: the case by
+// receipt, the register, its owner (staff), never the requester.
+type escalationMail struct {
+	Lang, OrgName, Receipt, Register, Right, Owner, OwnerEmail, Due, Link string
+}
+
+// Escalate tells the DPO that a task passed its owner target unanswered
+// (issue 6): an "escalation" mail to the organisation's DPO address and an
+// audit event on the case. An organisation without a DPO address gets the
+// audit event only (the dashboard shows the case as late anyway).
+func (s *Service) Escalate(ctx context.Context, a jobargs.TaskEscalation) (JobOutcome, error) {
+	return s.taskJob(ctx, a.TaskID, a.Due, func(tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t store.Task, d Due) (JobOutcome, error) {
+		mark := map[string]any{"task": t.ID, "due": a.Due}
+		if done, err := q.AuditExists(ctx, org.ID, c.ID, "task_escalated", mark); err != nil || done {
+			return OutcomeDone, err
+		}
+		if org.DPOEmail != "" {
+			lang := org.PrimaryLang
+			owner := t.OwnerName
+			if owner == "" {
+				owner = t.OwnerEmail
+			}
+			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: t.ID, Kind: "escalation", To: org.DPOEmail, Lang: lang,
+				Data: escalationMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: t.RegisterName,
+					Right: s.Catalog.T(lang, "right."+t.Right), Owner: owner, OwnerEmail: t.OwnerEmail,
+					Due: FormatDate(d.OwnerTarget, lang), Link: s.BaseURL + "/staff/cases/" + c.Receipt}}); err != nil {
+				return "", err
+			}
+		}
+		mark["register"], mark["right"], mark["dpo_mailed"] = t.RegisterName, t.Right, org.DPOEmail != ""
+		return OutcomeSent, s.audit(ctx, q, org.ID, c.ID, ActorSystem, "task_escalated", mark)
+	})
+}
+
+// digestMail is the data of a DPO's daily digest.
+type digestMail struct {
+	Lang, OrgName, Day, Link string
+	Overdue, Week            []digestRow
+}
+
+type digestRow struct {
+	Receipt, Due, PausedDue, State, Link string
+	Extended                             bool
+}
+
+// digestStates are the states a case runs against its deadline in.
+var digestStates = func() []string {
+	var out []string
+	for _, st := range States {
+		if st.Open() {
+			out = append(out, string(st))
+		}
+	}
+	return out
+}()
+
+// SendDigests mails each organisation's DPOs the open cases that are
+// overdue or due within 7 days on day, by effective due date (D-13): one
+// mail per DPO address (the organisation's DPO email and every staff
+// account with the dpo role there), at most once per organisation and
+// day, however often it runs. It returns how many mails it queued.
+func (s *Service) SendDigests(ctx context.Context, day Date) (int, error) {
+	orgs, err := store.New(s.Pool).Orgs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	var errs []error
+	for _, org := range orgs {
+		n, err := s.sendDigest(ctx, org, day)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("digest of %s: %w", org.Slug, err))
+			continue
+		}
+		sent += n
+	}
+	return sent, errors.Join(errs...)
+}
+
+func (s *Service) sendDigest(ctx context.Context, org store.Org, day Date) (int, error) {
+	sent := 0
+	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		if err := q.LockOrg(ctx, org.ID); err != nil {
+			return err
+		}
+		mark := map[string]any{"day": day.String()}
+		if done, err := q.AuditExists(ctx, org.ID, 0, "digest_sent", mark); err != nil || done {
+			return err
+		}
+		cases, err := q.CasesDueBy(ctx, org.ID, digestStates, dbDate(day.AddDays(7)))
+		if err != nil || len(cases) == 0 {
+			return err
+		}
+		to := []store.Recipient{}
+		if org.DPOEmail != "" {
+			to = append(to, store.Recipient{Email: org.DPOEmail, Lang: org.PrimaryLang})
+		}
+		staff, err := q.StaffWithRole(ctx, org.ID, "dpo")
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		now, cal, overdue := s.Now(), CalendarFor(org), 0
+		for _, r := range append(to, staff...) {
+			key := strings.ToLower(strings.TrimSpace(r.Email))
+			if key == "" || seen[key] {
+				continue
+			}
+			seen[key] = true
+			lang := r.Lang
+			if lang != "fi" && lang != "sv" && lang != "en" {
+				lang = org.PrimaryLang
+			}
+			m := digestMail{Lang: lang, OrgName: org.Name(lang), Day: FormatDate(day, lang), Link: s.BaseURL + "/staff/cases"}
+			for _, c := range cases {
+				d := DueOf(c, cal, now)
+				row := digestRow{Receipt: c.Receipt, Due: FormatDate(d.Effective, lang), PausedDue: FormatDate(d.PausedDue, lang),
+					State: s.Catalog.T(lang, "state."+c.State), Link: s.BaseURL + "/staff/cases/" + c.Receipt,
+					Extended: !d.ExtendedDue.IsZero()}
+				if BandOf(d.Effective, day) == BandOverdue {
+					m.Overdue = append(m.Overdue, row)
+				} else {
+					m.Week = append(m.Week, row)
+				}
+			}
+			overdue = len(m.Overdue)
+			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, Kind: "digest", To: r.Email, Lang: lang, Data: m}); err != nil {
+				return err
+			}
+			sent++
+		}
+		mark["cases"], mark["overdue"], mark["recipients"] = len(cases), overdue, sent
+		return s.audit(ctx, q, org.ID, 0, ActorSystem, "digest_sent", mark)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return sent, nil
+}
+
+// FailedMail lists the emails that could not be delivered (a 5xx, or
+// retries exhausted) in the given organisations, for the DPO to see and
+// act on (issue 6: failures are visible, never silent).
+func (s *Service) FailedMail(ctx context.Context, orgIDs []int64) ([]store.FailedMail, error) {
+	return store.New(s.Pool).FailedMails(ctx, orgIDs)
+}
+
+// RetryMail queues a failed email again (after the DPO fixed the address
+// or the server), with its delivery job, audited. The Message-ID stays the
+// row's (D-14).
+func (s *Service) RetryMail(ctx context.Context, org store.Org, outboxID int64, actor Actor) error {
+	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		row, err := q.RequeueFailedOutbox(ctx, org.ID, outboxID)
+		if err != nil {
+			return err
+		}
+		if _, err := s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: row.ID}, jobOpts(s.Now(), nil)); err != nil {
+			return fmt.Errorf("queueing mail %d: %w", row.ID, err)
+		}
+		return s.audit(ctx, q, org.ID, row.CaseID, actor, "mail_requeued", map[string]any{"outbox": row.ID, "kind": row.Kind})
+	})
+}
