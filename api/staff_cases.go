@@ -32,6 +32,43 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/:receipt/actions/:action", s.staffCaseAction)
 	g.POST("/cases/:receipt/tasks/:task/reassign", s.staffTaskReassign)
 	g.POST("/cases/:receipt/tasks/:task/answer", s.staffTaskAnswer)
+	g.POST("/mail/failed/:id/retry", s.staffRetryMail)
+}
+
+// staffRetryMail queues a failed email again (issue 6: a failure is shown
+// to the DPO, who can send it again once the cause is fixed). Another
+// organisation's mail is not found.
+func (s *Server) staffRetryMail(c echo.Context) error {
+	u := staffUser(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	ctx := c.Request().Context()
+	for _, orgID := range u.OrgIDs() {
+		failed, err := store.New(s.Pool).FailedOutbox(ctx, []int64{orgID})
+		if err != nil {
+			return err
+		}
+		for _, m := range failed {
+			if m.ID != id {
+				continue
+			}
+			if !u.CanAct(orgID) {
+				return errForbidden
+			}
+			org, err := store.New(s.Pool).OrgByID(ctx, orgID)
+			if err != nil {
+				return err
+			}
+			if err := s.Workflow.RetryMail(ctx, org, id, u.Actor()); err != nil {
+				return err
+			}
+			flash(c, "staffcase.failed.requeued")
+			return c.Redirect(http.StatusSeeOther, "/staff/#failed-mail")
+		}
+	}
+	return errNotFound
 }
 
 func (s *Server) staffDashboardSlash(c echo.Context) error {
@@ -236,6 +273,7 @@ type dashQueue struct {
 }
 
 type dashFailed struct {
+	ID                                int64
 	Receipt, URL, Kind, To, At, Error string
 	Attempts                          int
 }
@@ -441,7 +479,7 @@ func (s *Server) dashboardBoxes(c echo.Context, d *dashboardData, orgIDs []int64
 		}
 	}
 	for _, m := range failed {
-		fm := dashFailed{Kind: s.caseLabel(lang, "staffcase.mail.kind.", m.Kind), To: m.To, At: caseTime(m.CreatedAt, lang),
+		fm := dashFailed{ID: m.ID, Kind: s.caseLabel(lang, "staffcase.mail.kind.", m.Kind), To: m.To, At: caseTime(m.CreatedAt, lang),
 			Error: m.LastError, Attempts: m.Attempts}
 		if r, ok := receipts[m.CaseID]; ok {
 			fm.Receipt, fm.URL = r, caseURL(r)

@@ -350,11 +350,11 @@ type codeMail struct {
 
 // Errors of the code flow; the form explains each.
 var (
-	ErrCodeWrong     = errors.New("wrong code")
-	ErrCodeExpired   = errors.New("code expired")
-	ErrCodeLocked    = errors.New("too many wrong codes")
-	ErrTooManyCodes  = errors.New("too many codes sent")
-	ErrAlreadyDone   = errors.New("already confirmed")
+	ErrCodeWrong      = errors.New("wrong code")
+	ErrCodeExpired    = errors.New("code expired")
+	ErrCodeLocked     = errors.New("too many wrong codes")
+	ErrTooManyCodes   = errors.New("too many codes sent")
+	ErrAlreadyDone    = errors.New("already confirmed")
 	ErrSubmissionGone = errors.New("submission expired")
 )
 

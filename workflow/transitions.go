@@ -269,7 +269,8 @@ func (s *Service) cancelOpenTasks(ctx context.Context, q *store.Q, org store.Org
 	}
 	for _, t := range tasks {
 		if t.State == "waiting" || t.State == "open" {
-			t.State, t.TokenHash, t.UpdatedAt = "cancelled", nil, s.Now()
+			// The link keeps working to tell the owner no answer is needed.
+			t.State, t.UpdatedAt = "cancelled", s.Now()
 			if err := q.UpdateTask(ctx, t); err != nil {
 				return err
 			}
