@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,9 +86,10 @@ func ownerLang(org store.Org, t store.Task) string {
 }
 
 // openTasks gives waiting tasks to their owners when the case enters "in
-// progress" (D-9): a signed, expiring link per task by email, and
-// reminder and escalation jobs. A task without an owner email stays in
-// the DPO's queue (D-11).
+// progress" (D-9): a signed, expiring link per task, sent in one email per
+// owner (an owner of several registers is not sent one mail each), and
+// reminder and escalation jobs. A task without an owner email stays in the
+// DPO's queue (D-11).
 func (s *Service) openTasks(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case) error {
 	tasks, err := q.TasksOfCase(ctx, org.ID, c.ID)
 	if err != nil {
@@ -95,6 +97,8 @@ func (s *Service) openTasks(ctx context.Context, tx pgx.Tx, q *store.Q, org stor
 	}
 	now := s.Now()
 	due := DueOf(c, CalendarFor(org), now)
+	var owners []string
+	byOwner := map[string][]taskLine{}
 	for _, t := range tasks {
 		if t.State != "waiting" {
 			continue
@@ -106,7 +110,18 @@ func (s *Service) openTasks(ctx context.Context, tx pgx.Tx, q *store.Q, org stor
 			}
 			continue
 		}
-		if err := s.sendTaskLink(ctx, tx, q, org, c, &t, due, "task"); err != nil {
+		line, err := s.issueTaskLink(ctx, tx, q, org, c, &t, due)
+		if err != nil {
+			return err
+		}
+		key := strings.ToLower(t.OwnerEmail)
+		if _, seen := byOwner[key]; !seen {
+			owners = append(owners, key)
+		}
+		byOwner[key] = append(byOwner[key], line)
+	}
+	for _, o := range owners {
+		if err := s.mailOwner(ctx, tx, org, c, due, byOwner[o], "task"); err != nil {
 			return err
 		}
 	}
@@ -114,15 +129,23 @@ func (s *Service) openTasks(ctx context.Context, tx pgx.Tx, q *store.Q, org stor
 }
 
 // taskMail is the data of an owner's task email. It names the case by
-// receipt and the register; never the henkilötunnus (ID-4).
+// receipt and the registers; never the henkilötunnus (ID-4).
 type taskMail struct {
 	Lang, OrgName, Receipt, Register, Right, Link, Due string
 	DaysBefore                                         int
+	Tasks                                              []taskLine
 }
 
-// sendTaskLink issues a fresh link token for t (revoking any previous
-// one), saves t and mails the owner.
-func (s *Service) sendTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t *store.Task, due Due, kind string) error {
+// taskLine is one task in an owner's email.
+type taskLine struct {
+	TaskID                          int64
+	To, Lang, Register, Right, Link string
+}
+
+// issueTaskLink issues a fresh link token for t (revoking any previous
+// one), saves t, audits and schedules its reminders. Only the token's hash
+// is stored; the link exists only in the email.
+func (s *Service) issueTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t *store.Task, due Due) (taskLine, error) {
 	now := s.Now()
 	token := secret.Token()
 	exp := now.Add(s.TaskLinkTTL)
@@ -131,19 +154,37 @@ func (s *Service) sendTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org s
 	}
 	t.TokenHash, t.TokenExpiresAt, t.UpdatedAt = secret.Hash(token), &exp, now
 	if err := q.UpdateTask(ctx, *t); err != nil {
-		return err
+		return taskLine{}, err
 	}
 	lang := ownerLang(org, *t)
-	if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: t.ID, Kind: kind, To: t.OwnerEmail, Lang: lang,
-		Data: taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: t.RegisterName,
-			Right: s.Catalog.T(lang, "right."+t.Right), Link: s.BaseURL + "/" + lang + "/t/" + token,
-			Due: FormatDate(due.OwnerTarget, lang)}}); err != nil {
-		return err
-	}
 	if err := s.audit(ctx, q, c.OrgID, c.ID, ActorSystem, "task_sent", map[string]any{"task": t.ID, "register": t.RegisterName, "right": t.Right}); err != nil {
+		return taskLine{}, err
+	}
+	if err := s.scheduleTaskJobs(ctx, tx, *t, due); err != nil {
+		return taskLine{}, err
+	}
+	return taskLine{TaskID: t.ID, To: t.OwnerEmail, Lang: lang, Register: t.RegisterName,
+		Right: s.Catalog.T(lang, "right."+t.Right), Link: s.BaseURL + "/" + lang + "/t/" + token}, nil
+}
+
+// mailOwner sends one owner their task links of a case, in the language of
+// the first (an owner's registers share the organisation's language).
+func (s *Service) mailOwner(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, due Due, lines []taskLine, kind string) error {
+	first := lines[0]
+	lang := first.Lang
+	d := taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register,
+		Right: first.Right, Link: first.Link, Due: FormatDate(due.OwnerTarget, lang), Tasks: lines}
+	return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: first.TaskID, Kind: kind, To: first.To, Lang: lang, Data: d})
+}
+
+// sendTaskLink issues a fresh link for one task and mails it (a
+// reassignment).
+func (s *Service) sendTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t *store.Task, due Due, kind string) error {
+	line, err := s.issueTaskLink(ctx, tx, q, org, c, t, due)
+	if err != nil {
 		return err
 	}
-	return s.scheduleTaskJobs(ctx, tx, *t, due)
+	return s.mailOwner(ctx, tx, org, c, due, []taskLine{line}, kind)
 }
 
 // scheduleTaskJobs inserts the reminders (N working days before the owner

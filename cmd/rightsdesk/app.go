@@ -159,7 +159,13 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 		}
 		workers = jobs.Workers(jobs.Deps{Workflow: a.wf, Sender: sender, Logger: a.log})
 	}
-	a.river, err = jobs.NewClient(a.pool, workers, jobs.Options{Workers: cfg.Workers, FetchCooldown: cfg.FetchCooldown, Periodic: true}, a.log)
+	// River reports job counts every few seconds at info: keep its log to
+	// warnings unless debugging.
+	riverLog := a.log
+	if cfg.LogLevel != "debug" {
+		riverLog = newLogger(config.Config{LogLevel: "warn", LogJSON: cfg.LogJSON}, env)
+	}
+	a.river, err = jobs.NewClient(a.pool, workers, jobs.Options{Workers: cfg.Workers, FetchCooldown: cfg.FetchCooldown, Periodic: true}, riverLog)
 	if err != nil {
 		return nil, err
 	}
