@@ -68,11 +68,14 @@ type catalogueOrgData struct {
 	Groups     []registerGroup
 }
 
-type registerGroup struct {
+// group is a heading of registers: their published sector or unit.
+type group[T any] struct {
 	Title string
 	Lang  string // lang attribute of a published heading; "" for ours
-	Items []registerItem
+	Items []T
 }
+
+type registerGroup = group[registerItem]
 
 type registerItem struct {
 	ID        int64
@@ -83,38 +86,44 @@ type registerItem struct {
 	Elsewhere bool
 }
 
-// groupRegisters groups registers by their published sector, else unit
-// (seed 000 and 001 have units but no sectors), keeping the store's order;
-// registers with neither come last under "other".
+// groupRegisters groups registers for the catalogue list.
 func groupRegisters(regs []store.Register, lang, other string, url func(store.Register) string) []registerGroup {
-	var groups []registerGroup
-	index := map[string]int{}
-	var rest []registerItem
-	for _, r := range regs {
-		item := registerItem{ID: r.ID, URL: url(r), Name: r.Name, Purpose: excerpt(r.Purpose, 200),
+	return groupBySector(regs, lang, other, func(r store.Register) registerItem {
+		return registerItem{ID: r.ID, URL: url(r), Name: r.Name, Purpose: excerpt(r.Purpose, 200),
 			Lang: publishedLang(r.Language, lang), Elsewhere: r.ControllerElsewhere}
+	})
+}
+
+// groupBySector groups registers by their published sector, else unit
+// (seed 000 and 001 have units but no sectors), keeping the store's order;
+// registers with neither come last under `other` (no heading when there
+// are no other groups).
+func groupBySector[T any](regs []store.Register, lang, other string, item func(store.Register) T) []group[T] {
+	var groups []group[T]
+	index := map[string]int{}
+	var rest []T
+	for _, r := range regs {
 		title := r.Sector
 		if title == "" {
 			title = r.UnitName
 		}
 		if title == "" {
-			rest = append(rest, item)
+			rest = append(rest, item(r))
 			continue
 		}
 		i, ok := index[title]
 		if !ok {
 			i = len(groups)
 			index[title] = i
-			groups = append(groups, registerGroup{Title: title, Lang: publishedLang(r.Language, lang)})
+			groups = append(groups, group[T]{Title: title, Lang: publishedLang(r.Language, lang)})
 		}
-		groups[i].Items = append(groups[i].Items, item)
+		groups[i].Items = append(groups[i].Items, item(r))
 	}
 	if len(rest) > 0 {
-		title := other
 		if len(groups) == 0 {
-			title = ""
+			other = ""
 		}
-		groups = append(groups, registerGroup{Title: title, Items: rest})
+		groups = append(groups, group[T]{Title: other, Items: rest})
 	}
 	return groups
 }

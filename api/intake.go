@@ -147,11 +147,7 @@ type replyLang struct{ Code, Label string }
 var replyLangLabels = map[string]string{"fi": "suomeksi", "sv": "på svenska", "en": "in English"}
 
 // intakeGroup is one sector (or unit) of the register list.
-type intakeGroup struct {
-	Title string
-	Lang  string // lang of a published heading in another language (D-5)
-	Items []intakeRegister
-}
+type intakeGroup = group[intakeRegister]
 
 type intakeRegister struct {
 	ID        int64
@@ -471,29 +467,9 @@ func (s *Server) intakeRegisterList(ctx context.Context, d *intakeFormData, lang
 	if len(kept) > 0 {
 		d.Groups = append(d.Groups, intakeGroup{Title: s.Catalog.T(lang, "intake.registers.chosen_hidden"), Items: kept})
 	}
-	index := map[string]int{}
-	var rest []intakeRegister
-	for _, r := range shown {
-		item := intakeItem(r, lang, d.V.Registers[r.ID])
-		title := r.Sector
-		if title == "" {
-			title = r.UnitName
-		}
-		if title == "" {
-			rest = append(rest, item)
-			continue
-		}
-		i, ok := index[title]
-		if !ok {
-			i = len(d.Groups)
-			index[title] = i
-			d.Groups = append(d.Groups, intakeGroup{Title: title, Lang: publishedLang(r.Language, lang)})
-		}
-		d.Groups[i].Items = append(d.Groups[i].Items, item)
-	}
-	if len(rest) > 0 {
-		d.Groups = append(d.Groups, intakeGroup{Title: s.Catalog.T(lang, "intake.registers.other"), Items: rest})
-	}
+	d.Groups = append(d.Groups, groupBySector(shown, lang, s.Catalog.T(lang, "intake.registers.other"), func(r store.Register) intakeRegister {
+		return intakeItem(r, lang, d.V.Registers[r.ID])
+	})...)
 	d.FirstRegister = "scope-chosen"
 	if len(d.Groups) > 0 {
 		d.FirstRegister = "register-" + strconv.FormatInt(d.Groups[0].Items[0].ID, 10)

@@ -222,20 +222,7 @@ func (q *Q) DPOQueue(ctx context.Context, orgIDs []int64) ([]QueueTask, error) {
 // failed-mail box names cases by receipt).
 func (q *Q) ReceiptsByID(ctx context.Context, orgIDs, ids []int64) (map[int64]string, error) {
 	rows, err := q.db.Query(ctx, `SELECT id, receipt FROM cases WHERE org_id = ANY($1) AND id = ANY($2)`, orgIDs, ids)
-	if err != nil {
-		return nil, mapErr(err, "receipts")
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var r string
-		if err := rows.Scan(&id, &r); err != nil {
-			return nil, mapErr(err, "receipts")
-		}
-		out[id] = r
-	}
-	return out, mapErr(rows.Err(), "receipts")
+	return collectMap[int64, string](rows, err, "receipts")
 }
 
 // AttachmentCounts counts the files of each task of a case.

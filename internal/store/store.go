@@ -57,3 +57,22 @@ func mapErr(err error, what string) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// collectMap reads two-column rows into a map (id -> receipt, org ->
+// count, ...).
+func collectMap[K comparable, V any](rows pgx.Rows, err error, what string) (map[K]V, error) {
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	defer rows.Close()
+	out := map[K]V{}
+	for rows.Next() {
+		var k K
+		var v V
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, mapErr(err, what)
+		}
+		out[k] = v
+	}
+	return out, mapErr(rows.Err(), what)
+}
