@@ -30,7 +30,9 @@ lint: ## gofmt, go vet, staticcheck
 
 bench: ## benchmarks, reported against a baseline measured in the same run
 	@scripts/deps.sh run
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	@$(MAKE) --no-print-directory build
+	$(GO) test -run '^$$' -bench . -benchmem -count=$(or $(BENCH_COUNT),1) -benchtime=$(or $(BENCHTIME),1s) ./... | $(GO) run ./scripts/benchreport
+	scripts/load.sh
 
 clean: ## remove build output (keeps ./var, the embedded database)
 	rm -rf bin

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Load script of `make bench` (house rule 6): starts bin/rightsdesk serve on
+# the embedded default (private PostgreSQL, mail catcher, seed data) in a
+# temporary DATA_DIR on 127.0.0.1, waits for /readyz, then sends each page a
+# bounded load with scripts/loadgen and prints requests/s and p50/p95
+# latency as ratios to GET /readyz measured in the same run. The server is
+# stopped and the directory removed on exit, whatever happens.
+#
+#   scripts/load.sh          (after make build)
+#
+# LOAD_REQUESTS (2000), LOAD_CONCURRENCY (8) and LOAD_MAX_TIME (30s, per
+# page) bound the load; READY_TIMEOUT (180, seconds) bounds the first start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+requests=${LOAD_REQUESTS:-2000}
+concurrency=${LOAD_CONCURRENCY:-8}
+max_time=${LOAD_MAX_TIME:-30s}
+ready_timeout=${READY_TIMEOUT:-180}
+bin=bin/rightsdesk
+pages=(/readyz /fi/o/raseborg/ /fi/o/raseborg/request)
+
+if [ ! -x "$bin" ]; then
+  echo "load.sh: $bin is missing: run make build first" >&2
+  exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rightsdesk-load.XXXXXX")
+# PostgreSQL runs as the postgres user when we are root: it must be able
+# to enter the data directory (README, internal/pgembed).
+chmod 0755 "$tmp"
+pid=""
+child=""
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [ -n "$child" ]; then
+    kill -TERM "$child" 2>/dev/null || true
+  fi
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    # serve stops its HTTP server, River and the embedded PostgreSQL.
+    for _ in $(seq 1 150); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "load.sh: server (pid $pid) did not stop in 30 s; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  fi
+  if [ "$status" -ne 0 ] && [ -f "$tmp/serve.log" ]; then
+    echo "load.sh: last lines of the server log:" >&2
+    tail -n 20 "$tmp/serve.log" >&2 || true
+  fi
+  rm -rf "$tmp"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# run runs a command in the background and waits for it, so that a signal
+# reaches cleanup at once instead of after the command.
+run() {
+  "$@" &
+  child=$!
+  wait "$child"
+  child=""
+}
+
+run go build -o "$tmp/loadgen" ./scripts/loadgen
+
+# The embedded default, whatever the caller's environment says; port 0
+# picks a free port, which the server logs.
+env -u DATABASE_URL -u SMTP_URL -u SMTP_LISTEN -u BASE_URL -u SECRET_KEY -u TRUSTED_PROXIES \
+  DATA_DIR="$tmp/var" LISTEN_ADDR=127.0.0.1:0 SEED=auto MIGRATE=true LOG_JSON=false LOG_LEVEL=info \
+  "$bin" serve >"$tmp/serve.out" 2>"$tmp/serve.log" &
+pid=$!
+
+addr=""
+deadline=$((SECONDS + ready_timeout))
+while [ -z "$addr" ]; do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "load.sh: the server exited during start-up" >&2
+    exit 1
+  fi
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "load.sh: the server did not start listening within $ready_timeout s" >&2
+    exit 1
+  fi
+  addr=$(sed -n 's/.*msg=serving addr=\(127\.0\.0\.1:[0-9]*\).*/\1/p' "$tmp/serve.log" | head -n 1)
+  [ -n "$addr" ] || sleep 0.2
+done
+base="http://$addr"
+run "$tmp/loadgen" -base "$base" -wait "${ready_timeout}s"
+
+echo "Load test against bin/rightsdesk serve (embedded default, seed data) at $base"
+run "$tmp/loadgen" -base "$base" -n "$requests" -c "$concurrency" -max "$max_time" "${pages[@]}"
