@@ -252,5 +252,29 @@ func (s *Server) staffTaskAnswer(c echo.Context) error {
 		}
 	}
 	err = s.Workflow.AnswerTask(c.Request().Context(), org, t.ID, u.Actor(), a)
+	var fe workflow.FieldErrors
+	if errors.As(err, &fe) {
+		err = caseAnswerErrors(fe)
+	}
 	return s.caseAfterAction(c, cs, org, f, err, "staffcase.flash.answer")
+}
+
+// caseAnswerErrors puts workflow.ValidateAnswer's errors on the DPO's
+// answer form: its one ground select serves a refusal and a guardian's
+// restriction (ID-5) alike, and the restriction is its checkbox.
+func caseAnswerErrors(fe workflow.FieldErrors) workflow.FieldErrors {
+	out := workflow.FieldErrors{}
+	for k, v := range fe {
+		switch k {
+		case "guardian_ground":
+			continue // below, unless the ground has its own error
+		case "guardian":
+			k = "guardian_restricted"
+		}
+		out.Add(k, v)
+	}
+	if v, ok := fe["guardian_ground"]; ok {
+		out.Add("ground", v)
+	}
+	return out
 }

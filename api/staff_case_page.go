@@ -78,7 +78,9 @@ type caseTask struct {
 	Answer, Ground               string
 	Comment, Changes, Extract    string
 	GuardianRestricted           bool
-	Files                        int
+	Files                        int        // how many files came with the answer
+	FileList                     []caseFile // the files, each a download link
+	GuardianOffered              bool       // the form offers a guardian's restriction (ID-5)
 	AnsweredAt, AnsweredBy       string
 	CanReassign, CanAnswer       bool
 	ReassignURL, AnswerURL       string
@@ -87,6 +89,12 @@ type caseTask struct {
 	ShowChanges, ShowExtract     bool
 	ReassignForm, AnswerForm     *caseForm
 	ReassignFormID, AnswerFormID string
+}
+
+// caseFile is a file uploaded with a task's answer. Its name is shown on
+// the page only; the download URL carries ids (names may be personal data).
+type caseFile struct {
+	Name, Size, URL string
 }
 
 type caseTimelineItem struct {
@@ -191,7 +199,7 @@ var caseFormFields = map[string][]string{
 	"mark_answered":   {"note"},
 	"note":            {"note"},
 	"reassign":        {"name", "email"},
-	"answer":          {"answer", "ground", "comment", "changes", "extract", "files"},
+	"answer":          {"answer", "ground", "guardian_restricted", "comment", "changes", "extract", "files"},
 }
 
 func caseFormKind(id string) string {
@@ -372,14 +380,19 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	if err != nil {
 		return nil, err
 	}
-	files, err := q.AttachmentCounts(ctx, org.ID, cs.ID)
+	attachments, err := q.CaseAttachments(ctx, org.ID, cs.ID)
 	if err != nil {
 		return nil, err
+	}
+	files := map[int64][]caseFile{}
+	for _, a := range attachments {
+		files[a.TaskID] = append(files[a.TaskID], caseFile{Name: a.Filename, Size: caseFileSize(a.Size, lang),
+			URL: caseTaskFileURL(cs.Receipt, a.TaskID, a.ID)})
 	}
 	taskNames := map[int64]string{}
 	for _, t := range tasks {
 		taskNames[t.ID] = t.RegisterName
-		d.Tasks = append(d.Tasks, s.caseTaskView(lang, cs, t, files[t.ID], d.CanAct))
+		d.Tasks = append(d.Tasks, s.caseTaskView(lang, cs, t, files[t.ID], req.OnBehalf, d.CanAct))
 	}
 
 	answeredBy := make([]string, len(tasks))
@@ -416,7 +429,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	return d, nil
 }
 
-func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files int, canAct bool) caseTask {
+func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files []caseFile, onBehalf, canAct bool) caseTask {
 	id := strconv.FormatInt(t.ID, 10)
 	v := caseTask{
 		ID: t.ID, Anchor: "task-" + id, Register: t.RegisterName, RegisterLang: publishedLang(t.RegisterLang, lang),
@@ -425,7 +438,7 @@ func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files in
 		State: s.caseLabel(lang, "staffcase.task.state.", t.State), StateValue: t.State,
 		Answer: s.caseLabel(lang, "answer.", t.Answer), Ground: s.caseLabel(lang, "ground.", t.AnswerGround),
 		Comment: t.AnswerComment, Changes: t.AnswerChanges, Extract: t.ExtractText,
-		GuardianRestricted: t.GuardianRestricted, Files: files,
+		GuardianRestricted: t.GuardianRestricted, Files: len(files), FileList: files,
 		ReassignURL:    caseURL(cs.Receipt) + "/tasks/" + id + "/reassign",
 		AnswerURL:      caseURL(cs.Receipt) + "/tasks/" + id + "/answer",
 		ReassignFormID: "task-" + id + "-reassign", AnswerFormID: "task-" + id + "-answer",
@@ -447,11 +460,10 @@ func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files in
 		}
 		rule := workflow.RuleFor(workflow.Right(t.Right), workflow.Basis(t.LegalBasis))
 		v.BasisNeeded = rule.BasisNeeded && len(rule.Grounds) == 0
-		grounds := rule.Grounds
-		if t.Right == string(workflow.RightAccess) && !slices.Contains(grounds, workflow.GroundGuardian) {
-			grounds = append(grounds, workflow.GroundGuardian)
-		}
-		for _, g := range grounds {
+		// ID-5: the guardian ground and a guardian's restriction only on a
+		// request made on someone else's behalf (workflow.ValidateAnswer).
+		v.GuardianOffered = onBehalf && t.Right == string(workflow.RightAccess)
+		for _, g := range workflow.OfferedGrounds(rule, onBehalf) {
 			v.Grounds = append(v.Grounds, caseOption{Value: string(g), Label: s.caseLabel(lang, "ground.", string(g))})
 		}
 		v.ShowChanges = slices.Contains(t.AllowedAnswers, string(workflow.AnswerRectified))
@@ -653,7 +665,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			}
 			val = fmt.Sprint(v)
 			k = "to_owner"
-		case "task", "outbox":
+		case "task", "outbox", "attachment":
 			continue // ids: the register or the kind names it
 		case "kind":
 			val = s.caseLabel(lang, "staffcase.mail.kind.", fmt.Sprint(v))

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -43,18 +44,72 @@ const (
 	maxFilenameSize = 200
 )
 
-// ValidateAnswer checks an answer against the task's RB-1 rule.
-func ValidateAnswer(t store.Task, a TaskAnswer) error {
-	fe := FieldErrors{}
-	rule := RuleFor(Right(t.Right), Basis(t.LegalBasis))
-	ans := Answer(a.Answer)
-	allowed := false
-	for _, x := range t.AllowedAnswers {
-		allowed = allowed || x == a.Answer
+// normalized trims the answer and its ground. A refusal on the guardian
+// ground is itself a restriction of the representative's access (ID-5).
+func (a TaskAnswer) normalized() TaskAnswer {
+	a.Answer, a.Ground = strings.TrimSpace(a.Answer), strings.TrimSpace(a.Ground)
+	if Answer(a.Answer) == AnswerRefused && Ground(a.Ground) == GroundGuardian {
+		a.GuardianRestricted = true
 	}
-	if !allowed {
+	return a
+}
+
+// ValidateAnswer checks an answer, whoever gives it (the owner through the
+// link or the DPO for a task of the DPO's queue), against the task's RB-1
+// rule and ID-5; onBehalf is whether the request was made on someone
+// else's behalf. A guardian's restriction needs such a request and one of
+// GuardianGrounds, and goes with an extract (to withhold everything the
+// answer is a refusal on the guardian ground). What goes with one answer
+// only (a table or files with an extract, the changes with a
+// rectification) is refused with another rather than dropped or kept by
+// mistake (a table of data under "no data").
+//
+// Field keys: answer, ground (of a refusal), guardian_ground (of a
+// restriction that is not a refusal), guardian (the restriction itself),
+// comment, changes, extract, files; values are task.err.* message keys.
+func ValidateAnswer(t store.Task, a TaskAnswer, onBehalf bool) error {
+	a = a.normalized()
+	ans := Answer(a.Answer)
+	refused := ans == AnswerRefused
+	fe := FieldErrors{}
+
+	// ID-5 first: its message says more than RB-1's "choose a ground".
+	if a.GuardianRestricted {
+		switch {
+		case !onBehalf && refused:
+			fe.Add("ground", "task.err.guardian_behalf")
+		case !onBehalf:
+			fe.Add("guardian_ground", "task.err.guardian_behalf")
+		case refused:
+			// A refusal restricts through its own ground; one that is not
+			// a guardian ground contradicts the restriction. No ground at
+			// all is RB-1's "choose a ground" below.
+			if a.Ground != "" && !slices.Contains(GuardianGrounds, Ground(a.Ground)) {
+				fe.Add("guardian", "task.err.guardian_answer")
+			}
+		case ans != AnswerExtract:
+			fe.Add("guardian", "task.err.guardian_answer")
+		case !slices.Contains(GuardianGrounds, Ground(a.Ground)):
+			fe.Add("guardian_ground", "task.err.guardian_ground")
+		}
+	}
+	if a.Answer != "" && ans != AnswerExtract {
+		if strings.TrimSpace(a.ExtractText) != "" {
+			fe.Add("extract", "task.err.extract_only")
+		}
+		if len(a.Attachments) > 0 {
+			fe.Add("files", "task.err.extract_only")
+		}
+	}
+	if a.Answer != "" && ans != AnswerRectified && strings.TrimSpace(a.Changes) != "" {
+		fe.Add("changes", "task.err.changes_only")
+	}
+
+	// RB-1.
+	rule := RuleFor(Right(t.Right), Basis(t.LegalBasis))
+	if !slices.Contains(t.AllowedAnswers, a.Answer) {
 		fe.Add("answer", "task.err.answer")
-	} else if ans == AnswerRefused {
+	} else if refused {
 		if !rule.AllowsAnswer(ans, Ground(a.Ground)) {
 			if rule.BasisNeeded && len(rule.Grounds) == 0 {
 				fe.Add("ground", "task.err.basis_needed") // D-11
@@ -73,7 +128,11 @@ func ValidateAnswer(t store.Task, a TaskAnswer) error {
 		fe.Add("extract", "task.err.extract")
 	}
 	if a.GuardianRestricted && a.Ground == "" {
-		fe.Add("ground", "task.err.ground")
+		if refused {
+			fe.Add("ground", "task.err.ground")
+		} else {
+			fe.Add("guardian_ground", "task.err.ground") // the ground of the restriction
+		}
 	}
 	for _, s := range []struct{ f, v string }{{"comment", a.Comment}, {"changes", a.Changes}, {"extract", a.ExtractText}} {
 		if utf8.RuneCountInString(s.v) > maxAnswerText {
@@ -95,9 +154,11 @@ func ValidateAnswer(t store.Task, a TaskAnswer) error {
 }
 
 // AnswerTask records an owner's answer (or the DPO's, for a task in the
-// DPO's queue). When it was the last open task of an in-progress case the
-// case becomes "answer ready" and the DPO is told (issue 6).
+// DPO's queue), checked by ValidateAnswer whoever answers. When it was the
+// last open task of an in-progress case the case becomes "answer ready"
+// and the DPO is told (issue 6).
 func (s *Service) AnswerTask(ctx context.Context, org store.Org, taskID int64, actor Actor, a TaskAnswer) error {
+	a = a.normalized()
 	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
 		t, err := q.TaskForUpdate(ctx, org.ID, taskID)
 		if err != nil {
@@ -110,7 +171,11 @@ func (s *Service) AnswerTask(ctx context.Context, org store.Org, taskID int64, a
 		if t.State != "open" || (State(c.State) != StateInProgress && State(c.State) != StatePaused) {
 			return ErrNotAllowed
 		}
-		if err := ValidateAnswer(t, a); err != nil {
+		req, err := q.RequesterOf(ctx, org.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		if err := ValidateAnswer(t, a, req.OnBehalf); err != nil {
 			return err
 		}
 		now := s.Now()
@@ -125,13 +190,12 @@ func (s *Service) AnswerTask(ctx context.Context, org store.Org, taskID int64, a
 			return err
 		}
 		for _, f := range a.Attachments {
-			name := truncate(sanitizeFilename(f.Filename), maxFilenameSize)
 			ct := f.ContentType
 			if ct == "" {
 				ct = "application/octet-stream"
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO task_attachments (org_id, task_id, filename, content_type, size, data)
-				VALUES ($1, $2, $3, $4, $5, $6)`, org.ID, t.ID, name, ct, len(f.Data), f.Data); err != nil {
+			if _, err := q.InsertAttachment(ctx, org.ID, t.ID, store.TaskAttachment{
+				Filename: truncate(sanitizeFilename(f.Filename), maxFilenameSize), ContentType: ct, Data: f.Data}); err != nil {
 				return err
 			}
 		}
@@ -142,6 +206,30 @@ func (s *Service) AnswerTask(ctx context.Context, org store.Org, taskID int64, a
 		}
 		return s.checkAllAnswered(ctx, tx, q, org, c)
 	})
+}
+
+// TaskFile reads one file uploaded with the answer of a task of the case,
+// for a staff member, and records that it was downloaded (audit
+// "attachment_downloaded"). The audit names the task, its register and the
+// file's id, never the file's name: it may carry personal data.
+func (s *Service) TaskFile(ctx context.Context, org store.Org, caseID, taskID, fileID int64, actor Actor) (store.TaskAttachment, error) {
+	var f store.TaskAttachment
+	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		tasks, err := q.TasksOfCase(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(tasks, func(t store.Task) bool { return t.ID == taskID })
+		if i < 0 {
+			return store.ErrNotFound
+		}
+		if f, err = q.TaskAttachment(ctx, org.ID, taskID, fileID); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, org.ID, caseID, actor, "attachment_downloaded", map[string]any{
+			"task": taskID, "attachment": fileID, "register": tasks[i].RegisterName})
+	})
+	return f, err
 }
 
 // sanitizeFilename keeps a file's base name without path or control

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/mail"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -180,13 +179,14 @@ func (s *Service) taskView(ctx context.Context, q *store.Q, org store.Org, t sto
 		Cancelled:   t.State == "cancelled",
 		CodePending: pending,
 	}
-	v.Grounds = offeredGrounds(v.Rule, req.OnBehalf)
+	v.Grounds = OfferedGrounds(v.Rule, req.OnBehalf)
 	return v, nil
 }
 
-// offeredGrounds: the rule's refusal grounds; id5_guardian only when the
-// request was made on someone else's behalf (ID-5).
-func offeredGrounds(r Rule, onBehalf bool) []Ground {
+// OfferedGrounds are the refusal grounds an answer form offers: the rule's
+// grounds, id5_guardian only when the request was made on someone else's
+// behalf (ID-5; ValidateAnswer refuses it otherwise).
+func OfferedGrounds(r Rule, onBehalf bool) []Ground {
 	var out []Ground
 	for _, g := range r.Grounds {
 		if g == GroundGuardian && !onBehalf {
@@ -356,11 +356,8 @@ func normalizeCode(code string) string {
 }
 
 // OwnerAnswer records the owner's answer through the link: the browser
-// must be verified. Besides RB-1 (ValidateAnswer) it checks ID-5: a
-// guardian's restriction needs a request made on someone else's behalf
-// and one of GuardianGrounds, and goes with an extract (to withhold
-// everything the owner refuses with the guardian ground). A refusal on
-// id5_guardian marks the restriction itself.
+// must be verified. The answer is checked by AnswerTask (ValidateAnswer:
+// RB-1 and ID-5), as the DPO's is.
 func (s *Service) OwnerAnswer(ctx context.Context, taskID int64, browserHash []byte, a TaskAnswer) error {
 	q := store.New(s.Pool)
 	t, org, err := s.ownerTask(ctx, q, taskID)
@@ -371,63 +368,6 @@ func (s *Service) OwnerAnswer(ctx context.Context, taskID int64, browserHash []b
 		return err
 	} else if !ok {
 		return ErrBrowserUnverified
-	}
-	req, err := q.RequesterOf(ctx, org.ID, t.CaseID)
-	if err != nil {
-		return err
-	}
-	a.Answer, a.Ground = strings.TrimSpace(a.Answer), strings.TrimSpace(a.Ground)
-	refused := Answer(a.Answer) == AnswerRefused
-	if refused && Ground(a.Ground) == GroundGuardian {
-		a.GuardianRestricted = true
-	}
-	fe := FieldErrors{}
-	if a.GuardianRestricted {
-		switch {
-		case !req.OnBehalf && refused:
-			fe.Add("ground", "task.err.guardian_behalf")
-		case !req.OnBehalf:
-			fe.Add("guardian_ground", "task.err.guardian_behalf")
-		case refused:
-			// A refusal restricts through its own ground; one that is not
-			// a guardian ground contradicts the restriction. No ground at
-			// all is ValidateAnswer's "choose a ground".
-			if a.Ground != "" && !slices.Contains(GuardianGrounds, Ground(a.Ground)) {
-				fe.Add("guardian", "task.err.guardian_answer")
-			}
-		case Answer(a.Answer) != AnswerExtract:
-			fe.Add("guardian", "task.err.guardian_answer")
-		case !slices.Contains(GuardianGrounds, Ground(a.Ground)):
-			fe.Add("guardian_ground", "task.err.guardian_ground")
-		}
-	}
-	// What goes with one answer only is refused with another rather than
-	// dropped or kept by mistake (a table of data under "no data").
-	if a.Answer != "" && Answer(a.Answer) != AnswerExtract {
-		if strings.TrimSpace(a.ExtractText) != "" {
-			fe.Add("extract", "task.err.extract_only")
-		}
-		if len(a.Attachments) > 0 {
-			fe.Add("files", "task.err.extract_only")
-		}
-	}
-	if a.Answer != "" && Answer(a.Answer) != AnswerRectified && strings.TrimSpace(a.Changes) != "" {
-		fe.Add("changes", "task.err.changes_only")
-	}
-	if verr := ValidateAnswer(t, a); verr != nil {
-		var vfe FieldErrors
-		if !errors.As(verr, &vfe) {
-			return verr
-		}
-		for k, v := range vfe {
-			if k == "ground" && !refused {
-				k = "guardian_ground" // the ground of a guardian restriction
-			}
-			fe.Add(k, v)
-		}
-	}
-	if err := fe.Err(); err != nil {
-		return err
 	}
 	return s.AnswerTask(ctx, org, t.ID, OwnerActor(t.ID), a)
 }

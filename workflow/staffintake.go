@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -99,9 +100,17 @@ type InboundMail struct {
 	ReceivedAt time.Time // arrival at our SMTP server (DL-4, D-8)
 }
 
+// maxMessageID bounds a Message-ID kept for dedupe (RFC 5322 lines are at
+// most 998 characters); a longer one is not compared.
+const maxMessageID = 995
+
 // ReceiveEmail stores an emailed request as a case that needs triage: its
 // receipt time is the message's arrival, the raw message is kept, and the
 // DPO is told. Rights and registers are set at triage.
+//
+// A message whose Message-ID the organisation already holds is a delivery
+// the sender retried (after our 451, say): it returns the first delivery's
+// receipt and stores nothing, mails nobody.
 func (s *Service) ReceiveEmail(ctx context.Context, org store.Org, in InboundMail) (string, error) {
 	msg, err := mail.ReadMessage(strings.NewReader(string(in.Raw)))
 	if err != nil {
@@ -117,8 +126,21 @@ func (s *Service) ReceiveEmail(ctx context.Context, org store.Org, in InboundMai
 		name = addr
 	}
 	lang := guessLang(subject + " " + dec.body(msg))
+	messageID := strings.TrimSpace(msg.Header.Get("Message-ID"))
+	if len(messageID) > maxMessageID || !utf8.ValidString(messageID) || strings.ContainsRune(messageID, 0) {
+		messageID = ""
+	}
 	var receipt string
 	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		inboundID, stored, err := q.InsertInbound(ctx, store.InboundMessage{OrgID: org.ID, From: addr, To: in.To,
+			Subject: truncate(subject, 500), MessageID: messageID, Raw: in.Raw, ReceivedAt: in.ReceivedAt})
+		if err != nil {
+			return err
+		}
+		if !stored { // a retried delivery: its case exists
+			receipt, err = q.InboundReceipt(ctx, org.ID, messageID)
+			return err
+		}
 		v := validated{Request: Request{Name: truncate(name, maxName), Email: addr, Lang: lang, AllRegisters: true, Delivery: "electronic",
 			Details: truncate(strings.TrimSpace(subject+"\n\n"+dec.body(msg)), maxDetails)}}
 		c, _, err := s.newCase(ctx, q, org, v, "email", in.ReceivedAt)
@@ -129,8 +151,7 @@ func (s *Service) ReceiveEmail(ctx context.Context, org store.Org, in InboundMai
 		if err := s.storeCase(ctx, q, &c, v, ActorResident); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO inbound_messages (org_id, case_id, from_addr, to_addr, subject, raw, received_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, org.ID, c.ID, addr, in.To, truncate(subject, 500), in.Raw, in.ReceivedAt); err != nil {
+		if err := q.SetInboundCase(ctx, org.ID, inboundID, c.ID); err != nil {
 			return err
 		}
 		receipt = c.Receipt

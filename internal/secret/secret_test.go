@@ -62,7 +62,8 @@ func TestLoadOrCreate(t *testing.T) {
 func TestCodeAndToken(t *testing.T) {
 	t.Parallel()
 	c := Code(6)
-	if len(c) != 6 || Token() == Token() || len(Hash("x")) != 32 {
+	a, b := Token(), Token()
+	if len(c) != 6 || a == b || len(a) != 43 || len(Hash("x")) != 32 {
 		t.Fatalf("code %q", c)
 	}
 	for _, r := range c {

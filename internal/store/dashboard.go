@@ -225,27 +225,6 @@ func (q *Q) ReceiptsByID(ctx context.Context, orgIDs, ids []int64) (map[int64]st
 	return collectMap[int64, string](rows, err, "receipts")
 }
 
-// AttachmentCounts counts the files of each task of a case.
-func (q *Q) AttachmentCounts(ctx context.Context, orgID, caseID int64) (map[int64]int, error) {
-	rows, err := q.db.Query(ctx, `
-		SELECT a.task_id, count(*)::int FROM task_attachments a JOIN tasks t ON t.id = a.task_id AND t.org_id = a.org_id
-		WHERE a.org_id = $1 AND t.case_id = $2 GROUP BY a.task_id`, orgID, caseID)
-	if err != nil {
-		return nil, mapErr(err, "attachment counts")
-	}
-	defer rows.Close()
-	out := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, mapErr(err, "attachment counts")
-		}
-		out[id] = n
-	}
-	return out, mapErr(rows.Err(), "attachment counts")
-}
-
 // RepeatCount counts the organisation's other confirmed cases from the
 // same requester (email or henkilötunnus index) received in [since,
 // until]: IN-2, repeats are flagged for the DPO, never acted on.

@@ -35,12 +35,36 @@ func (q *Q) TaskAttachments(ctx context.Context, orgID, taskID int64) ([]TaskAtt
 	return out, mapErr(err, "task attachments")
 }
 
+// CaseAttachments lists the files of every task of a case, without their
+// contents, by task and upload order.
+func (q *Q) CaseAttachments(ctx context.Context, orgID, caseID int64) ([]TaskAttachment, error) {
+	rows, err := q.db.Query(ctx, `SELECT a.id, a.task_id, a.filename, a.content_type, a.size, a.created_at, ''::bytea AS data
+		FROM task_attachments a JOIN tasks t ON t.id = a.task_id AND t.org_id = a.org_id
+		WHERE a.org_id = $1 AND t.case_id = $2 ORDER BY a.task_id, a.id`, orgID, caseID)
+	if err != nil {
+		return nil, mapErr(err, "case attachments")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[TaskAttachment])
+	return out, mapErr(err, "case attachments")
+}
+
 // TaskAttachment reads one file of a task, with its contents.
 func (q *Q) TaskAttachment(ctx context.Context, orgID, taskID, id int64) (TaskAttachment, error) {
 	rows, _ := q.db.Query(ctx, `SELECT id, task_id, filename, content_type, size, created_at, data
 		FROM task_attachments WHERE org_id = $1 AND task_id = $2 AND id = $3`, orgID, taskID, id)
 	a, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[TaskAttachment])
 	return a, mapErr(err, "task attachment")
+}
+
+// InsertAttachment stores a file uploaded with the answer of a task of the
+// organisation (its size is len(a.Data)) and returns its id; a task of
+// another organisation is ErrNotFound.
+func (q *Q) InsertAttachment(ctx context.Context, orgID, taskID int64, a TaskAttachment) (int64, error) {
+	var id int64
+	err := q.db.QueryRow(ctx, `INSERT INTO task_attachments (org_id, task_id, filename, content_type, size, data)
+		SELECT org_id, id, $3, $4, $5, $6 FROM tasks WHERE org_id = $1 AND id = $2
+		RETURNING id`, orgID, taskID, a.Filename, a.ContentType, len(a.Data), a.Data).Scan(&id)
+	return id, mapErr(err, "task attachment")
 }
 
 // TaskBrowserKnown reports whether a browser hash was verified, since

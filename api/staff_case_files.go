@@ -1,0 +1,87 @@
+package api
+
+import (
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The files an owner (or the DPO) uploaded with a task's answer, for the
+// DPO's case page (issue 12). Every signed-in member of the case's
+// organisation may download them (a viewer sees everything); another
+// organisation's case, task or file is a 404. Each download is audited
+// (workflow.TaskFile) by ids only: a file's name may be personal data, so
+// it is in neither the URL nor the audit trail.
+
+// caseTaskFileURL is the download URL of a task's file.
+func caseTaskFileURL(receipt string, taskID, fileID int64) string {
+	return caseURL(receipt) + "/tasks/" + strconv.FormatInt(taskID, 10) + "/files/" + strconv.FormatInt(fileID, 10)
+}
+
+// staffTaskFile serves a file always as a download: an uploaded HTML or
+// SVG file must never render on our origin.
+func (s *Server) staffTaskFile(c echo.Context) error {
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.staffTask(c, cs, org)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errNotFound
+	}
+	f, err := s.Workflow.TaskFile(c.Request().Context(), org, cs.ID, t.ID, id, staffUser(c).Actor())
+	if err != nil {
+		return err // store.ErrNotFound is a 404 (handleError)
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Content-Disposition", caseAttachmentDisposition(f.Filename))
+	return c.Blob(http.StatusOK, taskDownloadType(f.ContentType), f.Data)
+}
+
+// caseAttachmentDisposition is an "attachment" Content-Disposition with
+// the file's name made safe for a header: no path, no control characters
+// or quotes; names beyond ASCII are sent in RFC 2231 form by mime.
+func caseAttachmentDisposition(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '\uFFFD' {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	if strings.Trim(name, " .") == "" {
+		name = "file"
+	}
+	if v := mime.FormatMediaType("attachment", map[string]string{"filename": name}); v != "" {
+		return v
+	}
+	return `attachment; filename="file"`
+}
+
+// caseFileSize is a file's size for people: bytes, kB or MB, with the
+// page language's decimal separator.
+func caseFileSize(n int64, lang string) string {
+	switch {
+	case n < 1000:
+		return strconv.FormatInt(n, 10) + " B"
+	case n < 1000*1000:
+		return strconv.FormatInt((n+999)/1000, 10) + " kB"
+	}
+	v := strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64)
+	if lang != "en" {
+		v = strings.Replace(v, ".", ",", 1)
+	}
+	return v + " MB"
+}
