@@ -46,35 +46,7 @@ func catGet(t *testing.T, h http.Handler, path string) (int, *html.Node) {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
-	doc, err := html.Parse(rec.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rec.Code, doc
-}
-
-func catAttr(n *html.Node, key string) (string, bool) {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val, true
-		}
-	}
-	return "", false
-}
-
-func catFind(n *html.Node, pred func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && pred(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
+	return rec.Code, htmlParse(t, rec.Body.String())
 }
 
 // catSel matches "tag", "#id", "tag#id", "tag.class" and "tag[attr]".
@@ -93,20 +65,20 @@ func catSel(sel string) func(*html.Node) bool {
 		if tag != "" && n.Data != tag {
 			return false
 		}
-		if v, _ := catAttr(n, "id"); id != "" && v != id {
+		if v, _ := htmlLookupAttr(n, "id"); id != "" && v != id {
 			return false
 		}
-		if v, _ := catAttr(n, "class"); class != "" && !slices.Contains(strings.Fields(v), class) {
+		if class != "" && !htmlHasClass(n, class) {
 			return false
 		}
-		if _, ok := catAttr(n, attr); attr != "" && !ok {
+		if _, ok := htmlLookupAttr(n, attr); attr != "" && !ok {
 			return false
 		}
 		return true
 	}
 }
 
-func catAll(n *html.Node, sel string) []*html.Node { return catFind(n, catSel(sel)) }
+func catAll(n *html.Node, sel string) []*html.Node { return htmlElems(n, catSel(sel)) }
 
 func catOne(t *testing.T, n *html.Node, sel string) *html.Node {
 	t.Helper()
@@ -117,25 +89,10 @@ func catOne(t *testing.T, n *html.Node, sel string) *html.Node {
 	return all[0]
 }
 
-func catText(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
 // catRegisterLinks are the org page's links to register pages.
 func catRegisterLinks(doc *html.Node, prefix string) []*html.Node {
-	return catFind(doc, func(n *html.Node) bool {
-		href, _ := catAttr(n, "href")
+	return htmlElems(doc, func(n *html.Node) bool {
+		href, _ := htmlLookupAttr(n, "href")
 		return n.Data == "a" && strings.HasPrefix(href, prefix)
 	})
 }
@@ -164,10 +121,10 @@ func TestCatalogueOrgPageGroupsSeeds(t *testing.T) {
 				if code != http.StatusOK {
 					t.Fatalf("%s: status %d", lang, code)
 				}
-				if got := catText(catOne(t, doc, "h1")); got != org.Name(lang) {
+				if got := htmlText(catOne(t, doc, "h1")); got != org.Name(lang) {
 					t.Errorf("%s: h1 %q, want %q", lang, got, org.Name(lang))
 				}
-				if href, _ := catAttr(catOne(t, doc, "a#make-request"), "href"); href != "/"+lang+"/o/"+sd.slug+"/request" {
+				if href, _ := htmlLookupAttr(catOne(t, doc, "a#make-request"), "href"); href != "/"+lang+"/o/"+sd.slug+"/request" {
 					t.Errorf("%s: make-request href %q", lang, href)
 				}
 				// Every register once, under the heading of its sector
@@ -184,14 +141,14 @@ func TestCatalogueOrgPageGroupsSeeds(t *testing.T) {
 				for _, sec := range catAll(doc, "section.register-group") {
 					title := ""
 					if hs := catAll(sec, "h3"); len(hs) == 1 {
-						title = catText(hs[0])
+						title = htmlText(hs[0])
 					}
 					for _, a := range catRegisterLinks(sec, "/"+lang+"/o/"+sd.slug+"/registers/") {
-						name := catText(a)
+						name := htmlText(a)
 						if g, ok := want[name]; !ok || g != title {
 							t.Errorf("%s: %q under %q, want under %q", lang, name, title, g)
 						}
-						l, has := catAttr(a, "lang")
+						l, has := htmlLookupAttr(a, "lang")
 						if wantLang := res.Language; wantLang != lang && (!has || l != wantLang) || wantLang == lang && has {
 							t.Errorf("%s: %q lang=%q (%v), published in %s", lang, name, l, has, res.Language)
 						}
@@ -227,17 +184,17 @@ func TestCatalogueSearch(t *testing.T) {
 		}
 		var got []string
 		for _, a := range catRegisterLinks(doc, "/fi/o/jakobstad/registers/") {
-			got = append(got, catText(a))
+			got = append(got, htmlText(a))
 		}
 		slices.Sort(got)
 		slices.Sort(want)
 		if !slices.Equal(got, want) {
 			t.Errorf("q=%q: got %v, want %v", q, got, want)
 		}
-		if v, _ := catAttr(catOne(t, doc, "input#q"), "value"); v != q {
+		if v, _ := htmlLookupAttr(catOne(t, doc, "input#q"), "value"); v != q {
 			t.Errorf("q=%q: search box value %q", q, v)
 		}
-		status := catText(catOne(t, doc, "#search-status"))
+		status := htmlText(catOne(t, doc, "#search-status"))
 		if !strings.Contains(status, q) {
 			t.Errorf("q=%q: status %q", q, status)
 		}
@@ -267,10 +224,10 @@ func TestCatalogueRegisterPage(t *testing.T) {
 			t.Fatalf("%s: status %d", lang, code)
 		}
 		h1 := catOne(t, doc, "h1#register-name")
-		if catText(h1) != want.Name {
-			t.Errorf("%s: h1 %q", lang, catText(h1))
+		if htmlText(h1) != want.Name {
+			t.Errorf("%s: h1 %q", lang, htmlText(h1))
 		}
-		if l, has := catAttr(h1, "lang"); (lang == "fi") == has || (has && l != "fi") {
+		if l, has := htmlLookupAttr(h1, "lang"); (lang == "fi") == has || (has && l != "fi") {
 			t.Errorf("%s: h1 lang=%q has=%v", lang, l, has)
 		}
 		facts := map[string]*html.Node{}
@@ -281,7 +238,7 @@ func TestCatalogueRegisterPage(t *testing.T) {
 				for dd != nil && dd.Type != html.ElementNode {
 					dd = dd.NextSibling
 				}
-				facts[catText(dt)] = dd
+				facts[htmlText(dt)] = dd
 			}
 		}
 		T := func(key string) string { return env.Catalog.T(lang, key) }
@@ -300,25 +257,25 @@ func TestCatalogueRegisterPage(t *testing.T) {
 				}
 				continue
 			}
-			if !ok || catText(dd) != strings.Join(strings.Fields(p.value), " ") {
+			if !ok || htmlText(dd) != strings.Join(strings.Fields(p.value), " ") {
 				t.Errorf("%s: %s missing or wrong", lang, p.key)
 				continue
 			}
-			if l, has := catAttr(dd, "lang"); (lang != "fi") != has || (has && l != "fi") {
+			if l, has := htmlLookupAttr(dd, "lang"); (lang != "fi") != has || (has && l != "fi") {
 				t.Errorf("%s: %s lang=%q", lang, p.key, l)
 			}
 		}
 		// The basis (c) explained in the reader's language, unmarked.
 		dd, ok := facts[T("catalogue.field.legal_basis")]
-		if !ok || catText(dd) != T("catalogue.basis.c") {
+		if !ok || htmlText(dd) != T("catalogue.basis.c") {
 			t.Errorf("%s: legal basis %v", lang, ok)
-		} else if _, has := catAttr(dd, "lang"); has {
+		} else if _, has := htmlLookupAttr(dd, "lang"); has {
 			t.Errorf("%s: explained basis carries a lang attribute", lang)
 		}
-		if dd, ok := facts[T("catalogue.field.controller")]; !ok || catText(dd) != org.Names() {
+		if dd, ok := facts[T("catalogue.field.controller")]; !ok || htmlText(dd) != org.Names() {
 			t.Errorf("%s: controller", lang)
 		}
-		if href, _ := catAttr(catOne(t, doc, "a#request-register"), "href"); href != "/"+lang+"/o/kokkola/request?register="+id {
+		if href, _ := htmlLookupAttr(catOne(t, doc, "a#request-register"), "href"); href != "/"+lang+"/o/kokkola/request?register="+id {
 			t.Errorf("%s: request link %q", lang, href)
 		}
 		if len(catAll(doc, "#elsewhere-title")) != 0 {
@@ -335,8 +292,8 @@ func TestCatalogueRegisterPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, doc := catGet(t, h, "/sv/o/kokkola/registers/"+id)
-	if catText(catOne(t, doc, "#elsewhere-name")) != "Keski-Pohjanmaan hyvinvointialue" ||
-		catText(catOne(t, doc, "#elsewhere-contact")) != "kirjaamo@soite.test" {
+	if htmlText(catOne(t, doc, "#elsewhere-name")) != "Keski-Pohjanmaan hyvinvointialue" ||
+		htmlText(catOne(t, doc, "#elsewhere-contact")) != "kirjaamo@soite.test" {
 		t.Error("elsewhere notice lacks the new controller")
 	}
 }
@@ -453,39 +410,20 @@ func catLogin(t *testing.T, env *testenv.Env, ts *httptest.Server, email, role s
 
 func catDo(t *testing.T, c *http.Client, method, u string, form url.Values) (*http.Response, *html.Node) {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	p := htmlFetch(t, c, formRequest(t, method, u, form))
+	if p.doc == nil { // parsed whatever the content type
+		p.doc = htmlParse(t, p.body)
 	}
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	doc, err := html.Parse(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, doc
+	return p.resp, p.doc
 }
 
 func catCSRF(t *testing.T, doc *html.Node) string {
 	t.Helper()
-	for _, in := range catAll(doc, "input") {
-		if n, _ := catAttr(in, "name"); n == "_csrf" {
-			v, _ := catAttr(in, "value")
-			return v
-		}
+	v, ok := htmlCSRF(doc)
+	if !ok {
+		t.Fatal("no _csrf field")
 	}
-	t.Fatal("no _csrf field")
-	return ""
+	return v
 }
 
 func TestStaffRegisters(t *testing.T) {
@@ -506,7 +444,7 @@ func TestStaffRegisters(t *testing.T) {
 		}
 		var ids []string
 		for _, tr := range catAll(doc, "tr[data-register]") {
-			id, _ := catAttr(tr, "data-register")
+			id, _ := htmlLookupAttr(tr, "data-register")
 			ids = append(ids, id)
 		}
 		return ids
@@ -528,7 +466,7 @@ func TestStaffRegisters(t *testing.T) {
 		t.Fatalf("form: %d", resp.StatusCode)
 	}
 	csrf := catCSRF(t, doc)
-	if v, _ := catAttr(catOne(t, doc, "input#f-name"), "value"); v != target.Name {
+	if v, _ := htmlLookupAttr(catOne(t, doc, "input#f-name"), "value"); v != target.Name {
 		t.Errorf("name field %q", v)
 	}
 	form := url.Values{"_csrf": {csrf}, "name": {target.Name}, "owner_name": {"Ägare"}, "owner_email": {"not an address"},
@@ -539,17 +477,17 @@ func TestStaffRegisters(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid save: %d", resp.StatusCode)
 	}
-	if href, _ := catAttr(catOne(t, catOne(t, doc, "div.errors"), "a"), "href"); href != "#f-owner_email" {
+	if href, _ := htmlLookupAttr(catOne(t, catOne(t, doc, "div.errors"), "a"), "href"); href != "#f-owner_email" {
 		t.Errorf("error summary links %q", href)
 	}
 	in := catOne(t, doc, "input#f-owner_email")
-	if v, _ := catAttr(in, "aria-invalid"); v != "true" {
+	if v, _ := htmlLookupAttr(in, "aria-invalid"); v != "true" {
 		t.Error("owner email not aria-invalid")
 	}
-	if v, _ := catAttr(in, "aria-describedby"); !strings.Contains(v, "e-owner_email") {
+	if v, _ := htmlLookupAttr(in, "aria-describedby"); !strings.Contains(v, "e-owner_email") {
 		t.Errorf("aria-describedby %q", v)
 	}
-	if v, _ := catAttr(in, "value"); v != "not an address" {
+	if v, _ := htmlLookupAttr(in, "value"); v != "not an address" {
 		t.Errorf("submitted value lost: %q", v)
 	}
 
@@ -560,7 +498,7 @@ func TestStaffRegisters(t *testing.T) {
 		t.Fatalf("save: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	_, doc = catDo(t, dpo, http.MethodGet, page, nil)
-	if got := catText(catOne(t, doc, "div.flash")); got != env.Catalog.T("en", "catalogue.flash.saved") {
+	if got := htmlText(catOne(t, doc, "div.flash")); got != env.Catalog.T("en", "catalogue.flash.saved") {
 		t.Errorf("flash %q", got)
 	}
 	got, err := store.New(env.Pool).Register(env.Ctx, a.ID, target.ID)
@@ -583,7 +521,7 @@ func TestStaffRegisters(t *testing.T) {
 	catOne(t, doc, "#readonly")
 	catOne(t, doc, "fieldset[disabled]")
 	for _, b := range catAll(doc, "button") {
-		if catText(b) == env.Catalog.T("en", "catalogue.form.save") {
+		if htmlText(b) == env.Catalog.T("en", "catalogue.form.save") {
 			t.Error("viewer sees a save button")
 		}
 	}

@@ -71,14 +71,7 @@ func (f *inFixture) browser(t *testing.T, ip string) *inBrowser {
 	return &inBrowser{t: t, h: f.h, jar: jar, ip: ip}
 }
 
-type inPage struct {
-	status int
-	header http.Header
-	body   string
-	doc    *html.Node
-}
-
-func (b *inBrowser) do(method, target string, body io.Reader, ctype string, hdr ...string) inPage {
+func (b *inBrowser) do(method, target string, body io.Reader, ctype string, hdr ...string) htmlPage {
 	b.t.Helper()
 	req := httptest.NewRequest(method, target, body)
 	req.RemoteAddr = b.ip + ":41000"
@@ -96,24 +89,20 @@ func (b *inBrowser) do(method, target string, body io.Reader, ctype string, hdr 
 	b.h.ServeHTTP(rec, req)
 	res := rec.Result()
 	b.jar.SetCookies(u, res.Cookies())
-	p := inPage{status: res.StatusCode, header: res.Header, body: rec.Body.String()}
+	p := htmlPage{status: res.StatusCode, header: res.Header, body: rec.Body.String(), resp: res}
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
-		doc, err := html.Parse(strings.NewReader(p.body))
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		p.doc = doc
-		for _, in := range inAll(doc, func(n *html.Node) bool { return inIs(n, "input") && inAttr(n, "name") == "_csrf" }) {
-			b.csrf = inAttr(in, "value")
+		p.doc = htmlParse(b.t, p.body)
+		for _, in := range htmlElems(p.doc, func(n *html.Node) bool { return htmlIs(n, "input") && htmlAttr(n, "name") == "_csrf" }) {
+			b.csrf = htmlAttr(in, "value")
 		}
 	}
 	return p
 }
 
-func (b *inBrowser) get(target string) inPage { return b.do(http.MethodGet, target, nil, "") }
+func (b *inBrowser) get(target string) htmlPage { return b.do(http.MethodGet, target, nil, "") }
 
 // post sends a form with the page's CSRF token unless the form has one.
-func (b *inBrowser) post(target string, form url.Values) inPage {
+func (b *inBrowser) post(target string, form url.Values) htmlPage {
 	b.t.Helper()
 	if _, ok := form["_csrf"]; !ok {
 		form = inClone(form)
@@ -139,89 +128,27 @@ func inClone(v url.Values) url.Values {
 	return out
 }
 
-func (p inPage) location() string { return p.header.Get("Location") }
+// ---- HTML (helpers_test.go has the shared ones) --------------------------
 
-// ---- HTML helpers (golang.org/x/net/html) --------------------------------
-
-func inIs(n *html.Node, tag string) bool { return n.Type == html.ElementNode && n.Data == tag }
-
-func inAttr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func inHas(n *html.Node, key string) bool {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
-}
-
-func inAll(n *html.Node, pred func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && pred(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
-func inByID(doc *html.Node, id string) *html.Node {
-	if doc == nil {
-		return nil
-	}
-	if all := inAll(doc, func(n *html.Node) bool { return inAttr(n, "id") == id }); len(all) > 0 {
-		return all[0]
-	}
-	return nil
-}
-
-func inMust(t *testing.T, p inPage, id string) *html.Node {
+func inMust(t *testing.T, p htmlPage, id string) *html.Node {
 	t.Helper()
-	n := inByID(p.doc, id)
+	n := htmlByID(p.doc, id)
 	if n == nil {
 		t.Fatalf("no element #%s (status %d)", id, p.status)
 	}
 	return n
 }
 
-func inText(n *html.Node) string {
-	var sb strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			sb.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(sb.String()), " ")
-}
-
 // inSummary returns the error summary's links (href -> text).
-func inSummary(t *testing.T, p inPage) map[string]string {
+func inSummary(t *testing.T, p htmlPage) map[string]string {
 	t.Helper()
 	s := inMust(t, p, "error-summary")
-	if inAttr(s, "role") != "alert" || inAttr(s, "tabindex") != "-1" || len(inAll(s, func(n *html.Node) bool { return inIs(n, "h2") })) != 1 {
+	if htmlAttr(s, "role") != "alert" || htmlAttr(s, "tabindex") != "-1" || len(htmlElems(s, func(n *html.Node) bool { return htmlIs(n, "h2") })) != 1 {
 		t.Fatalf("error summary must be a focusable alert with a heading")
 	}
 	out := map[string]string{}
-	for _, a := range inAll(s, func(n *html.Node) bool { return inIs(n, "a") }) {
-		out[inAttr(a, "href")] = inText(a)
+	for _, a := range htmlElems(s, func(n *html.Node) bool { return htmlIs(n, "a") }) {
+		out[htmlAttr(a, "href")] = htmlText(a)
 	}
 	return out
 }
@@ -241,7 +168,7 @@ func inMinimal(lang, email string, rights ...string) url.Values {
 }
 
 // submit opens the form (for its CSRF token) and sends it.
-func (f *inFixture) submit(b *inBrowser, lang string, form url.Values) inPage {
+func (f *inFixture) submit(b *inBrowser, lang string, form url.Values) htmlPage {
 	b.t.Helper()
 	if p := b.get(f.path(lang, "/request")); p.status != http.StatusOK {
 		b.t.Fatalf("form: %d", p.status)
@@ -290,7 +217,7 @@ func (f *inFixture) caseByReceipt(t *testing.T, receipt string) store.Case {
 
 // fileAndConfirm sends the form, enters the emailed code and returns the
 // receipt page.
-func (f *inFixture) fileAndConfirm(t *testing.T, b *inBrowser, lang string, form url.Values) (string, inPage) {
+func (f *inFixture) fileAndConfirm(t *testing.T, b *inBrowser, lang string, form url.Values) (string, htmlPage) {
 	t.Helper()
 	p := f.submit(b, lang, form)
 	if p.status != http.StatusSeeOther || p.location() != f.path(lang, "/confirm") {
@@ -303,7 +230,7 @@ func (f *inFixture) fileAndConfirm(t *testing.T, b *inBrowser, lang string, form
 		t.Fatalf("confirm page: %d", p.status)
 	}
 	code := inMust(t, p, "code")
-	if inAttr(code, "autocomplete") != "one-time-code" || inAttr(code, "inputmode") != "numeric" {
+	if htmlAttr(code, "autocomplete") != "one-time-code" || htmlAttr(code, "inputmode") != "numeric" {
 		t.Fatalf("code input attributes")
 	}
 	p = b.post(f.path(lang, "/confirm"), url.Values{"code": {f.code(t, form.Get("email"))}})
@@ -338,17 +265,17 @@ func TestIntakeEveryRightEveryLanguage(t *testing.T) {
 				p := b.get(form)
 				due := workflow.CalendarFor(f.org).Compute(f.env.Clock.Now())
 				// IN-3 before sending: the due date for "now".
-				if got := inText(inMust(t, p, "due-now")); !strings.Contains(got, workflow.FormatDate(due.LegalDue, lang)) {
+				if got := htmlText(inMust(t, p, "due-now")); !strings.Contains(got, workflow.FormatDate(due.LegalDue, lang)) {
 					t.Fatalf("%s: IN-3 due %q lacks %s", right, got, workflow.FormatDate(due.LegalDue, lang))
 				}
 				receipt, done := f.fileAndConfirm(t, b, lang, inMinimal(lang, email, string(right)))
-				if !regexp.MustCompile(`^RD-2026-\d{6}$`).MatchString(receipt) || inText(inMust(t, done, "receipt")) != receipt {
+				if !regexp.MustCompile(`^RD-2026-\d{6}$`).MatchString(receipt) || htmlText(inMust(t, done, "receipt")) != receipt {
 					t.Fatalf("%s: receipt %q", right, receipt)
 				}
-				if got, want := inText(inMust(t, done, "due")), workflow.FormatDate(due.LegalDue, lang); got != want {
+				if got, want := htmlText(inMust(t, done, "due")), workflow.FormatDate(due.LegalDue, lang); got != want {
 					t.Fatalf("%s: due %q, want %q", right, got, want)
 				}
-				if inByID(done.doc, "doc-due") != nil || inByID(done.doc, "duplicate") != nil {
+				if htmlByID(done.doc, "doc-due") != nil || htmlByID(done.doc, "duplicate") != nil {
 					t.Fatalf("%s: no document request, no duplicate", right)
 				}
 				c := f.caseByReceipt(t, receipt)
@@ -401,14 +328,14 @@ func TestIntakeChosenRegistersOnBehalf(t *testing.T) {
 	f := newInFixture(t)
 	b := f.browser(t, "10.2.0.1")
 	p := b.get(f.path("fi", "/request?register="+strconv.FormatInt(f.regC, 10)))
-	if !inHas(inMust(t, p, "scope-chosen"), "checked") || inHas(inMust(t, p, "scope-all"), "checked") {
+	if !htmlHasAttr(inMust(t, p, "scope-chosen"), "checked") || htmlHasAttr(inMust(t, p, "scope-all"), "checked") {
 		t.Fatal("?register= picks chosen registers")
 	}
-	if !inHas(inMust(t, p, fmt.Sprintf("register-%d", f.regC)), "checked") || inHas(inMust(t, p, fmt.Sprintf("register-%d", f.regA)), "checked") {
+	if !htmlHasAttr(inMust(t, p, fmt.Sprintf("register-%d", f.regC)), "checked") || htmlHasAttr(inMust(t, p, fmt.Sprintf("register-%d", f.regA)), "checked") {
 		t.Fatal("?register= preselects exactly that register")
 	}
 	// Grouped by sector, each group a fieldset with a legend.
-	groups := inAll(p.doc, func(n *html.Node) bool { return inIs(n, "fieldset") && inAttr(n, "class") == "intake-group" })
+	groups := htmlElems(p.doc, func(n *html.Node) bool { return htmlIs(n, "fieldset") && htmlAttr(n, "class") == "intake-group" })
 	if len(groups) != 2 {
 		t.Fatalf("%d sector groups", len(groups))
 	}
@@ -424,10 +351,10 @@ func TestIntakeChosenRegistersOnBehalf(t *testing.T) {
 	form.Set("period_from", "1.1.2024")
 	receipt, done := f.fileAndConfirm(t, b, "fi", form)
 	dl := workflow.CalendarFor(f.org).Compute(f.env.Clock.Now())
-	if got := inText(inMust(t, done, "doc-due")); got != workflow.FormatDate(dl.DocumentRequestDue, "fi") {
+	if got := htmlText(inMust(t, done, "doc-due")); got != workflow.FormatDate(dl.DocumentRequestDue, "fi") {
 		t.Fatalf("FI-2 due %q", got)
 	}
-	if got := inText(inMust(t, done, "registers")); !strings.Contains(got, "Kirjaston asiakasrekisteri") || !strings.Contains(got, "Katuluparekisteri") || strings.Contains(got, "Oppilasrekisteri") {
+	if got := htmlText(inMust(t, done, "registers")); !strings.Contains(got, "Kirjaston asiakasrekisteri") || !strings.Contains(got, "Katuluparekisteri") || strings.Contains(got, "Oppilasrekisteri") {
 		t.Fatalf("registers on receipt: %q", got)
 	}
 	c := f.caseByReceipt(t, receipt)
@@ -512,27 +439,27 @@ func TestIntakeValidation(t *testing.T) {
 				t.Fatalf("summary %v lacks #%s %q", links, tc.target, msg)
 			}
 			for href := range links {
-				if inByID(p.doc, strings.TrimPrefix(href, "#")) == nil {
+				if htmlByID(p.doc, strings.TrimPrefix(href, "#")) == nil {
 					t.Fatalf("summary link %s leads nowhere", href)
 				}
 			}
 			field := inMust(t, p, tc.target)
-			if inAttr(field, "aria-invalid") != "true" {
+			if htmlAttr(field, "aria-invalid") != "true" {
 				t.Fatalf("#%s lacks aria-invalid", tc.target)
 			}
 			// The field's own message is linked to it: to the field, or for
 			// a radio or checkbox to its group.
 			holder := field
-			if ty := inAttr(field, "type"); ty == "radio" || ty == "checkbox" {
-				for holder = field.Parent; holder != nil && !(inIs(holder, "fieldset") && inHas(holder, "aria-describedby")); holder = holder.Parent {
+			if ty := htmlAttr(field, "type"); ty == "radio" || ty == "checkbox" {
+				for holder = field.Parent; holder != nil && !(htmlIs(holder, "fieldset") && htmlHasAttr(holder, "aria-describedby")); holder = holder.Parent {
 				}
 				if holder == nil {
 					t.Fatalf("#%s is in no described fieldset", tc.target)
 				}
 			}
 			found := false
-			for _, id := range strings.Fields(inAttr(holder, "aria-describedby")) {
-				if n := inByID(p.doc, id); n != nil && inText(n) == msg {
+			for _, id := range strings.Fields(htmlAttr(holder, "aria-describedby")) {
+				if n := htmlByID(p.doc, id); n != nil && htmlText(n) == msg {
 					found = true
 				}
 			}
@@ -548,20 +475,20 @@ func TestIntakeValidation(t *testing.T) {
 }
 
 // inKept checks that the re-rendered form holds every value sent.
-func inKept(t *testing.T, p inPage, form url.Values) {
+func inKept(t *testing.T, p htmlPage, form url.Values) {
 	t.Helper()
 	for _, name := range []string{"name", "email", "phone", "hetu", "subject_name", "subject_hetu"} {
-		n := inAll(p.doc, func(n *html.Node) bool { return inIs(n, "input") && inAttr(n, "name") == name })
-		if len(n) != 1 || inAttr(n[0], "value") != form.Get(name) {
+		n := htmlElems(p.doc, func(n *html.Node) bool { return htmlIs(n, "input") && htmlAttr(n, "name") == name })
+		if len(n) != 1 || htmlAttr(n[0], "value") != form.Get(name) {
 			t.Fatalf("%s not kept", name)
 		}
 	}
-	if got := inText(inMust(t, p, "details")); got != strings.Join(strings.Fields(form.Get("details")), " ") {
+	if got := htmlText(inMust(t, p, "details")); got != strings.Join(strings.Fields(form.Get("details")), " ") {
 		t.Fatalf("details not kept: %q", got)
 	}
 	for _, name := range []string{"scope", "period", "delivery", "behalf", "reply_lang", "relation"} {
-		checked := inAll(p.doc, func(n *html.Node) bool {
-			return inIs(n, "input") && inAttr(n, "name") == name && inHas(n, "checked")
+		checked := htmlElems(p.doc, func(n *html.Node) bool {
+			return htmlIs(n, "input") && htmlAttr(n, "name") == name && htmlHasAttr(n, "checked")
 		})
 		want := form.Get(name)
 		if want == "" && name != "relation" {
@@ -573,21 +500,21 @@ func inKept(t *testing.T, p inPage, form url.Values) {
 			}
 			continue
 		}
-		if len(checked) != 1 || inAttr(checked[0], "value") != want {
+		if len(checked) != 1 || htmlAttr(checked[0], "value") != want {
 			t.Fatalf("%s not kept", name)
 		}
 	}
 	var rights []string
-	for _, n := range inAll(p.doc, func(n *html.Node) bool {
-		return inIs(n, "input") && inAttr(n, "name") == "rights" && inHas(n, "checked")
+	for _, n := range htmlElems(p.doc, func(n *html.Node) bool {
+		return htmlIs(n, "input") && htmlAttr(n, "name") == "rights" && htmlHasAttr(n, "checked")
 	}) {
-		rights = append(rights, inAttr(n, "value"))
+		rights = append(rights, htmlAttr(n, "value"))
 	}
 	if !slices.Equal(rights, form["rights"]) {
 		t.Fatalf("rights %v not kept as %v", rights, form["rights"])
 	}
 	for _, id := range form["register"] {
-		if !inHas(inMust(t, p, "register-"+id), "checked") {
+		if !htmlHasAttr(inMust(t, p, "register-"+id), "checked") {
 			t.Fatalf("register %s not kept", id)
 		}
 	}
@@ -603,10 +530,10 @@ func TestIntakeFormAccessible(t *testing.T) {
 	form := inMinimal("sv", "", "rectification")
 	form.Set("delivery", "paper")
 	form.Set("hetu", "1")
-	for _, p := range []inPage{b.get(f.path("sv", "/request")), f.submit(b, "sv", form)} {
+	for _, p := range []htmlPage{b.get(f.path("sv", "/request")), f.submit(b, "sv", form)} {
 		ids := map[string]int{}
-		for _, n := range inAll(p.doc, func(n *html.Node) bool { return inHas(n, "id") }) {
-			ids[inAttr(n, "id")]++
+		for _, n := range htmlElems(p.doc, func(n *html.Node) bool { return htmlHasAttr(n, "id") }) {
+			ids[htmlAttr(n, "id")]++
 		}
 		for id, n := range ids {
 			if n > 1 {
@@ -614,29 +541,29 @@ func TestIntakeFormAccessible(t *testing.T) {
 			}
 		}
 		labels := map[string]bool{}
-		for _, l := range inAll(p.doc, func(n *html.Node) bool { return inIs(n, "label") }) {
-			labels[inAttr(l, "for")] = true
+		for _, l := range htmlElems(p.doc, func(n *html.Node) bool { return htmlIs(n, "label") }) {
+			labels[htmlAttr(l, "for")] = true
 		}
-		for _, n := range inAll(p.doc, func(n *html.Node) bool {
-			return (inIs(n, "input") || inIs(n, "textarea") || inIs(n, "select")) && inAttr(n, "type") != "hidden"
+		for _, n := range htmlElems(p.doc, func(n *html.Node) bool {
+			return (htmlIs(n, "input") || htmlIs(n, "textarea") || htmlIs(n, "select")) && htmlAttr(n, "type") != "hidden"
 		}) {
-			if !labels[inAttr(n, "id")] {
-				t.Fatalf("%s %q has no label", n.Data, inAttr(n, "name"))
+			if !labels[htmlAttr(n, "id")] {
+				t.Fatalf("%s %q has no label", n.Data, htmlAttr(n, "name"))
 			}
 		}
-		for _, fs := range inAll(p.doc, func(n *html.Node) bool { return inIs(n, "fieldset") }) {
-			if fs.FirstChild == nil || len(inAll(fs, func(n *html.Node) bool { return inIs(n, "legend") })) == 0 {
-				t.Fatalf("fieldset #%s has no legend", inAttr(fs, "id"))
+		for _, fs := range htmlElems(p.doc, func(n *html.Node) bool { return htmlIs(n, "fieldset") }) {
+			if fs.FirstChild == nil || len(htmlElems(fs, func(n *html.Node) bool { return htmlIs(n, "legend") })) == 0 {
+				t.Fatalf("fieldset #%s has no legend", htmlAttr(fs, "id"))
 			}
 		}
-		for _, n := range inAll(p.doc, func(n *html.Node) bool { return inHas(n, "aria-describedby") }) {
-			for _, id := range strings.Fields(inAttr(n, "aria-describedby")) {
+		for _, n := range htmlElems(p.doc, func(n *html.Node) bool { return htmlHasAttr(n, "aria-describedby") }) {
+			for _, id := range strings.Fields(htmlAttr(n, "aria-describedby")) {
 				if ids[id] == 0 {
-					t.Fatalf("aria-describedby %q of #%s points nowhere", id, inAttr(n, "id"))
+					t.Fatalf("aria-describedby %q of #%s points nowhere", id, htmlAttr(n, "id"))
 				}
 			}
 		}
-		if inAttr(inAll(p.doc, func(n *html.Node) bool { return inIs(n, "html") })[0], "lang") != "sv" {
+		if htmlAttr(htmlElems(p.doc, func(n *html.Node) bool { return htmlIs(n, "html") })[0], "lang") != "sv" {
 			t.Fatal("page language")
 		}
 	}
@@ -649,7 +576,7 @@ func TestIntakeRegisterSearchKeepsValues(t *testing.T) {
 	f := newInFixture(t)
 	b := f.browser(t, "10.5.0.1")
 	// IN-1: "all registers" is the default, so the long list starts folded.
-	if p := b.get(f.path("fi", "/request")); inHas(inMust(t, p, "register-details"), "open") {
+	if p := b.get(f.path("fi", "/request")); htmlHasAttr(inMust(t, p, "register-details"), "open") {
 		t.Fatal("the register list is open by default")
 	}
 	form := inMinimal("fi", "maija@example.test", "access", "erasure")
@@ -662,13 +589,13 @@ func TestIntakeRegisterSearchKeepsValues(t *testing.T) {
 		t.Fatalf("search: %d", p.status)
 	}
 	inKept(t, p, form)
-	if !inHas(inMust(t, p, "register-details"), "open") {
+	if !htmlHasAttr(inMust(t, p, "register-details"), "open") {
 		t.Fatal("the register list is folded after a search")
 	}
-	if inByID(p.doc, fmt.Sprintf("register-%d", f.regB)) != nil || inByID(p.doc, fmt.Sprintf("register-%d", f.regA)) == nil {
+	if htmlByID(p.doc, fmt.Sprintf("register-%d", f.regB)) != nil || htmlByID(p.doc, fmt.Sprintf("register-%d", f.regA)) == nil {
 		t.Fatal("the list is not filtered")
 	}
-	if inText(inMust(t, p, "search-status")) == "" || inByID(p.doc, "search-instead") != nil {
+	if htmlText(inMust(t, p, "search-status")) == "" || htmlByID(p.doc, "search-instead") != nil {
 		t.Fatal("search status")
 	}
 	// Pressing Enter in the box: the default (send) button with a new term.
@@ -676,15 +603,15 @@ func TestIntakeRegisterSearchKeepsValues(t *testing.T) {
 	form.Set("q", "oppilas")
 	form.Set("q_applied", "kirjasto")
 	p = b.post(f.path("fi", "/request"), form)
-	if p.status != http.StatusOK || inByID(p.doc, "search-instead") == nil || inByID(p.doc, fmt.Sprintf("register-%d", f.regB)) == nil {
+	if p.status != http.StatusOK || htmlByID(p.doc, "search-instead") == nil || htmlByID(p.doc, fmt.Sprintf("register-%d", f.regB)) == nil {
 		t.Fatalf("enter in the search box: %d", p.status)
 	}
 	if n := f.cases(t); n != 0 {
 		t.Fatalf("a search stored %d cases", n)
 	}
 	// The default button comes first and is out of the tab order.
-	first := inAll(p.doc, func(n *html.Node) bool { return inIs(n, "button") && inAttr(n, "type") == "submit" })
-	if len(first) == 0 || inAttr(first[0], "value") != "send" || inAttr(first[0], "tabindex") != "-1" {
+	first := htmlElems(p.doc, func(n *html.Node) bool { return htmlIs(n, "button") && htmlAttr(n, "type") == "submit" })
+	if len(first) == 0 || htmlAttr(first[0], "value") != "send" || htmlAttr(first[0], "tabindex") != "-1" {
 		t.Fatal("the first submit button must send")
 	}
 }
@@ -735,7 +662,7 @@ func TestIntakeCodeFlow(t *testing.T) {
 		b.get(f.path(lang, "/confirm"))
 		// Not a code at all: explained, not counted.
 		p := b.post(f.path(lang, "/confirm"), url.Values{"code": {"abc"}})
-		if p.status != http.StatusUnprocessableEntity || inText(inMust(t, p, "code-error")) != f.env.Catalog.T(lang, "intake.err.code_format") {
+		if p.status != http.StatusUnprocessableEntity || htmlText(inMust(t, p, "code-error")) != f.env.Catalog.T(lang, "intake.err.code_format") {
 			t.Fatalf("format: %d", p.status)
 		}
 		for left := workflow.MaxCodeAttempts - 1; left >= 1; left-- {
@@ -743,20 +670,20 @@ func TestIntakeCodeFlow(t *testing.T) {
 			if p.status != http.StatusUnprocessableEntity {
 				t.Fatalf("wrong code: %d", p.status)
 			}
-			if got, want := inText(inMust(t, p, "code-error")), f.env.Catalog.T(lang, "intake.err.code_wrong", left); got != want {
+			if got, want := htmlText(inMust(t, p, "code-error")), f.env.Catalog.T(lang, "intake.err.code_wrong", left); got != want {
 				t.Fatalf("wrong code: %q, want %q", got, want)
 			}
-			if inAttr(inMust(t, p, "code"), "aria-invalid") != "true" || inSummary(t, p)["#code"] == "" {
+			if htmlAttr(inMust(t, p, "code"), "aria-invalid") != "true" || inSummary(t, p)["#code"] == "" {
 				t.Fatal("wrong code not marked on the field")
 			}
 		}
 		p = b.post(f.path(lang, "/confirm"), url.Values{"code": {bad}})
-		if got := inText(inMust(t, p, "code-error")); got != f.env.Catalog.T(lang, "intake.err.code_locked") {
+		if got := htmlText(inMust(t, p, "code-error")); got != f.env.Catalog.T(lang, "intake.err.code_locked") {
 			t.Fatalf("fifth wrong code: %q", got)
 		}
 		// Even the right code no longer works.
 		p = b.post(f.path(lang, "/confirm"), url.Values{"code": {good}})
-		if inText(inMust(t, p, "code-error")) != f.env.Catalog.T(lang, "intake.err.code_locked") || inSummary(t, p)["#resend"] == "" {
+		if htmlText(inMust(t, p, "code-error")) != f.env.Catalog.T(lang, "intake.err.code_locked") || inSummary(t, p)["#resend"] == "" {
 			t.Fatal("locked: the summary leads to the new-code button")
 		}
 		p = b.post(f.path(lang, "/confirm/resend"), url.Values{})
@@ -773,7 +700,7 @@ func TestIntakeCodeFlow(t *testing.T) {
 			t.Fatalf("new code: %d", p.status)
 		}
 		// Confirmed: the confirm page now leads to the receipt.
-		if p := b.get(f.path(lang, "/confirm")); p.status != http.StatusOK || inByID(p.doc, "to-form") == nil {
+		if p := b.get(f.path(lang, "/confirm")); p.status != http.StatusOK || htmlByID(p.doc, "to-form") == nil {
 			t.Fatalf("confirm page after done: %d", p.status)
 		}
 	})
@@ -789,7 +716,7 @@ func TestIntakeCodeFlow(t *testing.T) {
 			}
 		}
 		p := b.post(f.path(lang, "/confirm/resend"), url.Values{})
-		if p.status != http.StatusTooManyRequests || inText(inMust(t, p, "code-error")) != f.env.Catalog.T(lang, "intake.err.too_many_codes") {
+		if p.status != http.StatusTooManyRequests || htmlText(inMust(t, p, "code-error")) != f.env.Catalog.T(lang, "intake.err.too_many_codes") {
 			t.Fatalf("too many codes: %d", p.status)
 		}
 	})
@@ -802,7 +729,7 @@ func TestIntakeCodeFlow(t *testing.T) {
 		b.get(f.path(lang, "/confirm"))
 		f.env.Clock.Advance(31 * time.Minute)
 		p := b.post(f.path(lang, "/confirm"), url.Values{"code": {code}})
-		if p.status != http.StatusUnprocessableEntity || inText(inMust(t, p, "code-error")) != f.env.Catalog.T(lang, "intake.err.code_expired") {
+		if p.status != http.StatusUnprocessableEntity || htmlText(inMust(t, p, "code-error")) != f.env.Catalog.T(lang, "intake.err.code_expired") {
 			t.Fatalf("expired: %d", p.status)
 		}
 		b.post(f.path(lang, "/confirm/resend"), url.Values{})
@@ -821,7 +748,7 @@ func TestIntakeCodeFlow(t *testing.T) {
 		b.get(f.path(lang, "/confirm"))
 		f.env.Clock.Advance(25 * time.Hour)
 		p := b.post(f.path(lang, "/confirm"), url.Values{"code": {code}})
-		if p.status != http.StatusGone || inAttr(inMust(t, p, "to-form"), "href") != f.path(lang, "/request") {
+		if p.status != http.StatusGone || htmlAttr(inMust(t, p, "to-form"), "href") != f.path(lang, "/request") {
 			t.Fatalf("gone: %d", p.status)
 		}
 		if !strings.Contains(p.body, f.env.Catalog.T(lang, "intake.gone.text")) || b.cookie("rd_pending") != "" {
@@ -831,12 +758,12 @@ func TestIntakeCodeFlow(t *testing.T) {
 	t.Run("no pending request", func(t *testing.T) {
 		b := f.browser(t, "10.7.0.5")
 		p := b.get(f.path(lang, "/confirm"))
-		if p.status != http.StatusOK || inAttr(inMust(t, p, "to-form"), "href") != f.path(lang, "/request") {
+		if p.status != http.StatusOK || htmlAttr(inMust(t, p, "to-form"), "href") != f.path(lang, "/request") {
 			t.Fatalf("no pending: %d", p.status)
 		}
 		// A forged pending cookie is no better.
 		b.jar.SetCookies(inBase, []*http.Cookie{{Name: "rd_pending", Value: "1.forged", Path: "/"}})
-		if p := b.get(f.path(lang, "/confirm")); inByID(p.doc, "to-form") == nil || inByID(p.doc, "code") != nil {
+		if p := b.get(f.path(lang, "/confirm")); htmlByID(p.doc, "to-form") == nil || htmlByID(p.doc, "code") != nil {
 			t.Fatal("forged pending cookie accepted")
 		}
 	})
@@ -881,12 +808,12 @@ func TestIntakeDuplicateLinked(t *testing.T) {
 	if c2.DuplicateOf == nil || *c2.DuplicateOf != c1.ID {
 		t.Fatalf("duplicate_of %v, want %d", c2.DuplicateOf, c1.ID)
 	}
-	if got := inText(inMust(t, done, "duplicate")); !strings.Contains(got, first) {
+	if got := htmlText(inMust(t, done, "duplicate")); !strings.Contains(got, first) {
 		t.Fatalf("duplicate notice %q", got)
 	}
 	// Different rights: not a duplicate.
 	third, done := f.fileAndConfirm(t, f.browser(t, "10.9.0.3"), "fi", inMinimal("fi", email, "access"))
-	if f.caseByReceipt(t, third).DuplicateOf != nil || inByID(done.doc, "duplicate") != nil {
+	if f.caseByReceipt(t, third).DuplicateOf != nil || htmlByID(done.doc, "duplicate") != nil {
 		t.Fatal("different rights linked as a duplicate")
 	}
 }
@@ -911,7 +838,7 @@ func TestIntakeRateLimits(t *testing.T) {
 			t.Fatalf("11th: %d", p.status)
 		}
 		ns := inMust(t, p, "not-stored")
-		if inAttr(ns, "role") != "alert" || !strings.Contains(inText(ns), f.env.Catalog.T("fi", "intake.limit.title")) {
+		if htmlAttr(ns, "role") != "alert" || !strings.Contains(htmlText(ns), f.env.Catalog.T("fi", "intake.limit.title")) {
 			t.Fatal("the person is not told that nothing was stored")
 		}
 		inKept(t, p, form)
@@ -940,7 +867,7 @@ func TestIntakeRateLimits(t *testing.T) {
 			}
 		}
 		p := f.submit(f.browser(t, "10.11.1.1"), "sv", inMinimal("sv", "SAME@example.test", "access"))
-		if p.status != http.StatusTooManyRequests || inByID(p.doc, "not-stored") == nil {
+		if p.status != http.StatusTooManyRequests || htmlByID(p.doc, "not-stored") == nil {
 			t.Fatalf("6th for one email: %d", p.status)
 		}
 		if n := f.cases(t); n != 5 {

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -58,69 +57,27 @@ func (f *staffFixture) client(t *testing.T) *stBrowser {
 	return &stBrowser{t: t, base: f.base, c: testenv.Client()}
 }
 
-type stPage struct {
-	status int
-	header http.Header
-	doc    *html.Node
-	resp   *http.Response
+func (b *stBrowser) do(req *http.Request) htmlPage {
+	b.t.Helper()
+	return htmlFetch(b.t, b.c, req)
 }
 
-func (b *stBrowser) do(req *http.Request) stPage {
+func (b *stBrowser) get(path string, hdr ...string) htmlPage {
 	b.t.Helper()
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	p := stPage{status: resp.StatusCode, header: resp.Header, resp: resp}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		if p.doc, err = html.Parse(strings.NewReader(string(body))); err != nil {
-			b.t.Fatal(err)
-		}
-	}
-	return p
-}
-
-func (b *stBrowser) get(path string, hdr ...string) stPage {
-	b.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, b.base+path, nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	req := formRequest(b.t, http.MethodGet, b.base+path, nil)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	return b.do(req)
 }
 
-func (b *stBrowser) post(path string, form url.Values) stPage {
+func (b *stBrowser) post(path string, form url.Values) htmlPage {
 	b.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
+	return b.do(formRequest(b.t, http.MethodPost, b.base+path, form))
 }
-
-// csrf is the form token of a page's first POST form.
-func (p stPage) csrf(t *testing.T) string {
-	t.Helper()
-	in := stFind(p.doc, func(n *html.Node) bool { return stIsElem(n, "input") && stAttr(n, "name") == "_csrf" })
-	if in == nil || stAttr(in, "value") == "" {
-		t.Fatal("page has no CSRF token")
-	}
-	return stAttr(in, "value")
-}
-
-func (p stPage) location() string { return p.header.Get("Location") }
 
 // login opens the sign-in page (for the CSRF pair) and signs in.
-func (b *stBrowser) login(email, password, next string) stPage {
+func (b *stBrowser) login(email, password, next string) htmlPage {
 	b.t.Helper()
 	lp := b.get("/staff/login")
 	if lp.status != http.StatusOK {
@@ -134,7 +91,7 @@ func (b *stBrowser) login(email, password, next string) stPage {
 }
 
 // tryLogin signs in from a fresh browser (same client address).
-func (f *staffFixture) tryLogin(t *testing.T, email, password string) stPage {
+func (f *staffFixture) tryLogin(t *testing.T, email, password string) htmlPage {
 	t.Helper()
 	return f.client(t).login(email, password, "")
 }
@@ -175,67 +132,6 @@ func (b *stBrowser) signedIn() bool {
 	return false
 }
 
-func stFindAll(n *html.Node, pred func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n == nil {
-			return
-		}
-		if pred(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
-func stFind(n *html.Node, pred func(*html.Node) bool) *html.Node {
-	if all := stFindAll(n, pred); len(all) > 0 {
-		return all[0]
-	}
-	return nil
-}
-
-func stIsElem(n *html.Node, tag string) bool { return n.Type == html.ElementNode && n.Data == tag }
-
-func stByID(doc *html.Node, id string) *html.Node {
-	return stFind(doc, func(n *html.Node) bool { return n.Type == html.ElementNode && stAttr(n, "id") == id })
-}
-
-func stAttr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func stText(n *html.Node) string {
-	var parts []string
-	for _, t := range stFindAll(n, func(n *html.Node) bool { return n.Type == html.TextNode }) {
-		parts = append(parts, t.Data)
-	}
-	return strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
-}
-
-// summary returns the error summary's entries as "#field: message".
-func (p stPage) summary() []string {
-	box := stByID(p.doc, "error-summary")
-	if box == nil {
-		return nil
-	}
-	var out []string
-	for _, a := range stFindAll(box, func(n *html.Node) bool { return stIsElem(n, "a") }) {
-		out = append(out, stAttr(a, "href")+": "+stText(a))
-	}
-	return out
-}
-
 func stSessionRows(t *testing.T, env *testenv.Env) int {
 	t.Helper()
 	var n int
@@ -259,18 +155,18 @@ func TestStaffLoginShowsAccount(t *testing.T) {
 	if lp.status != http.StatusOK || lp.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("login page: %d, Cache-Control %q", lp.status, lp.header.Get("Cache-Control"))
 	}
-	form := stFind(lp.doc, func(n *html.Node) bool { return stIsElem(n, "form") && stAttr(n, "action") == "/staff/login" })
-	if form == nil || stAttr(form, "method") != "post" {
+	form := htmlFirst(lp.doc, func(n *html.Node) bool { return htmlIs(n, "form") && htmlAttr(n, "action") == "/staff/login" })
+	if form == nil || htmlAttr(form, "method") != "post" {
 		t.Fatal("no sign-in form")
 	}
 	for _, id := range []string{"email", "password"} {
-		in := stByID(form, id)
-		label := stFind(form, func(n *html.Node) bool { return stIsElem(n, "label") && stAttr(n, "for") == id })
-		if in == nil || label == nil || stText(label) == "" {
+		in := htmlByID(form, id)
+		label := htmlFirst(form, func(n *html.Node) bool { return htmlIs(n, "label") && htmlAttr(n, "for") == id })
+		if in == nil || label == nil || htmlTextSpaced(label) == "" {
 			t.Errorf("field %s lacks an input or a label", id)
 		}
 	}
-	if in := stByID(form, "password"); stAttr(in, "type") != "password" || stAttr(in, "autocomplete") != "current-password" {
+	if in := htmlByID(form, "password"); htmlAttr(in, "type") != "password" || htmlAttr(in, "autocomplete") != "current-password" {
 		t.Errorf("password input: %v", in.Attr)
 	}
 
@@ -291,19 +187,19 @@ func TestStaffLoginShowsAccount(t *testing.T) {
 	if acc.status != http.StatusOK || acc.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("account: %d", acc.status)
 	}
-	facts := stText(stFind(acc.doc, func(n *html.Node) bool { return stIsElem(n, "dl") }))
+	facts := htmlTextSpaced(htmlFirst(acc.doc, func(n *html.Node) bool { return htmlIs(n, "dl") }))
 	if !strings.Contains(facts, "Dana Dpo") || !strings.Contains(facts, "dpo@espoo.example") {
 		t.Errorf("account facts %q", facts)
 	}
 	var rows []string
-	for _, tr := range stFindAll(acc.doc, func(n *html.Node) bool { return stIsElem(n, "tr") && n.Parent != nil && stIsElem(n.Parent, "tbody") }) {
-		rows = append(rows, stText(tr))
+	for _, tr := range htmlFindAll(acc.doc, func(n *html.Node) bool { return htmlIs(n, "tr") && n.Parent != nil && htmlIs(n.Parent, "tbody") }) {
+		rows = append(rows, htmlTextSpaced(tr))
 	}
 	if strings.Join(rows, "|") != "Espoo Tietosuojavastaava|Vantaa Lukija" {
 		t.Errorf("memberships %q", rows)
 	}
 	// The layout's staff navigation appears with a sign-out form.
-	if stFind(acc.doc, func(n *html.Node) bool { return stIsElem(n, "form") && stAttr(n, "action") == "/staff/logout" }) == nil {
+	if htmlFirst(acc.doc, func(n *html.Node) bool { return htmlIs(n, "form") && htmlAttr(n, "action") == "/staff/logout" }) == nil {
 		t.Error("no sign-out form on a staff page")
 	}
 	// Signed in, the sign-in page sends the user on.
@@ -338,11 +234,11 @@ func TestStaffLoginRefusalsLookAlike(t *testing.T) {
 		if got := p.summary(); len(got) != 1 || got[0] != failed {
 			t.Errorf("%s: summary %q", tc.name, got)
 		}
-		if in := stByID(p.doc, "email"); stAttr(in, "value") != tc.email {
-			t.Errorf("%s: email not kept: %q", tc.name, stAttr(in, "value"))
+		if in := htmlByID(p.doc, "email"); htmlAttr(in, "value") != tc.email {
+			t.Errorf("%s: email not kept: %q", tc.name, htmlAttr(in, "value"))
 		}
-		pw := stByID(p.doc, "password")
-		if stAttr(pw, "value") != "" || stAttr(pw, "aria-invalid") != "true" || stAttr(pw, "aria-describedby") != "password-error" || stByID(p.doc, "password-error") == nil {
+		pw := htmlByID(p.doc, "password")
+		if htmlAttr(pw, "value") != "" || htmlAttr(pw, "aria-invalid") != "true" || htmlAttr(pw, "aria-describedby") != "password-error" || htmlByID(p.doc, "password-error") == nil {
 			t.Errorf("%s: password field %v", tc.name, pw.Attr)
 		}
 		if b.cookie("rd_session") != nil {
@@ -365,7 +261,7 @@ func TestStaffLoginRefusalsLookAlike(t *testing.T) {
 	if got := p.summary(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("empty form summary %q", got)
 	}
-	if stAttr(stByID(p.doc, "email"), "aria-describedby") != "email-error" {
+	if htmlAttr(htmlByID(p.doc, "email"), "aria-describedby") != "email-error" {
 		t.Error("email field not tied to its error")
 	}
 }
@@ -456,7 +352,7 @@ func stLoginFrom(t *testing.T, f *staffFixture, remote, email string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := stPage{doc: doc}.csrf(t)
+	tok := htmlPage{doc: doc}.csrf(t)
 	form := url.Values{"_csrf": {tok}, "email": {email}, "password": {staffPW}}
 	req = httptest.NewRequest(http.MethodPost, "/staff/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -529,7 +425,7 @@ func TestStaffLogoutEndsSession(t *testing.T) {
 		t.Error("session cookie kept")
 	}
 	lp := b.get("/staff/login")
-	if flash := stFind(lp.doc, func(n *html.Node) bool { return stAttr(n, "class") == "flash" }); flash == nil || stText(flash) != "Olet kirjautunut ulos." {
+	if flash := htmlFirst(lp.doc, func(n *html.Node) bool { return htmlAttr(n, "class") == "flash" }); flash == nil || htmlTextSpaced(flash) != "Olet kirjautunut ulos." {
 		t.Error("no signed-out message")
 	}
 	// The old cookie value is dead on the server, not just forgotten.
@@ -565,7 +461,7 @@ func TestStaffRevokeAllSessions(t *testing.T) {
 		t.Fatal("revoke-all ended another user's session")
 	}
 	lp := laptop.get("/staff/login")
-	if flash := stFind(lp.doc, func(n *html.Node) bool { return stAttr(n, "class") == "flash" }); flash == nil || stText(flash) != "Kaikki kirjautumisesi on päätetty." {
+	if flash := htmlFirst(lp.doc, func(n *html.Node) bool { return htmlAttr(n, "class") == "flash" }); flash == nil || htmlTextSpaced(flash) != "Kaikki kirjautumisesi on päätetty." {
 		t.Error("no sessions-ended message")
 	}
 }
@@ -626,8 +522,8 @@ func TestStaffLoginNext(t *testing.T) {
 	if p := b.post("/staff/account/revoke-all", url.Values{"_csrf": {lp.csrf(t)}}); p.status != http.StatusForbidden {
 		t.Fatalf("unauthenticated POST: %d", p.status)
 	}
-	next := stFind(lp.doc, func(n *html.Node) bool { return stIsElem(n, "input") && stAttr(n, "name") == "next" })
-	if next == nil || stAttr(next, "value") != "/staff/account" {
+	next := htmlFirst(lp.doc, func(n *html.Node) bool { return htmlIs(n, "input") && htmlAttr(n, "name") == "next" })
+	if next == nil || htmlAttr(next, "value") != "/staff/account" {
 		t.Fatal("login form does not carry next")
 	}
 	if p := b.login(f.email, staffPW, "/staff/account"); p.status != http.StatusSeeOther || p.location() != "/staff/account" {
@@ -652,7 +548,7 @@ func TestStaffLoginNext(t *testing.T) {
 	} {
 		b := f.client(t)
 		lp := b.get("/staff/login?next=" + url.QueryEscape(evil))
-		if n := stFind(lp.doc, func(n *html.Node) bool { return stIsElem(n, "input") && stAttr(n, "name") == "next" }); n != nil {
+		if n := htmlFirst(lp.doc, func(n *html.Node) bool { return htmlIs(n, "input") && htmlAttr(n, "name") == "next" }); n != nil {
 			t.Errorf("next %q rendered into the form", evil)
 		}
 		if p := b.login(f.email, staffPW, evil); p.location() != "/staff/" {
@@ -667,11 +563,11 @@ func TestStaffLanguage(t *testing.T) {
 	f.addUser(t, "berit@espoo.example", "Berit", "sv", f.org.ID, workflow.RoleAdmin)
 	b := f.client(t)
 
-	htmlLang := func(p stPage) string {
-		return stAttr(stFind(p.doc, func(n *html.Node) bool { return stIsElem(n, "html") }), "lang")
+	htmlLang := func(p htmlPage) string {
+		return htmlAttr(htmlFirst(p.doc, func(n *html.Node) bool { return htmlIs(n, "html") }), "lang")
 	}
-	h1 := func(p stPage) string {
-		return stText(stFind(p.doc, func(n *html.Node) bool { return stIsElem(n, "h1") }))
+	h1 := func(p htmlPage) string {
+		return htmlTextSpaced(htmlFirst(p.doc, func(n *html.Node) bool { return htmlIs(n, "h1") }))
 	}
 
 	if p := b.get("/staff/login", "Accept-Language", "sv-FI,sv;q=0.9"); htmlLang(p) != "sv" || h1(p) != "Logga in" {

@@ -180,48 +180,57 @@ func (s *Server) staffTask(c echo.Context, cs store.Case, org store.Org) (store.
 	return store.Task{}, errNotFound
 }
 
-func (s *Server) staffTaskReassign(c echo.Context) error {
+// staffTaskAct is what an action on a task works on.
+type staffTaskAct struct {
+	cs     store.Case
+	org    store.Org
+	t      store.Task
+	u      *StaffUser
+	values url.Values
+	f      *caseForm // ID "task-<id>-<action>"
+}
+
+// staffTaskAction starts an action on a task: the case and the task named
+// in the URL (404 otherwise), a staff member who may act in the
+// organisation (403 otherwise) and the posted form.
+func (s *Server) staffTaskAction(c echo.Context, action string) (staffTaskAct, error) {
 	cs, org, err := s.staffCase(c)
 	if err != nil {
-		return err
+		return staffTaskAct{}, err
 	}
 	t, err := s.staffTask(c, cs, org)
 	if err != nil {
-		return err
+		return staffTaskAct{}, err
 	}
 	u := staffUser(c)
 	if !u.CanAct(org.ID) {
-		return errForbidden
+		return staffTaskAct{}, errForbidden
 	}
 	values, err := caseFormValues(c)
 	if err != nil {
+		return staffTaskAct{}, err
+	}
+	f := &caseForm{ID: "task-" + strconv.FormatInt(t.ID, 10) + "-" + action, values: values}
+	return staffTaskAct{cs: cs, org: org, t: t, u: u, values: values, f: f}, nil
+}
+
+func (s *Server) staffTaskReassign(c echo.Context) error {
+	a, err := s.staffTaskAction(c, "reassign")
+	if err != nil {
 		return err
 	}
-	f := &caseForm{ID: "task-" + strconv.FormatInt(t.ID, 10) + "-reassign", values: values}
-	err = s.Workflow.ReassignTask(c.Request().Context(), org, t.ID, u.Actor(), values.Get("name"), values.Get("email"))
-	return s.caseAfterAction(c, cs, org, f, err, "staffcase.flash.reassign")
+	err = s.Workflow.ReassignTask(c.Request().Context(), a.org, a.t.ID, a.u.Actor(), a.values.Get("name"), a.values.Get("email"))
+	return s.caseAfterAction(c, a.cs, a.org, a.f, err, "staffcase.flash.reassign")
 }
 
 // staffTaskAnswer: the DPO answers a task of its queue (D-11), or refuses
 // the register with an RB-1 ground (D-12).
 func (s *Server) staffTaskAnswer(c echo.Context) error {
-	cs, org, err := s.staffCase(c)
+	act, err := s.staffTaskAction(c, "answer")
 	if err != nil {
 		return err
 	}
-	t, err := s.staffTask(c, cs, org)
-	if err != nil {
-		return err
-	}
-	u := staffUser(c)
-	if !u.CanAct(org.ID) {
-		return errForbidden
-	}
-	values, err := caseFormValues(c)
-	if err != nil {
-		return err
-	}
-	f := &caseForm{ID: "task-" + strconv.FormatInt(t.ID, 10) + "-answer", values: values}
+	cs, org, t, u, values, f := act.cs, act.org, act.t, act.u, act.values, act.f
 	if !caseTaskAnswerable(cs, t) {
 		return s.caseAfterAction(c, cs, org, f, workflow.ErrNotAllowed, "")
 	}

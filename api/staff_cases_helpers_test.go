@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -73,21 +72,12 @@ type scClient struct {
 	csrf string
 }
 
-type scPage struct {
-	status int
-	header http.Header
-	body   string
-	doc    *html.Node
-}
-
-func (p scPage) location() string { return p.header.Get("Location") }
-
 // login signs in through the sign-in page and keeps the CSRF token.
 func (f *scFx) login(t *testing.T, email string) *scClient {
 	t.Helper()
 	c := &scClient{t: t, base: f.base, c: testenv.Client()}
 	lp := c.get("/staff/login")
-	tok := scCSRF(lp.doc)
+	tok, _ := htmlCSRF(lp.doc)
 	if tok == "" {
 		t.Fatalf("no CSRF token on the sign-in page (status %d)", lp.status)
 	}
@@ -103,37 +93,18 @@ func (f *scFx) login(t *testing.T, email string) *scClient {
 	return c
 }
 
-func (c *scClient) do(req *http.Request) scPage {
+func (c *scClient) do(req *http.Request) htmlPage {
 	c.t.Helper()
-	resp, err := c.c.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	p := scPage{status: resp.StatusCode, header: resp.Header, body: string(body)}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		if p.doc, err = html.Parse(bytes.NewReader(body)); err != nil {
-			c.t.Fatal(err)
-		}
-	}
-	return p
+	return htmlFetch(c.t, c.c, req)
 }
 
-func (c *scClient) get(path string) scPage {
+func (c *scClient) get(path string) htmlPage {
 	c.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, c.base+path, nil)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return c.do(req)
+	return c.do(formRequest(c.t, http.MethodGet, c.base+path, nil))
 }
 
 // post sends a form with the CSRF token (unless the form sets _csrf).
-func (c *scClient) post(path string, form url.Values) scPage {
+func (c *scClient) post(path string, form url.Values) htmlPage {
 	c.t.Helper()
 	if form == nil {
 		form = url.Values{}
@@ -141,16 +112,11 @@ func (c *scClient) post(path string, form url.Values) scPage {
 	if _, ok := form["_csrf"]; !ok {
 		form.Set("_csrf", c.csrf)
 	}
-	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return c.do(req)
+	return c.do(formRequest(c.t, http.MethodPost, c.base+path, form))
 }
 
 // postMultipart sends a multipart form with files (name -> content).
-func (c *scClient) postMultipart(path string, form url.Values, files map[string]string) scPage {
+func (c *scClient) postMultipart(path string, form url.Values, files map[string]string) htmlPage {
 	c.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
@@ -341,87 +307,26 @@ func (f *scFx) orgOf(c store.Case) store.Org {
 
 // ---- HTML helpers ------------------------------------------------------------
 
-func scFindAll(n *html.Node, pred func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n == nil {
-			return
-		}
-		if pred(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
+// The staff case tests' names for the shared helpers (helpers_test.go).
 
-func scAttr(n *html.Node, key string) string {
-	if n == nil {
-		return ""
-	}
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
+func scFindAll(n *html.Node, pred func(*html.Node) bool) []*html.Node { return htmlFindAll(n, pred) }
 
-func scHasClass(n *html.Node, class string) bool {
-	for _, c := range strings.Fields(scAttr(n, "class")) {
-		if c == class {
-			return true
-		}
-	}
-	return false
-}
+func scAttr(n *html.Node, key string) string { return htmlAttr(n, key) }
 
-func scByID(doc *html.Node, id string) *html.Node {
-	all := scFindAll(doc, func(n *html.Node) bool { return n.Type == html.ElementNode && scAttr(n, "id") == id })
-	if len(all) == 0 {
-		return nil
-	}
-	return all[0]
-}
+func scHasClass(n *html.Node, class string) bool { return htmlHasClass(n, class) }
+
+func scByID(doc *html.Node, id string) *html.Node { return htmlByID(doc, id) }
 
 func scElems(doc *html.Node, tag string, pred func(*html.Node) bool) []*html.Node {
-	return scFindAll(doc, func(n *html.Node) bool {
-		return n.Type == html.ElementNode && n.Data == tag && (pred == nil || pred(n))
-	})
+	return htmlElems(doc, func(n *html.Node) bool { return n.Data == tag && (pred == nil || pred(n)) })
 }
 
+// scText separates the text of list items, table cells, definitions and
+// paragraphs with a space.
 func scText(n *html.Node) string {
-	if n == nil {
-		return ""
-	}
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		if n.Type == html.ElementNode && (n.Data == "dt" || n.Data == "dd" || n.Data == "li" || n.Data == "td" || n.Data == "th" || n.Data == "br" || n.Data == "p") {
-			b.WriteString(" ")
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-func scCSRF(doc *html.Node) string {
-	for _, in := range scElems(doc, "input", func(n *html.Node) bool { return scAttr(n, "name") == "_csrf" }) {
-		if v := scAttr(in, "value"); v != "" {
-			return v
-		}
-	}
-	return ""
+	return htmlTextBreaking(n, func(n *html.Node) bool {
+		return n.Type == html.ElementNode && (n.Data == "dt" || n.Data == "dd" || n.Data == "li" || n.Data == "td" || n.Data == "th" || n.Data == "br" || n.Data == "p")
+	})
 }
 
 // scFormActions lists the action URLs of a page's POST forms.

@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -24,86 +23,19 @@ import (
 
 // ---- HTML helpers (selectors on the parsed page, not substrings) --------
 
-func taskParse(t *testing.T, body string) *html.Node {
-	t.Helper()
-	doc, err := html.Parse(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
-
-func taskFind(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && match(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
-func taskAttr(n *html.Node, name string) string {
-	for _, a := range n.Attr {
-		if a.Key == name {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func taskHasAttr(n *html.Node, name string) bool {
-	for _, a := range n.Attr {
-		if a.Key == name {
-			return true
-		}
-	}
-	return false
-}
-
-func taskByID(n *html.Node, id string) *html.Node {
-	if f := taskFind(n, func(x *html.Node) bool { return taskAttr(x, "id") == id }); len(f) > 0 {
-		return f[0]
-	}
-	return nil
-}
-
 // taskSel finds elements by tag and attribute values (attr=value pairs).
 func taskSel(n *html.Node, tag string, attrs ...string) []*html.Node {
-	return taskFind(n, func(x *html.Node) bool {
+	return htmlElems(n, func(x *html.Node) bool {
 		if x.Data != tag {
 			return false
 		}
 		for i := 0; i+1 < len(attrs); i += 2 {
-			if taskAttr(x, attrs[i]) != attrs[i+1] {
+			if htmlAttr(x, attrs[i]) != attrs[i+1] {
 				return false
 			}
 		}
 		return true
 	})
-}
-
-func taskText(n *html.Node) string {
-	if n == nil {
-		return ""
-	}
-	var sb strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			sb.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(sb.String()), " ")
 }
 
 // taskFacts reads a dl.facts as dt text -> dd text.
@@ -116,9 +48,9 @@ func taskFacts(dl *html.Node) map[string]string {
 	for c := dl.FirstChild; c != nil; c = c.NextSibling {
 		switch c.Data {
 		case "dt":
-			dt = taskText(c)
+			dt = htmlText(c)
 		case "dd":
-			out[dt] = taskText(c)
+			out[dt] = htmlText(c)
 		}
 	}
 	return out
@@ -134,59 +66,31 @@ type ownerBrowser struct {
 	csrf   string
 }
 
-type taskResp struct {
-	status int
-	header http.Header
-	body   string
-	doc    *html.Node
-}
-
 func newOwnerBrowser(t *testing.T, env *testenv.Env, ts *httptest.Server) *ownerBrowser {
 	return &ownerBrowser{t: t, env: env, base: ts.URL, client: testenv.Client()}
 }
 
-func (b *ownerBrowser) do(req *http.Request) taskResp {
+func (b *ownerBrowser) do(req *http.Request) htmlPage {
 	b.t.Helper()
-	res, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	r := taskResp{status: res.StatusCode, header: res.Header, body: string(body)}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
-		r.doc = taskParse(b.t, r.body)
-		if in := taskSel(r.doc, "input", "name", "_csrf"); len(in) > 0 {
-			b.csrf = taskAttr(in[0], "value")
-		}
+	r := htmlFetch(b.t, b.client, req)
+	if v, ok := htmlCSRF(r.doc); ok {
+		b.csrf = v
 	}
 	return r
 }
 
-func (b *ownerBrowser) get(path string) taskResp {
+func (b *ownerBrowser) get(path string) htmlPage {
 	b.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, b.base+path, nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.do(req)
+	return b.do(formRequest(b.t, http.MethodGet, b.base+path, nil))
 }
 
 // post sends a form with the page's CSRF token (unless withCSRF is false).
-func (b *ownerBrowser) post(path string, form url.Values, withCSRF bool) taskResp {
+func (b *ownerBrowser) post(path string, form url.Values, withCSRF bool) htmlPage {
 	b.t.Helper()
 	if withCSRF {
 		form.Set("_csrf", b.csrf)
 	}
-	req, err := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
+	return b.do(formRequest(b.t, http.MethodPost, b.base+path, form))
 }
 
 type taskUpload struct {
@@ -196,7 +100,7 @@ type taskUpload struct {
 
 // postMultipart sends the answer form as a browser does (with the CSRF
 // token, and an empty file part when no file is chosen).
-func (b *ownerBrowser) postMultipart(path string, form url.Values, files []taskUpload) taskResp {
+func (b *ownerBrowser) postMultipart(path string, form url.Values, files []taskUpload) htmlPage {
 	b.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -229,9 +133,9 @@ func (b *ownerBrowser) postMultipart(path string, form url.Values, files []taskU
 }
 
 // verify walks the code flow: ask for a code, enter it, land on the task.
-func (b *ownerBrowser) verify(link, ownerEmail string) taskResp {
+func (b *ownerBrowser) verify(link, ownerEmail string) htmlPage {
 	b.t.Helper()
-	if r := b.get(link); r.status != http.StatusOK || taskByID(r.doc, "code") == nil {
+	if r := b.get(link); r.status != http.StatusOK || htmlByID(r.doc, "code") == nil {
 		b.t.Fatalf("verify page: %d", r.status)
 	}
 	if r := b.post(link+"/code", url.Values{}, true); r.status != http.StatusSeeOther {
@@ -340,19 +244,19 @@ func (tc *taskCase) T(lang, key string, args ...any) string {
 // of the page, and a linked form field is marked invalid.
 func checkErrorSummary(t *testing.T, doc *html.Node) []string {
 	t.Helper()
-	sum := taskByID(doc, "error-summary")
+	sum := htmlByID(doc, "error-summary")
 	if sum == nil {
 		t.Fatal("no error summary")
 	}
 	var ids []string
 	for _, a := range taskSel(sum, "a") {
-		id := strings.TrimPrefix(taskAttr(a, "href"), "#")
-		el := taskByID(doc, id)
+		id := strings.TrimPrefix(htmlAttr(a, "href"), "#")
+		el := htmlByID(doc, id)
 		if el == nil {
 			t.Errorf("error summary links to #%s, which is not on the page", id)
 			continue
 		}
-		if (el.Data == "input" || el.Data == "textarea" || el.Data == "select") && taskAttr(el, "aria-invalid") != "true" {
+		if (el.Data == "input" || el.Data == "textarea" || el.Data == "select") && htmlAttr(el, "aria-invalid") != "true" {
 			t.Errorf("#%s is not marked aria-invalid", id)
 		}
 		ids = append(ids, id)
@@ -404,8 +308,8 @@ func TestTaskPageCodeThenForm(t *testing.T) {
 	}
 	code := taskMailedCode(t, tc.env, tc.owner)
 	r = b.get(tc.link)
-	in := taskByID(r.doc, "code")
-	if in == nil || in.Data != "input" || taskAttr(in, "autocomplete") != "one-time-code" {
+	in := htmlByID(r.doc, "code")
+	if in == nil || in.Data != "input" || htmlAttr(in, "autocomplete") != "one-time-code" {
 		t.Fatalf("no code input")
 	}
 	wrong := "000000"
@@ -419,7 +323,7 @@ func TestTaskPageCodeThenForm(t *testing.T) {
 	if ids := checkErrorSummary(t, r.doc); !slices.Equal(ids, []string{"code"}) {
 		t.Errorf("error summary %v", ids)
 	}
-	if got := taskText(taskByID(r.doc, "code-error")); got != tc.T("fi", "task.err.code") {
+	if got := htmlText(htmlByID(r.doc, "code-error")); got != tc.T("fi", "task.err.code") {
 		t.Errorf("code error %q", got)
 	}
 	if r := b.post(tc.link+"/verify", url.Values{"code": {code}}, true); r.status != http.StatusSeeOther {
@@ -432,7 +336,7 @@ func TestTaskPageCodeThenForm(t *testing.T) {
 	}
 	c := tc.caseRow(t)
 	due := workflow.FormatDate(workflow.DueOf(c, workflow.CalendarFor(tc.org), tc.env.Clock.Now()).OwnerTarget, "fi")
-	facts := taskFacts(taskByID(r.doc, "task-facts"))
+	facts := taskFacts(htmlByID(r.doc, "task-facts"))
 	for label, want := range map[string]string{
 		tc.T("fi", "task.fact.org"):      "Koulukunta",
 		tc.T("fi", "task.fact.receipt"):  c.Receipt,
@@ -445,14 +349,14 @@ func TestTaskPageCodeThenForm(t *testing.T) {
 			t.Errorf("%s = %q, want %q", label, facts[label], want)
 		}
 	}
-	person := taskFacts(taskByID(r.doc, "task-person"))
+	person := taskFacts(htmlByID(r.doc, "task-person"))
 	if person[tc.T("fi", "task.fact.requester")] != "Maija Meikäläinen" || person[tc.T("fi", "task.fact.hetu")] != "131052-****" {
 		t.Errorf("person %v", person)
 	}
 	if strings.Contains(r.body, "131052-308T") {
 		t.Error("the full henkilötunnus is on the page (ID-4)")
 	}
-	asked := taskFacts(taskByID(r.doc, "task-asked"))
+	asked := taskFacts(htmlByID(r.doc, "task-asked"))
 	if asked[tc.T("fi", "task.fact.details")] != "Osoitteeni on väärin" || asked[tc.T("fi", "task.fact.period")] != "1.1.2024 – 31.12.2025" ||
 		asked[tc.T("fi", "task.fact.delivery")] != tc.T("fi", "delivery.electronic") {
 		t.Errorf("asked %v", asked)
@@ -460,41 +364,41 @@ func TestTaskPageCodeThenForm(t *testing.T) {
 	// RB-1: access answers; grounds without id5_guardian (no representative).
 	var answers []string
 	for _, in := range taskSel(r.doc, "input", "name", "answer") {
-		answers = append(answers, taskAttr(in, "value"))
+		answers = append(answers, htmlAttr(in, "value"))
 	}
 	if !slices.Equal(answers, []string{"extract", "no_data", "refused"}) {
 		t.Errorf("answers %v", answers)
 	}
 	var grounds, labels []string
-	for _, o := range taskSel(taskByID(r.doc, "ground"), "option") {
-		if v := taskAttr(o, "value"); v != "" {
-			grounds, labels = append(grounds, v), append(labels, taskText(o))
+	for _, o := range taskSel(htmlByID(r.doc, "ground"), "option") {
+		if v := htmlAttr(o, "value"); v != "" {
+			grounds, labels = append(grounds, v), append(labels, htmlText(o))
 		}
 	}
 	if !slices.Equal(grounds, []string{"art15_4_others", "dpa_34"}) || labels[0] != tc.T("fi", "ground.art15_4_others") {
 		t.Errorf("grounds %v %v", grounds, labels)
 	}
-	if taskByID(r.doc, "guardian") != nil || taskByID(r.doc, "basis-notice") != nil {
+	if htmlByID(r.doc, "guardian") != nil || htmlByID(r.doc, "basis-notice") != nil {
 		t.Error("guardian or D-11 notice on a plain (c) access task")
 	}
 	// Language links stay on the task.
 	var langs []string
 	for _, a := range taskSel(r.doc, "a", "hreflang", "sv") {
-		langs = append(langs, taskAttr(a, "href"))
+		langs = append(langs, htmlAttr(a, "href"))
 	}
 	if want := "/sv" + strings.TrimPrefix(tc.link, "/fi"); !slices.Contains(langs, want) {
 		t.Errorf("language links %v, want %s", langs, want)
 	}
 	// Swedish page of the same task.
 	if r := b.get("/sv" + strings.TrimPrefix(tc.link, "/fi")); len(taskSel(r.doc, "html", "lang", "sv")) == 0 ||
-		taskText(taskSel(r.doc, "h2", "id", "answer-form")[0]) != tc.T("sv", "task.form.heading") {
+		htmlText(taskSel(r.doc, "h2", "id", "answer-form")[0]) != tc.T("sv", "task.form.heading") {
 		t.Error("no Swedish task page")
 	}
 
 	// Another browser without the cookie must verify again.
 	other := newOwnerBrowser(t, tc.env, tc.ts)
 	r2 := other.get(tc.link)
-	if taskByID(r2.doc, "task-person") != nil || strings.Contains(r2.body, "Maija") {
+	if htmlByID(r2.doc, "task-person") != nil || strings.Contains(r2.body, "Maija") {
 		t.Error("a second browser sees the request without a code")
 	}
 	if r := other.post(tc.link+"/answer", url.Values{"answer": {"no_data"}}, true); r.status != http.StatusForbidden {
@@ -551,18 +455,18 @@ func TestTaskAnswerExtractWithFile(t *testing.T) {
 	if len(taskSel(r.doc, "form", "action", tc.link+"/answer")) != 0 || len(taskSel(r.doc, "form", "action", tc.link+"/reassign")) != 0 {
 		t.Error("an answered task still offers forms")
 	}
-	given := taskFacts(taskByID(r.doc, "task-given"))
+	given := taskFacts(htmlByID(r.doc, "task-given"))
 	if given[tc.T("fi", "task.given.answer")] != tc.T("fi", "answer.extract") || given[tc.T("fi", "task.given.comment")] != "Tiedot oppilashallinnosta" {
 		t.Errorf("given %v", given)
 	}
-	if th := taskSel(taskByID(r.doc, "task-extract"), "th"); len(th) != 2 || taskText(th[0]) != "nimi" {
+	if th := taskSel(htmlByID(r.doc, "task-extract"), "th"); len(th) != 2 || htmlText(th[0]) != "nimi" {
 		t.Errorf("extract table header %d", len(th))
 	}
-	links := taskSel(taskByID(r.doc, "task-files"), "a")
-	if len(links) != 1 || taskText(links[0]) != "ote 1.pdf" {
+	links := taskSel(htmlByID(r.doc, "task-files"), "a")
+	if len(links) != 1 || htmlText(links[0]) != "ote 1.pdf" {
 		t.Fatalf("files %v", len(links))
 	}
-	href := taskAttr(links[0], "href")
+	href := htmlAttr(links[0], "href")
 	f := b.get(href)
 	if f.status != http.StatusOK || f.body != string(pdf) || f.header.Get("Content-Type") != "application/pdf" ||
 		!strings.HasPrefix(f.header.Get("Content-Disposition"), "attachment") {
@@ -630,15 +534,15 @@ func TestTaskRB1Choices(t *testing.T) {
 			r := b.verify(tc.link, tc.owner)
 			var answers []string
 			for _, in := range taskSel(r.doc, "input", "name", "answer") {
-				answers = append(answers, taskAttr(in, "value"))
+				answers = append(answers, htmlAttr(in, "value"))
 			}
 			if !slices.Equal(answers, c.answers) {
 				t.Errorf("answers %v, want %v", answers, c.answers)
 			}
 			var grounds []string
-			if sel := taskByID(r.doc, "ground"); sel != nil && sel.Data == "select" {
+			if sel := htmlByID(r.doc, "ground"); sel != nil && sel.Data == "select" {
 				for _, o := range taskSel(sel, "option") {
-					if v := taskAttr(o, "value"); v != "" {
+					if v := htmlAttr(o, "value"); v != "" {
 						grounds = append(grounds, v)
 					}
 				}
@@ -646,15 +550,15 @@ func TestTaskRB1Choices(t *testing.T) {
 			if !slices.Equal(grounds, c.grounds) {
 				t.Errorf("grounds %v, want %v", grounds, c.grounds)
 			}
-			if got := taskByID(r.doc, "basis-notice") != nil; got != c.notice {
+			if got := htmlByID(r.doc, "basis-notice") != nil; got != c.notice {
 				t.Errorf("D-11 notice shown %v, want %v", got, c.notice)
 			}
 			if c.noGrounds {
-				if p := taskByID(r.doc, "ground"); p == nil || p.Data != "p" || taskText(p) != tc.T("fi", "task.form.no_grounds") {
+				if p := htmlByID(r.doc, "ground"); p == nil || p.Data != "p" || htmlText(p) != tc.T("fi", "task.form.no_grounds") {
 					t.Error("no D-11 explanation at the refusal")
 				}
 			}
-			if person := taskFacts(taskByID(r.doc, "task-person")); person[tc.T("fi", "task.fact.hetu")] != tc.T("fi", "task.hetu_none") {
+			if person := taskFacts(htmlByID(r.doc, "task-person")); person[tc.T("fi", "task.fact.hetu")] != tc.T("fi", "task.hetu_none") {
 				t.Errorf("no henkilötunnus given: %v", person)
 			}
 
@@ -663,23 +567,23 @@ func TestTaskRB1Choices(t *testing.T) {
 				t.Fatalf("disallowed answer: %d", r.status)
 			}
 			found := false
-			for _, e := range taskSel(taskByID(r.doc, "error-summary"), "a") {
-				found = found || strings.TrimPrefix(taskAttr(e, "href"), "#") == c.badField ||
-					(c.badField == "answer" && strings.HasPrefix(taskAttr(e, "href"), "#answer-"))
+			for _, e := range taskSel(htmlByID(r.doc, "error-summary"), "a") {
+				found = found || strings.TrimPrefix(htmlAttr(e, "href"), "#") == c.badField ||
+					(c.badField == "answer" && strings.HasPrefix(htmlAttr(e, "href"), "#answer-"))
 			}
 			if !found {
-				t.Errorf("no error for %s: %s", c.badField, taskText(taskByID(r.doc, "error-summary")))
+				t.Errorf("no error for %s: %s", c.badField, htmlText(htmlByID(r.doc, "error-summary")))
 			}
 			checkErrorSummary(t, r.doc)
 			if tk := tc.task(t); tk.State != "open" || tk.Answer != "" {
 				t.Fatalf("disallowed answer saved: %s %s", tk.State, tk.Answer)
 			}
 			// The form keeps what was typed.
-			if v := c.bad.Get("comment"); v != "" && taskText(taskByID(r.doc, "comment")) != v {
+			if v := c.bad.Get("comment"); v != "" && htmlText(htmlByID(r.doc, "comment")) != v {
 				t.Error("comment not kept")
 			}
 			if r := b.postMultipart(tc.link+"/answer", c.good, nil); r.status != http.StatusSeeOther {
-				t.Fatalf("allowed answer: %d %s", r.status, taskText(taskByID(r.doc, "error-summary")))
+				t.Fatalf("allowed answer: %d %s", r.status, htmlText(htmlByID(r.doc, "error-summary")))
 			}
 			if tk := tc.task(t); tk.State != "answered" || tk.Answer != c.good.Get("answer") || tk.AnswerGround != c.good.Get("ground") {
 				t.Errorf("saved %s %s %s", tk.State, tk.Answer, tk.AnswerGround)
@@ -697,7 +601,7 @@ func TestTaskOnBehalfGuardian(t *testing.T) {
 	})
 	b := newOwnerBrowser(t, tc.env, tc.ts)
 	r := b.verify(tc.link, tc.owner)
-	person := taskFacts(taskByID(r.doc, "task-person"))
+	person := taskFacts(htmlByID(r.doc, "task-person"))
 	if person[tc.T("fi", "task.fact.representative")] != "Maija Meikäläinen" || person[tc.T("fi", "task.fact.subject")] != "Matti Meikäläinen" ||
 		person[tc.T("fi", "task.fact.subject_hetu")] != "010200A****" || person[tc.T("fi", "task.fact.relation")] != tc.T("fi", "relation.guardian") {
 		t.Errorf("person %v", person)
@@ -706,20 +610,20 @@ func TestTaskOnBehalfGuardian(t *testing.T) {
 		t.Error("full henkilötunnus on the page")
 	}
 	var gg []string
-	for _, o := range taskSel(taskByID(r.doc, "guardian_ground"), "option") {
-		if v := taskAttr(o, "value"); v != "" {
+	for _, o := range taskSel(htmlByID(r.doc, "guardian_ground"), "option") {
+		if v := htmlAttr(o, "value"); v != "" {
 			gg = append(gg, v)
 		}
 	}
 	if !slices.Equal(gg, []string{"id5_guardian", "dpa_34"}) {
 		t.Errorf("guardian grounds %v", gg)
 	}
-	if in := taskByID(r.doc, "guardian"); in == nil || taskAttr(in, "type") != "checkbox" {
+	if in := htmlByID(r.doc, "guardian"); in == nil || htmlAttr(in, "type") != "checkbox" {
 		t.Fatal("no guardian checkbox")
 	}
 	var grounds []string
-	for _, o := range taskSel(taskByID(r.doc, "ground"), "option") {
-		grounds = append(grounds, taskAttr(o, "value"))
+	for _, o := range taskSel(htmlByID(r.doc, "ground"), "option") {
+		grounds = append(grounds, htmlAttr(o, "value"))
 	}
 	if !slices.Contains(grounds, "id5_guardian") {
 		t.Errorf("refusal grounds %v lack id5_guardian", grounds)
@@ -734,19 +638,19 @@ func TestTaskOnBehalfGuardian(t *testing.T) {
 	if ids := checkErrorSummary(t, r.doc); !slices.Equal(ids, []string{"guardian_ground"}) {
 		t.Errorf("errors %v", ids)
 	}
-	if taskText(taskByID(r.doc, "extract")) != "a b" || !taskHasAttr(taskByID(r.doc, "guardian"), "checked") {
+	if htmlText(htmlByID(r.doc, "extract")) != "a b" || !htmlHasAttr(htmlByID(r.doc, "guardian"), "checked") {
 		t.Error("form not kept")
 	}
 	r = b.postMultipart(tc.link+"/answer", url.Values{"answer": {"extract"}, "extract": {"a\tb"}, "guardian": {"1"},
 		"guardian_ground": {"id5_guardian"}, "comment": {"Alaikäisen kielto"}}, nil)
 	if r.status != http.StatusSeeOther {
-		t.Fatalf("answer: %d %s", r.status, taskText(taskByID(r.doc, "error-summary")))
+		t.Fatalf("answer: %d %s", r.status, htmlText(htmlByID(r.doc, "error-summary")))
 	}
 	tk := tc.task(t)
 	if !tk.GuardianRestricted || tk.AnswerGround != "id5_guardian" {
 		t.Errorf("task %v %q", tk.GuardianRestricted, tk.AnswerGround)
 	}
-	given := taskFacts(taskByID(b.get(tc.link).doc, "task-given"))
+	given := taskFacts(htmlByID(b.get(tc.link).doc, "task-given"))
 	if given[tc.T("fi", "task.given.guardian")] != tc.T("fi", "ground.id5_guardian") {
 		t.Errorf("given %v", given)
 	}
@@ -768,14 +672,14 @@ func TestTaskReassignByOwner(t *testing.T) {
 	if ids := checkErrorSummary(t, r.doc); !slices.Equal(ids, []string{"reassign-email"}) {
 		t.Errorf("errors %v", ids)
 	}
-	if v := taskAttr(taskByID(r.doc, "reassign-name"), "value"); v != "Kaisa Kollega" {
+	if v := htmlAttr(htmlByID(r.doc, "reassign-name"), "value"); v != "Kaisa Kollega" {
 		t.Errorf("name not kept: %q", v)
 	}
 	r = b.post(tc.link+"/reassign", url.Values{"name": {"Kaisa Kollega"}, "email": {"kaisa@koulu.test"}}, true)
-	if r.status != http.StatusOK || taskByID(r.doc, "reassigned") == nil {
+	if r.status != http.StatusOK || htmlByID(r.doc, "reassigned") == nil {
 		t.Fatalf("reassign: %d", r.status)
 	}
-	if got := taskText(taskByID(r.doc, "reassigned")); got != tc.T("fi", "task.reassigned.body", "Kaisa Kollega", "kaisa@koulu.test") {
+	if got := htmlText(htmlByID(r.doc, "reassigned")); got != tc.T("fi", "task.reassigned.body", "Kaisa Kollega", "kaisa@koulu.test") {
 		t.Errorf("confirmation %q", got)
 	}
 	if tk := tc.task(t); tk.OwnerEmail != "kaisa@koulu.test" || tk.OwnerName != "Kaisa Kollega" {
@@ -786,13 +690,13 @@ func TestTaskReassignByOwner(t *testing.T) {
 	if r.status != http.StatusNotFound {
 		t.Errorf("old link: %d", r.status)
 	}
-	if g := taskByID(r.doc, "task-gone"); g == nil || taskAttr(g, "data-reason") != "unknown" {
+	if g := htmlByID(r.doc, "task-gone"); g == nil || htmlAttr(g, "data-reason") != "unknown" {
 		t.Error("old link does not show the 'no longer works' page")
 	}
 
 	newLink := taskMailed(t, tc.env, "kaisa@koulu.test", "task", taskLinkRe)
 	r = b.get(newLink)
-	if r.status != http.StatusOK || taskByID(r.doc, "task-person") != nil {
+	if r.status != http.StatusOK || htmlByID(r.doc, "task-person") != nil {
 		t.Fatalf("the old owner's browser opens the colleague's task: %d", r.status)
 	}
 	kaisa := newOwnerBrowser(t, tc.env, tc.ts)
@@ -818,13 +722,13 @@ func TestTaskLinkExpired(t *testing.T) {
 			t.Errorf("%s: %d", lang, r.status)
 			continue
 		}
-		if g := taskByID(r.doc, "task-gone"); g == nil || taskAttr(g, "data-reason") != "expired" {
+		if g := htmlByID(r.doc, "task-gone"); g == nil || htmlAttr(g, "data-reason") != "expired" {
 			t.Errorf("%s: not the expired page", lang)
 		}
-		if h := taskSel(r.doc, "h1"); len(h) == 0 || taskText(h[0]) != tc.T(lang, "task.gone.title") {
+		if h := taskSel(r.doc, "h1"); len(h) == 0 || htmlText(h[0]) != tc.T(lang, "task.gone.title") {
 			t.Errorf("%s: heading", lang)
 		}
-		if a := taskByID(r.doc, "dpo-email"); a == nil || taskText(a) != tc.org.DPOEmail || taskAttr(a, "href") != "mailto:"+tc.org.DPOEmail {
+		if a := htmlByID(r.doc, "dpo-email"); a == nil || htmlText(a) != tc.org.DPOEmail || htmlAttr(a, "href") != "mailto:"+tc.org.DPOEmail {
 			t.Errorf("%s: no DPO email", lang)
 		}
 	}
@@ -849,7 +753,7 @@ func TestTaskUnknownLink(t *testing.T) {
 	ts := env.HTTP()
 	b := newOwnerBrowser(t, env, ts)
 	r := b.get("/fi/t/" + strings.Repeat("A", 43))
-	if r.status != http.StatusNotFound || taskByID(r.doc, "task-gone") == nil {
+	if r.status != http.StatusNotFound || htmlByID(r.doc, "task-gone") == nil {
 		t.Errorf("unknown token: %d", r.status)
 	}
 	if r := b.get("/xx/t/abc"); r.status != http.StatusNotFound {

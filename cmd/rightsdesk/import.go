@@ -170,29 +170,16 @@ func formatNames() string {
 	return strings.Join(names, ", ")
 }
 
-// registerJSON is one parsed register as --dry-run --json prints it; every
-// key is always present.
+// registerJSON is one parsed register as --dry-run --json prints it: the
+// registers.Register keys, then format and norm_name; every key is always
+// present (warnings and extra, omitted when empty in registers.Register, are
+// shadowed here so that they are not).
 type registerJSON struct {
-	Name           string            `json:"name"`
-	Purpose        string            `json:"purpose"`
-	Controller     string            `json:"controller"`
-	Unit           string            `json:"unit"`
-	Contact        string            `json:"contact"`
-	LegalBasis     string            `json:"legal_basis"`
-	LegalBasisText string            `json:"legal_basis_text"`
-	DataContent    string            `json:"data_content"`
-	Sources        string            `json:"sources"`
-	Recipients     string            `json:"recipients"`
-	Retention      string            `json:"retention"`
-	Systems        string            `json:"systems"`
-	Sector         string            `json:"sector"`
-	Language       string            `json:"language"`
-	SourceFile     string            `json:"source_file"`
-	SourceRow      int               `json:"source_row"`
-	Format         string            `json:"format"`
-	NormName       string            `json:"norm_name"`
-	Warnings       []string          `json:"warnings"`
-	Extra          map[string]string `json:"extra"`
+	registers.Register
+	Format   string            `json:"format"`
+	NormName string            `json:"norm_name"`
+	Warnings []string          `json:"warnings"`
+	Extra    map[string]string `json:"extra"`
 }
 
 func writeRegistersJSON(w io.Writer, docs []*registers.Result) error {
@@ -200,11 +187,7 @@ func writeRegistersJSON(w io.Writer, docs []*registers.Result) error {
 	for _, d := range docs {
 		for _, r := range d.Registers {
 			j := registerJSON{
-				Name: r.Name, Purpose: r.Purpose, Controller: r.Controller, Unit: r.Unit, Contact: r.Contact,
-				LegalBasis: r.LegalBasis, LegalBasisText: r.LegalBasisText, DataContent: r.DataContent,
-				Sources: r.Sources, Recipients: r.Recipients, Retention: r.Retention, Systems: r.Systems,
-				Sector: r.Sector, Language: r.Language, SourceFile: r.SourceFile, SourceRow: r.SourceRow,
-				Format: string(d.Format), NormName: registers.NormalizeName(r.Name),
+				Register: r, Format: string(d.Format), NormName: registers.NormalizeName(r.Name),
 				Warnings: r.Warnings, Extra: r.Extra,
 			}
 			if j.Warnings == nil {
