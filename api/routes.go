@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	pub.GET("/", s.home)
 	s.catalogueRoutes(pub)
 	s.intakeRoutes(pub)
+	s.statusRoutes(pub)
 	s.taskRoutes(pub)
 
 	// staff

@@ -1,0 +1,241 @@
+package api
+
+import (
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
+)
+
+// The requester status page (architecture URL map: /{lang}/o/{org}/status):
+// "where my request stands: receipt number + emailed code". The receipt
+// number is asked for, a code is mailed to the address given in the
+// request (workflow.SendStatusCode) and the status is shown once the code
+// is right. The page never tells whether a number exists: every number
+// leads to the same "if the number is right, a code was sent" page.
+// Personal data is never shown, only the case's progress.
+
+const (
+	// statusReqCookie binds the browser to the (org, receipt) whose code
+	// it waits for; statusCookie to the status it may see.
+	statusReqCookie = "rd_status_req"
+	statusCookie    = "rd_status"
+	statusTTL       = 30 * time.Minute
+
+	statusSendPerIP      = 10 // code requests per address and hour
+	statusSendIPWindow   = time.Hour
+	statusSendPerReceipt = 5  // code requests per receipt and hour
+	statusTryPerIP       = 30 // code tries per address and quarter hour
+	statusTryIPWindow    = 15 * time.Minute
+)
+
+var receiptRe = regexp.MustCompile(`^RD-\d{4}-\d{6}$`)
+
+func (s *Server) statusRoutes(g *echo.Group) {
+	limit := middleware.BodyLimit("8K")
+	g.GET("/o/:org/status", s.statusForm)
+	g.POST("/o/:org/status", s.statusSend, limit)
+	g.GET("/o/:org/status/code", s.statusCodePage)
+	g.POST("/o/:org/status/code", s.statusCheck, limit)
+	g.GET("/o/:org/status/view", s.statusView)
+}
+
+type statusFormData struct {
+	OrgName string
+	Action  string
+	Receipt string
+	Error   string
+}
+
+type statusCodeData struct {
+	OrgName string
+	Action  string
+	FormURL string
+	Receipt string
+	Minutes int
+	Error   string
+	NeedNew bool // locked or expired: only a new code helps
+}
+
+type statusViewData struct {
+	OrgName         string
+	Receipt         string
+	Received        string
+	State           string
+	Due             string
+	Extended        string
+	ExtensionReason string
+	Paused          bool
+	PausedDue       string
+	TasksAnswered   int
+	TasksTotal      int
+	Next            string
+	FormURL         string
+}
+
+func statusBase(lang string, org store.Org) string { return intakeBase(lang, org) + "/status" }
+
+func (s *Server) statusForm(c echo.Context) error {
+	org, err := s.intakeOrg(c)
+	if err != nil {
+		return err
+	}
+	return s.renderStatusForm(c, http.StatusOK, org, "", "")
+}
+
+func (s *Server) renderStatusForm(c echo.Context, status int, org store.Org, receipt, errKey string) error {
+	lang := langOf(c)
+	d := statusFormData{OrgName: org.Name(lang), Action: statusBase(lang, org), Receipt: receipt}
+	title := s.Catalog.T(lang, "status.form.title")
+	if errKey != "" {
+		d.Error = s.Catalog.T(lang, errKey)
+		title = s.Catalog.T(lang, "intake.errors.title_prefix") + " " + title
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.render(c, status, "status_form", lang, title, d)
+}
+
+// statusSend mails a code for the typed receipt (when it is a case of the
+// organisation with an email address) and, whatever the outcome, shows
+// the code page.
+func (s *Server) statusSend(c echo.Context) error {
+	lang := langOf(c)
+	org, err := s.intakeOrg(c)
+	if err != nil {
+		return err
+	}
+	typed := clip(strings.TrimSpace(c.Request().PostForm.Get("receipt")), 40)
+	receipt := workflow.NormReceipt(typed)
+	if !receiptRe.MatchString(receipt) {
+		return s.renderStatusForm(c, http.StatusUnprocessableEntity, org, typed, "status.err.receipt")
+	}
+	if !s.limits.allow("status:send:ip:"+c.RealIP(), statusSendPerIP, statusSendIPWindow) {
+		return s.renderStatusForm(c, http.StatusTooManyRequests, org, typed, "status.err.ratelimit")
+	}
+	// Per receipt too, counted by keyed hash, so nobody floods one
+	// requester's mailbox from many addresses.
+	h := s.Keys.BlindIndex("status-send\x00" + strconv.FormatInt(org.ID, 10) + "\x00" + receipt)
+	if s.limits.allow("status:send:receipt:"+hex.EncodeToString(h), statusSendPerReceipt, statusSendIPWindow) {
+		if err := s.Workflow.SendStatusCode(c.Request().Context(), org, receipt); err != nil {
+			return err
+		}
+	}
+	s.clearCookie(c, statusCookie)
+	s.setSigned(c, statusReqCookie, receipt, org, int(statusTTL.Seconds()))
+	return c.Redirect(http.StatusSeeOther, statusBase(lang, org)+"/code")
+}
+
+func (s *Server) statusCodePage(c echo.Context) error {
+	lang := langOf(c)
+	org, err := s.intakeOrg(c)
+	if err != nil {
+		return err
+	}
+	receipt, ok := s.signed(c, statusReqCookie, org)
+	if !ok {
+		return c.Redirect(http.StatusSeeOther, statusBase(lang, org))
+	}
+	return s.renderStatusCode(c, http.StatusOK, org, receipt, func(*statusCodeData) {})
+}
+
+func (s *Server) renderStatusCode(c echo.Context, status int, org store.Org, receipt string, adjust func(*statusCodeData)) error {
+	lang := langOf(c)
+	d := statusCodeData{OrgName: org.Name(lang), Action: statusBase(lang, org) + "/code", FormURL: statusBase(lang, org),
+		Receipt: receipt, Minutes: int(workflow.StatusCodeTTL.Minutes())}
+	adjust(&d)
+	title := s.Catalog.T(lang, "status.code.title")
+	if d.Error != "" {
+		title = s.Catalog.T(lang, "intake.errors.title_prefix") + " " + title
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.render(c, status, "status_code", lang, title, d)
+}
+
+// statusCheck checks the code; right, it lets this browser see the status
+// for statusTTL.
+func (s *Server) statusCheck(c echo.Context) error {
+	lang := langOf(c)
+	org, err := s.intakeOrg(c)
+	if err != nil {
+		return err
+	}
+	receipt, ok := s.signed(c, statusReqCookie, org)
+	if !ok {
+		return c.Redirect(http.StatusSeeOther, statusBase(lang, org))
+	}
+	t := func(key string, args ...any) string { return s.Catalog.T(lang, key, args...) }
+	fail := func(status int, msg string, needNew bool) error {
+		return s.renderStatusCode(c, status, org, receipt, func(d *statusCodeData) { d.Error, d.NeedNew = msg, needNew })
+	}
+	if !s.limits.allow("status:try:ip:"+c.RealIP(), statusTryPerIP, statusTryIPWindow) {
+		return fail(http.StatusTooManyRequests, t("status.err.code_ratelimit"), false)
+	}
+	code := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, c.Request().PostForm.Get("code"))
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return fail(http.StatusUnprocessableEntity, t("status.err.code_format"), false) // not a try
+	}
+	remaining, err := s.Workflow.CheckStatusCode(c.Request().Context(), org, receipt, code)
+	switch {
+	case err == nil:
+		s.clearCookie(c, statusReqCookie)
+		s.setSigned(c, statusCookie, receipt, org, int(statusTTL.Seconds()))
+		return c.Redirect(http.StatusSeeOther, statusBase(lang, org)+"/view")
+	case errors.Is(err, workflow.ErrCodeWrong):
+		return fail(http.StatusUnprocessableEntity, t("status.err.code_wrong", remaining), false)
+	case errors.Is(err, workflow.ErrCodeLocked):
+		return fail(http.StatusUnprocessableEntity, t("status.err.code_locked"), true)
+	case errors.Is(err, workflow.ErrCodeExpired):
+		return fail(http.StatusUnprocessableEntity, t("status.err.code_expired"), true)
+	}
+	return err
+}
+
+// statusView shows the status to the browser that entered the right code
+// (signed cookie, statusTTL); anyone else is sent to the form.
+func (s *Server) statusView(c echo.Context) error {
+	lang := langOf(c)
+	org, err := s.intakeOrg(c)
+	if err != nil {
+		return err
+	}
+	receipt, ok := s.signed(c, statusCookie, org)
+	if !ok {
+		return c.Redirect(http.StatusSeeOther, statusBase(lang, org))
+	}
+	st, err := s.Workflow.StatusOf(c.Request().Context(), org, receipt)
+	if errors.Is(err, store.ErrNotFound) { // deleted meanwhile
+		s.clearCookie(c, statusCookie)
+		return c.Redirect(http.StatusSeeOther, statusBase(lang, org))
+	}
+	if err != nil {
+		return err
+	}
+	d := statusViewData{
+		OrgName: org.Name(lang), Receipt: st.Receipt, Received: s.formatTime(st.ReceivedAt, lang),
+		State: s.Catalog.T(lang, "state."+string(st.State)), Due: workflow.FormatDate(st.Due.LegalDue, lang),
+		Paused: st.Paused, TasksAnswered: st.TasksAnswered, TasksTotal: st.TasksTotal,
+		Next: s.Catalog.T(lang, "status.next."+string(st.State)), FormURL: statusBase(lang, org),
+	}
+	if !st.Due.ExtendedDue.IsZero() {
+		d.Extended, d.ExtensionReason = workflow.FormatDate(st.Due.ExtendedDue, lang), st.ExtensionReason
+	}
+	if st.Paused && !st.Due.PausedDue.IsZero() {
+		d.PausedDue = workflow.FormatDate(st.Due.PausedDue, lang)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.render(c, http.StatusOK, "status_view", lang, s.Catalog.T(lang, "status.view.title"), d)
+}
