@@ -419,13 +419,7 @@ func (s *Server) renderIntakeForm(c echo.Context, status int, org store.Org, v i
 	}
 	adjust(&d)
 	d.ListOpen = v.Scope == "chosen" || len(v.Registers) > 0 || d.Searched || d.Err("registers") != "" || d.Err("scope") != ""
-	// The form holds personal data once typed: no caches.
-	c.Response().Header().Set("Cache-Control", "no-store")
-	title := s.Catalog.T(lang, "intake.form.title")
-	if len(d.Errors) > 0 {
-		title = s.Catalog.T(lang, "intake.errors.title_prefix") + " " + title
-	}
-	return s.render(c, status, "intake_form", lang, title, d)
+	return s.renderForm(c, status, "intake_form", lang, "intake.form.title", len(d.Errors) > 0, d)
 }
 
 func (s *Server) intakeRegisterList(ctx context.Context, d *intakeFormData, lang string) error {

@@ -179,3 +179,15 @@ func (s *Server) render(c echo.Context, status int, name, lang, title string, da
 func flash(c echo.Context, key string) {
 	c.SetCookie(&http.Cookie{Name: "rd_flash", Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
+
+// renderForm renders a form page that holds personal data: never cached,
+// and its title says "Error:" first when the form has errors, so screen
+// reader users hear it at once (WCAG 3.3.1).
+func (s *Server) renderForm(c echo.Context, status int, name, lang, titleKey string, hasErrors bool, data any) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	title := s.Catalog.T(lang, titleKey)
+	if hasErrors {
+		title = s.Catalog.T(lang, "intake.errors.title_prefix") + " " + title
+	}
+	return s.render(c, status, name, lang, title, data)
+}

@@ -95,13 +95,10 @@ func (s *Server) statusForm(c echo.Context) error {
 func (s *Server) renderStatusForm(c echo.Context, status int, org store.Org, receipt, errKey string) error {
 	lang := langOf(c)
 	d := statusFormData{OrgName: org.Name(lang), Action: statusBase(lang, org), Receipt: receipt}
-	title := s.Catalog.T(lang, "status.form.title")
 	if errKey != "" {
 		d.Error = s.Catalog.T(lang, errKey)
-		title = s.Catalog.T(lang, "intake.errors.title_prefix") + " " + title
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.render(c, status, "status_form", lang, title, d)
+	return s.renderForm(c, status, "status_form", lang, "status.form.title", errKey != "", d)
 }
 
 // statusSend mails a code for the typed receipt (when it is a case of the
@@ -152,12 +149,7 @@ func (s *Server) renderStatusCode(c echo.Context, status int, org store.Org, rec
 	d := statusCodeData{OrgName: org.Name(lang), Action: statusBase(lang, org) + "/code", FormURL: statusBase(lang, org),
 		Receipt: receipt, Minutes: int(workflow.StatusCodeTTL.Minutes())}
 	adjust(&d)
-	title := s.Catalog.T(lang, "status.code.title")
-	if d.Error != "" {
-		title = s.Catalog.T(lang, "intake.errors.title_prefix") + " " + title
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.render(c, status, "status_code", lang, title, d)
+	return s.renderForm(c, status, "status_code", lang, "status.code.title", d.Error != "", d)
 }
 
 // statusCheck checks the code; right, it lets this browser see the status

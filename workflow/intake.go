@@ -384,23 +384,17 @@ func (s *Service) ConfirmCode(ctx context.Context, org store.Org, caseID int64, 
 	var res CodeResult
 	var outcome error
 	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
-		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
-		if errors.Is(err, store.ErrNotFound) {
-			outcome = ErrSubmissionGone
-			return nil
-		}
-		if err != nil {
+		c, gone, err := s.pendingSubmission(ctx, q, org, caseID, now)
+		if err != nil || gone != nil {
+			outcome = gone
+			if c.ID != 0 {
+				res.Receipt, res.Due = c.Receipt, DueOf(c, CalendarFor(org), now)
+			}
 			return err
 		}
 		res.Receipt = c.Receipt
 		res.Due = DueOf(c, CalendarFor(org), now)
 		switch {
-		case c.ConfirmedAt != nil:
-			outcome = ErrAlreadyDone
-			return nil
-		case now.Sub(c.ReceivedAt) > unconfirmedTTL:
-			outcome = ErrSubmissionGone
-			return nil
 		case c.CodeHash == nil || c.CodeAttempts >= MaxCodeAttempts:
 			outcome = ErrCodeLocked
 			return nil
@@ -455,26 +449,35 @@ func (s *Service) ConfirmCode(ctx context.Context, org store.Org, caseID int64, 
 	return res, outcome
 }
 
+// pendingSubmission locks a web submission waiting for its code. gone is
+// ErrSubmissionGone (purged or older than 24 h) or ErrAlreadyDone
+// (confirmed): outcomes for the person, not failures.
+func (s *Service) pendingSubmission(ctx context.Context, q *store.Q, org store.Org, caseID int64, now time.Time) (c store.Case, gone, err error) {
+	c, err = q.CaseForUpdate(ctx, org.ID, caseID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return c, ErrSubmissionGone, nil
+	case err != nil:
+		return c, nil, err
+	case c.ConfirmedAt != nil:
+		return c, ErrAlreadyDone, nil
+	case now.Sub(c.ReceivedAt) > unconfirmedTTL:
+		return c, ErrSubmissionGone, nil
+	}
+	return c, nil, nil
+}
+
 // ResendCode sends a fresh code (after expiry or too many tries).
 func (s *Service) ResendCode(ctx context.Context, org store.Org, caseID int64) error {
 	now := s.Now()
 	var outcome error
 	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
-		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
-		if errors.Is(err, store.ErrNotFound) {
-			outcome = ErrSubmissionGone
-			return nil
-		}
-		if err != nil {
+		c, gone, err := s.pendingSubmission(ctx, q, org, caseID, now)
+		if err != nil || gone != nil {
+			outcome = gone
 			return err
 		}
 		switch {
-		case c.ConfirmedAt != nil:
-			outcome = ErrAlreadyDone
-			return nil
-		case now.Sub(c.ReceivedAt) > unconfirmedTTL:
-			outcome = ErrSubmissionGone
-			return nil
 		case c.CodesSent >= MaxCodesSent:
 			outcome = ErrTooManyCodes
 			return nil
