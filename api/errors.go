@@ -37,7 +37,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status := http.StatusInternalServerError
 	key := "error.internal"
 	var he *echo.HTTPError
+	var bad *badTextError
 	switch {
+	case errors.As(err, &bad):
+		s.renderBadText(c, bad.Field)
+		return
 	case errors.As(err, &he):
 		status = he.Code
 		if m, ok := he.Message.(string); ok && strings.HasPrefix(m, "error.") {
@@ -108,4 +112,23 @@ func acceptLang(h string) string {
 		}
 	}
 	return "fi"
+}
+
+// renderBadText answers text that cannot be stored with a 422 naming the
+// field by its label (never echoing the value): nothing was stored.
+func (s *Server) renderBadText(c echo.Context, field string) {
+	const status = http.StatusUnprocessableEntity
+	lang := langOf(c)
+	label := s.Catalog.T(lang, "field."+field)
+	msg := s.Catalog.T(lang, "error.badtext_any")
+	if label != "field."+field {
+		msg = s.Catalog.T(lang, "error.badtext", label)
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		_ = c.JSON(status, map[string]string{"error": "error.badtext", "field": field, "message": msg})
+		return
+	}
+	if rerr := s.render(c, status, "error", lang, s.Catalog.T(lang, "error.title"), errorPage{Status: status, Message: msg}); rerr != nil {
+		_ = c.String(status, msg)
+	}
 }

@@ -57,6 +57,7 @@ func (p htmlPage) summary() []string {
 // the body and parses it when it is HTML.
 func htmlFetch(t *testing.T, c *http.Client, req *http.Request) htmlPage {
 	t.Helper()
+	asBrowser(req)
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +89,22 @@ func formRequest(t *testing.T, method, u string, form url.Values) *http.Request 
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	return req
+}
+
+// asBrowser adds what every current browser sends with a form post: fetch
+// metadata and the Origin. The CSRF middleware once skipped parsing the form
+// when it saw Sec-Fetch-Site, so the tests post the way browsers do. A test
+// that sets either header itself keeps its own.
+func asBrowser(req *http.Request) {
+	if req.Method == http.MethodGet || req.Method == http.MethodHead {
+		return
+	}
+	if req.Header.Get("Sec-Fetch-Site") == "" {
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	if req.Header.Get("Origin") == "" {
+		req.Header.Set("Origin", "http://"+req.Host)
+	}
 }
 
 // ---- the tree ---------------------------------------------------------------

@@ -81,6 +81,7 @@ func (b *inBrowser) do(method, target string, body io.Reader, ctype string, hdr 
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
+	asBrowser(req)
 	u := inBase.ResolveReference(&url.URL{Path: req.URL.Path})
 	for _, ck := range b.jar.Cookies(u) {
 		req.AddCookie(ck)

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -91,20 +90,7 @@ func New(d Deps) (*Server, error) {
 		ReferrerPolicy:        "no-referrer",
 	}))
 	e.Use(middleware.BodyLimit("12M"))
-	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     "rd_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   d.Config.Secure(),
-		CookieSameSite: http.SameSiteLaxMode,
-		Skipper: func(c echo.Context) bool {
-			return strings.HasPrefix(c.Request().URL.Path, "/api/")
-		},
-		ErrorHandler: func(err error, c echo.Context) error {
-			return errCSRF
-		},
-	}))
+	e.Use(s.edge)
 	s.routes()
 	return s, nil
 }

@@ -256,6 +256,7 @@ func (s *Server) staffLogin(c echo.Context) error {
 		}
 	}
 	s.setSessionCookie(c, token)
+	s.rotateCSRF(c)
 	return c.Redirect(http.StatusSeeOther, orDefault(d.Next, "/staff/"))
 }
 

@@ -34,16 +34,10 @@ func caseFormValues(c echo.Context) (url.Values, error) {
 			continue
 		}
 		for _, x := range xs {
-			out[k] = append(out[k], caseCleanText(x))
+			out[k] = append(out[k], x)
 		}
 	}
 	return out, nil
-}
-
-// cleanText drops what PostgreSQL's text refuses (invalid UTF-8, NUL), so
-// odd input is a validation matter, never a 500.
-func caseCleanText(s string) string {
-	return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 }
 
 func (s *Server) staffCaseAction(c echo.Context) error {

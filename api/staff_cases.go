@@ -307,7 +307,7 @@ func (s *Server) staffDashboard(c echo.Context) error {
 	}
 	d := dashboardData{
 		Org: c.QueryParam("org"), State: c.QueryParam("state"), Right: c.QueryParam("right"),
-		Band: c.QueryParam("band"), Query: strings.TrimSpace(caseCleanText(c.QueryParam("q"))), MultiOrg: len(orgs) > 1,
+		Band: c.QueryParam("band"), Query: strings.TrimSpace(c.QueryParam("q")), MultiOrg: len(orgs) > 1,
 	}
 	// One more than a page tells whether a next page exists.
 	f := store.DashboardFilter{Limit: dashboardPageSize + 1}

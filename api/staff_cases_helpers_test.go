@@ -90,6 +90,13 @@ func (f *scFx) login(t *testing.T, email string) *scClient {
 	if p := c.get("/staff/lang/en"); p.status != http.StatusSeeOther {
 		t.Fatalf("language switch = %d", p.status)
 	}
+	// Sign-in rotates the CSRF token: take the new one, as a browser does
+	// from the next page it loads.
+	if tok, _ := htmlCSRF(c.get("/staff/").doc); tok == "" || tok == c.csrf {
+		t.Fatalf("the CSRF token was not rotated at sign-in")
+	} else {
+		c.csrf = tok
+	}
 	return c
 }
 

@@ -107,6 +107,9 @@ func (s *Server) v1CreateRequest(c echo.Context) error {
 		}
 		return c.JSON(http.StatusBadRequest, map[string]string{"error": "error.badrequest", "message": s.Catalog.T(lang, "intake.err.body")})
 	}
+	if field, ok := checkJSONText(&b); !ok {
+		return &badTextError{Field: field}
+	}
 	req := workflow.Request{
 		Rights: b.Rights, RegisterIDs: b.RegisterIDs, Details: b.Details, PeriodFrom: b.PeriodFrom, PeriodTo: b.PeriodTo,
 		Delivery: b.Delivery, Name: b.Name, Email: b.Email, Phone: b.Phone, Address: b.Address, Hetu: b.Hetu,
