@@ -32,8 +32,12 @@ func (w *DeliverMailWorker) Work(ctx context.Context, j *river.Job[jobargs.Deliv
 }
 
 // NextRetry: quick first retries (a catcher restarting), then backing off
-// to at most an hour.
+// to at most five minutes: codes in these mails live for 15 to 30 minutes,
+// so an hour's wait after an outage would deliver dead codes (issue 17).
+// The service's clock, like every deadline, so simulated time drives it.
 func (w *DeliverMailWorker) NextRetry(j *river.Job[jobargs.DeliverMail]) time.Time {
 	d := time.Duration(1<<min(j.Attempt, 12)) * time.Second
-	return time.Now().Add(min(d, time.Hour))
+	return w.d.Workflow.Now().Add(min(d, mailMaxBackoff))
 }
+
+const mailMaxBackoff = 5 * time.Minute

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
+	"strings"
 
 	"rightsdesk/api"
 	"rightsdesk/internal/seed"
@@ -13,6 +15,16 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	cfg, _, err := parseConfig(env, "serve", args, nil)
 	if err != nil {
 		return err
+	}
+	// Listen first: with port 0 the system picks a free port, which the
+	// base URL and the "serving" log line then name (tests rely on it).
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.ListenAddr, err)
+	}
+	defer ln.Close()
+	if port := ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port); strings.HasSuffix(cfg.BaseURL, ":0") {
+		cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, ":0") + port
 	}
 	a, err := setup(ctx, cfg, env, true, true)
 	if err != nil {
@@ -38,12 +50,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.ListenAddr, err)
-	}
 	if err := a.startRiver(ctx); err != nil {
-		ln.Close()
 		return err
 	}
 	printWelcome(env, cfg.BaseURL, a.catcher != nil, a.inbound, demo)

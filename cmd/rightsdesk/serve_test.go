@@ -2,10 +2,10 @@ package main
 
 import (
 	"bufio"
+	"regexp"
 
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -47,15 +47,9 @@ func binary(t *testing.T) string {
 	return binPath
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+// servingRe finds the address serve chose in its log: tests listen on port 0
+// so no port is closed and reused by someone else in between.
+var servingRe = regexp.MustCompile(`msg=serving addr=(\S+)`)
 
 type proc struct {
 	cmd  *exec.Cmd
@@ -74,12 +68,11 @@ func (p *proc) output() string {
 // start runs `rightsdesk serve` and waits until /readyz answers 200.
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
-	addr := freePort(t)
-	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", addr}, args...)...)
+	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
-	p := &proc{cmd: cmd, out: &strings.Builder{}, mu: &sync.Mutex{}, done: make(chan error, 1), addr: addr}
+	p := &proc{cmd: cmd, out: &strings.Builder{}, mu: &sync.Mutex{}, done: make(chan error, 1)}
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
@@ -105,7 +98,14 @@ func start(t *testing.T, env []string, args ...string) *proc {
 			t.Fatalf("serve exited early: %v\n%s", err, p.output())
 		default:
 		}
-		resp, err := http.Get("http://" + addr + "/readyz")
+		if p.addr == "" {
+			if m := servingRe.FindStringSubmatch(p.output()); m != nil {
+				p.addr = m[1]
+			}
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		resp, err := http.Get("http://" + p.addr + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -183,7 +183,7 @@ func TestServeEmbeddedLifecycle(t *testing.T) {
 	if !strings.Contains(get(t, "http://"+p.addr+"/readyz"), `"database":"ok"`) {
 		t.Fatal("serve lost its database to a command run beside it")
 	}
-	out2, err = exec.Command(binary(t), "serve", "--data-dir", dir, "--listen", freePort(t)).CombinedOutput()
+	out2, err = exec.Command(binary(t), "serve", "--data-dir", dir, "--listen", "127.0.0.1:0").CombinedOutput()
 	if err == nil || !strings.Contains(string(out2), "in use") {
 		t.Fatalf("second serve on the same data: %v\n%s", err, out2)
 	}
@@ -232,7 +232,7 @@ func TestServeHonoursDatabaseURL(t *testing.T) {
 			return dsn
 		}
 		return ""
-	}, "serve", "--listen", freePort(t))
+	}, "serve", "--listen", "127.0.0.1:0")
 	if code == 0 || !strings.Contains(errOut, "SECRET_KEY") {
 		t.Fatalf("serve without key: %d %q", code, errOut)
 	}
