@@ -4,11 +4,12 @@
 #   scripts/deps.sh test   the above, plus what the tests use: gcc (go test
 #                          -race needs cgo), Chromium (the browser journeys),
 #                          npm (fetches axe-core for the accessibility checks),
-#                          DejaVu fonts (pages and screenshots show ä ö å).
+#                          DejaVu fonts (pages and screenshots show ä ö å),
+#                          poppler-utils and qpdf (the letters' PDF checks).
 set -euo pipefail
 mode=${1:-run}
 want=(postgresql)
-[ "$mode" = test ] && want+=(gcc chromium npm fonts-dejavu-core)
+[ "$mode" = test ] && want+=(gcc chromium npm fonts-dejavu-core poppler-utils qpdf)
 
 have() {
   case "$1" in
