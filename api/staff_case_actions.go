@@ -33,9 +33,7 @@ func caseFormValues(c echo.Context) (url.Values, error) {
 		if k == "_csrf" {
 			continue
 		}
-		for _, x := range xs {
-			out[k] = append(out[k], x)
-		}
+		out[k] = append(out[k], xs...)
 	}
 	return out, nil
 }
