@@ -1,6 +1,6 @@
 // Command rightsdesk is the GDPR data-subject request case manager: one
-// binary with subcommands (serve, worker, migrate, import, deadline, user,
-// token, version).
+// binary with subcommands (serve, worker, migrate, import, deadline, org,
+// user, token, version).
 package main
 
 import (
@@ -41,6 +41,7 @@ func init() {
 		{"migrate", "database migrations: up | down [N] | status", runMigrate},
 		{"import", "import published register descriptions: --org SLUG [--dry-run] [--json] [--format F] FILE...", runImport},
 		{"deadline", "compute deadlines: --received TIME [--eves-non-working] [--json]", runDeadline},
+		{"org", "organisations: add --slug S --name-fi N --name-sv N --primary fi|sv ... | list | set --slug S ...", runOrg},
 		{"user", "staff accounts: add --email E --org SLUG --role dpo | list | disable --email E", runUser},
 		{"token", "API tokens: add --org SLUG --name NAME | list --org SLUG | revoke --org SLUG --name NAME", runToken},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {

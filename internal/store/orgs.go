@@ -103,3 +103,28 @@ func (q *Q) LastHeartbeat(ctx context.Context, name string) (t time.Time, err er
 	err = q.db.QueryRow(ctx, `SELECT last_run_at FROM heartbeats WHERE name = $1`, name).Scan(&t)
 	return t, mapErr(err, "heartbeat")
 }
+
+// InsertOrg creates a new organisation; an existing slug is ErrConflict
+// (slugs are never taken over, unlike UpsertOrg's seed refresh).
+func (q *Q) InsertOrg(ctx context.Context, o Org) (int64, error) {
+	var id int64
+	err := q.db.QueryRow(ctx, `
+		INSERT INTO organisations (slug, name_fi, name_sv, primary_lang, business_id, dpo_name, dpo_email, privacy_email, eves_non_working)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		RETURNING id`,
+		o.Slug, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking).Scan(&id)
+	return id, mapErr(err, "organisation "+o.Slug)
+}
+
+// UpdateOrg saves the settings of the organisation o.ID (its slug stays).
+func (q *Q) UpdateOrg(ctx context.Context, o Org) error {
+	tag, err := q.db.Exec(ctx, `
+		UPDATE organisations SET name_fi = $2, name_sv = $3, primary_lang = $4, business_id = $5,
+			dpo_name = $6, dpo_email = $7, privacy_email = $8, eves_non_working = $9
+		WHERE id = $1`,
+		o.ID, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return mapErr(err, "organisation")
+}
