@@ -559,10 +559,10 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 	d := receiptMail{Lang: c.Lang, Receipt: c.Receipt, OrgName: org.Name(c.Lang),
 		Received: c.ReceivedAt.In(Helsinki()).Format("2.1.2006 15:04"), LegalDue: FormatDate(dateOf(c.LegalDue), c.Lang),
 		Rights: c.Rights}
+	d.StatusURL = s.BaseURL + "/" + c.Lang + "/o/" + org.Slug + "/status"
 	if c.DocDue != nil {
 		d.DocDue = FormatDate(datePtr(c.DocDue), c.Lang)
 	}
-	d.StatusURL = s.BaseURL + "/" + c.Lang + "/o/" + org.Slug + "/status"
 	return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "receipt", To: to, Lang: c.Lang, Data: d})
 }
 
