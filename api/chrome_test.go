@@ -262,6 +262,13 @@ func TestChromeAccessibilityStatement(t *testing.T) {
 			if strings.Contains(p.body, "Etelä-Suomen aluehallintovirasto") || strings.Contains(p.body, "saavutettavuusvaatimukset.fi") {
 				t.Errorf("%s: names the former authority", path)
 			}
+			back := "/" + lang + "/"
+			if strings.Contains(path, "/o/") {
+				back = f.path(lang, "/")
+			}
+			if htmlAttr(htmlByID(p.doc, "a11y-back"), "href") != back {
+				t.Errorf("%s: back link %q", path, htmlAttr(htmlByID(p.doc, "a11y-back"), "href"))
+			}
 			contact := htmlByID(p.doc, "a11y-contact")
 			mail := htmlFirst(contact, func(n *html.Node) bool { return htmlIs(n, "a") })
 			if strings.Contains(path, "/o/") {
