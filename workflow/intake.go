@@ -549,6 +549,7 @@ type receiptMail struct {
 	LegalDue               string
 	Rights                 []string
 	DocDue                 string
+	StatusURL              string // the status page, where the request number leads (issue 15)
 }
 
 func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, to string) error {
@@ -558,6 +559,7 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 	d := receiptMail{Lang: c.Lang, Receipt: c.Receipt, OrgName: org.Name(c.Lang),
 		Received: c.ReceivedAt.In(Helsinki()).Format("2.1.2006 15:04"), LegalDue: FormatDate(dateOf(c.LegalDue), c.Lang),
 		Rights: c.Rights}
+	d.StatusURL = s.BaseURL + "/" + c.Lang + "/o/" + org.Slug + "/status"
 	if c.DocDue != nil {
 		d.DocDue = FormatDate(datePtr(c.DocDue), c.Lang)
 	}
