@@ -71,8 +71,13 @@ func (q *Q) RegisterCounts(ctx context.Context) (map[int64]int, error) {
 
 // RegisterFilter narrows Registers.
 type RegisterFilter struct {
-	// Query matches name, purpose and data content, case-insensitively.
+	// Query searches the published text the way residents ask (issue 15,
+	// register_search.go): inflected forms, parts of compound words and
+	// everyday words of the curated list, in either published language.
 	Query string
+	// Lang is the language of the page searched from ("fi", "sv", "en");
+	// it picks the stemmer of the typed words ("" and "en": both).
+	Lang string
 	// NoOwner keeps only registers without an owner email (D-11).
 	NoOwner bool
 	// IncludeMissing also lists registers the latest import of their
@@ -83,16 +88,25 @@ type RegisterFilter struct {
 // Registers lists an organisation's registers ordered by sector, unit and
 // name.
 func (q *Q) Registers(ctx context.Context, orgID int64, f RegisterFilter) ([]Register, error) {
-	pattern := ""
-	if s := strings.TrimSpace(f.Query); s != "" {
-		pattern = "%" + likeEscape(s) + "%"
+	groups, err := q.searchGroups(ctx, f.Query, f.Lang)
+	if err != nil {
+		return nil, err
+	}
+	if len(groups) == 0 && strings.TrimSpace(f.Query) != "" {
+		return []Register{}, nil // only punctuation: no word to find
+	}
+	search, args := "", []any{orgID, f.NoOwner, f.IncludeMissing}
+	if len(groups) > 0 {
+		var more []any
+		search, more = searchWhere(groups, len(args)+1)
+		search = "\n\t\t  AND " + search
+		args = append(args, more...)
 	}
 	rows, err := q.db.Query(ctx, `SELECT `+registerCols+registerFrom+`
 		WHERE r.org_id = $1
-		  AND ($2 = '' OR r.name ILIKE $2 OR r.purpose ILIKE $2 OR r.data_content ILIKE $2)
-		  AND (NOT $3 OR r.owner_email = '')
-		  AND ($4 OR NOT r.missing_from_source)
-		ORDER BY r.sector, unit_name, lower(r.name), r.id`, orgID, pattern, f.NoOwner, f.IncludeMissing)
+		  AND (NOT $2 OR r.owner_email = '')
+		  AND ($3 OR NOT r.missing_from_source)`+search+`
+		ORDER BY r.sector, unit_name, lower(r.name), r.id`, args...)
 	if err != nil {
 		return nil, mapErr(err, "listing registers")
 	}
