@@ -138,9 +138,9 @@ func (q *Q) searchGroups(ctx context.Context, query, lang string) ([][]string, e
 				pieces = append(pieces, p)
 			}
 		}
-		if n > 1 {
-			add("%" + registers.FoldSearch(strings.Join(kept[i:i+n], " ")) + "%")
-		} else {
+		// A phrase finds by its entries' pieces only: the list's phrases
+		// are English or everyday wording, never the published text.
+		if n == 1 {
 			w := kept[i]
 			ws := stems[w]
 			if utf8.RuneCountInString(w) >= 3 || len(kept) == 1 {

@@ -88,12 +88,45 @@ type RegisterFilter struct {
 // Registers lists an organisation's registers ordered by sector, unit and
 // name.
 func (q *Q) Registers(ctx context.Context, orgID int64, f RegisterFilter) ([]Register, error) {
-	groups, err := q.searchGroups(ctx, f.Query, f.Lang)
+	sql, args, none, err := q.registersQuery(ctx, orgID, f)
 	if err != nil {
 		return nil, err
 	}
+	if none {
+		return []Register{}, nil
+	}
+	rows, err := q.db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, mapErr(err, "listing registers")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Register])
+	return out, mapErr(err, "listing registers")
+}
+
+// ExplainRegisters returns PostgreSQL's plan of Registers for f (tests
+// check that a search reads the trigram index).
+func (q *Q) ExplainRegisters(ctx context.Context, orgID int64, f RegisterFilter) (string, error) {
+	sql, args, _, err := q.registersQuery(ctx, orgID, f)
+	if err != nil {
+		return "", err
+	}
+	rows, err := q.db.Query(ctx, "EXPLAIN "+sql, args...)
+	if err != nil {
+		return "", mapErr(err, "explain registers")
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return strings.Join(lines, "\n"), mapErr(err, "explain registers")
+}
+
+// registersQuery is the SQL of Registers; none means that no register can
+// match (a query of punctuation only).
+func (q *Q) registersQuery(ctx context.Context, orgID int64, f RegisterFilter) (sql string, args []any, none bool, err error) {
+	groups, err := q.searchGroups(ctx, f.Query, f.Lang)
+	if err != nil {
+		return "", nil, false, err
+	}
 	if len(groups) == 0 && strings.TrimSpace(f.Query) != "" {
-		return []Register{}, nil // only punctuation: no word to find
+		return "", nil, true, nil
 	}
 	search, args := "", []any{orgID, f.NoOwner, f.IncludeMissing}
 	if len(groups) > 0 {
@@ -102,16 +135,11 @@ func (q *Q) Registers(ctx context.Context, orgID int64, f RegisterFilter) ([]Reg
 		search = "\n\t\t  AND " + search
 		args = append(args, more...)
 	}
-	rows, err := q.db.Query(ctx, `SELECT `+registerCols+registerFrom+`
+	return `SELECT ` + registerCols + registerFrom + `
 		WHERE r.org_id = $1
 		  AND (NOT $2 OR r.owner_email = '')
-		  AND ($3 OR NOT r.missing_from_source)`+search+`
-		ORDER BY r.sector, unit_name, lower(r.name), r.id`, args...)
-	if err != nil {
-		return nil, mapErr(err, "listing registers")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Register])
-	return out, mapErr(err, "listing registers")
+		  AND ($3 OR NOT r.missing_from_source)` + search + `
+		ORDER BY r.sector, unit_name, lower(r.name), r.id`, args, false, nil
 }
 
 // likeEscape quotes the LIKE wildcards of s (backslash is the default
