@@ -27,11 +27,10 @@ const maxSearchWords = 8
 // "lap" of "lapsi", which would find "kaplan".
 const minStem = 4
 
-// stemDicts are PostgreSQL's snowball dictionaries by language.
-var stemDicts = map[string]string{"fi": "finnish_stem", "sv": "swedish_stem", "en": "english_stem"}
-
-// wordStems are one word's stems by language; an empty stem with ok set
-// means a stop word of that language ("ja", "och", "and").
+// wordStems are one word's stems by language (PostgreSQL's snowball
+// dictionaries finnish_stem, swedish_stem, english_stem, which the
+// finnish, swedish and english configurations use); stop is set when the
+// word is a stop word of one of them ("ja", "och", "and").
 type wordStems struct {
 	stem map[string]string
 	stop bool
@@ -83,21 +82,27 @@ func (q *Q) searchGroups(ctx context.Context, query, lang string) ([][]string, e
 	if err != nil {
 		return nil, err
 	}
-	// Curated words that may share a stem with a typed word: stemmers cut
-	// endings, so such a word begins with the same letters.
+	// The list's words by their folded form; those that may share a stem
+	// with a typed word (stemmers cut endings, so such a word begins with
+	// the same letters) are stemmed too.
 	type key struct {
 		word, lang string
 		entry      registers.SearchWord
 	}
+	byFold := map[string][]key{}
 	var keys []key
 	toStem := slices.Clone(words)
 	for _, l := range registers.SearchLangs {
 		for _, e := range list.Lang(l) {
 			for _, k := range e.Words {
-				keys = append(keys, key{k, l, e})
-				if !strings.Contains(k, " ") && slices.ContainsFunc(words, func(w string) bool { return samePrefix(w, k, minStem) }) {
-					toStem = append(toStem, k)
+				kk := key{k, l, e}
+				f := registers.FoldSearch(k)
+				byFold[f] = append(byFold[f], kk)
+				if strings.Contains(f, " ") || !slices.ContainsFunc(words, func(w string) bool { return samePrefix(w, k, minStem) }) {
+					continue
 				}
+				keys = append(keys, kk)
+				toStem = append(toStem, k)
 			}
 		}
 	}
@@ -121,11 +126,8 @@ func (q *Q) searchGroups(ctx context.Context, query, lang string) ([][]string, e
 		// group; the longest phrase wins.
 		n, entries := 1, []registers.SearchWord(nil)
 		for j := min(len(kept), i+4); j > i+1; j-- {
-			phrase := registers.FoldSearch(strings.Join(kept[i:j], " "))
-			for _, k := range keys {
-				if registers.FoldSearch(k.word) == phrase {
-					entries = append(entries, k.entry)
-				}
+			for _, k := range byFold[registers.FoldSearch(strings.Join(kept[i:j], " "))] {
+				entries = append(entries, k.entry)
 			}
 			if len(entries) > 0 {
 				n = j - i
@@ -151,13 +153,14 @@ func (q *Q) searchGroups(ctx context.Context, query, lang string) ([][]string, e
 					add("%" + likeEscape(registers.FoldSearch(st)) + "%")
 				}
 			}
+			for _, k := range byFold[registers.FoldSearch(w)] {
+				entries = append(entries, k.entry)
+			}
+			// The same stem in the list word's language (pieces repeated
+			// by an exact match as well are added once).
 			for _, k := range keys {
-				if registers.FoldSearch(k.word) == registers.FoldSearch(w) {
-					entries = append(entries, k.entry)
-					continue
-				}
-				ks, ok := stems[k.word]
-				if st := ws.stem[k.lang]; ok && utf8.RuneCountInString(st) >= minStem && ks.stem[k.lang] == st {
+				st := ws.stem[k.lang]
+				if utf8.RuneCountInString(st) >= minStem && stems[k.word].stem[k.lang] == st {
 					entries = append(entries, k.entry)
 				}
 			}
