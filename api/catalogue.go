@@ -160,7 +160,7 @@ func (s *Server) catalogueOrgPage(c echo.Context) error {
 	}
 	regs := all
 	if query != "" {
-		if regs, err = q.Registers(ctx, org.ID, store.RegisterFilter{Query: query}); err != nil {
+		if regs, err = q.Registers(ctx, org.ID, store.RegisterFilter{Query: query, Lang: lang}); err != nil {
 			return err
 		}
 	}
@@ -350,7 +350,7 @@ func (s *Server) staffRegisterList(c echo.Context) error {
 			}
 		}
 		if d.Filtered {
-			if sec.Registers, err = q.Registers(ctx, o.ID, store.RegisterFilter{Query: d.Query, NoOwner: d.NoOwner, IncludeMissing: true}); err != nil {
+			if sec.Registers, err = q.Registers(ctx, o.ID, store.RegisterFilter{Query: d.Query, Lang: lang, NoOwner: d.NoOwner, IncludeMissing: true}); err != nil {
 				return err
 			}
 		}

@@ -163,8 +163,10 @@ func TestCatalogueOrgPageGroupsSeeds(t *testing.T) {
 	}
 }
 
-// Search (?q=) works without JavaScript and matches name, purpose and data
-// content; LIKE wildcards are literal.
+// Search (?q=) works without JavaScript and finds every register whose
+// name, purpose or data content contains the word (more are found by the
+// stems and the curated words: catalogue_search_test.go); LIKE wildcards
+// and unknown words find nothing.
 func TestCatalogueSearch(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
@@ -186,10 +188,16 @@ func TestCatalogueSearch(t *testing.T) {
 		for _, a := range catRegisterLinks(doc, "/fi/o/jakobstad/registers/") {
 			got = append(got, htmlText(a))
 		}
-		slices.Sort(got)
-		slices.Sort(want)
-		if !slices.Equal(got, want) {
-			t.Errorf("q=%q: got %v, want %v", q, got, want)
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				t.Errorf("q=%q: %q not found; got %v", q, w, got)
+			}
+		}
+		if len(want) == 0 && len(got) != 0 {
+			t.Errorf("q=%q: found %v", q, got)
+		}
+		if len(got) >= len(res.Registers) {
+			t.Errorf("q=%q: every register found", q)
 		}
 		if v, _ := htmlLookupAttr(catOne(t, doc, "input#q"), "value"); v != q {
 			t.Errorf("q=%q: search box value %q", q, v)

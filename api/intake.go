@@ -436,7 +436,7 @@ func (s *Server) intakeRegisterList(ctx context.Context, d *intakeFormData, lang
 	shown := all
 	if d.V.QueryApplied != "" {
 		d.Searched = true
-		if shown, err = q.Registers(ctx, d.Org.ID, store.RegisterFilter{Query: d.V.QueryApplied}); err != nil {
+		if shown, err = q.Registers(ctx, d.Org.ID, store.RegisterFilter{Query: d.V.QueryApplied, Lang: lang}); err != nil {
 			return err
 		}
 		d.Matches = len(shown)

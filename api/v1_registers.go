@@ -55,7 +55,7 @@ type v1RegistersResponse struct {
 }
 
 // v1Registers lists an organisation's published catalogue (?q= searches
-// name, purpose and data content). Registers no longer in the published
+// as the catalogue page does: stems, parts of compounds, curated words). Registers no longer in the published
 // description are left out, as on the public page.
 func (s *Server) v1Registers(c echo.Context) error {
 	ctx := c.Request().Context()

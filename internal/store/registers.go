@@ -71,8 +71,13 @@ func (q *Q) RegisterCounts(ctx context.Context) (map[int64]int, error) {
 
 // RegisterFilter narrows Registers.
 type RegisterFilter struct {
-	// Query matches name, purpose and data content, case-insensitively.
+	// Query searches the published text the way residents ask (issue 15,
+	// register_search.go): inflected forms, parts of compound words and
+	// everyday words of the curated list, in either published language.
 	Query string
+	// Lang is the language of the page searched from ("fi", "sv", "en");
+	// it picks the stemmer of the typed words ("" and "en": both).
+	Lang string
 	// NoOwner keeps only registers without an owner email (D-11).
 	NoOwner bool
 	// IncludeMissing also lists registers the latest import of their
@@ -83,21 +88,58 @@ type RegisterFilter struct {
 // Registers lists an organisation's registers ordered by sector, unit and
 // name.
 func (q *Q) Registers(ctx context.Context, orgID int64, f RegisterFilter) ([]Register, error) {
-	pattern := ""
-	if s := strings.TrimSpace(f.Query); s != "" {
-		pattern = "%" + likeEscape(s) + "%"
+	sql, args, none, err := q.registersQuery(ctx, orgID, f)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := q.db.Query(ctx, `SELECT `+registerCols+registerFrom+`
-		WHERE r.org_id = $1
-		  AND ($2 = '' OR r.name ILIKE $2 OR r.purpose ILIKE $2 OR r.data_content ILIKE $2)
-		  AND (NOT $3 OR r.owner_email = '')
-		  AND ($4 OR NOT r.missing_from_source)
-		ORDER BY r.sector, unit_name, lower(r.name), r.id`, orgID, pattern, f.NoOwner, f.IncludeMissing)
+	if none {
+		return []Register{}, nil
+	}
+	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapErr(err, "listing registers")
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Register])
 	return out, mapErr(err, "listing registers")
+}
+
+// ExplainRegisters returns PostgreSQL's plan of Registers for f (tests
+// check that a search reads the trigram index).
+func (q *Q) ExplainRegisters(ctx context.Context, orgID int64, f RegisterFilter) (string, error) {
+	sql, args, _, err := q.registersQuery(ctx, orgID, f)
+	if err != nil {
+		return "", err
+	}
+	rows, err := q.db.Query(ctx, "EXPLAIN "+sql, args...)
+	if err != nil {
+		return "", mapErr(err, "explain registers")
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return strings.Join(lines, "\n"), mapErr(err, "explain registers")
+}
+
+// registersQuery is the SQL of Registers; none means that no register can
+// match (a query of punctuation only).
+func (q *Q) registersQuery(ctx context.Context, orgID int64, f RegisterFilter) (sql string, args []any, none bool, err error) {
+	groups, err := q.searchGroups(ctx, f.Query, f.Lang)
+	if err != nil {
+		return "", nil, false, err
+	}
+	if len(groups) == 0 && strings.TrimSpace(f.Query) != "" {
+		return "", nil, true, nil
+	}
+	search, args := "", []any{orgID, f.NoOwner, f.IncludeMissing}
+	if len(groups) > 0 {
+		var more []any
+		search, more = searchWhere(groups, len(args)+1)
+		search = "\n\t\t  AND " + search
+		args = append(args, more...)
+	}
+	return `SELECT ` + registerCols + registerFrom + `
+		WHERE r.org_id = $1
+		  AND (NOT $2 OR r.owner_email = '')
+		  AND ($3 OR NOT r.missing_from_source)` + search + `
+		ORDER BY r.sector, unit_name, lower(r.name), r.id`, args, false, nil
 }
 
 // likeEscape quotes the LIKE wildcards of s (backslash is the default
