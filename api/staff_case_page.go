@@ -320,7 +320,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.raw_end"), Value: fd(due.RawEnd), Note: s.Catalog.T(lang, "staffcase.due.raw_end.note")})
 	legal := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.legal_due"), Value: fd(due.LegalDue), Strong: cs.ExtendedDue == nil}
 	if pd := casePausedDue(cs, org, due); !pd.IsZero() {
-		legal.Note = s.Catalog.T(lang, "staffcase.due.paused_beside", fd(pd), workflow.PausedDaysAt(cs, now))
+		legal.Note = s.Catalog.N(lang, "staffcase.due.paused_beside", workflow.PausedDaysAt(cs, now), fd(pd), workflow.PausedDaysAt(cs, now))
 	}
 	d.Deadlines = append(d.Deadlines, legal,
 		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.safe_target"), Value: fd(due.SafeTarget),
