@@ -102,13 +102,22 @@ func PluralCategory(lang string, n int) string {
 // and the catalogue has it, else KEY. The message is formatted with args,
 // or with n alone when no args are given.
 func (c *Catalog) N(lang, key string, n int, args ...any) string {
-	if len(args) == 0 {
-		args = []any{n}
-	}
 	if cat := PluralCategory(lang, n); cat != "other" {
 		if k := key + "." + cat; c.Has(lang, k) {
-			return c.T(lang, k, args...)
+			key = k
 		}
+	}
+	if len(args) == 0 {
+		// A message may name no count at all ("Linkit ovat
+		// henkilökohtaisia."): then there is nothing to format.
+		m, ok := c.Raw(lang, key)
+		if !ok {
+			m, _ = c.Raw("en", key)
+		}
+		if !strings.Contains(m, "%") {
+			return c.T(lang, key)
+		}
+		args = []any{n}
 	}
 	return c.T(lang, key, args...)
 }

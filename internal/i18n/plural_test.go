@@ -69,9 +69,13 @@ func TestCountsReadRight(t *testing.T) {
 			t.Errorf("N(%s, %s, %d) = %q, want %q", tc.lang, tc.key, tc.n, got, tc.want)
 		}
 	}
-	// A key without plural forms renders as T does.
-	if got, want := c.N("fi", "app.name", 1), c.T("fi", "app.name", 1); got != want {
+	// A key without plural forms renders as T does; a message without a
+	// verb takes no count (no "%!(EXTRA int=1)").
+	if got, want := c.N("fi", "app.name", 1), c.T("fi", "app.name"); got != want {
 		t.Errorf("N on a plain key = %q, want %q", got, want)
+	}
+	if got := c.N("en", "mail.task.personal", 1); got != "The link is personal. Do not forward it; if the task belongs to someone else, reassign it on the task page." {
+		t.Errorf("N without a verb = %q", got)
 	}
 	tr := i18n.Translator{C: c, Lang: "fi"}
 	if got := tr.N("home.registers", 1); got != "1 rekisteri" {
