@@ -120,7 +120,7 @@ func TestDailyDigest_D13(t *testing.T) {
 	if want := "Tietosuojapyynnöt 3.3.2026: 1 myöhässä, 2:n määräpäivä 7 päivän sisällä"; fi.Subject != want {
 		t.Errorf("subject %q, want %q", fi.Subject, want)
 	}
-	if !strings.Contains(sv.Subject, "1 försenad, 2 förfaller") || !strings.Contains(sv.Text, "Försenade") {
+	if !strings.Contains(sv.Subject, "1 försenad, 2 med sista dag") || !strings.Contains(sv.Text, "Försenade") {
 		t.Errorf("Swedish digest: %q %q", sv.Subject, sv.Text)
 	}
 	base := "http://rightsdesk.test/staff/cases/"
