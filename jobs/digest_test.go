@@ -140,7 +140,7 @@ func TestDailyDigest_D13(t *testing.T) {
 		}
 	}
 	// The text: overdue first, then this week, each with its due date.
-	od, wk := strings.Index(fi.Text, "Myöhässä ("), strings.Index(fi.Text, "Erääntyy 7 päivän sisällä (")
+	od, wk := strings.Index(fi.Text, "Myöhässä ("), strings.Index(fi.Text, "Määräpäivä 7 päivän sisällä (")
 	if od < 0 || wk < od || !strings.Contains(fi.Text[od:wk], overdue.receipt) || !strings.Contains(fi.Text[od:wk], "20.2.2026") ||
 		!strings.Contains(fi.Text[wk:], thisWeek.receipt) || !strings.Contains(fi.Text[wk:], "10.3.2026") {
 		t.Errorf("digest text:\n%s", fi.Text)
