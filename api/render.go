@@ -121,6 +121,28 @@ type Page struct {
 	A11yURL   string   // its accessibility statement
 }
 
+// Date writes a date or an instant as the page's readers write it
+// (terms.md: never ISO in fi or sv): {{$.Date $r.MissingSince}}.
+func (p *Page) Date(d any) string {
+	switch v := d.(type) {
+	case workflow.Date:
+		return workflow.FormatDate(v, p.Lang)
+	case *workflow.Date:
+		if v == nil {
+			return ""
+		}
+		return workflow.FormatDate(*v, p.Lang)
+	case time.Time:
+		return workflow.FormatDateTime(v, p.Lang)
+	case *time.Time:
+		if v == nil {
+			return ""
+		}
+		return workflow.FormatDateTime(*v, p.Lang)
+	}
+	return fmt.Sprint(d)
+}
+
 // LangLink is one entry of the language switcher.
 type LangLink struct {
 	Lang, Label, Href string

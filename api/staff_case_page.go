@@ -48,7 +48,8 @@ type caseError struct {
 	Href, Message string
 }
 
-// caseFact is one labelled value of the timeline.
+// caseFact is one detail of a timeline entry: a sentence (Label empty) or
+// a recorded text under its label.
 type caseFact struct {
 	Label, Value string
 }
@@ -320,7 +321,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.raw_end"), Value: fd(due.RawEnd), Note: s.Catalog.T(lang, "staffcase.due.raw_end.note")})
 	legal := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.legal_due"), Value: fd(due.LegalDue), Strong: cs.ExtendedDue == nil}
 	if pd := casePausedDue(cs, org, due); !pd.IsZero() {
-		legal.Note = s.Catalog.T(lang, "staffcase.due.paused_beside", fd(pd), workflow.PausedDaysAt(cs, now))
+		legal.Note = s.Catalog.N(lang, "staffcase.due.paused_beside", workflow.PausedDaysAt(cs, now), fd(pd), workflow.PausedDaysAt(cs, now))
 	}
 	d.Deadlines = append(d.Deadlines, legal,
 		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.safe_target"), Value: fd(due.SafeTarget),
@@ -638,15 +639,21 @@ func (s *Server) caseActorLabel(lang, actor string, staff map[int64]string, task
 	return actor
 }
 
-// eventDetails shows an audit event's data: known fields translated, the
-// rest as recorded.
+// eventDetails shows an audit event's data as sentences: a flag, a count
+// or a date reads as a sentence of its own (staffcase.tls.KEY, counts in
+// their plural form), a recorded text or name under its label; a key the
+// catalogue does not know shows as recorded.
 func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[int64]string) []caseFact {
 	var out []caseFact
 	t := func(k string) string { return s.Catalog.T(lang, "staffcase.tl."+k) }
+	sentence := func(k string) (string, bool) {
+		key := "staffcase.tls." + k
+		return key, s.Catalog.Has(lang, key)
+	}
 	data := ev.Data
 	if from, ok := data["from"].(string); ok && ev.Action != string(workflow.ActReassignTask) {
 		to, _ := data["to"].(string)
-		out = append(out, caseFact{Label: t("state"), Value: s.caseLabel(lang, "state.", from) + " → " + s.caseLabel(lang, "state.", to)})
+		out = append(out, caseFact{Value: s.Catalog.T(lang, "staffcase.tls.state", s.caseLabel(lang, "state.", from), s.caseLabel(lang, "state.", to))})
 	}
 	keys := make([]string, 0, len(data))
 	for k := range data {
@@ -690,10 +697,21 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			}
 			val = strings.Join(names, ", ")
 		case "legal_due", "extended_due", "paused_due", "due":
-			if dt, err := workflow.ParseDate(fmt.Sprint(v)); err == nil {
-				val = workflow.FormatDate(dt, lang)
-			} else {
-				val = fmt.Sprint(v)
+			raw := fmt.Sprint(v)
+			dt, err := workflow.ParseDate(raw)
+			if err != nil || dt.IsZero() {
+				// Older resume events recorded a zero paused due date
+				// ("0000-00-00"): there was none, so nothing to show.
+				if raw == "" || raw == (workflow.Date{}).String() {
+					continue
+				}
+				val = raw
+				break
+			}
+			val = workflow.FormatDate(dt, lang)
+			if key, ok := sentence(k); ok {
+				out = append(out, caseFact{Value: s.Catalog.T(lang, key, val)})
+				continue
 			}
 		case "received_at":
 			if tm, err := time.Parse(time.RFC3339Nano, fmt.Sprint(v)); err == nil {
@@ -702,6 +720,16 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 		default:
 			switch x := v.(type) {
 			case bool:
+				// A flag reads as a sentence ("Pyytäjä vahvisti
+				// sähköpostiosoitteensa."), never as "label: yes".
+				word := "yes"
+				if !x {
+					word = "no"
+				}
+				if key, ok := sentence(k + "." + word); ok {
+					out = append(out, caseFact{Value: s.Catalog.T(lang, key)})
+					continue
+				}
 				if !x {
 					continue // "no" adds nothing to read
 				}
@@ -712,10 +740,18 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 				if x == "" {
 					continue
 				}
+				if key, ok := sentence(k); ok {
+					out = append(out, caseFact{Value: s.Catalog.T(lang, key, x)})
+					continue
+				}
 				val = x
 			case float64:
 				if x == 0 && k != "tasks" && k != "paused_days" {
 					continue // e.g. "registers: 0" for all registers
+				}
+				if key, ok := sentence(k); ok && x == float64(int(x)) {
+					out = append(out, caseFact{Value: s.Catalog.N(lang, key, int(x))})
+					continue
 				}
 				val = strconv.FormatFloat(x, 'f', -1, 64)
 			default:

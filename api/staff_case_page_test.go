@@ -81,7 +81,7 @@ func TestNewPaperRequest(t *testing.T) {
 	for _, s := range []string{
 		"20 February 2026 at 09:30",                // received
 		"20 March 2026",                            // raw end and legal due
-		"Safe target 20 March 2026",                // DL-7
+		"Owners' target date 20 March 2026",        // DL-7
 		"Document request decided by 6 March 2026", // FI-2: 14 days
 		"Document request, large or hard 20 March 2026",
 	} {

@@ -542,8 +542,7 @@ func (s *Server) answeredFacts(d *taskPageData, lang string, v workflow.TaskView
 		d.Given = append(d.Given, taskFact{Label: T("task.given.comment"), Value: t.AnswerComment})
 	}
 	if t.AnsweredAt != nil {
-		at := t.AnsweredAt.In(workflow.Helsinki())
-		d.AnsweredAt = workflow.FormatDate(workflow.HelsinkiDate(at), lang) + " " + at.Format("15:04")
+		d.AnsweredAt = workflow.FormatDateTime(*t.AnsweredAt, lang)
 	}
 	if t.ExtractText != "" {
 		for _, line := range strings.Split(t.ExtractText, "\n") {

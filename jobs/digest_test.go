@@ -117,10 +117,10 @@ func TestDailyDigest_D13(t *testing.T) {
 	if fi.Raw == nil || sv.Raw == nil {
 		t.Fatalf("digest recipients: %v", byTo)
 	}
-	if want := "Tietosuojapyynnöt 3.3.2026: 1 myöhässä, 2 erääntyy 7 päivän sisällä"; fi.Subject != want {
+	if want := "Tietosuojapyynnöt 3.3.2026: 1 myöhässä, 2:n määräpäivä 7 päivän sisällä"; fi.Subject != want {
 		t.Errorf("subject %q, want %q", fi.Subject, want)
 	}
-	if !strings.Contains(sv.Subject, "1 försenade, 2 förfaller") || !strings.Contains(sv.Text, "Försenade") {
+	if !strings.Contains(sv.Subject, "1 försenad, 2 med sista dag") || !strings.Contains(sv.Text, "Försenade") {
 		t.Errorf("Swedish digest: %q %q", sv.Subject, sv.Text)
 	}
 	base := "http://rightsdesk.test/staff/cases/"
@@ -140,7 +140,7 @@ func TestDailyDigest_D13(t *testing.T) {
 		}
 	}
 	// The text: overdue first, then this week, each with its due date.
-	od, wk := strings.Index(fi.Text, "Myöhässä ("), strings.Index(fi.Text, "Erääntyy 7 päivän sisällä (")
+	od, wk := strings.Index(fi.Text, "Myöhässä ("), strings.Index(fi.Text, "Määräpäivä 7 päivän sisällä (")
 	if od < 0 || wk < od || !strings.Contains(fi.Text[od:wk], overdue.receipt) || !strings.Contains(fi.Text[od:wk], "20.2.2026") ||
 		!strings.Contains(fi.Text[wk:], thisWeek.receipt) || !strings.Contains(fi.Text[wk:], "10.3.2026") {
 		t.Errorf("digest text:\n%s", fi.Text)

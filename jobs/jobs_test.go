@@ -72,7 +72,7 @@ func TestRemindersSentOnceAtTheirTime(t *testing.T) {
 		t.Fatalf("reminders after the first: %d", len(rem))
 	}
 	m := rem[0]
-	for _, want := range []string{f.receipt, "Asiakasrekisteri", "2.4.2026", "työpäiviä jäljellä: 5", "Tarkastusoikeus"} {
+	for _, want := range []string{f.receipt, "Asiakasrekisteri", "2.4.2026", "työpäiviä jäljellä: 5", "Oikeus saada pääsy tietoihin"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("reminder text lacks %q: %q", want, m.Text)
 		}

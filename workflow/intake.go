@@ -557,7 +557,7 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 		return nil
 	}
 	d := receiptMail{Lang: c.Lang, Receipt: c.Receipt, OrgName: org.Name(c.Lang),
-		Received: c.ReceivedAt.In(Helsinki()).Format("2.1.2006 15:04"), LegalDue: FormatDate(dateOf(c.LegalDue), c.Lang),
+		Received: FormatDateTime(c.ReceivedAt, c.Lang), LegalDue: FormatDate(dateOf(c.LegalDue), c.Lang),
 		Rights: c.Rights}
 	d.StatusURL = s.BaseURL + "/" + c.Lang + "/o/" + org.Slug + "/status"
 	if c.DocDue != nil {
@@ -576,6 +576,24 @@ func FormatDate(d Date, lang string) string {
 		return fmt.Sprintf("%d %s %d", d.Day, d.Month, d.Year)
 	}
 	return fmt.Sprintf("%d.%d.%d", d.Day, int(d.Month), d.Year)
+}
+
+// FormatDateTime writes an instant in Helsinki time as people write it
+// (terms.md): fi "2.12.2026 klo 14.05", sv "2.12.2026 kl. 14.05", en
+// "2 December 2026, 14:05". Never ISO dates or a colon time in fi or sv.
+func FormatDateTime(t time.Time, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	h := t.In(Helsinki())
+	day := FormatDate(HelsinkiDate(h), lang)
+	switch lang {
+	case "en":
+		return day + ", " + h.Format("15:04")
+	case "sv":
+		return day + " kl. " + h.Format("15.04")
+	}
+	return day + " klo " + h.Format("15.04")
 }
 
 // PurgeUnconfirmed deletes web submissions whose code was never confirmed

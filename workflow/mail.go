@@ -28,8 +28,8 @@ func newComposer(cat *i18n.Catalog) (*composer, error) {
 		return nil, err
 	}
 	c := &composer{cat: cat, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
-	tfuncs := texttemplate.FuncMap{"T": func(string, ...any) string { return "" }}
-	hfuncs := htmltemplate.FuncMap{"T": func(string, ...any) string { return "" }}
+	tfuncs := texttemplate.FuncMap{"T": func(string, ...any) string { return "" }, "N": func(string, int, ...any) string { return "" }}
+	hfuncs := htmltemplate.FuncMap{"T": func(string, ...any) string { return "" }, "N": func(string, int, ...any) string { return "" }}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".tmpl")
 		b, err := fs.ReadFile(templates.FS, f)
@@ -61,16 +61,17 @@ func (c *composer) render(kind, lang string, data any) (subject, text, html stri
 		return "", "", "", fmt.Errorf("no mail template %q", kind)
 	}
 	tr := func(key string, args ...any) string { return c.cat.T(lang, key, args...) }
+	nr := func(key string, n int, args ...any) string { return c.cat.N(lang, key, n, args...) }
 	ttc, err := tt.Clone()
 	if err != nil {
 		return "", "", "", err
 	}
-	ttc.Funcs(texttemplate.FuncMap{"T": tr})
+	ttc.Funcs(texttemplate.FuncMap{"T": tr, "N": nr})
 	htc, err := c.html[kind].Clone()
 	if err != nil {
 		return "", "", "", err
 	}
-	htc.Funcs(htmltemplate.FuncMap{"T": tr})
+	htc.Funcs(htmltemplate.FuncMap{"T": tr, "N": nr})
 	var sb, tb, hb bytes.Buffer
 	if err := ttc.ExecuteTemplate(&sb, "subject", data); err != nil {
 		return "", "", "", err

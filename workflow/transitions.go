@@ -123,7 +123,13 @@ func (s *Service) Resume(ctx context.Context, org store.Org, caseID int64, actor
 		if err := s.rescheduleTasks(ctx, tx, q, org, *c, due); err != nil {
 			return nil, err
 		}
-		return map[string]any{"paused_days": days, "total_paused_days": c.PausedDays, "paused_due": due.PausedDue.String()}, nil
+		data := map[string]any{"paused_days": days, "total_paused_days": c.PausedDays}
+		if !due.PausedDue.IsZero() {
+			// A pause resumed on its own day moves nothing: there is no
+			// paused due date (its zero would read "0000-00-00").
+			data["paused_due"] = due.PausedDue.String()
+		}
+		return data, nil
 	})
 	if err != nil {
 		return err

@@ -81,6 +81,82 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	return m
 }
 
+// PluralCategory returns the CLDR cardinal plural category of the integer
+// n in lang. Finnish, Swedish and English share one rule (CLDR: "one" when
+// i = 1 and v = 0, else "other"): 1 rekisteri, 2 rekisteriä; 1 register,
+// 2 register; 1 register, 2 registers. A language with more categories
+// adds its rule here.
+func PluralCategory(lang string, n int) string {
+	switch lang {
+	case "fi", "sv", "en":
+		if n == 1 || n == -1 {
+			return "one"
+		}
+	}
+	return "other"
+}
+
+// N returns the plural form of key for the count n in lang. A plural
+// message is stored as KEY (the "other" form: "%d rekisteriä") and
+// KEY.one ("%d rekisteri"); N picks KEY.one when n takes the "one" form
+// and the catalogue has it, else KEY. The message is formatted with args,
+// or with n alone when no args are given.
+func (c *Catalog) N(lang, key string, n int, args ...any) string {
+	if cat := PluralCategory(lang, n); cat != "other" {
+		if k := key + "." + cat; c.Has(lang, k) {
+			key = k
+		}
+	}
+	if len(args) == 0 {
+		// A message may name no count at all ("Linkit ovat
+		// henkilökohtaisia."): then there is nothing to format.
+		m, ok := c.Raw(lang, key)
+		if !ok {
+			m, _ = c.Raw("en", key)
+		}
+		if !strings.Contains(m, "%") {
+			return c.T(lang, key)
+		}
+		args = []any{n}
+	}
+	return c.T(lang, key, args...)
+}
+
+// PluralKeys lists the keys that have a "one" form (KEY.one) in any
+// language, sorted.
+func (c *Catalog) PluralKeys() []string {
+	seen := map[string]bool{}
+	for _, m := range c.msgs {
+		for k := range m {
+			if base, ok := strings.CutSuffix(k, ".one"); ok {
+				seen[base] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Raw returns the unformatted message of key in lang and whether it exists.
+func (c *Catalog) Raw(lang, key string) (string, bool) {
+	m, ok := c.msgs[lang][key]
+	return m, ok
+}
+
+// Texts returns every message of lang by key (a copy), for checks over
+// the whole catalogue such as the terms test.
+func (c *Catalog) Texts(lang string) map[string]string {
+	out := make(map[string]string, len(c.msgs[lang]))
+	for k, v := range c.msgs[lang] {
+		out[k] = v
+	}
+	return out
+}
+
 // Has reports whether key exists in lang.
 func (c *Catalog) Has(lang, key string) bool {
 	_, ok := c.msgs[lang][key]
@@ -116,3 +192,9 @@ type Translator struct {
 
 // T translates in the bound language.
 func (t Translator) T(key string, args ...any) string { return t.C.T(t.Lang, key, args...) }
+
+// N translates key in the plural form for the count n (see Catalog.N):
+// {{.N "home.registers" .Registers}}.
+func (t Translator) N(key string, n int, args ...any) string {
+	return t.C.N(t.Lang, key, n, args...)
+}
