@@ -199,3 +199,27 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// isoOrColon finds an ISO date or a colon time: terms.md writes fi and sv
+// dates as 2.12.2026 and times as 14.05 (klo / kl.).
+var isoOrColon = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b`)
+
+// TestNoISODatesInFinnishOrSwedish: no fi or sv message spells a date or a
+// time the way a machine does (issue 20).
+func TestNoISODatesInFinnishOrSwedish(t *testing.T) {
+	t.Parallel()
+	cat, err := i18n.Load(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"fi", "sv"} {
+		for k, v := range cat.Texts(lang) {
+			if m := isoOrColon.FindString(v); m != "" {
+				t.Errorf("%s %s: %q in %q", lang, k, m, v)
+			}
+		}
+	}
+	if !isoOrColon.MatchString("2026-03-03") || !isoOrColon.MatchString("klo 15:04") || isoOrColon.MatchString("3.3.2026 klo 15.04") {
+		t.Fatal("the date pattern does not tell ISO from the people's form")
+	}
+}
