@@ -9,9 +9,10 @@ import (
 )
 
 // BenchmarkRegisterSearch: a resident's search in a catalogue of 5,000
-// registers (a large city), against listing the same catalogue unsearched
-// (Baseline). Issue 15: stems and curated words cost one extra round trip,
-// and the trigram index keeps the search from reading every register.
+// registers (a large city), against one round trip to the database
+// (Baseline, as BenchmarkDashboard's). Issue 15: stems and curated words
+// cost one extra round trip, and the trigram index keeps the search from
+// reading every register.
 func BenchmarkRegisterSearch(b *testing.B) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(b)
@@ -57,8 +58,8 @@ func BenchmarkRegisterSearch(b *testing.B) {
 	b.Run("Baseline", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var n int
-			if err := pool.QueryRow(ctx, `SELECT count(*) FROM registers WHERE org_id = $1 AND name = 'x'`, org).Scan(&n); err != nil {
+			var one int
+			if err := pool.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
 				b.Fatal(err)
 			}
 		}
