@@ -34,6 +34,44 @@ type SearchWords struct {
 	FI      []SearchWord `json:"fi"`
 	SV      []SearchWord `json:"sv"`
 	EN      []SearchWord `json:"en"`
+
+	index  sync.Once
+	keys   []SearchKey
+	byFold map[string][]SearchKey
+}
+
+// SearchKey is one typed word of the list, folded (FoldSearch), with the
+// language it is in and its entry.
+type SearchKey struct {
+	Word, Fold, Lang string
+	Entry            *SearchWord
+}
+
+func (s *SearchWords) buildIndex() {
+	s.byFold = map[string][]SearchKey{}
+	for _, lang := range SearchLangs {
+		entries := s.Lang(lang)
+		for i := range entries {
+			for _, w := range entries[i].Words {
+				k := SearchKey{Word: w, Fold: FoldSearch(w), Lang: lang, Entry: &entries[i]}
+				s.keys = append(s.keys, k)
+				s.byFold[k.Fold] = append(s.byFold[k.Fold], k)
+			}
+		}
+	}
+}
+
+// Keys are all typed words of the list, folded once.
+func (s *SearchWords) Keys() []SearchKey {
+	s.index.Do(s.buildIndex)
+	return s.keys
+}
+
+// ByFold are the list's typed words whose folded form is fold (a word or
+// a phrase such as "day care").
+func (s *SearchWords) ByFold(fold string) []SearchKey {
+	s.index.Do(s.buildIndex)
+	return s.byFold[fold]
 }
 
 // SearchLangs are the languages of the curated list, in its order.

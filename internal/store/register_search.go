@@ -82,29 +82,21 @@ func (q *Q) searchGroups(ctx context.Context, query, lang string) ([][]string, e
 	if err != nil {
 		return nil, err
 	}
-	// The list's words by their folded form; those that may share a stem
-	// with a typed word (stemmers cut endings, so such a word begins with
-	// the same letters) are stemmed too.
-	type key struct {
-		word, lang string
-		entry      registers.SearchWord
+	// The list's words that may share a stem with a typed word (stemmers
+	// cut endings, so such a word begins with the same letters) are
+	// stemmed too.
+	folded := make([]string, len(words))
+	for i, w := range words {
+		folded[i] = registers.FoldSearch(w)
 	}
-	byFold := map[string][]key{}
-	var keys []key
+	var keys []registers.SearchKey
 	toStem := slices.Clone(words)
-	for _, l := range registers.SearchLangs {
-		for _, e := range list.Lang(l) {
-			for _, k := range e.Words {
-				kk := key{k, l, e}
-				f := registers.FoldSearch(k)
-				byFold[f] = append(byFold[f], kk)
-				if strings.Contains(f, " ") || !slices.ContainsFunc(words, func(w string) bool { return samePrefix(w, k, minStem) }) {
-					continue
-				}
-				keys = append(keys, kk)
-				toStem = append(toStem, k)
-			}
+	for _, k := range list.Keys() {
+		if strings.Contains(k.Fold, " ") || !slices.ContainsFunc(folded, func(w string) bool { return samePrefix(w, k.Fold, minStem) }) {
+			continue
 		}
+		keys = append(keys, k)
+		toStem = append(toStem, k.Word)
 	}
 	stems, err := q.stems(ctx, toStem)
 	if err != nil {
@@ -126,8 +118,8 @@ func (q *Q) searchGroups(ctx context.Context, query, lang string) ([][]string, e
 		// group; the longest phrase wins.
 		n, entries := 1, []registers.SearchWord(nil)
 		for j := min(len(kept), i+4); j > i+1; j-- {
-			for _, k := range byFold[registers.FoldSearch(strings.Join(kept[i:j], " "))] {
-				entries = append(entries, k.entry)
+			for _, k := range list.ByFold(registers.FoldSearch(strings.Join(kept[i:j], " "))) {
+				entries = append(entries, *k.Entry)
 			}
 			if len(entries) > 0 {
 				n = j - i
@@ -153,15 +145,15 @@ func (q *Q) searchGroups(ctx context.Context, query, lang string) ([][]string, e
 					add("%" + likeEscape(registers.FoldSearch(st)) + "%")
 				}
 			}
-			for _, k := range byFold[registers.FoldSearch(w)] {
-				entries = append(entries, k.entry)
+			for _, k := range list.ByFold(registers.FoldSearch(w)) {
+				entries = append(entries, *k.Entry)
 			}
 			// The same stem in the list word's language (pieces repeated
 			// by an exact match as well are added once).
 			for _, k := range keys {
-				st := ws.stem[k.lang]
-				if utf8.RuneCountInString(st) >= minStem && stems[k.word].stem[k.lang] == st {
-					entries = append(entries, k.entry)
+				st := ws.stem[k.Lang]
+				if utf8.RuneCountInString(st) >= minStem && stems[k.Word].stem[k.Lang] == st {
+					entries = append(entries, *k.Entry)
 				}
 			}
 		}
@@ -178,10 +170,9 @@ func (q *Q) searchGroups(ctx context.Context, query, lang string) ([][]string, e
 	return groups, nil
 }
 
-// samePrefix reports whether a and b begin with the same n letters
-// (folded), or are equal when shorter.
+// samePrefix reports whether the folded words a and b begin with the same
+// n letters, or are equal when shorter.
 func samePrefix(a, b string, n int) bool {
-	a, b = registers.FoldSearch(a), registers.FoldSearch(b)
 	ra, rb := []rune(a), []rune(b)
 	if len(ra) < n || len(rb) < n {
 		return a == b
