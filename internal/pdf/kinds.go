@@ -138,18 +138,22 @@ func (d *doc) accessRegister(r Register) {
 	}
 	d.subheading(d.t("letter.reg.about"))
 	d.field(d.t("letter.reg.purpose"), r.Purpose)
-	d.field(d.t("letter.reg.basis"), r.LegalBasis)
+	basis := r.LegalBasis
+	if strings.TrimSpace(basis) == "" && r.BasisCode != "" && r.BasisCode != "unknown" && d.cat.Has(d.l.Lang, "basis."+r.BasisCode) {
+		basis = d.t("basis." + r.BasisCode)
+	}
+	d.field(d.t("letter.reg.basis"), basis)
 	d.field(d.t("letter.reg.categories"), r.DataContent)
 	d.field(d.t("letter.reg.recipients"), r.Recipients)
 	transfers := r.ThirdCountries
-	if strings.TrimSpace(transfers) == "" {
+	if strings.TrimSpace(transfers) == "" && r.NoTransfers {
 		transfers = d.t("letter.reg.transfers_none")
 	}
 	d.field(d.t("letter.reg.transfers"), transfers)
 	d.field(d.t("letter.reg.retention"), r.Retention)
 	d.field(d.t("letter.reg.source"), r.Sources)
 	automated := r.Automated
-	if strings.TrimSpace(automated) == "" {
+	if strings.TrimSpace(automated) == "" && r.NoAutomated {
 		automated = d.t("letter.reg.automated_none")
 	}
 	d.field(d.t("letter.reg.automated"), automated)

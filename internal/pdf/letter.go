@@ -105,12 +105,19 @@ type Register struct {
 	// Art 15(1) items, as published in the catalogue.
 	Purpose        string
 	LegalBasis     string // printed as given (e.g. "(e) yleinen etu / julkisen vallan käyttö")
+	BasisCode      string // Art 6(1) letter; printed as the catalogue's basis.* label when LegalBasis is empty
 	DataContent    string
 	Recipients     string
-	ThirdCountries string // transfers outside the EU/EEA and the Art 46 safeguards; "" = none
-	Retention      string
-	Sources        string
-	Automated      string // automated decision-making / profiling; "" = none
+	ThirdCountries string // transfers outside the EU/EEA and the Art 46 safeguards
+	// NoTransfers: the controller states there are none; with neither
+	// ThirdCountries nor NoTransfers the letter says "not stated".
+	NoTransfers bool
+	Retention   string
+	Sources     string
+	Automated   string // automated decision-making / profiling, as the controller describes it
+	// NoAutomated: the controller states none is used (the Raseborg text
+	// says so); with neither the letter says "not stated".
+	NoAutomated bool
 
 	// Extract is the owner's table as TSV: the first line is the header.
 	Extract string

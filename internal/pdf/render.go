@@ -186,15 +186,12 @@ func (d *doc) header() {
 		p.SetXY(marginL, marginTop+2)
 		return
 	}
-	x := marginL
 	if len(l.Org.Logo) > 0 {
 		p.ImageOptions("logo", marginL, 12, 0, 16, false, fpdf.ImageOptions{}, 0, "")
-		x = marginL + 2
 		p.SetXY(marginL, 29)
 	} else {
 		p.SetXY(marginL, 14)
 	}
-	_ = x
 	p.SetFont(familyName, "B", 12)
 	p.CellFormat(95, 6, l.Org.Name, "", 2, "L", false, 0, "")
 	p.SetFont(familyName, "", smallSize)

@@ -82,6 +82,7 @@ type sampleSet struct {
 // sampleExtract builds the extract register with rows rows of TSV.
 func sampleExtract(s *sampleSet, rows int) Register {
 	r := s.extract
+	r.NoTransfers, r.NoAutomated = true, true
 	var b strings.Builder
 	b.WriteString(strings.Join(s.header, "\t"))
 	b.WriteByte('\n')
