@@ -512,3 +512,27 @@ func TestLetterTextsUseTerms(t *testing.T) {
 		}
 	}
 }
+
+// legal.md §3 asks for transfers outside the EU/EEA and automated
+// decision-making: a register that says nothing about them prints "not
+// stated", never a "none" it did not claim; the basis falls back to the
+// catalogue's label of its Art 6(1) letter.
+func TestUnstatedItemsAreNotInvented(t *testing.T) {
+	t.Parallel()
+	l := pdf.Sample(pdf.KindAccess, "en")
+	reg := &l.Registers[0]
+	reg.NoTransfers, reg.NoAutomated = false, false
+	reg.LegalBasis, reg.BasisCode = "", "c"
+	all := words(strings.Join(pages(t, writeTemp(t, "u.pdf", render(t, renderer(t), l))), " "))
+	// pdftotext interleaves the two columns of these rows, so the check is
+	// by what appears, not in which order.
+	if n := strings.Count(all, "not stated"); n != 2 {
+		t.Errorf("%d items printed as not stated, want 2 (transfers, automated decisions)", n)
+	}
+	if !strings.Contains(all, "(c) legal obligation") {
+		t.Error("the basis does not fall back to the catalogue's label")
+	}
+	if strings.Contains(all, "not transferred outside") || strings.Contains(all, "not used for automated") {
+		t.Error("the letter claims no transfers or no automated decisions the register never stated")
+	}
+}
