@@ -323,7 +323,7 @@ func TestAuthorityBlockDatesAndFooter(t *testing.T) {
 		"fi": {"Tietosuojavaltuutetun toimisto, Lintulahdenkuja 4, 00530 Helsinki postiosoite PL 800, 00531 Helsinki puh. 029 566 6700, tietosuoja@om.fi",
 			"Päivämäärä 2.12.2026", "jonka vastaanotimme 3.11.2026", "sivu 1 / %d"},
 		"sv": {"Dataombudsmannens byrå, Fågelviksgränden 4, 00530 Helsingfors postadress PB 800, 00531 Helsingfors tfn 029 566 6700, tietosuoja@om.fi",
-			"Datum 2.12.2026", "som vi tog emot 3.11.2026", "sida 1 / %d"},
+			"Datum 2.12.2026", "som vi tog emot den 3.11.2026", "sida 1 / %d"},
 		"en": {"Office of the Data Protection Ombudsman, Lintulahdenkuja 4, 00530 Helsinki, Finland postal address P.O. Box 800, 00531 Helsinki tel. +358 29 566 6700, tietosuoja@om.fi",
 			"Date 2 December 2026", "which we received on 3 November 2026", "page 1 / %d"},
 	}
