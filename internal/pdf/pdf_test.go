@@ -202,6 +202,9 @@ func TestLongExtractRepeatsHeader(t *testing.T) {
 	l := pdf.SampleAccessSized("fi", 1, 180)
 	long := strings.Repeat("pitkä solu ", 700) + "LOPPU"
 	l.Registers[0].Extract += "31.12.2025\tPoikkeus\tArkisto\t" + long + "\n"
+	// A refusal whose reasons run longer than a page.
+	l.Registers = append(l.Registers, pdf.Register{Name: "Pitkä kieltäytyminen", Right: "access", Answer: "refused",
+		Ground: "dpa_34", Comment: strings.Repeat("syyperuste ", 900) + "PERUSTELUN LOPPU"})
 	file := writeTemp(t, "long.pdf", render(t, renderer(t), l))
 	tool(t, "qpdf", "--check", file)
 	ps := pages(t, file)
@@ -238,6 +241,9 @@ func TestLongExtractRepeatsHeader(t *testing.T) {
 	}
 	if !strings.Contains(all, "LOPPU") {
 		t.Error("the page-long cell's end is missing")
+	}
+	if got := strings.Count(all, "syyperuste"); got != 900 || !strings.Contains(all, "PERUSTELUN LOPPU") {
+		t.Errorf("the page-long reasons lost text: %d of 900 words", got)
 	}
 	// The last data rows are all there.
 	if !strings.Contains(all, "Tulotietojen tarkistus") || !strings.Contains(all, "31.12.2025 Poikkeus") {

@@ -361,9 +361,31 @@ func (d *doc) box(title string, lines [][2]string) {
 		p.SetFont(familyName, "", bodySize)
 		h += d.heightOf(ln[1], inner, lineH) + 1
 	}
-	if h < pageH-marginTop-marginBot-10 {
-		d.room(h + 2)
+	if h >= pageH-marginTop-marginBot-10 {
+		// Longer than a page: no panel (it could not break with the
+		// text), a rule above the same title and lines instead.
+		d.room(4 * lineH)
+		p.SetDrawColor(60, 60, 60)
+		p.SetLineWidth(0.6)
+		p.Line(marginL, p.GetY(), pageW-marginR, p.GetY())
+		p.SetLineWidth(0.2)
+		p.Ln(2)
+		p.SetX(marginL)
+		p.SetFont(familyName, "B", bodySize)
+		p.MultiCell(textW, lineH, title, "", "L", false)
+		for _, ln := range lines {
+			p.SetX(marginL)
+			p.SetFont(familyName, "B", 9)
+			p.MultiCell(textW, 4.5, ln[0], "", "L", false)
+			p.SetX(marginL)
+			p.SetFont(familyName, "", bodySize)
+			p.MultiCell(textW, lineH, strings.TrimRight(ln[1], "\r\n"), "", "L", false)
+			p.Ln(1)
+		}
+		p.Ln(2)
+		return
 	}
+	d.room(h + 2)
 	y := p.GetY()
 	p.SetFillColor(238, 238, 238)
 	p.Rect(marginL, y, textW, h, "F")
