@@ -91,7 +91,7 @@ func TestCaseAccessLetterDownload(t *testing.T) {
 	text := strings.Join(strings.Fields(string(out)), " ")
 	for _, want := range []string{
 		"Vastaus pyyntöön saada pääsy tietoihin",
-		"Maija Meikäläinen Åkerbärsvägen 7 B 12 10600 Espoo",
+		"Maija Meikäläinen Åkerbärsvägen 7 B 12 10600 ESPOO",
 		"Tietojasi löytyi näistä rekistereistä (1): • Varhaiskasvatuksen asiakasrekisteri",
 		"Näistä rekistereistä ei löytynyt tietojasi (1): • Kirjaston asiakasrekisteri",
 		"Päivämäärä Tapahtuma Lisätiedot 7.1.2025 Asiakasmaksupäätös maksu € 12,50 / pv",

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"regexp"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -143,8 +144,15 @@ func addressLines(a string) []string {
 			out = append(out, p)
 		}
 	}
+	// Posti's addressing rules: the post town after a Finnish postal code
+	// in capitals ("00100 HELSINKI").
+	if n := len(out); n > 0 && postalLine.MatchString(out[n-1]) {
+		out[n-1] = strings.ToUpper(out[n-1])
+	}
 	return out
 }
+
+var postalLine = regexp.MustCompile(`^[0-9]{5} \S`)
 
 func nonEmpty(s, fallback string) string {
 	if strings.TrimSpace(s) == "" {
