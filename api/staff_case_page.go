@@ -162,6 +162,9 @@ type caseData struct {
 	Notice  string // a page-level message (409), translated
 	Summary []caseError
 	forms   map[string]*caseForm
+
+	// AccessLetterURL: the access answer can be rendered (issue 18).
+	AccessLetterURL string
 }
 
 type caseRegisterGroup struct {
@@ -394,6 +397,9 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	for _, t := range tasks {
 		taskNames[t.ID] = t.RegisterName
 		d.Tasks = append(d.Tasks, s.caseTaskView(lang, cs, t, files[t.ID], req.OnBehalf, d.CanAct))
+	}
+	if workflow.AccessLetterReady(tasks) {
+		d.AccessLetterURL = caseAccessLetterURL(cs.Receipt)
 	}
 
 	answeredBy := make([]string, len(tasks))

@@ -1,0 +1,42 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"rightsdesk/internal/pdf"
+)
+
+// The case's letters for the DPO (issue 18): the access answer rendered
+// from the tasks' answers, to read before it goes out. Delivery to the
+// resident (secure link, print queue) is a later step.
+
+// caseAccessLetterURL is the access answer's download URL.
+func caseAccessLetterURL(receipt string) string {
+	return caseURL(receipt) + "/letters/access.pdf"
+}
+
+// staffAccessLetter renders the access answer (Art 15) of a case whose
+// access tasks are all answered; before that it is a 409. Every member of
+// the case's organisation may download it, as they may the owners' files.
+// The file name carries the request number only, never a person's name.
+func (s *Server) staffAccessLetter(c echo.Context) error {
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return err
+	}
+	l, err := s.Workflow.AccessLetter(c.Request().Context(), org, cs.ID, staffUser(c).Actor())
+	if err != nil {
+		return err // ErrNotAllowed (not all answered) is a 409 (handleError)
+	}
+	b, err := pdf.New(s.Catalog).Bytes(l)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", caseAttachmentDisposition(cs.Receipt+"-"+l.Lang+".pdf"))
+	return c.Blob(http.StatusOK, "application/pdf", b)
+}

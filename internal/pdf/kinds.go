@@ -1,0 +1,366 @@
+package pdf
+
+import (
+	"strings"
+)
+
+// Answer codes (workflow.Answer) the letters tell apart.
+const (
+	ansExtract    = "extract"
+	ansNoData     = "no_data"
+	ansRectified  = "rectified"
+	ansErased     = "erased"
+	ansRestricted = "restricted"
+	ansStopped    = "stopped"
+	ansRefused    = "refused"
+	ansElsewhere  = "elsewhere"
+)
+
+// accessRegisters are the registers answered under Art 15 (or Art 20,
+// whose data goes in the same letter).
+func (l *Letter) accessRegisters() []Register {
+	var out []Register
+	for _, r := range l.Registers {
+		if r.Right == "" || r.Right == "access" || r.Right == "portability" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (l *Letter) otherRegisters() []Register {
+	var out []Register
+	for _, r := range l.Registers {
+		if r.Right != "" && r.Right != "access" && r.Right != "portability" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// access draws the Art 15 answer (legal.md §3): a cover page a resident
+// can act on, then per register the Art 15(1) items and the data, the
+// redactions and restrictions with their reasons, and the registers where
+// nothing was found.
+func (d *doc) access() {
+	l := d.l
+	regs := l.accessRegisters()
+	var found, none, refused, elsewhere []Register
+	for _, r := range regs {
+		switch r.Answer {
+		case ansExtract:
+			found = append(found, r)
+		case ansRefused:
+			refused = append(refused, r)
+		case ansElsewhere:
+			elsewhere = append(elsewhere, r)
+		default:
+			none = append(none, r)
+		}
+	}
+
+	d.title1(d.title())
+	d.onBehalf()
+	d.para(d.t("letter.access.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	d.coverNote()
+	names := func(rs []Register) []string {
+		var out []string
+		for _, r := range rs {
+			n := r.Name
+			if len(r.Withheld) > 0 || r.GuardianRestricted {
+				n += " " + d.t("letter.access.partial")
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	if len(found) > 0 {
+		d.para(d.t("letter.access.found", len(found)))
+		d.bullets(names(found))
+	}
+	if len(refused) > 0 {
+		d.para(d.t("letter.access.refused", len(refused)))
+		d.bullets(names(refused))
+	}
+	if len(elsewhere) > 0 {
+		d.para(d.t("letter.access.elsewhere", len(elsewhere)))
+		d.bullets(names(elsewhere))
+	}
+	if len(none) > 0 {
+		d.para(d.t("letter.access.none", len(none)))
+		d.bullets(names(none))
+	}
+	if len(found)+len(refused)+len(elsewhere) > 0 {
+		d.para(d.t("letter.access.howto"))
+	}
+	d.para(d.t("letter.access.free"))
+	d.subheading(d.t("letter.next.title"))
+	d.para(d.t("letter.next.rights"))
+	d.authority()
+	d.signature()
+
+	first := true
+	for _, r := range regs {
+		if r.Answer == ansNoData || r.Answer == "" {
+			continue
+		}
+		if first {
+			d.p.AddPage()
+			first = false
+		}
+		d.accessRegister(r)
+	}
+	if len(none) > 0 {
+		d.heading(d.t("letter.access.none_title"))
+		d.para(d.t("letter.access.none_text"))
+		var ns []string
+		for _, r := range none {
+			ns = append(ns, r.Name)
+		}
+		d.bullets(ns)
+	}
+	if len(refused) > 0 {
+		d.heading(d.t("letter.remedies.title"))
+		d.remedies()
+	}
+}
+
+// accessRegister is one register's part of the access answer.
+func (d *doc) accessRegister(r Register) {
+	d.heading(d.t("letter.reg.heading", r.Name))
+	switch r.Answer {
+	case ansElsewhere:
+		d.elsewhere(r)
+		return
+	case ansRefused:
+		d.refusalBox(d.t("letter.access.refused_box"), r.Ground, r.Comment)
+		return
+	}
+	d.subheading(d.t("letter.reg.about"))
+	d.field(d.t("letter.reg.purpose"), r.Purpose)
+	basis := r.LegalBasis
+	if strings.TrimSpace(basis) == "" && r.BasisCode != "" && r.BasisCode != "unknown" && d.cat.Has(d.l.Lang, "basis."+r.BasisCode) {
+		basis = d.t("basis." + r.BasisCode)
+	}
+	d.field(d.t("letter.reg.basis"), basis)
+	d.field(d.t("letter.reg.categories"), r.DataContent)
+	d.field(d.t("letter.reg.recipients"), r.Recipients)
+	transfers := r.ThirdCountries
+	if strings.TrimSpace(transfers) == "" && r.NoTransfers {
+		transfers = d.t("letter.reg.transfers_none")
+	}
+	d.field(d.t("letter.reg.transfers"), transfers)
+	d.field(d.t("letter.reg.retention"), r.Retention)
+	d.field(d.t("letter.reg.source"), r.Sources)
+	automated := r.Automated
+	if strings.TrimSpace(automated) == "" && r.NoAutomated {
+		automated = d.t("letter.reg.automated_none")
+	}
+	d.field(d.t("letter.reg.automated"), automated)
+	d.field(d.t("letter.reg.rights"), d.t("letter.reg.rights_text"))
+
+	d.subheading(d.t("letter.reg.data"))
+	if r.GuardianRestricted {
+		d.box(d.t("letter.restricted.title"), [][2]string{
+			{d.t("letter.label.ground"), d.groundText(r.Ground)},
+			{d.t("letter.label.reason"), nonEmpty(r.Comment, d.t("letter.reg.not_stated"))},
+		})
+	}
+	t := parseTSV(r.Extract)
+	if len(t.header) > 0 {
+		d.p.SetFont(familyName, "", 9)
+		d.para(d.t("letter.reg.rows", len(t.rows)))
+		d.extractTable(d.redact(t, r.Withheld))
+	}
+	if files := d.deliveredFiles(r); len(files) > 0 {
+		d.subheading(d.t("letter.reg.files"))
+		d.para(d.t("letter.reg.files_text"))
+		d.bullets(files)
+	}
+	if len(t.header) == 0 && len(r.Files) == 0 && !r.GuardianRestricted {
+		d.para(d.t("letter.reg.no_extract"))
+	}
+	for i, w := range r.Withheld {
+		var what string
+		switch {
+		case w.File != "":
+			what = d.t("letter.withheld.file", w.File)
+		case w.Row > 0 && w.Column != "":
+			what = d.t("letter.withheld.cell_at", w.Row, w.Column)
+		case w.Row > 0:
+			what = d.t("letter.withheld.row", w.Row)
+		default:
+			what = d.t("letter.reg.not_stated")
+		}
+		d.box(d.t("letter.withheld.title", i+1), [][2]string{
+			{d.t("letter.withheld.what"), what},
+			{d.t("letter.label.ground"), d.groundText(w.Ground)},
+			{d.t("letter.label.reason"), nonEmpty(w.Reason, d.t("letter.reg.not_stated"))},
+		})
+	}
+}
+
+// deliveredFiles are the register's files less those withheld whole.
+func (d *doc) deliveredFiles(r Register) []string {
+	held := map[string]bool{}
+	for _, w := range r.Withheld {
+		if w.File != "" {
+			held[w.File] = true
+		}
+	}
+	var out []string
+	for _, f := range r.Files {
+		if !held[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (d *doc) elsewhere(r Register) {
+	d.para(d.t("letter.reg.elsewhere", nonEmpty(r.ElsewhereName, d.t("letter.reg.not_stated"))))
+	if r.ElsewhereContact != "" {
+		d.para(r.ElsewhereContact)
+	}
+}
+
+// refusalBox is a refusal's marked block: its ground and reasons.
+func (d *doc) refusalBox(title, ground, reason string) {
+	d.box(title, [][2]string{
+		{d.t("letter.label.ground"), d.groundText(ground)},
+		{d.t("letter.label.reason"), nonEmpty(reason, d.t("letter.reg.not_stated"))},
+	})
+}
+
+// confirmation tells, per register, what was done on a rectification,
+// erasure, restriction, objection or withdrawal of consent, and whom the
+// change was told (Art 19).
+func (d *doc) confirmation() {
+	l := d.l
+	d.title1(d.title())
+	d.onBehalf()
+	d.para(d.t("letter.confirmation.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	d.coverNote()
+	anyRefused := false
+	for _, r := range l.otherRegisters() {
+		d.heading(d.t("letter.reg.heading", r.Name))
+		d.field(d.t("letter.label.request"), d.rightText(r.Right))
+		if r.Answer == ansElsewhere {
+			d.elsewhere(r)
+			continue
+		}
+		if r.Answer == ansRefused {
+			anyRefused = true
+			d.refusalBox(d.t("letter.result.refused"), r.Ground, r.Comment)
+			continue
+		}
+		result := d.t("letter.result." + r.Answer)
+		if r.Answer == ansStopped {
+			result = d.t("letter.result.stopped_" + r.Right)
+		}
+		d.field(d.t("letter.label.outcome"), result)
+		if strings.TrimSpace(r.Changes) != "" {
+			d.field(d.t("letter.label.changes"), r.Changes)
+		}
+		switch r.Answer {
+		case ansRectified, ansErased, ansRestricted:
+			// Art 19: each recipient is told; the person is told who.
+			if len(r.RecipientsTold) > 0 {
+				d.para(d.t("letter.art19.told"))
+				d.bullets(r.RecipientsTold)
+			} else {
+				d.para(d.t("letter.art19.none"))
+			}
+		}
+	}
+	if anyRefused {
+		d.heading(d.t("letter.remedies.title"))
+		d.remedies()
+	} else {
+		d.authority()
+	}
+	d.signature()
+}
+
+// refusal is the Art 12(4) decision: for the whole request (its ground
+// and reasons) or per register, then the remedies (Art 77, 79, appeal).
+func (d *doc) refusal() {
+	l := d.l
+	d.title1(d.title())
+	d.onBehalf()
+	d.para(d.t("letter.refusal.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	d.coverNote()
+	if l.Ground != "" {
+		d.para(d.t("letter.refusal.whole"))
+		d.refusalBox(d.t("letter.refusal.box"), l.Ground, l.Reasons)
+	} else {
+		for _, r := range l.Registers {
+			if r.Answer != ansRefused {
+				continue
+			}
+			d.heading(d.t("letter.reg.heading", r.Name))
+			d.field(d.t("letter.label.request"), d.rightText(nonEmpty(r.Right, "access")))
+			d.refusalBox(d.t("letter.refusal.box"), r.Ground, r.Comment)
+		}
+	}
+	d.remedies()
+	d.signature()
+}
+
+// extension is the DL-5 notice: the new due date and the reasons, sent
+// within the first month.
+func (d *doc) extension() {
+	l := d.l
+	d.title1(d.title())
+	d.onBehalf()
+	d.para(d.t("letter.extension.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	d.field(d.t("letter.extension.old_due"), d.date(l.Due))
+	d.field(d.t("letter.extension.new_due"), d.date(l.ExtendedDue))
+	d.p.Ln(1)
+	d.subheading(d.t("letter.extension.reasons"))
+	d.para(nonEmpty(l.Reasons, d.t("letter.reg.not_stated")))
+	d.para(d.t("letter.extension.law"))
+	d.coverNote()
+	d.signature()
+}
+
+// receipt acknowledges a request (IN-3) for requesters who get paper.
+func (d *doc) receipt() {
+	l := d.l
+	d.title1(d.title())
+	d.para(d.t("letter.receipt.intro", l.Org.Name))
+	d.onBehalf()
+	d.field(d.t("letter.request_number"), l.RequestNumber)
+	d.field(d.t("letter.receipt.received"), d.instantDate(l.ReceivedAt))
+	var rights []string
+	for _, r := range l.Rights {
+		rights = append(rights, d.rightText(r))
+	}
+	d.field(d.t("letter.receipt.rights"), strings.Join(rights, "\n"))
+	var regs []string
+	if l.AllRegisters {
+		regs = []string{d.t("letter.receipt.all_registers")}
+	} else {
+		for _, r := range l.Registers {
+			regs = append(regs, r.Name)
+		}
+	}
+	d.field(d.t("letter.receipt.registers"), strings.Join(regs, "\n"))
+	if l.Delivery != "" {
+		d.field(d.t("letter.receipt.delivery"), d.t("letter.delivery."+l.Delivery))
+	}
+	d.field(d.t("letter.receipt.due"), d.date(l.Due))
+	d.p.Ln(1)
+	d.para(d.t("letter.receipt.extension"))
+	d.para(d.t("letter.receipt.next"))
+	d.para(d.t("letter.receipt.keep"))
+	d.coverNote()
+	d.signature()
+}
+
+func nonEmpty(s, fallback string) string {
+	if strings.TrimSpace(s) == "" {
+		return fallback
+	}
+	return s
+}

@@ -1,0 +1,178 @@
+package pdf
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind is a kind of letter.
+type Kind string
+
+const (
+	KindAccess       Kind = "access"       // Art 15 answer with the data
+	KindConfirmation Kind = "confirmation" // Art 16, 17, 18, 21, 7(3) per register
+	KindRefusal      Kind = "refusal"      // Art 12(4), whole request or per register
+	KindExtension    Kind = "extension"    // Art 12(3), DL-5
+	KindReceipt      Kind = "receipt"      // acknowledgement of receipt (IN-3)
+)
+
+// Kinds lists every kind, in the order the CLI shows them.
+var Kinds = []Kind{KindAccess, KindConfirmation, KindRefusal, KindExtension, KindReceipt}
+
+// Letter is everything one letter says. Strings are printed as given:
+// published register texts stay in their published language (D-5);
+// labels and sentences come from the letter.* catalogue in Lang.
+type Letter struct {
+	Kind Kind
+	Lang string // fi, sv or en: the request's language (FI-3)
+
+	Org       Org
+	Recipient Recipient
+
+	RequestNumber string
+	// Date is the letter's date and the PDF's creation time, taken from
+	// the case (e.g. the approval time), never from the clock: the same
+	// case renders byte-identical output.
+	Date time.Time
+	// ReceivedAt is when the request was received (DL-4).
+	ReceivedAt time.Time
+	// Due is the answer's due date (receipt: effective_due; extension: the
+	// original legal_due). A civil date: only its year, month, day count.
+	Due time.Time
+	// ExtendedDue is the new due date of an extension notice (DL-5, DL-11).
+	ExtendedDue time.Time
+
+	// OnBehalfOf names the represented person when the request was made
+	// by a representative (ID-5): the letter is about them.
+	OnBehalfOf string
+
+	// Rights requested (workflow right codes), for the receipt.
+	Rights []string
+	// AllRegisters: the request named every register (receipt).
+	AllRegisters bool
+	// Delivery is the requester's choice (electronic, paper, on_site).
+	Delivery string
+
+	// Ground and Reasons: a refusal of the whole request (D-12: Art 12(5)
+	// or identity not established) has a ground; an extension has reasons.
+	Ground  string
+	Reasons string
+
+	// CoverNote is the DPO's optional note on the cover page.
+	CoverNote string
+
+	Registers []Register
+}
+
+// Org is the organisation that sends the letter (the controller, D-4).
+type Org struct {
+	Name    string   // in the letter's language, e.g. "Raasepori" / "Raseborg"
+	Address []string // postal address lines
+	// Logo is an optional PNG or JPEG (the organisation's setting).
+	Logo     []byte
+	LogoType string // "png" or "jpg"
+	// DPO: the data protection officer who signs and answers questions.
+	DPOName  string
+	DPOEmail string
+	DPOPhone string
+	// AppealText is the organisation's appeal instructions (valitusosoitus)
+	// for refusals, confirmed by its lawyer; empty prints the default
+	// (an oikaisuvaatimus under Local Government Act 410/2015 §134).
+	AppealText string
+}
+
+// Recipient is who the letter goes to (the requester or representative),
+// printed where a window envelope shows it.
+type Recipient struct {
+	Name    string
+	Address []string
+}
+
+// Register is one register's part of a letter: the catalogue's fields
+// (legal.md §3) and the owner's answer on its task.
+type Register struct {
+	Name string
+	Lang string // the published language of its texts (D-5)
+
+	Right  string // workflow right code (access, rectification, ...)
+	Answer string // workflow answer code (extract, no_data, refused, ...)
+	Ground string // refusal ground, or the restriction's ground with GuardianRestricted
+	// Comment is the owner's reasons (refusal, restriction).
+	Comment string
+	// Changes is what was rectified.
+	Changes string
+
+	// Art 15(1) items, as published in the catalogue.
+	Purpose        string
+	LegalBasis     string // printed as given (e.g. "(e) yleinen etu / julkisen vallan käyttö")
+	BasisCode      string // Art 6(1) letter; printed as the catalogue's basis.* label when LegalBasis is empty
+	DataContent    string
+	Recipients     string
+	ThirdCountries string // transfers outside the EU/EEA and the Art 46 safeguards
+	// NoTransfers: the controller states there are none; with neither
+	// ThirdCountries nor NoTransfers the letter says "not stated".
+	NoTransfers bool
+	Retention   string
+	Sources     string
+	Automated   string // automated decision-making / profiling, as the controller describes it
+	// NoAutomated: the controller states none is used (the Raseborg text
+	// says so); with neither the letter says "not stated".
+	NoAutomated bool
+
+	// Extract is the owner's table as TSV: the first line is the header.
+	Extract string
+	// Files lists the uploaded extract files delivered with the letter.
+	Files []string
+	// Withheld lists redactions (15(4)) and restrictions (1050/2018 §34)
+	// in the extract and files; each is printed as a marked block with its
+	// ground and reason, and the withheld content is left out.
+	Withheld []Withheld
+	// GuardianRestricted (ID-5): the representative's access to this
+	// register is restricted; Ground and Comment say why.
+	GuardianRestricted bool
+
+	// RecipientsTold lists the recipients told of a rectification,
+	// erasure or restriction (Art 19).
+	RecipientsTold []string
+
+	// ElsewhereName and ElsewhereContact: the register now has another
+	// controller (RD-2, D-7).
+	ElsewhereName    string
+	ElsewhereContact string
+}
+
+// Withheld is one redaction or restriction in an extract: a cell (Row and
+// Column), a whole row (Row, no Column) or an uploaded file (File).
+type Withheld struct {
+	Row    int    // 1-based data row of the extract (the header is row 0)
+	Column string // column header; "" with Row > 0 withholds the whole row
+	File   string // an uploaded file withheld as a whole
+	Ground string // art15_4_others, dpa_34 or id5_guardian
+	Reason string // the recorded reason, printed in the letter
+}
+
+// Validate reports what makes l unprintable.
+func (l *Letter) Validate() error {
+	switch l.Lang {
+	case "fi", "sv", "en":
+	default:
+		return fmt.Errorf("letter language %q: want fi, sv or en", l.Lang)
+	}
+	known := false
+	for _, k := range Kinds {
+		known = known || k == l.Kind
+	}
+	if !known {
+		return fmt.Errorf("letter kind %q unknown", l.Kind)
+	}
+	if l.Date.IsZero() {
+		return fmt.Errorf("letter has no date (the case's time makes output reproducible)")
+	}
+	if l.RequestNumber == "" {
+		return fmt.Errorf("letter has no request number")
+	}
+	if l.Kind == KindExtension && l.ExtendedDue.IsZero() {
+		return fmt.Errorf("extension notice has no new due date")
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package workflow
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/pdf"
+	"rightsdesk/internal/store"
+)
+
+// AccessLetter builds the Art 15 answer of a case (issue 18, legal.md §3)
+// from its access and portability tasks' answers and their registers'
+// catalogue fields, for the DPO to download, and records that it was
+// rendered (audit "letter_rendered", ids only). Every such task must be
+// answered first: a register not yet answered must never read as "nothing
+// found". The letter's date is the time of the last answer, so the same
+// answers render the same bytes.
+//
+// The catalogue has no fields for transfers outside the EU/EEA or for
+// automated decision-making: the letter prints them as not stated until it
+// has (legal.md §3 requires both).
+func (s *Service) AccessLetter(ctx context.Context, org store.Org, caseID int64, actor Actor) (pdf.Letter, error) {
+	var l pdf.Letter
+	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		c, err := q.CaseByID(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		req, err := q.RequesterOf(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		tasks, err := q.TasksOfCase(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		files, err := q.CaseAttachments(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		byTask := map[int64][]string{}
+		for _, f := range files {
+			byTask[f.TaskID] = append(byTask[f.TaskID], f.Filename)
+		}
+		l = pdf.Letter{
+			Kind:          pdf.KindAccess,
+			Lang:          c.Lang,
+			Org:           pdf.Org{Name: org.Name(c.Lang), DPOName: org.DPOName, DPOEmail: nonEmpty(org.PrivacyEmail, org.DPOEmail)},
+			Recipient:     pdf.Recipient{Name: req.Name, Address: addressLines(req.Address)},
+			RequestNumber: c.Receipt,
+			ReceivedAt:    c.ReceivedAt,
+			Delivery:      c.Delivery,
+		}
+		if req.OnBehalf {
+			l.OnBehalfOf = req.SubjectName
+		}
+		if !AccessLetterReady(tasks) {
+			return ErrNotAllowed
+		}
+		date := c.ReceivedAt
+		for _, t := range tasks {
+			if !accessTask(t) {
+				continue
+			}
+			if t.AnsweredAt.After(date) {
+				date = *t.AnsweredAt
+			}
+			r, err := q.Register(ctx, org.ID, t.RegisterID)
+			if err != nil {
+				return err
+			}
+			l.Registers = append(l.Registers, letterRegister(t, r, byTask[t.ID]))
+		}
+		l.Date = date
+		return s.audit(ctx, q, org.ID, caseID, actor, "letter_rendered", map[string]any{
+			"kind": string(pdf.KindAccess), "registers": len(l.Registers)})
+	})
+	return l, err
+}
+
+// accessTask: a live task whose answer goes in the access answer.
+func accessTask(t store.Task) bool {
+	return (t.Right == string(RightAccess) || t.Right == string(RightPortability)) && t.State != "cancelled"
+}
+
+// AccessLetterReady reports whether a case's tasks make an access answer:
+// at least one access or portability task, and every such task answered.
+func AccessLetterReady(tasks []store.Task) bool {
+	n := 0
+	for _, t := range tasks {
+		if !accessTask(t) {
+			continue
+		}
+		if t.State != "answered" || t.AnsweredAt == nil {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// letterRegister is one task's part of a letter.
+func letterRegister(t store.Task, r store.Register, files []string) pdf.Register {
+	return pdf.Register{
+		Name:               r.Name,
+		Lang:               r.Language,
+		Right:              t.Right,
+		Answer:             t.Answer,
+		Ground:             t.AnswerGround,
+		Comment:            t.AnswerComment,
+		Changes:            t.AnswerChanges,
+		Purpose:            r.Purpose,
+		LegalBasis:         r.LegalBasisText,
+		BasisCode:          t.LegalBasis,
+		DataContent:        r.DataContent,
+		Recipients:         r.Recipients,
+		Retention:          r.Retention,
+		Sources:            r.Sources,
+		Extract:            t.ExtractText,
+		Files:              files,
+		GuardianRestricted: t.GuardianRestricted,
+		ElsewhereName:      r.ElsewhereName,
+		ElsewhereContact:   r.ElsewhereContact,
+	}
+}
+
+// addressLines splits a postal address typed on one line ("Katu 1 A 2,
+// 00100 Helsinki") or several into the lines a window envelope shows.
+func addressLines(a string) []string {
+	a = strings.TrimSpace(a)
+	if a == "" {
+		return nil
+	}
+	sep := "\n"
+	if !strings.Contains(a, "\n") {
+		sep = ","
+	}
+	var out []string
+	for _, p := range strings.Split(a, sep) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	// Posti's addressing rules: the post town after a Finnish postal code
+	// in capitals ("00100 HELSINKI").
+	if n := len(out); n > 0 && postalLine.MatchString(out[n-1]) {
+		out[n-1] = strings.ToUpper(out[n-1])
+	}
+	return out
+}
+
+var postalLine = regexp.MustCompile(`^[0-9]{5} \S`)
+
+func nonEmpty(s, fallback string) string {
+	if strings.TrimSpace(s) == "" {
+		return fallback
+	}
+	return s
+}
