@@ -33,6 +33,8 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/:receipt/tasks/:task/reassign", s.staffTaskReassign)
 	g.POST("/cases/:receipt/tasks/:task/answer", s.staffTaskAnswer)
 	g.GET("/cases/:receipt/tasks/:task/files/:id", s.staffTaskFile)
+	g.GET("/cases/:receipt/email", s.staffCaseEmail)
+	g.GET("/cases/:receipt/email/files/:id", s.staffCaseEmailFile)
 	g.POST("/mail/failed/:id/retry", s.staffRetryMail)
 }
 
