@@ -17,11 +17,11 @@ func TestStaffRetryFailedMail(t *testing.T) {
 	f := newSCFx(t)
 	ctx := context.Background()
 	id, err := store.New(f.env.Pool).InsertOutbox(ctx, store.OutboxRow{OrgID: f.org.ID, Kind: "receipt", To: "resident@example.test",
-		Lang: "fi", Subject: "s", Text: "t", HTML: "<p>t</p>"})
+		Lang: "fi", Subject: "s", Text: "t", HTML: "<p>t</p>"}, "example.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.New(f.env.Pool).MarkOutboxAttempt(ctx, id, "550 5.1.1 mailbox unavailable", true); err != nil {
+	if err := store.New(f.env.Pool).MarkOutboxAttempt(ctx, id, "550 5.1.1 mailbox unavailable", true, f.env.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	path := "/staff/mail/failed/" + strconv.FormatInt(id, 10) + "/retry"

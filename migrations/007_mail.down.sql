@@ -6,7 +6,7 @@ ALTER TABLE outbox
     DROP COLUMN claimed_until,
     DROP COLUMN first_failed_at,
     DROP COLUMN code_hash,
-    DROP COLUMN code_ttl,
+    DROP COLUMN code_ttl_secs,
     DROP COLUMN reply_to,
     DROP COLUMN in_reply_to;
 DROP TABLE inbound_files;

@@ -22,7 +22,7 @@ CREATE INDEX inbound_files_case ON inbound_files (case_id);
 --   (crash) simply expires.
 -- * first_failed_at: when temporary failures began; a row still pending
 --   15 minutes later is shown on the dashboard with "send again".
--- * code_hash / code_ttl: a mail carrying a one-time code names the code
+-- * code_hash / code_ttl_secs: a mail carrying a one-time code names the code
 --   (its keyed hash) so the code's validity counts from when the mail was
 --   actually sent, and a mail whose code was replaced is not sent.
 -- * reply_to / in_reply_to: Reply-To with the organisation's privacy
@@ -33,7 +33,7 @@ ALTER TABLE outbox
     ADD COLUMN claimed_until   timestamptz,
     ADD COLUMN first_failed_at timestamptz,
     ADD COLUMN code_hash       bytea,
-    ADD COLUMN code_ttl        interval,
+    ADD COLUMN code_ttl_secs   integer,
     ADD COLUMN reply_to        text NOT NULL DEFAULT '',
     ADD COLUMN in_reply_to     text NOT NULL DEFAULT '';
 ALTER TABLE outbox DROP CONSTRAINT outbox_state_check;

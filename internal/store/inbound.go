@@ -113,3 +113,13 @@ func (q *Q) InboundIDOfCase(ctx context.Context, orgID, caseID int64) (int64, er
 		orgID, caseID).Scan(&id)
 	return id, mapErr(err, "inbound message")
 }
+
+// InboundMessageIDOfCase is the Message-ID of the email a case was made
+// from ("" when it had none); ErrNotFound for a case that did not come by
+// email.
+func (q *Q) InboundMessageIDOfCase(ctx context.Context, orgID, caseID int64) (string, error) {
+	var id string
+	err := q.db.QueryRow(ctx, `SELECT message_id FROM inbound_messages WHERE org_id = $1 AND case_id = $2 ORDER BY id LIMIT 1`,
+		orgID, caseID).Scan(&id)
+	return id, mapErr(err, "inbound message")
+}
