@@ -453,10 +453,12 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 	cmdTimeout := orDefault(s.cfg.CommandTimeout, DefaultCommandTimeout)
 	var c *smtp.Client
 	if s.cfg.Security == SecuritySTARTTLS {
-		// NewClientStartTLS reads the greeting before we can set the
-		// client's timeouts: bound it on the connection.
-		_ = conn.SetDeadline(time.Now().Add(min(cmdTimeout, time.Until(deadline))))
+		// NewClientStartTLS reads the greeting, says EHLO and shakes hands
+		// before we can set the client's timeouts (and sets its own 5
+		// minutes): bound the whole of it by closing the connection.
+		timer := time.AfterFunc(min(cmdTimeout, time.Until(deadline)), func() { _ = conn.Close() })
 		c, err = smtp.NewClientStartTLS(conn, s.tlsConfig())
+		timer.Stop()
 		if err != nil {
 			return fail(StageTLS, err)
 		}
