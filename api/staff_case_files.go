@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -84,4 +85,51 @@ func caseFileSize(n int64, lang string) string {
 		v = strings.Replace(v, ".", ",", 1)
 	}
 	return v + " MB"
+}
+
+// staffCaseEmail shows the message an emailed request was made from, as
+// it arrived (issue 17), as plain text: never rendered as HTML on our
+// origin (nosniff, a sandbox CSP), and in the charset its bytes are in.
+func (s *Server) staffCaseEmail(c echo.Context) error {
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return err
+	}
+	raw, err := s.Workflow.OriginalEmail(c.Request().Context(), org, cs.ID, staffUser(c).Actor())
+	if err != nil {
+		return err // not an emailed case: 404
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Content-Disposition", `inline; filename="`+cs.Receipt+`.eml.txt"`)
+	ct := "text/plain; charset=utf-8"
+	if !utf8.Valid(raw) { // 8-bit Latin-1 or Windows-1252 as sent
+		ct = "text/plain; charset=windows-1252"
+	}
+	return c.Blob(http.StatusOK, ct, raw)
+}
+
+// staffCaseEmailFile serves a file that came with an emailed request,
+// always as a download, like a task's files.
+func (s *Server) staffCaseEmailFile(c echo.Context) error {
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errNotFound
+	}
+	f, err := s.Workflow.EmailFile(c.Request().Context(), org, cs.ID, id, staffUser(c).Actor())
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Content-Disposition", caseAttachmentDisposition(f.Filename))
+	return c.Blob(http.StatusOK, taskDownloadType(f.ContentType), f.Data)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -147,6 +148,8 @@ type caseData struct {
 	Timeline     []caseTimelineItem
 	ChainBroken  int
 	Mails        []caseMail
+	EmailURL     string     // the original message of an emailed request
+	EmailFiles   []caseFile // the files that came with it
 
 	// Actions the state allows, in workflow.StaffActions order.
 	Actions      []string
@@ -413,6 +416,21 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	for i := range d.Tasks {
 		if by := answeredBy[i]; by != "" {
 			d.Tasks[i].AnsweredBy = s.caseActorLabel(lang, by, names, taskNames)
+		}
+	}
+	if cs.Channel == "email" { // issue 17: the sender's message and files
+		if _, err := q.InboundIDOfCase(ctx, org.ID, cs.ID); err == nil {
+			d.EmailURL = caseURL(cs.Receipt) + "/email"
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		efs, err := q.InboundFiles(ctx, org.ID, cs.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range efs {
+			d.EmailFiles = append(d.EmailFiles, caseFile{Name: f.Filename, Size: caseFileSize(f.Size, lang),
+				URL: caseURL(cs.Receipt) + "/email/files/" + strconv.FormatInt(f.ID, 10)})
 		}
 	}
 	mails, err := q.OutboxByCase(ctx, org.ID, cs.ID)

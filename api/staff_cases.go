@@ -34,6 +34,8 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/:receipt/tasks/:task/answer", s.staffTaskAnswer)
 	g.GET("/cases/:receipt/tasks/:task/files/:id", s.staffTaskFile)
 	g.GET("/cases/:receipt/letters/access.pdf", s.staffAccessLetter)
+	g.GET("/cases/:receipt/email", s.staffCaseEmail)
+	g.GET("/cases/:receipt/email/files/:id", s.staffCaseEmailFile)
 	g.POST("/mail/failed/:id/retry", s.staffRetryMail)
 }
 
@@ -48,7 +50,7 @@ func (s *Server) staffRetryMail(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	for _, orgID := range u.OrgIDs() {
-		failed, err := store.New(s.Pool).FailedOutbox(ctx, []int64{orgID})
+		failed, err := store.New(s.Pool).FailedOutbox(ctx, []int64{orgID}, s.Workflow.MailStuckBefore())
 		if err != nil {
 			return err
 		}
@@ -278,6 +280,7 @@ type dashFailed struct {
 	ID                                int64
 	Receipt, URL, Kind, To, At, Error string
 	Attempts                          int
+	Pending                           bool // still failing temporarily, retried automatically (issue 17)
 }
 
 // dashboardQuery is the dashboard's filter as query parameters.
@@ -464,7 +467,7 @@ func (s *Server) dashboardBoxes(c echo.Context, d *dashboardData, orgIDs []int64
 			Org: orgNames[t.OrgID], Register: t.RegisterName, RegisterLang: publishedLang(t.RegisterLang, lang),
 			Right: s.caseLabel(lang, "right.", t.Right), Due: workflow.FormatDate(caseDay(t.EffectiveDue), lang)})
 	}
-	failed, err := q.FailedOutbox(ctx, orgIDs)
+	failed, err := q.FailedOutbox(ctx, orgIDs, s.Workflow.MailStuckBefore())
 	if err != nil {
 		return err
 	}
@@ -482,7 +485,7 @@ func (s *Server) dashboardBoxes(c echo.Context, d *dashboardData, orgIDs []int64
 	}
 	for _, m := range failed {
 		fm := dashFailed{ID: m.ID, Kind: s.caseLabel(lang, "staffcase.mail.kind.", m.Kind), To: m.To, At: caseTime(m.CreatedAt, lang),
-			Error: m.LastError, Attempts: m.Attempts}
+			Error: m.LastError, Attempts: m.Attempts, Pending: m.State == "pending"}
 		if r, ok := receipts[m.CaseID]; ok {
 			fm.Receipt, fm.URL = r, caseURL(r)
 		}

@@ -17,16 +17,21 @@ type DeliverMailWorker struct {
 	d Deps
 }
 
-// Timeout bounds one SMTP conversation, so a hung server can't hold a
-// worker (and a killed one is rescued in minutes).
+// Timeout bounds one delivery, so a hung server can't hold a worker; a
+// killed one is rescued soon after (River's RescueStuckJobsAfter is
+// derived from it: workflow.MailRescueAfter).
 func (w *DeliverMailWorker) Timeout(*river.Job[jobargs.DeliverMail]) time.Duration {
-	return time.Minute
+	return workflow.MailJobTimeout
 }
 
 func (w *DeliverMailWorker) Work(ctx context.Context, j *river.Job[jobargs.DeliverMail]) error {
 	err := w.d.Workflow.DeliverMail(ctx, j.Args.OutboxID, w.d.Sender, j.Attempt >= j.MaxAttempts)
-	if errors.Is(err, workflow.ErrMailPermanent) {
+	var busy *workflow.MailBusyError
+	switch {
+	case errors.Is(err, workflow.ErrMailPermanent):
 		return river.JobCancel(err) // the row is failed and shown to the DPO
+	case errors.As(err, &busy): // another delivery holds the row
+		return river.JobSnooze(max(busy.Until.Sub(w.d.Workflow.Now()), time.Second))
 	}
 	return err
 }

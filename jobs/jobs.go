@@ -109,9 +109,9 @@ func NewClient(pool *pgxpool.Pool, workers *river.Workers, o Options, logger *sl
 			cfg.FetchCooldown = o.FetchCooldown
 			cfg.FetchPollInterval = max(o.FetchCooldown*10, time.Second)
 		}
-		// A mail job running when its process died is retried after
-		// minutes, not River's default hour (stack notes).
-		cfg.RescueStuckJobsAfter = 3 * time.Minute
+		// A mail job running when its process died is retried soon after
+		// the mail job's own timeout, not River's default hour (issue 17).
+		cfg.RescueStuckJobsAfter = workflow.MailRescueAfter
 		if o.Periodic {
 			cfg.PeriodicJobs = Periodic()
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,57 +20,144 @@ type MailSender interface {
 // ErrMailPermanent wraps a 5xx rejection: the row is failed, not retried.
 var ErrMailPermanent = errors.New("mail rejected permanently")
 
-// DeliverMail sends one outbox row at most once per row (D-14): the row is
-// locked, a row already sent is skipped, and the 250 and the "sent" mark
-// are as close as they can be — a duplicate needs the process to die
-// between the server's 250 and our commit. A temporary failure records the
-// attempt and returns an error so River retries with backoff; a permanent
-// one (5xx), or the last attempt, fails the row for the DPO to see.
+// MailBusyError: another delivery of the row holds its claim until Until;
+// try again after it (River: snooze).
+type MailBusyError struct{ Until time.Time }
+
+func (e *MailBusyError) Error() string { return "mail is being delivered by another worker" }
+
+const (
+	// MailJobTimeout bounds one delivery: claim, SMTP conversation (whose
+	// dial, command and data steps have their own, shorter timeouts) and
+	// record. River's rescue of a crashed delivery is derived from it.
+	MailJobTimeout = 90 * time.Second
+	// mailClaim is how long a delivery holds its row: longer than the job
+	// may run, shorter than River waits before rescuing a crashed job, so
+	// a rescued job finds the claim expired.
+	mailClaim = MailJobTimeout + 15*time.Second
+	// MailRescueAfter is River's RescueStuckJobsAfter for this process.
+	MailRescueAfter = MailJobTimeout + 30*time.Second
+	// MailStuckAfter: a mail failing temporarily for longer shows on the
+	// DPO's dashboard with "send again", like a 5xx (issue 17).
+	MailStuckAfter = 15 * time.Minute
+)
+
+// DeliverMail sends one outbox row (D-14) in three steps, with no database
+// transaction open during the SMTP conversation (issue 17): claim the row,
+// send, record the outcome. A row already sent, cancelled or failed is
+// skipped; a row another delivery holds is *MailBusyError. A duplicate
+// needs the process to die between the server's 250 and the record.
+// A temporary failure records the attempt and returns an error so River
+// retries; a permanent one (5xx), or the last attempt, fails the row for
+// the DPO to see. Every failed attempt is logged with the outbox id, the
+// attempt and the SMTP codes, never addresses or content (D-18).
 func (s *Service) DeliverMail(ctx context.Context, outboxID int64, sender MailSender, lastAttempt bool) error {
-	var sendErr error
-	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
-		row, err := q.OutboxForUpdate(ctx, outboxID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil // deleted with its case (retention): nothing to send
-		}
+	q := store.New(s.Pool)
+	now := s.Now()
+	row, ok, err := q.ClaimOutbox(ctx, outboxID, now, now.Add(mailClaim))
+	if err != nil {
+		return fmt.Errorf("claiming outbox %d: %w", outboxID, err)
+	}
+	if !ok {
+		until, err := q.OutboxClaimedUntil(ctx, outboxID)
 		if err != nil {
 			return err
 		}
-		if row.State != "pending" {
+		if until.After(now) {
+			return &MailBusyError{Until: until}
+		}
+		return nil // sent, cancelled, failed, or deleted with its case
+	}
+	attempt := row.Attempts + 1
+	if row.CodeHash != nil {
+		current, err := q.OutboxCodeCurrent(ctx, row)
+		if err != nil {
+			return s.unclaim(ctx, row.ID, err)
+		}
+		if !current { // a newer code was asked for, or this one was used
+			s.Logger.Info("mail not sent: its code was replaced", "outbox", row.ID, "kind", row.Kind)
+			return q.CancelOutbox(ctx, row.ID)
+		}
+	}
+	msg := mail.Message{
+		From: s.MailFrom, To: []string{row.To}, ReplyTo: row.ReplyTo, Subject: row.Subject,
+		Text: row.Text, HTML: row.HTML, MessageID: row.MessageID,
+		Date: now, Auto: true,
+		Headers: map[string]string{"X-Rightsdesk-Kind": row.Kind},
+	}
+	if row.InReplyTo != "" {
+		msg.Headers["In-Reply-To"] = row.InReplyTo
+		msg.Headers["References"] = row.InReplyTo
+	}
+	raw, err := msg.Bytes()
+	if err == nil {
+		var from string
+		var to []string
+		if from, to, err = msg.Envelope(); err == nil {
+			err = sender.Send(ctx, from, to, raw)
+		}
+		if err == nil {
+			return s.recordSent(row)
+		}
+	} else {
+		err = &mail.SendError{Stage: mail.StageInput, Err: fmt.Errorf("composing: %w", err)}
+	}
+	return s.recordFailure(row, attempt, err, lastAttempt)
+}
+
+// recordSent marks the row sent and lets the other mails waiting for a
+// retry go at once: the server is back (issue 17). It runs even when the
+// job's context ended: the server has accepted the message.
+func (s *Service) recordSent(row store.OutboxRow) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := s.Now()
+	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		if err := q.MarkOutboxSent(ctx, row, now); err != nil {
+			return err
+		}
+		if row.FirstFailedAt == nil {
 			return nil
 		}
-		msg := mail.Message{
-			From: s.MailFrom, To: []string{row.To}, Subject: row.Subject,
-			Text: row.Text, HTML: row.HTML, MessageID: row.MessageID,
-			Date: s.Now(), Auto: true,
-			Headers: map[string]string{"X-Rightsdesk-Kind": row.Kind},
+		n, err := q.ReleaseWaitingMail(ctx, now)
+		if n > 0 {
+			s.Logger.Info("mail server accepts again: waiting mail released", "outbox", row.ID, "released", n)
 		}
-		raw, err := msg.Bytes()
-		if err != nil {
-			return q.MarkOutboxAttempt(ctx, row.ID, "composing: "+err.Error(), true)
-		}
-		from, to, err := msg.Envelope()
-		if err != nil {
-			return q.MarkOutboxAttempt(ctx, row.ID, "envelope: "+err.Error(), true)
-		}
-		sendErr = sender.Send(ctx, from, to, raw)
-		switch {
-		case sendErr == nil:
-			return q.MarkOutboxSent(ctx, row.ID, s.Now())
-		case mail.IsPermanent(sendErr) || lastAttempt:
-			return q.MarkOutboxAttempt(ctx, row.ID, sendErr.Error(), true)
-		default:
-			return q.MarkOutboxAttempt(ctx, row.ID, sendErr.Error(), false)
-		}
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("delivering outbox %d: %w", outboxID, err)
-	}
-	if sendErr != nil {
-		if mail.IsPermanent(sendErr) {
-			return fmt.Errorf("outbox %d: %w: %w", outboxID, ErrMailPermanent, sendErr)
-		}
-		return fmt.Errorf("outbox %d: %w", outboxID, sendErr)
+		return fmt.Errorf("recording outbox %d as sent: %w", row.ID, err)
 	}
 	return nil
+}
+
+// recordFailure logs a failed attempt and records it on the row.
+func (s *Service) recordFailure(row store.OutboxRow, attempt int, sendErr error, lastAttempt bool) error {
+	permanent := mail.IsPermanent(sendErr)
+	attrs := []any{"outbox", row.ID, "kind", row.Kind, "attempt", attempt, "permanent", permanent}
+	var se *mail.SendError
+	if errors.As(sendErr, &se) {
+		attrs = append(attrs, "stage", string(se.Stage), "smtp_code", se.Code, "enhanced_status", se.EnhancedCode)
+	}
+	switch {
+	case permanent || lastAttempt:
+		s.Logger.Error("mail delivery failed for good", attrs...)
+	default:
+		s.Logger.Warn("mail delivery failed, will retry", attrs...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := store.New(s.Pool).MarkOutboxAttempt(ctx, row.ID, sendErr.Error(), permanent || lastAttempt, s.Now()); err != nil {
+		return fmt.Errorf("recording outbox %d attempt: %w", row.ID, err)
+	}
+	if permanent {
+		return fmt.Errorf("outbox %d: %w: %w", row.ID, ErrMailPermanent, sendErr)
+	}
+	return fmt.Errorf("outbox %d: %w", row.ID, sendErr)
+}
+
+// unclaim gives a claimed row back after a database error before sending.
+func (s *Service) unclaim(ctx context.Context, id int64, cause error) error {
+	_ = store.New(s.Pool).UnclaimOutbox(ctx, id)
+	return cause
 }

@@ -338,7 +338,7 @@ func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel 
 		}
 		sub = Submission{CaseID: c.ID, Receipt: c.Receipt, Due: DueOf(c, CalendarFor(org), now)}
 		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: v.Email, Lang: v.Lang,
-			Data: codeMail{Lang: v.Lang, Code: code, OrgName: org.Name(v.Lang), Minutes: int(s.CodeTTL.Minutes())}})
+			CodeHash: c.CodeHash, CodeTTL: s.CodeTTL, Data: codeMail{Lang: v.Lang, Code: code, OrgName: org.Name(v.Lang), Minutes: int(s.CodeTTL.Minutes())}})
 	})
 	return sub, err
 }
@@ -497,7 +497,7 @@ func (s *Service) ResendCode(ctx context.Context, org store.Org, caseID int64) e
 			return err
 		}
 		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: req.Email, Lang: c.Lang,
-			Data: codeMail{Lang: c.Lang, Code: code, OrgName: org.Name(c.Lang), Minutes: int(s.CodeTTL.Minutes())}})
+			CodeHash: c.CodeHash, CodeTTL: s.CodeTTL, Data: codeMail{Lang: c.Lang, Code: code, OrgName: org.Name(c.Lang), Minutes: int(s.CodeTTL.Minutes())}})
 	})
 	if err != nil {
 		return err
@@ -563,7 +563,15 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 	if c.DocDue != nil {
 		d.DocDue = FormatDate(datePtr(c.DocDue), c.Lang)
 	}
-	return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "receipt", To: to, Lang: c.Lang, Data: d})
+	m := Mail{OrgID: org.ID, CaseID: c.ID, Kind: "receipt", To: to, Lang: c.Lang, Data: d}
+	if c.Channel == "email" { // the receipt answers the request's own message (issue 17)
+		id, err := store.New(tx).InboundMessageIDOfCase(ctx, org.ID, c.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		m.InReplyTo = id
+	}
+	return s.queueMail(ctx, tx, m)
 }
 
 // FormatDate writes a date the way readers of lang expect: 7.4.2026 in

@@ -259,7 +259,8 @@ func (s *Service) SendTaskCode(ctx context.Context, taskID int64) error {
 			return nil
 		}
 		code := newCode()
-		if err := q.PutTaskCode(ctx, org.ID, t.ID, s.taskCodeHash(t.ID, code), now.Add(TaskCodeTTL)); err != nil {
+		codeHash := s.taskCodeHash(t.ID, code)
+		if err := q.PutTaskCode(ctx, org.ID, t.ID, codeHash, now.Add(TaskCodeTTL)); err != nil {
 			return err
 		}
 		c, err := q.CaseByID(ctx, org.ID, t.CaseID)
@@ -268,6 +269,7 @@ func (s *Service) SendTaskCode(ctx context.Context, taskID int64) error {
 		}
 		lang := ownerLang(org, t)
 		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: t.CaseID, TaskID: t.ID, Kind: "task_code", To: t.OwnerEmail, Lang: lang,
+			CodeHash: codeHash, CodeTTL: TaskCodeTTL,
 			Data: taskCodeMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: t.RegisterName, Code: code,
 				Minutes: int(TaskCodeTTL.Minutes())}}); err != nil {
 			return err

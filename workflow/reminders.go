@@ -286,18 +286,25 @@ func (s *Service) sendDigest(ctx context.Context, org store.Org, day Date) (int,
 }
 
 // FailedMail lists the emails that could not be delivered (a 5xx, or
-// retries exhausted) in the given organisations, for the DPO to see and
-// act on (issue 6: failures are visible, never silent).
+// retries exhausted) or that keep failing temporarily for longer than
+// MailStuckAfter, in the given organisations, for the DPO to see and act
+// on (issues 6, 17: failures are visible, never silent).
 func (s *Service) FailedMail(ctx context.Context, orgIDs []int64) ([]store.FailedMail, error) {
-	return store.New(s.Pool).FailedMails(ctx, orgIDs)
+	return store.New(s.Pool).FailedMails(ctx, orgIDs, s.MailStuckBefore())
 }
 
+// MailStuckBefore: a pending mail whose failures began before this time
+// is shown with the failed ones.
+func (s *Service) MailStuckBefore() time.Time { return s.Now().Add(-MailStuckAfter) }
+
 // RetryMail queues a failed email again (after the DPO fixed the address
-// or the server), with its delivery job, audited. The Message-ID stays the
-// row's (D-14).
+// or the server), or sends one that keeps failing temporarily now, with
+// its delivery job, audited. The Message-ID stays the row's (D-14). A code
+// the mail carries counts its validity from the new sending; a code that
+// was replaced meanwhile is not sent at all (DeliverMail cancels the row).
 func (s *Service) RetryMail(ctx context.Context, org store.Org, outboxID int64, actor Actor) error {
 	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
-		row, err := q.RequeueFailedOutbox(ctx, org.ID, outboxID)
+		row, err := q.RequeueFailedOutbox(ctx, org.ID, outboxID, s.MailStuckBefore())
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -81,6 +84,33 @@ type Mail struct {
 	To     string
 	Lang   string
 	Data   any
+	// CodeHash names the one-time code the mail carries (its stored keyed
+	// hash) and CodeTTL its validity, counted from when the mail is sent
+	// (issue 17); a mail whose code was replaced is not sent.
+	CodeHash []byte
+	CodeTTL  time.Duration
+	// InReplyTo is the Message-ID the mail answers (the receipt for an
+	// emailed request threads to it).
+	InReplyTo string
+}
+
+// residentKinds are the mails to a requester: they carry Reply-To with the
+// organisation's privacy address, so a reply reaches the DPO, not the
+// no-reply sender (issue 17).
+var residentKinds = map[string]bool{"code": true, "receipt": true, "extended": true, "refused": true, "status_code": true}
+
+// MailDomain is the right-hand side of every Message-ID: the domain of
+// MAIL_FROM, else BASE_URL's host (issue 17: "@rightsdesk" is not a domain).
+func (s *Service) MailDomain() string {
+	if a, err := netmail.ParseAddress(s.MailFrom); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok && d != "" {
+			return d
+		}
+	}
+	if u, err := url.Parse(s.BaseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "rightsdesk.invalid"
 }
 
 // queueMail writes the outbox row and inserts its delivery job in tx
@@ -90,10 +120,19 @@ func (s *Service) queueMail(ctx context.Context, tx pgx.Tx, m Mail) error {
 	if err != nil {
 		return fmt.Errorf("composing %s mail: %w", m.Kind, err)
 	}
-	id, err := store.New(tx).InsertOutbox(ctx, store.OutboxRow{
+	row := store.OutboxRow{
 		OrgID: m.OrgID, CaseID: m.CaseID, TaskID: m.TaskID, Kind: m.Kind, To: m.To, Lang: m.Lang,
-		Subject: subj, Text: text, HTML: html,
-	})
+		Subject: subj, Text: text, HTML: html, CodeHash: m.CodeHash, CodeTTLSecs: int(m.CodeTTL / time.Second),
+		InReplyTo: m.InReplyTo,
+	}
+	if residentKinds[m.Kind] && m.OrgID != 0 {
+		org, err := store.New(tx).OrgByID(ctx, m.OrgID)
+		if err != nil {
+			return err
+		}
+		row.ReplyTo = org.PrivacyEmail
+	}
+	id, err := store.New(tx).InsertOutbox(ctx, row, s.MailDomain())
 	if err != nil {
 		return err
 	}

@@ -2,13 +2,14 @@ package workflow
 
 import (
 	"context"
-	"net/mail"
+	netmail "net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
+	"rightsdesk/internal/mail"
 	"rightsdesk/internal/store"
 )
 
@@ -112,21 +113,22 @@ const maxMessageID = 995
 // the sender retried (after our 451, say): it returns the first delivery's
 // receipt and stores nothing, mails nobody.
 func (s *Service) ReceiveEmail(ctx context.Context, org store.Org, in InboundMail) (string, error) {
-	msg, err := mail.ReadMessage(strings.NewReader(string(in.Raw)))
+	// One read of the message, by go-message (issue 17): the body and the
+	// files in whatever charset and transfer encoding they came.
+	msg, err := mail.ParseReceived(in.Raw)
 	if err != nil {
 		return "", err
 	}
-	dec := new(mimeDecoder)
-	subject := dec.header(msg.Header.Get("Subject"))
-	name, addr := "", in.From
-	if a, err := mail.ParseAddress(msg.Header.Get("From")); err == nil {
-		name, addr = a.Name, a.Address
+	subject := msg.Subject
+	name, addr := msg.FromName, msg.FromAddr
+	if addr == "" {
+		addr = in.From
 	}
 	if name == "" {
 		name = addr
 	}
-	lang := guessLang(subject + " " + dec.body(msg))
-	messageID := strings.TrimSpace(msg.Header.Get("Message-ID"))
+	lang := guessLang(subject + " " + msg.Text)
+	messageID := msg.MessageID
 	if len(messageID) > maxMessageID || !utf8.ValidString(messageID) || strings.ContainsRune(messageID, 0) {
 		messageID = ""
 	}
@@ -141,8 +143,9 @@ func (s *Service) ReceiveEmail(ctx context.Context, org store.Org, in InboundMai
 			receipt, err = q.InboundReceipt(ctx, org.ID, messageID)
 			return err
 		}
+		details := strings.TrimSpace(subject + "\n\n" + msg.Text)
 		v := validated{Request: Request{Name: truncate(name, maxName), Email: addr, Lang: lang, AllRegisters: true, Delivery: "electronic",
-			Details: truncate(strings.TrimSpace(subject+"\n\n"+dec.body(msg)), maxDetails)}}
+			Details: truncate(details, maxDetails)}}
 		c, _, err := s.newCase(ctx, q, org, v, "email", in.ReceivedAt)
 		if err != nil {
 			return err
@@ -154,6 +157,19 @@ func (s *Service) ReceiveEmail(ctx context.Context, org store.Org, in InboundMai
 		if err := q.SetInboundCase(ctx, org.ID, inboundID, c.ID); err != nil {
 			return err
 		}
+		for _, f := range msg.Attachments {
+			if _, err := q.InsertInboundFile(ctx, org.ID, inboundID, c.ID, store.InboundFile{
+				Filename: truncate(sanitizeFilename(f.Filename), maxFilenameSize), ContentType: f.ContentType, Data: f.Data}); err != nil {
+				return err
+			}
+		}
+		if len(msg.Attachments) > 0 || utf8.RuneCountInString(details) > maxDetails {
+			// Ids and counts only (D-25): the names may be personal data.
+			if err := s.audit(ctx, q, org.ID, c.ID, ActorSystem, "email_files_stored", map[string]any{
+				"files": len(msg.Attachments), "text_truncated": utf8.RuneCountInString(details) > maxDetails}); err != nil {
+				return err
+			}
+		}
 		receipt = c.Receipt
 		if org.DPOEmail == "" {
 			return nil
@@ -162,6 +178,36 @@ func (s *Service) ReceiveEmail(ctx context.Context, org store.Org, in InboundMai
 			Data: dpoMail{Lang: org.PrimaryLang, OrgName: org.Name(org.PrimaryLang), Receipt: c.Receipt, Link: s.BaseURL + "/staff/cases/" + c.Receipt}})
 	})
 	return receipt, err
+}
+
+// EmailFile reads one file that came with a case's email, for a staff
+// member, and records the download (by ids: the name may be personal
+// data).
+func (s *Service) EmailFile(ctx context.Context, org store.Org, caseID, fileID int64, actor Actor) (store.InboundFile, error) {
+	var f store.InboundFile
+	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		var err error
+		if f, err = q.InboundFile(ctx, org.ID, caseID, fileID); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, org.ID, caseID, actor, "email_file_downloaded", map[string]any{"file": fileID})
+	})
+	return f, err
+}
+
+// OriginalEmail reads the message a case was made from, as received, for
+// a staff member, and records that it was viewed.
+func (s *Service) OriginalEmail(ctx context.Context, org store.Org, caseID int64, actor Actor) ([]byte, error) {
+	var raw []byte
+	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		id, r, _, err := q.InboundOfCase(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		raw = r
+		return s.audit(ctx, q, org.ID, caseID, actor, "email_viewed", map[string]any{"inbound": id})
+	})
+	return raw, err
 }
 
 func truncate(s string, n int) string {
@@ -240,7 +286,7 @@ func (s *Service) Triage(ctx context.Context, org store.Org, caseID int64, actor
 // working and the new owner gets a fresh one when the task is open.
 func (s *Service) ReassignTask(ctx context.Context, org store.Org, taskID int64, actor Actor, name, email string) error {
 	email = strings.TrimSpace(email)
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+	if a, err := netmail.ParseAddress(email); err != nil || a.Address != email {
 		return FieldErrors{"email": "case.err.email"}
 	}
 	name = strings.TrimSpace(name)

@@ -87,6 +87,7 @@ func (s *Service) SendStatusCode(ctx context.Context, org store.Org, receipt str
 			lang = org.PrimaryLang
 		}
 		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "status_code", To: email, Lang: lang,
+			CodeHash: sc.CodeHash, CodeTTL: StatusCodeTTL,
 			Data: statusCodeMail{Lang: lang, Code: code, OrgName: org.Name(lang), Receipt: receipt, Minutes: int(StatusCodeTTL.Minutes())}})
 	})
 }

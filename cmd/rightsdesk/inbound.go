@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	netmail "net/mail"
@@ -31,11 +32,20 @@ func (a *app) startInbound(ctx context.Context) error {
 	lookup := func(ctx context.Context, addr string) (store.Org, error) {
 		return store.New(a.pool).OrgByPrivacyEmail(ctx, strings.TrimSpace(addr))
 	}
+	var tlsCfg *tls.Config
+	if a.cfg.SMTPListenTLSCert != "" { // SMTP_LISTEN_TLS: offer STARTTLS (issue 17)
+		cert, err := tls.LoadX509KeyPair(a.cfg.SMTPListenTLSCert, a.cfg.SMTPListenTLSKey)
+		if err != nil {
+			return fmt.Errorf("SMTP_LISTEN_TLS: loading the certificate and key: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	srv, err := mail.NewInbound(mail.InboundConfig{
-		Addr:     a.cfg.SMTPListen,
-		MaxBytes: inboundMaxBytes,
-		Logger:   a.log,
-		Now:      a.wf.Now,
+		Addr:      a.cfg.SMTPListen,
+		TLSConfig: tlsCfg,
+		MaxBytes:  inboundMaxBytes,
+		Logger:    a.log,
+		Now:       a.wf.Now,
 		AcceptRcpt: func(addr string) bool {
 			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()

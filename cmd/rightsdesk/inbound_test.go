@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -155,5 +157,63 @@ func TestInboundOffByDefaultAndAnnounced(t *testing.T) {
 	printWelcome(&Env{Stdout: &out}, "http://x.test", false, "127.0.0.1:2525", nil)
 	if !strings.Contains(out.String(), "smtp://127.0.0.1:2525") {
 		t.Errorf("welcome text:\n%s", out.String())
+	}
+}
+
+// Issue 17, through the real SMTP listener: a Latin-1 request and a Gmail
+// request with attachments keep their words and files (the fixtures are
+// the workflow package's real-world shaped messages).
+func TestInboundEmailKeepsBodyAndFilesOverSMTP(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	ctx := context.Background()
+	org := env.Org("kronoby", "Kruunupyy", "Kronoby", "sv")
+	a := inboundApp(t, env)
+	fixture := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "..", "workflow", "testdata", "inbound", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.ReplaceAll(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n", "\r\n")
+	}
+	pdf, err := os.ReadFile(filepath.Join("..", "..", "workflow", "testdata", "inbound", "scan.pdf.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		fixture, details string
+		files            []string
+	}{
+		{"latin1_plain.eml", "Maksoin kausikortista 45 € vuonna 2025.", nil},
+		{"gmail_multipart_attachment.eml", "pyydän pääsyä omiin tietoihini varhaiskasvatuksen rekisterissä.", []string{"Päätös 2026.pdf", "henkilokortti.jpg"}},
+	} {
+		if err := send(t, a.inbound, "sender@example.test", []string{org.PrivacyEmail}, fixture(c.fixture)); err != nil {
+			t.Fatalf("%s: %v", c.fixture, err)
+		}
+		var caseID int64
+		var details string
+		if err := env.Pool.QueryRow(ctx, `SELECT c.id, c.details FROM cases c ORDER BY c.id DESC LIMIT 1`).Scan(&caseID, &details); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(details, c.details) {
+			t.Errorf("%s: details lack %q:\n%s", c.fixture, c.details, details)
+		}
+		files, err := store.New(env.Pool).InboundFiles(ctx, org.ID, caseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range files {
+			names = append(names, f.Filename)
+		}
+		if strings.Join(names, "|") != strings.Join(c.files, "|") {
+			t.Errorf("%s: files %q, want %q", c.fixture, names, c.files)
+		}
+		if len(files) > 0 {
+			f, err := store.New(env.Pool).InboundFile(ctx, org.ID, caseID, files[0].ID)
+			if err != nil || !bytes.Equal(f.Data, pdf) {
+				t.Errorf("%s: the PDF differs after SMTP (%v)", c.fixture, err)
+			}
+		}
 	}
 }

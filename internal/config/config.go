@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -26,6 +27,9 @@ type Config struct {
 	SMTPURL    string // empty: in-process mail catcher (embedded default)
 	MailFrom   string
 	SMTPListen string // inbound mail listener address; empty = off
+	// SMTPListenTLSCert and SMTPListenTLSKey enable STARTTLS on the inbound
+	// listener (SMTP_LISTEN_TLS=cert.pem,key.pem); empty = plain.
+	SMTPListenTLSCert, SMTPListenTLSKey string
 
 	Migrate  bool // migrate on start
 	Seed     bool // create the seed organisations, catalogues and demo DPOs on first start
@@ -59,6 +63,10 @@ func (c Config) CheckSecret() error {
 // Secure reports whether cookies must be Secure (BASE_URL is https).
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
+// DefaultMailFrom is the sender with the in-process catcher only: with a
+// real SMTP server MAIL_FROM must be set (issue 17).
+const DefaultMailFrom = "rightsdesk <no-reply@rightsdesk.localhost>"
+
 // setting describes one configurable value for both flag and env parsing.
 type setting struct {
 	flag, env, def, help string
@@ -71,8 +79,9 @@ var settings = []setting{
 	{"data-dir", "DATA_DIR", "./var", "directory for the embedded database and generated secret"},
 	{"secret-key", "SECRET_KEY", "", "32-byte key (64 hex chars) for encryption and signed links; generated in DATA_DIR in the embedded default"},
 	{"smtp-url", "SMTP_URL", "", "outgoing mail: smtp://host:25, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465; empty uses the in-process catcher"},
-	{"mail-from", "MAIL_FROM", "rightsdesk <no-reply@rightsdesk.localhost>", "From address of outgoing mail"},
+	{"mail-from", "MAIL_FROM", "", "From address of outgoing mail, e.g. \"Tietosuoja <tietosuoja@kunta.fi>\"; its domain names the Message-IDs; required with SMTP_URL (the catcher uses " + DefaultMailFrom + ")"},
 	{"smtp-listen", "SMTP_LISTEN", "", "address for the inbound mail listener (requests by email); empty = off"},
+	{"smtp-listen-tls", "SMTP_LISTEN_TLS", "", "cert.pem,key.pem: offer STARTTLS on the inbound listener with this certificate and key (PEM files); empty = plain"},
 	{"migrate", "MIGRATE", "true", "apply database migrations on start"},
 	{"seed", "SEED", "auto", "import the seed organisations on first start (auto = only in the embedded default)"},
 	{"log-level", "LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -189,10 +198,30 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 	c.SecretKey = get("secret-key")
 	c.SMTPURL = get("smtp-url")
 	c.MailFrom = get("mail-from")
+	switch {
+	case c.MailFrom == "" && c.SMTPURL != "":
+		bad("mail-from", "required with SMTP_URL: the From address of outgoing mail, e.g. \"Tietosuoja <tietosuoja@kunta.fi>\"")
+	case c.MailFrom == "":
+		c.MailFrom = DefaultMailFrom
+	default:
+		if a, err := netmail.ParseAddress(c.MailFrom); err != nil || !strings.Contains(a.Address, "@") {
+			bad("mail-from", "want an address like \"Tietosuoja <tietosuoja@kunta.fi>\", got %q", c.MailFrom)
+		}
+	}
 	c.SMTPListen = get("smtp-listen")
 	if c.SMTPListen != "" {
 		if _, _, err := net.SplitHostPort(c.SMTPListen); err != nil {
 			bad("smtp-listen", "want host:port, got %q", c.SMTPListen)
+		}
+	}
+	if v := get("smtp-listen-tls"); v != "" {
+		cert, key, ok := strings.Cut(v, ",")
+		c.SMTPListenTLSCert, c.SMTPListenTLSKey = strings.TrimSpace(cert), strings.TrimSpace(key)
+		switch {
+		case !ok || c.SMTPListenTLSCert == "" || c.SMTPListenTLSKey == "":
+			bad("smtp-listen-tls", "want cert.pem,key.pem, got %q", v)
+		case c.SMTPListen == "":
+			bad("smtp-listen-tls", "needs SMTP_LISTEN")
 		}
 	}
 	c.Migrate = boolOf("migrate")

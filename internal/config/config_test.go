@@ -128,3 +128,40 @@ func TestUsageListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17: with a real SMTP server a missing MAIL_FROM is a start-up
+// error (no silent no-reply@rightsdesk.localhost); the catcher keeps a
+// default; a malformed one is refused.
+func TestMailFromRequiredWithSMTPURL(t *testing.T) {
+	t.Parallel()
+	if _, _, err := Parse("serve", nil, env(map[string]string{"SMTP_URL": "smtp://mail.kunta.fi:25"}), nil); err == nil ||
+		!strings.Contains(err.Error(), "MAIL_FROM") {
+		t.Fatalf("SMTP_URL without MAIL_FROM: %v", err)
+	}
+	c, _, err := Parse("serve", nil, env(map[string]string{"SMTP_URL": "smtp://mail.kunta.fi:25", "MAIL_FROM": "Tietosuoja <tietosuoja@kunta.fi>"}), nil)
+	if err != nil || c.MailFrom != "Tietosuoja <tietosuoja@kunta.fi>" {
+		t.Fatalf("with MAIL_FROM: %q %v", c.MailFrom, err)
+	}
+	if c, _, err := Parse("serve", nil, env(nil), nil); err != nil || c.MailFrom != DefaultMailFrom {
+		t.Fatalf("catcher default: %q %v", c.MailFrom, err)
+	}
+	if _, _, err := Parse("serve", nil, env(map[string]string{"MAIL_FROM": "not an address"}), nil); err == nil || !strings.Contains(err.Error(), "MAIL_FROM") {
+		t.Fatalf("malformed MAIL_FROM: %v", err)
+	}
+}
+
+func TestSMTPListenTLS(t *testing.T) {
+	t.Parallel()
+	c, _, err := Parse("serve", nil, env(map[string]string{"SMTP_LISTEN": ":2525", "SMTP_LISTEN_TLS": "/etc/rd/cert.pem, /etc/rd/key.pem"}), nil)
+	if err != nil || c.SMTPListenTLSCert != "/etc/rd/cert.pem" || c.SMTPListenTLSKey != "/etc/rd/key.pem" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	for _, bad := range []map[string]string{
+		{"SMTP_LISTEN": ":2525", "SMTP_LISTEN_TLS": "/etc/rd/cert.pem"},
+		{"SMTP_LISTEN_TLS": "/etc/rd/cert.pem,/etc/rd/key.pem"},
+	} {
+		if _, _, err := Parse("serve", nil, env(bad), nil); err == nil || !strings.Contains(err.Error(), "SMTP_LISTEN_TLS") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}

@@ -12,7 +12,8 @@ import (
 	netmail "net/mail"
 	"net/textproto"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/emersion/go-message/charset"
 )
 
 // parsed is the decoded view of a raw RFC 5322 message.
@@ -125,39 +126,20 @@ func walkPart(p *parsed, h textproto.MIMEHeader, body io.Reader, depth int) erro
 	return nil
 }
 
-// decodeCharset converts data to a UTF-8 string for the charsets the
-// standard library can handle without extra modules; anything else is
-// returned as is.
-func decodeCharset(charset string, data []byte) string {
-	switch strings.ToLower(charset) {
-	case "iso-8859-1", "latin1", "latin-1", "iso8859-1":
-		return latin1ToUTF8(data)
-	case "windows-1252", "cp1252":
-		if !utf8.Valid(data) {
-			return latin1ToUTF8(data) // close enough for the letters rightsdesk meets
+// decodeCharset converts data to a UTF-8 string with go-message's
+// charset tables; an unknown charset or undeclared 8-bit text is read as
+// Windows-1252 when it is not UTF-8.
+func decodeCharset(cs string, data []byte) string {
+	if cs != "" {
+		if r, err := charset.Reader(cs, bytes.NewReader(data)); err == nil {
+			if out, err := io.ReadAll(r); err == nil {
+				return fixText(string(out))
+			}
 		}
 	}
-	return string(data)
+	return fixText(string(data))
 }
 
-func latin1ToUTF8(data []byte) string {
-	var b strings.Builder
-	for _, c := range data {
-		b.WriteRune(rune(c))
-	}
-	return b.String()
-}
-
-func charsetReader(charset string, input io.Reader) (io.Reader, error) {
-	switch strings.ToLower(charset) {
-	case "utf-8", "us-ascii", "ascii":
-		return input, nil
-	case "iso-8859-1", "latin1", "latin-1", "iso8859-1", "windows-1252", "cp1252":
-		data, err := io.ReadAll(input)
-		if err != nil {
-			return nil, err
-		}
-		return strings.NewReader(latin1ToUTF8(data)), nil
-	}
-	return nil, fmt.Errorf("mail: unsupported charset %q", charset)
+func charsetReader(cs string, input io.Reader) (io.Reader, error) {
+	return charset.Reader(cs, input)
 }

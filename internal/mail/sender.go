@@ -80,6 +80,30 @@ type Config struct {
 	// Timeout bounds a Send whose context has no deadline
 	// (DefaultSendTimeout when zero).
 	Timeout time.Duration
+	// DialTimeout bounds connecting (with implicit TLS: and its
+	// handshake); CommandTimeout each command's reply, the greeting
+	// included; DataTimeout the message's transfer and the reply to its
+	// final dot. Zero means DefaultDialTimeout, DefaultCommandTimeout and
+	// DefaultDataTimeout. A hung server thus holds a delivery for a bounded
+	// time, whatever the overall deadline (issue 17).
+	DialTimeout    time.Duration
+	CommandTimeout time.Duration
+	DataTimeout    time.Duration
+}
+
+// Defaults of the per-step timeouts (RFC 5321 4.5.3.2 allows servers far
+// longer; a submission server that needs more is broken).
+const (
+	DefaultDialTimeout    = 15 * time.Second
+	DefaultCommandTimeout = 30 * time.Second
+	DefaultDataTimeout    = 60 * time.Second
+)
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // Addr returns host:port.
@@ -426,9 +450,15 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 	defer stop()
 	defer conn.Close()
 
+	cmdTimeout := orDefault(s.cfg.CommandTimeout, DefaultCommandTimeout)
 	var c *smtp.Client
 	if s.cfg.Security == SecuritySTARTTLS {
+		// NewClientStartTLS reads the greeting, says EHLO and shakes hands
+		// before we can set the client's timeouts (and sets its own 5
+		// minutes): bound the whole of it by closing the connection.
+		timer := time.AfterFunc(min(cmdTimeout, time.Until(deadline)), func() { _ = conn.Close() })
 		c, err = smtp.NewClientStartTLS(conn, s.tlsConfig())
+		timer.Stop()
 		if err != nil {
 			return fail(StageTLS, err)
 		}
@@ -441,8 +471,8 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 	if remaining <= 0 {
 		return fail(StageConnect, context.DeadlineExceeded)
 	}
-	c.CommandTimeout = min(c.CommandTimeout, remaining)
-	c.SubmissionTimeout = min(c.SubmissionTimeout, remaining)
+	c.CommandTimeout = min(cmdTimeout, remaining)
+	c.SubmissionTimeout = min(orDefault(s.cfg.DataTimeout, DefaultDataTimeout), remaining)
 
 	helo := s.cfg.HeloName
 	if helo == "" {
@@ -539,7 +569,7 @@ func (s *Sender) tlsConfig() *tls.Config {
 }
 
 func (s *Sender) dial(ctx context.Context) (net.Conn, error) {
-	d := &net.Dialer{Timeout: 30 * time.Second}
+	d := &net.Dialer{Timeout: orDefault(s.cfg.DialTimeout, DefaultDialTimeout)}
 	if s.cfg.Security == SecurityTLS {
 		td := &tls.Dialer{NetDialer: d, Config: s.tlsConfig()}
 		return td.DialContext(ctx, "tcp", s.cfg.Addr())

@@ -523,3 +523,83 @@ func TestSendConfigErrorsAreTemporary(t *testing.T) {
 		}
 	}
 }
+
+// hangingDataBackend accepts everything but never answers the final dot.
+type hangingDataBackend struct{ release chan struct{} }
+
+func (b hangingDataBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return hangingSession(b), nil
+}
+
+type hangingSession hangingDataBackend
+
+func (hangingSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (hangingSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s hangingSession) Data(r io.Reader) error {
+	_, _ = io.Copy(io.Discard, r)
+	<-s.release
+	return nil
+}
+func (hangingSession) Reset()        {}
+func (hangingSession) Logout() error { return nil }
+
+// Issue 17: a hung server holds a delivery only for the step's timeout,
+// whatever the overall deadline: the greeting and each command by
+// CommandTimeout, the reply to the final dot by DataTimeout. Both are
+// temporary failures (retried), at the stage they hung in.
+func TestSendStepTimeouts(t *testing.T) {
+	t.Parallel()
+	t.Run("silent greeting", func(t *testing.T) {
+		t.Parallel()
+		for _, scheme := range []string{"smtp", "smtp+starttls"} {
+			cfg, err := ParseURL(scheme + "://" + silentServer(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.CommandTimeout = 200 * time.Millisecond
+			start := time.Now()
+			err = NewSender(cfg).Send(t.Context(), "a@rightsdesk.example", []string{"b@example.fi"}, []byte("Subject: x\r\n\r\nx\r\n"))
+			if err == nil || !IsTemporary(err) {
+				t.Fatalf("%s: err = %v, want temporary", scheme, err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("%s: a silent server held Send for %v", scheme, d)
+			}
+		}
+	})
+	t.Run("no reply to the final dot", func(t *testing.T) {
+		t.Parallel()
+		b := hangingDataBackend{release: make(chan struct{})}
+		srv := smtp.NewServer(b)
+		srv.Domain = "localhost"
+		srv.AllowInsecureAuth = true
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { _ = srv.Serve(l) }()
+		t.Cleanup(func() {
+			close(b.release)
+			srv.Close()
+		})
+		cfg, err := ParseURL("smtp://" + l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.DataTimeout = 300 * time.Millisecond
+		start := time.Now()
+		err = NewSender(cfg).Send(t.Context(), "a@rightsdesk.example", []string{"b@example.fi"}, []byte("Subject: x\r\n\r\nx\r\n"))
+		var se *SendError
+		if !errors.As(err, &se) || se.Stage != StageData || !se.Temp {
+			t.Fatalf("err = %v, want a temporary DATA failure", err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("a server hung after DATA held Send for %v", d)
+		}
+	})
+	t.Run("defaults are bounded", func(t *testing.T) {
+		if DefaultDialTimeout > 30*time.Second || DefaultCommandTimeout > time.Minute || DefaultDataTimeout > 2*time.Minute {
+			t.Errorf("defaults %v %v %v", DefaultDialTimeout, DefaultCommandTimeout, DefaultDataTimeout)
+		}
+	})
+}

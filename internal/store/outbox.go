@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,24 +27,133 @@ type OutboxRow struct {
 	LastError string     `db:"last_error"`
 	SentAt    *time.Time `db:"sent_at"`
 	CreatedAt time.Time  `db:"created_at"`
+	// FirstFailedAt is when temporary failures began (nil: none yet).
+	FirstFailedAt *time.Time `db:"first_failed_at"`
+	// CodeHash names the one-time code the mail carries (nil: none);
+	// CodeTTLSecs is its validity counted from the mail's sending.
+	CodeHash    []byte `db:"code_hash"`
+	CodeTTLSecs int    `db:"code_ttl_secs"`
+	// ReplyTo and InReplyTo become the Reply-To, In-Reply-To and
+	// References headers ("" = none).
+	ReplyTo   string `db:"reply_to"`
+	InReplyTo string `db:"in_reply_to"`
 }
 
 const outboxCols = `id, coalesce(org_id, 0) AS org_id, coalesce(case_id, 0) AS case_id, coalesce(task_id, 0) AS task_id,
-	kind, to_addr, lang, subject, text_body, html_body, message_id, state, attempts, last_error, sent_at, created_at`
+	kind, to_addr, lang, subject, text_body, html_body, message_id, state, attempts, last_error, sent_at, created_at,
+	first_failed_at, code_hash, coalesce(code_ttl_secs, 0) AS code_ttl_secs, reply_to, in_reply_to`
 
 // InsertOutbox stores a pending mail and returns its id. The Message-ID is
-// derived from the row id, so every retry sends the same one (D-14).
-func (q *Q) InsertOutbox(ctx context.Context, r OutboxRow) (int64, error) {
+// derived from the row id, so every retry sends the same one (D-14); its
+// right-hand side is domain, the domain of MAIL_FROM (issue 17).
+func (q *Q) InsertOutbox(ctx context.Context, r OutboxRow, domain string) (int64, error) {
 	var id int64
 	err := q.db.QueryRow(ctx, `
 		WITH n AS (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id)
-		INSERT INTO outbox (id, org_id, case_id, task_id, kind, to_addr, lang, subject, text_body, html_body, message_id)
+		INSERT INTO outbox (id, org_id, case_id, task_id, kind, to_addr, lang, subject, text_body, html_body, message_id,
+			code_hash, code_ttl_secs, reply_to, in_reply_to)
 		SELECT n.id, nullif($1, 0), nullif($2, 0), nullif($3, 0), $4, $5, $6, $7, $8, $9,
-			'<outbox-' || n.id || '.' || substr(md5(random()::text), 1, 12) || '@rightsdesk>'
+			'<outbox-' || n.id || '.' || substr(md5(random()::text), 1, 12) || '@' || $10 || '>',
+			$11, nullif($12, 0), $13, $14
 		FROM n
 		RETURNING id`,
-		r.OrgID, r.CaseID, r.TaskID, r.Kind, r.To, r.Lang, r.Subject, r.Text, r.HTML).Scan(&id)
+		r.OrgID, r.CaseID, r.TaskID, r.Kind, r.To, r.Lang, r.Subject, r.Text, r.HTML, domain,
+		r.CodeHash, r.CodeTTLSecs, r.ReplyTo, r.InReplyTo).Scan(&id)
 	return id, mapErr(err, "queueing mail")
+}
+
+// ClaimOutbox claims a pending row for one delivery until until, in a
+// statement of its own: the SMTP conversation then runs with no
+// transaction open (issue 17). ok is false when the row is gone, no
+// longer pending, or claimed by a delivery that is still running.
+func (q *Q) ClaimOutbox(ctx context.Context, id int64, now, until time.Time) (r OutboxRow, ok bool, err error) {
+	rows, _ := q.db.Query(ctx, `UPDATE outbox SET claimed_until = $3
+		WHERE id = $1 AND state = 'pending' AND (claimed_until IS NULL OR claimed_until <= $2)
+		RETURNING `+outboxCols, id, now, until)
+	r, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[OutboxRow])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, false, nil
+	}
+	return r, err == nil, mapErr(err, fmt.Sprintf("outbox %d", id))
+}
+
+// OutboxClaimedUntil reports a pending row's live claim (zero: none, or
+// the row is not pending).
+func (q *Q) OutboxClaimedUntil(ctx context.Context, id int64) (time.Time, error) {
+	var t *time.Time
+	err := q.db.QueryRow(ctx, `SELECT claimed_until FROM outbox WHERE id = $1 AND state = 'pending'`, id).Scan(&t)
+	if errors.Is(err, pgx.ErrNoRows) || t == nil {
+		return time.Time{}, nil
+	}
+	return *t, mapErr(err, "outbox claim")
+}
+
+// OutboxCodeCurrent reports whether the one-time code a mail carries is
+// still the one its case, task or status page waits for: a code replaced
+// (a new one was asked for) or used before the mail went out is not sent.
+func (q *Q) OutboxCodeCurrent(ctx context.Context, r OutboxRow) (bool, error) {
+	var ok bool
+	var err error
+	switch r.Kind {
+	case "code":
+		err = q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1 AND org_id = $2 AND code_hash = $3)`,
+			r.CaseID, r.OrgID, r.CodeHash).Scan(&ok)
+	case "task_code":
+		err = q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM task_codes c JOIN tasks t ON t.id = c.task_id
+			WHERE c.task_id = $1 AND t.org_id = $2 AND c.code_hash = $3)`, r.TaskID, r.OrgID, r.CodeHash).Scan(&ok)
+	case "status_code":
+		err = q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM status_codes WHERE org_id = $1 AND code_hash = $2)`,
+			r.OrgID, r.CodeHash).Scan(&ok)
+	default:
+		return true, nil
+	}
+	return ok, mapErr(err, "outbox code")
+}
+
+// extendOutboxCode makes the code a sent mail carries valid for its TTL
+// from sentAt: a code mailed late, after an outage, still works (issue 17).
+// A code never loses time by this.
+func (q *Q) extendOutboxCode(ctx context.Context, r OutboxRow, sentAt time.Time) error {
+	if r.CodeHash == nil || r.CodeTTLSecs <= 0 {
+		return nil
+	}
+	exp := sentAt.Add(time.Duration(r.CodeTTLSecs) * time.Second)
+	var err error
+	switch r.Kind {
+	case "code":
+		_, err = q.db.Exec(ctx, `UPDATE cases SET code_expires_at = greatest(code_expires_at, $4)
+			WHERE id = $1 AND org_id = $2 AND code_hash = $3`, r.CaseID, r.OrgID, r.CodeHash, exp)
+	case "task_code":
+		_, err = q.db.Exec(ctx, `UPDATE task_codes SET expires_at = greatest(expires_at, $4)
+			WHERE task_id = $1 AND code_hash = $3 AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = $1 AND t.org_id = $2)`,
+			r.TaskID, r.OrgID, r.CodeHash, exp)
+	case "status_code":
+		_, err = q.db.Exec(ctx, `UPDATE status_codes SET expires_at = greatest(expires_at, $3)
+			WHERE org_id = $1 AND code_hash = $2`, r.OrgID, r.CodeHash, exp)
+	}
+	return mapErr(err, "outbox code")
+}
+
+// UnclaimOutbox gives up a claim without an attempt.
+func (q *Q) UnclaimOutbox(ctx context.Context, id int64) error {
+	_, err := q.db.Exec(ctx, `UPDATE outbox SET claimed_until = NULL WHERE id = $1 AND state = 'pending'`, id)
+	return mapErr(err, "outbox unclaim")
+}
+
+// CancelOutbox ends a pending row unsent: the code it carries is no
+// longer wanted.
+func (q *Q) CancelOutbox(ctx context.Context, id int64) error {
+	_, err := q.db.Exec(ctx, `UPDATE outbox SET state = 'cancelled', claimed_until = NULL WHERE id = $1 AND state = 'pending'`, id)
+	return mapErr(err, "outbox cancel")
+}
+
+// ReleaseWaitingMail makes every mail retry that waits for its backoff
+// due at now: the server accepted a mail again, so the others need not
+// wait out their backoff after an outage (issue 17).
+func (q *Q) ReleaseWaitingMail(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := q.db.Exec(ctx, `UPDATE river_job SET scheduled_at = $1
+		WHERE kind = 'deliver_mail' AND state = 'retryable' AND scheduled_at > $1`, now)
+	return tag.RowsAffected(), mapErr(err, "release mail")
 }
 
 // OutboxForUpdate locks one outbox row for delivery.
@@ -53,19 +163,27 @@ func (q *Q) OutboxForUpdate(ctx context.Context, id int64) (OutboxRow, error) {
 	return r, mapErr(err, fmt.Sprintf("outbox %d", id))
 }
 
-// MarkOutboxSent records the server's acceptance.
-func (q *Q) MarkOutboxSent(ctx context.Context, id int64, at time.Time) error {
-	_, err := q.db.Exec(ctx, `UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1, last_error = '' WHERE id = $1`, id, at)
-	return mapErr(err, "outbox sent")
+// MarkOutboxSent records the server's acceptance, and starts the
+// validity of the code the mail carries at at.
+func (q *Q) MarkOutboxSent(ctx context.Context, r OutboxRow, at time.Time) error {
+	_, err := q.db.Exec(ctx, `UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1, last_error = '',
+		claimed_until = NULL, first_failed_at = NULL WHERE id = $1`, r.ID, at)
+	if err != nil {
+		return mapErr(err, "outbox sent")
+	}
+	return q.extendOutboxCode(ctx, r, at)
 }
 
-// MarkOutboxAttempt records a failed try; failed=true ends the row visibly.
-func (q *Q) MarkOutboxAttempt(ctx context.Context, id int64, errText string, failed bool) error {
+// MarkOutboxAttempt records a failed try at now; failed=true ends the row
+// visibly. The first failure's time is kept: a row pending for long after
+// it shows on the dashboard.
+func (q *Q) MarkOutboxAttempt(ctx context.Context, id int64, errText string, failed bool, now time.Time) error {
 	state := "pending"
 	if failed {
 		state = "failed"
 	}
-	_, err := q.db.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2, state = $3 WHERE id = $1`, id, errText, state)
+	_, err := q.db.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2, state = $3, claimed_until = NULL,
+		first_failed_at = coalesce(first_failed_at, $4) WHERE id = $1`, id, errText, state, now)
 	return mapErr(err, "outbox attempt")
 }
 
@@ -98,9 +216,11 @@ func (q *Q) OutboxByCase(ctx context.Context, orgID, caseID int64) ([]OutboxRow,
 	return out, mapErr(err, "case mail")
 }
 
-// FailedOutbox lists mails that could not be delivered, for the DPO.
-func (q *Q) FailedOutbox(ctx context.Context, orgIDs []int64) ([]OutboxRow, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+outboxCols+` FROM outbox WHERE state = 'failed' AND org_id = ANY($1) ORDER BY id DESC LIMIT 200`, orgIDs)
+// FailedOutbox lists mails that could not be delivered, for the DPO: the
+// failed ones and those failing temporarily since before stuckBefore.
+func (q *Q) FailedOutbox(ctx context.Context, orgIDs []int64, stuckBefore time.Time) ([]OutboxRow, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+outboxCols+` FROM outbox WHERE org_id = ANY($1)
+		AND (state = 'failed' OR (state = 'pending' AND first_failed_at < $2)) ORDER BY id DESC LIMIT 200`, orgIDs, stuckBefore)
 	if err != nil {
 		return nil, mapErr(err, "failed mail")
 	}

@@ -119,17 +119,18 @@ type FailedMail struct {
 	Attempts  int       `db:"attempts"`
 	LastError string    `db:"last_error"`
 	CreatedAt time.Time `db:"created_at"`
+	State     string    `db:"state"` // failed, or pending: still failing temporarily
 }
 
 // FailedMails lists the failed emails of the given organisations, newest
 // first.
-func (q *Q) FailedMails(ctx context.Context, orgIDs []int64) ([]FailedMail, error) {
+func (q *Q) FailedMails(ctx context.Context, orgIDs []int64, stuckBefore time.Time) ([]FailedMail, error) {
 	rows, err := q.db.Query(ctx, `
 		SELECT o.id, o.org_id, coalesce(c.receipt, '') AS receipt, o.kind, o.to_addr, o.subject, o.attempts,
-			o.last_error, o.created_at
+			o.last_error, o.created_at, o.state
 		FROM outbox o LEFT JOIN cases c ON c.id = o.case_id AND c.org_id = o.org_id
-		WHERE o.state = 'failed' AND o.org_id = ANY($1)
-		ORDER BY o.id DESC LIMIT 200`, orgIDs)
+		WHERE o.org_id = ANY($1) AND (o.state = 'failed' OR (o.state = 'pending' AND o.first_failed_at < $2))
+		ORDER BY o.id DESC LIMIT 200`, orgIDs, stuckBefore)
 	if err != nil {
 		return nil, mapErr(err, "failed mail")
 	}
@@ -138,11 +139,13 @@ func (q *Q) FailedMails(ctx context.Context, orgIDs []int64) ([]FailedMail, erro
 }
 
 // RequeueFailedOutbox makes a failed row of the organisation pending again
-// (the DPO fixed the address or the server); ErrNotFound when there is no
-// such failed row.
-func (q *Q) RequeueFailedOutbox(ctx context.Context, orgID, id int64) (OutboxRow, error) {
-	rows, _ := q.db.Query(ctx, `UPDATE outbox SET state = 'pending', last_error = ''
-		WHERE org_id = $1 AND id = $2 AND state = 'failed' RETURNING `+outboxCols, orgID, id)
+// (the DPO fixed the address or the server), or a row failing
+// temporarily since before stuckBefore due now; ErrNotFound when there is
+// no such row.
+func (q *Q) RequeueFailedOutbox(ctx context.Context, orgID, id int64, stuckBefore time.Time) (OutboxRow, error) {
+	rows, _ := q.db.Query(ctx, `UPDATE outbox SET state = 'pending', last_error = '', first_failed_at = NULL
+		WHERE org_id = $1 AND id = $2 AND (state = 'failed' OR (state = 'pending' AND first_failed_at < $3)) RETURNING `+outboxCols,
+		orgID, id, stuckBefore)
 	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[OutboxRow])
 	return r, mapErr(err, "requeue mail")
 }
