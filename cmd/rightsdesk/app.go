@@ -168,6 +168,9 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 // loadKeys builds the keyring (D-26) from SECRET_KEY and OLD_SECRET_KEYS,
 // or from DATA_DIR's generated key in the embedded default (D-17).
 func loadKeys(cfg config.Config, log *slog.Logger) (*secret.Keys, error) {
+	if err := cfg.CheckSecret(); err != nil {
+		return nil, err
+	}
 	current := cfg.SecretKey
 	if current == "" {
 		master, created, err := secret.LoadOrCreate(cfg.DataDir)

@@ -101,7 +101,9 @@ func (q *Q) AppendAudit(ctx context.Context, k AuditKeys, ev AuditEvent) error {
 	if seq == 0 {
 		ev.PrevHash = ZeroHash
 	}
-	ev.KeyID, _ = k.AuditMAC(nil)
+	if ev.KeyID, _ = k.AuditMAC(nil); ev.KeyID == "" {
+		return fmt.Errorf("appending audit event: no audit key")
+	}
 	if ev.Hash, err = auditMAC(k, ev); err != nil {
 		return fmt.Errorf("audit key: %w", err)
 	}
