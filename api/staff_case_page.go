@@ -613,6 +613,13 @@ func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNa
 	if err := s.caseChainCheck(c, d, cs); err != nil {
 		return nil, err
 	}
+	notes, err := q.CaseNotes(ctx, cs.OrgID, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range events {
+		resolveTextRefs(ev.Data, notes)
+	}
 	actors := slices.Clone(more)
 	for _, ev := range events {
 		actors = append(actors, ev.Actor)
@@ -640,6 +647,24 @@ func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNa
 		})
 	}
 	return names, nil
+}
+
+// resolveTextRefs puts the free text an event refers to (D-25: the
+// event holds only the case_notes id, as note_ref, reason_ref, to_ref)
+// back under its plain key for the timeline.
+func resolveTextRefs(data map[string]any, notes map[int64]string) {
+	for k, v := range data {
+		base, ok := strings.CutSuffix(k, "_ref")
+		if !ok {
+			continue
+		}
+		if id, ok := v.(float64); ok {
+			if text, ok := notes[int64(id)]; ok {
+				data[base] = text
+			}
+		}
+		delete(data, k)
+	}
 }
 
 func (s *Server) caseActionLabel(lang, action string) string {

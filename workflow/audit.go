@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -134,6 +135,9 @@ type VerifyReport struct {
 	CheckpointBroken int64
 	CheckpointReason string
 	LatestDigest     []byte
+	// Digests maps each checkpoint's digest (hex) to its id, to confirm a
+	// digest quoted in a mail (audit verify --digest).
+	Digests map[string]int64
 }
 
 // OK reports whether nothing was found broken.
@@ -145,7 +149,7 @@ func (r VerifyReport) OK() bool { return r.First == nil && r.CheckpointBroken ==
 // checked against their signatures and their own chain. Each chain's
 // result is stored for the case page.
 func (s *Service) VerifyAudit(ctx context.Context, orgID int64) (VerifyReport, error) {
-	var r VerifyReport
+	r := VerifyReport{Digests: map[string]int64{}}
 	q := store.New(s.Pool)
 	anchors := map[[2]int64]store.Anchor{}
 	prev := store.ZeroHash
@@ -169,6 +173,7 @@ func (s *Service) VerifyAudit(ctx context.Context, orgID int64) (VerifyReport, e
 			}
 		}
 		prev, r.LatestDigest = c.Digest, c.Digest
+		r.Digests[hex.EncodeToString(c.Digest)] = c.ID
 		for _, h := range heads {
 			anchors[[2]int64{h.OrgID, h.CaseID}] = store.Anchor{CheckpointID: c.ID, Seq: h.Seq, Hash: h.Hash}
 		}

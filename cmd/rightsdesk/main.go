@@ -43,6 +43,7 @@ func init() {
 		{"deadline", "compute deadlines: --received TIME [--eves-non-working] [--json]", runDeadline},
 		{"user", "staff accounts: add --email E --org SLUG --role dpo | list | disable --email E", runUser},
 		{"token", "API tokens: add --org SLUG --name NAME | list --org SLUG | revoke --org SLUG --name NAME", runToken},
+		{"audit", "audit trail: verify [--org SLUG] [--digest HEX] | checkpoint", runAudit},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "rightsdesk", version)
 			return nil
