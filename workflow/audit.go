@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -54,6 +55,16 @@ func (s *Service) Checkpoint(ctx context.Context) (CheckpointResult, error) {
 		if err != nil || len(heads) == 0 {
 			return err
 		}
+		prevDigest := store.ZeroHash
+		switch latest, err := q.LatestCheckpoint(ctx); {
+		case err == nil:
+			prevDigest = latest.Digest
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		// The very first checkpoint anchors the plain-hash links written
+		// before keyed hashes; after it, an unkeyed link is never new.
+		bootstrap := bytes.Equal(prevDigest, store.ZeroHash)
 		now := s.Now()
 		var anchored []store.CheckpointHead
 		for _, h := range heads {
@@ -77,7 +88,11 @@ func (s *Service) Checkpoint(ctx context.Context) (CheckpointResult, error) {
 			for len(events) > 0 && events[len(events)-1].Seq > h.Seq {
 				events = events[:len(events)-1]
 			}
-			brk := store.VerifyAuditLinks(s.Keys, prev, from, events, anchor)
+			legacy := anchor.Seq
+			if bootstrap {
+				legacy = math.MaxInt
+			}
+			brk := store.VerifyAuditLinks(s.Keys, prev, from, events, anchor, legacy)
 			if brk == nil && (len(events) == 0 || events[len(events)-1].Seq != h.Seq) {
 				brk = &store.ChainBreak{Seq: h.Seq, Reason: "the newest events are missing (deleted)"}
 			}
@@ -97,13 +112,6 @@ func (s *Service) Checkpoint(ctx context.Context) (CheckpointResult, error) {
 		}
 		if len(anchored) == 0 {
 			return nil
-		}
-		prevDigest := store.ZeroHash
-		switch latest, err := q.LatestCheckpoint(ctx); {
-		case err == nil:
-			prevDigest = latest.Digest
-		case !errors.Is(err, store.ErrNotFound):
-			return err
 		}
 		id, err := q.NextCheckpointID(ctx)
 		if err != nil {
@@ -205,7 +213,8 @@ func (s *Service) VerifyAudit(ctx context.Context, orgID int64) (VerifyReport, e
 		}
 		r.Chains++
 		r.Events += len(events)
-		brk := store.VerifyAuditLinks(s.Keys, store.ZeroHash, 1, events, anchors[[2]int64{c.OrgID, c.CaseID}])
+		anchor := anchors[[2]int64{c.OrgID, c.CaseID}]
+		brk := store.VerifyAuditLinks(s.Keys, store.ZeroHash, 1, events, anchor, anchor.Seq)
 		if brk != nil {
 			rep := ChainReport{c.OrgID, c.CaseID, *brk}
 			r.Broken = append(r.Broken, rep)

@@ -159,15 +159,17 @@ type Anchor struct {
 // VerifyAuditChain checks a whole chain (events from seq 1, in order)
 // and reports the first break, or nil when intact.
 func VerifyAuditChain(k AuditKeys, events []AuditEvent) *ChainBreak {
-	return VerifyAuditLinks(k, ZeroHash, 1, events, Anchor{})
+	return VerifyAuditLinks(k, ZeroHash, 1, events, Anchor{}, 0)
 }
 
 // VerifyAuditLinks checks events that should start at seq from with
 // previous hash prev, and that the chain still holds what anchor recorded
 // (no event deleted or changed behind the checkpoint). A plain SHA-256
-// link is accepted only before a chain's first keyed one: once keyed,
-// an unkeyed link is a forgery by someone without the key.
-func VerifyAuditLinks(k AuditKeys, prev []byte, from int, events []AuditEvent, anchor Anchor) *ChainBreak {
+// link (written before keyed hashes) is accepted only up to seq legacyUpTo
+// (what a checkpoint already recorded) and before a chain's first keyed
+// one: anyone can compute a plain hash, so a new unkeyed link is a
+// forgery by someone without the key.
+func VerifyAuditLinks(k AuditKeys, prev []byte, from int, events []AuditEvent, anchor Anchor, legacyUpTo int) *ChainBreak {
 	keyed := false
 	for i, ev := range events {
 		want := from + i
@@ -178,8 +180,8 @@ func VerifyAuditLinks(k AuditKeys, prev []byte, from int, events []AuditEvent, a
 			return &ChainBreak{ev.Seq, "does not link to the event before it (an event was removed or replaced)"}
 		}
 		switch {
-		case ev.KeyID == "" && keyed:
-			return &ChainBreak{ev.Seq, "unkeyed hash after keyed ones (forged)"}
+		case ev.KeyID == "" && (keyed || ev.Seq > legacyUpTo):
+			return &ChainBreak{ev.Seq, "unkeyed hash where a keyed one is due (forged)"}
 		case ev.KeyID == "":
 			if !bytes.Equal(AuditHash(ev), ev.Hash) {
 				return &ChainBreak{ev.Seq, "content does not match its hash (altered)"}
