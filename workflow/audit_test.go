@@ -401,7 +401,7 @@ func TestAuditEventsHoldNoFreeText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := f.codeFrom(t, "maija@example.test")
+	f.codeFrom(t, "maija@example.test") // delivered; a wrong one is typed
 	if _, err := f.env.Workflow.ConfirmCode(ctx, f.org, sub.CaseID, "000000x"); !errors.Is(err, workflow.ErrCodeWrong) {
 		t.Fatalf("wrong code: %v", err)
 	}
@@ -412,7 +412,7 @@ func TestAuditEventsHoldNoFreeText(t *testing.T) {
 	if err := f.env.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE case_id = $1`, sub.CaseID).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("unconfirmed submission has %d events (%v)", n, err)
 	}
-	code = f.codeFrom(t, "maija@example.test")
+	code := f.codeFrom(t, "maija@example.test")
 	if _, err := f.env.Workflow.ConfirmCode(ctx, f.org, sub.CaseID, code); err != nil {
 		t.Fatal(err)
 	}
