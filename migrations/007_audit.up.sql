@@ -45,7 +45,7 @@ CREATE TABLE audit_heads (
     broken_reason text NOT NULL DEFAULT '',
     PRIMARY KEY (org_id, case_id)
 );
-CREATE INDEX audit_heads_unanchored ON audit_heads (org_id, case_id) WHERE seq <> anchored_seq;
+CREATE INDEX audit_heads_unanchored ON audit_heads (org_id, case_id) WHERE seq <> anchored_seq AND broken_seq = 0;
 INSERT INTO audit_heads (org_id, case_id, seq, hash)
     SELECT DISTINCT ON (org_id, coalesce(case_id, 0)) org_id, coalesce(case_id, 0), seq, hash
     FROM audit_events ORDER BY org_id, coalesce(case_id, 0), seq DESC;

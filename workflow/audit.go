@@ -23,9 +23,10 @@ import (
 // organisation's events or truncating the table is then found by
 // VerifyAudit: against the keys, and against the checkpoints.
 
-// checkpointBatch bounds the chains one checkpoint records; the rest wait
-// for the next run.
-const checkpointBatch = 20000
+// checkpointBatch bounds the chains one checkpoint transaction verifies
+// and records, so it holds the head rows (and delays appends to those
+// chains) only briefly; a run writes as many checkpoints as it needs.
+const checkpointBatch = 1000
 
 // CheckpointResult says what one checkpoint run did.
 type CheckpointResult struct {
@@ -45,8 +46,27 @@ type ChainReport struct {
 // records the intact ones' heads in a new signed checkpoint. A broken
 // chain is recorded as broken (the case page shows it) and never anchored.
 func (s *Service) Checkpoint(ctx context.Context) (CheckpointResult, error) {
-	var res CheckpointResult
-	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+	var total CheckpointResult
+	for {
+		res, n, err := s.checkpointOnce(ctx)
+		if err != nil {
+			return total, err
+		}
+		if res.ID != 0 {
+			total.ID, total.Digest = res.ID, res.Digest
+		}
+		total.Chains += res.Chains
+		total.Broken = append(total.Broken, res.Broken...)
+		if n < checkpointBatch {
+			return total, nil
+		}
+	}
+}
+
+// checkpointOnce checkpoints up to checkpointBatch moved chains in one
+// transaction; n is how many it looked at.
+func (s *Service) checkpointOnce(ctx context.Context) (res CheckpointResult, n int, err error) {
+	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
 		// One checkpoint at a time, across instances.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7262)`); err != nil {
 			return err
@@ -55,6 +75,7 @@ func (s *Service) Checkpoint(ctx context.Context) (CheckpointResult, error) {
 		if err != nil || len(heads) == 0 {
 			return err
 		}
+		n = len(heads)
 		prevDigest := store.ZeroHash
 		switch latest, err := q.LatestCheckpoint(ctx); {
 		case err == nil:
@@ -126,7 +147,7 @@ func (s *Service) Checkpoint(ctx context.Context) (CheckpointResult, error) {
 		res.ID, res.Digest, res.Chains = cp.ID, cp.Digest, len(anchored)
 		return nil
 	})
-	return res, err
+	return res, n, err
 }
 
 // VerifyReport is the result of a full verification.

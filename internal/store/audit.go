@@ -235,9 +235,11 @@ func (q *Q) AuditHeadOf(ctx context.Context, orgID, caseID int64) (AuditHead, er
 	return h, mapErr(err, "audit head")
 }
 
-// UnanchoredHeads lists the chains that moved since the last checkpoint.
+// UnanchoredHeads lists the chains that moved since the last checkpoint,
+// leaving out those found broken: they are never anchored (audit verify
+// clears the mark once a chain verifies again, e.g. with its old key back).
 func (q *Q) UnanchoredHeads(ctx context.Context, limit int) ([]AuditHead, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+headCols+` FROM audit_heads WHERE seq <> anchored_seq
+	rows, err := q.db.Query(ctx, `SELECT `+headCols+` FROM audit_heads WHERE seq <> anchored_seq AND broken_seq = 0
 		ORDER BY org_id, case_id LIMIT $1`, limit)
 	if err != nil {
 		return nil, mapErr(err, "unanchored heads")
