@@ -402,7 +402,7 @@ func TestV1Registers(t *testing.T) {
 func catLogin(t *testing.T, env *testenv.Env, ts *httptest.Server, email, role string, orgID int64) *http.Client {
 	t.Helper()
 	const pw = "correct horse battery staple"
-	auth := &workflow.StaffAuth{Pool: env.Pool, Now: env.Clock.Now, Argon2Memory: 64, Argon2Time: 1}
+	auth := &workflow.StaffAuth{Pool: env.Pool, Keys: env.Keys, Now: env.Clock.Now, Argon2Memory: 64, Argon2Time: 1}
 	if _, err := auth.AddUser(env.Ctx, workflow.NewStaff{Email: email, Name: "Test", Lang: "en", OrgID: orgID, Role: role, Password: pw}, workflow.ActorCLI); err != nil {
 		t.Fatal(err)
 	}

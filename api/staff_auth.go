@@ -78,7 +78,7 @@ func (u *StaffUser) Actor() workflow.Actor { return workflow.StaffActor(u.ID) }
 
 func (s *Server) staffAuthRoutes(g *echo.Group) {
 	s.auth = &workflow.StaffAuth{
-		Pool: s.Pool, Now: s.Now, Logger: s.Logger,
+		Pool: s.Pool, Now: s.Now, Logger: s.Logger, Keys: s.Keys,
 		Argon2Memory: s.Config.Argon2Memory, Argon2Time: s.Config.Argon2Time,
 		SessionIdle: s.Config.SessionIdle, SessionAbsolute: s.Config.SessionAbsolute,
 	}

@@ -34,7 +34,7 @@ func newStaffFixture(t *testing.T) *staffFixture {
 	t.Helper()
 	env := testenv.New(t)
 	f := &staffFixture{env: env, base: env.HTTP().URL, org: env.Org("espoo", "Espoo", "Esbo", "fi"), email: "dpo@espoo.example"}
-	f.auth = &workflow.StaffAuth{Pool: env.Pool, Now: env.Clock.Now, Argon2Memory: env.Config.Argon2Memory, Argon2Time: env.Config.Argon2Time}
+	f.auth = &workflow.StaffAuth{Pool: env.Pool, Keys: env.Keys, Now: env.Clock.Now, Argon2Memory: env.Config.Argon2Memory, Argon2Time: env.Config.Argon2Time}
 	f.addUser(t, f.email, "Dana Dpo", "fi", f.org.ID, workflow.RoleDPO)
 	return f
 }

@@ -146,7 +146,7 @@ type caseData struct {
 	Repeats      int
 	Tasks        []caseTask
 	Timeline     []caseTimelineItem
-	ChainBroken  int
+	Chain        caseChain
 	Mails        []caseMail
 	EmailURL     string     // the original message of an emailed request
 	EmailFiles   []caseFile // the files that came with it
@@ -590,8 +590,40 @@ func (s *Server) caseRegisterChoices(c echo.Context, org store.Org, lang string)
 
 // ---- timeline ------------------------------------------------------------
 
-// caseTimeline turns the case's audit chain into the timeline, with the
-// chain's check (VerifyAuditChain).
+// caseChainCheck shows the result of the chain's last verification (the
+// checkpoint job and `rightsdesk audit verify` record it), not a check
+// recomputed on every view (issue 16).
+func (s *Server) caseChainCheck(c echo.Context, d *caseData, cs store.Case) error {
+	h, err := store.New(s.Pool).AuditHeadOf(c.Request().Context(), cs.OrgID, cs.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		d.Chain = caseChain{State: "unverified"}
+		return nil
+	case err != nil:
+		return err
+	}
+	switch {
+	case h.BrokenSeq > 0:
+		d.Chain = caseChain{State: "broken", Seq: h.BrokenSeq}
+	case h.VerifiedAt != nil:
+		d.Chain = caseChain{State: "intact", Seq: h.VerifiedSeq}
+	default:
+		d.Chain = caseChain{State: "unverified"}
+	}
+	if h.VerifiedAt != nil {
+		d.Chain.At = caseTime(*h.VerifiedAt, langOf(c))
+	}
+	return nil
+}
+
+// caseChain is the audit chain's last verification as the page shows it.
+type caseChain struct {
+	State string // intact, broken or unverified
+	At    string // when it was verified
+	Seq   int    // the events verified, or the first broken one
+}
+
+// caseTimeline turns the case's audit chain into the timeline.
 // It returns the names of the staff members who acted, by id (actors in
 // the chain and in more, e.g. who answered a task).
 func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNames map[int64]string, more []string) (map[int64]string, error) {
@@ -602,7 +634,16 @@ func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNa
 	if err != nil {
 		return nil, err
 	}
-	d.ChainBroken = store.VerifyAuditChain(events)
+	if err := s.caseChainCheck(c, d, cs); err != nil {
+		return nil, err
+	}
+	notes, err := q.CaseNotes(ctx, cs.OrgID, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range events {
+		resolveTextRefs(ev.Data, notes)
+	}
 	actors := slices.Clone(more)
 	for _, ev := range events {
 		actors = append(actors, ev.Actor)
@@ -630,6 +671,24 @@ func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNa
 		})
 	}
 	return names, nil
+}
+
+// resolveTextRefs puts the free text an event refers to (D-25: the
+// event holds only the case_notes id, as note_ref, reason_ref, to_ref)
+// back under its plain key for the timeline.
+func resolveTextRefs(data map[string]any, notes map[int64]string) {
+	for k, v := range data {
+		base, ok := strings.CutSuffix(k, "_ref")
+		if !ok {
+			continue
+		}
+		if id, ok := v.(float64); ok {
+			if text, ok := notes[int64(id)]; ok {
+				data[base] = text
+			}
+		}
+		delete(data, k)
+	}
 }
 
 func (s *Server) caseActionLabel(lang, action string) string {

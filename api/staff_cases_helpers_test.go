@@ -46,7 +46,7 @@ func newSCFx(t *testing.T) *scFx {
 	f.regOwned = env.Register(f.org.ID, "Varhaiskasvatuksen asiakasrekisteri", "e", "owner@espoo.test")
 	f.regQueue = env.Register(f.org.ID, "Kirjaston asiakasrekisteri", "a", "")
 	f.regOwned2 = env.Register(f.org2.ID, "Vantaan rekisteri", "e", "owner@vantaa.test")
-	f.auth = &workflow.StaffAuth{Pool: env.Pool, Now: env.Clock.Now, Argon2Memory: env.Config.Argon2Memory, Argon2Time: env.Config.Argon2Time}
+	f.auth = &workflow.StaffAuth{Pool: env.Pool, Keys: env.Keys, Now: env.Clock.Now, Argon2Memory: env.Config.Argon2Memory, Argon2Time: env.Config.Argon2Time}
 	f.dpo, f.viewer, f.dpo2 = "dpo@espoo.test", "viewer@espoo.test", "dpo@vantaa.test"
 	f.dpoUserID = f.addUser(f.dpo, "Dana Dpo", f.org.ID, workflow.RoleDPO)
 	f.addUser(f.viewer, "Veera Viewer", f.org.ID, workflow.RoleViewer)

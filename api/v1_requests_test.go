@@ -28,7 +28,7 @@ type v1Fixture struct {
 func newV1Fixture(t *testing.T) *v1Fixture {
 	t.Helper()
 	f := &v1Fixture{inFixture: newInFixture(t)}
-	auth := &workflow.StaffAuth{Pool: f.env.Pool, Now: f.env.Clock.Now}
+	auth := &workflow.StaffAuth{Pool: f.env.Pool, Keys: f.env.Keys, Now: f.env.Clock.Now}
 	var err error
 	if f.token, err = auth.AddAPIToken(f.env.Ctx, f.org.ID, "erp", workflow.ActorCLI); err != nil {
 		t.Fatal(err)

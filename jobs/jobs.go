@@ -58,6 +58,7 @@ func build(d Deps) *registry {
 	add(r, &HeartbeatWorker{d: d})
 	add(r, &PurgeUnconfirmedWorker{d: d})
 	add(r, &SweepWorker{d: d})
+	add(r, &AuditCheckpointWorker{d: d})
 	addTaskWorkers(r, d)
 	return r
 }
@@ -91,6 +92,7 @@ func Periodic() []*river.PeriodicJob {
 		every(time.Minute, "heartbeat", jobargs.Heartbeat{}),
 		every(15*time.Minute, "purge_unconfirmed", jobargs.PurgeUnconfirmed{}),
 		every(5*time.Minute, "sweep", jobargs.Sweep{}),
+		every(15*time.Minute, "audit_checkpoint", jobargs.AuditCheckpoint{}),
 	}, taskPeriodic()...)
 }
 

@@ -229,8 +229,8 @@ func TestTaskFileAudited(t *testing.T) {
 			t.Errorf("audit data %s carries the file's name", k)
 		}
 	}
-	if broken := store.VerifyAuditChain(trail); broken != 0 {
-		t.Errorf("audit chain broken at %d", broken)
+	if broken := store.VerifyAuditChain(env.Keys, trail); broken != nil {
+		t.Errorf("audit chain broken: %+v", broken)
 	}
 	for _, c := range []struct {
 		name                 string

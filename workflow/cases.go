@@ -126,5 +126,5 @@ func BandOf(effective Date, today Date) Band {
 
 // audit appends an event to the case's chain in q's transaction.
 func (s *Service) audit(ctx context.Context, q *store.Q, orgID, caseID int64, actor Actor, action string, data map[string]any) error {
-	return q.AppendAudit(ctx, store.AuditEvent{OrgID: orgID, CaseID: caseID, Actor: string(actor), Action: action, Data: data, At: s.Now()})
+	return q.AppendAudit(ctx, s.Keys, store.AuditEvent{OrgID: orgID, CaseID: caseID, Actor: string(actor), Action: action, Data: data, At: s.Now()})
 }

@@ -37,7 +37,7 @@ func (s *Service) ImportDocuments(ctx context.Context, orgID int64, docs []*regi
 	var sum ImportSummary
 	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
 		var err error
-		sum, err = ImportTx(ctx, q, orgID, docs, ActorSystem, s.Now())
+		sum, err = ImportTx(ctx, q, s.Keys, orgID, docs, ActorSystem, s.Now())
 		if err == nil && dryRun {
 			return errDryRun
 		}
@@ -55,7 +55,7 @@ func (s *Service) ImportDocuments(ctx context.Context, orgID int64, docs []*regi
 // their normalised name (D-3); a register the documents no longer list is
 // marked missing from its source, not deleted. The documents' source files
 // (registers.Options.SourceFile) identify them across imports.
-func ImportTx(ctx context.Context, q *store.Q, orgID int64, docs []*registers.Result, actor Actor, now time.Time) (ImportSummary, error) {
+func ImportTx(ctx context.Context, q *store.Q, keys store.AuditKeys, orgID int64, docs []*registers.Result, actor Actor, now time.Time) (ImportSummary, error) {
 	var files []string
 	var in []store.RegisterInput
 	for _, d := range docs {
@@ -75,7 +75,7 @@ func ImportTx(ctx context.Context, q *store.Q, orgID int64, docs []*registers.Re
 	if err != nil {
 		return sum, fmt.Errorf("importing the catalogue: %w", err)
 	}
-	err = q.AppendAudit(ctx, store.AuditEvent{OrgID: orgID, Actor: string(actor), Action: "catalogue_imported", At: now,
+	err = q.AppendAudit(ctx, keys, store.AuditEvent{OrgID: orgID, Actor: string(actor), Action: "catalogue_imported", At: now,
 		Data: map[string]any{
 			"files": files, "added": len(sum.Added), "changed": len(sum.Changed),
 			"unchanged": len(sum.Unchanged), "missing": len(sum.Missing), "skipped": len(sum.Skipped),
@@ -225,7 +225,7 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 			return err
 		}
 		// Field names only: owner names and addresses stay out of the trail.
-		return q.AppendAudit(ctx, store.AuditEvent{OrgID: orgID, Actor: string(StaffActor(actorStaffID)),
+		return q.AppendAudit(ctx, s.Keys, store.AuditEvent{OrgID: orgID, Actor: string(StaffActor(actorStaffID)),
 			Action: "register_edited", At: now, Data: map[string]any{"register": registerID, "fields": edited}})
 	})
 }

@@ -296,14 +296,27 @@ func (s *Service) storeCase(ctx context.Context, q *store.Q, c *store.Case, v va
 			return err
 		}
 	}
+	if c.Channel == "web" {
+		return nil // D-25: a web submission's first event is written when its code is confirmed
+	}
+	return s.auditReceived(ctx, q, *c, len(v.RegisterIDs), v.OnBehalf, v.hetu != nil && v.hetu.Temporary(), actor, s.Now())
+}
+
+// auditReceived writes a case's first event, "received".
+func (s *Service) auditReceived(ctx context.Context, q *store.Q, c store.Case, registers int, onBehalf, hetuTemporary bool, actor Actor, at time.Time) error {
 	data := map[string]any{"channel": c.Channel, "rights": c.Rights, "all_registers": c.AllRegisters,
-		"registers": len(v.RegisterIDs), "lang": c.Lang, "received_at": c.ReceivedAt, "legal_due": dateOf(c.LegalDue).String(),
-		"on_behalf": v.OnBehalf, "document_request": c.DocumentRequest}
-	if v.hetu != nil && v.hetu.Temporary() {
+		"registers": registers, "lang": c.Lang, "received_at": c.ReceivedAt, "legal_due": dateOf(c.LegalDue).String(),
+		"on_behalf": onBehalf, "document_request": c.DocumentRequest}
+	if hetuTemporary {
 		data["hetu_temporary"] = true // ID-3: flagged to staff
 	}
-	return s.audit(ctx, q, c.OrgID, id, actor, "received", data)
+	return q.AppendAudit(ctx, s.Keys, store.AuditEvent{OrgID: c.OrgID, CaseID: c.ID, Actor: string(actor), Action: "received", Data: data, At: at})
 }
+
+// unchained: a web submission before its code is confirmed has no audit
+// chain yet (D-25), so purging it touches none; its attempts are counted
+// on the case row and summed up in the "confirmed" event.
+func unchained(c store.Case) bool { return c.Channel == "web" && c.ConfirmedAt == nil }
 
 // SubmitWeb stores a web request with its receipt time and emails a
 // one-time code (ID-2). The request is received now (DL-4, D-8), but is
@@ -411,7 +424,7 @@ func (s *Service) ConfirmCode(ctx context.Context, org store.Org, caseID int64, 
 			if res.Remaining <= 0 {
 				c.CodeHash, outcome = nil, ErrCodeLocked
 			}
-			if err := q.UpdateCase(ctx, c); err != nil {
+			if err := q.UpdateCase(ctx, c); err != nil || unchained(c) {
 				return err
 			}
 			return s.audit(ctx, q, c.OrgID, c.ID, ActorResident, "code_wrong", map[string]any{"attempt": c.CodeAttempts})
@@ -435,7 +448,17 @@ func (s *Service) ConfirmCode(ctx context.Context, org store.Org, caseID int64, 
 		if err := q.UpdateCase(ctx, c); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, q, c.OrgID, c.ID, ActorResident, "confirmed", map[string]any{"email_verified": true, "duplicate_of": dup}); err != nil {
+		if c.Channel == "web" {
+			regs, err := q.CaseRegisterIDs(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.auditReceived(ctx, q, c, len(regs), req.OnBehalf, req.HetuTemporary, ActorResident, c.ReceivedAt); err != nil {
+				return err
+			}
+		}
+		if err := s.audit(ctx, q, c.OrgID, c.ID, ActorResident, "confirmed", map[string]any{"email_verified": true, "duplicate_of": dup,
+			"codes_sent": c.CodesSent}); err != nil {
 			return err
 		}
 		if err := s.route(ctx, tx, q, org, &c); err != nil {
@@ -493,8 +516,10 @@ func (s *Service) ResendCode(ctx context.Context, org store.Org, caseID int64) e
 		if err := q.UpdateCase(ctx, c); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, q, c.OrgID, c.ID, ActorResident, "code_resent", map[string]any{"codes_sent": c.CodesSent}); err != nil {
-			return err
+		if !unchained(c) {
+			if err := s.audit(ctx, q, c.OrgID, c.ID, ActorResident, "code_resent", map[string]any{"codes_sent": c.CodesSent}); err != nil {
+				return err
+			}
 		}
 		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: req.Email, Lang: c.Lang,
 			CodeHash: c.CodeHash, CodeTTL: s.CodeTTL, Data: codeMail{Lang: c.Lang, Code: code, OrgName: org.Name(c.Lang), Minutes: int(s.CodeTTL.Minutes())}})

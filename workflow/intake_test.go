@@ -209,8 +209,8 @@ func TestSpineWebRequestToAnswerReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if broken := store.VerifyAuditChain(trail); broken != 0 {
-		t.Fatalf("audit chain broken at %d", broken)
+	if broken := store.VerifyAuditChain(env.Keys, trail); broken != nil {
+		t.Fatalf("audit chain broken: %+v", broken)
 	}
 	var actions []string
 	for _, ev := range trail {

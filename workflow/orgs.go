@@ -92,7 +92,7 @@ func CheckOrg(o *store.Org) error {
 
 // CreateOrg validates and creates an organisation, audited in its own
 // chain. A slug in use is ErrSlugTaken.
-func CreateOrg(ctx context.Context, pool *pgxpool.Pool, o store.Org, actor Actor, now time.Time) (store.Org, error) {
+func CreateOrg(ctx context.Context, pool *pgxpool.Pool, keys store.AuditKeys, o store.Org, actor Actor, now time.Time) (store.Org, error) {
 	if err := CheckOrg(&o); err != nil {
 		return o, err
 	}
@@ -106,7 +106,7 @@ func CreateOrg(ctx context.Context, pool *pgxpool.Pool, o store.Org, actor Actor
 			return err
 		}
 		o.ID = id
-		return q.AppendAudit(ctx, store.AuditEvent{OrgID: id, Actor: string(actor), Action: "org.created",
+		return q.AppendAudit(ctx, keys, store.AuditEvent{OrgID: id, Actor: string(actor), Action: "org.created",
 			Data: map[string]any{"slug": o.Slug}, At: now})
 	})
 	return o, err
@@ -115,7 +115,7 @@ func CreateOrg(ctx context.Context, pool *pgxpool.Pool, o store.Org, actor Actor
 // ChangeOrg applies change to the organisation's settings, validates the
 // result and saves it with an audit event naming the changed settings
 // (names of fields, not their values). The slug cannot change.
-func ChangeOrg(ctx context.Context, pool *pgxpool.Pool, slug string, change func(*store.Org), actor Actor, now time.Time) (store.Org, []string, error) {
+func ChangeOrg(ctx context.Context, pool *pgxpool.Pool, keys store.AuditKeys, slug string, change func(*store.Org), actor Actor, now time.Time) (store.Org, []string, error) {
 	var out store.Org
 	var changed []string
 	err := store.Tx(ctx, pool, func(tx pgx.Tx) error {
@@ -138,7 +138,7 @@ func ChangeOrg(ctx context.Context, pool *pgxpool.Pool, slug string, change func
 		if err := q.UpdateOrg(ctx, o); err != nil {
 			return err
 		}
-		return q.AppendAudit(ctx, store.AuditEvent{OrgID: o.ID, Actor: string(actor), Action: "org.changed",
+		return q.AppendAudit(ctx, keys, store.AuditEvent{OrgID: o.ID, Actor: string(actor), Action: "org.changed",
 			Data: map[string]any{"fields": changed}, At: now})
 	})
 	return out, changed, err

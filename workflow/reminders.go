@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -183,6 +184,11 @@ func (s *Service) Escalate(ctx context.Context, a jobargs.TaskEscalation) (JobOu
 type digestMail struct {
 	Lang, OrgName, Day, Link string
 	Overdue, Week            []digestRow
+	// The latest audit checkpoint (issue 16): a copy of its digest outside
+	// the database, so a rewritten trail cannot match it.
+	CheckpointID     int64
+	CheckpointDay    string
+	CheckpointDigest string
 }
 
 type digestRow struct {
@@ -246,6 +252,10 @@ func (s *Service) sendDigest(ctx context.Context, org store.Org, day Date) (int,
 		if err != nil {
 			return err
 		}
+		cp, err := s.LatestCheckpointDigest(ctx, q)
+		if err != nil {
+			return err
+		}
 		seen := map[string]bool{}
 		now, cal, overdue := s.Now(), CalendarFor(org), 0
 		for _, r := range append(to, staff...) {
@@ -259,6 +269,9 @@ func (s *Service) sendDigest(ctx context.Context, org store.Org, day Date) (int,
 				lang = org.PrimaryLang
 			}
 			m := digestMail{Lang: lang, OrgName: org.Name(lang), Day: FormatDate(day, lang), Link: s.BaseURL + "/staff/cases"}
+			if cp.ID != 0 {
+				m.CheckpointID, m.CheckpointDay, m.CheckpointDigest = cp.ID, FormatDate(HelsinkiDate(cp.At), lang), hex.EncodeToString(cp.Digest)
+			}
 			for _, c := range cases {
 				d := DueOf(c, cal, now)
 				row := digestRow{Receipt: c.Receipt, Due: FormatDate(d.Effective, lang), PausedDue: FormatDate(d.PausedDue, lang),

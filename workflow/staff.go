@@ -96,6 +96,9 @@ type StaffAuth struct {
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
 	Logger          *slog.Logger
+	// Keys key the organisation's audit chain (D-26): needed by what
+	// records staff and token changes.
+	Keys *secret.Keys
 
 	dummyOnce sync.Once
 	dummy     string
@@ -533,7 +536,7 @@ func (a *StaffAuth) AddUser(ctx context.Context, n NewStaff, actor Actor) (AddRe
 		if res.Added, err = q.SetMembership(ctx, n.OrgID, u.ID, n.Role); err != nil {
 			return err
 		}
-		return q.AppendAudit(ctx, store.AuditEvent{OrgID: n.OrgID, Actor: string(actor), Action: "staff.membership",
+		return q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: n.OrgID, Actor: string(actor), Action: "staff.membership",
 			Data: map[string]any{"user_id": u.ID, "role": n.Role, "new_account": res.Created}, At: now})
 	})
 	return res, err
@@ -588,7 +591,7 @@ func (a *StaffAuth) DisableUser(ctx context.Context, email string, actor Actor) 
 			return err
 		}
 		for _, m := range ms {
-			if err := q.AppendAudit(ctx, store.AuditEvent{OrgID: m.OrgID, Actor: string(actor), Action: "staff.disable",
+			if err := q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: m.OrgID, Actor: string(actor), Action: "staff.disable",
 				Data: map[string]any{"user_id": u.ID, "sessions_ended": n}, At: now}); err != nil {
 				return err
 			}
@@ -617,7 +620,7 @@ func (a *StaffAuth) AddAPIToken(ctx context.Context, orgID int64, name string, a
 		if _, err := q.InsertAPIToken(ctx, orgID, name, secret.Hash(token), now); err != nil {
 			return err
 		}
-		return q.AppendAudit(ctx, store.AuditEvent{OrgID: orgID, Actor: string(actor), Action: "api_token.add",
+		return q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: orgID, Actor: string(actor), Action: "api_token.add",
 			Data: map[string]any{"name": name}, At: now})
 	})
 	if err != nil {
@@ -640,7 +643,7 @@ func (a *StaffAuth) RevokeAPIToken(ctx context.Context, orgID int64, name string
 		if _, err := q.RevokeAPIToken(ctx, orgID, name, now); err != nil {
 			return err
 		}
-		return q.AppendAudit(ctx, store.AuditEvent{OrgID: orgID, Actor: string(actor), Action: "api_token.revoke",
+		return q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: orgID, Actor: string(actor), Action: "api_token.revoke",
 			Data: map[string]any{"name": name}, At: now})
 	})
 }
@@ -661,7 +664,7 @@ func (a *StaffAuth) UseAPIToken(ctx context.Context, token, what string) (store.
 		if t, err = q.UseAPIToken(ctx, secret.Hash(token), now); err != nil {
 			return err
 		}
-		return q.AppendAudit(ctx, store.AuditEvent{OrgID: t.OrgID, Actor: string(TokenActor(t.Name)), Action: "api_token.use",
+		return q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: t.OrgID, Actor: string(TokenActor(t.Name)), Action: "api_token.use",
 			Data: map[string]any{"request": what}, At: now})
 	})
 	if errors.Is(err, store.ErrNotFound) {

@@ -307,8 +307,11 @@ func (s *Service) ReassignTask(ctx context.Context, org store.Org, taskID int64,
 		if err := q.UpdateTask(ctx, t); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, q, org.ID, c.ID, actor, string(ActReassignTask), map[string]any{
-			"task": t.ID, "register": t.RegisterName, "from_owner": old != "", "to": name}); err != nil {
+		data, err := s.withText(ctx, q, c, map[string]any{"task": t.ID, "register": t.RegisterName, "from_owner": old != ""}, "to", name)
+		if err != nil {
+			return err
+		}
+		if err := s.audit(ctx, q, org.ID, c.ID, actor, string(ActReassignTask), data); err != nil {
 			return err
 		}
 		if t.State == "open" {

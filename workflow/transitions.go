@@ -53,6 +53,25 @@ func (s *Service) act(ctx context.Context, org store.Org, caseID int64, actor Ac
 	})
 }
 
+// withText stores free text of an event (a note, a reason, a name) in
+// case_notes and puts only its id in the event's data, as key+"_ref":
+// audit events hold no personal data (D-25), and a purged case's texts go
+// with it while its events stay. Empty text adds nothing.
+func (s *Service) withText(ctx context.Context, q *store.Q, c store.Case, data map[string]any, key, text string) (map[string]any, error) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	if text = strings.TrimSpace(text); text == "" {
+		return data, nil
+	}
+	id, err := q.InsertCaseNote(ctx, c.OrgID, c.ID, key, text, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	data[key+"_ref"] = id
+	return data, nil
+}
+
 func required(field, text string, max int) (string, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -93,7 +112,7 @@ func (s *Service) VerifyIdentity(ctx context.Context, org store.Org, caseID int6
 			return nil, err
 		}
 		*c = fresh
-		return map[string]any{"method": method, "note": strings.TrimSpace(note)}, nil
+		return s.withText(ctx, q, *c, map[string]any{"method": method}, "note", note)
 	})
 }
 
@@ -104,10 +123,10 @@ func (s *Service) Pause(ctx context.Context, org store.Org, caseID int64, actor 
 	if err != nil {
 		return err
 	}
-	return s.act(ctx, org, caseID, actor, ActPause, func(_ pgx.Tx, _ *store.Q, c *store.Case) (map[string]any, error) {
+	return s.act(ctx, org, caseID, actor, ActPause, func(_ pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
 		now := s.Now()
 		c.PausedAt, c.PausedFromState, c.PauseReason = &now, c.State, reason
-		return map[string]any{"reason": reason}, nil
+		return s.withText(ctx, q, *c, nil, "reason", reason)
 	})
 }
 
@@ -177,7 +196,7 @@ func (s *Service) Extend(ctx context.Context, org store.Org, caseID int64, actor
 				return nil, err
 			}
 		}
-		return map[string]any{"reason": reason, "extended_due": dl.ExtendedDue.String()}, nil
+		return s.withText(ctx, q, *c, map[string]any{"extended_due": dl.ExtendedDue.String()}, "reason", reason)
 	})
 }
 
@@ -224,7 +243,7 @@ func (s *Service) Refuse(ctx context.Context, org store.Org, caseID int64, actor
 				return nil, err
 			}
 		}
-		return map[string]any{"ground": ground, "reason": reason}, nil
+		return s.withText(ctx, q, *c, map[string]any{"ground": ground}, "reason", reason)
 	})
 }
 
@@ -232,17 +251,20 @@ func (s *Service) Refuse(ctx context.Context, org store.Org, caseID int64, actor
 func (s *Service) Withdraw(ctx context.Context, org store.Org, caseID int64, actor Actor, note string) error {
 	return s.act(ctx, org, caseID, actor, ActWithdraw, func(_ pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
 		c.PausedAt = nil
-		return map[string]any{"note": strings.TrimSpace(note)}, s.cancelOpenTasks(ctx, q, org, c.ID)
+		if err := s.cancelOpenTasks(ctx, q, org, c.ID); err != nil {
+			return nil, err
+		}
+		return s.withText(ctx, q, *c, nil, "note", note)
 	})
 }
 
 // MarkAnswered records that the answer went out (answer ready -> answered).
 func (s *Service) MarkAnswered(ctx context.Context, org store.Org, caseID int64, actor Actor, note string) error {
-	return s.act(ctx, org, caseID, actor, ActMarkAnswered, func(_ pgx.Tx, _ *store.Q, c *store.Case) (map[string]any, error) {
+	return s.act(ctx, org, caseID, actor, ActMarkAnswered, func(_ pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
 		now := s.Now()
 		c.AnsweredAt = &now
 		onTime := !HelsinkiDate(now).After(DueOf(*c, CalendarFor(org), now).Effective)
-		return map[string]any{"note": strings.TrimSpace(note), "on_time": onTime}, nil
+		return s.withText(ctx, q, *c, map[string]any{"on_time": onTime}, "note", note)
 	})
 }
 
@@ -261,8 +283,8 @@ func (s *Service) AddNote(ctx context.Context, org store.Org, caseID int64, acto
 	if err != nil {
 		return err
 	}
-	return s.act(ctx, org, caseID, actor, ActNote, func(_ pgx.Tx, _ *store.Q, _ *store.Case) (map[string]any, error) {
-		return map[string]any{"note": text}, nil
+	return s.act(ctx, org, caseID, actor, ActNote, func(_ pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		return s.withText(ctx, q, *c, nil, "note", text)
 	})
 }
 

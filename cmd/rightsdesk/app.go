@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -128,20 +129,7 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 			return nil, err
 		}
 	}
-	var master []byte
-	if cfg.SecretKey != "" {
-		master, err = secret.ParseKey(cfg.SecretKey)
-	} else {
-		var created bool
-		master, created, err = secret.LoadOrCreate(cfg.DataDir)
-		if created {
-			a.log.Info("generated a secret key (D-17)", "file", filepath.Join(cfg.DataDir, "secret.key"))
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if a.keys, err = secret.New(master); err != nil {
+	if a.keys, err = loadKeys(cfg, a.log); err != nil {
 		return nil, err
 	}
 	if a.catalog, err = i18n.Load(templates.FS); err != nil {
@@ -175,6 +163,30 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 	}
 	ok = true
 	return a, nil
+}
+
+// loadKeys builds the keyring (D-26) from SECRET_KEY and OLD_SECRET_KEYS,
+// or from DATA_DIR's generated key in the embedded default (D-17).
+func loadKeys(cfg config.Config, log *slog.Logger) (*secret.Keys, error) {
+	if err := cfg.CheckSecret(); err != nil {
+		return nil, err
+	}
+	current := cfg.SecretKey
+	if current == "" {
+		master, created, err := secret.LoadOrCreate(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			log.Info("generated a secret key (D-17)", "file", filepath.Join(cfg.DataDir, "secret.key"))
+		}
+		current = hex.EncodeToString(master)
+	}
+	k, err := secret.NewRing(current, cfg.OldSecretKeys)
+	if err != nil {
+		return nil, fmt.Errorf("SECRET_KEY / OLD_SECRET_KEYS: %w", err)
+	}
+	return k, nil
 }
 
 // mailSender is SMTP_URL's server, or the in-process catcher.

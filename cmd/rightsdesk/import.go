@@ -99,9 +99,13 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	keys, err := loadKeys(cfg, log)
+	if err != nil {
+		return err
+	}
 	var sum workflow.ImportSummary
 	err = store.Tx(ctx, pool, func(tx pgx.Tx) error {
-		sum, err = workflow.ImportTx(ctx, store.New(tx), org.ID, docs, workflow.ActorCLI, time.Now())
+		sum, err = workflow.ImportTx(ctx, store.New(tx), keys, org.ID, docs, workflow.ActorCLI, time.Now())
 		if err == nil && dryRun {
 			return errRollback
 		}

@@ -52,6 +52,8 @@ func importDB(t *testing.T) (*pgxpool.Pool, store.Org, func(string) string) {
 		switch k {
 		case "DATABASE_URL":
 			return dsn
+		case "SECRET_KEY":
+			return testSecretKey
 		case "LOG_LEVEL":
 			return "error"
 		}

@@ -45,6 +45,7 @@ func init() {
 		{"user", "staff accounts: add --email E --org SLUG --role dpo | list | disable --email E", runUser},
 		{"letter", "render a sample letter: --sample access|confirmation|refusal|extension|receipt --lang fi|sv|en -o FILE.pdf", runLetter},
 		{"token", "API tokens: add --org SLUG --name NAME | list --org SLUG | revoke --org SLUG --name NAME", runToken},
+		{"audit", "audit trail: verify [--org SLUG] [--digest HEX] | checkpoint", runAudit},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "rightsdesk", version)
 			return nil

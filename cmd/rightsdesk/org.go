@@ -104,7 +104,7 @@ func orgSave(ctx context.Context, env *Env, verb string, args []string) error {
 	now := time.Now()
 	if verb == "add" {
 		o.Slug = f.slug.v
-		o, err = workflow.CreateOrg(ctx, auth.Pool, o, workflow.ActorCLI, now)
+		o, err = workflow.CreateOrg(ctx, auth.Pool, auth.Keys, o, workflow.ActorCLI, now)
 		if err != nil {
 			return orgError(err)
 		}
@@ -112,7 +112,7 @@ func orgSave(ctx context.Context, env *Env, verb string, args []string) error {
 			o.Slug, o.Names(), o.Slug, o.Slug)
 		return nil
 	}
-	o, changed, err := workflow.ChangeOrg(ctx, auth.Pool, f.slug.v, func(cur *store.Org) { _ = f.apply(cur) }, workflow.ActorCLI, now)
+	o, changed, err := workflow.ChangeOrg(ctx, auth.Pool, auth.Keys, f.slug.v, func(cur *store.Org) { _ = f.apply(cur) }, workflow.ActorCLI, now)
 	if err != nil {
 		return orgError(workflow.DescribeOrgError(f.slug.v, err))
 	}

@@ -59,7 +59,12 @@ func openStaff(ctx context.Context, env *Env, cfg config.Config) (auth *workflow
 		close()
 		return nil, nil, err
 	}
-	return &workflow.StaffAuth{Pool: pool, Logger: log, Argon2Memory: cfg.Argon2Memory, Argon2Time: cfg.Argon2Time,
+	keys, err := loadKeys(cfg, log)
+	if err != nil {
+		close()
+		return nil, nil, err
+	}
+	return &workflow.StaffAuth{Pool: pool, Logger: log, Keys: keys, Argon2Memory: cfg.Argon2Memory, Argon2Time: cfg.Argon2Time,
 		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute}, close, nil
 }
 

@@ -10,9 +10,23 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rightsdesk/internal/pgtest"
+	"rightsdesk/internal/secret"
 	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
+
+// testSecretKey is the SECRET_KEY of the CLI tests: commands that write
+// audit events need the keyring (D-26).
+var testSecretKey = strings.Repeat("ab", 32)
+
+func testKeys(t *testing.T) *secret.Keys {
+	t.Helper()
+	k, err := secret.NewRing(testSecretKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
 
 // accountsDB is a fresh database with two organisations and the
 // environment pointing the CLI at it (light argon2 parameters).
@@ -36,6 +50,8 @@ func accountsDB(t *testing.T) (*pgxpool.Pool, func(string) string) {
 		switch k {
 		case "DATABASE_URL":
 			return dsn
+		case "SECRET_KEY":
+			return testSecretKey
 		case "LOG_LEVEL":
 			return "error"
 		case "ARGON2_MEMORY_KIB":
@@ -105,7 +121,7 @@ func TestUserAddListDisable(t *testing.T) {
 	if !strings.HasPrefix(hash, "$argon2id$v=19$m=64,t=1,p=2$") || lang != "sv" {
 		t.Fatalf("stored %q, %q", hash, lang)
 	}
-	auth := &workflow.StaffAuth{Pool: pool, Argon2Memory: 64, Argon2Time: 1}
+	auth := &workflow.StaffAuth{Pool: pool, Keys: testKeys(t), Argon2Memory: 64, Argon2Time: 1}
 	tok, _, err := auth.Login(ctx, "anna@espoo.example", pw, "")
 	if err != nil {
 		t.Fatalf("the password read from stdin does not sign in: %v", err)
@@ -170,7 +186,7 @@ func TestTokenAddListRevoke(t *testing.T) {
 	if code, _, stderr := runWithInput(t, getenv, "", "token", "add", "--org", "espoo", "--name", "erp"); code != 1 || !strings.Contains(stderr, "already has an active token") {
 		t.Errorf("duplicate: %d %q", code, stderr)
 	}
-	auth := &workflow.StaffAuth{Pool: pool}
+	auth := &workflow.StaffAuth{Pool: pool, Keys: testKeys(t)}
 	if _, err := auth.UseAPIToken(ctx, token, "GET /api/v1/cases"); err != nil {
 		t.Fatalf("the printed token does not work: %v", err)
 	}

@@ -22,7 +22,10 @@ type Config struct {
 	ListenAddr  string
 	BaseURL     string
 	DataDir     string
-	SecretKey   string // hex or base64, 32 bytes; generated in the embedded default (D-17)
+	SecretKey   string // [ID:]KEY, hex or base64, 32 bytes; generated in the embedded default (D-17)
+	// OldSecretKeys are retired keys kept for verification and decryption
+	// (D-26), each [ID:]KEY.
+	OldSecretKeys []string
 
 	SMTPURL    string // empty: in-process mail catcher (embedded default)
 	MailFrom   string
@@ -77,7 +80,8 @@ var settings = []setting{
 	{"listen", "LISTEN_ADDR", "127.0.0.1:8080", "HTTP listen address"},
 	{"base-url", "BASE_URL", "", "public base URL used in links (default http://LISTEN_ADDR)"},
 	{"data-dir", "DATA_DIR", "./var", "directory for the embedded database and generated secret"},
-	{"secret-key", "SECRET_KEY", "", "32-byte key (64 hex chars) for encryption and signed links; generated in DATA_DIR in the embedded default"},
+	{"secret-key", "SECRET_KEY", "", "32-byte key (64 hex chars), optionally named ID:KEY, for encryption, signed links and the audit trail; generated in DATA_DIR in the embedded default"},
+	{"old-secret-keys", "OLD_SECRET_KEYS", "", "comma-separated retired keys (ID:KEY or KEY) kept to verify the audit trail and read old data after a rotation (D-26)"},
 	{"smtp-url", "SMTP_URL", "", "outgoing mail: smtp://host:25, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465; empty uses the in-process catcher"},
 	{"mail-from", "MAIL_FROM", "", "From address of outgoing mail, e.g. \"Tietosuoja <tietosuoja@kunta.fi>\"; its domain names the Message-IDs; required with SMTP_URL (the catcher uses " + DefaultMailFrom + ")"},
 	{"smtp-listen", "SMTP_LISTEN", "", "address for the inbound mail listener (requests by email); empty = off"},
@@ -196,6 +200,11 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 		bad("data-dir", "must not be empty")
 	}
 	c.SecretKey = get("secret-key")
+	for _, k := range strings.Split(get("old-secret-keys"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.OldSecretKeys = append(c.OldSecretKeys, k)
+		}
+	}
 	c.SMTPURL = get("smtp-url")
 	c.MailFrom = get("mail-from")
 	switch {

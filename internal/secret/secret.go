@@ -25,6 +25,13 @@ type Keys struct {
 	enc   cipher.AEAD
 	index []byte
 	sign  []byte
+	// audit keys the audit chains' links, checkpoint signs their
+	// checkpoints (issue 16); purpose-separated like the others.
+	audit, checkpoint []byte
+
+	id     string           // this key's id (D-26)
+	master []byte           // kept to recognise the same key under two ids
+	ring   map[string]*Keys // every key of the ring by id and fingerprint
 }
 
 // ParseKey accepts 64 hex characters or base64 of 32 bytes.
@@ -70,7 +77,8 @@ func LoadOrCreate(dataDir string) ([]byte, bool, error) {
 	return k, true, f.Close()
 }
 
-// New derives the purpose keys from the master key.
+// New derives the purpose keys from the master key: a keyring of one key
+// whose id is its fingerprint (NewRing builds one with old keys).
 func New(master []byte) (*Keys, error) {
 	if len(master) != 32 {
 		return nil, errors.New("secret key must be 32 bytes")
@@ -88,7 +96,11 @@ func New(master []byte) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keys{enc: aead, index: derive("blind-index"), sign: derive("sign")}, nil
+	k := &Keys{enc: aead, index: derive("blind-index"), sign: derive("sign"),
+		audit: derive("audit-chain"), checkpoint: derive("audit-checkpoint"),
+		id: Fingerprint(master), master: append([]byte(nil), master...)}
+	k.ring = map[string]*Keys{k.id: k}
+	return k, nil
 }
 
 // Encrypt seals plaintext with a random nonce (nonce || ciphertext).

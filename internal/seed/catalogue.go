@@ -83,7 +83,7 @@ func seedCatalogue(ctx context.Context, d Deps) error {
 			if err != nil {
 				return err
 			}
-			if sum, err = workflow.ImportTx(ctx, q, id, []*registers.Result{doc}, workflow.ActorSeed, now()); err != nil {
+			if sum, err = workflow.ImportTx(ctx, q, d.Workflow.Keys, id, []*registers.Result{doc}, workflow.ActorSeed, now()); err != nil {
 				return err
 			}
 			created = true

@@ -17,7 +17,7 @@ func seedStaff(ctx context.Context, d Deps) ([]Credential, error) {
 	if d.Workflow != nil && d.Workflow.Now != nil {
 		now = d.Workflow.Now
 	}
-	auth := &workflow.StaffAuth{Pool: d.Pool, Now: now, Logger: d.Logger, Argon2Memory: d.Argon2Memory, Argon2Time: d.Argon2Time}
+	auth := &workflow.StaffAuth{Pool: d.Pool, Now: now, Logger: d.Logger, Keys: d.Workflow.Keys, Argon2Memory: d.Argon2Memory, Argon2Time: d.Argon2Time}
 	orgs, err := store.New(d.Pool).Orgs(ctx)
 	if err != nil {
 		return nil, err

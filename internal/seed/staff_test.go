@@ -17,7 +17,7 @@ func TestSeedStaffOneDPOPerOrganisation(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	extra := env.Org("lohja", "Lohja", "Lojo", "fi") // in the database before seeding
-	auth := &workflow.StaffAuth{Pool: env.Pool, Now: env.Clock.Now, Argon2Memory: 64, Argon2Time: 1}
+	auth := &workflow.StaffAuth{Pool: env.Pool, Keys: env.Keys, Now: env.Clock.Now, Argon2Memory: 64, Argon2Time: 1}
 	// An account made by hand before the first start keeps its password.
 	if _, err := auth.AddUser(env.Ctx, workflow.NewStaff{Email: "dpo@lohja.example", OrgID: extra.ID, Role: workflow.RoleAdmin, Password: "chosen by a human"}, workflow.ActorCLI); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -12,8 +14,10 @@ import (
 
 // AuditEvent is one step of a case's (or, with CaseID 0, an
 // organisation's) history. Events are append-only and hash-chained: each
-// hash covers the previous one, so a removed or altered event breaks the
-// chain (architecture: data rules).
+// hash is an HMAC (under the keyring key named by KeyID, D-26) over the
+// event and the previous hash, so a removed, altered or forged event breaks
+// the chain even for someone who can write to the database but does not
+// hold the key. Data holds ids, codes, states and dates only (D-25).
 type AuditEvent struct {
 	ID       int64          `db:"id"`
 	OrgID    int64          `db:"org_id"`
@@ -25,23 +29,52 @@ type AuditEvent struct {
 	Data     map[string]any `db:"data"`
 	PrevHash []byte         `db:"prev_hash"`
 	Hash     []byte         `db:"hash"`
+	KeyID    string         `db:"key_id"` // "" = a plain SHA-256 link from before keyed hashes
 }
 
-// AuditHash computes an event's hash from its content and predecessor.
-func AuditHash(ev AuditEvent) []byte {
+// AuditKeys keys the chains' links; *secret.Keys implements it.
+type AuditKeys interface {
+	AuditMAC(msg []byte) (keyID string, sum []byte)
+	AuditMACWith(keyID string, msg []byte) ([]byte, error)
+}
+
+// auditMessage is the canonical content a link covers.
+func auditMessage(ev AuditEvent) []byte {
 	data, _ := json.Marshal(ev.Data) // map keys marshal sorted: canonical
-	h := sha256.New()
-	h.Write(ev.PrevHash)
-	fmt.Fprintf(h, "\x00%d\x00%d\x00%d\x00%s\x00%s\x00%s\x00", ev.OrgID, ev.CaseID, ev.Seq,
+	var b bytes.Buffer
+	b.Write(ev.PrevHash)
+	fmt.Fprintf(&b, "\x00%d\x00%d\x00%d\x00%s\x00%s\x00%s\x00", ev.OrgID, ev.CaseID, ev.Seq,
 		ev.At.UTC().Format(time.RFC3339Nano), ev.Actor, ev.Action)
-	h.Write(data)
-	return h.Sum(nil)
+	b.Write(data)
+	return b.Bytes()
 }
 
-// AppendAudit appends ev to its chain. It must run in the transaction of
-// the change it records; a per-chain advisory lock orders concurrent
-// appends.
-func (q *Q) AppendAudit(ctx context.Context, ev AuditEvent) error {
+// AuditHash is the plain SHA-256 link of events written before keyed
+// hashes (KeyID ""); anyone can compute it, which is why new events are
+// keyed.
+func AuditHash(ev AuditEvent) []byte {
+	h := sha256.Sum256(auditMessage(ev))
+	return h[:]
+}
+
+// auditMAC computes an event's keyed link under ev.KeyID.
+func auditMAC(k AuditKeys, ev AuditEvent) ([]byte, error) {
+	msg := append(auditMessage(ev), "\x00key:"+ev.KeyID...)
+	return k.AuditMACWith(ev.KeyID, msg)
+}
+
+// ZeroHash is the previous hash of a chain's first event.
+var ZeroHash = make([]byte, sha256.Size)
+
+// AppendAudit appends ev to its chain under k's current key. It must run
+// in the transaction of the change it records. The chain's head row in
+// audit_heads is locked and read by primary key, so an append costs the
+// same however long the chain or the organisation's history (issue 21),
+// and concurrent appends to one chain are ordered by that row lock.
+func (q *Q) AppendAudit(ctx context.Context, k AuditKeys, ev AuditEvent) error {
+	if k == nil {
+		return fmt.Errorf("appending audit event: no audit key")
+	}
 	if ev.Data == nil {
 		ev.Data = map[string]any{}
 	}
@@ -55,43 +88,54 @@ func (q *Q) AppendAudit(ctx context.Context, ev AuditEvent) error {
 		return fmt.Errorf("audit data: %w", err)
 	}
 	ev.At = ev.At.Truncate(time.Microsecond) // PostgreSQL's precision
-	chain := ev.CaseID
-	if chain == 0 {
-		chain = -ev.OrgID
-	}
-	if _, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock(7261, $1::int)`, int32(chain%(1<<31))); err != nil {
-		return mapErr(err, "audit lock")
-	}
-	var last struct {
-		Seq  int
-		Hash []byte
-	}
+	var seq int
+	var head []byte
 	err = q.db.QueryRow(ctx, `
-		SELECT seq, hash FROM audit_events
-		WHERE org_id = $1 AND ((case_id IS NULL AND $2 = 0) OR case_id = $2)
-		ORDER BY seq DESC LIMIT 1`, ev.OrgID, ev.CaseID).Scan(&last.Seq, &last.Hash)
-	switch {
-	case err == pgx.ErrNoRows:
-		ev.Seq, ev.PrevHash = 1, make([]byte, sha256.Size)
-	case err != nil:
-		return mapErr(err, "audit chain")
-	default:
-		ev.Seq, ev.PrevHash = last.Seq+1, last.Hash
+		INSERT INTO audit_heads AS h (org_id, case_id, seq, hash) VALUES ($1, $2, 0, '')
+		ON CONFLICT (org_id, case_id) DO UPDATE SET seq = h.seq
+		RETURNING seq, hash`, ev.OrgID, ev.CaseID).Scan(&seq, &head)
+	if err != nil {
+		return mapErr(err, "audit chain head")
 	}
-	ev.Hash = AuditHash(ev)
+	ev.Seq, ev.PrevHash = seq+1, head
+	if seq == 0 {
+		ev.PrevHash = ZeroHash
+	}
+	if ev.KeyID, _ = k.AuditMAC(nil); ev.KeyID == "" {
+		return fmt.Errorf("appending audit event: no audit key")
+	}
+	if ev.Hash, err = auditMAC(k, ev); err != nil {
+		return fmt.Errorf("audit key: %w", err)
+	}
 	_, err = q.db.Exec(ctx, `
-		INSERT INTO audit_events (org_id, case_id, seq, at, actor, action, data, prev_hash, hash)
-		VALUES ($1, nullif($2, 0), $3, $4, $5, $6, $7, $8, $9)`,
-		ev.OrgID, ev.CaseID, ev.Seq, ev.At, ev.Actor, ev.Action, raw, ev.PrevHash, ev.Hash)
+		WITH ins AS (
+			INSERT INTO audit_events (org_id, case_id, seq, at, actor, action, data, prev_hash, hash, key_id)
+			VALUES ($1, nullif($2, 0), $3, $4, $5, $6, $7, $8, $9, $10))
+		UPDATE audit_heads SET seq = $3, hash = $9 WHERE org_id = $1 AND case_id = $2`,
+		ev.OrgID, ev.CaseID, ev.Seq, ev.At, ev.Actor, ev.Action, raw, ev.PrevHash, ev.Hash, ev.KeyID)
 	return mapErr(err, "appending audit event")
 }
 
-// AuditTrail returns a case's events in order (the case timeline).
+const auditCols = `id, org_id, coalesce(case_id, 0) AS case_id, seq, at, actor, action, data, prev_hash, hash, key_id`
+
+// AuditTrail returns a chain's events in order (caseID 0: the
+// organisation's own chain).
 func (q *Q) AuditTrail(ctx context.Context, orgID, caseID int64) ([]AuditEvent, error) {
-	rows, err := q.db.Query(ctx, `
-		SELECT id, org_id, coalesce(case_id, 0) AS case_id, seq, at, actor, action, data, prev_hash, hash
-		FROM audit_events WHERE org_id = $1 AND ((case_id IS NULL AND $2 = 0) OR case_id = $2)
-		ORDER BY seq`, orgID, caseID)
+	return q.AuditTrailFrom(ctx, orgID, caseID, 1)
+}
+
+// AuditTrailFrom returns a chain's events from seq on. Each chain kind
+// has its own query so each finds its index.
+func (q *Q) AuditTrailFrom(ctx context.Context, orgID, caseID int64, from int) ([]AuditEvent, error) {
+	var rows pgx.Rows
+	var err error
+	if caseID == 0 {
+		rows, err = q.db.Query(ctx, `SELECT `+auditCols+` FROM audit_events
+			WHERE org_id = $1 AND case_id IS NULL AND seq >= $2 ORDER BY seq`, orgID, from)
+	} else {
+		rows, err = q.db.Query(ctx, `SELECT `+auditCols+` FROM audit_events
+			WHERE case_id = $2 AND org_id = $1 AND seq >= $3 ORDER BY seq`, orgID, caseID, from)
+	}
 	if err != nil {
 		return nil, mapErr(err, "audit trail")
 	}
@@ -99,15 +143,261 @@ func (q *Q) AuditTrail(ctx context.Context, orgID, caseID int64) ([]AuditEvent, 
 	return out, mapErr(err, "audit trail")
 }
 
-// VerifyAuditChain recomputes a chain and reports the first broken seq (0
-// when intact).
-func VerifyAuditChain(events []AuditEvent) int {
-	prev := make([]byte, sha256.Size)
+// ChainBreak says where and why a chain does not verify.
+type ChainBreak struct {
+	Seq    int
+	Reason string
+}
+
+// Anchor is a chain's head as a checkpoint recorded it.
+type Anchor struct {
+	CheckpointID int64
+	Seq          int
+	Hash         []byte
+}
+
+// VerifyAuditChain checks a whole chain (events from seq 1, in order)
+// and reports the first break, or nil when intact.
+func VerifyAuditChain(k AuditKeys, events []AuditEvent) *ChainBreak {
+	return VerifyAuditLinks(k, ZeroHash, 1, events, Anchor{}, 0)
+}
+
+// VerifyAuditLinks checks events that should start at seq from with
+// previous hash prev, and that the chain still holds what anchor recorded
+// (no event deleted or changed behind the checkpoint). A plain SHA-256
+// link (written before keyed hashes) is accepted only up to seq legacyUpTo
+// (what a checkpoint already recorded) and before a chain's first keyed
+// one: anyone can compute a plain hash, so a new unkeyed link is a
+// forgery by someone without the key.
+func VerifyAuditLinks(k AuditKeys, prev []byte, from int, events []AuditEvent, anchor Anchor, legacyUpTo int) *ChainBreak {
+	keyed := false
 	for i, ev := range events {
-		if ev.Seq != i+1 || string(ev.PrevHash) != string(prev) || string(AuditHash(ev)) != string(ev.Hash) {
-			return ev.Seq
+		want := from + i
+		if ev.Seq != want {
+			return &ChainBreak{want, fmt.Sprintf("event %d is missing (found %d next)", want, ev.Seq)}
+		}
+		if !bytes.Equal(ev.PrevHash, prev) {
+			return &ChainBreak{ev.Seq, "does not link to the event before it (an event was removed or replaced)"}
+		}
+		switch {
+		case ev.KeyID == "" && (keyed || ev.Seq > legacyUpTo):
+			return &ChainBreak{ev.Seq, "unkeyed hash where a keyed one is due (forged)"}
+		case ev.KeyID == "":
+			if !bytes.Equal(AuditHash(ev), ev.Hash) {
+				return &ChainBreak{ev.Seq, "content does not match its hash (altered)"}
+			}
+		default:
+			keyed = true
+			sum, err := auditMAC(k, ev)
+			if err != nil {
+				return &ChainBreak{ev.Seq, fmt.Sprintf("key %q is not in the keyring (OLD_SECRET_KEYS)", ev.KeyID)}
+			}
+			if !bytes.Equal(sum, ev.Hash) {
+				return &ChainBreak{ev.Seq, "content does not match its keyed hash (altered or forged)"}
+			}
+		}
+		if anchor.Seq == ev.Seq && !bytes.Equal(anchor.Hash, ev.Hash) {
+			return &ChainBreak{ev.Seq, fmt.Sprintf("differs from checkpoint %d (rewritten)", anchor.CheckpointID)}
 		}
 		prev = ev.Hash
 	}
-	return 0
+	if last := from + len(events) - 1; anchor.Seq > last {
+		return &ChainBreak{last + 1, fmt.Sprintf("events %d-%d are missing: checkpoint %d recorded %d (deleted or truncated)",
+			last+1, anchor.Seq, anchor.CheckpointID, anchor.Seq)}
+	}
+	return nil
+}
+
+// ---- chain heads and checkpoints ------------------------------------------
+
+// AuditHead is a chain's cached head with its last verification.
+type AuditHead struct {
+	OrgID        int64      `db:"org_id"`
+	CaseID       int64      `db:"case_id"`
+	Seq          int        `db:"seq"`
+	Hash         []byte     `db:"hash"`
+	AnchoredSeq  int        `db:"anchored_seq"`
+	VerifiedAt   *time.Time `db:"verified_at"`
+	VerifiedSeq  int        `db:"verified_seq"`
+	BrokenSeq    int        `db:"broken_seq"`
+	BrokenReason string     `db:"broken_reason"`
+}
+
+const headCols = `org_id, case_id, seq, hash, anchored_seq, verified_at, verified_seq, broken_seq, broken_reason`
+
+// AuditHeadOf returns a chain's head (ErrNotFound: no event yet).
+func (q *Q) AuditHeadOf(ctx context.Context, orgID, caseID int64) (AuditHead, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+headCols+` FROM audit_heads WHERE org_id = $1 AND case_id = $2`, orgID, caseID)
+	if err != nil {
+		return AuditHead{}, mapErr(err, "audit head")
+	}
+	h, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[AuditHead])
+	return h, mapErr(err, "audit head")
+}
+
+// UnanchoredHeads lists the chains that moved since the last checkpoint,
+// leaving out those found broken: they are never anchored (audit verify
+// clears the mark once a chain verifies again, e.g. with its old key back).
+func (q *Q) UnanchoredHeads(ctx context.Context, limit int) ([]AuditHead, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+headCols+` FROM audit_heads WHERE seq <> anchored_seq AND broken_seq = 0
+		ORDER BY org_id, case_id LIMIT $1`, limit)
+	if err != nil {
+		return nil, mapErr(err, "unanchored heads")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[AuditHead])
+	return out, mapErr(err, "unanchored heads")
+}
+
+// LatestAnchor is the newest checkpointed head of a chain (zero: none).
+func (q *Q) LatestAnchor(ctx context.Context, orgID, caseID int64) (Anchor, error) {
+	var a Anchor
+	err := q.db.QueryRow(ctx, `SELECT checkpoint_id, seq, hash FROM audit_checkpoint_heads
+		WHERE org_id = $1 AND case_id = $2 ORDER BY checkpoint_id DESC LIMIT 1`, orgID, caseID).Scan(&a.CheckpointID, &a.Seq, &a.Hash)
+	if err == pgx.ErrNoRows {
+		return Anchor{}, nil
+	}
+	return a, mapErr(err, "audit anchor")
+}
+
+// RecordVerification stores a chain's verification result (shown on the
+// case page instead of recomputing on every view). anchored > 0 also
+// marks the chain as recorded by a checkpoint up to that seq.
+func (q *Q) RecordVerification(ctx context.Context, orgID, caseID int64, at time.Time, verifiedSeq int, brk *ChainBreak, anchored int) error {
+	bseq, reason := 0, ""
+	if brk != nil {
+		bseq, reason = brk.Seq, brk.Reason
+	}
+	_, err := q.db.Exec(ctx, `UPDATE audit_heads SET verified_at = $3, verified_seq = $4, broken_seq = $5, broken_reason = $6,
+			anchored_seq = CASE WHEN $7 > 0 THEN $7 ELSE anchored_seq END
+		WHERE org_id = $1 AND case_id = $2`, orgID, caseID, at, verifiedSeq, bseq, reason, anchored)
+	return mapErr(err, "recording verification")
+}
+
+// Checkpoint is a signed record of chain heads.
+type Checkpoint struct {
+	ID         int64     `db:"id"`
+	At         time.Time `db:"at"`
+	PrevDigest []byte    `db:"prev_digest"`
+	Chains     int       `db:"chains"`
+	Digest     []byte    `db:"digest"`
+	KeyID      string    `db:"key_id"`
+	Signature  []byte    `db:"signature"`
+}
+
+// CheckpointHead is one chain's head in a checkpoint.
+type CheckpointHead struct {
+	OrgID  int64  `db:"org_id"`
+	CaseID int64  `db:"case_id"`
+	Seq    int    `db:"seq"`
+	Hash   []byte `db:"hash"`
+}
+
+// CheckpointDigest commits to the previous checkpoint and to heads (sorted
+// by organisation and case).
+func CheckpointDigest(prev []byte, heads []CheckpointHead) []byte {
+	h := sha256.New()
+	h.Write(prev)
+	var b [20]byte
+	for _, x := range heads {
+		binary.BigEndian.PutUint64(b[0:], uint64(x.OrgID))
+		binary.BigEndian.PutUint64(b[8:], uint64(x.CaseID))
+		binary.BigEndian.PutUint32(b[16:], uint32(x.Seq))
+		h.Write(b[:])
+		h.Write(x.Hash)
+	}
+	return h.Sum(nil)
+}
+
+// CheckpointMessage is what a checkpoint's signature covers.
+func CheckpointMessage(c Checkpoint) []byte {
+	return fmt.Appendf(nil, "rightsdesk/checkpoint\x00%d\x00%s\x00%d\x00%x\x00%x", c.ID,
+		c.At.UTC().Format(time.RFC3339Nano), c.Chains, c.PrevDigest, c.Digest)
+}
+
+// LatestCheckpoint returns the newest checkpoint (ErrNotFound: none).
+func (q *Q) LatestCheckpoint(ctx context.Context) (Checkpoint, error) {
+	rows, err := q.db.Query(ctx, `SELECT id, at, prev_digest, chains, digest, key_id, signature
+		FROM audit_checkpoints ORDER BY id DESC LIMIT 1`)
+	if err != nil {
+		return Checkpoint{}, mapErr(err, "latest checkpoint")
+	}
+	c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Checkpoint])
+	return c, mapErr(err, "latest checkpoint")
+}
+
+// InsertCheckpoint stores a checkpoint and its heads; c.ID must come from
+// NextCheckpointID (the signature covers it).
+func (q *Q) InsertCheckpoint(ctx context.Context, c Checkpoint, heads []CheckpointHead) error {
+	if _, err := q.db.Exec(ctx, `INSERT INTO audit_checkpoints (id, at, prev_digest, chains, digest, key_id, signature)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, c.At, c.PrevDigest, c.Chains, c.Digest, c.KeyID, c.Signature); err != nil {
+		return mapErr(err, "inserting checkpoint")
+	}
+	orgs, cases, seqs, hashes := make([]int64, len(heads)), make([]int64, len(heads)), make([]int32, len(heads)), make([][]byte, len(heads))
+	for i, h := range heads {
+		orgs[i], cases[i], seqs[i], hashes[i] = h.OrgID, h.CaseID, int32(h.Seq), h.Hash
+	}
+	_, err := q.db.Exec(ctx, `INSERT INTO audit_checkpoint_heads (checkpoint_id, org_id, case_id, seq, hash)
+		SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::bytea[])`, c.ID, orgs, cases, seqs, hashes)
+	return mapErr(err, "inserting checkpoint heads")
+}
+
+// NextCheckpointID reserves a checkpoint id.
+func (q *Q) NextCheckpointID(ctx context.Context) (int64, error) {
+	var id int64
+	err := q.db.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('audit_checkpoints', 'id'))`).Scan(&id)
+	return id, mapErr(err, "checkpoint id")
+}
+
+// Checkpoints calls fn for every checkpoint in order with its heads.
+func (q *Q) Checkpoints(ctx context.Context, fn func(Checkpoint, []CheckpointHead) error) error {
+	rows, err := q.db.Query(ctx, `SELECT id, at, prev_digest, chains, digest, key_id, signature FROM audit_checkpoints ORDER BY id`)
+	if err != nil {
+		return mapErr(err, "checkpoints")
+	}
+	cps, err := pgx.CollectRows(rows, pgx.RowToStructByName[Checkpoint])
+	if err != nil {
+		return mapErr(err, "checkpoints")
+	}
+	for _, c := range cps {
+		rows, err := q.db.Query(ctx, `SELECT org_id, case_id, seq, hash FROM audit_checkpoint_heads
+			WHERE checkpoint_id = $1 ORDER BY org_id, case_id`, c.ID)
+		if err != nil {
+			return mapErr(err, "checkpoint heads")
+		}
+		heads, err := pgx.CollectRows(rows, pgx.RowToStructByName[CheckpointHead])
+		if err != nil {
+			return mapErr(err, "checkpoint heads")
+		}
+		if err := fn(c, heads); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AuditChains lists every chain that has events (orgID 0: of every
+// organisation), read from the events themselves, not the heads cache.
+func (q *Q) AuditChains(ctx context.Context, orgID int64) ([]CheckpointHead, error) {
+	rows, err := q.db.Query(ctx, `SELECT DISTINCT org_id, coalesce(case_id, 0) AS case_id, 0 AS seq, ''::bytea AS hash
+		FROM audit_events WHERE $1 = 0 OR org_id = $1 ORDER BY 1, 2`, orgID)
+	if err != nil {
+		return nil, mapErr(err, "audit chains")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[CheckpointHead])
+	return out, mapErr(err, "audit chains")
+}
+
+// CaseNote stores free text of a case's event (a note, a reason, a name)
+// outside the audit trail (D-25); the event refers to it by id.
+func (q *Q) InsertCaseNote(ctx context.Context, orgID, caseID int64, kind, body string, at time.Time) (int64, error) {
+	var id int64
+	err := q.db.QueryRow(ctx, `INSERT INTO case_notes (org_id, case_id, kind, body, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, orgID, caseID, kind, body, at).Scan(&id)
+	return id, mapErr(err, "inserting case note")
+}
+
+// CaseNotes returns a case's free texts by id.
+func (q *Q) CaseNotes(ctx context.Context, orgID, caseID int64) (map[int64]string, error) {
+	rows, err := q.db.Query(ctx, `SELECT id, body FROM case_notes WHERE org_id = $1 AND case_id = $2`, orgID, caseID)
+	return collectMap[int64, string](rows, err, "case notes")
 }

@@ -82,3 +82,9 @@ func (Sweep) Kind() string { return "sweep" }
 const (
 	QueueMail = "mail"
 )
+
+// AuditCheckpoint verifies the audit chains that moved and records a
+// signed checkpoint of their heads (issue 16).
+type AuditCheckpoint struct{}
+
+func (AuditCheckpoint) Kind() string { return "audit_checkpoint" }

@@ -1,0 +1,270 @@
+package workflow
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/store"
+)
+
+// The audit trail holds against the database's own superuser (issue 16):
+// links are keyed (D-26), and a periodic checkpoint records every chain's
+// head, signed, after verifying what moved since the last one. Deleting
+// the newest events, rewriting a chain with recomputed hashes, deleting an
+// organisation's events or truncating the table is then found by
+// VerifyAudit: against the keys, and against the checkpoints.
+
+// checkpointBatch bounds the chains one checkpoint transaction verifies
+// and records, so it holds the head rows (and delays appends to those
+// chains) only briefly; a run writes as many checkpoints as it needs.
+const checkpointBatch = 1000
+
+// CheckpointResult says what one checkpoint run did.
+type CheckpointResult struct {
+	ID     int64  // 0: nothing moved, no checkpoint written
+	Digest []byte // the checkpoint's digest (the DPO's daily digest quotes it)
+	Chains int    // chains recorded
+	Broken []ChainReport
+}
+
+// ChainReport names a chain and how it broke.
+type ChainReport struct {
+	OrgID, CaseID int64
+	Break         store.ChainBreak
+}
+
+// Checkpoint verifies the chains that moved since the last checkpoint and
+// records the intact ones' heads in a new signed checkpoint. A broken
+// chain is recorded as broken (the case page shows it) and never anchored.
+func (s *Service) Checkpoint(ctx context.Context) (CheckpointResult, error) {
+	var total CheckpointResult
+	for {
+		res, n, err := s.checkpointOnce(ctx)
+		if err != nil {
+			return total, err
+		}
+		if res.ID != 0 {
+			total.ID, total.Digest = res.ID, res.Digest
+		}
+		total.Chains += res.Chains
+		total.Broken = append(total.Broken, res.Broken...)
+		if n < checkpointBatch {
+			return total, nil
+		}
+	}
+}
+
+// checkpointOnce checkpoints up to checkpointBatch moved chains in one
+// transaction; n is how many it looked at.
+func (s *Service) checkpointOnce(ctx context.Context) (res CheckpointResult, n int, err error) {
+	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		// One checkpoint at a time, across instances.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7262)`); err != nil {
+			return err
+		}
+		heads, err := q.UnanchoredHeads(ctx, checkpointBatch)
+		if err != nil || len(heads) == 0 {
+			return err
+		}
+		n = len(heads)
+		prevDigest := store.ZeroHash
+		switch latest, err := q.LatestCheckpoint(ctx); {
+		case err == nil:
+			prevDigest = latest.Digest
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		// The very first checkpoint anchors the plain-hash links written
+		// before keyed hashes; after it, an unkeyed link is never new.
+		bootstrap := bytes.Equal(prevDigest, store.ZeroHash)
+		now := s.Now()
+		var anchored []store.CheckpointHead
+		for _, h := range heads {
+			anchor, err := q.LatestAnchor(ctx, h.OrgID, h.CaseID)
+			if err != nil {
+				return err
+			}
+			from, prev := 1, store.ZeroHash
+			if anchor.Seq > 0 {
+				from, prev = anchor.Seq, nil // the anchored event itself is re-read and compared
+			}
+			events, err := q.AuditTrailFrom(ctx, h.OrgID, h.CaseID, from)
+			if err != nil {
+				return err
+			}
+			if prev == nil && len(events) > 0 {
+				prev = events[0].PrevHash
+			}
+			// Only the events up to the head read above: later appends wait
+			// for the next checkpoint.
+			for len(events) > 0 && events[len(events)-1].Seq > h.Seq {
+				events = events[:len(events)-1]
+			}
+			legacy := anchor.Seq
+			if bootstrap {
+				legacy = math.MaxInt
+			}
+			brk := store.VerifyAuditLinks(s.Keys, prev, from, events, anchor, legacy)
+			if brk == nil && (len(events) == 0 || events[len(events)-1].Seq != h.Seq) {
+				brk = &store.ChainBreak{Seq: h.Seq, Reason: "the newest events are missing (deleted)"}
+			}
+			if brk != nil {
+				res.Broken = append(res.Broken, ChainReport{h.OrgID, h.CaseID, *brk})
+				s.Logger.Error("audit chain broken", "org", h.OrgID, "case", h.CaseID, "seq", brk.Seq, "reason", brk.Reason)
+				if err := q.RecordVerification(ctx, h.OrgID, h.CaseID, now, 0, brk, 0); err != nil {
+					return err
+				}
+				continue
+			}
+			last := events[len(events)-1]
+			anchored = append(anchored, store.CheckpointHead{OrgID: h.OrgID, CaseID: h.CaseID, Seq: last.Seq, Hash: last.Hash})
+			if err := q.RecordVerification(ctx, h.OrgID, h.CaseID, now, last.Seq, nil, last.Seq); err != nil {
+				return err
+			}
+		}
+		if len(anchored) == 0 {
+			return nil
+		}
+		id, err := q.NextCheckpointID(ctx)
+		if err != nil {
+			return err
+		}
+		cp := store.Checkpoint{ID: id, At: now.Truncate(time.Microsecond), PrevDigest: prevDigest, Chains: len(anchored),
+			Digest: store.CheckpointDigest(prevDigest, anchored)}
+		cp.KeyID, cp.Signature = s.Keys.SignCheckpoint(store.CheckpointMessage(cp))
+		if err := q.InsertCheckpoint(ctx, cp, anchored); err != nil {
+			return err
+		}
+		res.ID, res.Digest, res.Chains = cp.ID, cp.Digest, len(anchored)
+		return nil
+	})
+	return res, n, err
+}
+
+// VerifyReport is the result of a full verification.
+type VerifyReport struct {
+	Checkpoints int
+	Chains      int
+	Events      int
+	// First is the first broken link found (nil: everything verified);
+	// Broken lists every broken chain.
+	First  *ChainReport
+	Broken []ChainReport
+	// CheckpointBroken names the first checkpoint whose signature or link
+	// fails (0: all good).
+	CheckpointBroken int64
+	CheckpointReason string
+	LatestDigest     []byte
+	// Digests maps each checkpoint's digest (hex) to its id, to confirm a
+	// digest quoted in a mail (audit verify --digest).
+	Digests map[string]int64
+}
+
+// OK reports whether nothing was found broken.
+func (r VerifyReport) OK() bool { return r.First == nil && r.CheckpointBroken == 0 }
+
+// VerifyAudit walks every chain (orgID 0: of every organisation) from its
+// first event, checking each keyed link and each chain against the
+// latest checkpoint that recorded it; the checkpoints themselves are
+// checked against their signatures and their own chain. Each chain's
+// result is stored for the case page.
+func (s *Service) VerifyAudit(ctx context.Context, orgID int64) (VerifyReport, error) {
+	r := VerifyReport{Digests: map[string]int64{}}
+	q := store.New(s.Pool)
+	anchors := map[[2]int64]store.Anchor{}
+	prev := store.ZeroHash
+	err := q.Checkpoints(ctx, func(c store.Checkpoint, heads []store.CheckpointHead) error {
+		r.Checkpoints++
+		if r.CheckpointBroken == 0 {
+			reason := ""
+			ok, err := s.Keys.VerifyCheckpoint(c.KeyID, store.CheckpointMessage(c), c.Signature)
+			switch {
+			case err != nil:
+				reason = fmt.Sprintf("key %q is not in the keyring (OLD_SECRET_KEYS)", c.KeyID)
+			case !ok:
+				reason = "signature does not match (forged or altered)"
+			case !bytes.Equal(c.PrevDigest, prev):
+				reason = "does not follow the checkpoint before it (a checkpoint was removed)"
+			case !bytes.Equal(store.CheckpointDigest(c.PrevDigest, heads), c.Digest) || len(heads) != c.Chains:
+				reason = "its recorded heads do not match its digest (altered)"
+			}
+			if reason != "" {
+				r.CheckpointBroken, r.CheckpointReason = c.ID, reason
+			}
+		}
+		prev, r.LatestDigest = c.Digest, c.Digest
+		r.Digests[hex.EncodeToString(c.Digest)] = c.ID
+		for _, h := range heads {
+			anchors[[2]int64{h.OrgID, h.CaseID}] = store.Anchor{CheckpointID: c.ID, Seq: h.Seq, Hash: h.Hash}
+		}
+		return nil
+	})
+	if err != nil {
+		return r, err
+	}
+	chains, err := q.AuditChains(ctx, orgID)
+	if err != nil {
+		return r, err
+	}
+	seen := map[[2]int64]bool{}
+	for _, c := range chains {
+		seen[[2]int64{c.OrgID, c.CaseID}] = true
+	}
+	// A chain a checkpoint recorded but with no events left: truncated.
+	for k := range anchors {
+		if !seen[k] && (orgID == 0 || k[0] == orgID) {
+			chains = append(chains, store.CheckpointHead{OrgID: k[0], CaseID: k[1]})
+		}
+	}
+	sortChains(chains)
+	now := s.Now()
+	for _, c := range chains {
+		events, err := q.AuditTrail(ctx, c.OrgID, c.CaseID)
+		if err != nil {
+			return r, err
+		}
+		r.Chains++
+		r.Events += len(events)
+		anchor := anchors[[2]int64{c.OrgID, c.CaseID}]
+		brk := store.VerifyAuditLinks(s.Keys, store.ZeroHash, 1, events, anchor, anchor.Seq)
+		if brk != nil {
+			rep := ChainReport{c.OrgID, c.CaseID, *brk}
+			r.Broken = append(r.Broken, rep)
+			if r.First == nil {
+				r.First = &rep
+			}
+		}
+		if err := q.RecordVerification(ctx, c.OrgID, c.CaseID, now, len(events), brk, 0); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+func sortChains(c []store.CheckpointHead) {
+	slices.SortFunc(c, func(a, b store.CheckpointHead) int {
+		if n := cmp.Compare(a.OrgID, b.OrgID); n != 0 {
+			return n
+		}
+		return cmp.Compare(a.CaseID, b.CaseID)
+	})
+}
+
+// LatestCheckpointDigest is the digest of the newest checkpoint (nil:
+// none yet), quoted in the DPO's daily digest as an outside witness.
+func (s *Service) LatestCheckpointDigest(ctx context.Context, q *store.Q) (store.Checkpoint, error) {
+	c, err := q.LatestCheckpoint(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Checkpoint{}, nil
+	}
+	return c, err
+}
