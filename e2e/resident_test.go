@@ -1,0 +1,159 @@
+package e2e
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+var receiptRe = regexp.MustCompile(`RD-\d{4}-\d{6}`)
+
+// receipt reads the request number the receipt page shows.
+func (b *tab) receipt() string {
+	b.t.Helper()
+	r := receiptRe.FindString(evalAs[string](b, `(document.getElementById('receipt') || document.body).innerText`))
+	if r == "" {
+		b.fail("the receipt page shows no request number")
+	}
+	return r
+}
+
+// attr reads an attribute of the element matched by sel ("" when absent).
+func (b *tab) attr(sel, name string) string {
+	b.t.Helper()
+	return evalAs[string](b, `(() => { const e = document.querySelector(`+jsq(sel)+`); return e ? (e.getAttribute(`+jsq(name)+`) || '') : ''; })()`)
+}
+
+// value reads a form field's value.
+func (b *tab) value(sel string) string {
+	b.t.Helper()
+	return evalAs[string](b, `(() => { const e = document.querySelector(`+jsq(sel)+`); return e ? e.value : '<no element>'; })()`)
+}
+
+func jsq(s string) string { return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'" }
+
+// replace empties a text field the way a person does (select all, delete)
+// and types text.
+func (b *tab) replace(sel, text string) {
+	b.t.Helper()
+	b.check(sel) // a click puts the caret in the field
+	b.run(chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.KeyEvent(kb.Backspace))
+	if text != "" {
+		b.typeIn(sel, text)
+	}
+}
+
+// statusByLink follows the receipt page's link to the status page and
+// shows the request's status with an emailed code (issue 15: the status
+// page is reached by a link, not by typing its address).
+func (b *tab) statusByLink(receipt, email string, w statusWords) {
+	b.t.Helper()
+	var href string
+	href = evalAs[string](b, `(() => { const a = [...document.querySelectorAll('main a')].find(a => /\/status(\b|\/|\?|$)/.test(a.getAttribute('href') || ''));
+		if (!a) return ''; a.setAttribute('data-e2e', 'status-link'); return a.getAttribute('href'); })()`)
+	if href == "" {
+		b.fail("the receipt page has no link to the status page (issue 15)")
+	}
+	b.click(`[data-e2e="status-link"]`)
+	b.step("status form", w.formTitle)
+	if v := b.value("#receipt"); v != receipt {
+		if v != "" {
+			b.replace("#receipt", "")
+		}
+		b.typeIn("#receipt", receipt)
+	}
+	b.click("#send")
+	b.step("status code", w.codeTitle, receipt)
+	b.typeIn("#code", b.s.code(email, "status_code"))
+	b.click("#show")
+	b.step("status view", w.viewTitle, receipt)
+}
+
+type statusWords struct{ formTitle, codeTitle, viewTitle string }
+
+// Journey 1 (issue 15): a resident in Finnish finds the organisation,
+// searches its catalogue, fills the form with mistakes first (nothing,
+// a broken email address, an invalid henkilötunnus, ID-3), then sends a
+// valid access request, confirms it with the emailed code, gets the
+// receipt and follows its link to the request's status.
+func TestResidentFinnish(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	b := newTab(t, s, false)
+
+	b.open("/fi/")
+	b.step("home", "Esimerkkikaupunki", "Kruunupyy")
+
+	b.follow("Esimerkkikaupunki")
+	b.step("organisation", "Esimerkkikaupunki", "Varhaiskasvatuksen tietovaranto", "Tee tietosuojapyyntö")
+
+	b.typeIn("#q", "varhaiskasvatuksen")
+	b.click(`form[role="search"] button[type="submit"]`)
+	txt := b.step("catalogue search", "Haku ”varhaiskasvatuksen”", "Varhaiskasvatuksen tietovaranto")
+	if strings.Contains(txt, "Kirjaston tietovaranto") {
+		b.fail("the search for varhaiskasvatuksen still lists the library's register")
+	}
+
+	b.click("#make-request")
+	b.step("form", "Tietosuojapyyntö", "Sinun tietosi")
+
+	// Nothing filled in.
+	b.click("#send")
+	b.step("form: empty", "Lomakkeessa on korjattavaa", "Valitse vähintään yksi pyyntö.", "Kirjoita nimesi.", "Kirjoita sähköpostiosoitteesi.")
+	if b.attr("#right-access", "aria-invalid") != "true" {
+		b.fail("the rights group's error is not announced on its checkboxes (aria-invalid)")
+	}
+
+	// A broken email address; what was typed stays.
+	b.check("#right-access")
+	b.typeIn("#name", "Maija Meikäläinen")
+	b.typeIn("#email", "maija.meikalainen@")
+	b.click("#send")
+	b.step("form: bad email", "Lomakkeessa on korjattavaa", "Sähköpostiosoite ei ole oikeaa muotoa")
+	if b.value("#name") != "Maija Meikäläinen" || b.attr("#right-access", "checked") == "" && !evalAs[bool](b, `document.getElementById('right-access').checked`) {
+		b.fail("the form lost what was typed")
+	}
+
+	// ID-3: 131052-308U has the wrong check character.
+	b.replace("#email", "maija.meikalainen@example.fi")
+	b.typeIn("#hetu", "131052-308U")
+	b.click("#send")
+	b.step("form: bad henkilötunnus", "Lomakkeessa on korjattavaa", "Henkilötunnuksen tarkistusmerkki ei täsmää")
+	if b.attr("#hetu", "aria-invalid") != "true" {
+		b.fail("the henkilötunnus field is not marked invalid")
+	}
+
+	b.replace("#hetu", "131052-308T")
+	b.click("#send")
+	b.step("confirm", "Vahvista pyyntö")
+
+	b.typeIn("#code", s.code("maija.meikalainen@example.fi", "code"))
+	b.click("#confirm")
+	b.step("receipt", "Pyyntösi on vastaanotettu", "Pyynnön numero", "Tarkastusoikeus")
+	receipt := b.receipt()
+
+	b.statusByLink(receipt, "maija.meikalainen@example.fi", statusWords{"Missä pyyntöni on?", "Anna koodi", "Pyyntösi tilanne"})
+
+	b.open("/fi/o/esimerkki/request")
+	b.skipLink()
+}
+
+// skipLink: the first Tab reaches the skip link, and following it puts
+// the keyboard focus on the main content (issue 15: focus must not fall
+// back to the body).
+func (b *tab) skipLink() {
+	b.t.Helper()
+	b.focusStart()
+	b.press(kb.Tab)
+	if f := b.focused(); f.Tag != "a" || b.attr("a.skip", "href") != "#main" || evalAs[bool](b, `document.activeElement !== document.querySelector('a.skip')`) {
+		b.fail("the first Tab does not reach the skip link (focus on %+v)", f)
+	}
+	b.shot("skip link")
+	b.press(kb.Enter)
+	if f := b.focused(); f.ID != "main" {
+		b.fail("after the skip link the focus is on <%s id=%q>, not on #main", f.Tag, f.ID)
+	}
+}
