@@ -479,4 +479,3 @@ func (b *tab) focusStart() {
 	b.t.Helper()
 	evalAs[bool](b, `document.activeElement && document.activeElement.blur(); true`)
 }
-

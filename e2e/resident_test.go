@@ -157,3 +157,67 @@ func (b *tab) skipLink() {
 		b.fail("after the skip link the focus is on <%s id=%q>, not on #main", f.Tag, f.ID)
 	}
 }
+
+// Journey 2 (issue 15): a resident in Swedish, with JavaScript off, asks
+// Kronoby to rectify their data, through to the receipt.
+func TestResidentSwedishNoJavaScript(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	b := newTab(t, s, true)
+
+	b.open("/sv/")
+	b.step("start", "Kronoby", "Gör en begäran om dina personuppgifter")
+	b.follow("Kronoby")
+	b.step("organisation", "Kronoby", "Gör en begäran om dataskydd")
+	b.click("#make-request")
+	b.step("form", "Dataskyddsbegäran", "Rättelse")
+
+	// IN-1: a rectification needs to say what is wrong.
+	b.check("#right-rectification")
+	b.typeIn("#name", "Lisa Lindström")
+	b.typeIn("#email", "lisa.lindstrom@example.fi")
+	b.click("#send")
+	b.step("form: details missing", "Formuläret behöver rättas")
+
+	b.typeIn("#details", "Min adress är fel: rätt adress är Skolvägen 1, Kronoby.")
+	b.click("#send")
+	b.step("confirm", "Bekräfta begäran")
+
+	b.typeIn("#code", s.code("lisa.lindstrom@example.fi", "code"))
+	b.click("#confirm")
+	b.step("receipt", "Din begäran har tagits emot", "Rättelse", "Kronoby")
+	b.receipt()
+}
+
+// Journey 5 (issue 15): English once, through to the receipt, with the
+// keyboard alone: Tab, Space, arrow keys, typing and Enter.
+func TestResidentEnglishKeyboard(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	b := newTab(t, s, false)
+
+	b.open("/en/o/esimerkki/request")
+	b.step("form", "Data protection request")
+	b.focusStart()
+	b.tabTo("right-access")
+	b.press(" ")
+	if !evalAs[bool](b, `document.getElementById('right-access').checked`) {
+		b.fail("Space did not tick the checkbox")
+	}
+	b.tabTo("name")
+	b.keyType("Matti Meikäläinen")
+	b.tabTo("email")
+	b.keyType("matti@example.fi")
+	b.tabTo("reply_lang-en")
+	b.tabTo("send")
+	b.pressNav(kb.Enter)
+	b.step("confirm", "Confirm your request")
+
+	if f := b.focused(); f.ID != "code" {
+		b.tabTo("code")
+	}
+	b.keyType(s.code("matti@example.fi", "code"))
+	b.pressNav(kb.Enter)
+	b.step("receipt", "Your request has been received", "Access")
+	b.receipt()
+}
