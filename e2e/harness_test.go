@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -120,6 +121,7 @@ type tab struct {
 	n      int    // steps so far
 	noJS   bool
 	lastAt string
+	lang   string // the language of the pages: "@key" wants are looked up in it
 }
 
 var (
@@ -143,10 +145,14 @@ func shotsDir() (string, error) {
 	return shotsRoot, shotsErr
 }
 
+// tabTimeout bounds one test's tab: generous, so that a machine busy with
+// other work does not fail a journey that is only slow.
+const tabTimeout = 5 * time.Minute
+
 // newTab opens a tab of the package's browser for t. With noJS the tab
 // runs no page scripts (the checks of each step still run axe through the
 // DevTools protocol).
-func newTab(t *testing.T, s *site, noJS bool) *tab {
+func newTab(t *testing.T, s *site, lang string, noJS bool) *tab {
 	t.Helper()
 	if browserErr != nil {
 		t.Fatal(browserErr)
@@ -163,7 +169,7 @@ func newTab(t *testing.T, s *site, noJS bool) *tab {
 		t.Fatal(err)
 	}
 	ctx, cancel := chromedp.NewContext(browserCtx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, tabTimeout)
 	t.Cleanup(func() {
 		cancelT()
 		cancel()
@@ -173,7 +179,7 @@ func newTab(t *testing.T, s *site, noJS bool) *tab {
 			os.RemoveAll(dir)
 		}
 	})
-	b := &tab{t: t, s: s, ctx: ctx, dir: dir, noJS: noJS}
+	b := &tab{t: t, s: s, ctx: ctx, dir: dir, noJS: noJS, lang: lang}
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("opening a tab: %v", err)
 	}
@@ -218,7 +224,7 @@ func (b *tab) nav(actions ...chromedp.Action[chromedp.Void]) {
 		b.fail("navigation: no response")
 	}
 	if resp.Status >= 400 && resp.Status != 422 {
-		b.fail("navigation to %s: HTTP %d", resp.URL, resp.Status)
+		b.fail("navigation to %s: HTTP %d; the page says:\n%s", resp.URL, resp.Status, b.text())
 	}
 	b.loaded()
 }
@@ -308,8 +314,19 @@ func (b *tab) url() string {
 	return strings.TrimPrefix(u, b.s.base)
 }
 
+// tr is the catalogue's text for key in the tab's language: the tests
+// assert what people read without copying the wording, which the
+// catalogues own (terms.md).
+func (b *tab) tr(key string, args ...any) string {
+	b.t.Helper()
+	if !b.s.env.Catalog.Has(b.lang, key) {
+		b.t.Fatalf("no %s text %q in the catalogue", b.lang, key)
+	}
+	return b.s.env.Catalog.T(b.lang, key, args...)
+}
+
 // step is one step of a journey, checked: the page shows every text in
-// want, a screenshot is saved, axe-core finds no WCAG 2.1 A/AA violation
+// want (a "@key" is the catalogue's text for the key), a screenshot is saved, axe-core finds no WCAG 2.1 A/AA violation
 // and at 390 px the page does not scroll sideways.
 func (b *tab) step(name string, want ...string) string {
 	b.t.Helper()
@@ -320,6 +337,9 @@ func (b *tab) step(name string, want ...string) string {
 	t1 := time.Now()
 	txt := b.text()
 	for _, w := range want {
+		if key, ok := strings.CutPrefix(w, "@"); ok {
+			w = b.tr(key)
+		}
 		if !strings.Contains(txt, w) {
 			b.fail("the page %s does not show %q; it shows:\n%s", b.url(), w, txt)
 		}
@@ -334,15 +354,25 @@ func (b *tab) step(name string, want ...string) string {
 	return txt
 }
 
-// shot saves a screenshot of the whole page as NN-name.jpg (JPEG keeps it quick).
+// shot saves a screenshot of the window (the whole page when the step
+// failed) as NN-name.jpg; JPEG optimised for speed keeps a step quick.
 func (b *tab) shot(name string) {
-	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(60))
+	full := name == "FAILED"
+	buf, err := chromedp.Run(b.ctx, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		res, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
+			Format: page.CaptureScreenshotFormatJpeg, Quality: new(int64(70)),
+			CaptureBeyondViewport: new(full), OptimizeForSpeed: new(true)})
+		return res.Data, err
+	})
+	if full && err == nil {
+		buf, err = chromedp.Run(b.ctx, chromedp.FullScreenshot(70))
+	}
 	if err != nil {
 		b.t.Logf("screenshot %q: %v", name, err)
 		return
 	}
 	safe := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '/' {
+		if r == ' ' || r == '/' || r == ':' {
 			return '-'
 		}
 		return r
@@ -365,15 +395,21 @@ type axeViolation struct {
 // axe runs axe-core on the page: WCAG 2.0 and 2.1, levels A and AA.
 func (b *tab) axe() {
 	b.t.Helper()
+	t0 := time.Now()
 	if !evalAs[bool](b, `typeof window.axe !== 'undefined'`) {
 		evalAs[bool](b, axeSource+"\n;true")
+	}
+	if os.Getenv("E2E_TIMING") != "" {
+		b.t.Logf("axe injected in %v", time.Since(t0))
 	}
 	res := evalAs[[]axeViolation](b, `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})
 		.then(r => r.violations.map(v => ({id: v.id, impact: v.impact || '', help: v.help,
 			targets: v.nodes.map(n => n.target.join(' ')), html: v.nodes.map(n => n.html.slice(0, 200))})))`)
 	if len(res) > 0 {
 		js, _ := json.MarshalIndent(res, "", "  ")
-		b.fail("axe-core: WCAG 2.1 A/AA violations on %s:\n%s", b.url(), js)
+		// Errorf, not Fatal: the journey goes on, so one run lists every
+		// page with a problem.
+		b.t.Errorf("step %d (%s): axe-core: WCAG 2.1 A/AA violations on %s:\n%s", b.n, b.lastAt, b.url(), js)
 	}
 }
 
@@ -406,7 +442,7 @@ func (b *tab) phone() {
 		return err
 	}))
 	if w.Scroll > w.Client {
-		b.fail("at %d px %s scrolls sideways: scrollWidth %d > clientWidth %d (first element past the edge: %s)", phoneWidth, b.url(), w.Scroll, w.Client, w.Wide)
+		b.t.Errorf("step %d (%s): at %d px %s scrolls sideways: scrollWidth %d > clientWidth %d (first element past the edge: %s)", b.n, b.lastAt, phoneWidth, b.url(), w.Scroll, w.Client, w.Wide)
 	}
 }
 

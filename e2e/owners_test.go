@@ -62,10 +62,10 @@ func (s *site) taskLinks(owner string) []string {
 func (b *tab) ownerVerify(owner string) {
 	b.t.Helper()
 	b.click(`form[action$="/code"] button`)
-	b.step("owner: code sent", "Lähetimme sinulle koodin")
+	b.step("owner: code sent", "@task.flash.code_sent")
 	b.typeIn("#code", b.s.code(owner, "task_code"))
 	b.click(`form[action$="/verify"] button`)
-	b.step("owner: browser verified", "Selain on nyt vahvistettu")
+	b.step("owner: browser verified", "@task.flash.verified")
 }
 
 // Journey 3 (issue 15): register owners answer from their task links: one
@@ -86,38 +86,38 @@ func TestOwnersAnswer(t *testing.T) {
 	}
 	s.paper(org, "in_person", workflow.Request{Rights: []string{"access", "erasure"}, RegisterIDs: []int64{child, lib},
 		Name: "Maija Meikäläinen", Email: "maija@example.fi", Lang: "fi", Delivery: "electronic", Hetu: "131052-308T"})
-	b := newTab(t, s, false)
+	b := newTab(t, s, "fi", false)
 
 	// The library's owner: an extract.
 	links := s.taskLinks(libOwner)
 	if len(links) != 2 {
 		t.Fatalf("the library's owner got %d task links, want 2 (access, erasure): %v", len(links), links)
 	}
-	b.open(libTask(b, links, "Tarkastusoikeus"))
-	b.step("owner 1: task", "Tietosuojapyyntö", "Kirjaston tietovaranto", "Vahvista, että selain on sinun")
+	b.open(libTask(b, links, b.tr("right.access")))
+	b.step("owner 1: task", "@task.heading", "Kirjaston tietovaranto", "@task.verify.heading")
 	b.ownerVerify(libOwner)
-	b.step("owner 1: the request", "Kirjaston tietovaranto", "Maija Meikäläinen", "Vastauksesi")
+	b.step("owner 1: the request", "Kirjaston tietovaranto", "Maija Meikäläinen", "@task.form.heading")
 	b.check("#answer-extract")
 	b.typeIn("#extract", "Lainaajatunnus 12345, lainat 2026: 3 kirjaa.")
 	b.click(`form[action$="/answer"] button[type="submit"]`)
-	b.step("owner 1: extract given", "Kiitos, vastauksesi tallennettiin.", "Lainaajatunnus 12345")
+	b.step("owner 1: extract given", "@task.flash.answered", "Lainaajatunnus 12345")
 
 	// Child welfare's owner: no data for access, a refusal for erasure.
 	links = s.taskLinks(childOwner)
-	b.open(libTask(b, links, "Tarkastusoikeus"))
-	b.step("owner 2: task", "Lastensuojelun tietovaranto", "Vahvista, että selain on sinun")
+	b.open(libTask(b, links, b.tr("right.access")))
+	b.step("owner 2: task", "Lastensuojelun tietovaranto", "@task.verify.heading")
 	b.ownerVerify(childOwner)
 	b.check("#answer-no_data")
 	b.click(`form[action$="/answer"] button[type="submit"]`)
-	b.step("owner 2: no data", "Kiitos, vastauksesi tallennettiin.", "Rekisterissä ei ole tietoja henkilöstä")
+	b.step("owner 2: no data", "@task.flash.answered", "@answer.no_data")
 
-	b.open(libTask(b, links, "Tietojen poistaminen"))
-	b.step("owner 2: erasure task", "Lastensuojelun tietovaranto", "Vastauksesi")
+	b.open(libTask(b, links, b.tr("right.erasure")))
+	b.step("owner 2: erasure task", "Lastensuojelun tietovaranto", "@task.form.heading")
 	b.check("#answer-refused")
 	b.run(chromedp.SetValue(chromedp.CSS("#ground"), string(workflow.GroundLegalObligation)))
 	b.typeIn("#comment", "Lastensuojelulaki velvoittaa säilyttämään asiakirjat.")
 	b.click(`form[action$="/answer"] button[type="submit"]`)
-	b.step("owner 2: refused with a ground", "Kiitos, vastauksesi tallennettiin.", "Kieltäydytty", "17 art. 3 b")
+	b.step("owner 2: refused with a ground", "@task.flash.answered", "@answer.refused", "@ground.art17_3_b")
 }
 
 // libTask picks the link of the task for the right (by its name on the

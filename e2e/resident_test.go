@@ -49,7 +49,7 @@ func (b *tab) replace(sel, text string) {
 // statusByLink follows the receipt page's link to the status page and
 // shows the request's status with an emailed code (issue 15: the status
 // page is reached by a link, not by typing its address).
-func (b *tab) statusByLink(receipt, email string, w statusWords) {
+func (b *tab) statusByLink(receipt, email string) {
 	b.t.Helper()
 	var href string
 	href = evalAs[string](b, `(() => { const a = [...document.querySelectorAll('main a')].find(a => /\/status(\b|\/|\?|$)/.test(a.getAttribute('href') || ''));
@@ -58,7 +58,7 @@ func (b *tab) statusByLink(receipt, email string, w statusWords) {
 		b.fail("the receipt page has no link to the status page (issue 15)")
 	}
 	b.click(`[data-e2e="status-link"]`)
-	b.step("status form", w.formTitle)
+	b.step("status form", "@status.form.title")
 	if v := b.value("#receipt"); v != receipt {
 		if v != "" {
 			b.replace("#receipt", "")
@@ -66,13 +66,11 @@ func (b *tab) statusByLink(receipt, email string, w statusWords) {
 		b.typeIn("#receipt", receipt)
 	}
 	b.click("#send")
-	b.step("status code", w.codeTitle, receipt)
+	b.step("status code", "@status.code.title", receipt)
 	b.typeIn("#code", b.s.code(email, "status_code"))
 	b.click("#show")
-	b.step("status view", w.viewTitle, receipt)
+	b.step("status view", "@status.view.title", receipt)
 }
-
-type statusWords struct{ formTitle, codeTitle, viewTitle string }
 
 // Journey 1 (issue 15): a resident in Finnish finds the organisation,
 // searches its catalogue, fills the form with mistakes first (nothing,
@@ -82,27 +80,27 @@ type statusWords struct{ formTitle, codeTitle, viewTitle string }
 func TestResidentFinnish(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	b := newTab(t, s, false)
+	b := newTab(t, s, "fi", false)
 
 	b.open("/fi/")
-	b.step("home", "Esimerkkikaupunki", "Kruunupyy")
+	b.step("home", "@home.title", "Esimerkkikaupunki", "Kruunupyy")
 
 	b.follow("Esimerkkikaupunki")
-	b.step("organisation", "Esimerkkikaupunki", "Varhaiskasvatuksen tietovaranto", "Tee tietosuojapyyntö")
+	b.step("organisation", "Esimerkkikaupunki", "Varhaiskasvatuksen tietovaranto", "@catalogue.org.request")
 
 	b.typeIn("#q", "varhaiskasvatuksen")
 	b.click(`form[role="search"] button[type="submit"]`)
-	txt := b.step("catalogue search", "Haku ”varhaiskasvatuksen”", "Varhaiskasvatuksen tietovaranto")
+	txt := b.step("catalogue search", "varhaiskasvatuksen", "Varhaiskasvatuksen tietovaranto")
 	if strings.Contains(txt, "Kirjaston tietovaranto") {
 		b.fail("the search for varhaiskasvatuksen still lists the library's register")
 	}
 
 	b.click("#make-request")
-	b.step("form", "Tietosuojapyyntö", "Sinun tietosi")
+	b.step("form", "@intake.form.title", "@intake.part.you")
 
 	// Nothing filled in.
 	b.click("#send")
-	b.step("form: empty", "Lomakkeessa on korjattavaa", "Valitse vähintään yksi pyyntö.", "Kirjoita nimesi.", "Kirjoita sähköpostiosoitteesi.")
+	b.step("form: empty", "@intake.errors.title", "@intake.err.rights", "@intake.err.name", "@intake.err.email")
 	if b.attr("#right-access", "aria-invalid") != "true" {
 		b.fail("the rights group's error is not announced on its checkboxes (aria-invalid)")
 	}
@@ -112,7 +110,7 @@ func TestResidentFinnish(t *testing.T) {
 	b.typeIn("#name", "Maija Meikäläinen")
 	b.typeIn("#email", "maija.meikalainen@")
 	b.click("#send")
-	b.step("form: bad email", "Lomakkeessa on korjattavaa", "Sähköpostiosoite ei ole oikeaa muotoa")
+	b.step("form: bad email", "@intake.errors.title", "@intake.err.email_invalid")
 	if b.value("#name") != "Maija Meikäläinen" || b.attr("#right-access", "checked") == "" && !evalAs[bool](b, `document.getElementById('right-access').checked`) {
 		b.fail("the form lost what was typed")
 	}
@@ -121,21 +119,21 @@ func TestResidentFinnish(t *testing.T) {
 	b.replace("#email", "maija.meikalainen@example.fi")
 	b.typeIn("#hetu", "131052-308U")
 	b.click("#send")
-	b.step("form: bad henkilötunnus", "Lomakkeessa on korjattavaa", "Henkilötunnuksen tarkistusmerkki ei täsmää")
+	b.step("form: bad henkilötunnus", "@intake.errors.title", "@intake.err.hetu.check")
 	if b.attr("#hetu", "aria-invalid") != "true" {
 		b.fail("the henkilötunnus field is not marked invalid")
 	}
 
 	b.replace("#hetu", "131052-308T")
 	b.click("#send")
-	b.step("confirm", "Vahvista pyyntö")
+	b.step("confirm", "@intake.confirm.title")
 
 	b.typeIn("#code", s.code("maija.meikalainen@example.fi", "code"))
 	b.click("#confirm")
-	b.step("receipt", "Pyyntösi on vastaanotettu", "Pyynnön numero", "Tarkastusoikeus")
+	b.step("receipt", "@intake.done.title", "@intake.done.receipt", "@right.access")
 	receipt := b.receipt()
 
-	b.statusByLink(receipt, "maija.meikalainen@example.fi", statusWords{"Missä pyyntöni on?", "Anna koodi", "Pyyntösi tilanne"})
+	b.statusByLink(receipt, "maija.meikalainen@example.fi")
 
 	b.open("/fi/o/esimerkki/request")
 	b.skipLink()
@@ -163,29 +161,29 @@ func (b *tab) skipLink() {
 func TestResidentSwedishNoJavaScript(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	b := newTab(t, s, true)
+	b := newTab(t, s, "sv", true)
 
 	b.open("/sv/")
-	b.step("start", "Kronoby", "Gör en begäran om dina personuppgifter")
+	b.step("start", "Kronoby", "@home.title")
 	b.follow("Kronoby")
-	b.step("organisation", "Kronoby", "Gör en begäran om dataskydd")
+	b.step("organisation", "Kronoby", "@catalogue.org.request")
 	b.click("#make-request")
-	b.step("form", "Dataskyddsbegäran", "Rättelse")
+	b.step("form", "@intake.form.title", "@right.rectification")
 
 	// IN-1: a rectification needs to say what is wrong.
 	b.check("#right-rectification")
 	b.typeIn("#name", "Lisa Lindström")
 	b.typeIn("#email", "lisa.lindstrom@example.fi")
 	b.click("#send")
-	b.step("form: details missing", "Formuläret behöver rättas")
+	b.step("form: details missing", "@intake.errors.title", "@intake.err.details_rectification")
 
 	b.typeIn("#details", "Min adress är fel: rätt adress är Skolvägen 1, Kronoby.")
 	b.click("#send")
-	b.step("confirm", "Bekräfta begäran")
+	b.step("confirm", "@intake.confirm.title")
 
 	b.typeIn("#code", s.code("lisa.lindstrom@example.fi", "code"))
 	b.click("#confirm")
-	b.step("receipt", "Din begäran har tagits emot", "Rättelse", "Kronoby")
+	b.step("receipt", "@intake.done.title", "@right.rectification", "Kronoby")
 	b.receipt()
 }
 
@@ -194,10 +192,10 @@ func TestResidentSwedishNoJavaScript(t *testing.T) {
 func TestResidentEnglishKeyboard(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	b := newTab(t, s, false)
+	b := newTab(t, s, "en", false)
 
 	b.open("/en/o/esimerkki/request")
-	b.step("form", "Data protection request")
+	b.step("form", "@intake.form.title")
 	b.focusStart()
 	b.tabTo("right-access")
 	b.press(" ")
@@ -211,13 +209,13 @@ func TestResidentEnglishKeyboard(t *testing.T) {
 	b.tabTo("reply_lang-en")
 	b.tabTo("send")
 	b.pressNav(kb.Enter)
-	b.step("confirm", "Confirm your request")
+	b.step("confirm", "@intake.confirm.title")
 
 	if f := b.focused(); f.ID != "code" {
 		b.tabTo("code")
 	}
 	b.keyType(s.code("matti@example.fi", "code"))
 	b.pressNav(kb.Enter)
-	b.step("receipt", "Your request has been received", "Access")
+	b.step("receipt", "@intake.done.title", "@right.access")
 	b.receipt()
 }
