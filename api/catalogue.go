@@ -33,7 +33,7 @@ func (s *Server) staffRegisterRoutes(g *echo.Group) {
 // catalogueOrg is the organisation named by the :org path parameter; an
 // unknown slug is a 404.
 func (s *Server) catalogueOrg(c echo.Context) (store.Org, error) {
-	return store.New(s.Pool).OrgBySlug(c.Request().Context(), c.Param("org"))
+	return s.intakeOrg(c)
 }
 
 // pathID parses a numeric path parameter; anything else is a 404.

@@ -50,5 +50,6 @@ func (s *Server) home(c echo.Context) error {
 	for _, o := range orgs {
 		d.Orgs = append(d.Orgs, orgSummary{Org: o, Registers: counts[o.ID]})
 	}
+	sortOrgs(d.Orgs, lang)
 	return s.render(c, http.StatusOK, "home", lang, s.Catalog.T(lang, "home.title"), d)
 }

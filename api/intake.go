@@ -62,7 +62,11 @@ func (s *Server) intakeRoutes(g *echo.Group) {
 
 // intakeOrg is the organisation of the :org parameter (404 when unknown).
 func (s *Server) intakeOrg(c echo.Context) (store.Org, error) {
-	return store.New(s.Pool).OrgBySlug(c.Request().Context(), c.Param("org"))
+	org, err := store.New(s.Pool).OrgBySlug(c.Request().Context(), c.Param("org"))
+	if err == nil {
+		setPageOrg(c, org, true)
+	}
+	return org, err
 }
 
 func intakeBase(lang string, org store.Org) string { return "/" + lang + "/o/" + org.Slug }

@@ -117,6 +117,8 @@ type Page struct {
 	Staff     *StaffUser
 	DevMail   bool
 	Data      any
+	Org       *PageOrg // the organisation whose page this is (api/chrome.go)
+	A11yURL   string   // its accessibility statement
 }
 
 // LangLink is one entry of the language switcher.
@@ -163,6 +165,7 @@ func (s *Server) page(c echo.Context, lang, title string, data any) *Page {
 			p.LangLinks = append(p.LangLinks, LangLink{Lang: l, Label: langLabels[l], Href: href, Current: l == lang})
 		}
 	}
+	p.frameOrg(c)
 	if f, err := c.Cookie("rd_flash"); err == nil && f.Value != "" {
 		p.Flash = s.Catalog.T(lang, f.Value)
 		c.SetCookie(&http.Cookie{Name: "rd_flash", Path: "/", MaxAge: -1})

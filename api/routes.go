@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	s.intakeRoutes(pub)
 	s.statusRoutes(pub)
 	s.taskRoutes(pub)
+	s.accessibilityRoutes(pub)
 
 	// staff
 	st := e.Group("/staff")

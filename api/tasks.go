@@ -162,6 +162,7 @@ func (s *Server) openTask(c echo.Context) (workflow.TaskView, bool, error) {
 	case v.Cancelled:
 		return v, false, s.renderTaskGone(c, http.StatusGone, "cancelled", &v.Org)
 	}
+	setPageOrg(c, v.Org, false)
 	return v, true, nil
 }
 
@@ -169,6 +170,7 @@ func (s *Server) renderTaskGone(c echo.Context, status int, reason string, org *
 	lang := langOf(c)
 	d := taskGoneData{Reason: reason}
 	if org != nil {
+		setPageOrg(c, *org, false)
 		d.OrgName, d.DPOEmail, d.DPOName = org.Name(lang), org.DPOEmail, org.DPOName
 	}
 	return s.taskRender(c, status, "task_gone", lang, s.Catalog.T(lang, "task.gone.title"), d)

@@ -549,6 +549,7 @@ type receiptMail struct {
 	LegalDue               string
 	Rights                 []string
 	DocDue                 string
+	StatusURL              string // the status page, where the request number leads (issue 15)
 }
 
 func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, to string) error {
@@ -561,6 +562,7 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 	if c.DocDue != nil {
 		d.DocDue = FormatDate(datePtr(c.DocDue), c.Lang)
 	}
+	d.StatusURL = s.BaseURL + "/" + c.Lang + "/o/" + org.Slug + "/status"
 	return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "receipt", To: to, Lang: c.Lang, Data: d})
 }
 
