@@ -76,7 +76,9 @@ func (s *site) org(slug string) store.Org {
 	return o
 }
 
-var codeRe = regexp.MustCompile(`\b(\d{6})\b`)
+// codeRe finds the code on its own indented line (the mails also carry
+// receipt numbers such as RD-2026-000001).
+var codeRe = regexp.MustCompile(`(?m)^[ \t]+(\d{6})[ \t]*$`)
 
 // deliver sends the queued mail to the catcher (the jobs a River worker
 // would run).
