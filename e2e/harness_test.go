@@ -43,6 +43,13 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
+	// Fail before building anything when the browser or axe is missing.
+	if browserErr != nil {
+		t.Fatal(browserErr)
+	}
+	if axeErr != nil {
+		t.Fatal(axeErr)
+	}
 	env := testenv.New(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

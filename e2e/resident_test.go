@@ -7,6 +7,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
 )
 
 var receiptRe = regexp.MustCompile(`RD-\d{4}-\d{6}`)
@@ -101,8 +104,23 @@ func TestResidentFinnish(t *testing.T) {
 	// Nothing filled in.
 	b.click("#send")
 	b.step("form: empty", "@intake.errors.title", "@intake.err.rights", "@intake.err.name", "@intake.err.email")
-	if b.attr("#right-access", "aria-invalid") != "true" {
-		b.fail("the rights group's error is not announced on its checkboxes (aria-invalid)")
+	// The rights group's error reads and looks like the other field
+	// errors (issue 15): the group is marked invalid, the message has the
+	// same colour as the name's, and the group has an error border.
+	if b.attr("#rights", "aria-invalid") != "true" || b.attr("#right-access", "aria-invalid") != "true" {
+		b.fail("the rights group's error is not announced (aria-invalid on the group and its checkboxes)")
+	}
+	if !strings.Contains(" "+b.attr("#rights", "aria-describedby")+" ", " rights-error ") {
+		b.fail("the rights group is not described by its error")
+	}
+	type look struct {
+		Color, NameColor, Border, Plain string
+	}
+	l := evalAs[look](b, `(() => { const cs = id => getComputedStyle(document.getElementById(id));
+		return {Color: cs('rights-error').color, NameColor: cs('name-error').color,
+			Border: cs('rights').borderLeftColor, Plain: cs('period').borderLeftColor}; })()`)
+	if l.Color != l.NameColor || l.Border != l.Color || l.Border == l.Plain {
+		b.fail("the rights group's error does not look like an error: %+v", l)
 	}
 
 	// A broken email address; what was typed stays.
@@ -184,7 +202,39 @@ func TestResidentSwedishNoJavaScript(t *testing.T) {
 	b.typeIn("#code", s.code("lisa.lindstrom@example.fi", "code"))
 	b.click("#confirm")
 	b.step("receipt", "@intake.done.title", "@right.rectification", "Kronoby")
-	b.receipt()
+	receipt := b.receipt()
+
+	// The DPO confirms the identity (not this journey's business: done
+	// directly); an owner opens the Swedish task page, still without
+	// JavaScript.
+	org := s.org("kronoby")
+	c, err := store.New(s.env.Pool).CaseByReceipt(s.env.Ctx, []int64{org.ID}, receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.env.Workflow.VerifyIdentity(s.env.Ctx, org, c.ID, workflow.StaffActor(s.dpoID(org)), "in_person", ""); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver()
+	var owner, link string
+	for _, m := range s.env.Catcher.Messages() {
+		if m.Headers.Get("X-Rightsdesk-Kind") == "task" {
+			if l := regexp.MustCompile(regexp.QuoteMeta(s.base) + `/sv/t/\S+`).FindString(m.Text); l != "" {
+				owner, link = m.To[0], strings.TrimPrefix(l, s.base)
+				break
+			}
+		}
+	}
+	if link == "" {
+		t.Fatal("no Swedish task mail to an owner of Kronoby")
+	}
+	b.open(link)
+	b.step("owner: task", "@task.heading", "@task.verify.heading")
+	b.click(`form[action$="/code"] button`)
+	b.step("owner: code sent", "@task.flash.code_sent")
+	b.typeIn("#code", s.code(owner, "task_code"))
+	b.click(`form[action$="/verify"] button`)
+	b.step("owner: the request", "@task.flash.verified", "Lisa Lindström", "@task.form.heading")
 }
 
 // Journey 5 (issue 15): English once, through to the receipt, with the
