@@ -283,12 +283,6 @@ func (b *tab) typeIn(sel, text string) {
 	b.run(chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
-// clear empties a text field.
-func (b *tab) clear(sel string) {
-	b.t.Helper()
-	b.run(chromedp.SetValue(chromedp.CSS(sel), ""))
-}
-
 // check clicks a checkbox or radio button (by its selector).
 func (b *tab) check(sel string) {
 	b.t.Helper()

@@ -54,8 +54,7 @@ func (b *tab) replace(sel, text string) {
 // page is reached by a link, not by typing its address).
 func (b *tab) statusByLink(receipt, email string) {
 	b.t.Helper()
-	var href string
-	href = evalAs[string](b, `(() => { const a = [...document.querySelectorAll('main a')].find(a => /\/status(\b|\/|\?|$)/.test(a.getAttribute('href') || ''));
+	href := evalAs[string](b, `(() => { const a = [...document.querySelectorAll('main a')].find(a => /\/status(\b|\/|\?|$)/.test(a.getAttribute('href') || ''));
 		if (!a) return ''; a.setAttribute('data-e2e', 'status-link'); return a.getAttribute('href'); })()`)
 	if href == "" {
 		b.fail("the receipt page has no link to the status page (issue 15)")
