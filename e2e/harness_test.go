@@ -177,7 +177,10 @@ func newTab(t *testing.T, s *site, lang string, noJS bool) *tab {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := chromedp.NewContext(browserCtx)
+	// A browser context of its own: cookies are per host, not per port,
+	// so tests running side by side on 127.0.0.1 would otherwise share
+	// (and overwrite) each other's session and CSRF cookies.
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	ctx, cancelT := context.WithTimeout(ctx, tabTimeout)
 	t.Cleanup(func() {
 		cancelT()
