@@ -82,13 +82,17 @@ type server struct {
 // Main runs the package's tests, then stops and removes the throwaway
 // cluster (or drops the template from the TEST_DATABASE_URL server), and
 // exits with the tests' status. Call it from TestMain.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main without the exit, for a TestMain that has more to set up and
+// tear down around the tests (a browser): it returns the tests' status.
+func Run(m *testing.M) int {
 	mainCalled.Store(true)
 	code := m.Run()
 	if err := shutdown(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
 	}
-	os.Exit(code)
+	return code
 }
 
 // NewPool returns a pool (pool_max_conns=20) on a fresh database migrated to
