@@ -365,6 +365,62 @@ func TestDevMail(t *testing.T) {
 	}
 }
 
+// TestDevMailTenantIsolation (issue 16, item 1): each staff user sees only
+// the caught mail of their own organisations; another organisation's
+// message is a 404 even by its id, and mail no outbox row claims is shown
+// to nobody.
+func TestDevMailTenantIsolation(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	f.paper(f.org, f.env.Clock.Now().Add(-time.Hour), "in_person", nil)
+	f.paper(f.org2, f.env.Clock.Now().Add(-time.Hour), "in_person", nil)
+	f.env.WorkAll("deliver_mail")
+	// A stray message (not from the outbox) reaches the catcher too.
+	stray := f.env.Sender
+	raw := "From: x@example.test\r\nTo: y@example.test\r\nSubject: stray\r\nMessage-ID: <stray@example.test>\r\n\r\nhello\r\n"
+	if err := stray.Send(f.env.Ctx, "x@example.test", []string{"y@example.test"}, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]string{}
+	for _, m := range f.env.Catcher.Messages() {
+		if len(m.To) == 1 {
+			owners[m.To[0]] = m.ID
+		}
+	}
+	espoo, vantaa := owners["owner@espoo.test"], owners["owner@vantaa.test"]
+	if espoo == "" || vantaa == "" || owners["y@example.test"] == "" {
+		t.Fatalf("caught mail to %v", owners)
+	}
+	listed := func(cl *scClient) map[string]bool {
+		p := cl.get("/staff/mail")
+		if p.status != http.StatusOK {
+			t.Fatalf("mail page = %d", p.status)
+		}
+		out := map[string]bool{}
+		for _, a := range scElems(scByID(p.doc, "mail-list"), "a", nil) {
+			out[strings.TrimPrefix(scAttr(a, "href"), "/staff/mail/")] = true
+		}
+		return out
+	}
+	cl, cl2 := f.login(t, f.dpo), f.login(t, f.dpo2)
+	l1, l2 := listed(cl), listed(cl2)
+	if !l1[espoo] || l1[vantaa] || l1[owners["y@example.test"]] {
+		t.Errorf("Espoo's DPO lists %v (espoo %s, vantaa %s)", l1, espoo, vantaa)
+	}
+	if !l2[vantaa] || l2[espoo] || l2[owners["y@example.test"]] {
+		t.Errorf("Vantaa's DPO lists %v (espoo %s, vantaa %s)", l2, espoo, vantaa)
+	}
+	if p := cl2.get("/staff/mail/" + espoo); p.status != http.StatusNotFound || strings.Contains(p.body, "/t/") {
+		t.Errorf("Vantaa's DPO opening Espoo's task mail = %d", p.status)
+	}
+	if p := cl.get("/staff/mail/" + owners["y@example.test"]); p.status != http.StatusNotFound {
+		t.Errorf("mail without an outbox row = %d, want 404", p.status)
+	}
+	if p := cl.get("/staff/mail/" + espoo); p.status != http.StatusOK {
+		t.Errorf("Espoo's DPO opening Espoo's task mail = %d", p.status)
+	}
+}
+
 // TestCaseStoreIsolation: the store's dashboard queries never return
 // another organisation's rows.
 func TestCaseStoreIsolation(t *testing.T) {

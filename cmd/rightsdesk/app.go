@@ -108,6 +108,11 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 	if err := cfg.CheckSecret(); err != nil {
 		return nil, err
 	}
+	if withWorkers {
+		if err := cfg.CheckMail(); err != nil {
+			return nil, err
+		}
+	}
 	var err error
 	a.pool, a.cluster, err = openDB(ctx, cfg, a.log, !serving)
 	if err != nil {
@@ -177,9 +182,10 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 	return a, nil
 }
 
-// mailSender is SMTP_URL's server, or the in-process catcher.
+// mailSender is SMTP_URL's server, or the in-process catcher (embedded
+// default, or SMTP_URL=catcher; CheckMail refuses the rest).
 func (a *app) mailSender() (workflow.MailSender, error) {
-	if a.cfg.SMTPURL != "" {
+	if !a.cfg.MailCatcher() {
 		mc, err := mail.ParseURL(a.cfg.SMTPURL)
 		if err != nil {
 			return nil, fmt.Errorf("SMTP_URL: %w", err)

@@ -23,7 +23,7 @@ type Config struct {
 	DataDir     string
 	SecretKey   string // hex or base64, 32 bytes; generated in the embedded default (D-17)
 
-	SMTPURL    string // empty: in-process mail catcher (embedded default)
+	SMTPURL    string // empty: in-process mail catcher (embedded default only); "catcher": the catcher explicitly
 	MailFrom   string
 	SMTPListen string // inbound mail listener address; empty = off
 
@@ -56,6 +56,26 @@ func (c Config) CheckSecret() error {
 	return nil
 }
 
+// SMTPCatcher is the SMTP_URL value that asks for the in-process mail
+// catcher explicitly (outside the embedded default).
+const SMTPCatcher = "catcher"
+
+// MailCatcher reports whether outgoing mail goes to the in-process
+// catcher: only in the embedded default, or with SMTP_URL=catcher.
+func (c Config) MailCatcher() bool {
+	return c.SMTPURL == SMTPCatcher || (c.SMTPURL == "" && c.Embedded())
+}
+
+// CheckMail refuses a DATABASE_URL without SMTP_URL (issue 16, item 1):
+// such an install would deliver nothing and show every organisation's mail
+// in the catcher.
+func (c Config) CheckMail() error {
+	if !c.Embedded() && c.SMTPURL == "" {
+		return errors.New("--smtp-url (SMTP_URL): required when DATABASE_URL is set (smtp://host:25, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465; SMTP_URL=catcher keeps all mail in the process for testing)")
+	}
+	return nil
+}
+
 // Secure reports whether cookies must be Secure (BASE_URL is https).
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
@@ -70,7 +90,7 @@ var settings = []setting{
 	{"base-url", "BASE_URL", "", "public base URL used in links (default http://LISTEN_ADDR)"},
 	{"data-dir", "DATA_DIR", "./var", "directory for the embedded database and generated secret"},
 	{"secret-key", "SECRET_KEY", "", "32-byte key (64 hex chars) for encryption and signed links; generated in DATA_DIR in the embedded default"},
-	{"smtp-url", "SMTP_URL", "", "outgoing mail: smtp://host:25, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465; empty uses the in-process catcher"},
+	{"smtp-url", "SMTP_URL", "", "outgoing mail: smtp://host:25, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465; catcher = the in-process catcher for testing; empty uses the catcher only without DATABASE_URL"},
 	{"mail-from", "MAIL_FROM", "rightsdesk <no-reply@rightsdesk.localhost>", "From address of outgoing mail"},
 	{"smtp-listen", "SMTP_LISTEN", "", "address for the inbound mail listener (requests by email); empty = off"},
 	{"migrate", "MIGRATE", "true", "apply database migrations on start"},
