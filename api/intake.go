@@ -722,7 +722,6 @@ type intakeDoneData struct {
 	AllRegisters bool
 	Registers    []string
 	Delivery     string
-	Duplicate    string // the earlier receipt this one is linked to
 	DPOEmail     string
 	HomeURL      string
 }
@@ -767,13 +766,8 @@ func (s *Server) intakeDone(c echo.Context) error {
 			}
 		}
 	}
-	if cs.DuplicateOf != nil {
-		if earlier, err := q.CaseByID(ctx, org.ID, *cs.DuplicateOf); err == nil {
-			d.Duplicate = earlier.Receipt
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	}
+	// A duplicate link (cs.DuplicateOf) is for staff only: the submitter is
+	// told nothing about another request (issue 16, item 2).
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, http.StatusOK, "intake_done", lang, s.Catalog.T(lang, "intake.done.title"), d)
 }

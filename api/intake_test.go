@@ -797,7 +797,9 @@ func TestIntakeDonePageIsPrivate(t *testing.T) {
 }
 
 // Issue 5: the same person, rights and registers twice within a day: the
-// second is linked to the first (not dropped) and the person is told.
+// second is linked to the first (not dropped) for staff. Issue 16, item 2:
+// the submitter is told nothing about the other request, neither with the
+// same email nor (another person's) same henkilötunnus.
 func TestIntakeDuplicateLinked(t *testing.T) {
 	t.Parallel()
 	f := newInFixture(t)
@@ -809,13 +811,28 @@ func TestIntakeDuplicateLinked(t *testing.T) {
 	if c2.DuplicateOf == nil || *c2.DuplicateOf != c1.ID {
 		t.Fatalf("duplicate_of %v, want %d", c2.DuplicateOf, c1.ID)
 	}
-	if got := htmlText(inMust(t, done, "duplicate")); !strings.Contains(got, first) {
-		t.Fatalf("duplicate notice %q", got)
+	if htmlByID(done.doc, "duplicate") != nil || strings.Contains(done.body, first) {
+		t.Fatalf("the submitter is told about request %s", first)
 	}
 	// Different rights: not a duplicate.
 	third, done := f.fileAndConfirm(t, f.browser(t, "10.9.0.3"), "fi", inMinimal("fi", email, "access"))
 	if f.caseByReceipt(t, third).DuplicateOf != nil || htmlByID(done.doc, "duplicate") != nil {
 		t.Fatal("different rights linked as a duplicate")
+	}
+	// Same henkilötunnus, another email (possibly another person typing
+	// it): linked for staff, nothing shown to the submitter.
+	withHetu := func(email string) url.Values {
+		v := inMinimal("fi", email, "rectification")
+		v.Set("hetu", "131052-308T")
+		return v
+	}
+	fourth, _ := f.fileAndConfirm(t, f.browser(t, "10.9.0.4"), "fi", withHetu("first@example.test"))
+	fifth, done := f.fileAndConfirm(t, f.browser(t, "10.9.0.5"), "fi", withHetu("someone.else@example.test"))
+	if c := f.caseByReceipt(t, fifth); c.DuplicateOf == nil || *c.DuplicateOf != f.caseByReceipt(t, fourth).ID {
+		t.Fatalf("same henkilötunnus not linked for staff: %v", c.DuplicateOf)
+	}
+	if htmlByID(done.doc, "duplicate") != nil || strings.Contains(done.body, fourth) || strings.Contains(done.body, "RD-2026-000004") {
+		t.Fatalf("the submitter is told about another person's request %s", fourth)
 	}
 }
 

@@ -373,7 +373,8 @@ type CodeResult struct {
 	Receipt   string
 	Due       Due
 	Remaining int // tries left after a wrong code
-	Duplicate string
+	// No duplicate receipt here: a duplicate link is for staff only, the
+	// submitter learns nothing about another request (issue 16, item 2).
 }
 
 // ConfirmCode checks the emailed code. On success the case is confirmed,
@@ -431,7 +432,6 @@ func (s *Service) ConfirmCode(ctx context.Context, org store.Org, caseID int64, 
 		if err != nil {
 			return err
 		}
-		res.Duplicate = dup
 		if err := q.UpdateCase(ctx, c); err != nil {
 			return err
 		}
@@ -507,7 +507,9 @@ func (s *Service) ResendCode(ctx context.Context, org store.Org, caseID int64) e
 
 // linkDuplicate links a case to an earlier one from the same person (same
 // email or henkilötunnus) for the same rights and registers within a day:
-// linked, not dropped (issue 5). It returns the earlier receipt, or "".
+// linked, not dropped (issue 5). It returns the earlier receipt, or "",
+// for the audit trail and staff only: never show it to the submitter
+// (issue 16, item 2).
 func (s *Service) linkDuplicate(ctx context.Context, q *store.Q, c *store.Case, req store.Requester) (string, error) {
 	recent, err := q.RecentSimilar(ctx, c.OrgID, c.ID, req.Email, req.HetuIndex, c.ReceivedAt.Add(-24*time.Hour))
 	if err != nil {
