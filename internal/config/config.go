@@ -42,6 +42,7 @@ type Config struct {
 	TrustedProxies  []*net.IPNet // D-19
 	Argon2Memory    uint32       // KiB
 	Argon2Time      uint32
+	HashMemoryMiB   uint32 // memory for concurrent password hashes (issue 16, item 6)
 }
 
 // Embedded reports whether the embedded default runs (no DATABASE_URL).
@@ -106,6 +107,7 @@ var settings = []setting{
 	{"trusted-proxies", "TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed (D-19)"},
 	{"argon2-memory", "ARGON2_MEMORY_KIB", "65536", "argon2id memory per password hash, KiB"},
 	{"argon2-time", "ARGON2_TIME", "3", "argon2id passes"},
+	{"hash-memory", "HASH_MEMORY_MIB", "128", "memory for password hashes running at once, MiB: HASH_MEMORY_MIB / ARGON2_MEMORY_KIB sign-ins hash in parallel, the rest wait"},
 }
 
 // Usage writes every setting with its environment name and default.
@@ -258,6 +260,7 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 	}
 	c.Argon2Memory = uint32(uintOf("argon2-memory"))
 	c.Argon2Time = uint32(uintOf("argon2-time"))
+	c.HashMemoryMiB = uint32(uintOf("hash-memory"))
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, nil, err
 	}
