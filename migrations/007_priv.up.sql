@@ -29,7 +29,7 @@ CREATE TABLE api_idempotency (
     request_hash bytea NOT NULL,
     case_id      bigint REFERENCES cases (id) ON DELETE CASCADE,
     status       integer NOT NULL,
-    response     jsonb NOT NULL,
+    response     text NOT NULL, -- the first answer byte for byte
     created_at   timestamptz NOT NULL,
     PRIMARY KEY (org_id, idem_key)
 );

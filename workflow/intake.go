@@ -217,10 +217,17 @@ func validPhone(p string) bool {
 
 // Submission is a stored request.
 type Submission struct {
-	CaseID  int64
-	Receipt string
-	Due     Due
+	CaseID     int64
+	Receipt    string
+	Due        Due
+	ReceivedAt time.Time // as committed
+	State      string    // as committed
 }
+
+// InTx runs inside a submission's transaction once the case is stored:
+// what it writes commits (or rolls back) with the case. An error rolls the
+// whole submission back.
+type InTx func(ctx context.Context, q *store.Q, sub Submission) error
 
 // codeHash binds a one-time code to its case's receipt under the key.
 func (s *Service) codeHash(receipt, code string) []byte {
@@ -309,15 +316,21 @@ func (s *Service) storeCase(ctx context.Context, q *store.Q, c *store.Case, v va
 // one-time code (ID-2). The request is received now (DL-4, D-8), but is
 // routed only when the code comes back.
 func (s *Service) SubmitWeb(ctx context.Context, org store.Org, r Request) (Submission, error) {
-	return s.submit(ctx, org, r, "web")
+	return s.submit(ctx, org, r, "web", nil)
 }
 
 // SubmitAPI stores a request from an integration like a web request.
 func (s *Service) SubmitAPI(ctx context.Context, org store.Org, r Request) (Submission, error) {
-	return s.submit(ctx, org, r, "api")
+	return s.submit(ctx, org, r, "api", nil)
 }
 
-func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel string) (Submission, error) {
+// SubmitAPIWith is SubmitAPI with then run in the same transaction (the
+// API stores its Idempotency-Key answer there, issue 16 item 8).
+func (s *Service) SubmitAPIWith(ctx context.Context, org store.Org, r Request, then InTx) (Submission, error) {
+	return s.submit(ctx, org, r, "api", then)
+}
+
+func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel string, then InTx) (Submission, error) {
 	v, err := s.ValidateRequest(ctx, org.ID, r, true)
 	if err != nil {
 		return Submission{}, err
@@ -336,11 +349,20 @@ func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel 
 		if err := s.storeCase(ctx, q, &c, v, ActorResident); err != nil {
 			return err
 		}
-		sub = Submission{CaseID: c.ID, Receipt: c.Receipt, Due: DueOf(c, CalendarFor(org), now)}
-		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: v.Email, Lang: v.Lang,
-			Data: codeMail{Lang: v.Lang, Code: code, OrgName: org.Name(v.Lang), Minutes: int(s.CodeTTL.Minutes())}})
+		sub = Submission{CaseID: c.ID, Receipt: c.Receipt, Due: DueOf(c, CalendarFor(org), now), ReceivedAt: c.ReceivedAt.Truncate(time.Microsecond), State: c.State}
+		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: v.Email, Lang: v.Lang,
+			Data: codeMail{Lang: v.Lang, Code: code, OrgName: org.Name(v.Lang), Minutes: int(s.CodeTTL.Minutes())}}); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(ctx, q, sub)
+		}
+		return nil
 	})
-	return sub, err
+	if err != nil {
+		return Submission{}, err
+	}
+	return sub, nil
 }
 
 type codeMail struct {
