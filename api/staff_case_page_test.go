@@ -13,6 +13,7 @@ import (
 
 	"rightsdesk/api"
 	"rightsdesk/internal/store"
+	"rightsdesk/internal/testenv"
 	"rightsdesk/workflow"
 )
 
@@ -418,6 +419,37 @@ func TestDevMailTenantIsolation(t *testing.T) {
 	}
 	if p := cl.get("/staff/mail/" + espoo); p.status != http.StatusOK {
 		t.Errorf("Espoo's DPO opening Espoo's task mail = %d", p.status)
+	}
+}
+
+// TestReceiptPastMillion (issue 16, item 9): the receipt sequence is
+// shared and never resets; number 1,000,000 is found by the dashboard
+// search, opens its case page, and the status page accepts it.
+func TestReceiptPastMillion(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `SELECT setval('case_receipt_seq', 999999)`); err != nil {
+		t.Fatal(err)
+	}
+	sub := f.paper(f.org, f.env.Clock.Now().Add(-time.Hour), "in_person", nil)
+	if sub.Receipt != "RD-2026-1000000" {
+		t.Fatalf("receipt %q, want RD-2026-1000000", sub.Receipt)
+	}
+	cl := f.login(t, f.dpo)
+	p := cl.get("/staff/?q=" + url.QueryEscape(" rd-2026-1000000 "))
+	if p.status != http.StatusSeeOther || p.location() != "/staff/cases/RD-2026-1000000" {
+		t.Fatalf("dashboard search: %d %q", p.status, p.location())
+	}
+	if p := cl.get("/staff/cases/RD-2026-1000000"); p.status != http.StatusOK || !strings.Contains(p.body, "RD-2026-1000000") {
+		t.Fatalf("case page: %d", p.status)
+	}
+	// The status page takes the number (and answers as for any number).
+	st := testenv.Client()
+	stp := htmlFetch(t, st, formRequest(t, http.MethodGet, f.base+"/fi/o/"+f.org.Slug+"/status", nil))
+	ans := htmlFetch(t, st, formRequest(t, http.MethodPost, f.base+"/fi/o/"+f.org.Slug+"/status",
+		url.Values{"_csrf": {stp.csrf(t)}, "receipt": {"RD-2026-1000000"}}))
+	if ans.status != http.StatusSeeOther || !strings.HasSuffix(ans.location(), "/status/code") {
+		t.Fatalf("status page refused RD-2026-1000000: %d %v", ans.status, ans.summary())
 	}
 }
 

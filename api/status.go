@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -37,8 +36,6 @@ const (
 	statusTryPerIP       = 30 // code tries per address and quarter hour
 	statusTryIPWindow    = 15 * time.Minute
 )
-
-var receiptRe = regexp.MustCompile(`^RD-\d{4}-\d{6}$`)
 
 func (s *Server) statusRoutes(g *echo.Group) {
 	limit := middleware.BodyLimit("8K")
@@ -111,8 +108,8 @@ func (s *Server) statusSend(c echo.Context) error {
 		return err
 	}
 	typed := clip(strings.TrimSpace(c.Request().PostForm.Get("receipt")), 40)
-	receipt := workflow.NormReceipt(typed)
-	if !receiptRe.MatchString(receipt) {
+	receipt, ok := store.ParseReceipt(typed) // issue 16, item 9: one parser
+	if !ok {
 		return s.renderStatusForm(c, http.StatusUnprocessableEntity, org, typed, "status.err.receipt")
 	}
 	if !s.limits.allow("status:send:ip:"+c.RealIP(), statusSendPerIP, statusSendIPWindow) {

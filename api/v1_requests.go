@@ -288,7 +288,11 @@ func (s *Server) v1GetRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cs, err := q.CaseByReceipt(ctx, []int64{org.ID}, c.Param("receipt"))
+	receipt, ok := store.ParseReceipt(c.Param("receipt"))
+	if !ok {
+		receipt = c.Param("receipt") // not found below, answered as before
+	}
+	cs, err := q.CaseByReceipt(ctx, []int64{org.ID}, receipt)
 	if err != nil {
 		return err // another organisation's receipt is not found
 	}
