@@ -250,7 +250,9 @@ func (s *Server) intakeSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setSigned(c, pendingCookie, strconv.FormatInt(sub.CaseID, 10), org, int(pendingTTL.Seconds()))
+	// Signed for twice the submission's life, so a late code still gets
+	// the "gone" page rather than "nothing pending".
+	s.setSignedFor(c, pendingCookie, strconv.FormatInt(sub.CaseID, 10), org, int(pendingTTL.Seconds()), 2*pendingTTL)
 	return c.Redirect(http.StatusSeeOther, intakeBase(lang, org)+"/confirm")
 }
 
@@ -484,11 +486,29 @@ func intakeItem(r store.Register, lang string, checked bool) intakeRegister {
 
 // setSigned stores value with a MAC bound to the cookie's name and the
 // organisation.
+//
+// The expiry is inside what is signed (issue 16, item 5): a copied cookie
+// stops working when it ends, whatever the browser does with MaxAge. A
+// session cookie (maxAge 0) is good for signedSessionTTL.
 func (s *Server) setSigned(c echo.Context, name, value string, org store.Org, maxAge int) {
-	mac := s.Keys.Sign(name, strconv.FormatInt(org.ID, 10), value)
-	c.SetCookie(&http.Cookie{Name: name, Value: value + "." + mac, Path: "/", MaxAge: maxAge,
+	ttl := time.Duration(maxAge) * time.Second
+	if maxAge <= 0 {
+		ttl = signedSessionTTL
+	}
+	s.setSignedFor(c, name, value, org, maxAge, ttl)
+}
+
+// setSignedFor is setSigned with the signed lifetime given apart from the
+// browser's MaxAge.
+func (s *Server) setSignedFor(c echo.Context, name, value string, org store.Org, maxAge int, ttl time.Duration) {
+	exp := strconv.FormatInt(s.Now().Add(ttl).Unix(), 10)
+	mac := s.Keys.Sign(name, strconv.FormatInt(org.ID, 10), value, exp)
+	c.SetCookie(&http.Cookie{Name: name, Value: value + "." + exp + "." + mac, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: s.Config.Secure(), SameSite: http.SameSiteLaxMode})
 }
+
+// signedSessionTTL bounds a signed cookie set without MaxAge.
+const signedSessionTTL = 24 * time.Hour
 
 // signed returns the cookie's value when its MAC is good for org.
 func (s *Server) signed(c echo.Context, name string, org store.Org) (string, bool) {
@@ -500,9 +520,18 @@ func (s *Server) signed(c echo.Context, name string, org store.Org) (string, boo
 	if i <= 0 {
 		return "", false
 	}
-	value, mac := ck.Value[:i], ck.Value[i+1:]
-	if !s.Keys.Verify(mac, name, strconv.FormatInt(org.ID, 10), value) {
+	rest, mac := ck.Value[:i], ck.Value[i+1:]
+	j := strings.LastIndexByte(rest, '.')
+	if j <= 0 {
 		return "", false
+	}
+	value, exp := rest[:j], rest[j+1:]
+	if !s.Keys.Verify(mac, name, strconv.FormatInt(org.ID, 10), value, exp) {
+		return "", false
+	}
+	until, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || !s.Now().Before(time.Unix(until, 0)) {
+		return "", false // expired: the time is signed, so it cannot be moved
 	}
 	return value, true
 }

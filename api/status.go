@@ -115,6 +115,10 @@ func (s *Server) statusSend(c echo.Context) error {
 	if !s.limits.allow("status:send:ip:"+c.RealIP(), statusSendPerIP, statusSendIPWindow) {
 		return s.renderStatusForm(c, http.StatusTooManyRequests, org, typed, "status.err.ratelimit")
 	}
+	// Issue 16, item 5: a known number writes a code, an audit event and a
+	// mail, an unknown one only a decoy code; the answer takes the same
+	// time either way (at least the floor, else a whole multiple of it).
+	defer padTime(time.Now(), s.Config.StatusSendFloor)
 	// Per receipt too, counted by keyed hash, so nobody floods one
 	// requester's mailbox from many addresses.
 	h := s.Keys.BlindIndex("status-send\x00" + strconv.FormatInt(org.ID, 10) + "\x00" + receipt)
@@ -227,4 +231,18 @@ func (s *Server) statusView(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, http.StatusOK, "status_view", lang, s.Catalog.T(lang, "status.view.title"), d)
+}
+
+// padTime sleeps until a whole multiple of floor has passed since start
+// (at least one), so the work done meanwhile does not show in the timing.
+func padTime(start time.Time, floor time.Duration) {
+	if floor <= 0 {
+		return
+	}
+	took := time.Since(start)
+	target := floor * (took/floor + 1)
+	if took%floor == 0 && took > 0 {
+		target = took
+	}
+	time.Sleep(target - took)
 }

@@ -43,6 +43,9 @@ type Config struct {
 	Argon2Memory    uint32       // KiB
 	Argon2Time      uint32
 	HashMemoryMiB   uint32 // memory for concurrent password hashes (issue 16, item 6)
+	// StatusSendFloor is the least time the status page's "send code"
+	// answer takes, known number or not (issue 16, item 5).
+	StatusSendFloor time.Duration
 }
 
 // Embedded reports whether the embedded default runs (no DATABASE_URL).
@@ -107,6 +110,7 @@ var settings = []setting{
 	{"trusted-proxies", "TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed (D-19)"},
 	{"argon2-memory", "ARGON2_MEMORY_KIB", "65536", "argon2id memory per password hash, KiB"},
 	{"argon2-time", "ARGON2_TIME", "3", "argon2id passes"},
+	{"status-send-floor", "STATUS_SEND_FLOOR", "250ms", "least time the status page takes to answer a request number, so known and unknown numbers cannot be told apart by timing"},
 	{"hash-memory", "HASH_MEMORY_MIB", "128", "memory for password hashes running at once, MiB: HASH_MEMORY_MIB / ARGON2_MEMORY_KIB sign-ins hash in parallel, the rest wait"},
 }
 
@@ -261,6 +265,7 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 	c.Argon2Memory = uint32(uintOf("argon2-memory"))
 	c.Argon2Time = uint32(uintOf("argon2-time"))
 	c.HashMemoryMiB = uint32(uintOf("hash-memory"))
+	c.StatusSendFloor = durOf("status-send-floor")
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, nil, err
 	}
