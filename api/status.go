@@ -117,8 +117,9 @@ func (s *Server) statusSend(c echo.Context) error {
 	}
 	// Issue 16, item 5: a known number writes a code, an audit event and a
 	// mail, an unknown one only a decoy code; the answer takes the same
-	// time either way (at least the floor, else a whole multiple of it).
-	defer padTime(time.Now(), s.Config.StatusSendFloor)
+	// time either way (at least the floor, else a whole multiple of it),
+	// waited out before anything is written.
+	start := time.Now()
 	// Per receipt too, counted by keyed hash, so nobody floods one
 	// requester's mailbox from many addresses.
 	h := s.Keys.BlindIndex("status-send\x00" + strconv.FormatInt(org.ID, 10) + "\x00" + receipt)
@@ -127,6 +128,7 @@ func (s *Server) statusSend(c echo.Context) error {
 			return err
 		}
 	}
+	padTime(start, s.Config.StatusSendFloor)
 	s.clearCookie(c, statusCookie)
 	s.setSigned(c, statusReqCookie, receipt, org, int(statusTTL.Seconds()))
 	return c.Redirect(http.StatusSeeOther, statusBase(lang, org)+"/code")
