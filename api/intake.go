@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -39,7 +40,11 @@ const intakeBodyLimit = "128K"
 // Rate limits (D-19 says which address counts). A submission is counted
 // only once it is valid, so correcting mistakes never locks anyone out.
 const (
-	submitPerIP       = 10
+	// Issue 16, item 10: residents behind a shared address (a mobile
+	// operator's CGNAT, a library's computers) must not block each other:
+	// the per-email limit does the real work, the per-address one only
+	// stops floods.
+	submitPerIP       = 100
 	submitIPWindow    = time.Hour
 	submitPerEmail    = 5
 	submitEmailWindow = 24 * time.Hour
@@ -127,7 +132,8 @@ type intakeFormData struct {
 	Due           string // IN-3: the legal due date if sent now
 	DocDue        string // FI-2: the document-request decision date if sent now
 	CodeMinutes   int
-	NotStored     bool // rate-limited: told plainly that nothing was stored
+	NotStored     bool   // rate-limited: told plainly that nothing was stored
+	RetryAt       string // and when to try again (issue 16, item 10)
 	DPOEmail      string
 }
 
@@ -239,8 +245,11 @@ func (s *Server) intakeSubmit(c echo.Context) error {
 	if len(fe) > 0 {
 		return s.renderIntakeForm(c, http.StatusUnprocessableEntity, org, v, fe, func(d *intakeFormData) {})
 	}
-	if !s.allowSubmission(c, req.Email) {
-		return s.renderIntakeForm(c, http.StatusTooManyRequests, org, v, nil, func(d *intakeFormData) { d.NotStored = true })
+	if ok, retry := s.allowSubmission(c, req.Email); !ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(retry.Sub(s.Now()).Seconds())))))
+		return s.renderIntakeForm(c, http.StatusTooManyRequests, org, v, nil, func(d *intakeFormData) {
+			d.NotStored, d.RetryAt = true, caseTime(ceilMinute(retry), lang)
+		})
 	}
 	sub, err := s.Workflow.SubmitWeb(ctx, org, req)
 	var wfe workflow.FieldErrors
@@ -256,14 +265,15 @@ func (s *Server) intakeSubmit(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, intakeBase(lang, org)+"/confirm")
 }
 
-// allowSubmission applies the per-address and per-email limits. The email
-// is counted by its keyed hash: the limiter never holds an address.
-func (s *Server) allowSubmission(c echo.Context, email string) bool {
-	if !s.limits.allow("intake:ip:"+c.RealIP(), submitPerIP, submitIPWindow) {
-		return false
+// allowSubmission applies the per-address and per-email limits, and says
+// when a refused submission may be tried again. The email is counted by
+// its keyed hash: the limiter never holds an address.
+func (s *Server) allowSubmission(c echo.Context, email string) (bool, time.Time) {
+	if ok, retry := s.limits.allowUntil("intake:ip:"+c.RealIP(), submitPerIP, submitIPWindow); !ok {
+		return false, retry
 	}
 	h := s.Keys.BlindIndex("intake-email\x00" + strings.ToLower(strings.TrimSpace(email)))
-	return s.limits.allow("intake:email:"+hex.EncodeToString(h), submitPerEmail, submitEmailWindow)
+	return s.limits.allowUntil("intake:email:"+hex.EncodeToString(h), submitPerEmail, submitEmailWindow)
 }
 
 // readIntakeForm reads the posted form (already parsed by the CSRF check).

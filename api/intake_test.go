@@ -401,6 +401,10 @@ func TestIntakeValidation(t *testing.T) {
 		{"ID-3 hetu characters", func(v url.Values) { v.Set("hetu", "13105X-308T") }, "hetu", "intake.err.hetu.characters"},
 		{"ID-3 hetu date", func(v url.Values) { v.Set("hetu", "320152-308T") }, "hetu", "intake.err.hetu.date"},
 		{"ID-3 hetu century", func(v url.Values) { v.Set("hetu", "131052Q308T") }, "hetu", "intake.err.hetu.century"},
+		// Issue 16, item 10: a birth date after today (the clock is at
+		// 2026-03-03) is the ID-3 date fault; tomorrow already is.
+		{"ID-3 hetu born in the future", func(v url.Values) { v.Set("hetu", "010127A002F") }, "hetu", "intake.err.hetu.date"},
+		{"ID-3 hetu born tomorrow", func(v url.Values) { v.Set("hetu", "040326A002S") }, "hetu", "intake.err.hetu.date"},
 		{"ID-3 hetu individual", func(v url.Values) { v.Set("hetu", "010100A001N") }, "hetu", "intake.err.hetu.individual"},
 		{"ID-3 hetu check", func(v url.Values) { v.Set("hetu", "280453-111A") }, "hetu", "intake.err.hetu.check"},
 		{"ID-5 on behalf without relation", func(v url.Values) { v.Set("behalf", "other"); v.Set("subject_name", "Lapsi") }, "relation-guardian", "intake.err.relation"},
@@ -836,31 +840,37 @@ func TestIntakeDuplicateLinked(t *testing.T) {
 	}
 }
 
-// Rate limits: 10 submissions per address per hour, 5 per email per day;
-// beyond them 429, the person told that nothing was stored, and nothing
-// is.
+// Rate limits: 100 submissions per address per hour (issue 16, item 10:
+// many residents share one address behind CGNAT or at a library), 5 per
+// email per day; beyond them 429, the person told that nothing was stored
+// and when to try again, and nothing is.
 func TestIntakeRateLimits(t *testing.T) {
 	t.Parallel()
 	t.Run("per address", func(t *testing.T) {
 		t.Parallel()
 		f := newInFixture(t)
 		b := f.browser(t, "10.10.0.1")
-		for i := 0; i < 10; i++ {
+		const perIP = 100
+		for i := 0; i < perIP; i++ {
 			if p := f.submit(b, "fi", inMinimal("fi", fmt.Sprintf("p%d@example.test", i), "access")); p.status != http.StatusSeeOther {
-				t.Fatalf("submission %d: %d", i, p.status)
+				t.Fatalf("submission %d from one address: %d", i, p.status)
 			}
 		}
-		form := inMinimal("fi", "p10@example.test", "access")
+		form := inMinimal("fi", "p100@example.test", "access")
 		p := f.submit(b, "fi", form)
 		if p.status != http.StatusTooManyRequests {
-			t.Fatalf("11th: %d", p.status)
+			t.Fatalf("%dth: %d", perIP+1, p.status)
 		}
 		ns := inMust(t, p, "not-stored")
 		if htmlAttr(ns, "role") != "alert" || !strings.Contains(htmlText(ns), f.env.Catalog.T("fi", "intake.limit.title")) {
 			t.Fatal("the person is not told that nothing was stored")
 		}
+		// When to try again: the window's end (the clock is at 10.00).
+		if got := htmlTextSpaced(inMust(t, p, "retry-at")); !strings.Contains(got, "klo 11.00") || p.header.Get("Retry-After") != "3600" {
+			t.Fatalf("retry: %q, Retry-After %q", got, p.header.Get("Retry-After"))
+		}
 		inKept(t, p, form)
-		if n := f.cases(t); n != 10 {
+		if n := f.cases(t); n != perIP {
 			t.Fatalf("%d cases", n)
 		}
 		// Another address is not affected; an hour later this one is free.
@@ -885,7 +895,7 @@ func TestIntakeRateLimits(t *testing.T) {
 			}
 		}
 		p := f.submit(f.browser(t, "10.11.1.1"), "sv", inMinimal("sv", "SAME@example.test", "access"))
-		if p.status != http.StatusTooManyRequests || htmlByID(p.doc, "not-stored") == nil {
+		if p.status != http.StatusTooManyRequests || htmlByID(p.doc, "not-stored") == nil || htmlByID(p.doc, "retry-at") == nil {
 			t.Fatalf("6th for one email: %d", p.status)
 		}
 		if n := f.cases(t); n != 5 {

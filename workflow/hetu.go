@@ -183,3 +183,16 @@ func MaskHetu(s string) string {
 	}
 	return s[:7] + "****"
 }
+
+// ParseHetuAt is ParseHetu that also refuses a birth date after today
+// (ID-3 date fault, issue 16 item 10): nobody is born in the future.
+func ParseHetuAt(s string, today Date) (Hetu, error) {
+	h, err := ParseHetu(s)
+	if err != nil {
+		return h, err
+	}
+	if h.BirthDate().After(today) {
+		return Hetu{}, &HetuError{Fault: HetuFaultDate}
+	}
+	return h, nil
+}

@@ -160,7 +160,7 @@ func (s *Service) ValidateRequest(ctx context.Context, orgID int64, r Request, r
 		fe.Add("address", "intake.err.too_long")
 	}
 	if h := strings.TrimSpace(r.Hetu); h != "" {
-		p, err := ParseHetu(h)
+		p, err := ParseHetuAt(h, HelsinkiDate(s.Now()))
 		if err != nil {
 			fe.Add("hetu", hetuErrKey(err))
 		} else {
@@ -177,7 +177,7 @@ func (s *Service) ValidateRequest(ctx context.Context, orgID int64, r Request, r
 			fe.Add("subject_name", "intake.err.subject_name")
 		}
 		if h := strings.TrimSpace(r.SubjectHetu); h != "" {
-			p, err := ParseHetu(h)
+			p, err := ParseHetuAt(h, HelsinkiDate(s.Now()))
 			if err != nil {
 				fe.Add("subject_hetu", hetuErrKey(err))
 			} else {
