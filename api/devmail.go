@@ -6,11 +6,19 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"rightsdesk/internal/mail"
+	"rightsdesk/internal/store"
 )
 
-// The dev mail catcher's pages (embedded default only, s.Catcher != nil):
-// DPOs and testers read what rightsdesk sent, e.g. owners' task links.
-// Without the catcher the routes are 404s.
+// The dev mail catcher's pages (embedded default or SMTP_URL=catcher only,
+// s.Catcher != nil): DPOs and testers read what rightsdesk sent, e.g.
+// owners' task links. Without the catcher the routes are 404s.
+//
+// Tenant isolation (issue 16, item 1): a caught message is matched by its
+// Message-ID to the outbox row that sent it, and shown only to staff of
+// that row's organisation. Mail no outbox row claims (or one without an
+// organisation) is shown to nobody.
 
 func (s *Server) devMailRoutes(g *echo.Group) {
 	g.GET("/mail", s.devMailList)
@@ -65,7 +73,11 @@ func (s *Server) devMailList(c echo.Context) error {
 	}
 	lang := langOf(c)
 	var d devMailListData
-	for _, m := range s.Catcher.Messages() { // newest first
+	msgs, err := s.visibleMail(c, s.Catcher.Messages()) // newest first
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
 		d.Messages = append(d.Messages, devMailItem{ID: m.ID, URL: "/staff/mail/" + m.ID, To: strings.Join(m.To, ", "),
 			Subject: m.Subject, At: caseTime(m.Received, lang)})
 	}
@@ -80,6 +92,11 @@ func (s *Server) devMailShow(c echo.Context) error {
 	if !ok {
 		return errNotFound
 	}
+	if vis, err := s.visibleMail(c, []mail.Caught{m}); err != nil {
+		return err
+	} else if len(vis) == 0 {
+		return errNotFound // another organisation's mail looks like none
+	}
 	lang := langOf(c)
 	d := devMailData{
 		devMailItem: devMailItem{ID: m.ID, To: strings.Join(m.To, ", "), Subject: m.Subject, At: caseTime(m.Received, lang)},
@@ -88,4 +105,30 @@ func (s *Server) devMailShow(c echo.Context) error {
 	// The HTML part is shown in a sandboxed iframe (srcdoc): no scripts,
 	// no same-origin access, and the page's CSP still applies.
 	return s.render(c, http.StatusOK, "staff_mail_show", lang, m.Subject, d)
+}
+
+// visibleMail keeps the messages whose outbox row belongs to one of the
+// signed-in user's organisations, in the given order.
+func (s *Server) visibleMail(c echo.Context, msgs []mail.Caught) ([]mail.Caught, error) {
+	u := staffUser(c)
+	if u == nil || len(msgs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		if m.MessageID != "" {
+			ids = append(ids, m.MessageID)
+		}
+	}
+	orgs, err := store.New(s.Pool).OutboxOrgsByMessageID(c.Request().Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []mail.Caught
+	for _, m := range msgs {
+		if org, ok := orgs[strings.Trim(strings.TrimSpace(m.MessageID), "<>")]; ok && u.CanSee(org) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }

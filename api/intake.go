@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -39,7 +40,11 @@ const intakeBodyLimit = "128K"
 // Rate limits (D-19 says which address counts). A submission is counted
 // only once it is valid, so correcting mistakes never locks anyone out.
 const (
-	submitPerIP       = 10
+	// Issue 16, item 10: residents behind a shared address (a mobile
+	// operator's CGNAT, a library's computers) must not block each other:
+	// the per-email limit does the real work, the per-address one only
+	// stops floods.
+	submitPerIP       = 100
 	submitIPWindow    = time.Hour
 	submitPerEmail    = 5
 	submitEmailWindow = 24 * time.Hour
@@ -131,7 +136,8 @@ type intakeFormData struct {
 	Due           string // IN-3: the legal due date if sent now
 	DocDue        string // FI-2: the document-request decision date if sent now
 	CodeMinutes   int
-	NotStored     bool // rate-limited: told plainly that nothing was stored
+	NotStored     bool   // rate-limited: told plainly that nothing was stored
+	RetryAt       string // and when to try again (issue 16, item 10)
 	DPOEmail      string
 }
 
@@ -243,8 +249,11 @@ func (s *Server) intakeSubmit(c echo.Context) error {
 	if len(fe) > 0 {
 		return s.renderIntakeForm(c, http.StatusUnprocessableEntity, org, v, fe, func(d *intakeFormData) {})
 	}
-	if !s.allowSubmission(c, req.Email) {
-		return s.renderIntakeForm(c, http.StatusTooManyRequests, org, v, nil, func(d *intakeFormData) { d.NotStored = true })
+	if ok, retry := s.allowSubmission(c, req.Email); !ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(retry.Sub(s.Now()).Seconds())))))
+		return s.renderIntakeForm(c, http.StatusTooManyRequests, org, v, nil, func(d *intakeFormData) {
+			d.NotStored, d.RetryAt = true, caseTime(ceilMinute(retry), lang)
+		})
 	}
 	sub, err := s.Workflow.SubmitWeb(ctx, org, req)
 	var wfe workflow.FieldErrors
@@ -254,18 +263,21 @@ func (s *Server) intakeSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setSigned(c, pendingCookie, strconv.FormatInt(sub.CaseID, 10), org, int(pendingTTL.Seconds()))
+	// Signed for twice the submission's life, so a late code still gets
+	// the "gone" page rather than "nothing pending".
+	s.setSignedFor(c, pendingCookie, strconv.FormatInt(sub.CaseID, 10), org, int(pendingTTL.Seconds()), 2*pendingTTL)
 	return c.Redirect(http.StatusSeeOther, intakeBase(lang, org)+"/confirm")
 }
 
-// allowSubmission applies the per-address and per-email limits. The email
-// is counted by its keyed hash: the limiter never holds an address.
-func (s *Server) allowSubmission(c echo.Context, email string) bool {
-	if !s.limits.allow("intake:ip:"+c.RealIP(), submitPerIP, submitIPWindow) {
-		return false
+// allowSubmission applies the per-address and per-email limits, and says
+// when a refused submission may be tried again. The email is counted by
+// its keyed hash: the limiter never holds an address.
+func (s *Server) allowSubmission(c echo.Context, email string) (bool, time.Time) {
+	if ok, retry := s.limits.allowUntil("intake:ip:"+c.RealIP(), submitPerIP, submitIPWindow); !ok {
+		return false, retry
 	}
 	h := s.Keys.BlindIndex("intake-email\x00" + strings.ToLower(strings.TrimSpace(email)))
-	return s.limits.allow("intake:email:"+hex.EncodeToString(h), submitPerEmail, submitEmailWindow)
+	return s.limits.allowUntil("intake:email:"+hex.EncodeToString(h), submitPerEmail, submitEmailWindow)
 }
 
 // readIntakeForm reads the posted form (already parsed by the CSRF check).
@@ -488,11 +500,29 @@ func intakeItem(r store.Register, lang string, checked bool) intakeRegister {
 
 // setSigned stores value with a MAC bound to the cookie's name and the
 // organisation.
+//
+// The expiry is inside what is signed (issue 16, item 5): a copied cookie
+// stops working when it ends, whatever the browser does with MaxAge. A
+// session cookie (maxAge 0) is good for signedSessionTTL.
 func (s *Server) setSigned(c echo.Context, name, value string, org store.Org, maxAge int) {
-	mac := s.Keys.Sign(name, strconv.FormatInt(org.ID, 10), value)
-	c.SetCookie(&http.Cookie{Name: name, Value: value + "." + mac, Path: "/", MaxAge: maxAge,
+	ttl := time.Duration(maxAge) * time.Second
+	if maxAge <= 0 {
+		ttl = signedSessionTTL
+	}
+	s.setSignedFor(c, name, value, org, maxAge, ttl)
+}
+
+// setSignedFor is setSigned with the signed lifetime given apart from the
+// browser's MaxAge.
+func (s *Server) setSignedFor(c echo.Context, name, value string, org store.Org, maxAge int, ttl time.Duration) {
+	exp := strconv.FormatInt(s.Now().Add(ttl).Unix(), 10)
+	mac := s.Keys.Sign(name, strconv.FormatInt(org.ID, 10), value, exp)
+	c.SetCookie(&http.Cookie{Name: name, Value: value + "." + exp + "." + mac, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: s.Config.Secure(), SameSite: http.SameSiteLaxMode})
 }
+
+// signedSessionTTL bounds a signed cookie set without MaxAge.
+const signedSessionTTL = 24 * time.Hour
 
 // signed returns the cookie's value when its MAC is good for org.
 func (s *Server) signed(c echo.Context, name string, org store.Org) (string, bool) {
@@ -504,9 +534,18 @@ func (s *Server) signed(c echo.Context, name string, org store.Org) (string, boo
 	if i <= 0 {
 		return "", false
 	}
-	value, mac := ck.Value[:i], ck.Value[i+1:]
-	if !s.Keys.Verify(mac, name, strconv.FormatInt(org.ID, 10), value) {
+	rest, mac := ck.Value[:i], ck.Value[i+1:]
+	j := strings.LastIndexByte(rest, '.')
+	if j <= 0 {
 		return "", false
+	}
+	value, exp := rest[:j], rest[j+1:]
+	if !s.Keys.Verify(mac, name, strconv.FormatInt(org.ID, 10), value, exp) {
+		return "", false
+	}
+	until, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || !s.Now().Before(time.Unix(until, 0)) {
+		return "", false // expired: the time is signed, so it cannot be moved
 	}
 	return value, true
 }
@@ -726,7 +765,6 @@ type intakeDoneData struct {
 	AllRegisters bool
 	Registers    []string
 	Delivery     string
-	Duplicate    string // the earlier receipt this one is linked to
 	DPOEmail     string
 	HomeURL      string
 }
@@ -771,13 +809,8 @@ func (s *Server) intakeDone(c echo.Context) error {
 			}
 		}
 	}
-	if cs.DuplicateOf != nil {
-		if earlier, err := q.CaseByID(ctx, org.ID, *cs.DuplicateOf); err == nil {
-			d.Duplicate = earlier.Receipt
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	}
+	// A duplicate link (cs.DuplicateOf) is for staff only: the submitter is
+	// told nothing about another request (issue 16, item 2).
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, http.StatusOK, "intake_done", lang, s.Catalog.T(lang, "intake.done.title"), d)
 }

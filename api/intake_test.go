@@ -401,6 +401,10 @@ func TestIntakeValidation(t *testing.T) {
 		{"ID-3 hetu characters", func(v url.Values) { v.Set("hetu", "13105X-308T") }, "hetu", "intake.err.hetu.characters"},
 		{"ID-3 hetu date", func(v url.Values) { v.Set("hetu", "320152-308T") }, "hetu", "intake.err.hetu.date"},
 		{"ID-3 hetu century", func(v url.Values) { v.Set("hetu", "131052Q308T") }, "hetu", "intake.err.hetu.century"},
+		// Issue 16, item 10: a birth date after today (the clock is at
+		// 2026-03-03) is the ID-3 date fault; tomorrow already is.
+		{"ID-3 hetu born in the future", func(v url.Values) { v.Set("hetu", "010127A002F") }, "hetu", "intake.err.hetu.date"},
+		{"ID-3 hetu born tomorrow", func(v url.Values) { v.Set("hetu", "040326A002S") }, "hetu", "intake.err.hetu.date"},
 		{"ID-3 hetu individual", func(v url.Values) { v.Set("hetu", "010100A001N") }, "hetu", "intake.err.hetu.individual"},
 		{"ID-3 hetu check", func(v url.Values) { v.Set("hetu", "280453-111A") }, "hetu", "intake.err.hetu.check"},
 		{"ID-5 on behalf without relation", func(v url.Values) { v.Set("behalf", "other"); v.Set("subject_name", "Lapsi") }, "relation-guardian", "intake.err.relation"},
@@ -797,7 +801,9 @@ func TestIntakeDonePageIsPrivate(t *testing.T) {
 }
 
 // Issue 5: the same person, rights and registers twice within a day: the
-// second is linked to the first (not dropped) and the person is told.
+// second is linked to the first (not dropped) for staff. Issue 16, item 2:
+// the submitter is told nothing about the other request, neither with the
+// same email nor (another person's) same henkilötunnus.
 func TestIntakeDuplicateLinked(t *testing.T) {
 	t.Parallel()
 	f := newInFixture(t)
@@ -809,41 +815,62 @@ func TestIntakeDuplicateLinked(t *testing.T) {
 	if c2.DuplicateOf == nil || *c2.DuplicateOf != c1.ID {
 		t.Fatalf("duplicate_of %v, want %d", c2.DuplicateOf, c1.ID)
 	}
-	if got := htmlText(inMust(t, done, "duplicate")); !strings.Contains(got, first) {
-		t.Fatalf("duplicate notice %q", got)
+	if htmlByID(done.doc, "duplicate") != nil || strings.Contains(done.body, first) {
+		t.Fatalf("the submitter is told about request %s", first)
 	}
 	// Different rights: not a duplicate.
 	third, done := f.fileAndConfirm(t, f.browser(t, "10.9.0.3"), "fi", inMinimal("fi", email, "access"))
 	if f.caseByReceipt(t, third).DuplicateOf != nil || htmlByID(done.doc, "duplicate") != nil {
 		t.Fatal("different rights linked as a duplicate")
 	}
+	// Same henkilötunnus, another email (possibly another person typing
+	// it): linked for staff, nothing shown to the submitter.
+	withHetu := func(email string) url.Values {
+		v := inMinimal("fi", email, "rectification")
+		v.Set("hetu", "131052-308T")
+		return v
+	}
+	fourth, _ := f.fileAndConfirm(t, f.browser(t, "10.9.0.4"), "fi", withHetu("first@example.test"))
+	fifth, done := f.fileAndConfirm(t, f.browser(t, "10.9.0.5"), "fi", withHetu("someone.else@example.test"))
+	if c := f.caseByReceipt(t, fifth); c.DuplicateOf == nil || *c.DuplicateOf != f.caseByReceipt(t, fourth).ID {
+		t.Fatalf("same henkilötunnus not linked for staff: %v", c.DuplicateOf)
+	}
+	if htmlByID(done.doc, "duplicate") != nil || strings.Contains(done.body, fourth) || strings.Contains(done.body, "RD-2026-000004") {
+		t.Fatalf("the submitter is told about another person's request %s", fourth)
+	}
 }
 
-// Rate limits: 10 submissions per address per hour, 5 per email per day;
-// beyond them 429, the person told that nothing was stored, and nothing
-// is.
+// Rate limits: 100 submissions per address per hour (issue 16, item 10:
+// many residents share one address behind CGNAT or at a library), 5 per
+// email per day; beyond them 429, the person told that nothing was stored
+// and when to try again, and nothing is.
 func TestIntakeRateLimits(t *testing.T) {
 	t.Parallel()
 	t.Run("per address", func(t *testing.T) {
 		t.Parallel()
 		f := newInFixture(t)
 		b := f.browser(t, "10.10.0.1")
-		for i := 0; i < 10; i++ {
+		const perIP = 100
+		for i := 0; i < perIP; i++ {
 			if p := f.submit(b, "fi", inMinimal("fi", fmt.Sprintf("p%d@example.test", i), "access")); p.status != http.StatusSeeOther {
-				t.Fatalf("submission %d: %d", i, p.status)
+				t.Fatalf("submission %d from one address: %d", i, p.status)
 			}
 		}
-		form := inMinimal("fi", "p10@example.test", "access")
+		form := inMinimal("fi", "p100@example.test", "access")
 		p := f.submit(b, "fi", form)
 		if p.status != http.StatusTooManyRequests {
-			t.Fatalf("11th: %d", p.status)
+			t.Fatalf("%dth: %d", perIP+1, p.status)
 		}
 		ns := inMust(t, p, "not-stored")
 		if htmlAttr(ns, "role") != "alert" || !strings.Contains(htmlText(ns), f.env.Catalog.T("fi", "intake.limit.title")) {
 			t.Fatal("the person is not told that nothing was stored")
 		}
+		// When to try again: the window's end (the clock is at 10.00).
+		if got := htmlTextSpaced(inMust(t, p, "retry-at")); !strings.Contains(got, "klo 11.00") || p.header.Get("Retry-After") != "3600" {
+			t.Fatalf("retry: %q, Retry-After %q", got, p.header.Get("Retry-After"))
+		}
 		inKept(t, p, form)
-		if n := f.cases(t); n != 10 {
+		if n := f.cases(t); n != perIP {
 			t.Fatalf("%d cases", n)
 		}
 		// Another address is not affected; an hour later this one is free.
@@ -868,7 +895,7 @@ func TestIntakeRateLimits(t *testing.T) {
 			}
 		}
 		p := f.submit(f.browser(t, "10.11.1.1"), "sv", inMinimal("sv", "SAME@example.test", "access"))
-		if p.status != http.StatusTooManyRequests || htmlByID(p.doc, "not-stored") == nil {
+		if p.status != http.StatusTooManyRequests || htmlByID(p.doc, "not-stored") == nil || htmlByID(p.doc, "retry-at") == nil {
 			t.Fatalf("6th for one email: %d", p.status)
 		}
 		if n := f.cases(t); n != 5 {

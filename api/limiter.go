@@ -26,6 +26,13 @@ func newLimiter(now func() time.Time) *limiter {
 // allow counts one hit for key and reports whether it is within max per
 // period.
 func (l *limiter) allow(key string, max int, period time.Duration) bool {
+	ok, _ := l.allowUntil(key, max, period)
+	return ok
+}
+
+// allowUntil is allow that also returns when key's window ends (when a
+// refused caller may try again).
+func (l *limiter) allowUntil(key string, max int, period time.Duration) (bool, time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -42,5 +49,5 @@ func (l *limiter) allow(key string, max int, period time.Duration) bool {
 		l.hits[key] = w
 	}
 	w.n++
-	return w.n <= max
+	return w.n <= max, w.start.Add(period)
 }

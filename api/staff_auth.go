@@ -2,10 +2,12 @@ package api
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,7 +81,7 @@ func (u *StaffUser) Actor() workflow.Actor { return workflow.StaffActor(u.ID) }
 func (s *Server) staffAuthRoutes(g *echo.Group) {
 	s.auth = &workflow.StaffAuth{
 		Pool: s.Pool, Now: s.Now, Logger: s.Logger, Keys: s.Keys,
-		Argon2Memory: s.Config.Argon2Memory, Argon2Time: s.Config.Argon2Time,
+		Argon2Memory: s.Config.Argon2Memory, Argon2Time: s.Config.Argon2Time, HashMemoryMiB: s.Config.HashMemoryMiB,
 		SessionIdle: s.Config.SessionIdle, SessionAbsolute: s.Config.SessionAbsolute,
 	}
 	g.GET("/login", s.staffLoginForm)
@@ -189,6 +191,7 @@ func loginNext(raw string) string {
 
 type loginError struct {
 	Field, Key string
+	Text       string // the message already translated (with arguments), when set
 }
 
 type staffLoginData struct {
@@ -201,7 +204,7 @@ type staffLoginData struct {
 // FieldErr is the message key of a field's error, or "".
 func (d staffLoginData) FieldErr(field string) string {
 	for _, e := range d.Errors {
-		if e.Field == field {
+		if e.Field == field && e.Text == "" { // a message with arguments is in the summary only
 			return e.Key
 		}
 	}
@@ -230,20 +233,34 @@ func (s *Server) staffLogin(c echo.Context) error {
 	password := c.FormValue("password")
 	d := staffLoginData{Email: email, Next: loginNext(c.FormValue("next"))}
 	if email == "" {
-		d.Errors = append(d.Errors, loginError{"email", "staff.login.email.required"})
+		d.Errors = append(d.Errors, loginError{Field: "email", Key: "staff.login.email.required"})
 	}
 	if password == "" {
-		d.Errors = append(d.Errors, loginError{"password", "staff.login.password.required"})
+		d.Errors = append(d.Errors, loginError{Field: "password", Key: "staff.login.password.required"})
 	}
 	if len(d.Errors) > 0 {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, d)
 	}
 	token, _, err := s.auth.Login(ctx, email, password, c.RealIP())
+	var limited *workflow.LoginLimitedError
+	if errors.As(err, &limited) || errors.Is(err, workflow.ErrLoginBusy) {
+		// Issue 16, item 6: refused before hashing; say when to try again.
+		retry := s.Now().Add(10 * time.Second)
+		if limited != nil {
+			retry = limited.RetryAt
+		}
+		secs := int(math.Ceil(retry.Sub(s.Now()).Seconds()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+		lang := langOf(c)
+		d.Errors = []loginError{{Field: "password", Key: "staff.login.limited",
+			Text: s.Catalog.T(lang, "staff.login.limited", caseTime(ceilMinute(retry), lang))}}
+		return s.renderLogin(c, http.StatusTooManyRequests, d)
+	}
 	if errors.Is(err, workflow.ErrLoginFailed) {
 		// One message whatever the reason: an account's existence, lock or
 		// state is never told.
 		d.Failed = true
-		d.Errors = []loginError{{"password", "staff.login.failed"}}
+		d.Errors = []loginError{{Field: "password", Key: "staff.login.failed"}}
 		return s.renderLogin(c, http.StatusUnauthorized, d)
 	}
 	if err != nil {
@@ -258,6 +275,15 @@ func (s *Server) staffLogin(c echo.Context) error {
 	s.setSessionCookie(c, token)
 	s.rotateCSRF(c)
 	return c.Redirect(http.StatusSeeOther, orDefault(d.Next, "/staff/"))
+}
+
+// ceilMinute rounds t up to a whole minute, as "try again after" shows
+// minutes.
+func ceilMinute(t time.Time) time.Time {
+	if r := t.Truncate(time.Minute); !r.Equal(t) {
+		return r.Add(time.Minute)
+	}
+	return t
 }
 
 // orDefault is s, or def when s is empty.

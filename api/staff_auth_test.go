@@ -277,11 +277,14 @@ func TestStaffLockoutBacksOff(t *testing.T) {
 			t.Fatalf("failure %d: %d", i+1, p.status)
 		}
 	}
+	// Issue 16, item 6: a locked sign-in is a 429 that says when to try
+	// again (in the page and in Retry-After), decided before hashing.
 	locked := func(when string) {
 		t.Helper()
 		p := f.tryLogin(t, f.email, staffPW)
-		if p.status != http.StatusUnauthorized || len(p.summary()) != 1 || !strings.Contains(p.summary()[0], "lukittu") {
-			t.Fatalf("%s: the right password got %d %q, want the refusal", when, p.status, p.location())
+		if p.status != http.StatusTooManyRequests || len(p.summary()) != 1 || !strings.Contains(p.summary()[0], "Yritä uudelleen") ||
+			!strings.Contains(p.summary()[0], " klo ") || p.header.Get("Retry-After") == "" {
+			t.Fatalf("%s: the right password got %d %q %q, want the refusal with a time", when, p.status, p.summary(), p.header.Get("Retry-After"))
 		}
 	}
 	locked("just locked")
@@ -321,16 +324,16 @@ func TestStaffIPLockout(t *testing.T) {
 	f.mustLogin(t, f.email) // 20 failures are still allowed
 	f.tryLogin(t, "nobody@espoo.example", "whatever password")
 	last := clock.Now()
-	if p := f.tryLogin(t, "other@espoo.example", staffPW); p.status != http.StatusUnauthorized {
-		t.Fatalf("21 failures: right password got %d", p.status)
+	if p := f.tryLogin(t, "other@espoo.example", staffPW); p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") != "900" {
+		t.Fatalf("21 failures: right password got %d (Retry-After %q)", p.status, p.header.Get("Retry-After"))
 	}
 	// Another address is not affected.
 	if !stLoginFrom(t, f, "192.0.2.44:5555", "other@espoo.example") {
 		t.Fatal("another address was refused")
 	}
 	clock.Set(last.Add(15*time.Minute - time.Second))
-	if p := f.tryLogin(t, "other@espoo.example", staffPW); p.status != http.StatusUnauthorized {
-		t.Fatalf("14:59 into the block: %d", p.status)
+	if p := f.tryLogin(t, "other@espoo.example", staffPW); p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") != "1" {
+		t.Fatalf("14:59 into the block: %d (Retry-After %q)", p.status, p.header.Get("Retry-After"))
 	}
 	clock.Set(last.Add(15*time.Minute + time.Second))
 	f.mustLogin(t, "other@espoo.example")

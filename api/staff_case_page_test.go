@@ -13,6 +13,7 @@ import (
 
 	"rightsdesk/api"
 	"rightsdesk/internal/store"
+	"rightsdesk/internal/testenv"
 	"rightsdesk/workflow"
 )
 
@@ -362,6 +363,93 @@ func TestDevMail(t *testing.T) {
 	}
 	if p := cl2.get("/staff/"); strings.Contains(p.body, `href="/staff/mail"`) {
 		t.Error("the menu links the mail page without a catcher")
+	}
+}
+
+// TestDevMailTenantIsolation (issue 16, item 1): each staff user sees only
+// the caught mail of their own organisations; another organisation's
+// message is a 404 even by its id, and mail no outbox row claims is shown
+// to nobody.
+func TestDevMailTenantIsolation(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	f.paper(f.org, f.env.Clock.Now().Add(-time.Hour), "in_person", nil)
+	f.paper(f.org2, f.env.Clock.Now().Add(-time.Hour), "in_person", nil)
+	f.env.WorkAll("deliver_mail")
+	// A stray message (not from the outbox) reaches the catcher too.
+	stray := f.env.Sender
+	raw := "From: x@example.test\r\nTo: y@example.test\r\nSubject: stray\r\nMessage-ID: <stray@example.test>\r\n\r\nhello\r\n"
+	if err := stray.Send(f.env.Ctx, "x@example.test", []string{"y@example.test"}, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]string{}
+	for _, m := range f.env.Catcher.Messages() {
+		if len(m.To) == 1 {
+			owners[m.To[0]] = m.ID
+		}
+	}
+	espoo, vantaa := owners["owner@espoo.test"], owners["owner@vantaa.test"]
+	if espoo == "" || vantaa == "" || owners["y@example.test"] == "" {
+		t.Fatalf("caught mail to %v", owners)
+	}
+	listed := func(cl *scClient) map[string]bool {
+		p := cl.get("/staff/mail")
+		if p.status != http.StatusOK {
+			t.Fatalf("mail page = %d", p.status)
+		}
+		out := map[string]bool{}
+		for _, a := range scElems(scByID(p.doc, "mail-list"), "a", nil) {
+			out[strings.TrimPrefix(scAttr(a, "href"), "/staff/mail/")] = true
+		}
+		return out
+	}
+	cl, cl2 := f.login(t, f.dpo), f.login(t, f.dpo2)
+	l1, l2 := listed(cl), listed(cl2)
+	if !l1[espoo] || l1[vantaa] || l1[owners["y@example.test"]] {
+		t.Errorf("Espoo's DPO lists %v (espoo %s, vantaa %s)", l1, espoo, vantaa)
+	}
+	if !l2[vantaa] || l2[espoo] || l2[owners["y@example.test"]] {
+		t.Errorf("Vantaa's DPO lists %v (espoo %s, vantaa %s)", l2, espoo, vantaa)
+	}
+	if p := cl2.get("/staff/mail/" + espoo); p.status != http.StatusNotFound || strings.Contains(p.body, "/t/") {
+		t.Errorf("Vantaa's DPO opening Espoo's task mail = %d", p.status)
+	}
+	if p := cl.get("/staff/mail/" + owners["y@example.test"]); p.status != http.StatusNotFound {
+		t.Errorf("mail without an outbox row = %d, want 404", p.status)
+	}
+	if p := cl.get("/staff/mail/" + espoo); p.status != http.StatusOK {
+		t.Errorf("Espoo's DPO opening Espoo's task mail = %d", p.status)
+	}
+}
+
+// TestReceiptPastMillion (issue 16, item 9): the receipt sequence is
+// shared and never resets; number 1,000,000 is found by the dashboard
+// search, opens its case page, and the status page accepts it.
+func TestReceiptPastMillion(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `SELECT setval('case_receipt_seq', 999999)`); err != nil {
+		t.Fatal(err)
+	}
+	sub := f.paper(f.org, f.env.Clock.Now().Add(-time.Hour), "in_person", nil)
+	if sub.Receipt != "RD-2026-1000000" {
+		t.Fatalf("receipt %q, want RD-2026-1000000", sub.Receipt)
+	}
+	cl := f.login(t, f.dpo)
+	p := cl.get("/staff/?q=" + url.QueryEscape(" rd-2026-1000000 "))
+	if p.status != http.StatusSeeOther || p.location() != "/staff/cases/RD-2026-1000000" {
+		t.Fatalf("dashboard search: %d %q", p.status, p.location())
+	}
+	if p := cl.get("/staff/cases/RD-2026-1000000"); p.status != http.StatusOK || !strings.Contains(p.body, "RD-2026-1000000") {
+		t.Fatalf("case page: %d", p.status)
+	}
+	// The status page takes the number (and answers as for any number).
+	st := testenv.Client()
+	stp := htmlFetch(t, st, formRequest(t, http.MethodGet, f.base+"/fi/o/"+f.org.Slug+"/status", nil))
+	ans := htmlFetch(t, st, formRequest(t, http.MethodPost, f.base+"/fi/o/"+f.org.Slug+"/status",
+		url.Values{"_csrf": {stp.csrf(t)}, "receipt": {"RD-2026-1000000"}}))
+	if ans.status != http.StatusSeeOther || !strings.HasSuffix(ans.location(), "/status/code") {
+		t.Fatalf("status page refused RD-2026-1000000: %d %v", ans.status, ans.summary())
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,9 +81,6 @@ func (s *Server) staffDashboardSlash(c echo.Context) error {
 // dashboardPageSize is the number of cases a dashboard page lists.
 const dashboardPageSize = 50
 
-// caseReceiptPattern is the shape of a receipt number (store.NextReceipt).
-var caseReceiptPattern = regexp.MustCompile(`^RD-[0-9]{4}-[0-9]{6}$`)
-
 // caseURL is the case page of a receipt.
 func caseURL(receipt string) string { return "/staff/cases/" + url.PathEscape(receipt) }
 
@@ -95,8 +91,8 @@ func (s *Server) staffCase(c echo.Context) (store.Case, store.Org, error) {
 	if u == nil || len(u.Roles) == 0 {
 		return store.Case{}, store.Org{}, errNotFound
 	}
-	receipt := strings.ToUpper(strings.TrimSpace(c.Param("receipt")))
-	if !caseReceiptPattern.MatchString(receipt) {
+	receipt, ok := store.ParseReceipt(c.Param("receipt")) // issue 16, item 9: one parser
+	if !ok {
 		return store.Case{}, store.Org{}, errNotFound
 	}
 	q := store.New(s.Pool)
@@ -345,7 +341,7 @@ func (s *Server) staffDashboard(c echo.Context) error {
 	}
 	f.Right = d.Right
 	// A whole receipt number opens its case, whatever its state.
-	if receipt := strings.ToUpper(d.Query); caseReceiptPattern.MatchString(receipt) && len(f.OrgIDs) > 0 {
+	if receipt, ok := store.ParseReceipt(d.Query); ok && len(f.OrgIDs) > 0 {
 		cs, err := store.New(s.Pool).CaseByReceipt(ctx, f.OrgIDs, receipt)
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, caseURL(cs.Receipt))

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -37,8 +36,6 @@ const (
 	statusTryPerIP       = 30 // code tries per address and quarter hour
 	statusTryIPWindow    = 15 * time.Minute
 )
-
-var receiptRe = regexp.MustCompile(`^RD-\d{4}-\d{6}$`)
 
 func (s *Server) statusRoutes(g *echo.Group) {
 	limit := middleware.BodyLimit("8K")
@@ -111,13 +108,18 @@ func (s *Server) statusSend(c echo.Context) error {
 		return err
 	}
 	typed := clip(strings.TrimSpace(c.Request().PostForm.Get("receipt")), 40)
-	receipt := workflow.NormReceipt(typed)
-	if !receiptRe.MatchString(receipt) {
+	receipt, ok := store.ParseReceipt(typed) // issue 16, item 9: one parser
+	if !ok {
 		return s.renderStatusForm(c, http.StatusUnprocessableEntity, org, typed, "status.err.receipt")
 	}
 	if !s.limits.allow("status:send:ip:"+c.RealIP(), statusSendPerIP, statusSendIPWindow) {
 		return s.renderStatusForm(c, http.StatusTooManyRequests, org, typed, "status.err.ratelimit")
 	}
+	// Issue 16, item 5: a known number writes a code, an audit event and a
+	// mail, an unknown one only a decoy code; the answer takes the same
+	// time either way (at least the floor, else a whole multiple of it),
+	// waited out before anything is written.
+	start := time.Now()
 	// Per receipt too, counted by keyed hash, so nobody floods one
 	// requester's mailbox from many addresses.
 	h := s.Keys.BlindIndex("status-send\x00" + strconv.FormatInt(org.ID, 10) + "\x00" + receipt)
@@ -126,6 +128,7 @@ func (s *Server) statusSend(c echo.Context) error {
 			return err
 		}
 	}
+	padTime(start, s.Config.StatusSendFloor)
 	s.clearCookie(c, statusCookie)
 	s.setSigned(c, statusReqCookie, receipt, org, int(statusTTL.Seconds()))
 	return c.Redirect(http.StatusSeeOther, statusBase(lang, org)+"/code")
@@ -230,4 +233,18 @@ func (s *Server) statusView(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, http.StatusOK, "status_view", lang, s.Catalog.T(lang, "status.view.title"), d)
+}
+
+// padTime sleeps until a whole multiple of floor has passed since start
+// (at least one), so the work done meanwhile does not show in the timing.
+func padTime(start time.Time, floor time.Duration) {
+	if floor <= 0 {
+		return
+	}
+	took := time.Since(start)
+	target := floor * (took/floor + 1)
+	if took%floor == 0 && took > 0 {
+		target = took
+	}
+	time.Sleep(target - took)
 }

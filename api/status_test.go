@@ -5,8 +5,10 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
@@ -205,5 +207,65 @@ func TestStatusFormErrorsAndRateLimit(t *testing.T) {
 	b.get(f.path("en", "/status"))
 	if p := b.post(f.path("en", "/status"), url.Values{"receipt": {"RD-2026-888888"}}); p.status != http.StatusTooManyRequests {
 		t.Fatalf("11th request: %d", p.status)
+	}
+}
+
+// Issue 16, item 5: the status cookie's expiry is inside its signature: a
+// copied rd_status stops working after 30 minutes whatever the browser
+// keeps, and moving its time breaks the signature.
+func TestStatusCookieExpiryIsSigned(t *testing.T) {
+	t.Parallel()
+	f := newInFixture(t)
+	email := "kopio@example.test"
+	receipt, _ := f.fileAndConfirm(t, f.browser(t, "10.5.0.1"), "fi", inMinimal("fi", email, "access"))
+	b := f.browser(t, "10.5.0.2")
+	f.stAsk(t, b, "fi", receipt)
+	if p := b.post(f.path("fi", "/status/code"), url.Values{"code": {f.stMails(t, email)[0]}}); p.status != http.StatusSeeOther {
+		t.Fatalf("code: %d", p.status)
+	}
+	copied := b.cookie("rd_status")
+	if v := b.get(f.path("fi", "/status/view")); v.status != http.StatusOK {
+		t.Fatalf("view: %d", v.status)
+	}
+	// A forged later expiry: refused.
+	parts := strings.Split(copied, ".")
+	if len(parts) != 3 {
+		t.Fatalf("cookie %q: want value.expiry.mac", copied)
+	}
+	forged := f.browser(t, "10.5.0.3")
+	forged.jar.SetCookies(inBase, []*http.Cookie{{Name: "rd_status", Value: parts[0] + "." + parts[1] + "0." + parts[2], Path: "/"}})
+	if v := forged.get(f.path("fi", "/status/view")); v.status != http.StatusSeeOther {
+		t.Fatalf("cookie with a moved expiry: %d", v.status)
+	}
+	// The copy, replayed after 30 minutes: refused.
+	f.env.Clock.Advance(30*time.Minute + time.Second)
+	thief := f.browser(t, "10.5.0.4")
+	thief.jar.SetCookies(inBase, []*http.Cookie{{Name: "rd_status", Value: copied, Path: "/"}})
+	if v := thief.get(f.path("fi", "/status/view")); v.status != http.StatusSeeOther {
+		t.Fatalf("copied cookie after 30 minutes: %d", v.status)
+	}
+}
+
+// Issue 16, item 5: asking a code for a known number and for an unknown
+// one take the same time: at least the floor (STATUS_SEND_FLOOR), so the
+// extra writes of a known number do not show.
+func TestStatusSendTimingFloor(t *testing.T) {
+	t.Parallel()
+	f := newInFixture(t)
+	email := "aika@example.test"
+	receipt, _ := f.fileAndConfirm(t, f.browser(t, "10.6.0.1"), "fi", inMinimal("fi", email, "access"))
+	floor := f.env.Config.StatusSendFloor
+	if floor < 100*time.Millisecond {
+		t.Fatalf("floor %s: the default should be well above a known number's extra work", floor)
+	}
+	for i, r := range []string{receipt, "RD-2026-999999"} {
+		b := f.browser(t, "10.6.1."+strconv.Itoa(i))
+		b.get(f.path("fi", "/status"))
+		start := time.Now()
+		p := b.post(f.path("fi", "/status"), url.Values{"receipt": {r}})
+		took := time.Since(start)
+		if p.status != http.StatusSeeOther || took < floor {
+			t.Errorf("%s: %d after %s, want 303 after at least %s", r, p.status, took, floor)
+		}
 	}
 }

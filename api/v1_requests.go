@@ -1,8 +1,13 @@
 package api
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"time"
 
@@ -90,6 +95,32 @@ func v1Field(f string) string {
 	return f
 }
 
+// IdempotencyKeyHeader: a retry of POST /api/v1/requests with the same
+// key (per organisation) and body gets the first answer instead of a
+// second request (issue 16, item 8).
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// maxIdempotencyKey bounds the key; printable ASCII only.
+const maxIdempotencyKey = 255
+
+func validIdempotencyKey(k string) bool {
+	if k == "" || len(k) > maxIdempotencyKey {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// v1Error answers a JSON error: code is a stable key, the message is in
+// the caller's language.
+func (s *Server) v1Error(c echo.Context, status int, code, msgKey string) error {
+	return c.JSON(status, map[string]string{"error": code, "message": s.Catalog.T(langOf(c), msgKey)})
+}
+
 func (s *Server) v1CreateRequest(c echo.Context) error {
 	ctx := c.Request().Context()
 	lang := langOf(c)
@@ -97,18 +128,40 @@ func (s *Server) v1CreateRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var b v1RequestBody
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields() // a misspelt field must not be silently dropped
-	if err := dec.Decode(&b); err != nil {
+	// Issue 16, item 8: only JSON is read as JSON.
+	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
+		return s.v1Error(c, http.StatusUnsupportedMediaType, "error.content_type", "api.err.content_type")
+	}
+	key, hasKey := c.Request().Header.Get(IdempotencyKeyHeader), len(c.Request().Header.Values(IdempotencyKeyHeader)) > 0
+	if hasKey && !validIdempotencyKey(key) {
+		return s.v1Error(c, http.StatusBadRequest, "error.idempotency_key", "api.err.idempotency_key")
+	}
+	raw, err := io.ReadAll(c.Request().Body)
+	if err != nil {
 		var tooLarge *echo.HTTPError
 		if errors.As(err, &tooLarge) {
 			return err
 		}
-		return c.JSON(http.StatusBadRequest, map[string]string{"error": "error.badrequest", "message": s.Catalog.T(lang, "intake.err.body")})
+		return s.v1Error(c, http.StatusBadRequest, "error.badrequest", "intake.err.body")
+	}
+	var b v1RequestBody
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields() // a misspelt field must not be silently dropped
+	if err := dec.Decode(&b); err != nil {
+		return s.v1Error(c, http.StatusBadRequest, "error.badrequest", "intake.err.body")
+	}
+	// One JSON value and nothing after it but white space (item 8).
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return s.v1Error(c, http.StatusBadRequest, "error.trailing_data", "api.err.trailing_data")
 	}
 	if field, ok := checkJSONText(&b); !ok {
 		return &badTextError{Field: field}
+	}
+	bodyHash := sha256.Sum256(raw)
+	if hasKey {
+		if done, err := s.v1Replay(c, org.ID, key, bodyHash[:]); done || err != nil {
+			return err
+		}
 	}
 	req := workflow.Request{
 		Rights: b.Rights, RegisterIDs: b.RegisterIDs, Details: b.Details, PeriodFrom: b.PeriodFrom, PeriodTo: b.PeriodTo,
@@ -129,21 +182,31 @@ func (s *Server) v1CreateRequest(c echo.Context) error {
 		}
 	}
 	if len(fe) == 0 {
-		sub, err := s.Workflow.SubmitAPI(ctx, org, req)
-		if err == nil {
-			out := v1Created{Receipt: sub.Receipt, LegalDue: sub.Due.LegalDue, SafeTarget: sub.Due.SafeTarget,
-				State: string(workflow.StateReceived), Confirmation: "email_code"}
-			cs, err := store.New(s.Pool).CaseByID(ctx, org.ID, sub.CaseID)
-			if err != nil {
+		// The answer is what the commit produced: nothing is read after
+		// it, so a stored request is never answered with a 500 (item 8).
+		var body []byte
+		then := func(ctx context.Context, q *store.Q, sub workflow.Submission) error {
+			var err error
+			if body, err = json.Marshal(v1CreatedOf(sub)); err != nil {
 				return err
 			}
-			out.ReceivedAt = cs.ReceivedAt
-			out.State = cs.State
-			if !sub.Due.DocDue.IsZero() {
-				out.DocumentRequestDue = &sub.Due.DocDue
+			if !hasKey {
+				return nil
 			}
+			return q.ClaimIdempotencyKey(ctx, org.ID, key, sub.CaseID,
+				store.Idempotent{RequestHash: bodyHash[:], Status: http.StatusCreated, Response: body}, s.Now())
+		}
+		sub, err := s.Workflow.SubmitAPIWith(ctx, org, req, then)
+		if err == nil {
 			c.Response().Header().Set(echo.HeaderLocation, "/api/v1/requests/"+sub.Receipt)
-			return c.JSON(http.StatusCreated, out)
+			return c.JSONBlob(http.StatusCreated, body)
+		}
+		if hasKey && errors.Is(err, store.ErrConflict) {
+			// A parallel request with the same key committed first: its
+			// answer, and ours rolled back with its mail.
+			if done, err := s.v1Replay(c, org.ID, key, bodyHash[:]); done || err != nil {
+				return err
+			}
 		}
 		if !errors.As(err, &fe) {
 			return err
@@ -154,6 +217,37 @@ func (s *Server) v1CreateRequest(c echo.Context) error {
 		out.Fields[v1Field(f)] = v1FieldError{Key: key, Message: s.Catalog.T(lang, key)}
 	}
 	return c.JSON(http.StatusUnprocessableEntity, out)
+}
+
+// v1CreatedOf is the 201 answer to a stored request.
+func v1CreatedOf(sub workflow.Submission) v1Created {
+	out := v1Created{Receipt: sub.Receipt, ReceivedAt: sub.ReceivedAt, LegalDue: sub.Due.LegalDue, SafeTarget: sub.Due.SafeTarget,
+		State: sub.State, Confirmation: "email_code"}
+	if !sub.Due.DocDue.IsZero() {
+		out.DocumentRequestDue = &sub.Due.DocDue
+	}
+	return out
+}
+
+// v1Replay answers a repeated Idempotency-Key with the first answer (done),
+// or refuses the key reused for another body (409). Not stored: not done.
+func (s *Server) v1Replay(c echo.Context, orgID int64, key string, bodyHash []byte) (bool, error) {
+	prev, err := store.New(s.Pool).IdempotentAnswer(c.Request().Context(), orgID, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	if !bytes.Equal(prev.RequestHash, bodyHash) {
+		return true, s.v1Error(c, http.StatusConflict, "error.idempotency_key_reused", "api.err.idempotency_key_reused")
+	}
+	c.Response().Header().Set("Idempotent-Replayed", "true")
+	var created v1Created
+	if json.Unmarshal(prev.Response, &created) == nil && created.Receipt != "" {
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/requests/"+created.Receipt)
+	}
+	return true, c.JSONBlob(prev.Status, prev.Response)
 }
 
 // v1Request is where a request stands. It names no person: no name,
@@ -194,7 +288,11 @@ func (s *Server) v1GetRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cs, err := q.CaseByReceipt(ctx, []int64{org.ID}, c.Param("receipt"))
+	receipt, ok := store.ParseReceipt(c.Param("receipt"))
+	if !ok {
+		receipt = c.Param("receipt") // not found below, answered as before
+	}
+	cs, err := q.CaseByReceipt(ctx, []int64{org.ID}, receipt)
 	if err != nil {
 		return err // another organisation's receipt is not found
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"rightsdesk/internal/store"
@@ -223,5 +224,103 @@ func TestV1RequestsRefusals(t *testing.T) {
 	// 1 create, 9 invalid, 3 bad bodies, 1 oversize, 1 unknown receipt.
 	if uses != 15 {
 		t.Fatalf("%d token uses audited, want 15 (once per request)", uses)
+	}
+}
+
+// v1Count is the number of requests filed through the API.
+func (f *v1Fixture) v1Count(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := f.env.Pool.QueryRow(f.env.Ctx, `SELECT count(*) FROM cases WHERE channel = 'api'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Issue 16, item 8: a retry with the same Idempotency-Key gets the first
+// answer and files nothing new, also when the retries run in parallel; the
+// same key with another body is refused.
+func TestV1RequestsIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	f := newV1Fixture(t)
+	body := `{"rights":["access"],"name":"Maija Meikäläinen","email":"maija@example.test"}`
+	code, first, raw := f.call(t, http.MethodPost, "/api/v1/requests", f.token, body, "Idempotency-Key", "erp-4711")
+	if code != http.StatusCreated {
+		t.Fatalf("first: %d %s", code, raw)
+	}
+	code, again, raw2 := f.call(t, http.MethodPost, "/api/v1/requests", f.token, body, "Idempotency-Key", "erp-4711")
+	if code != http.StatusCreated || raw2 != raw || again["receipt"] != first["receipt"] {
+		t.Fatalf("retry: %d %s, want the first answer %s", code, raw2, raw)
+	}
+	if n := f.v1Count(t); n != 1 {
+		t.Fatalf("%d requests filed, want 1", n)
+	}
+	// Parallel retries of a new key: one request, one answer for all.
+	var wg sync.WaitGroup
+	receipts := make([]any, 6)
+	codes := make([]int, 6)
+	body2 := `{"rights":["erasure"],"name":"Matti Meikäläinen","email":"matti@example.test"}`
+	for i := range receipts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/requests", strings.NewReader(body2))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+f.token)
+			req.Header.Set("Idempotency-Key", "erp-4712")
+			rec := httptest.NewRecorder()
+			f.h.ServeHTTP(rec, req)
+			var out map[string]any
+			_ = json.Unmarshal(rec.Body.Bytes(), &out)
+			codes[i], receipts[i] = rec.Code, out["receipt"]
+		}()
+	}
+	wg.Wait()
+	for i := range receipts {
+		if codes[i] != http.StatusCreated || receipts[i] != receipts[0] || receipts[i] == nil {
+			t.Fatalf("parallel retries: %v %v", codes, receipts)
+		}
+	}
+	if n := f.v1Count(t); n != 2 {
+		t.Fatalf("%d requests filed after parallel retries, want 2", n)
+	}
+	// The same key for another body: refused, nothing filed.
+	code, out, _ := f.call(t, http.MethodPost, "/api/v1/requests", f.token, body2, "Idempotency-Key", "erp-4711")
+	if code != http.StatusConflict || out["error"] != "error.idempotency_key_reused" {
+		t.Fatalf("reused key: %d %v", code, out)
+	}
+	// Keys are per organisation: another organisation's same key is new.
+	if code, _, raw := f.call(t, http.MethodPost, "/api/v1/requests", f.otherToken, body, "Idempotency-Key", "erp-4711"); code != http.StatusCreated {
+		t.Fatalf("other organisation, same key: %d %s", code, raw)
+	}
+	if code, out, _ := f.call(t, http.MethodPost, "/api/v1/requests", f.token, body, "Idempotency-Key", "has space"); code != http.StatusBadRequest || out["error"] != "error.idempotency_key" {
+		t.Fatalf("bad key: %d %v", code, out)
+	}
+	if n := f.v1Count(t); n != 3 {
+		t.Fatalf("%d requests filed, want 3", n)
+	}
+}
+
+// Issue 16, item 8: the API reads only JSON (415 otherwise) and only one
+// JSON value (400 for anything after it but white space).
+func TestV1RequestsContentTypeAndTrailingData(t *testing.T) {
+	t.Parallel()
+	f := newV1Fixture(t)
+	body := `{"rights":["access"],"name":"Maija Meikäläinen","email":"maija@example.test"}`
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "application/jsonx"} {
+		if code, out, _ := f.call(t, http.MethodPost, "/api/v1/requests", f.token, body, "Content-Type", ct); code != http.StatusUnsupportedMediaType || out["error"] != "error.content_type" {
+			t.Errorf("Content-Type %s: %d %v", ct, code, out)
+		}
+	}
+	for _, tail := range []string{`{"rights":["erasure"]}`, `x`, `]`, `"more"`} {
+		if code, out, _ := f.call(t, http.MethodPost, "/api/v1/requests", f.token, body+tail); code != http.StatusBadRequest || out["error"] != "error.trailing_data" && out["error"] != "error.badrequest" {
+			t.Errorf("trailing %q: %d %v", tail, code, out)
+		}
+	}
+	if n := f.v1Count(t); n != 0 {
+		t.Fatalf("%d requests filed from refused bodies", n)
+	}
+	if code, _, raw := f.call(t, http.MethodPost, "/api/v1/requests", f.token, body+"\n\t ", "Content-Type", "application/json; charset=utf-8"); code != http.StatusCreated {
+		t.Fatalf("JSON with charset and trailing white space: %d %s", code, raw)
 	}
 }

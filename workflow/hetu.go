@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -182,4 +183,28 @@ func MaskHetu(s string) string {
 		return "***********"
 	}
 	return s[:7] + "****"
+}
+
+// ParseHetuAt is ParseHetu that also refuses a birth date after today
+// (ID-3 date fault, issue 16 item 10): nobody is born in the future.
+func ParseHetuAt(s string, today Date) (Hetu, error) {
+	h, err := ParseHetu(s)
+	if err != nil {
+		return h, err
+	}
+	if h.BirthDate().After(today) {
+		return Hetu{}, &HetuError{Fault: HetuFaultDate}
+	}
+	return h, nil
+}
+
+// hetuInText finds henkilötunnus-shaped runs in free text, with every
+// century sign of ID-3 (+, - Y X W V U, A B C D E F), in any case.
+var hetuInText = regexp.MustCompile(`(?i)\b(\d{6})[-+A-FU-Y](\d{3}[0-9A-Y])\b`)
+
+// MaskHetuInText hides what looks like a henkilötunnus in free text the
+// way Masked does ("131052-****"), valid check character or not (issue 16,
+// item 3): outside the DPO's case page nobody reads one in full.
+func MaskHetuInText(s string) string {
+	return hetuInText.ReplaceAllString(s, "$1-****")
 }

@@ -223,3 +223,19 @@ func FuzzParseHetu(f *testing.F) {
 		}
 	})
 }
+
+// Issue 16, item 10 (ID-3 date fault): a birth date after today is
+// refused; today is fine.
+func TestParseHetuAtRefusesFutureBirth(t *testing.T) {
+	t.Parallel()
+	today := workflow.Date{Year: 2026, Month: 3, Day: 3}
+	if _, err := workflow.ParseHetuAt("030326A0024", today); err != nil {
+		t.Errorf("born today: %v", err)
+	}
+	for _, h := range []string{"040326A002S", "010127A002F"} {
+		var he *workflow.HetuError
+		if _, err := workflow.ParseHetuAt(h, today); !errors.As(err, &he) || he.Fault != workflow.HetuFaultDate {
+			t.Errorf("%s: %v, want the date fault", h, err)
+		}
+	}
+}

@@ -160,7 +160,7 @@ func (s *Service) ValidateRequest(ctx context.Context, orgID int64, r Request, r
 		fe.Add("address", "intake.err.too_long")
 	}
 	if h := strings.TrimSpace(r.Hetu); h != "" {
-		p, err := ParseHetu(h)
+		p, err := ParseHetuAt(h, HelsinkiDate(s.Now()))
 		if err != nil {
 			fe.Add("hetu", hetuErrKey(err))
 		} else {
@@ -177,7 +177,7 @@ func (s *Service) ValidateRequest(ctx context.Context, orgID int64, r Request, r
 			fe.Add("subject_name", "intake.err.subject_name")
 		}
 		if h := strings.TrimSpace(r.SubjectHetu); h != "" {
-			p, err := ParseHetu(h)
+			p, err := ParseHetuAt(h, HelsinkiDate(s.Now()))
 			if err != nil {
 				fe.Add("subject_hetu", hetuErrKey(err))
 			} else {
@@ -217,10 +217,17 @@ func validPhone(p string) bool {
 
 // Submission is a stored request.
 type Submission struct {
-	CaseID  int64
-	Receipt string
-	Due     Due
+	CaseID     int64
+	Receipt    string
+	Due        Due
+	ReceivedAt time.Time // as committed
+	State      string    // as committed
 }
+
+// InTx runs inside a submission's transaction once the case is stored:
+// what it writes commits (or rolls back) with the case. An error rolls the
+// whole submission back.
+type InTx func(ctx context.Context, q *store.Q, sub Submission) error
 
 // codeHash binds a one-time code to its case's receipt under the key.
 func (s *Service) codeHash(receipt, code string) []byte {
@@ -322,15 +329,21 @@ func unchained(c store.Case) bool { return c.Channel == "web" && c.ConfirmedAt =
 // one-time code (ID-2). The request is received now (DL-4, D-8), but is
 // routed only when the code comes back.
 func (s *Service) SubmitWeb(ctx context.Context, org store.Org, r Request) (Submission, error) {
-	return s.submit(ctx, org, r, "web")
+	return s.submit(ctx, org, r, "web", nil)
 }
 
 // SubmitAPI stores a request from an integration like a web request.
 func (s *Service) SubmitAPI(ctx context.Context, org store.Org, r Request) (Submission, error) {
-	return s.submit(ctx, org, r, "api")
+	return s.submit(ctx, org, r, "api", nil)
 }
 
-func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel string) (Submission, error) {
+// SubmitAPIWith is SubmitAPI with then run in the same transaction (the
+// API stores its Idempotency-Key answer there, issue 16 item 8).
+func (s *Service) SubmitAPIWith(ctx context.Context, org store.Org, r Request, then InTx) (Submission, error) {
+	return s.submit(ctx, org, r, "api", then)
+}
+
+func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel string, then InTx) (Submission, error) {
 	v, err := s.ValidateRequest(ctx, org.ID, r, true)
 	if err != nil {
 		return Submission{}, err
@@ -349,11 +362,20 @@ func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel 
 		if err := s.storeCase(ctx, q, &c, v, ActorResident); err != nil {
 			return err
 		}
-		sub = Submission{CaseID: c.ID, Receipt: c.Receipt, Due: DueOf(c, CalendarFor(org), now)}
-		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: v.Email, Lang: v.Lang,
-			CodeHash: c.CodeHash, CodeTTL: s.CodeTTL, Data: codeMail{Lang: v.Lang, Code: code, OrgName: org.Name(v.Lang), Minutes: int(s.CodeTTL.Minutes())}})
+		sub = Submission{CaseID: c.ID, Receipt: c.Receipt, Due: DueOf(c, CalendarFor(org), now), ReceivedAt: c.ReceivedAt.Truncate(time.Microsecond), State: c.State}
+		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: v.Email, Lang: v.Lang,
+			CodeHash: c.CodeHash, CodeTTL: s.CodeTTL, Data: codeMail{Lang: v.Lang, Code: code, OrgName: org.Name(v.Lang), Minutes: int(s.CodeTTL.Minutes())}}); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(ctx, q, sub)
+		}
+		return nil
 	})
-	return sub, err
+	if err != nil {
+		return Submission{}, err
+	}
+	return sub, nil
 }
 
 type codeMail struct {
@@ -386,7 +408,8 @@ type CodeResult struct {
 	Receipt   string
 	Due       Due
 	Remaining int // tries left after a wrong code
-	Duplicate string
+	// No duplicate receipt here: a duplicate link is for staff only, the
+	// submitter learns nothing about another request (issue 16, item 2).
 }
 
 // ConfirmCode checks the emailed code. On success the case is confirmed,
@@ -444,7 +467,6 @@ func (s *Service) ConfirmCode(ctx context.Context, org store.Org, caseID int64, 
 		if err != nil {
 			return err
 		}
-		res.Duplicate = dup
 		if err := q.UpdateCase(ctx, c); err != nil {
 			return err
 		}
@@ -532,7 +554,9 @@ func (s *Service) ResendCode(ctx context.Context, org store.Org, caseID int64) e
 
 // linkDuplicate links a case to an earlier one from the same person (same
 // email or henkilötunnus) for the same rights and registers within a day:
-// linked, not dropped (issue 5). It returns the earlier receipt, or "".
+// linked, not dropped (issue 5). It returns the earlier receipt, or "",
+// for the audit trail and staff only: never show it to the submitter
+// (issue 16, item 2).
 func (s *Service) linkDuplicate(ctx context.Context, q *store.Q, c *store.Case, req store.Requester) (string, error) {
 	recent, err := q.RecentSimilar(ctx, c.OrgID, c.ID, req.Email, req.HetuIndex, c.ReceivedAt.Add(-24*time.Hour))
 	if err != nil {

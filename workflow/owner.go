@@ -168,7 +168,7 @@ func (s *Service) taskView(ctx context.Context, q *store.Q, org store.Org, t sto
 	}
 	st := State(c.State)
 	v := TaskView{
-		Task: t, Org: org, Receipt: c.Receipt, CaseState: st, CaseLang: c.Lang, Details: c.Details,
+		Task: t, Org: org, Receipt: c.Receipt, CaseState: st, CaseLang: c.Lang, Details: MaskHetuInText(c.Details), // issue 16, item 3
 		PeriodFrom: datePtr(c.PeriodFrom), PeriodTo: datePtr(c.PeriodTo), Delivery: c.Delivery,
 		Requester: OwnerRequester{Name: req.Name, HetuMask: req.HetuMask, OnBehalf: req.OnBehalf, Relation: req.Relation,
 			SubjectName: req.SubjectName, SubjectHetuMask: req.SubjectHetuMask},

@@ -514,3 +514,39 @@ func TestVerifiedBrowserCoversOwnersTasks(t *testing.T) {
 		}
 	}
 }
+
+// Issue 16, item 3: a henkilötunnus typed into the details (any century
+// sign, ID-3) reaches the owner's task masked.
+func TestTaskViewMasksHetuInDetails(t *testing.T) {
+	t.Parallel()
+	oc := newOwnerCase(t, "access", "c", func(r *workflow.Request) {
+		r.Details = "Minun tunnukseni on 131052-308T ja lapsen 010200a9618, vanha 100190Y999P."
+	})
+	v, err := oc.env.Workflow.OpenTaskLink(context.Background(), oc.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, full := range []string{"308T", "9618", "999P"} {
+		if strings.Contains(v.Details, full) {
+			t.Fatalf("owner sees %q in %q", full, v.Details)
+		}
+	}
+	if want := "Minun tunnukseni on 131052-**** ja lapsen 010200-****, vanha 100190-****."; v.Details != want {
+		t.Fatalf("details %q, want %q", v.Details, want)
+	}
+}
+
+func TestMaskHetuInText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"131052-308T":              "131052-****",
+		"x 131052+308T y":          "x 131052-**** y",
+		"puh 0401234567":           "puh 0401234567",
+		"RD-2026-000123":           "RD-2026-000123",
+		"010100A001N, 280453-111A": "010100-****, 280453-****",
+	} {
+		if got := workflow.MaskHetuInText(in); got != want {
+			t.Errorf("MaskHetuInText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

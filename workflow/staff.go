@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -99,9 +100,20 @@ type StaffAuth struct {
 	// Keys key the organisation's audit chain (D-26): needed by what
 	// records staff and token changes.
 	Keys *secret.Keys
+	// HashMemoryMiB bounds the memory of concurrent password hashes
+	// (HASH_MEMORY_MIB): HashMemoryMiB / Argon2Memory hashes run at once.
+	// HashSlots, when set, is that number directly. HashWait is how long
+	// a sign-in waits for a slot before ErrLoginBusy (default 10 s).
+	HashMemoryMiB uint32
+	HashSlots     int
+	HashWait      time.Duration
 
 	dummyOnce sync.Once
 	dummy     string
+
+	slotsOnce     sync.Once
+	slots         chan struct{}
+	running, peak atomic.Int32
 }
 
 // Staff is a signed-in (or listed) staff member.
@@ -273,66 +285,177 @@ func NormEmail(email string) string { return strings.ToLower(strings.TrimSpace(e
 
 // ---- sign-in ---------------------------------------------------------
 
+// LoginLimitedError refuses a sign-in before its password is hashed: the
+// address is blocked or the typed email is locked (issue 16, item 6). It
+// says when to try again; it tells nothing about an account (unknown
+// emails are counted and locked the same way).
+type LoginLimitedError struct{ RetryAt time.Time }
+
+func (e *LoginLimitedError) Error() string {
+	return "too many sign-in attempts; try again after " + e.RetryAt.UTC().Format(time.RFC3339)
+}
+
+// ErrLoginBusy: every hashing slot stayed taken for HashWait.
+var ErrLoginBusy = errors.New("too many sign-ins at once")
+
+// hashSlots is the semaphore bounding concurrent argon2 hashes: each takes
+// Argon2Memory KiB, so HashMemoryMiB / Argon2Memory of them run at once
+// (at least one).
+func (a *StaffAuth) hashSlots() chan struct{} {
+	a.slotsOnce.Do(func() {
+		n := a.HashSlots
+		if n <= 0 {
+			m, _ := a.params()
+			budget := a.HashMemoryMiB
+			if budget == 0 {
+				budget = 128
+			}
+			n = max(1, int(uint64(budget)*1024/uint64(m)))
+		}
+		a.slots = make(chan struct{}, n)
+	})
+	return a.slots
+}
+
+// HashStats reports the hashes running now and the most that ever ran at
+// once (the semaphore's bound is never exceeded: tests and operators).
+func (a *StaffAuth) HashStats() (running, peak int) {
+	return int(a.running.Load()), int(a.peak.Load())
+}
+
+// HashBound is the number of hashes allowed to run at once.
+func (a *StaffAuth) HashBound() int { return cap(a.hashSlots()) }
+
+// withHashSlot runs fn holding a hashing slot, waiting at most HashWait.
+func (a *StaffAuth) withHashSlot(ctx context.Context, fn func()) error {
+	wait := a.HashWait
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	slots := a.hashSlots()
+	select {
+	case slots <- struct{}{}:
+	case <-t.C:
+		return ErrLoginBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-slots }()
+	n := a.running.Add(1)
+	defer a.running.Add(-1)
+	for {
+		p := a.peak.Load()
+		if n <= p || a.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	fn()
+	return nil
+}
+
+// emailKey is what login_locks counts failures under: a hash of the
+// normalised typed address, for known and unknown accounts alike.
+func emailKey(email string) []byte { return secret.Hash("login-email:" + NormEmail(email)) }
+
 // Login checks email and password from the client address ip and opens a
 // session, returning the session's secret (for the cookie; only its hash
-// is stored). Every refusal is ErrLoginFailed. After LockAfter failures in
-// a row the account is locked for LockBase, doubling with each further
-// failure up to LockMax; more than IPLimit failures from ip within
-// IPWindow refuse ip for IPBlock.
+// is stored).
+//
+// Limits (issue 16, item 6; D-24) are checked before anything is hashed,
+// and each attempt reserves its failure in the database first, so parallel
+// attempts cannot race past them: more than IPLimit failures from ip
+// within IPWindow refuse ip for IPBlock; after LockAfter failures in a row
+// for a typed email it is locked for LockBase, doubling with each further
+// failure up to LockMax. Both refusals are *LoginLimitedError (when to try
+// again). At most HashBound hashes run at once; an attempt that waits
+// longer than HashWait for one is ErrLoginBusy. Every other refusal is
+// ErrLoginFailed.
 func (a *StaffAuth) Login(ctx context.Context, email, password, ip string) (string, Staff, error) {
 	now := a.now()
 	q := store.New(a.Pool)
+	var ipRes int64
 	if ip != "" {
-		burst, err := q.LoginFailureBurst(ctx, ip, now, IPWindow, IPLimit)
+		id, err := q.ReserveLoginFailure(ctx, ip, now)
+		if err != nil {
+			return "", Staff{}, err
+		}
+		// Every other committed reservation counts (ours is left out, as
+		// before): of parallel attempts at most IPLimit+1 get past here.
+		burst, err := q.LoginFailureBurstExcept(ctx, ip, now, IPWindow, IPLimit, id)
 		if err != nil {
 			return "", Staff{}, err
 		}
 		if !burst.IsZero() && now.Before(burst.Add(IPBlock)) {
-			a.spendHash(password)
-			return "", Staff{}, ErrLoginFailed
+			if err := q.ReleaseLoginFailure(ctx, id); err != nil { // a refused try does not extend the block
+				return "", Staff{}, err
+			}
+			return "", Staff{}, &LoginLimitedError{RetryAt: burst.Add(IPBlock)}
 		}
+		ipRes = id
 	}
-	if len(password) > MaxPasswordLen { // no account has one this long
-		a.spendHash(password[:MaxPasswordLen])
-		return "", Staff{}, a.failed(ctx, ip, 0, now)
-	}
-	u, err := q.StaffUserByEmail(ctx, NormEmail(email))
-	if errors.Is(err, store.ErrNotFound) {
-		a.spendHash(password)
-		return "", Staff{}, a.failed(ctx, ip, 0, now)
-	}
+	key := emailKey(email)
+	n, lockedUntil, err := q.ReserveLoginAttempt(ctx, key, now, LockAfter, LockBase, LockMax)
 	if err != nil {
 		return "", Staff{}, err
 	}
-	ok, p, err := checkPassword(u.PasswordHash, password)
-	if err != nil {
-		a.logger().Error("unreadable password hash", slog.Int64("user", u.ID), slog.String("err", err.Error()))
-		a.spendHash(password)
-		ok = false
+	if n == 0 {
+		// Refused whatever the password, not counted on the lock (it would
+		// otherwise grow with every try), but on the address.
+		return "", Staff{}, &LoginLimitedError{RetryAt: lockedUntil}
 	}
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-		// Refused whatever the password; not counted on the account (its
-		// lock would otherwise grow with every try), but on the address.
-		return "", Staff{}, a.failed(ctx, ip, 0, now)
+	if len(password) > MaxPasswordLen { // no account has one this long
+		password = password[:MaxPasswordLen]
 	}
-	if !ok {
-		return "", Staff{}, a.failed(ctx, ip, u.ID, now)
+	u, err := q.StaffUserByEmail(ctx, NormEmail(email))
+	known := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", Staff{}, err
 	}
-	if u.DisabledAt != nil {
-		return "", Staff{}, ErrLoginFailed
-	}
-	m, t := a.params()
+	var ok bool
+	var p argon2Params
 	var rehash string
-	if p.memory < m || p.passes < t {
-		if rehash, err = HashPassword(password, m, t); err != nil {
-			return "", Staff{}, err
+	m, t := a.params()
+	err = a.withHashSlot(ctx, func() {
+		if !known {
+			a.spendHash(password)
+			return
 		}
+		var herr error
+		ok, p, herr = checkPassword(u.PasswordHash, password)
+		if herr != nil {
+			a.logger().Error("unreadable password hash", slog.Int64("user", u.ID), slog.String("err", herr.Error()))
+			ok = false
+			return
+		}
+		if ok && u.DisabledAt == nil && (p.memory < m || p.passes < t) {
+			rehash, herr = HashPassword(password, m, t)
+			if herr != nil {
+				a.logger().Error("rehashing a password", slog.Int64("user", u.ID), slog.String("err", herr.Error()))
+				rehash = ""
+			}
+		}
+	})
+	if err != nil {
+		return "", Staff{}, err
+	}
+	if !ok || u.DisabledAt != nil {
+		return "", Staff{}, ErrLoginFailed // the reservations stand as the failure
 	}
 	token := secret.Token()
 	err = store.Tx(ctx, a.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
+		if err := q.ClearLoginAttempts(ctx, key); err != nil {
+			return err
+		}
 		if err := q.SetLoginFailures(ctx, u.ID, 0, nil); err != nil {
 			return err
+		}
+		if ipRes != 0 {
+			if err := q.ReleaseLoginFailure(ctx, ipRes); err != nil {
+				return err
+			}
 		}
 		if rehash != "" {
 			if err := q.SetStaffPasswordHash(ctx, u.ID, rehash); err != nil {
@@ -348,35 +471,10 @@ func (a *StaffAuth) Login(ctx context.Context, email, password, ip string) (stri
 	return token, st, err
 }
 
-// failed records a failed sign-in against ip and, when userID is not 0,
-// against the account, and returns ErrLoginFailed.
-func (a *StaffAuth) failed(ctx context.Context, ip string, userID int64, now time.Time) error {
-	err := store.Tx(ctx, a.Pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		if ip != "" {
-			if err := q.InsertLoginFailure(ctx, ip, now); err != nil {
-				return err
-			}
-		}
-		if userID == 0 {
-			return nil
-		}
-		u, err := q.StaffUserForUpdate(ctx, userID)
-		if err != nil {
-			return err
-		}
-		n := u.FailedLogins + 1
-		var until *time.Time
-		if d := LockFor(n); d > 0 {
-			t := now.Add(d)
-			until = &t
-		}
-		return q.SetLoginFailures(ctx, userID, n, until)
-	})
-	if err != nil {
-		return err
-	}
-	return ErrLoginFailed
+// LoginFailuresInARow is the count of failures in a row recorded for a
+// typed email (tests and support).
+func (a *StaffAuth) LoginFailuresInARow(ctx context.Context, email string) (int, error) {
+	return store.New(a.Pool).LoginAttempts(ctx, emailKey(email))
 }
 
 // LockFor is how long an account is locked after its n-th failed login in
@@ -453,6 +551,9 @@ func (a *StaffAuth) Prune(ctx context.Context) error {
 	now := a.now()
 	q := store.New(a.Pool)
 	if _, err := q.PruneLoginFailures(ctx, now.Add(-time.Hour)); err != nil {
+		return err
+	}
+	if _, err := q.PruneLoginLocks(ctx, now.Add(-24*time.Hour)); err != nil {
 		return err
 	}
 	_, err := q.PruneStaffSessions(ctx, now.Add(-a.absolute()))

@@ -26,8 +26,15 @@ const (
 	MaxStatusAttempts = 5
 )
 
-// NormReceipt writes a typed receipt number the way cases store it.
-func NormReceipt(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+// NormReceipt writes a typed receipt number the way cases store it
+// (store.ParseReceipt); what is no receipt number is only trimmed and
+// upper-cased.
+func NormReceipt(s string) string {
+	if r, ok := store.ParseReceipt(s); ok {
+		return r
+	}
+	return strings.ToUpper(strings.TrimSpace(s))
+}
 
 func (s *Service) statusReceiptHash(orgID int64, receipt string) []byte {
 	return s.Keys.BlindIndex("status-receipt\x00" + strconv.FormatInt(orgID, 10) + "\x00" + receipt)

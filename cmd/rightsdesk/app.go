@@ -109,6 +109,11 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 	if err := cfg.CheckSecret(); err != nil {
 		return nil, err
 	}
+	if withWorkers {
+		if err := cfg.CheckMail(); err != nil {
+			return nil, err
+		}
+	}
 	var err error
 	a.pool, a.cluster, err = openDB(ctx, cfg, a.log, !serving)
 	if err != nil {
@@ -189,9 +194,10 @@ func loadKeys(cfg config.Config, log *slog.Logger) (*secret.Keys, error) {
 	return k, nil
 }
 
-// mailSender is SMTP_URL's server, or the in-process catcher.
+// mailSender is SMTP_URL's server, or the in-process catcher (embedded
+// default, or SMTP_URL=catcher; CheckMail refuses the rest).
 func (a *app) mailSender() (workflow.MailSender, error) {
-	if a.cfg.SMTPURL != "" {
+	if !a.cfg.MailCatcher() {
 		mc, err := mail.ParseURL(a.cfg.SMTPURL)
 		if err != nil {
 			return nil, fmt.Errorf("SMTP_URL: %w", err)

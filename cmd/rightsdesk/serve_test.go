@@ -217,7 +217,22 @@ func TestServeHonoursDatabaseURL(t *testing.T) {
 	t.Parallel()
 	dir := dataDir(t)
 	dsn := pgtest.ConnString(t)
-	p := start(t, []string{"DATABASE_URL=" + dsn, "SECRET_KEY=" + strings.Repeat("ab", 32)}, "--data-dir", dir)
+	key := strings.Repeat("ab", 32)
+	// Without SMTP_URL it refuses to start (issue 16, item 1): no silent
+	// catcher holding every organisation's mail.
+	code, _, errOut := run(t, func(k string) string {
+		switch k {
+		case "DATABASE_URL":
+			return dsn
+		case "SECRET_KEY":
+			return key
+		}
+		return ""
+	}, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir)
+	if code == 0 || !strings.Contains(errOut, "SMTP_URL") {
+		t.Fatalf("serve with DATABASE_URL and no SMTP_URL: %d %q", code, errOut)
+	}
+	p := start(t, []string{"DATABASE_URL=" + dsn, "SECRET_KEY=" + key, "SMTP_URL=catcher"}, "--data-dir", dir)
 	body := get(t, "http://"+p.addr+"/readyz")
 	if !strings.Contains(body, `"database":"ok"`) {
 		t.Fatalf("readyz: %s", body)
@@ -227,7 +242,7 @@ func TestServeHonoursDatabaseURL(t *testing.T) {
 	}
 	p.stop(t, syscall.SIGTERM)
 	// Without SECRET_KEY it refuses to start (D-17).
-	code, _, errOut := run(t, func(k string) string {
+	code, _, errOut = run(t, func(k string) string {
 		if k == "DATABASE_URL" {
 			return dsn
 		}

@@ -27,7 +27,7 @@ type Config struct {
 	// (D-26), each [ID:]KEY.
 	OldSecretKeys []string
 
-	SMTPURL    string // empty: in-process mail catcher (embedded default)
+	SMTPURL    string // empty: in-process mail catcher (embedded default only); "catcher": the catcher explicitly
 	MailFrom   string
 	SMTPListen string // inbound mail listener address; empty = off
 	// SMTPListenTLSCert and SMTPListenTLSKey enable STARTTLS on the inbound
@@ -49,6 +49,10 @@ type Config struct {
 	TrustedProxies  []*net.IPNet // D-19
 	Argon2Memory    uint32       // KiB
 	Argon2Time      uint32
+	HashMemoryMiB   uint32 // memory for concurrent password hashes (issue 16, item 6)
+	// StatusSendFloor is the least time the status page's "send code"
+	// answer takes, known number or not (issue 16, item 5).
+	StatusSendFloor time.Duration
 }
 
 // Embedded reports whether the embedded default runs (no DATABASE_URL).
@@ -59,6 +63,26 @@ func (c Config) Embedded() bool { return c.DatabaseURL == "" }
 func (c Config) CheckSecret() error {
 	if !c.Embedded() && c.SecretKey == "" {
 		return errors.New("--secret-key (SECRET_KEY): required when DATABASE_URL is set (generate one: openssl rand -hex 32)")
+	}
+	return nil
+}
+
+// SMTPCatcher is the SMTP_URL value that asks for the in-process mail
+// catcher explicitly (outside the embedded default).
+const SMTPCatcher = "catcher"
+
+// MailCatcher reports whether outgoing mail goes to the in-process
+// catcher: only in the embedded default, or with SMTP_URL=catcher.
+func (c Config) MailCatcher() bool {
+	return c.SMTPURL == SMTPCatcher || (c.SMTPURL == "" && c.Embedded())
+}
+
+// CheckMail refuses a DATABASE_URL without SMTP_URL (issue 16, item 1):
+// such an install would deliver nothing and show every organisation's mail
+// in the catcher.
+func (c Config) CheckMail() error {
+	if !c.Embedded() && c.SMTPURL == "" {
+		return errors.New("--smtp-url (SMTP_URL): required when DATABASE_URL is set (smtp://host:25, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465; SMTP_URL=catcher keeps all mail in the process for testing)")
 	}
 	return nil
 }
@@ -82,7 +106,7 @@ var settings = []setting{
 	{"data-dir", "DATA_DIR", "./var", "directory for the embedded database and generated secret"},
 	{"secret-key", "SECRET_KEY", "", "32-byte key (64 hex chars), optionally named ID:KEY, for encryption, signed links and the audit trail; generated in DATA_DIR in the embedded default"},
 	{"old-secret-keys", "OLD_SECRET_KEYS", "", "comma-separated retired keys (ID:KEY or KEY) kept to verify the audit trail and read old data after a rotation (D-26)"},
-	{"smtp-url", "SMTP_URL", "", "outgoing mail: smtp://host:25, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465; empty uses the in-process catcher"},
+	{"smtp-url", "SMTP_URL", "", "outgoing mail: smtp://host:25, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465; catcher = the in-process catcher for testing; empty uses the catcher only without DATABASE_URL"},
 	{"mail-from", "MAIL_FROM", "", "From address of outgoing mail, e.g. \"Tietosuoja <tietosuoja@kunta.fi>\"; its domain names the Message-IDs; required with SMTP_URL (the catcher uses " + DefaultMailFrom + ")"},
 	{"smtp-listen", "SMTP_LISTEN", "", "address for the inbound mail listener (requests by email); empty = off"},
 	{"smtp-listen-tls", "SMTP_LISTEN_TLS", "", "cert.pem,key.pem: offer STARTTLS on the inbound listener with this certificate and key (PEM files); empty = plain"},
@@ -99,6 +123,8 @@ var settings = []setting{
 	{"trusted-proxies", "TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed (D-19)"},
 	{"argon2-memory", "ARGON2_MEMORY_KIB", "65536", "argon2id memory per password hash, KiB"},
 	{"argon2-time", "ARGON2_TIME", "3", "argon2id passes"},
+	{"status-send-floor", "STATUS_SEND_FLOOR", "250ms", "least time the status page takes to answer a request number, so known and unknown numbers cannot be told apart by timing"},
+	{"hash-memory", "HASH_MEMORY_MIB", "128", "memory for password hashes running at once, MiB: HASH_MEMORY_MIB / ARGON2_MEMORY_KIB sign-ins hash in parallel, the rest wait"},
 }
 
 // Usage writes every setting with its environment name and default.
@@ -208,7 +234,7 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 	c.SMTPURL = get("smtp-url")
 	c.MailFrom = get("mail-from")
 	switch {
-	case c.MailFrom == "" && c.SMTPURL != "":
+	case c.MailFrom == "" && c.SMTPURL != "" && c.SMTPURL != SMTPCatcher:
 		bad("mail-from", "required with SMTP_URL: the From address of outgoing mail, e.g. \"Tietosuoja <tietosuoja@kunta.fi>\"")
 	case c.MailFrom == "":
 		c.MailFrom = DefaultMailFrom
@@ -276,6 +302,8 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 	}
 	c.Argon2Memory = uint32(uintOf("argon2-memory"))
 	c.Argon2Time = uint32(uintOf("argon2-time"))
+	c.HashMemoryMiB = uint32(uintOf("hash-memory"))
+	c.StatusSendFloor = durOf("status-send-floor")
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, nil, err
 	}

@@ -165,3 +165,33 @@ func TestSMTPListenTLS(t *testing.T) {
 		}
 	}
 }
+
+// Issue 16, item 1: the mail catcher only in the embedded default or with
+// SMTP_URL=catcher; DATABASE_URL without SMTP_URL is a start-up error.
+func TestMailCatcherOnlyWhenEmbeddedOrExplicit(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		env             map[string]string
+		catcher, refuse bool
+	}{
+		{map[string]string{}, true, false},
+		{map[string]string{"SMTP_URL": "smtp://mail:25", "MAIL_FROM": "t@kunta.fi"}, false, false},
+		{map[string]string{"SMTP_URL": "catcher"}, true, false},
+		{map[string]string{"DATABASE_URL": "postgres://u@h/db"}, false, true},
+		{map[string]string{"DATABASE_URL": "postgres://u@h/db", "SMTP_URL": "smtp://mail:25", "MAIL_FROM": "t@kunta.fi"}, false, false},
+		{map[string]string{"DATABASE_URL": "postgres://u@h/db", "SMTP_URL": "catcher"}, true, false},
+	}
+	for _, tc := range cases {
+		c, _, err := Parse("serve", nil, env(tc.env), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.MailCatcher() != tc.catcher {
+			t.Errorf("%v: MailCatcher = %v, want %v", tc.env, c.MailCatcher(), tc.catcher)
+		}
+		err = c.CheckMail()
+		if (err != nil) != tc.refuse || (err != nil && !strings.Contains(err.Error(), "SMTP_URL")) {
+			t.Errorf("%v: CheckMail = %v, want refusal %v naming SMTP_URL", tc.env, err, tc.refuse)
+		}
+	}
+}

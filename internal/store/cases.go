@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -68,7 +67,7 @@ func (q *Q) NextReceipt(ctx context.Context, year int) (string, error) {
 	if err := q.db.QueryRow(ctx, `SELECT nextval('case_receipt_seq')`).Scan(&n); err != nil {
 		return "", mapErr(err, "receipt number")
 	}
-	return fmt.Sprintf("RD-%d-%06d", year, n), nil
+	return FormatReceipt(year, n), nil
 }
 
 // InsertCase stores a new case and returns its id.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -226,4 +227,35 @@ func (q *Q) FailedOutbox(ctx context.Context, orgIDs []int64, stuckBefore time.T
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[OutboxRow])
 	return out, mapErr(err, "failed mail")
+}
+
+// OutboxOrgsByMessageID maps Message-IDs (with or without angle brackets)
+// to the organisation of the outbox row that sent them. Mail without a row
+// or without an organisation is absent from the map: the dev mail catcher
+// shows it to nobody (issue 16, item 1).
+func (q *Q) OutboxOrgsByMessageID(ctx context.Context, ids []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	bare := make([]string, len(ids))
+	for i, id := range ids {
+		bare[i] = "<" + strings.Trim(strings.TrimSpace(id), "<>") + ">" // as InsertOutbox writes it
+	}
+	rows, err := q.db.Query(ctx, `
+		SELECT btrim(message_id, '<>'), org_id FROM outbox
+		WHERE message_id = ANY($1) AND org_id IS NOT NULL`, bare)
+	if err != nil {
+		return nil, mapErr(err, "outbox by message id")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var org int64
+		if err := rows.Scan(&id, &org); err != nil {
+			return nil, mapErr(err, "outbox by message id")
+		}
+		out[id] = org
+	}
+	return out, mapErr(rows.Err(), "outbox by message id")
 }

@@ -134,13 +134,19 @@ func (q *Q) InsertLoginFailure(ctx context.Context, ip string, at time.Time) err
 // within window; zero when there is none. The caller refuses the address
 // until that time plus its block period.
 func (q *Q) LoginFailureBurst(ctx context.Context, ip string, now time.Time, window time.Duration, limit int) (time.Time, error) {
+	return q.LoginFailureBurstExcept(ctx, ip, now, window, limit, 0)
+}
+
+// LoginFailureBurstExcept is LoginFailureBurst leaving out the failure
+// with id except (a sign-in's own reservation, issue 16 item 6).
+func (q *Q) LoginFailureBurstExcept(ctx context.Context, ip string, now time.Time, window time.Duration, limit int, except int64) (time.Time, error) {
 	var at *time.Time
 	err := q.db.QueryRow(ctx, `
 		SELECT max(at) FROM (
 			SELECT at, count(*) OVER (ORDER BY at RANGE BETWEEN make_interval(secs => $3) PRECEDING AND CURRENT ROW) AS n
 			FROM login_failures
-			WHERE ip = $1 AND at > $2::timestamptz - 2 * make_interval(secs => $3) AND at <= $2
-		) w WHERE n > $4`, ip, now, window.Seconds(), limit).Scan(&at)
+			WHERE ip = $1 AND at > $2::timestamptz - 2 * make_interval(secs => $3) AND at <= $2 AND id <> $5
+		) w WHERE n > $4`, ip, now, window.Seconds(), limit, except).Scan(&at)
 	if err != nil || at == nil {
 		return time.Time{}, mapErr(err, "login failures")
 	}
