@@ -650,17 +650,10 @@ func TestAPITokenMiddleware(t *testing.T) {
 		t.Errorf("last_used_at %v", list[0].LastUsedAt)
 	}
 	trail, _ := store.New(f.env.Pool).AuditTrail(f.env.Ctx, f.org.ID, 0)
-	var uses int
 	for _, ev := range trail {
 		if ev.Action == "api_token.use" {
-			uses++
-			if ev.Data["request"] != "GET /api/v1/probe/:id" || ev.Actor != "token:erp" {
-				t.Errorf("use audited as %+v", ev)
-			}
+			t.Errorf("token use on the organisation's chain (D-20): %+v", ev)
 		}
-	}
-	if uses != 2 {
-		t.Errorf("%d uses audited, want 2", uses)
 	}
 	if err := f.auth.RevokeAPIToken(context.Background(), f.org.ID, "erp", workflow.ActorCLI); err != nil {
 		t.Fatal(err)

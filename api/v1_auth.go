@@ -41,7 +41,7 @@ func (s *Server) requireAPIToken(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
 			return s.unauthorized(c)
 		}
-		t, err := s.auth.UseAPIToken(c.Request().Context(), token, c.Request().Method+" "+c.Path())
+		t, err := s.auth.UseAPIToken(c.Request().Context(), token)
 		if errors.Is(err, workflow.ErrBadToken) {
 			return s.unauthorized(c)
 		}
