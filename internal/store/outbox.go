@@ -105,6 +105,9 @@ func (q *Q) OutboxCodeCurrent(ctx context.Context, r OutboxRow) (bool, error) {
 	case "status_code":
 		err = q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM status_codes WHERE org_id = $1 AND code_hash = $2)`,
 			r.OrgID, r.CodeHash).Scan(&ok)
+	case "answer_code":
+		err = q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM answer_deliveries WHERE org_id = $1 AND case_id = $2 AND code_hash = $3)`,
+			r.OrgID, r.CaseID, r.CodeHash).Scan(&ok)
 	default:
 		return true, nil
 	}
@@ -131,6 +134,9 @@ func (q *Q) extendOutboxCode(ctx context.Context, r OutboxRow, sentAt time.Time)
 	case "status_code":
 		_, err = q.db.Exec(ctx, `UPDATE status_codes SET expires_at = greatest(expires_at, $3)
 			WHERE org_id = $1 AND code_hash = $2`, r.OrgID, r.CodeHash, exp)
+	case "answer_code":
+		_, err = q.db.Exec(ctx, `UPDATE answer_deliveries SET code_expires_at = greatest(code_expires_at, $4)
+			WHERE org_id = $1 AND case_id = $2 AND code_hash = $3`, r.OrgID, r.CaseID, r.CodeHash, exp)
 	}
 	return mapErr(err, "outbox code")
 }
