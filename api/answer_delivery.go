@@ -125,8 +125,8 @@ func (s *Server) renderAnswer(c echo.Context, status int, org store.Org, d store
 	r, sent := s.signed(c, answerReqCookie, org)
 	p := answerPageData{
 		OrgName: org.Name(lang), Base: answerBase(lang, org, c.Param("token")), Receipt: cs.Receipt,
-		Until:   workflow.FormatDate(workflow.HelsinkiDate(d.ExpiresAt.Add(-1)), lang), Privacy: answerPrivacy(org),
-		Sent:    sent && r == id, Verified: verified && v == id, Minutes: int(workflow.AnswerCodeTTL.Minutes()),
+		Until: workflow.FormatDate(workflow.HelsinkiDate(d.ExpiresAt.Add(-1)), lang), Privacy: answerPrivacy(org),
+		Sent: sent && r == id, Verified: verified && v == id, Minutes: int(workflow.AnswerCodeTTL.Minutes()),
 	}
 	adjust(&p)
 	return s.renderForm(c, status, "answer_page", lang, "answer.page.title", p.Error != "", p)
