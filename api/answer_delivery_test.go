@@ -166,6 +166,15 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 	if !strings.Contains(m.Text, f.org.PrivacyEmail) {
 		t.Error("the link mail does not say where to ask for a new link")
 	}
+	// Once sent, the stored copy of the mail no longer holds the token.
+	var outboxText, outboxHTML string
+	if err := f.env.Pool.QueryRow(ctx, `SELECT text_body, html_body FROM outbox WHERE case_id = $1 AND kind = 'answer_link' AND state = 'sent'`,
+		sub.CaseID).Scan(&outboxText, &outboxHTML); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(outboxText+outboxHTML, token) || !strings.Contains(outboxText, "/answer/…") {
+		t.Errorf("the sent link mail's stored copy still carries the token")
+	}
 
 	// The page in Swedish; the file needs the code first.
 	res := &scClient{t: t, base: f.base, c: testenv.Client()}

@@ -178,6 +178,14 @@ func (q *Q) MarkOutboxSent(ctx context.Context, r OutboxRow, at time.Time) error
 	if err != nil {
 		return mapErr(err, "outbox sent")
 	}
+	if r.Kind == "answer_link" {
+		// The answer link's token lives only in the mail (issue 18): once
+		// the server has it, the stored copy keeps the link without it.
+		if _, err := q.db.Exec(ctx, `UPDATE outbox SET text_body = regexp_replace(text_body, '/answer/[A-Za-z0-9_-]+', '/answer/…', 'g'),
+			html_body = regexp_replace(html_body, '/answer/[A-Za-z0-9_-]+', '/answer/…', 'g') WHERE id = $1`, r.ID); err != nil {
+			return mapErr(err, "outbox sent")
+		}
+	}
 	return q.extendOutboxCode(ctx, r, at)
 }
 
