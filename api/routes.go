@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	s.catalogueRoutes(pub)
 	s.intakeRoutes(pub)
 	s.statusRoutes(pub)
+	s.answerRoutes(pub)
 	s.taskRoutes(pub)
 	s.accessibilityRoutes(pub)
 

@@ -1,11 +1,14 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"rightsdesk/internal/pdf"
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
 )
 
 // The case's letters for the DPO (issue 18): the access answer rendered
@@ -39,4 +42,34 @@ func (s *Server) staffAccessLetter(c echo.Context) error {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Disposition", caseAttachmentDisposition(cs.Receipt+"-"+l.Lang+".pdf"))
 	return c.Blob(http.StatusOK, "application/pdf", b)
+}
+
+// caseSendAnswerURL is the POST target of "Send the answer".
+func caseSendAnswerURL(receipt string) string {
+	return caseURL(receipt) + "/letters/send"
+}
+
+// staffSendAnswer is the DPO's sign-off (issue 18, delivery): the access
+// answer is rendered, stored and mailed to the requester as a link
+// (workflow.SendAnswer), and the case is recorded as answered. A viewer
+// cannot; a case whose answer is not ready, or a requester without an
+// email address, gets the case page with the reason (409).
+func (s *Server) staffSendAnswer(c echo.Context) error {
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return err
+	}
+	u := staffUser(c)
+	if !u.CanAct(org.ID) {
+		return errForbidden
+	}
+	err = s.Workflow.SendAnswer(c.Request().Context(), org, cs.ID, u.Actor())
+	if errors.Is(err, workflow.ErrNoEmail) {
+		fresh, ferr := store.New(s.Pool).CaseByID(c.Request().Context(), org.ID, cs.ID)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderCase(c, http.StatusConflict, fresh, org, nil, s.Catalog.T(langOf(c), "answer.staff.noemail"))
+	}
+	return s.caseAfterAction(c, cs, org, &caseForm{ID: "send_answer"}, err, "answer.staff.flash")
 }

@@ -168,6 +168,12 @@ type caseData struct {
 
 	// AccessLetterURL: the access answer can be rendered (issue 18).
 	AccessLetterURL string
+	// SendAnswerURL: the DPO may send the answer as a link (issue 18);
+	// SendAnswerNoEmail: it could be, but the requester has no address.
+	SendAnswerURL     string
+	SendAnswerDays    int
+	SendAnswerNoEmail bool
+	AnswersSent       []string // each sent answer: when, until, downloads
 }
 
 type caseRegisterGroup struct {
@@ -403,6 +409,18 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	}
 	if workflow.AccessLetterReady(tasks) {
 		d.AccessLetterURL = caseAccessLetterURL(cs.Receipt)
+	}
+	if d.AccessLetterURL != "" && d.CanAct && workflow.Allowed(workflow.State(cs.State), workflow.ActMarkAnswered) {
+		d.SendAnswerURL, d.SendAnswerDays = caseSendAnswerURL(cs.Receipt), int(workflow.AnswerLinkTTL.Hours()/24)
+		d.SendAnswerNoEmail = strings.TrimSpace(req.Email) == ""
+	}
+	sent, err := q.AnswerDeliveriesOfCase(ctx, org.ID, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range sent {
+		d.AnswersSent = append(d.AnswersSent, s.Catalog.T(lang, "answer.staff.sent", caseTime(a.CreatedAt, lang),
+			workflow.FormatDate(workflow.HelsinkiDate(a.ExpiresAt), lang), a.Downloads))
 	}
 
 	answeredBy := make([]string, len(tasks))

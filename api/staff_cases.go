@@ -33,6 +33,7 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/:receipt/tasks/:task/answer", s.staffTaskAnswer)
 	g.GET("/cases/:receipt/tasks/:task/files/:id", s.staffTaskFile)
 	g.GET("/cases/:receipt/letters/access.pdf", s.staffAccessLetter)
+	g.POST("/cases/:receipt/letters/send", s.staffSendAnswer)
 	g.GET("/cases/:receipt/email", s.staffCaseEmail)
 	g.GET("/cases/:receipt/email/files/:id", s.staffCaseEmailFile)
 	g.POST("/mail/failed/:id/retry", s.staffRetryMail)

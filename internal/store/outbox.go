@@ -105,6 +105,9 @@ func (q *Q) OutboxCodeCurrent(ctx context.Context, r OutboxRow) (bool, error) {
 	case "status_code":
 		err = q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM status_codes WHERE org_id = $1 AND code_hash = $2)`,
 			r.OrgID, r.CodeHash).Scan(&ok)
+	case "answer_code":
+		err = q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM answer_deliveries WHERE org_id = $1 AND case_id = $2 AND code_hash = $3)`,
+			r.OrgID, r.CaseID, r.CodeHash).Scan(&ok)
 	default:
 		return true, nil
 	}
@@ -131,6 +134,9 @@ func (q *Q) extendOutboxCode(ctx context.Context, r OutboxRow, sentAt time.Time)
 	case "status_code":
 		_, err = q.db.Exec(ctx, `UPDATE status_codes SET expires_at = greatest(expires_at, $3)
 			WHERE org_id = $1 AND code_hash = $2`, r.OrgID, r.CodeHash, exp)
+	case "answer_code":
+		_, err = q.db.Exec(ctx, `UPDATE answer_deliveries SET code_expires_at = greatest(code_expires_at, $4)
+			WHERE org_id = $1 AND case_id = $2 AND code_hash = $3`, r.OrgID, r.CaseID, r.CodeHash, exp)
 	}
 	return mapErr(err, "outbox code")
 }
@@ -171,6 +177,14 @@ func (q *Q) MarkOutboxSent(ctx context.Context, r OutboxRow, at time.Time) error
 		claimed_until = NULL, first_failed_at = NULL WHERE id = $1`, r.ID, at)
 	if err != nil {
 		return mapErr(err, "outbox sent")
+	}
+	if r.Kind == "answer_link" {
+		// The answer link's token lives only in the mail (issue 18): once
+		// the server has it, the stored copy keeps the link without it.
+		if _, err := q.db.Exec(ctx, `UPDATE outbox SET text_body = regexp_replace(text_body, '/answer/[A-Za-z0-9_-]+', '/answer/…', 'g'),
+			html_body = regexp_replace(html_body, '/answer/[A-Za-z0-9_-]+', '/answer/…', 'g') WHERE id = $1`, r.ID); err != nil {
+			return mapErr(err, "outbox sent")
+		}
 	}
 	return q.extendOutboxCode(ctx, r, at)
 }

@@ -1,0 +1,227 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
+)
+
+// The resident's download page of a sent answer (issue 18):
+// /{lang}/o/{org}/answer/{token}. The token opens the page; the answer
+// itself needs a one-time code mailed to the requester's address
+// (workflow.SendAnswerCode), after which this browser may download it for
+// answerTTL. Unknown and expired links get a page that says how to ask
+// for a new one. Access logs carry the route pattern only (D-18), so the
+// token never reaches a log.
+
+const (
+	// answerReqCookie: this browser asked for a code of the delivery;
+	// answerCookie: it entered the right one.
+	answerReqCookie = "rd_answer_req"
+	answerCookie    = "rd_answer"
+	answerTTL       = statusTTL
+
+	answerSendPerDelivery = 5 // code mails per link and hour
+)
+
+func (s *Server) answerRoutes(g *echo.Group) {
+	limit := middleware.BodyLimit("8K")
+	g.GET("/o/:org/answer/:token", s.answerPage, answerHeaders)
+	g.POST("/o/:org/answer/:token/code", s.answerSendCode, answerHeaders, limit)
+	g.POST("/o/:org/answer/:token/verify", s.answerVerify, answerHeaders, limit)
+	g.GET("/o/:org/answer/:token/file", s.answerFile, answerHeaders)
+}
+
+// answerHeaders: the page sits behind a secret URL: no caches, no
+// indexing, and no Referer that would carry the token elsewhere.
+func answerHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Robots-Tag", "noindex, nofollow")
+		h.Set("Referrer-Policy", "no-referrer")
+		return next(c)
+	}
+}
+
+type answerPageData struct {
+	OrgName  string
+	Base     string // /{lang}/o/{org}/answer/{token}
+	Receipt  string
+	Until    string
+	Privacy  string
+	Sent     bool // a code was asked for in this browser
+	Verified bool // the right code was entered in this browser
+	Minutes  int
+	Error    string
+	NeedNew  bool
+}
+
+type answerGoneData struct {
+	OrgName string
+	Reason  string // expired or unknown
+	Privacy string
+}
+
+// answerOpen finds the delivery of the path's token; a missing one
+// renders the "link does not work" page (the returned bool is false).
+func (s *Server) answerOpen(c echo.Context) (store.Org, store.AnswerDelivery, bool, error) {
+	org, err := s.intakeOrg(c)
+	if err != nil {
+		return org, store.AnswerDelivery{}, false, err // unknown organisation: 404
+	}
+	d, err := s.Workflow.OpenAnswer(c.Request().Context(), org, c.Param("token"))
+	switch {
+	case err == nil:
+		return org, d, true, nil
+	case errors.Is(err, store.ErrNotFound):
+		return org, d, false, s.answerGone(c, org, http.StatusNotFound, "unknown")
+	case errors.Is(err, workflow.ErrLinkExpired):
+		return org, d, false, s.answerGone(c, org, http.StatusGone, "expired")
+	}
+	return org, d, false, err
+}
+
+func (s *Server) answerGone(c echo.Context, org store.Org, status int, reason string) error {
+	lang := langOf(c)
+	d := answerGoneData{OrgName: org.Name(lang), Reason: reason, Privacy: answerPrivacy(org)}
+	return s.render(c, status, "answer_gone", lang, s.Catalog.T(lang, "answer.gone.title."+reason), d)
+}
+
+func answerPrivacy(org store.Org) string {
+	if org.PrivacyEmail != "" {
+		return org.PrivacyEmail
+	}
+	return org.DPOEmail
+}
+
+func answerBase(lang string, org store.Org, token string) string {
+	return intakeBase(lang, org) + "/answer/" + token
+}
+
+func (s *Server) answerPage(c echo.Context) error {
+	org, d, ok, err := s.answerOpen(c)
+	if !ok {
+		return err
+	}
+	return s.renderAnswer(c, http.StatusOK, org, d, func(*answerPageData) {})
+}
+
+func (s *Server) renderAnswer(c echo.Context, status int, org store.Org, d store.AnswerDelivery, adjust func(*answerPageData)) error {
+	lang := langOf(c)
+	cs, err := store.New(s.Pool).CaseByID(c.Request().Context(), org.ID, d.CaseID)
+	if err != nil {
+		return err
+	}
+	id := strconv.FormatInt(d.ID, 10)
+	v, verified := s.signed(c, answerCookie, org)
+	r, sent := s.signed(c, answerReqCookie, org)
+	p := answerPageData{
+		OrgName: org.Name(lang), Base: answerBase(lang, org, c.Param("token")), Receipt: cs.Receipt,
+		Until: workflow.FormatDate(workflow.HelsinkiDate(d.ExpiresAt.Add(-1)), lang), Privacy: answerPrivacy(org),
+		Sent: sent && r == id, Verified: verified && v == id, Minutes: int(workflow.AnswerCodeTTL.Minutes()),
+	}
+	adjust(&p)
+	return s.renderForm(c, status, "answer_page", lang, "answer.page.title", p.Error != "", p)
+}
+
+// answerSendCode mails a code to the requester's address.
+func (s *Server) answerSendCode(c echo.Context) error {
+	org, d, ok, err := s.answerOpen(c)
+	if !ok {
+		return err
+	}
+	lang := langOf(c)
+	t := func(key string, args ...any) string { return s.Catalog.T(lang, key, args...) }
+	if !s.limits.allow("answer:send:ip:"+c.RealIP(), statusSendPerIP, statusSendIPWindow) ||
+		!s.limits.allow("answer:send:delivery:"+strconv.FormatInt(d.ID, 10), answerSendPerDelivery, statusSendIPWindow) {
+		return s.renderAnswer(c, http.StatusTooManyRequests, org, d, func(p *answerPageData) { p.Error = t("status.err.ratelimit") })
+	}
+	err = s.Workflow.SendAnswerCode(c.Request().Context(), org, d.ID)
+	if errors.Is(err, workflow.ErrLinkExpired) {
+		return s.answerGone(c, org, http.StatusGone, "expired")
+	}
+	if err != nil {
+		return err
+	}
+	s.clearCookie(c, answerCookie)
+	s.setSigned(c, answerReqCookie, strconv.FormatInt(d.ID, 10), org, int(answerTTL.Seconds()))
+	return c.Redirect(http.StatusSeeOther, answerBase(lang, org, c.Param("token"))+"#code")
+}
+
+// answerVerify checks the code; right, this browser may download the
+// answer for answerTTL.
+func (s *Server) answerVerify(c echo.Context) error {
+	org, d, ok, err := s.answerOpen(c)
+	if !ok {
+		return err
+	}
+	lang := langOf(c)
+	id := strconv.FormatInt(d.ID, 10)
+	base := answerBase(lang, org, c.Param("token"))
+	if r, ok := s.signed(c, answerReqCookie, org); !ok || r != id {
+		return c.Redirect(http.StatusSeeOther, base)
+	}
+	t := func(key string, args ...any) string { return s.Catalog.T(lang, key, args...) }
+	fail := func(status int, msg string, needNew bool) error {
+		return s.renderAnswer(c, status, org, d, func(p *answerPageData) { p.Error, p.NeedNew = msg, needNew })
+	}
+	if !s.limits.allow("answer:try:ip:"+c.RealIP(), statusTryPerIP, statusTryIPWindow) {
+		return fail(http.StatusTooManyRequests, t("status.err.code_ratelimit"), false)
+	}
+	code := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, c.Request().PostForm.Get("code"))
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return fail(http.StatusUnprocessableEntity, t("status.err.code_format"), false) // not a try
+	}
+	remaining, err := s.Workflow.CheckAnswerCode(c.Request().Context(), org, d.ID, code)
+	switch {
+	case err == nil:
+		s.clearCookie(c, answerReqCookie)
+		s.setSigned(c, answerCookie, id, org, int(answerTTL.Seconds()))
+		return c.Redirect(http.StatusSeeOther, base+"#download")
+	case errors.Is(err, workflow.ErrCodeWrong):
+		return fail(http.StatusUnprocessableEntity, t("status.err.code_wrong", remaining), false)
+	case errors.Is(err, workflow.ErrCodeLocked):
+		return fail(http.StatusUnprocessableEntity, t("status.err.code_locked"), true)
+	case errors.Is(err, workflow.ErrCodeExpired):
+		return fail(http.StatusUnprocessableEntity, t("status.err.code_expired"), true)
+	case errors.Is(err, workflow.ErrLinkExpired):
+		return s.answerGone(c, org, http.StatusGone, "expired")
+	}
+	return err
+}
+
+// answerFile serves the stored PDF to the browser that entered the code.
+func (s *Server) answerFile(c echo.Context) error {
+	org, d, ok, err := s.answerOpen(c)
+	if !ok {
+		return err
+	}
+	lang := langOf(c)
+	if v, ok := s.signed(c, answerCookie, org); !ok || v != strconv.FormatInt(d.ID, 10) {
+		return c.Redirect(http.StatusSeeOther, answerBase(lang, org, c.Param("token")))
+	}
+	d, b, err := s.Workflow.DownloadAnswer(c.Request().Context(), org, d.ID)
+	if errors.Is(err, workflow.ErrLinkExpired) {
+		return s.answerGone(c, org, http.StatusGone, "expired")
+	}
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", caseAttachmentDisposition(d.Filename))
+	return c.Blob(http.StatusOK, "application/pdf", b)
+}

@@ -1,0 +1,338 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rightsdesk/internal/mail"
+	"rightsdesk/internal/store"
+	"rightsdesk/internal/testenv"
+	"rightsdesk/jobs/jobargs"
+	"rightsdesk/workflow"
+)
+
+// lockedBuf is a log sink the server and the jobs write to concurrently.
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// newDeliveryFx is newSCFx with every log line kept, so the test can show
+// the link's token never reaches a log (D-18).
+func newDeliveryFx(t *testing.T) (*scFx, *lockedBuf) {
+	t.Helper()
+	logs := &lockedBuf{}
+	env := testenv.New(t)
+	env.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	env.Workflow.Logger = env.Logger
+	f := &scFx{t: t, env: env}
+	f.org = env.Org("espoo", "Espoon kaupunki", "Esbo stad", "fi")
+	f.org2 = env.Org("vantaa", "Vantaan kaupunki", "Vanda stad", "fi")
+	f.regOwned = env.Register(f.org.ID, "Varhaiskasvatuksen asiakasrekisteri", "e", "owner@espoo.test")
+	f.regQueue = env.Register(f.org.ID, "Kirjaston asiakasrekisteri", "a", "")
+	f.regOwned2 = env.Register(f.org2.ID, "Vantaan rekisteri", "e", "owner@vantaa.test")
+	f.auth = &workflow.StaffAuth{Pool: env.Pool, Keys: env.Keys, Now: env.Clock.Now, Argon2Memory: env.Config.Argon2Memory, Argon2Time: env.Config.Argon2Time}
+	f.dpo, f.viewer, f.dpo2 = "dpo@espoo.test", "viewer@espoo.test", "dpo@vantaa.test"
+	f.dpoUserID = f.addUser(f.dpo, "Dana Dpo", f.org.ID, workflow.RoleDPO)
+	f.addUser(f.viewer, "Veera Viewer", f.org.ID, workflow.RoleViewer)
+	f.addUser(f.dpo2, "Ville Vantaa", f.org2.ID, workflow.RoleDPO)
+	f.base = env.HTTP().URL
+	return f, logs
+}
+
+// answerReady enters a request in lang and answers its two access tasks:
+// an extract in the owned register, nothing found in the queue one.
+func (f *scFx) answerReady(t *testing.T, lang string) workflow.Submission {
+	t.Helper()
+	sub := f.paper(f.org, f.env.Clock.Now().Add(-24*time.Hour), "in_person", func(r *workflow.Request) { r.Lang = lang })
+	owned, _ := f.task(f.org, sub.CaseID, false)
+	queue, _ := f.task(f.org, sub.CaseID, true)
+	if err := f.env.Workflow.AnswerTask(f.env.Ctx, f.org, owned.ID, workflow.OwnerActor(owned.ID), workflow.TaskAnswer{
+		Answer: "extract", ExtractText: "Datum\tHändelse\n7.1.2025\tAvgiftsbeslut\n"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.env.Workflow.AnswerTask(f.env.Ctx, f.org, queue.ID, workflow.StaffActor(f.dpoUserID),
+		workflow.TaskAnswer{Answer: "no_data"}); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+// caughtMail returns the newest caught mail of kind to addr.
+func (f *scFx) caughtMail(t *testing.T, kind, to string) mail.Caught {
+	t.Helper()
+	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
+	for _, m := range f.env.Catcher.Messages() {
+		if slices.Contains(m.To, to) && m.Headers.Get("X-Rightsdesk-Kind") == kind {
+			return m
+		}
+	}
+	t.Fatalf("no %s mail to %s", kind, to)
+	return mail.Caught{}
+}
+
+var (
+	answerLinkRe = regexp.MustCompile(`http://rightsdesk\.test(/(?:fi|sv|en)/o/espoo/answer/([A-Za-z0-9_-]{20,}))`)
+	answerCodeRe = regexp.MustCompile(`(?m)^\s+(\d{6})\s*$`)
+)
+
+// Issue 18, secure delivery: the DPO sends the answer; the requester gets
+// a mail in the request's language (Swedish here) with Reply-To the
+// privacy address and a link; the link's page mails a one-time code to
+// the same address; the right code gives the stored PDF, a wrong one is
+// refused, another browser with the link alone gets nothing, another
+// organisation's URL is a 404, an expired link says how to get a new one.
+// Every step is audited by ids; the token reaches neither logs nor audit.
+func TestAnswerDeliveryByLink(t *testing.T) {
+	t.Parallel()
+	f, logs := newDeliveryFx(t)
+	ctx := f.env.Ctx
+	sub := f.answerReady(t, "sv")
+	casePath := "/staff/cases/" + sub.Receipt
+	sendPath := casePath + "/letters/send"
+
+	// A viewer sees the case but cannot sign the answer off.
+	viewer := f.login(t, f.viewer)
+	if p := viewer.get(casePath); scByID(p.doc, "send-answer") != nil {
+		t.Error("a viewer is offered Send the answer")
+	}
+	if p := viewer.post(sendPath, nil); p.status != http.StatusForbidden {
+		t.Errorf("viewer send = %d, want 403", p.status)
+	}
+
+	dpo := f.login(t, f.dpo)
+	if p := dpo.get(casePath); scByID(p.doc, "send-answer-submit") == nil {
+		t.Fatal("the DPO's case page has no Send the answer")
+	}
+	if p := dpo.post(sendPath, nil); p.status != http.StatusSeeOther {
+		t.Fatalf("send = %d: %s", p.status, p.body)
+	}
+	if c := f.caseByReceipt(f.org, sub.Receipt); workflow.State(c.State) != workflow.StateAnswered || c.AnsweredAt == nil {
+		t.Errorf("after sending the case is %s, want answered", c.State)
+	}
+	// Sent once: the page no longer offers it, and a second post is refused.
+	if p := dpo.get(casePath); scByID(p.doc, "send-answer") != nil {
+		t.Error("Send the answer is still offered on an answered case")
+	}
+	if p := dpo.post(sendPath, nil); p.status != http.StatusConflict {
+		t.Errorf("second send = %d, want 409", p.status)
+	}
+
+	// The stored answer: a PDF, only the token's hash.
+	var stored []byte
+	var hashLen int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT pdf, length(token_hash) FROM answer_deliveries WHERE case_id = $1`, sub.CaseID).
+		Scan(&stored, &hashLen); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(stored, []byte("%PDF-")) || hashLen != 32 {
+		t.Fatalf("stored answer: pdf %q…, token hash %d bytes", stored[:min(8, len(stored))], hashLen)
+	}
+
+	// The mail: Swedish, Reply-To the privacy address, the link.
+	m := f.caughtMail(t, "answer_link", scRequest.Email)
+	if !strings.Contains(m.Subject, "Svar på din begäran "+sub.Receipt) {
+		t.Errorf("link mail subject %q", m.Subject)
+	}
+	if rt := m.Headers.Get("Reply-To"); !strings.Contains(rt, f.org.PrivacyEmail) {
+		t.Errorf("Reply-To %q, want %s", rt, f.org.PrivacyEmail)
+	}
+	lm := answerLinkRe.FindStringSubmatch(m.Text)
+	if lm == nil {
+		t.Fatalf("no answer link in the mail:\n%s", m.Text)
+	}
+	page, token := lm[1], lm[2]
+	if !strings.Contains(m.Text, f.org.PrivacyEmail) {
+		t.Error("the link mail does not say where to ask for a new link")
+	}
+	// Once sent, the stored copy of the mail no longer holds the token.
+	var outboxText, outboxHTML string
+	if err := f.env.Pool.QueryRow(ctx, `SELECT text_body, html_body FROM outbox WHERE case_id = $1 AND kind = 'answer_link' AND state = 'sent'`,
+		sub.CaseID).Scan(&outboxText, &outboxHTML); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(outboxText+outboxHTML, token) || !strings.Contains(outboxText, "/answer/…") {
+		t.Errorf("the sent link mail's stored copy still carries the token")
+	}
+
+	// The page in Swedish; the file needs the code first.
+	res := &scClient{t: t, base: f.base, c: testenv.Client()}
+	p := res.get(page)
+	if p.status != http.StatusOK || !strings.Contains(scText(p.doc), "Svar på din begäran") {
+		t.Fatalf("answer page = %d: %.500s", p.status, p.body)
+	}
+	if p.header.Get("Referrer-Policy") != "no-referrer" || p.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("answer page headers: %v", p.header)
+	}
+	if d := res.get(page + "/file"); d.status != http.StatusSeeOther || strings.HasPrefix(d.body, "%PDF") {
+		t.Fatalf("file without a code = %d", d.status)
+	}
+	res.csrf = p.csrf(t)
+	if d := res.post(page+"/code", nil); d.status != http.StatusSeeOther {
+		t.Fatalf("send code = %d", d.status)
+	}
+	cm := f.caughtMail(t, "answer_code", scRequest.Email)
+	cmatch := answerCodeRe.FindStringSubmatch(cm.Text)
+	if cmatch == nil {
+		t.Fatalf("no code in the code mail:\n%s", cm.Text)
+	}
+	code := cmatch[1]
+	if rt := cm.Headers.Get("Reply-To"); !strings.Contains(rt, f.org.PrivacyEmail) {
+		t.Errorf("code mail Reply-To %q", rt)
+	}
+
+	// A wrong code is refused and the file stays shut.
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	if d := res.post(page+"/verify", url.Values{"code": {wrong}}); d.status != http.StatusUnprocessableEntity || len(d.summary()) != 1 {
+		t.Errorf("wrong code = %d, summary %v", d.status, d.summary())
+	}
+	if d := res.get(page + "/file"); d.status != http.StatusSeeOther {
+		t.Errorf("file after a wrong code = %d", d.status)
+	}
+
+	// A forwarded link alone: another browser cannot use the code.
+	other := &scClient{t: t, base: f.base, c: testenv.Client()}
+	op := other.get(page)
+	other.csrf = op.csrf(t)
+	if d := other.post(page+"/verify", url.Values{"code": {code}}); d.status != http.StatusSeeOther || d.location() != page {
+		t.Errorf("code from a browser that did not ask = %d %q", d.status, d.location())
+	}
+
+	// The right code: the PDF.
+	if d := res.post(page+"/verify", url.Values{"code": {code}}); d.status != http.StatusSeeOther {
+		t.Fatalf("right code = %d: %v", d.status, d.summary())
+	}
+	if p := res.get(page); scByID(p.doc, "download-link") == nil {
+		t.Fatal("no download link after the right code")
+	}
+	d := res.get(page + "/file")
+	if d.status != http.StatusOK || d.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(d.body, "%PDF") {
+		t.Fatalf("download = %d %q", d.status, d.header.Get("Content-Type"))
+	}
+	if d.body != string(stored) {
+		t.Error("the download is not the stored answer")
+	}
+	if !strings.Contains(d.header.Get("Content-Disposition"), sub.Receipt+"-sv.pdf") {
+		t.Errorf("Content-Disposition %q", d.header.Get("Content-Disposition"))
+	}
+	// The used code does not work again in a new browser.
+	if d := other.post(page+"/verify", url.Values{"code": {code}}); d.status == http.StatusOK {
+		t.Error("a used code opened the answer again")
+	}
+
+	// Another organisation's URL with the same token: 404.
+	for _, u := range []string{"/sv/o/vantaa/answer/" + token, "/sv/o/vantaa/answer/" + token + "/file"} {
+		if d := res.get(u); d.status != http.StatusNotFound || strings.HasPrefix(d.body, "%PDF") {
+			t.Errorf("%s (other organisation) = %d", strings.Replace(u, token, "TOKEN", 1), d.status)
+		}
+	}
+	if d := res.get("/sv/o/espoo/answer/unknown-token-abcdefghijklmnop"); d.status != http.StatusNotFound ||
+		scByID(d.doc, "answer-gone") == nil || scAttr(scByID(d.doc, "answer-gone"), "data-reason") != "unknown" {
+		t.Errorf("unknown token = %d", d.status)
+	}
+
+	// Audited by ids: the send, the code, the wrong try, the download.
+	trail, err := store.New(f.env.Pool).AuditTrail(ctx, f.org.ID, sub.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, ev := range trail {
+		seen[ev.Action]++
+		b, _ := json.Marshal(ev.Data)
+		if strings.Contains(string(b), token) || strings.Contains(string(b), code) && strings.HasPrefix(ev.Action, "answer_") ||
+			strings.Contains(string(b), scRequest.Email) {
+			t.Errorf("audit event %s carries a secret or personal data: %s", ev.Action, b)
+		}
+	}
+	for _, a := range []string{"answer_link_sent", "mark_answered", "answer_code_sent", "answer_code_wrong", "answer_code_ok", "answer_downloaded"} {
+		if seen[a] != 1 {
+			t.Errorf("audit %s: %d events, want 1", a, seen[a])
+		}
+	}
+
+	// The case timeline shows the sending and the download.
+	tl := scText(dpo.get(casePath).doc)
+	for _, want := range []string{"Answer sent as a link", "Answer downloaded", "downloaded 1 times"} {
+		if !strings.Contains(tl, want) {
+			t.Errorf("the case page lacks %q", want)
+		}
+	}
+
+	// Expired: a clear page that says where to ask for a new link.
+	f.env.Clock.Advance(workflow.AnswerLinkTTL + time.Hour)
+	for _, u := range []string{page, page + "/file"} {
+		d := res.get(u)
+		g := scByID(d.doc, "answer-gone")
+		if d.status != http.StatusGone || g == nil || scAttr(g, "data-reason") != "expired" ||
+			!strings.Contains(scText(g), f.org.PrivacyEmail) || !strings.Contains(scText(d.doc), "Länken har gått ut") {
+			t.Errorf("expired link %s = %d", strings.Replace(u, token, "TOKEN", 1), d.status)
+		}
+	}
+
+	// Not in any log line.
+	if l := logs.String(); strings.Contains(l, token) || !strings.Contains(l, "/answer/:token") {
+		t.Errorf("logs: token present=%v, route logged=%v", strings.Contains(l, token), strings.Contains(l, "/answer/:token"))
+	}
+}
+
+// The expired page in Finnish and English too, and a case whose
+// requester has no email address cannot be sent as a link.
+func TestAnswerDeliveryNoEmailAndLanguages(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	sub := f.paper(f.org, f.env.Clock.Now().Add(-24*time.Hour), "in_person", func(r *workflow.Request) {
+		r.Email, r.Address = "", "Testikatu 1, 02100 Espoo"
+	})
+	for _, tk := range f.tasks(f.org, sub.CaseID) {
+		by := workflow.OwnerActor(tk.ID)
+		if tk.OwnerEmail == "" {
+			by = workflow.StaffActor(f.dpoUserID)
+		}
+		if err := f.env.Workflow.AnswerTask(f.env.Ctx, f.org, tk.ID, by, workflow.TaskAnswer{Answer: "no_data"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dpo := f.login(t, f.dpo)
+	casePath := "/staff/cases/" + sub.Receipt
+	if p := dpo.get(casePath); scByID(p.doc, "send-answer") == nil || scByID(p.doc, "send-answer-submit") != nil {
+		t.Error("without an email address the page should explain, not offer the button")
+	}
+	if p := dpo.post(casePath+"/letters/send", nil); p.status != http.StatusConflict {
+		t.Errorf("send without email = %d, want 409", p.status)
+	}
+	if c := f.caseByReceipt(f.org, sub.Receipt); workflow.State(c.State) != workflow.StateAnswerReady {
+		t.Errorf("state %s after a refused send", c.State)
+	}
+	res := &scClient{t: t, base: f.base, c: testenv.Client()}
+	for lang, want := range map[string]string{"fi": "Linkki ei toimi", "sv": "Länken fungerar inte", "en": "The link does not work"} {
+		d := res.get("/" + lang + "/o/espoo/answer/no-such-token-0123456789")
+		if d.status != http.StatusNotFound || !strings.Contains(scText(d.doc), want) || !strings.Contains(scText(d.doc), f.org.PrivacyEmail) {
+			t.Errorf("%s unknown link page = %d", lang, d.status)
+		}
+	}
+}

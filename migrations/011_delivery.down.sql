@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS answer_deliveries;

@@ -1,0 +1,237 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/pdf"
+	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
+)
+
+// Secure delivery of the access answer (issue 18): the DPO sends the
+// answer; the PDF as it went out is stored with the case, and the resident
+// gets a mail with a link /{lang}/o/{org}/answer/{token}. The token is
+// random (no personal data) and only its keyed hash is stored. Opening the
+// link is not enough: the page mails a one-time code to the same address,
+// so a forwarded link alone does not give the answer. Every download is
+// audited (ids only).
+
+const (
+	// AnswerLinkTTL is how long the link of a sent answer works (issue 18:
+	// 14 days by default).
+	AnswerLinkTTL = 14 * 24 * time.Hour
+	// AnswerCodeTTL is how long the download page's code is valid.
+	AnswerCodeTTL = StatusCodeTTL
+	// MaxAnswerAttempts wrong codes lock the code; a new one is needed.
+	MaxAnswerAttempts = MaxStatusAttempts
+)
+
+// ErrNoEmail: the requester gave no email address, so the answer cannot
+// go by link (paper or on-site delivery is a later step).
+var ErrNoEmail = errors.New("the requester has no email address")
+
+func (s *Service) answerTokenHash(token string) []byte {
+	return s.Keys.BlindIndex("answer-token\x00" + token)
+}
+
+func (s *Service) answerCodeHash(d store.AnswerDelivery, code string) []byte {
+	return s.Keys.BlindIndex("answer-code\x00" + strconv.FormatInt(d.ID, 10) + "\x00" + code)
+}
+
+// AnswerURL is the resident's link of a sent answer.
+func (s *Service) AnswerURL(lang string, org store.Org, token string) string {
+	return s.BaseURL + "/" + lang + "/o/" + org.Slug + "/answer/" + token
+}
+
+type answerLinkMail struct {
+	Lang, OrgName, Receipt, Link, Until, Privacy string
+}
+
+type answerCodeMail struct {
+	Lang, Code, OrgName, Receipt string
+	Minutes                      int
+}
+
+// SendAnswer renders the access answer of a case whose answer is ready,
+// stores it, mails the requester the link and records the answer as sent
+// (answer ready -> answered), all in one transaction with its audit events
+// and mail. It returns ErrNotAllowed when the case is not ready (or the
+// letter cannot be built) and ErrNoEmail without an address.
+func (s *Service) SendAnswer(ctx context.Context, org store.Org, caseID int64, actor Actor) error {
+	l, err := s.AccessLetter(ctx, org, caseID, actor)
+	if err != nil {
+		return err
+	}
+	b, err := pdf.New(s.Catalog).Bytes(l)
+	if err != nil {
+		return err
+	}
+	token := secret.Token()
+	return s.act(ctx, org, caseID, actor, ActMarkAnswered, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		req, err := q.RequesterOf(ctx, org.ID, c.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		email := strings.TrimSpace(req.Email)
+		if email == "" {
+			return nil, ErrNoEmail
+		}
+		lang := c.Lang
+		if lang == "" {
+			lang = org.PrimaryLang
+		}
+		now := s.Now()
+		d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang,
+			Filename: c.Receipt + "-" + l.Lang + ".pdf", ExpiresAt: now.Add(AnswerLinkTTL), CreatedAt: now}
+		id, err := q.InsertAnswerDelivery(ctx, d, b)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.audit(ctx, q, org.ID, c.ID, actor, "answer_link_sent", map[string]any{"delivery": id}); err != nil {
+			return nil, err
+		}
+		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "answer_link", To: email, Lang: lang,
+			Data: answerLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Link: s.AnswerURL(lang, org, token),
+				Until: FormatDate(HelsinkiDate(d.ExpiresAt), lang), Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail)}}); err != nil {
+			return nil, err
+		}
+		c.AnsweredAt = &now
+		onTime := !HelsinkiDate(now).After(DueOf(*c, CalendarFor(org), now).Effective)
+		return map[string]any{"on_time": onTime, "delivery": id}, nil
+	})
+}
+
+// OpenAnswer finds the sent answer a link token opens in org. Unknown
+// tokens (and another organisation's) are store.ErrNotFound, a link past
+// its time ErrLinkExpired.
+func (s *Service) OpenAnswer(ctx context.Context, org store.Org, token string) (store.AnswerDelivery, error) {
+	if token == "" || len(token) > 200 {
+		return store.AnswerDelivery{}, store.ErrNotFound
+	}
+	d, err := store.New(s.Pool).AnswerDeliveryByToken(ctx, org.ID, s.answerTokenHash(token))
+	if err != nil {
+		return d, err
+	}
+	if !s.Now().Before(d.ExpiresAt) {
+		return d, ErrLinkExpired
+	}
+	return d, nil
+}
+
+// SendAnswerCode mails a new one-time code for a delivery to the
+// requester's address (the one the link went to); an earlier code stops
+// working.
+func (s *Service) SendAnswerCode(ctx context.Context, org store.Org, deliveryID int64) error {
+	now := s.Now()
+	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		d, err := q.AnswerDeliveryForUpdate(ctx, org.ID, deliveryID)
+		if err != nil {
+			return err
+		}
+		if !now.Before(d.ExpiresAt) {
+			return ErrLinkExpired
+		}
+		c, err := q.CaseByID(ctx, org.ID, d.CaseID)
+		if err != nil {
+			return err
+		}
+		req, err := q.RequesterOf(ctx, org.ID, d.CaseID)
+		if err != nil {
+			return err
+		}
+		email := strings.TrimSpace(req.Email)
+		if email == "" {
+			return ErrNoEmail
+		}
+		code := newCode()
+		h := s.answerCodeHash(d, code)
+		if err := q.SetAnswerCode(ctx, org.ID, d.ID, h, now.Add(AnswerCodeTTL)); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, q, org.ID, d.CaseID, ActorResident, "answer_code_sent", map[string]any{"delivery": d.ID}); err != nil {
+			return err
+		}
+		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: d.CaseID, Kind: "answer_code", To: email, Lang: d.Lang,
+			CodeHash: h, CodeTTL: AnswerCodeTTL,
+			Data: answerCodeMail{Lang: d.Lang, Code: code, OrgName: org.Name(d.Lang), Receipt: c.Receipt, Minutes: int(AnswerCodeTTL.Minutes())}})
+	})
+}
+
+// CheckAnswerCode checks a delivery's code: nil when right (the code is
+// then used up), ErrCodeWrong with the tries left, ErrCodeLocked after
+// MaxAnswerAttempts wrong tries, ErrCodeExpired when too old or none was
+// asked for.
+func (s *Service) CheckAnswerCode(ctx context.Context, org store.Org, deliveryID int64, code string) (remaining int, err error) {
+	now := s.Now()
+	var outcome error
+	err = s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		d, err := q.AnswerDeliveryForUpdate(ctx, org.ID, deliveryID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !now.Before(d.ExpiresAt):
+			outcome = ErrLinkExpired
+			return nil
+		case d.CodeHash == nil || d.CodeExpiresAt == nil:
+			outcome = ErrCodeExpired
+			return nil
+		case d.CodeAttempts >= MaxAnswerAttempts:
+			outcome = ErrCodeLocked
+			return nil
+		case now.After(*d.CodeExpiresAt):
+			outcome = ErrCodeExpired
+			return nil
+		}
+		if !equalHash(s.answerCodeHash(d, strings.TrimSpace(code)), d.CodeHash) {
+			d.CodeAttempts++
+			remaining = MaxAnswerAttempts - d.CodeAttempts
+			outcome = ErrCodeWrong
+			if remaining <= 0 {
+				outcome = ErrCodeLocked
+			}
+			if err := q.SetAnswerCodeAttempts(ctx, org.ID, d.ID, d.CodeAttempts); err != nil {
+				return err
+			}
+			return s.audit(ctx, q, org.ID, d.CaseID, ActorResident, "answer_code_wrong",
+				map[string]any{"delivery": d.ID, "attempt": d.CodeAttempts})
+		}
+		if err := q.UseAnswerCode(ctx, org.ID, d.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, org.ID, d.CaseID, ActorResident, "answer_code_ok", map[string]any{"delivery": d.ID})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return remaining, outcome
+}
+
+// DownloadAnswer returns the stored PDF of a delivery and audits the
+// download (ids only). The caller has checked the code.
+func (s *Service) DownloadAnswer(ctx context.Context, org store.Org, deliveryID int64) (store.AnswerDelivery, []byte, error) {
+	now := s.Now()
+	var d store.AnswerDelivery
+	var b []byte
+	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		var err error
+		if d, err = q.AnswerDeliveryForUpdate(ctx, org.ID, deliveryID); err != nil {
+			return err
+		}
+		if !now.Before(d.ExpiresAt) {
+			return ErrLinkExpired
+		}
+		if b, err = q.TakeAnswerPDF(ctx, org.ID, d.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, org.ID, d.CaseID, ActorResident, "answer_downloaded",
+			map[string]any{"delivery": d.ID, "download": d.Downloads + 1})
+	})
+	return d, b, err
+}
