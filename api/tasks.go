@@ -536,16 +536,16 @@ func (s *Server) answeredFacts(d *taskPageData, lang string, v workflow.TaskView
 		d.Given = append(d.Given, taskFact{Label: T("task.given.guardian"), Value: T("task.given.yes")})
 	}
 	if t.AnswerChanges != "" {
-		d.Given = append(d.Given, taskFact{Label: T("task.given.changes"), Value: t.AnswerChanges})
+		d.Given = append(d.Given, taskFact{Label: T("task.given.changes"), Value: workflow.MaskHetuInText(t.AnswerChanges)})
 	}
 	if t.AnswerComment != "" {
-		d.Given = append(d.Given, taskFact{Label: T("task.given.comment"), Value: t.AnswerComment})
+		d.Given = append(d.Given, taskFact{Label: T("task.given.comment"), Value: workflow.MaskHetuInText(t.AnswerComment)})
 	}
 	if t.AnsweredAt != nil {
 		d.AnsweredAt = workflow.FormatDateTime(*t.AnsweredAt, lang)
 	}
 	if t.ExtractText != "" {
-		for _, line := range strings.Split(t.ExtractText, "\n") {
+		for _, line := range strings.Split(workflow.MaskHetuInText(t.ExtractText), "\n") { // issue 16 item 3
 			d.Extract = append(d.Extract, strings.Split(strings.TrimRight(line, "\r"), "\t"))
 		}
 	}
