@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rightsdesk/internal/pdf"
+	"rightsdesk/workflow"
 )
 
 // The case's letters for the DPO (issue 18): the access answer rendered
@@ -32,6 +33,9 @@ func (s *Server) staffAccessLetter(c echo.Context) error {
 	}
 	b, err := pdf.New(s.Catalog).Bytes(l)
 	if err != nil {
+		return err
+	}
+	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessLetterDownloaded, 0); err != nil {
 		return err
 	}
 	h := c.Response().Header()
