@@ -207,6 +207,28 @@ func TestCaseRevealHetuAndAccessLog(t *testing.T) {
 		t.Fatalf("access log table (%d rows): %s", len(rows), txt)
 	}
 
+	// A staff download of a task's file is logged with the file's id.
+	owned, _ := f.task(f.org, c.ID, false)
+	if err := f.env.Workflow.AnswerTask(f.env.Ctx, f.org, owned.ID, workflow.OwnerActor(owned.ID), workflow.TaskAnswer{Answer: "extract",
+		Attachments: []workflow.Attachment{{Filename: "ote.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.7 ote")}}}); err != nil {
+		t.Fatal(err)
+	}
+	links := scElems(scByID(dpo.get(path).doc, "task-"+strconv.FormatInt(owned.ID, 10)+"-files"), "a", nil)
+	if len(links) != 1 {
+		t.Fatalf("file links: %d", len(links))
+	}
+	href := scAttr(links[0], "href")
+	if d := viewer.get(href); d.status != http.StatusOK {
+		t.Fatalf("viewer download = %d", d.status)
+	}
+	fileID, _ := strconv.ParseInt(href[strings.LastIndexByte(href, '/')+1:], 10, 64)
+	if n := countAccess(accessOf(t, q, c.OrgID, c.ID), string(workflow.StaffActor(viewerID)), workflow.AccessFileDownloaded, fileID); n != 1 {
+		t.Fatalf("the viewer's download logged %d times", n)
+	}
+	if txt := scText(scByID(dpo.get(path).doc, "access-log")); !strings.Contains(txt, "File downloaded") {
+		t.Fatalf("the access log table lacks the download: %s", txt)
+	}
+
 	// An emailed case: viewing the original is logged.
 	ec := f.caseByReceipt(f.org, f.emailed(f.org))
 	if o := dpo.get("/staff/cases/" + ec.Receipt + "/email"); o.status != http.StatusOK {
