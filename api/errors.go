@@ -67,7 +67,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if status >= 500 {
 		s.Logger.Error("request failed", slog.String("route", c.Path()),
-			slog.String("req", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("err", err.Error()))
+			slog.String("req", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("err", workflow.MaskHetuInText(err.Error())))
 	}
 	lang := langOf(c)
 	msg := s.Catalog.T(lang, key)

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"rightsdesk/workflow"
 )
 
 // The files an owner (or the DPO) uploaded with a task's answer, for the
@@ -40,6 +42,9 @@ func (s *Server) staffTaskFile(c echo.Context) error {
 	f, err := s.Workflow.TaskFile(c.Request().Context(), org, cs.ID, t.ID, id, staffUser(c).Actor())
 	if err != nil {
 		return err // store.ErrNotFound is a 404 (handleError)
+	}
+	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessFileDownloaded, id); err != nil {
+		return err
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
@@ -99,6 +104,9 @@ func (s *Server) staffCaseEmail(c echo.Context) error {
 	if err != nil {
 		return err // not an emailed case: 404
 	}
+	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessEmailViewed, 0); err != nil {
+		return err
+	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -124,6 +132,9 @@ func (s *Server) staffCaseEmailFile(c echo.Context) error {
 	}
 	f, err := s.Workflow.EmailFile(c.Request().Context(), org, cs.ID, id, staffUser(c).Actor())
 	if err != nil {
+		return err
+	}
+	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessFileDownloaded, id); err != nil {
 		return err
 	}
 	h := c.Response().Header()

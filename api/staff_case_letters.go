@@ -37,6 +37,9 @@ func (s *Server) staffAccessLetter(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessLetterDownloaded, 0); err != nil {
+		return err
+	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -187,7 +187,7 @@ func (s *Server) staffNewCase(c echo.Context) error {
 	if err != nil {
 		// Stored, but identity could not be recorded at once: the case
 		// page offers it again.
-		s.Logger.Warn("entered request: identity not recorded", "case", sub.CaseID, "err", err.Error())
+		s.Logger.Warn("entered request: identity not recorded", "case", sub.CaseID, "err", workflow.MaskHetuInText(err.Error()))
 	}
 	flash(c, "staffcase.flash.entered")
 	return c.Redirect(http.StatusSeeOther, caseURL(sub.Receipt))

@@ -36,6 +36,7 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/:receipt/letters/send", s.staffSendAnswer)
 	g.GET("/cases/:receipt/email", s.staffCaseEmail)
 	g.GET("/cases/:receipt/email/files/:id", s.staffCaseEmailFile)
+	g.POST("/cases/:receipt/reveal", s.staffCaseReveal) // issue 16 item 11
 	g.POST("/mail/failed/:id/retry", s.staffRetryMail)
 }
 

@@ -35,6 +35,7 @@ func (s *Server) taskRoutes(g *echo.Group) {
 	g.POST("/t/:token/answer", s.taskAnswer, taskHeaders)
 	g.POST("/t/:token/reassign", s.taskReassign, taskHeaders)
 	g.GET("/t/:token/files/:id", s.taskFile, taskHeaders)
+	g.POST("/t/:token/reveal", s.taskReveal, taskHeaders) // issue 16 item 11
 }
 
 // taskHeaders: task pages show personal data behind a secret URL: no
@@ -98,6 +99,9 @@ type taskPageData struct {
 	// The request (verified only).
 	Requester      string
 	HetuMask       string
+	HetuFull       string // shown only after the reveal button (issue 16 item 11)
+	SubjectFull    string
+	Revealable     bool
 	OnBehalf       bool
 	Relation       string
 	Subject        string
@@ -213,8 +217,16 @@ func (s *Server) taskPage(c echo.Context) error {
 // showTask renders the verify page or, for a verified browser, the task
 // with its form (or its answer, read-only).
 func (s *Server) showTask(c echo.Context, v workflow.TaskView, status int, f taskForm, fe workflow.FieldErrors) error {
+	return s.showTaskRevealed(c, v, status, f, fe, nil)
+}
+
+// showTaskRevealed is showTask with the full henkilötunnus when the owner
+// asked for it. Showing the task's data to a verified browser is recorded
+// in the case's access log (issue 16 item 11).
+func (s *Server) showTaskRevealed(c echo.Context, v workflow.TaskView, status int, f taskForm, fe workflow.FieldErrors, rev *workflow.RevealedHetu) error {
 	lang := langOf(c)
-	verified, err := s.Workflow.TaskBrowserVerified(c.Request().Context(), v, s.ownerBrowser(c, true))
+	ctx := c.Request().Context()
+	verified, err := s.Workflow.TaskBrowserVerified(ctx, v, s.ownerBrowser(c, true))
 	if err != nil {
 		return err
 	}
@@ -223,7 +235,37 @@ func (s *Server) showTask(c echo.Context, v workflow.TaskView, status int, f tas
 	if !verified {
 		return s.taskRender(c, status, "task_verify", lang, title, d)
 	}
+	if rev != nil {
+		d.HetuFull, d.SubjectFull = rev.Hetu, rev.SubjectHetu
+	}
+	if err := s.Workflow.LogAccess(ctx, v.Org.ID, v.Task.CaseID, workflow.OwnerActor(v.Task.ID), workflow.AccessTaskViewed, v.Task.ID); err != nil {
+		return err
+	}
 	return s.taskRender(c, status, "task_show", lang, title, d)
+}
+
+// taskReveal shows the full henkilötunnus to a verified owner of an open
+// or answered task after a deliberate click; the audit trail records it
+// (issue 16 item 11). The page is rendered, not redirected to: the code
+// never reaches a URL.
+func (s *Server) taskReveal(c echo.Context) error {
+	v, ok, err := s.openTask(c)
+	if !ok || err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	verified, err := s.Workflow.TaskBrowserVerified(ctx, v, s.ownerBrowser(c, false))
+	if err != nil {
+		return err
+	}
+	if !verified {
+		return errForbidden
+	}
+	rev, err := s.Workflow.RevealHetu(ctx, v.Org, v.Task.CaseID, v.Task.ID, workflow.OwnerActor(v.Task.ID))
+	if err != nil {
+		return err
+	}
+	return s.showTaskRevealed(c, v, http.StatusOK, taskForm{}, nil, &rev)
 }
 
 func (s *Server) taskSendCode(c echo.Context) error {
@@ -408,6 +450,9 @@ func (s *Server) taskFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.Workflow.LogAccess(ctx, v.Org.ID, v.Task.CaseID, workflow.OwnerActor(v.Task.ID), workflow.AccessFileDownloaded, id); err != nil {
+		return err
+	}
 	h := c.Response().Header()
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
@@ -481,6 +526,7 @@ func (s *Server) taskData(c echo.Context, lang string, v workflow.TaskView, veri
 	}
 	r := v.Requester
 	d.Requester, d.HetuMask, d.OnBehalf = r.Name, r.HetuMask, r.OnBehalf
+	d.Revealable = r.HetuMask != "" || r.SubjectHetuMask != ""
 	if r.OnBehalf {
 		d.Subject, d.SubjectMask = r.SubjectName, r.SubjectHetuMask
 		if r.Relation != "" {
@@ -536,16 +582,16 @@ func (s *Server) answeredFacts(d *taskPageData, lang string, v workflow.TaskView
 		d.Given = append(d.Given, taskFact{Label: T("task.given.guardian"), Value: T("task.given.yes")})
 	}
 	if t.AnswerChanges != "" {
-		d.Given = append(d.Given, taskFact{Label: T("task.given.changes"), Value: t.AnswerChanges})
+		d.Given = append(d.Given, taskFact{Label: T("task.given.changes"), Value: workflow.MaskHetuInText(t.AnswerChanges)})
 	}
 	if t.AnswerComment != "" {
-		d.Given = append(d.Given, taskFact{Label: T("task.given.comment"), Value: t.AnswerComment})
+		d.Given = append(d.Given, taskFact{Label: T("task.given.comment"), Value: workflow.MaskHetuInText(t.AnswerComment)})
 	}
 	if t.AnsweredAt != nil {
 		d.AnsweredAt = workflow.FormatDateTime(*t.AnsweredAt, lang)
 	}
 	if t.ExtractText != "" {
-		for _, line := range strings.Split(t.ExtractText, "\n") {
+		for _, line := range strings.Split(workflow.MaskHetuInText(t.ExtractText), "\n") { // issue 16 item 3
 			d.Extract = append(d.Extract, strings.Split(strings.TrimRight(line, "\r"), "\t"))
 		}
 	}

@@ -126,5 +126,37 @@ func BandOf(effective Date, today Date) Band {
 
 // audit appends an event to the case's chain in q's transaction.
 func (s *Service) audit(ctx context.Context, q *store.Q, orgID, caseID int64, actor Actor, action string, data map[string]any) error {
-	return q.AppendAudit(ctx, s.Keys, store.AuditEvent{OrgID: orgID, CaseID: caseID, Actor: string(actor), Action: action, Data: data, At: s.Now()})
+	return q.AppendAudit(ctx, s.Keys, store.AuditEvent{OrgID: orgID, CaseID: caseID, Actor: string(actor), Action: action, Data: maskAuditData(data), At: s.Now()})
+}
+
+// maskAuditData masks henkilötunnus-shaped text in an event's string values
+// (issue 16 item 3, D-25): events hold no free text (withText keeps it in
+// case_notes), and this is the belt to those braces.
+func maskAuditData(data map[string]any) map[string]any {
+	for k, v := range data {
+		data[k] = maskAuditValue(v)
+	}
+	return data
+}
+
+func maskAuditValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return MaskHetuInText(x)
+	case []string:
+		out := make([]string, len(x))
+		for i, s := range x {
+			out[i] = MaskHetuInText(s)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = maskAuditValue(e)
+		}
+		return out
+	case map[string]any:
+		return maskAuditData(x)
+	}
+	return v
 }

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -207,4 +208,30 @@ var hetuInText = regexp.MustCompile(`(?i)\b(\d{6})[-+A-FU-Y](\d{3}[0-9A-Y])\b`)
 // item 3): outside the DPO's case page nobody reads one in full.
 func MaskHetuInText(s string) string {
 	return hetuInText.ReplaceAllString(s, "$1-****")
+}
+
+// MaskHetuAttr is a slog ReplaceAttr that masks henkilötunnus-shaped text
+// in string, error and Stringer values (issue 16 item 3). It is the last
+// line of defence only: code logs ids and counts, never free text.
+func MaskHetuAttr(_ []string, a slog.Attr) slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindString:
+		if s := a.Value.String(); hetuInText.MatchString(s) {
+			a.Value = slog.StringValue(MaskHetuInText(s))
+		}
+	case slog.KindAny:
+		var s string
+		switch v := a.Value.Any().(type) {
+		case error:
+			s = v.Error()
+		case fmt.Stringer:
+			s = v.String()
+		default:
+			return a
+		}
+		if hetuInText.MatchString(s) {
+			a.Value = slog.StringValue(MaskHetuInText(s))
+		}
+	}
+	return a
 }

@@ -170,8 +170,8 @@ func (s *Service) taskView(ctx context.Context, q *store.Q, org store.Org, t sto
 	v := TaskView{
 		Task: t, Org: org, Receipt: c.Receipt, CaseState: st, CaseLang: c.Lang, Details: MaskHetuInText(c.Details), // issue 16, item 3
 		PeriodFrom: datePtr(c.PeriodFrom), PeriodTo: datePtr(c.PeriodTo), Delivery: c.Delivery,
-		Requester: OwnerRequester{Name: req.Name, HetuMask: req.HetuMask, OnBehalf: req.OnBehalf, Relation: req.Relation,
-			SubjectName: req.SubjectName, SubjectHetuMask: req.SubjectHetuMask},
+		Requester: OwnerRequester{Name: MaskHetuInText(req.Name), HetuMask: req.HetuMask, OnBehalf: req.OnBehalf, Relation: req.Relation,
+			SubjectName: MaskHetuInText(req.SubjectName), SubjectHetuMask: req.SubjectHetuMask},
 		Due:         DueOf(c, CalendarFor(org), now),
 		Rule:        RuleFor(Right(t.Right), Basis(t.LegalBasis)),
 		Attachments: files,

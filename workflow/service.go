@@ -121,6 +121,10 @@ func (s *Service) queueMail(ctx context.Context, tx pgx.Tx, m Mail) error {
 	if err != nil {
 		return fmt.Errorf("composing %s mail: %w", m.Kind, err)
 	}
+	// Issue 16 item 3 (ID-3): no mail carries a henkilötunnus in full, even
+	// one typed into free text (a reason, a name) that a template
+	// interpolates; masking the rendered mail covers every template.
+	subj, text, html = MaskHetuInText(subj), MaskHetuInText(text), MaskHetuInText(html)
 	row := store.OutboxRow{
 		OrgID: m.OrgID, CaseID: m.CaseID, TaskID: m.TaskID, Kind: m.Kind, To: m.To, Lang: m.Lang,
 		Subject: subj, Text: text, HTML: html, CodeHash: m.CodeHash, CodeTTLSecs: int(m.CodeTTL / time.Second),

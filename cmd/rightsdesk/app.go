@@ -43,7 +43,7 @@ type app struct {
 func newLogger(cfg config.Config, env *Env) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
-	opts := &slog.HandlerOptions{Level: lvl}
+	opts := &slog.HandlerOptions{Level: lvl, ReplaceAttr: workflow.MaskHetuAttr} // last line of defence (issue 16 item 3)
 	if cfg.LogJSON {
 		return slog.New(slog.NewJSONHandler(env.Stderr, opts))
 	}

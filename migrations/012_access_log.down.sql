@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS case_access_log;
