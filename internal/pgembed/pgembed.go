@@ -92,7 +92,7 @@ type Cluster struct {
 	// opts are the options of Start, reused by restarts (Supervise).
 	opts Options
 
-	mu      sync.Mutex    // guards cmd, done and waitErr, which a restart replaces
+	mu      sync.Mutex // guards cmd, done and waitErr, which a restart replaces
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when the current postmaster has exited
 	waitErr error         // set before done is closed
