@@ -89,6 +89,11 @@ func TestServeRecoversFromKilledPostmaster(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond) // logged just after the server accepts connections
 	}
+	for _, l := range strings.Split(p.output(), "\n") {
+		if strings.Contains(l, "pgembed: ") && !strings.Contains(l, "initialized new cluster") {
+			t.Log(l)
+		}
+	}
 	t.Logf("recovered %s after kill -9 (answers while recovering: %v)", recovered.Round(time.Millisecond), codes)
 	// A request after recovery that writes: the welcome page and an
 	// integration token created beside the server.

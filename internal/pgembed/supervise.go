@@ -131,6 +131,7 @@ func (c *Cluster) superviseLoop(ctx context.Context, opts SuperviseOptions) {
 			if errors.Is(err, errAdopted) {
 				// Someone else's server runs there: it was waited for.
 				c.sup.failures.Store(0)
+				t0 = time.Now()
 				attempt = 0
 				backoff = opts.MinBackoff
 				continue

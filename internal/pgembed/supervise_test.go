@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -139,4 +142,66 @@ func TestAttachNeverStopsAServerItDidNotStart(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 	exec1(t, first.DSN("postgres"), "SELECT 1")
+}
+
+// Issue 22: when someone else starts a server on the data directory after
+// ours exited (an operator's `pg_ctl restart` that won the race), the
+// supervisor uses it and never stops it; when it goes away, ours returns.
+func TestSuperviseAdoptsAServerItDidNotStart(t *testing.T) {
+	ctx := context.Background()
+	c := start(t, filepath.Join(testDir(t), "data"))
+	restarted := make(chan time.Duration, 4)
+	c.Supervise(SuperviseOptions{MinBackoff: 1500 * time.Millisecond, OnRestart: func(d time.Duration) { restarted <- d }})
+	if err := syscall.Kill(postmasterPid(t, c), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+	// The foreign server: same options, its own session, not our child's
+	// supervisor's (as pg_ctl would start it).
+	foreign := exec.Command(filepath.Join(c.binDir, "postgres"), "-D", c.DataDir(), "-k", c.SocketDir(),
+		"-p", strconv.Itoa(c.Port()), "-c", "listen_addresses=", "-c", "fsync=off")
+	foreign.Dir = c.DataDir()
+	foreign.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: c.cred}
+	if err := foreign.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = foreign.Process.Kill(); _ = foreign.Wait() }()
+	waitQuery := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			conn, err := pgx.Connect(ctx, c.DSN("postgres"))
+			if err == nil {
+				conn.Close(ctx)
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %v", what, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitQuery("foreign server")
+	time.Sleep(2 * time.Second) // past the supervisor's back-off: it has looked
+	if _, _, _, ok := liveServer(c.DataDir()); !ok || foreign.ProcessState != nil {
+		t.Fatal("the supervisor stopped a server it did not start")
+	}
+	select {
+	case <-restarted:
+		t.Fatal("supervisor started its own server beside the foreign one")
+	default:
+	}
+	if err := c.Healthy(); err != nil {
+		t.Fatalf("Healthy while using the foreign server: %v", err)
+	}
+	// The foreign server goes away: ours comes back.
+	_ = foreign.Process.Signal(syscall.SIGINT)
+	_ = foreign.Wait()
+	select {
+	case d := <-restarted:
+		t.Logf("restarted %s after the foreign server was gone", d.Round(time.Millisecond))
+	case <-time.After(30 * time.Second):
+		t.Fatal("not restarted after the foreign server exited")
+	}
+	waitQuery("own server again")
 }
