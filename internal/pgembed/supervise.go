@@ -28,7 +28,6 @@ type supervisor struct {
 	cancel   context.CancelFunc
 	failures atomic.Int64
 	max      int64
-	down     atomic.Bool // the server is not running (restart pending)
 	restarts atomic.Int64
 }
 
@@ -100,7 +99,6 @@ func (c *Cluster) superviseLoop(ctx context.Context, opts SuperviseOptions) {
 		if c.stopping.Load() || ctx.Err() != nil {
 			return
 		}
-		c.sup.down.Store(true)
 		c.mu.Lock()
 		exit := c.waitErr
 		c.mu.Unlock()
@@ -119,7 +117,6 @@ func (c *Cluster) superviseLoop(ctx context.Context, opts SuperviseOptions) {
 			err := c.restart(ctx)
 			if err == nil {
 				c.sup.failures.Store(0)
-				c.sup.down.Store(false)
 				c.sup.restarts.Add(1)
 				took := time.Since(t0)
 				c.log.Warn("pgembed: PostgreSQL restarted", "data_dir", c.dataDir, "attempt", attempt, "took", took.Round(time.Millisecond))
@@ -155,12 +152,14 @@ var errAdopted = errors.New("adopted")
 func (c *Cluster) restart(ctx context.Context) error {
 	if pid, port, sock, ok := liveServer(c.dataDir); ok {
 		if port != c.port || sock != c.socketDir {
-			c.log.Error("pgembed: another PostgreSQL server runs on the data directory with another socket; not stopping it",
+			// Unreachable for our connection strings: /healthz fails so
+			// that the process is restarted (and then connects to it).
+			c.sup.failures.Store(c.sup.max)
+			c.log.Error("pgembed: another PostgreSQL server runs on the data directory with another socket; not stopping it; /healthz now fails",
 				"data_dir", c.dataDir, "pid", pid)
 		} else {
 			c.log.Warn("pgembed: a PostgreSQL server started by someone else runs on the data directory; using it and not stopping it",
 				"data_dir", c.dataDir, "pid", pid)
-			c.sup.down.Store(false)
 		}
 		for processAlive(pid) {
 			select {
@@ -169,7 +168,6 @@ func (c *Cluster) restart(ctx context.Context) error {
 			case <-time.After(200 * time.Millisecond):
 			}
 		}
-		c.sup.down.Store(true)
 		c.log.Error("pgembed: the PostgreSQL server started by someone else exited; restarting ours", "data_dir", c.dataDir)
 		return errAdopted
 	}
