@@ -153,7 +153,7 @@ func (c *Cluster) restart(ctx context.Context) error {
 	if pid, port, sock, ok := liveServer(c.dataDir); ok {
 		if port != c.port || sock != c.socketDir {
 			// Unreachable for our connection strings: /healthz fails so
-			// that the process is restarted (and then connects to it).
+			// that whoever runs the process restarts it.
 			c.sup.failures.Store(c.sup.max)
 			c.log.Error("pgembed: another PostgreSQL server runs on the data directory with another socket; not stopping it; /healthz now fails",
 				"data_dir", c.dataDir, "pid", pid)
