@@ -65,14 +65,34 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.Is(err, workflow.ErrNotAllowed):
 		status, key = http.StatusConflict, "error.notallowed"
 	}
-	if status >= 500 {
+	outcome := ""
+	if status == http.StatusInternalServerError {
+		switch classifyOutage(err) {
+		case outageNotStored:
+			status, key, outcome = http.StatusServiceUnavailable, "error.unavailable", "not_stored"
+		case outageUnknown:
+			status, key, outcome = http.StatusServiceUnavailable, "error.unavailable_unknown", "unknown"
+		}
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfterSeconds)
+	}
+	if outcome != "" {
+		// Logged without the error text's values: route, request id, kind.
+		s.Logger.Warn("request failed: database unavailable", slog.String("route", c.Path()),
+			slog.String("req", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("outcome", outcome))
+	} else if status >= 500 {
 		s.Logger.Error("request failed", slog.String("route", c.Path()),
 			slog.String("req", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("err", workflow.MaskHetuInText(err.Error())))
 	}
 	lang := langOf(c)
 	msg := s.Catalog.T(lang, key)
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		_ = c.JSON(status, map[string]string{"error": key, "message": msg})
+		body := map[string]string{"error": key, "message": msg}
+		if outcome != "" {
+			body["outcome"] = outcome
+		}
+		_ = c.JSON(status, body)
 		return
 	}
 	if c.Request().Method == http.MethodHead {

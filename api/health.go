@@ -11,8 +11,13 @@ import (
 	"rightsdesk/migrations"
 )
 
-// healthz: the process is up.
+// healthz: the process is up and can work: it fails (503) when the
+// embedded database is down for good, so that whoever runs the process
+// restarts it (issue 22). A short outage only shows on /readyz.
 func (s *Server) healthz(c echo.Context) error {
+	if s.Health != nil && s.Health() != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "down", "database": "down"})
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 

@@ -33,6 +33,9 @@ type Deps struct {
 	Workflow *workflow.Service
 	Catcher  *mail.Catcher // the dev mail catcher; nil when real SMTP is used
 	Now      func() time.Time
+	// Health, when set, makes /healthz fail with its error: the embedded
+	// database is down and its supervisor could not restart it (issue 22).
+	Health func() error
 }
 
 // Server is the HTTP server.

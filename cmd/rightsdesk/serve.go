@@ -10,6 +10,7 @@ import (
 
 	"rightsdesk/api"
 	"rightsdesk/internal/config"
+	"rightsdesk/internal/pgembed"
 	"rightsdesk/internal/seed"
 )
 
@@ -33,6 +34,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.close()
+	var health func() error
+	if a.cluster != nil {
+		// Issue 22: the embedded server is restarted when it dies; /healthz
+		// fails when it cannot come back.
+		a.cluster.Supervise(pgembed.SuperviseOptions{})
+		health = a.cluster.Healthy
+	}
 	setMemoryLimit(cfg, env, a)
 
 	var demo []seed.Credential
@@ -48,7 +56,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	srv, err := api.New(api.Deps{
 		Config: cfg, Pool: a.pool, Logger: a.log, Catalog: a.catalog, Keys: a.keys,
-		Workflow: a.wf, Catcher: a.catcher,
+		Workflow: a.wf, Catcher: a.catcher, Health: health,
 	})
 	if err != nil {
 		return err

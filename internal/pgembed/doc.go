@@ -30,6 +30,13 @@
 //   - The major version in PG_VERSION must match the binaries; otherwise Start
 //     says which binaries to use.
 //
+// Cluster.Supervise (used by `rightsdesk serve`) restarts the server in place
+// when it exits without Stop, with a bounded exponential back-off, and
+// Cluster.Healthy fails after SuperviseOptions.MaxFailures failed attempts in
+// a row. A server found running on the data directory that this process did
+// not start (an operator's `pg_ctl restart`) is used, never stopped; with
+// Options.Attach, Start attaches to any live server there, whatever its parent.
+//
 // The server log is DataDir()/postgres.log; when the server fails to start the
 // error includes its last lines.
 package pgembed

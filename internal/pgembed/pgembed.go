@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -88,12 +89,19 @@ type Cluster struct {
 	// attached: the server belongs to another process (Options.Attach).
 	attached bool
 
+	// opts are the options of Start, reused by restarts (Supervise).
+	opts Options
+
+	mu      sync.Mutex // guards cmd, done and waitErr, which a restart replaces
 	cmd     *exec.Cmd
-	done    chan struct{} // closed when the postmaster has exited
+	done    chan struct{} // closed when the current postmaster has exited
 	waitErr error         // set before done is closed
 
+	stopping atomic.Bool // set by Stop: the supervisor must not restart
 	stopOnce sync.Once
 	stopErr  error
+
+	sup supervisor
 }
 
 // Start initializes (if needed) and starts the cluster in opts.DataDir and
@@ -110,7 +118,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if len(binDirs) == 0 {
 		return nil, ErrNoBinaries
 	}
-	c := &Cluster{log: log, user: "postgres", done: make(chan struct{})}
+	c := &Cluster{log: log, user: "postgres", opts: opts, done: make(chan struct{})}
 
 	var owner *pgUser
 	var err error
@@ -148,15 +156,23 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		if err := c.checkVersion(); err != nil {
 			return nil, err
 		}
-		if pid, port, sock, ok := ownedServer(c.dataDir); ok {
-			if !opts.Attach {
+		if pid, port, sock, ok := ownedServer(c.dataDir); ok || opts.Attach {
+			if !ok {
+				// Attach never stops a server it did not start (issue 22):
+				// one started by `pg_ctl restart` has init as its parent,
+				// yet a rightsdesk serve may be using it.
+				if pid, port, sock, ok = liveServer(c.dataDir); !ok {
+					goto stale
+				}
+			} else if !opts.Attach {
 				return nil, fmt.Errorf("%w: PostgreSQL (pid %d) on %s belongs to a running process; stop it first, or use another DATA_DIR", ErrInUse, pid, c.dataDir)
 			}
 			log.Info("pgembed: attached to the server of a running process", "data_dir", c.dataDir, "pid", pid)
 			c.attached, c.port, c.socketDir = true, port, sock
 			return c, nil
 		}
-		if err := clearStale(ctx, c.dataDir, log); err != nil {
+	stale:
+		if err := clearStale(ctx, c.dataDir, log, true); err != nil {
 			return nil, err
 		}
 	}
@@ -209,7 +225,12 @@ func (c *Cluster) Port() int { return c.port }
 func (c *Cluster) Version() string { return c.version }
 
 // Done is closed when the server process has exited, whether by Stop or not.
-func (c *Cluster) Done() <-chan struct{} { return c.done }
+// After a restart by Supervise it is the channel of the new server.
+func (c *Cluster) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.done
+}
 
 // EnsureDatabase creates database name if it does not exist.
 func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
@@ -245,7 +266,9 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	if c.attached {
 		return nil // not ours to stop
 	}
+	c.stopping.Store(true)
 	c.stopOnce.Do(func() {
+		c.sup.wait()
 		c.stopErr = c.stop(ctx)
 		_ = os.RemoveAll(c.socketDir)
 	})
@@ -253,9 +276,15 @@ func (c *Cluster) Stop(ctx context.Context) error {
 }
 
 func (c *Cluster) stop(ctx context.Context) error {
+	c.mu.Lock()
+	cmd, done, waitErr := c.cmd, c.done, c.waitErr
+	c.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return nil // adopted a server started by someone else: not ours to stop
+	}
 	select {
-	case <-c.done:
-		c.log.Warn("pgembed: server had already exited", "data_dir", c.dataDir, "exit", c.waitErr)
+	case <-done:
+		c.log.Warn("pgembed: server had already exited", "data_dir", c.dataDir, "exit", waitErr)
 		return nil
 	default:
 	}
@@ -265,20 +294,20 @@ func (c *Cluster) stop(ctx context.Context) error {
 		defer cancel()
 	}
 	start := time.Now()
-	_ = c.cmd.Process.Signal(syscall.SIGINT)
+	_ = cmd.Process.Signal(syscall.SIGINT)
 	select {
-	case <-c.done:
+	case <-done:
 		c.log.Info("pgembed: server stopped", "data_dir", c.dataDir, "took", time.Since(start).Round(time.Millisecond))
 		return nil
 	case <-ctx.Done():
 	}
 	c.log.Warn("pgembed: fast shutdown timed out; sending SIGQUIT", "data_dir", c.dataDir)
-	_ = c.cmd.Process.Signal(syscall.SIGQUIT)
+	_ = cmd.Process.Signal(syscall.SIGQUIT)
 	select {
-	case <-c.done:
+	case <-done:
 	case <-time.After(5 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.done
+		_ = cmd.Process.Kill()
+		<-done
 	}
 	return fmt.Errorf("pgembed: server in %s did not shut down in time (%w); it was terminated", c.dataDir, ctx.Err())
 }
@@ -322,7 +351,10 @@ func (c *Cluster) run(ctx context.Context, opts Options, timeout time.Duration) 
 		Setpgid:    true,
 		Credential: c.cred,
 	}
-	c.cmd = cmd
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.cmd, c.done, c.waitErr = cmd, done, nil
+	c.mu.Unlock()
 
 	started := make(chan error, 1)
 	go func() {
@@ -332,28 +364,31 @@ func (c *Cluster) run(ctx context.Context, opts Options, timeout time.Duration) 
 		runtime.LockOSThread()
 		if err := cmd.Start(); err != nil {
 			started <- err
-			close(c.done)
+			close(done)
 			return
 		}
 		started <- nil
-		c.waitErr = cmd.Wait()
-		close(c.done)
+		werr := cmd.Wait()
+		c.mu.Lock()
+		c.waitErr = werr
+		c.mu.Unlock()
+		close(done)
 	}()
 	if err := <-started; err != nil {
 		return fmt.Errorf("pgembed: start postgres: %w", err)
 	}
 
 	t0 := time.Now()
-	if err := c.waitReady(ctx, timeout); err != nil {
+	if err := c.waitReady(ctx, done, timeout); err != nil {
 		select {
-		case <-c.done:
+		case <-done:
 		default:
 			_ = cmd.Process.Signal(syscall.SIGQUIT)
 			select {
-			case <-c.done:
+			case <-done:
 			case <-time.After(5 * time.Second):
 				_ = cmd.Process.Kill()
-				<-c.done
+				<-done
 			}
 		}
 		return fmt.Errorf("pgembed: PostgreSQL in %s did not start: %w\n--- %s (last lines) ---\n%s",
@@ -365,7 +400,7 @@ func (c *Cluster) run(ctx context.Context, opts Options, timeout time.Duration) 
 	return nil
 }
 
-func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
+func (c *Cluster) waitReady(ctx context.Context, done <-chan struct{}, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cfg, err := pgx.ParseConfig(c.DSN("postgres"))
@@ -382,8 +417,11 @@ func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
 		}
 		lastErr = err
 		select {
-		case <-c.done:
-			return fmt.Errorf("server exited: %v", c.waitErr)
+		case <-done:
+			c.mu.Lock()
+			werr := c.waitErr
+			c.mu.Unlock()
+			return fmt.Errorf("server exited: %v", werr)
 		case <-ctx.Done():
 			return fmt.Errorf("not accepting connections after %s: %v", timeout, lastErr)
 		case <-time.After(20 * time.Millisecond):

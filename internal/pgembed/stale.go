@@ -26,7 +26,10 @@ import (
 //   - a postmaster.pid that remains (its pid is dead, or now belongs to an
 //     unrelated process) is removed, with the server's SysV shared memory
 //     segment named in it when nothing is attached to it.
-func clearStale(ctx context.Context, dir string, log *slog.Logger) error {
+//
+// With stopLive false (a restart by the supervisor) a live server is never
+// stopped: ErrInUse is returned instead.
+func clearStale(ctx context.Context, dir string, log *slog.Logger, stopLive bool) error {
 	pidFile := filepath.Join(dir, "postmaster.pid")
 	data, err := os.ReadFile(pidFile)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -41,6 +44,9 @@ func clearStale(ctx context.Context, dir string, log *slog.Logger) error {
 		pid = -pid // a single-user backend writes its pid negated
 	}
 	if pid > 0 && processAlive(pid) && isServerFor(pid, dir) {
+		if !stopLive {
+			return fmt.Errorf("%w: PostgreSQL (pid %d) was started on %s by someone else", ErrInUse, pid, dir)
+		}
 		log.Warn("pgembed: a PostgreSQL server from an earlier run is still running on the data directory; shutting it down",
 			"data_dir", dir, "pid", pid)
 		if left := terminate(ctx, []int{pid}, 30*time.Second); len(left) > 0 {
@@ -253,4 +259,24 @@ func parentOf(pid int) int {
 	}
 	p, _ := strconv.Atoi(f[1])
 	return p
+}
+
+// liveServer reports a server running on dir, whoever started it, with its
+// pid, port and socket directory from postmaster.pid.
+func liveServer(dir string) (pid, port int, socketDir string, ok bool) {
+	data, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return 0, 0, "", false
+	}
+	lines := strings.Split(string(data), "\n")
+	if len(lines) < 5 {
+		return 0, 0, "", false
+	}
+	pid, _ = strconv.Atoi(strings.TrimSpace(lines[0]))
+	port, _ = strconv.Atoi(strings.TrimSpace(lines[3]))
+	socketDir = strings.TrimSpace(lines[4])
+	if pid <= 0 || port <= 0 || socketDir == "" || !processAlive(pid) || !isServerFor(pid, dir) {
+		return 0, 0, "", false
+	}
+	return pid, port, socketDir, true
 }
