@@ -4,10 +4,10 @@ BIN       := bin/rightsdesk
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 TEST_TIMEOUT ?= 20m
 
-.PHONY: help run build test lint bench clean
+.PHONY: help run build test test-mta lint bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 run: build ## start the product on the embedded default (private PostgreSQL, mail catcher, seed data)
 	@scripts/deps.sh run
@@ -21,6 +21,9 @@ test: ## run every test (race detector on), then the linters
 	$(GO) vet ./...
 	$(GO) test -race -timeout $(TEST_TIMEOUT) -count=1 ./...
 	@$(MAKE) --no-print-directory lint
+
+test-mta: ## rightsdesk against a private Postfix on 127.0.0.1 (root; installs postfix; MTA_OUTAGE=2m)
+	scripts/test-mta.sh
 
 lint: ## gofmt, go vet, staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
