@@ -219,3 +219,17 @@ func walkText(v reflect.Value, name string) (string, bool) {
 	}
 	return "", true
 }
+
+// typedCode is the six-digit code a person typed in the form's "code"
+// field (intake confirmation, status page, answer download), with the
+// spaces and hyphens people add removed; ok is false when it is not six
+// digits at all (which does not count as a try).
+func typedCode(c echo.Context) (code string, ok bool) {
+	code = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, c.Request().PostForm.Get("code"))
+	return code, len(code) == 6 && strings.Trim(code, "0123456789") == ""
+}

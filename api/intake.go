@@ -648,13 +648,8 @@ func (s *Server) intakeConfirm(c echo.Context) error {
 	if !s.limits.allow("code:ip:"+c.RealIP(), codePerIP, codeIPWindow) {
 		return s.confirmOr(c, org, id, http.StatusTooManyRequests, func(d *intakeConfirmData) { d.Error = t("intake.err.code_ratelimit") })
 	}
-	code := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return r
-	}, c.Request().PostForm.Get("code"))
-	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+	code, ok := typedCode(c)
+	if !ok {
 		// Not a code at all: not counted as a try.
 		return s.confirmOr(c, org, id, http.StatusUnprocessableEntity, func(d *intakeConfirmData) { d.Error = t("intake.err.code_format") })
 	}

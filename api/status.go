@@ -174,13 +174,8 @@ func (s *Server) statusCheck(c echo.Context) error {
 	if !s.limits.allow("status:try:ip:"+c.RealIP(), statusTryPerIP, statusTryIPWindow) {
 		return fail(http.StatusTooManyRequests, t("status.err.code_ratelimit"), false)
 	}
-	code := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return r
-	}, c.Request().PostForm.Get("code"))
-	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+	code, ok := typedCode(c)
+	if !ok {
 		return fail(http.StatusUnprocessableEntity, t("status.err.code_format"), false) // not a try
 	}
 	remaining, err := s.Workflow.CheckStatusCode(c.Request().Context(), org, receipt, code)
