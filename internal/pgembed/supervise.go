@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -174,9 +175,35 @@ func (c *Cluster) restart(ctx context.Context) error {
 	if err := clearStale(ctx, c.dataDir, c.log, false); err != nil {
 		return err
 	}
+	if err := c.ensureSocketDir(); err != nil {
+		return err
+	}
 	timeout := c.opts.StartTimeout
 	if timeout <= 0 {
 		timeout = defaultStartTimeout
 	}
 	return c.run(ctx, c.opts, timeout)
+}
+
+// ensureSocketDir recreates the server's socket directory when it is gone:
+// while our server is down its lock file names a dead postmaster, so
+// another process's sweep of stale socket directories may have removed it.
+// The restart keeps the same directory, which every connection string
+// names.
+func (c *Cluster) ensureSocketDir() error {
+	if _, err := os.Stat(c.socketDir); !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.Mkdir(c.socketDir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("pgembed: socket directory: %w", err)
+	}
+	if err := os.Chmod(c.socketDir, 0o755); err != nil {
+		return fmt.Errorf("pgembed: %w", err)
+	}
+	if c.cred != nil {
+		if err := os.Chown(c.socketDir, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+			return fmt.Errorf("pgembed: %w", err)
+		}
+	}
+	return nil
 }

@@ -103,6 +103,12 @@ func TestSuperviseGivesUpHealthy(t *testing.T) {
 	if !errors.Is(c.Healthy(), ErrDown) {
 		t.Fatalf("Healthy = %v, want ErrDown", c.Healthy())
 	}
+	// While it is down its socket lock names a dead postmaster, so another
+	// process's sweep of stale socket directories may remove the directory
+	// (it did, in a full test run): the restart recreates it.
+	if err := os.RemoveAll(c.SocketDir()); err != nil {
+		t.Fatal(err)
+	}
 	// Repaired, it comes back and Healthy clears.
 	if err := os.Rename(ctl+".away", ctl); err != nil {
 		t.Fatal(err)
