@@ -173,24 +173,22 @@ func (w *receivedWalker) attach(h *message.Header, mt string, data []byte) {
 	w.files = append(w.files, Attachment{Filename: name, ContentType: mt, Data: data})
 }
 
-// attachmentName is the part's file name: Content-Disposition filename
-// (RFC 2231 in any charset, RFC 2047 as many clients send it), else the
-// Content-Type name.
+// attachmentName is the part's file name: Content-Disposition filename*
+// (RFC 2231, in any charset) first, as the sender's exact name; then the
+// disposition's plain or RFC 2047 filename, else the Content-Type name.
+// go-message's Filename cannot come first: the standard library decodes
+// RFC 2231 only in UTF-8 and US-ASCII (Outlook and older clients write
+// ISO-8859-1), and on failing it falls back to the Content-Type name,
+// which may differ.
 func attachmentName(h *message.Header) string {
+	if n := rfc2231Param(h.Get("Content-Disposition"), "filename"); n != "" {
+		return n
+	}
 	ah := gomail.AttachmentHeader{Header: *h}
 	if n, err := ah.Filename(); err == nil && n != "" {
 		return fixText(n)
 	}
-	// The standard library decodes RFC 2231 only in UTF-8 and US-ASCII;
-	// Outlook and older clients write ISO-8859-1.
-	for _, field := range []string{"Content-Disposition", "Content-Type"} {
-		for _, param := range []string{"filename", "name"} {
-			if n := rfc2231Param(h.Get(field), param); n != "" {
-				return n
-			}
-		}
-	}
-	return ""
+	return rfc2231Param(h.Get("Content-Type"), "name")
 }
 
 // rfc2231Param finds param*=charset'lang'value or its continuations

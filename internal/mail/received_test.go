@@ -56,6 +56,11 @@ func TestParseReceived(t *testing.T) {
 			subject: "f", text: "see files", files: []string{"räkning.txt", "päätös.pdf"}, fileBytes: []string{"ONE", "TWO"},
 		},
 		{
+			name:    "filename* in ISO-8859-1 wins over a different Content-Type name",
+			raw:     "From: a@example.test\nSubject: f\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nletter\n--b\nContent-Type: application/pdf; name=\"=?iso-8859-1?q?kirje_M=E4kel=E4.pdf?=\"\nContent-Disposition: attachment; filename*=iso-8859-1''kirje_M%E4kel%E4.pdf\nContent-Transfer-Encoding: base64\n\nVFdP\n--b--\n",
+			subject: "f", text: "letter", files: []string{"kirje_Mäkelä.pdf"}, fileBytes: []string{"TWO"},
+		},
+		{
 			name:    "a text attachment is a file, not the body; a file without a name gets one",
 			raw:     "From: a@example.test\nSubject: t\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nbody\n--b\nContent-Type: text/plain\nContent-Disposition: attachment; filename=notes.txt\n\nnot body\n--b\nContent-Type: image/png\n\nPNG\n--b--\n",
 			subject: "t", text: "body", files: []string{"notes.txt", "attachment.png"}, fileBytes: []string{"not body", "PNG"},
