@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"unicode/utf8"
@@ -104,6 +105,20 @@ func parseForm(r *http.Request) error {
 		return errFormFields
 	}
 	return echo.NewHTTPError(http.StatusBadRequest, "error.badrequest").SetInternal(err)
+}
+
+// postForm is the request's form. The edge parsed and checked it already;
+// a handler reached without the edge (or a form the edge let through
+// unparsed) still reads its input instead of an empty form, which is what
+// broke every browser's form before the edge existed (issue 15).
+func postForm(c echo.Context) url.Values {
+	r := c.Request()
+	if r.PostForm == nil {
+		if err := parseForm(r); err != nil {
+			return url.Values{}
+		}
+	}
+	return r.PostForm
 }
 
 // checkValues reports the first field whose text PostgreSQL could not
@@ -230,6 +245,6 @@ func typedCode(c echo.Context) (code string, ok bool) {
 			return -1
 		}
 		return r
-	}, c.Request().PostForm.Get("code"))
+	}, postForm(c).Get("code"))
 	return code, len(code) == 6 && strings.Trim(code, "0123456789") == ""
 }

@@ -226,7 +226,7 @@ func (s *Server) intakeSubmit(c echo.Context) error {
 		return err
 	}
 	v := readIntakeForm(c, lang)
-	op := c.Request().PostForm.Get("op")
+	op := postForm(c).Get("op")
 	// Enter in the search box submits the form with its default button
 	// ("send"): a new search term means the person was searching.
 	if op == "search" || v.Query != v.QueryApplied {
@@ -280,9 +280,9 @@ func (s *Server) allowSubmission(c echo.Context, email string) (bool, time.Time)
 	return s.limits.allowUntil("intake:email:"+hex.EncodeToString(h), submitPerEmail, submitEmailWindow)
 }
 
-// readIntakeForm reads the posted form (already parsed by the CSRF check).
+// readIntakeForm reads the posted form (parsed and checked at the edge).
 func readIntakeForm(c echo.Context, lang string) intakeValues {
-	f := c.Request().PostForm
+	f := postForm(c)
 	get := func(k string) string { return f.Get(k) }
 	v := intakeValues{
 		Rights:       f["rights"],

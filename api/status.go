@@ -107,7 +107,7 @@ func (s *Server) statusSend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	typed := clip(strings.TrimSpace(c.Request().PostForm.Get("receipt")), 40)
+	typed := clip(strings.TrimSpace(postForm(c).Get("receipt")), 40)
 	receipt, ok := store.ParseReceipt(typed) // issue 16, item 9: one parser
 	if !ok {
 		return s.renderStatusForm(c, http.StatusUnprocessableEntity, org, typed, "status.err.receipt")
