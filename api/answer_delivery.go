@@ -172,29 +172,18 @@ func (s *Server) answerVerify(c echo.Context) error {
 	fail := func(status int, msg string, needNew bool) error {
 		return s.renderAnswer(c, status, org, d, func(p *answerPageData) { p.Error, p.NeedNew = msg, needNew })
 	}
-	if !s.limits.allow("answer:try:ip:"+c.RealIP(), statusTryPerIP, statusTryIPWindow) {
-		return fail(http.StatusTooManyRequests, t("status.err.code_ratelimit"), false)
-	}
-	code, ok := typedCode(c)
-	if !ok {
-		return fail(http.StatusUnprocessableEntity, t("status.err.code_format"), false) // not a try
-	}
-	remaining, err := s.Workflow.CheckAnswerCode(c.Request().Context(), org, d.ID, code)
-	switch {
-	case err == nil:
-		s.clearCookie(c, answerReqCookie)
-		s.setSigned(c, answerCookie, id, org, int(answerTTL.Seconds()))
-		return c.Redirect(http.StatusSeeOther, base+"#download")
-	case errors.Is(err, workflow.ErrCodeWrong):
-		return fail(http.StatusUnprocessableEntity, t("status.err.code_wrong", remaining), false)
-	case errors.Is(err, workflow.ErrCodeLocked):
-		return fail(http.StatusUnprocessableEntity, t("status.err.code_locked"), true)
-	case errors.Is(err, workflow.ErrCodeExpired):
-		return fail(http.StatusUnprocessableEntity, t("status.err.code_expired"), true)
-	case errors.Is(err, workflow.ErrLinkExpired):
+	passed, err := s.tryEmailedCode(c, "answer", t, fail, func(code string) (int, error) {
+		return s.Workflow.CheckAnswerCode(c.Request().Context(), org, d.ID, code)
+	})
+	if errors.Is(err, workflow.ErrLinkExpired) {
 		return s.answerGone(c, org, http.StatusGone, "expired")
 	}
-	return err
+	if !passed {
+		return err
+	}
+	s.clearCookie(c, answerReqCookie)
+	s.setSigned(c, answerCookie, id, org, int(answerTTL.Seconds()))
+	return c.Redirect(http.StatusSeeOther, base+"#download")
 }
 
 // answerFile serves the stored PDF to the browser that entered the code.

@@ -171,27 +171,47 @@ func (s *Server) statusCheck(c echo.Context) error {
 	fail := func(status int, msg string, needNew bool) error {
 		return s.renderStatusCode(c, status, org, receipt, func(d *statusCodeData) { d.Error, d.NeedNew = msg, needNew })
 	}
-	if !s.limits.allow("status:try:ip:"+c.RealIP(), statusTryPerIP, statusTryIPWindow) {
-		return fail(http.StatusTooManyRequests, t("status.err.code_ratelimit"), false)
+	passed, err := s.tryEmailedCode(c, "status", t, fail, func(code string) (int, error) {
+		return s.Workflow.CheckStatusCode(c.Request().Context(), org, receipt, code)
+	})
+	if !passed {
+		return err
+	}
+	s.clearCookie(c, statusReqCookie)
+	s.setSigned(c, statusCookie, receipt, org, int(statusTTL.Seconds()))
+	return c.Redirect(http.StatusSeeOther, statusBase(lang, org)+"/view")
+}
+
+// codeFail renders a code page again with an error; needNew offers a new
+// code.
+type codeFail func(status int, msg string, needNew bool) error
+
+// tryEmailedCode takes a code a person typed on a page that sends codes by
+// email (the status page, the answer download): the per-address limit, the
+// format (a non-code is not a try), then check, which returns the tries
+// left. passed is true for the right code; otherwise the page was rendered
+// again with the reason (err is the render's), or err is check's own
+// error when it is not about the code.
+func (s *Server) tryEmailedCode(c echo.Context, scope string, t func(string, ...any) string, fail codeFail, check func(code string) (int, error)) (passed bool, err error) {
+	if !s.limits.allow(scope+":try:ip:"+c.RealIP(), statusTryPerIP, statusTryIPWindow) {
+		return false, fail(http.StatusTooManyRequests, t("status.err.code_ratelimit"), false)
 	}
 	code, ok := typedCode(c)
 	if !ok {
-		return fail(http.StatusUnprocessableEntity, t("status.err.code_format"), false) // not a try
+		return false, fail(http.StatusUnprocessableEntity, t("status.err.code_format"), false)
 	}
-	remaining, err := s.Workflow.CheckStatusCode(c.Request().Context(), org, receipt, code)
+	remaining, err := check(code)
 	switch {
 	case err == nil:
-		s.clearCookie(c, statusReqCookie)
-		s.setSigned(c, statusCookie, receipt, org, int(statusTTL.Seconds()))
-		return c.Redirect(http.StatusSeeOther, statusBase(lang, org)+"/view")
+		return true, nil
 	case errors.Is(err, workflow.ErrCodeWrong):
-		return fail(http.StatusUnprocessableEntity, t("status.err.code_wrong", remaining), false)
+		return false, fail(http.StatusUnprocessableEntity, t("status.err.code_wrong", remaining), false)
 	case errors.Is(err, workflow.ErrCodeLocked):
-		return fail(http.StatusUnprocessableEntity, t("status.err.code_locked"), true)
+		return false, fail(http.StatusUnprocessableEntity, t("status.err.code_locked"), true)
 	case errors.Is(err, workflow.ErrCodeExpired):
-		return fail(http.StatusUnprocessableEntity, t("status.err.code_expired"), true)
+		return false, fail(http.StatusUnprocessableEntity, t("status.err.code_expired"), true)
 	}
-	return err
+	return false, err
 }
 
 // statusView shows the status to the browser that entered the right code

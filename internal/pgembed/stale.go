@@ -221,18 +221,8 @@ func removeSharedMemory(pidFileLines []string) {
 // another live process (not init, not us): a running rightsdesk. It returns
 // the postmaster's pid, port and socket directory from postmaster.pid.
 func ownedServer(dir string) (pid, port int, socketDir string, ok bool) {
-	data, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
-	if err != nil {
-		return 0, 0, "", false
-	}
-	lines := strings.Split(string(data), "\n")
-	if len(lines) < 5 {
-		return 0, 0, "", false
-	}
-	pid, _ = strconv.Atoi(strings.TrimSpace(lines[0]))
-	port, _ = strconv.Atoi(strings.TrimSpace(lines[3]))
-	socketDir = strings.TrimSpace(lines[4])
-	if pid <= 0 || port <= 0 || socketDir == "" || !processAlive(pid) || !isServerFor(pid, dir) {
+	pid, port, socketDir, ok = liveServer(dir)
+	if !ok {
 		return 0, 0, "", false
 	}
 	ppid := parentOf(pid)
