@@ -34,6 +34,8 @@ type StaffUser struct {
 	Email string
 	Name  string
 	Lang  string
+	// PlatformAdmin creates organisations (D-29); it opens no cases.
+	PlatformAdmin bool
 	// Roles maps organisation id -> role (admin, dpo, viewer).
 	Roles map[int64]string
 }
@@ -120,7 +122,7 @@ func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		u := &StaffUser{ID: st.ID, Email: st.Email, Name: st.Name, Lang: st.Lang, Roles: st.Roles}
+		u := &StaffUser{ID: st.ID, Email: st.Email, Name: st.Name, Lang: st.Lang, PlatformAdmin: st.PlatformAdmin, Roles: st.Roles}
 		c.Set(ctxStaff, u)
 		lang := u.Lang
 		if l, err := c.Cookie(staffLangCookie); err == nil && i18n.Valid(l.Value) {

@@ -123,6 +123,8 @@ type Staff struct {
 	Name     string
 	Lang     string
 	Disabled bool
+	// PlatformAdmin creates organisations (D-29); no case access follows.
+	PlatformAdmin bool
 	// Roles maps organisation id -> role.
 	Roles map[int64]string
 	// Orgs are the memberships with the organisations' slugs, by slug.
@@ -496,7 +498,7 @@ func (a *StaffAuth) staffOf(ctx context.Context, q *store.Q, u store.StaffUser) 
 		return Staff{}, err
 	}
 	st := Staff{ID: u.ID, Email: u.Email, Name: u.Name, Lang: u.Lang, Disabled: u.DisabledAt != nil,
-		Roles: make(map[int64]string, len(ms)), Orgs: ms}
+		PlatformAdmin: u.PlatformAdmin, Roles: make(map[int64]string, len(ms)), Orgs: ms}
 	for _, m := range ms {
 		st.Roles[m.OrgID] = m.Role
 	}
@@ -699,6 +701,18 @@ func (a *StaffAuth) DisableUser(ctx context.Context, email string, actor Actor) 
 		}
 		return nil
 	})
+}
+
+// SetPlatformAdmin grants (on) or revokes the platform administrator flag
+// of an account (store.ErrNotFound for an unknown email). Sessions stay:
+// the flag is read on every request.
+func (a *StaffAuth) SetPlatformAdmin(ctx context.Context, email string, on bool) error {
+	q := store.New(a.Pool)
+	u, err := q.StaffUserByEmail(ctx, NormEmail(email))
+	if err != nil {
+		return err
+	}
+	return q.SetPlatformAdmin(ctx, u.ID, on)
 }
 
 // ---- API tokens (D-20) -------------------------------------------------

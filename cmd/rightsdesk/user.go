@@ -17,7 +17,7 @@ import (
 	"rightsdesk/workflow"
 )
 
-const userUsage = "usage: rightsdesk user add --email E --org SLUG --role dpo|admin|viewer [--name N] [--lang fi|sv|en] | list | disable --email E"
+const userUsage = "usage: rightsdesk user add --email E --org SLUG --role dpo|admin|viewer [--name N] [--lang fi|sv|en] | list | disable --email E | platform-admin --email E [--revoke]"
 
 // runUser manages staff accounts (issue 12). Passwords are read from
 // standard input, never from a flag (flags end up in shell histories and
@@ -37,6 +37,8 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 		return userList(ctx, env, rest)
 	case "disable":
 		return userDisable(ctx, env, rest)
+	case "platform-admin":
+		return userPlatformAdmin(ctx, env, rest)
 	}
 	return fmt.Errorf("unknown verb %q (%s)", verb, userUsage)
 }
@@ -219,5 +221,38 @@ func userDisable(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "disabled %s; all its sessions are ended\n", workflow.NormEmail(email))
+	return nil
+}
+
+// userPlatformAdmin grants or revokes the platform administrator flag
+// (D-29): the account may then create organisations in the web UI.
+func userPlatformAdmin(ctx context.Context, env *Env, args []string) error {
+	var email string
+	var revoke bool
+	cfg, _, err := parseConfig(env, "user platform-admin", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the account's email address (required)")
+		fs.BoolVar(&revoke, "revoke", false, "take the flag away instead")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		return errors.New("--email is required")
+	}
+	auth, done, err := openStaff(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := auth.SetPlatformAdmin(ctx, email, !revoke); errors.Is(err, store.ErrNotFound) {
+		return errors.New("no such account")
+	} else if err != nil {
+		return err
+	}
+	if revoke {
+		fmt.Fprintf(env.Stdout, "%s is no longer a platform administrator\n", workflow.NormEmail(email))
+	} else {
+		fmt.Fprintf(env.Stdout, "%s is a platform administrator\n", workflow.NormEmail(email))
+	}
 	return nil
 }

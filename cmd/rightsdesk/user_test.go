@@ -152,6 +152,34 @@ func TestUserAddListDisable(t *testing.T) {
 		t.Errorf("row %q", lines[2])
 	}
 
+	// D-29: the platform administrator flag, granted and revoked.
+	code, stdout, _ = runWithInput(t, getenv, "", "user", "platform-admin", "--email", "BO@vantaa.example")
+	if code != 0 || stdout != "bo@vantaa.example is a platform administrator\n" {
+		t.Fatalf("platform-admin: %d %q", code, stdout)
+	}
+	if st, err := auth.Authenticate(ctx, tok); err != nil || st.PlatformAdmin {
+		t.Fatalf("anna became a platform administrator: %v %v", st.PlatformAdmin, err)
+	}
+	var flagged []string
+	rows, _ := pool.Query(ctx, `SELECT email FROM staff_users WHERE platform_admin`)
+	for rows.Next() {
+		var e string
+		_ = rows.Scan(&e)
+		flagged = append(flagged, e)
+	}
+	if rows.Err() != nil || strings.Join(flagged, ",") != "bo@vantaa.example" {
+		t.Fatalf("flagged %v (%v)", flagged, rows.Err())
+	}
+	if code, _, _ = runWithInput(t, getenv, "", "user", "platform-admin", "--email", "bo@vantaa.example", "--revoke"); code != 0 {
+		t.Fatal("revoke")
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM staff_users WHERE platform_admin`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("after revoke %d platform administrators (%v)", n, err)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "", "user", "platform-admin", "--email", "ghost@espoo.example"); code != 1 || !strings.Contains(stderr, "no such account") {
+		t.Errorf("platform-admin unknown: %d %q", code, stderr)
+	}
+
 	code, stdout, _ = runWithInput(t, getenv, "", "user", "disable", "--email", "ANNA@espoo.example")
 	if code != 0 || !strings.HasPrefix(stdout, "disabled anna@espoo.example") {
 		t.Fatalf("disable: %d %q", code, stdout)

@@ -19,6 +19,9 @@ type StaffUser struct {
 	FailedLogins int        `db:"failed_logins"`
 	LockedUntil  *time.Time `db:"locked_until"`
 	CreatedAt    time.Time  `db:"created_at"`
+	// PlatformAdmin may create organisations and invite their first DPO
+	// (D-29); it gives no access to any organisation's cases.
+	PlatformAdmin bool `db:"platform_admin"`
 }
 
 // Membership is a user's role in one organisation.
@@ -29,7 +32,7 @@ type Membership struct {
 	Role    string `db:"role"`
 }
 
-const staffCols = `id, email, name, password_hash, lang, disabled_at, failed_logins, locked_until, created_at`
+const staffCols = `id, email, name, password_hash, lang, disabled_at, failed_logins, locked_until, created_at, platform_admin`
 
 // StaffUserByEmail finds an account by email, case-insensitively.
 func (q *Q) StaffUserByEmail(ctx context.Context, email string) (StaffUser, error) {
@@ -64,6 +67,12 @@ func (q *Q) InsertStaffUser(ctx context.Context, u StaffUser) (int64, error) {
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 		u.Email, u.Name, u.PasswordHash, u.Lang, u.CreatedAt).Scan(&id)
 	return id, mapErr(err, "creating staff user")
+}
+
+// SetPlatformAdmin grants or revokes the platform administrator flag (D-29).
+func (q *Q) SetPlatformAdmin(ctx context.Context, id int64, on bool) error {
+	_, err := q.db.Exec(ctx, `UPDATE staff_users SET platform_admin = $2 WHERE id = $1`, id, on)
+	return mapErr(err, "setting platform administrator")
 }
 
 // SetStaffPasswordHash replaces an account's password hash (rehash on
