@@ -35,6 +35,11 @@ type Register struct {
 	Recipients     string `json:"recipients"`
 	Retention      string `json:"retention"`
 	Systems        string `json:"systems"`
+	// DataStore marks a data store (tietovaranto, informationslager,
+	// asiarekisteri) read from a document-publicity description
+	// (906/2019 §28): it may hold no personal data, so the DPO checks it
+	// before it is published as a register.
+	DataStore bool `json:"data_store,omitempty"`
 	// Sector is the section or sector heading the register is listed under.
 	Sector string `json:"sector"`
 	// Language is the language of the document: "fi" or "sv".

@@ -35,7 +35,7 @@ const (
 
 // Formats lists the supported formats in detection order.
 func Formats() []Format {
-	return []Format{FormatKronoby, FormatTietovarannot, FormatJakobstad, FormatNotice, FormatRaseborg}
+	return []Format{FormatKronoby, FormatTietovarannot, FormatJakobstad, FormatNotice, FormatRaseborg, FormatGeneric}
 }
 
 // Errors returned by Detect and Parse, always wrapped with context; test them
@@ -163,18 +163,39 @@ func Detect(text string) (Format, error) {
 }
 
 func detect(d *doc) (Format, error) {
+	f, _, err := choose(d)
+	return f, err
+}
+
+// choose picks the importer for d and returns its result. The exact seed
+// importers come first (tables; a single notice when the generic extractor
+// reads the same register; a sector list); everything else goes to the
+// generic extractor, which also refuses what is no register description.
+func choose(d *doc) (Format, *Result, error) {
 	for _, spec := range tableSpecs() {
 		if _, ok := findHeader(d, spec); ok {
-			return spec.format, nil
+			return spec.format, parseTable(d, spec), nil
 		}
 	}
+	g := genericRead(d)
 	if looksLikeNotice(d) {
-		return FormatNotice, nil
+		n := parseNotice(d)
+		if len(n.Registers) == 1 && len(g.res.Registers) == 1 &&
+			NormalizeName(n.Registers[0].Name) == NormalizeName(g.res.Registers[0].Name) &&
+			firstLineKey(n.Registers[0].Controller) == firstLineKey(g.res.Registers[0].Controller) {
+			return FormatNotice, n, nil
+		}
+		if !g.recognised {
+			return FormatNotice, n, nil
+		}
 	}
 	if looksLikeSectorList(d) {
-		return FormatRaseborg, nil
+		return FormatRaseborg, parseSectorList(d), nil
 	}
-	return "", fmt.Errorf("detect: %w: no table header, notice headings or sector list found in %d lines", ErrUnknownFormat, len(d.lines))
+	if g.recognised {
+		return FormatGeneric, g.res, nil
+	}
+	return "", nil, fmt.Errorf("detect: %w: no table header, register headings, register names or sector list found in %d lines", ErrUnknownFormat, len(d.lines))
 }
 
 // Parse reads the registers from text. On error the result is nil.
@@ -184,20 +205,21 @@ func Parse(text string, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("parse %s: %w", sourceName(opts), err)
 	}
 	f := opts.Format
-	if f == "" {
-		f, err = detect(d)
+	var res *Result
+	switch f {
+	case "":
+		f, res, err = choose(d)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", sourceName(opts), err)
 		}
-	}
-	var res *Result
-	switch f {
 	case FormatJakobstad, FormatKronoby, FormatTietovarannot:
 		res = parseTable(d, specFor(f))
 	case FormatRaseborg:
 		res = parseSectorList(d)
 	case FormatNotice:
 		res = parseNotice(d)
+	case FormatGeneric:
+		res = parseGeneric(d)
 	default:
 		return nil, fmt.Errorf("parse %s: %w: %q (known: %v)", sourceName(opts), ErrUnknownFormat, f, Formats())
 	}
@@ -211,6 +233,14 @@ func Parse(text string, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("parse %s as %s: %w%s", sourceName(opts), f, ErrNoRegisters, msg)
 	}
 	return res, nil
+}
+
+// firstLineKey is the normalised first line of a controller text: the
+// notice importer and the generic extractor agree on a controller when it
+// is the same (the notice importer keeps the address lines below it).
+func firstLineKey(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return NormalizeName(first)
 }
 
 func sourceName(opts Options) string {
