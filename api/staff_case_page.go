@@ -96,6 +96,8 @@ type caseTask struct {
 	ShowChanges, ShowExtract     bool
 	ReassignForm, AnswerForm     *caseForm
 	ReassignFormID, AnswerFormID string
+	// Withheld: the marks on an extract answer (issue 18, 15(4)).
+	Withheld *withheldView
 }
 
 // caseFile is a file uploaded with a task's answer. Its name is shown on
@@ -445,6 +447,13 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	for _, t := range tasks {
 		taskNames[t.ID] = t.RegisterName
 		d.Tasks = append(d.Tasks, s.caseTaskView(lang, cs, t, files[t.ID], req.OnBehalf, d.CanAct))
+	}
+	wv, err := s.caseWithheldViews(ctx, c, lang, cs, org, tasks, attachments, req.OnBehalf, d.CanAct, d.forms)
+	if err != nil {
+		return nil, err
+	}
+	for i := range d.Tasks {
+		d.Tasks[i].Withheld = wv[d.Tasks[i].ID]
 	}
 	if workflow.AccessLetterReady(tasks) {
 		d.AccessLetterURL = caseAccessLetterURL(cs.Receipt)

@@ -34,6 +34,8 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.GET("/cases/:receipt/tasks/:task/files/:id", s.staffTaskFile)
 	g.GET("/cases/:receipt/letters/access.pdf", s.staffAccessLetter)
 	g.POST("/cases/:receipt/letters/send", s.staffSendAnswer)
+	g.POST("/cases/:receipt/tasks/:task/withheld", s.staffTaskWithheld)              // issue 18, 15(4)
+	g.POST("/cases/:receipt/tasks/:task/withheld/remove", s.staffTaskWithheldRemove) // issue 18, 15(4)
 	g.GET("/cases/:receipt/email", s.staffCaseEmail)
 	g.GET("/cases/:receipt/email/files/:id", s.staffCaseEmailFile)
 	g.POST("/cases/:receipt/reveal", s.staffCaseReveal) // issue 16 item 11

@@ -35,7 +35,9 @@ func (s *Server) taskRoutes(g *echo.Group) {
 	g.POST("/t/:token/answer", s.taskAnswer, taskHeaders)
 	g.POST("/t/:token/reassign", s.taskReassign, taskHeaders)
 	g.GET("/t/:token/files/:id", s.taskFile, taskHeaders)
-	g.POST("/t/:token/reveal", s.taskReveal, taskHeaders) // issue 16 item 11
+	g.POST("/t/:token/reveal", s.taskReveal, taskHeaders)                  // issue 16 item 11
+	g.POST("/t/:token/withheld", s.taskWithheld, taskHeaders)              // issue 18, 15(4)
+	g.POST("/t/:token/withheld/remove", s.taskWithheldRemove, taskHeaders) // issue 18, 15(4)
 }
 
 // taskHeaders: task pages show personal data behind a secret URL: no
@@ -123,6 +125,8 @@ type taskPageData struct {
 	Extract    [][]string
 	Files      []taskFile
 	AnsweredAt string
+	// Withheld: the marks on an extract answer (issue 18, 15(4)).
+	Withheld *withheldView
 }
 
 type taskFile struct {
@@ -237,6 +241,10 @@ func (s *Server) showTaskRevealed(c echo.Context, v workflow.TaskView, status in
 	}
 	if rev != nil {
 		d.HetuFull, d.SubjectFull = rev.Hetu, rev.SubjectHetu
+	}
+	ws, _ := c.Get(ctxWithheldForm).(withheldState)
+	if d.Withheld, err = s.taskWithheldView(ctx, c, lang, v, ws.errs, ws.vals); err != nil {
+		return err
 	}
 	if err := s.Workflow.LogAccess(ctx, v.Org.ID, v.Task.CaseID, workflow.OwnerActor(v.Task.ID), workflow.AccessTaskViewed, v.Task.ID); err != nil {
 		return err
@@ -613,6 +621,8 @@ func taskAnchor(field string, t store.Task) string {
 		return "reassign-" + field
 	case "_state":
 		return "answer-form"
+	case "withheld", "withheld_ground", "withheld_reason":
+		return "withheld-form" // issue 18: the marking form
 	}
 	return field
 }

@@ -42,8 +42,18 @@ func (s *Service) AccessLetter(ctx context.Context, org store.Org, caseID int64,
 			return err
 		}
 		byTask := map[int64][]string{}
+		fileNames := map[int64]string{}
 		for _, f := range files {
 			byTask[f.TaskID] = append(byTask[f.TaskID], f.Filename)
+			fileNames[f.ID] = f.Filename
+		}
+		marks, err := q.WithheldOfCase(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		marksOf := map[int64][]store.Withheld{}
+		for _, m := range marks {
+			marksOf[m.TaskID] = append(marksOf[m.TaskID], m)
 		}
 		l = pdf.Letter{
 			Kind:          pdf.KindAccess,
@@ -72,11 +82,14 @@ func (s *Service) AccessLetter(ctx context.Context, org store.Org, caseID int64,
 			if err != nil {
 				return err
 			}
-			l.Registers = append(l.Registers, letterRegister(t, r, byTask[t.ID]))
+			reg := letterRegister(t, r, byTask[t.ID])
+			header, _ := pdf.ParseExtract(t.ExtractText)
+			reg.Withheld = letterWithheld(marksOf[t.ID], header, fileNames) // 15(4), §34, ID-5
+			l.Registers = append(l.Registers, reg)
 		}
 		l.Date = date
 		return s.audit(ctx, q, org.ID, caseID, actor, "letter_rendered", map[string]any{
-			"kind": string(pdf.KindAccess), "registers": len(l.Registers)})
+			"kind": string(pdf.KindAccess), "registers": len(l.Registers), "withheld": len(marks)})
 	})
 	return l, err
 }

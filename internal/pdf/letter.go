@@ -146,6 +146,9 @@ type Register struct {
 type Withheld struct {
 	Row    int    // 1-based data row of the extract (the header is row 0)
 	Column string // column header; "" with Row > 0 withholds the whole row
+	// Col is the cell's column by position (1-based); when set it wins
+	// over Column, which is then only printed.
+	Col    int
 	File   string // an uploaded file withheld as a whole
 	Ground string // art15_4_others, dpa_34 or id5_guardian
 	Reason string // the recorded reason, printed in the letter

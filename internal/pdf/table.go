@@ -51,6 +51,15 @@ func parseTSV(s string) table {
 	return table{header: all[0], rows: all[1:]}
 }
 
+// ParseExtract reads an owner's TSV extract as the letter prints it: the
+// header and the data rows (numbered from 1), blank lines dropped, ragged
+// rows padded. Forms that mark rows and cells use it so their numbers are
+// the letter's.
+func ParseExtract(s string) (header []string, rows [][]string) {
+	t := parseTSV(s)
+	return t.header, t.rows
+}
+
 // redact replaces withheld cells and rows with a marker naming their note
 // (1-based index into ws) and returns the table that may be printed. A
 // withheld column that names no column of the table withholds the whole
@@ -67,7 +76,9 @@ func (d *doc) redact(t table, ws []Withheld) table {
 		row := out.rows[w.Row-1]
 		mark := d.t("letter.withheld.cell", n+1)
 		col := -1
-		if w.Column != "" {
+		if w.Col > 0 && w.Col <= len(t.header) {
+			col = w.Col - 1 // by position: two columns may share a name
+		} else if w.Column != "" {
 			for j, h := range t.header {
 				if strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(w.Column)) {
 					col = j
