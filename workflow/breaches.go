@@ -556,8 +556,8 @@ const OutcomeEarly JobOutcome = "early"
 // limit and the time left; never its description.
 type breachMail struct {
 	Lang, OrgName, Deadline, Link string
-	No, Hours, Minutes           int
-	AtLimit                      bool
+	No, Hours, Minutes            int
+	AtLimit                       bool
 }
 
 // SendBreachReminder mails the organisation's DPOs (its DPO address and
