@@ -60,6 +60,7 @@ func build(d Deps) *registry {
 	add(r, &SweepWorker{d: d})
 	add(r, &AuditCheckpointWorker{d: d})
 	addTaskWorkers(r, d)
+	add(r, &BreachReminderWorker{d: d})
 	return r
 }
 

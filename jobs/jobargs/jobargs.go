@@ -88,3 +88,16 @@ const (
 type AuditCheckpoint struct{}
 
 func (AuditCheckpoint) Kind() string { return "audit_checkpoint" }
+
+// BreachReminder reminds an organisation's DPOs of a breach's 72-hour
+// limit (Art 33(1)) HoursBefore hours before it (24, 6, or 0: at the
+// limit). It carries ids only; Due (the limit as Unix seconds) makes the
+// job unique per deadline, so a corrected aware_at schedules new
+// reminders and the old ones find themselves stale.
+type BreachReminder struct {
+	BreachID    int64 `json:"breach_id"`
+	HoursBefore int   `json:"hours_before"`
+	Due         int64 `json:"due"`
+}
+
+func (BreachReminder) Kind() string { return "breach_reminder" }

@@ -1,0 +1,2 @@
+DROP TABLE breach_reminders;
+DROP TABLE breaches;
