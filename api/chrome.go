@@ -38,6 +38,8 @@ type PageOrg struct {
 	Name      string // in the page's language
 	HomeURL   string // its catalogue
 	StatusURL string // "" on pages that are not the resident's
+	// PrivacyURL is the service's own privacy notice (issue 19).
+	PrivacyURL string
 }
 
 // frameOrg fills the page frame from the organisation set by the handler.
@@ -48,7 +50,7 @@ func (p *Page) frameOrg(c echo.Context) {
 		return
 	}
 	base := intakeBase(p.Lang, po.Org)
-	p.Org = &PageOrg{Slug: po.Org.Slug, Name: po.Org.Name(p.Lang), HomeURL: base + "/"}
+	p.Org = &PageOrg{Slug: po.Org.Slug, Name: po.Org.Name(p.Lang), HomeURL: base + "/", PrivacyURL: base + "/privacy"}
 	if po.Resident {
 		p.Org.StatusURL = statusBase(p.Lang, po.Org)
 	}

@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	s.answerRoutes(pub)
 	s.taskRoutes(pub)
 	s.accessibilityRoutes(pub)
+	s.orgPublicRoutes(pub)
 
 	// staff
 	st := e.Group("/staff")
@@ -39,6 +40,7 @@ func (s *Server) routes() {
 	s.staffCaseRoutes(auth)
 	s.staffRegisterRoutes(auth)
 	s.devMailRoutes(auth)
+	s.orgRoutes(auth)
 
 	// integrations
 	v1 := e.Group("/api/v1")

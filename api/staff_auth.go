@@ -349,6 +349,8 @@ type accountOrg struct {
 	Name string
 	Lang string // the language of Name
 	Role string
+	// SettingsURL is the organisation's settings, for its admin or DPO.
+	SettingsURL string
 }
 
 func (s *Server) staffAccount(c echo.Context) error {
@@ -365,7 +367,11 @@ func (s *Server) staffAccount(c echo.Context) error {
 			if lang == "sv" || (lang == "en" && o.PrimaryLang == "sv") {
 				nameLang = "sv"
 			}
-			d.Orgs = append(d.Orgs, accountOrg{Name: o.Name(lang), Lang: nameLang, Role: role})
+			ao := accountOrg{Name: o.Name(lang), Lang: nameLang, Role: role}
+			if u.CanAct(o.ID) {
+				ao.SettingsURL = "/staff/orgs/" + o.Slug + "/settings"
+			}
+			d.Orgs = append(d.Orgs, ao)
 		}
 	}
 	return s.render(c, http.StatusOK, "staff_account", lang, s.Catalog.T(lang, "staff.account.title"), d)

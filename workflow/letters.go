@@ -58,7 +58,7 @@ func (s *Service) AccessLetter(ctx context.Context, org store.Org, caseID int64,
 		l = pdf.Letter{
 			Kind:          pdf.KindAccess,
 			Lang:          c.Lang,
-			Org:           pdf.Org{Name: org.Name(c.Lang), DPOName: org.DPOName, DPOEmail: nonEmpty(org.PrivacyEmail, org.DPOEmail)},
+			Org:           letterOrg(ctx, q, org, c.Lang),
 			Recipient:     pdf.Recipient{Name: req.Name, Address: addressLines(req.Address)},
 			RequestNumber: c.Receipt,
 			ReceivedAt:    c.ReceivedAt,
@@ -172,4 +172,18 @@ func nonEmpty(s, fallback string) string {
 		return fallback
 	}
 	return s
+}
+
+// letterOrg is the sender block of the organisation's letters: its name in
+// the letter's language, its postal address, its DPO and, when it has a PNG
+// logo, the logo (issue 19; fpdf prints no SVG).
+func letterOrg(ctx context.Context, q *store.Q, org store.Org, lang string) pdf.Org {
+	o := pdf.Org{Name: org.Name(lang), Address: addressLines(org.PostalAddress), DPOName: org.DPOName,
+		DPOEmail: nonEmpty(org.PrivacyEmail, org.DPOEmail), DPOPhone: org.DPOPhone}
+	if org.LogoType == "png" {
+		if b, _, err := q.OrgLogo(ctx, org.ID); err == nil {
+			o.Logo, o.LogoType = b, "png"
+		}
+	}
+	return o
 }

@@ -60,34 +60,97 @@ func (e *OrgFieldError) Error() string { return e.Field + ": " + e.Reason }
 // ErrSlugTaken is returned when a new organisation's slug is in use.
 var ErrSlugTaken = errors.New("that slug is already in use; slugs are never reused")
 
-// CheckOrg normalises and validates an organisation's settings.
+// CheckOrg normalises and validates an organisation's settings; the error
+// is the first fault (CheckOrgFields lists them all).
 func CheckOrg(o *store.Org) error {
+	if errs := CheckOrgFields(o); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// MinRetentionYears is the shortest retention of closed cases (D-28).
+const MinRetentionYears = 2
+
+// CheckOrgFields normalises an organisation's settings and returns every
+// fault, in the order of the settings. A new Logo is cleaned (CleanLogo).
+func CheckOrgFields(o *store.Org) []*OrgFieldError {
 	o.Slug = strings.TrimSpace(o.Slug)
 	o.NameFI = strings.TrimSpace(o.NameFI)
 	o.NameSV = strings.TrimSpace(o.NameSV)
+	o.NameEN = strings.TrimSpace(o.NameEN)
 	o.BusinessID = strings.TrimSpace(o.BusinessID)
 	o.DPOName = strings.TrimSpace(o.DPOName)
+	o.DPOPhone = strings.TrimSpace(o.DPOPhone)
 	o.DPOEmail = NormEmail(o.DPOEmail)
 	o.PrivacyEmail = NormEmail(o.PrivacyEmail)
-	switch {
-	case !ValidSlug(o.Slug):
-		return &OrgFieldError{"slug", "use 2-40 lower-case letters a-z, digits and single hyphens inside (e.g. vaasa or pedersoren-kunta)"}
-	case o.NameFI == "" || len(o.NameFI) > 200:
-		return &OrgFieldError{"name-fi", "the Finnish name is required (at most 200 characters)"}
-	case o.NameSV == "" || len(o.NameSV) > 200:
-		return &OrgFieldError{"name-sv", "the Swedish name is required (at most 200 characters; the same as the Finnish one if the organisation has none)"}
-	case o.PrimaryLang != "fi" && o.PrimaryLang != "sv":
-		return &OrgFieldError{"primary", "the primary language is fi or sv"}
-	case o.BusinessID != "" && !ValidBusinessID(o.BusinessID):
-		return &OrgFieldError{"business-id", "not a valid business id (y-tunnus, 1234567-8 with its check digit)"}
-	case o.DPOEmail != "" && !ValidEmail(o.DPOEmail):
-		return &OrgFieldError{"dpo-email", "not an email address"}
-	case o.PrivacyEmail != "" && !ValidEmail(o.PrivacyEmail):
-		return &OrgFieldError{"privacy-email", "not an email address"}
-	case len(o.DPOName) > 200:
-		return &OrgFieldError{"dpo-name", "at most 200 characters"}
+	o.PostalAddress = cleanLines(o.PostalAddress)
+	o.A11ySupervisor = cleanLines(o.A11ySupervisor)
+	if o.RetentionYears == 0 {
+		o.RetentionYears = MinRetentionYears // D-28's default
 	}
-	return nil
+	var out []*OrgFieldError
+	add := func(field, reason string) { out = append(out, &OrgFieldError{field, reason}) }
+	if !ValidSlug(o.Slug) {
+		add("slug", "use 2-40 lower-case letters a-z, digits and single hyphens inside (e.g. vaasa or pedersoren-kunta)")
+	}
+	if o.NameFI == "" || len(o.NameFI) > 200 {
+		add("name-fi", "the Finnish name is required (at most 200 characters)")
+	}
+	if o.NameSV == "" || len(o.NameSV) > 200 {
+		add("name-sv", "the Swedish name is required (at most 200 characters; the same as the Finnish one if the organisation has none)")
+	}
+	if len(o.NameEN) > 200 {
+		add("name-en", "at most 200 characters")
+	}
+	if o.PrimaryLang != "fi" && o.PrimaryLang != "sv" {
+		add("primary", "the primary language is fi or sv")
+	}
+	if o.BusinessID != "" && !ValidBusinessID(o.BusinessID) {
+		add("business-id", "not a valid business id (y-tunnus, 1234567-8 with its check digit)")
+	}
+	if len(o.DPOName) > 200 {
+		add("dpo-name", "at most 200 characters")
+	}
+	if o.DPOEmail != "" && !ValidEmail(o.DPOEmail) {
+		add("dpo-email", "not an email address")
+	}
+	if len(o.DPOPhone) > 40 || strings.Trim(o.DPOPhone, "+0123456789 -()") != "" {
+		add("dpo-phone", "a telephone number: digits, spaces, + - ( ), at most 40 characters")
+	}
+	if o.PrivacyEmail != "" && !ValidEmail(o.PrivacyEmail) {
+		add("privacy-email", "not an email address")
+	}
+	if len(o.PostalAddress) > 400 || strings.Count(o.PostalAddress, "\n") > 5 {
+		add("postal-address", "at most 6 lines and 400 characters")
+	}
+	if len(o.A11ySupervisor) > 1000 {
+		add("a11y-supervisor", "at most 1000 characters")
+	}
+	if o.RetentionYears < MinRetentionYears || o.RetentionYears > 100 {
+		add("retention-years", "closed cases are kept at least 2 years (D-28) and at most 100")
+	}
+	if o.Logo != nil {
+		clean, typ, err := CleanLogo(o.Logo)
+		if err != nil {
+			add("logo", err.Error())
+		} else {
+			o.Logo, o.LogoType = clean, typ
+		}
+	}
+	return out
+}
+
+// cleanLines trims every line of s, drops empty ones and joins them with
+// a newline.
+func cleanLines(s string) string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // CreateOrg validates and creates an organisation, audited in its own
@@ -138,6 +201,11 @@ func ChangeOrg(ctx context.Context, pool *pgxpool.Pool, keys store.AuditKeys, sl
 		if err := q.UpdateOrg(ctx, o); err != nil {
 			return err
 		}
+		if o.Logo != nil || (old.LogoType != "" && o.LogoType == "") {
+			if err := q.SetOrgLogo(ctx, o.ID, nilIfEmpty(o.Logo), o.LogoType); err != nil {
+				return err
+			}
+		}
 		return q.AppendAudit(ctx, keys, store.AuditEvent{OrgID: o.ID, Actor: string(actor), Action: "org.changed",
 			Data: map[string]any{"fields": changed}, At: now})
 	})
@@ -159,7 +227,21 @@ func orgChanges(a, b store.Org) []string {
 	add("dpo_email", a.DPOEmail != b.DPOEmail)
 	add("privacy_email", a.PrivacyEmail != b.PrivacyEmail)
 	add("eves_non_working", a.EvesNonWorking != b.EvesNonWorking)
+	add("name_en", a.NameEN != b.NameEN)
+	add("bilingual", a.Bilingual != b.Bilingual)
+	add("dpo_phone", a.DPOPhone != b.DPOPhone)
+	add("postal_address", a.PostalAddress != b.PostalAddress)
+	add("a11y_supervisor", a.A11ySupervisor != b.A11ySupervisor)
+	add("retention_years", a.RetentionYears != b.RetentionYears)
+	add("logo", b.Logo != nil || a.LogoType != b.LogoType)
 	return out
+}
+
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // DescribeOrgError is the CLI's text for an error of CreateOrg/ChangeOrg.

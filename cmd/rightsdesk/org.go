@@ -92,7 +92,9 @@ func orgSave(ctx context.Context, env *Env, verb string, args []string) error {
 	if !f.slug.set {
 		return errors.New("--slug is required (" + orgUsage + ")")
 	}
-	var o store.Org
+	// A new organisation serves fi and sv (both names are required); its
+	// DPO changes that in the settings.
+	o := store.Org{Bilingual: true}
 	if err := f.apply(&o); err != nil {
 		return err
 	}

@@ -8,10 +8,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"rightsdesk/api"
 	"rightsdesk/internal/config"
 	"rightsdesk/internal/pgembed"
 	"rightsdesk/internal/seed"
+	"rightsdesk/internal/store"
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -64,9 +67,33 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := a.startRiver(ctx); err != nil {
 		return err
 	}
+	noAdmin, err := noPlatformAdmin(ctx, a.pool)
+	if err != nil {
+		return err
+	}
 	printWelcome(env, cfg.BaseURL, a.catcher != nil, a.inbound, demo)
+	if noAdmin {
+		// Issue 19, D-29: the web UI's organisation pages need a platform
+		// administrator; nothing creates one but this command.
+		fmt.Fprintln(env.Stdout, "No platform administrator yet: to create organisations in the web UI, run `rightsdesk user platform-admin --email E` for a staff account.")
+	}
 	a.log.Info("serving", "addr", ln.Addr().String())
 	return srv.ServeListener(ctx, ln)
+}
+
+// noPlatformAdmin reports whether no active account is a platform
+// administrator.
+func noPlatformAdmin(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+	us, err := store.New(pool).StaffUsers(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, u := range us {
+		if u.PlatformAdmin && u.DisabledAt == nil {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func printWelcome(env *Env, base string, devMail bool, inbound string, demo []seed.Credential) {

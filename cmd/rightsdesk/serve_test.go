@@ -171,6 +171,16 @@ func TestServeEmbeddedLifecycle(t *testing.T) {
 	if !strings.Contains(out, "rightsdesk is running at http://") || !strings.Contains(out, "/staff/login") {
 		t.Fatalf("welcome text missing:\n%s", out)
 	}
+	// Issue 19, D-29: at first start nobody is a platform administrator,
+	// and the welcome says how to make one.
+	const adminHint = "rightsdesk user platform-admin --email"
+	if !strings.Contains(out, adminHint) {
+		t.Errorf("no platform administrator hint at first start:\n%s", out)
+	}
+	demoEmail := regexp.MustCompile(`(?m)^\s+\S+\s+(\S+@\S+)\s`).FindStringSubmatch(out)
+	if demoEmail == nil {
+		t.Fatalf("no demo account in the welcome:\n%s", out)
+	}
 	if !strings.Contains(get(t, "http://"+p.addr+"/fi/"), "Tee tietosuojapyyntö") {
 		t.Fatal("home page")
 	}
@@ -193,8 +203,16 @@ func TestServeEmbeddedLifecycle(t *testing.T) {
 	}
 	p.stop(t, syscall.SIGTERM)
 
-	// Second start reuses the cluster and the key.
+	if out, err := exec.Command(binary(t), "user", "platform-admin", "--email", demoEmail[1], "--data-dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("user platform-admin: %v\n%s", err, out)
+	}
+
+	// Second start reuses the cluster and the key; a platform
+	// administrator exists now, so no hint.
 	p = start(t, nil, "--data-dir", dir)
+	if strings.Contains(p.output(), adminHint) {
+		t.Errorf("platform administrator hint although one exists:\n%s", p.output())
+	}
 	key2, _ := os.ReadFile(filepath.Join(dir, "secret.key"))
 	if string(key1) != string(key2) {
 		t.Fatal("secret key regenerated on restart")

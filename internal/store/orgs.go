@@ -20,13 +20,29 @@ type Org struct {
 	DPOEmail       string `db:"dpo_email" json:"dpo_email,omitempty"`
 	PrivacyEmail   string `db:"privacy_email" json:"privacy_email,omitempty"`
 	EvesNonWorking bool   `db:"eves_non_working" json:"eves_non_working"`
+	// Settings the organisation's DPO edits (issue 19).
+	NameEN         string `db:"name_en" json:"name_en,omitempty"`
+	Bilingual      bool   `db:"bilingual" json:"bilingual"`
+	DPOPhone       string `db:"dpo_phone" json:"dpo_phone,omitempty"`
+	PostalAddress  string `db:"postal_address" json:"postal_address,omitempty"`
+	A11ySupervisor string `db:"a11y_supervisor" json:"a11y_supervisor,omitempty"`
+	RetentionYears int    `db:"retention_years" json:"retention_years"`
+	// LogoType is "png", "svg" or "" (no logo). The image itself is read
+	// with OrgLogo, not with every organisation.
+	LogoType string `db:"logo_type" json:"logo_type,omitempty"`
+	// Logo is a new logo to save (ChangeOrg); nil leaves the stored one.
+	Logo []byte `db:"-" json:"-"`
 }
 
 // Name returns the organisation's name in lang: sv for Swedish readers,
-// otherwise Finnish (English readers see the Finnish name, as published).
+// otherwise Finnish (English readers see the English name when one is set,
+// else the primary language's).
 func (o Org) Name(lang string) string {
 	if lang == "sv" {
 		return o.NameSV
+	}
+	if lang == "en" && o.NameEN != "" {
+		return o.NameEN
 	}
 	if lang == "en" && o.PrimaryLang == "sv" {
 		return o.NameSV
@@ -42,7 +58,8 @@ func (o Org) Names() string {
 	return o.NameFI + " / " + o.NameSV
 }
 
-const orgCols = `id, slug, name_fi, name_sv, primary_lang, business_id, dpo_name, dpo_email, privacy_email, eves_non_working`
+const orgCols = `id, slug, name_fi, name_sv, primary_lang, business_id, dpo_name, dpo_email, privacy_email, eves_non_working,
+	name_en, bilingual, dpo_phone, postal_address, a11y_supervisor, retention_years, logo_type`
 
 // Orgs lists every organisation by slug.
 func (q *Q) Orgs(ctx context.Context) ([]Org, error) {
@@ -109,10 +126,12 @@ func (q *Q) LastHeartbeat(ctx context.Context, name string) (t time.Time, err er
 func (q *Q) InsertOrg(ctx context.Context, o Org) (int64, error) {
 	var id int64
 	err := q.db.QueryRow(ctx, `
-		INSERT INTO organisations (slug, name_fi, name_sv, primary_lang, business_id, dpo_name, dpo_email, privacy_email, eves_non_working)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		INSERT INTO organisations (slug, name_fi, name_sv, primary_lang, business_id, dpo_name, dpo_email, privacy_email, eves_non_working,
+			name_en, bilingual, dpo_phone, postal_address, a11y_supervisor, retention_years)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		RETURNING id`,
-		o.Slug, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking).Scan(&id)
+		o.Slug, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking,
+		o.NameEN, o.Bilingual, o.DPOPhone, o.PostalAddress, o.A11ySupervisor, o.RetentionYears).Scan(&id)
 	return id, mapErr(err, "organisation "+o.Slug)
 }
 
@@ -120,11 +139,31 @@ func (q *Q) InsertOrg(ctx context.Context, o Org) (int64, error) {
 func (q *Q) UpdateOrg(ctx context.Context, o Org) error {
 	tag, err := q.db.Exec(ctx, `
 		UPDATE organisations SET name_fi = $2, name_sv = $3, primary_lang = $4, business_id = $5,
-			dpo_name = $6, dpo_email = $7, privacy_email = $8, eves_non_working = $9
+			dpo_name = $6, dpo_email = $7, privacy_email = $8, eves_non_working = $9,
+			name_en = $10, bilingual = $11, dpo_phone = $12, postal_address = $13, a11y_supervisor = $14, retention_years = $15
 		WHERE id = $1`,
-		o.ID, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking)
+		o.ID, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking,
+		o.NameEN, o.Bilingual, o.DPOPhone, o.PostalAddress, o.A11ySupervisor, o.RetentionYears)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
 	return mapErr(err, "organisation")
+}
+
+// OrgLogo returns the organisation's logo and its type ("png" or "svg");
+// ErrNotFound when it has none.
+func (q *Q) OrgLogo(ctx context.Context, id int64) ([]byte, string, error) {
+	var b []byte
+	var typ string
+	err := q.db.QueryRow(ctx, `SELECT logo, logo_type FROM organisations WHERE id = $1 AND logo IS NOT NULL AND logo_type <> ''`, id).Scan(&b, &typ)
+	return b, typ, mapErr(err, "organisation logo")
+}
+
+// SetOrgLogo replaces the organisation's logo; nil data removes it.
+func (q *Q) SetOrgLogo(ctx context.Context, id int64, data []byte, typ string) error {
+	if data == nil {
+		typ = ""
+	}
+	_, err := q.db.Exec(ctx, `UPDATE organisations SET logo = $2, logo_type = $3 WHERE id = $1`, id, data, typ)
+	return mapErr(err, "organisation logo")
 }
