@@ -39,6 +39,7 @@ func (s *Server) routes() {
 	s.staffCaseRoutes(auth)
 	s.staffRegisterRoutes(auth)
 	s.devMailRoutes(auth)
+	s.staffAccountRoutes(st, auth)
 
 	// integrations
 	v1 := e.Group("/api/v1")

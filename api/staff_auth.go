@@ -346,6 +346,7 @@ type staffAccountData struct {
 }
 
 type accountOrg struct {
+	Slug string
 	Name string
 	Lang string // the language of Name
 	Role string
@@ -365,7 +366,7 @@ func (s *Server) staffAccount(c echo.Context) error {
 			if lang == "sv" || (lang == "en" && o.PrimaryLang == "sv") {
 				nameLang = "sv"
 			}
-			d.Orgs = append(d.Orgs, accountOrg{Name: o.Name(lang), Lang: nameLang, Role: role})
+			d.Orgs = append(d.Orgs, accountOrg{Slug: o.Slug, Name: o.Name(lang), Lang: nameLang, Role: role})
 		}
 	}
 	return s.render(c, http.StatusOK, "staff_account", lang, s.Catalog.T(lang, "staff.account.title"), d)
