@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	s.staffRegisterRoutes(auth)
 	s.devMailRoutes(auth)
 	s.orgRoutes(auth)
+	s.staffAccountRoutes(st, auth)
 
 	// integrations
 	v1 := e.Group("/api/v1")

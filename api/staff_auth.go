@@ -346,6 +346,7 @@ type staffAccountData struct {
 }
 
 type accountOrg struct {
+	Slug string
 	Name string
 	Lang string // the language of Name
 	Role string
@@ -367,7 +368,7 @@ func (s *Server) staffAccount(c echo.Context) error {
 			if lang == "sv" || (lang == "en" && o.PrimaryLang == "sv") {
 				nameLang = "sv"
 			}
-			ao := accountOrg{Name: o.Name(lang), Lang: nameLang, Role: role}
+			ao := accountOrg{Slug: o.Slug, Name: o.Name(lang), Lang: nameLang, Role: role}
 			if u.CanAct(o.ID) {
 				ao.SettingsURL = "/staff/orgs/" + o.Slug + "/settings"
 			}

@@ -59,6 +59,7 @@ func build(d Deps) *registry {
 	add(r, &PurgeUnconfirmedWorker{d: d})
 	add(r, &SweepWorker{d: d})
 	add(r, &AuditCheckpointWorker{d: d})
+	add(r, &PasswordResetWorker{d: d})
 	addTaskWorkers(r, d)
 	add(r, &BreachReminderWorker{d: d})
 	return r

@@ -100,6 +100,9 @@ type StaffAuth struct {
 	// Keys key the organisation's audit chain (D-26): needed by what
 	// records staff and token changes.
 	Keys *secret.Keys
+	// Mail queues invitation and reset mail (issue 19); needed by Invite
+	// and RequestPasswordReset only.
+	Mail *Service
 	// HashMemoryMiB bounds the memory of concurrent password hashes
 	// (HASH_MEMORY_MIB): HashMemoryMiB / Argon2Memory hashes run at once.
 	// HashSlots, when set, is that number directly. HashWait is how long
@@ -556,6 +559,9 @@ func (a *StaffAuth) Prune(ctx context.Context) error {
 		return err
 	}
 	if _, err := q.PruneLoginLocks(ctx, now.Add(-24*time.Hour)); err != nil {
+		return err
+	}
+	if _, err := q.PruneResetRequests(ctx, now.Add(-24*time.Hour)); err != nil {
 		return err
 	}
 	_, err := q.PruneStaffSessions(ctx, now.Add(-a.absolute()))

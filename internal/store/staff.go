@@ -187,7 +187,8 @@ func (q *Q) InsertStaffSession(ctx context.Context, idHash []byte, userID int64,
 	return mapErr(err, "creating session")
 }
 
-// StaffSessionByHash finds a session with its user.
+// StaffSessionByHash finds a session with its user; a session whose
+// second factor is still due is not found (issue 16, item 12).
 func (q *Q) StaffSessionByHash(ctx context.Context, idHash []byte) (StaffSession, StaffUser, error) {
 	var s StaffSession
 	var u StaffUser
@@ -196,7 +197,7 @@ func (q *Q) StaffSessionByHash(ctx context.Context, idHash []byte) (StaffSession
 			u.id, u.email, u.name, u.password_hash, u.lang, u.disabled_at, u.failed_logins, u.locked_until, u.created_at,
 			u.platform_admin
 		FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
-		WHERE s.id_hash = $1`, idHash).Scan(&s.IDHash, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.RevokedAt,
+		WHERE s.id_hash = $1 AND NOT s.second_factor_due`, idHash).Scan(&s.IDHash, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.RevokedAt,
 		&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Lang, &u.DisabledAt, &u.FailedLogins, &u.LockedUntil, &u.CreatedAt,
 		&u.PlatformAdmin)
 	return s, u, mapErr(err, "session")

@@ -101,3 +101,15 @@ type BreachReminder struct {
 }
 
 func (BreachReminder) Kind() string { return "breach_reminder" }
+
+// PasswordReset mails a reset link if an account has the address of a
+// "forgot password" request (issue 19); the request path does the same
+// work whether or not one has.
+type PasswordReset struct {
+	RequestID int64 `json:"request_id"`
+}
+
+func (PasswordReset) Kind() string { return "password_reset" }
+
+// InsertOpts: the link mail itself is retried by its deliver_mail job.
+func (PasswordReset) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
