@@ -137,7 +137,9 @@ func TestBackupRestoreAuditVerifies(t *testing.T) {
 	if _, err := pool.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { pool.Exec(context.Background(), "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)") })
+	t.Cleanup(func() {
+		pool.Exec(context.Background(), "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	})
 	external := func(k string) string {
 		if k == "DATABASE_URL" {
 			return getenv(k) + " dbname=" + name

@@ -62,7 +62,7 @@ type JobCount struct {
 }
 
 // JobCounts counts River's jobs by kind and state. River prunes finished
-// jobs (completed after a day, cancelled and discarded after a week), so
+// jobs (completed and cancelled after a day, discarded after a week), so
 // the table stays bounded.
 func (q *Q) JobCounts(ctx context.Context) ([]JobCount, error) {
 	rows, err := q.db.Query(ctx, `SELECT kind, state::text, count(*) FROM river_job GROUP BY 1, 2 ORDER BY 1, 2`)
