@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -46,4 +48,19 @@ func (s *Server) readyz(c echo.Context) error {
 		r.LastSweep = &t
 	}
 	return c.JSON(http.StatusOK, r)
+}
+
+// metrics serves Prometheus metrics on the main server to a bearer of
+// METRICS_TOKEN (issue 22); anyone else gets 401.
+func (s *Server) metrics(c echo.Context) error {
+	scheme, token, _ := strings.Cut(strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)), " ")
+	want := s.Config.MetricsToken
+	if !strings.EqualFold(scheme, "Bearer") || want == "" ||
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(want)) != 1 {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="rightsdesk metrics"`)
+		return c.String(http.StatusUnauthorized, "401 Unauthorized: send Authorization: Bearer METRICS_TOKEN\n")
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	s.Metrics.Handler().ServeHTTP(c.Response(), c.Request())
+	return nil
 }

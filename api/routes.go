@@ -19,6 +19,9 @@ func (s *Server) routes() {
 	// ops
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	if s.Metrics != nil && s.Config.MetricsToken != "" {
+		e.GET("/metrics", s.metrics) // METRICS_TOKEN (issue 22)
+	}
 
 	// public, per language
 	e.GET("/", s.root)

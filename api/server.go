@@ -19,6 +19,7 @@ import (
 	"rightsdesk/internal/i18n"
 	"rightsdesk/internal/mail"
 	"rightsdesk/internal/secret"
+	"rightsdesk/metrics"
 	"rightsdesk/templates"
 	"rightsdesk/workflow"
 )
@@ -36,6 +37,9 @@ type Deps struct {
 	// Health, when set, makes /healthz fail with its error: the embedded
 	// database is down and its supervisor could not restart it (issue 22).
 	Health func() error
+	// Metrics receives each request's route pattern, status and latency,
+	// and sign-in failures; nil records nothing (issue 22).
+	Metrics *metrics.Metrics
 }
 
 // Server is the HTTP server.
@@ -117,11 +121,13 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "(unmatched)"
 		}
+		dur := time.Since(start)
+		s.Metrics.ObserveHTTP(c.Request().Method, route, c.Response().Status, dur)
 		s.Logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "http",
 			slog.String("method", c.Request().Method),
 			slog.String("route", route),
 			slog.Int("status", c.Response().Status),
-			slog.Duration("dur", time.Since(start)),
+			slog.Duration("dur", dur),
 			slog.String("req", c.Response().Header().Get(echo.HeaderXRequestID)),
 		)
 		return nil

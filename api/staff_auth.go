@@ -247,6 +247,11 @@ func (s *Server) staffLogin(c echo.Context) error {
 	var limited *workflow.LoginLimitedError
 	if errors.As(err, &limited) || errors.Is(err, workflow.ErrLoginBusy) {
 		// Issue 16, item 6: refused before hashing; say when to try again.
+		if limited != nil {
+			s.Metrics.LoginFailed("limited")
+		} else {
+			s.Metrics.LoginFailed("busy")
+		}
 		retry := s.Now().Add(10 * time.Second)
 		if limited != nil {
 			retry = limited.RetryAt
@@ -261,6 +266,7 @@ func (s *Server) staffLogin(c echo.Context) error {
 	if errors.Is(err, workflow.ErrLoginFailed) {
 		// One message whatever the reason: an account's existence, lock or
 		// state is never told.
+		s.Metrics.LoginFailed("credentials")
 		d.Failed = true
 		d.Errors = []loginError{{Field: "password", Key: "staff.login.failed"}}
 		return s.renderLogin(c, http.StatusUnauthorized, d)

@@ -251,6 +251,9 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.close()
+	if _, err := a.serveMetrics(a.newMetrics()); err != nil {
+		return err
+	}
 	if err := a.startRiver(ctx); err != nil {
 		return err
 	}

@@ -1,6 +1,6 @@
 // Command rightsdesk is the GDPR data-subject request case manager: one
 // binary with subcommands (serve, worker, migrate, import, deadline, org,
-// user, token, version).
+// user, token, audit, backup, restore, version).
 package main
 
 import (
@@ -46,6 +46,8 @@ func init() {
 		{"letter", "render a sample letter: --sample access|confirmation|refusal|extension|receipt --lang fi|sv|en -o FILE.pdf", runLetter},
 		{"token", "API tokens: add --org SLUG --name NAME | list --org SLUG | revoke --org SLUG --name NAME", runToken},
 		{"audit", "audit trail: verify [--org SLUG] [--digest HEX] | checkpoint", runAudit},
+		{"backup", "back up the database: --out FILE (pg_dump + manifest in one tar; never the secret key)", runBackup},
+		{"restore", "restore a backup: FILE [--data DIR] into a new embedded data directory, or an empty DATABASE_URL", runRestore},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "rightsdesk", version)
 			return nil

@@ -57,9 +57,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := a.startInbound(ctx); err != nil {
 		return err
 	}
+	m := a.newMetrics()
+	if _, err := a.serveMetrics(m); err != nil {
+		return err
+	}
 	srv, err := api.New(api.Deps{
 		Config: cfg, Pool: a.pool, Logger: a.log, Catalog: a.catalog, Keys: a.keys,
-		Workflow: a.wf, Catcher: a.catcher, Health: health,
+		Workflow: a.wf, Catcher: a.catcher, Health: health, Metrics: m,
 	})
 	if err != nil {
 		return err

@@ -49,7 +49,8 @@ func binary(t *testing.T) string {
 
 // servingRe finds the address serve chose in its log: tests listen on port 0
 // so no port is closed and reused by someone else in between.
-var servingRe = regexp.MustCompile(`msg=serving addr=(\S+)`)
+// Text logs (embedded default) and JSON logs (DATABASE_URL) both.
+var servingRe = regexp.MustCompile(`(?:msg=serving addr=|"msg":"serving","addr":")([^\s"]+)`)
 
 type proc struct {
 	cmd  *exec.Cmd

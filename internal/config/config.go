@@ -37,7 +37,13 @@ type Config struct {
 	Migrate  bool // migrate on start
 	Seed     bool // create the seed organisations, catalogues and demo DPOs on first start
 	LogLevel string
-	LogJSON  bool
+	LogJSON  bool // default: JSON with DATABASE_URL (production), text in the embedded default
+
+	// MetricsListen serves /metrics alone on a separate address (e.g.
+	// 127.0.0.1:9464); MetricsToken serves it on the main server to a
+	// bearer of the token. Neither set: no metrics (issue 22).
+	MetricsListen string
+	MetricsToken  string
 
 	Workers       int
 	FetchCooldown time.Duration
@@ -87,6 +93,9 @@ func (c Config) CheckMail() error {
 	return nil
 }
 
+// Metrics reports whether /metrics is served at all.
+func (c Config) Metrics() bool { return c.MetricsListen != "" || c.MetricsToken != "" }
+
 // Secure reports whether cookies must be Secure (BASE_URL is https).
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
@@ -113,7 +122,9 @@ var settings = []setting{
 	{"migrate", "MIGRATE", "true", "apply database migrations on start"},
 	{"seed", "SEED", "auto", "import the seed organisations on first start (auto = only in the embedded default)"},
 	{"log-level", "LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"log-json", "LOG_JSON", "false", "log as JSON lines"},
+	{"log-json", "LOG_JSON", "auto", "log as JSON lines: true or false; auto = JSON with DATABASE_URL, text in the embedded default"},
+	{"metrics-listen", "METRICS_LISTEN", "", "address serving Prometheus /metrics alone, e.g. 127.0.0.1:9464; empty = off"},
+	{"metrics-token", "METRICS_TOKEN", "", "serve /metrics on the main server to requests with Authorization: Bearer TOKEN (at least 16 characters); empty = off"},
 	{"workers", "WORKERS", "20", "River workers for the default queue"},
 	{"fetch-cooldown", "FETCH_COOLDOWN", "100ms", "River fetch cooldown (lower = more throughput, more polling)"},
 	{"reminder-days", "REMINDER_DAYS", "5,2", "owner reminders, working days before the safe target"},
@@ -272,7 +283,24 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 	default:
 		bad("log-level", "want debug, info, warn or error, got %q", c.LogLevel)
 	}
-	c.LogJSON = boolOf("log-json")
+	switch get("log-json") {
+	case "auto":
+		c.LogJSON = c.DatabaseURL != ""
+	default:
+		c.LogJSON = boolOf("log-json")
+	}
+	c.MetricsListen = get("metrics-listen")
+	if c.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			bad("metrics-listen", "want host:port, got %q", c.MetricsListen)
+		} else if c.MetricsListen == c.ListenAddr && port != "0" {
+			bad("metrics-listen", "must differ from LISTEN_ADDR (use METRICS_TOKEN to serve /metrics on the main server)")
+		}
+	}
+	c.MetricsToken = get("metrics-token")
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		bad("metrics-token", "want at least 16 characters (generate one: openssl rand -hex 16)")
+	}
 	c.Workers = int(uintOf("workers"))
 	c.FetchCooldown = durOf("fetch-cooldown")
 	for _, p := range strings.Split(get("reminder-days"), ",") {

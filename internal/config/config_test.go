@@ -195,3 +195,63 @@ func TestMailCatcherOnlyWhenEmbeddedOrExplicit(t *testing.T) {
 		}
 	}
 }
+
+// Issue 22: JSON logs by default in production (DATABASE_URL), text in the
+// embedded default; LOG_JSON overrides either way.
+func TestLogJSONDefaultsFollowDatabaseURL(t *testing.T) {
+	t.Parallel()
+	prod := map[string]string{"DATABASE_URL": "postgres://u@h/db", "SECRET_KEY": "x"}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want bool
+	}{
+		{"embedded default", nil, nil, false},
+		{"database url", prod, nil, true},
+		{"embedded, asked for", map[string]string{"LOG_JSON": "true"}, nil, true},
+		{"production, turned off", map[string]string{"DATABASE_URL": "postgres://u@h/db", "LOG_JSON": "false"}, nil, false},
+		{"flag wins", prod, []string{"--log-json=false"}, false},
+	} {
+		c, _, err := Parse("serve", tc.args, env(tc.env), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if c.LogJSON != tc.want {
+			t.Errorf("%s: LogJSON = %v, want %v", tc.name, c.LogJSON, tc.want)
+		}
+	}
+	if _, _, err := Parse("serve", nil, env(map[string]string{"LOG_JSON": "yes please"}), nil); err == nil || !strings.Contains(err.Error(), "LOG_JSON") {
+		t.Fatalf("bad LOG_JSON: %v", err)
+	}
+}
+
+// Issue 22: /metrics is off unless METRICS_LISTEN or METRICS_TOKEN says
+// where; both are checked.
+func TestMetricsSettings(t *testing.T) {
+	t.Parallel()
+	c, _, err := Parse("serve", nil, env(nil), nil)
+	if err != nil || c.Metrics() {
+		t.Fatalf("metrics must be off by default: %v %+v", err, c)
+	}
+	c, _, err = Parse("serve", nil, env(map[string]string{"METRICS_LISTEN": "127.0.0.1:9464"}), nil)
+	if err != nil || !c.Metrics() || c.MetricsListen != "127.0.0.1:9464" || c.MetricsToken != "" {
+		t.Fatalf("METRICS_LISTEN: %v %+v", err, c)
+	}
+	c, _, err = Parse("serve", []string{"--metrics-token", "0123456789abcdef"}, env(nil), nil)
+	if err != nil || !c.Metrics() || c.MetricsToken != "0123456789abcdef" {
+		t.Fatalf("--metrics-token: %v %+v", err, c)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"METRICS_LISTEN": "9464"}, "METRICS_LISTEN"},
+		{map[string]string{"METRICS_LISTEN": "127.0.0.1:8080"}, "must differ from LISTEN_ADDR"},
+		{map[string]string{"METRICS_TOKEN": "short"}, "at least 16 characters"},
+	} {
+		if _, _, err := Parse("serve", nil, env(tc.env), nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: got %v, want an error naming %q", tc.env, err, tc.want)
+		}
+	}
+}

@@ -220,6 +220,10 @@ func (c *Cluster) SocketDir() string { return c.socketDir }
 // Port is the server's port number (the socket is SocketDir()/.s.PGSQL.<Port>).
 func (c *Cluster) Port() int { return c.port }
 
+// BinDir is the directory of the server binaries in use; the matching
+// pg_dump and pg_restore sit beside them in a Debian install.
+func (c *Cluster) BinDir() string { return c.binDir }
+
 // Version is the PostgreSQL major version of the binaries and the data
 // directory, e.g. "15".
 func (c *Cluster) Version() string { return c.version }
