@@ -95,7 +95,7 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 	bad.Set("business-id", "0100000-1")
 	p = admin.post("/staff/admin/orgs", bad)
 	if p.status != http.StatusUnprocessableEntity {
-		t.Fatalf("invalid create = %d", p.status)
+		t.Fatalf("invalid create = %d %s", p.status, htmlText(p.doc))
 	}
 	if got, want := fieldError(p.doc, "slug"), f.env.Catalog.T("en", "orgs.error.slug"); got != want {
 		t.Errorf("slug error %q, want %q", got, want)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -113,6 +114,9 @@ func (c *scClient) get(path string) htmlPage {
 // post sends a form with the CSRF token (unless the form sets _csrf).
 func (c *scClient) post(path string, form url.Values) htmlPage {
 	c.t.Helper()
+	// A copy: callers share forms between tests (package-level values),
+	// and one client's token must never leak into another's request.
+	form = maps.Clone(form)
 	if form == nil {
 		form = url.Values{}
 	}
