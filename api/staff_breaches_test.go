@@ -72,11 +72,19 @@ func TestBreachPagesClockAndList(t *testing.T) {
 	}
 	// A second breach, already notified, and a third aware earlier: the
 	// running ones come first, the earliest limit first.
-	notified := createBreach(t, dpo, breachForm(func(v url.Values) { v.Set("title", "Notified one"); v.Set("aware_at", "2026-10-23T09:00"); v.Set("occurred_at", "") }))
+	notified := createBreach(t, dpo, breachForm(func(v url.Values) {
+		v.Set("title", "Notified one")
+		v.Set("aware_at", "2026-10-23T09:00")
+		v.Set("occurred_at", "")
+	}))
 	if p := dpo.post("/staff/breaches/"+strconv.FormatInt(notified, 10)+"/notification", url.Values{"notified_at": {"2026-10-24T10:00"}, "reference": {"TSV/5"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("notify = %d %v", p.status, p.summary())
 	}
-	earlier := createBreach(t, dpo, breachForm(func(v url.Values) { v.Set("title", "Earlier one"); v.Set("aware_at", "2026-10-24T06:00"); v.Set("occurred_at", "") }))
+	earlier := createBreach(t, dpo, breachForm(func(v url.Values) {
+		v.Set("title", "Earlier one")
+		v.Set("aware_at", "2026-10-24T06:00")
+		v.Set("occurred_at", "")
+	}))
 	list := dpo.get("/staff/breaches")
 	var order []string
 	for _, tr := range htmlElems(list.doc, func(n *html.Node) bool { return htmlIs(n, "tr") && htmlHasAttr(n, "data-breach") }) {
@@ -170,7 +178,11 @@ func TestBreachPageCloseRefused(t *testing.T) {
 		t.Fatalf("closed: %+v", b)
 	}
 	// Complete it (not to be notified) and close.
-	form := breachForm(func(v url.Values) { v.Set("risk", "none"); v.Set("decision", "not_notify"); v.Set("decision_reason", "Sent to a colleague.") })
+	form := breachForm(func(v url.Values) {
+		v.Set("risk", "none")
+		v.Set("decision", "not_notify")
+		v.Set("decision_reason", "Sent to a colleague.")
+	})
 	if p := dpo.post(base, form); p.status != http.StatusSeeOther {
 		t.Fatalf("save = %d %v", p.status, p.summary())
 	}
