@@ -42,6 +42,7 @@ func (s *Server) routes() {
 	auth := st.Group("", s.requireStaff)
 	s.staffCaseRoutes(auth)
 	s.staffRegisterRoutes(auth)
+	s.staffBreachRoutes(auth)
 	s.devMailRoutes(auth)
 	s.orgRoutes(auth)
 	s.staffAccountRoutes(st, auth)

@@ -128,3 +128,16 @@ func (q *Q) MarkBreachReminder(ctx context.Context, breachID int64, hoursBefore 
 	}
 	return tag.RowsAffected() == 1, nil
 }
+
+// BreachEvents lists the audit events of one breach (on its
+// organisation's own chain), oldest first: the decision trail.
+func (q *Q) BreachEvents(ctx context.Context, orgID, breachID int64) ([]AuditEvent, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+auditCols+` FROM audit_events
+		WHERE org_id = $1 AND case_id IS NULL AND action LIKE 'breach\_%' AND data @> jsonb_build_object('breach', $2::bigint)
+		ORDER BY seq`, orgID, breachID)
+	if err != nil {
+		return nil, mapErr(err, "breach events")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[AuditEvent])
+	return out, mapErr(err, "breach events")
+}
