@@ -322,7 +322,7 @@ func genericRead(d *doc) gresult {
 		kinds    = map[noticeField]bool{}
 	)
 	for _, l := range lines {
-		if h, ok := matchGenericHeading(l.text); ok && utf8.RuneCountInString(l.text) < 400 {
+		if h, ok := matchGenericHeading(l.text); ok {
 			cur = &gsection{gheading: h, lineNo: l.no}
 			sections = append(sections, cur)
 			langs[h.lang]++
@@ -870,7 +870,9 @@ var (
 	idPart      = regexp.MustCompile(`(?i)\s*(\((?:y-tunnus|y-tun|fo-nummer|fo-nr)[^)]*\)|,?\s*(?:y-tunnus|fo-nummer|fo-nr|business id)\b.*$)`)
 	inlineLabel = regexp.MustCompile(`(?i)\s+(adress|osoite|address|puh|puhelin|tfn|tel|telefon|e-post|sähköposti|email|y-tunnus|fo-nummer)\s*[:.]`)
 	subLabel    = regexp.MustCompile(`(?i)^(nimi|namn|nimet|namn på|name|names|organisaatio|organisation)\s*:?\s*`)
-	streetLike  = regexp.MustCompile(`^[\p{L}\-.]+(?:\s[\p{L}\-.]+)?\s\d+`)
+	streetLike  = regexp.MustCompile(`^[\p{L}\-.]+(?:\s[\p{L}\-.]+){0,2}\s\d+(?:\s?[a-zA-Z])?(?:[,\s]|$)`)
+	postalCode  = regexp.MustCompile(`(?:^|\s)(?:FI-|AX-)?\d{5}\s+\p{Lu}`)
+	contactCut  = regexp.MustCompile(`(?i)(\s(?:pb|pl|box|puh\.?|p\.|tfn\.?|tel\.?|telefon|puhelin|e-post|sähköposti|y-tunnus|fo-nummer)\s*:?\s*\d|\s\S+@\S+|\s\S+\(at\)\S+|,?\s(?:FI-|AX-)?\d{5}\s+\p{Lu})`)
 	contactish  = regexp.MustCompile(`(?i)(@|\(at\)|\[at\]|www\.|https?:|^(pl|pb|po box|box)\s*\d|^(p\.|puh|puhelin|tel|tfn|telefon|fax|gsm|osoite|adress|address|käyntiosoite|besöksadress|postiosoite|postadress|sähköposti|e-post|email|y-tunnus|fo-nummer|kirjaamo|registratur)\b)`)
 	// Prose statements of the controller.
 	proseCtrl = []*regexp.Regexp{
@@ -886,7 +888,17 @@ var (
 )
 
 func addressLine(s string) bool {
-	return contactish.MatchString(s) || streetLike.MatchString(s) || (len(s) > 0 && s[0] >= '0' && s[0] <= '9')
+	return contactish.MatchString(s) || streetLike.MatchString(s) || postalCode.MatchString(s) || (len(s) > 0 && s[0] >= '0' && s[0] <= '9')
+}
+
+// cutAtContact drops the address and contact details that follow an
+// organisation's name on the same line ("Geologiska forskningscentralen
+// PB 96, 02151 Esbo Tfn ...").
+func cutAtContact(s string) string {
+	if m := contactCut.FindStringIndex(s); m != nil && m[0] > 0 {
+		return strings.TrimSpace(strings.TrimRight(s[:m[0]], " ,;"))
+	}
+	return s
 }
 
 // controllerValue reads the organisation lines of a controller section.
@@ -909,7 +921,7 @@ func controllerValue(sec *gsection) string {
 		if m := inlineLabel.FindStringIndex(s); m != nil {
 			s = s[:m[0]]
 		}
-		s = strings.TrimSpace(s)
+		s = cutAtContact(strings.TrimSpace(s))
 		if s == "" {
 			continue
 		}
