@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -46,6 +47,27 @@ const nfNameController noticeField = 100
 // publications; they are kept apart so that the exact notice importer is
 // unchanged. lookupHeading reads both.
 var genericHeadings = map[string]noticeHeading{}
+
+// headingFirst holds the first word of every heading, so that most lines
+// are dismissed with one lookup.
+var (
+	headingFirstOnce sync.Once
+	headingFirst     map[string]bool
+)
+
+func isHeadingFirstWord(w string) bool {
+	headingFirstOnce.Do(func() {
+		headingFirst = map[string]bool{}
+		for _, m := range []map[string]noticeHeading{noticeHeadings, genericHeadings} {
+			for k := range m {
+				f, _, _ := strings.Cut(k, " ")
+				headingFirst[f] = true
+			}
+		}
+	})
+	f, _, _ := strings.Cut(NormalizeName(w), " ")
+	return headingFirst[f]
+}
 
 func lookupHeading(norm string) (noticeHeading, bool) {
 	if h, ok := genericHeadings[norm]; ok {
@@ -196,6 +218,14 @@ func matchGenericHeading(s string) (gheading, bool) {
 		return gheading{}, false
 	}
 	words := strings.Fields(s)
+	if len(words) == 0 {
+		return gheading{}, false
+	}
+	if w := words[0]; !isHeadingFirstWord(w) {
+		if p := gluePoint(w); p == 0 || !isHeadingFirstWord(w[:p]) {
+			return gheading{}, false
+		}
+	}
 	best := gheading{}
 	found := false
 	max := len(words)
@@ -496,7 +526,7 @@ func nameValues(sec *gsection) []gline {
 	var out []gline
 	for i, c := range cands {
 		c.text = tidyName(c.text)
-		if c.text == "" || isProse(c.text) || addressLine(c.text) {
+		if c.text == "" || isProse(c.text) || contactish.MatchString(c.text) {
 			if i == 0 {
 				return nil
 			}
