@@ -553,6 +553,7 @@ var (
 	inlineName    = regexp.MustCompile(`(?i)\b(rekisterin nimi|registrets namn|tietojärjestelmän nimi|personregistrets namn)\b`)
 	capsHeading   = regexp.MustCompile(`^\d{1,2}(?:\.\d{1,2})*\.?\s+[\p{Lu}][\p{Lu}\-/ ]{3,}?(?:\s|$)`)
 	nextCapsHdr   = regexp.MustCompile(`\s\d{1,2}(?:\.\d{1,2})*\.?\s+[\p{Lu}]{4,}`)
+	inlineCtrl    = regexp.MustCompile(`(?i)(?:^|\s)(?:\d{1,2}\.?\s+)?(?:rekisterinpitäjä|rekisterin pitäjä|personuppgiftsansvarig|registeransvarig|registerförare|registerupprätthållare)\s*:?\s+([\p{Lu}][^\n]{2,300}?)(?:\s\d{1,2}(?:\.\d{1,2})*\.?\s+\p{Lu}|$)`)
 	ctrlCapsWords = regexp.MustCompile(`(?i)^\d{1,2}\.?\s+(rekisterinpitäjä|registerupprätthållare|personuppgiftsansvarig|registeransvarig|registerförare)\b`)
 )
 
@@ -598,6 +599,11 @@ func inlineNames(l gline) []greg {
 			continue
 		}
 		g := greg{Register: Register{Name: name, SourceRow: l.no}, line: l.no}
+		if m := inlineCtrl.FindStringSubmatch(rest); m != nil && !ctrlNext {
+			if v := cutAtContact(strings.TrimSpace(m[1])); v != "" && !isProse(v) {
+				g.Controller = v
+			}
+		}
 		if ctrlNext {
 			after := strings.Join(words[end+1:], " ")
 			if m := nextCapsHdr.FindStringIndex(after); m != nil {
