@@ -223,7 +223,7 @@ func matchGenericHeading(s string) (gheading, bool) {
 	}
 	if w := words[0]; !isHeadingFirstWord(w) {
 		if p := gluePoint(w); p == 0 || !isHeadingFirstWord(w[:p]) {
-			return gheading{}, false
+			return keywordHeading(s, numbered)
 		}
 	}
 	best := gheading{}
@@ -265,10 +265,60 @@ func matchGenericHeading(s string) (gheading, bool) {
 		found = true
 	}
 	if !found {
+		return keywordHeading(s, numbered)
+	}
+	return best, true
+}
+
+// keywordRules classify a heading-shaped line no list knows by the words
+// in it, in this order (the first rule that matches wins).
+var keywordRules = []struct {
+	field noticeField
+	lang  string
+	re    *regexp.Regexp
+}{
+	{nfController, "fi", regexp.MustCompile(`^(yhteis)?rekisterinpitäjä(t)?( |$)`)},
+	{nfContact, "fi", regexp.MustCompile(`^(rekisterin |rekisteriasioi\S* |rekisteristä )?(vastuu|yhteys)henkilö|yhteyshenkilö|vastuuhenkilö|edustaja`)},
+	{nfContact, "sv", regexp.MustCompile(`kontaktperson|ansvarsperson|ansvarig person`)},
+	{nfExtra, "fi", regexp.MustCompile(`tietosuojavastaava|valvontaviranomai|rekisteröidyn oikeu|oikeudet|suojaa|suojau|siirto|siirrot|profilo|automaat|automatisoi|evästee|valitus`)},
+	{nfExtra, "sv", regexp.MustCompile(`dataskyddsombud|tillsynsmyndighet|den registrerades rättighet|rättigheter|skydd|överföring|profilering|automatiserat|kakor|klagomål`)},
+	{nfName, "fi", regexp.MustCompile(`^(\S+ )?(rekisterin|tietojärjestelmän|järjestelmän|tietovarannon|käsittelytoimen|henkilörekisterin) (\S+ )?nimi$`)},
+	{nfName, "sv", regexp.MustCompile(`^(\S+ )?(registrets|personregistrets|datasystemets|informationslagrets|behandlingens) (\S+ )?namn$`)},
+	{nfController, "fi", regexp.MustCompile(`^(yhteis)?rekisterin ?pitäjä(t|nä)?( |$)|^rekisterinpitäjän (nimi|yhteystiedot|tiedot)`)},
+	{nfController, "sv", regexp.MustCompile(`^(den )?(gemensamt )?(personuppgiftsansvarig|registeransvarig|registerförare|registerhållare|registerupprätthållare)`)},
+	{nfRetention, "fi", regexp.MustCompile(`säilytys|säilyttäm|arkistoin|hävittäm`)},
+	{nfRetention, "sv", regexp.MustCompile(`lagring|förvaring|arkivering|gallring`)},
+	{nfRecipients, "fi", regexp.MustCompile(`luovutu|luovuttam|vastaanottaj`)},
+	{nfRecipients, "sv", regexp.MustCompile(`utlämn|mottagare|överlåt`)},
+	{nfSources, "fi", regexp.MustCompile(`tietolähte|tietojen lähteet|mistä tiedot`)},
+	{nfSources, "sv", regexp.MustCompile(`uppgiftskäll|informationskäll|datakäll|källor`)},
+	{nfData, "fi", regexp.MustCompile(`tietosisältö|henkilötietoryhm|henkilötietotyyp|käsiteltävät (henkilö)?tiedot|rekisteröityjen ryhm`)},
+	{nfData, "sv", regexp.MustCompile(`datainnehåll|informationsinnehåll|uppgiftsinnehåll|personuppgiftskategori|kategorier av personuppgifter|registrets innehåll`)},
+	{nfLegal, "fi", regexp.MustCompile(`^(\S+ )*oikeusperuste|laillisuus`)},
+	{nfLegal, "sv", regexp.MustCompile(`rättslig grund|rättsliga grund`)},
+	{nfPurpose, "fi", regexp.MustCompile(`tarkoitus|käyttötarkoitu`)},
+	{nfPurpose, "sv", regexp.MustCompile(`ändamål|syfte`)},
+	{nfSystems, "fi", regexp.MustCompile(`^(käytettävät )?tietojärjestelmä|^järjestelmät`)},
+	{nfSystems, "sv", regexp.MustCompile(`^(använda )?(informationssystem|datasystem)`)},
+}
+
+// keywordHeading recognises a heading no list knows: a short line of its
+// own (numbered, or at most eight words), not a sentence, without digits,
+// addresses or e-mail, whose words say what the section holds.
+func keywordHeading(s string, numbered bool) (gheading, bool) {
+	words := strings.Fields(s)
+	n := len(words)
+	if n == 0 || n > 10 || (!numbered && n > 8) || strings.HasSuffix(s, ".") || strings.HasSuffix(s, ",") ||
+		strings.ContainsAny(s, "@0123456789") || strings.Contains(s, "(at)") || docTypeAny.MatchString(s) {
 		return gheading{}, false
 	}
-	_ = numbered
-	return best, true
+	norm := NormalizeName(strings.TrimSuffix(s, ":"))
+	for _, r := range keywordRules {
+		if r.re.MatchString(norm) {
+			return gheading{field: r.field, lang: r.lang, label: strings.TrimSuffix(s, ":")}, true
+		}
+	}
+	return gheading{}, false
 }
 
 // gluePoint is the index in w where a lower-case letter is followed by an
@@ -592,14 +642,27 @@ func inlineNames(l gline) []greg {
 			}
 		}
 		if end < 0 {
-			continue
+			// No register word: the value runs to the next numbered
+			// heading ("1.3 Rekisterin nimi Kameravalvonta 1.4 ...").
+			for i, w := range words {
+				if i >= 7 || strings.HasSuffix(w, ".") && !leadNumber.MatchString(w) || strings.HasSuffix(w, ",") {
+					break
+				}
+				if i > 0 && leadNumber.MatchString(w) && i+1 < len(words) && !startsLower(words[i+1]) && strings.ContainsAny(w, ".") {
+					end = i - 1
+					break
+				}
+			}
+			if end < 0 {
+				continue
+			}
 		}
 		name := strings.Join(words[:end+1], " ")
 		if r, _ := utf8.DecodeRuneInString(name); !unicode.IsUpper(r) {
 			continue
 		}
 		g := greg{Register: Register{Name: name, SourceRow: l.no}, line: l.no}
-		if m := inlineCtrl.FindStringSubmatch(rest); m != nil && !ctrlNext {
+		if m := inlineCtrl.FindStringSubmatch(l.text); m != nil && !ctrlNext {
 			if v := cutAtContact(strings.TrimSpace(m[1])); v != "" && !isProse(v) {
 				g.Controller = v
 			}

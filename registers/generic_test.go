@@ -144,6 +144,20 @@ Johtava sosiaalityöntekijä
 käsittelyn tarkoitus
 Vammaispalvelujen järjestäminen.
 `, []reg{{"Vammaispalvelujen asiakasrekisteri", "Esimerkkilän sosiaali- ja terveyslautakunta"}}, false},
+
+		{"headings no list knows", `Tietosuojaseloste
+1. Rekisterin virallinen nimi
+Liikuntapaikkojen varausrekisteri
+2. Rekisterinpitäjä ja sen edustaja
+Esimerkkilän kaupunki, liikuntapalvelut
+3. Mihin tietoja käytetään
+Vuorojen varaaminen ja laskutus.
+4. Kenelle tietoja luovutetaan
+Tietoja ei luovuteta.
+`, []reg{{"Liikuntapaikkojen varausrekisteri", "Esimerkkilän kaupunki, liikuntapalvelut"}}, false},
+
+		{"Swedish transcript, value without a register word", `2 1.1 Personuppgiftsansvarig Exempelby stad, tekniska nämnden 1.2 Registrets namn Kameraövervakning 1.3 Ändamålet med behandlingen av personuppgifter Att skydda egendom.`,
+			[]reg{{"Kameraövervakning", "Exempelby stad, tekniska nämnden"}}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := Parse(c.text, Options{SourceFile: "x.txt"})
