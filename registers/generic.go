@@ -1,7 +1,6 @@
 package registers
 
 import (
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -765,7 +764,7 @@ func nameLists(lines []gline, sections []*gsection) []greg {
 		run = nil
 	}
 	for _, l := range lines {
-		t := tidyName(l.text)
+		t := listItemName(l.text)
 		words := strings.Fields(t)
 		last := ""
 		if len(words) > 0 {
@@ -781,12 +780,33 @@ func nameLists(lines []gline, sections []*gsection) []greg {
 	return out
 }
 
+// genitiveDocType: "Kirjaston asiakasrekisterin tietosuojaseloste".
+var genitiveDocType = regexp.MustCompile(`(?i)^(.+?(?:rekisteri|tietovaranno))n\s+(?:` + docTypeWords + `)$`)
+
+// listItemName is the register named by a list line or link text:
+// "Tietosuojaseloste – Kirjaston asiakasrekisteri" and "Kirjaston
+// asiakasrekisterin tietosuojaseloste" both name "Kirjaston
+// asiakasrekisteri".
+func listItemName(s string) string {
+	if m := genitiveDocType.FindStringSubmatch(s); m != nil {
+		if strings.HasSuffix(strings.ToLower(m[1]), "tietovaranno") {
+			return tidyName(m[1][:len(m[1])-len("tietovaranno")] + "tietovaranto")
+		}
+		return tidyName(m[1])
+	}
+	if t := titleCandidate(s); t != "" {
+		return t
+	}
+	return tidyName(s)
+}
+
 // Publicity descriptions (906/2019 §28).
 var (
 	caseRegister  = regexp.MustCompile(`(?i)^(.{2,80}?(?:asiarekisteri|ärenderegister|ärenderegistret|diaari|diarium))(?:[\s.,:;]|$)`)
 	storeHead     = regexp.MustCompile(`^([^.:]{3,90}?)(?:[.:]\s|:?$)`)
 	storeStart    = regexp.MustCompile(`(?i)^(informationslager|informationslagret|tietovaranto|register|datalager) (för|över|om|:)`)
 	storeNotStart = regexp.MustCompile(`(?i)(\boch deras\b|\bja niiden\b|\bsamt\b|^informationslager och|^tietovarannot ja|^tietovarannot$)`)
+	storeEnd      = regexp.MustCompile(`(?i)(informationslager|informationslagret|tietovaranto|tietovarannot)$`)
 	hiddenOwner   = regexp.MustCompile(`(?i)^[\p{Lu}][\p{L}\-]+(s|n)\s`)
 )
 
@@ -808,6 +828,23 @@ func dataStores(lines []gline) []greg {
 				continue
 			}
 		}
+		// A flattened table row: "Hallinnon tietovaranto Päätöksenteko ...".
+		if ws := strings.Fields(s); len(ws) > 2 {
+			for k := 1; k < len(ws) && k <= 5; k++ {
+				bare := strings.TrimFunc(ws[k], func(r rune) bool { return !unicode.IsLetter(r) })
+				if !storeEnd.MatchString(bare) {
+					continue
+				}
+				head := strings.Join(ws[:k+1], " ")
+				if k+1 < len(ws) && !startsLower(ws[k+1]) && !storeNotStart.MatchString(head) && !strings.HasSuffix(ws[k], ".") && !strings.HasSuffix(ws[k], ",") {
+					out = append(out, greg{Register: Register{Name: head, SourceRow: l.no}, line: l.no})
+				}
+				break
+			}
+			if len(out) > 0 && out[len(out)-1].SourceRow == l.no {
+				continue
+			}
+		}
 		m := storeHead.FindStringSubmatch(s)
 		if m == nil {
 			continue
@@ -818,7 +855,7 @@ func dataStores(lines []gline) []greg {
 			continue
 		}
 		last := strings.TrimFunc(words[len(words)-1], func(r rune) bool { return !unicode.IsLetter(r) })
-		ends := regexp.MustCompile(`(?i)(informationslager|informationslagret|tietovaranto|tietovarannot)$`).MatchString(last) && len(words) >= 2
+		ends := storeEnd.MatchString(last) && len(words) >= 2
 		if !ends && !storeStart.MatchString(head) {
 			continue
 		}
@@ -851,7 +888,7 @@ func weakName(pre, lines []gline, sections []*gsection, all string) (greg, bool)
 	}
 	// Title lines that name a register.
 	for _, l := range top {
-		t := titleCandidate(l.text)
+		t := listItemName(l.text)
 		if t != "" && hasRegisterWord(t) && !isGenericName(t) && len(strings.Fields(t)) <= 10 && !isProse(t) {
 			return greg{Register: Register{Name: t, SourceRow: l.no}, line: l.no}, true
 		}
@@ -910,16 +947,6 @@ func weakName(pre, lines []gline, sections []*gsection, all string) (greg, bool)
 	// document treats as the register.
 	for _, sec := range sections {
 		if sec.field != nfData {
-			continue
-		}
-		var prev *gline
-		for i := range lines {
-			if lines[i].no >= sec.lineNo {
-				break
-			}
-			prev = &lines[i]
-		}
-		if prev == nil {
 			continue
 		}
 		// The nearest short heading-like line within the few lines above.
@@ -1157,7 +1184,7 @@ func fillFields(regs []greg, sections []*gsection, all string, res *Result) {
 		if v, ok := assigned[i]; ok && r.Controller == "" {
 			r.Controller = v
 		}
-		if r.Controller == "" && !r.DataStore || r.Controller == "" && r.DataStore {
+		if r.Controller == "" {
 			r.Controller = docCtrl
 		}
 		if r.Controller != "" {
@@ -1209,7 +1236,6 @@ func fillFields(regs []greg, sections []*gsection, all string, res *Result) {
 			r.SourceRow = 1
 		}
 	}
-	_ = fmt.Sprint
 }
 
 // sharedNotice: several registers read from one name field share one

@@ -158,6 +158,20 @@ Tietoja ei luovuteta.
 
 		{"Swedish transcript, value without a register word", `2 1.1 Personuppgiftsansvarig Exempelby stad, tekniska nämnden 1.2 Registrets namn Kameraövervakning 1.3 Ändamålet med behandlingen av personuppgifter Att skydda egendom.`,
 			[]reg{{"Kameraövervakning", "Exempelby stad, tekniska nämnden"}}, false},
+
+		{"index page of notices", `Tietosuojaselosteet
+
+Tietosuojaseloste – Kirjaston asiakasrekisteri
+Liikuntapalvelujen asiakasrekisterin tietosuojaseloste
+Tietosuojaseloste – Kameravalvontarekisteri
+`, []reg{{"Kirjaston asiakasrekisteri", ""}, {"Liikuntapalvelujen asiakasrekisteri", ""}, {"Kameravalvontarekisteri", ""}}, false},
+
+		{"tietovarannot as a flattened table", `Asiakirjajulkisuuskuvaus
+Esimerkkilän kunta on tiedonhallintalain mukainen tiedonhallintayksikkö.
+Tietovaranto Käyttötarkoitus Tietojärjestelmät
+Hallinnon tietovaranto Päätöksenteko ja johtaminen Dynasty
+Sosiaalipalvelujen tietovaranto Sosiaalihuollon järjestäminen Pegasos
+`, []reg{{"Hallinnon tietovaranto", "Esimerkkilän kunta"}, {"Sosiaalipalvelujen tietovaranto", "Esimerkkilän kunta"}}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := Parse(c.text, Options{SourceFile: "x.txt"})
