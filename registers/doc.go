@@ -21,6 +21,16 @@
 //     headings; the Art 6(1) letter is read from the legal-basis text.
 //   - tietovarannot: information-resources table with a section heading per
 //     service area (the sector) and header variants (D-6).
+//   - generic: everything else that is a register description (issue 19),
+//     read by one extractor from the structure real documents share:
+//     notices with the headings of henkilötietolaki §10 or GDPR Arts 13-14
+//     in any numbering and layout, several registers per document, lists,
+//     PDF transcripts on one line, and document-publicity descriptions
+//     (906/2019 §28), whose data stores are marked DataStore. See generic.go.
+//
+// The exact seed formats come first; the generic extractor sits behind
+// them. ParseDocument first turns PDF (poppler's pdftotext), HTML, DOCX or
+// plain text, recognised by content, into text (input.go).
 //
 // Published text is kept verbatim (D-4): typos and garbled names are not
 // corrected, only white space is tidied. The legal controller is always the

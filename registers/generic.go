@@ -1,10 +1,10 @@
 package registers
 
 import (
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -46,6 +46,27 @@ const nfNameController noticeField = 100
 // publications; they are kept apart so that the exact notice importer is
 // unchanged. lookupHeading reads both.
 var genericHeadings = map[string]noticeHeading{}
+
+// headingFirst holds the first word of every heading, so that most lines
+// are dismissed with one lookup.
+var (
+	headingFirstOnce sync.Once
+	headingFirst     map[string]bool
+)
+
+func isHeadingFirstWord(w string) bool {
+	headingFirstOnce.Do(func() {
+		headingFirst = map[string]bool{}
+		for _, m := range []map[string]noticeHeading{noticeHeadings, genericHeadings} {
+			for k := range m {
+				f, _, _ := strings.Cut(k, " ")
+				headingFirst[f] = true
+			}
+		}
+	})
+	f, _, _ := strings.Cut(NormalizeName(w), " ")
+	return headingFirst[f]
+}
 
 func lookupHeading(norm string) (noticeHeading, bool) {
 	if h, ok := genericHeadings[norm]; ok {
@@ -196,6 +217,14 @@ func matchGenericHeading(s string) (gheading, bool) {
 		return gheading{}, false
 	}
 	words := strings.Fields(s)
+	if len(words) == 0 {
+		return gheading{}, false
+	}
+	if w := words[0]; !isHeadingFirstWord(w) {
+		if p := gluePoint(w); p == 0 || !isHeadingFirstWord(w[:p]) {
+			return keywordHeading(s, numbered)
+		}
+	}
 	best := gheading{}
 	found := false
 	max := len(words)
@@ -235,10 +264,60 @@ func matchGenericHeading(s string) (gheading, bool) {
 		found = true
 	}
 	if !found {
+		return keywordHeading(s, numbered)
+	}
+	return best, true
+}
+
+// keywordRules classify a heading-shaped line no list knows by the words
+// in it, in this order (the first rule that matches wins).
+var keywordRules = []struct {
+	field noticeField
+	lang  string
+	re    *regexp.Regexp
+}{
+	{nfController, "fi", regexp.MustCompile(`^(yhteis)?rekisterinpitäjä(t)?( |$)`)},
+	{nfContact, "fi", regexp.MustCompile(`^(rekisterin |rekisteriasioi\S* |rekisteristä )?(vastuu|yhteys)henkilö|yhteyshenkilö|vastuuhenkilö|edustaja`)},
+	{nfContact, "sv", regexp.MustCompile(`kontaktperson|ansvarsperson|ansvarig person`)},
+	{nfExtra, "fi", regexp.MustCompile(`tietosuojavastaava|valvontaviranomai|rekisteröidyn oikeu|oikeudet|suojaa|suojau|siirto|siirrot|profilo|automaat|automatisoi|evästee|valitus`)},
+	{nfExtra, "sv", regexp.MustCompile(`dataskyddsombud|tillsynsmyndighet|den registrerades rättighet|rättigheter|skydd|överföring|profilering|automatiserat|kakor|klagomål`)},
+	{nfName, "fi", regexp.MustCompile(`^(\S+ )?(rekisterin|tietojärjestelmän|järjestelmän|tietovarannon|käsittelytoimen|henkilörekisterin) (\S+ )?nimi$`)},
+	{nfName, "sv", regexp.MustCompile(`^(\S+ )?(registrets|personregistrets|datasystemets|informationslagrets|behandlingens) (\S+ )?namn$`)},
+	{nfController, "fi", regexp.MustCompile(`^(yhteis)?rekisterin ?pitäjä(t|nä)?( |$)|^rekisterinpitäjän (nimi|yhteystiedot|tiedot)`)},
+	{nfController, "sv", regexp.MustCompile(`^(den )?(gemensamt )?(personuppgiftsansvarig|registeransvarig|registerförare|registerhållare|registerupprätthållare)`)},
+	{nfRetention, "fi", regexp.MustCompile(`säilytys|säilyttäm|arkistoin|hävittäm`)},
+	{nfRetention, "sv", regexp.MustCompile(`lagring|förvaring|arkivering|gallring`)},
+	{nfRecipients, "fi", regexp.MustCompile(`luovutu|luovuttam|vastaanottaj`)},
+	{nfRecipients, "sv", regexp.MustCompile(`utlämn|mottagare|överlåt`)},
+	{nfSources, "fi", regexp.MustCompile(`tietolähte|tietojen lähteet|mistä tiedot`)},
+	{nfSources, "sv", regexp.MustCompile(`uppgiftskäll|informationskäll|datakäll|källor`)},
+	{nfData, "fi", regexp.MustCompile(`tietosisältö|henkilötietoryhm|henkilötietotyyp|käsiteltävät (henkilö)?tiedot|rekisteröityjen ryhm`)},
+	{nfData, "sv", regexp.MustCompile(`datainnehåll|informationsinnehåll|uppgiftsinnehåll|personuppgiftskategori|kategorier av personuppgifter|registrets innehåll`)},
+	{nfLegal, "fi", regexp.MustCompile(`^(\S+ )*oikeusperuste|laillisuus`)},
+	{nfLegal, "sv", regexp.MustCompile(`rättslig grund|rättsliga grund`)},
+	{nfPurpose, "fi", regexp.MustCompile(`tarkoitus|käyttötarkoitu`)},
+	{nfPurpose, "sv", regexp.MustCompile(`ändamål|syfte`)},
+	{nfSystems, "fi", regexp.MustCompile(`^(käytettävät )?tietojärjestelmä|^järjestelmät`)},
+	{nfSystems, "sv", regexp.MustCompile(`^(använda )?(informationssystem|datasystem)`)},
+}
+
+// keywordHeading recognises a heading no list knows: a short line of its
+// own (numbered, or at most eight words), not a sentence, without digits,
+// addresses or e-mail, whose words say what the section holds.
+func keywordHeading(s string, numbered bool) (gheading, bool) {
+	words := strings.Fields(s)
+	n := len(words)
+	if n == 0 || n > 10 || (!numbered && n > 8) || strings.HasSuffix(s, ".") || strings.HasSuffix(s, ",") ||
+		strings.ContainsAny(s, "@0123456789") || strings.Contains(s, "(at)") || docTypeAny.MatchString(s) {
 		return gheading{}, false
 	}
-	_ = numbered
-	return best, true
+	norm := NormalizeName(strings.TrimSuffix(s, ":"))
+	for _, r := range keywordRules {
+		if r.re.MatchString(norm) {
+			return gheading{field: r.field, lang: r.lang, label: strings.TrimSuffix(s, ":")}, true
+		}
+	}
+	return gheading{}, false
 }
 
 // gluePoint is the index in w where a lower-case letter is followed by an
@@ -322,7 +401,7 @@ func genericRead(d *doc) gresult {
 		kinds    = map[noticeField]bool{}
 	)
 	for _, l := range lines {
-		if h, ok := matchGenericHeading(l.text); ok && utf8.RuneCountInString(l.text) < 400 {
+		if h, ok := matchGenericHeading(l.text); ok {
 			cur = &gsection{gheading: h, lineNo: l.no}
 			sections = append(sections, cur)
 			langs[h.lang]++
@@ -496,7 +575,7 @@ func nameValues(sec *gsection) []gline {
 	var out []gline
 	for i, c := range cands {
 		c.text = tidyName(c.text)
-		if c.text == "" || isProse(c.text) || addressLine(c.text) {
+		if c.text == "" || isProse(c.text) || contactish.MatchString(c.text) {
 			if i == 0 {
 				return nil
 			}
@@ -523,6 +602,7 @@ var (
 	inlineName    = regexp.MustCompile(`(?i)\b(rekisterin nimi|registrets namn|tietojärjestelmän nimi|personregistrets namn)\b`)
 	capsHeading   = regexp.MustCompile(`^\d{1,2}(?:\.\d{1,2})*\.?\s+[\p{Lu}][\p{Lu}\-/ ]{3,}?(?:\s|$)`)
 	nextCapsHdr   = regexp.MustCompile(`\s\d{1,2}(?:\.\d{1,2})*\.?\s+[\p{Lu}]{4,}`)
+	inlineCtrl    = regexp.MustCompile(`(?i)(?:^|\s)(?:\d{1,2}\.?\s+)?(?:rekisterinpitäjä|rekisterin pitäjä|personuppgiftsansvarig|registeransvarig|registerförare|registerupprätthållare)\s*:?\s+([\p{Lu}][^\n]{2,300}?)(?:\s\d{1,2}(?:\.\d{1,2})*\.?\s+\p{Lu}|$)`)
 	ctrlCapsWords = regexp.MustCompile(`(?i)^\d{1,2}\.?\s+(rekisterinpitäjä|registerupprätthållare|personuppgiftsansvarig|registeransvarig|registerförare)\b`)
 )
 
@@ -561,13 +641,31 @@ func inlineNames(l gline) []greg {
 			}
 		}
 		if end < 0 {
-			continue
+			// No register word: the value runs to the next numbered
+			// heading ("1.3 Rekisterin nimi Kameravalvonta 1.4 ...").
+			for i, w := range words {
+				if i >= 7 || strings.HasSuffix(w, ".") && !leadNumber.MatchString(w) || strings.HasSuffix(w, ",") {
+					break
+				}
+				if i > 0 && leadNumber.MatchString(w) && i+1 < len(words) && !startsLower(words[i+1]) && strings.ContainsAny(w, ".") {
+					end = i - 1
+					break
+				}
+			}
+			if end < 0 {
+				continue
+			}
 		}
 		name := strings.Join(words[:end+1], " ")
 		if r, _ := utf8.DecodeRuneInString(name); !unicode.IsUpper(r) {
 			continue
 		}
 		g := greg{Register: Register{Name: name, SourceRow: l.no}, line: l.no}
+		if m := inlineCtrl.FindStringSubmatch(l.text); m != nil && !ctrlNext {
+			if v := cutAtContact(strings.TrimSpace(m[1])); v != "" && !isProse(v) {
+				g.Controller = v
+			}
+		}
 		if ctrlNext {
 			after := strings.Join(words[end+1:], " ")
 			if m := nextCapsHdr.FindStringIndex(after); m != nil {
@@ -666,7 +764,7 @@ func nameLists(lines []gline, sections []*gsection) []greg {
 		run = nil
 	}
 	for _, l := range lines {
-		t := tidyName(l.text)
+		t := listItemName(l.text)
 		words := strings.Fields(t)
 		last := ""
 		if len(words) > 0 {
@@ -682,12 +780,33 @@ func nameLists(lines []gline, sections []*gsection) []greg {
 	return out
 }
 
+// genitiveDocType: "Kirjaston asiakasrekisterin tietosuojaseloste".
+var genitiveDocType = regexp.MustCompile(`(?i)^(.+?(?:rekisteri|tietovaranno))n\s+(?:` + docTypeWords + `)$`)
+
+// listItemName is the register named by a list line or link text:
+// "Tietosuojaseloste – Kirjaston asiakasrekisteri" and "Kirjaston
+// asiakasrekisterin tietosuojaseloste" both name "Kirjaston
+// asiakasrekisteri".
+func listItemName(s string) string {
+	if m := genitiveDocType.FindStringSubmatch(s); m != nil {
+		if strings.HasSuffix(strings.ToLower(m[1]), "tietovaranno") {
+			return tidyName(m[1][:len(m[1])-len("tietovaranno")] + "tietovaranto")
+		}
+		return tidyName(m[1])
+	}
+	if t := titleCandidate(s); t != "" {
+		return t
+	}
+	return tidyName(s)
+}
+
 // Publicity descriptions (906/2019 §28).
 var (
 	caseRegister  = regexp.MustCompile(`(?i)^(.{2,80}?(?:asiarekisteri|ärenderegister|ärenderegistret|diaari|diarium))(?:[\s.,:;]|$)`)
 	storeHead     = regexp.MustCompile(`^([^.:]{3,90}?)(?:[.:]\s|:?$)`)
 	storeStart    = regexp.MustCompile(`(?i)^(informationslager|informationslagret|tietovaranto|register|datalager) (för|över|om|:)`)
 	storeNotStart = regexp.MustCompile(`(?i)(\boch deras\b|\bja niiden\b|\bsamt\b|^informationslager och|^tietovarannot ja|^tietovarannot$)`)
+	storeEnd      = regexp.MustCompile(`(?i)(informationslager|informationslagret|tietovaranto|tietovarannot)$`)
 	hiddenOwner   = regexp.MustCompile(`(?i)^[\p{Lu}][\p{L}\-]+(s|n)\s`)
 )
 
@@ -709,6 +828,23 @@ func dataStores(lines []gline) []greg {
 				continue
 			}
 		}
+		// A flattened table row: "Hallinnon tietovaranto Päätöksenteko ...".
+		if ws := strings.Fields(s); len(ws) > 2 {
+			for k := 1; k < len(ws) && k <= 5; k++ {
+				bare := strings.TrimFunc(ws[k], func(r rune) bool { return !unicode.IsLetter(r) })
+				if !storeEnd.MatchString(bare) {
+					continue
+				}
+				head := strings.Join(ws[:k+1], " ")
+				if k+1 < len(ws) && !startsLower(ws[k+1]) && !storeNotStart.MatchString(head) && !strings.HasSuffix(ws[k], ".") && !strings.HasSuffix(ws[k], ",") {
+					out = append(out, greg{Register: Register{Name: head, SourceRow: l.no}, line: l.no})
+				}
+				break
+			}
+			if len(out) > 0 && out[len(out)-1].SourceRow == l.no {
+				continue
+			}
+		}
 		m := storeHead.FindStringSubmatch(s)
 		if m == nil {
 			continue
@@ -719,7 +855,7 @@ func dataStores(lines []gline) []greg {
 			continue
 		}
 		last := strings.TrimFunc(words[len(words)-1], func(r rune) bool { return !unicode.IsLetter(r) })
-		ends := regexp.MustCompile(`(?i)(informationslager|informationslagret|tietovaranto|tietovarannot)$`).MatchString(last) && len(words) >= 2
+		ends := storeEnd.MatchString(last) && len(words) >= 2
 		if !ends && !storeStart.MatchString(head) {
 			continue
 		}
@@ -752,7 +888,7 @@ func weakName(pre, lines []gline, sections []*gsection, all string) (greg, bool)
 	}
 	// Title lines that name a register.
 	for _, l := range top {
-		t := titleCandidate(l.text)
+		t := listItemName(l.text)
 		if t != "" && hasRegisterWord(t) && !isGenericName(t) && len(strings.Fields(t)) <= 10 && !isProse(t) {
 			return greg{Register: Register{Name: t, SourceRow: l.no}, line: l.no}, true
 		}
@@ -813,16 +949,6 @@ func weakName(pre, lines []gline, sections []*gsection, all string) (greg, bool)
 		if sec.field != nfData {
 			continue
 		}
-		var prev *gline
-		for i := range lines {
-			if lines[i].no >= sec.lineNo {
-				break
-			}
-			prev = &lines[i]
-		}
-		if prev == nil {
-			continue
-		}
 		// The nearest short heading-like line within the few lines above.
 		for i := len(lines) - 1; i >= 0; i-- {
 			l := lines[i]
@@ -870,7 +996,9 @@ var (
 	idPart      = regexp.MustCompile(`(?i)\s*(\((?:y-tunnus|y-tun|fo-nummer|fo-nr)[^)]*\)|,?\s*(?:y-tunnus|fo-nummer|fo-nr|business id)\b.*$)`)
 	inlineLabel = regexp.MustCompile(`(?i)\s+(adress|osoite|address|puh|puhelin|tfn|tel|telefon|e-post|sähköposti|email|y-tunnus|fo-nummer)\s*[:.]`)
 	subLabel    = regexp.MustCompile(`(?i)^(nimi|namn|nimet|namn på|name|names|organisaatio|organisation)\s*:?\s*`)
-	streetLike  = regexp.MustCompile(`^[\p{L}\-.]+(?:\s[\p{L}\-.]+)?\s\d+`)
+	streetLike  = regexp.MustCompile(`^[\p{L}\-.]+(?:\s[\p{L}\-.]+){0,2}\s\d+(?:\s?[a-zA-Z])?(?:[,\s]|$)`)
+	postalCode  = regexp.MustCompile(`(?:^|\s)(?:FI-|AX-)?\d{5}\s+\p{Lu}`)
+	contactCut  = regexp.MustCompile(`(?i)(\s(?:pb|pl|box|puh\.?|p\.|tfn\.?|tel\.?|telefon|puhelin|e-post|sähköposti|y-tunnus|fo-nummer)\s*:?\s*\d|\s\S+@\S+|\s\S+\(at\)\S+|,?\s(?:FI-|AX-)?\d{5}\s+\p{Lu})`)
 	contactish  = regexp.MustCompile(`(?i)(@|\(at\)|\[at\]|www\.|https?:|^(pl|pb|po box|box)\s*\d|^(p\.|puh|puhelin|tel|tfn|telefon|fax|gsm|osoite|adress|address|käyntiosoite|besöksadress|postiosoite|postadress|sähköposti|e-post|email|y-tunnus|fo-nummer|kirjaamo|registratur)\b)`)
 	// Prose statements of the controller.
 	proseCtrl = []*regexp.Regexp{
@@ -886,7 +1014,17 @@ var (
 )
 
 func addressLine(s string) bool {
-	return contactish.MatchString(s) || streetLike.MatchString(s) || (len(s) > 0 && s[0] >= '0' && s[0] <= '9')
+	return contactish.MatchString(s) || streetLike.MatchString(s) || postalCode.MatchString(s) || (len(s) > 0 && s[0] >= '0' && s[0] <= '9')
+}
+
+// cutAtContact drops the address and contact details that follow an
+// organisation's name on the same line ("Geologiska forskningscentralen
+// PB 96, 02151 Esbo Tfn ...").
+func cutAtContact(s string) string {
+	if m := contactCut.FindStringIndex(s); m != nil && m[0] > 0 {
+		return strings.TrimSpace(strings.TrimRight(s[:m[0]], " ,;"))
+	}
+	return s
 }
 
 // controllerValue reads the organisation lines of a controller section.
@@ -909,7 +1047,7 @@ func controllerValue(sec *gsection) string {
 		if m := inlineLabel.FindStringIndex(s); m != nil {
 			s = s[:m[0]]
 		}
-		s = strings.TrimSpace(s)
+		s = cutAtContact(strings.TrimSpace(s))
 		if s == "" {
 			continue
 		}
@@ -1046,7 +1184,7 @@ func fillFields(regs []greg, sections []*gsection, all string, res *Result) {
 		if v, ok := assigned[i]; ok && r.Controller == "" {
 			r.Controller = v
 		}
-		if r.Controller == "" && !r.DataStore || r.Controller == "" && r.DataStore {
+		if r.Controller == "" {
 			r.Controller = docCtrl
 		}
 		if r.Controller != "" {
@@ -1098,7 +1236,6 @@ func fillFields(regs []greg, sections []*gsection, all string, res *Result) {
 			r.SourceRow = 1
 		}
 	}
-	_ = fmt.Sprint
 }
 
 // sharedNotice: several registers read from one name field share one

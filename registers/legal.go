@@ -21,7 +21,7 @@ import (
 const letterTail = `(?:\(\s*([a-f])\s*\)|([a-f])(?:$|[^\p{L}\d]))`
 
 // paraWord: what may stand between the paragraph number and the letter.
-const paraWord = `(?:kohdan|kohta|kohtaa|kohdat|mom\.?|momentin|momentti|punkten|punkt|st\.?|stycket|led|\.)?`
+const paraWord = `(?:kohdan|kohta|kohtaa|kohdat|mom\.?|momentin|momentti|punkten|punkt|st\.?|stycket|stycke|led|\.)?`
 
 var legalPatterns = []*regexp.Regexp{
 	// 6 artiklan 1 c-kohta; 6 art. 1 mom. c; 6 artikeln 1 punkten c

@@ -1,8 +1,15 @@
 package registers
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-pdf/fpdf"
 )
 
 // benchSeeds are the five published seed documents, named by municipality
@@ -52,4 +59,56 @@ func BenchmarkParseBaseline(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkImportPDF200 is the import of a 200-page PDF as rightsdesk
+// import runs it: pdftotext, then Parse (issue 19 goal: under 5 s). The
+// PDF, one notice per page made from the corpus's numbered notices, is
+// written with fpdf before the clock starts.
+func BenchmarkImportPDF200(b *testing.B) {
+	needPDFToText(b)
+	pdf := makeBenchPDF(b, 200)
+	b.SetBytes(int64(len(pdf)))
+	b.ResetTimer()
+	for b.Loop() {
+		res, kind, err := ParseDocument(context.Background(), pdf, Options{SourceFile: "bench.pdf"}, ExtractOptions{})
+		if err != nil || kind != InputPDF {
+			b.Fatal(kind, err)
+		}
+		if len(res.Registers) < 200 {
+			b.Fatalf("%d registers from 200 notices", len(res.Registers))
+		}
+	}
+}
+
+func makeBenchPDF(tb testing.TB, pages int) []byte {
+	tb.Helper()
+	font, err := os.ReadFile(filepath.Join("..", "internal", "pdf", "fonts", "DejaVuSans.ttf"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	body := readTestdata(tb, "corpus/09_rantasalmi_kameravalvonta.txt")
+	lines := strings.Split(body, "\n")[1:]
+	p := fpdf.New("P", "mm", "A4", "")
+	p.AddUTF8FontFromBytes("dejavu", "", font)
+	p.SetFont("dejavu", "", 9)
+	p.SetAutoPageBreak(false, 10)
+	for i := 1; i <= pages; i++ {
+		p.AddPage()
+		for _, l := range lines {
+			switch l {
+			case "Kameravalvonta":
+				l = fmt.Sprintf("Kameravalvonta %d", i)
+			}
+			if p.GetY() > 280 {
+				break
+			}
+			p.MultiCell(0, 4, l, "", "L", false)
+		}
+	}
+	var buf bytes.Buffer
+	if err := p.Output(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what rightsdesk needs on a Debian machine, only what is missing:
-#   scripts/deps.sh run    PostgreSQL server binaries
+#   scripts/deps.sh run    PostgreSQL server binaries and poppler-utils
+#                          (pdftotext: importing published PDFs)
 #   scripts/deps.sh test   the above, plus what the tests use: gcc (go test
 #                          -race needs cgo), Chromium (the browser journeys),
 #                          npm (fetches axe-core for the accessibility checks),
@@ -8,8 +9,8 @@
 #                          poppler-utils and qpdf (the letters' PDF checks).
 set -euo pipefail
 mode=${1:-run}
-want=(postgresql)
-[ "$mode" = test ] && want+=(gcc chromium npm fonts-dejavu-core poppler-utils qpdf)
+want=(postgresql poppler-utils)
+[ "$mode" = test ] && want+=(gcc chromium npm fonts-dejavu-core qpdf)
 
 have() {
   case "$1" in
@@ -17,6 +18,7 @@ have() {
       command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1 && return 0
       ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ;;
     gcc) command -v gcc >/dev/null 2>&1 ;;
+    poppler-utils) command -v pdftotext >/dev/null 2>&1 ;;
     npm) command -v npm >/dev/null 2>&1 ;;
     chromium) command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ;;
     *) dpkg -s "$1" >/dev/null 2>&1 ;;

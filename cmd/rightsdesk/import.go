@@ -61,7 +61,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	var docs []*registers.Result
 	for _, f := range files {
-		res, err := readDocument(env, f, registers.Format(format))
+		res, err := readDocument(ctx, env, f, registers.Format(format))
 		if err != nil {
 			return fmt.Errorf("%w; nothing imported", err)
 		}
@@ -123,8 +123,9 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// readDocument reads and parses one file ("-" is standard input).
-func readDocument(env *Env, name string, format registers.Format) (*registers.Result, error) {
+// readDocument reads and parses one file ("-" is standard input): PDF,
+// HTML, DOCX or plain text, recognised by content (issue 19).
+func readDocument(ctx context.Context, env *Env, name string, format registers.Format) (*registers.Result, error) {
 	var r io.Reader
 	source := filepath.Base(name)
 	if name == "-" {
@@ -144,7 +145,7 @@ func readDocument(env *Env, name string, format registers.Format) (*registers.Re
 	if len(b) > maxImportFile {
 		return nil, fmt.Errorf("reading %s: larger than %d MiB", name, maxImportFile>>20)
 	}
-	res, err := registers.Parse(string(b), registers.Options{Format: format, SourceFile: source})
+	res, _, err := registers.ParseDocument(ctx, b, registers.Options{Format: format, SourceFile: source}, registers.ExtractOptions{})
 	if err != nil {
 		return nil, err
 	}

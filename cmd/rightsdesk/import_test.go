@@ -226,3 +226,60 @@ func TestImportFailsCleanly(t *testing.T) {
 		})
 	}
 }
+
+// PDF, HTML and DOCX are read by content, not by name (issue 19): the
+// fixtures, copied under misleading names, give the same --dry-run --json
+// output shape as text.
+func TestImportReadsPDFHTMLDOCX(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"rantasalmi_kameravalvonta.pdf": "notice.txt",
+		"korsholm_bibliotek.html":       "page.pdf",
+		"gtk_kundregister.docx":         "table",
+	}
+	var args []string
+	for src, dst := range files {
+		b, err := os.ReadFile(filepath.Join("../../registers/testdata/input", src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, dst := range []string{"notice.txt", "page.pdf", "table"} {
+		args = append(args, filepath.Join(dir, dst))
+	}
+	nowhere := func(k string) string {
+		if k == "DATABASE_URL" {
+			return "postgres://127.0.0.1:1/none?connect_timeout=1"
+		}
+		return ""
+	}
+	code, out, errOut := run(t, nowhere, append([]string{"import", "--dry-run", "--json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var regs []map[string]any
+	if err := json.Unmarshal([]byte(out), &regs); err != nil {
+		t.Fatalf("stdout is not a JSON array: %v\n%s", err, out)
+	}
+	want := []struct{ name, controller, file string }{
+		{"Kameravalvonta", "Rantasalmen kunta\nKunnanhallitus", "notice.txt"},
+		{"Låntagarregister för Korsholms kommunbibliotek", "Korsholms kommunbibliotek", "page.pdf"},
+		{"Bibliotekets kundregister", "Geologiska forskningscentralen", "table"},
+	}
+	if len(regs) != len(want) {
+		t.Fatalf("%d registers, want %d: %s", len(regs), len(want), out)
+	}
+	for i, w := range want {
+		r := regs[i]
+		if r["name"] != w.name || r["controller"] != w.controller || r["source_file"] != w.file || r["format"] != "generic" {
+			t.Errorf("register %d: %v %v %v %v", i, r["name"], r["controller"], r["source_file"], r["format"])
+		}
+		if _, ok := r["norm_name"]; !ok {
+			t.Errorf("register %d lacks norm_name", i)
+		}
+	}
+}
