@@ -40,6 +40,7 @@ type PageOrg struct {
 	StatusURL string // "" on pages that are not the resident's
 	// PrivacyURL is the service's own privacy notice (issue 19).
 	PrivacyURL string
+	LogoURL    string // "" when the organisation has no logo
 }
 
 // frameOrg fills the page frame from the organisation set by the handler.
@@ -51,6 +52,9 @@ func (p *Page) frameOrg(c echo.Context) {
 	}
 	base := intakeBase(p.Lang, po.Org)
 	p.Org = &PageOrg{Slug: po.Org.Slug, Name: po.Org.Name(p.Lang), HomeURL: base + "/", PrivacyURL: base + "/privacy"}
+	if po.Org.LogoType != "" {
+		p.Org.LogoURL = base + "/logo"
+	}
 	if po.Resident {
 		p.Org.StatusURL = statusBase(p.Lang, po.Org)
 	}
@@ -89,6 +93,9 @@ type accessibilityData struct {
 	OrgName string
 	Contact string // the organisation's privacy contact; "" on product pages
 	Back    string
+	// Supervisor is the accessibility supervisor's contact as the
+	// organisation set it, one line per row; nil shows the default.
+	Supervisor []string
 }
 
 func (s *Server) accessibilityPage(c echo.Context) error {
@@ -108,5 +115,6 @@ func (s *Server) accessibilityOrgPage(c echo.Context) error {
 		contact = org.DPOEmail
 	}
 	return s.render(c, http.StatusOK, "accessibility", lang, s.Catalog.T(lang, "a11y.title"),
-		accessibilityData{OrgName: org.Name(lang), Contact: contact, Back: intakeBase(lang, org) + "/"})
+		accessibilityData{OrgName: org.Name(lang), Contact: contact, Back: intakeBase(lang, org) + "/",
+			Supervisor: lines(org.A11ySupervisor)})
 }

@@ -368,11 +368,7 @@ func (s *Server) orgPrivacyNotice(c echo.Context) error {
 	if d.DPOEmail == "" {
 		d.DPOEmail = o.PrivacyEmail
 	}
-	for _, l := range strings.Split(o.PostalAddress, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			d.AddressLines = append(d.AddressLines, l)
-		}
-	}
+	d.AddressLines = lines(o.PostalAddress)
 	return s.render(c, http.StatusOK, "org_privacy", lang, s.Catalog.T(lang, "privacy.title", d.Name), d)
 }
 
@@ -414,6 +410,17 @@ func orgInputs(f orgForm, fe workflow.FieldErrors, create bool) []orgInput {
 		key := strings.ReplaceAll(in.Name, "-", "_")
 		in.Label, in.Hint, in.Error = "orgs.field."+key, "orgs.hint."+key, fe[in.Name]
 		out = append(out, in)
+	}
+	return out
+}
+
+// lines splits a multi-line setting into its non-empty, trimmed lines.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
 	}
 	return out
 }

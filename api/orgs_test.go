@@ -65,10 +65,14 @@ func inputValue(t *testing.T, doc *html.Node, name string) string {
 
 func fieldError(doc *html.Node, name string) string { return htmlText(htmlByID(doc, "e-"+name)) }
 
-var testikunta = url.Values{
-	"slug": {"testikunta"}, "name-fi": {"Testikunta"}, "name-sv": {"Testkommun"}, "primary": {"fi"},
-	"business-id": {"0100000-2"}, "dpo-name": {"Tiina Tietosuoja"}, "dpo-email": {"tietosuoja@testikunta.test"},
-	"privacy-email": {"kirjaamo@testikunta.test"}, "has-bilingual": {"1"}, "bilingual": {"1"}, "has-eves-non-working": {"1"},
+// testikunta is the creation form of "Testikunta" (a new map each time:
+// posting adds the client's _csrf to it).
+func testikunta() url.Values {
+	return url.Values{
+		"slug": {"testikunta"}, "name-fi": {"Testikunta"}, "name-sv": {"Testkommun"}, "primary": {"fi"},
+		"business-id": {"0100000-2"}, "dpo-name": {"Tiina Tietosuoja"}, "dpo-email": {"tietosuoja@testikunta.test"},
+		"privacy-email": {"kirjaamo@testikunta.test"}, "has-bilingual": {"1"}, "bilingual": {"1"}, "has-eves-non-working": {"1"},
+	}
 }
 
 func TestPlatformAdminCreatesOrganisation(t *testing.T) {
@@ -87,15 +91,12 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 
 	// Invalid slug and business id (its check digit): 422, a localized
 	// message per field, every other value kept.
-	bad := url.Values{}
-	for k, v := range testikunta {
-		bad[k] = v
-	}
+	bad := testikunta()
 	bad.Set("slug", "Testi Kunta")
 	bad.Set("business-id", "0100000-1")
 	p = admin.post("/staff/admin/orgs", bad)
 	if p.status != http.StatusUnprocessableEntity {
-		t.Fatalf("invalid create = %d %s", p.status, htmlText(p.doc))
+		t.Fatalf("invalid create = %d: %.600s", p.status, p.body)
 	}
 	if got, want := fieldError(p.doc, "slug"), f.env.Catalog.T("en", "orgs.error.slug"); got != want {
 		t.Errorf("slug error %q, want %q", got, want)
@@ -116,7 +117,7 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 	}
 
 	// Valid: created, audited, listed with the link to invite its DPO.
-	p = admin.post("/staff/admin/orgs", testikunta)
+	p = admin.post("/staff/admin/orgs", testikunta())
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("create = %d: %v", p.status, p.summary())
 	}
@@ -151,7 +152,7 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 	}
 
 	// The same slug again: refused, never reused.
-	p = admin.post("/staff/admin/orgs", testikunta)
+	p = admin.post("/staff/admin/orgs", testikunta())
 	if p.status != http.StatusUnprocessableEntity || fieldError(p.doc, "slug") != f.env.Catalog.T("en", "orgs.error.slug.taken") {
 		t.Errorf("second create = %d, %q", p.status, fieldError(p.doc, "slug"))
 	}
@@ -196,7 +197,7 @@ func TestOrgPagesRefuseOthers(t *testing.T) {
 	if p := dpo.get("/staff/admin/orgs"); p.status != http.StatusForbidden {
 		t.Errorf("DPO on admin page = %d", p.status)
 	}
-	if p := dpo.post("/staff/admin/orgs", testikunta); p.status != http.StatusForbidden {
+	if p := dpo.post("/staff/admin/orgs", testikunta()); p.status != http.StatusForbidden {
 		t.Errorf("DPO creating = %d", p.status)
 	}
 	if _, err := store.New(f.env.Pool).OrgBySlug(f.env.Ctx, "testikunta"); err == nil {
@@ -388,6 +389,16 @@ func TestOrgSettings(t *testing.T) {
 	lp := anon.get("/fi/o/" + f.org.Slug + "/logo")
 	if lp.status != http.StatusOK || lp.header.Get("Content-Type") != "image/png" || lp.body != string(stored) {
 		t.Errorf("logo = %d %s", lp.status, lp.header.Get("Content-Type"))
+	}
+
+	// The organisation's pages carry the logo and its accessibility
+	// supervisor.
+	a11y := anon.get("/fi/o/" + f.org.Slug + "/accessibility")
+	if got := htmlText(htmlByID(a11y.doc, "a11y-authority-contact")); !strings.Contains(got, "Traficom") {
+		t.Errorf("accessibility supervisor %q", got)
+	}
+	if img := htmlFirst(htmlByID(a11y.doc, "brand"), func(n *html.Node) bool { return htmlIs(n, "img") }); htmlAttr(img, "src") != "/fi/o/"+f.org.Slug+"/logo" {
+		t.Error("no logo in the organisation's header")
 	}
 
 	// A clean SVG is accepted and served with a sandboxing policy.

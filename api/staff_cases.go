@@ -211,12 +211,12 @@ func caseSafePassed(c store.Case, today workflow.Date) bool {
 // pausedDue is the paused due date of a case that is or was paused
 // (DL-8), else zero; a case paused today shows it too (equal to the legal
 // due date), so the pause is visible.
-func casePausedDue(c store.Case, org store.Org, due workflow.Due) workflow.Date {
+func casePausedDue(c store.Case, _ store.Org, due workflow.Due) workflow.Date {
 	if !due.PausedDue.IsZero() {
 		return due.PausedDue
 	}
 	if c.PausedAt != nil {
-		return workflow.CalendarFor(org).PausedDueDate(due.ReceivedDate, 0)
+		return workflow.CaseCalendar(c).PausedDueDate(due.ReceivedDate, 0) // D-30
 	}
 	return workflow.Date{}
 }

@@ -1,3 +1,4 @@
+ALTER TABLE cases DROP COLUMN eves_non_working;
 ALTER TABLE organisations
     DROP CONSTRAINT organisations_logo_size,
     DROP COLUMN logo_type,

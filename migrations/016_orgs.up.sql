@@ -16,3 +16,10 @@ ALTER TABLE organisations
     ADD COLUMN logo                bytea,
     ADD COLUMN logo_type           text NOT NULL DEFAULT '' CHECK (logo_type IN ('', 'png', 'svg')),
     ADD CONSTRAINT organisations_logo_size CHECK (logo IS NULL OR octet_length(logo) <= 204800);
+
+-- D-30: changing eves_non_working applies to cases received after the
+-- change. Each case keeps the setting it was received under; cases stored
+-- before this migration take their organisation's current setting.
+ALTER TABLE cases ADD COLUMN eves_non_working boolean NOT NULL DEFAULT false;
+UPDATE cases SET eves_non_working = o.eves_non_working FROM organisations o
+    WHERE o.id = cases.org_id AND o.eves_non_working;

@@ -67,6 +67,9 @@ type Due struct {
 
 // DueOf computes the deadline picture of a case at now.
 func DueOf(c store.Case, cal Calendar, now time.Time) Due {
+	// D-30: the eves count as the case was received, whatever the
+	// organisation says today.
+	cal.EvesNonWorking = c.EvesNonWorking
 	d := Due{
 		ReceivedDate: HelsinkiDate(c.ReceivedAt),
 		RawEnd:       dateOf(c.RawEnd),

@@ -252,7 +252,7 @@ func (s *Service) newCase(ctx context.Context, q *store.Q, org store.Org, v vali
 		PeriodFrom: v.periodFrom, PeriodTo: v.periodTo, Delivery: v.Delivery, Lang: v.Lang, Channel: channel,
 		State: string(StateReceived), ReceivedAt: receivedAt,
 		RawEnd: dbDate(dl.RawEnd), LegalDue: dbDate(dl.LegalDue), SafeTarget: dbDate(dl.SafeTarget),
-		CreatedAt: s.Now(),
+		CreatedAt: s.Now(), EvesNonWorking: org.EvesNonWorking, // D-30
 	}
 	if v.DocumentRequest {
 		c.DocDue, c.DocExtendedDue = dbDatePtr(dl.DocumentRequestDue), dbDatePtr(dl.DocumentRequestExtendedDue)

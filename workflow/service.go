@@ -70,9 +70,16 @@ func (s *Service) tx(ctx context.Context, fn func(tx pgx.Tx, q *store.Q) error) 
 	return store.Tx(ctx, s.Pool, func(tx pgx.Tx) error { return fn(tx, store.New(tx)) })
 }
 
-// Calendar returns the deadline calendar of an organisation (DL-9).
+// CalendarFor returns the deadline calendar of an organisation (DL-9) for
+// a request received now.
 func CalendarFor(o store.Org) Calendar {
 	return Calendar{EvesNonWorking: o.EvesNonWorking}
+}
+
+// CaseCalendar is the calendar a case was received under: a later change of
+// its organisation's eves_non_working does not move its dates (D-30).
+func CaseCalendar(c store.Case) Calendar {
+	return Calendar{EvesNonWorking: c.EvesNonWorking}
 }
 
 // Mail is one email to queue.

@@ -176,7 +176,7 @@ func (s *Service) Extend(ctx context.Context, org store.Org, caseID int64, actor
 			return nil, ErrAlreadyExtended
 		}
 		now := s.Now()
-		dl := CalendarFor(org).Compute(c.ReceivedAt)
+		dl := CaseCalendar(*c).Compute(c.ReceivedAt) // D-30
 		if !dl.CanExtend(HelsinkiDate(now)) {
 			return nil, ErrExtendTooLate
 		}

@@ -53,13 +53,16 @@ type Case struct {
 	ClosedAt           *time.Time `db:"closed_at"`
 	CreatedAt          time.Time  `db:"created_at"`
 	UpdatedAt          time.Time  `db:"updated_at"`
+	// EvesNonWorking is the organisation's DL-9 setting when the case was
+	// received: a later change does not move its dates (D-30).
+	EvesNonWorking bool `db:"eves_non_working"`
 }
 
 const caseCols = `id, org_id, receipt, gdpr, document_request, rights, all_registers, details, period_from, period_to,
 	delivery, lang, channel, state, needs_triage, received_at, confirmed_at, raw_end, legal_due, safe_target,
 	extended_due, extension_reason, doc_due, doc_extended_due, paused_at, paused_from_state, pause_reason, paused_days,
 	email_verified_at, identity_verified_at, identity_method, refusal_ground, refusal_reason, duplicate_of,
-	code_hash, code_expires_at, code_attempts, codes_sent, answered_at, closed_at, created_at, updated_at`
+	code_hash, code_expires_at, code_attempts, codes_sent, answered_at, closed_at, created_at, updated_at, eves_non_working`
 
 // NextReceipt draws the next receipt number for year: RD-2026-000123.
 func (q *Q) NextReceipt(ctx context.Context, year int) (string, error) {
@@ -77,14 +80,14 @@ func (q *Q) InsertCase(ctx context.Context, c Case) (int64, error) {
 		INSERT INTO cases (org_id, receipt, gdpr, document_request, rights, all_registers, details, period_from, period_to,
 			delivery, lang, channel, state, needs_triage, received_at, confirmed_at, raw_end, legal_due, safe_target,
 			doc_due, doc_extended_due, email_verified_at, identity_verified_at, identity_method,
-			code_hash, code_expires_at, codes_sent, created_at, updated_at)
+			code_hash, code_expires_at, codes_sent, created_at, updated_at, eves_non_working)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
-			$25, $26, $27, $28, $28)
+			$25, $26, $27, $28, $28, $29)
 		RETURNING id`,
 		c.OrgID, c.Receipt, c.GDPR, c.DocumentRequest, c.Rights, c.AllRegisters, c.Details, c.PeriodFrom, c.PeriodTo,
 		c.Delivery, c.Lang, c.Channel, c.State, c.NeedsTriage, c.ReceivedAt, c.ConfirmedAt, c.RawEnd, c.LegalDue, c.SafeTarget,
 		c.DocDue, c.DocExtendedDue, c.EmailVerifiedAt, c.IdentityVerifiedAt, c.IdentityMethod,
-		c.CodeHash, c.CodeExpiresAt, c.CodesSent, c.CreatedAt).Scan(&id)
+		c.CodeHash, c.CodeExpiresAt, c.CodesSent, c.CreatedAt, c.EvesNonWorking).Scan(&id)
 	return id, mapErr(err, "storing case")
 }
 
