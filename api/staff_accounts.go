@@ -28,6 +28,7 @@ func (s *Server) staffAccountRoutes(pub, auth *echo.Group) {
 	pub.GET("/reset/:token", s.staffResetPage)
 	pub.POST("/reset/:token", s.staffResetSet)
 
+	s.staffTOTPRoutes(pub, auth)
 	auth.GET("/orgs/:slug/staff", s.staffOrgStaff)
 	auth.POST("/orgs/:slug/staff/invite", s.staffOrgInvite)
 	auth.POST("/orgs/:slug/staff/invites/:id/resend", s.staffOrgInviteResend)

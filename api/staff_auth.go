@@ -263,6 +263,15 @@ func (s *Server) staffLogin(c echo.Context) error {
 			Text: s.Catalog.T(lang, "staff.login.limited", caseTime(ceilMinute(retry), lang))}}
 		return s.renderLogin(c, http.StatusTooManyRequests, d)
 	}
+	if errors.Is(err, workflow.ErrSecondFactorDue) {
+		// Issue 16 item 12: the password was right; the code comes next.
+		s.setSecondFactorCookie(c, token)
+		to := "/staff/login/code"
+		if d.Next != "" {
+			to += "?next=" + url.QueryEscape(d.Next)
+		}
+		return c.Redirect(http.StatusSeeOther, to)
+	}
 	if errors.Is(err, workflow.ErrLoginFailed) {
 		// One message whatever the reason: an account's existence, lock or
 		// state is never told.
@@ -349,6 +358,7 @@ type staffAccountData struct {
 	Name  string
 	Email string
 	Orgs  []accountOrg
+	TOTP  bool // a second sign-in factor is on (issue 16, item 12)
 }
 
 type accountOrg struct {
@@ -368,6 +378,9 @@ func (s *Server) staffAccount(c echo.Context) error {
 		return err
 	}
 	d := staffAccountData{Name: u.Name, Email: u.Email}
+	if d.TOTP, err = s.auth.TOTPEnabled(c.Request().Context(), u.ID); err != nil {
+		return err
+	}
 	for _, o := range orgs {
 		if role, ok := u.Roles[o.ID]; ok {
 			nameLang := "fi" // as store.Org.Name chooses

@@ -376,7 +376,9 @@ func emailKey(email string) []byte { return secret.Hash("login-email:" + NormEma
 // failure up to LockMax. Both refusals are *LoginLimitedError (when to try
 // again). At most HashBound hashes run at once; an attempt that waits
 // longer than HashWait for one is ErrLoginBusy. Every other refusal is
-// ErrLoginFailed.
+// ErrLoginFailed. An account with a second factor gets ErrSecondFactorDue
+// with the secret of a session that opens nothing until
+// CompleteSecondFactor takes a code.
 func (a *StaffAuth) Login(ctx context.Context, email, password, ip string) (string, Staff, error) {
 	now := a.now()
 	q := store.New(a.Pool)
@@ -449,10 +451,19 @@ func (a *StaffAuth) Login(ctx context.Context, email, password, ip string) (stri
 		return "", Staff{}, ErrLoginFailed // the reservations stand as the failure
 	}
 	token := secret.Token()
+	// Issue 16 item 12: with a second factor the password opens a session
+	// that waits for the code; its failure in a row stands until the code
+	// is right, so guessing codes runs into the lock.
+	totp, err := a.TOTPEnabled(ctx, u.ID)
+	if err != nil {
+		return "", Staff{}, err
+	}
 	err = store.Tx(ctx, a.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		if err := q.ClearLoginAttempts(ctx, key); err != nil {
-			return err
+		if !totp {
+			if err := q.ClearLoginAttempts(ctx, key); err != nil {
+				return err
+			}
 		}
 		if err := q.SetLoginFailures(ctx, u.ID, 0, nil); err != nil {
 			return err
@@ -467,10 +478,16 @@ func (a *StaffAuth) Login(ctx context.Context, email, password, ip string) (stri
 				return err
 			}
 		}
+		if totp {
+			return q.InsertStaffSessionDue(ctx, secret.Hash(token), u.ID, now)
+		}
 		return q.InsertStaffSession(ctx, secret.Hash(token), u.ID, now)
 	})
 	if err != nil {
 		return "", Staff{}, err
+	}
+	if totp {
+		return token, Staff{ID: u.ID}, ErrSecondFactorDue
 	}
 	st, err := a.staffOf(ctx, q, u)
 	return token, st, err
