@@ -4,7 +4,7 @@ BIN       := bin/rightsdesk
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 TEST_TIMEOUT ?= 20m
 
-.PHONY: help run build test test-mta lint bench clean
+.PHONY: help run build test test-fault test-mta lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,6 +21,10 @@ test: ## run every test (race detector on), then the linters
 	$(GO) vet ./...
 	$(GO) test -race -timeout $(TEST_TIMEOUT) -count=1 ./...
 	@$(MAKE) --no-print-directory lint
+
+test-fault: ## fault tests against the real binary (kill -9 under submissions), with their counts (also part of make test)
+	@scripts/deps.sh test
+	$(GO) test -count=1 -timeout 10m -run '^TestFault' -v ./cmd/rightsdesk/
 
 test-mta: ## rightsdesk against a private Postfix on 127.0.0.1 (root; installs postfix; MTA_OUTAGE=2m)
 	scripts/test-mta.sh

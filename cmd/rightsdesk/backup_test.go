@@ -124,6 +124,26 @@ func TestBackupRestoreAuditVerifies(t *testing.T) {
 	if code != 0 || verifiedRe.FindString(stdout) != want || !strings.Contains(stdout, "audit trail intact") {
 		t.Fatalf("verify the restore: %d %q %q (want %q)", code, stdout, stderr, want)
 	}
+	// The embedded default backs up too (pg_dump beside its binaries), the
+	// same rows.
+	out2 := filepath.Join(t.TempDir(), "rd2.tar")
+	if code, stdout, stderr := runWithInput(t, embedded, "", "backup", "--data-dir", fresh, "--out", out2); code != 0 {
+		t.Fatalf("backup of the embedded default: %d %q %q", code, stdout, stderr)
+	}
+	arch2, err := backup.Open(out2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch2.Close()
+	for table, n := range m.Tables {
+		if arch2.Manifest.Tables[table] != n {
+			t.Errorf("embedded backup: %s has %d rows, the first backup %d", table, arch2.Manifest.Tables[table], n)
+		}
+	}
+	if code, _, stderr := runWithInput(t, embedded, "", "backup", "--data-dir", t.TempDir(), "--out", out2+".x"); code == 0 || !strings.Contains(stderr, "no embedded database") {
+		t.Fatalf("backup of an empty DATA_DIR: %d %q", code, stderr)
+	}
+
 	// Restoring again over it is refused.
 	if code, _, stderr := runWithInput(t, embedded, "", "restore", out, "--data", fresh); code == 0 || !strings.Contains(stderr, "already holds a database") {
 		t.Fatalf("restore over a database: %d %q", code, stderr)

@@ -130,8 +130,8 @@ func FindTool(name string, major int, binDir string) (string, error) {
 // ---- connection strings ------------------------------------------------------
 
 var (
-	kvPoolRe     = regexp.MustCompile(`(^|\s)pool_[a-z_]+\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
-	kvPasswordRe = regexp.MustCompile(`(^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
+	kvPoolRe     = regexp.MustCompile(`\bpool_[a-z_]+\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)\s*`)
+	kvPasswordRe = regexp.MustCompile(`\bpassword\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)\s*`)
 )
 
 // libpqDSN turns a pgx connection string (URL or keyword/value) into one
@@ -161,8 +161,8 @@ func libpqDSN(dsn string) (conn, password string, err error) {
 		u.RawQuery = q.Encode()
 		return u.String(), password, nil
 	}
-	s := kvPoolRe.ReplaceAllString(dsn, "$1")
-	s = kvPasswordRe.ReplaceAllString(s, "$1")
+	s := kvPoolRe.ReplaceAllString(dsn, "")
+	s = kvPasswordRe.ReplaceAllString(s, "")
 	return strings.TrimSpace(s), password, nil
 }
 
