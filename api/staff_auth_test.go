@@ -195,7 +195,7 @@ func TestStaffLoginShowsAccount(t *testing.T) {
 	for _, tr := range htmlFindAll(acc.doc, func(n *html.Node) bool { return htmlIs(n, "tr") && n.Parent != nil && htmlIs(n.Parent, "tbody") }) {
 		rows = append(rows, htmlTextSpaced(tr))
 	}
-	// A DPO's row links the organisation's settings and staff; a viewer's
+	// A DPO's row links the organisation's staff; a viewer's
 	// row links nothing.
 	if strings.Join(rows, "|") != "Espoo Tietosuojavastaava Henkilökunta|Vantaa Lukija" {
 		t.Errorf("memberships %q", rows)

@@ -74,5 +74,9 @@ func (s *Server) staffSendAnswer(c echo.Context) error {
 		}
 		return s.renderCase(c, http.StatusConflict, fresh, org, nil, s.Catalog.T(langOf(c), "answer.staff.noemail"))
 	}
-	return s.caseAfterAction(c, cs, org, &caseForm{ID: "send_answer"}, err, "answer.staff.flash")
+	flashKey := "answer.staff.flash"
+	if cs.Delivery == workflow.MethodPaper || cs.Delivery == workflow.MethodOnSite {
+		flashKey = "print.send.flash" // IN-1: queued, not sent
+	}
+	return s.caseAfterAction(c, cs, org, &caseForm{ID: "send_answer"}, err, flashKey)
 }

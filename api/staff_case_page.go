@@ -183,6 +183,10 @@ type caseData struct {
 	SendAnswerDays    int
 	SendAnswerNoEmail bool
 	AnswersSent       []string // each sent answer: when, until, downloads
+	// SendAnswerPaper: the answer goes to the print queue (IN-1): the
+	// hint's key; Queued: the case's letters there (issue 18).
+	SendAnswerPaper string
+	Queued          []string
 }
 
 type caseRegisterGroup struct {
@@ -461,6 +465,9 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	if d.AccessLetterURL != "" && d.CanAct && workflow.Allowed(workflow.State(cs.State), workflow.ActMarkAnswered) {
 		d.SendAnswerURL, d.SendAnswerDays = caseSendAnswerURL(cs.Receipt), int(workflow.AnswerLinkTTL.Hours()/24)
 		d.SendAnswerNoEmail = strings.TrimSpace(req.Email) == ""
+	}
+	if err := s.casePrintQueue(ctx, d, cs, org, lang); err != nil { // issue 18, IN-1
+		return nil, err
 	}
 	sent, err := q.AnswerDeliveriesOfCase(ctx, org.ID, cs.ID)
 	if err != nil {
@@ -841,8 +848,12 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			}
 			val = fmt.Sprint(v)
 			k = "to_owner"
-		case "task", "outbox", "attachment":
+		case "task", "outbox", "attachment", "letter", "marks", "mark":
 			continue // ids: the register or the kind names it
+		case "letter_kind": // issue 18, the print queue
+			val = s.caseLabel(lang, "print.kind.", fmt.Sprint(v))
+		case "letter_method":
+			val = s.caseLabel(lang, "print.method.", fmt.Sprint(v))
 		case "kind":
 			val = s.caseLabel(lang, "staffcase.mail.kind.", fmt.Sprint(v))
 		case "method":
@@ -865,7 +876,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 				}
 			}
 			val = strings.Join(names, ", ")
-		case "legal_due", "extended_due", "paused_due", "due":
+		case "legal_due", "extended_due", "paused_due", "due", "delivered_on":
 			raw := fmt.Sprint(v)
 			dt, err := workflow.ParseDate(raw)
 			if err != nil || dt.IsZero() {

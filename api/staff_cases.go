@@ -40,6 +40,7 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.GET("/cases/:receipt/email/files/:id", s.staffCaseEmailFile)
 	g.POST("/cases/:receipt/reveal", s.staffCaseReveal) // issue 16 item 11
 	g.POST("/mail/failed/:id/retry", s.staffRetryMail)
+	s.printRoutes(g) // issue 18, IN-1
 }
 
 // staffRetryMail queues a failed email again (issue 6: a failure is shown

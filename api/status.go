@@ -77,6 +77,7 @@ type statusViewData struct {
 	TasksTotal      int
 	Next            string
 	FormURL         string
+	Delivery        string // issue 18, IN-1: how the answer on paper / on site went
 }
 
 func statusBase(lang string, org store.Org) string { return intakeBase(lang, org) + "/status" }
@@ -242,6 +243,12 @@ func (s *Server) statusView(c echo.Context) error {
 	}
 	if !st.Due.ExtendedDue.IsZero() {
 		d.Extended, d.ExtensionReason = workflow.FormatDate(st.Due.ExtendedDue, lang), st.ExtensionReason
+	}
+	if st.Delivery != "" {
+		d.Delivery = s.Catalog.T(lang, st.Delivery, workflow.FormatDate(st.DeliveryOn, lang))
+		if st.DeliveryOn.IsZero() {
+			d.Delivery = s.Catalog.T(lang, st.Delivery)
+		}
 	}
 	if st.Paused && !st.Due.PausedDue.IsZero() {
 		d.PausedDue = workflow.FormatDate(st.Due.PausedDue, lang)

@@ -1,1 +1,2 @@
+DROP TABLE letter_queue;
 DROP TABLE answer_withheld;

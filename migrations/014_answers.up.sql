@@ -22,3 +22,27 @@ CREATE TABLE answer_withheld (
 );
 CREATE INDEX answer_withheld_task ON answer_withheld (org_id, task_id);
 CREATE INDEX answer_withheld_case ON answer_withheld (org_id, case_id);
+
+-- Issue 18, paper and on-site delivery (IN-1): a letter for a requester
+-- who chose paper (or to view the answer on site) waits here for the DPO,
+-- as rendered (bytes, so what is printed is what was approved). done_on is
+-- the date the DPO recorded: posted (paper) or viewed (on site); the case
+-- is answered then. Receipts and extension notices of paper requesters
+-- come here too. Rows go with their case.
+CREATE TABLE letter_queue (
+    id         bigserial PRIMARY KEY,
+    org_id     bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    case_id    bigint NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    kind       text NOT NULL,
+    method     text NOT NULL CHECK (method IN ('paper', 'on_site')),
+    lang       text NOT NULL,
+    filename   text NOT NULL,
+    pdf        bytea NOT NULL,
+    created_at timestamptz NOT NULL,
+    created_by text NOT NULL,
+    done_at    timestamptz,
+    done_on    date,
+    done_by    text
+);
+CREATE INDEX letter_queue_waiting ON letter_queue (org_id, created_at) WHERE done_at IS NULL;
+CREATE INDEX letter_queue_case ON letter_queue (org_id, case_id);

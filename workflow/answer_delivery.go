@@ -68,6 +68,9 @@ func (s *Service) SendAnswer(ctx context.Context, org store.Org, caseID int64, a
 	if err != nil {
 		return err
 	}
+	if l.Delivery == MethodPaper || l.Delivery == MethodOnSite { // IN-1: the print queue
+		return s.queueAnswer(ctx, org, caseID, actor, l)
+	}
 	b, err := pdf.New(s.Catalog).Bytes(l)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rightsdesk/internal/i18n"
+	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
 )
 
@@ -602,6 +603,10 @@ type receiptMail struct {
 }
 
 func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, to string) error {
+	// IN-1, issue 18: a paper requester's receipt goes to the print queue.
+	if err := s.queuePaperLetter(ctx, store.New(tx), org, c, pdf.KindReceipt, time.Time{}, ActorSystem); err != nil {
+		return err
+	}
 	if to == "" {
 		return nil
 	}

@@ -158,6 +158,10 @@ type CaseStatus struct {
 	Paused          bool
 	TasksAnswered   int
 	TasksTotal      int
+	// Delivery of an answer on paper or on site (IN-1, issue 18): the
+	// status.delivery.* key of what happened, and its day once recorded.
+	Delivery   string
+	DeliveryOn Date
 }
 
 // StatusOf returns the status of the case with receipt in org and audits
@@ -179,6 +183,19 @@ func (s *Service) StatusOf(ctx context.Context, org store.Org, receipt string) (
 			TasksAnswered: answered, TasksTotal: total}
 		if c.ExtendedDue != nil {
 			st.ExtensionReason = c.ExtensionReason
+		}
+		queued, err := q.QueuedLettersOfCase(ctx, org.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, l := range queued {
+			if l.Kind != "access" {
+				continue
+			}
+			st.Delivery, st.DeliveryOn = "status.delivery."+l.Method+"_waiting", Date{}
+			if l.DoneAt != nil && l.DoneOn != nil {
+				st.Delivery, st.DeliveryOn = "status.delivery."+l.Method+"_done", DateOf(*l.DoneOn)
+			}
 		}
 		return s.audit(ctx, q, org.ID, c.ID, ActorResident, "status_viewed", nil)
 	})

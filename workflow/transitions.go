@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
 )
 
@@ -196,6 +197,9 @@ func (s *Service) Extend(ctx context.Context, org store.Org, caseID int64, actor
 				return nil, err
 			}
 		}
+		if err := s.queuePaperLetter(ctx, q, org, *c, pdf.KindExtension, now, actor); err != nil { // IN-1, issue 18
+			return nil, err
+		}
 		return s.withText(ctx, q, *c, map[string]any{"extended_due": dl.ExtendedDue.String()}, "reason", reason)
 	})
 }
@@ -242,6 +246,9 @@ func (s *Service) Refuse(ctx context.Context, org store.Org, caseID int64, actor
 					Ground: s.Catalog.T(c.Lang, "ground."+ground), DPOEmail: org.DPOEmail}}); err != nil {
 				return nil, err
 			}
+		}
+		if err := s.queuePaperLetter(ctx, q, org, *c, pdf.KindRefusal, s.Now(), actor); err != nil { // IN-1, issue 18
+			return nil, err
 		}
 		return s.withText(ctx, q, *c, map[string]any{"ground": ground}, "reason", reason)
 	})

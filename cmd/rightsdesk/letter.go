@@ -16,7 +16,12 @@ import (
 // runLetter renders a letter. For now only the built-in synthetic case
 // (--sample KIND), which a DPO uses to see the letters before going live;
 // it needs no database.
-func runLetter(_ context.Context, env *Env, args []string) error {
+func runLetter(ctx context.Context, env *Env, args []string) error {
+	for _, a := range args {
+		if n := strings.TrimLeft(a, "-"); n != a && (strings.HasPrefix(n, "org") || strings.HasPrefix(n, "request")) {
+			return runCaseLetter(ctx, env, args)
+		}
+	}
 	fs := flag.NewFlagSet("letter", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	kinds := make([]string, len(pdf.Kinds))

@@ -1,0 +1,163 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/pdf"
+	"rightsdesk/internal/store"
+)
+
+// Paper and on-site delivery (IN-1, issue 18): a requester who chose paper
+// (or has no email address) gets the letters through the DPO's print
+// queue: the letter is rendered and stored as it will be printed, and the
+// DPO records the date it was posted. One who chose to view the answer on
+// site gets a notice, and the DPO records when they viewed it. An access
+// answer delivered this way makes the case answered when the DPO records
+// the delivery, not when it is queued.
+
+// Queue methods.
+const (
+	MethodPaper  = "paper"
+	MethodOnSite = "on_site"
+)
+
+// ErrAlreadyDelivered: the queued letter's delivery is recorded already.
+var ErrAlreadyDelivered = errors.New("the letter's delivery is already recorded")
+
+// byPost reports whether the case's receipt, extension notice and refusal
+// go through the print queue: paper chosen, or no email address to send
+// them to (on-site viewing concerns the answer only).
+func byPost(c store.Case, email string) bool {
+	return c.Delivery == MethodPaper || strings.TrimSpace(email) == ""
+}
+
+// queueLetter renders l and puts it in the print queue (audit
+// "letter_queued", ids only).
+func (s *Service) queueLetter(ctx context.Context, q *store.Q, org store.Org, c store.Case, l pdf.Letter, method string, actor Actor) (int64, error) {
+	b, err := pdf.New(s.Catalog).Bytes(l)
+	if err != nil {
+		return 0, err
+	}
+	id, err := q.InsertQueuedLetter(ctx, store.QueuedLetter{OrgID: org.ID, CaseID: c.ID, Kind: string(l.Kind), Method: method,
+		Lang: l.Lang, Filename: c.Receipt + "-" + string(l.Kind) + "-" + l.Lang + ".pdf", CreatedAt: s.Now(), CreatedBy: string(actor)}, b)
+	if err != nil {
+		return 0, err
+	}
+	return id, s.audit(ctx, q, org.ID, c.ID, actor, "letter_queued", map[string]any{"letter_kind": string(l.Kind), "letter": id, "letter_method": method})
+}
+
+// queuePaperLetter queues a receipt, extension notice or refusal for a
+// requester whose letters go by post (byPost) and who has a postal
+// address; others get these by email. at: see buildLetter.
+func (s *Service) queuePaperLetter(ctx context.Context, q *store.Q, org store.Org, c store.Case, kind pdf.Kind, at time.Time, actor Actor) error {
+	req, err := q.RequesterOf(ctx, org.ID, c.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !byPost(c, req.Email) || (strings.TrimSpace(req.Address) == "" && c.Delivery != MethodPaper) {
+		return nil
+	}
+	l, err := s.buildLetter(ctx, q, org, c, kind, at)
+	if err != nil {
+		return err
+	}
+	_, err = s.queueLetter(ctx, q, org, c, l, MethodPaper, actor)
+	return err
+}
+
+// queueAnswer puts the access answer of a paper or on-site requester in
+// the print queue; the case stays "answer ready" until the DPO records the
+// delivery (RecordLetterDelivery).
+func (s *Service) queueAnswer(ctx context.Context, org store.Org, caseID int64, actor Actor, l pdf.Letter) error {
+	return s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		if !Allowed(State(c.State), ActMarkAnswered) {
+			return ErrNotAllowed
+		}
+		waiting, err := q.QueuedLettersOfCase(ctx, org.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, w := range waiting {
+			if w.Kind == string(pdf.KindAccess) && w.DoneAt == nil {
+				return ErrNotAllowed // queued already: print that one
+			}
+		}
+		method := MethodPaper
+		if c.Delivery == MethodOnSite {
+			method = MethodOnSite
+		}
+		_, err = s.queueLetter(ctx, q, org, c, l, method, actor)
+		return err
+	})
+}
+
+// RecordLetterDelivery records that a queued letter of org was posted
+// (paper) or viewed (on site) on day; an access answer makes its case
+// answered then (answer ready -> answered, with whether day was on time).
+// The day may not be in the future nor before the letter was queued
+// (field "on", key print.err.date).
+func (s *Service) RecordLetterDelivery(ctx context.Context, org store.Org, letterID int64, actor Actor, day Date) error {
+	l, _, err := store.New(s.Pool).QueuedLetterPDF(ctx, org.ID, letterID)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	if day.IsZero() || day.After(HelsinkiDate(now)) || day.Before(HelsinkiDate(l.CreatedAt)) {
+		return FieldErrors{"on": "print.err.date"}
+	}
+	record := func(q *store.Q) (store.QueuedLetter, error) {
+		l, err := q.QueuedLetterForUpdate(ctx, org.ID, letterID)
+		if err != nil {
+			return l, err
+		}
+		if l.DoneAt != nil {
+			return l, ErrAlreadyDelivered
+		}
+		return l, q.SetQueuedLetterDone(ctx, org.ID, l.ID, now, day.In(time.UTC), string(actor))
+	}
+	data := map[string]any{"letter": letterID, "letter_kind": l.Kind, "letter_method": l.Method, "delivered_on": day.String()}
+	if l.Kind != string(pdf.KindAccess) {
+		return s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+			if _, err := record(q); err != nil {
+				return err
+			}
+			return s.audit(ctx, q, org.ID, l.CaseID, actor, "letter_delivered", data)
+		})
+	}
+	return s.act(ctx, org, l.CaseID, actor, ActMarkAnswered, func(_ pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		if _, err := record(q); err != nil {
+			return nil, err
+		}
+		c.AnsweredAt = &now
+		data["on_time"] = !day.After(DueOf(*c, CalendarFor(org), now).Effective)
+		return data, nil
+	})
+}
+
+// PrintQueue lists the letters of orgs waiting for the post or a visit,
+// then the most recently delivered.
+func (s *Service) PrintQueue(ctx context.Context, orgIDs []int64) ([]store.QueuedLetter, error) {
+	return store.New(s.Pool).PrintQueue(ctx, orgIDs, 30)
+}
+
+// QueuedLetterPDF reads a queued letter for printing and records the read
+// in the case's access log.
+func (s *Service) QueuedLetterPDF(ctx context.Context, org store.Org, letterID int64, actor Actor) (store.QueuedLetter, []byte, error) {
+	l, b, err := store.New(s.Pool).QueuedLetterPDF(ctx, org.ID, letterID)
+	if err != nil {
+		return l, nil, err
+	}
+	return l, b, s.LogAccess(ctx, org.ID, l.CaseID, actor, AccessLetterDownloaded, letterID)
+}
