@@ -84,6 +84,12 @@ func (s *Server) staffCaseAction(c echo.Context) error {
 		err = s.Workflow.Withdraw(ctx, org, cs.ID, actor, values.Get("note"))
 	case workflow.ActNote:
 		err = s.Workflow.AddNote(ctx, org, cs.ID, actor, values.Get("note"))
+	case workflow.ActDocDecide: // FI-2
+		err = s.Workflow.DecideDocumentRequest(ctx, org, cs.ID, actor, values.Get("decision"), values.Get("note"))
+	case workflow.ActDocExtend: // FI-2
+		err = s.Workflow.ExtendDocumentRequest(ctx, org, cs.ID, actor, values.Get("reason"))
+	case workflow.ActAuthority: // ID-5
+		err = s.Workflow.RecordAuthority(ctx, org, cs.ID, actor, values.Get("authority"), values.Get("note"))
 	default:
 		return errNotFound
 	}
@@ -115,11 +121,31 @@ func (s *Server) caseAfterAction(c echo.Context, cs store.Case, org store.Org, f
 	case errors.Is(err, workflow.ErrAlreadyExtended):
 		f.Message = s.Catalog.T(lang, "staffcase.extend.already", workflow.FormatDate(caseDayPtr(fresh.ExtendedDue), lang))
 		return s.renderCase(c, http.StatusConflict, fresh, org, f, "")
+	case errors.Is(err, workflow.ErrDocExtendTooLate):
+		f.Message = s.Catalog.T(lang, "staffcase.doc.too_late", workflow.FormatDate(caseDayPtr(fresh.DocDue), lang))
+		return s.renderCase(c, http.StatusConflict, fresh, org, f, "")
+	case errors.Is(err, workflow.ErrDocAlreadyExtended), errors.Is(err, workflow.ErrDocDecided),
+		errors.Is(err, workflow.ErrNotDocumentRequest), errors.Is(err, workflow.ErrNotOnBehalf):
+		return s.renderCase(c, http.StatusConflict, fresh, org, nil,
+			s.Catalog.T(lang, "error.notallowed")+" "+s.Catalog.T(lang, legalRefusalKey(err)))
 	case errors.Is(err, workflow.ErrNotAllowed):
 		return s.renderCase(c, http.StatusConflict, fresh, org, nil,
 			s.Catalog.T(lang, "error.notallowed")+" "+s.Catalog.T(lang, "staffcase.notallowed.state", s.caseLabel(lang, "state.", fresh.State)))
 	}
 	return err
+}
+
+// legalRefusalKey names why a FI-2 or ID-5 action was refused.
+func legalRefusalKey(err error) string {
+	switch {
+	case errors.Is(err, workflow.ErrDocAlreadyExtended):
+		return "staffcase.doc.already_extended"
+	case errors.Is(err, workflow.ErrDocDecided):
+		return "staffcase.doc.already_decided"
+	case errors.Is(err, workflow.ErrNotDocumentRequest):
+		return "staffcase.doc.not_document_request"
+	}
+	return "staffcase.authority.not_on_behalf"
 }
 
 // requestOf reads a request form (triage, staff entry).

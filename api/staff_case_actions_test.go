@@ -33,6 +33,11 @@ var scValidForms = map[string]url.Values{
 	"note":            {"note": {"called the requester"}},
 	"reassign":        {"name": {"Olli Omistaja"}, "email": {"olli@espoo.test"}},
 	"answer":          {"answer": {"no_data"}},
+	// FI-2, ID-5 (issue 20): offered only on a document request, or on a
+	// request made on behalf of someone else.
+	"doc_decide": {"decision": {"disclosed"}},
+	"doc_extend": {"reason": {"hundreds of documents"}},
+	"authority":  {"authority": {"shown"}},
 }
 
 // scActionURL is where an action posts for case c (task actions on the
@@ -77,6 +82,11 @@ func TestCaseActionsInEveryState(t *testing.T) {
 				case "answer":
 					tk, ok := f.task(f.org, c.ID, true)
 					want = ok && tk.State == "open" && (st == workflow.StateInProgress || st == workflow.StatePaused)
+				case "doc_decide", "doc_extend", "authority":
+					// The cases here are GDPR requests of the requester's
+					// own: FI-2 and ID-5 actions are never offered (see
+					// TestFI2CaseActions, TestID5AuthorityGatesTasks).
+					want = false
 				default:
 					want = workflow.Allowed(st, workflow.Action(action))
 				}

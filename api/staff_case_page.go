@@ -71,6 +71,10 @@ type caseRequester struct {
 	OnBehalf                        bool
 	Relation, SubjectName, SubjHetu string
 	HetuFull, SubjHetuFull          string // after the reveal button (issue 16 item 11)
+	// ID-5: the represented person's temporary henkilötunnus (ID-3), and
+	// the DPO's decision on the representative's authority.
+	SubjHetuTemporary                      bool
+	Authority, AuthorityLabel, AuthorityAt string
 }
 
 type caseTask struct {
@@ -151,14 +155,20 @@ type caseData struct {
 	DuplicateOf  string
 	DuplicateURL string
 	Repeats      int
-	Tasks        []caseTask
-	Timeline     []caseTimelineItem
-	Access       []caseAccess // the access log, for the DPO (issue 16 item 11)
-	ShowAccess   bool
-	Chain        caseChain
-	Mails        []caseMail
-	EmailURL     string     // the original message of an emailed request
-	EmailFiles   []caseFile // the files that came with it
+	// D-23: the earliest running deadline and its clock; FI-2's decision.
+	Urgent, UrgentClock, UrgentLabel string
+	DocDecision, DocDecidedAt        string
+	DocExtension                     string
+	DocBlock                         string // why the one-month clock can no longer be chosen
+	DocDecisions, AuthorityOptions   []caseOption
+	Tasks                            []caseTask
+	Timeline                         []caseTimelineItem
+	Access                           []caseAccess // the access log, for the DPO (issue 16 item 11)
+	ShowAccess                       bool
+	Chain                            caseChain
+	Mails                            []caseMail
+	EmailURL                         string     // the original message of an emailed request
+	EmailFiles                       []caseFile // the files that came with it
 
 	// Actions the state allows, in workflow.StaffActions order.
 	Actions      []string
@@ -226,6 +236,9 @@ var caseFormFields = map[string][]string{
 	"note":            {"note"},
 	"reassign":        {"name", "email"},
 	"answer":          {"answer", "ground", "guardian_restricted", "comment", "changes", "extract", "files"},
+	"doc_decide":      {"decision", "note"},
+	"doc_extend":      {"reason"},
+	"authority":       {"authority", "note"},
 }
 
 func caseFormKind(id string) string {
@@ -365,8 +378,17 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	if cs.ExtendedDue != nil {
 		d.Extension = cs.ExtensionReason
 	}
+	// D-23: the case's urgency is its earliest running deadline, named by
+	// its clock (the GDPR one, its extension, or FI-2's).
+	if !due.Urgent.IsZero() {
+		d.Urgent, d.UrgentClock = workflow.FormatDate(due.Urgent, lang), string(due.UrgentClock)
+		d.UrgentLabel = s.caseLabel(lang, "clock.", string(due.UrgentClock))
+	}
 	if state.Open() {
 		band := workflow.BandOf(due.Effective, today)
+		if !due.Urgent.IsZero() {
+			band = workflow.BandOf(due.Urgent, today)
+		}
 		d.Band, d.BandLabel = string(band), s.caseLabel(lang, "band.", string(band))
 		d.SafePassed = band != workflow.BandOverdue && caseSafePassed(cs, today)
 	}
@@ -377,7 +399,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	d.Deadlines = append(d.Deadlines,
 		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.raw_end"), Value: fd(due.RawEnd), Note: s.Catalog.T(lang, "staffcase.due.raw_end.note")})
 	legal := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.legal_due"), Value: fd(due.LegalDue), Strong: cs.ExtendedDue == nil}
-	if pd := casePausedDue(cs, org, due); !pd.IsZero() {
+	if pd := due.PausedDue; !pd.IsZero() {
 		legal.Note = s.Catalog.N(lang, "staffcase.due.paused_beside", workflow.PausedDaysAt(cs, now), fd(pd), workflow.PausedDaysAt(cs, now))
 	}
 	d.Deadlines = append(d.Deadlines, legal,
@@ -385,18 +407,27 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 			Note: s.Catalog.T(lang, "staffcase.due.safe_target.note"), Warn: d.SafePassed && cs.ExtendedDue == nil})
 	if cs.ExtendedDue != nil {
 		ext := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.extended_due"), Value: fd(due.ExtendedDue), Strong: true}
-		if !casePausedDue(cs, org, due).IsZero() {
-			ext.Note = s.Catalog.T(lang, "staffcase.due.paused_extended",
-				fd(cal.RollForward(due.ReceivedDate.AddDays(workflow.PausedDaysAt(cs, now)).AddMonths(3))))
+		if !due.PausedExtendedDue.IsZero() {
+			ext.Note = s.Catalog.T(lang, "staffcase.due.paused_extended", fd(due.PausedExtendedDue))
 		}
 		d.Deadlines = append(d.Deadlines, ext)
 	}
 	d.Deadlines = append(d.Deadlines, caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.owner_target"), Value: fd(due.OwnerTarget),
 		Note: s.Catalog.T(lang, "staffcase.due.owner_target.note")})
 	if cs.DocumentRequest { // FI-2: its own clock
-		d.Deadlines = append(d.Deadlines,
-			caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.doc_due"), Value: fd(due.DocDue)},
-			caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.doc_extended"), Value: fd(due.DocExtended)})
+		two := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.doc_due"), Value: fd(due.DocDue),
+			Strong: due.DocRuns && cs.DocExtendedAt == nil}
+		month := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.doc_extended"), Value: fd(due.DocExtended),
+			Strong: due.DocRuns && cs.DocExtendedAt != nil}
+		if cs.DocExtendedAt != nil {
+			month.Note = s.Catalog.T(lang, "staffcase.doc.extended_on", caseTime(*cs.DocExtendedAt, lang))
+			d.DocExtension = cs.DocExtensionReason
+		}
+		d.Deadlines = append(d.Deadlines, two, month)
+		if cs.DocDecidedAt != nil {
+			d.DocDecision = s.caseLabel(lang, "staffcase.doc.decision.", cs.DocDecision)
+			d.DocDecidedAt = caseTime(*cs.DocDecidedAt, lang)
+		}
 	}
 
 	// The requester, and whom the request is about (ID-5). The
@@ -407,7 +438,17 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	}
 	d.Requester = caseRequester{Name: req.Name, Email: req.Email, Phone: req.Phone, Address: req.Address,
 		HetuMask: req.HetuMask, HetuTemporary: req.HetuTemporary, OnBehalf: req.OnBehalf,
-		Relation: s.caseLabel(lang, "relation.", req.Relation), SubjectName: req.SubjectName, SubjHetu: req.SubjectHetuMask}
+		Relation: s.caseLabel(lang, "relation.", req.Relation), SubjectName: req.SubjectName, SubjHetu: req.SubjectHetuMask,
+		SubjHetuTemporary: cs.SubjectHetuTemporary}
+	if req.OnBehalf { // ID-5: the DPO's decision on the representative's authority
+		d.Requester.Authority = cs.Authority
+		if cs.Authority != "" {
+			d.Requester.AuthorityLabel = s.caseLabel(lang, "staffcase.authority.", cs.Authority)
+		}
+		if cs.AuthorityAt != nil {
+			d.Requester.AuthorityAt = caseTime(*cs.AuthorityAt, lang)
+		}
+	}
 
 	if !cs.AllRegisters {
 		ids, err := q.CaseRegisterIDs(ctx, cs.ID)
@@ -605,7 +646,27 @@ func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org sto
 		if a == workflow.ActTriage && !cs.NeedsTriage {
 			continue // a web request is confirmed by its code, not triaged
 		}
+		switch {
+		case (a == workflow.ActDocDecide || a == workflow.ActDocExtend) && (!cs.DocumentRequest || cs.DocDecidedAt != nil):
+			continue // FI-2: only an undecided document request
+		case a == workflow.ActAuthority && !d.Requester.OnBehalf:
+			continue // ID-5: only a request made on behalf of someone else
+		}
 		d.Actions = append(d.Actions, string(a))
+	}
+	if d.Has(string(workflow.ActDocExtend)) {
+		switch {
+		case cs.DocExtendedAt != nil:
+			d.DocBlock = s.Catalog.T(lang, "staffcase.doc.already_extended")
+		case cs.DocDue != nil && today.After(caseDayPtr(cs.DocDue)):
+			d.DocBlock = s.Catalog.T(lang, "staffcase.doc.too_late", workflow.FormatDate(caseDayPtr(cs.DocDue), lang))
+		}
+	}
+	for _, x := range workflow.DocDecisions {
+		d.DocDecisions = append(d.DocDecisions, caseOption{Value: x, Label: s.caseLabel(lang, "staffcase.doc.decision.", x)})
+	}
+	for _, x := range workflow.Authorities {
+		d.AuthorityOptions = append(d.AuthorityOptions, caseOption{Value: x, Label: s.caseLabel(lang, "staffcase.authority.", x)})
 	}
 	if d.Has(string(workflow.ActExtend)) {
 		legal := caseDay(cs.LegalDue)

@@ -209,19 +209,6 @@ func caseSafePassed(c store.Case, today workflow.Date) bool {
 	return today.After(target)
 }
 
-// pausedDue is the paused due date of a case that is or was paused
-// (DL-8), else zero; a case paused today shows it too (equal to the legal
-// due date), so the pause is visible.
-func casePausedDue(c store.Case, _ store.Org, due workflow.Due) workflow.Date {
-	if !due.PausedDue.IsZero() {
-		return due.PausedDue
-	}
-	if c.PausedAt != nil {
-		return workflow.CaseCalendar(c).PausedDueDate(due.ReceivedDate, 0) // D-30
-	}
-	return workflow.Date{}
-}
-
 // ---- dashboard -------------------------------------------------------------
 
 type caseOption struct {
@@ -265,6 +252,7 @@ type dashRow struct {
 	Receipt, URL, Org, Rights, State, StateValue, Channel string
 	Band, BandLabel                                       string
 	Due, LegalDue, PausedDue, SafeTarget                  string
+	Clock, ClockLabel                                     string // D-23: which deadline Due is
 	Extended, SafePassed, NeedsTriage                     bool
 	OpenTasks, QueueTasks                                 int
 }
@@ -409,19 +397,24 @@ func (s *Server) staffDashboard(c echo.Context) error {
 	}
 	for _, r := range rows {
 		cs := r.Case()
+		// One function for the dates (DL-8, DL-11, FI-2, D-23): the row's
+		// place is its earliest running deadline, named by its clock.
 		due := workflow.DueOf(cs, workflow.CalendarFor(orgByID[r.OrgID]), s.Now())
-		band := workflow.BandOf(caseDay(r.EffectiveDue), today)
+		urgent, clock := workflow.UrgencyOf(due)
+		band := workflow.BandOf(urgent, today)
 		row := dashRow{
 			Receipt: r.Receipt, URL: caseURL(r.Receipt), Org: orgNames[r.OrgID],
 			Rights: s.caseRightLabels(lang, r.Rights, r.DocumentRequest), StateValue: r.State,
 			State: s.caseLabel(lang, "state.", r.State), Channel: s.caseLabel(lang, "channel.", r.Channel),
 			Band: string(band), BandLabel: s.caseLabel(lang, "band.", string(band)),
-			Due: workflow.FormatDate(caseDay(r.EffectiveDue), lang), LegalDue: workflow.FormatDate(caseDay(r.LegalDue), lang),
-			Extended: r.ExtendedDue != nil, NeedsTriage: r.NeedsTriage,
+			Due: workflow.FormatDate(urgent, lang), LegalDue: workflow.FormatDate(due.LegalDue, lang),
+			Clock: string(clock), ClockLabel: s.caseLabel(lang, "clock.", string(clock)),
+			Extended: clock == workflow.ClockExtended, NeedsTriage: r.NeedsTriage,
 			OpenTasks: r.OpenTasks, QueueTasks: r.QueueTasks,
 		}
-		if pd := casePausedDue(cs, orgByID[r.OrgID], due); !pd.IsZero() {
-			row.PausedDue = workflow.FormatDate(pd, lang) // DL-8: beside, never instead
+		if !due.PausedEffective.IsZero() && (clock == workflow.ClockGDPR || clock == workflow.ClockExtended) {
+			// DL-8: beside, never instead; an extension counted (DL-11).
+			row.PausedDue = workflow.FormatDate(due.PausedEffective, lang)
 		}
 		if band != workflow.BandOverdue && caseSafePassed(cs, today) {
 			row.SafePassed = true
@@ -431,7 +424,7 @@ func (s *Server) staffDashboard(c echo.Context) error {
 	if more {
 		last := rows[len(rows)-1]
 		v := dashboardQuery(d.Org, d.State, d.Right, d.Band, d.Query)
-		v.Set("after", caseDay(last.EffectiveDue).String()+"."+strconv.FormatInt(last.ID, 10))
+		v.Set("after", caseDay(last.SortDue).String()+"."+strconv.FormatInt(last.ID, 10))
 		d.NextURL = dashboardURL(v)
 	}
 	if f.After != nil {

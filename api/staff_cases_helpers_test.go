@@ -176,11 +176,20 @@ func (f *scFx) paper(org store.Org, receivedAt time.Time, method string, mod fun
 		mod(&r)
 	}
 	sub, err := f.env.Workflow.EnterRequest(f.env.Ctx, org, workflow.StaffActor(f.dpoUserID), workflow.PaperRequest{
-		Request: r, Channel: "paper", ReceivedAt: receivedAt, IdentityMethod: method})
+		Request: r, Channel: "paper", ReceivedAt: receivedAt, IdentityMethod: method, Authority: authorityWith(method)})
 	if err != nil {
 		f.t.Fatalf("entering request: %v", err)
 	}
 	return sub
+}
+
+// authorityWith: identity established at the counter comes here with the
+// representative's authority shown too (ID-5), so the tasks open.
+func authorityWith(method string) string {
+	if method == "" {
+		return ""
+	}
+	return workflow.AuthorityShown
 }
 
 // emailed stores a request that came by email: it needs triage.

@@ -206,7 +206,7 @@ func TestDashboardPagination(t *testing.T) {
 }
 
 // TestDashboardQueryUsesIndex: the dashboard reads cases by the
-// (org_id, state, legal_due) index, not by scanning every case.
+// (org_id, state, urgency) index, not by scanning every case (D-27).
 func TestDashboardQueryUsesIndex(t *testing.T) {
 	t.Parallel()
 	f := newSCFx(t)
@@ -221,8 +221,8 @@ func TestDashboardQueryUsesIndex(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if !strings.Contains(plan, "cases_org_state_due") {
-			t.Errorf("the dashboard query does not use cases_org_state_due:\n%s", plan)
+		if !strings.Contains(plan, "cases_org_state_urgent") {
+			t.Errorf("the dashboard query does not use cases_org_state_urgent:\n%s", plan)
 		}
 		return nil
 	})

@@ -203,7 +203,7 @@ func newTaskCase(t *testing.T, right, basis string, edit func(*workflow.Request)
 		edit(&r)
 	}
 	sub, err := env.Workflow.EnterRequest(context.Background(), tc.org, workflow.StaffActor(1), workflow.PaperRequest{
-		Request: r, Channel: "paper", ReceivedAt: env.Clock.Now(), IdentityMethod: "in_person"})
+		Request: r, Channel: "paper", ReceivedAt: env.Clock.Now(), IdentityMethod: "in_person", Authority: workflow.AuthorityShown})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func queueCase(t *testing.T, env *testenv.Env, org store.Org, reg int64, onBehal
 		r.OnBehalf, r.Relation, r.SubjectName, r.SubjectHetu = true, "guardian", "Matti Meikäläinen", "010200A9618"
 	}
 	sub, err := env.Workflow.EnterRequest(context.Background(), org, workflow.StaffActor(1), workflow.PaperRequest{
-		Request: r, Channel: "paper", ReceivedAt: env.Clock.Now(), IdentityMethod: "in_person"})
+		Request: r, Channel: "paper", ReceivedAt: env.Clock.Now(), IdentityMethod: "in_person", Authority: "shown"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,27 @@ func dbDatePtr(d Date) *time.Time {
 	return &t
 }
 
-// Due is a case's deadline picture (DL-7, DL-8, DL-11).
+// Clock names a running deadline (D-23): which one a case's urgency is.
+type Clock string
+
+const (
+	ClockNone Clock = "" // nothing runs (a closed case, a decided document-only request)
+	// ClockGDPR: the one-month GDPR deadline, legal_due (DL-1, DL-3).
+	ClockGDPR Clock = "gdpr"
+	// ClockExtended: the GDPR deadline extended by two months (DL-5).
+	ClockExtended Clock = "extended"
+	// ClockFI2TwoWeeks: an undecided document request (FI-2, 621/1999 §14).
+	ClockFI2TwoWeeks Clock = "fi2_two_weeks"
+	// ClockFI2OneMonth: a document request extended to one month (FI-2).
+	ClockFI2OneMonth Clock = "fi2_one_month"
+)
+
+// Clocks lists every clock (labels: "clock.<name>").
+var Clocks = []Clock{ClockGDPR, ClockExtended, ClockFI2TwoWeeks, ClockFI2OneMonth}
+
+// Due is a case's deadline picture (DL-7, DL-8, DL-11, FI-2, D-23). It is
+// the one place a case's effective dates are computed: every page, mail,
+// reminder and digest reads them here.
 type Due struct {
 	ReceivedDate Date
 	RawEnd       Date
@@ -53,16 +73,32 @@ type Due struct {
 	ExtendedDue  Date // zero unless extended
 	// PausedDue is the due date moved by the days the case was (or is)
 	// paused; shown beside LegalDue, never instead of it (DL-8). Zero when
-	// never paused.
+	// never paused; equal to LegalDue on the day a pause starts.
 	PausedDue Date
+	// PausedExtendedDue is ExtendedDue moved by the same days (DL-8,
+	// DL-11): receipt + pause + 3 months, rolled. Zero unless both.
+	PausedExtendedDue Date
+	// PausedEffective is the paused date beside Effective: PausedExtendedDue
+	// when extended, else PausedDue.
+	PausedEffective Date
 	// Effective is what dashboards sort by and reminders count back from
 	// (D-13): ExtendedDue when extended, else LegalDue.
 	Effective Date
 	// OwnerTarget is the date owners are asked to answer by: the safe
-	// target, moved by pauses and extension.
+	// target, moved by pauses and extension (D-23), or the document
+	// request's when that comes first.
 	OwnerTarget Date
 	DocDue      Date
 	DocExtended Date
+	// DocRuns: an undecided document request (FI-2); DocEffective is its
+	// running due date (DocExtended once extended to one month).
+	DocRuns      bool
+	DocEffective Date
+	// Urgent is the case's earliest running deadline and UrgentClock which
+	// one it is (D-23); zero and ClockNone when nothing runs. The database
+	// stores the same as cases.urgent_due / urgent_clock.
+	Urgent      Date
+	UrgentClock Clock
 }
 
 // DueOf computes the deadline picture of a case at now.
@@ -80,8 +116,15 @@ func DueOf(c store.Case, cal Calendar, now time.Time) Due {
 		DocExtended:  datePtr(c.DocExtendedDue),
 	}
 	days := PausedDaysAt(c, now)
-	if days > 0 {
+	if days > 0 || c.PausedAt != nil {
+		// A case paused today shows its paused date too (equal to the
+		// legal due date), so the pause is visible.
 		d.PausedDue = cal.PausedDueDate(d.ReceivedDate, days)
+		d.PausedEffective = d.PausedDue
+		if !d.ExtendedDue.IsZero() {
+			d.PausedExtendedDue = cal.RollForward(d.ReceivedDate.AddDays(days).AddMonths(3))
+			d.PausedEffective = d.PausedExtendedDue
+		}
 	}
 	d.Effective = d.LegalDue
 	if !d.ExtendedDue.IsZero() {
@@ -94,7 +137,49 @@ func DueOf(c store.Case, cal Calendar, now time.Time) Due {
 	} else {
 		d.OwnerTarget = closed.RollBack(shifted.AddMonths(1))
 	}
+	open := State(c.State).Open()
+	if c.DocumentRequest && c.DocDecidedAt == nil {
+		d.DocEffective = d.DocDue
+		docRaw := d.ReceivedDate.AddDays(14)
+		if c.DocExtendedAt != nil {
+			d.DocEffective, docRaw = d.DocExtended, d.ReceivedDate.AddMonths(1)
+		}
+		d.DocRuns = open && !d.DocEffective.IsZero()
+		// D-23: the owners' answer is needed for the decision too; the
+		// Openness Act knows no pause, so its target does not move.
+		if t := closed.RollBack(docRaw); d.DocRuns && (!c.GDPR || t.Before(d.OwnerTarget)) {
+			d.OwnerTarget = t
+		}
+	}
+	if open {
+		if c.GDPR {
+			d.Urgent, d.UrgentClock = d.Effective, ClockGDPR
+			if !d.ExtendedDue.IsZero() {
+				d.UrgentClock = ClockExtended
+			}
+		}
+		if d.DocRuns && (d.UrgentClock == ClockNone || !d.DocEffective.After(d.Urgent)) {
+			d.Urgent, d.UrgentClock = d.DocEffective, ClockFI2TwoWeeks
+			if c.DocExtendedAt != nil {
+				d.UrgentClock = ClockFI2OneMonth
+			}
+		}
+	}
 	return d
+}
+
+// UrgencyOf is the date and clock a case's urgency is shown and ordered
+// by (D-23): its earliest running deadline, or, when nothing runs any
+// more, its effective due under the GDPR clock (the dashboard's order for
+// closed cases, cases_org_state_urgent).
+func UrgencyOf(d Due) (Date, Clock) {
+	if d.UrgentClock != ClockNone {
+		return d.Urgent, d.UrgentClock
+	}
+	if !d.ExtendedDue.IsZero() {
+		return d.Effective, ClockExtended
+	}
+	return d.Effective, ClockGDPR
 }
 
 // PausedDaysAt counts the calendar days a case has been paused, including

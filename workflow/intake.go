@@ -194,6 +194,12 @@ func (s *Service) ValidateRequest(ctx context.Context, orgID int64, r Request, r
 	return v, fe.Err()
 }
 
+// subjectHetuTemporary: the represented person's henkilötunnus is a
+// temporary number (900-999, ID-3), flagged to staff (ID-5).
+func (v validated) subjectHetuTemporary() bool {
+	return v.OnBehalf && v.subjectHetu != nil && v.subjectHetu.Temporary()
+}
+
 func hetuErrKey(err error) string {
 	var he *HetuError
 	if errors.As(err, &he) {
@@ -298,6 +304,12 @@ func (s *Service) storeCase(ctx context.Context, q *store.Q, c *store.Case, v va
 	}
 	if err := q.UpsertRequester(ctx, req); err != nil {
 		return err
+	}
+	if v.subjectHetuTemporary() { // ID-3, ID-5: flagged to staff on the case page
+		if err := q.SetSubjectHetuTemporary(ctx, c.OrgID, id, true); err != nil {
+			return err
+		}
+		c.SubjectHetuTemporary = true
 	}
 	if !v.AllRegisters {
 		if err := q.SetCaseRegisters(ctx, id, v.RegisterIDs); err != nil {
@@ -553,13 +565,13 @@ func (s *Service) ResendCode(ctx context.Context, org store.Org, caseID int64) e
 	return outcome
 }
 
-// linkDuplicate links a case to an earlier one from the same person (same
-// email or henkilötunnus) for the same rights and registers within a day:
+// linkDuplicate links a case to an earlier one about the same person (the
+// data subject, IN-2) for the same rights and registers within a day:
 // linked, not dropped (issue 5). It returns the earlier receipt, or "",
 // for the audit trail and staff only: never show it to the submitter
 // (issue 16, item 2).
 func (s *Service) linkDuplicate(ctx context.Context, q *store.Q, c *store.Case, req store.Requester) (string, error) {
-	recent, err := q.RecentSimilar(ctx, c.OrgID, c.ID, req.Email, req.HetuIndex, c.ReceivedAt.Add(-24*time.Hour))
+	recent, err := q.RecentSameSubject(ctx, c.OrgID, c.ID, c.ReceivedAt.Add(-24*time.Hour))
 	if err != nil {
 		return "", err
 	}

@@ -76,7 +76,7 @@ func newOwnerCase(t *testing.T, right, basis string, edit func(*workflow.Request
 		edit(&r)
 	}
 	sub, err := env.Workflow.EnterRequest(context.Background(), oc.org, workflow.StaffActor(1), workflow.PaperRequest{
-		Request: r, Channel: "paper", ReceivedAt: env.Clock.Now(), IdentityMethod: "in_person"})
+		Request: r, Channel: "paper", ReceivedAt: env.Clock.Now(), IdentityMethod: "in_person", Authority: "shown"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -193,7 +193,10 @@ type digestMail struct {
 
 type digestRow struct {
 	Receipt, Due, PausedDue, State, Link string
-	Extended                             bool
+	// Clock names the running deadline Due is (D-23: the GDPR one, its
+	// extension, or a document request's FI-2 clock).
+	Clock    string
+	Extended bool
 }
 
 // digestStates are the states a case runs against its deadline in.
@@ -274,10 +277,16 @@ func (s *Service) sendDigest(ctx context.Context, org store.Org, day Date) (int,
 			}
 			for _, c := range cases {
 				d := DueOf(c, cal, now)
-				row := digestRow{Receipt: c.Receipt, Due: FormatDate(d.Effective, lang), PausedDue: FormatDate(d.PausedDue, lang),
+				urgent, clock := UrgencyOf(d)
+				row := digestRow{Receipt: c.Receipt, Due: FormatDate(urgent, lang),
+					Clock: s.Catalog.T(lang, "clock."+string(clock)),
 					State: s.Catalog.T(lang, "state."+c.State), Link: s.BaseURL + "/staff/cases/" + c.Receipt,
 					Extended: !d.ExtendedDue.IsZero()}
-				if BandOf(d.Effective, day) == BandOverdue {
+				if clock == ClockGDPR || clock == ClockExtended {
+					// DL-8 beside the running date, the extension counted (DL-11).
+					row.PausedDue = FormatDate(d.PausedEffective, lang)
+				}
+				if BandOf(urgent, day) == BandOverdue {
 					m.Overdue = append(m.Overdue, row)
 				} else {
 					m.Week = append(m.Week, row)

@@ -22,6 +22,11 @@ type PaperRequest struct {
 	// IdentityMethod, when set, records that identity was established on
 	// receipt (e.g. at the counter) and opens the tasks at once.
 	IdentityMethod string
+	// Authority, when set on a request made on behalf of someone else,
+	// records the DPO's decision on the representative's authority on
+	// receipt (ID-5: e.g. the guardianship decision was shown at the
+	// counter); without "shown" the tasks wait for it.
+	Authority string
 }
 
 // EnterRequest stores a staff-entered request: confirmed at once (no code
@@ -80,6 +85,11 @@ func (s *Service) EnterRequest(ctx context.Context, org store.Org, actor Actor, 
 	})
 	if err != nil {
 		return sub, err
+	}
+	if p.Authority != "" && p.OnBehalf {
+		if err := s.RecordAuthority(ctx, org, sub.CaseID, actor, p.Authority, ""); err != nil {
+			return sub, err
+		}
 	}
 	if p.IdentityMethod != "" {
 		if err := s.VerifyIdentity(ctx, org, sub.CaseID, actor, p.IdentityMethod, ""); err != nil {
@@ -263,6 +273,9 @@ func (s *Service) Triage(ctx context.Context, org store.Org, caseID int64, actor
 			return nil, err
 		}
 		if err := q.UpsertRequester(ctx, req); err != nil {
+			return nil, err
+		}
+		if err := q.SetSubjectHetuTemporary(ctx, org.ID, c.ID, v.subjectHetuTemporary()); err != nil {
 			return nil, err
 		}
 		if err := q.SetCaseRegisters(ctx, c.ID, v.RegisterIDs); err != nil {

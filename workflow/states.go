@@ -56,11 +56,20 @@ const (
 	ActClose          Action = "close"
 	ActReassignTask   Action = "reassign_task" // the state stays
 	ActNote           Action = "note"          // the state stays
+	// FI-2 (621/1999 §14): decide a document request, or extend its clock
+	// to one month for a large number of documents; the state stays.
+	ActDocDecide Action = "doc_decide"
+	ActDocExtend Action = "doc_extend"
+	// ID-5: the DPO's decision on a representative's authority; the state
+	// stays, except that "shown" on a case whose identity is established
+	// opens its tasks (as identity does, D-9).
+	ActAuthority Action = "authority"
 )
 
 // Actions lists every action.
 var Actions = []Action{ActConfirmCode, ActTriage, ActVerifyIdentity, ActAllAnswered, ActReopen,
-	ActPause, ActResume, ActExtend, ActRefuse, ActWithdraw, ActMarkAnswered, ActClose, ActReassignTask, ActNote}
+	ActPause, ActResume, ActExtend, ActRefuse, ActWithdraw, ActMarkAnswered, ActClose, ActReassignTask, ActNote,
+	ActDocDecide, ActDocExtend, ActAuthority}
 
 // stay marks an action that keeps the case in its state.
 const stay State = ""
@@ -83,6 +92,9 @@ var transitions = map[Action]map[State]State{
 	ActClose:          {StateAnswered: StateClosed, StateRefused: StateClosed, StateWithdrawn: StateClosed},
 	ActReassignTask:   from(append(working, StatePaused), stay),
 	ActNote:           from(States, stay),
+	ActDocDecide:      from(append(working, StatePaused), stay),
+	ActDocExtend:      from(append(working, StatePaused), stay),
+	ActAuthority:      from(append(working, StatePaused), stay),
 }
 
 func from(states []State, to State) map[State]State {
@@ -120,8 +132,8 @@ func Next(s State, act Action, pausedFrom State) (State, error) {
 
 // StaffActions are the actions a DPO can choose on the case page, in the
 // order the page offers them.
-var StaffActions = []Action{ActTriage, ActVerifyIdentity, ActPause, ActResume, ActExtend,
-	ActRefuse, ActMarkAnswered, ActClose, ActWithdraw, ActNote}
+var StaffActions = []Action{ActTriage, ActVerifyIdentity, ActAuthority, ActPause, ActResume, ActExtend,
+	ActDocDecide, ActDocExtend, ActRefuse, ActMarkAnswered, ActClose, ActWithdraw, ActNote}
 
 // AllowedStaffActions lists what the case page offers in state s.
 func AllowedStaffActions(s State) []Action {

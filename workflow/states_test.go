@@ -24,6 +24,10 @@ func TestEveryDisallowedTransitionIsRefused(t *testing.T) {
 		ActMarkAnswered:   {StateAnswerReady: StateAnswered},
 		ActClose:          {StateAnswered: StateClosed, StateRefused: StateClosed, StateWithdrawn: StateClosed},
 		ActReassignTask:   {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
+		// FI-2 and ID-5 (issue 20): the state stays.
+		ActDocDecide: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
+		ActDocExtend: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
+		ActAuthority: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
 	}
 	for _, a := range Actions {
 		for _, s := range States {

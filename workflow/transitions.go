@@ -24,6 +24,22 @@ var ErrAlreadyExtended = errors.New("already extended")
 // of the audit event.
 func (s *Service) act(ctx context.Context, org store.Org, caseID int64, actor Actor, a Action,
 	fn func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error)) error {
+	var wrapped func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, State, error)
+	if fn != nil {
+		wrapped = func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, State, error) {
+			data, err := fn(tx, q, c)
+			return data, "", err
+		}
+	}
+	return s.actTo(ctx, org, caseID, actor, a, wrapped)
+}
+
+// actTo is act whose fn may name the state the case ends in instead of the
+// table's (ID-5: identity established while the representative's
+// authority is not shown keeps the case waiting; the authority shown on
+// a case whose identity is established opens its tasks).
+func (s *Service) actTo(ctx context.Context, org store.Org, caseID int64, actor Actor, a Action,
+	fn func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, State, error)) error {
 	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
 		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
 		if err != nil {
@@ -36,11 +52,15 @@ func (s *Service) act(ctx context.Context, org store.Org, caseID int64, actor Ac
 		from := c.State
 		data := map[string]any{}
 		if fn != nil {
-			if data, err = fn(tx, q, &c); err != nil {
+			var to State
+			if data, to, err = fn(tx, q, &c); err != nil {
 				return err
 			}
 			if data == nil {
 				data = map[string]any{}
+			}
+			if to != "" {
+				next = to
 			}
 		}
 		if string(next) != from {
@@ -97,23 +117,34 @@ func (s *Service) VerifyIdentity(ctx context.Context, org store.Org, caseID int6
 	if !ok {
 		return FieldErrors{"method": "case.err.method"}
 	}
-	return s.act(ctx, org, caseID, actor, ActVerifyIdentity, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+	return s.actTo(ctx, org, caseID, actor, ActVerifyIdentity, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, State, error) {
 		now := s.Now()
 		c.IdentityVerifiedAt, c.IdentityMethod = &now, method
+		req, err := q.RequesterOf(ctx, org.ID, c.ID)
+		if err != nil {
+			return nil, "", err
+		}
+		if authorityPending(*c, req) {
+			// ID-5: the tasks also wait for the representative's
+			// authority; RecordAuthority opens them.
+			data, err := s.withText(ctx, q, *c, map[string]any{"method": method, "authority_pending": true}, "note", note)
+			return data, StateAwaitingIdentity, err
+		}
 		c.State = string(StateInProgress) // openTasks reads the new state
 		if err := q.UpdateCase(ctx, *c); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := s.openTasks(ctx, tx, q, org, *c); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		// openTasks may have moved the case on (nothing to answer).
 		fresh, err := q.CaseByID(ctx, org.ID, c.ID)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		*c = fresh
-		return s.withText(ctx, q, *c, map[string]any{"method": method}, "note", note)
+		data, err := s.withText(ctx, q, *c, map[string]any{"method": method}, "note", note)
+		return data, "", err
 	})
 }
 

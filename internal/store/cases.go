@@ -56,13 +56,32 @@ type Case struct {
 	// EvesNonWorking is the organisation's DL-9 setting when the case was
 	// received: a later change does not move its dates (D-30).
 	EvesNonWorking bool `db:"eves_non_working"`
+	// FI-2: the document request's decision or extension (issue 20),
+	// written by SetDocDecision and SetDocExtension, not by UpdateCase.
+	DocDecidedAt       *time.Time `db:"doc_decided_at"`
+	DocDecision        string     `db:"doc_decision"`
+	DocExtendedAt      *time.Time `db:"doc_extended_at"`
+	DocExtensionReason string     `db:"doc_extension_reason"`
+	// D-23, D-27: the earliest running deadline and its clock, generated
+	// by the database from the row (read only; workflow.DueOf computes
+	// the same for a case in memory).
+	UrgentDue   *time.Time `db:"urgent_due"`
+	UrgentClock string     `db:"urgent_clock"`
+	// ID-5: the DPO's decision on a representative's authority, and the
+	// represented person's temporary henkilötunnus (ID-3), written by
+	// SetAuthority and at intake, not by UpdateCase.
+	Authority            string     `db:"authority"`
+	AuthorityAt          *time.Time `db:"authority_at"`
+	SubjectHetuTemporary bool       `db:"subject_hetu_temporary"`
 }
 
 const caseCols = `id, org_id, receipt, gdpr, document_request, rights, all_registers, details, period_from, period_to,
 	delivery, lang, channel, state, needs_triage, received_at, confirmed_at, raw_end, legal_due, safe_target,
 	extended_due, extension_reason, doc_due, doc_extended_due, paused_at, paused_from_state, pause_reason, paused_days,
 	email_verified_at, identity_verified_at, identity_method, refusal_ground, refusal_reason, duplicate_of,
-	code_hash, code_expires_at, code_attempts, codes_sent, answered_at, closed_at, created_at, updated_at, eves_non_working`
+	code_hash, code_expires_at, code_attempts, codes_sent, answered_at, closed_at, created_at, updated_at, eves_non_working,
+	doc_decided_at, doc_decision, doc_extended_at, doc_extension_reason, urgent_due, urgent_clock,
+	authority, authority_at, subject_hetu_temporary`
 
 // NextReceipt draws the next receipt number for year: RD-2026-000123.
 func (q *Q) NextReceipt(ctx context.Context, year int) (string, error) {

@@ -53,26 +53,38 @@ type DashboardRow struct {
 	SafeTarget      time.Time  `db:"safe_target"`
 	ExtendedDue     *time.Time `db:"extended_due"`
 	EffectiveDue    time.Time  `db:"effective_due"`
-	PausedAt        *time.Time `db:"paused_at"`
-	PausedDays      int        `db:"paused_days"`
-	OpenTasks       int        `db:"open_tasks"`
-	QueueTasks      int        `db:"queue_tasks"`
+	// SortDue is the row's place in the order (urgentKey); UrgentDue and
+	// UrgentClock the stored earliest running deadline (D-23).
+	SortDue        time.Time  `db:"sort_due"`
+	UrgentDue      *time.Time `db:"urgent_due"`
+	UrgentClock    string     `db:"urgent_clock"`
+	GDPR           bool       `db:"gdpr"`
+	DocDue         *time.Time `db:"doc_due"`
+	DocExtendedDue *time.Time `db:"doc_extended_due"`
+	DocDecidedAt   *time.Time `db:"doc_decided_at"`
+	DocExtendedAt  *time.Time `db:"doc_extended_at"`
+	PausedAt       *time.Time `db:"paused_at"`
+	PausedDays     int        `db:"paused_days"`
+	OpenTasks      int        `db:"open_tasks"`
+	QueueTasks     int        `db:"queue_tasks"`
 }
 
 // Case returns the deadline fields of the row as a Case, for workflow.DueOf.
 func (r DashboardRow) Case() Case {
 	return Case{ID: r.ID, OrgID: r.OrgID, Receipt: r.Receipt, State: r.State, ReceivedAt: r.ReceivedAt,
 		RawEnd: r.RawEnd, LegalDue: r.LegalDue, SafeTarget: r.SafeTarget, ExtendedDue: r.ExtendedDue,
-		PausedAt: r.PausedAt, PausedDays: r.PausedDays}
+		PausedAt: r.PausedAt, PausedDays: r.PausedDays, GDPR: r.GDPR, DocumentRequest: r.DocumentRequest,
+		DocDue: r.DocDue, DocExtendedDue: r.DocExtendedDue, DocDecidedAt: r.DocDecidedAt, DocExtendedAt: r.DocExtendedAt,
+		UrgentDue: r.UrgentDue, UrgentClock: r.UrgentClock}
 }
 
 // dashboardWhere is shared by the list and its counts. Unconfirmed web and
 // API submissions are not cases yet (D-8: their code may never come back);
 // emailed requests are, from arrival, and wait for triage.
 //
-// `org_id = ANY($1) AND state = ANY($2)` is served by cases_org_state_due
-// (org_id, state, legal_due, id): the open cases are read by index and only
-// they are sorted by effective due.
+// `org_id = ANY($1) AND state = ANY($2)` is served by cases_org_state_urgent
+// (org_id, state, urgentKey, id): the open cases are read by index and only
+// they are sorted by urgency.
 const dashboardWhere = `
 	WHERE c.org_id = ANY($1) AND c.state = ANY($2)
 	  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
@@ -81,6 +93,12 @@ const dashboardWhere = `
 
 // effectiveDue is D-13's effective_due.
 const effectiveDue = `coalesce(c.extended_due, c.legal_due)`
+
+// urgentKey is the dashboard's order (D-23, D-27): a case's earliest
+// running deadline (the stored urgent_due, FI-2's when it comes first),
+// and for a case where nothing runs any more its effective due. Served by
+// cases_org_state_urgent.
+const urgentKey = `coalesce(c.urgent_due, c.extended_due, c.legal_due)`
 
 func (f DashboardFilter) args() []any {
 	states := f.States
@@ -109,16 +127,17 @@ func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, e
 	rows, err := q.db.Query(ctx, `
 		SELECT c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
 			c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, `+effectiveDue+` AS effective_due,
-			c.paused_at, c.paused_days,
+			`+urgentKey+` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
+			c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days,
 			(SELECT count(*) FROM tasks t WHERE t.org_id = c.org_id AND t.case_id = c.id
 				AND t.state IN ('waiting', 'open'))::int AS open_tasks,
 			(SELECT count(*) FROM tasks t WHERE t.org_id = c.org_id AND t.case_id = c.id
 				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks
 		FROM cases c`+dashboardWhere+`
-		  AND ($5::date IS NULL OR `+effectiveDue+` >= $5)
-		  AND ($6::date IS NULL OR `+effectiveDue+` <= $6)
-		  AND ($7::date IS NULL OR (`+effectiveDue+`, c.id) > ($7::date, $8::bigint))
-		ORDER BY `+effectiveDue+`, c.id
+		  AND ($5::date IS NULL OR `+urgentKey+` >= $5)
+		  AND ($6::date IS NULL OR `+urgentKey+` <= $6)
+		  AND ($7::date IS NULL OR (`+urgentKey+`, c.id) > ($7::date, $8::bigint))
+		ORDER BY `+urgentKey+`, c.id
 		LIMIT $9`, args...)
 	if err != nil {
 		return nil, mapErr(err, "dashboard")
@@ -140,9 +159,9 @@ func (q *Q) CountDashboard(ctx context.Context, f DashboardFilter, today time.Ti
 	var n DashboardCounts
 	args := append(f.args(), today)
 	err := q.db.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE `+effectiveDue+` < $5::date),
-			count(*) FILTER (WHERE `+effectiveDue+` >= $5::date AND `+effectiveDue+` <= $5::date + 7),
-			count(*) FILTER (WHERE `+effectiveDue+` > $5::date + 7)
+		SELECT count(*) FILTER (WHERE `+urgentKey+` < $5::date),
+			count(*) FILTER (WHERE `+urgentKey+` >= $5::date AND `+urgentKey+` <= $5::date + 7),
+			count(*) FILTER (WHERE `+urgentKey+` > $5::date + 7)
 		FROM cases c`+dashboardWhere, args...).Scan(&n.Overdue, &n.Week, &n.Later)
 	return n, mapErr(err, "dashboard counts")
 }
@@ -151,7 +170,7 @@ func (q *Q) CountDashboard(ctx context.Context, f DashboardFilter, today time.Ti
 // (tests check that it reads an index).
 func (q *Q) ExplainDashboard(ctx context.Context, f DashboardFilter) (string, error) {
 	rows, err := q.db.Query(ctx, `EXPLAIN SELECT c.id FROM cases c`+dashboardWhere+`
-		ORDER BY `+effectiveDue+`, c.id LIMIT 50`, f.args()...)
+		ORDER BY `+urgentKey+`, c.id LIMIT 50`, f.args()...)
 	if err != nil {
 		return "", mapErr(err, "explain dashboard")
 	}
@@ -179,9 +198,9 @@ type TriageCase struct {
 // oldest deadline first.
 func (q *Q) NeedingTriage(ctx context.Context, orgIDs []int64) ([]TriageCase, error) {
 	rows, err := q.db.Query(ctx, `
-		SELECT c.id, c.org_id, c.receipt, c.received_at, `+effectiveDue+` AS effective_due
+		SELECT c.id, c.org_id, c.receipt, c.received_at, `+urgentKey+` AS effective_due
 		FROM cases c WHERE c.org_id = ANY($1) AND c.state = 'received' AND c.needs_triage
-		ORDER BY `+effectiveDue+`, c.id LIMIT 200`, orgIDs)
+		ORDER BY `+urgentKey+`, c.id LIMIT 200`, orgIDs)
 	if err != nil {
 		return nil, mapErr(err, "cases needing triage")
 	}
@@ -205,12 +224,12 @@ type QueueTask struct {
 func (q *Q) DPOQueue(ctx context.Context, orgIDs []int64) ([]QueueTask, error) {
 	rows, err := q.db.Query(ctx, `
 		SELECT t.id AS task_id, t.case_id, t.org_id, c.receipt, r.name AS register_name, r.language AS register_lang,
-			t."right", `+effectiveDue+` AS effective_due
+			t."right", `+urgentKey+` AS effective_due
 		FROM tasks t
 		JOIN cases c ON c.id = t.case_id AND c.org_id = t.org_id
 		JOIN registers r ON r.id = t.register_id AND r.org_id = t.org_id
 		WHERE t.org_id = ANY($1) AND t.state = 'open' AND t.owner_email = ''
-		ORDER BY `+effectiveDue+`, c.id, r.name, t.id LIMIT 200`, orgIDs)
+		ORDER BY `+urgentKey+`, c.id, r.name, t.id LIMIT 200`, orgIDs)
 	if err != nil {
 		return nil, mapErr(err, "DPO queue")
 	}
@@ -225,9 +244,25 @@ func (q *Q) ReceiptsByID(ctx context.Context, orgIDs, ids []int64) (map[int64]st
 	return collectMap[int64, string](rows, err, "receipts")
 }
 
-// RepeatCount counts the organisation's other confirmed cases from the
-// same requester (email or henkilötunnus index) received in [since,
-// until]: IN-2, repeats are flagged for the DPO, never acted on.
+// sameSubject is true when requester rows me and r are about the same
+// data subject (IN-2): repeats are about the person the request concerns,
+// not the representative. The subject's henkilötunnus index when a
+// request is made on behalf of someone else, else the requester's, match
+// across both kinds (a child's guardian asked once, the grown-up child
+// later); without one, the same email address for the requester's own
+// requests, or the same representative's email and the same represented
+// person's name.
+const sameSubject = `(
+	(CASE WHEN me.on_behalf THEN me.subject_hetu_index ELSE me.hetu_index END) =
+	 (CASE WHEN r.on_behalf THEN r.subject_hetu_index ELSE r.hetu_index END)
+	OR (NOT me.on_behalf AND NOT r.on_behalf AND me.email <> '' AND lower(r.email) = lower(me.email))
+	OR (me.on_behalf AND r.on_behalf AND me.subject_hetu_index IS NULL AND r.subject_hetu_index IS NULL
+	    AND me.email <> '' AND lower(r.email) = lower(me.email)
+	    AND lower(btrim(r.subject_name)) = lower(btrim(me.subject_name))))`
+
+// RepeatCount counts the organisation's other confirmed cases about the
+// same data subject (sameSubject) received in [since, until]: IN-2,
+// repeats are flagged for the DPO, never acted on.
 func (q *Q) RepeatCount(ctx context.Context, orgID, caseID int64, since, until time.Time) (int, error) {
 	var n int
 	err := q.db.QueryRow(ctx, `
@@ -235,10 +270,27 @@ func (q *Q) RepeatCount(ctx context.Context, orgID, caseID int64, since, until t
 		JOIN requesters me ON me.case_id = $2 AND me.org_id = $1
 		WHERE c.org_id = $1 AND c.id <> $2 AND c.received_at >= $3 AND c.received_at <= $4
 		  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
-		  AND ((me.email <> '' AND lower(r.email) = lower(me.email))
-		    OR (me.hetu_index IS NOT NULL AND r.hetu_index = me.hetu_index))`,
+		  AND `+sameSubject,
 		orgID, caseID, since, until).Scan(&n)
 	return n, mapErr(err, "repeat count")
+}
+
+// RecentSameSubject finds the organisation's confirmed cases about the
+// same data subject as caseID (sameSubject) received since since, oldest
+// first, for duplicate linking (issue 5): a guardian's requests for two
+// children are not duplicates of each other.
+func (q *Q) RecentSameSubject(ctx context.Context, orgID, caseID int64, since time.Time) ([]Case, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT `+prefixed("c", caseCols)+` FROM cases c JOIN requesters r ON r.case_id = c.id AND r.org_id = c.org_id
+		JOIN requesters me ON me.case_id = $2 AND me.org_id = $1
+		WHERE c.org_id = $1 AND c.id <> $2 AND c.received_at >= $3 AND c.confirmed_at IS NOT NULL
+		  AND `+sameSubject+`
+		ORDER BY c.received_at`, orgID, caseID, since)
+	if err != nil {
+		return nil, mapErr(err, "similar cases")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Case])
+	return out, mapErr(err, "similar cases")
 }
 
 // StaffNames maps staff user ids to their names (or emails when unnamed),

@@ -1,0 +1,41 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Issue 20 (legal exactness): the fields of a case that only their own
+// actions write, each in its own statement so UpdateCase never carries
+// (or clobbers) them. The caller holds CaseForUpdate's lock.
+
+// SetDocDecision records that a document request was decided (FI-2):
+// its clock stops, and urgent_due follows in the same statement.
+func (q *Q) SetDocDecision(ctx context.Context, orgID, caseID int64, decision string, at time.Time) error {
+	_, err := q.db.Exec(ctx, `UPDATE cases SET doc_decision = $3, doc_decided_at = $4, updated_at = $4
+		WHERE org_id = $1 AND id = $2`, orgID, caseID, decision, at)
+	return mapErr(err, "document request decision")
+}
+
+// SetDocExtension records that a document request runs on its one-month
+// clock (FI-2, 621/1999 §14: a large number of documents), with the reason.
+func (q *Q) SetDocExtension(ctx context.Context, orgID, caseID int64, reason string, at time.Time) error {
+	_, err := q.db.Exec(ctx, `UPDATE cases SET doc_extended_at = $3, doc_extension_reason = $4, updated_at = $3
+		WHERE org_id = $1 AND id = $2`, orgID, caseID, at, reason)
+	return mapErr(err, "document request extension")
+}
+
+// SetAuthority records the DPO's decision on a representative's
+// authority (ID-5): shown, not_shown or document_requested.
+func (q *Q) SetAuthority(ctx context.Context, orgID, caseID int64, authority string, at time.Time) error {
+	_, err := q.db.Exec(ctx, `UPDATE cases SET authority = $3, authority_at = $4, updated_at = $4
+		WHERE org_id = $1 AND id = $2`, orgID, caseID, authority, at)
+	return mapErr(err, "representative's authority")
+}
+
+// SetSubjectHetuTemporary flags that the represented person's
+// henkilötunnus is a temporary number (ID-3, ID-5).
+func (q *Q) SetSubjectHetuTemporary(ctx context.Context, orgID, caseID int64, temporary bool) error {
+	_, err := q.db.Exec(ctx, `UPDATE cases SET subject_hetu_temporary = $3 WHERE org_id = $1 AND id = $2`, orgID, caseID, temporary)
+	return mapErr(err, "temporary henkilötunnus flag")
+}

@@ -1,0 +1,166 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/store"
+)
+
+// Issue 20, legal exactness: the document request's own decision and
+// extension (FI-2) and the DPO's decision on a representative's authority
+// (ID-5). Each is a case action: one transaction, audited.
+
+// ErrNotDocumentRequest: the case is not (also) a request for documents.
+var ErrNotDocumentRequest = errors.New("not a document request")
+
+// ErrDocDecided: a document request is decided once.
+var ErrDocDecided = errors.New("the document request is already decided")
+
+// ErrDocAlreadyExtended: the one-month clock is chosen once (FI-2).
+var ErrDocAlreadyExtended = errors.New("the document request already runs on its one-month clock")
+
+// ErrDocExtendTooLate: the two weeks have passed; the one-month clock can
+// no longer be chosen (621/1999 §14: it is for a request that needs it,
+// decided while the two weeks run).
+var ErrDocExtendTooLate = errors.New("the two weeks have passed")
+
+// ErrNotOnBehalf: the request is the requester's own; there is no
+// representative whose authority could be decided.
+var ErrNotOnBehalf = errors.New("not a request on behalf of someone else")
+
+// DocDecisions are how a document request is decided (621/1999 §14):
+// the documents given, given in part, or refused (a refusal is a written
+// decision with appeal instructions; its letter comes with the answers
+// issue's letters).
+var DocDecisions = []string{"disclosed", "partly_disclosed", "refused"}
+
+// Authorities are the DPO's decisions on a representative's authority
+// (ID-5).
+const (
+	AuthorityShown             = "shown"
+	AuthorityNotShown          = "not_shown"
+	AuthorityDocumentRequested = "document_requested"
+)
+
+// Authorities lists them in the order the case page offers them.
+var Authorities = []string{AuthorityShown, AuthorityNotShown, AuthorityDocumentRequested}
+
+// DecideDocumentRequest records the decision on a document request (FI-2):
+// its clock stops, so the case's urgency (urgent_due) falls back to the
+// GDPR deadline in the same transaction, and owners' reminders follow.
+func (s *Service) DecideDocumentRequest(ctx context.Context, org store.Org, caseID int64, actor Actor, decision, note string) error {
+	if !slices.Contains(DocDecisions, decision) {
+		return FieldErrors{"decision": "case.err.doc_decision"}
+	}
+	return s.act(ctx, org, caseID, actor, ActDocDecide, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		if !c.DocumentRequest {
+			return nil, ErrNotDocumentRequest
+		}
+		if c.DocDecidedAt != nil {
+			return nil, ErrDocDecided
+		}
+		now := s.Now()
+		before := DueOf(*c, CalendarFor(org), now)
+		if err := q.SetDocDecision(ctx, org.ID, c.ID, decision, now); err != nil {
+			return nil, err
+		}
+		c.DocDecidedAt, c.DocDecision = &now, decision
+		if err := s.rescheduleTasks(ctx, tx, q, org, *c, DueOf(*c, CalendarFor(org), now)); err != nil {
+			return nil, err
+		}
+		data := map[string]any{"decision": decision, "doc_due": before.DocEffective.String(),
+			"on_time": !HelsinkiDate(now).After(before.DocEffective)}
+		return s.withText(ctx, q, *c, data, "note", note)
+	})
+}
+
+// ExtendDocumentRequest moves a document request to its one-month clock
+// (621/1999 §14: a large number of documents, or a request hard to
+// decide), with the reason, while its two weeks run. The requester's
+// letter comes with the answers issue's letters.
+func (s *Service) ExtendDocumentRequest(ctx context.Context, org store.Org, caseID int64, actor Actor, reason string) error {
+	reason, err := required("reason", reason, 4000)
+	if err != nil {
+		return err
+	}
+	return s.act(ctx, org, caseID, actor, ActDocExtend, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		switch {
+		case !c.DocumentRequest:
+			return nil, ErrNotDocumentRequest
+		case c.DocDecidedAt != nil:
+			return nil, ErrDocDecided
+		case c.DocExtendedAt != nil:
+			return nil, ErrDocAlreadyExtended
+		}
+		now := s.Now()
+		if c.DocDue == nil || HelsinkiDate(now).After(dateOf(*c.DocDue)) {
+			return nil, ErrDocExtendTooLate
+		}
+		if err := q.SetDocExtension(ctx, org.ID, c.ID, reason, now); err != nil {
+			return nil, err
+		}
+		c.DocExtendedAt, c.DocExtensionReason = &now, reason
+		due := DueOf(*c, CalendarFor(org), now)
+		if err := s.rescheduleTasks(ctx, tx, q, org, *c, due); err != nil {
+			return nil, err
+		}
+		return s.withText(ctx, q, *c, map[string]any{"doc_extended_due": due.DocEffective.String()}, "reason", reason)
+	})
+}
+
+// authorityPending: a request made on behalf of someone else waits for
+// the DPO's decision that the representative's authority is shown (ID-5),
+// as every request waits for identity (D-9).
+func authorityPending(c store.Case, req store.Requester) bool {
+	return req.OnBehalf && c.Authority != AuthorityShown
+}
+
+// RecordAuthority records the DPO's decision on a representative's
+// authority (ID-5): shown, not shown, or a document (a power of attorney,
+// a guardianship decision) asked for. "Shown" on a case whose identity is
+// established opens the owners' tasks; the other decisions keep them
+// waiting (the DPO may then pause for the document, DL-8, or refuse).
+func (s *Service) RecordAuthority(ctx context.Context, org store.Org, caseID int64, actor Actor, decision, note string) error {
+	if !slices.Contains(Authorities, decision) {
+		return FieldErrors{"authority": "case.err.authority"}
+	}
+	return s.actTo(ctx, org, caseID, actor, ActAuthority, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, State, error) {
+		req, err := q.RequesterOf(ctx, org.ID, c.ID)
+		if err != nil {
+			return nil, "", err
+		}
+		if !req.OnBehalf {
+			return nil, "", ErrNotOnBehalf
+		}
+		now := s.Now()
+		if err := q.SetAuthority(ctx, org.ID, c.ID, decision, now); err != nil {
+			return nil, "", err
+		}
+		c.Authority, c.AuthorityAt = decision, &now
+		data, err := s.withText(ctx, q, *c, map[string]any{"authority": decision}, "note", note)
+		if err != nil {
+			return nil, "", err
+		}
+		if decision != AuthorityShown || State(c.State) != StateAwaitingIdentity || c.IdentityVerifiedAt == nil {
+			return data, "", nil
+		}
+		// Identity was established before: the tasks go out now (D-9).
+		c.State = string(StateInProgress)
+		if err := q.UpdateCase(ctx, *c); err != nil {
+			return nil, "", err
+		}
+		if err := s.openTasks(ctx, tx, q, org, *c); err != nil {
+			return nil, "", err
+		}
+		fresh, err := q.CaseByID(ctx, org.ID, c.ID)
+		if err != nil {
+			return nil, "", err
+		}
+		*c = fresh
+		return data, State(fresh.State), nil
+	})
+}

@@ -1,0 +1,206 @@
+package workflow_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
+)
+
+// urgentRow reads the stored earliest running deadline of a case.
+func urgentRow(t *testing.T, f *fixture, id int64) (string, string) {
+	t.Helper()
+	var due *time.Time
+	var clock string
+	if err := f.env.Pool.QueryRow(context.Background(), `SELECT urgent_due, urgent_clock FROM cases WHERE id = $1`, id).Scan(&due, &clock); err != nil {
+		t.Fatal(err)
+	}
+	if due == nil {
+		return "", clock
+	}
+	return workflow.DateOf(due.UTC()).String(), clock
+}
+
+// checkUrgent: the stored value (cases.urgent_due, urgent_clock) and the
+// one function (workflow.DueOf) agree, and are what the test expects.
+func checkUrgent(t *testing.T, f *fixture, id int64, wantDue string, wantClock workflow.Clock) {
+	t.Helper()
+	gotDue, gotClock := urgentRow(t, f, id)
+	if gotDue != wantDue || gotClock != string(wantClock) {
+		t.Errorf("stored urgent = %q %q, want %q %q", gotDue, gotClock, wantDue, wantClock)
+	}
+	d := workflow.DueOf(f.caseRow(t, id), workflow.CalendarFor(f.org), f.env.Clock.Now())
+	if d.Urgent.String() != wantDue && !(wantDue == "" && d.Urgent.IsZero()) || d.UrgentClock != wantClock {
+		t.Errorf("DueOf urgent = %s %q, want %q %q", d.Urgent, d.UrgentClock, wantDue, wantClock)
+	}
+}
+
+func (f *fixture) enterDoc(t *testing.T, rights ...string) int64 {
+	t.Helper()
+	r := f.request(rights...)
+	r.DocumentRequest = true
+	r.AllRegisters, r.RegisterIDs = false, []int64{f.regs["schools"]}
+	sub, err := f.env.Workflow.EnterRequest(context.Background(), f.org, workflow.StaffActor(1),
+		workflow.PaperRequest{Request: r, Channel: "paper", ReceivedAt: f.env.Clock.Now(), IdentityMethod: "in_person"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub.CaseID
+}
+
+// FI-2, D-23, D-27: a case's earliest running deadline is one stored
+// value, kept by every change that moves a deadline: a document request's
+// two weeks come first; its one-month clock once extended; the GDPR
+// deadline once decided; nothing once the case is closed.
+func TestFI2UrgentDueFollowsEveryChange(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	actor := workflow.StaffActor(1)
+	// Received Tue 2026-03-03: FI-2 two weeks = Tue 2026-03-17; one month
+	// = Fri 2026-04-03 (Good Friday) -> Tue 2026-04-07, the same day as
+	// legal_due: a tie goes to the FI-2 clock.
+	id := f.enterDoc(t, "access")
+	checkUrgent(t, f, id, "2026-03-17", workflow.ClockFI2TwoWeeks)
+	// D-23: the owners are asked for the earlier date: the last working
+	// day on or before the two weeks.
+	if d := workflow.DueOf(f.caseRow(t, id), workflow.CalendarFor(f.org), f.env.Clock.Now()); d.OwnerTarget.String() != "2026-03-17" {
+		t.Errorf("owner target %s, want 2026-03-17 (FI-2)", d.OwnerTarget)
+	}
+
+	if err := f.env.Workflow.ExtendDocumentRequest(ctx, f.org, id, actor, ""); !isField(err, "reason") {
+		t.Fatalf("extension without a reason: %v", err)
+	}
+	if err := f.env.Workflow.ExtendDocumentRequest(ctx, f.org, id, actor, "Satoja asiakirjoja"); err != nil {
+		t.Fatal(err)
+	}
+	checkUrgent(t, f, id, "2026-04-07", workflow.ClockFI2OneMonth)
+	if err := f.env.Workflow.ExtendDocumentRequest(ctx, f.org, id, actor, "again"); !errors.Is(err, workflow.ErrDocAlreadyExtended) {
+		t.Errorf("second extension: %v", err)
+	}
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, id, actor, "maybe", ""); !isField(err, "decision") {
+		t.Errorf("unknown decision: %v", err)
+	}
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, id, actor, "partly_disclosed", "Osa salassa pidettäviä"); err != nil {
+		t.Fatal(err)
+	}
+	checkUrgent(t, f, id, "2026-04-07", workflow.ClockGDPR)
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, id, actor, "disclosed", ""); !errors.Is(err, workflow.ErrDocDecided) {
+		t.Errorf("second decision: %v", err)
+	}
+	// Audited, with no free text in the event (D-25).
+	var n int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE case_id = $1 AND
+		((action = 'doc_extend' AND data->>'doc_extended_due' = '2026-04-07' AND data ? 'reason_ref')
+		 OR (action = 'doc_decide' AND data->>'decision' = 'partly_disclosed' AND data->>'on_time' = 'true'))`, id).Scan(&n); err != nil || n != 2 {
+		t.Errorf("FI-2 audit events: %d %v", n, err)
+	}
+	// The GDPR extension moves the GDPR clock; withdrawal stops everything.
+	if err := f.env.Workflow.Extend(ctx, f.org, id, actor, "Monta rekisteriä"); err != nil {
+		t.Fatal(err)
+	}
+	checkUrgent(t, f, id, "2026-06-03", workflow.ClockExtended)
+	if err := f.env.Workflow.Withdraw(ctx, f.org, id, actor, ""); err != nil {
+		t.Fatal(err)
+	}
+	checkUrgent(t, f, id, "", workflow.ClockNone)
+
+	// A document request only: the FI-2 clock alone; once decided nothing
+	// runs. Past its two weeks it can no longer be extended.
+	doc := f.enterDoc(t)
+	checkUrgent(t, f, doc, "2026-03-17", workflow.ClockFI2TwoWeeks)
+	f.env.Clock.Advance(15 * 24 * time.Hour)
+	if err := f.env.Workflow.ExtendDocumentRequest(ctx, f.org, doc, actor, "late"); !errors.Is(err, workflow.ErrDocExtendTooLate) {
+		t.Errorf("extension after the two weeks: %v", err)
+	}
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, doc, actor, "refused", ""); err != nil {
+		t.Fatal(err)
+	}
+	checkUrgent(t, f, doc, "", workflow.ClockNone)
+	// A GDPR-only request never shows an FI-2 clock, and cannot be decided as one.
+	plain := f.enterDoc(t, "access")
+	if _, err := f.env.Pool.Exec(ctx, `UPDATE cases SET document_request = false WHERE id = $1`, plain); err != nil {
+		t.Fatal(err)
+	}
+	checkUrgent(t, f, plain, "2026-04-20", workflow.ClockGDPR) // received 2026-03-18 + 1 month, rolled (Sat -> Mon)
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, plain, actor, "disclosed", ""); !errors.Is(err, workflow.ErrNotDocumentRequest) {
+		t.Errorf("decision on a GDPR-only request: %v", err)
+	}
+}
+
+func isField(err error, field string) bool {
+	var fe workflow.FieldErrors
+	return errors.As(err, &fe) && fe[field] != ""
+}
+
+// DL-8, DL-11: one function computes the effective dates. A case paused
+// and extended shows the paused date of the extended deadline (receipt +
+// pause + 3 months), not receipt + pause + 1 month.
+func TestDL8DL11PausedAndExtendedEffectiveDates(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	actor := workflow.StaffActor(1)
+	r := f.request("access")
+	r.AllRegisters, r.RegisterIDs = false, []int64{f.regs["schools"]}
+	sub, err := f.env.Workflow.EnterRequest(ctx, f.org, actor, workflow.PaperRequest{Request: r, Channel: "paper",
+		ReceivedAt: f.env.Clock.Now(), IdentityMethod: "in_person"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.env.Workflow.Extend(ctx, f.org, sub.CaseID, actor, "Monta rekisteriä"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.env.Workflow.Pause(ctx, f.org, sub.CaseID, actor, "Henkilöllisyys"); err != nil {
+		t.Fatal(err)
+	}
+	f.env.Clock.Advance(10 * 24 * time.Hour)
+	d := workflow.DueOf(f.caseRow(t, sub.CaseID), workflow.CalendarFor(f.org), f.env.Clock.Now())
+	// Received 2026-03-03, paused 10 days: 2026-03-13 + 1 month = 2026-04-13
+	// (Mon); + 3 months = 2026-06-13 (Sat) -> Mon 2026-06-15.
+	if d.PausedDue.String() != "2026-04-13" || d.PausedExtendedDue.String() != "2026-06-15" || d.PausedEffective != d.PausedExtendedDue {
+		t.Errorf("paused dates %s / %s / effective %s", d.PausedDue, d.PausedExtendedDue, d.PausedEffective)
+	}
+	if d.Effective.String() != "2026-06-03" || d.Urgent != d.Effective || d.UrgentClock != workflow.ClockExtended {
+		t.Errorf("effective %s urgent %s %s", d.Effective, d.Urgent, d.UrgentClock)
+	}
+	// The pause is shown beside, never instead (DL-8): the stored urgency
+	// stays the extended deadline.
+	checkUrgent(t, f, sub.CaseID, "2026-06-03", workflow.ClockExtended)
+	if err := f.env.Workflow.Resume(ctx, f.org, sub.CaseID, actor); err != nil {
+		t.Fatal(err)
+	}
+	checkUrgent(t, f, sub.CaseID, "2026-06-03", workflow.ClockExtended)
+}
+
+// The dashboard's keyed order reads the stored value (store.Dashboard).
+func TestFI2DashboardOrdersByUrgentDue(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	r := f.request("access")
+	r.AllRegisters, r.RegisterIDs = false, []int64{f.regs["schools"]}
+	// A GDPR request received a week earlier (legal_due 2026-03-24) and a
+	// document request received today (two weeks: 2026-03-17).
+	early, err := f.env.Workflow.EnterRequest(ctx, f.org, workflow.StaffActor(1), workflow.PaperRequest{Request: r, Channel: "paper",
+		ReceivedAt: f.env.Clock.Now().Add(-7 * 24 * time.Hour), IdentityMethod: "in_person"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := f.enterDoc(t, "access")
+	rows, err := store.New(f.env.Pool).Dashboard(ctx, store.DashboardFilter{OrgIDs: []int64{f.org.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].ID != doc || rows[1].ID != early.CaseID || rows[0].UrgentClock != "fi2_two_weeks" {
+		t.Fatalf("dashboard order: %+v", rows)
+	}
+	counts, err := store.New(f.env.Pool).CountDashboard(ctx, store.DashboardFilter{OrgIDs: []int64{f.org.ID}},
+		workflow.MustParseDate("2026-03-10").In(time.UTC))
+	if err != nil || counts.Week != 1 || counts.Later != 1 {
+		t.Errorf("bands on 2026-03-10: %+v %v (the document request is due within 7 days)", counts, err)
+	}
+}
