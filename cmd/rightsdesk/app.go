@@ -19,6 +19,7 @@ import (
 	"rightsdesk/internal/mail"
 	"rightsdesk/internal/pgembed"
 	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
 	"rightsdesk/jobs"
 	"rightsdesk/migrations"
 	"rightsdesk/templates"
@@ -191,6 +192,7 @@ func loadKeys(cfg config.Config, log *slog.Logger) (*secret.Keys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SECRET_KEY / OLD_SECRET_KEYS: %w", err)
 	}
+	store.UseKeys(k) // the store seals personal data with it (issue 16 item 4)
 	return k, nil
 }
 

@@ -235,7 +235,7 @@ func (q *Q) RepeatCount(ctx context.Context, orgID, caseID int64, since, until t
 		JOIN requesters me ON me.case_id = $2 AND me.org_id = $1
 		WHERE c.org_id = $1 AND c.id <> $2 AND c.received_at >= $3 AND c.received_at <= $4
 		  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
-		  AND ((me.email <> '' AND lower(r.email) = lower(me.email))
+		  AND ((me.email_index IS NOT NULL AND r.email_index = me.email_index)
 		    OR (me.hetu_index IS NOT NULL AND r.hetu_index = me.hetu_index))`,
 		orgID, caseID, since, until).Scan(&n)
 	return n, mapErr(err, "repeat count")
