@@ -331,3 +331,11 @@ func (q *Q) OutboxOrgsByMessageID(ctx context.Context, ids []string) (map[string
 	}
 	return out, mapErr(rows.Err(), "outbox by message id")
 }
+
+// OutboxByID reads one outbox row with its address and bodies opened
+// (tools such as scripts/mtacheck, which can no longer filter the sealed
+// columns in SQL).
+func (q *Q) OutboxByID(ctx context.Context, id int64) (OutboxRow, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+outboxCols+` FROM outbox WHERE id = $1`, id)
+	return q.collectOneOutbox(ctx, rows, fmt.Sprintf("outbox %d", id))
+}
