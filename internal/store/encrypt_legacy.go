@@ -184,13 +184,13 @@ func EncryptLegacy(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys) (
 				} else if err != nil {
 					return err
 				}
-				keyID, idx, err := q.emailIndex(email)
+				_, idx, err := q.emailIndex(email)
 				if err != nil {
 					return err
 				}
-				keyID = keys.ID() // also for a blank address: marks the row done
+				// The key id also for a blank address: it marks the row done.
 				if _, err := tx.Exec(ctx, `UPDATE requesters SET email_index = $2, email_index_key = $3 WHERE case_id = $1`,
-					r.caseID, idx, keyID); err != nil {
+					r.caseID, idx, keys.ID()); err != nil {
 					return err
 				}
 			}
