@@ -139,12 +139,24 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 		t.Errorf("second send = %d, want 409", p.status)
 	}
 
-	// The stored answer: a PDF, only the token's hash.
-	var stored []byte
+	// The stored answer: a PDF sealed with the case key (issue 16 item 4),
+	// only the token's hash.
+	var sealed []byte
 	var hashLen int
-	if err := f.env.Pool.QueryRow(ctx, `SELECT pdf, length(token_hash) FROM answer_deliveries WHERE case_id = $1`, sub.CaseID).
-		Scan(&stored, &hashLen); err != nil {
+	var deliveryID int64
+	if err := f.env.Pool.QueryRow(ctx, `SELECT id, pdf, length(token_hash) FROM answer_deliveries WHERE case_id = $1`, sub.CaseID).
+		Scan(&deliveryID, &sealed, &hashLen); err != nil {
 		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, []byte("%PDF-")) {
+		t.Error("the answer PDF is stored in clear")
+	}
+	stored, err := store.New(f.env.Pool).TakeAnswerPDF(ctx, f.org.ID, deliveryID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.env.Pool.Exec(ctx, `UPDATE answer_deliveries SET downloads = downloads - 1 WHERE id = $1`, deliveryID); err != nil {
+		t.Fatal(err) // the read above is not a download
 	}
 	if !bytes.HasPrefix(stored, []byte("%PDF-")) || hashLen != 32 {
 		t.Fatalf("stored answer: pdf %q…, token hash %d bytes", stored[:min(8, len(stored))], hashLen)
@@ -168,9 +180,14 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 	}
 	// Once sent, the stored copy of the mail no longer holds the token.
 	var outboxText, outboxHTML string
-	if err := f.env.Pool.QueryRow(ctx, `SELECT text_body, html_body FROM outbox WHERE case_id = $1 AND kind = 'answer_link' AND state = 'sent'`,
-		sub.CaseID).Scan(&outboxText, &outboxHTML); err != nil {
+	mails, err := store.New(f.env.Pool).OutboxByCase(ctx, f.org.ID, sub.CaseID) // bodies are sealed at rest
+	if err != nil {
 		t.Fatal(err)
+	}
+	for _, o := range mails {
+		if o.Kind == "answer_link" && o.State == "sent" {
+			outboxText, outboxHTML = o.Text, o.HTML
+		}
 	}
 	if strings.Contains(outboxText+outboxHTML, token) || !strings.Contains(outboxText, "/answer/…") {
 		t.Errorf("the sent link mail's stored copy still carries the token")

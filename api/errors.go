@@ -62,6 +62,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	case errors.Is(err, store.ErrNotFound):
 		status, key = http.StatusNotFound, "error.notfound"
+	case errors.Is(err, store.ErrPurged):
+		// The case's key was destroyed (D-25): its data is gone for good.
+		status, key = http.StatusGone, "error.purged"
 	case errors.Is(err, workflow.ErrNotAllowed):
 		status, key = http.StatusConflict, "error.notallowed"
 	}

@@ -19,6 +19,7 @@ import (
 	"rightsdesk/internal/mail"
 	"rightsdesk/internal/pgembed"
 	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
 	"rightsdesk/jobs"
 	"rightsdesk/migrations"
 	"rightsdesk/templates"
@@ -137,6 +138,19 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 	if a.keys, err = loadKeys(cfg, a.log); err != nil {
 		return nil, err
 	}
+	if cfg.Migrate {
+		// Rows written before personal data was encrypted at rest are
+		// sealed now (issue 16 item 4); idempotent, nothing to do after
+		// the first run.
+		rep, err := store.EncryptLegacy(ctx, a.pool, a.keys)
+		if err != nil {
+			return nil, fmt.Errorf("encrypting existing personal data: %w", err)
+		}
+		if rep != (store.LegacyReport{}) {
+			a.log.Info("encrypted existing personal data", "values", rep.Sealed, "case_keys", rep.CaseKeys,
+				"email_indexes", rep.EmailIndexed, "purged_wiped", rep.Wiped)
+		}
+	}
 	if a.catalog, err = i18n.Load(templates.FS); err != nil {
 		return nil, err
 	}
@@ -191,6 +205,7 @@ func loadKeys(cfg config.Config, log *slog.Logger) (*secret.Keys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SECRET_KEY / OLD_SECRET_KEYS: %w", err)
 	}
+	store.UseKeys(k) // the store seals personal data with it (issue 16 item 4)
 	return k, nil
 }
 

@@ -95,9 +95,12 @@ func TestInboundEmailBecomesACase_DL4(t *testing.T) {
 	if state != "received" || !triage || lang != "sv" || chnl != "email" || !received.Equal(arrival) {
 		t.Errorf("case: %s triage=%v lang=%s channel=%s received %v, want received at %v", state, triage, lang, chnl, received, arrival)
 	}
-	var raw []byte
 	var to string
-	if err := env.Pool.QueryRow(ctx, `SELECT raw, to_addr FROM inbound_messages WHERE org_id = $1 AND case_id = $2`, org.ID, caseID).Scan(&raw, &to); err != nil {
+	if err := env.Pool.QueryRow(ctx, `SELECT to_addr FROM inbound_messages WHERE org_id = $1 AND case_id = $2`, org.ID, caseID).Scan(&to); err != nil {
+		t.Fatal(err)
+	}
+	_, raw, _, err := store.New(env.Pool).InboundOfCase(ctx, org.ID, caseID) // sealed at rest (issue 16 item 4)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(raw, []byte(swedishRequest)) || !strings.EqualFold(to, "privacy@kronoby.test") {
@@ -191,10 +194,14 @@ func TestInboundEmailKeepsBodyAndFilesOverSMTP(t *testing.T) {
 			t.Fatalf("%s: %v", c.fixture, err)
 		}
 		var caseID int64
-		var details string
-		if err := env.Pool.QueryRow(ctx, `SELECT c.id, c.details FROM cases c ORDER BY c.id DESC LIMIT 1`).Scan(&caseID, &details); err != nil {
+		if err := env.Pool.QueryRow(ctx, `SELECT c.id FROM cases c ORDER BY c.id DESC LIMIT 1`).Scan(&caseID); err != nil {
 			t.Fatal(err)
 		}
+		cs, err := store.New(env.Pool).CaseByID(ctx, org.ID, caseID) // details are sealed at rest
+		if err != nil {
+			t.Fatal(err)
+		}
+		details := cs.Details
 		if !strings.Contains(details, c.details) {
 			t.Errorf("%s: details lack %q:\n%s", c.fixture, c.details, details)
 		}

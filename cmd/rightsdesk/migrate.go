@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"rightsdesk/internal/store"
 	"rightsdesk/migrations"
 )
 
@@ -38,6 +39,19 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 		if err := migrations.Up(ctx, pool); err != nil {
 			return err
 		}
+		// Existing personal data is sealed with the keyring (issue 16
+		// item 4); without a key here, serve does it at its start.
+		keys, kerr := loadKeys(cfg, log)
+		if kerr != nil {
+			fmt.Fprintf(env.Stdout, "existing personal data not encrypted yet (%v): serve encrypts it at start\n", kerr)
+			break
+		}
+		rep, err := store.EncryptLegacy(ctx, pool, keys)
+		if err != nil {
+			return fmt.Errorf("encrypting existing personal data: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "encrypted existing personal data: %d values, %d case keys, %d email indexes\n",
+			rep.Sealed, rep.CaseKeys, rep.EmailIndexed)
 	case "down":
 		steps := 1
 		if len(rest) > 0 {

@@ -22,9 +22,11 @@ import (
 
 // Keys are the purpose-separated keys derived from the one SECRET_KEY.
 type Keys struct {
-	enc   cipher.AEAD
-	index []byte
-	sign  []byte
+	enc cipher.AEAD
+	// wrap wraps cases' data keys, seal seals data of no case (envelope.go).
+	wrap, seal cipher.AEAD
+	index      []byte
+	sign       []byte
 	// audit keys the audit chains' links, checkpoint signs their
 	// checkpoints (issue 16); purpose-separated like the others.
 	audit, checkpoint []byte
@@ -96,7 +98,15 @@ func New(master []byte) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &Keys{enc: aead, index: derive("blind-index"), sign: derive("sign"),
+	wrap, err := gcm(derive("case-key-wrap"))
+	if err != nil {
+		return nil, err
+	}
+	seal, err := gcm(derive("ring-seal"))
+	if err != nil {
+		return nil, err
+	}
+	k := &Keys{enc: aead, wrap: wrap, seal: seal, index: derive("blind-index"), sign: derive("sign"),
 		audit: derive("audit-chain"), checkpoint: derive("audit-checkpoint"),
 		id: Fingerprint(master), master: append([]byte(nil), master...)}
 	k.ring = map[string]*Keys{k.id: k}

@@ -391,13 +391,27 @@ func (q *Q) AuditChains(ctx context.Context, orgID int64) ([]CheckpointHead, err
 // outside the audit trail (D-25); the event refers to it by id.
 func (q *Q) InsertCaseNote(ctx context.Context, orgID, caseID int64, kind, body string, at time.Time) (int64, error) {
 	var id int64
-	err := q.db.QueryRow(ctx, `INSERT INTO case_notes (org_id, case_id, kind, body, created_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, orgID, caseID, kind, body, at).Scan(&id)
+	sealed, err := q.sealStr(ctx, caseID, "case_notes.body", body)
+	if err != nil {
+		return 0, err
+	}
+	err = q.db.QueryRow(ctx, `INSERT INTO case_notes (org_id, case_id, kind, body, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, orgID, caseID, kind, sealed, at).Scan(&id)
 	return id, mapErr(err, "inserting case note")
 }
 
 // CaseNotes returns a case's free texts by id.
 func (q *Q) CaseNotes(ctx context.Context, orgID, caseID int64) (map[int64]string, error) {
 	rows, err := q.db.Query(ctx, `SELECT id, body FROM case_notes WHERE org_id = $1 AND case_id = $2`, orgID, caseID)
-	return collectMap[int64, string](rows, err, "case notes")
+	sealed, err := collectMap[int64, []byte](rows, err, "case notes")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(sealed))
+	for id, b := range sealed {
+		if out[id], err = q.openStr(ctx, caseID, "case_notes.body", b); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ type Case struct {
 	DocumentRequest    bool       `db:"document_request"`
 	Rights             []string   `db:"rights"`
 	AllRegisters       bool       `db:"all_registers"`
-	Details            string     `db:"details"`
+	Details            string     `db:"-"` // sealed with the case key (column details)
 	PeriodFrom         *time.Time `db:"period_from"`
 	PeriodTo           *time.Time `db:"period_to"`
 	Delivery           string     `db:"delivery"`
@@ -73,9 +74,13 @@ type Case struct {
 	Authority            string     `db:"authority"`
 	AuthorityAt          *time.Time `db:"authority_at"`
 	SubjectHetuTemporary bool       `db:"subject_hetu_temporary"`
+	// Purged: the case's data key was destroyed (DestroyCaseKey), so its
+	// details read as "" and its requester as ErrPurged; the case's own
+	// facts (state, dates) stay readable.
+	Purged bool `db:"-"`
 }
 
-const caseCols = `id, org_id, receipt, gdpr, document_request, rights, all_registers, details, period_from, period_to,
+const caseCols = `id, org_id, receipt, gdpr, document_request, rights, all_registers, details AS details_sealed, period_from, period_to,
 	delivery, lang, channel, state, needs_triage, received_at, confirmed_at, raw_end, legal_due, safe_target,
 	extended_due, extension_reason, doc_due, doc_extended_due, paused_at, paused_from_state, pause_reason, paused_days,
 	email_verified_at, identity_verified_at, identity_method, refusal_ground, refusal_reason, duplicate_of,
@@ -92,7 +97,8 @@ func (q *Q) NextReceipt(ctx context.Context, year int) (string, error) {
 	return FormatReceipt(year, n), nil
 }
 
-// InsertCase stores a new case and returns its id.
+// InsertCase stores a new case and returns its id. The case's data key is
+// made with it, and the details are sealed with it.
 func (q *Q) InsertCase(ctx context.Context, c Case) (int64, error) {
 	var id int64
 	err := q.db.QueryRow(ctx, `
@@ -100,42 +106,106 @@ func (q *Q) InsertCase(ctx context.Context, c Case) (int64, error) {
 			delivery, lang, channel, state, needs_triage, received_at, confirmed_at, raw_end, legal_due, safe_target,
 			doc_due, doc_extended_due, email_verified_at, identity_verified_at, identity_method,
 			code_hash, code_expires_at, codes_sent, created_at, updated_at, eves_non_working)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
-			$25, $26, $27, $28, $28, $29)
+		VALUES ($1, $2, $3, $4, $5, $6, ''::bytea, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+			$24, $25, $26, $27, $27, $28)
 		RETURNING id`,
-		c.OrgID, c.Receipt, c.GDPR, c.DocumentRequest, c.Rights, c.AllRegisters, c.Details, c.PeriodFrom, c.PeriodTo,
+		c.OrgID, c.Receipt, c.GDPR, c.DocumentRequest, c.Rights, c.AllRegisters, c.PeriodFrom, c.PeriodTo,
 		c.Delivery, c.Lang, c.Channel, c.State, c.NeedsTriage, c.ReceivedAt, c.ConfirmedAt, c.RawEnd, c.LegalDue, c.SafeTarget,
 		c.DocDue, c.DocExtendedDue, c.EmailVerifiedAt, c.IdentityVerifiedAt, c.IdentityMethod,
 		c.CodeHash, c.CodeExpiresAt, c.CodesSent, c.CreatedAt, c.EvesNonWorking).Scan(&id)
-	return id, mapErr(err, "storing case")
+	if err != nil {
+		return 0, mapErr(err, "storing case")
+	}
+	// The key is made now, whatever the details: every later personal
+	// value of the case is sealed with it.
+	if _, err := q.caseKey(ctx, id, true); err != nil {
+		return 0, err
+	}
+	if c.Details != "" {
+		details, err := q.sealStr(ctx, id, "cases.details", c.Details)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := q.db.Exec(ctx, `UPDATE cases SET details = $2 WHERE id = $1`, id, details); err != nil {
+			return 0, mapErr(err, "storing case")
+		}
+	}
+	return id, nil
+}
+
+// caseRow is a case as stored: the details sealed.
+type caseRow struct {
+	Case
+	DetailsSealed []byte `db:"details_sealed"`
+}
+
+// collectCases reads rows of caseCols and opens each case's details.
+func (q *Q) collectCases(ctx context.Context, rows pgx.Rows, err error, what string) ([]Case, error) {
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	raw, err := pgx.CollectRows(rows, pgx.RowToStructByName[caseRow])
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	out := make([]Case, len(raw))
+	for i, r := range raw {
+		if out[i], err = q.openCase(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (q *Q) collectCase(ctx context.Context, rows pgx.Rows, what string) (Case, error) {
+	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[caseRow])
+	if err != nil {
+		return Case{}, mapErr(err, what)
+	}
+	return q.openCase(ctx, r)
+}
+
+func (q *Q) openCase(ctx context.Context, r caseRow) (Case, error) {
+	c := r.Case
+	d, err := q.openStr(ctx, c.ID, "cases.details", r.DetailsSealed)
+	if errors.Is(err, ErrPurged) {
+		c.Purged = true
+		return c, nil
+	}
+	if err != nil {
+		return c, err
+	}
+	c.Details = d
+	return c, nil
 }
 
 // CaseForUpdate locks a case of the organisation for a transition.
 func (q *Q) CaseForUpdate(ctx context.Context, orgID, id int64) (Case, error) {
 	rows, _ := q.db.Query(ctx, `SELECT `+caseCols+` FROM cases WHERE org_id = $1 AND id = $2 FOR UPDATE`, orgID, id)
-	c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Case])
-	return c, mapErr(err, "case")
+	return q.collectCase(ctx, rows, "case")
 }
 
 // CaseByID reads a case of the organisation.
 func (q *Q) CaseByID(ctx context.Context, orgID, id int64) (Case, error) {
 	rows, _ := q.db.Query(ctx, `SELECT `+caseCols+` FROM cases WHERE org_id = $1 AND id = $2`, orgID, id)
-	c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Case])
-	return c, mapErr(err, "case")
+	return q.collectCase(ctx, rows, "case")
 }
 
 // CaseByReceipt finds a case by receipt among the given organisations (a
 // staff member's memberships): another organisation's case is not found.
 func (q *Q) CaseByReceipt(ctx context.Context, orgIDs []int64, receipt string) (Case, error) {
 	rows, _ := q.db.Query(ctx, `SELECT `+caseCols+` FROM cases WHERE org_id = ANY($1) AND receipt = $2`, orgIDs, receipt)
-	c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Case])
-	return c, mapErr(err, "case")
+	return q.collectCase(ctx, rows, "case")
 }
 
 // UpdateCase writes back every mutable field of c (after a transition,
 // under CaseForUpdate's lock).
 func (q *Q) UpdateCase(ctx context.Context, c Case) error {
-	_, err := q.db.Exec(ctx, `
+	details, err := q.sealStr(ctx, c.ID, "cases.details", c.Details)
+	if err != nil {
+		return err
+	}
+	_, err = q.db.Exec(ctx, `
 		UPDATE cases SET gdpr = $3, document_request = $4, rights = $5, all_registers = $6, details = $7,
 			period_from = $8, period_to = $9, delivery = $10, lang = $11, state = $12, needs_triage = $13,
 			confirmed_at = $14, extended_due = $15, extension_reason = $16, doc_due = $17, doc_extended_due = $18,
@@ -145,7 +215,7 @@ func (q *Q) UpdateCase(ctx context.Context, c Case) error {
 			code_hash = $29, code_expires_at = $30, code_attempts = $31, codes_sent = $32,
 			answered_at = $33, closed_at = $34, updated_at = $35
 		WHERE org_id = $1 AND id = $2`,
-		c.OrgID, c.ID, c.GDPR, c.DocumentRequest, c.Rights, c.AllRegisters, c.Details,
+		c.OrgID, c.ID, c.GDPR, c.DocumentRequest, c.Rights, c.AllRegisters, details,
 		c.PeriodFrom, c.PeriodTo, c.Delivery, c.Lang, c.State, c.NeedsTriage,
 		c.ConfirmedAt, c.ExtendedDue, c.ExtensionReason, c.DocDue, c.DocExtendedDue,
 		c.PausedAt, c.PausedFromState, c.PauseReason, c.PausedDays,
@@ -185,24 +255,28 @@ func (q *Q) DeleteUnconfirmed(ctx context.Context, cutoff time.Time) (int64, err
 // same email (or the same henkilötunnus index) since `since`, for duplicate
 // linking (issue 5). Rights and registers are compared by the caller.
 func (q *Q) RecentSimilar(ctx context.Context, orgID, exceptID int64, email string, hetuIndex []byte, since time.Time) ([]Case, error) {
+	emailIdx, err := q.emailIndexes(email) // every ring key: rows indexed before a rotation too
+	if err != nil {
+		return nil, err
+	}
 	rows, err := q.db.Query(ctx, `
 		SELECT `+prefixed("c", caseCols)+` FROM cases c JOIN requesters r ON r.case_id = c.id
 		WHERE c.org_id = $1 AND c.id <> $2 AND c.received_at >= $3 AND c.confirmed_at IS NOT NULL
-		  AND (lower(r.email) = lower($4) OR (r.hetu_index IS NOT NULL AND r.hetu_index = $5))
-		ORDER BY c.received_at`, orgID, exceptID, since, email, hetuIndex)
-	if err != nil {
-		return nil, mapErr(err, "similar cases")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Case])
-	return out, mapErr(err, "similar cases")
+		  AND (r.email_index = ANY($4) OR (r.hetu_index IS NOT NULL AND r.hetu_index = $5))
+		ORDER BY c.received_at`, orgID, exceptID, since, emailIdx, hetuIndex)
+	return q.collectCases(ctx, rows, err, "similar cases")
 }
 
 // CountCasesByEmail counts cases from an email address in a window (IN-2:
 // repeats are flagged for the DPO).
 func (q *Q) CountCasesByEmail(ctx context.Context, orgID int64, email string, since time.Time) (int, error) {
 	var n int
-	err := q.db.QueryRow(ctx, `SELECT count(*) FROM cases c JOIN requesters r ON r.case_id = c.id
-		WHERE c.org_id = $1 AND lower(r.email) = lower($2) AND c.received_at >= $3 AND c.confirmed_at IS NOT NULL`, orgID, email, since).Scan(&n)
+	emailIdx, err := q.emailIndexes(email)
+	if err != nil {
+		return 0, err
+	}
+	err = q.db.QueryRow(ctx, `SELECT count(*) FROM cases c JOIN requesters r ON r.case_id = c.id
+		WHERE c.org_id = $1 AND r.email_index = ANY($2) AND c.received_at >= $3 AND c.confirmed_at IS NOT NULL`, orgID, emailIdx, since).Scan(&n)
 	return n, mapErr(err, "counting cases")
 }
 

@@ -249,16 +249,14 @@ func (q *Q) ReceiptsByID(ctx context.Context, orgIDs, ids []int64) (map[int64]st
 // not the representative. The subject's henkilötunnus index when a
 // request is made on behalf of someone else, else the requester's, match
 // across both kinds (a child's guardian asked once, the grown-up child
-// later); without one, the same email address for the requester's own
-// requests, or the same representative's email and the same represented
-// person's name.
+// later); without one, the same email address (its blind index) for the
+// requester's own requests. A represented person without a henkilötunnus
+// is matched by nothing: names are sealed and have no blind index, and a
+// missed repeat only loses a hint, while a wrong one flags a stranger.
 const sameSubject = `(
 	(CASE WHEN me.on_behalf THEN me.subject_hetu_index ELSE me.hetu_index END) =
 	 (CASE WHEN r.on_behalf THEN r.subject_hetu_index ELSE r.hetu_index END)
-	OR (NOT me.on_behalf AND NOT r.on_behalf AND me.email <> '' AND lower(r.email) = lower(me.email))
-	OR (me.on_behalf AND r.on_behalf AND me.subject_hetu_index IS NULL AND r.subject_hetu_index IS NULL
-	    AND me.email <> '' AND lower(r.email) = lower(me.email)
-	    AND lower(btrim(r.subject_name)) = lower(btrim(me.subject_name))))`
+	OR (NOT me.on_behalf AND NOT r.on_behalf AND me.email_index IS NOT NULL AND r.email_index = me.email_index))`
 
 // RepeatCount counts the organisation's other confirmed cases about the
 // same data subject (sameSubject) received in [since, until]: IN-2,
@@ -286,11 +284,7 @@ func (q *Q) RecentSameSubject(ctx context.Context, orgID, caseID int64, since ti
 		WHERE c.org_id = $1 AND c.id <> $2 AND c.received_at >= $3 AND c.confirmed_at IS NOT NULL
 		  AND `+sameSubject+`
 		ORDER BY c.received_at`, orgID, caseID, since)
-	if err != nil {
-		return nil, mapErr(err, "similar cases")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Case])
-	return out, mapErr(err, "similar cases")
+	return q.collectCases(ctx, rows, err, "similar cases")
 }
 
 // StaffNames maps staff user ids to their names (or emails when unnamed),

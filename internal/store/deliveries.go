@@ -30,7 +30,11 @@ const deliveryCols = `id, org_id, case_id, token_hash, lang, filename, expires_a
 // InsertAnswerDelivery stores a sent answer with its PDF and returns its id.
 func (q *Q) InsertAnswerDelivery(ctx context.Context, d AnswerDelivery, pdf []byte) (int64, error) {
 	var id int64
-	err := q.db.QueryRow(ctx, `INSERT INTO answer_deliveries (org_id, case_id, token_hash, lang, filename, pdf, expires_at, created_at)
+	pdf, err := q.seal(ctx, d.CaseID, "answer_deliveries.pdf", pdf)
+	if err != nil {
+		return 0, err
+	}
+	err = q.db.QueryRow(ctx, `INSERT INTO answer_deliveries (org_id, case_id, token_hash, lang, filename, pdf, expires_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		d.OrgID, d.CaseID, d.TokenHash, d.Lang, d.Filename, pdf, d.ExpiresAt, d.CreatedAt).Scan(&id)
 	return id, mapErr(err, "answer delivery")
@@ -80,7 +84,11 @@ func (q *Q) UseAnswerCode(ctx context.Context, orgID, id int64) error {
 // TakeAnswerPDF counts a download and returns the stored PDF.
 func (q *Q) TakeAnswerPDF(ctx context.Context, orgID, id int64) ([]byte, error) {
 	var b []byte
+	var caseID int64
 	err := q.db.QueryRow(ctx, `UPDATE answer_deliveries SET downloads = downloads + 1
-		WHERE org_id = $1 AND id = $2 RETURNING pdf`, orgID, id).Scan(&b)
-	return b, mapErr(err, "answer delivery")
+		WHERE org_id = $1 AND id = $2 RETURNING case_id, pdf`, orgID, id).Scan(&caseID, &b)
+	if err != nil {
+		return nil, mapErr(err, "answer delivery")
+	}
+	return q.open(ctx, caseID, "answer_deliveries.pdf", b)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -17,11 +18,11 @@ type OutboxRow struct {
 	CaseID    int64      `db:"case_id"`
 	TaskID    int64      `db:"task_id"`
 	Kind      string     `db:"kind"`
-	To        string     `db:"to_addr"`
+	To        string     `db:"-"` // To, Subject, Text and HTML are sealed (crypt.go)
 	Lang      string     `db:"lang"`
-	Subject   string     `db:"subject"`
-	Text      string     `db:"text_body"`
-	HTML      string     `db:"html_body"`
+	Subject   string     `db:"-"`
+	Text      string     `db:"-"`
+	HTML      string     `db:"-"`
 	MessageID string     `db:"message_id"`
 	State     string     `db:"state"`
 	Attempts  int        `db:"attempts"`
@@ -41,14 +42,72 @@ type OutboxRow struct {
 }
 
 const outboxCols = `id, coalesce(org_id, 0) AS org_id, coalesce(case_id, 0) AS case_id, coalesce(task_id, 0) AS task_id,
-	kind, to_addr, lang, subject, text_body, html_body, message_id, state, attempts, last_error, sent_at, created_at,
+	kind, to_addr AS to_sealed, lang, subject AS subject_sealed, text_body AS text_sealed, html_body AS html_sealed, message_id, state, attempts, last_error, sent_at, created_at,
 	first_failed_at, code_hash, coalesce(code_ttl_secs, 0) AS code_ttl_secs, reply_to, in_reply_to`
+
+// outboxSealed is an outbox row as stored: address, subject and bodies
+// sealed with the case's key, or under the keyring for a mail of no case
+// (staff mail).
+type outboxSealed struct {
+	OutboxRow
+	ToSealed      []byte `db:"to_sealed"`
+	SubjectSealed []byte `db:"subject_sealed"`
+	TextSealed    []byte `db:"text_sealed"`
+	HTMLSealed    []byte `db:"html_sealed"`
+}
+
+func (q *Q) openOutbox(ctx context.Context, s outboxSealed) (OutboxRow, error) {
+	r := s.OutboxRow
+	var f fieldOp
+	r.To = f.open(q, ctx, r.CaseID, "outbox.to_addr", s.ToSealed)
+	r.Subject = f.open(q, ctx, r.CaseID, "outbox.subject", s.SubjectSealed)
+	r.Text = f.open(q, ctx, r.CaseID, "outbox.text_body", s.TextSealed)
+	r.HTML = f.open(q, ctx, r.CaseID, "outbox.html_body", s.HTMLSealed)
+	if f.err != nil {
+		return s.OutboxRow, f.err
+	}
+	return r, nil
+}
+
+func (q *Q) collectOutbox(ctx context.Context, rows pgx.Rows, err error, what string) ([]OutboxRow, error) {
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	raw, err := pgx.CollectRows(rows, pgx.RowToStructByName[outboxSealed])
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	out := make([]OutboxRow, len(raw))
+	for i, r := range raw {
+		// A list shows the mail of a purged case without its contents.
+		if out[i], err = q.openOutbox(ctx, r); err != nil && !errors.Is(err, ErrPurged) {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (q *Q) collectOneOutbox(ctx context.Context, rows pgx.Rows, what string) (OutboxRow, error) {
+	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[outboxSealed])
+	if err != nil {
+		return OutboxRow{}, mapErr(err, what)
+	}
+	return q.openOutbox(ctx, r)
+}
 
 // InsertOutbox stores a pending mail and returns its id. The Message-ID is
 // derived from the row id, so every retry sends the same one (D-14); its
 // right-hand side is domain, the domain of MAIL_FROM (issue 17).
 func (q *Q) InsertOutbox(ctx context.Context, r OutboxRow, domain string) (int64, error) {
 	var id int64
+	var f fieldOp
+	to := f.seal(q, ctx, r.CaseID, "outbox.to_addr", r.To)
+	subj := f.seal(q, ctx, r.CaseID, "outbox.subject", r.Subject)
+	text := f.seal(q, ctx, r.CaseID, "outbox.text_body", r.Text)
+	html := f.seal(q, ctx, r.CaseID, "outbox.html_body", r.HTML)
+	if f.err != nil {
+		return 0, f.err
+	}
 	err := q.db.QueryRow(ctx, `
 		WITH n AS (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id)
 		INSERT INTO outbox (id, org_id, case_id, task_id, kind, to_addr, lang, subject, text_body, html_body, message_id,
@@ -58,7 +117,7 @@ func (q *Q) InsertOutbox(ctx context.Context, r OutboxRow, domain string) (int64
 			$11, nullif($12, 0), $13, $14
 		FROM n
 		RETURNING id`,
-		r.OrgID, r.CaseID, r.TaskID, r.Kind, r.To, r.Lang, r.Subject, r.Text, r.HTML, domain,
+		r.OrgID, r.CaseID, r.TaskID, r.Kind, to, r.Lang, subj, text, html, domain,
 		r.CodeHash, r.CodeTTLSecs, r.ReplyTo, r.InReplyTo).Scan(&id)
 	return id, mapErr(err, "queueing mail")
 }
@@ -71,11 +130,11 @@ func (q *Q) ClaimOutbox(ctx context.Context, id int64, now, until time.Time) (r 
 	rows, _ := q.db.Query(ctx, `UPDATE outbox SET claimed_until = $3
 		WHERE id = $1 AND state = 'pending' AND (claimed_until IS NULL OR claimed_until <= $2)
 		RETURNING `+outboxCols, id, now, until)
-	r, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[OutboxRow])
-	if errors.Is(err, pgx.ErrNoRows) {
+	r, err = q.collectOneOutbox(ctx, rows, fmt.Sprintf("outbox %d", id))
+	if errors.Is(err, ErrNotFound) {
 		return r, false, nil
 	}
-	return r, err == nil, mapErr(err, fmt.Sprintf("outbox %d", id))
+	return r, err == nil, err
 }
 
 // OutboxClaimedUntil reports a pending row's live claim (zero: none, or
@@ -166,9 +225,11 @@ func (q *Q) ReleaseWaitingMail(ctx context.Context, now time.Time) (int64, error
 // OutboxForUpdate locks one outbox row for delivery.
 func (q *Q) OutboxForUpdate(ctx context.Context, id int64) (OutboxRow, error) {
 	rows, _ := q.db.Query(ctx, `SELECT `+outboxCols+` FROM outbox WHERE id = $1 FOR UPDATE`, id)
-	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[OutboxRow])
-	return r, mapErr(err, fmt.Sprintf("outbox %d", id))
+	return q.collectOneOutbox(ctx, rows, fmt.Sprintf("outbox %d", id))
 }
+
+// answerLink is the token part of an answer link in a mail body.
+var answerLink = regexp.MustCompile(`/answer/[A-Za-z0-9_-]+`)
 
 // MarkOutboxSent records the server's acceptance, and starts the
 // validity of the code the mail carries at at.
@@ -181,8 +242,13 @@ func (q *Q) MarkOutboxSent(ctx context.Context, r OutboxRow, at time.Time) error
 	if r.Kind == "answer_link" {
 		// The answer link's token lives only in the mail (issue 18): once
 		// the server has it, the stored copy keeps the link without it.
-		if _, err := q.db.Exec(ctx, `UPDATE outbox SET text_body = regexp_replace(text_body, '/answer/[A-Za-z0-9_-]+', '/answer/…', 'g'),
-			html_body = regexp_replace(html_body, '/answer/[A-Za-z0-9_-]+', '/answer/…', 'g') WHERE id = $1`, r.ID); err != nil {
+		var f fieldOp
+		text := f.seal(q, ctx, r.CaseID, "outbox.text_body", answerLink.ReplaceAllString(r.Text, "/answer/…"))
+		html := f.seal(q, ctx, r.CaseID, "outbox.html_body", answerLink.ReplaceAllString(r.HTML, "/answer/…"))
+		if f.err != nil {
+			return f.err
+		}
+		if _, err := q.db.Exec(ctx, `UPDATE outbox SET text_body = $2, html_body = $3 WHERE id = $1`, r.ID, text, html); err != nil {
 			return mapErr(err, "outbox sent")
 		}
 	}
@@ -224,11 +290,7 @@ func (q *Q) OutboxPendingWithoutJob(ctx context.Context) ([]int64, error) {
 // OutboxByCase lists the mails of a case (timeline, tests).
 func (q *Q) OutboxByCase(ctx context.Context, orgID, caseID int64) ([]OutboxRow, error) {
 	rows, err := q.db.Query(ctx, `SELECT `+outboxCols+` FROM outbox WHERE org_id = $1 AND case_id = $2 ORDER BY id`, orgID, caseID)
-	if err != nil {
-		return nil, mapErr(err, "case mail")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[OutboxRow])
-	return out, mapErr(err, "case mail")
+	return q.collectOutbox(ctx, rows, err, "case mail")
 }
 
 // FailedOutbox lists mails that could not be delivered, for the DPO: the
@@ -236,11 +298,7 @@ func (q *Q) OutboxByCase(ctx context.Context, orgID, caseID int64) ([]OutboxRow,
 func (q *Q) FailedOutbox(ctx context.Context, orgIDs []int64, stuckBefore time.Time) ([]OutboxRow, error) {
 	rows, err := q.db.Query(ctx, `SELECT `+outboxCols+` FROM outbox WHERE org_id = ANY($1)
 		AND (state = 'failed' OR (state = 'pending' AND first_failed_at < $2)) ORDER BY id DESC LIMIT 200`, orgIDs, stuckBefore)
-	if err != nil {
-		return nil, mapErr(err, "failed mail")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[OutboxRow])
-	return out, mapErr(err, "failed mail")
+	return q.collectOutbox(ctx, rows, err, "failed mail")
 }
 
 // OutboxOrgsByMessageID maps Message-IDs (with or without angle brackets)
@@ -272,4 +330,12 @@ func (q *Q) OutboxOrgsByMessageID(ctx context.Context, ids []string) (map[string
 		out[id] = org
 	}
 	return out, mapErr(rows.Err(), "outbox by message id")
+}
+
+// OutboxByID reads one outbox row with its address and bodies opened
+// (tools such as scripts/mtacheck, which can no longer filter the sealed
+// columns in SQL).
+func (q *Q) OutboxByID(ctx context.Context, id int64) (OutboxRow, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+outboxCols+` FROM outbox WHERE id = $1`, id)
+	return q.collectOneOutbox(ctx, rows, fmt.Sprintf("outbox %d", id))
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -81,11 +82,7 @@ func (q *Q) CasesDueBy(ctx context.Context, orgID int64, states []string, until 
 		WHERE org_id = $1 AND state = ANY($2) AND (confirmed_at IS NOT NULL OR needs_triage)
 		  AND coalesce(urgent_due, extended_due, legal_due) <= $3::date
 		ORDER BY coalesce(urgent_due, extended_due, legal_due), id LIMIT 1000`, orgID, states, until)
-	if err != nil {
-		return nil, mapErr(err, "cases due")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Case])
-	return out, mapErr(err, "cases due")
+	return q.collectCases(ctx, rows, err, "cases due")
 }
 
 // Recipient is a staff member to mail, in their language.
@@ -114,8 +111,8 @@ type FailedMail struct {
 	OrgID     int64     `db:"org_id"`
 	Receipt   string    `db:"receipt"` // "" when not about a case
 	Kind      string    `db:"kind"`
-	To        string    `db:"to_addr"`
-	Subject   string    `db:"subject"`
+	To        string    `db:"-"` // sealed in the outbox
+	Subject   string    `db:"-"`
 	Attempts  int       `db:"attempts"`
 	LastError string    `db:"last_error"`
 	CreatedAt time.Time `db:"created_at"`
@@ -126,16 +123,35 @@ type FailedMail struct {
 // first.
 func (q *Q) FailedMails(ctx context.Context, orgIDs []int64, stuckBefore time.Time) ([]FailedMail, error) {
 	rows, err := q.db.Query(ctx, `
-		SELECT o.id, o.org_id, coalesce(c.receipt, '') AS receipt, o.kind, o.to_addr, o.subject, o.attempts,
-			o.last_error, o.created_at, o.state
+		SELECT o.id, o.org_id, coalesce(c.receipt, '') AS receipt, o.kind, o.to_addr AS to_sealed,
+			o.subject AS subject_sealed, o.attempts, o.last_error, o.created_at, o.state, coalesce(o.case_id, 0) AS case_id
 		FROM outbox o LEFT JOIN cases c ON c.id = o.case_id AND c.org_id = o.org_id
 		WHERE o.org_id = ANY($1) AND (o.state = 'failed' OR (o.state = 'pending' AND o.first_failed_at < $2))
 		ORDER BY o.id DESC LIMIT 200`, orgIDs, stuckBefore)
 	if err != nil {
 		return nil, mapErr(err, "failed mail")
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[FailedMail])
-	return out, mapErr(err, "failed mail")
+	type sealed struct {
+		FailedMail
+		ToSealed      []byte `db:"to_sealed"`
+		SubjectSealed []byte `db:"subject_sealed"`
+		CaseID        int64  `db:"case_id"`
+	}
+	raw, err := pgx.CollectRows(rows, pgx.RowToStructByName[sealed])
+	if err != nil {
+		return nil, mapErr(err, "failed mail")
+	}
+	out := make([]FailedMail, len(raw))
+	for i, r := range raw {
+		var f fieldOp
+		out[i] = r.FailedMail
+		out[i].To = f.open(q, ctx, r.CaseID, "outbox.to_addr", r.ToSealed)
+		out[i].Subject = f.open(q, ctx, r.CaseID, "outbox.subject", r.SubjectSealed)
+		if f.err != nil && !errors.Is(f.err, ErrPurged) {
+			return nil, f.err
+		}
+	}
+	return out, nil
 }
 
 // RequeueFailedOutbox makes a failed row of the organisation pending again
@@ -146,6 +162,5 @@ func (q *Q) RequeueFailedOutbox(ctx context.Context, orgID, id int64, stuckBefor
 	rows, _ := q.db.Query(ctx, `UPDATE outbox SET state = 'pending', last_error = '', first_failed_at = NULL
 		WHERE org_id = $1 AND id = $2 AND (state = 'failed' OR (state = 'pending' AND first_failed_at < $3)) RETURNING `+outboxCols,
 		orgID, id, stuckBefore)
-	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[OutboxRow])
-	return r, mapErr(err, "requeue mail")
+	return q.collectOneOutbox(ctx, rows, "requeue mail")
 }

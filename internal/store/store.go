@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rightsdesk/internal/secret"
 )
 
 // ErrNotFound is returned when a row does not exist (or belongs to another
@@ -29,10 +31,14 @@ type DB interface {
 }
 
 // Q runs queries on a pool or inside a transaction.
-type Q struct{ db DB }
+type Q struct {
+	db   DB
+	keys *secret.Keys // nil: the keyring installed by UseKeys
+	ck   *caseKeys    // this Q's unwrapped case keys (crypt.go)
+}
 
 // New wraps a pool or a transaction.
-func New(db DB) *Q { return &Q{db: db} }
+func New(db DB) *Q { return &Q{db: db, ck: &caseKeys{}} }
 
 // DB returns the underlying pool or transaction.
 func (q *Q) DB() DB { return q.db }

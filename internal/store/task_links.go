@@ -17,53 +17,97 @@ import (
 type TaskAttachment struct {
 	ID          int64     `db:"id"`
 	TaskID      int64     `db:"task_id"`
-	Filename    string    `db:"filename"`
+	Filename    string    `db:"-"` // Filename and Data are sealed with the case key
 	ContentType string    `db:"content_type"`
 	Size        int64     `db:"size"`
 	CreatedAt   time.Time `db:"created_at"`
-	Data        []byte    `db:"data"`
+	Data        []byte    `db:"-"`
 }
+
+type attachmentSealed struct {
+	TaskAttachment
+	CaseID         int64  `db:"case_id"`
+	FilenameSealed []byte `db:"filename_sealed"`
+	DataSealed     []byte `db:"data_sealed"`
+}
+
+func (q *Q) openAttachment(ctx context.Context, s attachmentSealed) (TaskAttachment, error) {
+	a := s.TaskAttachment
+	var f fieldOp
+	a.Filename = f.open(q, ctx, s.CaseID, "task_attachments.filename", s.FilenameSealed)
+	if len(s.DataSealed) > 0 {
+		a.Data = []byte(f.open(q, ctx, s.CaseID, "task_attachments.data", s.DataSealed))
+	} else {
+		a.Data = []byte{}
+	}
+	return a, f.err
+}
+
+func (q *Q) collectAttachments(ctx context.Context, rows pgx.Rows, err error, what string) ([]TaskAttachment, error) {
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	raw, err := pgx.CollectRows(rows, pgx.RowToStructByName[attachmentSealed])
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	out := make([]TaskAttachment, len(raw))
+	for i, r := range raw {
+		if out[i], err = q.openAttachment(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+const attachmentCols = `a.id, a.task_id, t.case_id, a.filename AS filename_sealed, a.content_type, a.size, a.created_at`
 
 // TaskAttachments lists a task's files without their contents.
 func (q *Q) TaskAttachments(ctx context.Context, orgID, taskID int64) ([]TaskAttachment, error) {
-	rows, err := q.db.Query(ctx, `SELECT id, task_id, filename, content_type, size, created_at, ''::bytea AS data
-		FROM task_attachments WHERE org_id = $1 AND task_id = $2 ORDER BY id`, orgID, taskID)
-	if err != nil {
-		return nil, mapErr(err, "task attachments")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[TaskAttachment])
-	return out, mapErr(err, "task attachments")
+	rows, err := q.db.Query(ctx, `SELECT `+attachmentCols+`, ''::bytea AS data_sealed
+		FROM task_attachments a JOIN tasks t ON t.id = a.task_id AND t.org_id = a.org_id
+		WHERE a.org_id = $1 AND a.task_id = $2 ORDER BY a.id`, orgID, taskID)
+	return q.collectAttachments(ctx, rows, err, "task attachments")
 }
 
 // CaseAttachments lists the files of every task of a case, without their
 // contents, by task and upload order.
 func (q *Q) CaseAttachments(ctx context.Context, orgID, caseID int64) ([]TaskAttachment, error) {
-	rows, err := q.db.Query(ctx, `SELECT a.id, a.task_id, a.filename, a.content_type, a.size, a.created_at, ''::bytea AS data
+	rows, err := q.db.Query(ctx, `SELECT `+attachmentCols+`, ''::bytea AS data_sealed
 		FROM task_attachments a JOIN tasks t ON t.id = a.task_id AND t.org_id = a.org_id
 		WHERE a.org_id = $1 AND t.case_id = $2 ORDER BY a.task_id, a.id`, orgID, caseID)
-	if err != nil {
-		return nil, mapErr(err, "case attachments")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[TaskAttachment])
-	return out, mapErr(err, "case attachments")
+	return q.collectAttachments(ctx, rows, err, "case attachments")
 }
 
 // TaskAttachment reads one file of a task, with its contents.
 func (q *Q) TaskAttachment(ctx context.Context, orgID, taskID, id int64) (TaskAttachment, error) {
-	rows, _ := q.db.Query(ctx, `SELECT id, task_id, filename, content_type, size, created_at, data
-		FROM task_attachments WHERE org_id = $1 AND task_id = $2 AND id = $3`, orgID, taskID, id)
-	a, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[TaskAttachment])
-	return a, mapErr(err, "task attachment")
+	rows, _ := q.db.Query(ctx, `SELECT `+attachmentCols+`, a.data AS data_sealed
+		FROM task_attachments a JOIN tasks t ON t.id = a.task_id AND t.org_id = a.org_id
+		WHERE a.org_id = $1 AND a.task_id = $2 AND a.id = $3`, orgID, taskID, id)
+	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[attachmentSealed])
+	if err != nil {
+		return TaskAttachment{}, mapErr(err, "task attachment")
+	}
+	return q.openAttachment(ctx, r)
 }
 
 // InsertAttachment stores a file uploaded with the answer of a task of the
 // organisation (its size is len(a.Data)) and returns its id; a task of
 // another organisation is ErrNotFound.
 func (q *Q) InsertAttachment(ctx context.Context, orgID, taskID int64, a TaskAttachment) (int64, error) {
-	var id int64
+	var id, caseID int64
+	if err := q.db.QueryRow(ctx, `SELECT case_id FROM tasks WHERE org_id = $1 AND id = $2`, orgID, taskID).Scan(&caseID); err != nil {
+		return 0, mapErr(err, "task attachment")
+	}
+	var f fieldOp
+	name := f.seal(q, ctx, caseID, "task_attachments.filename", a.Filename)
+	data := f.seal(q, ctx, caseID, "task_attachments.data", string(a.Data))
+	if f.err != nil {
+		return 0, f.err
+	}
 	err := q.db.QueryRow(ctx, `INSERT INTO task_attachments (org_id, task_id, filename, content_type, size, data)
 		SELECT org_id, id, $3, $4, $5, $6 FROM tasks WHERE org_id = $1 AND id = $2
-		RETURNING id`, orgID, taskID, a.Filename, a.ContentType, len(a.Data), a.Data).Scan(&id)
+		RETURNING id`, orgID, taskID, name, a.ContentType, len(a.Data), data).Scan(&id)
 	return id, mapErr(err, "task attachment")
 }
 

@@ -23,9 +23,9 @@ type Task struct {
 	TokenExpiresAt     *time.Time `db:"token_expires_at"`
 	Answer             string     `db:"answer"`
 	AnswerGround       string     `db:"answer_ground"`
-	AnswerComment      string     `db:"answer_comment"`
-	AnswerChanges      string     `db:"answer_changes"`
-	ExtractText        string     `db:"extract_text"`
+	AnswerComment      string     `db:"-"` // AnswerComment, AnswerChanges and ExtractText are sealed (crypt.go)
+	AnswerChanges      string     `db:"-"`
+	ExtractText        string     `db:"-"`
 	GuardianRestricted bool       `db:"guardian_restricted"`
 	AnsweredAt         *time.Time `db:"answered_at"`
 	AnsweredBy         string     `db:"answered_by"`
@@ -38,9 +38,55 @@ type Task struct {
 }
 
 const taskCols = `t.id, t.org_id, t.case_id, t.register_id, t."right", t.state, t.legal_basis, t.allowed_answers,
-	t.owner_name, t.owner_email, t.token_hash, t.token_expires_at, t.answer, t.answer_ground, t.answer_comment,
-	t.answer_changes, t.extract_text, t.guardian_restricted, t.answered_at, t.answered_by, t.opened_at,
+	t.owner_name, t.owner_email, t.token_hash, t.token_expires_at, t.answer, t.answer_ground, t.answer_comment AS comment_sealed,
+	t.answer_changes AS changes_sealed, t.extract_text AS extract_sealed, t.guardian_restricted, t.answered_at, t.answered_by, t.opened_at,
 	t.created_at, t.updated_at, r.name AS register_name, r.language AS register_lang`
+
+// taskSealed is a task as stored: the owner's free texts and extract
+// sealed with the case key.
+type taskSealed struct {
+	Task
+	CommentSealed []byte `db:"comment_sealed"`
+	ChangesSealed []byte `db:"changes_sealed"`
+	ExtractSealed []byte `db:"extract_sealed"`
+}
+
+func (q *Q) openTask(ctx context.Context, s taskSealed) (Task, error) {
+	t := s.Task
+	var f fieldOp
+	t.AnswerComment = f.open(q, ctx, t.CaseID, "tasks.answer_comment", s.CommentSealed)
+	t.AnswerChanges = f.open(q, ctx, t.CaseID, "tasks.answer_changes", s.ChangesSealed)
+	t.ExtractText = f.open(q, ctx, t.CaseID, "tasks.extract_text", s.ExtractSealed)
+	if f.err != nil {
+		return s.Task, f.err
+	}
+	return t, nil
+}
+
+func (q *Q) collectTasks(ctx context.Context, rows pgx.Rows, err error, what string) ([]Task, error) {
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	raw, err := pgx.CollectRows(rows, pgx.RowToStructByName[taskSealed])
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	out := make([]Task, len(raw))
+	for i, r := range raw {
+		if out[i], err = q.openTask(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (q *Q) collectTask(ctx context.Context, rows pgx.Rows, what string) (Task, error) {
+	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[taskSealed])
+	if err != nil {
+		return Task{}, mapErr(err, what)
+	}
+	return q.openTask(ctx, r)
+}
 
 const taskFrom = ` FROM tasks t JOIN registers r ON r.id = t.register_id `
 
@@ -48,14 +94,18 @@ const taskFrom = ` FROM tasks t JOIN registers r ON r.id = t.register_id `
 // is ignored and reported as id 0.
 func (q *Q) InsertTask(ctx context.Context, t Task) (int64, error) {
 	var id int64
-	err := q.db.QueryRow(ctx, `
+	comment, err := q.sealStr(ctx, t.CaseID, "tasks.answer_comment", t.AnswerComment)
+	if err != nil {
+		return 0, err
+	}
+	err = q.db.QueryRow(ctx, `
 		INSERT INTO tasks (org_id, case_id, register_id, "right", state, legal_basis, allowed_answers, owner_name, owner_email,
 			answer, answer_comment, answered_at, answered_by, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
 		ON CONFLICT (case_id, register_id, "right") DO NOTHING
 		RETURNING id`,
 		t.OrgID, t.CaseID, t.RegisterID, t.Right, t.State, t.LegalBasis, t.AllowedAnswers, t.OwnerName, t.OwnerEmail,
-		t.Answer, t.AnswerComment, t.AnsweredAt, t.AnsweredBy, t.CreatedAt).Scan(&id)
+		t.Answer, comment, t.AnsweredAt, t.AnsweredBy, t.CreatedAt).Scan(&id)
 	if err == pgx.ErrNoRows {
 		return 0, nil
 	}
@@ -65,37 +115,37 @@ func (q *Q) InsertTask(ctx context.Context, t Task) (int64, error) {
 // TasksOfCase lists a case's tasks by register name.
 func (q *Q) TasksOfCase(ctx context.Context, orgID, caseID int64) ([]Task, error) {
 	rows, err := q.db.Query(ctx, `SELECT `+taskCols+taskFrom+`WHERE t.org_id = $1 AND t.case_id = $2 ORDER BY r.name, t."right"`, orgID, caseID)
-	if err != nil {
-		return nil, mapErr(err, "tasks")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Task])
-	return out, mapErr(err, "tasks")
+	return q.collectTasks(ctx, rows, err, "tasks")
 }
 
 // TaskForUpdate locks a task of the organisation.
 func (q *Q) TaskForUpdate(ctx context.Context, orgID, id int64) (Task, error) {
 	rows, _ := q.db.Query(ctx, `SELECT `+taskCols+taskFrom+`WHERE t.org_id = $1 AND t.id = $2 FOR UPDATE OF t`, orgID, id)
-	t, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Task])
-	return t, mapErr(err, "task")
+	return q.collectTask(ctx, rows, "task")
 }
 
 // TaskByID reads a task without the organisation (jobs, which hold only
 // the id they were given by a transaction of that organisation).
 func (q *Q) TaskByID(ctx context.Context, id int64) (Task, error) {
 	rows, _ := q.db.Query(ctx, `SELECT `+taskCols+taskFrom+`WHERE t.id = $1`, id)
-	t, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Task])
-	return t, mapErr(err, "task")
+	return q.collectTask(ctx, rows, "task")
 }
 
 // TaskByTokenHash finds the task a link token opens.
 func (q *Q) TaskByTokenHash(ctx context.Context, hash []byte) (Task, error) {
 	rows, _ := q.db.Query(ctx, `SELECT `+taskCols+taskFrom+`WHERE t.token_hash = $1`, hash)
-	t, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Task])
-	return t, mapErr(err, "task")
+	return q.collectTask(ctx, rows, "task")
 }
 
 // UpdateTask writes back a task's mutable fields.
 func (q *Q) UpdateTask(ctx context.Context, t Task) error {
+	var f fieldOp
+	comment := f.seal(q, ctx, t.CaseID, "tasks.answer_comment", t.AnswerComment)
+	changes := f.seal(q, ctx, t.CaseID, "tasks.answer_changes", t.AnswerChanges)
+	extract := f.seal(q, ctx, t.CaseID, "tasks.extract_text", t.ExtractText)
+	if f.err != nil {
+		return f.err
+	}
 	_, err := q.db.Exec(ctx, `
 		UPDATE tasks SET state = $3, owner_name = $4, owner_email = $5, token_hash = $6, token_expires_at = $7,
 			answer = $8, answer_ground = $9, answer_comment = $10, answer_changes = $11, extract_text = $12,
@@ -103,7 +153,7 @@ func (q *Q) UpdateTask(ctx context.Context, t Task) error {
 			legal_basis = $18, allowed_answers = $19
 		WHERE org_id = $1 AND id = $2`,
 		t.OrgID, t.ID, t.State, t.OwnerName, t.OwnerEmail, t.TokenHash, t.TokenExpiresAt,
-		t.Answer, t.AnswerGround, t.AnswerComment, t.AnswerChanges, t.ExtractText,
+		t.Answer, t.AnswerGround, comment, changes, extract,
 		t.GuardianRestricted, t.AnsweredAt, t.AnsweredBy, t.OpenedAt, t.UpdatedAt, t.LegalBasis, t.AllowedAnswers)
 	return mapErr(err, "updating task")
 }

@@ -87,6 +87,7 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	store.UseKeys(keys) // personal data at rest (issue 16 item 4)
 	cat, err := i18n.Load(templates.FS)
 	if err != nil {
 		t.Fatal(err)

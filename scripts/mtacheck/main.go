@@ -50,6 +50,8 @@ import (
 
 	rdmail "rightsdesk/internal/mail"
 	"rightsdesk/internal/pgembed"
+	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
 )
 
 const (
@@ -345,16 +347,43 @@ type outRow struct {
 }
 
 func (c *checker) rows(ctx context.Context, where string, args ...any) []outRow {
-	rows, err := c.pool.Query(ctx, `SELECT id, kind, to_addr, message_id, state, attempts FROM outbox `+where+` ORDER BY id`, args...)
+	return c.rowsTo(ctx, "", where, args...)
+}
+
+// rowsTo reads the outbox rows matching where and, when to is not "",
+// sent to to: the address is sealed at rest (issue 16 item 4), so it is
+// compared after the store opens it with the server's key.
+func (c *checker) rowsTo(ctx context.Context, to, where string, args ...any) []outRow {
+	rows, err := c.pool.Query(ctx, `SELECT id, kind, message_id, state, attempts FROM outbox `+where+` ORDER BY id`, args...)
 	c.must(err, "read outbox")
-	defer rows.Close()
 	var out []outRow
 	for rows.Next() {
 		var r outRow
-		c.must(rows.Scan(&r.ID, &r.Kind, &r.To, &r.MessageID, &r.State, &r.Attempts), "scan outbox")
+		c.must(rows.Scan(&r.ID, &r.Kind, &r.MessageID, &r.State, &r.Attempts), "scan outbox")
 		out = append(out, r)
 	}
-	return out
+	rows.Close()
+	q := store.New(c.pool).WithKeys(c.keys())
+	kept := out[:0]
+	for _, r := range out {
+		o, err := q.OutboxByID(ctx, r.ID)
+		c.must(err, "open outbox row")
+		r.To = o.To
+		if to == "" || strings.EqualFold(r.To, to) {
+			kept = append(kept, r)
+		}
+	}
+	return kept
+}
+
+// keys is the server's keyring, read from the secret key it generated in
+// its DATA_DIR (D-17).
+func (c *checker) keys() *secret.Keys {
+	master, _, err := secret.LoadOrCreate(filepath.Join(c.work, "rightsdesk"))
+	c.must(err, "read the server's secret key")
+	k, err := secret.New(master)
+	c.must(err, "keyring")
+	return k
 }
 
 type delivered struct {
@@ -389,7 +418,7 @@ func (c *checker) maildir() map[string][]delivered {
 func (c *checker) waitDelivered(ctx context.Context, kind, to string, want int, within time.Duration) []byte {
 	deadline := time.Now().Add(within)
 	for {
-		rows := c.rows(ctx, `WHERE kind = $1 AND to_addr = $2`, kind, to)
+		rows := c.rowsTo(ctx, to, `WHERE kind = $1`, kind)
 		md := c.maildir()
 		var got [][]byte
 		for _, r := range rows {
@@ -561,7 +590,7 @@ func (c *checker) refusedStep(ctx context.Context) {
 	deadline := time.Now().Add(time.Minute)
 	var row outRow
 	for {
-		rows := c.rows(ctx, `WHERE kind = 'code' AND to_addr = $1`, wrongAddr)
+		rows := c.rowsTo(ctx, wrongAddr, `WHERE kind = 'code'`)
 		if len(rows) == 1 && rows[0].State == "failed" {
 			row = rows[0]
 			break
