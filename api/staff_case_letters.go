@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -79,4 +80,93 @@ func (s *Server) staffSendAnswer(c echo.Context) error {
 		flashKey = "print.send.flash" // IN-1: queued, not sent
 	}
 	return s.caseAfterAction(c, cs, org, &caseForm{ID: "send_answer"}, err, flashKey)
+}
+
+// caseLetter is one of the case's other letters on the case page (issue
+// 18): its download and, for one who may act, its delivery.
+type caseLetter struct {
+	Kind, Label, URL, SendURL string
+}
+
+// caseOtherLetters lists the receipt, extension notice and refusal a case
+// has (workflow.LettersOf).
+func (s *Server) caseOtherLetters(lang string, cs store.Case, tasks []store.Task, canAct bool) []caseLetter {
+	var out []caseLetter
+	for _, k := range workflow.LettersOf(cs, tasks) {
+		l := caseLetter{Kind: string(k), Label: s.Catalog.T(lang, "print.kind."+string(k)),
+			URL: caseURL(cs.Receipt) + "/letters/" + string(k) + ".pdf"}
+		if canAct {
+			l.SendURL = caseURL(cs.Receipt) + "/letters/" + string(k) + "/send"
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// letterKindParam reads a letter kind other than the access answer from
+// the path ("refusal.pdf" or "refusal").
+func letterKindParam(v string) (pdf.Kind, bool) {
+	k := pdf.Kind(strings.TrimSuffix(v, ".pdf"))
+	switch k {
+	case pdf.KindRefusal, pdf.KindExtension, pdf.KindReceipt:
+		return k, true
+	}
+	return "", false
+}
+
+// staffCaseLetter renders a receipt, extension notice or refusal for the
+// DPO (any member may read it, as the access answer); a kind the case has
+// none of is a 409.
+func (s *Server) staffCaseLetter(c echo.Context) error {
+	kind, ok := letterKindParam(c.Param("name"))
+	if !ok || !strings.HasSuffix(c.Param("name"), ".pdf") {
+		return errNotFound
+	}
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	l, err := s.Workflow.CaseLetter(ctx, org, cs.ID, staffUser(c).Actor(), kind)
+	if err != nil {
+		return err
+	}
+	b, err := pdf.New(s.Catalog).Bytes(l)
+	if err != nil {
+		return err
+	}
+	if err := s.Workflow.LogAccess(ctx, org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessLetterDownloaded, 0); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", caseAttachmentDisposition(cs.Receipt+"-"+string(kind)+"-"+l.Lang+".pdf"))
+	return c.Blob(http.StatusOK, "application/pdf", b)
+}
+
+// staffSendLetter delivers a receipt, extension notice or refusal as the
+// answer goes (workflow.SendLetter).
+func (s *Server) staffSendLetter(c echo.Context) error {
+	kind, ok := letterKindParam(c.Param("kind"))
+	if !ok || strings.HasSuffix(c.Param("kind"), ".pdf") {
+		return errNotFound
+	}
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return err
+	}
+	u := staffUser(c)
+	if !u.CanAct(org.ID) {
+		return errForbidden
+	}
+	err = s.Workflow.SendLetter(c.Request().Context(), org, cs.ID, u.Actor(), kind)
+	if errors.Is(err, workflow.ErrNoEmail) {
+		return s.renderCase(c, http.StatusConflict, cs, org, nil, s.Catalog.T(langOf(c), "answer.staff.noemail"))
+	}
+	flashKey := "letters.flash.sent"
+	if cs.Delivery == workflow.MethodPaper || cs.Delivery == workflow.MethodOnSite {
+		flashKey = "print.send.flash"
+	}
+	return s.caseAfterAction(c, cs, org, &caseForm{ID: "send_letter"}, err, flashKey)
 }

@@ -197,6 +197,7 @@ type caseData struct {
 	// hint's key; Queued: the case's letters there (issue 18).
 	SendAnswerPaper string
 	Queued          []string
+	Letters         []caseLetter // the other letters (issue 18)
 }
 
 type caseRegisterGroup struct {
@@ -510,6 +511,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	if err := s.casePrintQueue(ctx, d, cs, org, lang); err != nil { // issue 18, IN-1
 		return nil, err
 	}
+	d.Letters = s.caseOtherLetters(lang, cs, tasks, d.CanAct)
 	sent, err := q.AnswerDeliveriesOfCase(ctx, org.ID, cs.ID)
 	if err != nil {
 		return nil, err

@@ -40,7 +40,9 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.GET("/cases/:receipt/email/files/:id", s.staffCaseEmailFile)
 	g.POST("/cases/:receipt/reveal", s.staffCaseReveal) // issue 16 item 11
 	g.POST("/mail/failed/:id/retry", s.staffRetryMail)
-	s.printRoutes(g) // issue 18, IN-1
+	s.printRoutes(g)                                                // issue 18, IN-1
+	g.GET("/cases/:receipt/letters/:name", s.staffCaseLetter)       // issue 18: refusal.pdf, extension.pdf, receipt.pdf
+	g.POST("/cases/:receipt/letters/:kind/send", s.staffSendLetter) // issue 18
 }
 
 // staffRetryMail queues a failed email again (issue 6: a failure is shown

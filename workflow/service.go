@@ -105,7 +105,7 @@ type Mail struct {
 // organisation's privacy address, so a reply reaches the DPO, not the
 // no-reply sender (issue 17).
 var residentKinds = map[string]bool{"code": true, "receipt": true, "extended": true, "refused": true, "status_code": true,
-	"answer_link": true, "answer_code": true}
+	"answer_link": true, "answer_code": true, "letter_link": true}
 
 // MailDomain is the right-hand side of every Message-ID: the domain of
 // MAIL_FROM, else BASE_URL's host (issue 17: "@rightsdesk" is not a domain).

@@ -1,0 +1,89 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"rightsdesk/internal/pdf"
+	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
+)
+
+// SendLetter delivers a case's refusal, extension notice or receipt the
+// way the access answer goes (issue 18, IN-1): as a link with a one-time
+// code to a requester who chose electronic delivery (the same
+// answer_deliveries row and download page), or through the print queue to
+// one who chose paper or on site. The case's state does not change: the
+// decision it carries was recorded when it was made. ErrNoEmail when the
+// link has nowhere to go.
+func (s *Service) SendLetter(ctx context.Context, org store.Org, caseID int64, actor Actor, kind pdf.Kind) error {
+	if kind == pdf.KindAccess {
+		return s.SendAnswer(ctx, org, caseID, actor)
+	}
+	l, err := s.CaseLetter(ctx, org, caseID, actor, kind)
+	if err != nil {
+		return err
+	}
+	b, err := pdf.New(s.Catalog).Bytes(l)
+	if err != nil {
+		return err
+	}
+	token := secret.Token()
+	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		if c.Delivery == MethodPaper || c.Delivery == MethodOnSite {
+			_, err := s.queueLetter(ctx, q, org, c, l, MethodPaper, actor)
+			return err
+		}
+		req, err := q.RequesterOf(ctx, org.ID, c.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		email := strings.TrimSpace(req.Email)
+		if email == "" {
+			return ErrNoEmail
+		}
+		lang := nonEmpty(c.Lang, org.PrimaryLang)
+		now := s.Now()
+		d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang,
+			Filename: c.Receipt + "-" + string(kind) + "-" + l.Lang + ".pdf", ExpiresAt: now.Add(AnswerLinkTTL), CreatedAt: now}
+		id, err := q.InsertAnswerDelivery(ctx, d, b)
+		if err != nil {
+			return err
+		}
+		if err := s.audit(ctx, q, org.ID, c.ID, actor, "letter_link_sent", map[string]any{"delivery": id, "letter_kind": string(kind)}); err != nil {
+			return err
+		}
+		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "letter_link", To: email, Lang: lang,
+			Data: letterLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Letter: s.Catalog.T(lang, "print.kind."+string(kind)),
+				Link: s.AnswerURL(lang, org, token), Until: FormatDate(HelsinkiDate(d.ExpiresAt), lang),
+				Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail)}})
+	})
+}
+
+type letterLinkMail struct {
+	Lang, OrgName, Receipt, Letter, Link, Until, Privacy string
+}
+
+// LettersOf lists the letters a case has besides the access answer, in
+// the order the case page offers them.
+func LettersOf(c store.Case, tasks []store.Task) []pdf.Kind {
+	out := []pdf.Kind{pdf.KindReceipt}
+	if c.ExtendedDue != nil {
+		out = append(out, pdf.KindExtension)
+	}
+	refused := c.RefusalGround != ""
+	for _, t := range tasks {
+		refused = refused || (t.State == "answered" && Answer(t.Answer) == AnswerRefused)
+	}
+	if refused {
+		out = append(out, pdf.KindRefusal)
+	}
+	return out
+}
