@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"rightsdesk/internal/store"
 	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
 )
@@ -176,7 +177,14 @@ func TestStatusRightCodeShowsState(t *testing.T) {
 				t.Fatal("extension shown for a case not extended")
 			}
 			// Extended (DL-5): the new date and its reason.
-			if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE cases SET extended_due = legal_due + 60, extension_reason = 'Laaja pyyntö' WHERE id = $1`, cs.ID); err != nil {
+			q := store.New(f.env.Pool) // the reason is sealed at rest (issue 16 item 4)
+			ext, err := q.CaseByID(f.env.Ctx, cs.OrgID, cs.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			extDue := ext.LegalDue.AddDate(0, 0, 60)
+			ext.ExtendedDue, ext.ExtensionReason = &extDue, "Laaja pyyntö"
+			if err := q.UpdateCase(f.env.Ctx, ext); err != nil {
 				t.Fatal(err)
 			}
 			view = b.get(f.path(lang, "/status/view"))

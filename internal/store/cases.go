@@ -33,18 +33,18 @@ type Case struct {
 	LegalDue           time.Time  `db:"legal_due"`
 	SafeTarget         time.Time  `db:"safe_target"`
 	ExtendedDue        *time.Time `db:"extended_due"`
-	ExtensionReason    string     `db:"extension_reason"`
+	ExtensionReason    string     `db:"-"`
 	DocDue             *time.Time `db:"doc_due"`
 	DocExtendedDue     *time.Time `db:"doc_extended_due"`
 	PausedAt           *time.Time `db:"paused_at"`
 	PausedFromState    string     `db:"paused_from_state"`
-	PauseReason        string     `db:"pause_reason"`
+	PauseReason        string     `db:"-"`
 	PausedDays         int        `db:"paused_days"`
 	EmailVerifiedAt    *time.Time `db:"email_verified_at"`
 	IdentityVerifiedAt *time.Time `db:"identity_verified_at"`
 	IdentityMethod     string     `db:"identity_method"`
 	RefusalGround      string     `db:"refusal_ground"`
-	RefusalReason      string     `db:"refusal_reason"`
+	RefusalReason      string     `db:"-"`
 	DuplicateOf        *int64     `db:"duplicate_of"`
 	CodeHash           []byte     `db:"code_hash"`
 	CodeExpiresAt      *time.Time `db:"code_expires_at"`
@@ -82,8 +82,8 @@ type Case struct {
 
 const caseCols = `id, org_id, receipt, gdpr, document_request, rights, all_registers, details AS details_sealed, period_from, period_to,
 	delivery, lang, channel, state, needs_triage, received_at, confirmed_at, raw_end, legal_due, safe_target,
-	extended_due, extension_reason, doc_due, doc_extended_due, paused_at, paused_from_state, pause_reason, paused_days,
-	email_verified_at, identity_verified_at, identity_method, refusal_ground, refusal_reason, duplicate_of,
+	extended_due, extension_reason AS extension_reason_sealed, doc_due, doc_extended_due, paused_at, paused_from_state, pause_reason AS pause_reason_sealed, paused_days,
+	email_verified_at, identity_verified_at, identity_method, refusal_ground, refusal_reason AS refusal_reason_sealed, duplicate_of,
 	code_hash, code_expires_at, code_attempts, codes_sent, answered_at, closed_at, created_at, updated_at, eves_non_working,
 	doc_decided_at, doc_decision, doc_extended_at, doc_extension_reason, urgent_due, urgent_clock,
 	authority, authority_at, subject_hetu_temporary`
@@ -136,7 +136,10 @@ func (q *Q) InsertCase(ctx context.Context, c Case) (int64, error) {
 // caseRow is a case as stored: the details sealed.
 type caseRow struct {
 	Case
-	DetailsSealed []byte `db:"details_sealed"`
+	DetailsSealed         []byte `db:"details_sealed"`
+	ExtensionReasonSealed []byte `db:"extension_reason_sealed"`
+	PauseReasonSealed     []byte `db:"pause_reason_sealed"`
+	RefusalReasonSealed   []byte `db:"refusal_reason_sealed"`
 }
 
 // collectCases reads rows of caseCols and opens each case's details.
@@ -167,15 +170,19 @@ func (q *Q) collectCase(ctx context.Context, rows pgx.Rows, what string) (Case, 
 
 func (q *Q) openCase(ctx context.Context, r caseRow) (Case, error) {
 	c := r.Case
-	d, err := q.openStr(ctx, c.ID, "cases.details", r.DetailsSealed)
-	if errors.Is(err, ErrPurged) {
+	var f fieldOp
+	d := f.open(q, ctx, c.ID, "cases.details", r.DetailsSealed)
+	ext := f.open(q, ctx, c.ID, "cases.extension_reason", r.ExtensionReasonSealed)
+	pause := f.open(q, ctx, c.ID, "cases.pause_reason", r.PauseReasonSealed)
+	refusal := f.open(q, ctx, c.ID, "cases.refusal_reason", r.RefusalReasonSealed)
+	if errors.Is(f.err, ErrPurged) {
 		c.Purged = true
 		return c, nil
 	}
-	if err != nil {
-		return c, err
+	if f.err != nil {
+		return c, f.err
 	}
-	c.Details = d
+	c.Details, c.ExtensionReason, c.PauseReason, c.RefusalReason = d, ext, pause, refusal
 	return c, nil
 }
 
@@ -201,11 +208,15 @@ func (q *Q) CaseByReceipt(ctx context.Context, orgIDs []int64, receipt string) (
 // UpdateCase writes back every mutable field of c (after a transition,
 // under CaseForUpdate's lock).
 func (q *Q) UpdateCase(ctx context.Context, c Case) error {
-	details, err := q.sealStr(ctx, c.ID, "cases.details", c.Details)
-	if err != nil {
-		return err
+	var f fieldOp
+	details := f.seal(q, ctx, c.ID, "cases.details", c.Details)
+	ext := f.seal(q, ctx, c.ID, "cases.extension_reason", c.ExtensionReason)
+	pause := f.seal(q, ctx, c.ID, "cases.pause_reason", c.PauseReason)
+	refusal := f.seal(q, ctx, c.ID, "cases.refusal_reason", c.RefusalReason)
+	if f.err != nil {
+		return f.err
 	}
-	_, err = q.db.Exec(ctx, `
+	_, err := q.db.Exec(ctx, `
 		UPDATE cases SET gdpr = $3, document_request = $4, rights = $5, all_registers = $6, details = $7,
 			period_from = $8, period_to = $9, delivery = $10, lang = $11, state = $12, needs_triage = $13,
 			confirmed_at = $14, extended_due = $15, extension_reason = $16, doc_due = $17, doc_extended_due = $18,
@@ -217,10 +228,10 @@ func (q *Q) UpdateCase(ctx context.Context, c Case) error {
 		WHERE org_id = $1 AND id = $2`,
 		c.OrgID, c.ID, c.GDPR, c.DocumentRequest, c.Rights, c.AllRegisters, details,
 		c.PeriodFrom, c.PeriodTo, c.Delivery, c.Lang, c.State, c.NeedsTriage,
-		c.ConfirmedAt, c.ExtendedDue, c.ExtensionReason, c.DocDue, c.DocExtendedDue,
-		c.PausedAt, c.PausedFromState, c.PauseReason, c.PausedDays,
+		c.ConfirmedAt, c.ExtendedDue, ext, c.DocDue, c.DocExtendedDue,
+		c.PausedAt, c.PausedFromState, pause, c.PausedDays,
 		c.EmailVerifiedAt, c.IdentityVerifiedAt, c.IdentityMethod,
-		c.RefusalGround, c.RefusalReason, c.DuplicateOf,
+		c.RefusalGround, refusal, c.DuplicateOf,
 		c.CodeHash, c.CodeExpiresAt, c.CodeAttempts, c.CodesSent,
 		c.AnsweredAt, c.ClosedAt, c.UpdatedAt)
 	return mapErr(err, "updating case")

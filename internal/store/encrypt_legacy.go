@@ -26,7 +26,7 @@ var legacyColumns = func() []legacyColumn {
 			out = append(out, legacyColumn{table, key, caseExpr, c})
 		}
 	}
-	add("cases", "id", "id", "details")
+	add("cases", "id", "id", "details", "extension_reason", "pause_reason", "refusal_reason")
 	add("requesters", "case_id", "case_id", "name", "email", "phone", "address", "subject_name", "hetu_enc", "subject_hetu_enc")
 	add("case_notes", "id", "case_id", "body")
 	add("outbox", "id", "coalesce(case_id, 0)", "to_addr", "subject", "text_body", "html_body")
