@@ -77,6 +77,9 @@ type statusViewData struct {
 	TasksTotal      int
 	Next            string
 	FormURL         string
+	// ConsentNot: chosen registers a withdrawal of consent does not reach
+	// (RB-1); shown with their published names.
+	ConsentNot []string
 }
 
 func statusBase(lang string, org store.Org) string { return intakeBase(lang, org) + "/status" }
@@ -243,9 +246,11 @@ func (s *Server) statusView(c echo.Context) error {
 	if !st.Due.ExtendedDue.IsZero() {
 		d.Extended, d.ExtensionReason = workflow.FormatDate(st.Due.ExtendedDue, lang), st.ExtensionReason
 	}
-	if st.Paused && !st.Due.PausedDue.IsZero() {
-		d.PausedDue = workflow.FormatDate(st.Due.PausedDue, lang)
+	if st.Paused && !st.Due.PausedEffective.IsZero() {
+		// DL-8 beside the running deadline, an extension counted (DL-11).
+		d.PausedDue = workflow.FormatDate(st.Due.PausedEffective, lang)
 	}
+	d.ConsentNot = st.ConsentNot
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, http.StatusOK, "status_view", lang, s.Catalog.T(lang, "status.view.title"), d)
 }

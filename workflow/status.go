@@ -158,6 +158,9 @@ type CaseStatus struct {
 	Paused          bool
 	TasksAnswered   int
 	TasksTotal      int
+	// ConsentNot: chosen registers a withdrawal of consent does not reach
+	// (RB-1): their basis is not consent.
+	ConsentNot []string
 }
 
 // StatusOf returns the status of the case with receipt in org and audits
@@ -179,6 +182,13 @@ func (s *Service) StatusOf(ctx context.Context, org store.Org, receipt string) (
 			TasksAnswered: answered, TasksTotal: total}
 		if c.ExtendedDue != nil {
 			st.ExtensionReason = c.ExtensionReason
+		}
+		notConsent, err := ConsentNotApplicable(ctx, q, c)
+		if err != nil {
+			return err
+		}
+		for _, r := range notConsent {
+			st.ConsentNot = append(st.ConsentNot, r.Name)
 		}
 		return s.audit(ctx, q, org.ID, c.ID, ActorResident, "status_viewed", nil)
 	})
