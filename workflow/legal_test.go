@@ -3,10 +3,13 @@ package workflow_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"rightsdesk/internal/store"
+	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
 )
 
@@ -329,5 +332,71 @@ func TestID5AuthorityGatesTasks(t *testing.T) {
 	}
 	if err := f.env.Workflow.RecordAuthority(ctx, f.org, own.CaseID, actor, workflow.AuthorityShown, ""); !errors.Is(err, workflow.ErrNotOnBehalf) {
 		t.Errorf("authority on the requester's own request: %v", err)
+	}
+}
+
+// receiptTo is the receipt mail sent to to (delivered through the catcher).
+func (f *fixture) receiptTo(t *testing.T, to string) string {
+	t.Helper()
+	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
+	for _, m := range f.env.Catcher.Messages() {
+		if slices.Contains(m.To, to) && m.Headers.Get("X-Rightsdesk-Kind") == "receipt" {
+			return m.Text
+		}
+	}
+	t.Fatalf("no receipt to %s", to)
+	return ""
+}
+
+// RB-1: a withdrawal of consent aimed at a chosen register whose basis is
+// not consent is not silently dropped: no task goes there, and the
+// requester is told (receipt, status page) and the DPO sees it (routed
+// event, case page). The receipt says the delivery that was chosen.
+func TestRB1WithdrawalOfConsentNotConsentBasisIsTold(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	r := f.request("withdraw_consent")
+	r.AllRegisters, r.RegisterIDs = false, []int64{f.regs["schools"], f.regs["library"]}
+	r.Email, r.Delivery, r.Address = "rb1@example.test", "paper", "Katu 1, 00100 Helsinki"
+	sub, err := f.env.Workflow.EnterRequest(ctx, f.org, workflow.StaffActor(1), workflow.PaperRequest{Request: r, Channel: "paper", ReceivedAt: f.env.Clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := f.tasks(t, sub.CaseID)
+	if len(ts) != 1 || ts[0].RegisterID != f.regs["library"] {
+		t.Fatalf("tasks %+v: only the consent-based register", ts)
+	}
+	text := f.receiptTo(t, "rb1@example.test")
+	for _, want := range []string{"Suostumuksen peruuttaminen ei koske", "- Oppilasrekisteri", "paperilla postitse"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "Kirjaston asiakasrekisteri") || strings.Contains(text, "suojatun linkin") {
+		t.Errorf("receipt names the consent-based register or promises a secure link for paper delivery:\n%s", text)
+	}
+	st, err := f.env.Workflow.StatusOf(ctx, f.org, sub.Receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(st.ConsentNot, []string{"Oppilasrekisteri"}) {
+		t.Errorf("status page: %v", st.ConsentNot)
+	}
+	var n int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE case_id = $1 AND action = 'routed'
+		AND (data->>'consent_not_basis')::int = 1`, sub.CaseID).Scan(&n); err != nil || n != 1 {
+		t.Errorf("routed event with consent_not_basis: %d %v", n, err)
+	}
+	// Electronic delivery (the default) keeps the secure link; "all
+	// registers" is not aimed at any register and lists none.
+	r = f.request("withdraw_consent")
+	r.Email = "rb1b@example.test"
+	if _, err := f.env.Workflow.EnterRequest(ctx, f.org, workflow.StaffActor(1), workflow.PaperRequest{Request: r, Channel: "paper", ReceivedAt: f.env.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	text = f.receiptTo(t, "rb1b@example.test")
+	if !strings.Contains(text, "suojatun linkin") || strings.Contains(text, "Suostumuksen peruuttaminen ei koske") {
+		t.Errorf("electronic, all registers:\n%s", text)
 	}
 }
