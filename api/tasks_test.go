@@ -527,7 +527,7 @@ func TestTaskRB1Choices(t *testing.T) {
 		// refusal: no ground could be cited (issue 20).
 		{name: "RB1 withdraw consent on (a)", right: "withdraw_consent", basis: "a",
 			answers: []string{"stopped", "no_data"},
-			bad: url.Values{"answer": {"refused"}, "comment": {"x"}}, badField: "answer",
+			bad:     url.Values{"answer": {"refused"}, "comment": {"x"}}, badField: "answer",
 			good: url.Values{"answer": {"stopped"}}},
 		{name: "D11 unknown basis, withdraw consent", right: "withdraw_consent", basis: "unknown",
 			answers: []string{"stopped", "no_data", "refused"}, notice: true, noGrounds: true,
