@@ -159,7 +159,8 @@ type caseData struct {
 	Urgent, UrgentClock, UrgentLabel string
 	DocDecision, DocDecidedAt        string
 	DocExtension                     string
-	DocBlock                         string // why the one-month clock can no longer be chosen
+	DocBlock                         string   // why the one-month clock can no longer be chosen
+	ConsentNot                       []string // RB-1: chosen registers a withdrawal of consent does not reach
 	DocDecisions, AuthorityOptions   []caseOption
 	Tasks                            []caseTask
 	Timeline                         []caseTimelineItem
@@ -471,7 +472,16 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 			d.DuplicateOf, d.DuplicateURL = dup.Receipt, caseURL(dup.Receipt)
 		}
 	}
-	// IN-2: other requests from the same person in the year before.
+	// RB-1: a withdrawal of consent aimed at registers whose basis is
+	// not consent: the DPO sees which (the requester is told too).
+	notConsent, err := workflow.ConsentNotApplicable(ctx, q, cs)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range notConsent {
+		d.ConsentNot = append(d.ConsentNot, r.Name)
+	}
+	// IN-2: other requests about the same person in the year before.
 	if d.Repeats, err = q.RepeatCount(ctx, org.ID, cs.ID, cs.ReceivedAt.AddDate(-1, 0, 0), cs.ReceivedAt); err != nil {
 		return nil, err
 	}

@@ -119,3 +119,39 @@ func TestDL8DL11DashboardPausedExtended(t *testing.T) {
 		t.Errorf("case page deadlines %q lack 15 June 2026", page)
 	}
 }
+
+// ID-5: the represented person's temporary henkilötunnus is flagged on
+// the case page; the DPO records the decision on the representative's
+// authority there, and the owners' tasks wait for it.
+func TestID5CasePageAuthority(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	sub, err := f.env.Workflow.EnterRequest(f.env.Ctx, f.org, workflow.StaffActor(f.dpoUserID), workflow.PaperRequest{
+		Request: workflow.Request{Rights: []string{"access"}, AllRegisters: true, Name: "Maija Meikäläinen", Email: "maija@example.fi",
+			Lang: "fi", OnBehalf: true, Relation: "guardian", SubjectName: "Pikku", SubjectHetu: "020305A950M"},
+		Channel: "counter", ReceivedAt: f.env.Clock.Now(), IdentityMethod: "in_person"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := f.login(t, f.dpo)
+	p := cl.get("/staff/cases/" + sub.Receipt)
+	if scByID(p.doc, "subject-hetu-temporary") == nil {
+		t.Error("the represented person's temporary number is not flagged")
+	}
+	if a := scByID(p.doc, "authority"); a == nil || scAttr(a, "data-authority") != "" {
+		t.Errorf("authority before a decision: %q", scText(a))
+	}
+	if st := f.caseByReceipt(f.org, sub.Receipt).State; st != "awaiting_identity" {
+		t.Errorf("state %s, want awaiting_identity until the authority is shown", st)
+	}
+	if p := cl.post("/staff/cases/"+sub.Receipt+"/actions/authority", url.Values{"authority": {"shown"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("authority = %d", p.status)
+	}
+	p = cl.get("/staff/cases/" + sub.Receipt)
+	if a := scByID(p.doc, "authority"); scAttr(a, "data-authority") != "shown" || !strings.Contains(scText(a), "Authority shown") {
+		t.Errorf("authority after the decision: %q", scText(a))
+	}
+	if st := f.caseByReceipt(f.org, sub.Receipt).State; st != "in_progress" {
+		t.Errorf("state %s after the authority was shown", st)
+	}
+}

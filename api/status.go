@@ -78,6 +78,9 @@ type statusViewData struct {
 	Next            string
 	FormURL         string
 	Delivery        string // issue 18, IN-1: how the answer on paper / on site went
+	// ConsentNot: chosen registers a withdrawal of consent does not reach
+	// (RB-1); shown with their published names.
+	ConsentNot []string
 }
 
 func statusBase(lang string, org store.Org) string { return intakeBase(lang, org) + "/status" }
@@ -250,9 +253,11 @@ func (s *Server) statusView(c echo.Context) error {
 			d.Delivery = s.Catalog.T(lang, st.Delivery)
 		}
 	}
-	if st.Paused && !st.Due.PausedDue.IsZero() {
-		d.PausedDue = workflow.FormatDate(st.Due.PausedDue, lang)
+	if st.Paused && !st.Due.PausedEffective.IsZero() {
+		// DL-8 beside the running deadline, an extension counted (DL-11).
+		d.PausedDue = workflow.FormatDate(st.Due.PausedEffective, lang)
 	}
+	d.ConsentNot = st.ConsentNot
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, http.StatusOK, "status_view", lang, s.Catalog.T(lang, "status.view.title"), d)
 }

@@ -502,8 +502,9 @@ func TestTaskRB1Choices(t *testing.T) {
 			answers: []string{"erased", "no_data", "refused"}, grounds: []string{"art17_3_b", "art17_3_d", "art17_3_e"},
 			bad: url.Values{"answer": {"refused"}, "ground": {"art21_compelling"}, "comment": {"x"}}, badField: "ground",
 			good: url.Values{"answer": {"refused"}, "ground": {"art17_3_b"}, "comment": {"Kirjanpitolaki 2:10"}}},
+		// RB-1: 17(3)(d) and 17(3)(e) do not depend on the basis (issue 20).
 		{name: "RB1 erasure on (a)", right: "erasure", basis: "a",
-			answers: []string{"erased", "no_data", "refused"}, grounds: []string{"art17_3_e"},
+			answers: []string{"erased", "no_data", "refused"}, grounds: []string{"art17_3_d", "art17_3_e"},
 			bad: url.Values{"answer": {"refused"}, "ground": {"art17_3_b"}, "comment": {"x"}}, badField: "ground",
 			good: url.Values{"answer": {"erased"}}},
 		{name: "RB1 objection on (c)", right: "objection", basis: "c",
@@ -522,6 +523,12 @@ func TestTaskRB1Choices(t *testing.T) {
 			answers: []string{"extract", "no_data", "refused"}, notice: true, noGrounds: true,
 			bad: url.Values{"answer": {"refused"}, "ground": {"art20_basis"}, "comment": {"x"}}, badField: "ground",
 			good: url.Values{"answer": {"extract"}, "extract": {"a\tb"}}},
+		// RB-1: withdrawing consent on a consent-based register offers no
+		// refusal: no ground could be cited (issue 20).
+		{name: "RB1 withdraw consent on (a)", right: "withdraw_consent", basis: "a",
+			answers: []string{"stopped", "no_data"},
+			bad:     url.Values{"answer": {"refused"}, "comment": {"x"}}, badField: "answer",
+			good: url.Values{"answer": {"stopped"}}},
 		{name: "D11 unknown basis, withdraw consent", right: "withdraw_consent", basis: "unknown",
 			answers: []string{"stopped", "no_data", "refused"}, notice: true, noGrounds: true,
 			bad: url.Values{"answer": {"elsewhere"}}, badField: "answer",

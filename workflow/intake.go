@@ -612,6 +612,12 @@ type receiptMail struct {
 	Rights                 []string
 	DocDue                 string
 	StatusURL              string // the status page, where the request number leads (issue 15)
+	// Delivery is how the answer was asked for (IN-1): electronic,
+	// paper or on_site; the mail says that, not always "a secure link".
+	Delivery string
+	// ConsentNot names the chosen registers a withdrawal of consent does
+	// not reach: their basis is not consent (RB-1).
+	ConsentNot []string
 }
 
 func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, to string) error {
@@ -624,8 +630,18 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 	}
 	d := receiptMail{Lang: c.Lang, Receipt: c.Receipt, OrgName: org.Name(c.Lang),
 		Received: FormatDateTime(c.ReceivedAt, c.Lang), LegalDue: FormatDate(dateOf(c.LegalDue), c.Lang),
-		Rights: c.Rights}
+		Rights: c.Rights, Delivery: c.Delivery}
+	if d.Delivery == "" {
+		d.Delivery = "electronic"
+	}
 	d.StatusURL = s.BaseURL + "/" + c.Lang + "/o/" + org.Slug + "/status"
+	notConsent, err := ConsentNotApplicable(ctx, store.New(tx), c)
+	if err != nil {
+		return err
+	}
+	for _, r := range notConsent {
+		d.ConsentNot = append(d.ConsentNot, r.Name)
+	}
 	if c.DocDue != nil {
 		d.DocDue = FormatDate(datePtr(c.DocDue), c.Lang)
 	}

@@ -164,3 +164,29 @@ func (s *Service) RecordAuthority(ctx context.Context, org store.Org, caseID int
 		return data, State(fresh.State), nil
 	})
 }
+
+// ConsentNotApplicable lists the chosen registers a withdrawal of consent
+// was aimed at whose basis is not consent (RB-1, D-10): nothing is routed
+// to them, and the requester (receipt, status page) and the DPO (case
+// page) are told so, instead of the request being silently dropped there.
+// "All registers" is not aimed at any one register: it lists nothing.
+func ConsentNotApplicable(ctx context.Context, q *store.Q, c store.Case) ([]store.RoutingRegister, error) {
+	if c.AllRegisters || !slices.Contains(c.Rights, string(RightWithdrawConsent)) {
+		return nil, nil
+	}
+	ids, err := q.CaseRegisterIDs(ctx, c.ID)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	regs, err := q.RoutingRegisters(ctx, c.OrgID, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.RoutingRegister
+	for _, r := range regs {
+		if !RoutesTo(RightWithdrawConsent, Basis(r.LegalBasis)) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

@@ -3,10 +3,13 @@ package workflow_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"rightsdesk/internal/store"
+	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
 )
 
@@ -202,5 +205,198 @@ func TestFI2DashboardOrdersByUrgentDue(t *testing.T) {
 		workflow.MustParseDate("2026-03-10").In(time.UTC))
 	if err != nil || counts.Week != 1 || counts.Later != 1 {
 		t.Errorf("bands on 2026-03-10: %+v %v (the document request is due within 7 days)", counts, err)
+	}
+}
+
+// guardianFor is a guardian's request (the same representative, email
+// and henkilötunnus every time) about the child with the given code.
+func (f *fixture) guardianFor(child string) workflow.Request {
+	r := f.request("access")
+	r.AllRegisters, r.RegisterIDs = false, []int64{f.regs["schools"]}
+	r.Name, r.Email, r.Hetu = "Gunilla Huoltaja", "gunilla@example.test", "131052-308T"
+	r.OnBehalf, r.Relation, r.SubjectName, r.SubjectHetu = true, "guardian", "Lapsi "+child[:6], child
+	return r
+}
+
+// IN-2: repeats are about the data subject, not the representative: a
+// guardian's requests for two children are not repeats (nor duplicates,
+// issue 5) of each other; two requests about the same child are.
+func TestIN2RepeatsAreAboutTheDataSubject(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	q := store.New(f.env.Pool)
+	web := func(child string) int64 {
+		t.Helper()
+		sub, err := f.env.Workflow.SubmitWeb(ctx, f.org, f.guardianFor(child))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.env.Clock.Advance(time.Minute)
+		if _, err := f.env.Workflow.ConfirmCode(ctx, f.org, sub.CaseID, f.codeFrom(t, "gunilla@example.test")); err != nil {
+			t.Fatal(err)
+		}
+		return sub.CaseID
+	}
+	childA, childB := "010200A9618", "020305A123Y"
+	a1 := web(childA)
+	b := web(childB)
+	a2 := web(childA)
+	now := f.env.Clock.Now()
+	repeats := func(id int64) int {
+		t.Helper()
+		n, err := q.RepeatCount(ctx, f.org.ID, id, now.AddDate(-1, 0, 0), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := repeats(b); n != 0 {
+		t.Errorf("the second child's request counts %d repeats, want 0", n)
+	}
+	if n := repeats(a2); n != 1 {
+		t.Errorf("the same child's second request counts %d repeats, want 1", n)
+	}
+	if c := f.caseRow(t, b); c.DuplicateOf != nil {
+		t.Errorf("the second child's request is linked as a duplicate of %d", *c.DuplicateOf)
+	}
+	if c := f.caseRow(t, a2); c.DuplicateOf == nil || *c.DuplicateOf != a1 {
+		t.Errorf("the same child's request within a day: duplicate_of %v, want %d", c.DuplicateOf, a1)
+	}
+	// The guardian's own request is about the guardian: not a repeat of
+	// the children's.
+	own := f.request("access")
+	own.Name, own.Email, own.Hetu = "Gunilla Huoltaja", "gunilla@example.test", "131052-308T"
+	sub, err := f.env.Workflow.EnterRequest(ctx, f.org, workflow.StaffActor(1), workflow.PaperRequest{Request: own, Channel: "paper", ReceivedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := repeats(sub.CaseID); n != 0 {
+		t.Errorf("the guardian's own request counts %d repeats of the children's", n)
+	}
+}
+
+// ID-5: a temporary henkilötunnus (900-999) of the represented person is
+// flagged; the owners' tasks wait for the DPO's decision that the
+// representative's authority is shown, as they wait for identity (D-9);
+// each decision is audited.
+func TestID5AuthorityGatesTasks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	actor := workflow.StaffActor(1)
+	r := f.guardianFor("020305A950M") // individual number 950: temporary
+	sub, err := f.env.Workflow.EnterRequest(ctx, f.org, actor, workflow.PaperRequest{Request: r, Channel: "counter",
+		ReceivedAt: f.env.Clock.Now(), IdentityMethod: "in_person"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.caseRow(t, sub.CaseID)
+	if !c.SubjectHetuTemporary {
+		t.Error("the represented person's temporary number is not flagged")
+	}
+	if c.State != "awaiting_identity" || c.IdentityVerifiedAt == nil {
+		t.Fatalf("identity established, authority not decided: state %s, identity %v", c.State, c.IdentityVerifiedAt)
+	}
+	tasks := f.tasks(t, sub.CaseID)
+	if len(tasks) != 1 || tasks[0].State != "waiting" {
+		t.Fatalf("tasks before the authority: %+v", tasks)
+	}
+	if err := f.env.Workflow.RecordAuthority(ctx, f.org, sub.CaseID, actor, "perhaps", ""); !isField(err, "authority") {
+		t.Errorf("unknown decision: %v", err)
+	}
+	if err := f.env.Workflow.RecordAuthority(ctx, f.org, sub.CaseID, actor, workflow.AuthorityDocumentRequested, "Huoltajuuspäätös pyydetty"); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.caseRow(t, sub.CaseID); c.State != "awaiting_identity" || c.Authority != "document_requested" || f.tasks(t, sub.CaseID)[0].State != "waiting" {
+		t.Errorf("after asking for a document: %s %s %s", c.State, c.Authority, f.tasks(t, sub.CaseID)[0].State)
+	}
+	if err := f.env.Workflow.RecordAuthority(ctx, f.org, sub.CaseID, actor, workflow.AuthorityShown, ""); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.caseRow(t, sub.CaseID); c.State != "in_progress" || c.Authority != "shown" || c.AuthorityAt == nil {
+		t.Errorf("after the authority was shown: %s %s", c.State, c.Authority)
+	}
+	if ts := f.tasks(t, sub.CaseID); ts[0].State != "open" {
+		t.Errorf("the task did not open: %s", ts[0].State)
+	}
+	var n int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE case_id = $1 AND action = 'authority'
+		AND data->>'authority' IN ('document_requested', 'shown')`, sub.CaseID).Scan(&n); err != nil || n != 2 {
+		t.Errorf("authority events: %d %v", n, err)
+	}
+	// The requester's own request has no representative.
+	own, err := f.env.Workflow.EnterRequest(ctx, f.org, actor, workflow.PaperRequest{Request: f.request("access"), Channel: "paper", ReceivedAt: f.env.Clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.env.Workflow.RecordAuthority(ctx, f.org, own.CaseID, actor, workflow.AuthorityShown, ""); !errors.Is(err, workflow.ErrNotOnBehalf) {
+		t.Errorf("authority on the requester's own request: %v", err)
+	}
+}
+
+// receiptTo is the receipt mail sent to to (delivered through the catcher).
+func (f *fixture) receiptTo(t *testing.T, to string) string {
+	t.Helper()
+	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
+	for _, m := range f.env.Catcher.Messages() {
+		if slices.Contains(m.To, to) && m.Headers.Get("X-Rightsdesk-Kind") == "receipt" {
+			return m.Text
+		}
+	}
+	t.Fatalf("no receipt to %s", to)
+	return ""
+}
+
+// RB-1: a withdrawal of consent aimed at a chosen register whose basis is
+// not consent is not silently dropped: no task goes there, and the
+// requester is told (receipt, status page) and the DPO sees it (routed
+// event, case page). The receipt says the delivery that was chosen.
+func TestRB1WithdrawalOfConsentNotConsentBasisIsTold(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	r := f.request("withdraw_consent")
+	r.AllRegisters, r.RegisterIDs = false, []int64{f.regs["schools"], f.regs["library"]}
+	r.Email, r.Delivery, r.Address = "rb1@example.test", "paper", "Katu 1, 00100 Helsinki"
+	sub, err := f.env.Workflow.EnterRequest(ctx, f.org, workflow.StaffActor(1), workflow.PaperRequest{Request: r, Channel: "paper", ReceivedAt: f.env.Clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := f.tasks(t, sub.CaseID)
+	if len(ts) != 1 || ts[0].RegisterID != f.regs["library"] {
+		t.Fatalf("tasks %+v: only the consent-based register", ts)
+	}
+	text := f.receiptTo(t, "rb1@example.test")
+	for _, want := range []string{"Suostumuksen peruuttaminen ei koske", "- Oppilasrekisteri", "paperilla postitse"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "Kirjaston asiakasrekisteri") || strings.Contains(text, "suojatun linkin") {
+		t.Errorf("receipt names the consent-based register or promises a secure link for paper delivery:\n%s", text)
+	}
+	st, err := f.env.Workflow.StatusOf(ctx, f.org, sub.Receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(st.ConsentNot, []string{"Oppilasrekisteri"}) {
+		t.Errorf("status page: %v", st.ConsentNot)
+	}
+	var n int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE case_id = $1 AND action = 'routed'
+		AND (data->>'consent_not_basis')::int = 1`, sub.CaseID).Scan(&n); err != nil || n != 1 {
+		t.Errorf("routed event with consent_not_basis: %d %v", n, err)
+	}
+	// Electronic delivery (the default) keeps the secure link; "all
+	// registers" is not aimed at any register and lists none.
+	r = f.request("withdraw_consent")
+	r.Email = "rb1b@example.test"
+	if _, err := f.env.Workflow.EnterRequest(ctx, f.org, workflow.StaffActor(1), workflow.PaperRequest{Request: r, Channel: "paper", ReceivedAt: f.env.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	text = f.receiptTo(t, "rb1b@example.test")
+	if !strings.Contains(text, "suojatun linkin") || strings.Contains(text, "Suostumuksen peruuttaminen ei koske") {
+		t.Errorf("electronic, all registers:\n%s", text)
 	}
 }

@@ -114,7 +114,9 @@ func RuleFor(r Right, b Basis) Rule {
 			// RB-1: (e) limited by 17(3)(b) and (d) archiving.
 			rule.Grounds = []Ground{GroundLegalObligation, GroundArchiving, GroundLegalClaims}
 		default:
-			rule.Grounds = []Ground{GroundLegalClaims}
+			// RB-1: 17(3)(d) archiving and 17(3)(e) legal claims do not
+			// depend on the basis: offered on every register.
+			rule.Grounds = []Ground{GroundArchiving, GroundLegalClaims}
 		}
 	case RightPortability:
 		rule.Answers = []Answer{AnswerExtract, AnswerNoData, AnswerRefused}
@@ -139,7 +141,11 @@ func RuleFor(r Right, b Basis) Rule {
 	case RightWithdrawConsent:
 		rule.Answers = []Answer{AnswerStopped, AnswerNoData, AnswerRefused}
 		switch b {
-		case BasisConsent, BasisUnknown, "":
+		case BasisConsent:
+			// RB-1: consent can always be withdrawn (Art 7(3)); no
+			// ground could be cited for a refusal, so none is offered.
+			rule.Answers = []Answer{AnswerStopped, AnswerNoData}
+		case BasisUnknown, "":
 		default:
 			rule.Answers = []Answer{AnswerNoData, AnswerRefused}
 			rule.Grounds = []Ground{GroundNotConsent}

@@ -36,11 +36,14 @@ func (s *Service) route(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Or
 		return err
 	}
 	now := s.Now()
-	created, elsewhere := 0, 0
+	created, elsewhere, notConsent := 0, 0, 0
 	for _, r := range regs {
 		basis := Basis(r.LegalBasis)
 		for _, right := range c.Rights {
 			if !RoutesTo(Right(right), basis) {
+				if !c.AllRegisters {
+					notConsent++ // RB-1: aimed at it, and told (ConsentNotApplicable)
+				}
 				continue
 			}
 			rule := RuleFor(Right(right), basis)
@@ -64,7 +67,11 @@ func (s *Service) route(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Or
 			}
 		}
 	}
-	return s.audit(ctx, q, c.OrgID, c.ID, ActorSystem, "routed", map[string]any{"tasks": created, "controller_elsewhere": elsewhere})
+	data := map[string]any{"tasks": created, "controller_elsewhere": elsewhere}
+	if notConsent > 0 {
+		data["consent_not_basis"] = notConsent
+	}
+	return s.audit(ctx, q, c.OrgID, c.ID, ActorSystem, "routed", data)
 }
 
 func answersOf(r Rule) []string {

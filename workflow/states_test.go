@@ -80,6 +80,13 @@ func TestClosedStatesAreNotOpen(t *testing.T) {
 // portability only for (a)/(b); objection only for (e)/(f); withdrawal of
 // consent only routes to (a) or unknown (D-10).
 func TestRB1RightsByBasis(t *testing.T) {
+	for _, b := range []Basis{BasisConsent} {
+		for _, a := range RuleFor(RightWithdrawConsent, b).Answers {
+			if a == AnswerRefused {
+				t.Errorf("RB-1: withdrawal of consent on (%s) offers a refusal", b)
+			}
+		}
+	}
 	t.Parallel()
 	cases := []struct {
 		right  Right
@@ -100,6 +107,16 @@ func TestRB1RightsByBasis(t *testing.T) {
 		{RightObjection, BasisContract, AnswerStopped, "", false},
 		{RightObjection, BasisContract, AnswerRefused, GroundObjBasis, true},
 		{RightWithdrawConsent, BasisConsent, AnswerStopped, "", true},
+		// RB-1 (issue 20): no citable ground against withdrawing consent
+		// on a consent-based register, so no refusal is offered there.
+		{RightWithdrawConsent, BasisConsent, AnswerRefused, GroundNotConsent, false},
+		{RightWithdrawConsent, BasisConsent, AnswerRefused, "", false},
+		{RightWithdrawConsent, BasisLegal, AnswerRefused, GroundNotConsent, true},
+		// RB-1: 17(3)(d) and 17(3)(e) do not depend on the basis.
+		{RightErasure, BasisConsent, AnswerRefused, GroundArchiving, true},
+		{RightErasure, BasisLegitimate, AnswerRefused, GroundLegalClaims, true},
+		{RightErasure, BasisContract, AnswerRefused, GroundArchiving, true},
+		{RightErasure, BasisVital, AnswerRefused, GroundLegalObligation, false},
 		{RightAccess, BasisLegal, AnswerExtract, "", true},
 		{RightAccess, BasisLegal, AnswerRefused, GroundDPA34, true},
 		{RightAccess, BasisLegal, AnswerErased, "", false},

@@ -164,6 +164,9 @@ type CaseStatus struct {
 	// status.delivery.* key of what happened, and its day once recorded.
 	Delivery   string
 	DeliveryOn Date
+	// ConsentNot: chosen registers a withdrawal of consent does not reach
+	// (RB-1): their basis is not consent.
+	ConsentNot []string
 }
 
 // StatusOf returns the status of the case with receipt in org and audits
@@ -198,6 +201,13 @@ func (s *Service) StatusOf(ctx context.Context, org store.Org, receipt string) (
 			if l.DoneAt != nil && l.DoneOn != nil {
 				st.Delivery, st.DeliveryOn = "status.delivery."+l.Method+"_done", DateOf(*l.DoneOn)
 			}
+		}
+		notConsent, err := ConsentNotApplicable(ctx, q, c)
+		if err != nil {
+			return err
+		}
+		for _, r := range notConsent {
+			st.ConsentNot = append(st.ConsentNot, r.Name)
 		}
 		return s.audit(ctx, q, org.ID, c.ID, ActorResident, "status_viewed", nil)
 	})
