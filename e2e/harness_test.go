@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -289,7 +290,19 @@ func (b *tab) typeIn(sel, text string) {
 // check clicks a checkbox or radio button (by its selector).
 func (b *tab) check(sel string) {
 	b.t.Helper()
-	b.run(chromedp.Click(chromedp.CSS(sel)))
+	// A click lands where the box was when its position was read; on a
+	// loaded machine the page can still be settling (scrolling into view,
+	// fonts). Like a person who sees the box still empty, click again, and
+	// fail only when it will not take.
+	for try := 1; ; try++ {
+		b.run(chromedp.Click(chromedp.CSS(sel)))
+		if evalAs[bool](b, `(e => !(e.type === "checkbox" || e.type === "radio") || e.checked)(document.querySelector(`+strconv.Quote(sel)+`))`) {
+			return
+		}
+		if try == 3 {
+			b.t.Fatalf("%s is still not checked after %d clicks", sel, try)
+		}
+	}
 }
 
 // evalAs evaluates JavaScript in the page (for reading, never for acting
