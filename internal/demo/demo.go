@@ -32,6 +32,10 @@ type Options struct {
 	Seed  uint64    // the same seed gives the same cases (receipts and ids aside)
 	Now   time.Time // default time.Now()
 	Batch int       // cases per COPY transaction (default 5000)
+	// History: only finished cases received before the last 90 days (an
+	// installation's years of closed history under a steady backlog;
+	// the benchmarks grow a database with it).
+	History bool
 	// Progress, when set, gets a progress line (rewritten with \r).
 	Progress io.Writer
 }
@@ -83,7 +87,10 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org st
 	}); err != nil {
 		return Report{}, fmt.Errorf("demo: registers: %w", err)
 	}
-	g := &gen{org: org, regs: regs, keys: keys, cal: workflow.CalendarFor(org), now: opt.Now,
+	if opt.History {
+		opt.Now = opt.Now.AddDate(0, 0, -90)
+	}
+	g := &gen{history: opt.History, org: org, regs: regs, keys: keys, cal: workflow.CalendarFor(org), now: opt.Now,
 		from: opt.Now.AddDate(-opt.Years, 0, 0), rnd: rand.New(rand.NewPCG(opt.Seed, 0x5eed))}
 	// Rows are consistent by construction (ids reserved from the
 	// sequences, registers read above), so a superuser (the embedded
@@ -135,6 +142,7 @@ type gen struct {
 	now, from time.Time
 	rnd       *rand.Rand
 	superuser bool
+	history   bool
 }
 
 // batch is one transaction's rows, in COPY column order.
@@ -254,6 +262,8 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int) (*batch, err
 		docReq := r.IntN(100) < 8
 		var state string
 		switch {
+		case g.history:
+			state = pick(r, doneStates, doneW)
 		case age < 40*24*time.Hour && r.IntN(100) < 85:
 			state = pick(r, openStates, openW)
 		case age < 90*24*time.Hour && r.IntN(100) < 6: // stragglers: overdue

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"rightsdesk/internal/demo"
 	"rightsdesk/internal/pgtest"
@@ -27,9 +26,7 @@ func TestGenerate(t *testing.T) {
 		env.Register(org.ID, r, "e", "owner@espoo.test")
 	}
 	now := env.Clock.Now()
-	t0 := time.Now()
 	rep, err := demo.Generate(ctx, env.Pool, env.Keys, org, demo.Options{Cases: 2000, Seed: 7, Now: now, Batch: 700})
-	t.Logf("generate %s", time.Since(t0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +110,7 @@ func TestGenerate(t *testing.T) {
 	}
 
 	// Every chain verifies.
-	t0 = time.Now()
 	vr, err := env.Workflow.VerifyAudit(ctx, org.ID)
-	t.Logf("verify %s", time.Since(t0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,9 +118,19 @@ func TestGenerate(t *testing.T) {
 		t.Fatalf("audit verify: %+v", vr)
 	}
 
-	// Adds to what is there (fresh ids and receipts, chains still intact).
-	if _, err := demo.Generate(ctx, env.Pool, env.Keys, org, demo.Options{Cases: 100, Seed: 7, Now: now}); err != nil {
+	// Adds to what is there (fresh ids and receipts, chains still intact);
+	// History adds only finished cases older than 90 days.
+	hrep, err := demo.Generate(ctx, env.Pool, env.Keys, org, demo.Options{Cases: 100, Seed: 7, Now: now, History: true})
+	if err != nil {
 		t.Fatal(err)
+	}
+	var openHist, recent int
+	if err := env.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = ANY($3)), count(*) FILTER (WHERE received_at > $2::timestamptz - interval '90 days')
+		FROM (SELECT * FROM cases WHERE org_id = $1 ORDER BY id DESC LIMIT 100) c`, org.ID, now, store.OpenStates).Scan(&openHist, &recent); err != nil {
+		t.Fatal(err)
+	}
+	if openHist != 0 || recent != 0 || hrep.ByState["answered"] == 0 {
+		t.Errorf("history: %d open, %d recent, %v", openHist, recent, hrep.ByState)
 	}
 	var total int
 	if err := env.Pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE org_id = $1`, org.ID).Scan(&total); err != nil || total != 2100 {
