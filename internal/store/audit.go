@@ -415,3 +415,43 @@ func (q *Q) CaseNotes(ctx context.Context, orgID, caseID int64) (map[int64]strin
 	}
 	return out, nil
 }
+
+// ChainNewEvents links the events of chains that do not exist yet (a bulk
+// load such as rightsdesk demo, written with COPY): events of one chain
+// must be adjacent and in order. It fills Seq, PrevHash, KeyID and Hash
+// exactly as AppendAudit would one by one, and returns each event's
+// stored JSON data. The caller writes the events and, per chain, its head
+// (the last event's seq and hash) in audit_heads.
+func ChainNewEvents(k AuditKeys, evs []AuditEvent) ([][]byte, error) {
+	keyID, _ := k.AuditMAC(nil)
+	if keyID == "" {
+		return nil, fmt.Errorf("linking audit events: no audit key")
+	}
+	out := make([][]byte, len(evs))
+	for i := range evs {
+		ev := &evs[i]
+		if ev.Data == nil {
+			ev.Data = map[string]any{}
+		}
+		raw, err := json.Marshal(ev.Data)
+		if err != nil {
+			return nil, fmt.Errorf("audit data: %w", err)
+		}
+		ev.Data = nil
+		if err := json.Unmarshal(raw, &ev.Data); err != nil {
+			return nil, fmt.Errorf("audit data: %w", err)
+		}
+		ev.At = ev.At.Truncate(time.Microsecond)
+		if i > 0 && evs[i-1].OrgID == ev.OrgID && evs[i-1].CaseID == ev.CaseID {
+			ev.Seq, ev.PrevHash = evs[i-1].Seq+1, evs[i-1].Hash
+		} else {
+			ev.Seq, ev.PrevHash = 1, ZeroHash
+		}
+		ev.KeyID = keyID
+		if ev.Hash, err = auditMAC(k, *ev); err != nil {
+			return nil, fmt.Errorf("audit key: %w", err)
+		}
+		out[i] = raw
+	}
+	return out, nil
+}

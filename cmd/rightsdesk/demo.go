@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"rightsdesk/internal/demo"
+	"rightsdesk/internal/store"
+)
+
+// runDemo adds synthetic cases to an organisation (issue 21): beside a
+// running server (it attaches to the embedded PostgreSQL, or uses
+// DATABASE_URL) or alone. The cases are sealed like real ones.
+func runDemo(ctx context.Context, env *Env, args []string) error {
+	var slug string
+	var cases, years int
+	// --seed is the random seed here; the configuration's own --seed
+	// (load seed data) means nothing to demo, so it is taken out first.
+	seed, args, err := takeSeed(args)
+	if err != nil {
+		return err
+	}
+	cfg, _, err := parseConfig(env, "demo", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&slug, "org", "", "organisation slug (required)")
+		fs.IntVar(&cases, "cases", 0, "how many cases to add (required)")
+		fs.IntVar(&years, "years", 3, "received over this many years up to now")
+	})
+	if err != nil {
+		return err
+	}
+	if slug == "" || cases <= 0 {
+		return errors.New("usage: rightsdesk demo --org SLUG --cases N [--years 3] [--seed 1]")
+	}
+	cfg.Seed = false
+	a, err := setup(ctx, cfg, env, false, false)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	org, err := store.New(a.pool).OrgBySlug(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return unknownOrg(ctx, a.pool, slug)
+	}
+	if err != nil {
+		return err
+	}
+	rep, err := demo.Generate(ctx, a.pool, a.keys, org, demo.Options{Cases: cases, Years: years, Seed: seed, Progress: env.Stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "added %d demo cases to %s (%d tasks, %d audit events) in %s\n",
+		rep.Cases, slug, rep.Tasks, rep.Events, rep.Elapsed.Round(100_000_000))
+	return nil
+}
+
+// takeSeed removes --seed N (or -seed N, --seed=N) from args: the random
+// seed, 1 by default.
+func takeSeed(args []string) (uint64, []string, error) {
+	seed, out := uint64(1), make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "seed" {
+			out = append(out, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return 0, nil, errors.New("--seed needs a number")
+			}
+			i++
+			val = args[i]
+		}
+		n, err := strconv.ParseUint(val, 10, 64)
+		if err != nil {
+			return 0, nil, fmt.Errorf("--seed: %q is not a number", val)
+		}
+		seed = n
+	}
+	return seed, out, nil
+}

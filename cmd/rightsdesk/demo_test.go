@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// rightsdesk demo --org SLUG --cases N (issue 21): adds sealed cases with
+// a progress line on stderr; the audit trail verifies afterwards; an
+// unknown organisation or a missing count is refused.
+func TestDemoCommand(t *testing.T) {
+	t.Parallel()
+	pool, getenv := accountsDB(t)
+	code, stdout, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "300", "--years", "2", "--seed", "5")
+	if code != 0 || !strings.Contains(stdout, "added 300 demo cases to espoo") || !strings.Contains(stderr, "demo: 300/300 cases (100%)") {
+		t.Fatalf("demo: %d %q %q", code, stdout, stderr)
+	}
+	var n int
+	var oldest string
+	if err := pool.QueryRow(context.Background(), `SELECT count(*), min(received_at)::date::text FROM cases c JOIN organisations o ON o.id = c.org_id
+		WHERE o.slug = 'espoo' AND received_at > now() - interval '2 years 1 day'`).Scan(&n, &oldest); err != nil || n != 300 {
+		t.Fatalf("cases within --years 2: %d %v", n, err)
+	}
+	if code, stdout, stderr := runWithInput(t, getenv, "", "audit", "verify", "--org", "espoo"); code != 0 ||
+		!strings.Contains(stdout, "verified 300 chains") || !strings.Contains(stdout, "audit trail intact") {
+		t.Fatalf("verify: %d %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "nowhere", "--cases", "5"); code != 1 || !strings.Contains(stderr, "nowhere") {
+		t.Fatalf("unknown org: %d %q", code, stderr)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo"); code != 1 || !strings.Contains(stderr, "--cases N") {
+		t.Fatalf("no count: %d %q", code, stderr)
+	}
+}

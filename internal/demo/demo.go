@@ -1,0 +1,517 @@
+// Package demo fills an organisation with synthetic but realistic cases
+// (issue 21: `rightsdesk demo`), sealed like real ones: each case gets its
+// own data key, wrapped under the keyring, and every personal field is
+// sealed with it in Go; the rows then go in with COPY, a batch per
+// transaction. Audit chains are linked in Go exactly as the store links
+// them (store.ChainNewEvents), so `rightsdesk audit verify` passes.
+// Nothing here is real personal data: names come from short lists of
+// common Finnish and Swedish names, addresses are made up and emails use
+// the reserved .example domain.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
+)
+
+// Options say how many cases to add and over which period.
+type Options struct {
+	Cases int
+	Years int       // cases are received over this many years up to Now (default 3)
+	Seed  uint64    // the same seed gives the same cases (receipts and ids aside)
+	Now   time.Time // default time.Now()
+	Batch int       // cases per COPY transaction (default 5000)
+	// History: only finished cases received before the last 90 days (an
+	// installation's years of closed history under a steady backlog;
+	// the benchmarks grow a database with it).
+	History bool
+	// Progress, when set, gets a progress line (rewritten with \r).
+	Progress io.Writer
+}
+
+// Report counts what was added.
+type Report struct {
+	Cases, Tasks, Events int
+	ByState              map[string]int
+	Elapsed              time.Duration
+}
+
+type register struct {
+	id         int64
+	basis      string
+	ownerEmail string
+}
+
+// Actor is the audit actor of every demo event: the trail says plainly
+// that the case is synthetic.
+const Actor = "demo"
+
+// Generate adds opt.Cases cases to org. It works beside a running server:
+// ids and receipt numbers come from the database's own sequences.
+func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org store.Org, opt Options) (Report, error) {
+	if opt.Cases <= 0 {
+		return Report{}, fmt.Errorf("demo: --cases must be positive")
+	}
+	if keys == nil {
+		return Report{}, store.ErrNoKeys
+	}
+	if opt.Years <= 0 {
+		opt.Years = 3
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 5000
+	}
+	rows, err := pool.Query(ctx, `SELECT id, legal_basis, owner_email FROM registers WHERE org_id = $1 ORDER BY id`, org.ID)
+	if err != nil {
+		return Report{}, fmt.Errorf("demo: registers: %w", err)
+	}
+	var regs []register
+	var r register
+	if _, err := pgx.ForEachRow(rows, []any{&r.id, &r.basis, &r.ownerEmail}, func() error {
+		regs = append(regs, r)
+		return nil
+	}); err != nil {
+		return Report{}, fmt.Errorf("demo: registers: %w", err)
+	}
+	if opt.History {
+		opt.Now = opt.Now.AddDate(0, 0, -90)
+	}
+	g := &gen{history: opt.History, org: org, regs: regs, keys: keys, cal: workflow.CalendarFor(org), now: opt.Now,
+		from: opt.Now.AddDate(-opt.Years, 0, 0), rnd: rand.New(rand.NewPCG(opt.Seed, 0x5eed))}
+	// Rows are consistent by construction (ids reserved from the
+	// sequences, registers read above), so a superuser (the embedded
+	// default) skips the per-row foreign-key triggers, which cost more
+	// than the COPY itself; another role keeps them.
+	if err := pool.QueryRow(ctx, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&g.superuser); err != nil {
+		return Report{}, fmt.Errorf("demo: role: %w", err)
+	}
+	rep := Report{ByState: map[string]int{}}
+	start := time.Now()
+	for done := 0; done < opt.Cases; {
+		n := min(opt.Batch, opt.Cases-done)
+		b, err := g.batch(ctx, pool, n)
+		if err != nil {
+			return rep, err
+		}
+		if err := b.copy(ctx, pool, g.superuser); err != nil {
+			return rep, err
+		}
+		done += n
+		rep.Cases += n
+		rep.Tasks += len(b.tasks)
+		rep.Events += len(b.events)
+		for _, c := range b.cases {
+			rep.ByState[c[stateCol].(string)]++
+		}
+		if opt.Progress != nil {
+			el := time.Since(start)
+			fmt.Fprintf(opt.Progress, "\rdemo: %d/%d cases (%d%%), %d tasks, %d audit events, %.0f cases/s   ",
+				done, opt.Cases, done*100/opt.Cases, rep.Tasks, rep.Events, float64(done)/el.Seconds())
+		}
+	}
+	if opt.Progress != nil {
+		fmt.Fprintln(opt.Progress)
+	}
+	// Fresh statistics: the planner must see the new distribution.
+	if _, err := pool.Exec(ctx, `ANALYZE cases, requesters, tasks, case_keys, audit_events, audit_heads`); err != nil {
+		return rep, fmt.Errorf("demo: analyze: %w", err)
+	}
+	rep.Elapsed = time.Since(start)
+	return rep, nil
+}
+
+type gen struct {
+	org       store.Org
+	regs      []register
+	keys      *secret.Keys
+	cal       workflow.Calendar
+	now, from time.Time
+	rnd       *rand.Rand
+	superuser bool
+	history   bool
+}
+
+// batch is one transaction's rows, in COPY column order.
+type batch struct {
+	cases, keys, requesters, tasks, events, heads [][]any
+}
+
+var caseColumns = []string{"id", "org_id", "receipt", "gdpr", "document_request", "rights", "all_registers", "details",
+	"delivery", "lang", "channel", "state", "needs_triage", "received_at", "confirmed_at", "raw_end", "legal_due", "safe_target",
+	"extended_due", "extension_reason", "doc_due", "doc_extended_due", "doc_decided_at", "doc_decision",
+	"paused_at", "paused_from_state", "email_verified_at", "identity_verified_at", "identity_method",
+	"answered_at", "closed_at", "created_at", "updated_at", "eves_non_working"}
+
+const stateCol = 11
+
+func (b *batch) copy(ctx context.Context, pool *pgxpool.Pool, skipFKChecks bool) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if skipFKChecks {
+			if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+		}
+		for _, t := range []struct {
+			table string
+			cols  []string
+			rows  [][]any
+		}{
+			{"cases", caseColumns, b.cases},
+			{"case_keys", []string{"case_id", "key_id", "wrapped", "created_at"}, b.keys},
+			{"requesters", []string{"case_id", "org_id", "name", "email", "phone", "address", "on_behalf", "relation",
+				"subject_name", "email_index", "email_index_key"}, b.requesters},
+			{"tasks", []string{"org_id", "case_id", "register_id", "right", "state", "legal_basis", "allowed_answers",
+				"owner_email", "answer", "answered_at", "answered_by", "opened_at", "created_at", "updated_at"}, b.tasks},
+			{"audit_events", []string{"org_id", "case_id", "seq", "at", "actor", "action", "data", "prev_hash", "hash", "key_id"}, b.events},
+			{"audit_heads", []string{"org_id", "case_id", "seq", "hash"}, b.heads},
+		} {
+			if len(t.rows) == 0 {
+				continue
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.table}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
+				return fmt.Errorf("demo: copying %s: %w", t.table, err)
+			}
+		}
+		return nil
+	})
+}
+
+// pick returns one of items by weight.
+func pick[T any](r *rand.Rand, items []T, weights []int) T {
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	n := r.IntN(total)
+	for i, w := range weights {
+		if n < w {
+			return items[i]
+		}
+		n -= w
+	}
+	return items[len(items)-1]
+}
+
+var (
+	rightsMix   = []string{"access", "erasure", "rectification", "objection", "restriction", "portability", "withdraw_consent"}
+	rightsW     = []int{60, 12, 10, 5, 4, 4, 5}
+	channels    = []string{"web", "email", "api", "paper", "phone", "counter"}
+	channelsW   = []int{55, 20, 10, 8, 4, 3}
+	openStates  = []string{"received", "awaiting_identity", "in_progress", "answer_ready", "paused"}
+	openW       = []int{15, 15, 45, 15, 5}
+	doneStates  = []string{"answered", "closed", "refused", "withdrawn"}
+	doneW       = []int{78, 12, 4, 6}
+	methods     = []string{"suomi_fi", "bank_id", "counter", "known_email"}
+	fiFirst     = []string{"Aino", "Eino", "Helmi", "Juhani", "Kaarina", "Lauri", "Minna", "Olavi", "Pirjo", "Sanna", "Timo", "Ville", "Elina", "Matti", "Tuula", "Jari"}
+	fiLast      = []string{"Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen", "Koskinen", "Järvinen", "Lehtonen", "Saarinen"}
+	svFirst     = []string{"Anna", "Erik", "Karin", "Johan", "Maria", "Lars", "Ebba", "Henrik", "Sofia", "Mikael", "Ingrid", "Åsa"}
+	svLast      = []string{"Lindqvist", "Johansson", "Nyström", "Holmberg", "Lindroos", "Sundström", "Forsman", "Öhman", "Ekholm", "Björkqvist"}
+	streets     = []string{"Mannerheimintie", "Hämeentie", "Kauppakatu", "Rantatie", "Storgatan", "Strandvägen", "Kyrkogatan", "Koulukatu"}
+	detailsFI   = []string{"Pyydän kaikki minusta tallennetut tiedot.", "Haluan tietää, mitä tietoja minusta on käsitelty.", "Osoitteeni on väärin rekisterissä.", "Poistakaa tietoni markkinointirekisteristä.", ""}
+	detailsSV   = []string{"Jag begär alla uppgifter som finns om mig.", "Min adress är fel i registret.", "Radera mina uppgifter ur registret.", ""}
+	detailsEN   = []string{"Please send me all data you hold about me.", "My address is wrong in your records.", ""}
+	allowedByRt = map[string][]string{
+		"access": {"extract", "no_data", "refused", "elsewhere"}, "portability": {"extract", "no_data", "refused", "elsewhere"},
+		"rectification": {"rectified", "no_data", "refused", "elsewhere"}, "erasure": {"erased", "no_data", "refused", "elsewhere"},
+		"restriction": {"restricted", "no_data", "refused", "elsewhere"}, "objection": {"stopped", "no_data", "refused", "elsewhere"},
+		"withdraw_consent": {"stopped", "no_data", "elsewhere"},
+	}
+)
+
+func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int) (*batch, error) {
+	ids, receipts, err := reserve(ctx, pool, n)
+	if err != nil {
+		return nil, err
+	}
+	b := &batch{}
+	var chain []store.AuditEvent
+	r := g.rnd
+	span := g.now.Sub(g.from)
+	for i := range n {
+		id := ids[i]
+		// More recent years have more requests (as awareness grows).
+		f := 1 - r.Float64()*r.Float64()
+		received := g.from.Add(time.Duration(f * float64(span))).Truncate(time.Second)
+		if received.After(g.now) {
+			received = g.now
+		}
+		dl := g.cal.Compute(received)
+		age := g.now.Sub(received)
+		lang := pick(r, []string{"fi", "sv", "en"}, []int{80, 15, 5})
+		channel := pick(r, channels, channelsW)
+		rights := []string{pick(r, rightsMix, rightsW)}
+		if r.IntN(100) < 12 {
+			if x := pick(r, rightsMix, rightsW); x != rights[0] {
+				rights = append(rights, x)
+			}
+		}
+		docReq := r.IntN(100) < 8
+		var state string
+		switch {
+		case g.history:
+			state = pick(r, doneStates, doneW)
+		case age < 40*24*time.Hour && r.IntN(100) < 85:
+			state = pick(r, openStates, openW)
+		case age < 90*24*time.Hour && r.IntN(100) < 6: // stragglers: overdue
+			state = pick(r, openStates, openW)
+		case r.IntN(1000) < 3:
+			state = pick(r, openStates, openW)
+		default:
+			state = pick(r, doneStates, doneW)
+		}
+		open := state != "answered" && state != "closed" && state != "refused" && state != "withdrawn"
+		extended := r.IntN(100) < 4 && (state != "received" && state != "awaiting_identity")
+		confirmed := received.Add(time.Duration(2+r.IntN(600)) * time.Minute)
+		if confirmed.After(g.now) {
+			confirmed = g.now
+		}
+		var confirmedAt, emailVerified, identityAt, answeredAt, closedAt, pausedAt, docDecidedAt, extDue, docDue, docExtDue any
+		var identityMethod, pausedFrom, extReason, docDecision = "", "", []byte{}, ""
+		needsTriage := false
+		// A web request counts once its code came back; staff intake and
+		// the API confirm at once; an email waits for triage (issue 6).
+		switch {
+		case channel == "web":
+			confirmedAt, emailVerified = confirmed, confirmed
+		case channel == "email" && state == "received":
+			needsTriage = true
+		default:
+			confirmedAt = confirmed
+		}
+		if state != "received" && state != "awaiting_identity" {
+			identityAt, identityMethod = confirmed.Add(time.Duration(1+r.IntN(72))*time.Hour), methods[r.IntN(len(methods))]
+		}
+		if extended {
+			extDue = date(dl.ExtendedDue)
+		}
+		legalDue := date(dl.LegalDue)
+		var updated time.Time = confirmed
+		if !open {
+			// Most answered on time; about 7 % late.
+			due := legalDue
+			if extended {
+				due = extDue.(time.Time)
+			}
+			days := int(due.Sub(received).Hours()/24) - 1
+			end := received.Add(time.Duration(3+r.IntN(max(days-3, 1))) * 24 * time.Hour)
+			if r.IntN(100) < 7 {
+				end = due.Add(time.Duration(1+r.IntN(20)) * 24 * time.Hour)
+			}
+			end = end.Add(time.Duration(r.IntN(8*3600)) * time.Second)
+			if end.After(g.now) {
+				end = g.now
+			}
+			updated = end
+			if state == "answered" || state == "closed" {
+				answeredAt = end
+			}
+			if state == "closed" {
+				closedAt = end.Add(14 * 24 * time.Hour)
+				if closedAt.(time.Time).After(g.now) {
+					closedAt = g.now
+				}
+				updated = closedAt.(time.Time)
+			}
+		}
+		if state == "paused" {
+			p := confirmed.Add(48 * time.Hour)
+			if p.After(g.now) {
+				p = g.now
+			}
+			pausedAt, pausedFrom = p, "in_progress"
+		}
+		if docReq {
+			docDue, docExtDue = date(dl.DocumentRequestDue), date(dl.DocumentRequestExtendedDue)
+			if !open || r.IntN(2) == 0 {
+				docDecidedAt, docDecision = updated, pick(r, []string{"disclosed", "partly_disclosed", "refused"}, []int{70, 20, 10})
+			}
+		}
+
+		// The case's key and its sealed fields.
+		raw, err := secret.NewDataKey()
+		if err != nil {
+			return nil, err
+		}
+		keyID, wrapped, err := g.keys.WrapDataKey(id, raw)
+		if err != nil {
+			return nil, err
+		}
+		ck, err := secret.NewCaseKey(id, raw)
+		if err != nil {
+			return nil, err
+		}
+		seal := func(column, v string) ([]byte, error) {
+			if v == "" {
+				return []byte{}, nil
+			}
+			return ck.Seal(column, []byte(v))
+		}
+		first, last := fiFirst, fiLast
+		if lang == "sv" {
+			first, last = svFirst, svLast
+		}
+		fn, ln := first[r.IntN(len(first))], last[r.IntN(len(last))]
+		name := fn + " " + ln
+		email := fmt.Sprintf("%s.%s.%d@demo.example", asciiLower(fn), asciiLower(ln), id)
+		if channel == "paper" || channel == "counter" {
+			if r.IntN(2) == 0 {
+				email = ""
+			}
+		}
+		phone, address := "", ""
+		if r.IntN(2) == 0 {
+			phone = fmt.Sprintf("+358 4%d %03d %04d", r.IntN(10), r.IntN(1000), r.IntN(10000))
+		}
+		if channel == "paper" || r.IntN(4) == 0 {
+			address = fmt.Sprintf("%s %d, %05d", streets[r.IntN(len(streets))], 1+r.IntN(90), 100+r.IntN(99000))
+		}
+		var details string
+		switch lang {
+		case "fi":
+			details = detailsFI[r.IntN(len(detailsFI))]
+		case "sv":
+			details = detailsSV[r.IntN(len(detailsSV))]
+		default:
+			details = detailsEN[r.IntN(len(detailsEN))]
+		}
+		onBehalf, relation, subject := false, "", ""
+		if r.IntN(100) < 4 {
+			onBehalf, relation = true, pick(r, []string{"guardian", "court_guardian", "power_of_attorney"}, []int{60, 20, 20})
+			subject = first[r.IntN(len(first))] + " " + ln
+		}
+		if extended {
+			if extReason, err = seal("cases.extension_reason", "Pyyntöjen suuri määrä (12 rekisteriä)."); err != nil {
+				return nil, err
+			}
+		}
+		var fe error
+		sealed := func(column, v string) []byte {
+			s, err := seal(column, v)
+			if err != nil && fe == nil {
+				fe = err
+			}
+			return s
+		}
+		detailsSealed := sealed("cases.details", details)
+		nameS, emailS, phoneS := sealed("requesters.name", name), sealed("requesters.email", email), sealed("requesters.phone", phone)
+		addrS, subjS := sealed("requesters.address", address), sealed("requesters.subject_name", subject)
+		if fe != nil {
+			return nil, fe
+		}
+		var emailIdx any
+		emailKey := ""
+		if e := secret.NormalizeEmail(email); e != "" {
+			var idx []byte
+			emailKey, idx = g.keys.IndexFor("email", e)
+			emailIdx = idx
+		}
+		receipt := store.FormatReceipt(workflow.HelsinkiDate(received).Year, receipts[i])
+		delivery := "electronic"
+		if channel == "paper" || email == "" {
+			delivery = "paper"
+		}
+		b.cases = append(b.cases, []any{id, g.org.ID, receipt, true, docReq, rights, true, detailsSealed,
+			delivery, lang, channel, state, needsTriage, received, confirmedAt, date(dl.RawEnd), legalDue, date(dl.SafeTarget),
+			extDue, extReason, docDue, docExtDue, docDecidedAt, docDecision,
+			pausedAt, pausedFrom, emailVerified, identityAt, identityMethod,
+			answeredAt, closedAt, received, updated, g.org.EvesNonWorking})
+		b.keys = append(b.keys, []any{id, keyID, wrapped, received})
+		b.requesters = append(b.requesters, []any{id, g.org.ID, nameS, emailS, phoneS, addrS, onBehalf, relation, subjS, emailIdx, emailKey})
+
+		// Tasks: one per chosen register once identity is settled.
+		ntasks := 0
+		if identityAt != nil && len(g.regs) > 0 {
+			ntasks = 1 + r.IntN(min(3, len(g.regs)))
+			off := r.IntN(len(g.regs))
+			for k := range ntasks {
+				reg := g.regs[(off+k)%len(g.regs)]
+				ts, answer, by := "open", "", ""
+				var tAnswered any
+				switch {
+				case state == "refused" || state == "withdrawn":
+					ts = "cancelled"
+				case !open || state == "answer_ready" || (state == "in_progress" && r.IntN(3) == 0):
+					ts = "answered"
+					allowed := allowedByRt[rights[0]]
+					answer = pick(r, allowed, []int{70, 20, 5, 5}[:len(allowed)])
+					tAnswered, by = updated, reg.ownerEmail
+					if by == "" {
+						by = "dpo"
+					}
+				case state == "paused":
+					ts = "waiting"
+				}
+				b.tasks = append(b.tasks, []any{g.org.ID, id, reg.id, rights[0], ts, reg.basis, allowedByRt[rights[0]],
+					reg.ownerEmail, answer, tAnswered, by, identityAt, identityAt, updated})
+			}
+		}
+
+		// The case's audit chain.
+		at := received
+		if channel == "web" {
+			at = confirmed
+		}
+		chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "received", At: at,
+			Data: map[string]any{"channel": channel, "rights": rights, "all_registers": true, "registers": 0, "lang": lang,
+				"received_at": received, "legal_due": dl.LegalDue.String(), "on_behalf": onBehalf, "document_request": docReq}})
+		if identityAt != nil {
+			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "identity_verified",
+				At: identityAt.(time.Time), Data: map[string]any{"method": identityMethod}})
+			if ntasks > 0 {
+				chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "tasks_created",
+					At: identityAt.(time.Time), Data: map[string]any{"tasks": ntasks}})
+			}
+		}
+		if extended {
+			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "extended",
+				At: identityAt.(time.Time).Add(24 * time.Hour), Data: map[string]any{"extended_due": date(dl.ExtendedDue).Format("2006-01-02")}})
+		}
+		if !open {
+			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: state,
+				At: updated, Data: map[string]any{"state": state}})
+		}
+	}
+	raws, err := store.ChainNewEvents(g.keys, chain)
+	if err != nil {
+		return nil, err
+	}
+	for i, ev := range chain {
+		b.events = append(b.events, []any{ev.OrgID, ev.CaseID, ev.Seq, ev.At, ev.Actor, ev.Action, raws[i], ev.PrevHash, ev.Hash, ev.KeyID})
+		if i == len(chain)-1 || chain[i+1].CaseID != ev.CaseID {
+			b.heads = append(b.heads, []any{ev.OrgID, ev.CaseID, ev.Seq, ev.Hash})
+		}
+	}
+	return b, nil
+}
+
+// reserve draws n case ids and n receipt numbers from the sequences a
+// running server draws from, so both can write at once.
+func reserve(ctx context.Context, pool *pgxpool.Pool, n int) ([]int64, []int64, error) {
+	var ids, receipts []int64
+	err := pool.QueryRow(ctx, `SELECT array_agg(nextval(pg_get_serial_sequence('cases', 'id'))),
+			array_agg(nextval('case_receipt_seq')) FROM generate_series(1, $1)`, n).Scan(&ids, &receipts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: reserving ids: %w", err)
+	}
+	return ids, receipts, nil
+}
+
+func date(d workflow.Date) time.Time { return d.In(time.UTC) }
+
+var asciiFold = strings.NewReplacer("ä", "a", "ö", "o", "å", "a", "Ä", "a", "Ö", "o", "Å", "a")
+
+func asciiLower(s string) string { return strings.ToLower(asciiFold.Replace(s)) }
