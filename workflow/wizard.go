@@ -351,14 +351,14 @@ func (d *ImportDraft) Rename(id int, name string) error {
 	if err != nil {
 		return err
 	}
-	if r.Added || name == r.R.Name {
+	switch {
+	case r.Added: // no published name to keep
 		r.R.Name, r.Override = name, ""
-		if !r.Added {
-			return nil
-		}
-		return nil
+	case name == r.R.Name:
+		r.Override = ""
+	default:
+		r.Override = name
 	}
-	r.Override = name
 	return nil
 }
 
