@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
 )
 
 // Issue 19, "ten minutes": a platform administrator creates Testikunta and
@@ -76,4 +77,21 @@ func TestWizardTestikuntaImportsAndPublishes(t *testing.T) {
 	b.lang = "fi"
 	b.step("portal", "Testikunta", "Kiinteistöjen kameravalvonta")
 	lap("portal")
+
+	// A request to every register, identity established at a visit: both
+	// owners get their task mails.
+	org, err := q.OrgBySlug(s.env.Ctx, "testikunta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.env.Workflow.EnterRequest(s.env.Ctx, org, workflow.StaffActor(u.ID), workflow.PaperRequest{
+		Request: workflow.Request{Rights: []string{"access"}, AllRegisters: true, Name: "Maija Meikäläinen",
+			Email: "maija@example.fi", Lang: "fi", Delivery: "electronic", Hetu: "131052-308T"},
+		Channel: "paper", ReceivedAt: s.env.Clock.Now(), IdentityMethod: "in_person"}); err != nil {
+		t.Fatalf("entering a request: %v", err)
+	}
+	for _, owner := range []string{"kalle@testikunta.example", "bo@testikunta.example"} {
+		s.mailTo(owner, "task")
+	}
+	lap("task mails")
 }
