@@ -45,6 +45,7 @@ func (s *Server) routes() {
 	s.staffBreachRoutes(auth)
 	s.devMailRoutes(auth)
 	s.orgRoutes(auth)
+	s.wizardRoutes(auth)
 	s.staffAccountRoutes(st, auth)
 
 	// integrations

@@ -59,6 +59,9 @@ type Config struct {
 	// StatusSendFloor is the least time the status page's "send code"
 	// answer takes, known number or not (issue 16, item 5).
 	StatusSendFloor time.Duration
+	// ImportFetchPrivate lets the import wizard fetch pages from loopback
+	// and private addresses (issue 19; tests and intranet installs).
+	ImportFetchPrivate bool
 }
 
 // Embedded reports whether the embedded default runs (no DATABASE_URL).
@@ -120,6 +123,7 @@ var settings = []setting{
 	{"smtp-listen", "SMTP_LISTEN", "", "address for the inbound mail listener (requests by email); empty = off"},
 	{"smtp-listen-tls", "SMTP_LISTEN_TLS", "", "cert.pem,key.pem: offer STARTTLS on the inbound listener with this certificate and key (PEM files); empty = plain"},
 	{"migrate", "MIGRATE", "true", "apply database migrations on start"},
+	{"import-fetch-private", "IMPORT_FETCH_PRIVATE", "false", "let the import wizard fetch pages from loopback and private addresses (an intranet's own site)"},
 	{"seed", "SEED", "auto", "import the seed organisations on first start (auto = only in the embedded default)"},
 	{"log-level", "LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-json", "LOG_JSON", "auto", "log as JSON lines: true or false; auto = JSON with DATABASE_URL, text in the embedded default"},
@@ -271,6 +275,7 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 		}
 	}
 	c.Migrate = boolOf("migrate")
+	c.ImportFetchPrivate = boolOf("import-fetch-private")
 	switch get("seed") {
 	case "auto":
 		c.Seed = c.DatabaseURL == ""

@@ -1,0 +1,290 @@
+package api_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"rightsdesk/api"
+	"rightsdesk/internal/store"
+	"rightsdesk/registers"
+)
+
+// The import wizard (issue 19): a DPO's documents in, a working portal out.
+
+// wizardFixture reads one of the importer's committed input fixtures.
+func wizardFixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("../registers/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// withFetchPrivate starts a second server for f's environment that may
+// fetch from loopback addresses (the setting tests use) and points f at it.
+func withFetchPrivate(t *testing.T, f *scFx) {
+	t.Helper()
+	cfg := f.env.Config
+	cfg.ImportFetchPrivate = true
+	s, err := api.New(api.Deps{Config: cfg, Pool: f.env.Pool, Logger: f.env.Logger, Catalog: f.env.Catalog, Keys: f.env.Keys,
+		Workflow: f.env.Workflow, Catcher: f.env.Catcher, Now: f.env.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	f.base = ts.URL
+}
+
+var draftPath = regexp.MustCompile(`^/staff/orgs/espoo/import/(\d+)$`)
+
+// liveNames are the names of the preview's registers to be published.
+func liveNames(doc *html.Node) []string {
+	var out []string
+	for _, a := range htmlFindAll(doc, func(n *html.Node) bool { return htmlIs(n, "article") && htmlHasClass(n, "register") }) {
+		if h := htmlFirst(a, func(n *html.Node) bool { return htmlIs(n, "h3") }); h != nil {
+			out = append(out, strings.TrimSpace(htmlText(h)))
+		}
+	}
+	return out
+}
+
+// registerID is the draft id of the live register called name.
+func registerID(t *testing.T, doc *html.Node, name string) string {
+	t.Helper()
+	for _, a := range htmlFindAll(doc, func(n *html.Node) bool { return htmlIs(n, "article") && htmlHasClass(n, "register") }) {
+		if h := htmlFirst(a, func(n *html.Node) bool { return htmlIs(n, "h3") }); h != nil && strings.TrimSpace(htmlText(h)) == name {
+			return htmlAttr(a, "data-register")
+		}
+	}
+	t.Fatalf("no register %q in the preview: %q", name, liveNames(doc))
+	return ""
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	wzCamera  = "Kameravalvonta"
+	wzLibrary = "Låntagarregister för Korsholms kommunbibliotek"
+	wzRauta   = "Rautalammin kunnankirjaston asiakasrekisteri"
+	wzRenamed = "Kiinteistöjen kameravalvonta"
+)
+
+func TestImportWizardUploadPreviewOwnersPublishD3D11(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	withFetchPrivate(t, f)
+	// The published page, fetched by address (allowed here by the setting).
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte(wizardFixture(t, "corpus/03_rautalampi_kirjaston_asiakasrekisteri.txt")))
+	}))
+	t.Cleanup(page.Close)
+
+	dpo := f.login(t, f.dpo)
+	if p := dpo.get("/staff/orgs/espoo/import"); p.status != http.StatusOK || htmlByID(p.doc, "import-form") == nil {
+		t.Fatalf("start page = %d", p.status)
+	}
+	pdf := wizardFixture(t, "input/rantasalmi_kameravalvonta.pdf")
+	htm := wizardFixture(t, "input/korsholm_bibliotek.html")
+	p := dpo.postMultipart("/staff/orgs/espoo/import",
+		url.Values{"url": {page.URL + "/rekisteriselosteet"}, "text": {"Tervetuloa kirjastoon. Aukioloajat ma–pe 10–18."}},
+		map[string]string{"kamera.pdf": pdf, "korsholm.html": htm})
+	m := draftPath.FindStringSubmatch(p.location())
+	if p.status != http.StatusSeeOther || m == nil {
+		t.Fatalf("upload = %d %q %s", p.status, p.location(), p.body)
+	}
+	draft := m[0]
+
+	// The preview: every register with its source, and the document with
+	// none reported as skipped, not refused.
+	p = dpo.get(draft)
+	if p.status != http.StatusOK {
+		t.Fatalf("preview = %d", p.status)
+	}
+	names := liveNames(p.doc)
+	for _, want := range []string{wzCamera, wzLibrary, wzRauta} {
+		if !contains(names, want) {
+			t.Errorf("preview lacks %q: %q", want, names)
+		}
+	}
+	if len(names) != 3 {
+		t.Errorf("preview lists %d registers, want 3: %q", len(names), names)
+	}
+	cam := htmlByID(p.doc, "r-"+registerID(t, p.doc, wzCamera))
+	if src := htmlText(htmlFirst(cam, func(n *html.Node) bool { return htmlHasClass(n, "source") })); !strings.Contains(src, "kamera.pdf, line ") {
+		t.Errorf("camera register's source = %q", src)
+	}
+	if htmlFirst(cam, func(n *html.Node) bool { return htmlHasAttr(n, "data-doubt") }) == nil {
+		t.Error("no doubtful field flagged on the camera register (its legal basis is not a letter)")
+	}
+	skipped := htmlFindAll(htmlByID(p.doc, "sources"), func(n *html.Node) bool { return htmlHasClass(n, "skipped") })
+	if len(skipped) != 1 || !strings.Contains(htmlText(skipped[0]), "No registers were found") {
+		t.Errorf("skipped documents = %d", len(skipped))
+	}
+	if n := htmlText(htmlByID(p.doc, "n-added")); n != "3" {
+		t.Errorf("would add %s registers, want 3", n)
+	}
+
+	// Rename one, drop one.
+	if r := dpo.post(draft+"/rename", url.Values{"id": {registerID(t, p.doc, wzCamera)}, "name": {wzRenamed}}); r.status != http.StatusSeeOther {
+		t.Fatalf("rename = %d", r.status)
+	}
+	if r := dpo.post(draft+"/drop", url.Values{"id": {registerID(t, p.doc, wzRauta)}}); r.status != http.StatusSeeOther {
+		t.Fatalf("drop = %d", r.status)
+	}
+	if r := dpo.post(draft+"/rename", url.Values{"id": {registerID(t, p.doc, wzLibrary)}, "name": {"  "}}); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("empty rename = %d", r.status)
+	}
+	p = dpo.get(draft)
+	if names := liveNames(p.doc); len(names) != 2 || !contains(names, wzRenamed) || contains(names, wzRauta) {
+		t.Fatalf("after rename and drop: %q", names)
+	}
+
+	// Owners by a pasted table; an unknown name is reported, the rest used.
+	table := "register;owner name;owner email\n" + wzRenamed + ";Kalle Kiinteistö;kalle@espoo.test\nEi tällaista rekisteriä;X;x@espoo.test\n"
+	p = dpo.postMultipart(draft+"/owners", url.Values{"owners": {table}}, nil)
+	if p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("owners with an unknown register = %d", p.status)
+	}
+	if probs := htmlText(htmlByID(p.doc, "owner-problems")); !strings.Contains(probs, "Ei tällaista rekisteriä") || !strings.Contains(probs, "unknown register") {
+		t.Errorf("owner problems = %q", probs)
+	}
+	if n := htmlText(htmlByID(p.doc, "n-no-owner")); n != "1" {
+		t.Errorf("registers without an owner = %s, want 1 (the library's, D-11)", n)
+	}
+	csv := dpo.get(draft + "/owners.csv")
+	if csv.status != http.StatusOK || !strings.Contains(csv.body, wzRenamed+";Kalle Kiinteistö;kalle@espoo.test") {
+		t.Errorf("owners CSV = %d %q", csv.status, csv.body)
+	}
+
+	// Publish: the catalogue and the form go live.
+	p = dpo.post(draft+"/publish", url.Values{})
+	if p.status != http.StatusOK || htmlByID(p.doc, "published") == nil {
+		t.Fatalf("publish = %d", p.status)
+	}
+	q := store.New(f.env.Pool)
+	cam2, err := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzCamera))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cam2.Name != wzRenamed || !cam2.Edited("name") || cam2.OwnerEmail != "kalle@espoo.test" {
+		t.Errorf("published camera register: name %q edited %v owner %q", cam2.Name, cam2.EditedFields, cam2.OwnerEmail)
+	}
+	if _, err := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzRauta)); err == nil {
+		t.Error("the dropped register was published")
+	}
+	lib, err := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzLibrary))
+	if err != nil || lib.OwnerEmail != "" {
+		t.Errorf("library register: %v owner %q", err, lib.OwnerEmail)
+	}
+	portal := &scClient{t: t, base: f.base, c: newJarClient()}
+	pp := portal.get("/fi/o/espoo/")
+	if pp.status != http.StatusOK || !strings.Contains(pp.body, wzRenamed) || !strings.Contains(pp.body, "Korsholms kommunbibliotek") || strings.Contains(pp.body, "Rautalammin") {
+		t.Errorf("portal = %d; lists renamed %v, library %v, dropped %v", pp.status,
+			strings.Contains(pp.body, wzRenamed), strings.Contains(pp.body, "Korsholms kommunbibliotek"), strings.Contains(pp.body, "Rautalammin"))
+	}
+	if r := dpo.post(draft+"/rename", url.Values{"id": {"1"}, "name": {"Late"}}); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("editing a published draft = %d", r.status)
+	}
+
+	// Re-import (D-3): the rename and the drop are kept, and the preview
+	// says what changed.
+	p = dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"url": {page.URL + "/x"}}, map[string]string{"kamera.pdf": pdf})
+	m = draftPath.FindStringSubmatch(p.location())
+	if m == nil {
+		t.Fatalf("re-import = %d", p.status)
+	}
+	p = dpo.get(m[0])
+	if names := liveNames(p.doc); len(names) != 1 || names[0] != wzRenamed {
+		t.Errorf("re-import preview lists %q, want only the renamed camera register", names)
+	}
+	if out := htmlText(htmlByID(p.doc, "left-out")); !strings.Contains(out, wzRauta) {
+		t.Errorf("the register dropped before is not left out again: %q", out)
+	}
+	if n := htmlText(htmlByID(p.doc, "n-added")); n != "0" {
+		t.Errorf("re-import would add %s", n)
+	}
+	if p = dpo.post(m[0]+"/publish", url.Values{}); p.status != http.StatusOK {
+		t.Fatalf("re-publish = %d", p.status)
+	}
+	cam3, _ := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzCamera))
+	if cam3.Name != wzRenamed || cam3.OwnerEmail != "kalle@espoo.test" {
+		t.Errorf("after re-import: name %q owner %q", cam3.Name, cam3.OwnerEmail)
+	}
+	if csv := dpo.get("/staff/orgs/espoo/catalogue.csv"); csv.status != http.StatusOK || !strings.Contains(csv.body, wzRenamed+";Kalle Kiinteistö;kalle@espoo.test") {
+		t.Errorf("catalogue CSV = %d %q", csv.status, csv.body)
+	}
+}
+
+func TestImportWizardRefusesLoopbackFetchAndOthers(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t) // no setting: loopback is refused
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the wizard fetched a loopback address")
+	}))
+	t.Cleanup(page.Close)
+	dpo := f.login(t, f.dpo)
+	p := dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"url": {page.URL}}, nil)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(htmlText(htmlByID(p.doc, "wizard-error")), "internal network") {
+		t.Errorf("loopback fetch = %d %q", p.status, htmlText(htmlByID(p.doc, "wizard-error")))
+	}
+	if r := dpo.get("/staff/lang/fi"); r.status != http.StatusSeeOther {
+		t.Fatal(r.status)
+	}
+	p = dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"url": {page.URL}}, nil)
+	if !strings.Contains(htmlText(htmlByID(p.doc, "wizard-error")), "sisäverkkoon") {
+		t.Errorf("Finnish error = %q", htmlText(htmlByID(p.doc, "wizard-error")))
+	}
+	p = dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"url": {"file:///etc/passwd"}}, nil)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(htmlText(htmlByID(p.doc, "wizard-error")), "http://") {
+		t.Errorf("file: URL = %d", p.status)
+	}
+	// A draft of espoo, for the others to try.
+	p = dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"text": {wizardFixture(t, "corpus/03_rautalampi_kirjaston_asiakasrekisteri.txt")}}, nil)
+	draft := p.location()
+	if draftPath.FindStringSubmatch(draft) == nil {
+		t.Fatalf("paste = %d %q", p.status, draft)
+	}
+
+	other := f.login(t, f.dpo2)
+	for _, path := range []string{"/staff/orgs/espoo/import", draft, draft + "/owners.csv", "/staff/orgs/espoo/catalogue.csv"} {
+		if r := other.get(path); r.status != http.StatusNotFound {
+			t.Errorf("other org's DPO GET %s = %d", path, r.status)
+		}
+	}
+	if r := other.post(draft+"/publish", url.Values{}); r.status != http.StatusNotFound {
+		t.Errorf("other org's DPO publish = %d", r.status)
+	}
+	// vantaa's own path with espoo's draft id: not found either.
+	if r := other.get(strings.Replace(draft, "espoo", "vantaa", 1)); r.status != http.StatusNotFound {
+		t.Errorf("espoo's draft under vantaa = %d", r.status)
+	}
+	viewer := f.login(t, f.viewer)
+	for _, path := range []string{"/staff/orgs/espoo/import", draft} {
+		if r := viewer.get(path); r.status != http.StatusForbidden {
+			t.Errorf("viewer GET %s = %d", path, r.status)
+		}
+	}
+	if r := viewer.post(draft+"/publish", url.Values{}); r.status != http.StatusForbidden {
+		t.Errorf("viewer publish = %d", r.status)
+	}
+	if _, err := store.New(f.env.Pool).RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzRauta)); err == nil {
+		t.Error("someone else's publish went through")
+	}
+}

@@ -1,0 +1,2 @@
+ALTER TABLE registers DROP COLUMN aliases;
+DROP TABLE import_drafts;

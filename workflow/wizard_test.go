@@ -1,0 +1,183 @@
+package workflow_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/internal/testenv"
+	"rightsdesk/registers"
+	"rightsdesk/workflow"
+)
+
+// Two registers in one pasted text, each a notice of its own.
+const wizardTwo = `Tietosuojaseloste
+
+1. Rekisterin nimi
+Kirjaston asiakasrekisteri
+
+2. Rekisterinpitäjä
+Sivistyslautakunta
+
+3. Käsittelyn tarkoitus
+Kirjaston lainaustoiminta.
+
+Tietosuojaseloste
+
+1. Rekisterin nimi
+Kirjastoauton asiakasrekisteri
+
+2. Rekisterinpitäjä
+Sivistyslautakunta
+
+3. Käsittelyn tarkoitus
+Kirjastoauton lainaustoiminta.
+`
+
+func draftIDOf(t *testing.T, d *workflow.ImportDraft, name string) int {
+	t.Helper()
+	for _, r := range d.Registers {
+		if r.R.Name == name {
+			return r.ID
+		}
+	}
+	t.Fatalf("no %q in the draft", name)
+	return 0
+}
+
+// D-3: a merge keeps the merged name as an alias, and a re-import merges
+// the same register again; the merged one is never published.
+func TestImportDraftMergeKeepsAliasesAcrossReimportD3(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.Org("lohja", "Lohja", "Lojo", "fi")
+	in := []workflow.WizardInput{{Name: "kirjasto.txt", Data: []byte(wizardTwo)}}
+	id, err := env.Workflow.NewImportDraft(env.Ctx, org.ID, workflow.ActorSystem, 0, in, registers.ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := env.Workflow.ImportDraftOf(env.Ctx, org.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Registers) != 2 {
+		t.Fatalf("parsed %d registers, want 2: %+v", len(d.Registers), d.Sources)
+	}
+	err = env.Workflow.EditImportDraft(env.Ctx, org.ID, id, func(d *workflow.ImportDraft) error {
+		return d.Merge(draftIDOf(t, d, "Kirjastoauton asiakasrekisteri"), draftIDOf(t, d, "Kirjaston asiakasrekisteri"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := env.Workflow.PublishImportDraft(env.Ctx, org, id, workflow.ActorSystem, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Added) != 1 || sum.NoOwner != 1 {
+		t.Errorf("published %+v", sum)
+	}
+	q := store.New(env.Pool)
+	aliases, err := q.RegisterAliases(env.Ctx, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aliases[registers.NormalizeName("Kirjaston asiakasrekisteri")]; !slices.Equal(got, []string{"Kirjastoauton asiakasrekisteri"}) {
+		t.Errorf("aliases = %q", got)
+	}
+	if _, err := q.RegisterByNorm(env.Ctx, org.ID, registers.NormalizeName("Kirjastoauton asiakasrekisteri")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the merged register was published: %v", err)
+	}
+	// A published draft is not edited or published again.
+	if err := env.Workflow.EditImportDraft(env.Ctx, org.ID, id, func(d *workflow.ImportDraft) error { return nil }); !errors.Is(err, workflow.ErrDraftPublished) {
+		t.Errorf("editing a published draft: %v", err)
+	}
+	// Re-import: merged again, nothing added.
+	id2, err := env.Workflow.NewImportDraft(env.Ctx, org.ID, workflow.ActorSystem, 0, in, registers.ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, _ := env.Workflow.ImportDraftOf(env.Ctx, org.ID, id2)
+	for _, r := range d2.Registers {
+		if r.R.Name == "Kirjastoauton asiakasrekisteri" && (r.Live() || r.MergedInto == 0) {
+			t.Errorf("re-import did not merge the alias again: %+v", r)
+		}
+	}
+	sum, err = env.Workflow.PublishImportDraft(env.Ctx, org, id2, workflow.ActorSystem, true)
+	if err != nil || len(sum.Added) != 0 || len(sum.Unchanged) != 1 {
+		t.Errorf("re-import dry run %+v %v", sum, err)
+	}
+	// Another organisation cannot read the draft.
+	other := env.Org("vihti", "Vihti", "Vichtis", "fi")
+	if _, err := env.Workflow.ImportDraftOf(env.Ctx, other.ID, id); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("other org's draft: %v", err)
+	}
+}
+
+func TestImportDraftOwnerTable(t *testing.T) {
+	t.Parallel()
+	d := &workflow.ImportDraft{Registers: []workflow.DraftRegister{
+		{ID: 1, R: registers.Register{Name: "Kirjaston asiakasrekisteri"}, Override: "Kirjaston asiakkaat"},
+		{ID: 2, R: registers.Register{Name: "Kameravalvonta"}, Aliases: []string{"Tallenteet"}},
+		{ID: 3, R: registers.Register{Name: "Pois"}, Dropped: true},
+	}}
+	// Tab separated with a header, as a spreadsheet copies it; names
+	// match the DPO's name, the published one and an alias, in any case.
+	probs, n := d.AssignOwners("Rekisteri\tNimi\tSähköposti\nkirjaston ASIAKKAAT\tAnna\tanna@kunta.fi\nTallenteet\tKalle\tkalle@kunta.fi\nPois\tX\tx@kunta.fi\nKameravalvonta\tY\tei-osoite\n")
+	if n != 2 || d.Registers[0].OwnerEmail != "anna@kunta.fi" || d.Registers[1].OwnerEmail != "kalle@kunta.fi" || d.Registers[2].OwnerEmail != "" {
+		t.Errorf("changed %d: %+v", n, d.Registers)
+	}
+	if len(probs) != 2 || probs[0].Reason != "wizard.owners.unknown" || probs[0].Line != 4 || probs[1].Reason != "wizard.owners.email" {
+		t.Errorf("problems %+v", probs)
+	}
+	// The exported table reads back; a formula-like cell is neutralised.
+	d.Registers[0].OwnerName = "=HYPERLINK()"
+	csv := string(d.OwnersCSV())
+	if !strings.Contains(csv, "Kirjaston asiakkaat;'=HYPERLINK();anna@kunta.fi") || strings.Contains(csv, "Pois") {
+		t.Errorf("CSV %q", csv)
+	}
+	if _, n := d.AssignOwners(strings.TrimPrefix(csv, "\ufeff")); n != 1 { // only the name cell differs
+		t.Errorf("round trip changed %d", n)
+	}
+}
+
+func TestFetchPageLimits(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 2048)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/big":
+			_, _ = w.Write([]byte(big))
+		case "/redirect":
+			http.Redirect(w, r, "/ok", http.StatusFound)
+		case "/ok":
+			_, _ = w.Write([]byte("ok"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(ts.Close)
+	ctx := t.Context()
+	if _, err := workflow.FetchPage(ctx, ts.URL+"/ok", workflow.FetchOptions{}); !errors.Is(err, workflow.ErrFetchPrivate) {
+		t.Errorf("loopback without the setting: %v", err)
+	}
+	if _, err := workflow.FetchPage(ctx, "ftp://example.org/x", workflow.FetchOptions{}); !errors.Is(err, workflow.ErrFetchScheme) {
+		t.Errorf("ftp: %v", err)
+	}
+	if _, err := workflow.FetchPage(ctx, "http://user:pw@example.org/", workflow.FetchOptions{}); !errors.Is(err, workflow.ErrFetchScheme) {
+		t.Errorf("credentials in the address: %v", err)
+	}
+	allow := workflow.FetchOptions{AllowPrivate: true, MaxBytes: 1024}
+	if _, err := workflow.FetchPage(ctx, ts.URL+"/big", allow); !errors.Is(err, workflow.ErrFetchTooLarge) {
+		t.Errorf("too large: %v", err)
+	}
+	if b, err := workflow.FetchPage(ctx, ts.URL+"/redirect", allow); err != nil || string(b) != "ok" {
+		t.Errorf("redirect within the allowed: %q %v", b, err)
+	}
+	if _, err := workflow.FetchPage(ctx, ts.URL+"/missing", allow); !errors.Is(err, workflow.ErrFetchFailed) {
+		t.Errorf("404: %v", err)
+	}
+}
