@@ -162,3 +162,66 @@ func (q *Q) TombstoneOf(ctx context.Context, orgID, caseID int64) (Tombstone, er
 	t, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Tombstone])
 	return t, mapErr(err, "tombstone")
 }
+
+// ArchiveLetter is a generated letter of a case, as sent or queued.
+type ArchiveLetter struct {
+	Name string
+	At   time.Time
+	PDF  []byte
+}
+
+// ClosedCasesBefore lists an organisation's closed, not yet purged cases
+// closed before t (oldest first), for the archive package.
+func (q *Q) ClosedCasesBefore(ctx context.Context, orgID int64, t time.Time, limit int) ([]int64, error) {
+	rows, err := q.db.Query(ctx, `SELECT id FROM cases c WHERE org_id = $1 AND state = 'closed' AND closed_at < $2
+		AND NOT EXISTS (SELECT 1 FROM purged_cases p WHERE p.case_id = c.id) ORDER BY closed_at, id LIMIT $3`, orgID, t, limit)
+	if err != nil {
+		return nil, mapErr(err, "closed cases")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, mapErr(err, "closed cases")
+}
+
+// CaseLetters returns a case's generated letters: the answers delivered by
+// link and the letters of the print queue, opened, without counting a
+// download.
+func (q *Q) CaseLetters(ctx context.Context, orgID, caseID int64) ([]ArchiveLetter, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT 'answer-' || id || '-' || lang || '.pdf', created_at, pdf, true FROM answer_deliveries WHERE org_id = $1 AND case_id = $2
+		UNION ALL
+		SELECT kind || '-' || id || '-' || lang || '.pdf', created_at, pdf, false FROM letter_queue WHERE org_id = $1 AND case_id = $2
+		ORDER BY 2, 1`, orgID, caseID)
+	if err != nil {
+		return nil, mapErr(err, "case letters")
+	}
+	type raw struct {
+		l      ArchiveLetter
+		sealed bool
+	}
+	var rs []raw
+	for rows.Next() {
+		var r raw
+		if err := rows.Scan(&r.l.Name, &r.l.At, &r.l.PDF, &r.sealed); err != nil {
+			rows.Close()
+			return nil, mapErr(err, "case letters")
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "case letters")
+	}
+	out := make([]ArchiveLetter, 0, len(rs))
+	for _, r := range rs {
+		if r.sealed {
+			b, err := q.open(ctx, caseID, "answer_deliveries.pdf", r.l.PDF)
+			if err != nil {
+				return nil, err
+			}
+			r.l.PDF = b
+		}
+		if len(r.l.PDF) > 0 {
+			out = append(out, r.l)
+		}
+	}
+	return out, nil
+}
