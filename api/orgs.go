@@ -24,6 +24,7 @@ func (s *Server) orgRoutes(g *echo.Group) {
 	g.POST("/admin/orgs", s.adminOrgCreate)
 	g.GET("/orgs/:slug/settings", s.orgSettingsForm)
 	g.POST("/orgs/:slug/settings", s.orgSettingsSave)
+	g.GET("/orgs/:slug/archive", s.orgArchive)
 }
 
 // orgFormFields is the settings' order, for the error summary. The names

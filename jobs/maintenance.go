@@ -6,6 +6,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"rightsdesk/jobs/jobargs"
+	"rightsdesk/workflow"
 )
 
 // PurgeUnconfirmedWorker deletes web submissions never confirmed in 24 h.
@@ -27,4 +28,24 @@ type SweepWorker struct {
 
 func (w *SweepWorker) Work(ctx context.Context, j *river.Job[jobargs.Sweep]) error {
 	return w.d.Workflow.Sweep(ctx)
+}
+
+// RetentionPurgeWorker purges closed cases past their retention period
+// (issue 22), at most workflow.PurgeBatch a run.
+type RetentionPurgeWorker struct {
+	river.WorkerDefaults[jobargs.RetentionPurge]
+	d Deps
+}
+
+func (w *RetentionPurgeWorker) Work(ctx context.Context, j *river.Job[jobargs.RetentionPurge]) error {
+	_, err := w.d.Workflow.PurgeExpired(ctx, workflow.PurgeBatch)
+	return err
+}
+
+// retentionPeriodic: the purge runs daily at PurgeHour, Helsinki time (and
+// on start; a second run finds nothing more to purge).
+func retentionPeriodic() *river.PeriodicJob {
+	return river.NewPeriodicJob(dailyAt{hour: workflow.PurgeHour},
+		func() (river.JobArgs, *river.InsertOpts) { return jobargs.RetentionPurge{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true, ID: "retention_purge"})
 }

@@ -189,6 +189,9 @@ type digestMail struct {
 	CheckpointID     int64
 	CheckpointDay    string
 	CheckpointDigest string
+	// Purged: closed cases purged at the end of their retention period
+	// since the last digest (issue 22).
+	Purged int
 }
 
 type digestRow struct {
@@ -244,7 +247,12 @@ func (s *Service) sendDigest(ctx context.Context, org store.Org, day Date) (int,
 			return err
 		}
 		cases, err := q.CasesDueBy(ctx, org.ID, digestStates, dbDate(day.AddDays(7)))
-		if err != nil || len(cases) == 0 {
+		if err != nil {
+			return err
+		}
+		// Issue 22: the cases purged since the last digest (counted once).
+		purged, err := q.UnreportedPurges(ctx, org.ID, s.Now())
+		if err != nil || (len(cases) == 0 && purged == 0) {
 			return err
 		}
 		to := []store.Recipient{}
@@ -271,7 +279,7 @@ func (s *Service) sendDigest(ctx context.Context, org store.Org, day Date) (int,
 			if lang != "fi" && lang != "sv" && lang != "en" {
 				lang = org.PrimaryLang
 			}
-			m := digestMail{Lang: lang, OrgName: org.Name(lang), Day: FormatDate(day, lang), Link: s.BaseURL + "/staff/cases"}
+			m := digestMail{Lang: lang, OrgName: org.Name(lang), Day: FormatDate(day, lang), Link: s.BaseURL + "/staff/cases", Purged: purged}
 			if cp.ID != 0 {
 				m.CheckpointID, m.CheckpointDay, m.CheckpointDigest = cp.ID, FormatDate(HelsinkiDate(cp.At), lang), hex.EncodeToString(cp.Digest)
 			}
@@ -299,6 +307,9 @@ func (s *Service) sendDigest(ctx context.Context, org store.Org, day Date) (int,
 			sent++
 		}
 		mark["cases"], mark["overdue"], mark["recipients"] = len(cases), overdue, sent
+		if purged > 0 {
+			mark["purged"] = purged
+		}
 		return s.audit(ctx, q, org.ID, 0, ActorSystem, "digest_sent", mark)
 	})
 	if err != nil {

@@ -257,8 +257,19 @@ func (q *Q) CaseRegisterIDs(ctx context.Context, caseID int64) ([]int64, error) 
 }
 
 // DeleteUnconfirmed removes web submissions never confirmed before cutoff.
+// The case's key goes with its row (case_keys cascades), and so do its
+// code mails and their jobs (issue 22), which would otherwise stay behind
+// with the case id cleared.
 func (q *Q) DeleteUnconfirmed(ctx context.Context, cutoff time.Time) (int64, error) {
-	tag, err := q.db.Exec(ctx, `DELETE FROM cases WHERE channel = 'web' AND confirmed_at IS NULL AND state = 'received' AND received_at < $1`, cutoff)
+	const doomed = `SELECT id FROM cases WHERE channel = 'web' AND confirmed_at IS NULL AND state = 'received' AND received_at < $1`
+	if _, err := q.db.Exec(ctx, `DELETE FROM river_job WHERE state <> 'running' AND kind = 'deliver_mail'
+		AND (args->>'outbox_id')::bigint IN (SELECT id FROM outbox WHERE case_id IN (`+doomed+`))`, cutoff); err != nil {
+		return 0, mapErr(err, "purging unconfirmed: jobs")
+	}
+	if _, err := q.db.Exec(ctx, `DELETE FROM outbox WHERE case_id IN (`+doomed+`)`, cutoff); err != nil {
+		return 0, mapErr(err, "purging unconfirmed: mails")
+	}
+	tag, err := q.db.Exec(ctx, `DELETE FROM cases WHERE id IN (`+doomed+`)`, cutoff)
 	return tag.RowsAffected(), mapErr(err, "purging unconfirmed")
 }
 

@@ -113,3 +113,9 @@ func (PasswordReset) Kind() string { return "password_reset" }
 
 // InsertOpts: the link mail itself is retried by its deliver_mail job.
 func (PasswordReset) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
+
+// RetentionPurge purges closed cases whose organisation's retention
+// period has ended (issue 22, D-28), a batch a run.
+type RetentionPurge struct{}
+
+func (RetentionPurge) Kind() string { return "retention_purge" }

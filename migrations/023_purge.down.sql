@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS cases_closed;
+DROP TABLE IF EXISTS purged_cases;
