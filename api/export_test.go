@@ -149,6 +149,23 @@ func TestAnswerExport_Art20(t *testing.T) {
 		t.Fatalf("DPO export = %d %q %q", d.status, d.header.Get("Content-Type"), d.header.Get("Content-Disposition"))
 	}
 	check("DPO", []byte(d.body))
+	// The accessible HTML letter (Act 306/2019): same access rule, the
+	// letter's language, the extract as a table with column headers.
+	checkHTML := func(who string, d htmlPage) {
+		t.Helper()
+		if d.status != http.StatusOK || !strings.HasPrefix(d.header.Get("Content-Type"), "text/html") ||
+			!strings.Contains(d.header.Get("Content-Security-Policy"), "default-src 'none'") {
+			t.Fatalf("%s HTML letter = %d %q", who, d.status, d.header.Get("Content-Type"))
+		}
+		if !strings.Contains(d.body, `<html lang="sv">`) || !strings.Contains(d.body, `<th scope="col">Händelse</th>`) ||
+			!strings.Contains(d.body, "<td>Avgiftsbeslut</td>") || strings.Contains(d.body, "HEMLIG") {
+			t.Errorf("%s HTML letter: %.2000s", who, d.body)
+		}
+	}
+	if el := scByID(p.doc, "access-html"); el == nil {
+		t.Error("the case page does not offer the HTML letter")
+	}
+	checkHTML("DPO", dpo.get(casePath+"/letters/access.html"))
 
 	// The resident: send, open the link, the code, then the ZIP.
 	if p := dpo.post(casePath+"/letters/send", nil); p.status != http.StatusSeeOther {
@@ -164,6 +181,9 @@ func TestAnswerExport_Art20(t *testing.T) {
 	if d := res.get(page + "/export"); d.status != http.StatusSeeOther || strings.HasPrefix(d.body, "PK") {
 		t.Fatalf("export without the code = %d", d.status)
 	}
+	if d := res.get(page + "/letter"); d.status != http.StatusSeeOther || strings.Contains(d.body, "Avgiftsbeslut") {
+		t.Fatalf("HTML letter without the code = %d", d.status)
+	}
 	if d := res.post(page+"/code", nil); d.status != http.StatusSeeOther {
 		t.Fatalf("code = %d", d.status)
 	}
@@ -177,6 +197,10 @@ func TestAnswerExport_Art20(t *testing.T) {
 	if p := res.get(page); scByID(p.doc, "export-link") == nil || !strings.Contains(scText(p.doc), "maskinläsbar") {
 		t.Fatal("the answer page does not offer the export in Swedish")
 	}
+	if scByID(res.get(page).doc, "html-link") == nil {
+		t.Error("the answer page does not offer the HTML letter")
+	}
+	checkHTML("resident", res.get(page+"/letter"))
 	pdfRes := res.get(page + "/file")
 	z := res.get(page + "/export")
 	if z.status != http.StatusOK || z.header.Get("Content-Type") != "application/zip" {
@@ -191,7 +215,7 @@ func TestAnswerExport_Art20(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if trail["answer_export_downloaded"] != 1 || trail["export_rendered"] != 1 {
+	if trail["answer_export_downloaded"] != 1 || trail["export_rendered"] != 1 || trail["answer_html_viewed"] != 1 {
 		t.Errorf("audit: %v", trail)
 	}
 	if tl := scText(dpo.get(casePath).doc); !strings.Contains(tl, "Machine-readable export downloaded by the data subject") {
@@ -200,8 +224,10 @@ func TestAnswerExport_Art20(t *testing.T) {
 
 	// Expired: gone, no ZIP.
 	f.env.Clock.Advance(workflow.AnswerLinkTTL + time.Hour)
-	if d := res.get(page + "/export"); d.status != http.StatusGone || strings.HasPrefix(d.body, "PK") {
-		t.Errorf("expired export = %d", d.status)
+	for _, u := range []string{"/export", "/letter"} {
+		if d := res.get(page + u); d.status != http.StatusGone || strings.HasPrefix(d.body, "PK") || strings.Contains(d.body, "Avgiftsbeslut") {
+			t.Errorf("expired %s = %d", u, d.status)
+		}
 	}
 }
 

@@ -137,3 +137,37 @@ func (s *Service) exportInput(ctx context.Context, q *store.Q, org store.Org, ca
 	}
 	return in, nil
 }
+
+// AccessLetterHTML is the access answer as an accessible HTML page (issue
+// 18; Act 306/2019) with the same content as the PDF, for the DPO.
+func (s *Service) AccessLetterHTML(ctx context.Context, org store.Org, caseID int64, actor Actor) ([]byte, error) {
+	l, err := s.AccessLetter(ctx, org, caseID, actor)
+	if err != nil {
+		return nil, err
+	}
+	return pdf.New(s.Catalog).HTML(l)
+}
+
+// AnswerHTML is the HTML page of a sent answer for the resident who
+// entered the code; the view is audited (ids only).
+func (s *Service) AnswerHTML(ctx context.Context, org store.Org, deliveryID int64) ([]byte, error) {
+	now := s.Now()
+	var l pdf.Letter
+	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		d, err := q.AnswerDeliveryForUpdate(ctx, org.ID, deliveryID)
+		if err != nil {
+			return err
+		}
+		if !now.Before(d.ExpiresAt) {
+			return ErrLinkExpired
+		}
+		if l, _, err = accessLetterQ(ctx, q, org, d.CaseID); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, org.ID, d.CaseID, ActorResident, "answer_html_viewed", map[string]any{"delivery": d.ID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pdf.New(s.Catalog).HTML(l)
+}

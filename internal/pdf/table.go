@@ -166,6 +166,7 @@ func (d *doc) extractTable(t table) {
 	if len(t.header) == 0 {
 		return
 	}
+	d.htmlTable(t)
 	p := d.p
 	ws := d.colWidths(t)
 	limit := pageH - marginBot
