@@ -36,6 +36,8 @@ func (s *Server) answerRoutes(g *echo.Group) {
 	g.POST("/o/:org/answer/:token/code", s.answerSendCode, answerHeaders, limit)
 	g.POST("/o/:org/answer/:token/verify", s.answerVerify, answerHeaders, limit)
 	g.GET("/o/:org/answer/:token/file", s.answerFile, answerHeaders)
+	g.GET("/o/:org/answer/:token/export", s.answerExport, answerHeaders) // issue 18, Art 20
+	g.GET("/o/:org/answer/:token/letter", s.answerHTML, answerHeaders)   // issue 18, Act 306/2019
 }
 
 // answerHeaders: the page sits behind a secret URL: no caches, no

@@ -188,6 +188,10 @@ type caseData struct {
 
 	// AccessLetterURL: the access answer can be rendered (issue 18).
 	AccessLetterURL string
+	// AccessExportURL: its machine-readable export (ZIP, Art 20).
+	AccessExportURL string
+	// AccessHTMLURL: the letter as an accessible HTML page.
+	AccessHTMLURL string
 	// SendAnswerURL: the DPO may send the answer as a link (issue 18);
 	// SendAnswerNoEmail: it could be, but the requester has no address.
 	SendAnswerURL     string
@@ -513,6 +517,8 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	}
 	if workflow.AccessLetterReady(tasks) {
 		d.AccessLetterURL = caseAccessLetterURL(cs.Receipt)
+		d.AccessExportURL = caseAccessExportURL(cs.Receipt)
+		d.AccessHTMLURL = caseAccessHTMLURL(cs.Receipt)
 	}
 	if d.AccessLetterURL != "" && d.CanAct && workflow.Allowed(workflow.State(cs.State), workflow.ActMarkAnswered) {
 		d.SendAnswerURL, d.SendAnswerDays = caseSendAnswerURL(cs.Receipt), int(workflow.AnswerLinkTTL.Hours()/24)

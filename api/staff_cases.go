@@ -33,6 +33,8 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/:receipt/tasks/:task/answer", s.staffTaskAnswer)
 	g.GET("/cases/:receipt/tasks/:task/files/:id", s.staffTaskFile)
 	g.GET("/cases/:receipt/letters/access.pdf", s.staffAccessLetter)
+	g.GET("/cases/:receipt/letters/access.zip", s.staffAccessExport) // issue 18, Art 20
+	g.GET("/cases/:receipt/letters/access.html", s.staffAccessHTML)  // issue 18, Act 306/2019
 	g.POST("/cases/:receipt/letters/send", s.staffSendAnswer)
 	g.POST("/cases/:receipt/tasks/:task/withheld", s.staffTaskWithheld)              // issue 18, 15(4)
 	g.POST("/cases/:receipt/tasks/:task/withheld/remove", s.staffTaskWithheldRemove) // issue 18, 15(4)

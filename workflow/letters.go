@@ -25,6 +25,24 @@ import (
 func (s *Service) AccessLetter(ctx context.Context, org store.Org, caseID int64, actor Actor) (pdf.Letter, error) {
 	var l pdf.Letter
 	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		var err error
+		var marks int
+		if l, marks, err = accessLetterQ(ctx, q, org, caseID); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, org.ID, caseID, actor, "letter_rendered", map[string]any{
+			"kind": string(pdf.KindAccess), "registers": len(l.Registers), "withheld": marks})
+	})
+	return l, err
+}
+
+// accessLetterQ builds the access answer in q's transaction (AccessLetter
+// without its audit event) and returns it with the number of withheld
+// marks of the case.
+func accessLetterQ(ctx context.Context, q *store.Q, org store.Org, caseID int64) (pdf.Letter, int, error) {
+	var l pdf.Letter
+	var nMarks int
+	err := func() error {
 		c, err := q.CaseByID(ctx, org.ID, caseID)
 		if err != nil {
 			return err
@@ -88,10 +106,10 @@ func (s *Service) AccessLetter(ctx context.Context, org store.Org, caseID int64,
 			l.Registers = append(l.Registers, reg)
 		}
 		l.Date = date
-		return s.audit(ctx, q, org.ID, caseID, actor, "letter_rendered", map[string]any{
-			"kind": string(pdf.KindAccess), "registers": len(l.Registers), "withheld": len(marks)})
-	})
-	return l, err
+		nMarks = len(marks)
+		return nil
+	}()
+	return l, nMarks, err
 }
 
 // accessTask: a live task whose answer goes in the access answer.

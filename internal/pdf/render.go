@@ -105,6 +105,7 @@ type doc struct {
 	p   *fpdf.Fpdf
 	l   *Letter
 	cat *i18n.Catalog
+	h   *htmlOut // set: also write the HTML twin (html.go)
 }
 
 func newDoc(cat *i18n.Catalog, l *Letter) *doc {
@@ -269,6 +270,7 @@ func (d *doc) heightOf(text string, w, lh float64) float64 {
 }
 
 func (d *doc) title1(text string) {
+	d.hw("<h1>%s</h1>\n", esc(text))
 	d.p.SetFont(familyName, "B", 14)
 	d.room(20)
 	d.p.SetX(marginL)
@@ -277,6 +279,7 @@ func (d *doc) title1(text string) {
 }
 
 func (d *doc) heading(text string) {
+	d.hw("<h2>%s</h2>\n", esc(text))
 	d.p.SetFont(familyName, "B", 12)
 	d.room(25) // keep a heading with what follows
 	d.p.Ln(2)
@@ -286,6 +289,7 @@ func (d *doc) heading(text string) {
 }
 
 func (d *doc) subheading(text string) {
+	d.hw("<h3>%s</h3>\n", esc(text))
 	d.p.SetFont(familyName, "B", bodySize)
 	d.room(15)
 	d.p.Ln(1)
@@ -298,6 +302,7 @@ func (d *doc) para(text string) {
 	if strings.TrimSpace(text) == "" {
 		return
 	}
+	d.hw("<p>%s</p>\n", esc(text))
 	d.p.SetFont(familyName, "", bodySize)
 	d.p.SetX(marginL)
 	d.p.MultiCell(textW, lineH, strings.TrimRight(text, "\r\n"), "", "L", false)
@@ -306,6 +311,11 @@ func (d *doc) para(text string) {
 
 // bullets writes a list, one item a line.
 func (d *doc) bullets(items []string) {
+	d.hw("<ul>\n")
+	for _, it := range items {
+		d.hw("<li>%s</li>\n", esc(it))
+	}
+	d.hw("</ul>\n")
 	d.p.SetFont(familyName, "", bodySize)
 	for _, it := range items {
 		d.room(lineH)
@@ -325,6 +335,7 @@ func (d *doc) field(label, value string) {
 		value = d.t("letter.reg.not_stated")
 	}
 	value = strings.TrimRight(value, "\r\n")
+	d.hw("<dl class=\"field\"><dt>%s</dt><dd>%s</dd></dl>\n", esc(label), esc(value))
 	p.SetFont(familyName, "", bodySize)
 	h := d.heightOf(value, textW-lw, lineH)
 	p.SetFont(familyName, "B", 9)
@@ -351,6 +362,11 @@ func (d *doc) field(label, value string) {
 // panel with a dark bar on its left, a bold title and labelled lines.
 func (d *doc) box(title string, lines [][2]string) {
 	p := d.p
+	d.hw("<div class=\"box\">\n<p><strong>%s</strong></p>\n", esc(title))
+	for _, ln := range lines {
+		d.hw("<dl class=\"field\"><dt>%s</dt><dd>%s</dd></dl>\n", esc(ln[0]), esc(ln[1]))
+	}
+	d.hw("</div>\n")
 	const pad = 3.0
 	inner := textW - 2*pad - 2
 	p.SetFont(familyName, "B", bodySize)
@@ -414,6 +430,7 @@ func (d *doc) authority() {
 	d.p.SetFont(familyName, "", bodySize)
 	d.room(4 * lineH)
 	d.p.SetX(marginL + 6)
+	d.hw("<address>%s</address>\n", strings.ReplaceAll(esc(d.t("letter.authority")), "\n", "<br>\n"))
 	d.p.MultiCell(textW-6, lineH, d.t("letter.authority"), "", "L", false)
 	d.p.Ln(2)
 }
@@ -454,6 +471,7 @@ func (d *doc) signature() {
 		lines = append(lines, strings.Join(contact, " · "))
 	}
 	d.p.SetX(marginL)
+	d.hw("<p>%s</p>\n", esc(strings.Join(lines, "\n")))
 	d.p.MultiCell(textW, lineH, strings.Join(lines, "\n"), "", "L", false)
 	d.p.Ln(2)
 }

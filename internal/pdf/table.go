@@ -61,38 +61,49 @@ func ParseExtract(s string) (header []string, rows [][]string) {
 }
 
 // redact replaces withheld cells and rows with a marker naming their note
-// (1-based index into ws) and returns the table that may be printed. A
-// withheld column that names no column of the table withholds the whole
-// row: an unmatched name must never let the content through.
+// (1-based index into ws) and returns the table that may be printed.
 func (d *doc) redact(t table, ws []Withheld) table {
-	out := table{header: t.header, rows: make([][]string, len(t.rows))}
-	for i, r := range t.rows {
-		out.rows[i] = append([]string(nil), r...)
+	return table{header: t.header, rows: RedactExtract(t.header, t.rows, ws,
+		func(n int) string { return d.t("letter.withheld.cell", n) })}
+}
+
+// RedactExtract returns a copy of an extract's rows with the withheld cells
+// and rows replaced by mark(n), n the 1-based note of ws that withholds
+// them, exactly as the letter prints them (the machine-readable export
+// uses it so both leave out the same content). A withheld column that
+// names no column of the table withholds the whole row: an unmatched name
+// must never let the content through.
+func RedactExtract(header []string, rows [][]string, ws []Withheld, mark func(n int) string) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = append([]string(nil), r...)
 	}
 	for n, w := range ws {
-		if w.Row < 1 || w.Row > len(out.rows) {
+		if w.Row < 1 || w.Row > len(out) {
 			continue
 		}
-		row := out.rows[w.Row-1]
-		mark := d.t("letter.withheld.cell", n+1)
+		row := out[w.Row-1]
+		m := mark(n + 1)
 		col := -1
-		if w.Col > 0 && w.Col <= len(t.header) {
+		if w.Col > 0 && w.Col <= len(header) {
 			col = w.Col - 1 // by position: two columns may share a name
 		} else if w.Column != "" {
-			for j, h := range t.header {
+			for j, h := range header {
 				if strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(w.Column)) {
 					col = j
 				}
 			}
 		}
-		if col >= 0 {
-			row[col] = mark
+		if col >= 0 && col < len(row) {
+			row[col] = m
 			continue
 		}
 		for j := range row {
 			row[j] = ""
 		}
-		row[0] = mark
+		if len(row) > 0 {
+			row[0] = m
+		}
 	}
 	return out
 }
@@ -155,6 +166,7 @@ func (d *doc) extractTable(t table) {
 	if len(t.header) == 0 {
 		return
 	}
+	d.htmlTable(t)
 	p := d.p
 	ws := d.colWidths(t)
 	limit := pageH - marginBot
