@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +45,12 @@ func rqStatus(t *testing.T, f *scFx, lang, receipt string) (*scClient, htmlPage)
 	if p := r.post(base, url.Values{"receipt": {receipt}}); p.status != http.StatusSeeOther {
 		t.Fatalf("status form = %d", p.status)
 	}
-	codes := rqMails(t, f.env, "status_code")
+	var codes []mail.Caught
+	for _, m := range rqMails(t, f.env, "status_code") {
+		if strings.Contains(m.Subject+m.Text, receipt) {
+			codes = append(codes, m)
+		}
+	}
 	if len(codes) == 0 {
 		t.Fatal("no status code mailed")
 	}
@@ -233,5 +239,78 @@ func TestRequesterWithdrawsOnStatusPage(t *testing.T) {
 	// The status page no longer offers it.
 	if p := r.get("/fi/o/" + f.org.Slug + "/status/view"); scByID(p.doc, "withdraw") != nil {
 		t.Fatal("withdraw offered again")
+	}
+}
+
+var (
+	rqISODate   = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
+	rqColonTime = regexp.MustCompile(`(^|[^\d])\d{1,2}:\d{2}([^\d]|$)`)
+)
+
+// rqPeopleDates fails when fi or sv text meant for people shows an ISO
+// date or a colon time (terms.md: 2.12.2026 klo 14.05, 2.12.2026 kl.
+// 14.05).
+func rqPeopleDates(t *testing.T, what, text string) {
+	t.Helper()
+	if m := rqISODate.FindString(text); m != "" {
+		t.Errorf("%s shows an ISO date %q", what, m)
+	}
+	if m := rqColonTime.FindString(text); m != "" {
+		t.Errorf("%s shows a colon time %q", what, m)
+	}
+}
+
+// Issue 20, "Dates and times as people write them": the main fi and sv
+// pages and mails show no ISO date and no colon time.
+func TestDatesAsPeopleWriteThemFiSv(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	// 14.37 Helsinki time: a colon time would read 14:37.
+	f.env.Clock.Advance(14*time.Hour + 37*time.Minute)
+	fi := f.paper(f.org, f.env.Clock.Now(), "in_person", nil)
+	sv := f.paper(f.org, f.env.Clock.Now(), "in_person", func(r *workflow.Request) { r.Lang = "sv" })
+	actor := workflow.StaffActor(f.dpoUserID)
+	if err := f.env.Workflow.Extend(f.env.Ctx, f.org, fi.CaseID, actor, "monta rekisteriä"); err != nil {
+		t.Fatal(err)
+	}
+	by := f.env.Clock.Now().In(workflow.Helsinki()).AddDate(0, 0, 10).Format(time.DateOnly)
+	for _, c := range []workflow.Submission{fi, sv} {
+		if err := f.env.Workflow.PauseAsking(f.env.Ctx, f.org, c.CaseID, actor, "odotetaan", "valtakirja", by); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.env.Clock.Advance(2 * time.Hour)
+	cl := f.login(t, f.dpo)
+	if p := cl.get("/staff/lang/fi"); p.status != http.StatusSeeOther {
+		t.Fatalf("language = %d", p.status)
+	}
+	pages := []string{"/staff/", "/staff/cases/" + fi.Receipt, "/staff/cases/" + sv.Receipt, "/staff/registers",
+		"/staff/registers/" + strconv.FormatInt(f.regOwned, 10), "/staff/print"}
+	for _, path := range pages {
+		p := cl.get(path)
+		if p.status != http.StatusOK {
+			t.Fatalf("%s = %d", path, p.status)
+		}
+		rqPeopleDates(t, "fi "+path, scText(p.doc))
+	}
+	for _, c := range []struct {
+		lang string
+		sub  workflow.Submission
+	}{{"fi", fi}, {"sv", sv}} {
+		_, view := rqStatus(t, f, c.lang, c.sub.Receipt)
+		rqPeopleDates(t, c.lang+" status page", scText(view.doc))
+	}
+	msgs := rqMails(t, f.env, "pause_asked")
+	if len(msgs) != 2 {
+		t.Fatalf("pause mails %d", len(msgs))
+	}
+	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
+	all := f.env.Catcher.Messages()
+	if len(all) < 5 {
+		t.Fatalf("only %d mails", len(all))
+	}
+	for _, m := range all { // every mail here is in fi or sv
+		kind := m.Headers.Get("X-Rightsdesk-Kind")
+		rqPeopleDates(t, "mail "+kind, m.Subject+"\n"+m.Text)
 	}
 }

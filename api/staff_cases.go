@@ -183,22 +183,8 @@ func caseDayPtr(t *time.Time) workflow.Date {
 
 // fmtTime shows an instant in Helsinki time in the reader's way.
 func caseTime(t time.Time, lang string) string {
-	if t.IsZero() {
-		return ""
-	}
-	h := t.In(workflow.Helsinki())
-	sep := " klo "
-	switch lang {
-	case "sv":
-		sep = " kl. "
-	case "en":
-		sep = " at "
-	}
-	clock := h.Format("15.04")
-	if lang == "en" {
-		clock = h.Format("15:04")
-	}
-	return workflow.FormatDate(workflow.DateOf(h), lang) + sep + clock
+	// Issue 20: one function per language writes an instant (terms.md).
+	return workflow.FormatDateTime(t, lang)
 }
 
 // safeTargetPassed: the internal safe target (DL-7) of the running
