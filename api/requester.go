@@ -171,3 +171,25 @@ func (s *Server) staffReplyFile(c echo.Context) error {
 	h.Set("Content-Disposition", caseAttachmentDisposition(f.Filename))
 	return c.Blob(http.StatusOK, taskDownloadType(f.ContentType), f.Data)
 }
+
+// staffForward forwards a request for a register whose controller is
+// elsewhere (RD-2, D-7) with the requester's consent recorded.
+func (s *Server) staffForward(c echo.Context) error {
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return err
+	}
+	u := staffUser(c)
+	if !u.CanAct(org.ID) {
+		return errForbidden
+	}
+	values, err := caseFormValues(c)
+	if err != nil {
+		return err
+	}
+	regID, _ := strconv.ParseInt(values.Get("register"), 10, 64)
+	f := &caseForm{ID: "forward", values: values}
+	err = s.Workflow.Forward(c.Request().Context(), org, cs.ID, u.Actor(), regID, values.Get("to"),
+		values.Get("consent") == "yes", values.Get("consent_method"))
+	return s.caseAfterAction(c, cs, org, f, err, "staffcase.flash.forward")
+}

@@ -314,3 +314,49 @@ func TestDatesAsPeopleWriteThemFiSv(t *testing.T) {
 		rqPeopleDates(t, "mail "+kind, m.Subject+"\n"+m.Text)
 	}
 }
+
+// RD-2, D-7: the DPO forwards a request for a register whose controller
+// is elsewhere, by email to that controller, with the requester's consent
+// recorded; the requester is told where to turn in their language.
+func TestRD2ForwardWithConsent(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	other := "kirjaamo@hyvinvointialue.test"
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE registers SET controller_elsewhere = true,
+		elsewhere_name = 'Länsi-Uudenmaan hyvinvointialue', elsewhere_contact = $2 WHERE id = $1`, f.regOwned, other); err != nil {
+		t.Fatal(err)
+	}
+	c := f.paper(f.org, f.env.Clock.Now(), "in_person", func(r *workflow.Request) { r.Lang = "sv" })
+	cl := f.login(t, f.dpo)
+	path := "/staff/cases/" + c.Receipt + "/forward"
+	reg := strconv.FormatInt(f.regOwned, 10)
+	if p := cl.post(path, url.Values{"register": {reg}, "consent_method": {"by_phone"}}); p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("without consent = %d", p.status)
+	}
+	if n := len(rqMails(t, f.env, "forwarded")); n != 0 {
+		t.Fatalf("forwarded without consent: %d", n)
+	}
+	// A register whose controller is this organisation is not forwarded.
+	if p := cl.post(path, url.Values{"register": {strconv.FormatInt(f.regQueue, 10)}, "consent": {"yes"}, "consent_method": {"by_phone"}}); p.status != http.StatusConflict {
+		t.Fatalf("own register = %d", p.status)
+	}
+	if p := cl.post(path, url.Values{"register": {reg}, "consent": {"yes"}, "consent_method": {"by_phone"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("forward = %d", p.status)
+	}
+	fw := rqMails(t, f.env, "forwarded")
+	if len(fw) != 1 || !slices.Contains(fw[0].To, other) || !strings.Contains(fw[0].Text, "Maija Meikäläinen") {
+		t.Fatalf("forwarded mails: %d", len(fw))
+	}
+	told := rqMails(t, f.env, "forward_told")
+	if len(told) != 1 || !slices.Contains(told[0].To, "maija@example.fi") || !strings.Contains(told[0].Text, "Länsi-Uudenmaan hyvinvointialue") ||
+		!strings.Contains(told[0].Text, other) || !strings.Contains(told[0].Text, "Vart du kan vända dig") {
+		t.Fatalf("requester mails: %d %v", len(told), told)
+	}
+	var data string
+	if err := f.env.Pool.QueryRow(f.env.Ctx, `SELECT data::text FROM audit_events WHERE case_id = $1 AND action = 'forward'`, c.CaseID).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(data, `"consent_method": "by_phone"`) || !strings.Contains(data, `"consent": true`) || strings.Contains(data, other) {
+		t.Fatalf("audit data %s", data)
+	}
+}

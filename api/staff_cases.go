@@ -39,6 +39,7 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.GET("/cases/:receipt/email", s.staffCaseEmail)
 	g.GET("/cases/:receipt/email/files/:id", s.staffCaseEmailFile)
 	g.GET("/cases/:receipt/replies/files/:id", s.staffReplyFile) // issue 20
+	g.POST("/cases/:receipt/forward", s.staffForward)            // issue 20, RD-2, D-7
 	g.POST("/cases/:receipt/reveal", s.staffCaseReveal)          // issue 16 item 11
 	g.POST("/mail/failed/:id/retry", s.staffRetryMail)
 	s.printRoutes(g)                                                // issue 18, IN-1

@@ -288,3 +288,88 @@ func (s *Service) WithdrawByRequester(ctx context.Context, org store.Org, receip
 		return map[string]any{"by_requester": true, "owners_told": told}, nil
 	})
 }
+
+// ConsentMethods are how the requester's consent to forwarding was given
+// (RD-2, D-7): the DPO ticks that it was given and says how.
+var ConsentMethods = []string{"in_writing", "by_email", "by_phone", "in_person"}
+
+type forwardMail struct {
+	Lang, OrgName, Receipt, Register, Name, Email, Rights, Details, DPOEmail string
+}
+
+type forwardToldMail struct {
+	Lang, OrgName, Receipt, Register, Controller, Contact, DPOEmail string
+}
+
+// Forward forwards a request for a register whose controller is elsewhere
+// (RD-2, D-7) by email to the other controller's address, once the
+// requester consented (consent true, and how); the requester is told in
+// their language where to turn. Audited ("forward") with the register,
+// the consent's method and ids only.
+func (s *Service) Forward(ctx context.Context, org store.Org, caseID int64, actor Actor, registerID int64, to string, consent bool, method string) error {
+	to = strings.TrimSpace(to)
+	fe := FieldErrors{}
+	if !consent {
+		fe.Add("consent", "forward.err.consent")
+	}
+	ok := false
+	for _, m := range ConsentMethods {
+		ok = ok || m == method
+	}
+	if !ok {
+		fe.Add("consent_method", "forward.err.consent")
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
+		if err != nil {
+			return err
+		}
+		r, err := q.Register(ctx, org.ID, registerID)
+		if err != nil {
+			return err
+		}
+		if !r.ControllerElsewhere {
+			return ErrNotAllowed
+		}
+		if to == "" {
+			to = strings.TrimSpace(r.ElsewhereContact)
+		}
+		if !strings.Contains(to, "@") || strings.ContainsAny(to, " \r\n<>,;") {
+			return FieldErrors{"to": "forward.err.to"}
+		}
+		req, err := q.RequesterOf(ctx, org.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		lang := org.PrimaryLang
+		var rights []string
+		for _, x := range c.Rights {
+			rights = append(rights, s.Catalog.T(lang, "right."+x))
+		}
+		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "forwarded", To: to, Lang: lang,
+			Data: forwardMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: r.Name, Name: req.Name,
+				Email: req.Email, Rights: strings.Join(rights, ", "), Details: c.Details, DPOEmail: org.DPOEmail}}); err != nil {
+			return err
+		}
+		mailed := strings.TrimSpace(req.Email) != ""
+		if mailed {
+			rl := c.Lang
+			if rl == "" {
+				rl = org.PrimaryLang
+			}
+			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "forward_told", To: req.Email, Lang: rl,
+				Data: forwardToldMail{Lang: rl, OrgName: org.Name(rl), Receipt: c.Receipt, Register: r.Name,
+					Controller: r.ElsewhereName, Contact: r.ElsewhereContact, DPOEmail: org.DPOEmail}}); err != nil {
+				return err
+			}
+		}
+		data := map[string]any{"register": r.Name, "consent": true, "consent_method": method, "requester_mailed": mailed}
+		if data, err = s.withText(ctx, q, c, data, "forwarded_to", to); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, org.ID, c.ID, actor, "forward", data)
+	})
+}
