@@ -740,12 +740,8 @@ func maskEmail(e string) string {
 // formatTime writes an instant in Helsinki time the way readers of lang
 // expect: 3.3.2026 klo 10.00, 3.3.2026 kl. 10.00, 3 March 2026, 10:00.
 func (s *Server) formatTime(t time.Time, lang string) string {
-	t = t.In(workflow.Helsinki())
-	clock := t.Format("15.04")
-	if lang == "en" {
-		clock = t.Format("15:04")
-	}
-	return s.Catalog.T(lang, "intake.datetime", workflow.FormatDate(workflow.HelsinkiDate(t), lang), clock)
+	// Issue 20: one function per language writes an instant (terms.md).
+	return workflow.FormatDateTime(t, lang)
 }
 
 // ---- the receipt ------------------------------------------------------------------

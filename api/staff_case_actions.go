@@ -69,7 +69,12 @@ func (s *Server) staffCaseAction(c echo.Context) error {
 	case workflow.ActVerifyIdentity:
 		err = s.Workflow.VerifyIdentity(ctx, org, cs.ID, actor, values.Get("method"), values.Get("note"))
 	case workflow.ActPause:
-		err = s.Workflow.Pause(ctx, org, cs.ID, actor, values.Get("reason"))
+		if strings.TrimSpace(values.Get("needed")) != "" || strings.TrimSpace(values.Get("by")) != "" {
+			// Issue 20, DL-8: pausing to wait for the requester asks them.
+			err = s.Workflow.PauseAsking(ctx, org, cs.ID, actor, values.Get("reason"), values.Get("needed"), values.Get("by"))
+		} else {
+			err = s.Workflow.Pause(ctx, org, cs.ID, actor, values.Get("reason"))
+		}
 	case workflow.ActResume:
 		err = s.Workflow.Resume(ctx, org, cs.ID, actor)
 	case workflow.ActExtend:

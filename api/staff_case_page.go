@@ -170,6 +170,11 @@ type caseData struct {
 	Mails                            []caseMail
 	EmailURL                         string     // the original message of an emailed request
 	EmailFiles                       []caseFile // the files that came with it
+	// The requester's answers given on the status page while the case
+	// was paused (issue 20, DL-8); ReplyPending flags one given in this
+	// pause.
+	Replies      []caseReply
+	ReplyPending bool
 
 	// Actions the state allows, in workflow.StaffActions order.
 	Actions      []string
@@ -585,6 +590,9 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 				URL: caseURL(cs.Receipt) + "/email/files/" + strconv.FormatInt(f.ID, 10)})
 		}
 	}
+	if err := s.caseReplies(c, d, cs, org); err != nil { // issue 20
+		return nil, err
+	}
 	mails, err := q.OutboxByCase(ctx, org.ID, cs.ID)
 	if err != nil {
 		return nil, err
@@ -927,7 +935,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			}
 			val = fmt.Sprint(v)
 			k = "to_owner"
-		case "task", "outbox", "attachment", "letter", "marks", "mark":
+		case "task", "outbox", "attachment", "letter", "marks", "mark", "ask", "reply", "reply_files", "reply_file":
 			continue // ids: the register or the kind names it
 		case "letter_kind": // issue 18, the print queue
 			val = s.caseLabel(lang, "print.kind.", fmt.Sprint(v))
@@ -955,7 +963,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 				}
 			}
 			val = strings.Join(names, ", ")
-		case "legal_due", "extended_due", "paused_due", "due", "delivered_on":
+		case "legal_due", "extended_due", "paused_due", "due", "delivered_on", "reply_by":
 			raw := fmt.Sprint(v)
 			dt, err := workflow.ParseDate(raw)
 			if err != nil || dt.IsZero() {

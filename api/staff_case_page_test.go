@@ -80,7 +80,7 @@ func TestNewPaperRequest(t *testing.T) {
 	}
 	dl := scText(scByID(page.doc, "deadlines"))
 	for _, s := range []string{
-		"20 February 2026 at 09:30",                // received
+		"20 February 2026, 09:30",                  // received
 		"20 March 2026",                            // raw end and legal due
 		"Owners' target date 20 March 2026",        // DL-7
 		"Document request decided by 6 March 2026", // FI-2: 14 days

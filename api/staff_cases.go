@@ -40,7 +40,9 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/:receipt/tasks/:task/withheld/remove", s.staffTaskWithheldRemove) // issue 18, 15(4)
 	g.GET("/cases/:receipt/email", s.staffCaseEmail)
 	g.GET("/cases/:receipt/email/files/:id", s.staffCaseEmailFile)
-	g.POST("/cases/:receipt/reveal", s.staffCaseReveal) // issue 16 item 11
+	g.GET("/cases/:receipt/replies/files/:id", s.staffReplyFile) // issue 20
+	g.POST("/cases/:receipt/forward", s.staffForward)            // issue 20, RD-2, D-7
+	g.POST("/cases/:receipt/reveal", s.staffCaseReveal)          // issue 16 item 11
 	g.POST("/mail/failed/:id/retry", s.staffRetryMail)
 	s.printRoutes(g)                                                // issue 18, IN-1
 	g.GET("/cases/:receipt/letters/:name", s.staffCaseLetter)       // issue 18: refusal.pdf, extension.pdf, receipt.pdf
@@ -184,22 +186,8 @@ func caseDayPtr(t *time.Time) workflow.Date {
 
 // fmtTime shows an instant in Helsinki time in the reader's way.
 func caseTime(t time.Time, lang string) string {
-	if t.IsZero() {
-		return ""
-	}
-	h := t.In(workflow.Helsinki())
-	sep := " klo "
-	switch lang {
-	case "sv":
-		sep = " kl. "
-	case "en":
-		sep = " at "
-	}
-	clock := h.Format("15.04")
-	if lang == "en" {
-		clock = h.Format("15:04")
-	}
-	return workflow.FormatDate(workflow.DateOf(h), lang) + sep + clock
+	// Issue 20: one function per language writes an instant (terms.md).
+	return workflow.FormatDateTime(t, lang)
 }
 
 // safeTargetPassed: the internal safe target (DL-7) of the running

@@ -44,6 +44,7 @@ func (s *Server) statusRoutes(g *echo.Group) {
 	g.GET("/o/:org/status/code", s.statusCodePage)
 	g.POST("/o/:org/status/code", s.statusCheck, limit)
 	g.GET("/o/:org/status/view", s.statusView)
+	s.statusReplyRoutes(g) // issue 20
 }
 
 type statusFormData struct {
@@ -81,6 +82,13 @@ type statusViewData struct {
 	// ConsentNot: chosen registers a withdrawal of consent does not reach
 	// (RB-1); shown with their published names.
 	ConsentNot []string
+	// Issue 20: what a pause asks and the form to answer it; the
+	// withdrawal link.
+	AskNeeded, AskBy string
+	ReplyAction      string
+	ReplyErrors      *statusReplyErrors
+	ReplyText        string
+	WithdrawURL      string
 }
 
 func statusBase(lang string, org store.Org) string { return intakeBase(lang, org) + "/status" }
@@ -230,6 +238,13 @@ func (s *Server) statusView(c echo.Context) error {
 	if !ok {
 		return c.Redirect(http.StatusSeeOther, statusBase(lang, org))
 	}
+	return s.statusViewWith(c, http.StatusOK, org, receipt, func(*statusViewData) {})
+}
+
+// statusViewWith renders the status of receipt; adjust adds a reply's
+// errors (issue 20).
+func (s *Server) statusViewWith(c echo.Context, status int, org store.Org, receipt string, adjust func(*statusViewData)) error {
+	lang := langOf(c)
 	st, err := s.Workflow.StatusOf(c.Request().Context(), org, receipt)
 	if errors.Is(err, store.ErrNotFound) { // deleted meanwhile
 		s.clearCookie(c, statusCookie)
@@ -258,8 +273,16 @@ func (s *Server) statusView(c echo.Context) error {
 		d.PausedDue = workflow.FormatDate(st.Due.PausedEffective, lang)
 	}
 	d.ConsentNot = st.ConsentNot
+	if st.AskOpen { // issue 20, DL-8
+		d.AskNeeded, d.AskBy = st.Ask.Needed, workflow.FormatDate(st.Ask.By, lang)
+		d.ReplyAction = statusBase(lang, org) + "/reply"
+	}
+	if st.CanWithdraw {
+		d.WithdrawURL = statusBase(lang, org) + "/withdraw"
+	}
+	adjust(&d)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.render(c, http.StatusOK, "status_view", lang, s.Catalog.T(lang, "status.view.title"), d)
+	return s.render(c, status, "status_view", lang, s.Catalog.T(lang, "status.view.title"), d)
 }
 
 // padTime sleeps until a whole multiple of floor has passed since start

@@ -167,6 +167,12 @@ type CaseStatus struct {
 	// ConsentNot: chosen registers a withdrawal of consent does not reach
 	// (RB-1): their basis is not consent.
 	ConsentNot []string
+	// Ask: what a pause asks of the requester (issue 20, DL-8), when
+	// AskOpen.
+	Ask     Ask
+	AskOpen bool
+	// CanWithdraw: the requester may still withdraw the request.
+	CanWithdraw bool
 }
 
 // StatusOf returns the status of the case with receipt in org and audits
@@ -202,6 +208,10 @@ func (s *Service) StatusOf(ctx context.Context, org store.Org, receipt string) (
 				st.Delivery, st.DeliveryOn = "status.delivery."+l.Method+"_done", DateOf(*l.DoneOn)
 			}
 		}
+		if st.Ask, st.AskOpen, err = AwaitingReply(ctx, q, c); err != nil {
+			return err
+		}
+		st.CanWithdraw = Allowed(State(c.State), ActWithdraw)
 		notConsent, err := ConsentNotApplicable(ctx, q, c)
 		if err != nil {
 			return err
