@@ -1,0 +1,7 @@
+DROP INDEX IF EXISTS registers_unit;
+DROP INDEX IF EXISTS case_access_log_org;
+DELETE FROM case_access_log WHERE what = 'person_searched' OR case_id IS NULL;
+ALTER TABLE case_access_log DROP CONSTRAINT case_access_log_what_check;
+ALTER TABLE case_access_log ADD CONSTRAINT case_access_log_what_check
+    CHECK (what IN ('case_viewed', 'task_viewed', 'file_downloaded', 'email_viewed', 'letter_downloaded'));
+ALTER TABLE case_access_log ALTER COLUMN case_id SET NOT NULL;
