@@ -62,6 +62,7 @@ func build(d Deps) *registry {
 	add(r, &PasswordResetWorker{d: d})
 	addTaskWorkers(r, d)
 	add(r, &BreachReminderWorker{d: d})
+	add(r, &RefreshStatsWorker{d: d}) // issue 21
 	return r
 }
 
@@ -95,6 +96,7 @@ func Periodic() []*river.PeriodicJob {
 		every(15*time.Minute, "purge_unconfirmed", jobargs.PurgeUnconfirmed{}),
 		every(5*time.Minute, "sweep", jobargs.Sweep{}),
 		every(15*time.Minute, "audit_checkpoint", jobargs.AuditCheckpoint{}),
+		every(time.Hour, "refresh_stats", jobargs.RefreshStats{}), // issue 21
 	}, taskPeriodic()...)
 }
 

@@ -1,3 +1,7 @@
+DROP TABLE IF EXISTS stats_refreshed;
+DROP TABLE IF EXISTS stats_monthly_days;
+DROP TABLE IF EXISTS stats_monthly;
+DROP VIEW IF EXISTS stats_source;
 DROP INDEX IF EXISTS registers_unit;
 DROP INDEX IF EXISTS case_access_log_org;
 DELETE FROM case_access_log WHERE what = 'person_searched' OR case_id IS NULL;

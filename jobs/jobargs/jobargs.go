@@ -113,3 +113,9 @@ func (PasswordReset) Kind() string { return "password_reset" }
 
 // InsertOpts: the link mail itself is retried by its deliver_mail job.
 func (PasswordReset) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
+
+// RefreshStats recomputes the recent months of every organisation's
+// monthly statistics (issue 21); periodic, idempotent.
+type RefreshStats struct{}
+
+func (RefreshStats) Kind() string { return "refresh_stats" }
