@@ -24,6 +24,9 @@ import (
 
 func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.GET("/", s.staffDashboard)
+	g.POST("/search", s.staffPersonSearch)       // issue 21: by email or henkilötunnus, never in a URL
+	g.GET("/cases.csv", s.staffCasesCSV)         // issue 21: the current view
+	g.POST("/search/cases.csv", s.staffCasesCSV) // issue 21: a person search's view
 	g.GET("", s.staffDashboardSlash)
 	g.GET("/cases/new", s.staffNewCaseForm)
 	g.POST("/cases/new", s.staffNewCase)
@@ -222,6 +225,17 @@ type dashboardData struct {
 	Filtered bool
 	NoMatch  bool // a receipt was searched and nothing matched
 
+	// Issue 21: channel and unit filters, the person search (POSTed, so
+	// the value is in no URL) and the CSV export of the view.
+	Channels    []caseOption
+	Units       []caseOption
+	Channel     string
+	Unit        string
+	Person      string // the searched email or henkilötunnus (a POST's page only)
+	PersonError string // message key when Person is neither
+	PersonMore  bool   // more cases than a person search lists
+	CSVURL      string // GET export of a filtered view ("" for a person search)
+
 	Counts    []dashBand
 	Total     int
 	Rows      []dashRow
@@ -247,6 +261,7 @@ type dashRow struct {
 	Clock, ClockLabel                                     string // D-23: which deadline Due is
 	Extended, SafePassed, NeedsTriage                     bool
 	OpenTasks, QueueTasks                                 int
+	DueISO                                                string // for the CSV (ISO 8601)
 }
 
 type dashTriage struct {
@@ -264,7 +279,8 @@ type dashFailed struct {
 	Pending                           bool // still failing temporarily, retried automatically (issue 17)
 }
 
-// dashboardQuery is the dashboard's filter as query parameters.
+// dashboardQuery is the dashboard's filter as query parameters; the
+// channel and unit filters (issue 21) are added by withFilters.
 func dashboardQuery(org, state, right, band, q string) url.Values {
 	v := url.Values{}
 	for k, x := range map[string]string{"org": org, "state": state, "right": right, "band": band, "q": q} {
@@ -275,6 +291,9 @@ func dashboardQuery(org, state, right, band, q string) url.Values {
 	return v
 }
 
+// dashboardChannels are the values of cases.channel, in the filter's order.
+var dashboardChannels = []string{"web", "email", "paper", "phone", "counter", "api"}
+
 func dashboardURL(v url.Values) string {
 	if len(v) == 0 {
 		return "/staff/"
@@ -282,24 +301,50 @@ func dashboardURL(v url.Values) string {
 	return "/staff/?" + v.Encode()
 }
 
-func (s *Server) staffDashboard(c echo.Context) error {
+func (s *Server) staffDashboard(c echo.Context) error { return s.dashboard(c, c.QueryParam, false) }
+
+// staffPersonSearch is the dashboard of one person's cases (issue 21): the
+// email or henkilötunnus comes in a POST body, is looked up through its
+// keyed blind index, and the search (never the value) is recorded in the
+// access log.
+func (s *Server) staffPersonSearch(c echo.Context) error { return s.dashboard(c, c.FormValue, true) }
+
+// personSearchLimit is how many cases a person search lists (no paging: a
+// next-page link would carry the person in its URL).
+const personSearchLimit = 200
+
+// query is the view's filter as query parameters, with band.
+func (d *dashboardData) query(band string) url.Values {
+	v := dashboardQuery(d.Org, d.State, d.Right, band, d.Query)
+	if d.Channel != "" {
+		v.Set("channel", d.Channel)
+	}
+	if d.Unit != "" {
+		v.Set("unit", d.Unit)
+	}
+	return v
+}
+
+// dashboardView reads the view's filter (from the query, or from a POSTed
+// form for a person search) into d and a store filter. A redirect is the
+// case page of a whole receipt number.
+func (s *Server) dashboardView(c echo.Context, get func(string) string, person bool) (dashboardData, store.DashboardFilter, map[int64]store.Org, string, error) {
 	ctx := c.Request().Context()
 	lang := langOf(c)
 	u := staffUser(c)
 	orgs, err := s.caseMemberOrgs(c)
 	if err != nil {
-		return err
+		return dashboardData{}, store.DashboardFilter{}, nil, "", err
 	}
 	d := dashboardData{
-		Org: c.QueryParam("org"), State: c.QueryParam("state"), Right: c.QueryParam("right"),
-		Band: c.QueryParam("band"), Query: strings.TrimSpace(c.QueryParam("q")), MultiOrg: len(orgs) > 1,
+		Org: get("org"), State: get("state"), Right: get("right"), Channel: get("channel"), Unit: get("unit"),
+		Band: get("band"), Query: strings.TrimSpace(get("q")), MultiOrg: len(orgs) > 1,
 	}
 	// One more than a page tells whether a next page exists.
 	f := store.DashboardFilter{Limit: dashboardPageSize + 1}
-	orgNames := map[int64]string{}
 	orgByID := map[int64]store.Org{}
 	for _, o := range orgs {
-		orgNames[o.ID], orgByID[o.ID] = o.Name(lang), o
+		orgByID[o.ID] = o
 		d.Orgs = append(d.Orgs, caseOption{Value: o.Slug, Label: o.Name(lang), Selected: o.Slug == d.Org})
 		if d.Org == "" || o.Slug == d.Org {
 			f.OrgIDs = append(f.OrgIDs, o.ID)
@@ -307,7 +352,7 @@ func (s *Server) staffDashboard(c echo.Context) error {
 		d.CanEnter = d.CanEnter || u.CanAct(o.ID)
 	}
 	if d.Org != "" && len(f.OrgIDs) == 0 {
-		return errNotFound // not one of the user's organisations
+		return d, f, nil, "", errNotFound // not one of the user's organisations
 	}
 	if d.State != "" && !slices.Contains(workflow.States, workflow.State(d.State)) {
 		d.State = ""
@@ -315,34 +360,88 @@ func (s *Server) staffDashboard(c echo.Context) error {
 	if d.Right != "" && !workflow.ValidRight(d.Right) {
 		d.Right = ""
 	}
+	if !slices.Contains(dashboardChannels, d.Channel) {
+		d.Channel = ""
+	}
 	for _, st := range workflow.States {
 		d.States = append(d.States, caseOption{Value: string(st), Label: s.caseLabel(lang, "state.", string(st)), Selected: string(st) == d.State})
 	}
 	for _, r := range workflow.Rights {
 		d.Rights = append(d.Rights, caseOption{Value: string(r), Label: s.caseLabel(lang, "right.", string(r)), Selected: string(r) == d.Right})
 	}
+	for _, ch := range dashboardChannels {
+		d.Channels = append(d.Channels, caseOption{Value: ch, Label: s.caseLabel(lang, "channel.", ch), Selected: ch == d.Channel})
+	}
+	q := store.New(s.Pool)
+	units, err := q.Units(ctx, f.OrgIDs)
+	if err != nil {
+		return d, f, nil, "", err
+	}
+	unitOK := false
+	for _, un := range units {
+		id := strconv.FormatInt(un.ID, 10)
+		label := un.Name
+		if d.MultiOrg && d.Org == "" {
+			label += " (" + orgByID[un.OrgID].Name(lang) + ")"
+		}
+		d.Units = append(d.Units, caseOption{Value: id, Label: label, Selected: id == d.Unit})
+		if id == d.Unit {
+			unitOK, f.UnitID = true, un.ID
+		}
+	}
+	if !unitOK {
+		d.Unit = ""
+	}
 	if d.State != "" {
 		f.States = []string{d.State}
 	}
-	f.Right = d.Right
+	f.Right, f.Channel = d.Right, d.Channel
+	if person {
+		// A person's cases in any state unless one is chosen: the search
+		// is for their history, not the open work.
+		if d.State == "" {
+			for _, st := range workflow.States {
+				f.States = append(f.States, string(st))
+			}
+		}
+		f.Limit = personSearchLimit + 1
+		d.Person = strings.TrimSpace(get("person"))
+		if r := []rune(d.Person); len(r) > 254 {
+			d.Person = string(r[:254])
+		}
+		switch {
+		case strings.Contains(d.Person, "@"):
+			f.Person, err = q.EmailSearch(d.Person)
+		default:
+			h, herr := workflow.ParseHetu(d.Person)
+			if herr != nil {
+				d.PersonError = "staffcase.search.person_invalid"
+				return d, f, orgByID, "", nil
+			}
+			f.Person, err = q.HetuSearch(h.Canonical())
+		}
+		if err != nil {
+			return d, f, nil, "", err
+		}
+	}
 	// A whole receipt number opens its case, whatever its state.
-	if receipt, ok := store.ParseReceipt(d.Query); ok && len(f.OrgIDs) > 0 {
-		cs, err := store.New(s.Pool).CaseByReceipt(ctx, f.OrgIDs, receipt)
+	if receipt, ok := store.ParseReceipt(d.Query); ok && len(f.OrgIDs) > 0 && !person {
+		cs, err := q.CaseByReceipt(ctx, f.OrgIDs, receipt)
 		if err == nil {
-			return c.Redirect(http.StatusSeeOther, caseURL(cs.Receipt))
+			return d, f, nil, caseURL(cs.Receipt), nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			return err
+			return d, f, nil, "", err
 		}
 	}
 	if r := []rune(d.Query); len(r) > 40 {
 		d.Query = string(r[:40])
 	}
 	f.Receipt = d.Query
-	d.Filtered = d.Org != "" || d.State != "" || d.Right != "" || d.Band != "" || d.Query != ""
+	d.Filtered = d.Org != "" || d.State != "" || d.Right != "" || d.Band != "" || d.Query != "" ||
+		d.Channel != "" || d.Unit != "" || person
 
 	today := s.caseToday()
-	d.TodayText = workflow.FormatDate(today, lang)
 	switch d.Band {
 	case string(workflow.BandOverdue):
 		to := caseDBDay(today.AddDays(-1))
@@ -356,8 +455,44 @@ func (s *Server) staffDashboard(c echo.Context) error {
 	default:
 		d.Band = ""
 	}
-	if cur, ok := caseCursor(c.QueryParam("after")); ok {
+	if cur, ok := caseCursor(get("after")); ok && !person {
 		f.After = &cur
+	}
+	return d, f, orgByID, "", nil
+}
+
+func (s *Server) dashboard(c echo.Context, get func(string) string, person bool) error {
+	ctx := c.Request().Context()
+	lang := langOf(c)
+	d, f, orgByID, redirect, err := s.dashboardView(c, get, person)
+	if err != nil {
+		return err
+	}
+	if redirect != "" {
+		return c.Redirect(http.StatusSeeOther, redirect)
+	}
+	orgNames := map[int64]string{}
+	for id, o := range orgByID {
+		orgNames[id] = o.Name(lang)
+	}
+	today := s.caseToday()
+	d.TodayText = workflow.FormatDate(today, lang)
+	if d.PersonError != "" {
+		if err := s.dashboardBoxes(c, &d, f.OrgIDs, orgNames); err != nil {
+			return err
+		}
+		return s.render(c, http.StatusUnprocessableEntity, "staff_dashboard", lang, s.Catalog.T(lang, "staffcase.dashboard.title"), d)
+	}
+	if person {
+		// Recorded before anything is shown: a failed log is no search.
+		if err := s.Workflow.LogPersonSearch(ctx, f, staffUser(c).Actor()); err != nil {
+			return err
+		}
+	} else {
+		d.CSVURL = "/staff/cases.csv"
+		if v := d.query(d.Band); len(v) > 0 {
+			d.CSVURL += "?" + v.Encode()
+		}
 	}
 
 	q := store.New(s.Pool)
@@ -365,17 +500,20 @@ func (s *Server) staffDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	base := dashboardQuery(d.Org, d.State, d.Right, "", d.Query)
 	for _, b := range []struct {
 		band workflow.Band
 		n    int
 	}{{workflow.BandOverdue, counts.Overdue}, {workflow.BandWeek, counts.Week}, {workflow.BandLater, counts.Later}} {
-		v := dashboardQuery(d.Org, d.State, d.Right, string(b.band), d.Query)
+		v := d.query(string(b.band))
 		if d.Band == string(b.band) {
-			v = base // a second click clears the band
+			v = d.query("") // a second click clears the band
+		}
+		link := dashboardURL(v)
+		if person {
+			link = "" // a link would drop the person (or carry them in its URL)
 		}
 		d.Counts = append(d.Counts, dashBand{Band: string(b.band), Label: s.caseLabel(lang, "band.", string(b.band)),
-			N: b.n, URL: dashboardURL(v), Current: d.Band == string(b.band)})
+			N: b.n, URL: link, Current: d.Band == string(b.band)})
 		d.Total += b.n
 	}
 
@@ -383,44 +521,26 @@ func (s *Server) staffDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	more := len(rows) > dashboardPageSize
+	page := dashboardPageSize
+	if person {
+		page = personSearchLimit
+	}
+	more := len(rows) > page
 	if more {
-		rows = rows[:dashboardPageSize]
+		rows = rows[:page]
 	}
 	for _, r := range rows {
-		cs := r.Case()
-		// One function for the dates (DL-8, DL-11, FI-2, D-23): the row's
-		// place is its earliest running deadline, named by its clock.
-		due := workflow.DueOf(cs, workflow.CalendarFor(orgByID[r.OrgID]), s.Now())
-		urgent, clock := workflow.UrgencyOf(due)
-		band := workflow.BandOf(urgent, today)
-		row := dashRow{
-			Receipt: r.Receipt, URL: caseURL(r.Receipt), Org: orgNames[r.OrgID],
-			Rights: s.caseRightLabels(lang, r.Rights, r.DocumentRequest), StateValue: r.State,
-			State: s.caseLabel(lang, "state.", r.State), Channel: s.caseLabel(lang, "channel.", r.Channel),
-			Band: string(band), BandLabel: s.caseLabel(lang, "band.", string(band)),
-			Due: workflow.FormatDate(urgent, lang), LegalDue: workflow.FormatDate(due.LegalDue, lang),
-			Clock: string(clock), ClockLabel: s.caseLabel(lang, "clock.", string(clock)),
-			Extended: clock == workflow.ClockExtended, NeedsTriage: r.NeedsTriage,
-			OpenTasks: r.OpenTasks, QueueTasks: r.QueueTasks,
-		}
-		if !due.PausedEffective.IsZero() && (clock == workflow.ClockGDPR || clock == workflow.ClockExtended) {
-			// DL-8: beside, never instead; an extension counted (DL-11).
-			row.PausedDue = workflow.FormatDate(due.PausedEffective, lang)
-		}
-		if band != workflow.BandOverdue && caseSafePassed(cs, today) {
-			row.SafePassed = true
-		}
-		d.Rows = append(d.Rows, row)
+		d.Rows = append(d.Rows, s.dashboardRow(r, orgByID, orgNames, lang, today))
 	}
-	if more {
+	if more && !person {
 		last := rows[len(rows)-1]
-		v := dashboardQuery(d.Org, d.State, d.Right, d.Band, d.Query)
+		v := d.query(d.Band)
 		v.Set("after", caseDay(last.SortDue).String()+"."+strconv.FormatInt(last.ID, 10))
 		d.NextURL = dashboardURL(v)
 	}
+	d.PersonMore = more && person
 	if f.After != nil {
-		d.FirstURL = dashboardURL(dashboardQuery(d.Org, d.State, d.Right, d.Band, d.Query))
+		d.FirstURL = dashboardURL(d.query(d.Band))
 	}
 	d.NoMatch = d.Query != "" && d.Total == 0
 
@@ -428,6 +548,35 @@ func (s *Server) staffDashboard(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "staff_dashboard", lang, s.Catalog.T(lang, "staffcase.dashboard.title"), d)
+}
+
+// dashboardRow is one case of the list (and of its CSV export).
+func (s *Server) dashboardRow(r store.DashboardRow, orgByID map[int64]store.Org, orgNames map[int64]string, lang string, today workflow.Date) dashRow {
+	cs := r.Case()
+	// One function for the dates (DL-8, DL-11, FI-2, D-23): the row's
+	// place is its earliest running deadline, named by its clock.
+	due := workflow.DueOf(cs, workflow.CalendarFor(orgByID[r.OrgID]), s.Now())
+	urgent, clock := workflow.UrgencyOf(due)
+	band := workflow.BandOf(urgent, today)
+	row := dashRow{
+		Receipt: r.Receipt, URL: caseURL(r.Receipt), Org: orgNames[r.OrgID],
+		Rights: s.caseRightLabels(lang, r.Rights, r.DocumentRequest), StateValue: r.State,
+		State: s.caseLabel(lang, "state.", r.State), Channel: s.caseLabel(lang, "channel.", r.Channel),
+		Band: string(band), BandLabel: s.caseLabel(lang, "band.", string(band)),
+		Due: workflow.FormatDate(urgent, lang), LegalDue: workflow.FormatDate(due.LegalDue, lang),
+		Clock: string(clock), ClockLabel: s.caseLabel(lang, "clock.", string(clock)),
+		Extended: clock == workflow.ClockExtended, NeedsTriage: r.NeedsTriage,
+		OpenTasks: r.OpenTasks, QueueTasks: r.QueueTasks,
+		DueISO: urgent.String(),
+	}
+	if !due.PausedEffective.IsZero() && (clock == workflow.ClockGDPR || clock == workflow.ClockExtended) {
+		// DL-8: beside, never instead; an extension counted (DL-11).
+		row.PausedDue = workflow.FormatDate(due.PausedEffective, lang)
+	}
+	if band != workflow.BandOverdue && caseSafePassed(cs, today) {
+		row.SafePassed = true
+	}
+	return row
 }
 
 // dashboardBoxes fills what the DPO must see first: emailed requests to

@@ -63,6 +63,7 @@ func build(d Deps) *registry {
 	addTaskWorkers(r, d)
 	add(r, &BreachReminderWorker{d: d})
 	add(r, &RetentionPurgeWorker{d: d})
+	add(r, &RefreshStatsWorker{d: d}) // issue 21
 	return r
 }
 
@@ -97,6 +98,7 @@ func Periodic() []*river.PeriodicJob {
 		every(5*time.Minute, "sweep", jobargs.Sweep{}),
 		every(15*time.Minute, "audit_checkpoint", jobargs.AuditCheckpoint{}),
 		retentionPeriodic(),
+		every(time.Hour, "refresh_stats", jobargs.RefreshStats{}), // issue 21
 	}, taskPeriodic()...)
 }
 

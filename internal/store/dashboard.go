@@ -23,6 +23,13 @@ type DashboardFilter struct {
 	Right  string
 	// Receipt matches part of a receipt number, case-insensitively.
 	Receipt string
+	// Channel is one of cases.channel's values.
+	Channel string
+	// UnitID keeps cases with a task in a register of that unit.
+	UnitID int64
+	// Person keeps the cases of one person (PersonIndexes): a search by
+	// email or henkilötunnus through their blind indexes (issue 21).
+	Person *PersonIndexes
 	// DueFrom and DueTo bound the effective due date (inclusive): the
 	// dashboard's bands.
 	DueFrom, DueTo *time.Time
@@ -85,11 +92,21 @@ func (r DashboardRow) Case() Case {
 // `org_id = ANY($1) AND state = ANY($2)` is served by cases_org_state_urgent
 // (org_id, state, urgentKey, id): the open cases are read by index and only
 // they are sorted by urgency.
+//
+// The person search reads the requesters' blind indexes by
+// requesters_email_index, requesters_hetu and requesters_subject_hetu: a
+// henkilötunnus matches the requester's and, for a request made on
+// someone's behalf, its subject's. Parameters $1 to $9 (args).
 const dashboardWhere = `
 	WHERE c.org_id = ANY($1) AND c.state = ANY($2)
 	  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
 	  AND ($3::text = '' OR $3 = ANY(c.rights))
-	  AND ($4::text = '' OR c.receipt ILIKE $4)`
+	  AND ($4::text = '' OR c.receipt ILIKE $4)
+	  AND ($5::text = '' OR c.channel = $5)
+	  AND ($6::bigint = 0 OR c.id IN (SELECT t.case_id FROM tasks t JOIN registers g ON g.id = t.register_id AND g.org_id = t.org_id
+		WHERE t.org_id = ANY($1) AND g.unit_id = $6))
+	  AND (NOT $7::bool OR c.id IN (SELECT r.case_id FROM requesters r WHERE r.org_id = ANY($1)
+		AND (r.email_index = ANY($8::bytea[]) OR r.hetu_index = ANY($9::bytea[]) OR r.subject_hetu_index = ANY($9::bytea[]))))`
 
 // effectiveDue is D-13's effective_due.
 const effectiveDue = `coalesce(c.extended_due, c.legal_due)`
@@ -109,7 +126,88 @@ func (f DashboardFilter) args() []any {
 	if f.Receipt != "" {
 		pattern = "%" + likeEscape(f.Receipt) + "%"
 	}
-	return []any{f.OrgIDs, states, f.Right, pattern}
+	person, emails, hetus := false, [][]byte{}, [][]byte{}
+	if f.Person != nil {
+		person = true
+		if f.Person.Email != nil {
+			emails = f.Person.Email
+		}
+		if f.Person.Hetu != nil {
+			hetus = f.Person.Hetu
+		}
+	}
+	return []any{f.OrgIDs, states, f.Right, pattern, f.Channel, f.UnitID, person, emails, hetus}
+}
+
+// PersonIndexes are the blind indexes one person search looks for, under
+// every key of the ring (rows indexed before a rotation are found too).
+type PersonIndexes struct {
+	Email [][]byte
+	Hetu  [][]byte
+}
+
+// EmailSearch is the search for the requester with this email address.
+func (q *Q) EmailSearch(email string) (*PersonIndexes, error) {
+	idx, err := q.emailIndexes(email)
+	if err != nil {
+		return nil, err
+	}
+	return &PersonIndexes{Email: idx}, nil
+}
+
+// HetuSearch is the search for the henkilötunnus in its canonical form
+// (workflow.Hetu.Canonical), the form intake indexes.
+func (q *Q) HetuSearch(canonical string) (*PersonIndexes, error) {
+	ring, err := q.ring()
+	if err != nil {
+		return nil, err
+	}
+	return &PersonIndexes{Hetu: ring.IndexesFor("hetu", canonical)}, nil
+}
+
+// LogPersonSearch records a person search (issue 21) in case_access_log
+// without the searched value: one row on every case the filter finds (in
+// any page) and one row per searched organisation with no case, so a
+// search that found nothing is on record too. One statement.
+func (q *Q) LogPersonSearch(ctx context.Context, f DashboardFilter, actor string, at time.Time) error {
+	if f.Person == nil {
+		return nil
+	}
+	args := append(f.args(), actor, at)
+	_, err := q.db.Exec(ctx, `
+		WITH found AS (SELECT c.org_id, c.id FROM cases c`+dashboardWhere+`)
+		INSERT INTO case_access_log (org_id, case_id, actor, what, at)
+		SELECT org_id, id, $10::text, 'person_searched', $11::timestamptz FROM found
+		UNION ALL
+		SELECT o, NULL, $10::text, 'person_searched', $11::timestamptz FROM unnest($1::bigint[]) AS o`, args...)
+	return mapErr(err, "logging a person search")
+}
+
+// PersonSearches counts the organisation's person searches by actor since
+// since (the organisation-level rows).
+func (q *Q) PersonSearches(ctx context.Context, orgID int64, actor string, since time.Time) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM case_access_log
+		WHERE org_id = $1 AND case_id IS NULL AND what = 'person_searched' AND actor = $2 AND at >= $3`,
+		orgID, actor, since).Scan(&n)
+	return n, mapErr(err, "person searches")
+}
+
+// Unit is an organisational unit that registers belong to.
+type Unit struct {
+	ID    int64  `db:"id"`
+	OrgID int64  `db:"org_id"`
+	Name  string `db:"name"`
+}
+
+// Units lists the organisations' units by name.
+func (q *Q) Units(ctx context.Context, orgIDs []int64) ([]Unit, error) {
+	rows, err := q.db.Query(ctx, `SELECT id, org_id, name FROM units WHERE org_id = ANY($1) ORDER BY name, id`, orgIDs)
+	if err != nil {
+		return nil, mapErr(err, "units")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Unit])
+	return out, mapErr(err, "units")
 }
 
 // Dashboard lists cases by effective due date, then id (the keyset).
@@ -134,11 +232,11 @@ func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, e
 			(SELECT count(*) FROM tasks t WHERE t.org_id = c.org_id AND t.case_id = c.id
 				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks
 		FROM cases c`+dashboardWhere+`
-		  AND ($5::date IS NULL OR `+urgentKey+` >= $5)
-		  AND ($6::date IS NULL OR `+urgentKey+` <= $6)
-		  AND ($7::date IS NULL OR (`+urgentKey+`, c.id) > ($7::date, $8::bigint))
+		  AND ($10::date IS NULL OR `+urgentKey+` >= $10)
+		  AND ($11::date IS NULL OR `+urgentKey+` <= $11)
+		  AND ($12::date IS NULL OR (`+urgentKey+`, c.id) > ($12::date, $13::bigint))
 		ORDER BY `+urgentKey+`, c.id
-		LIMIT $9`, args...)
+		LIMIT $14`, args...)
 	if err != nil {
 		return nil, mapErr(err, "dashboard")
 	}
@@ -159,9 +257,9 @@ func (q *Q) CountDashboard(ctx context.Context, f DashboardFilter, today time.Ti
 	var n DashboardCounts
 	args := append(f.args(), today)
 	err := q.db.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE `+urgentKey+` < $5::date),
-			count(*) FILTER (WHERE `+urgentKey+` >= $5::date AND `+urgentKey+` <= $5::date + 7),
-			count(*) FILTER (WHERE `+urgentKey+` > $5::date + 7)
+		SELECT count(*) FILTER (WHERE `+urgentKey+` < $10::date),
+			count(*) FILTER (WHERE `+urgentKey+` >= $10::date AND `+urgentKey+` <= $10::date + 7),
+			count(*) FILTER (WHERE `+urgentKey+` > $10::date + 7)
 		FROM cases c`+dashboardWhere, args...).Scan(&n.Overdue, &n.Week, &n.Later)
 	return n, mapErr(err, "dashboard counts")
 }

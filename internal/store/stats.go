@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Monthly statistics (issue 21): stats_monthly and stats_monthly_days are
+// filled from the view stats_source by RefreshStats (a periodic River
+// job); the statistics page reads them only.
+
+// StatsRow is one (month, dimension, value) cell group of stats_monthly.
+type StatsRow struct {
+	Month     time.Time `db:"month"`
+	Dimension string    `db:"dimension"`
+	Value     string    `db:"value"`
+	Received  int       `db:"received"`
+	Answered  int       `db:"answered"`
+	OnTime    int       `db:"on_time"`
+}
+
+// StatsDays is how many requests of a month were answered in Days days.
+type StatsDays struct {
+	Month time.Time `db:"month"`
+	Days  int       `db:"days"`
+	N     int       `db:"n"`
+}
+
+// RefreshStats recomputes the organisation's months from `from` on (a
+// month's first day): delete and insert, so running it twice gives the
+// same rows (idempotent) and months before `from` keep their figures after
+// the cases they count are purged. Call it on a Q of a transaction.
+func (q *Q) RefreshStats(ctx context.Context, orgID int64, from time.Time, at time.Time) error {
+	tx := q.db
+	{
+		for _, sql := range []string{
+			`DELETE FROM stats_monthly WHERE org_id = $1 AND month >= $2`,
+			`DELETE FROM stats_monthly_days WHERE org_id = $1 AND month >= $2`,
+			// Received by month of receipt; answered by month of answer.
+			`WITH src AS (SELECT * FROM stats_source WHERE org_id = $1 AND (month_received >= $2 OR month_answered >= $2)),
+			dims AS (
+				SELECT month_received, month_answered, on_time, 'all' AS dimension, '' AS value FROM src
+				UNION ALL SELECT month_received, month_answered, on_time, 'right', r FROM src, unnest(src.rights) AS r
+				UNION ALL SELECT month_received, month_answered, on_time, 'channel', channel FROM src
+				UNION ALL SELECT month_received, month_answered, on_time, 'outcome', outcome FROM src WHERE outcome <> ''),
+			rec AS (SELECT month_received AS month, dimension, value, count(*) AS n FROM dims
+				WHERE month_received >= $2 GROUP BY 1, 2, 3),
+			ans AS (SELECT month_answered AS month, dimension, value, count(*) AS n, count(*) FILTER (WHERE on_time) AS ok FROM dims
+				WHERE month_answered >= $2 GROUP BY 1, 2, 3)
+			INSERT INTO stats_monthly (org_id, month, dimension, value, received, answered, on_time)
+			SELECT $1, month, dimension, value, coalesce(rec.n, 0), coalesce(ans.n, 0), coalesce(ans.ok, 0)
+			FROM rec FULL JOIN ans USING (month, dimension, value)`,
+			`INSERT INTO stats_monthly_days (org_id, month, days, n)
+			SELECT $1, month_answered, days, count(*) FROM stats_source
+			WHERE org_id = $1 AND month_answered >= $2 GROUP BY 2, 3`,
+		} {
+			if _, err := tx.Exec(ctx, sql, orgID, from); err != nil {
+				return mapErr(err, "refreshing statistics")
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO stats_refreshed (org_id, refreshed_at, from_month) VALUES ($1, $2, $3)
+			ON CONFLICT (org_id) DO UPDATE SET refreshed_at = $2, from_month = $3`, orgID, at, from)
+		return mapErr(err, "refreshing statistics")
+	}
+}
+
+// StatsRefreshedAt is when the organisation's statistics were last
+// refreshed (zero: never, the first refresh recomputes everything).
+func (q *Q) StatsRefreshedAt(ctx context.Context, orgID int64) (time.Time, error) {
+	var at time.Time
+	err := q.db.QueryRow(ctx, `SELECT refreshed_at FROM stats_refreshed WHERE org_id = $1`, orgID).Scan(&at)
+	if err == pgx.ErrNoRows {
+		return time.Time{}, nil
+	}
+	return at, mapErr(err, "statistics refreshed")
+}
+
+// StatsMonths returns the organisation's rows of months in [from, to).
+func (q *Q) StatsMonths(ctx context.Context, orgID int64, from, to time.Time) ([]StatsRow, []StatsDays, error) {
+	rows, err := q.db.Query(ctx, `SELECT month, dimension, value, received, answered, on_time FROM stats_monthly
+		WHERE org_id = $1 AND month >= $2 AND month < $3 ORDER BY month, dimension, value`, orgID, from, to)
+	if err != nil {
+		return nil, nil, mapErr(err, "statistics")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[StatsRow])
+	if err != nil {
+		return nil, nil, mapErr(err, "statistics")
+	}
+	rows, err = q.db.Query(ctx, `SELECT month, days, n FROM stats_monthly_days
+		WHERE org_id = $1 AND month >= $2 AND month < $3 ORDER BY month, days`, orgID, from, to)
+	if err != nil {
+		return nil, nil, mapErr(err, "statistics")
+	}
+	days, err := pgx.CollectRows(rows, pgx.RowToStructByName[StatsDays])
+	return out, days, mapErr(err, "statistics")
+}

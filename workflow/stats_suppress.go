@@ -1,0 +1,85 @@
+package workflow
+
+import "sort"
+
+// StatsMinCell is the smallest count the statistics show (issue 21): a
+// cell from 1 to 4 requests could identify someone (the Raseborg text
+// promises statistics never do). Zero is shown.
+const StatsMinCell = 5
+
+// StatsCell is one count of the statistics, and whether it is hidden.
+type StatsCell struct {
+	N      int
+	Hidden bool
+}
+
+// small: a count that must not be shown.
+func small(n int) bool { return n > 0 && n < StatsMinCell }
+
+// SuppressGroup hides the small cells of a group of parts whose total is
+// shown beside them (a month's requests by channel, say), and then enough
+// other cells that no hidden one can be had by subtraction: when exactly
+// one part is hidden, the smallest other non-zero part is hidden too; when
+// the total is small, everything is. The returned total and parts are in
+// the order given.
+func SuppressGroup(total int, parts []int) (StatsCell, []StatsCell) {
+	out := make([]StatsCell, len(parts))
+	for i, n := range parts {
+		out[i] = StatsCell{N: n, Hidden: small(n)}
+	}
+	t := StatsCell{N: total, Hidden: small(total)}
+	if t.Hidden {
+		for i := range out {
+			out[i].Hidden = out[i].N > 0
+		}
+		return t, out
+	}
+	hidden := 0
+	for _, c := range out {
+		if c.Hidden {
+			hidden++
+		}
+	}
+	if hidden == 1 {
+		// The total minus the shown parts would give the hidden one.
+		idx := make([]int, 0, len(out))
+		for i, c := range out {
+			if !c.Hidden && c.N > 0 {
+				idx = append(idx, i)
+			}
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return out[idx[a]].N < out[idx[b]].N })
+		if len(idx) > 0 {
+			out[idx[0]].Hidden = true
+		} else {
+			t.Hidden = true // no other part to hide: the total would give it away
+		}
+	}
+	return t, out
+}
+
+// SuppressShare hides a share or median computed from n requests when n is
+// small (or zero: nothing to show).
+func SuppressShare(n int) bool { return n < StatsMinCell }
+
+// MedianDays is the median of a histogram (days -> requests), the lower
+// middle for an even count; ok is false for an empty histogram.
+func MedianDays(hist map[int]int) (median int, n int, ok bool) {
+	var keys []int
+	for d, k := range hist {
+		keys = append(keys, d)
+		n += k
+	}
+	if n == 0 {
+		return 0, 0, false
+	}
+	sort.Ints(keys)
+	mid, seen := (n+1)/2, 0
+	for _, d := range keys {
+		seen += hist[d]
+		if seen >= mid {
+			return d, n, true
+		}
+	}
+	return keys[len(keys)-1], n, true
+}
