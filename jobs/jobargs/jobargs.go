@@ -119,6 +119,7 @@ func (PasswordReset) InsertOpts() river.InsertOpts { return river.InsertOpts{Max
 type RetentionPurge struct{}
 
 func (RetentionPurge) Kind() string { return "retention_purge" }
+
 // RefreshStats recomputes the recent months of every organisation's
 // monthly statistics (issue 21); periodic, idempotent.
 type RefreshStats struct{}
