@@ -32,7 +32,7 @@ type outboxRow struct {
 
 func outbox(t *testing.T, env *testenv.Env) []outboxRow {
 	t.Helper()
-	rows, err := env.Pool.Query(context.Background(), `SELECT id, kind, message_id, state, attempts, last_error FROM outbox ORDER BY id`)
+	rows, err := env.Pool.Query(context.Background(), `SELECT id, kind, message_id, state, attempts, length(last_error)::text FROM outbox ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
