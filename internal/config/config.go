@@ -23,10 +23,10 @@ type Config struct {
 	// the server then runs as DATABASE_URL's role, which cannot change the
 	// audit trail (issue 16). Empty: DATABASE_URL does both.
 	MigrateDatabaseURL string
-	ListenAddr  string
-	BaseURL     string
-	DataDir     string
-	SecretKey   string // [ID:]KEY, hex or base64, 32 bytes; generated in the embedded default (D-17)
+	ListenAddr         string
+	BaseURL            string
+	DataDir            string
+	SecretKey          string // [ID:]KEY, hex or base64, 32 bytes; generated in the embedded default (D-17)
 	// OldSecretKeys are retired keys kept for verification and decryption
 	// (D-26), each [ID:]KEY.
 	OldSecretKeys []string
