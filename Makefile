@@ -4,7 +4,7 @@ BIN       := bin/rightsdesk
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 TEST_TIMEOUT ?= 20m
 
-.PHONY: help run build test test-fault test-mta lint bench clean
+.PHONY: help run build test test-fault test-fuzz test-mta lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -25,6 +25,16 @@ test: ## run every test (race detector on), then the linters
 test-fault: ## fault tests against the real binary (kill -9 under submissions), with their counts (also part of make test)
 	@scripts/deps.sh test
 	$(GO) test -count=1 -timeout 10m -run '^TestFault' -v ./cmd/rightsdesk/
+
+FUZZTIME ?= 20s
+FUZZ_TARGETS := ./api:FuzzEdgeForm ./api:FuzzTypedCode ./api:FuzzIdempotencyKey ./internal/store:FuzzParseReceipt \
+	./internal/pdf:FuzzParseExtract ./internal/mail:FuzzParseReceived ./registers:FuzzParse ./workflow:FuzzParseHetu
+
+test-fuzz: ## run each fuzz target for FUZZTIME (default 20s); their seed corpora run in make test
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 test-mta: ## rightsdesk against a private Postfix on 127.0.0.1 (root; installs postfix; MTA_OUTAGE=2m)
 	scripts/test-mta.sh

@@ -240,7 +240,7 @@ func TestDashboardBoxes(t *testing.T) {
 	queued := f.paper(f.org, f.env.Clock.Now().Add(-time.Hour), "in_person", nil)
 	f.emailed(f.org2) // another organisation's
 	// Every delivery fails for good.
-	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE outbox SET state = 'failed', last_error = '550 mailbox unavailable' WHERE case_id = $1`, queued.CaseID); err != nil {
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE outbox SET state = 'failed', last_error = '\\x00'::bytea || convert_to('550 mailbox unavailable', 'UTF8') WHERE case_id = $1`, queued.CaseID); err != nil {
 		t.Fatal(err)
 	}
 	cl := f.login(t, f.dpo)

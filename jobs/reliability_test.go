@@ -32,13 +32,20 @@ type outboxRow struct {
 
 func outbox(t *testing.T, env *testenv.Env) []outboxRow {
 	t.Helper()
-	rows, err := env.Pool.Query(context.Background(), `SELECT id, kind, message_id, state, attempts, last_error FROM outbox ORDER BY id`)
+	rows, err := env.Pool.Query(context.Background(), `SELECT id, kind, message_id, state, attempts, '' FROM outbox ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[outboxRow])
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := range out { // last_error is sealed: read it through the store
+		r, err := store.New(env.Pool).OutboxForUpdate(context.Background(), out[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i].LastError = r.LastError
 	}
 	return out
 }

@@ -34,6 +34,10 @@ const (
 	canaryMailBody = "KANARIA-EMAIL-BODY-2209"
 	canaryMailFile = "KANARIA-ATTACH-3301"
 	canaryHetu     = "131052-308T"
+	canaryWithheld = "KANARIA-WITHHELD-1182"
+	canaryLetter   = "KANARIA-LETTER-PDF-2291"
+	canaryDocExt   = "KANARIA-DOCEXT-3390"
+	canaryMailErr  = "KANARIA-MAILERR-4478"
 )
 
 // columnsWith scans every text, bytea, json and array column of every
@@ -117,6 +121,7 @@ func TestPersonalDataEncryptedAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	answered := false
+	var answeredTask int64
 	for _, tk := range f.tasks(t, sub.CaseID) {
 		if tk.State != "open" || tk.RegisterID != f.regs["library"] {
 			continue
@@ -127,6 +132,7 @@ func TestPersonalDataEncryptedAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 		answered = true
+		answeredTask = tk.ID
 	}
 	if !answered {
 		t.Fatal("no open library task to answer")
@@ -140,6 +146,39 @@ func TestPersonalDataEncryptedAtRest(t *testing.T) {
 
 	// The data reads back in clear through the store.
 	q := store.New(env.Pool)
+	// Issue 16: the withholding reason, a queued letter's PDF, the
+	// document request's extension reason and the mail server's error.
+	if _, err := q.InsertWithheld(ctx, store.Withheld{OrgID: f.org.ID, CaseID: sub.CaseID, TaskID: answeredTask, Row: intPtr(1),
+		Ground: "others_rights", Reason: canaryWithheld, CreatedAt: env.Clock.Now(), CreatedBy: "dpo"}); err != nil {
+		t.Fatal(err)
+	}
+	letterID, err := q.InsertQueuedLetter(ctx, store.QueuedLetter{OrgID: f.org.ID, CaseID: sub.CaseID, Kind: "answer", Method: "paper",
+		Lang: "fi", Filename: "kirje.pdf", CreatedAt: env.Clock.Now(), CreatedBy: "dpo"}, []byte("%PDF-1.4 "+canaryLetter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.SetDocExtension(ctx, f.org.ID, sub.CaseID, canaryDocExt, env.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	mailsBefore, err := q.OutboxByCase(ctx, f.org.ID, sub.CaseID)
+	if err != nil || len(mailsBefore) == 0 {
+		t.Fatalf("outbox: %v", err)
+	}
+	if err := q.MarkOutboxAttempt(ctx, mailsBefore[0].ID, "550 <"+canaryMailErr+"@example.test> unknown", false, env.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if ws, err := q.WithheldOfCase(ctx, f.org.ID, sub.CaseID); err != nil || len(ws) != 1 || ws[0].Reason != canaryWithheld {
+		t.Fatalf("withheld read back: %+v %v", ws, err)
+	}
+	if _, pdf, err := q.QueuedLetterPDF(ctx, f.org.ID, letterID); err != nil || !bytes.Contains(pdf, []byte(canaryLetter)) {
+		t.Fatalf("queued letter read back: %v", err)
+	}
+	if c := f.caseRow(t, sub.CaseID); c.DocExtensionReason != canaryDocExt {
+		t.Fatalf("document extension reason read back: %q", c.DocExtensionReason)
+	}
+	if ms, err := q.OutboxByCase(ctx, f.org.ID, sub.CaseID); err != nil || !strings.Contains(outboxError(ms, mailsBefore[0].ID), canaryMailErr) {
+		t.Fatalf("mail error read back: %v", err)
+	}
 	req, err := q.RequesterOf(ctx, f.org.ID, sub.CaseID)
 	if err != nil || req.Name != canaryName || req.Email != canaryEmail || req.Phone != canaryPhone || req.Address != canaryAddress {
 		t.Fatalf("requester read back: %+v %v", req, err)
@@ -189,7 +228,8 @@ func TestPersonalDataEncryptedAtRest(t *testing.T) {
 		t.Fatal("the scan finds nothing, not even the organisation's name")
 	}
 	for _, c := range []string{canaryName, canaryEmail, canaryPhone, canaryAddress, canaryDetails, canaryExtract, canaryFile,
-		canaryNote, canaryComment, canaryMailName, canaryMailAddr, canaryMailBody, canaryMailFile, canaryHetu} {
+		canaryNote, canaryComment, canaryMailName, canaryMailAddr, canaryMailBody, canaryMailFile, canaryHetu,
+		canaryWithheld, canaryLetter, canaryDocExt, canaryMailErr} {
 		if cols := columnsWith(t, env.Pool, c); len(cols) > 0 {
 			t.Errorf("%q stored in clear in %v", c, cols)
 		}
@@ -313,3 +353,13 @@ func TestRotatedKeyringOpensOldCases(t *testing.T) {
 		t.Fatalf("old case without the old key: %v", err)
 	}
 }
+
+func outboxError(ms []store.OutboxRow, id int64) string {
+	for _, m := range ms {
+		if m.ID == id {
+			return m.LastError
+		}
+	}
+	return ""
+}
+func intPtr(n int) *int { return &n }

@@ -51,10 +51,15 @@ func newLogger(cfg config.Config, env *Env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(env.Stderr, opts))
 }
 
-// openDB connects to DATABASE_URL, or starts the embedded cluster.
+// openDB connects as the schema's owner: MIGRATE_DATABASE_URL when set,
+// else DATABASE_URL, or starts the embedded cluster (its superuser).
+// setup then moves the server to the application role (useAppRole).
 // attach: beside a running serve, commands share its embedded server.
 func openDB(ctx context.Context, cfg config.Config, log *slog.Logger, attach bool) (*pgxpool.Pool, *pgembed.Cluster, error) {
 	dsn := cfg.DatabaseURL
+	if cfg.MigrateDatabaseURL != "" {
+		dsn = cfg.MigrateDatabaseURL
+	}
 	var cluster *pgembed.Cluster
 	if cfg.Embedded() {
 		dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "pg"))
@@ -81,19 +86,75 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger, attach boo
 	if !strings.Contains(dsn, "pool_max_conns") {
 		pcfg.MaxConns = 20 // the default 4 starves River (stack notes)
 	}
+	pool, err := connectPool(ctx, pcfg)
+	if err != nil {
+		if cluster != nil {
+			cluster.Stop(context.Background())
+		}
+		return nil, nil, err
+	}
+	return pool, cluster, nil
+}
+
+func connectPool(ctx context.Context, pcfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err == nil {
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err = pool.Ping(pctx)
 		cancel()
+		if err != nil {
+			pool.Close()
+		}
 	}
 	if err != nil {
-		if cluster != nil {
-			cluster.Stop(context.Background())
-		}
-		return nil, nil, fmt.Errorf("connecting to the database: %w", err)
+		return nil, fmt.Errorf("connecting to the database: %w", err)
 	}
-	return pool, cluster, nil
+	return pool, nil
+}
+
+// useAppRole moves a.pool from the schema's owner to the application's
+// own role, which can append to the audit trail but not change it (issue
+// 16): in the embedded default the role rightsdesk_app, created here; with
+// MIGRATE_DATABASE_URL the role of DATABASE_URL. With DATABASE_URL alone
+// the server goes on as the owner and says so once.
+func (a *app) useAppRole(ctx context.Context) error {
+	owner := a.pool
+	var pcfg *pgxpool.Config
+	var err error
+	create := false
+	switch {
+	case a.cluster != nil:
+		if pcfg, err = pgxpool.ParseConfig(a.cluster.DSN("rightsdesk")); err != nil {
+			return err
+		}
+		pcfg.ConnConfig.User = migrations.AppRole
+		create = true
+	case a.cfg.MigrateDatabaseURL != "":
+		if pcfg, err = pgxpool.ParseConfig(a.cfg.DatabaseURL); err != nil {
+			return fmt.Errorf("DATABASE_URL: %w", err)
+		}
+	default:
+		if owns, err := migrations.OwnsSchema(ctx, owner); err != nil {
+			return err
+		} else if owns {
+			a.log.Warn("the application's database role owns the schema (or is a superuser), so it could change the audit trail: set MIGRATE_DATABASE_URL to the owner and DATABASE_URL to a role of its own (docs/operations.md)")
+		}
+		return nil
+	}
+	if !strings.Contains(a.cfg.DatabaseURL, "pool_max_conns") {
+		pcfg.MaxConns = 20
+	}
+	if err := migrations.GrantApp(ctx, owner, pcfg.ConnConfig.User, create); err != nil {
+		return err
+	}
+	pool, err := connectPool(ctx, pcfg)
+	if err != nil {
+		return fmt.Errorf("as the application role: %w", err)
+	}
+	a.closers = append(a.closers, pool.Close)
+	a.pool = pool
+	owner.Close()
+	return nil
 }
 
 // setup wires everything serve and worker share. withWorkers adds the River
@@ -150,6 +211,9 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 			a.log.Info("encrypted existing personal data", "values", rep.Sealed, "case_keys", rep.CaseKeys,
 				"email_indexes", rep.EmailIndexed, "purged_wiped", rep.Wiped)
 		}
+	}
+	if err := a.useAppRole(ctx); err != nil {
+		return nil, err
 	}
 	if a.catalog, err = i18n.Load(templates.FS); err != nil {
 		return nil, err

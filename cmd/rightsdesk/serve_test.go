@@ -2,6 +2,10 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"net/url"
+
+	"github.com/jackc/pgx/v5"
 	"regexp"
 
 	"fmt"
@@ -260,6 +264,11 @@ func TestServeHonoursDatabaseURL(t *testing.T) {
 		t.Fatalf("embedded cluster created despite DATABASE_URL: %v", err)
 	}
 	p.stop(t, syscall.SIGTERM)
+	// Issue 16: DATABASE_URL alone keeps working as the owner, with one
+	// warning that the role could change the audit trail.
+	if n := strings.Count(p.output(), "owns the schema"); n != 1 {
+		t.Errorf("owner warning %d times, want 1:\n%s", n, p.output())
+	}
 	// Without SECRET_KEY it refuses to start (D-17).
 	code, _, errOut = run(t, func(k string) string {
 		if k == "DATABASE_URL" {
@@ -271,4 +280,83 @@ func TestServeHonoursDatabaseURL(t *testing.T) {
 		t.Fatalf("serve without key: %d %q", code, errOut)
 	}
 
+}
+
+// Issue 16: with MIGRATE_DATABASE_URL the migrations run as the owner and
+// the server as DATABASE_URL's role, which gets its grants at start and
+// cannot change the audit trail; no owner warning.
+func TestServeMigrateDatabaseURL(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := dataDir(t)
+	ownerDSN := pgtest.ConnString(t)
+	owner, err := pgx.Connect(ctx, ownerDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(ctx)
+	role := fmt.Sprintf("rd_ext_%d", time.Now().UnixNano())
+	if _, err := owner.Exec(ctx, `CREATE ROLE `+role+` LOGIN PASSWORD 'pw-not-secret'`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), ownerDSN)
+		if err == nil {
+			_, _ = c.Exec(context.Background(), `DROP OWNED BY `+role)
+			_, _ = c.Exec(context.Background(), `DROP ROLE `+role)
+			c.Close(context.Background())
+		}
+	})
+	appDSN := withUser(t, ownerDSN, role, "pw-not-secret")
+	key := strings.Repeat("cd", 32)
+	p := start(t, []string{"DATABASE_URL=" + appDSN, "MIGRATE_DATABASE_URL=" + ownerDSN, "SECRET_KEY=" + key, "SMTP_URL=catcher"}, "--data-dir", dir)
+	if body := get(t, "http://"+p.addr+"/readyz"); !strings.Contains(body, `"database":"ok"`) {
+		t.Fatalf("readyz: %s", body)
+	}
+	var conns int
+	if err := owner.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND usename = $1`, role).Scan(&conns); err != nil || conns == 0 {
+		t.Fatalf("server connections as %s: %d %v", role, conns, err)
+	}
+	p.stop(t, syscall.SIGTERM)
+	if strings.Contains(p.output(), "owns the schema") {
+		t.Errorf("owner warning with MIGRATE_DATABASE_URL:\n%s", p.output())
+	}
+	app, err := pgx.Connect(ctx, appDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close(ctx)
+	var orgs int
+	if err := app.QueryRow(ctx, `SELECT count(*) FROM organisations`).Scan(&orgs); err != nil {
+		t.Fatalf("the app role cannot read: %v", err)
+	}
+	for _, q := range []string{`DELETE FROM audit_events`, `TRUNCATE audit_events`, `ALTER TABLE audit_events DISABLE TRIGGER ALL`} {
+		if _, err := app.Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "denied") && !strings.Contains(err.Error(), "owner") {
+			t.Errorf("%s as the app role: %v", q, err)
+		}
+	}
+	// MIGRATE_DATABASE_URL without DATABASE_URL is refused.
+	code, _, errOut := run(t, func(k string) string {
+		if k == "MIGRATE_DATABASE_URL" {
+			return ownerDSN
+		}
+		return ""
+	}, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir)
+	if code == 0 || !strings.Contains(errOut, "MIGRATE_DATABASE_URL") {
+		t.Fatalf("MIGRATE_DATABASE_URL alone: %d %q", code, errOut)
+	}
+}
+
+// withUser returns dsn connecting as user with password.
+func withUser(t *testing.T, dsn, user, password string) string {
+	t.Helper()
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.UserPassword(user, password)
+		return u.String()
+	}
+	return dsn + " user=" + user + " password=" + password // keyword/value: the last one wins
 }

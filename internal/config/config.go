@@ -19,10 +19,14 @@ import (
 // Config is every setting of the rightsdesk binary.
 type Config struct {
 	DatabaseURL string // empty: embedded PostgreSQL under DataDir
-	ListenAddr  string
-	BaseURL     string
-	DataDir     string
-	SecretKey   string // [ID:]KEY, hex or base64, 32 bytes; generated in the embedded default (D-17)
+	// MigrateDatabaseURL connects as the schema's owner for migrations;
+	// the server then runs as DATABASE_URL's role, which cannot change the
+	// audit trail (issue 16). Empty: DATABASE_URL does both.
+	MigrateDatabaseURL string
+	ListenAddr         string
+	BaseURL            string
+	DataDir            string
+	SecretKey          string // [ID:]KEY, hex or base64, 32 bytes; generated in the embedded default (D-17)
 	// OldSecretKeys are retired keys kept for verification and decryption
 	// (D-26), each [ID:]KEY.
 	OldSecretKeys []string
@@ -113,6 +117,7 @@ type setting struct {
 
 var settings = []setting{
 	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty starts a private cluster under DATA_DIR from local binaries"},
+	{"migrate-database-url", "MIGRATE_DATABASE_URL", "", "PostgreSQL URL of the schema's owner, for migrations; DATABASE_URL's role then gets only what the server needs (no UPDATE, DELETE or TRUNCATE of the audit trail)"},
 	{"listen", "LISTEN_ADDR", "127.0.0.1:8080", "HTTP listen address"},
 	{"base-url", "BASE_URL", "", "public base URL used in links (default http://LISTEN_ADDR)"},
 	{"data-dir", "DATA_DIR", "./var", "directory for the embedded database and generated secret"},
@@ -273,6 +278,10 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 		case c.SMTPListen == "":
 			bad("smtp-listen-tls", "needs SMTP_LISTEN")
 		}
+	}
+	c.MigrateDatabaseURL = get("migrate-database-url")
+	if c.MigrateDatabaseURL != "" && c.DatabaseURL == "" {
+		bad("migrate-database-url", "needs DATABASE_URL (the embedded default creates its own roles)")
 	}
 	c.Migrate = boolOf("migrate")
 	c.ImportFetchPrivate = boolOf("import-fetch-private")

@@ -75,7 +75,39 @@ func ParseReceived(raw []byte) (r Received, err error) {
 	var w receivedWalker
 	r.Text = w.message(mr, 0)
 	r.Attachments = w.files
+	// Issue 16 item 7: what is stored is text PostgreSQL can hold and a
+	// person meant, as the web form's edge demands (api/edge.go): control
+	// characters other than tab and line breaks are dropped.
+	r.Subject, r.FromName, r.FromAddr = CleanText(r.Subject), CleanText(r.FromName), CleanText(r.FromAddr)
+	r.MessageID, r.Text = CleanText(r.MessageID), CleanText(r.Text)
+	for i := range r.Attachments {
+		a := &r.Attachments[i]
+		a.ContentType = CleanText(a.ContentType)
+		if a.Filename = strings.TrimSpace(CleanText(a.Filename)); a.Filename == "" {
+			a.Filename = "attachment" + extensionFor(a.ContentType)
+		}
+	}
 	return r, nil
+}
+
+// CleanText returns s as valid UTF-8 (invalid bytes read as Windows-1252)
+// without NUL and the other C0 control characters except tab and line
+// breaks, nor DEL: what the web form would have refused.
+func CleanText(s string) string {
+	s = fixText(s)
+	if strings.IndexFunc(s, badRune) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if badRune(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func badRune(r rune) bool {
+	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f
 }
 
 type receivedWalker struct {

@@ -62,7 +62,7 @@ type Case struct {
 	DocDecidedAt       *time.Time `db:"doc_decided_at"`
 	DocDecision        string     `db:"doc_decision"`
 	DocExtendedAt      *time.Time `db:"doc_extended_at"`
-	DocExtensionReason string     `db:"doc_extension_reason"`
+	DocExtensionReason string     `db:"-"` // sealed
 	// D-23, D-27: the earliest running deadline and its clock, generated
 	// by the database from the row (read only; workflow.DueOf computes
 	// the same for a case in memory).
@@ -85,7 +85,7 @@ const caseCols = `id, org_id, receipt, gdpr, document_request, rights, all_regis
 	extended_due, extension_reason AS extension_reason_sealed, doc_due, doc_extended_due, paused_at, paused_from_state, pause_reason AS pause_reason_sealed, paused_days,
 	email_verified_at, identity_verified_at, identity_method, refusal_ground, refusal_reason AS refusal_reason_sealed, duplicate_of,
 	code_hash, code_expires_at, code_attempts, codes_sent, answered_at, closed_at, created_at, updated_at, eves_non_working,
-	doc_decided_at, doc_decision, doc_extended_at, doc_extension_reason, urgent_due, urgent_clock,
+	doc_decided_at, doc_decision, doc_extended_at, doc_extension_reason AS doc_extension_reason_sealed, urgent_due, urgent_clock,
 	authority, authority_at, subject_hetu_temporary`
 
 // NextReceipt draws the next receipt number for year: RD-2026-000123.
@@ -140,6 +140,7 @@ type caseRow struct {
 	ExtensionReasonSealed []byte `db:"extension_reason_sealed"`
 	PauseReasonSealed     []byte `db:"pause_reason_sealed"`
 	RefusalReasonSealed   []byte `db:"refusal_reason_sealed"`
+	DocExtReasonSealed    []byte `db:"doc_extension_reason_sealed"`
 }
 
 // collectCases reads rows of caseCols and opens each case's details.
@@ -175,6 +176,7 @@ func (q *Q) openCase(ctx context.Context, r caseRow) (Case, error) {
 	ext := f.open(q, ctx, c.ID, "cases.extension_reason", r.ExtensionReasonSealed)
 	pause := f.open(q, ctx, c.ID, "cases.pause_reason", r.PauseReasonSealed)
 	refusal := f.open(q, ctx, c.ID, "cases.refusal_reason", r.RefusalReasonSealed)
+	docExt := f.open(q, ctx, c.ID, "cases.doc_extension_reason", r.DocExtReasonSealed)
 	if errors.Is(f.err, ErrPurged) {
 		c.Purged = true
 		return c, nil
@@ -182,7 +184,7 @@ func (q *Q) openCase(ctx context.Context, r caseRow) (Case, error) {
 	if f.err != nil {
 		return c, f.err
 	}
-	c.Details, c.ExtensionReason, c.PauseReason, c.RefusalReason = d, ext, pause, refusal
+	c.Details, c.ExtensionReason, c.PauseReason, c.RefusalReason, c.DocExtensionReason = d, ext, pause, refusal, docExt
 	return c, nil
 }
 

@@ -20,8 +20,12 @@ func (q *Q) SetDocDecision(ctx context.Context, orgID, caseID int64, decision st
 // SetDocExtension records that a document request runs on its one-month
 // clock (FI-2, 621/1999 §14: a large number of documents), with the reason.
 func (q *Q) SetDocExtension(ctx context.Context, orgID, caseID int64, reason string, at time.Time) error {
-	_, err := q.db.Exec(ctx, `UPDATE cases SET doc_extended_at = $3, doc_extension_reason = $4, updated_at = $3
-		WHERE org_id = $1 AND id = $2`, orgID, caseID, at, reason)
+	sealed, err := q.sealStr(ctx, caseID, "cases.doc_extension_reason", reason)
+	if err != nil {
+		return err
+	}
+	_, err = q.db.Exec(ctx, `UPDATE cases SET doc_extended_at = $3, doc_extension_reason = $4, updated_at = $3
+		WHERE org_id = $1 AND id = $2`, orgID, caseID, at, sealed)
 	return mapErr(err, "document request extension")
 }
 

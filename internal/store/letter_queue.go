@@ -33,9 +33,13 @@ const queueFrom = ` FROM letter_queue l JOIN cases c ON c.id = l.case_id AND c.o
 // InsertQueuedLetter stores a letter for the print queue and returns its id.
 func (q *Q) InsertQueuedLetter(ctx context.Context, l QueuedLetter, pdf []byte) (int64, error) {
 	var id int64
-	err := q.db.QueryRow(ctx, `INSERT INTO letter_queue (org_id, case_id, kind, method, lang, filename, pdf, created_at, created_by)
+	sealed, err := q.seal(ctx, l.CaseID, "letter_queue.pdf", pdf)
+	if err != nil {
+		return 0, err
+	}
+	err = q.db.QueryRow(ctx, `INSERT INTO letter_queue (org_id, case_id, kind, method, lang, filename, pdf, created_at, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		l.OrgID, l.CaseID, l.Kind, l.Method, l.Lang, l.Filename, pdf, l.CreatedAt, l.CreatedBy).Scan(&id)
+		l.OrgID, l.CaseID, l.Kind, l.Method, l.Lang, l.Filename, sealed, l.CreatedAt, l.CreatedBy).Scan(&id)
 	return id, mapErr(err, "queued letter")
 }
 
@@ -92,7 +96,15 @@ func (q *Q) QueuedLetterPDF(ctx context.Context, orgID, id int64) (QueuedLetter,
 		&l.CreatedBy, &l.DoneAt, &l.DoneOn, &l.DoneBy, &b); err != nil {
 		return QueuedLetter{}, nil, mapErr(err, "queued letter")
 	}
-	return l, b, mapErr(rows.Err(), "queued letter")
+	if err := rows.Err(); err != nil {
+		return QueuedLetter{}, nil, mapErr(err, "queued letter")
+	}
+	rows.Close()
+	pdf, err := q.open(ctx, l.CaseID, "letter_queue.pdf", b)
+	if err != nil {
+		return QueuedLetter{}, nil, err
+	}
+	return l, pdf, nil
 }
 
 // SetQueuedLetterDone records that a queued letter was posted or viewed.

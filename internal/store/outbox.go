@@ -26,7 +26,7 @@ type OutboxRow struct {
 	MessageID string     `db:"message_id"`
 	State     string     `db:"state"`
 	Attempts  int        `db:"attempts"`
-	LastError string     `db:"last_error"`
+	LastError string     `db:"-"` // sealed: the server's answer may quote the address
 	SentAt    *time.Time `db:"sent_at"`
 	CreatedAt time.Time  `db:"created_at"`
 	// FirstFailedAt is when temporary failures began (nil: none yet).
@@ -42,7 +42,7 @@ type OutboxRow struct {
 }
 
 const outboxCols = `id, coalesce(org_id, 0) AS org_id, coalesce(case_id, 0) AS case_id, coalesce(task_id, 0) AS task_id,
-	kind, to_addr AS to_sealed, lang, subject AS subject_sealed, text_body AS text_sealed, html_body AS html_sealed, message_id, state, attempts, last_error, sent_at, created_at,
+	kind, to_addr AS to_sealed, lang, subject AS subject_sealed, text_body AS text_sealed, html_body AS html_sealed, message_id, state, attempts, last_error AS last_error_sealed, sent_at, created_at,
 	first_failed_at, code_hash, coalesce(code_ttl_secs, 0) AS code_ttl_secs, reply_to, in_reply_to`
 
 // outboxSealed is an outbox row as stored: address, subject and bodies
@@ -54,6 +54,7 @@ type outboxSealed struct {
 	SubjectSealed []byte `db:"subject_sealed"`
 	TextSealed    []byte `db:"text_sealed"`
 	HTMLSealed    []byte `db:"html_sealed"`
+	ErrorSealed   []byte `db:"last_error_sealed"`
 }
 
 func (q *Q) openOutbox(ctx context.Context, s outboxSealed) (OutboxRow, error) {
@@ -63,6 +64,7 @@ func (q *Q) openOutbox(ctx context.Context, s outboxSealed) (OutboxRow, error) {
 	r.Subject = f.open(q, ctx, r.CaseID, "outbox.subject", s.SubjectSealed)
 	r.Text = f.open(q, ctx, r.CaseID, "outbox.text_body", s.TextSealed)
 	r.HTML = f.open(q, ctx, r.CaseID, "outbox.html_body", s.HTMLSealed)
+	r.LastError = f.open(q, ctx, r.CaseID, "outbox.last_error", s.ErrorSealed)
 	if f.err != nil {
 		return s.OutboxRow, f.err
 	}
@@ -263,8 +265,16 @@ func (q *Q) MarkOutboxAttempt(ctx context.Context, id int64, errText string, fai
 	if failed {
 		state = "failed"
 	}
-	_, err := q.db.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2, state = $3, claimed_until = NULL,
-		first_failed_at = coalesce(first_failed_at, $4) WHERE id = $1`, id, errText, state, now)
+	var caseID int64
+	if err := q.db.QueryRow(ctx, `SELECT coalesce(case_id, 0) FROM outbox WHERE id = $1`, id).Scan(&caseID); err != nil {
+		return mapErr(err, "outbox attempt")
+	}
+	sealed, err := q.sealFor(ctx, caseID, "outbox.last_error", []byte(errText))
+	if err != nil {
+		return err
+	}
+	_, err = q.db.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2, state = $3, claimed_until = NULL,
+		first_failed_at = coalesce(first_failed_at, $4) WHERE id = $1`, id, sealed, state, now)
 	return mapErr(err, "outbox attempt")
 }
 

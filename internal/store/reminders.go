@@ -114,7 +114,7 @@ type FailedMail struct {
 	To        string    `db:"-"` // sealed in the outbox
 	Subject   string    `db:"-"`
 	Attempts  int       `db:"attempts"`
-	LastError string    `db:"last_error"`
+	LastError string    `db:"-"` // sealed
 	CreatedAt time.Time `db:"created_at"`
 	State     string    `db:"state"` // failed, or pending: still failing temporarily
 }
@@ -124,7 +124,7 @@ type FailedMail struct {
 func (q *Q) FailedMails(ctx context.Context, orgIDs []int64, stuckBefore time.Time) ([]FailedMail, error) {
 	rows, err := q.db.Query(ctx, `
 		SELECT o.id, o.org_id, coalesce(c.receipt, '') AS receipt, o.kind, o.to_addr AS to_sealed,
-			o.subject AS subject_sealed, o.attempts, o.last_error, o.created_at, o.state, coalesce(o.case_id, 0) AS case_id
+			o.subject AS subject_sealed, o.attempts, o.last_error AS last_error_sealed, o.created_at, o.state, coalesce(o.case_id, 0) AS case_id
 		FROM outbox o LEFT JOIN cases c ON c.id = o.case_id AND c.org_id = o.org_id
 		WHERE o.org_id = ANY($1) AND (o.state = 'failed' OR (o.state = 'pending' AND o.first_failed_at < $2))
 		ORDER BY o.id DESC LIMIT 200`, orgIDs, stuckBefore)
@@ -135,6 +135,7 @@ func (q *Q) FailedMails(ctx context.Context, orgIDs []int64, stuckBefore time.Ti
 		FailedMail
 		ToSealed      []byte `db:"to_sealed"`
 		SubjectSealed []byte `db:"subject_sealed"`
+		ErrorSealed   []byte `db:"last_error_sealed"`
 		CaseID        int64  `db:"case_id"`
 	}
 	raw, err := pgx.CollectRows(rows, pgx.RowToStructByName[sealed])
@@ -147,6 +148,7 @@ func (q *Q) FailedMails(ctx context.Context, orgIDs []int64, stuckBefore time.Ti
 		out[i] = r.FailedMail
 		out[i].To = f.open(q, ctx, r.CaseID, "outbox.to_addr", r.ToSealed)
 		out[i].Subject = f.open(q, ctx, r.CaseID, "outbox.subject", r.SubjectSealed)
+		out[i].LastError = f.open(q, ctx, r.CaseID, "outbox.last_error", r.ErrorSealed)
 		if f.err != nil && !errors.Is(f.err, ErrPurged) {
 			return nil, f.err
 		}

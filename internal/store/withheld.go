@@ -20,20 +20,24 @@ type Withheld struct {
 	Col          *int      `db:"col_no"`
 	AttachmentID *int64    `db:"attachment_id"`
 	Ground       string    `db:"ground"`
-	Reason       string    `db:"reason"`
+	Reason       string    `db:"-"` // sealed with the case key
 	CreatedAt    time.Time `db:"created_at"`
 	CreatedBy    string    `db:"created_by"`
 }
 
-const withheldCols = `id, org_id, case_id, task_id, row_no, col_no, attachment_id, ground, reason, created_at, created_by`
+const withheldCols = `id, org_id, case_id, task_id, row_no, col_no, attachment_id, ground, reason AS reason_sealed, created_at, created_by`
 
 // InsertWithheld stores a mark and returns its id.
 func (q *Q) InsertWithheld(ctx context.Context, w Withheld) (int64, error) {
 	var id int64
-	err := q.db.QueryRow(ctx, `INSERT INTO answer_withheld (org_id, case_id, task_id, row_no, col_no, attachment_id,
+	reason, err := q.sealStr(ctx, w.CaseID, "answer_withheld.reason", w.Reason)
+	if err != nil {
+		return 0, err
+	}
+	err = q.db.QueryRow(ctx, `INSERT INTO answer_withheld (org_id, case_id, task_id, row_no, col_no, attachment_id,
 			ground, reason, created_at, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		w.OrgID, w.CaseID, w.TaskID, w.Row, w.Col, w.AttachmentID, w.Ground, w.Reason, w.CreatedAt, w.CreatedBy).Scan(&id)
+		w.OrgID, w.CaseID, w.TaskID, w.Row, w.Col, w.AttachmentID, w.Ground, reason, w.CreatedAt, w.CreatedBy).Scan(&id)
 	return id, mapErr(err, "withheld mark")
 }
 
@@ -46,8 +50,7 @@ func (q *Q) WithheldOfCase(ctx context.Context, orgID, caseID int64) ([]Withheld
 	if err != nil {
 		return nil, mapErr(err, "withheld marks")
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Withheld])
-	return out, mapErr(err, "withheld marks")
+	return q.collectWithheld(ctx, rows)
 }
 
 // WithheldOfTask lists one task's marks in the same order.
@@ -58,8 +61,7 @@ func (q *Q) WithheldOfTask(ctx context.Context, orgID, taskID int64) ([]Withheld
 	if err != nil {
 		return nil, mapErr(err, "withheld marks")
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Withheld])
-	return out, mapErr(err, "withheld marks")
+	return q.collectWithheld(ctx, rows)
 }
 
 // DeleteWithheld removes one mark of a task; another task's (or
@@ -73,4 +75,24 @@ func (q *Q) DeleteWithheld(ctx context.Context, orgID, taskID, id int64) error {
 		return mapErr(pgx.ErrNoRows, "withheld mark")
 	}
 	return nil
+}
+
+// collectWithheld reads rows of withheldCols and opens each reason.
+func (q *Q) collectWithheld(ctx context.Context, rows pgx.Rows) ([]Withheld, error) {
+	type sealed struct {
+		Withheld
+		ReasonSealed []byte `db:"reason_sealed"`
+	}
+	raw, err := pgx.CollectRows(rows, pgx.RowToStructByName[sealed])
+	if err != nil {
+		return nil, mapErr(err, "withheld marks")
+	}
+	out := make([]Withheld, len(raw))
+	for i, r := range raw {
+		out[i] = r.Withheld
+		if out[i].Reason, err = q.openStr(ctx, r.CaseID, "answer_withheld.reason", r.ReasonSealed); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
