@@ -109,6 +109,11 @@ var purgeStatements = []struct{ what, sql string }{
 	{"inbound", `DELETE FROM inbound_messages WHERE case_id = $1`},
 	{"inbound files", `DELETE FROM inbound_files WHERE case_id = $1`},
 	{"notes", `DELETE FROM case_notes WHERE case_id = $1`},
+	// What the DPO asked the requester during a pause and what they sent
+	// back (DL-8): sealed under the case key, deleted with it.
+	{"reply files", `DELETE FROM case_reply_files WHERE case_id = $1`},
+	{"replies", `DELETE FROM case_replies WHERE case_id = $1`},
+	{"asks", `DELETE FROM case_asks WHERE case_id = $1`},
 	{"withheld", `DELETE FROM answer_withheld WHERE case_id = $1`},
 	{"print queue", `DELETE FROM letter_queue WHERE case_id = $1`},
 	{"status codes", `DELETE FROM status_codes WHERE case_id = $1`},
