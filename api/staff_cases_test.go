@@ -240,11 +240,14 @@ func TestDashboardBoxes(t *testing.T) {
 	queued := f.paper(f.org, f.env.Clock.Now().Add(-time.Hour), "in_person", nil)
 	f.emailed(f.org2) // another organisation's
 	// Every delivery fails for good.
-	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE outbox SET state = 'failed', last_error = '\\x00'::bytea || convert_to('550 mailbox unavailable', 'UTF8') WHERE case_id = $1`, queued.CaseID); err != nil {
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE outbox SET state = 'failed', last_error = '\x00'::bytea || convert_to('550 mailbox unavailable', 'UTF8') WHERE case_id = $1`, queued.CaseID); err != nil {
 		t.Fatal(err)
 	}
 	cl := f.login(t, f.dpo)
 	p := cl.get("/staff/")
+	if p.status != http.StatusOK {
+		t.Fatalf("dashboard = %d: %s", p.status, scText(p.doc))
+	}
 	triage := scByID(p.doc, "needs-triage")
 	if triage == nil || !strings.Contains(scText(triage), emailed) || strings.Count(scText(triage), "RD-") != 1 {
 		t.Errorf("triage box = %q", scText(triage))

@@ -155,7 +155,7 @@ func fullClosedCase(t *testing.T, f *fixture) (int64, string, string) {
 		Lang: "fi", Filename: sub.Receipt + ".pdf", CreatedAt: env.Clock.Now(), CreatedBy: string(dpo)}, []byte("%PDF-1.4 "+rcLetter)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Pool.Exec(ctx, `UPDATE cases SET doc_extension_reason = $2 WHERE id = $1`, sub.CaseID, rcDocExt); err != nil {
+	if err := q.SetDocExtension(ctx, f.org.ID, sub.CaseID, rcDocExt, env.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.Workflow.SendAnswer(ctx, f.org, sub.CaseID, dpo); err != nil {
@@ -259,10 +259,15 @@ func TestRetentionPurge(t *testing.T) {
 	if len(samples) < 8 {
 		t.Fatalf("only %d sealed values sampled", len(samples))
 	}
+	// These three are sealed under the case key (issue 16 item 4): never
+	// in clear, and gone with the key and the sealed samples below.
 	for _, c := range []string{rcWithheld, rcLetter, rcDocExt} {
-		if len(columnsWith(t, env.Pool, c)) == 0 {
-			t.Fatalf("canary %q not stored: the scan would prove nothing", c)
+		if cols := columnsWith(t, env.Pool, c); len(cols) != 0 {
+			t.Fatalf("canary %q stored in clear in %v", c, cols)
 		}
+	}
+	if c, err := store.New(env.Pool).CaseByID(ctx, f.org.ID, oldID); err != nil || c.DocExtensionReason != rcDocExt {
+		t.Fatalf("the sealed extension reason does not read back before the purge: %q %v", c.DocExtensionReason, err)
 	}
 
 	// A year later, a younger case of the same organisation is closed.
