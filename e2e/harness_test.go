@@ -159,6 +159,9 @@ func shotsDir() (string, error) {
 // other work does not fail a journey that is only slow.
 const tabTimeout = 5 * time.Minute
 
+// browserTurn lets one test at a time use the browser (see newTab).
+var browserTurn = make(chan struct{}, 1)
+
 // newTab opens a tab of the package's browser for t. With noJS the tab
 // runs no page scripts (the checks of each step still run axe through the
 // DevTools protocol).
@@ -178,6 +181,12 @@ func newTab(t *testing.T, s *site, lang string, noJS bool) *tab {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// One journey drives the browser at a time; the servers and databases
+	// of the others are still set up side by side. Two tabs navigating at
+	// once in the one browser sometimes never finished loading (every
+	// step, even a screenshot, hit the tab's five-minute limit).
+	browserTurn <- struct{}{}
+	t.Cleanup(func() { <-browserTurn }) // runs last: after the tab is closed
 	// A browser context of its own: cookies are per host, not per port,
 	// so tests running side by side on 127.0.0.1 would otherwise share
 	// (and overwrite) each other's session and CSRF cookies.
