@@ -188,15 +188,25 @@ func (s *Server) answerVerify(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, base+"#download")
 }
 
-// answerFile serves the stored PDF to the browser that entered the code.
-func (s *Server) answerFile(c echo.Context) error {
+// answerUnlocked is answerOpen for the downloads behind the code: a browser
+// that has not entered the code for this link is sent to the link's page
+// (ok false, err nil after the redirect).
+func (s *Server) answerUnlocked(c echo.Context) (store.Org, store.AnswerDelivery, bool, error) {
 	org, d, ok, err := s.answerOpen(c)
 	if !ok {
-		return err
+		return org, d, false, err
 	}
-	lang := langOf(c)
 	if v, ok := s.signed(c, answerCookie, org); !ok || v != strconv.FormatInt(d.ID, 10) {
-		return c.Redirect(http.StatusSeeOther, answerBase(lang, org, c.Param("token")))
+		return org, d, false, c.Redirect(http.StatusSeeOther, answerBase(langOf(c), org, c.Param("token")))
+	}
+	return org, d, true, nil
+}
+
+// answerFile serves the stored PDF to the browser that entered the code.
+func (s *Server) answerFile(c echo.Context) error {
+	org, d, ok, err := s.answerUnlocked(c)
+	if !ok {
+		return err
 	}
 	d, b, err := s.Workflow.DownloadAnswer(c.Request().Context(), org, d.ID)
 	if errors.Is(err, workflow.ErrLinkExpired) {

@@ -164,12 +164,7 @@ func (s *Server) staffReplyFile(c echo.Context) error {
 	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessFileDownloaded, id); err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Content-Disposition", caseAttachmentDisposition(f.Filename))
-	return c.Blob(http.StatusOK, taskDownloadType(f.ContentType), f.Data)
+	return serveCaseUpload(c, f.Filename, f.ContentType, f.Data)
 }
 
 // staffForward forwards a request for a register whose controller is

@@ -46,12 +46,7 @@ func (s *Server) staffTaskFile(c echo.Context) error {
 	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessFileDownloaded, id); err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Content-Disposition", caseAttachmentDisposition(f.Filename))
-	return c.Blob(http.StatusOK, taskDownloadType(f.ContentType), f.Data)
+	return serveCaseUpload(c, f.Filename, f.ContentType, f.Data)
 }
 
 // caseAttachmentDisposition is an "attachment" Content-Disposition with
@@ -137,10 +132,17 @@ func (s *Server) staffCaseEmailFile(c echo.Context) error {
 	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessFileDownloaded, id); err != nil {
 		return err
 	}
+	return serveCaseUpload(c, f.Filename, f.ContentType, f.Data)
+}
+
+// serveCaseUpload sends a file someone uploaded or mailed to a case (an
+// owner's answer file, an emailed request's attachment, a requester's
+// reply) to staff: always a download, never rendered, never cached.
+func serveCaseUpload(c echo.Context, filename, contentType string, data []byte) error {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Content-Disposition", caseAttachmentDisposition(f.Filename))
-	return c.Blob(http.StatusOK, taskDownloadType(f.ContentType), f.Data)
+	h.Set("Content-Disposition", caseAttachmentDisposition(filename))
+	return c.Blob(http.StatusOK, taskDownloadType(contentType), data)
 }
