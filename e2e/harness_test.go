@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -234,21 +236,114 @@ func (b *tab) fail(format string, args ...any) {
 	b.t.Fatalf("step %d (%s): %s", b.n, b.lastAt, fmt.Sprintf(format, args...))
 }
 
+// navStart bounds the wait for a navigation to begin after its action: a
+// click that lands while the page still moves (a viewport just restored, a
+// font swapped in) hits nothing, and the page it should load never starts.
+const navStart = 20 * time.Second
+
+// navFinish bounds the wait for a page whose request has begun.
+const navFinish = 2 * time.Minute
+
 // nav runs actions that load a page (a link, a form's button) and waits for
-// it; the page must answer 2xx (after redirects).
+// it; the page must answer 2xx (after redirects). When no page request has
+// begun navStart after the action, the action missed (see navStart) and is
+// done again, as a person clicks again on a button that did nothing; a page
+// request that began is never repeated (a form is not sent twice).
 func (b *tab) nav(actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	resp, err := chromedp.RunResponse(b.ctx, actions...)
-	if err != nil {
-		b.fail("navigation: %v", err)
+	for try := 1; ; try++ {
+		resp, started, err := b.navOnce(actions)
+		if err == nil {
+			if resp == nil {
+				b.fail("navigation: no response")
+			}
+			if resp.Status >= 400 && resp.Status != 422 {
+				b.fail("navigation to %s: HTTP %d; the page says:\n%s", resp.URL, resp.Status, b.text())
+			}
+			b.loaded()
+			return
+		}
+		if started || try == 3 || b.ctx.Err() != nil {
+			b.dumpGoroutines()
+			b.fail("navigation (try %d, a page request began: %v): %v", try, started, err)
+		}
+		b.t.Logf("step %d (%s): no page request began within %v of the action (try %d); doing it again", b.n, b.lastAt, navStart, try)
 	}
-	if resp == nil {
-		b.fail("navigation: no response")
+}
+
+// dumpGoroutines writes the stacks of this process (the server runs in it)
+// beside the screenshots: a page request that never finished shows where
+// the server waits.
+func (b *tab) dumpGoroutines() {
+	var buf strings.Builder
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
+		b.t.Logf("goroutine dump: %v", err)
+		return
 	}
-	if resp.Status >= 400 && resp.Status != 422 {
-		b.fail("navigation to %s: HTTP %d; the page says:\n%s", resp.URL, resp.Status, b.text())
+	file := filepath.Join(b.dir, "goroutines.txt")
+	if err := os.WriteFile(file, []byte(buf.String()), 0o644); err != nil {
+		b.t.Logf("goroutine dump: %v", err)
 	}
-	b.loaded()
+	// CI keeps only the log: print the goroutines in the product's code
+	// (a handler or a job waiting), at most 30 of them.
+	var ours []string
+	for g := range strings.SplitSeq(buf.String(), "\n\n") {
+		if strings.Contains(g, "rightsdesk/") && !strings.Contains(g, "rightsdesk/e2e.") && len(ours) < 30 {
+			ours = append(ours, g)
+		}
+	}
+	b.t.Logf("stacks of all goroutines: %s; those in rightsdesk's code:\n%s", file, strings.Join(ours, "\n\n"))
+}
+
+// navOnce runs the actions once and waits for the page they load. started
+// says whether a page (document) request began.
+func (b *tab) navOnce(actions []chromedp.Action[chromedp.Void]) (*network.Response, bool, error) {
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	begun := make(chan struct{})
+	var once sync.Once
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Type == network.ResourceTypeDocument {
+			once.Do(func() { close(begun) })
+		}
+	}); err != nil {
+		return nil, false, err
+	}
+	type result struct {
+		resp *network.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := chromedp.RunResponse(ctx, actions...)
+		done <- result{resp, err}
+	}()
+	wait := func(d time.Duration, started bool) (*network.Response, bool, error) {
+		select {
+		case r := <-done:
+			return r.resp, started, r.err
+		case <-time.After(d):
+			cancel()
+			<-done
+			return nil, started, fmt.Errorf("no page loaded within %v", d)
+		}
+	}
+	select {
+	case r := <-done:
+		return r.resp, true, r.err
+	case <-begun:
+		return wait(navFinish, true)
+	case <-time.After(navStart):
+		// The request may have begun just now: give it its time.
+		select {
+		case <-begun:
+			return wait(navFinish, true)
+		default:
+		}
+		cancel()
+		<-done
+		return nil, false, fmt.Errorf("no page request began within %v", navStart)
+	}
 }
 
 // loaded waits until the document has loaded.
@@ -469,9 +564,25 @@ func (b *tab) phone() {
 		_, err := cdp.Call(ctx, t, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
 		return err
 	}))
+	b.settle()
 	if w.Scroll > w.Client {
 		b.t.Errorf("step %d (%s): at %d px %s scrolls sideways: scrollWidth %d > clientWidth %d (first element past the edge: %s)", b.n, b.lastAt, phoneWidth, b.url(), w.Scroll, w.Client, w.Wide)
 	}
+}
+
+// settle waits until the window has its desktop width again and two frames
+// have been drawn since, so that the next click lands where the element is
+// (a click computed from the phone layout, or from one in between, hits
+// nothing and loads no page).
+func (b *tab) settle() {
+	b.t.Helper()
+	for range 200 {
+		if evalAs[bool](b, `new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(window.innerWidth > 390))))`) {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	b.fail("the window did not return to its desktop width")
 }
 
 // ---- the keyboard -----------------------------------------------------------
