@@ -291,3 +291,23 @@ func (k *Keys) Joined(o *Keys) *Keys {
 	o.ring.copyInto(c.ring)
 	return &c
 }
+
+// RewrapDataKey re-wraps a case's wrapped data key, opened with the ring
+// key it names, under the current key (rotation, issue 22). The data key
+// itself does not change, so the case's ciphertexts stay as they are.
+func (k *Keys) RewrapDataKey(caseID int64, keyID string, wrapped []byte) (newID string, rewrapped []byte, err error) {
+	o, err := k.byID(keyID)
+	if err != nil {
+		return "", nil, err
+	}
+	n := o.wrap.NonceSize()
+	if len(wrapped) < n {
+		return "", nil, ErrOpen
+	}
+	raw, err := o.wrap.Open(nil, wrapped[:n], wrapped[n:], wrapAD(caseID))
+	if err != nil {
+		return "", nil, ErrOpen
+	}
+	defer clear(raw)
+	return k.WrapDataKey(caseID, raw)
+}
