@@ -105,6 +105,14 @@ func TestKeyRotationReencryptsEverything(t *testing.T) {
 		staffID, totpEnc, env.Keys.ID()); err != nil {
 		t.Fatal(err)
 	}
+	// A request whose code was mailed before the rotation, confirmed after.
+	r2 := f.request("access")
+	r2.Email, r2.Hetu = "toinen@example.test", ""
+	sub2, err := env.Workflow.SubmitWeb(ctx, f.org, r2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code2 := f.codeFrom(t, "toinen@example.test")
 	if _, err := env.Workflow.Checkpoint(ctx); err != nil { // signed under the old key
 		t.Fatal(err)
 	}
@@ -272,6 +280,19 @@ func TestKeyRotationReencryptsEverything(t *testing.T) {
 	// test above proves the new ring needs no master key of the old one.
 	if onlyNew.Has(oldID) {
 		t.Fatal("the verify entry can open data")
+	}
+
+	// A code hashed under the old key still confirms under the new ring
+	// (BlindIndexes), and not under a ring without the old key.
+	bareSvc := *env.Workflow
+	bareSvc.Keys, _ = secret.NewRing(newEntry, nil)
+	if _, err := bareSvc.ConfirmCode(ctx, f.org, sub2.CaseID, code2); !errors.Is(err, workflow.ErrCodeWrong) {
+		t.Fatalf("old code under a ring without the old key: %v", err)
+	}
+	rotSvc := *env.Workflow
+	rotSvc.Keys = rotated
+	if _, err := rotSvc.ConfirmCode(ctx, f.org, sub2.CaseID, code2); err != nil {
+		t.Fatalf("a code mailed before the rotation: %v", err)
 	}
 
 	// (d) audit verify passes on old events, on a new one and on a new

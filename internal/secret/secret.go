@@ -178,6 +178,19 @@ func (k *Keys) BlindIndex(value string) []byte {
 	return m.Sum(nil)
 }
 
+// BlindIndexes is value's BlindIndex under every key of the ring, the
+// current key's first: a token or code hashed before a rotation is still
+// found while its old key is in the ring (issue 22).
+func (k *Keys) BlindIndexes(value string) [][]byte {
+	out := [][]byte{k.BlindIndex(value)}
+	for _, o := range k.ring.distinct() {
+		if !same(o, k) && !o.verifyOnly {
+			out = append(out, o.BlindIndex(value))
+		}
+	}
+	return out
+}
+
 // Sign returns a MAC of the parts (for cookies and signed values).
 func (k *Keys) Sign(parts ...string) string {
 	m := hmac.New(sha256.New, k.sign)
