@@ -71,6 +71,12 @@ func linkHash(k *secret.Keys, purpose, token string) []byte {
 	return k.BlindIndex("rightsdesk/" + purpose + ":" + token)
 }
 
+// linkHashes are a link token's hashes under every ring key (a link
+// mailed before a key rotation still opens, issue 22).
+func linkHashes(k *secret.Keys, purpose, token string) [][]byte {
+	return k.BlindIndexes("rightsdesk/" + purpose + ":" + token)
+}
+
 func validEmail(email string) bool {
 	addr, err := mail.ParseAddress(email)
 	return err == nil && addr.Address == email && addr.Name == "" && len(email) <= 254
@@ -252,7 +258,13 @@ func (a *StaffAuth) openInvite(ctx context.Context, q *store.Q, token string) (s
 	if token == "" || len(token) > 100 {
 		return store.StaffInvite{}, nil, &LinkError{Reason: "invalid"}
 	}
-	inv, err := q.InviteByTokenHash(ctx, linkHash(a.keys(), "invite", token))
+	var inv store.StaffInvite
+	err := store.ErrNotFound
+	for _, h := range linkHashes(a.keys(), "invite", token) {
+		if inv, err = q.InviteByTokenHash(ctx, h); !errors.Is(err, store.ErrNotFound) {
+			break
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return inv, nil, &LinkError{Reason: "invalid"}
 	}
@@ -486,7 +498,13 @@ func (a *StaffAuth) openReset(ctx context.Context, q *store.Q, token string) (st
 	if token == "" || len(token) > 100 {
 		return store.PasswordReset{}, store.StaffUser{}, &LinkError{Reason: "invalid"}
 	}
-	r, err := q.PasswordResetByTokenHash(ctx, linkHash(a.keys(), "reset", token))
+	var r store.PasswordReset
+	err := store.ErrNotFound
+	for _, h := range linkHashes(a.keys(), "reset", token) {
+		if r, err = q.PasswordResetByTokenHash(ctx, h); !errors.Is(err, store.ErrNotFound) {
+			break
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return r, store.StaffUser{}, &LinkError{Reason: "invalid"}
 	}

@@ -117,7 +117,14 @@ func (s *Service) OpenAnswer(ctx context.Context, org store.Org, token string) (
 	if token == "" || len(token) > 200 {
 		return store.AnswerDelivery{}, store.ErrNotFound
 	}
-	d, err := store.New(s.Pool).AnswerDeliveryByToken(ctx, org.ID, s.answerTokenHash(token))
+	// Every ring key: a link mailed before a key rotation still works (issue 22).
+	var d store.AnswerDelivery
+	err := store.ErrNotFound
+	for _, h := range s.Keys.BlindIndexes("answer-token\x00" + token) {
+		if d, err = store.New(s.Pool).AnswerDeliveryByToken(ctx, org.ID, h); !errors.Is(err, store.ErrNotFound) {
+			break
+		}
+	}
 	if err != nil {
 		return d, err
 	}

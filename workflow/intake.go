@@ -237,6 +237,17 @@ type Submission struct {
 type InTx func(ctx context.Context, q *store.Q, sub Submission) error
 
 // codeHash binds a one-time code to its case's receipt under the key.
+// codeMatches checks a code against its stored hash under every ring key
+// (a code mailed before a key rotation still confirms, issue 22).
+func (s *Service) codeMatches(receipt, code string, stored []byte) bool {
+	for _, h := range s.Keys.BlindIndexes("email-code\x00" + receipt + "\x00" + code) {
+		if equalHash(h, stored) {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Service) codeHash(receipt, code string) []byte {
 	return s.Keys.BlindIndex("email-code\x00" + receipt + "\x00" + code)
 }
@@ -452,7 +463,7 @@ func (s *Service) ConfirmCode(ctx context.Context, org store.Org, caseID int64, 
 			return nil
 		}
 		code = strings.TrimSpace(code)
-		if !equalHash(s.codeHash(c.Receipt, code), c.CodeHash) {
+		if !s.codeMatches(c.Receipt, code, c.CodeHash) {
 			c.CodeAttempts++
 			c.UpdatedAt = now
 			res.Remaining = MaxCodeAttempts - c.CodeAttempts

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -215,6 +214,9 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 	if err := a.useAppRole(ctx); err != nil {
 		return nil, err
 	}
+	if withWorkers || serving {
+		a.watchKeyFile() // learn a key 'keys rotate' adds (issue 22)
+	}
 	if a.catalog, err = i18n.Load(templates.FS); err != nil {
 		return nil, err
 	}
@@ -249,23 +251,17 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 }
 
 // loadKeys builds the keyring (D-26) from SECRET_KEY and OLD_SECRET_KEYS,
-// or from DATA_DIR's generated key in the embedded default (D-17).
+// or from the key file (SECRET_KEY_FILE, or DATA_DIR's generated key in
+// the embedded default, D-17; issue 22: the file holds the whole ring).
 func loadKeys(cfg config.Config, log *slog.Logger) (*secret.Keys, error) {
 	if err := cfg.CheckSecret(); err != nil {
 		return nil, err
 	}
-	current := cfg.SecretKey
-	if current == "" {
-		master, created, err := secret.LoadOrCreate(cfg.DataDir)
-		if err != nil {
-			return nil, err
-		}
-		if created {
-			log.Info("generated a secret key (D-17)", "file", filepath.Join(cfg.DataDir, "secret.key"))
-		}
-		current = hex.EncodeToString(master)
+	current, old, err := readRing(cfg, log)
+	if err != nil {
+		return nil, err
 	}
-	k, err := secret.NewRing(current, cfg.OldSecretKeys)
+	k, err := secret.NewRing(current, append(old, cfg.OldSecretKeys...))
 	if err != nil {
 		return nil, fmt.Errorf("SECRET_KEY / OLD_SECRET_KEYS: %w", err)
 	}

@@ -30,6 +30,10 @@ type Config struct {
 	// OldSecretKeys are retired keys kept for verification and decryption
 	// (D-26), each [ID:]KEY.
 	OldSecretKeys []string
+	// SecretKeyFile is a key file holding the whole keyring (issue 22):
+	// 'rightsdesk keys rotate' writes it and a running server re-reads it.
+	// Empty: DATA_DIR/secret.key when SECRET_KEY is empty.
+	SecretKeyFile string
 
 	SMTPURL    string // empty: in-process mail catcher (embedded default only); "catcher": the catcher explicitly
 	MailFrom   string
@@ -74,8 +78,11 @@ func (c Config) Embedded() bool { return c.DatabaseURL == "" }
 // CheckSecret enforces D-17: outside the embedded default a missing key is
 // a start-up error (the embedded default generates one in DATA_DIR).
 func (c Config) CheckSecret() error {
-	if !c.Embedded() && c.SecretKey == "" {
-		return errors.New("--secret-key (SECRET_KEY): required when DATABASE_URL is set (generate one: openssl rand -hex 32)")
+	if !c.Embedded() && c.SecretKey == "" && c.SecretKeyFile == "" {
+		return errors.New("--secret-key (SECRET_KEY) or --secret-key-file (SECRET_KEY_FILE): required when DATABASE_URL is set (generate one: openssl rand -hex 32)")
+	}
+	if c.SecretKey != "" && c.SecretKeyFile != "" {
+		return errors.New("set SECRET_KEY or SECRET_KEY_FILE, not both")
 	}
 	return nil
 }
@@ -122,6 +129,7 @@ var settings = []setting{
 	{"base-url", "BASE_URL", "", "public base URL used in links (default http://LISTEN_ADDR)"},
 	{"data-dir", "DATA_DIR", "./var", "directory for the embedded database and generated secret"},
 	{"secret-key", "SECRET_KEY", "", "32-byte key (64 hex chars), optionally named ID:KEY, for encryption, signed links and the audit trail; generated in DATA_DIR in the embedded default"},
+	{"secret-key-file", "SECRET_KEY_FILE", "", "a key file holding the keyring, current key first (issue 22; 'rightsdesk keys rotate' adds keys to it and a running server re-reads it); default DATA_DIR/secret.key when SECRET_KEY is empty"},
 	{"old-secret-keys", "OLD_SECRET_KEYS", "", "comma-separated retired keys (ID:KEY or KEY) kept to verify the audit trail and read old data after a rotation (D-26)"},
 	{"smtp-url", "SMTP_URL", "", "outgoing mail: smtp://host:25, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465; catcher = the in-process catcher for testing; empty uses the catcher only without DATABASE_URL"},
 	{"mail-from", "MAIL_FROM", "", "From address of outgoing mail, e.g. \"Tietosuoja <tietosuoja@kunta.fi>\"; its domain names the Message-IDs; required with SMTP_URL (the catcher uses " + DefaultMailFrom + ")"},
@@ -246,6 +254,7 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 		bad("data-dir", "must not be empty")
 	}
 	c.SecretKey = get("secret-key")
+	c.SecretKeyFile = get("secret-key-file")
 	for _, k := range strings.Split(get("old-secret-keys"), ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			c.OldSecretKeys = append(c.OldSecretKeys, k)

@@ -261,17 +261,11 @@ func (k *Keys) IndexFor(purpose, value string) (keyID string, index []byte) {
 // IndexesFor is value's blind index under every key of the ring, for a
 // look-up that must also find rows indexed before a rotation.
 func (k *Keys) IndexesFor(purpose, value string) [][]byte {
-	seen := map[*Keys]bool{}
-	var out [][]byte
-	add := func(o *Keys) {
-		if !seen[o] {
-			seen[o] = true
+	out := [][]byte{k.indexWith(k, purpose, value)}
+	for _, o := range k.ring.distinct() {
+		if !same(o, k) && !o.verifyOnly {
 			out = append(out, k.indexWith(o, purpose, value))
 		}
-	}
-	add(k)
-	for _, o := range k.ring {
-		add(o)
 	}
 	return out
 }
@@ -292,14 +286,28 @@ func (c *CaseKey) String() string { return fmt.Sprintf("CaseKey(case %d)", c.cas
 // keyring uses it so a key installed earlier still opens what it sealed.
 func (k *Keys) Joined(o *Keys) *Keys {
 	c := *k
-	c.ring = make(map[string]*Keys, len(k.ring)+len(o.ring))
-	for id, v := range k.ring {
-		c.ring[id] = v
-	}
-	for id, v := range o.ring {
-		if _, ok := c.ring[id]; !ok {
-			c.ring[id] = v
-		}
-	}
+	c.ring = newRingSet()
+	k.ring.copyInto(c.ring)
+	o.ring.copyInto(c.ring)
 	return &c
+}
+
+// RewrapDataKey re-wraps a case's wrapped data key, opened with the ring
+// key it names, under the current key (rotation, issue 22). The data key
+// itself does not change, so the case's ciphertexts stay as they are.
+func (k *Keys) RewrapDataKey(caseID int64, keyID string, wrapped []byte) (newID string, rewrapped []byte, err error) {
+	o, err := k.byID(keyID)
+	if err != nil {
+		return "", nil, err
+	}
+	n := o.wrap.NonceSize()
+	if len(wrapped) < n {
+		return "", nil, ErrOpen
+	}
+	raw, err := o.wrap.Open(nil, wrapped[:n], wrapped[n:], wrapAD(caseID))
+	if err != nil {
+		return "", nil, ErrOpen
+	}
+	defer clear(raw)
+	return k.WrapDataKey(caseID, raw)
 }

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
+	"sync"
 )
 
 // The keyring (D-26): Keys holds the current key and the older ones that
@@ -47,8 +49,8 @@ func ParseKeyEntry(s string) (id string, master []byte, err error) {
 }
 
 // NewRing builds the keyring from the current key and the old ones (each
-// "ID:KEY" or "KEY"). Old keys verify and decrypt; only the current one
-// signs and encrypts.
+// "ID:KEY", "KEY" or a "verify ID AUDIT CHECKPOINT" entry). Old keys
+// verify and decrypt; only the current one signs and encrypts.
 func NewRing(current string, old []string) (*Keys, error) {
 	id, master, err := ParseKeyEntry(current)
 	if err != nil {
@@ -62,6 +64,18 @@ func NewRing(current string, old []string) (*Keys, error) {
 		if strings.TrimSpace(o) == "" {
 			continue
 		}
+		if IsVerifyEntry(o) {
+			v, err := parseVerifyEntry(o)
+			if err != nil {
+				return nil, fmt.Errorf("old key %d: %w", i+1, err)
+			}
+			if prev := k.ring.get(v.id); prev != nil && !prev.verifyOnly &&
+				(!hmac.Equal(prev.audit, v.audit) || !hmac.Equal(prev.checkpoint, v.checkpoint)) {
+				return nil, fmt.Errorf("old key %d: id %q names two different keys", i+1, v.id)
+			}
+			k.ring.addIfAbsent(v.id, v)
+			continue
+		}
 		oid, om, err := ParseKeyEntry(o)
 		if err != nil {
 			return nil, fmt.Errorf("old key %d: %w", i+1, err)
@@ -70,7 +84,7 @@ func NewRing(current string, old []string) (*Keys, error) {
 		if err != nil {
 			return nil, err
 		}
-		if prev, dup := k.ring[oid]; dup && !hmac.Equal(prev.master, om) {
+		if prev := k.ring.get(oid); prev != nil && !prev.verifyOnly && !hmac.Equal(prev.master, om) {
 			return nil, fmt.Errorf("old key %d: id %q names two different keys", i+1, oid)
 		}
 		k.addToRing(ok)
@@ -84,24 +98,123 @@ func newNamed(id string, master []byte) (*Keys, error) {
 		return nil, err
 	}
 	k.id = id
-	k.ring = map[string]*Keys{}
+	k.ring = newRingSet()
 	k.addToRing(k)
 	return k, nil
 }
 
-// addToRing makes o findable by its id and by its fingerprint.
+// addToRing makes o findable by its id and by its fingerprint. A full key
+// replaces a verify-only entry of the same id (it can do more).
 func (k *Keys) addToRing(o *Keys) {
 	if k.ring == nil {
-		k.ring = map[string]*Keys{}
+		k.ring = newRingSet()
 	}
-	if _, ok := k.ring[o.id]; !ok {
-		k.ring[o.id] = o
+	k.ring.addIfAbsent(o.id, o)
+	if o.master == nil {
+		return
 	}
 	if fp := Fingerprint(o.master); fp != o.id {
-		if _, ok := k.ring[fp]; !ok {
-			k.ring[fp] = o
+		k.ring.addIfAbsent(fp, o)
+	}
+}
+
+// ringSet is a keyring's keys by id. It is shared by the copies of a
+// Keys and may learn keys while a server runs (Learn), so it is locked.
+type ringSet struct {
+	mu sync.RWMutex
+	m  map[string]*Keys
+}
+
+func newRingSet() *ringSet { return &ringSet{m: map[string]*Keys{}} }
+
+func (r *ringSet) get(id string) *Keys {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.m[id]
+}
+
+func (r *ringSet) add(id string, o *Keys) {
+	r.mu.Lock()
+	r.m[id] = o
+	r.mu.Unlock()
+}
+
+// addIfAbsent adds o under id unless a key is there already; a full key
+// replaces a verify-only one.
+func (r *ringSet) addIfAbsent(id string, o *Keys) {
+	r.mu.Lock()
+	if prev, ok := r.m[id]; !ok || (prev.verifyOnly && !o.verifyOnly) {
+		r.m[id] = o
+	}
+	r.mu.Unlock()
+}
+
+// distinct is every key of the ring once, in a stable order (by id).
+func (r *ringSet) distinct() []*Keys {
+	r.mu.RLock()
+	ids := make([]string, 0, len(r.m))
+	for id := range r.m {
+		ids = append(ids, id)
+	}
+	r.mu.RUnlock()
+	sort.Strings(ids)
+	seen := map[*Keys]bool{}
+	var out []*Keys
+	for _, id := range ids {
+		if o := r.get(id); o != nil && !seen[o] {
+			seen[o] = true
+			out = append(out, o)
 		}
 	}
+	return out
+}
+
+func (r *ringSet) copyInto(dst *ringSet) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for id, v := range r.m {
+		dst.addIfAbsent(id, v)
+	}
+}
+
+// Learn adds o's keys to k's ring for opening and verifying only: k's
+// current key stays the one that seals. A running server learns a key
+// that 'rightsdesk keys rotate' added, so it reads what the rotation has
+// already re-encrypted (issue 22). Every copy of k (Joined copies are
+// separate) sees the learnt keys.
+func (k *Keys) Learn(o *Keys) {
+	if k == nil || o == nil {
+		return
+	}
+	for _, v := range o.ring.distinct() {
+		if prev := k.ring.get(v.id); prev != nil && !prev.verifyOnly && !v.verifyOnly && !hmac.Equal(prev.master, v.master) {
+			continue // an id naming another key: never replace what we have
+		}
+		k.addToRing(v)
+	}
+}
+
+// RingIDs lists the ids of the ring's keys (current first), marking
+// verify-only ones with a trailing " (verify only)".
+func (k *Keys) RingIDs() []string {
+	out := []string{k.id}
+	for _, o := range k.ring.distinct() {
+		if same(o, k) {
+			continue
+		}
+		if o.verifyOnly {
+			out = append(out, o.id+" (verify only)")
+		} else {
+			out = append(out, o.id)
+		}
+	}
+	return out
+}
+
+// Has tells whether the ring can open data under the key id.
+func (k *Keys) Has(id string) bool {
+	o := k.ring.get(id)
+	return o != nil && !o.verifyOnly
 }
 
 // ErrUnknownKey: a stored key id names no key of the ring (a key removed
@@ -111,11 +224,26 @@ var ErrUnknownKey = errors.New("secret: no key with this id in the keyring (OLD_
 // ID is the current key's id, stored beside what it protects.
 func (k *Keys) ID() string { return k.id }
 
+// byID finds a key that can open data (not a verify-only one).
 func (k *Keys) byID(id string) (*Keys, error) {
-	if o, ok := k.ring[id]; ok {
+	if o := k.ring.get(id); o != nil && !o.verifyOnly {
 		return o, nil
 	}
 	return nil, ErrUnknownKey
+}
+
+// auditByID finds a key that verifies audit links, verify-only included.
+func (k *Keys) auditByID(id string) (*Keys, error) {
+	if o := k.ring.get(id); o != nil {
+		return o, nil
+	}
+	return nil, ErrUnknownKey
+}
+
+// same tells whether a and b are the same key (a Joined copy holds the
+// original, so pointers alone do not tell).
+func same(a, b *Keys) bool {
+	return a == b || (a.master != nil && b.master != nil && hmac.Equal(a.master, b.master))
 }
 
 func mac(key []byte, msg []byte) []byte {
@@ -136,7 +264,7 @@ func (k *Keys) AuditMAC(msg []byte) (keyID string, sum []byte) {
 // AuditMACWith recomputes a link under the key it names (verification of
 // events written before a rotation).
 func (k *Keys) AuditMACWith(keyID string, msg []byte) ([]byte, error) {
-	o, err := k.byID(keyID)
+	o, err := k.auditByID(keyID)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +278,7 @@ func (k *Keys) SignCheckpoint(msg []byte) (keyID string, sig []byte) {
 
 // VerifyCheckpoint checks a checkpoint's signature under the key it names.
 func (k *Keys) VerifyCheckpoint(keyID string, msg, sig []byte) (bool, error) {
-	o, err := k.byID(keyID)
+	o, err := k.auditByID(keyID)
 	if err != nil {
 		return false, err
 	}

@@ -13,7 +13,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -31,9 +30,13 @@ type Keys struct {
 	// checkpoints (issue 16); purpose-separated like the others.
 	audit, checkpoint []byte
 
-	id     string           // this key's id (D-26)
-	master []byte           // kept to recognise the same key under two ids
-	ring   map[string]*Keys // every key of the ring by id and fingerprint
+	id     string   // this key's id (D-26)
+	master []byte   // kept to recognise the same key under two ids
+	ring   *ringSet // every key of the ring by id and fingerprint
+	// verifyOnly: a retired key of which only the audit keys are kept
+	// (keyring.go, "verify" entries): it verifies old audit links and
+	// checkpoints and opens nothing.
+	verifyOnly bool
 }
 
 // ParseKey accepts 64 hex characters or base64 of 32 bytes.
@@ -48,35 +51,46 @@ func ParseKey(s string) ([]byte, error) {
 	return nil, errors.New("secret key must be 32 bytes as 64 hex characters (openssl rand -hex 32)")
 }
 
-// LoadOrCreate reads DATA_DIR/secret.key, creating it (mode 0600) on first
-// start (D-17), so encrypted data and signed links survive restarts.
+// LoadOrCreate reads the current key of DATA_DIR/secret.key, creating
+// the file (mode 0600) on first start (D-17), so encrypted data and
+// signed links survive restarts. LoadRing reads the whole keyring.
 func LoadOrCreate(dataDir string) ([]byte, bool, error) {
-	path := filepath.Join(dataDir, "secret.key")
-	if b, err := os.ReadFile(path); err == nil {
-		k, err := ParseKey(string(b))
-		if err != nil {
-			return nil, false, fmt.Errorf("%s: %w", path, err)
-		}
-		return k, false, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, false, err
-	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return nil, false, err
-	}
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		return nil, false, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	current, _, created, err := LoadOrCreateRing(dataDir)
 	if err != nil {
 		return nil, false, err
 	}
-	if _, err := f.WriteString(hex.EncodeToString(k) + "\n"); err != nil {
-		f.Close()
-		return nil, false, err
+	_, master, err := ParseKeyEntry(current)
+	return master, created, err
+}
+
+// LoadOrCreateRing reads DATA_DIR/secret.key's entries (keyfile.go),
+// creating the file with one new key on first start.
+func LoadOrCreateRing(dataDir string) (current string, old []string, created bool, err error) {
+	path := filepath.Join(dataDir, KeyFileName)
+	current, old, err = ReadKeyFile(path)
+	if err == nil {
+		return current, old, false, nil
 	}
-	return k, true, f.Close()
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", nil, false, err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return "", nil, false, err
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return "", nil, false, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", nil, false, err
+	}
+	current = hex.EncodeToString(k)
+	if _, err := f.WriteString(current + "\n"); err != nil {
+		f.Close()
+		return "", nil, false, err
+	}
+	return current, nil, true, f.Close()
 }
 
 // New derives the purpose keys from the master key: a keyring of one key
@@ -109,7 +123,8 @@ func New(master []byte) (*Keys, error) {
 	k := &Keys{enc: aead, wrap: wrap, seal: seal, index: derive("blind-index"), sign: derive("sign"),
 		audit: derive("audit-chain"), checkpoint: derive("audit-checkpoint"),
 		id: Fingerprint(master), master: append([]byte(nil), master...)}
-	k.ring = map[string]*Keys{k.id: k}
+	k.ring = newRingSet()
+	k.ring.add(k.id, k)
 	return k, nil
 }
 
@@ -122,13 +137,38 @@ func (k *Keys) Encrypt(plaintext []byte) ([]byte, error) {
 	return k.enc.Seal(nonce, nonce, plaintext, nil), nil
 }
 
-// Decrypt opens what Encrypt sealed.
+// Decrypt opens what Encrypt sealed, under the current key or, for a
+// value sealed before a rotation, any other key of the ring: this format
+// carries no key id, and GCM's tag tells the right key (issue 22).
 func (k *Keys) Decrypt(sealed []byte) ([]byte, error) {
 	n := k.enc.NonceSize()
 	if len(sealed) < n {
 		return nil, errors.New("secret: ciphertext too short")
 	}
-	return k.enc.Open(nil, sealed[:n], sealed[n:], nil)
+	pt, err := k.enc.Open(nil, sealed[:n], sealed[n:], nil)
+	if err == nil {
+		return pt, nil
+	}
+	for _, o := range k.ring.distinct() {
+		if same(o, k) || o.verifyOnly {
+			continue
+		}
+		if pt, oerr := o.enc.Open(nil, sealed[:n], sealed[n:], nil); oerr == nil {
+			return pt, nil
+		}
+	}
+	return nil, err
+}
+
+// DecryptedByCurrent tells whether the current key opens what Encrypt
+// sealed (rotation: what is already under the current key is skipped).
+func (k *Keys) DecryptedByCurrent(sealed []byte) bool {
+	n := k.enc.NonceSize()
+	if len(sealed) < n {
+		return false
+	}
+	_, err := k.enc.Open(nil, sealed[:n], sealed[n:], nil)
+	return err == nil
 }
 
 // BlindIndex is a keyed hash for equality look-ups of encrypted values.
@@ -136,6 +176,19 @@ func (k *Keys) BlindIndex(value string) []byte {
 	m := hmac.New(sha256.New, k.index)
 	m.Write([]byte(value))
 	return m.Sum(nil)
+}
+
+// BlindIndexes is value's BlindIndex under every key of the ring, the
+// current key's first: a token or code hashed before a rotation is still
+// found while its old key is in the ring (issue 22).
+func (k *Keys) BlindIndexes(value string) [][]byte {
+	out := [][]byte{k.BlindIndex(value)}
+	for _, o := range k.ring.distinct() {
+		if !same(o, k) && !o.verifyOnly {
+			out = append(out, o.BlindIndex(value))
+		}
+	}
+	return out
 }
 
 // Sign returns a MAC of the parts (for cookies and signed values).

@@ -52,6 +52,16 @@ func UseKeys(k *secret.Keys) {
 	}
 }
 
+// LearnKeys teaches the process's keyring the keys of k for opening only
+// (secret.Keys.Learn): a running server learns the key a rotation added,
+// so it reads what the rotation has re-encrypted, and goes on sealing
+// under its current key until it restarts (issue 22).
+func LearnKeys(k *secret.Keys) {
+	if cur := defaultKeys.Load(); cur != nil {
+		cur.Learn(k)
+	}
+}
+
 // WithKeys returns a Q on the same database that uses keys (a rotation
 // check, a test with its own ring), with its own case-key cache.
 func (q *Q) WithKeys(k *secret.Keys) *Q { return &Q{db: q.db, keys: k, ck: &caseKeys{}} }
