@@ -1,0 +1,336 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Issue 22, fault tests (2) to (4). Test (1) and the helpers they share
+// (submit, submitAnswer, start, dataDir) are in fault_test.go and
+// serve_test.go; `make test-fault` runs them all with -v for the counts.
+
+// loadResult is one request of a load loop and every answer it got.
+type loadResult struct {
+	key     string
+	answers []apiAnswer
+}
+
+// acked is the receipt of the request's 201, or "".
+func (r loadResult) acked() string {
+	for _, a := range r.answers {
+		if a.status == http.StatusCreated {
+			return a.receipt
+		}
+	}
+	return ""
+}
+
+// loadLoop runs n clients posting API requests (keys prefix-0001, ...)
+// until stop is set. Each request is sent once; the caller retries what
+// was not acknowledged, as an integration would.
+type loadLoop struct {
+	mu      sync.Mutex
+	results []loadResult
+	seq     atomic.Int64
+	acked   atomic.Int64
+	stop    atomic.Bool
+	wg      sync.WaitGroup
+}
+
+func runLoad(n int, client *http.Client, base func() string, token, prefix string) *loadLoop {
+	l := &loadLoop{}
+	for range n {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for !l.stop.Load() {
+				key := fmt.Sprintf("%s-%04d", prefix, l.seq.Add(1))
+				a := submitAnswer(client, base(), token, key)
+				if a.status == http.StatusCreated {
+					l.acked.Add(1)
+				}
+				l.mu.Lock()
+				l.results = append(l.results, loadResult{key: key, answers: []apiAnswer{a}})
+				l.mu.Unlock()
+				if a.status == http.StatusServiceUnavailable || a.status == 0 {
+					time.Sleep(50 * time.Millisecond) // a client honouring the outage, briefly
+				}
+			}
+		}()
+	}
+	return l
+}
+
+func (l *loadLoop) finish() []loadResult {
+	l.stop.Store(true)
+	l.wg.Wait()
+	return l.results
+}
+
+// waitAcked waits until n requests of the loop were acknowledged.
+func (l *loadLoop) waitAcked(t *testing.T, n int64, p *proc) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); l.acked.Load() < n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d requests acknowledged in a minute:\n%s", l.acked.Load(), p.output())
+		}
+	}
+}
+
+// storedCounts checks, in the organisation's data, that every receipt
+// acknowledged to a key is stored under that key, and counts cases,
+// idempotency keys and half-written cases (no idempotency record or no
+// outbox mail). lost lists the keys whose acknowledged receipt is not
+// stored.
+func storedCounts(t *testing.T, pool *pgxpool.Pool, orgID int64, receipts map[string]string) (cases, keys, halfWritten int, lost []string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE org_id = $1`, orgID).Scan(&cases); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM api_idempotency WHERE org_id = $1`, orgID).Scan(&keys); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `
+		SELECT count(*) FROM cases c WHERE c.org_id = $1 AND (
+			NOT EXISTS (SELECT 1 FROM api_idempotency i WHERE i.org_id = c.org_id AND i.case_id = c.id)
+			OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.org_id = c.org_id AND o.case_id = c.id))`, orgID).Scan(&halfWritten); err != nil {
+		t.Fatal(err)
+	}
+	for key, receipt := range receipts {
+		var got string
+		err := pool.QueryRow(ctx, `SELECT c.receipt FROM api_idempotency i JOIN cases c ON c.id = i.case_id
+			WHERE i.org_id = $1 AND i.idem_key = $2`, orgID, key).Scan(&got)
+		if err != nil || got != receipt {
+			lost = append(lost, fmt.Sprintf("%s: acknowledged as %s, stored as %q (%v)", key, receipt, got, err))
+		}
+	}
+	sort.Strings(lost)
+	return cases, keys, halfWritten, lost
+}
+
+// embeddedPool connects the test to the embedded cluster of a running
+// serve, as the postgres superuser over its Unix socket (postmaster.pid
+// names the port and the socket directory).
+func embeddedPool(t *testing.T, dir string) *pgxpool.Pool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "pg", "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 5 {
+		t.Fatalf("postmaster.pid: %q", b)
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(lines[3]))
+	if err != nil {
+		t.Fatalf("postmaster.pid port: %q", lines[3])
+	}
+	dsn := fmt.Sprintf("host=%s port=%d user=postgres dbname=rightsdesk sslmode=disable", strings.TrimSpace(lines[4]), port)
+	pool, err := pgxpool.New(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// Issue 22, fault test (2): the embedded PostgreSQL's postmaster killed
+// with SIGKILL while API clients submit requests. serve restarts it by
+// itself (pgembed.Supervise); /readyz is 503 while it is down and 200
+// after; /healthz stays 200 (the restart succeeds); requests during the
+// outage get 503 with Retry-After, never a 500 or a dropped connection;
+// and no acknowledged request is lost: unacknowledged ones, retried with
+// their Idempotency-Key, are stored exactly once.
+func TestFaultPostmasterKilledUnderLoad(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := dataDir(t)
+	p := start(t, nil, "--data-dir", dir)
+	base := "http://" + p.addr
+	cmd := exec.Command(binary(t), "token", "add", "--org", "kokkola", "--name", "fault2", "--data-dir", dir)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output() // the token alone on stdout
+	if err != nil {
+		t.Fatalf("token add: %v\n%s", err, stderr.String())
+	}
+	token := strings.TrimSpace(string(out))
+
+	// /readyz and /healthz watched every 20 ms from before the kill.
+	var (
+		probeMu           sync.Mutex
+		readyCodes        = map[int]int{}
+		healthBad         []int
+		down, up          time.Time // first 503 of /readyz after the kill, first 200 after that
+		killed            time.Time
+		probeStop         atomic.Bool
+		probeWG           sync.WaitGroup
+		statusClient      = &http.Client{Timeout: 5 * time.Second}
+		readyAfterRestart = make(chan struct{})
+	)
+	probe := func(path string) int {
+		resp, err := statusClient.Get(base + path)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	probeWG.Add(1)
+	go func() {
+		defer probeWG.Done()
+		for !probeStop.Load() {
+			rc, hc := probe("/readyz"), probe("/healthz")
+			now := time.Now()
+			probeMu.Lock()
+			if !killed.IsZero() {
+				readyCodes[rc]++
+				if rc == http.StatusServiceUnavailable && down.IsZero() {
+					down = now
+				}
+				if rc == http.StatusOK && !down.IsZero() && up.IsZero() {
+					up = now
+					close(readyAfterRestart)
+				}
+			}
+			if hc != http.StatusOK {
+				healthBad = append(healthBad, hc)
+			}
+			probeMu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+
+	client := &http.Client{Timeout: 15 * time.Second}
+	load := runLoad(6, client, func() string { return base }, token, "pgkill")
+	load.waitAcked(t, 40, p)
+	old := postmasterPid(t, dir)
+	probeMu.Lock()
+	killed = time.Now()
+	probeMu.Unlock()
+	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-readyAfterRestart:
+	case <-time.After(60 * time.Second):
+		load.finish()
+		probeStop.Store(true)
+		probeWG.Wait()
+		t.Fatalf("/readyz not 200 again within 60s of the kill (answers %v):\n%s", readyCodes, p.output())
+	}
+	ackedAtRecovery := load.acked.Load()
+	// Load goes on after the recovery until 20 more are acknowledged.
+	load.waitAcked(t, ackedAtRecovery+20, p)
+	results := load.finish()
+	probeStop.Store(true)
+	probeWG.Wait()
+	if pid := postmasterPid(t, dir); pid == old || !alive(pid) {
+		t.Fatalf("postmaster not replaced: old %d new %d", old, pid)
+	}
+
+	// The answers during the outage: 201 or 503 with Retry-After only.
+	codes := map[int]int{}
+	outcomes := map[string]int{}
+	for _, r := range results {
+		a := r.answers[0]
+		codes[a.status]++
+		if a.status == http.StatusServiceUnavailable {
+			outcomes[a.outcome]++
+			if a.retryAfter == "" {
+				t.Errorf("%s: 503 without Retry-After", r.key)
+			}
+		}
+		if a.status != http.StatusCreated && a.status != http.StatusServiceUnavailable {
+			t.Errorf("%s: answered %d during the outage (want 201 or 503; 0 is no answer)", r.key, a.status)
+		}
+	}
+	if t.Failed() {
+		for _, l := range strings.Split(p.output(), "\n") {
+			if strings.Contains(l, "level=ERROR") {
+				t.Log(l)
+			}
+		}
+	}
+	if codes[http.StatusServiceUnavailable] == 0 {
+		t.Errorf("no request met the outage (answers %v): the test did not test it", codes)
+	}
+	if len(healthBad) > 0 {
+		t.Errorf("/healthz failed during a restart that succeeded: %v", healthBad)
+	}
+
+	// Retry every unacknowledged request with its key, as an integration
+	// would after a 503: each is stored once (a 503 "unknown" whose commit
+	// had gone through answers with the first receipt).
+	pool := embeddedPool(t, dir)
+	var orgID int64
+	if err := pool.QueryRow(ctx, `SELECT id FROM organisations WHERE slug = 'kokkola'`).Scan(&orgID); err != nil {
+		t.Fatal(err)
+	}
+	storedUnacked := 0
+	receipts := map[string]string{}
+	acknowledged := 0
+	for i, r := range results {
+		if rc := r.acked(); rc != "" {
+			acknowledged++
+			receipts[r.key] = rc
+			continue
+		}
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM api_idempotency WHERE org_id = $1 AND idem_key = $2`, orgID, r.key).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		storedUnacked += n
+		again := submitAnswer(client, base, token, r.key)
+		results[i].answers = append(results[i].answers, again)
+		if again.status != http.StatusCreated {
+			t.Fatalf("retry of %s after the recovery: %d %s", r.key, again.status, again.outcome)
+		}
+		receipts[r.key] = again.receipt
+	}
+	cases, keys, halfWritten, lost := storedCounts(t, pool, orgID, receipts)
+	for _, l := range lost {
+		t.Error(l)
+	}
+	// Cases the seed made before the test are not the load's.
+	var seeded int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM cases c WHERE c.org_id = $1 AND NOT EXISTS
+		(SELECT 1 FROM api_idempotency i WHERE i.org_id = c.org_id AND i.case_id = c.id)`, orgID).Scan(&seeded); err != nil {
+		t.Fatal(err)
+	}
+	stored := cases - seeded
+	duplicated := stored - keys
+	probeMu.Lock()
+	t.Logf("fault (kill -9 of the embedded postmaster under API submissions): sent %d, acknowledged %d, stored %d (of which %d unacknowledged but stored, answered again by their Idempotency-Key), duplicated %d, lost %d, half-written %d",
+		len(results), acknowledged, stored, storedUnacked, duplicated, len(lost), halfWritten-seeded)
+	t.Logf("answers during the load: %v (503 outcomes %v); /readyz after the kill %v: 503 from %s to %s after the kill",
+		codes, outcomes, readyCodes, down.Sub(killed).Round(time.Millisecond), up.Sub(killed).Round(time.Millisecond))
+	probeMu.Unlock()
+	if duplicated != 0 || stored != len(results) || keys != len(results) {
+		t.Fatalf("sent %d, stored %d cases for %d keys", len(results), stored, keys)
+	}
+	if halfWritten != seeded {
+		t.Fatalf("%d cases half-written", halfWritten-seeded)
+	}
+	for _, l := range strings.Split(p.output(), "\n") {
+		if strings.Contains(l, "pgembed: ") && !strings.Contains(l, "initialized new cluster") {
+			t.Log(l)
+		}
+	}
+	p.stop(t, syscall.SIGTERM)
+}
