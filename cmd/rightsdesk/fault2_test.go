@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rightsdesk/internal/mail"
 )
 
 // Issue 22, fault tests (2) to (4). Test (1) and the helpers they share
@@ -331,6 +333,215 @@ func TestFaultPostmasterKilledUnderLoad(t *testing.T) {
 		if strings.Contains(l, "pgembed: ") && !strings.Contains(l, "initialized new cluster") {
 			t.Log(l)
 		}
+	}
+	p.stop(t, syscall.SIGTERM)
+}
+
+// mailOutage is how long fault test (3) keeps the mail server down:
+// FAULT_MAIL_OUTAGE (a Go duration; `make test-fault` sets 2m), else 30s
+// so that `make test` stays short.
+func mailOutage(t *testing.T) time.Duration {
+	t.Helper()
+	v := os.Getenv("FAULT_MAIL_OUTAGE")
+	if v == "" {
+		return 30 * time.Second
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		t.Fatalf("FAULT_MAIL_OUTAGE=%q: want a Go duration such as 2m", v)
+	}
+	return d
+}
+
+// smtpServers is the test's outgoing mail server on one 127.0.0.1 port,
+// stopped and started again: a catcher (a real go-smtp server) per run of
+// it, the messages of all runs counted together.
+type smtpServers struct {
+	addr string
+	runs []*mail.Catcher
+}
+
+func (s *smtpServers) start(t *testing.T) {
+	t.Helper()
+	c := mail.NewCatcherWithOptions(nil, mail.CatcherOptions{MaxMessages: 1 << 20})
+	addr := s.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var err error
+	for i := 0; i < 50; i++ { // the port of the stopped run: retry briefly
+		var got string
+		if got, err = c.Start(addr); err == nil {
+			s.addr = got
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("starting the SMTP server on %s again: %v", addr, err)
+	}
+	s.runs = append(s.runs, c)
+	t.Cleanup(func() { c.Close() })
+}
+
+func (s *smtpServers) stop() { s.runs[len(s.runs)-1].Close() }
+
+// received counts the messages of all runs by Message-ID (without <>).
+func (s *smtpServers) received() map[string]int {
+	n := map[string]int{}
+	for _, c := range s.runs {
+		for _, m := range c.Messages() {
+			n[strings.Trim(m.MessageID, "<> ")]++
+		}
+	}
+	return n
+}
+
+// Issue 22, fault test (3): the outgoing mail server (SMTP_URL, a real SMTP
+// server on 127.0.0.1) stopped for FAULT_MAIL_OUTAGE while requests are
+// submitted, then started again on the same port. Afterwards every mail of
+// the outbox is delivered exactly once: each sent row's Message-ID arrived
+// once at the server, none twice, none missing, none left pending, failed
+// or cancelled (D-14).
+func TestFaultMailServerDown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	outage := mailOutage(t)
+	dsn, pool, orgID, token := faultOrg(t, "vantaa")
+	var srv smtpServers
+	srv.start(t)
+	env := []string{"DATABASE_URL=" + dsn, "SECRET_KEY=" + testSecretKey, "SMTP_URL=smtp://" + srv.addr,
+		"MAIL_FROM=Tietosuoja <tietosuoja@vantaa.test>", "LOG_JSON=false"}
+	p := start(t, env, "--data-dir", dataDir(t))
+	base := "http://" + p.addr
+	client := &http.Client{Timeout: 15 * time.Second}
+
+	// submitFor posts requests from 2 clients, each pausing between
+	// requests, for d; every one must be acknowledged (mail is not on the
+	// request's path).
+	sent := 0
+	submitFor := func(prefix string, d time.Duration) {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		end := time.Now().Add(d)
+		for c := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; time.Now().Before(end); i++ {
+					key := fmt.Sprintf("%s-%d-%04d", prefix, c, i)
+					if a := submitAnswer(client, base, token, key); a.status != http.StatusCreated {
+						t.Errorf("%s: %d %s while the mail server is down", key, a.status, a.outcome)
+						return
+					}
+					mu.Lock()
+					sent++
+					mu.Unlock()
+					time.Sleep(250 * time.Millisecond)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	outboxStates := func() map[string]int {
+		rows, err := pool.Query(ctx, `SELECT state, count(*) FROM outbox WHERE org_id = $1 GROUP BY state`, orgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := map[string]int{}
+		for rows.Next() {
+			var s string
+			var c int
+			if err := rows.Scan(&s, &c); err != nil {
+				t.Fatal(err)
+			}
+			n[s] = c
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	submitFor("before", 3*time.Second)
+	srv.stop()
+	down := time.Now()
+	submitFor("during", outage)
+	if t.Failed() {
+		t.FailNow()
+	}
+	pendingAtRestart := outboxStates()["pending"]
+	srv.start(t)
+	up := time.Now()
+	if pendingAtRestart == 0 {
+		t.Fatalf("no mail waited for the server (outbox %v): the outage was not tested", outboxStates())
+	}
+
+	// Retries back off (1 s doubling, at most 5 min: jobs/deliver_mail.go),
+	// so the last mails go out within about the outage's length again.
+	deadline := up.Add(outage + 2*time.Minute)
+	var states map[string]int
+	for {
+		states = outboxStates()
+		if states["pending"] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d mails still pending %s after the server came back (outbox %v)", states["pending"],
+				time.Since(up).Round(time.Second), states)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	drained := time.Since(up)
+	time.Sleep(2 * time.Second) // a late duplicate would arrive now
+
+	ids := map[string]bool{}
+	rows, err := pool.Query(ctx, `SELECT message_id FROM outbox WHERE org_id = $1 AND state = 'sent'`, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids[strings.Trim(id, "<> ")] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.received()
+	delivered, duplicated, missing, unknown := 0, 0, 0, 0
+	for id, n := range got {
+		delivered += n
+		if n > 1 {
+			duplicated += n - 1
+			t.Errorf("Message-ID %s delivered %d times", id, n)
+		}
+		if !ids[id] {
+			unknown++
+			t.Errorf("Message-ID %s delivered but not a sent outbox row", id)
+		}
+	}
+	for id := range ids {
+		if got[id] == 0 {
+			missing++
+			t.Errorf("outbox mail %s marked sent but never arrived", id)
+		}
+	}
+	var cases int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE org_id = $1`, orgID).Scan(&cases); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("fault (mail server down for %s): requests sent %d, acknowledged %d, stored %d; mails %d (%d waiting when the server came back), delivered %d, duplicated %d, lost %d, not in the outbox %d; outbox %v; all delivered %s after the server came back (%s after it went down)",
+		outage, sent, sent, cases, len(ids), pendingAtRestart, delivered, duplicated, missing, unknown, states,
+		drained.Round(time.Second), time.Since(down).Round(time.Second))
+	if cases != sent {
+		t.Errorf("%d requests acknowledged, %d cases stored", sent, cases)
+	}
+	if states["failed"]+states["cancelled"] != 0 {
+		t.Errorf("outbox %v: a temporary outage failed or cancelled mail", states)
 	}
 	p.stop(t, syscall.SIGTERM)
 }

@@ -68,6 +68,31 @@ func submitAnswer(c *http.Client, base, token, key string) apiAnswer {
 	return a
 }
 
+// faultOrg gives a fault test its own database (pgtest), an organisation
+// (slug, DPO and privacy addresses under example.test) and an API token of
+// it: the DSN for the binary, a pool for the test's own checks.
+func faultOrg(t *testing.T, slug string) (dsn string, pool *pgxpool.Pool, orgID int64, token string) {
+	t.Helper()
+	ctx := context.Background()
+	dsn = pgtest.ConnString(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	orgID, err = store.New(pool).UpsertOrg(ctx, store.Org{Slug: slug, NameFI: "Espoo", NameSV: "Esbo", PrimaryLang: "fi",
+		DPOEmail: "dpo@" + slug + ".test", PrivacyEmail: "privacy@" + slug + ".test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := &workflow.StaffAuth{Pool: pool, Keys: testKeys(t), Now: time.Now}
+	token, err = auth.AddAPIToken(ctx, orgID, "fault", workflow.ActorCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn, pool, orgID, token
+}
+
 // Issue 22, fault test (1): requests through the JSON API in a loop, the
 // server killed with SIGKILL mid-load and started again; unanswered
 // requests retried with their Idempotency-Key as an integration would.
@@ -77,22 +102,7 @@ func submitAnswer(c *http.Client, base, token, key string) apiAnswer {
 func TestFaultKill9UnderSubmissions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dsn := pgtest.ConnString(t)
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	orgID, err := store.New(pool).UpsertOrg(ctx, store.Org{Slug: "espoo", NameFI: "Espoo", NameSV: "Esbo", PrimaryLang: "fi",
-		DPOEmail: "dpo@espoo.test", PrivacyEmail: "privacy@espoo.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth := &workflow.StaffAuth{Pool: pool, Keys: testKeys(t), Now: time.Now}
-	token, err := auth.AddAPIToken(ctx, orgID, "fault", workflow.ActorCLI)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn, pool, orgID, token := faultOrg(t, "espoo")
 	env := []string{"DATABASE_URL=" + dsn, "SECRET_KEY=" + testSecretKey, "SMTP_URL=catcher", "LOG_JSON=false"}
 	p := start(t, env, "--data-dir", dataDir(t))
 
