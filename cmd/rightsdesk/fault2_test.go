@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +22,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rightsdesk/internal/mail"
+	"rightsdesk/internal/testenv"
+	"rightsdesk/workflow"
 )
 
 // Issue 22, fault tests (2) to (4). Test (1) and the helpers they share
@@ -397,6 +402,22 @@ func (s *smtpServers) received() map[string]int {
 	return n
 }
 
+// kindTo counts the messages of all runs of one kind (X-Rightsdesk-Kind)
+// by recipient.
+func (s *smtpServers) kindTo(kind string) map[string]int {
+	n := map[string]int{}
+	for _, c := range s.runs {
+		for _, m := range c.Messages() {
+			if m.Headers.Get("X-Rightsdesk-Kind") == kind {
+				for _, to := range m.To {
+					n[to]++
+				}
+			}
+		}
+	}
+	return n
+}
+
 // Issue 22, fault test (3): the outgoing mail server (SMTP_URL, a real SMTP
 // server on 127.0.0.1) stopped for FAULT_MAIL_OUTAGE while requests are
 // submitted, then started again on the same port. Afterwards every mail of
@@ -544,4 +565,243 @@ func TestFaultMailServerDown(t *testing.T) {
 		t.Errorf("outbox %v: a temporary outage failed or cancelled mail", states)
 	}
 	p.stop(t, syscall.SIGTERM)
+}
+
+// startWorker runs `rightsdesk worker` and waits until its River client
+// runs.
+func startWorker(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	p := launch(t, env, append([]string{"worker"}, args...)...)
+	for deadline := time.Now().Add(90 * time.Second); !strings.Contains(p.output(), "worker running"); time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("worker exited early: %v\n%s", err, p.output())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker did not start:\n%s", p.output())
+		}
+	}
+	return p
+}
+
+// countBy runs a two-column (text, count) query into a map.
+func countBy(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) map[string]int {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := map[string]int{}
+	for rows.Next() {
+		var k string
+		var c int
+		if err := rows.Scan(&k, &c); err != nil {
+			t.Fatal(err)
+		}
+		n[k] = c
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Issue 22, fault test (4), scale out: two `rightsdesk serve` and one
+// `rightsdesk worker` on one database (D-24). The periodic jobs (digest,
+// refresh_stats, retention purge, ...) are enqueued once, by River's
+// elected leader; every due reminder is sent once (one mail, one audit
+// event per task) although three processes fetch jobs; the DPOs' digest
+// goes out once per recipient; and the sign-in lock counts failures across
+// instances: five wrong passwords spread over both servers lock the
+// account on either.
+//
+// Time: the cases are entered by the test's own workflow service with its
+// settable clock (testenv, D-16) as received a month ago, so their owner
+// target is a few days ahead and the first reminder is already due at the
+// real time the binaries run on; no clock inside the binaries is faked.
+func TestFaultTwoInstancesOneDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	env := testenv.New(t)
+	now := time.Now()
+	received := time.Date(now.Year(), now.Month()-1, now.Day()+4, 10, 0, 0, 0, workflow.Helsinki())
+	env.Clock.Set(received)
+	org := env.Org("tampere", "Tampere", "Tammerfors", "fi")
+	env.Register(org.ID, "Asiakasrekisteri", "c", "owner1@tampere.test")
+	env.Register(org.ID, "Henkilöstörekisteri", "c", "owner2@tampere.test")
+	enter := func(n int) {
+		for i := range n {
+			_, err := env.Workflow.EnterRequest(ctx, org, workflow.StaffActor(1), workflow.PaperRequest{
+				Request: workflow.Request{Rights: []string{"access"}, AllRegisters: true, Name: fmt.Sprintf("Resident %d", i),
+					Email: fmt.Sprintf("resident%d@example.test", i), Lang: "fi"},
+				Channel: "paper", ReceivedAt: received, IdentityMethod: "in_person"})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	const pw = "the right password here"
+	auth := &workflow.StaffAuth{Pool: env.Pool, Keys: env.Keys, Now: time.Now, Logger: env.Logger, Argon2Memory: 64, Argon2Time: 1,
+		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour}
+	if _, err := auth.AddUser(ctx, workflow.NewStaff{Email: "kirsi@tampere.test", OrgID: org.ID, Role: workflow.RoleDPO, Password: pw}, workflow.ActorCLI); err != nil {
+		t.Fatal(err)
+	}
+	enter(4) // before the instances start: the leader's first digest lists them
+
+	var srv smtpServers
+	srv.start(t)
+	key := make([]byte, 32) // testenv's key, so the binaries read what the test wrote
+	for i := range key {
+		key[i] = byte(i*7 + 3)
+	}
+	procEnv := []string{"DATABASE_URL=" + env.Pool.Config().ConnString(), "SECRET_KEY=" + hex.EncodeToString(key),
+		"SMTP_URL=smtp://" + srv.addr, "MAIL_FROM=Tietosuoja <tietosuoja@tampere.test>", "LOG_JSON=false",
+		"ARGON2_MEMORY_KIB=64", "ARGON2_TIME=1"}
+	dataA, dataB := dataDir(t), dataDir(t)
+	a := start(t, procEnv, "--data-dir", dataA)
+	b := start(t, procEnv, "--data-dir", dataB)
+	w := startWorker(t, procEnv, "--data-dir", dataDir(t))
+	started := time.Now()
+	enter(12) // while three processes fetch jobs
+
+	var tasks int
+	if err := env.Pool.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE org_id = $1 AND state = 'open' AND owner_email <> ''`, org.ID).Scan(&tasks); err != nil {
+		t.Fatal(err)
+	}
+	var dueReminders, dueEscalations int
+	if err := env.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind = 'task_reminder' AND scheduled_at <= now()),
+			count(*) FILTER (WHERE kind = 'task_escalation' AND scheduled_at <= now() + interval '5 minutes')
+		FROM river_job`).Scan(&dueReminders, &dueEscalations); err != nil {
+		t.Fatal(err)
+	}
+	if tasks != 32 || dueReminders < tasks || dueEscalations != 0 {
+		t.Fatalf("setup: %d open tasks (want 32), %d reminder jobs due (want at least one per task), %d escalations due (want none): received %s",
+			tasks, dueReminders, dueEscalations, received)
+	}
+
+	// Sign-in limits across instances (issue 16 item 6, D-24): a right
+	// password works; then 5 wrong ones, alternating between the servers,
+	// lock the account on both, the right password included.
+	login := func(p *proc, password string) (int, string) {
+		c := testenv.Client()
+		base := "http://" + p.addr
+		resp, err := c.Get(base + "/staff/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := csrfRe.FindSubmatch(page)
+		if m == nil {
+			t.Fatal("no CSRF token on the sign-in page")
+		}
+		resp, err = c.PostForm(base+"/staff/login", url.Values{"_csrf": {string(m[1])}, "email": {"kirsi@tampere.test"}, "password": {password}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Retry-After")
+	}
+	if code, _ := login(b, pw); code != http.StatusSeeOther {
+		t.Fatalf("sign-in with the right password on B: %d", code)
+	}
+	for i, p := range []*proc{a, b, a, b, a} {
+		if code, _ := login(p, "a wrong password "+strconv.Itoa(i)); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: %d, want 401 (not yet locked)", i+1, code)
+		}
+	}
+	lockedB, retryB := login(b, "a wrong password 6")
+	lockedA, _ := login(a, pw)
+	if lockedB != http.StatusTooManyRequests || retryB == "" || lockedA != http.StatusTooManyRequests {
+		t.Errorf("after 5 wrong passwords over two servers (3 on A, 2 on B): B answers %d (Retry-After %q), the right password on A %d; want 429 on both: the lock is per instance",
+			lockedB, retryB, lockedA)
+	}
+
+	// Wait until every due reminder job ran and the outbox is empty.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var pendingJobs, pendingMail int
+		if err := env.Pool.QueryRow(ctx, `SELECT
+				(SELECT count(*) FROM river_job WHERE kind IN ('task_reminder', 'deliver_mail', 'daily_digest')
+					AND scheduled_at <= now() AND state NOT IN ('completed', 'cancelled', 'discarded')),
+				(SELECT count(*) FROM outbox WHERE org_id = $1 AND state = 'pending')`, org.ID).Scan(&pendingJobs, &pendingMail); err != nil {
+			t.Fatal(err)
+		}
+		if pendingJobs == 0 && pendingMail == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 2 minutes %d due jobs and %d mails still waiting:\nA:\n%s\nB:\n%s\nworker:\n%s", pendingJobs, pendingMail, a.output(), b.output(), w.output())
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // a second run of anything would show now
+
+	// Periodic jobs: enqueued once each by the one leader.
+	periodic := countBy(t, env.Pool, `SELECT kind, count(*) FROM river_job WHERE kind IN
+		('daily_digest', 'refresh_stats', 'retention_purge', 'purge_unconfirmed', 'sweep', 'audit_checkpoint', 'heartbeat') GROUP BY kind`)
+	minutes := int(time.Since(started)/time.Minute) + 1
+	for _, k := range []string{"daily_digest", "refresh_stats", "retention_purge", "purge_unconfirmed", "sweep", "audit_checkpoint"} {
+		if periodic[k] != 1 {
+			t.Errorf("periodic job %s enqueued %d times, want once", k, periodic[k])
+		}
+	}
+	if periodic["heartbeat"] < 1 || periodic["heartbeat"] > minutes+1 {
+		t.Errorf("heartbeat (every minute) enqueued %d times in %d minutes", periodic["heartbeat"], minutes)
+	}
+	var leaders int
+	if err := env.Pool.QueryRow(ctx, `SELECT count(*) FROM river_leader`).Scan(&leaders); err != nil {
+		t.Fatal(err)
+	}
+
+	// Reminders: one mail and one audit event per task.
+	perTask := countBy(t, env.Pool, `SELECT task_id::text, count(*) FROM outbox WHERE org_id = $1 AND kind = 'reminder' GROUP BY task_id`, org.ID)
+	remindedTwice := 0
+	for id, n := range perTask {
+		if n != 1 {
+			remindedTwice++
+			t.Errorf("task %s: %d reminder mails", id, n)
+		}
+	}
+	audits := countBy(t, env.Pool, `SELECT action, count(*) FROM audit_events WHERE org_id = $1 AND action IN ('task_reminded', 'digest_sent') GROUP BY action`, org.ID)
+	if len(perTask) != tasks || audits["task_reminded"] != tasks {
+		t.Errorf("%d of %d tasks reminded by mail, %d reminder events: want every task once", len(perTask), tasks, audits["task_reminded"])
+	}
+	// Digest: one per recipient (the DPO address and the DPO account), one event.
+	// (Counted at the SMTP server: the outbox keeps addresses sealed.)
+	digests := srv.kindTo("digest")
+	digestMails := 0
+	for _, n := range digests {
+		digestMails += n
+	}
+	if len(digests) != 2 || digestMails != 2 || audits["digest_sent"] != 1 {
+		t.Errorf("digest: %d mails to %d recipients, %d digest_sent events; want one mail to each of 2, one event", digestMails, len(digests), audits["digest_sent"])
+	}
+
+	// Every outbox mail arrived once at the SMTP server.
+	ids := countBy(t, env.Pool, `SELECT message_id, count(*) FROM outbox WHERE org_id = $1 AND state = 'sent' GROUP BY message_id`, org.ID)
+	got := srv.received()
+	duplicated, lost := 0, 0
+	for id := range ids {
+		switch n := got[strings.Trim(id, "<> ")]; {
+		case n == 0:
+			lost++
+		case n > 1:
+			duplicated += n - 1
+		}
+	}
+	if duplicated != 0 || lost != 0 {
+		t.Errorf("mail: %d duplicated, %d lost at the SMTP server", duplicated, lost)
+	}
+	// Which process worked the reminder and mail jobs (River's client ids).
+	byClient := countBy(t, env.Pool, `SELECT attempted_by[array_upper(attempted_by, 1)], count(*) FROM river_job
+		WHERE kind IN ('task_reminder', 'deliver_mail') AND state = 'completed' GROUP BY 1`)
+	t.Logf("fault (two serve + one worker on one database): tasks %d, reminders due %d, reminder mails sent %d, duplicated %d, lost %d; digest mails %d to %d recipients (%d digest events); periodic jobs enqueued %v by %d leader; mails at the SMTP server %d (duplicated %d, lost %d); jobs worked per process %v",
+		tasks, dueReminders, len(perTask), remindedTwice, tasks-len(perTask), digestMails, len(digests), audits["digest_sent"], periodic, leaders, len(ids), duplicated, lost, byClient)
+	t.Logf("sign-in lock across instances: after 3 wrong passwords on A and 2 on B, B answered %d (Retry-After %s s), the right password on A %d", lockedB, retryB, lockedA)
+	for _, p := range []*proc{a, b, w} {
+		p.stop(t, syscall.SIGTERM)
+	}
 }
