@@ -801,7 +801,55 @@ func TestFaultTwoInstancesOneDatabase(t *testing.T) {
 	t.Logf("fault (two serve + one worker on one database): tasks %d, reminders due %d, reminder mails sent %d, duplicated %d, lost %d; digest mails %d to %d recipients (%d digest events); periodic jobs enqueued %v by %d leader; mails at the SMTP server %d (duplicated %d, lost %d); jobs worked per process %v",
 		tasks, dueReminders, len(perTask), remindedTwice, tasks-len(perTask), digestMails, len(digests), audits["digest_sent"], periodic, leaders, len(ids), duplicated, lost, byClient)
 	t.Logf("sign-in lock across instances: after 3 wrong passwords on A and 2 on B, B answered %d (Retry-After %s s), the right password on A %d", lockedB, retryB, lockedA)
-	for _, p := range []*proc{a, b, w} {
-		p.stop(t, syscall.SIGTERM)
+
+	// Leader handover: both servers stop; the worker leads (if it did not
+	// already) and runs the periodic jobs on start again. The day's digest
+	// is not sent twice (unique by day, and one digest_sent per day).
+	leader := func() string {
+		var id string
+		if err := env.Pool.QueryRow(ctx, `SELECT coalesce((SELECT leader_id FROM river_leader), '')`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
 	}
+	first := leader()
+	a.stop(t, syscall.SIGTERM)
+	b.stop(t, syscall.SIGTERM)
+	next := ""
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if next = leader(); next != "" && next != first {
+			break
+		}
+		if time.Now().After(deadline) {
+			break // the worker was the leader all along (next == first), or nobody took over
+		}
+	}
+	if next == "" {
+		t.Fatalf("no River leader 30 s after both servers stopped:\n%s", w.output())
+	}
+	time.Sleep(5 * time.Second) // the new leader's run-on-start jobs
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		var running int
+		if err := env.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE scheduled_at <= now()
+			AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&running); err != nil {
+			t.Fatal(err)
+		}
+		if running == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	after := countBy(t, env.Pool, `SELECT kind, count(*) FROM river_job WHERE kind IN
+		('daily_digest', 'refresh_stats', 'retention_purge', 'purge_unconfirmed', 'sweep', 'audit_checkpoint') GROUP BY kind`)
+	audits = countBy(t, env.Pool, `SELECT action, count(*) FROM audit_events WHERE org_id = $1 AND action IN ('task_reminded', 'digest_sent') GROUP BY action`, org.ID)
+	digestsAfter := 0
+	for _, n := range srv.kindTo("digest") {
+		digestsAfter += n
+	}
+	t.Logf("leader handover (both servers stopped; leader %s -> %s): periodic jobs enqueued %v in all; digest mails %d, digest events %d, reminder events %d",
+		first, next, after, digestsAfter, audits["digest_sent"], audits["task_reminded"])
+	if after["daily_digest"] != 1 || digestsAfter != 2 || audits["digest_sent"] != 1 || audits["task_reminded"] != tasks {
+		t.Errorf("after the handover: %d digest jobs, %d digest mails, %d digest events, %d reminder events; want 1, 2, 1, %d",
+			after["daily_digest"], digestsAfter, audits["digest_sent"], audits["task_reminded"], tasks)
+	}
+	w.stop(t, syscall.SIGTERM)
 }
