@@ -625,8 +625,23 @@ func TestFaultTwoInstancesOneDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	env := testenv.New(t)
-	now := time.Now()
-	received := time.Date(now.Year(), now.Month()-1, now.Day()+4, 10, 0, 0, 0, workflow.Helsinki())
+	// Received about a month ago: the latest day whose owner target (DL-7)
+	// is still ahead while its first reminder (5 working days before) is
+	// past, and whose legal due date falls within the digest's week,
+	// whatever today's date and holidays.
+	today := workflow.HelsinkiDate(time.Now())
+	var received time.Time
+	for back := 20; back <= 45 && received.IsZero(); back++ {
+		day := today.AddDays(-back)
+		d := workflow.Calendar{}.ComputeDate(day)
+		if d.SafeTarget.After(today) && (workflow.Calendar{EvesNonWorking: true}).WorkingDaysBefore(d.SafeTarget, 5).Before(today) &&
+			!d.LegalDue.After(today.AddDays(6)) {
+			received = day.In(workflow.Helsinki()).Add(10 * time.Hour)
+		}
+	}
+	if received.IsZero() {
+		t.Fatalf("no receipt date a month before %s has its owner target ahead, its first reminder past and its due date within a week", today)
+	}
 	env.Clock.Set(received)
 	org := env.Org("tampere", "Tampere", "Tammerfors", "fi")
 	env.Register(org.ID, "Asiakasrekisteri", "c", "owner1@tampere.test")
