@@ -29,25 +29,68 @@ type faultResult struct {
 // submit posts one API request with its Idempotency-Key; it returns the
 // receipt of a 201, or "" when the answer never came or was not 201.
 func submit(c *http.Client, base, token, key string) string {
+	return submitAnswer(c, base, token, key).receipt
+}
+
+// apiAnswer is what one POST /api/v1/requests got back.
+type apiAnswer struct {
+	status     int    // 0: no answer (connection refused or broken)
+	receipt    string // set on 201
+	retryAfter string // the Retry-After header
+	outcome    string // a 503's "outcome": not_stored or unknown
+}
+
+// submitAnswer posts one API request with its Idempotency-Key and reports
+// the answer as it came.
+func submitAnswer(c *http.Client, base, token, key string) apiAnswer {
 	body := fmt.Sprintf(`{"rights":["access"],"name":"Fault Test","email":"fault@example.test","details":"%s"}`, key)
 	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/requests", strings.NewReader(body))
 	if err != nil {
-		return ""
+		return apiAnswer{}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := c.Do(req)
 	if err != nil {
-		return ""
+		return apiAnswer{}
 	}
 	defer resp.Body.Close()
-	var out struct{ Receipt string }
+	a := apiAnswer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+	var out struct{ Receipt, Outcome string }
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &out) != nil {
-		return ""
+	if json.Unmarshal(b, &out) == nil {
+		a.outcome = out.Outcome
+		if resp.StatusCode == http.StatusCreated {
+			a.receipt = out.Receipt
+		}
 	}
-	return out.Receipt
+	return a
+}
+
+// faultOrg gives a fault test its own database (pgtest), an organisation
+// (slug, DPO and privacy addresses under example.test) and an API token of
+// it: the DSN for the binary, a pool for the test's own checks.
+func faultOrg(t *testing.T, slug string) (dsn string, pool *pgxpool.Pool, orgID int64, token string) {
+	t.Helper()
+	ctx := context.Background()
+	dsn = pgtest.ConnString(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	orgID, err = store.New(pool).UpsertOrg(ctx, store.Org{Slug: slug, NameFI: "Espoo", NameSV: "Esbo", PrimaryLang: "fi",
+		DPOEmail: "dpo@" + slug + ".test", PrivacyEmail: "privacy@" + slug + ".test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := &workflow.StaffAuth{Pool: pool, Keys: testKeys(t), Now: time.Now}
+	token, err = auth.AddAPIToken(ctx, orgID, "fault", workflow.ActorCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn, pool, orgID, token
 }
 
 // Issue 22, fault test (1): requests through the JSON API in a loop, the
@@ -59,22 +102,7 @@ func submit(c *http.Client, base, token, key string) string {
 func TestFaultKill9UnderSubmissions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dsn := pgtest.ConnString(t)
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	orgID, err := store.New(pool).UpsertOrg(ctx, store.Org{Slug: "espoo", NameFI: "Espoo", NameSV: "Esbo", PrimaryLang: "fi",
-		DPOEmail: "dpo@espoo.test", PrivacyEmail: "privacy@espoo.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth := &workflow.StaffAuth{Pool: pool, Keys: testKeys(t), Now: time.Now}
-	token, err := auth.AddAPIToken(ctx, orgID, "fault", workflow.ActorCLI)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn, pool, orgID, token := faultOrg(t, "espoo")
 	env := []string{"DATABASE_URL=" + dsn, "SECRET_KEY=" + testSecretKey, "SMTP_URL=catcher", "LOG_JSON=false"}
 	p := start(t, env, "--data-dir", dataDir(t))
 

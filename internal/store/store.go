@@ -8,6 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,7 +48,39 @@ func (q *Q) DB() DB { return q.db }
 
 // Tx runs fn in a transaction on pool: commit on nil, rollback on error.
 func Tx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, pool, fn)
+	return markConnLost(pgx.BeginFunc(ctx, pool, fn))
+}
+
+// connLost marks an error as the database connection breaking while a
+// statement's answer was awaited. pgx returns such a read error bare (an
+// io.ErrUnexpectedEOF, a reset): without the mark it reads like a request
+// body's EOF, and a request whose COMMIT had gone through answered 500
+// (issue 22, fault test 2). Like pgconn's own errors it says whether
+// retrying is safe: never, as the statement had been sent.
+type connLost struct{ err error }
+
+func (e connLost) Error() string     { return e.err.Error() }
+func (e connLost) Unwrap() error     { return e.err }
+func (e connLost) SafeToRetry() bool { return false }
+
+// markConnLost marks bare connection errors (see connLost); errors that
+// already say whether retrying is safe, server errors and the rest pass
+// through unchanged.
+func markConnLost(err error) error {
+	if err == nil {
+		return nil
+	}
+	var safe interface{ SafeToRetry() bool }
+	var pg *pgconn.PgError
+	if errors.As(err, &safe) || errors.As(err, &pg) {
+		return err
+	}
+	var netErr *net.OpError
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.As(err, &netErr) {
+		return connLost{err}
+	}
+	return err
 }
 
 // mapErr turns driver errors into the store's: ErrNoRows -> ErrNotFound,
@@ -61,7 +96,7 @@ func mapErr(err error, what string) error {
 	if errors.As(err, &pg) && pg.Code == "23505" {
 		return fmt.Errorf("%s: %w", what, ErrConflict)
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return fmt.Errorf("%s: %w", what, markConnLost(err))
 }
 
 // collectMap reads two-column rows into a map (id -> receipt, org ->
