@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -90,9 +91,13 @@ type caseLetter struct {
 
 // caseOtherLetters lists the receipt, extension notice and refusal a case
 // has (workflow.LettersOf).
-func (s *Server) caseOtherLetters(lang string, cs store.Case, tasks []store.Task, canAct bool) []caseLetter {
+func (s *Server) caseOtherLetters(lang string, cs store.Case, tasks []store.Task, canAct, asked bool) []caseLetter {
 	var out []caseLetter
-	for _, k := range workflow.LettersOf(cs, tasks) {
+	kinds := workflow.LettersOf(cs, tasks)
+	if asked { // issue 20, DL-8: what the pause asks of the requester
+		kinds = append(kinds, pdf.KindPause)
+	}
+	for _, k := range kinds {
 		l := caseLetter{Kind: string(k), Label: s.Catalog.T(lang, "print.kind."+string(k)),
 			URL: caseURL(cs.Receipt) + "/letters/" + string(k) + ".pdf"}
 		if canAct {
@@ -107,11 +112,10 @@ func (s *Server) caseOtherLetters(lang string, cs store.Case, tasks []store.Task
 // the path ("refusal.pdf" or "refusal").
 func letterKindParam(v string) (pdf.Kind, bool) {
 	k := pdf.Kind(strings.TrimSuffix(v, ".pdf"))
-	switch k {
-	case pdf.KindRefusal, pdf.KindExtension, pdf.KindReceipt:
-		return k, true
+	if k == pdf.KindAccess || !slices.Contains(workflow.LetterKinds, k) {
+		return "", false
 	}
-	return "", false
+	return k, true
 }
 
 // staffCaseLetter renders a receipt, extension notice or refusal for the

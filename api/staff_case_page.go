@@ -208,6 +208,18 @@ type caseData struct {
 	SendAnswerPaper string
 	Queued          []string
 	Letters         []caseLetter // the other letters (issue 18)
+
+	// RD-2, D-7: the registers of the request whose controller is now
+	// elsewhere, which the DPO may forward the request for, and how the
+	// requester's consent may have been given.
+	Forward        []caseForward
+	ForwardURL     string
+	ConsentMethods []caseOption
+}
+
+// caseForward is one register the request can be forwarded for.
+type caseForward struct {
+	Value, Name, Lang, Controller, Contact string
 }
 
 type caseRegisterGroup struct {
@@ -250,6 +262,7 @@ var caseFormFields = map[string][]string{
 	"doc_decide":      {"decision", "note"},
 	"doc_extend":      {"reason"},
 	"authority":       {"authority", "note"},
+	"forward":         {"register", "to", "consent", "consent_method"},
 }
 
 func caseFormKind(id string) string {
@@ -532,7 +545,11 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	if err := s.casePrintQueue(ctx, d, cs, org, lang); err != nil { // issue 18, IN-1
 		return nil, err
 	}
-	d.Letters = s.caseOtherLetters(lang, cs, tasks, d.CanAct)
+	_, asked, err := workflow.AwaitingReply(ctx, q, cs)
+	if err != nil {
+		return nil, err
+	}
+	d.Letters = s.caseOtherLetters(lang, cs, tasks, d.CanAct, asked)
 	sent, err := q.AnswerDeliveriesOfCase(ctx, org.ID, cs.ID)
 	if err != nil {
 		return nil, err
@@ -608,6 +625,9 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 
 	if d.CanAct {
 		if err := s.caseActions(c, d, cs, org, today); err != nil {
+			return nil, err
+		}
+		if err := s.caseForwardForm(c, d, cs); err != nil {
 			return nil, err
 		}
 	}
@@ -730,6 +750,28 @@ func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org sto
 		return err
 	}
 	d.RegisterList = groups
+	return nil
+}
+
+// caseForwardForm fills the forward form (RD-2, D-7) of an open case that
+// concerns registers whose controller is elsewhere.
+func (s *Server) caseForwardForm(c echo.Context, d *caseData, cs store.Case) error {
+	if !workflow.State(cs.State).Open() {
+		return nil
+	}
+	lang := langOf(c)
+	regs, err := workflow.ForwardableRegisters(c.Request().Context(), store.New(s.Pool), cs)
+	if err != nil || len(regs) == 0 {
+		return err
+	}
+	for _, r := range regs {
+		d.Forward = append(d.Forward, caseForward{Value: strconv.FormatInt(r.ID, 10), Name: r.Name, Lang: publishedLang(r.Language, lang),
+			Controller: r.ElsewhereName, Contact: r.ElsewhereContact})
+	}
+	d.ForwardURL = caseURL(cs.Receipt) + "/forward"
+	for _, m := range workflow.ConsentMethods {
+		d.ConsentMethods = append(d.ConsentMethods, caseOption{Value: m, Label: s.caseLabel(lang, "staffcase.forward.method.", m)})
+	}
 	return nil
 }
 
@@ -939,6 +981,8 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			continue // ids: the register or the kind names it
 		case "letter_kind": // issue 18, the print queue
 			val = s.caseLabel(lang, "print.kind.", fmt.Sprint(v))
+		case "consent_method": // RD-2
+			val = s.caseLabel(lang, "staffcase.forward.method.", fmt.Sprint(v))
 		case "letter_method":
 			val = s.caseLabel(lang, "print.method.", fmt.Sprint(v))
 		case "kind":

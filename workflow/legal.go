@@ -3,7 +3,9 @@ package workflow
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -72,8 +74,13 @@ func (s *Service) DecideDocumentRequest(ctx context.Context, org store.Org, case
 		if err := s.rescheduleTasks(ctx, tx, q, org, *c, DueOf(*c, CalendarFor(org), now)); err != nil {
 			return nil, err
 		}
+		told, err := s.tellDocDecision(ctx, tx, q, org, *c, actor, now, strings.TrimSpace(note))
+		if err != nil {
+			return nil, err
+		}
 		data := map[string]any{"decision": decision, "doc_due": before.DocEffective.String(),
 			"on_time": !HelsinkiDate(now).After(before.DocEffective)}
+		maps.Copy(data, told)
 		return s.withText(ctx, q, *c, data, "note", note)
 	})
 }
@@ -108,7 +115,12 @@ func (s *Service) ExtendDocumentRequest(ctx context.Context, org store.Org, case
 		if err := s.rescheduleTasks(ctx, tx, q, org, *c, due); err != nil {
 			return nil, err
 		}
-		return s.withText(ctx, q, *c, map[string]any{"doc_extended_due": due.DocEffective.String()}, "reason", reason)
+		told, err := s.tellDocExtension(ctx, tx, q, org, *c, actor, now, due)
+		if err != nil {
+			return nil, err
+		}
+		told["doc_extended_due"] = due.DocEffective.String()
+		return s.withText(ctx, q, *c, told, "reason", reason)
 	})
 }
 

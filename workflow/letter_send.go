@@ -85,5 +85,14 @@ func LettersOf(c store.Case, tasks []store.Task) []pdf.Kind {
 	if refused {
 		out = append(out, pdf.KindRefusal)
 	}
+	// Issue 20: a document request's extension notice and decision
+	// (FI-2); the pause question is added by the caller that knows one
+	// was asked (AwaitingReply).
+	if c.DocumentRequest && c.DocExtendedAt != nil {
+		out = append(out, pdf.KindDocExtension)
+	}
+	if c.DocumentRequest && c.DocDecision != "" {
+		out = append(out, pdf.KindDocDecision)
+	}
 	return out
 }

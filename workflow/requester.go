@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
+	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
 )
 
@@ -41,9 +43,9 @@ type pauseAskMail struct {
 
 // PauseAsking pauses the clock (DL-8) to wait for the requester and asks
 // them what is needed and by when: by mail in their language when they
-// gave an address. A requester without one (paper) is not written to
-// here: the audit event says so (requester_mailed false) and the DPO
-// sends a letter.
+// gave an address, and by a letter in the print queue when their letters
+// go by post (paper chosen, or no address). The audit event says which
+// (requester_mailed, letter_queued).
 func (s *Service) PauseAsking(ctx context.Context, org store.Org, caseID int64, actor Actor, reason, needed, by string) error {
 	fe := FieldErrors{}
 	reason, err := required("reason", reason, 2000)
@@ -87,7 +89,17 @@ func (s *Service) PauseAsking(ctx context.Context, org store.Org, caseID int64, 
 				return nil, err
 			}
 		}
-		data := map[string]any{"ask": askID, "reply_by": replyBy.String(), "requester_mailed": mailed}
+		// A requester whose letters go by post gets the question as a
+		// letter in the print queue (IN-1), with or without the mail.
+		l, err := s.legalLetter(ctx, q, org, *c, pdf.KindPause, now, "")
+		if err != nil {
+			return nil, err
+		}
+		posted, err := s.queueLetterByPost(ctx, q, org, *c, l, actor)
+		if err != nil {
+			return nil, err
+		}
+		data := map[string]any{"ask": askID, "reply_by": replyBy.String(), "requester_mailed": mailed, "letter_queued": posted}
 		if data, err = s.withText(ctx, q, *c, data, "reason", reason); err != nil {
 			return nil, err
 		}
@@ -304,8 +316,9 @@ type forwardToldMail struct {
 // Forward forwards a request for a register whose controller is elsewhere
 // (RD-2, D-7) by email to the other controller's address, once the
 // requester consented (consent true, and how); the requester is told in
-// their language where to turn. Audited ("forward") with the register,
-// the consent's method and ids only.
+// their language where to turn, by mail or, when their letters go by
+// post, by a letter in the print queue. Audited ("forward") with the
+// register, the consent's method and ids only.
 func (s *Service) Forward(ctx context.Context, org store.Org, caseID int64, actor Actor, registerID int64, to string, consent bool, method string) error {
 	to = strings.TrimSpace(to)
 	fe := FieldErrors{}
@@ -327,15 +340,14 @@ func (s *Service) Forward(ctx context.Context, org store.Org, caseID int64, acto
 		if err != nil {
 			return err
 		}
-		r, err := q.Register(ctx, org.ID, registerID)
+		// Only a register the request concerns, whose controller is
+		// elsewhere (D-7), is forwarded.
+		r, err := ForwardableRegister(ctx, q, c, registerID)
 		if err != nil {
 			return err
 		}
-		if !r.ControllerElsewhere {
-			return ErrNotAllowed
-		}
-		if to == "" {
-			to = strings.TrimSpace(r.ElsewhereContact)
+		if to == "" { // the address in the controller's contact details
+			to = contactEmail.FindString(r.ElsewhereContact)
 		}
 		if !strings.Contains(to, "@") || strings.ContainsAny(to, " \r\n<>,;") {
 			return FieldErrors{"to": "forward.err.to"}
@@ -366,10 +378,47 @@ func (s *Service) Forward(ctx context.Context, org store.Org, caseID int64, acto
 				return err
 			}
 		}
-		data := map[string]any{"register": r.Name, "consent": true, "consent_method": method, "requester_mailed": mailed}
+		// A requester whose letters go by post is told where to turn by
+		// letter (IN-1).
+		l := letterBase(org, c, req, pdf.KindForward)
+		l.Org, l.Date = letterOrg(ctx, q, org, c.Lang), letterDay(s.Now())
+		l.Registers = []pdf.Register{{Name: r.Name, Lang: r.Language, ElsewhereName: r.ElsewhereName, ElsewhereContact: r.ElsewhereContact}}
+		posted, err := s.queueLetterByPost(ctx, q, org, c, l, actor)
+		if err != nil {
+			return err
+		}
+		data := map[string]any{"register": r.Name, "consent": true, "consent_method": method, "requester_mailed": mailed,
+			"letter_queued": posted}
 		if data, err = s.withText(ctx, q, c, data, "forwarded_to", to); err != nil {
 			return err
 		}
 		return s.audit(ctx, q, org.ID, c.ID, actor, "forward", data)
 	})
+}
+
+// contactEmail finds an email address in contact details written as
+// published ("Kirjaamo, PL 13, 00099 Helsinki, kirjaamo@example.fi").
+var contactEmail = regexp.MustCompile(`[^\s<>(),;:"]+@[^\s<>(),;:"]+\.[^\s<>(),;:".]+`)
+
+// ForwardableRegisters are the registers of c the DPO may forward the
+// request for (RD-2, D-7): those it concerns whose controller is
+// elsewhere.
+func ForwardableRegisters(ctx context.Context, q *store.Q, c store.Case) ([]store.Register, error) {
+	return q.ElsewhereRegistersOfCase(ctx, c.OrgID, c.ID, c.AllRegisters)
+}
+
+// ForwardableRegister is one of ForwardableRegisters; another register
+// (one the request does not concern, or whose controller is the
+// organisation itself) is ErrNotAllowed.
+func ForwardableRegister(ctx context.Context, q *store.Q, c store.Case, registerID int64) (store.Register, error) {
+	regs, err := ForwardableRegisters(ctx, q, c)
+	if err != nil {
+		return store.Register{}, err
+	}
+	for _, r := range regs {
+		if r.ID == registerID {
+			return r, nil
+		}
+	}
+	return store.Register{}, ErrNotAllowed
 }

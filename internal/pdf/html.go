@@ -67,18 +67,7 @@ func (r *Renderer) HTML(l Letter) ([]byte, error) {
 		d.hw("<p>%s</p>\n", esc(strings.Join(append([]string{l.Recipient.Name}, l.Recipient.Address...), "\n")))
 	}
 	d.hw("</header>\n<main>\n")
-	switch l.Kind {
-	case KindAccess:
-		d.access()
-	case KindConfirmation:
-		d.confirmation()
-	case KindRefusal:
-		d.refusal()
-	case KindExtension:
-		d.extension()
-	case KindReceipt:
-		d.receipt()
-	}
+	d.body()
 	if err := d.p.Error(); err != nil {
 		return nil, fmt.Errorf("rendering %s letter: %w", l.Kind, err)
 	}

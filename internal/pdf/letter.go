@@ -9,15 +9,20 @@ import (
 type Kind string
 
 const (
-	KindAccess       Kind = "access"       // Art 15 answer with the data
-	KindConfirmation Kind = "confirmation" // Art 16, 17, 18, 21, 7(3) per register
-	KindRefusal      Kind = "refusal"      // Art 12(4), whole request or per register
-	KindExtension    Kind = "extension"    // Art 12(3), DL-5
-	KindReceipt      Kind = "receipt"      // acknowledgement of receipt (IN-3)
+	KindAccess       Kind = "access"        // Art 15 answer with the data
+	KindConfirmation Kind = "confirmation"  // Art 16, 17, 18, 21, 7(3) per register
+	KindRefusal      Kind = "refusal"       // Art 12(4), whole request or per register
+	KindExtension    Kind = "extension"     // Art 12(3), DL-5
+	KindReceipt      Kind = "receipt"       // acknowledgement of receipt (IN-3)
+	KindPause        Kind = "pause"         // what a pause asks of the requester (DL-8, ID-5)
+	KindDocDecision  Kind = "doc_decision"  // decision on a request for documents (FI-2, 621/1999 §14)
+	KindDocExtension Kind = "doc_extension" // a document request takes its one month (FI-2)
+	KindForward      Kind = "forward"       // where to turn: a register's controller is elsewhere (RD-2, D-7)
 )
 
 // Kinds lists every kind, in the order the CLI shows them.
-var Kinds = []Kind{KindAccess, KindConfirmation, KindRefusal, KindExtension, KindReceipt}
+var Kinds = []Kind{KindAccess, KindConfirmation, KindRefusal, KindExtension, KindReceipt, KindPause, KindDocDecision,
+	KindDocExtension, KindForward}
 
 // Letter is everything one letter says. Strings are printed as given:
 // published register texts stay in their published language (D-5);
@@ -57,6 +62,19 @@ type Letter struct {
 	// or identity not established) has a ground; an extension has reasons.
 	Ground  string
 	Reasons string
+
+	// Needed and ReplyBy: what a pause asks of the requester and by when
+	// (DL-8); ReplyURL, when the requester has an email address for the
+	// status page's code, is where they can answer online.
+	Needed   string
+	ReplyBy  time.Time
+	ReplyURL string
+
+	// DocDecision is the decision on a request for documents (FI-2):
+	// disclosed, partly_disclosed or refused; Reasons are its reasons.
+	// A document request's extension notice prints Due (its two weeks)
+	// and ExtendedDue (its one month).
+	DocDecision string
 
 	// CoverNote is the DPO's optional note on the cover page.
 	CoverNote string
@@ -174,8 +192,17 @@ func (l *Letter) Validate() error {
 	if l.RequestNumber == "" {
 		return fmt.Errorf("letter has no request number")
 	}
-	if l.Kind == KindExtension && l.ExtendedDue.IsZero() {
+	if (l.Kind == KindExtension || l.Kind == KindDocExtension) && l.ExtendedDue.IsZero() {
 		return fmt.Errorf("extension notice has no new due date")
+	}
+	if l.Kind == KindPause && (l.Needed == "" || l.ReplyBy.IsZero()) {
+		return fmt.Errorf("pause letter says neither what is needed nor by when")
+	}
+	if l.Kind == KindDocDecision && l.DocDecision == "" {
+		return fmt.Errorf("document request decision letter has no decision")
+	}
+	if l.Kind == KindForward && len(l.Registers) == 0 {
+		return fmt.Errorf("forwarding letter names no register")
 	}
 	return nil
 }

@@ -70,7 +70,20 @@ func (r *Renderer) Render(w io.Writer, l Letter) error {
 		return err
 	}
 	d := newDoc(r.cat, &l)
-	switch l.Kind {
+	d.body()
+	if err := d.p.Error(); err != nil {
+		return fmt.Errorf("rendering %s letter: %w", l.Kind, err)
+	}
+	if err := d.p.Output(w); err != nil {
+		return fmt.Errorf("writing %s letter: %w", l.Kind, err)
+	}
+	return nil
+}
+
+// body draws the letter's content for its kind (the PDF and its HTML
+// twin alike).
+func (d *doc) body() {
+	switch d.l.Kind {
 	case KindAccess:
 		d.access()
 	case KindConfirmation:
@@ -81,14 +94,15 @@ func (r *Renderer) Render(w io.Writer, l Letter) error {
 		d.extension()
 	case KindReceipt:
 		d.receipt()
+	case KindPause:
+		d.pause()
+	case KindDocDecision:
+		d.docDecision()
+	case KindDocExtension:
+		d.docExtension()
+	case KindForward:
+		d.forward()
 	}
-	if err := d.p.Error(); err != nil {
-		return fmt.Errorf("rendering %s letter: %w", l.Kind, err)
-	}
-	if err := d.p.Output(w); err != nil {
-		return fmt.Errorf("writing %s letter: %w", l.Kind, err)
-	}
-	return nil
 }
 
 // Bytes renders l into memory.

@@ -44,6 +44,20 @@ func Sample(k Kind, lang string) Letter {
 		l.Date = l.ReceivedAt
 		l.Rights = []string{"access", "rectification"}
 		l.Registers = []Register{{Name: s.extract.Name}, {Name: s.none.Name}, {Name: s.refused.Name}}
+	case KindPause:
+		l.Date = time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
+		l.Needed, l.ReplyBy = s.needed, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+		l.ReplyURL = "https://pyynnot.esimerkki.fi/" + lang + "/o/esimerkki/status"
+	case KindDocDecision:
+		l.Date = time.Date(2026, 11, 12, 9, 0, 0, 0, time.UTC)
+		l.DocDecision, l.Reasons = "partly_disclosed", s.docReasons
+	case KindDocExtension:
+		l.Date = time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
+		l.Due, l.ExtendedDue = time.Date(2026, 11, 17, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+		l.Reasons = s.extensionReasons
+	case KindForward:
+		l.Date = time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
+		l.Registers = []Register{s.elsewhere}
 	}
 	return l
 }
@@ -77,6 +91,9 @@ type sampleSet struct {
 	confirm          []Register
 	refusalReasons   string
 	extensionReasons string
+	needed           string
+	docReasons       string
+	elsewhere        Register
 }
 
 // sampleExtract builds the extract register with rows rows of TSV.
@@ -151,6 +168,10 @@ func sampleFI() *sampleSet {
 		},
 		refusalReasons:   "Olet tehnyt saman pyynnön kuusi kertaa kuluneen kuukauden aikana, ja kaikkiin on vastattu. Rekistereissä ei ole tapahtunut muutoksia edellisen vastauksen jälkeen.",
 		extensionReasons: "Pyyntö koskee kaikkia kaupungin rekistereitä, ja tietoja on haettava 14 eri järjestelmästä, joista osa on arkistoitu.",
+		needed:           "Jäljennös päätöksestä, jolla sinut on määrätty lapsen edunvalvojaksi, tai valtakirja.",
+		docReasons:       "Pöytäkirjan liitteestä 3 on poistettu toisen hakijan terveydentilaa koskevat tiedot, jotka ovat salassa pidettäviä (laki viranomaisten toiminnan julkisuudesta 621/1999, 24 §).",
+		elsewhere: Register{Name: "Lastensuojelun asiakasrekisteri", Lang: "fi", ElsewhereName: "Länsi-Uudenmaan hyvinvointialue",
+			ElsewhereContact: "Kirjaamo, PL 1000, 02070 Länsi-Uudenmaan hyvinvointialue, kirjaamo@luvn.fi"},
 	}
 }
 
@@ -199,5 +220,9 @@ func sampleSV() *sampleSet {
 		},
 		refusalReasons:   "Du har gjort samma begäran sex gånger under den senaste månaden, och alla har besvarats. Registren har inte ändrats sedan det senaste svaret.",
 		extensionReasons: "Begäran gäller alla stadens register, och uppgifterna måste hämtas ur 14 olika system, av vilka en del har arkiverats.",
+		needed:           "En kopia av beslutet om att du har förordnats till barnets intressebevakare, eller en fullmakt.",
+		docReasons:       "Ur bilaga 3 till protokollet har uppgifterna om en annan sökandes hälsotillstånd tagits bort, eftersom de är sekretessbelagda (lagen om offentlighet i myndigheternas verksamhet 621/1999, 24 §).",
+		elsewhere: Register{Name: "Barnskyddets klientregister", Lang: "sv", ElsewhereName: "Västra Nylands välfärdsområde",
+			ElsewhereContact: "Registratorskontoret, PB 1000, 02070 Västra Nylands välfärdsområde, kirjaamo@luvn.fi"},
 	}
 }

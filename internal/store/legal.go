@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Issue 20 (legal exactness): the fields of a case that only their own
@@ -42,4 +44,21 @@ func (q *Q) SetAuthority(ctx context.Context, orgID, caseID int64, authority str
 func (q *Q) SetSubjectHetuTemporary(ctx context.Context, orgID, caseID int64, temporary bool) error {
 	_, err := q.db.Exec(ctx, `UPDATE cases SET subject_hetu_temporary = $3 WHERE org_id = $1 AND id = $2`, orgID, caseID, temporary)
 	return mapErr(err, "temporary henkilötunnus flag")
+}
+
+// ElsewhereRegistersOfCase lists the registers a case concerns whose
+// controller is now another organisation (RD-2, D-7): the registers it
+// chose or has tasks for, or, for "all registers", every such register of
+// the organisation. They are what the DPO may forward the request for.
+func (q *Q) ElsewhereRegistersOfCase(ctx context.Context, orgID, caseID int64, all bool) ([]Register, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+registerCols+registerFrom+`
+		WHERE r.org_id = $1 AND r.controller_elsewhere
+		  AND ($3 OR r.id IN (SELECT register_id FROM case_registers WHERE case_id = $2)
+		          OR r.id IN (SELECT register_id FROM tasks WHERE org_id = $1 AND case_id = $2))
+		ORDER BY lower(r.name), r.id`, orgID, caseID, all)
+	if err != nil {
+		return nil, mapErr(err, "registers elsewhere")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Register])
+	return out, mapErr(err, "registers elsewhere")
 }
