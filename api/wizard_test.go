@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -344,5 +345,50 @@ func TestImportWizardSplitsARegister(t *testing.T) {
 	b, err := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(second))
 	if err != nil || b.ControllerText == "" || b.ControllerText != a.ControllerText || b.DataContent != a.DataContent {
 		t.Errorf("second part: controller %q (first's %q) %v", b.ControllerText, a.ControllerText, err)
+	}
+}
+
+// Issue 19: the importer's warnings read in the DPO's language, in the
+// preview and, once published, on the catalogue's register page.
+func TestImporterWarningsShownInTheDPOsLanguage(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	dpo := f.login(t, f.dpo)
+	if r := dpo.get("/staff/lang/fi"); r.status != http.StatusSeeOther {
+		t.Fatal(r.status)
+	}
+	text := "Tietosuojaseloste\n\n1. Rekisterin nimi\nKirjaston asiakasrekisteri\n\n2. Käsittelyn oikeusperuste\nKirjastolaki 1492/2016\n"
+	p := dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"text": {text}}, nil)
+	m := draftPath.FindStringSubmatch(p.location())
+	if m == nil {
+		t.Fatalf("paste = %d", p.status)
+	}
+	p = dpo.get(m[0])
+	warns := func(doc *html.Node) string {
+		var s []string
+		for _, n := range htmlFindAll(doc, func(n *html.Node) bool { return htmlHasClass(n, "importer-warning") }) {
+			s = append(s, htmlText(n))
+		}
+		return strings.Join(s, " | ")
+	}
+	if w := warns(p.doc); !strings.Contains(w, "Oikeusperusteen tekstistä ei voitu lukea") || strings.Contains(w, "could be read") {
+		t.Errorf("preview warnings in Finnish = %q", w)
+	}
+	if p = dpo.post(m[0]+"/publish", url.Values{}); p.status != http.StatusOK {
+		t.Fatalf("publish = %d", p.status)
+	}
+	reg, err := store.New(f.env.Pool).RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName("Kirjaston asiakasrekisteri"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reg.Warnings) == 0 || !strings.Contains(reg.Warnings[0], "could be read") {
+		t.Errorf("stored warnings %q, want the English form", reg.Warnings)
+	}
+	if r := dpo.get("/staff/lang/sv"); r.status != http.StatusSeeOther {
+		t.Fatal(r.status)
+	}
+	p = dpo.get("/staff/registers/" + strconv.FormatInt(reg.ID, 10))
+	if w := warns(p.doc); p.status != http.StatusOK || !strings.Contains(w, "kunde läsas ur texten om den rättsliga grunden") {
+		t.Errorf("register page %d, warnings in Swedish = %q", p.status, w)
 	}
 }
