@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rightsdesk/internal/i18n"
+	"rightsdesk/registers"
 	"rightsdesk/templates"
 	"rightsdesk/workflow"
 )
@@ -141,6 +142,17 @@ func (p *Page) Date(d any) string {
 		return workflow.FormatDateTime(*v, p.Lang)
 	}
 	return fmt.Sprint(d)
+}
+
+// Warning writes an importer warning (stored in English, registers
+// warnings.go) in the page's language: {{$.Warning .}}. A text the table
+// does not know is shown as it is.
+func (p *Page) Warning(w string) string {
+	key, args, ok := registers.WarningMessage(w)
+	if !ok || !p.C.Has(p.Lang, key) {
+		return w
+	}
+	return p.T(key, args...)
 }
 
 // LangLink is one entry of the language switcher.

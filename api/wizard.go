@@ -16,7 +16,7 @@ import (
 
 // The import wizard (issue 19): /staff/orgs/{slug}/import. The DPO gives
 // documents (files, pasted text, a published page's address), checks the
-// preview, renames, drops, adds and merges registers, assigns owners from
+// preview, renames, drops, adds, merges and splits registers, assigns owners from
 // a table and publishes. Every step is a plain form; the draft is stored
 // between them.
 
@@ -272,6 +272,8 @@ func wizardErrorKey(err error) string {
 	switch {
 	case errors.Is(err, workflow.ErrDraftName):
 		return "wizard.error.name"
+	case errors.Is(err, workflow.ErrDraftNameTaken):
+		return "wizard.error.name_taken"
 	case errors.Is(err, workflow.ErrDraftMergeSelf):
 		return "wizard.error.merge_self"
 	case errors.Is(err, workflow.ErrDraftPublished):
@@ -312,6 +314,8 @@ func (s *Server) wizardAction(c echo.Context) error {
 		edit = func(d *workflow.ImportDraft) error { return d.Add(f.Get("name"), o.PrimaryLang) }
 	case "merge":
 		edit = func(d *workflow.ImportDraft) error { return d.Merge(num("id"), num("into")) }
+	case "split":
+		edit = func(d *workflow.ImportDraft) error { return d.Split(num("id"), f.Get("name"), f.Get("name2")) }
 	case "owners":
 		table := f.Get("owners")
 		if form, err := c.MultipartForm(); err == nil && len(form.File["owners_file"]) > 0 && form.File["owners_file"][0].Size > 0 {

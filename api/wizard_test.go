@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -286,5 +287,108 @@ func TestImportWizardRefusesLoopbackFetchAndOthers(t *testing.T) {
 	}
 	if _, err := store.New(f.env.Pool).RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzRauta)); err == nil {
 		t.Error("someone else's publish went through")
+	}
+}
+
+// Issue 19 (wizard step 2): a register found in the document is split in
+// two in the preview; a name already in the import is refused with the
+// reason in the DPO's language; both parts are published.
+func TestImportWizardSplitsARegister(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	dpo := f.login(t, f.dpo)
+	p := dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"text": {wizardFixture(t, "corpus/03_rautalampi_kirjaston_asiakasrekisteri.txt")}}, nil)
+	m := draftPath.FindStringSubmatch(p.location())
+	if m == nil {
+		t.Fatalf("paste = %d %q", p.status, p.location())
+	}
+	draft := m[0]
+	p = dpo.get(draft)
+	rid := registerID(t, p.doc, wzRauta)
+	if htmlByID(p.doc, "sp2-"+rid) == nil {
+		t.Fatal("no split form on the register")
+	}
+	const first, second = "Kirjaston lainaajat", "Kirjaston tapahtumien osallistujat"
+	if r := dpo.post(draft+"/split", url.Values{"id": {rid}, "name": {first}, "name2": {"KIRJASTON lainaajat"}}); r.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(htmlText(htmlByID(r.doc, "wizard-error")), "different names") {
+		t.Errorf("split into one name twice = %d %q", r.status, htmlText(htmlByID(r.doc, "wizard-error")))
+	}
+	if r := dpo.get("/staff/lang/sv"); r.status != http.StatusSeeOther {
+		t.Fatal(r.status)
+	}
+	if r := dpo.post(draft+"/split", url.Values{"id": {rid}, "name": {first}, "name2": {first}}); !strings.Contains(htmlText(htmlByID(r.doc, "wizard-error")), "olika namn") {
+		t.Errorf("Swedish error = %q", htmlText(htmlByID(r.doc, "wizard-error")))
+	}
+	if r := dpo.post(draft+"/split", url.Values{"id": {rid}, "name": {first}, "name2": {second}}); r.status != http.StatusSeeOther {
+		t.Fatalf("split = %d", r.status)
+	}
+	p = dpo.get(draft)
+	names := liveNames(p.doc)
+	if len(names) != 2 || !contains(names, first) || !contains(names, second) {
+		t.Fatalf("after the split: %q", names)
+	}
+	part := htmlByID(p.doc, "r-"+registerID(t, p.doc, second))
+	if from := htmlText(htmlFirst(part, func(n *html.Node) bool { return htmlHasClass(n, "split-from") })); !strings.Contains(from, first) {
+		t.Errorf("the split-off register does not say where it came from: %q", from)
+	}
+	if n := htmlText(htmlByID(p.doc, "n-added")); n != "2" {
+		t.Errorf("would add %s registers, want 2", n)
+	}
+	if p = dpo.post(draft+"/publish", url.Values{}); p.status != http.StatusOK {
+		t.Fatalf("publish = %d", p.status)
+	}
+	q := store.New(f.env.Pool)
+	a, err := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzRauta))
+	if err != nil || a.Name != first {
+		t.Errorf("first part: %q %v", a.Name, err)
+	}
+	b, err := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(second))
+	if err != nil || b.ControllerText == "" || b.ControllerText != a.ControllerText || b.DataContent != a.DataContent {
+		t.Errorf("second part: controller %q (first's %q) %v", b.ControllerText, a.ControllerText, err)
+	}
+}
+
+// Issue 19: the importer's warnings read in the DPO's language, in the
+// preview and, once published, on the catalogue's register page.
+func TestImporterWarningsShownInTheDPOsLanguage(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	dpo := f.login(t, f.dpo)
+	if r := dpo.get("/staff/lang/fi"); r.status != http.StatusSeeOther {
+		t.Fatal(r.status)
+	}
+	text := "Tietosuojaseloste\n\n1. Rekisterin nimi\nKirjaston asiakasrekisteri\n\n2. Käsittelyn oikeusperuste\nKirjastolaki 1492/2016\n"
+	p := dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"text": {text}}, nil)
+	m := draftPath.FindStringSubmatch(p.location())
+	if m == nil {
+		t.Fatalf("paste = %d", p.status)
+	}
+	p = dpo.get(m[0])
+	warns := func(doc *html.Node) string {
+		var s []string
+		for _, n := range htmlFindAll(doc, func(n *html.Node) bool { return htmlHasClass(n, "importer-warning") }) {
+			s = append(s, htmlText(n))
+		}
+		return strings.Join(s, " | ")
+	}
+	if w := warns(p.doc); !strings.Contains(w, "Oikeusperusteen tekstistä ei voitu lukea") || strings.Contains(w, "could be read") {
+		t.Errorf("preview warnings in Finnish = %q", w)
+	}
+	if p = dpo.post(m[0]+"/publish", url.Values{}); p.status != http.StatusOK {
+		t.Fatalf("publish = %d", p.status)
+	}
+	reg, err := store.New(f.env.Pool).RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName("Kirjaston asiakasrekisteri"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reg.Warnings) == 0 || !strings.Contains(reg.Warnings[0], "could be read") {
+		t.Errorf("stored warnings %q, want the English form", reg.Warnings)
+	}
+	if r := dpo.get("/staff/lang/sv"); r.status != http.StatusSeeOther {
+		t.Fatal(r.status)
+	}
+	p = dpo.get("/staff/registers/" + strconv.FormatInt(reg.ID, 10))
+	if w := warns(p.doc); p.status != http.StatusOK || !strings.Contains(w, "kunde läsas ur texten om den rättsliga grunden") {
+		t.Errorf("register page %d, warnings in Swedish = %q", p.status, w)
 	}
 }

@@ -1226,10 +1226,10 @@ func fillFields(regs []greg, sections []*gsection, all string, res *Result) {
 			r.Extra[label] = strings.Join(ps, "\n")
 		}
 		if r.DataStore {
-			r.Warnings = append(r.Warnings, "data store of a document-publicity description (906/2019 §28): it may hold no personal data; check before publishing")
+			r.Warnings = append(r.Warnings, warnf("importer.warn.data_store"))
 		}
 		if r.Controller == "" {
-			r.Warnings = append(r.Warnings, "no controller stated; the organisation is the controller (D-4)")
+			r.Warnings = append(r.Warnings, warnf("importer.warn.no_controller"))
 		}
 		r.Language = res.Language
 		if r.SourceRow < 1 {

@@ -75,3 +75,16 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 	}
 	return l.buf.Write(p)
 }
+
+// CheckPDFTool reports ErrPDFTool when the pdftotext program (tool, or
+// "pdftotext" on PATH when tool is "") cannot be found, so that a server
+// can say at start that PDF import will not work.
+func CheckPDFTool(tool string) error {
+	if tool == "" {
+		tool = "pdftotext"
+	}
+	if _, err := exec.LookPath(tool); err != nil {
+		return ErrPDFTool
+	}
+	return nil
+}

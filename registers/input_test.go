@@ -222,3 +222,14 @@ func TestLegacyEncodedText(t *testing.T) {
 		t.Errorf("binary: %v", err)
 	}
 }
+
+// Issue 19: `serve` checks for pdftotext at start with CheckPDFTool.
+func TestCheckPDFTool(t *testing.T) {
+	needPDFToText(t)
+	if err := CheckPDFTool(""); err != nil {
+		t.Errorf("pdftotext is installed, CheckPDFTool says %v", err)
+	}
+	if err := CheckPDFTool("rightsdesk-no-such-pdftotext"); !errors.Is(err, ErrPDFTool) {
+		t.Errorf("a missing tool gave %v, want ErrPDFTool", err)
+	}
+}

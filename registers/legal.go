@@ -110,7 +110,7 @@ func readLegalBasis(texts ...string) (string, string) {
 		case 1:
 			return ls[0], ""
 		default:
-			return ls[0], "several Art 6(1) legal bases named (" + strings.Join(ls, ", ") + "); the first is used"
+			return ls[0], warnf("importer.warn.several_bases", strings.Join(ls, ", "))
 		}
 	}
 	return LegalBasisUnknown, ""

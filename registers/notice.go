@@ -1,7 +1,6 @@
 package registers
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -377,7 +376,7 @@ func parseNotice(d *doc) *Result {
 				reg.Name = strings.Join(sec.content, " ")
 				reg.SourceRow = sec.lines[0]
 			} else {
-				reg.Warnings = append(reg.Warnings, fmt.Sprintf("line %d: second register name %q ignored", sec.lineNo, clip(strings.Join(sec.content, " "), 80)))
+				reg.Warnings = append(reg.Warnings, warnf("importer.warn.second_name", sec.lineNo, clip(strings.Join(sec.content, " "), 80)))
 			}
 		case nfExtra, nfDate:
 			extra[sec.label] = append(extra[sec.label], sec.content...)
@@ -424,7 +423,7 @@ func parseNotice(d *doc) *Result {
 		reg.Warnings = append(reg.Warnings, warn)
 	}
 	if reg.LegalBasis == LegalBasisUnknown && reg.LegalBasisText != "" {
-		reg.Warnings = append(reg.Warnings, "no Art 6(1) letter could be read from the legal-basis text")
+		reg.Warnings = append(reg.Warnings, warnf("importer.warn.no_basis_letter"))
 	}
 	if reg.Controller != "" {
 		reg.Unit = noticeUnit(reg.Controller)
@@ -440,15 +439,15 @@ func parseNotice(d *doc) *Result {
 			}
 		}
 		if titleName(p.text) != "" {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: text before the first heading not placed: %q", p.no, clip(p.text, 80)))
+			res.Warnings = append(res.Warnings, warnf("importer.warn.before_heading", p.no, clip(p.text, 80)))
 		}
 	}
 	if reg.Name == "" {
-		res.Warnings = append(res.Warnings, "no register name: neither a name heading nor a title line")
+		res.Warnings = append(res.Warnings, warnf("importer.warn.no_name"))
 		return res
 	}
 	if len(sections) == 0 {
-		res.Warnings = append(res.Warnings, "no notice headings found")
+		res.Warnings = append(res.Warnings, warnf("importer.warn.no_headings"))
 		return res
 	}
 	res.Registers = []Register{reg}

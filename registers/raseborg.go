@@ -96,6 +96,7 @@ func parseSectorList(d *doc) *Result {
 			continue // introduction before the first sector heading
 		}
 		if why := nameLineProblem(s); why != "" {
+			// One of the importer.warn.ignored_* warnings (warnings.go).
 			res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: %q ignored: %s", l.no, clip(s, 80), why))
 			continue
 		}
@@ -115,7 +116,7 @@ func parseSectorList(d *doc) *Result {
 		res.Language = guessLanguage(d)
 	}
 	if len(res.Registers) == 0 && sector == "" {
-		res.Warnings = append(res.Warnings, "no sector heading found")
+		res.Warnings = append(res.Warnings, warnf("importer.warn.no_sector"))
 	}
 	return res
 }

@@ -259,7 +259,7 @@ func finish(res *Result, opts Options) {
 	for _, r := range res.Registers {
 		r.Name = clean(r.Name)
 		if r.Name == "" || NormalizeName(r.Name) == "" {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: row without a register name dropped", r.SourceRow))
+			res.Warnings = append(res.Warnings, warnf("importer.warn.no_name_row", r.SourceRow))
 			continue
 		}
 		if r.LegalBasis == "" {
@@ -279,7 +279,7 @@ func finish(res *Result, opts Options) {
 	for i := range res.Registers {
 		k := NormalizeName(res.Registers[i].Name)
 		if j, ok := seen[k]; ok {
-			w := fmt.Sprintf("same normalised name as the register on line %d", res.Registers[j].SourceRow)
+			w := warnf("importer.warn.same_name", res.Registers[j].SourceRow)
 			res.Registers[i].Warnings = append(res.Registers[i].Warnings, w)
 			continue
 		}

@@ -350,7 +350,7 @@ func parseTable(d *doc, spec tableSpec) *Result {
 				sector = clean(l.text)
 				continue
 			}
-			res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: text outside the table columns ignored: %q", l.no, clip(clean(l.text), 80)))
+			res.Warnings = append(res.Warnings, warnf("importer.warn.outside_columns", l.no, clip(clean(l.text), 80)))
 			continue
 		}
 		nameCol := indexOf(h.kinds, colName)
@@ -367,18 +367,18 @@ func parseTable(d *doc, spec tableSpec) *Result {
 		if nameCol >= 0 && cells[nameCol] == "" {
 			// Continuation of the row above, broken across a page.
 			if len(rows) == 0 {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: continuation row without a row above ignored", l.no))
+				res.Warnings = append(res.Warnings, warnf("importer.warn.continuation_orphan", l.no))
 				continue
 			}
 			prev := rows[len(rows)-1]
 			if !sameColumns(prev, h) {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: continuation row under a different header ignored", l.no))
+				res.Warnings = append(res.Warnings, warnf("importer.warn.continuation_header", l.no))
 				continue
 			}
 			mergeContinuation(prev, cells, l.no, pageBreak)
 			pageBreak = false
 			if len(extra) > 0 {
-				prev.reg.Warnings = append(prev.reg.Warnings, fmt.Sprintf("line %d: cells beyond the last column: %q", l.no, strings.Join(extra, " | ")))
+				prev.reg.Warnings = append(prev.reg.Warnings, warnf("importer.warn.beyond_columns", l.no, strings.Join(extra, " | ")))
 			}
 			continue
 		}
@@ -388,7 +388,7 @@ func parseTable(d *doc, spec tableSpec) *Result {
 		r.reg.Sector = sector
 		r.reg.Language = h.lang
 		if len(extra) > 0 {
-			r.reg.Warnings = append(r.reg.Warnings, fmt.Sprintf("line %d: cells beyond the last column: %q", l.no, strings.Join(extra, " | ")))
+			r.reg.Warnings = append(r.reg.Warnings, warnf("importer.warn.beyond_columns", l.no, strings.Join(extra, " | ")))
 		}
 		rows = append(rows, r)
 	}
@@ -428,6 +428,7 @@ func mergeContinuation(prev *tableRow, cells []string, lineNo int, pageBreak boo
 			prev.cells[i].WriteString(frag)
 		}
 		if note != "" {
+			// importer.warn.fragment_* (warnings.go).
 			prev.reg.Warnings = append(prev.reg.Warnings, fmt.Sprintf("line %d: column %q: %s", lineNo, prev.names[i], note))
 		}
 	}
@@ -474,9 +475,9 @@ func joinFragment(prev, frag string, pageBreak bool) (fragSep, string) {
 		lastWord := prev[strings.LastIndexFunc(prev, isSpace)+1:]
 		lw, lf := strings.ToLower(lastWord), strings.ToLower(frag)
 		if len(lw) > len(lf) && strings.HasSuffix(lw, lf) {
-			return sepDrop, fmt.Sprintf("page-break fragment %q repeats the end of %q; not appended", frag, clip(lastWord, 60))
+			return sepDrop, fmt.Sprintf("page-break fragment %q repeats the end of %q; not appended", frag, clip(lastWord, 60)) // importer.warn.fragment_repeats
 		}
-		return sepNone, fmt.Sprintf("page-break fragment %q joined to the word above", frag)
+		return sepNone, fmt.Sprintf("page-break fragment %q joined to the word above", frag) // importer.warn.fragment_joined
 	}
 	if last == '-' && unicode.IsLower(first) {
 		fw := strings.ToLower(strings.Fields(frag)[0])
@@ -529,7 +530,7 @@ func (r *tableRow) build(spec tableSpec) Register {
 				marks = append(marks, r.names[i])
 			default:
 				marks = append(marks, r.names[i])
-				reg.Warnings = append(reg.Warnings, fmt.Sprintf("column %q holds %q instead of a mark", r.names[i], v))
+				reg.Warnings = append(reg.Warnings, warnf("importer.warn.not_a_mark", r.names[i], v))
 			}
 		case colIgnore:
 			if v != "" {

@@ -62,6 +62,10 @@ type DraftRegister struct {
 	OwnerEmail string   `json:"owner_email,omitempty"`
 	// Known: the catalogue has this register already.
 	Known bool `json:"known,omitempty"`
+	// SplitFrom is the id of the register this one was split off: it has
+	// the same published fields under a name of the DPO's, and its name is
+	// its key (D-3), as for a register added by hand.
+	SplitFrom int `json:"split_from,omitempty"`
 }
 
 // Name is the name the register is published under: the DPO's, else the
@@ -140,6 +144,14 @@ func (d *ImportDraft) Register(id int) *DraftRegister {
 	return nil
 }
 
+// NameOf is the name of the draft's register id ("" when there is none).
+func (d *ImportDraft) NameOf(id int) string {
+	if r := d.Register(id); r != nil {
+		return r.Name()
+	}
+	return ""
+}
+
 // WizardInput is one document as given: a file's bytes, pasted text or a
 // fetched page.
 type WizardInput struct {
@@ -153,6 +165,7 @@ var (
 	ErrDraftNoRegister = errors.New("wizard: no such register in the draft")
 	ErrDraftPublished  = errors.New("wizard: the draft is published already")
 	ErrDraftMergeSelf  = errors.New("wizard: a register cannot be merged into itself")
+	ErrDraftNameTaken  = errors.New("wizard: another register of the draft has this name")
 )
 
 const maxDraftName = 500
@@ -225,6 +238,7 @@ func (s *Service) NewImportDraft(ctx context.Context, orgID int64, actor Actor, 
 						dropped[registers.NormalizeName(r.R.Name)] = true
 					}
 				}
+				d.resplit(&prev)
 			}
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -388,6 +402,102 @@ func (d *ImportDraft) Add(name, lang string) error {
 		R: registers.Register{Name: name, Language: lang, LegalBasis: registers.LegalBasisUnknown}})
 	d.NextID++
 	return nil
+}
+
+// Split splits register id in two: the register keeps its published name
+// (the key, D-3) and is shown as first (an override when it differs), and
+// a new register called second is added with the same published fields,
+// for the DPO to correct in the catalogue. The new register has no owner
+// until one is assigned (D-11). A re-import splits the same register
+// again (resplit).
+func (d *ImportDraft) Split(id int, first, second string) error {
+	r := d.Register(id)
+	if r == nil || !r.Live() {
+		return ErrDraftNoRegister
+	}
+	first, err := cleanName(first)
+	if err != nil {
+		return err
+	}
+	second, err = cleanName(second)
+	if err != nil {
+		return err
+	}
+	nf, ns := registers.NormalizeName(first), registers.NormalizeName(second)
+	if nf == ns {
+		return ErrDraftNameTaken
+	}
+	for _, o := range d.Registers {
+		if !o.Live() {
+			continue
+		}
+		for _, n := range append([]string{o.R.Name, o.Override}, o.Aliases...) {
+			if n == "" {
+				continue
+			}
+			if nn := registers.NormalizeName(n); nn == ns || (nn == nf && o.ID != id) {
+				return ErrDraftNameTaken
+			}
+		}
+	}
+	if err := d.Rename(id, first); err != nil {
+		return err
+	}
+	nr := DraftRegister{ID: d.nextID(), R: r.R, Format: r.Format, SplitFrom: id}
+	nr.R.Name = second
+	nr.R.Warnings = slices.Clone(r.R.Warnings)
+	d.Registers = append(d.Registers, nr)
+	return nil
+}
+
+func (d *ImportDraft) nextID() int {
+	if d.NextID == 0 {
+		d.NextID = len(d.Registers) + 1
+	}
+	for d.Register(d.NextID) != nil {
+		d.NextID++
+	}
+	id := d.NextID
+	d.NextID++
+	return id
+}
+
+// resplit repeats the splits of the last published draft prev (D-3): a
+// register prev split off is split off again from the register of the
+// same published name, with that register's new fields.
+func (d *ImportDraft) resplit(prev *ImportDraft) {
+	for _, p := range prev.Registers {
+		if p.SplitFrom == 0 {
+			continue
+		}
+		parent := prev.Register(p.SplitFrom)
+		for parent != nil && parent.SplitFrom != 0 { // a split of a split
+			parent = prev.Register(parent.SplitFrom)
+		}
+		if parent == nil {
+			continue
+		}
+		norm := registers.NormalizeName(parent.R.Name)
+		for i := range d.Registers {
+			r := d.Registers[i]
+			if r.SplitFrom != 0 || registers.NormalizeName(r.R.Name) != norm {
+				continue
+			}
+			taken := false
+			for _, o := range d.Registers {
+				if registers.NormalizeName(o.R.Name) == registers.NormalizeName(p.R.Name) {
+					taken = true
+				}
+			}
+			if !taken {
+				nr := DraftRegister{ID: d.nextID(), R: r.R, Format: r.Format, SplitFrom: r.ID}
+				nr.R.Name = p.R.Name
+				nr.R.Warnings = slices.Clone(r.R.Warnings)
+				d.Registers = append(d.Registers, nr)
+			}
+			break
+		}
+	}
 }
 
 // Merge merges register from into register into: from is not published,

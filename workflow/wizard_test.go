@@ -181,3 +181,102 @@ func TestFetchPageLimits(t *testing.T) {
 		t.Errorf("404: %v", err)
 	}
 }
+
+// Issue 19 (wizard step 2), D-3: one document entry describing two
+// registers is split in two; both are published, the first under its
+// published name's key, the second under its own; a re-import splits the
+// same register again, and nothing is added or marked missing.
+func TestImportDraftSplitKeptAcrossReimportD3(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.Org("lohja", "Lohja", "Lojo", "fi")
+	in := []workflow.WizardInput{{Name: "kirjasto.txt", Data: []byte(wizardTwo)}}
+	id, err := env.Workflow.NewImportDraft(env.Ctx, org.ID, workflow.ActorSystem, 0, in, registers.ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		parent = "Kirjaston asiakasrekisteri"
+		first  = "Kirjaston lainaajarekisteri"
+		second = "Kirjaston tapahtumien osallistujat"
+	)
+	err = env.Workflow.EditImportDraft(env.Ctx, org.ID, id, func(d *workflow.ImportDraft) error {
+		pid := draftIDOf(t, d, parent)
+		// Faults first: each leaves the draft as it was.
+		for _, c := range []struct {
+			id            int
+			first, second string
+			want          error
+		}{
+			{pid, first, "  ", workflow.ErrDraftName},
+			{pid, first, "kirjaston LAINAAJAREKISTERI", workflow.ErrDraftNameTaken},
+			{pid, first, "Kirjastoauton asiakasrekisteri", workflow.ErrDraftNameTaken},
+			{999, first, second, workflow.ErrDraftNoRegister},
+		} {
+			if err := d.Split(c.id, c.first, c.second); !errors.Is(err, c.want) {
+				t.Errorf("Split(%d, %q, %q) = %v, want %v", c.id, c.first, c.second, err, c.want)
+			}
+		}
+		if len(d.Registers) != 2 || d.Register(pid).Override != "" {
+			t.Fatalf("a refused split changed the draft: %+v", d.Registers)
+		}
+		return d.Split(pid, first, second)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := env.Workflow.ImportDraftOf(env.Ctx, org.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Registers) != 3 {
+		t.Fatalf("after the split: %d registers", len(d.Registers))
+	}
+	p, s := d.Registers[0], d.Registers[2]
+	if p.R.Name != parent || p.Name() != first || s.Name() != second || s.SplitFrom != p.ID ||
+		s.R.Purpose != p.R.Purpose || s.R.SourceFile != "kirjasto.txt" || s.OwnerEmail != "" {
+		t.Errorf("split: parent %+v\nsplit-off %+v", p, s)
+	}
+	if got := d.NameOf(s.SplitFrom); got != first {
+		t.Errorf("NameOf(parent) = %q", got)
+	}
+	sum, err := env.Workflow.PublishImportDraft(env.Ctx, org, id, workflow.ActorSystem, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Added) != 3 || sum.NoOwner != 3 {
+		t.Errorf("published %+v", sum)
+	}
+	q := store.New(env.Pool)
+	pr, err := q.RegisterByNorm(env.Ctx, org.ID, registers.NormalizeName(parent))
+	if err != nil || pr.Name != first || !pr.Edited("name") {
+		t.Errorf("first part: %+v %v", pr, err)
+	}
+	sr, err := q.RegisterByNorm(env.Ctx, org.ID, registers.NormalizeName(second))
+	if err != nil || sr.Name != second || sr.Purpose != pr.Purpose {
+		t.Errorf("second part: %+v %v", sr, err)
+	}
+
+	// Re-import the same document: split again, nothing added or missing.
+	id2, err := env.Workflow.NewImportDraft(env.Ctx, org.ID, workflow.ActorSystem, 0, in, registers.ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := env.Workflow.ImportDraftOf(env.Ctx, org.ID, id2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again *workflow.DraftRegister
+	for i := range d2.Registers {
+		if d2.Registers[i].R.Name == second {
+			again = &d2.Registers[i]
+		}
+	}
+	if again == nil || !again.Known || again.SplitFrom != draftIDOf(t, d2, parent) {
+		t.Fatalf("re-import did not split again: %+v", d2.Registers)
+	}
+	sum, err = env.Workflow.PublishImportDraft(env.Ctx, org, id2, workflow.ActorSystem, true)
+	if err != nil || len(sum.Added) != 0 || len(sum.Missing) != 0 || len(sum.Unchanged) != 3 {
+		t.Errorf("re-import dry run %+v %v", sum, err)
+	}
+}

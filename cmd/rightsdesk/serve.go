@@ -15,6 +15,7 @@ import (
 	"rightsdesk/internal/pgembed"
 	"rightsdesk/internal/seed"
 	"rightsdesk/internal/store"
+	"rightsdesk/registers"
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -80,6 +81,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		// Issue 19, D-29: the web UI's organisation pages need a platform
 		// administrator; nothing creates one but this command.
 		fmt.Fprintln(env.Stdout, "No platform administrator yet: to create organisations in the web UI, run `rightsdesk user platform-admin --email E` for a staff account.")
+	}
+	if err := registers.CheckPDFTool(""); err != nil {
+		// Issue 19: the import wizard reads PDFs with poppler's pdftotext;
+		// the server runs without it, but says so once, plainly.
+		fmt.Fprintln(env.Stdout, "PDF import is not available: "+err.Error())
+		a.log.Warn("pdf import unavailable: pdftotext not found")
 	}
 	a.log.Info("serving", "addr", ln.Addr().String())
 	return srv.ServeListener(ctx, ln)
