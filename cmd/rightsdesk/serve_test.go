@@ -74,7 +74,7 @@ func (p *proc) output() string {
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	p := launch(t, env, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute) // initdb and the seed import take a minute on a loaded 2-core machine
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-p.done:
