@@ -57,10 +57,10 @@ func (s *Server) statsPick(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(orgs) != 1 {
+		if len(orgs) == 0 {
 			return errNotFound
 		}
-		slug = orgs[0].Slug
+		slug = orgs[0].Slug // the page links to the others
 	}
 	return c.Redirect(http.StatusSeeOther, statsURL(slug, 0))
 }
@@ -85,6 +85,8 @@ type statsTableView struct {
 	Scroll string // the scroll region's name
 }
 
+type statsOrgLink struct{ Name, URL string }
+
 type statsYearLink struct {
 	Year    int
 	URL     string
@@ -93,6 +95,7 @@ type statsYearLink struct {
 
 type statsPageData struct {
 	OrgName   string
+	OtherOrgs []statsOrgLink
 	Year      int
 	Years     []statsYearLink
 	CSVURL    string
@@ -140,6 +143,15 @@ func (s *Server) statsPage(c echo.Context) error {
 		d.Refreshed = s.Catalog.T(lang, "statspage.never")
 	} else {
 		d.Refreshed = s.Catalog.T(lang, "statspage.refreshed", caseTime(y.RefreshedAt, lang))
+	}
+	orgs, err := s.caseMemberOrgs(c)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if o.ID != org.ID {
+			d.OtherOrgs = append(d.OtherOrgs, statsOrgLink{Name: o.Name(lang), URL: statsURL(o.Slug, year)})
+		}
 	}
 	this := s.caseToday().Year
 	for yr := this; yr >= this-4; yr-- {
@@ -223,4 +235,32 @@ func (s *Server) statsReport(c echo.Context) error {
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-report-%d-%s.pdf"`, org.Slug, year, lang))
 	h.Set("Cache-Control", "no-store")
 	return c.Blob(http.StatusOK, "application/pdf", b)
+}
+
+// dashStats is the dashboard's compact statistics of one organisation.
+type dashStats struct {
+	Title  string
+	URL    string
+	Charts []statsChartView
+}
+
+// singleOrg is the one organisation of a view (0 when it spans several).
+func singleOrg(ids []int64) int64 {
+	if len(ids) == 1 {
+		return ids[0]
+	}
+	return 0
+}
+
+// dashboardStats: the year's charts, compact, read from stats_monthly
+// (never from the cases), with the same suppression as the page.
+func (s *Server) dashboardStats(c echo.Context, org store.Org, lang string) (*dashStats, error) {
+	year := s.caseToday().Year
+	y, err := s.Workflow.StatsForYear(c.Request().Context(), org.ID, year)
+	if err != nil {
+		return nil, err
+	}
+	v := s.Workflow.StatsView(y, lang, true)
+	return &dashStats{Title: s.Catalog.T(lang, "statspage.dashboard", year), URL: statsURL(org.Slug, 0),
+		Charts: s.statsCharts(v, lang, "dash-")}, nil
 }

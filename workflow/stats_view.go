@@ -187,9 +187,11 @@ func (s *Service) StatsView(y StatsYear, lang string, compact bool) StatsView {
 		unames = append(unames, name)
 		uvals = append(uvals, val(u.Open))
 	}
-	ut := units
-	ut.ID, ut.Title = "chart-units-table", title
-	v.Charts = append(v.Charts, StatsChart{ID: "chart-units", Drawing: chart.HBars(title, unames, uvals, o), Table: ut})
+	if len(y.Units) > 0 { // no open task: the table says 0, a chart would be empty
+		ut := units
+		ut.ID, ut.Title = "chart-units-table", title
+		v.Charts = append(v.Charts, StatsChart{ID: "chart-units", Drawing: chart.HBars(title, unames, uvals, o), Table: ut})
+	}
 	return v
 }
 

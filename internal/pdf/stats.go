@@ -207,8 +207,8 @@ func (d *doc) statsChart(c StatsChart) {
 	}
 	k := textW / dr.W // mm per drawing unit
 	h := dr.H * k
+	d.room(h + 16) // the heading stays with its chart
 	d.heading(c.Title)
-	d.room(h + 4)
 	x0, y0 := marginL, p.GetY()+2
 	X := func(v float64) float64 { return x0 + v*k }
 	Y := func(v float64) float64 { return y0 + v*k }
