@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -198,9 +199,9 @@ func (s *Server) statsCSV(c echo.Context) error {
 			}
 		}
 		for i := range y.Months {
-			rows[i] = append(rows[i], tb.Rows[i][1:]...)
+			rows[i] = append(rows[i], csvFigures(tb.Rows[i][1:])...)
 		}
-		rows[len(y.Months)] = append(rows[len(y.Months)], tb.Foot[1:]...)
+		rows[len(y.Months)] = append(rows[len(y.Months)], csvFigures(tb.Foot[1:])...)
 	}
 	_ = w.Write(head)
 	_ = w.WriteAll(rows)
@@ -263,4 +264,18 @@ func (s *Server) dashboardStats(c echo.Context, org store.Org, lang string) (*da
 	v := s.Workflow.StatsView(y, lang, true)
 	return &dashStats{Title: s.Catalog.T(lang, "statspage.dashboard", year), URL: statsURL(org.Slug, 0),
 		Charts: s.statsCharts(v, lang, "dash-")}, nil
+}
+
+// csvFigures: a share is a plain number in the CSV ("93", not "93 %"),
+// and "no figure" is empty.
+func csvFigures(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		c = strings.TrimSpace(strings.TrimSuffix(c, "%"))
+		if c == "–" {
+			c = ""
+		}
+		out[i] = c
+	}
+	return out
 }

@@ -128,6 +128,23 @@ func TestStatsPage(t *testing.T) {
 		t.Error("the Swedish report lacks its title")
 	}
 
+	// The dashboard of one organisation shows the same charts, compact,
+	// and links to the page.
+	dash := cl.get("/staff/")
+	sec := htmlByID(dash.doc, "dash-stats")
+	if sec == nil {
+		t.Fatal("the dashboard has no statistics section")
+	}
+	if n := len(htmlElems(sec, func(n *html.Node) bool { return htmlIs(n, "svg") })); n != 4 {
+		t.Errorf("dashboard charts = %d, want 4", n)
+	}
+	if a := htmlByID(dash.doc, "dash-stats-link"); a == nil || htmlAttr(a, "href") != "/staff/orgs/espoo/stats" {
+		t.Error("the dashboard does not link to the statistics page")
+	}
+	if pick := cl.get("/staff/stats"); pick.status != http.StatusSeeOther || pick.location() != "/staff/orgs/espoo/stats" {
+		t.Errorf("/staff/stats = %d %s", pick.status, pick.location())
+	}
+
 	other := f.login(t, f.dpo2)
 	for _, path := range []string{"/staff/orgs/espoo/stats", "/staff/orgs/espoo/stats.csv", "/staff/orgs/espoo/stats/report.pdf"} {
 		if p := other.get(path); p.status != http.StatusNotFound {
