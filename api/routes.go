@@ -47,6 +47,7 @@ func (s *Server) routes() {
 	s.orgRoutes(auth)
 	s.wizardRoutes(auth)
 	s.staffAccountRoutes(st, auth)
+	s.statsRoutes(auth) // issue 21
 
 	// integrations
 	v1 := e.Group("/api/v1")

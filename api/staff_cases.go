@@ -246,6 +246,7 @@ type dashboardData struct {
 	Failed    []dashFailed
 	CanEnter  bool // may enter a paper request (dpo or admin somewhere)
 	TodayText string
+	Stats     *dashStats // issue 21: one organisation's charts, compact
 }
 
 type dashBand struct {
@@ -492,6 +493,11 @@ func (s *Server) dashboard(c echo.Context, get func(string) string, person bool)
 		d.CSVURL = "/staff/cases.csv"
 		if v := d.query(d.Band); len(v) > 0 {
 			d.CSVURL += "?" + v.Encode()
+		}
+		if o, ok := orgByID[singleOrg(f.OrgIDs)]; ok {
+			if d.Stats, err = s.dashboardStats(c, o, lang); err != nil {
+				return err
+			}
 		}
 	}
 

@@ -43,6 +43,15 @@ func (s *Service) RefreshOrgStats(ctx context.Context, orgID int64, now time.Tim
 		if !last.IsZero() {
 			d := HelsinkiDate(now)
 			from = time.Date(d.Year, d.Month, 1, 0, 0, 0, 0, time.UTC).AddDate(0, -StatsRecentMonths, 0)
+			// An older request answered, refused or withdrawn since
+			// changes its month's outcome counts.
+			changed, ok, err := q.StatsChangedSince(ctx, orgID, last)
+			if err != nil {
+				return err
+			}
+			if ok && changed.Before(from) {
+				from = changed
+			}
 		}
 		return q.RefreshStats(ctx, orgID, from, now)
 	})

@@ -76,10 +76,12 @@ func (q *Q) PurgeCase(ctx context.Context, caseID int64, now time.Time) (Tombsto
 	default:
 		t.Outcome = "withdrawn"
 	}
-	// On time as the answer's event recorded it (MarkAnswered, SendAnswer).
+	// On time as the statistics count it (stats_source, issue 21): as the
+	// answer's event recorded it (MarkAnswered, SendAnswer), else the
+	// answer's date against the effective due date; so the tombstone
+	// keeps the figures the live case gave.
 	var onTime *bool
-	err = q.db.QueryRow(ctx, `SELECT (data->>'on_time')::boolean FROM audit_events
-		WHERE case_id = $1 AND data ? 'on_time' ORDER BY seq DESC LIMIT 1`, caseID).Scan(&onTime)
+	err = q.db.QueryRow(ctx, `SELECT on_time FROM stats_source WHERE case_id = $1`, caseID).Scan(&onTime)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return t, false, mapErr(err, "purge: on time")
 	}

@@ -44,7 +44,8 @@ func (q *Q) RefreshStats(ctx context.Context, orgID int64, from time.Time, at ti
 				SELECT month_received, month_answered, on_time, 'all' AS dimension, '' AS value FROM src
 				UNION ALL SELECT month_received, month_answered, on_time, 'right', r FROM src, unnest(src.rights) AS r
 				UNION ALL SELECT month_received, month_answered, on_time, 'channel', channel FROM src
-				UNION ALL SELECT month_received, month_answered, on_time, 'outcome', outcome FROM src WHERE outcome <> ''),
+				-- Outcome so far of the month's requests ('open' while they run).
+				UNION ALL SELECT month_received, month_answered, on_time, 'outcome', coalesce(nullif(outcome, ''), 'open') FROM src),
 			rec AS (SELECT month_received AS month, dimension, value, count(*) AS n FROM dims
 				WHERE month_received >= $2 GROUP BY 1, 2, 3),
 			ans AS (SELECT month_answered AS month, dimension, value, count(*) AS n, count(*) FILTER (WHERE on_time) AS ok FROM dims
@@ -64,6 +65,24 @@ func (q *Q) RefreshStats(ctx context.Context, orgID int64, from time.Time, at ti
 			ON CONFLICT (org_id) DO UPDATE SET refreshed_at = $2, from_month = $3`, orgID, at, from)
 		return mapErr(err, "refreshing statistics")
 	}
+}
+
+// StatsChangedSince is the first month (a month's first day, Helsinki)
+// of the organisation's requests changed after t, and false when none
+// was: a late answer or a refusal of an old request changes its month's
+// outcome counts, so the refresh recomputes from there. One pass over
+// the organisation's cases (no index on updated_at: intake stays lean).
+func (q *Q) StatsChangedSince(ctx context.Context, orgID int64, t time.Time) (time.Time, bool, error) {
+	var m *time.Time
+	err := q.db.QueryRow(ctx, `SELECT date_trunc('month', min(received_at) AT TIME ZONE 'Europe/Helsinki')::date
+		FROM cases WHERE org_id = $1 AND updated_at > $2`, orgID, t).Scan(&m)
+	if err != nil {
+		return time.Time{}, false, mapErr(err, "statistics: changed requests")
+	}
+	if m == nil {
+		return time.Time{}, false, nil
+	}
+	return *m, true, nil
 }
 
 // StatsRefreshedAt is when the organisation's statistics were last
@@ -95,4 +114,25 @@ func (q *Q) StatsMonths(ctx context.Context, orgID int64, from, to time.Time) ([
 	}
 	days, err := pgx.CollectRows(rows, pgx.RowToStructByName[StatsDays])
 	return out, days, mapErr(err, "statistics")
+}
+
+// UnitCount is how many tasks of a unit's registers are open.
+type UnitCount struct {
+	Unit string `db:"unit"`
+	Open int    `db:"open"`
+}
+
+// OpenTasksByUnit counts the organisation's waiting and open tasks by the
+// unit of their register ("" for registers with no unit), largest first.
+// Only running work is read (tasks_org_state), never closed history.
+func (q *Q) OpenTasksByUnit(ctx context.Context, orgID int64) ([]UnitCount, error) {
+	rows, err := q.db.Query(ctx, `SELECT coalesce(u.name, '') AS unit, count(*)::int AS open
+		FROM tasks t JOIN registers r ON r.id = t.register_id LEFT JOIN units u ON u.id = r.unit_id
+		WHERE t.org_id = $1 AND t.state IN ('waiting', 'open')
+		GROUP BY 1 ORDER BY 2 DESC, 1`, orgID)
+	if err != nil {
+		return nil, mapErr(err, "open tasks by unit")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[UnitCount])
+	return out, mapErr(err, "open tasks by unit")
 }
