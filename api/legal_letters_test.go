@@ -229,6 +229,11 @@ func TestFI2DocumentRequestLetters(t *testing.T) {
 		if p := cl.post(base+"doc_extend", url.Values{"reason": {"Satoja asiakirjoja"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("doc_extend = %d", p.status)
 		}
+		// Documents not given need their reasons.
+		if p := cl.post(base+"doc_decide", url.Values{"decision": {"refused"}}); p.status != http.StatusUnprocessableEntity ||
+			scByID(p.doc, "doc_decide-note-error") == nil {
+			t.Errorf("refusal without reasons = %d", p.status)
+		}
 		if p := cl.post(base+"doc_decide", url.Values{"decision": {"refused"}, "note": {"Salassa pidettävä (24 §)"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("doc_decide = %d", p.status)
 		}
