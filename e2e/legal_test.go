@@ -25,7 +25,7 @@ func TestDPOForwardsRequest(t *testing.T) {
 	}
 	sub := s.paper(org, "in_person", workflow.Request{Rights: []string{"access"}, RegisterIDs: []int64{lib},
 		Name: "Maija Meikäläinen", Email: "maija@example.fi", Lang: "fi", Delivery: "electronic"})
-	b := newTab(t, s, "en", false)
+	b := newTab(t, s, "fi", false)
 
 	b.open("/staff/login")
 	b.typeIn("#email", "dpo@esimerkki.example")
