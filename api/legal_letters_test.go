@@ -285,3 +285,41 @@ func TestFI2DocumentRequestLetters(t *testing.T) {
 		t.Errorf("decision letter of a GDPR-only case = %d, want 409", r.status)
 	}
 }
+
+// IN-1, IN-3 (issue 20): the receipt mail says how the answer comes, as
+// the requester chose it: a secure link only for electronic delivery.
+func TestIN3ReceiptSaysChosenDelivery(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	link := "Saat vastauksen sähköisesti suojatun linkin kautta."
+	want := map[string]string{
+		"electronic": link,
+		"paper":      "Saat vastauksen paperilla postitse antamaasi osoitteeseen.",
+		"on_site":    "Voit tutustua vastaukseen paikan päällä",
+	}
+	receipts := map[string]string{}
+	for delivery := range want {
+		sub := f.paper(f.org, f.env.Clock.Now(), "in_person", func(r *workflow.Request) {
+			r.Delivery, r.Address = delivery, "Åkerbärsvägen 7 B 12, 10600 Ekenäs"
+		})
+		receipts[sub.Receipt] = delivery
+	}
+	seen := 0
+	for _, m := range rqMails(t, f.env, "receipt") {
+		for receipt, delivery := range receipts {
+			if !strings.Contains(m.Subject+m.Text, receipt) {
+				continue
+			}
+			seen++
+			if !strings.Contains(m.Text, want[delivery]) {
+				t.Errorf("%s receipt lacks %q:\n%s", delivery, want[delivery], m.Text)
+			}
+			if delivery != "electronic" && strings.Contains(m.Text, link) {
+				t.Errorf("%s receipt promises a secure link:\n%s", delivery, m.Text)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Fatalf("%d receipt mails for %d requests", seen, len(want))
+	}
+}
