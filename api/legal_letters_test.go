@@ -229,6 +229,11 @@ func TestFI2DocumentRequestLetters(t *testing.T) {
 		if p := cl.post(base+"doc_extend", url.Values{"reason": {"Satoja asiakirjoja"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("doc_extend = %d", p.status)
 		}
+		// Documents not given need their reasons.
+		if p := cl.post(base+"doc_decide", url.Values{"decision": {"refused"}}); p.status != http.StatusUnprocessableEntity ||
+			scByID(p.doc, "doc_decide-note-error") == nil {
+			t.Errorf("refusal without reasons = %d", p.status)
+		}
 		if p := cl.post(base+"doc_decide", url.Values{"decision": {"refused"}, "note": {"Salassa pidettävä (24 §)"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("doc_decide = %d", p.status)
 		}
@@ -278,5 +283,43 @@ func TestFI2DocumentRequestLetters(t *testing.T) {
 	other := f.paper(f.org, f.env.Clock.Now(), "in_person", nil)
 	if r := cl.get("/staff/cases/" + other.Receipt + "/letters/doc_decision.pdf"); r.status != http.StatusConflict {
 		t.Errorf("decision letter of a GDPR-only case = %d, want 409", r.status)
+	}
+}
+
+// IN-1, IN-3 (issue 20): the receipt mail says how the answer comes, as
+// the requester chose it: a secure link only for electronic delivery.
+func TestIN3ReceiptSaysChosenDelivery(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	link := "Saat vastauksen sähköisesti suojatun linkin kautta."
+	want := map[string]string{
+		"electronic": link,
+		"paper":      "Saat vastauksen paperilla postitse antamaasi osoitteeseen.",
+		"on_site":    "Voit tutustua vastaukseen paikan päällä",
+	}
+	receipts := map[string]string{}
+	for delivery := range want {
+		sub := f.paper(f.org, f.env.Clock.Now(), "in_person", func(r *workflow.Request) {
+			r.Delivery, r.Address = delivery, "Åkerbärsvägen 7 B 12, 10600 Ekenäs"
+		})
+		receipts[sub.Receipt] = delivery
+	}
+	seen := 0
+	for _, m := range rqMails(t, f.env, "receipt") {
+		for receipt, delivery := range receipts {
+			if !strings.Contains(m.Subject+m.Text, receipt) {
+				continue
+			}
+			seen++
+			if !strings.Contains(m.Text, want[delivery]) {
+				t.Errorf("%s receipt lacks %q:\n%s", delivery, want[delivery], m.Text)
+			}
+			if delivery != "electronic" && strings.Contains(m.Text, link) {
+				t.Errorf("%s receipt promises a secure link:\n%s", delivery, m.Text)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Fatalf("%d receipt mails for %d requests", seen, len(want))
 	}
 }

@@ -151,6 +151,10 @@ func TestTemplatesUseTerms(t *testing.T) {
 	}
 }
 
+// clockRule is the never-rule for saying the clock stops during a pause
+// (issue 20, DL-8).
+const clockRule = "the clock during a pause (issue 20, DL-8: the due date moves by the paused days; the clock is not said to stop)"
+
 // The check itself: each kind of rule catches what it must and lets the
 // allowed phrases through.
 func TestNeverRulesMatch(t *testing.T) {
@@ -179,6 +183,9 @@ func TestNeverRulesMatch(t *testing.T) {
 		{"owners' target date", "Säkert måldatum", true},
 		{"controller, definite (issue 20)", "(den personuppgiftsansvariga)", true},
 		{"controller, definite (issue 20)", "den personuppgiftsansvarige", false},
+		{clockRule, "Määräaika ei kulu keskeytyksen aikana.", true},
+		{clockRule, "Tidsfristen löper inte medan ärendet vilar.", true},
+		{clockRule, "The due date moves later by as many days.", false},
 	}
 	for _, tc := range cases {
 		r, ok := rules[tc.concept]

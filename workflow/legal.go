@@ -58,6 +58,14 @@ func (s *Service) DecideDocumentRequest(ctx context.Context, org store.Org, case
 	if !slices.Contains(DocDecisions, decision) {
 		return FieldErrors{"decision": "case.err.doc_decision"}
 	}
+	// Documents not given, in whole or in part, are a decision with its
+	// reasons (Administrative Procedure Act 434/2003 §45): they go in the
+	// requester's letter.
+	if decision != "disclosed" {
+		if _, err := required("note", note, 4000); err != nil {
+			return err
+		}
+	}
 	return s.act(ctx, org, caseID, actor, ActDocDecide, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
 		if !c.DocumentRequest {
 			return nil, ErrNotDocumentRequest

@@ -119,7 +119,11 @@ func TestFI2UrgentDueFollowsEveryChange(t *testing.T) {
 	if err := f.env.Workflow.ExtendDocumentRequest(ctx, f.org, doc, actor, "late"); !errors.Is(err, workflow.ErrDocExtendTooLate) {
 		t.Errorf("extension after the two weeks: %v", err)
 	}
-	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, doc, actor, "refused", ""); err != nil {
+	// Documents not given need their reasons (they go in the letter).
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, doc, actor, "refused", ""); !isField(err, "note") {
+		t.Errorf("refusal without reasons: %v", err)
+	}
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, doc, actor, "refused", "Salassa pidettävä"); err != nil {
 		t.Fatal(err)
 	}
 	checkUrgent(t, f, doc, "", workflow.ClockNone)
