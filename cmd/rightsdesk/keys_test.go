@@ -194,3 +194,54 @@ func TestKeyFileWatchLearnsNewKey(t *testing.T) {
 		t.Fatalf("the running ring now seals under %q", id)
 	}
 }
+
+// rightsdesk user totp-off --email E: an operator turns off a second
+// factor without a code (a lost device); the account's sessions end and
+// the act is in the organisation's audit chain with the CLI as actor.
+func TestUserTOTPOff(t *testing.T) {
+	t.Parallel()
+	pool, getenv := accountsDB(t)
+	ctx := context.Background()
+	const pw = "correct horse battery"
+	if code, _, stderr := runWithInput(t, getenv, pw+"\n", "user", "add", "--email", "m@espoo.example", "--org", "espoo", "--role", "dpo"); code != 0 {
+		t.Fatalf("user add: %s", stderr)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "", "user", "totp-off", "--email", "m@espoo.example"); code != 1 ||
+		!strings.Contains(stderr, "no second factor") {
+		t.Fatalf("totp-off without a second factor: %d %q", code, stderr)
+	}
+	var userID int64
+	if err := pool.QueryRow(ctx, `UPDATE staff_users SET totp_secret = '\x0102'::bytea, totp_key_id = 'k1', totp_enabled_at = now()
+		WHERE email = 'm@espoo.example' RETURNING id`).Scan(&userID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO staff_sessions (id_hash, user_id, csrf_token) VALUES ('\x01'::bytea, $1, 'c')`, userID); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runWithInput(t, getenv, "", "user", "totp-off", "--email", "M@Espoo.example")
+	if code != 0 || !strings.Contains(stdout, "turned off the second factor of m@espoo.example") {
+		t.Fatalf("totp-off: %d %q %q", code, stdout, stderr)
+	}
+	var secretLeft, enabled bool
+	var live int
+	if err := pool.QueryRow(ctx, `SELECT totp_secret IS NOT NULL, totp_enabled_at IS NOT NULL,
+		(SELECT count(*) FROM staff_sessions WHERE user_id = $1 AND revoked_at IS NULL) FROM staff_users WHERE id = $1`, userID).
+		Scan(&secretLeft, &enabled, &live); err != nil || secretLeft || enabled || live != 0 {
+		t.Fatalf("after totp-off: secret %v enabled %v live sessions %d %v", secretLeft, enabled, live, err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_events e JOIN organisations o ON o.id = e.org_id
+		WHERE o.slug = 'espoo' AND e.action = 'staff.totp_disable' AND e.actor = 'cli' AND (e.data->>'user_id')::bigint = $1`, userID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("audit events of totp-off: %d %v", n, err)
+	}
+	if code, stdout, stderr := runWithInput(t, getenv, "", "audit", "verify"); code != 0 || !strings.Contains(stdout, "audit trail intact") {
+		t.Fatalf("verify: %d %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "", "user", "totp-off", "--email", "nobody@espoo.example"); code != 1 ||
+		!strings.Contains(stderr, "no such account") || strings.Contains(stderr, "nobody@") {
+		t.Fatalf("unknown account: %d %q", code, stderr)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "", "user", "totp-off"); code != 1 || !strings.Contains(stderr, "--email") {
+		t.Fatalf("no email: %d %q", code, stderr)
+	}
+}

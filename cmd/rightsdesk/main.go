@@ -42,7 +42,7 @@ func init() {
 		{"import", "import published register descriptions: --org SLUG [--dry-run] [--json] [--format F] FILE...", runImport},
 		{"deadline", "compute deadlines: --received TIME [--eves-non-working] [--json]", runDeadline},
 		{"org", "organisations: add --slug S --name-fi N --name-sv N --primary fi|sv ... | list | set --slug S ...", runOrg},
-		{"user", "staff accounts: add --email E --org SLUG --role dpo | list | disable --email E", runUser},
+		{"user", "staff accounts: add --email E --org SLUG --role dpo | list | disable --email E | totp-off --email E", runUser},
 		{"letter", "render a letter: --sample access|confirmation|refusal|extension|receipt --lang fi|sv|en -o FILE.pdf, or a real case's: --org SLUG --request RD-… [--kind access|refusal|extension|receipt] --out FILE.pdf", runLetter},
 		{"token", "API tokens: add --org SLUG --name NAME | list --org SLUG | revoke --org SLUG --name NAME", runToken},
 		{"audit", "audit trail: verify [--org SLUG] [--digest HEX] | checkpoint", runAudit},
