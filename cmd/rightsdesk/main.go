@@ -47,7 +47,7 @@ func init() {
 		{"token", "API tokens: add --org SLUG --name NAME | list --org SLUG | revoke --org SLUG --name NAME", runToken},
 		{"audit", "audit trail: verify [--org SLUG] [--digest HEX] | checkpoint", runAudit},
 		{"demo", "add synthetic demo cases: --org SLUG --cases N [--years 3] [--seed 1]", runDemo},
-		{"keys", "key rotation (issue 22): rotate [--batch N] | status | retire --key ID", runKeys},
+		{"keys", "key rotation (issue 22): rotate [--batch N] [--finish] | status | retire --key ID", runKeys},
 		{"backup", "back up the database: --out FILE (pg_dump + manifest in one tar; never the secret key)", runBackup},
 		{"restore", "restore a backup: FILE [--data DIR] into a new embedded data directory, or an empty DATABASE_URL", runRestore},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
