@@ -382,3 +382,47 @@ func (a *StaffAuth) CompleteSecondFactor(ctx context.Context, pending, code, ip 
 	st, err := a.staffOf(ctx, store.New(a.Pool), u)
 	return token, st, err
 }
+
+// ErrNoSecondFactor: the account has no second factor to turn off.
+var ErrNoSecondFactor = errors.New("the account has no second factor")
+
+// TurnOffTOTP is an operator's way to turn off an account's second factor
+// (a lost device and no recovery code left; 'rightsdesk user totp-off'):
+// no code is asked. The account's sessions end, so a session opened with
+// the lost device does not outlive it. Audited as staff.totp_disable in
+// each of the account's organisations, with the operator as the actor.
+func (a *StaffAuth) TurnOffTOTP(ctx context.Context, email string, actor Actor) error {
+	now := a.now()
+	return store.Tx(ctx, a.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		u, err := q.StaffUserByEmail(ctx, NormEmail(email))
+		if err != nil {
+			return err
+		}
+		st, err := q.TOTPForUpdate(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if st.Secret == nil && st.Pending == nil {
+			return ErrNoSecondFactor
+		}
+		if err := q.DisableTOTP(ctx, u.ID); err != nil {
+			return err
+		}
+		n, err := q.RevokeStaffSessions(ctx, u.ID, now)
+		if err != nil {
+			return err
+		}
+		ms, err := q.Memberships(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if err := q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: m.OrgID, Actor: string(actor), Action: "staff.totp_disable",
+				Data: map[string]any{"user_id": u.ID, "by_operator": true, "sessions_ended": n}, At: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -16,6 +16,7 @@ import (
 	"rightsdesk/internal/config"
 	"rightsdesk/internal/secret"
 	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
 )
 
 // Key rotation (issue 22, D-26). The keyring lives in SECRET_KEY (+
@@ -24,7 +25,7 @@ import (
 // the new key to the file itself and running servers learn it within
 // keyWatchEvery, so they read what the rotation re-encrypts while it runs.
 
-const keysUsage = "usage: rightsdesk keys rotate [--batch N] | status | retire --key ID"
+const keysUsage = "usage: rightsdesk keys rotate [--batch N] [--finish] | status | retire --key ID"
 
 // keyWatchEvery is how often serve and worker look at the key file.
 const keyWatchEvery = 5 * time.Second
@@ -138,6 +139,7 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 	}
 	verb, rest := args[0], args[1:]
 	var batch int
+	var finish bool
 	var retire string
 	switch verb {
 	case "-h", "--help", "-help", "help":
@@ -151,6 +153,7 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 		switch verb {
 		case "rotate":
 			fs.IntVar(&batch, "batch", 500, "rows per transaction")
+			fs.BoolVar(&finish, "finish", false, "only move what is still under older keys; never add a key (the run after restarting the servers)")
 		case "retire":
 			fs.StringVar(&retire, "key", "", "the id of the old key to retire (keys status lists them)")
 		}
@@ -170,7 +173,7 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 	case "retire":
 		return keysRetire(ctx, env.Stdout, a, retire)
 	}
-	return keysRotate(ctx, env.Stdout, a, batch)
+	return keysRotate(ctx, env.Stdout, a, batch, finish)
 }
 
 func keysStatus(ctx context.Context, w io.Writer, a *app) error {
@@ -204,7 +207,7 @@ func keysStatus(ctx context.Context, w io.Writer, a *app) error {
 		return nil
 	}
 	printPending(w, pending)
-	fmt.Fprintln(w, "run 'rightsdesk keys rotate' to move them under the current key")
+	fmt.Fprintln(w, "run 'rightsdesk keys rotate --finish' to move them under the current key")
 	return nil
 }
 
@@ -222,7 +225,7 @@ func printPending(w io.Writer, pending map[string]int) {
 // keysRotate adds a key and moves everything under it; if a rotation was
 // interrupted (or servers wrote under the old key meanwhile), it finishes
 // that one instead of adding another key.
-func keysRotate(ctx context.Context, w io.Writer, a *app, batch int) error {
+func keysRotate(ctx context.Context, w io.Writer, a *app, batch int, finish bool) error {
 	ring := a.keys
 	pending, total, err := store.KeysPending(ctx, a.pool, ring)
 	if err != nil {
@@ -233,6 +236,9 @@ func keysRotate(ctx context.Context, w io.Writer, a *app, batch int) error {
 	case total > 0:
 		fmt.Fprintf(w, "finishing the rotation to key %s: %d items are still under older keys (no new key added)\n", ring.ID(), total)
 		printPending(w, pending)
+	case finish:
+		fmt.Fprintf(w, "everything is under the current key %s; nothing to finish\n", ring.ID())
+		return nil
 	case path == "":
 		return errors.New("everything is under SECRET_KEY's key already. To rotate with keys in the environment: " +
 			"set SECRET_KEY to a new key (openssl rand -hex 32, optionally ID:KEY), add the old one to OLD_SECRET_KEYS, " +
@@ -273,14 +279,36 @@ func keysRotate(ctx context.Context, w io.Writer, a *app, batch int) error {
 		moved += n
 	}
 	fmt.Fprintf(w, "moved %d items under key %s\n", moved, ring.ID())
+	if moved > 0 {
+		if err := auditRotation(ctx, a, ring, rep); err != nil {
+			return fmt.Errorf("recording the rotation in the audit trail: %w", err)
+		}
+	}
 	if rep.Remaining > 0 {
 		fmt.Fprintf(w, "%d items were written under an older key while this ran (a server not yet restarted): "+
-			"restart every serve and worker, then run 'rightsdesk keys rotate' again\n", rep.Remaining)
+			"restart every serve and worker, then run 'rightsdesk keys rotate --finish'\n", rep.Remaining)
 		return nil
 	}
 	fmt.Fprintf(w, "everything is under key %s. Restart every serve and worker so they write under it too; "+
-		"then run 'rightsdesk keys rotate' once more (it finishes what they wrote meanwhile) and "+
+		"then run 'rightsdesk keys rotate --finish' (it moves what they wrote meanwhile) and "+
 		"'rightsdesk keys retire --key OLD' to keep only the old key's audit keys\n", ring.ID())
+	return nil
+}
+
+// auditRotation records the rotation in every organisation's own chain:
+// key ids and counts only (D-25), under the new key.
+func auditRotation(ctx context.Context, a *app, ring *secret.Keys, rep store.RotateReport) error {
+	q := store.New(a.pool)
+	orgs, err := q.Orgs(ctx)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"key": ring.ID(), "case_keys": rep.Moved["case keys"], "remaining": rep.Remaining}
+	for _, o := range orgs {
+		if err := q.AppendAudit(ctx, ring, store.AuditEvent{OrgID: o.ID, Actor: string(workflow.ActorCLI), Action: "keys.rotate", Data: data, At: time.Now()}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -303,7 +331,7 @@ func keysRetire(ctx context.Context, w io.Writer, a *app, id string) error {
 	}
 	if total > 0 {
 		printPending(w, pending)
-		return errors.New("data is still under an older key: run 'rightsdesk keys rotate' first (after restarting the servers)")
+		return errors.New("data is still under an older key: run 'rightsdesk keys rotate --finish' first (after restarting the servers)")
 	}
 	verify, err := a.keys.VerifyEntries(id)
 	if err != nil {

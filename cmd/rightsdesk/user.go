@@ -17,7 +17,7 @@ import (
 	"rightsdesk/workflow"
 )
 
-const userUsage = "usage: rightsdesk user add --email E --org SLUG --role dpo|admin|viewer [--name N] [--lang fi|sv|en] | list | disable --email E | platform-admin --email E [--revoke]"
+const userUsage = "usage: rightsdesk user add --email E --org SLUG --role dpo|admin|viewer [--name N] [--lang fi|sv|en] | list | disable --email E | platform-admin --email E [--revoke] | totp-off --email E"
 
 // runUser manages staff accounts (issue 12). Passwords are read from
 // standard input, never from a flag (flags end up in shell histories and
@@ -39,6 +39,8 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 		return userDisable(ctx, env, rest)
 	case "platform-admin":
 		return userPlatformAdmin(ctx, env, rest)
+	case "totp-off":
+		return userTOTPOff(ctx, env, rest)
 	}
 	return fmt.Errorf("unknown verb %q (%s)", verb, userUsage)
 }
@@ -221,6 +223,36 @@ func userDisable(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "disabled %s; all its sessions are ended\n", workflow.NormEmail(email))
+	return nil
+}
+
+// userTOTPOff turns off an account's second factor without a code (a
+// lost device): audited, and the account's sessions end.
+func userTOTPOff(ctx context.Context, env *Env, args []string) error {
+	var email string
+	cfg, _, err := parseConfig(env, "user totp-off", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the account's email address (required)")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		return errors.New("--email is required")
+	}
+	auth, done, err := openStaff(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer done()
+	switch err := auth.TurnOffTOTP(ctx, email, workflow.ActorCLI); {
+	case errors.Is(err, store.ErrNotFound):
+		return errors.New("no such account")
+	case errors.Is(err, workflow.ErrNoSecondFactor):
+		return errors.New("the account has no second factor turned on")
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "turned off the second factor of %s; its sessions are ended and it signs in with its password alone until it turns a second factor on again\n", workflow.NormEmail(email))
 	return nil
 }
 
