@@ -37,3 +37,8 @@ FROM purged_cases p;
 
 -- Tombstones by organisation and month (the refresh's second half).
 CREATE INDEX purged_cases_org_received ON purged_cases (org_id, received_at);
+
+-- Outcomes are now counted by month of receipt: forget what was refreshed,
+-- so the next refresh_stats run recomputes every month the new way (no
+-- operator step after the upgrade).
+DELETE FROM stats_refreshed;
