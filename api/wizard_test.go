@@ -455,3 +455,31 @@ func TestDataStoreMarkStoredAndShown(t *testing.T) {
 		t.Errorf("ordinary register page %d shows a data-store note", pub.status)
 	}
 }
+
+// Issue 19: a new DPO finds the import and the settings from the
+// catalogue page; a viewer of the organisation is not offered them.
+func TestCataloguePageLinksTheImportForItsDPO(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	links := func(c *scClient) (imp, set bool) {
+		p := c.get("/staff/registers?org=espoo")
+		if p.status != http.StatusOK {
+			t.Fatalf("catalogue page = %d", p.status)
+		}
+		for _, a := range htmlFindAll(p.doc, func(n *html.Node) bool { return htmlIs(n, "a") }) {
+			switch htmlAttr(a, "href") {
+			case "/staff/orgs/espoo/import":
+				imp = true
+			case "/staff/orgs/espoo/settings":
+				set = true
+			}
+		}
+		return imp, set
+	}
+	if imp, set := links(f.login(t, f.dpo)); !imp || !set {
+		t.Errorf("DPO: import link %v, settings link %v", imp, set)
+	}
+	if imp, set := links(f.login(t, f.viewer)); imp || set {
+		t.Errorf("viewer: import link %v, settings link %v", imp, set)
+	}
+}

@@ -23,7 +23,9 @@ var inviteLinkRe = regexp.MustCompile(`https?://[^\s<>"]+/staff/invite/[^\s<>")]
 // PDF and Taipalsaari's notice as text), renames one register, splits
 // another in two, assigns owners by a pasted table and publishes; then a
 // resident, in Swedish, asks for their data in one of the imported
-// registers on the new portal and gets a receipt naming it. Staff pages
+// registers on the new portal and gets a receipt naming it; the DPO
+// confirms the requester's identity and that register's owner gets the
+// task mail. Staff pages
 // are in Finnish. Each step is checked (texts, axe, 390 px) and
 // screenshotted; the time of each part is logged.
 func TestOnboardFirstTenMinutes(t *testing.T) {
@@ -174,10 +176,38 @@ func TestOnboardFirstTenMinutes(t *testing.T) {
 	b.typeIn("#code", s.code(residentAt, "code"))
 	b.click("#confirm")
 	b.step("resident: receipt", "@intake.done.title", "@intake.done.receipt", "@right.access")
-	b.receipt()
+	receipt := b.receipt()
 	if got := evalAs[string](b, `(document.getElementById('registers') || {innerText: ''}).innerText`); !strings.Contains(got, daycare) || strings.Contains(got, preschool) {
 		b.fail("the receipt names the registers %q, want only %q", got, daycare)
 	}
 	lap("resident request")
+
+	// 8. The DPO confirms the requester's identity (ID-2); the register's
+	// owner, and only that register's, gets the task mail (D-9).
+	b.lang = "fi"
+	b.open("/staff/login")
+	b.click(`nav.langs a[lang="fi"]`)
+	b.typeIn("#email", dpoEmail)
+	b.typeIn("#password", dpoPass)
+	b.click(`form button[type="submit"]`)
+	b.step("dpo: dashboard", "@staffcase.dashboard.title", receipt)
+	b.follow(receipt)
+	b.step("dpo: case", receipt, "Sara Sundqvist", daycare)
+	b.run(chromedp.SetValue(chromedp.CSS("#verify_identity-method"), "in_person"))
+	b.typeIn("#verify_identity-note", "Kävi palvelupisteessä.")
+	b.click(`#form-verify_identity button[type="submit"]`)
+	b.step("dpo: identity confirmed", "@staffcase.flash.verify_identity", "@state.in_progress")
+	if task := s.mailTo("vilma@testikunta.example", "task"); !strings.Contains(task.Text, daycare) {
+		t.Errorf("the owner's task mail does not name the register:\n%s", task.Text)
+	}
+	s.deliver()
+	for _, m := range s.env.Catcher.Messages() {
+		for _, to := range m.To {
+			if (to == "eino@testikunta.example" || to == "kalle@testikunta.example") && m.Headers.Get("X-Rightsdesk-Kind") == "task" {
+				t.Errorf("a task mail went to %s, whose register was not asked for", to)
+			}
+		}
+	}
+	lap("identity, task mail")
 	t.Logf("onboard: %d checked screens, %.1fs in all", b.n, time.Since(start).Seconds())
 }
