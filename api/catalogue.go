@@ -317,6 +317,10 @@ type staffRegisterSection struct {
 	Registers []store.Register
 	Total     int
 	NoOwner   int
+	// CanManage: the user may import into and set up the organisation
+	// (its DPO or admin, or a platform administrator), so the section
+	// links the import wizard and the settings: a new DPO finds them here.
+	CanManage bool
 }
 
 func (s *Server) staffRegisterList(c echo.Context) error {
@@ -343,7 +347,8 @@ func (s *Server) staffRegisterList(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		sec := staffRegisterSection{Org: o, Total: len(all), Registers: all}
+		u := staffUser(c)
+		sec := staffRegisterSection{Org: o, Total: len(all), Registers: all, CanManage: u != nil && (u.PlatformAdmin || u.CanAct(o.ID))}
 		for _, r := range all {
 			if r.OwnerEmail == "" {
 				sec.NoOwner++

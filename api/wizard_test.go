@@ -392,3 +392,94 @@ func TestImporterWarningsShownInTheDPOsLanguage(t *testing.T) {
 		t.Errorf("register page %d, warnings in Swedish = %q", p.status, w)
 	}
 }
+
+// Issue 19: the data stores of a document-publicity description
+// (906/2019 §28) keep their mark when published: stored on the register
+// and shown in the staff catalogue, on the staff register page and to
+// residents; an ordinary register carries no mark.
+func TestDataStoreMarkStoredAndShown(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	dpo := f.login(t, f.dpo)
+	p := dpo.postMultipart("/staff/orgs/espoo/import", url.Values{}, map[string]string{
+		"forbund.txt":    wizardFixture(t, "corpus/19_osterbottens_forbund_handlingars_offentlighet.txt"),
+		"rautalampi.txt": wizardFixture(t, "corpus/03_rautalampi_kirjaston_asiakasrekisteri.txt"),
+	})
+	m := draftPath.FindStringSubmatch(p.location())
+	if m == nil {
+		t.Fatalf("upload = %d", p.status)
+	}
+	if p = dpo.post(m[0]+"/publish", url.Values{}); p.status != http.StatusOK {
+		t.Fatalf("publish = %d", p.status)
+	}
+	q := store.New(f.env.Pool)
+	regs, err := q.Registers(f.env.Ctx, f.org.ID, store.RegisterFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds, plain *store.Register
+	for i := range regs {
+		switch {
+		case regs[i].DataStore && regs[i].SourceFile == "forbund.txt" && ds == nil:
+			ds = &regs[i]
+		case regs[i].Name == wzRauta:
+			plain = &regs[i]
+		}
+	}
+	if ds == nil || plain == nil || plain.DataStore {
+		t.Fatalf("stored marks: data store %v, ordinary register %+v", ds, plain)
+	}
+	list := dpo.get("/staff/registers?org=espoo")
+	row := func(id int64) *html.Node {
+		return htmlFirst(list.doc, func(n *html.Node) bool {
+			return htmlIs(n, "tr") && htmlAttr(n, "data-register") == strconv.FormatInt(id, 10)
+		})
+	}
+	tagged := func(n *html.Node) bool {
+		return n != nil && htmlFirst(n, func(n *html.Node) bool { return htmlHasClass(n, "data-store") }) != nil
+	}
+	if !tagged(row(ds.ID)) || tagged(row(plain.ID)) {
+		t.Errorf("staff list tags: data store %v, ordinary %v", tagged(row(ds.ID)), tagged(row(plain.ID)))
+	}
+	sp := dpo.get("/staff/registers/" + strconv.FormatInt(ds.ID, 10))
+	if !strings.Contains(htmlText(htmlByID(sp.doc, "register-data-store")), "906/2019") {
+		t.Errorf("staff register page lacks the data-store note (status %d)", sp.status)
+	}
+	resident := &scClient{t: t, base: f.base, c: newJarClient()}
+	pub := resident.get("/sv/o/espoo/registers/" + strconv.FormatInt(ds.ID, 10))
+	if pub.status != http.StatusOK || !strings.Contains(htmlText(htmlByID(pub.doc, "data-store-note")), "inga personuppgifter") {
+		t.Errorf("public register page %d lacks the Swedish data-store note", pub.status)
+	}
+	pub = resident.get("/fi/o/espoo/registers/" + strconv.FormatInt(plain.ID, 10))
+	if pub.status != http.StatusOK || htmlByID(pub.doc, "data-store-note") != nil {
+		t.Errorf("ordinary register page %d shows a data-store note", pub.status)
+	}
+}
+
+// Issue 19: a new DPO finds the import and the settings from the
+// catalogue page; a viewer of the organisation is not offered them.
+func TestCataloguePageLinksTheImportForItsDPO(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	links := func(c *scClient) (imp, set bool) {
+		p := c.get("/staff/registers?org=espoo")
+		if p.status != http.StatusOK {
+			t.Fatalf("catalogue page = %d", p.status)
+		}
+		for _, a := range htmlFindAll(p.doc, func(n *html.Node) bool { return htmlIs(n, "a") }) {
+			switch htmlAttr(a, "href") {
+			case "/staff/orgs/espoo/import":
+				imp = true
+			case "/staff/orgs/espoo/settings":
+				set = true
+			}
+		}
+		return imp, set
+	}
+	if imp, set := links(f.login(t, f.dpo)); !imp || !set {
+		t.Errorf("DPO: import link %v, settings link %v", imp, set)
+	}
+	if imp, set := links(f.login(t, f.viewer)); imp || set {
+		t.Errorf("viewer: import link %v, settings link %v", imp, set)
+	}
+}

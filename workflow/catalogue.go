@@ -99,7 +99,7 @@ func RegisterInput(r registers.Register, format registers.Format) store.Register
 		NormName: registers.NormalizeName(r.Name), Name: r.Name, Language: lang, Purpose: r.Purpose,
 		ControllerText: r.Controller, Unit: r.Unit, ContactText: r.Contact, LegalBasis: basis,
 		LegalBasisText: r.LegalBasisText, DataContent: r.DataContent, Sources: r.Sources,
-		Recipients: r.Recipients, Retention: r.Retention, Systems: r.Systems, Sector: r.Sector,
+		Recipients: r.Recipients, Retention: r.Retention, Systems: r.Systems, DataStore: r.DataStore, Sector: r.Sector,
 		Extra: r.Extra, Warnings: r.Warnings, SourceFile: r.SourceFile, SourceRow: r.SourceRow,
 		SourceFormat: string(format),
 	}

@@ -49,6 +49,9 @@ type Register struct {
 	MissingSince        *time.Time `db:"missing_since"`
 	CreatedAt           time.Time  `db:"created_at"`
 	UpdatedAt           time.Time  `db:"updated_at"`
+	// DataStore marks a data store of a document-publicity description
+	// (906/2019 §28), which may hold no personal data (issue 19).
+	DataStore bool `db:"data_store"`
 }
 
 // Edited reports whether the DPO edited field by hand.
@@ -59,7 +62,7 @@ const registerCols = `r.id, r.org_id, r.norm_name, r.name, r.language, r.purpose
 	r.owner_name, r.owner_email, r.legal_basis, r.legal_basis_text, r.data_content, r.sources,
 	r.recipients, r.retention, r.systems, r.sector, r.notes, r.extra, r.warnings, r.source_file,
 	r.source_row, r.source_format, r.edited_fields, r.controller_elsewhere, r.elsewhere_name,
-	r.elsewhere_contact, r.missing_from_source, r.missing_since, r.created_at, r.updated_at`
+	r.elsewhere_contact, r.missing_from_source, r.missing_since, r.created_at, r.updated_at, r.data_store`
 
 const registerFrom = ` FROM registers r LEFT JOIN units u ON u.id = r.unit_id AND u.org_id = r.org_id`
 
@@ -246,6 +249,7 @@ type RegisterInput struct {
 	Recipients     string
 	Retention      string
 	Systems        string
+	DataStore      bool
 	Sector         string
 	Extra          map[string]string
 	Warnings       []string
@@ -407,6 +411,7 @@ func changedFields(old Register, r RegisterInput) []string {
 	add("recipients", old.Recipients != r.Recipients)
 	add("retention", old.Retention != r.Retention)
 	add("systems", old.Systems != r.Systems)
+	add("data_store", old.DataStore != r.DataStore)
 	add("sector", old.Sector != r.Sector)
 	add("extra", !maps.Equal(nonNil(old.Extra), nonNil(r.Extra)))
 	add("missing_from_source", old.MissingFromSource)
@@ -431,11 +436,11 @@ func (q *Q) insertRegister(ctx context.Context, orgID int64, r RegisterInput, un
 	_, err := q.db.Exec(ctx, `
 		INSERT INTO registers (org_id, norm_name, name, language, purpose, controller_text, unit_id,
 			contact_text, legal_basis, legal_basis_text, data_content, sources, recipients, retention,
-			systems, sector, extra, warnings, source_file, source_row, source_format, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`,
+			systems, sector, extra, warnings, source_file, source_row, source_format, created_at, updated_at, data_store)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)`,
 		orgID, r.NormName, r.Name, r.Language, r.Purpose, r.ControllerText, nullID(unitID),
 		r.ContactText, r.LegalBasis, r.LegalBasisText, r.DataContent, r.Sources, r.Recipients, r.Retention,
-		r.Systems, r.Sector, r.Extra, r.Warnings, r.SourceFile, r.SourceRow, r.SourceFormat, now)
+		r.Systems, r.Sector, r.Extra, r.Warnings, r.SourceFile, r.SourceRow, r.SourceFormat, now, r.DataStore)
 	return mapErr(err, "adding register")
 }
 
@@ -445,10 +450,10 @@ func (q *Q) updateImported(ctx context.Context, orgID, id int64, r RegisterInput
 			contact_text = $8, legal_basis = $9, legal_basis_text = $10, data_content = $11, sources = $12,
 			recipients = $13, retention = $14, systems = $15, sector = $16, extra = $17, warnings = $18,
 			source_file = $19, source_row = $20, source_format = $21,
-			missing_from_source = false, missing_since = NULL, updated_at = $22
+			missing_from_source = false, missing_since = NULL, updated_at = $22, data_store = $23
 		WHERE org_id = $1 AND id = $2`,
 		orgID, id, r.Name, r.Language, r.Purpose, r.ControllerText, nullID(unitID),
 		r.ContactText, r.LegalBasis, r.LegalBasisText, r.DataContent, r.Sources, r.Recipients, r.Retention,
-		r.Systems, r.Sector, r.Extra, r.Warnings, r.SourceFile, r.SourceRow, r.SourceFormat, now)
+		r.Systems, r.Sector, r.Extra, r.Warnings, r.SourceFile, r.SourceRow, r.SourceFormat, now, r.DataStore)
 	return mapErr(err, "updating register")
 }
