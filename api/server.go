@@ -70,7 +70,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, e: echo.New(), pages: pages, limits: newLimiter(d.Now)}
+	s := &Server{Deps: d, e: echo.New(), pages: pages, limits: newLimiter(d.Pool, d.Keys, d.Now, d.Logger)}
 	e := s.e
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = pages

@@ -38,5 +38,9 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if err := (&StaffAuth{Pool: s.Pool, Now: s.Now}).Prune(ctx); err != nil {
 		return fmt.Errorf("sweep: pruning sessions: %w", err)
 	}
+	// Ended rate-limit windows of the public pages (issue 22) count nothing.
+	if _, err := store.New(s.Pool).PruneRateLimits(ctx, s.Now()); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
 	return s.sweepTasks(ctx)
 }
