@@ -13,9 +13,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rightsdesk/internal/i18n"
-	"rightsdesk/jobs/jobargs"
 	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
+	"rightsdesk/jobs/jobargs"
 )
 
 // Request is what a person asks, from the web form, the API or a staff
