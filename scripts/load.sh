@@ -12,7 +12,7 @@
 # page) bound the load; READY_TIMEOUT (180, seconds) bounds the first start.
 #
 # Then intake (issue 21, scripts/intakeload): POST /api/v1/requests and the
-# web form at INTAKE_CLIENTS (1,8,32,100) clients for INTAKE_DURATION (10s)
+# web form at INTAKE_CLIENTS (1,8,32,100) clients for INTAKE_DURATION (15s)
 # each, against pgbench on the same PostgreSQL in the same run: raw
 # single-row INSERT transactions, and the intake's own SQL. pgbench is
 # found like the server's binaries: on PATH, else the highest
@@ -139,5 +139,5 @@ if [ "${INTAKE:-1}" != 0 ]; then
     "$bin" token add --org raseborg --name "bench-$$" 2>>"$tmp/serve.log")
   run "$tmp/intakeload" -base "$base" -token "$token" -org raseborg -pgbench "$pgbench" \
     -pgdsn "host=$sock port=$port user=postgres dbname=rightsdesk" \
-    -clients "${INTAKE_CLIENTS:-1,8,32,100}" -duration "${INTAKE_DURATION:-10s}"
+    -clients "${INTAKE_CLIENTS:-1,8,32,100}" -duration "${INTAKE_DURATION:-15s}"
 fi

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -87,11 +86,14 @@ const (
 		VALUES ($1, nullif($2, 0), nullif($3, 0), nullif($4, 0), $5, $6, $7, $8, $9, $10,
 			'<outbox-' || $1::bigint || '.' || substr(md5(random()::text), 1, 12) || '@' || $11 || '>',
 			$12, nullif($13, 0), $14, $15)`
+	// A plain INSERT: a key taken (or being taken by a transaction that
+	// then commits) is a unique violation, which aborts the batch's
+	// transaction, so nothing of the request is written, on a pool too.
+	// It comes right after the case (its foreign key), so a duplicate
+	// stops before the other rows are written.
 	intakeIdempotencySQL = `
 		INSERT INTO api_idempotency (org_id, idem_key, request_hash, case_id, status, response, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (org_id, idem_key) DO NOTHING
-		RETURNING true`
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`
 )
 
 // batcher is what both a pool and a transaction offer for batches.
@@ -101,9 +103,9 @@ type batcher interface {
 
 // InsertIntake writes a new request in one round trip. Run on a
 // transaction, the rows commit with whatever else it holds (the River
-// job); on a pool, the batch is its own transaction. A taken
+// job); on a pool, the batch is its own (implicit) transaction. A taken
 // Idempotency-Key is ErrConflict and nothing is written (on a
-// transaction, the caller rolls back).
+// transaction, which is then aborted, the caller rolls back).
 func (q *Q) InsertIntake(ctx context.Context, in Intake) error {
 	c := in.Case
 	if c.ID == 0 || in.Outbox.ID == 0 {
@@ -175,6 +177,9 @@ func (q *Q) InsertIntake(ctx context.Context, in Intake) error {
 		c.Delivery, c.Lang, c.Channel, c.State, c.NeedsTriage, c.ReceivedAt, c.ConfirmedAt, c.RawEnd, c.LegalDue, c.SafeTarget,
 		c.DocDue, c.DocExtendedDue, c.EmailVerifiedAt, c.IdentityVerifiedAt, c.IdentityMethod,
 		c.CodeHash, c.CodeExpiresAt, c.CodesSent, c.CreatedAt, c.EvesNonWorking, c.SubjectHetuTemporary)
+	if k := in.Idempotency; k != nil {
+		b.Queue(intakeIdempotencySQL, c.OrgID, k.Key, k.RequestHash, c.ID, k.Status, string(k.Response), c.CreatedAt)
+	}
 	b.Queue(intakeCaseKeySQL, c.ID, keyID, wrapped)
 	b.Queue(intakeRequesterSQL,
 		c.ID, c.OrgID, name, email, phone, address, hetu, r.HetuIndex, r.HetuMask, r.HetuTemporary,
@@ -192,25 +197,14 @@ func (q *Q) InsertIntake(ctx context.Context, in Intake) error {
 	}
 	b.Queue(intakeOutboxSQL, o.ID, o.OrgID, o.CaseID, o.TaskID, o.Kind, to, o.Lang, subj, text, html, in.MailDomain,
 		o.CodeHash, o.CodeTTLSecs, o.ReplyTo, o.InReplyTo)
-	if k := in.Idempotency; k != nil {
-		b.Queue(intakeIdempotencySQL, c.OrgID, k.Key, k.RequestHash, c.ID, k.Status, string(k.Response), c.CreatedAt)
-	}
 
 	res := bt.SendBatch(ctx, b)
 	for i := 0; i < b.Len(); i++ {
-		if k := in.Idempotency; k != nil && i == b.Len()-1 {
-			var claimed bool
-			if err := res.QueryRow().Scan(&claimed); errors.Is(err, pgx.ErrNoRows) {
-				_ = res.Close()
-				return fmt.Errorf("idempotency key: %w", ErrConflict)
-			} else if err != nil {
-				_ = res.Close()
-				return mapErr(err, "idempotency key")
-			}
-			continue
-		}
 		if _, err := res.Exec(); err != nil {
 			_ = res.Close()
+			if in.Idempotency != nil && i == 1 {
+				return mapErr(err, "idempotency key") // ErrConflict: the key is taken
+			}
 			return mapErr(err, "storing request")
 		}
 	}

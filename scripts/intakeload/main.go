@@ -65,8 +65,9 @@ func main() {
 	pgdsn := flag.String("pgdsn", "", "connection string of the server's database, for pgbench")
 	maxPG := flag.Int("pgbench-max-clients", 70, "pgbench clients at most (the server's pool also needs connections under max_connections)")
 	clientsFlag := flag.String("clients", "1,8,32,100", "client counts, comma separated")
-	duration := flag.Duration("duration", 10*time.Second, "length of each measure")
+	duration := flag.Duration("duration", 15*time.Second, "length of each measure")
 	form := flag.Bool("form", true, "also measure the web form")
+	rounds := flag.Int("rounds", 3, "each measure is split into this many rounds, interleaved, so a change in the machine's other load falls on all of them alike")
 	flag.Parse()
 
 	u, err := url.Parse(*base)
@@ -107,19 +108,31 @@ func main() {
 	failed := false
 	for _, c := range clients {
 		pc := min(c, *maxPG)
-		b, err := pg.run("baseline", baselineSQL, pc, *duration)
-		if err != nil {
-			fatal(err)
+		r := row{clients: c, pgClients: pc}
+		// pgbench needs a few seconds per run to connect its clients and
+		// settle: rounds of at least 5 s.
+		n := max(min(*rounds, int(*duration/(5*time.Second))), 1)
+		slice := *duration / time.Duration(n)
+		for range n {
+			b, err := pg.run("baseline", baselineSQL, pc, slice)
+			if err != nil {
+				fatal(err)
+			}
+			is, err := pg.run("intake", intakeSQL, pc, slice)
+			if err != nil {
+				fatal(err)
+			}
+			r.baseline.add(b)
+			r.intakeSQL.add(is)
+			r.api.add(ld.run(ld.api, c, slice))
+			if *form {
+				r.form.add(ld.run(ld.form, c, slice))
+			}
 		}
-		is, err := pg.run("intake", intakeSQL, pc, *duration)
-		if err != nil {
-			fatal(err)
-		}
-		r := row{clients: c, pgClients: pc, baseline: b, intakeSQL: is}
-		r.api = ld.run(ld.api, c, *duration)
-		if *form {
-			r.form = ld.run(ld.form, c, *duration)
-		}
+		r.baseline.done(n)
+		r.intakeSQL.done(n)
+		slices.Sort(r.api.latencies)
+		slices.Sort(r.form.latencies)
 		for _, x := range []result{r.api, r.form} {
 			if x.errors > 0 {
 				fmt.Fprintf(os.Stderr, "intakeload: %d clients: %d of %d requests failed (first: %v)\n", c, x.errors, x.done, x.firstErr)
@@ -130,6 +143,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "intakeload: %d clients measured\n", c)
 	}
 	report(os.Stdout, rows, *duration, *form)
+	fmt.Println("Goals: POST /api/v1/requests and the form >= 0.150x the baseline at 8 and 32 clients; p99/p50 <= 10x at 100 clients.")
 	if failed {
 		os.Exit(1)
 	}
@@ -192,7 +206,6 @@ func (p *pgRunner) fillSizes() error {
 			if table == "outbox" {
 				where = "WHERE kind = 'code'"
 			}
-			var out string
 			out, err2 := p.psql(fmt.Sprintf(`SELECT coalesce(round(avg(length(%s))), 16)::int FROM (SELECT %s FROM %s %s ORDER BY ctid DESC LIMIT 200) s`,
 				col, col, table, where))
 			if err2 != nil {
@@ -217,13 +230,21 @@ type pgResult struct {
 	latency time.Duration
 }
 
+// add sums rounds; done averages them (rounds are of equal length).
+func (p *pgResult) add(o pgResult) { p.tps += o.tps; p.latency += o.latency }
+func (p *pgResult) done(n int) {
+	n = max(n, 1)
+	p.tps /= float64(n)
+	p.latency /= time.Duration(n)
+}
+
 func (p *pgRunner) run(name, script string, clients int, d time.Duration) (pgResult, error) {
 	f := filepath.Join(p.dir, name+".sql")
 	if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
 		return pgResult{}, err
 	}
 	args := []string{"-n", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, 4)),
-		"-T", strconv.Itoa(max(1, int(d.Seconds()))), "-f", f, p.dsn}
+		"-T", strconv.Itoa(max(1, int(d.Round(time.Second).Seconds()))), "-f", f, p.dsn}
 	out, err := exec.Command(p.bin, args...).CombinedOutput()
 	if err != nil {
 		return pgResult{}, fmt.Errorf("pgbench %s at %d clients: %v\n%s", name, clients, err, out)
@@ -384,6 +405,17 @@ func expect(resp *http.Response, err error) func(int) error {
 	}
 }
 
+// add merges a round into r.
+func (r *result) add(o result) {
+	r.done += o.done
+	r.errors += o.errors
+	if r.firstErr == nil {
+		r.firstErr = o.firstErr
+	}
+	r.elapsed += o.elapsed
+	r.latencies = append(r.latencies, o.latencies...)
+}
+
 func (r result) rps() float64 {
 	if r.elapsed <= 0 {
 		return 0
@@ -415,7 +447,7 @@ func ratio(a, b float64) string {
 }
 
 func report(w io.Writer, rows []row, d time.Duration, form bool) {
-	fmt.Fprintf(w, "\nIntake load (issue 21): %s per measure, each client count measured back to back in this run.\n", d)
+	fmt.Fprintf(w, "\nIntake load (issue 21): %s per measure, in interleaved rounds, in this run.\n", d)
 	fmt.Fprintln(w, "baseline = pgbench, one autocommit single-row INSERT per transaction (-M prepared);")
 	fmt.Fprintln(w, "intake SQL = pgbench running the intake's own statements in one transaction (scripts/intakeload/intake.sql).")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
