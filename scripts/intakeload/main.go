@@ -110,17 +110,22 @@ func main() {
 		pc := min(c, *maxPG)
 		r := row{clients: c, pgClients: pc}
 		// pgbench needs a few seconds per run to connect its clients and
-		// settle: rounds of at least 5 s.
-		n := max(min(*rounds, int(*duration/(5*time.Second))), 1)
-		slice := *duration / time.Duration(n)
+		// settle (more with many clients on a busy machine): rounds of at
+		// least 5 s plus 200 ms a client.
+		minSlice := 5*time.Second + time.Duration(pc)*200*time.Millisecond
+		n := max(min(*rounds, int(*duration/minSlice)), 1)
+		slice := max(*duration/time.Duration(n), minSlice)
+		var pgErr error
 		for range n {
 			b, err := pg.run("baseline", baselineSQL, pc, slice)
 			if err != nil {
-				fatal(err)
+				pgErr = err
+				break
 			}
 			is, err := pg.run("intake", intakeSQL, pc, slice)
 			if err != nil {
-				fatal(err)
+				pgErr = err
+				break
 			}
 			r.baseline.add(b)
 			r.intakeSQL.add(is)
@@ -128,6 +133,11 @@ func main() {
 			if *form {
 				r.form.add(ld.run(ld.form, c, slice))
 			}
+		}
+		if pgErr != nil {
+			fmt.Fprintf(os.Stderr, "intakeload: %d clients not measured: %v\n", c, pgErr)
+			failed = true
+			continue
 		}
 		r.baseline.done(n)
 		r.intakeSQL.done(n)
@@ -243,14 +253,14 @@ func (p *pgRunner) run(name, script string, clients int, d time.Duration) (pgRes
 	if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
 		return pgResult{}, err
 	}
-	args := []string{"-n", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, 4)),
+	args := []string{"-n", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, 8)),
 		"-T", strconv.Itoa(max(1, int(d.Round(time.Second).Seconds()))), "-f", f, p.dsn}
 	out, err := exec.Command(p.bin, args...).CombinedOutput()
 	if err != nil {
 		return pgResult{}, fmt.Errorf("pgbench %s at %d clients: %v\n%s", name, clients, err, out)
 	}
 	m := tpsRe.FindSubmatch(out)
-	if m == nil {
+	if m == nil || bytes.Contains(out, []byte("actually processed: 0\n")) {
 		return pgResult{}, fmt.Errorf("pgbench %s: no tps in its output:\n%s", name, out)
 	}
 	r := pgResult{}
