@@ -7,13 +7,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
 
 // Context keys set by requireAPIToken.
 const (
-	ctxAPIOrg   = "api_org"   // int64: the token's organisation
-	ctxAPIToken = "api_token" // string: the token's name (audit actor "token:NAME")
+	ctxAPIOrg    = "api_org"     // int64: the token's organisation
+	ctxAPIToken  = "api_token"   // string: the token's name (audit actor "token:NAME")
+	ctxAPIOrgRow = "api_org_row" // store.Org: the token's organisation, read with the token
 )
 
 // apiOrg is the organisation of the request's API token (0 outside
@@ -21,6 +23,13 @@ const (
 func apiOrg(c echo.Context) int64 {
 	id, _ := c.Get(ctxAPIOrg).(int64)
 	return id
+}
+
+// apiOrgRow is the organisation of the request's API token, read with the
+// token (one round trip, issue 21); ok is false outside requireAPIToken.
+func apiOrgRow(c echo.Context) (store.Org, bool) {
+	o, ok := c.Get(ctxAPIOrgRow).(store.Org)
+	return o, ok && o.ID != 0 && o.ID == apiOrg(c)
 }
 
 // apiActor is the audit actor of the request's API token.
@@ -31,9 +40,9 @@ func apiActor(c echo.Context) workflow.Actor {
 
 // requireAPIToken admits /api/v1 requests that carry an active token of
 // an organisation as "Authorization: Bearer <token>" (D-20): it sets
-// api_org and api_token; the use is recorded (last_used_at) and audited in
-// the organisation's chain with the route pattern, never the real path
-// (D-18). Anything else is 401 JSON.
+// api_org and api_token; the use is recorded on the token (last_used_at,
+// D-20), never as an event on the organisation's chain, which serialised
+// every API request of an organisation (issue 21). Anything else is 401 JSON.
 func (s *Server) requireAPIToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		scheme, token, _ := strings.Cut(strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)), " ")
@@ -50,6 +59,7 @@ func (s *Server) requireAPIToken(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxAPIOrg, t.OrgID)
 		c.Set(ctxAPIToken, t.Name)
+		c.Set(ctxAPIOrgRow, t.Org)
 		return next(c)
 	}
 }

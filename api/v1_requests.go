@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -124,7 +123,7 @@ func (s *Server) v1Error(c echo.Context, status int, code, msgKey string) error 
 func (s *Server) v1CreateRequest(c echo.Context) error {
 	ctx := c.Request().Context()
 	lang := langOf(c)
-	org, err := store.New(s.Pool).OrgByID(ctx, apiOrg(c))
+	org, err := s.v1Org(c)
 	if err != nil {
 		return err
 	}
@@ -184,19 +183,14 @@ func (s *Server) v1CreateRequest(c echo.Context) error {
 	if len(fe) == 0 {
 		// The answer is what the commit produced: nothing is read after
 		// it, so a stored request is never answered with a 500 (item 8).
-		var body []byte
-		then := func(ctx context.Context, q *store.Q, sub workflow.Submission) error {
-			var err error
-			if body, err = json.Marshal(v1CreatedOf(sub)); err != nil {
-				return err
-			}
-			if !hasKey {
-				return nil
-			}
-			return q.ClaimIdempotencyKey(ctx, org.ID, key, sub.CaseID,
-				store.Idempotent{RequestHash: bodyHash[:], Status: http.StatusCreated, Response: body}, s.Now())
+		// With a key, the answer is stored in the request's own
+		// transaction (one batch with its rows, issue 21).
+		idem := &workflow.Idempotent{Status: http.StatusCreated,
+			Response: func(sub workflow.Submission) ([]byte, error) { return json.Marshal(v1CreatedOf(sub)) }}
+		if hasKey {
+			idem.Key, idem.RequestHash = key, bodyHash[:]
 		}
-		sub, err := s.Workflow.SubmitAPIWith(ctx, org, req, then)
+		sub, body, err := s.Workflow.SubmitAPIOnce(ctx, org, req, idem)
 		if err == nil {
 			c.Response().Header().Set(echo.HeaderLocation, "/api/v1/requests/"+sub.Receipt)
 			return c.JSONBlob(http.StatusCreated, body)
@@ -217,6 +211,15 @@ func (s *Server) v1CreateRequest(c echo.Context) error {
 		out.Fields[v1Field(f)] = v1FieldError{Key: key, Message: s.Catalog.T(lang, key)}
 	}
 	return c.JSON(http.StatusUnprocessableEntity, out)
+}
+
+// v1Org is the organisation of the request's token: read with the token,
+// else by its id.
+func (s *Server) v1Org(c echo.Context) (store.Org, error) {
+	if o, ok := apiOrgRow(c); ok {
+		return o, nil
+	}
+	return store.New(s.Pool).OrgByID(c.Request().Context(), apiOrg(c))
 }
 
 // v1CreatedOf is the 201 answer to a stored request.
@@ -284,7 +287,7 @@ type v1Deadlines struct {
 func (s *Server) v1GetRequest(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := store.New(s.Pool)
-	org, err := q.OrgByID(ctx, apiOrg(c))
+	org, err := s.v1Org(c)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,13 @@
 #
 # LOAD_REQUESTS (2000), LOAD_CONCURRENCY (8) and LOAD_MAX_TIME (30s, per
 # page) bound the load; READY_TIMEOUT (180, seconds) bounds the first start.
+#
+# Then intake (issue 21, scripts/intakeload): POST /api/v1/requests and the
+# web form at INTAKE_CLIENTS (1,8,32,100) clients for INTAKE_DURATION (15s)
+# each, against pgbench on the same PostgreSQL in the same run: raw
+# single-row INSERT transactions, and the intake's own SQL. pgbench is
+# found like the server's binaries: on PATH, else the highest
+# /usr/lib/postgresql/*/bin. INTAKE=0 skips it; INTAKE_ONLY=1 runs only it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -75,6 +82,8 @@ run go build -o "$tmp/loadgen" ./scripts/loadgen
 
 run go build -o "$tmp/loginload" ./scripts/loginload
 
+run go build -o "$tmp/intakeload" ./scripts/intakeload
+
 # The embedded default, whatever the caller's environment says; port 0
 # picks a free port, which the server logs. TRUSTED_PROXIES=127.0.0.1/32
 # lets the sign-in probe give each sign-in its own client address
@@ -101,8 +110,34 @@ done
 base="http://$addr"
 run "$tmp/loadgen" -base "$base" -wait "${ready_timeout}s"
 
-echo "Load test against bin/rightsdesk serve (embedded default, seed data) at $base"
-run "$tmp/loadgen" -base "$base" -n "$requests" -c "$concurrency" -max "$max_time" "${pages[@]}"
+if [ "${INTAKE_ONLY:-0}" != 1 ]; then
+  echo "Load test against bin/rightsdesk serve (embedded default, seed data) at $base"
+  run "$tmp/loadgen" -base "$base" -n "$requests" -c "$concurrency" -max "$max_time" "${pages[@]}"
 
-# Issue 16, item 6: 100 parallel sign-ins keep the server under 300 MB.
-run "$tmp/loginload" -base "$base" -pid "$pid" -n "${LOGIN_PARALLEL:-100}" -max-rss-mib "${LOGIN_MAX_RSS_MIB:-300}"
+  # Issue 16, item 6: 100 parallel sign-ins keep the server under 300 MB.
+  run "$tmp/loginload" -base "$base" -pid "$pid" -n "${LOGIN_PARALLEL:-100}" -max-rss-mib "${LOGIN_MAX_RSS_MIB:-300}"
+fi
+
+# Issue 21: intake against pgbench on the same PostgreSQL, same run.
+if [ "${INTAKE:-1}" != 0 ]; then
+  pgbench=$(command -v pgbench || true)
+  if [ -z "$pgbench" ]; then
+    pgbench=$(ls -d /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -n 1)
+  fi
+  if [ -z "$pgbench" ] || [ ! -x "$pgbench" ]; then
+    echo "load.sh: pgbench not found (Debian: postgresql-contrib or the postgresql-15 package's /usr/lib/postgresql/15/bin)" >&2
+    exit 1
+  fi
+  pgline=$(grep -m1 'msg="pgembed: PostgreSQL running"' "$tmp/serve.log" || true)
+  sock=$(sed -n 's/.* socket_dir=\([^ ]*\).*/\1/p' <<<"$pgline")
+  port=$(sed -n 's/.* port=\([0-9]*\).*/\1/p' <<<"$pgline")
+  if [ -z "$sock" ] || [ -z "$port" ]; then
+    echo "load.sh: the server log does not say where its PostgreSQL listens" >&2
+    exit 1
+  fi
+  token=$(env -u DATABASE_URL -u SECRET_KEY DATA_DIR="$tmp/var" LOG_JSON=false LOG_LEVEL=warn \
+    "$bin" token add --org raseborg --name "bench-$$" 2>>"$tmp/serve.log")
+  run "$tmp/intakeload" -base "$base" -token "$token" -org raseborg -pgbench "$pgbench" \
+    -pgdsn "host=$sock port=$port user=postgres dbname=rightsdesk" \
+    -clients "${INTAKE_CLIENTS:-1,8,32,100}" -duration "${INTAKE_DURATION:-15s}"
+fi

@@ -15,6 +15,7 @@ import (
 	"rightsdesk/internal/i18n"
 	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
+	"rightsdesk/jobs/jobargs"
 )
 
 // Request is what a person asks, from the web form, the API or a staff
@@ -231,11 +232,6 @@ type Submission struct {
 	State      string    // as committed
 }
 
-// InTx runs inside a submission's transaction once the case is stored:
-// what it writes commits (or rolls back) with the case. An error rolls the
-// whole submission back.
-type InTx func(ctx context.Context, q *store.Q, sub Submission) error
-
 // codeHash binds a one-time code to its case's receipt under the key.
 // codeMatches checks a code against its stored hash under every ring key
 // (a code mailed before a key rotation still confirms, issue 22).
@@ -259,6 +255,12 @@ func (s *Service) newCase(ctx context.Context, q *store.Q, org store.Org, v vali
 	if err != nil {
 		return store.Case{}, Deadlines{}, err
 	}
+	c, dl := s.caseOf(org, v, channel, receivedAt, receipt)
+	return c, dl, nil
+}
+
+// caseOf is newCase with its receipt number drawn already.
+func (s *Service) caseOf(org store.Org, v validated, channel string, receivedAt time.Time, receipt string) (store.Case, Deadlines) {
 	dl := CalendarFor(org).Compute(receivedAt)
 	rights := v.Rights
 	if rights == nil {
@@ -275,7 +277,7 @@ func (s *Service) newCase(ctx context.Context, q *store.Q, org store.Org, v vali
 	if v.DocumentRequest {
 		c.DocDue, c.DocExtendedDue = dbDatePtr(dl.DocumentRequestDue), dbDatePtr(dl.DocumentRequestExtendedDue)
 	}
-	return c, dl, nil
+	return c, dl
 }
 
 // requesterRow encrypts the henkilötunnus fields (ID-4).
@@ -335,13 +337,19 @@ func (s *Service) storeCase(ctx context.Context, q *store.Q, c *store.Case, v va
 
 // auditReceived writes a case's first event, "received".
 func (s *Service) auditReceived(ctx context.Context, q *store.Q, c store.Case, registers int, onBehalf, hetuTemporary bool, actor Actor, at time.Time) error {
+	return q.AppendAudit(ctx, s.Keys, receivedEvent(c, registers, onBehalf, hetuTemporary, actor, at))
+}
+
+// receivedEvent is a case's first event, "received": ids, dates and
+// flags, no personal data (D-25).
+func receivedEvent(c store.Case, registers int, onBehalf, hetuTemporary bool, actor Actor, at time.Time) store.AuditEvent {
 	data := map[string]any{"channel": c.Channel, "rights": c.Rights, "all_registers": c.AllRegisters,
 		"registers": registers, "lang": c.Lang, "received_at": c.ReceivedAt, "legal_due": dateOf(c.LegalDue).String(),
 		"on_behalf": onBehalf, "document_request": c.DocumentRequest}
 	if hetuTemporary {
 		data["hetu_temporary"] = true // ID-3: flagged to staff
 	}
-	return q.AppendAudit(ctx, s.Keys, store.AuditEvent{OrgID: c.OrgID, CaseID: c.ID, Actor: string(actor), Action: "received", Data: data, At: at})
+	return store.AuditEvent{OrgID: c.OrgID, CaseID: c.ID, Actor: string(actor), Action: "received", Data: data, At: at}
 }
 
 // unchained: a web submission before its code is confirmed has no audit
@@ -353,53 +361,97 @@ func unchained(c store.Case) bool { return c.Channel == "web" && c.ConfirmedAt =
 // one-time code (ID-2). The request is received now (DL-4, D-8), but is
 // routed only when the code comes back.
 func (s *Service) SubmitWeb(ctx context.Context, org store.Org, r Request) (Submission, error) {
-	return s.submit(ctx, org, r, "web", nil)
+	sub, _, err := s.submit(ctx, org, r, "web", ActorResident, nil)
+	return sub, err
 }
 
 // SubmitAPI stores a request from an integration like a web request.
 func (s *Service) SubmitAPI(ctx context.Context, org store.Org, r Request) (Submission, error) {
-	return s.submit(ctx, org, r, "api", nil)
+	sub, _, err := s.submit(ctx, org, r, "api", ActorResident, nil)
+	return sub, err
 }
 
-// SubmitAPIWith is SubmitAPI with then run in the same transaction (the
-// API stores its Idempotency-Key answer there, issue 16 item 8).
-func (s *Service) SubmitAPIWith(ctx context.Context, org store.Org, r Request, then InTx) (Submission, error) {
-	return s.submit(ctx, org, r, "api", then)
+// Idempotent is the answer to an API request, made before the commit so
+// that a stored request is never answered with an error, and stored with
+// the request under its Idempotency-Key when Key is set (issue 16, item
+// 8).
+type Idempotent struct {
+	Key         string
+	RequestHash []byte
+	Status      int
+	Response    func(Submission) ([]byte, error)
 }
 
-func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel string, then InTx) (Submission, error) {
+// SubmitAPIOnce is SubmitAPI that stores the Idempotency-Key's answer in
+// the same transaction and returns it. A key taken by a request that
+// committed first is store.ErrConflict, and nothing is stored.
+func (s *Service) SubmitAPIOnce(ctx context.Context, org store.Org, r Request, key *Idempotent) (Submission, []byte, error) {
+	return s.submit(ctx, org, r, "api", ActorResident, key)
+}
+
+// submit stores a request in one transaction of few round trips (issue
+// 21): its ids first, then every row in one batch (store.InsertIntake),
+// then the code mail's River job, then the commit. Nothing on the path
+// locks a row other requests of the organisation need.
+func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel string, actor Actor, key *Idempotent) (Submission, []byte, error) {
 	v, err := s.ValidateRequest(ctx, org.ID, r, true)
 	if err != nil {
-		return Submission{}, err
+		return Submission{}, nil, err
 	}
 	now := s.Now()
-	var sub Submission
+	ids, err := store.New(s.Pool).NewIntakeIDs(ctx)
+	if err != nil {
+		return Submission{}, nil, err
+	}
+	c, _ := s.caseOf(org, v, channel, now, store.FormatReceipt(HelsinkiDate(now).Year, ids.ReceiptN))
+	c.ID = ids.CaseID
+	code := newCode()
+	c.CodeHash = s.codeHash(c.Receipt, code)
+	exp := now.Add(s.CodeTTL)
+	c.CodeExpiresAt, c.CodesSent = &exp, 1
+	c.SubjectHetuTemporary = v.subjectHetuTemporary() // ID-3, ID-5: flagged to staff on the case page
+	req, err := s.requesterRow(org.ID, c.ID, v)
+	if err != nil {
+		return Submission{}, nil, err
+	}
+	mail, err := s.composeMail(Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: v.Email, Lang: v.Lang,
+		CodeHash: c.CodeHash, CodeTTL: s.CodeTTL, Data: codeMail{Lang: v.Lang, Code: code, OrgName: org.Name(v.Lang), Minutes: int(s.CodeTTL.Minutes())}}, &org)
+	if err != nil {
+		return Submission{}, nil, err
+	}
+	mail.ID = ids.OutboxID
+	in := store.Intake{Case: c, Requester: req, Outbox: mail, MailDomain: s.MailDomain(), AuditKeys: s.Keys}
+	if !v.AllRegisters {
+		in.RegisterIDs = v.RegisterIDs
+	}
+	if channel != "web" { // D-25: a web submission's first event is written when its code is confirmed
+		ev := receivedEvent(c, len(v.RegisterIDs), v.OnBehalf, v.hetu != nil && v.hetu.Temporary(), actor, now)
+		in.Audit = &ev
+	}
+	sub := Submission{CaseID: c.ID, Receipt: c.Receipt, Due: DueOf(c, CalendarFor(org), now), ReceivedAt: c.ReceivedAt.Truncate(time.Microsecond), State: c.State}
+	var answer []byte
+	if key != nil {
+		if answer, err = key.Response(sub); err != nil {
+			return Submission{}, nil, err
+		}
+		if key.Key != "" {
+			in.Idempotency = &store.IdempotencyClaim{Key: key.Key,
+				Idempotent: store.Idempotent{RequestHash: key.RequestHash, Status: key.Status, Response: answer}}
+		}
+	}
 	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
-		c, _, err := s.newCase(ctx, q, org, v, channel, now)
-		if err != nil {
+		if err := q.InsertIntake(ctx, in); err != nil {
 			return err
 		}
-		code := newCode()
-		c.CodeHash = s.codeHash(c.Receipt, code)
-		exp := now.Add(s.CodeTTL)
-		c.CodeExpiresAt, c.CodesSent = &exp, 1
-		if err := s.storeCase(ctx, q, &c, v, ActorResident); err != nil {
-			return err
-		}
-		sub = Submission{CaseID: c.ID, Receipt: c.Receipt, Due: DueOf(c, CalendarFor(org), now), ReceivedAt: c.ReceivedAt.Truncate(time.Microsecond), State: c.State}
-		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "code", To: v.Email, Lang: v.Lang,
-			CodeHash: c.CodeHash, CodeTTL: s.CodeTTL, Data: codeMail{Lang: v.Lang, Code: code, OrgName: org.Name(v.Lang), Minutes: int(s.CodeTTL.Minutes())}}); err != nil {
-			return err
-		}
-		if then != nil {
-			return then(ctx, q, sub)
+		if _, err := s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: mail.ID}, jobOpts(now, nil)); err != nil {
+			return fmt.Errorf("queueing mail %d: %w", mail.ID, err)
 		}
 		return nil
 	})
 	if err != nil {
-		return Submission{}, err
+		return Submission{}, nil, err
 	}
-	return sub, nil
+	return sub, answer, nil
 }
 
 type codeMail struct {

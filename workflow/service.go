@@ -107,6 +107,31 @@ type Mail struct {
 var residentKinds = map[string]bool{"code": true, "receipt": true, "extended": true, "refused": true, "status_code": true,
 	"answer_link": true, "answer_code": true, "letter_link": true}
 
+// composeMail renders a mail into its outbox row. org is the mail's
+// organisation, needed for a resident's mail (its Reply-To).
+func (s *Service) composeMail(m Mail, org *store.Org) (store.OutboxRow, error) {
+	subj, text, html, err := s.mail.render(m.Kind, m.Lang, m.Data)
+	if err != nil {
+		return store.OutboxRow{}, fmt.Errorf("composing %s mail: %w", m.Kind, err)
+	}
+	// Issue 16 item 3 (ID-3): no mail carries a henkilötunnus in full, even
+	// one typed into free text (a reason, a name) that a template
+	// interpolates; masking the rendered mail covers every template.
+	subj, text, html = MaskHetuInText(subj), MaskHetuInText(text), MaskHetuInText(html)
+	row := store.OutboxRow{
+		OrgID: m.OrgID, CaseID: m.CaseID, TaskID: m.TaskID, Kind: m.Kind, To: m.To, Lang: m.Lang,
+		Subject: subj, Text: text, HTML: html, CodeHash: m.CodeHash, CodeTTLSecs: int(m.CodeTTL / time.Second),
+		InReplyTo: m.InReplyTo,
+	}
+	if residentKinds[m.Kind] && m.OrgID != 0 {
+		if org == nil || org.ID != m.OrgID {
+			return row, fmt.Errorf("composing %s mail: its organisation is needed for Reply-To", m.Kind)
+		}
+		row.ReplyTo = org.PrivacyEmail
+	}
+	return row, nil
+}
+
 // MailDomain is the right-hand side of every Message-ID: the domain of
 // MAIL_FROM, else BASE_URL's host (issue 17: "@rightsdesk" is not a domain).
 func (s *Service) MailDomain() string {
@@ -124,25 +149,17 @@ func (s *Service) MailDomain() string {
 // queueMail writes the outbox row and inserts its delivery job in tx
 // (D-14): no mail for a change that rolled back, no change without its mail.
 func (s *Service) queueMail(ctx context.Context, tx pgx.Tx, m Mail) error {
-	subj, text, html, err := s.mail.render(m.Kind, m.Lang, m.Data)
-	if err != nil {
-		return fmt.Errorf("composing %s mail: %w", m.Kind, err)
-	}
-	// Issue 16 item 3 (ID-3): no mail carries a henkilötunnus in full, even
-	// one typed into free text (a reason, a name) that a template
-	// interpolates; masking the rendered mail covers every template.
-	subj, text, html = MaskHetuInText(subj), MaskHetuInText(text), MaskHetuInText(html)
-	row := store.OutboxRow{
-		OrgID: m.OrgID, CaseID: m.CaseID, TaskID: m.TaskID, Kind: m.Kind, To: m.To, Lang: m.Lang,
-		Subject: subj, Text: text, HTML: html, CodeHash: m.CodeHash, CodeTTLSecs: int(m.CodeTTL / time.Second),
-		InReplyTo: m.InReplyTo,
-	}
+	var org *store.Org
 	if residentKinds[m.Kind] && m.OrgID != 0 {
-		org, err := store.New(tx).OrgByID(ctx, m.OrgID)
+		o, err := store.New(tx).OrgByID(ctx, m.OrgID)
 		if err != nil {
 			return err
 		}
-		row.ReplyTo = org.PrivacyEmail
+		org = &o
+	}
+	row, err := s.composeMail(m, org)
+	if err != nil {
+		return err
 	}
 	id, err := store.New(tx).InsertOutbox(ctx, row, s.MailDomain())
 	if err != nil {

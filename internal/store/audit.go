@@ -75,19 +75,10 @@ func (q *Q) AppendAudit(ctx context.Context, k AuditKeys, ev AuditEvent) error {
 	if k == nil {
 		return fmt.Errorf("appending audit event: no audit key")
 	}
-	if ev.Data == nil {
-		ev.Data = map[string]any{}
-	}
-	// Round-trip Data through JSON so the hash covers exactly what is stored.
-	raw, err := json.Marshal(ev.Data)
+	ev, raw, err := canonicalAudit(ev)
 	if err != nil {
-		return fmt.Errorf("audit data: %w", err)
+		return err
 	}
-	ev.Data = nil
-	if err := json.Unmarshal(raw, &ev.Data); err != nil {
-		return fmt.Errorf("audit data: %w", err)
-	}
-	ev.At = ev.At.Truncate(time.Microsecond) // PostgreSQL's precision
 	var seq int
 	var head []byte
 	err = q.db.QueryRow(ctx, `
@@ -101,11 +92,8 @@ func (q *Q) AppendAudit(ctx context.Context, k AuditKeys, ev AuditEvent) error {
 	if seq == 0 {
 		ev.PrevHash = ZeroHash
 	}
-	if ev.KeyID, _ = k.AuditMAC(nil); ev.KeyID == "" {
-		return fmt.Errorf("appending audit event: no audit key")
-	}
-	if ev.Hash, err = auditMAC(k, ev); err != nil {
-		return fmt.Errorf("audit key: %w", err)
+	if err := linkAudit(k, &ev); err != nil {
+		return err
 	}
 	_, err = q.db.Exec(ctx, `
 		WITH ins AS (
@@ -114,6 +102,40 @@ func (q *Q) AppendAudit(ctx context.Context, k AuditKeys, ev AuditEvent) error {
 		UPDATE audit_heads SET seq = $3, hash = $9 WHERE org_id = $1 AND case_id = $2`,
 		ev.OrgID, ev.CaseID, ev.Seq, ev.At, ev.Actor, ev.Action, raw, ev.PrevHash, ev.Hash, ev.KeyID)
 	return mapErr(err, "appending audit event")
+}
+
+// canonicalAudit round-trips ev.Data through JSON, so the hash covers
+// exactly what is stored, and truncates At to PostgreSQL's precision. It
+// returns the stored JSON.
+func canonicalAudit(ev AuditEvent) (AuditEvent, []byte, error) {
+	if ev.Data == nil {
+		ev.Data = map[string]any{}
+	}
+	raw, err := json.Marshal(ev.Data)
+	if err != nil {
+		return ev, nil, fmt.Errorf("audit data: %w", err)
+	}
+	ev.Data = nil
+	if err := json.Unmarshal(raw, &ev.Data); err != nil {
+		return ev, nil, fmt.Errorf("audit data: %w", err)
+	}
+	ev.At = ev.At.Truncate(time.Microsecond)
+	return ev, raw, nil
+}
+
+// linkAudit sets ev's key id and keyed hash (Seq and PrevHash set).
+func linkAudit(k AuditKeys, ev *AuditEvent) error {
+	if k == nil {
+		return fmt.Errorf("appending audit event: no audit key")
+	}
+	if ev.KeyID, _ = k.AuditMAC(nil); ev.KeyID == "" {
+		return fmt.Errorf("appending audit event: no audit key")
+	}
+	var err error
+	if ev.Hash, err = auditMAC(k, *ev); err != nil {
+		return fmt.Errorf("audit key: %w", err)
+	}
+	return nil
 }
 
 const auditCols = `id, org_id, coalesce(case_id, 0) AS case_id, seq, at, actor, action, data, prev_hash, hash, key_id`
