@@ -78,17 +78,22 @@ type caseRequester struct {
 }
 
 type caseTask struct {
-	ID                           int64
-	Anchor                       string
-	Register, RegisterLang       string
-	Right, RightValue            string
-	Basis                        string
-	Owner, OwnerEmail            string
-	Queue                        bool // no owner email: the DPO's queue (D-11)
-	State, StateValue            string
-	Answer, Ground               string
-	Comment, Changes, Extract    string
-	GuardianRestricted           bool
+	ID                        int64
+	Anchor                    string
+	Register, RegisterLang    string
+	Right, RightValue         string
+	Basis                     string
+	Owner, OwnerEmail         string
+	Queue                     bool // no owner email: the DPO's queue (D-11)
+	State, StateValue         string
+	Answer, Ground            string
+	Comment, Changes, Extract string
+	GuardianRestricted        bool
+	// RecipientsTold and RecipientsNone: the answer's Art 19 statement
+	// (who was told of the change, or nobody to tell).
+	RecipientsTold               []string
+	RecipientsNone               bool
+	ShowArt19                    bool       // the answer form asks for the Art 19 recipients
 	Files                        int        // how many files came with the answer
 	FileList                     []caseFile // the files, each a download link
 	GuardianOffered              bool       // the form offers a guardian's restriction (ID-5)
@@ -246,7 +251,7 @@ var caseFormFields = map[string][]string{
 	"mark_answered":   {"note"},
 	"note":            {"note"},
 	"reassign":        {"name", "email"},
-	"answer":          {"answer", "ground", "guardian_restricted", "comment", "changes", "extract", "files"},
+	"answer":          {"answer", "ground", "guardian_restricted", "comment", "changes", "recipients_told", "extract", "files"},
 	"doc_decide":      {"decision", "note"},
 	"doc_extend":      {"reason"},
 	"authority":       {"authority", "note"},
@@ -624,6 +629,7 @@ func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files []
 		Answer: s.caseLabel(lang, "answer.", t.Answer), Ground: s.caseLabel(lang, "ground.", t.AnswerGround),
 		Comment: t.AnswerComment, Changes: t.AnswerChanges, Extract: t.ExtractText,
 		GuardianRestricted: t.GuardianRestricted, Files: len(files), FileList: files,
+		RecipientsTold: workflow.RecipientLines(t.RecipientsTold), RecipientsNone: t.RecipientsNone,
 		ReassignURL:    caseURL(cs.Receipt) + "/tasks/" + id + "/reassign",
 		AnswerURL:      caseURL(cs.Receipt) + "/tasks/" + id + "/answer",
 		ReassignFormID: "task-" + id + "-reassign", AnswerFormID: "task-" + id + "-answer",
@@ -653,6 +659,7 @@ func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files []
 		}
 		v.ShowChanges = slices.Contains(t.AllowedAnswers, string(workflow.AnswerRectified))
 		v.ShowExtract = slices.Contains(t.AllowedAnswers, string(workflow.AnswerExtract))
+		v.ShowArt19 = slices.ContainsFunc(t.AllowedAnswers, func(a string) bool { return workflow.Art19Answer(workflow.Answer(a)) })
 	}
 	return v
 }

@@ -19,7 +19,7 @@ import (
 // refused), never from the clock, so a reprint renders the same bytes.
 
 // LetterKinds are the kinds CaseLetter builds.
-var LetterKinds = []pdf.Kind{pdf.KindAccess, pdf.KindRefusal, pdf.KindExtension, pdf.KindReceipt}
+var LetterKinds = []pdf.Kind{pdf.KindAccess, pdf.KindConfirmation, pdf.KindRefusal, pdf.KindExtension, pdf.KindReceipt}
 
 // CaseLetter builds one letter of a case and records that it was rendered
 // (audit "letter_rendered", ids only). A kind the case has no content for
@@ -34,6 +34,13 @@ func (s *Service) CaseLetter(ctx context.Context, org store.Org, caseID int64, a
 		c, err := q.CaseByID(ctx, org.ID, caseID)
 		if err != nil {
 			return err
+		}
+		if kind == pdf.KindConfirmation {
+			if l, err = confirmationLetterQ(ctx, q, org, caseID); err != nil {
+				return err
+			}
+			return s.audit(ctx, q, org.ID, caseID, actor, "letter_rendered", map[string]any{
+				"kind": string(kind), "registers": len(l.Registers)})
 		}
 		var at time.Time
 		switch kind {

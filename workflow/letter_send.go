@@ -75,6 +75,9 @@ type letterLinkMail struct {
 // the order the case page offers them.
 func LettersOf(c store.Case, tasks []store.Task) []pdf.Kind {
 	out := []pdf.Kind{pdf.KindReceipt}
+	if ConfirmationLetterReady(tasks) {
+		out = append(out, pdf.KindConfirmation)
+	}
 	if c.ExtendedDue != nil {
 		out = append(out, pdf.KindExtension)
 	}

@@ -1,0 +1,2 @@
+ALTER TABLE tasks DROP COLUMN recipients_none;
+ALTER TABLE tasks DROP COLUMN recipients_told;
