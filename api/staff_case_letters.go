@@ -75,11 +75,9 @@ func (s *Server) staffSendAnswer(c echo.Context) error {
 		}
 		return s.renderCase(c, http.StatusConflict, fresh, org, nil, s.Catalog.T(langOf(c), "answer.staff.noemail"))
 	}
-	flashKey := "answer.staff.flash"
-	if cs.Delivery == workflow.MethodPaper || cs.Delivery == workflow.MethodOnSite {
-		flashKey = "print.send.flash" // IN-1: queued, not sent
-	}
-	return s.caseAfterAction(c, cs, org, &caseForm{ID: "send_answer"}, err, flashKey)
+	// Approved: the letters are rendered and sent (or queued for the
+	// post, IN-1) by a job; the case page shows how it goes.
+	return s.caseAfterAction(c, cs, org, &caseForm{ID: "send_answer"}, err, "answer.staff.approved")
 }
 
 // caseLetter is one of the case's other letters on the case page (issue

@@ -213,6 +213,11 @@ type caseData struct {
 	SendAnswerPaper string
 	Queued          []string
 	Letters         []caseLetter // the other letters (issue 18)
+	// Render: the latest approval's rendering (issue 18), translated;
+	// RenderState its state (pending, done, failed).
+	Render, RenderState string
+	// MarkNeedsLetter: "mark answered" waits for a rendered letter.
+	MarkNeedsLetter bool
 }
 
 type caseRegisterGroup struct {
@@ -530,7 +535,25 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		d.AccessExportURL = caseAccessExportURL(cs.Receipt)
 		d.AccessHTMLURL = caseAccessHTMLURL(cs.Receipt)
 	}
-	if d.AccessLetterURL != "" && d.CanAct && workflow.Allowed(workflow.State(cs.State), workflow.ActMarkAnswered) {
+	render, rendered, err := s.Workflow.AnswerRenderOf(ctx, org, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	if rendered {
+		d.RenderState = render.State
+		switch render.State {
+		case workflow.RenderPending:
+			d.Render = s.Catalog.T(lang, "answer.render.pending", caseTime(render.CreatedAt, lang))
+			if render.Attempts > 0 {
+				d.Render += " " + s.Catalog.N(lang, "answer.render.retrying", render.Attempts, render.Attempts)
+			}
+		case workflow.RenderFailed:
+			d.Render = s.Catalog.T(lang, "answer.render.failed", caseTime(render.UpdatedAt, lang)) + " " +
+				s.Catalog.T(lang, "answer.render.failure."+render.Failure)
+		}
+	}
+	if workflow.AnswerReady(tasks) && d.CanAct && workflow.Allowed(workflow.State(cs.State), workflow.ActMarkAnswered) &&
+		d.RenderState != workflow.RenderPending {
 		d.SendAnswerURL, d.SendAnswerDays = caseSendAnswerURL(cs.Receipt), int(workflow.AnswerLinkTTL.Hours()/24)
 		d.SendAnswerNoEmail = strings.TrimSpace(req.Email) == ""
 	}
@@ -684,6 +707,16 @@ func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org sto
 			continue // FI-2: only an undecided document request
 		case a == workflow.ActAuthority && !d.Requester.OnBehalf:
 			continue // ID-5: only a request made on behalf of someone else
+		case a == workflow.ActMarkAnswered:
+			// Issue 18: not without a rendered answer letter.
+			ok, err := store.New(s.Pool).HasRenderedAnswer(c.Request().Context(), org.ID, cs.ID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				d.MarkNeedsLetter = true
+				continue
+			}
 		}
 		d.Actions = append(d.Actions, string(a))
 	}

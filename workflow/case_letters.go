@@ -63,6 +63,47 @@ func (s *Service) CaseLetter(ctx context.Context, org store.Org, caseID int64, a
 	return l, err
 }
 
+// letterOfKind builds a case's letter of kind in q's transaction, without
+// an audit event (the caller records what the reader did).
+func (s *Service) letterOfKind(ctx context.Context, q *store.Q, org store.Org, caseID int64, kind pdf.Kind) (pdf.Letter, error) {
+	switch kind {
+	case pdf.KindAccess, "":
+		l, _, err := accessLetterQ(ctx, q, org, caseID)
+		return l, err
+	case pdf.KindConfirmation:
+		return confirmationLetterQ(ctx, q, org, caseID)
+	}
+	c, err := q.CaseByID(ctx, org.ID, caseID)
+	if err != nil {
+		return pdf.Letter{}, err
+	}
+	var at time.Time
+	switch {
+	case kind == pdf.KindExtension:
+		at, err = eventTime(ctx, q, c, string(ActExtend))
+	case kind == pdf.KindRefusal && c.RefusalGround != "":
+		at, err = eventTime(ctx, q, c, string(ActRefuse))
+	}
+	if err != nil {
+		return pdf.Letter{}, err
+	}
+	return s.buildLetter(ctx, q, org, c, kind, at)
+}
+
+// DeliveryContents is the cover note of a delivered letter for its link
+// page (issue 18): what the package holds, in lang.
+func (s *Service) DeliveryContents(ctx context.Context, org store.Org, d store.AnswerDelivery, lang string) ([]string, error) {
+	files := 0
+	if d.Kind == string(pdf.KindAccess) {
+		l, _, err := accessLetterQ(ctx, store.New(s.Pool), org, d.CaseID)
+		if err != nil {
+			return nil, err
+		}
+		files = deliveredFileCount(l)
+	}
+	return s.PackageContents(lang, d.Kind, files), nil
+}
+
 // eventTime is when the case's last event of action happened.
 func eventTime(ctx context.Context, q *store.Q, c store.Case, action string) (time.Time, error) {
 	trail, err := q.AuditTrail(ctx, c.OrgID, c.ID)
