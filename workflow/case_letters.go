@@ -95,11 +95,13 @@ func (s *Service) letterOfKind(ctx context.Context, q *store.Q, org store.Org, c
 func (s *Service) DeliveryContents(ctx context.Context, org store.Org, d store.AnswerDelivery, lang string) ([]string, error) {
 	files := 0
 	if d.Kind == string(pdf.KindAccess) {
-		l, _, err := accessLetterQ(ctx, store.New(s.Pool), org, d.CaseID)
-		if err != nil {
+		// The count is from the case as it stands; a case whose answers
+		// changed since (or was purged) shows the note without it.
+		if l, _, err := accessLetterQ(ctx, store.New(s.Pool), org, d.CaseID); err == nil {
+			files = deliveredFileCount(l)
+		} else if !errors.Is(err, ErrNotAllowed) && !errors.Is(err, store.ErrPurged) {
 			return nil, err
 		}
-		files = deliveredFileCount(l)
 	}
 	return s.PackageContents(lang, d.Kind, files), nil
 }
