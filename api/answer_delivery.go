@@ -63,6 +63,10 @@ type answerPageData struct {
 	Minutes  int
 	Error    string
 	NeedNew  bool
+	// Contents is the cover note: what the package holds (issue 18);
+	// Export: it holds the machine-readable export (access answers).
+	Contents []string
+	Export   bool
 }
 
 type answerGoneData struct {
@@ -128,6 +132,10 @@ func (s *Server) renderAnswer(c echo.Context, status int, org store.Org, d store
 		OrgName: org.Name(lang), Base: answerBase(lang, org, c.Param("token")), Receipt: cs.Receipt,
 		Until: workflow.FormatDate(workflow.HelsinkiDate(d.ExpiresAt.Add(-1)), lang), Privacy: answerPrivacy(org),
 		Sent: sent && r == id, Verified: verified && v == id, Minutes: int(workflow.AnswerCodeTTL.Minutes()),
+		Export: d.Kind == "" || d.Kind == "access",
+	}
+	if p.Contents, err = s.Workflow.DeliveryContents(c.Request().Context(), org, d, lang); err != nil {
+		return err
 	}
 	adjust(&p)
 	return s.renderForm(c, status, "answer_page", lang, "answer.page.title", p.Error != "", p)

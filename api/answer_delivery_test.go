@@ -128,6 +128,17 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 	if p := dpo.post(sendPath, nil); p.status != http.StatusSeeOther {
 		t.Fatalf("send = %d: %s", p.status, p.body)
 	}
+	// Issue 18: approved, the letter renders in a job; until then the
+	// case page says so and offers no second approval.
+	if p := dpo.get(casePath); scAttr(scByID(p.doc, "answer-render"), "data-render-state") != "pending" || scByID(p.doc, "send-answer") != nil {
+		t.Error("the case page does not show the pending render")
+	}
+	if c := f.caseByReceipt(f.org, sub.Receipt); workflow.State(c.State) != workflow.StateAnswerReady {
+		t.Errorf("before the render the case is %s, want answer ready", c.State)
+	}
+	if n := f.env.WorkAll(jobargs.RenderAnswer{}.Kind()); n != 1 {
+		t.Fatalf("%d render jobs ran, want 1", n)
+	}
 	if c := f.caseByReceipt(f.org, sub.Receipt); workflow.State(c.State) != workflow.StateAnswered || c.AnsweredAt == nil {
 		t.Errorf("after sending the case is %s, want answered", c.State)
 	}

@@ -15,6 +15,7 @@ import (
 	"rightsdesk/docs"
 	"rightsdesk/internal/store"
 	"rightsdesk/internal/testenv"
+	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
 )
 
@@ -171,6 +172,7 @@ func TestAnswerExport_Art20(t *testing.T) {
 	if p := dpo.post(casePath+"/letters/send", nil); p.status != http.StatusSeeOther {
 		t.Fatalf("send = %d", p.status)
 	}
+	f.env.WorkAll(jobargs.RenderAnswer{}.Kind()) // issue 18: the approval renders in a job
 	lm := answerLinkRe.FindStringSubmatch(f.caughtMail(t, "answer_link", scRequest.Email).Text)
 	if lm == nil {
 		t.Fatal("no answer link")

@@ -91,6 +91,11 @@ func TestRefusalLetterByLink(t *testing.T) {
 	if r := res.post(page+"/verify", url.Values{"code": {cm[1]}}); r.status != http.StatusSeeOther {
 		t.Fatalf("verify = %d", r.status)
 	}
+	// Issue 18: the cover note says what the package holds; a refusal
+	// has no machine-readable export.
+	if after := res.get(page); scByID(after.doc, "answer-contents") == nil || scByID(after.doc, "export-link") != nil {
+		t.Error("the refusal's link page has no cover note, or offers the data export")
+	}
 	file := res.get(page + "/file")
 	if file.status != http.StatusOK || !bytes.Equal([]byte(file.body), []byte(d.body)) {
 		t.Errorf("the resident's file (%d, %d bytes) is not the refusal letter the DPO downloaded (%d bytes)", file.status, len(file.body), len(d.body))

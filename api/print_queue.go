@@ -188,7 +188,7 @@ func (s *Server) casePrintQueue(ctx context.Context, d *caseData, cs store.Case,
 			continue
 		}
 		d.Queued = append(d.Queued, s.Catalog.T(lang, "print.case.waiting", kind, s.caseLabel(lang, "print.method.", l.Method)))
-		if l.Kind == "access" {
+		if l.Kind == "access" || l.Kind == "confirmation" {
 			d.SendAnswerURL = "" // queued already: the queue records its delivery
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rightsdesk/internal/store"
+	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
 )
 
@@ -87,6 +88,7 @@ func TestPaperRequesterPrintQueue_IN1(t *testing.T) {
 	if r := cl.post(casePath+"/letters/send", nil); r.status != http.StatusSeeOther {
 		t.Fatalf("send = %d", r.status)
 	}
+	f.env.WorkAll(jobargs.RenderAnswer{}.Kind()) // issue 18: the approval renders in a job
 	if c := f.caseByReceipt(f.org, sub.Receipt); c.State != string(workflow.StateAnswerReady) || c.AnsweredAt != nil {
 		t.Fatalf("queued answer made the case %s (answered at %v); it waits for the post", c.State, c.AnsweredAt)
 	}
@@ -204,6 +206,7 @@ func TestOnSiteViewing_IN1(t *testing.T) {
 	if r := cl.post(casePath+"/letters/send", nil); r.status != http.StatusSeeOther {
 		t.Fatalf("send = %d", r.status)
 	}
+	f.env.WorkAll(jobargs.RenderAnswer{}.Kind()) // issue 18: the approval renders in a job
 	ls, err := store.New(f.env.Pool).QueuedLettersOfCase(ctx, f.org.ID, sub.CaseID)
 	if err != nil || len(ls) != 1 || ls[0].Method != "on_site" {
 		t.Fatalf("queue %+v %v (an on-site requester with email gets the receipt by email)", ls, err)

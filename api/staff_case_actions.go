@@ -261,6 +261,7 @@ func (s *Server) staffTaskAnswer(c echo.Context) error {
 		Answer: values.Get("answer"), Ground: values.Get("ground"), Comment: values.Get("comment"),
 		Changes: values.Get("changes"), ExtractText: values.Get("extract"),
 		GuardianRestricted: values.Get("guardian_restricted") == "1",
+		RecipientsTold:     values.Get("recipients_told"), RecipientsNone: values.Get("recipients_none") == "1",
 	}
 	if a.Answer != string(workflow.AnswerRefused) && !a.GuardianRestricted {
 		a.Ground = "" // a ground belongs to a refusal (or a guardian's restriction, ID-5)

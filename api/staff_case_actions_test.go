@@ -87,6 +87,10 @@ func TestCaseActionsInEveryState(t *testing.T) {
 					// own: FI-2 and ID-5 actions are never offered (see
 					// TestFI2CaseActions, TestID5AuthorityGatesTasks).
 					want = false
+				case "mark_answered":
+					// Issue 18: not without a rendered answer letter, which
+					// no case here has before it is answered.
+					want = false
 				default:
 					want = workflow.Allowed(st, workflow.Action(action))
 				}

@@ -76,17 +76,16 @@ func (s *Server) staffSendAnswer(c echo.Context) error {
 		}
 		return s.renderCase(c, http.StatusConflict, fresh, org, nil, s.Catalog.T(langOf(c), "answer.staff.noemail"))
 	}
-	flashKey := "answer.staff.flash"
-	if cs.Delivery == workflow.MethodPaper || cs.Delivery == workflow.MethodOnSite {
-		flashKey = "print.send.flash" // IN-1: queued, not sent
-	}
-	return s.caseAfterAction(c, cs, org, &caseForm{ID: "send_answer"}, err, flashKey)
+	// Approved: the letters are rendered and sent (or queued for the
+	// post, IN-1) by a job; the case page shows how it goes.
+	return s.caseAfterAction(c, cs, org, &caseForm{ID: "send_answer"}, err, "answer.staff.approved")
 }
 
 // caseLetter is one of the case's other letters on the case page (issue
-// 18): its download and, for one who may act, its delivery.
+// 18): its download, its accessible HTML page and, for one who may act,
+// its delivery.
 type caseLetter struct {
-	Kind, Label, URL, SendURL string
+	Kind, Label, URL, HTMLURL, SendURL string
 }
 
 // caseOtherLetters lists the receipt, extension notice and refusal a case
@@ -99,7 +98,7 @@ func (s *Server) caseOtherLetters(lang string, cs store.Case, tasks []store.Task
 	}
 	for _, k := range kinds {
 		l := caseLetter{Kind: string(k), Label: s.Catalog.T(lang, "print.kind."+string(k)),
-			URL: caseURL(cs.Receipt) + "/letters/" + string(k) + ".pdf"}
+			URL: caseURL(cs.Receipt) + "/letters/" + string(k) + ".pdf", HTMLURL: caseURL(cs.Receipt) + "/letters/" + string(k) + ".html"}
 		if canAct {
 			l.SendURL = caseURL(cs.Receipt) + "/letters/" + string(k) + "/send"
 		}
@@ -109,21 +108,23 @@ func (s *Server) caseOtherLetters(lang string, cs store.Case, tasks []store.Task
 }
 
 // letterKindParam reads a letter kind other than the access answer from
-// the path ("refusal.pdf" or "refusal").
+// the path ("refusal.pdf", "refusal.html" or "refusal").
 func letterKindParam(v string) (pdf.Kind, bool) {
-	k := pdf.Kind(strings.TrimSuffix(v, ".pdf"))
+	k := pdf.Kind(strings.TrimSuffix(strings.TrimSuffix(v, ".pdf"), ".html"))
 	if k == pdf.KindAccess || !slices.Contains(workflow.LetterKinds, k) {
 		return "", false
 	}
 	return k, true
 }
 
-// staffCaseLetter renders a receipt, extension notice or refusal for the
-// DPO (any member may read it, as the access answer); a kind the case has
+// staffCaseLetter renders a confirmation, receipt, extension notice or
+// refusal for the DPO (any member may read it, as the access answer), as a
+// PDF or as its accessible HTML page (Act 306/2019); a kind the case has
 // none of is a 409.
 func (s *Server) staffCaseLetter(c echo.Context) error {
 	kind, ok := letterKindParam(c.Param("name"))
-	if !ok || !strings.HasSuffix(c.Param("name"), ".pdf") {
+	asHTML := strings.HasSuffix(c.Param("name"), ".html")
+	if !ok || (!asHTML && !strings.HasSuffix(c.Param("name"), ".pdf")) {
 		return errNotFound
 	}
 	cs, org, err := s.staffCase(c)
@@ -134,6 +135,16 @@ func (s *Server) staffCaseLetter(c echo.Context) error {
 	l, err := s.Workflow.CaseLetter(ctx, org, cs.ID, staffUser(c).Actor(), kind)
 	if err != nil {
 		return err
+	}
+	if asHTML {
+		b, err := pdf.New(s.Catalog).HTML(l)
+		if err != nil {
+			return err
+		}
+		if err := s.Workflow.LogAccess(ctx, org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessLetterDownloaded, 0); err != nil {
+			return err
+		}
+		return letterHTML(c, b)
 	}
 	b, err := pdf.New(s.Catalog).Bytes(l)
 	if err != nil {

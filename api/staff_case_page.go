@@ -78,17 +78,22 @@ type caseRequester struct {
 }
 
 type caseTask struct {
-	ID                           int64
-	Anchor                       string
-	Register, RegisterLang       string
-	Right, RightValue            string
-	Basis                        string
-	Owner, OwnerEmail            string
-	Queue                        bool // no owner email: the DPO's queue (D-11)
-	State, StateValue            string
-	Answer, Ground               string
-	Comment, Changes, Extract    string
-	GuardianRestricted           bool
+	ID                        int64
+	Anchor                    string
+	Register, RegisterLang    string
+	Right, RightValue         string
+	Basis                     string
+	Owner, OwnerEmail         string
+	Queue                     bool // no owner email: the DPO's queue (D-11)
+	State, StateValue         string
+	Answer, Ground            string
+	Comment, Changes, Extract string
+	GuardianRestricted        bool
+	// RecipientsTold and RecipientsNone: the answer's Art 19 statement
+	// (who was told of the change, or nobody to tell).
+	RecipientsTold               []string
+	RecipientsNone               bool
+	ShowArt19                    bool       // the answer form asks for the Art 19 recipients
 	Files                        int        // how many files came with the answer
 	FileList                     []caseFile // the files, each a download link
 	GuardianOffered              bool       // the form offers a guardian's restriction (ID-5)
@@ -215,6 +220,11 @@ type caseData struct {
 	Forward        []caseForward
 	ForwardURL     string
 	ConsentMethods []caseOption
+	// Render: the latest approval's rendering (issue 18), translated;
+	// RenderState its state (pending, done, failed).
+	Render, RenderState string
+	// MarkNeedsLetter: "mark answered" waits for a rendered letter.
+	MarkNeedsLetter bool
 }
 
 // caseForward is one register the request can be forwarded for.
@@ -258,7 +268,7 @@ var caseFormFields = map[string][]string{
 	"mark_answered":   {"note"},
 	"note":            {"note"},
 	"reassign":        {"name", "email"},
-	"answer":          {"answer", "ground", "guardian_restricted", "comment", "changes", "extract", "files"},
+	"answer":          {"answer", "ground", "guardian_restricted", "comment", "changes", "recipients_told", "extract", "files"},
 	"doc_decide":      {"decision", "note"},
 	"doc_extend":      {"reason"},
 	"authority":       {"authority", "note"},
@@ -538,7 +548,25 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		d.AccessExportURL = caseAccessExportURL(cs.Receipt)
 		d.AccessHTMLURL = caseAccessHTMLURL(cs.Receipt)
 	}
-	if d.AccessLetterURL != "" && d.CanAct && workflow.Allowed(workflow.State(cs.State), workflow.ActMarkAnswered) {
+	render, rendered, err := s.Workflow.AnswerRenderOf(ctx, org, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	if rendered {
+		d.RenderState = render.State
+		switch render.State {
+		case workflow.RenderPending:
+			d.Render = s.Catalog.T(lang, "answer.render.pending", caseTime(render.CreatedAt, lang))
+			if render.Attempts > 0 {
+				d.Render += " " + s.Catalog.N(lang, "answer.render.retrying", render.Attempts, render.Attempts)
+			}
+		case workflow.RenderFailed:
+			d.Render = s.Catalog.T(lang, "answer.render.failed", caseTime(render.UpdatedAt, lang)) + " " +
+				s.Catalog.T(lang, "answer.render.failure."+render.Failure)
+		}
+	}
+	if workflow.AnswerReady(tasks) && d.CanAct && workflow.Allowed(workflow.State(cs.State), workflow.ActMarkAnswered) &&
+		d.RenderState != workflow.RenderPending {
 		d.SendAnswerURL, d.SendAnswerDays = caseSendAnswerURL(cs.Receipt), int(workflow.AnswerLinkTTL.Hours()/24)
 		d.SendAnswerNoEmail = strings.TrimSpace(req.Email) == ""
 	}
@@ -644,6 +672,7 @@ func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files []
 		Answer: s.caseLabel(lang, "answer.", t.Answer), Ground: s.caseLabel(lang, "ground.", t.AnswerGround),
 		Comment: t.AnswerComment, Changes: t.AnswerChanges, Extract: t.ExtractText,
 		GuardianRestricted: t.GuardianRestricted, Files: len(files), FileList: files,
+		RecipientsTold: workflow.RecipientLines(t.RecipientsTold), RecipientsNone: t.RecipientsNone,
 		ReassignURL:    caseURL(cs.Receipt) + "/tasks/" + id + "/reassign",
 		AnswerURL:      caseURL(cs.Receipt) + "/tasks/" + id + "/answer",
 		ReassignFormID: "task-" + id + "-reassign", AnswerFormID: "task-" + id + "-answer",
@@ -673,6 +702,7 @@ func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files []
 		}
 		v.ShowChanges = slices.Contains(t.AllowedAnswers, string(workflow.AnswerRectified))
 		v.ShowExtract = slices.Contains(t.AllowedAnswers, string(workflow.AnswerExtract))
+		v.ShowArt19 = slices.ContainsFunc(t.AllowedAnswers, func(a string) bool { return workflow.Art19Answer(workflow.Answer(a)) })
 	}
 	return v
 }
@@ -697,6 +727,16 @@ func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org sto
 			continue // FI-2: only an undecided document request
 		case a == workflow.ActAuthority && !d.Requester.OnBehalf:
 			continue // ID-5: only a request made on behalf of someone else
+		case a == workflow.ActMarkAnswered:
+			// Issue 18: not without a rendered answer letter.
+			ok, err := store.New(s.Pool).HasRenderedAnswer(c.Request().Context(), org.ID, cs.ID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				d.MarkNeedsLetter = true
+				continue
+			}
 		}
 		d.Actions = append(d.Actions, string(a))
 	}

@@ -244,7 +244,8 @@ type dashboardData struct {
 	Triage    []dashTriage
 	Queue     []dashQueue
 	Failed    []dashFailed
-	CanEnter  bool // may enter a paper request (dpo or admin somewhere)
+	Renders   []dashRender // answers approved but not rendered (issue 18)
+	CanEnter  bool         // may enter a paper request (dpo or admin somewhere)
 	TodayText string
 	Stats     *dashStats // issue 21: one organisation's charts, compact
 }
@@ -271,6 +272,12 @@ type dashTriage struct {
 
 type dashQueue struct {
 	Receipt, URL, Org, Register, RegisterLang, Right, Due string
+}
+
+// dashRender is an approved answer whose letter failed to render, or is
+// being retried.
+type dashRender struct {
+	Receipt, URL, Text, State string
 }
 
 type dashFailed struct {
@@ -631,6 +638,17 @@ func (s *Server) dashboardBoxes(c echo.Context, d *dashboardData, orgIDs []int64
 			fm.Receipt, fm.URL = r, caseURL(r)
 		}
 		d.Failed = append(d.Failed, fm)
+	}
+	renders, err := q.AnswerRenderTrouble(ctx, orgIDs)
+	if err != nil {
+		return err
+	}
+	for _, r := range renders {
+		text := s.Catalog.T(lang, "answer.render.failed", caseTime(r.UpdatedAt, lang))
+		if r.State == workflow.RenderPending {
+			text = s.Catalog.N(lang, "answer.render.retrying", r.Attempts, r.Attempts)
+		}
+		d.Renders = append(d.Renders, dashRender{Receipt: r.Receipt, URL: caseURL(r.Receipt) + "#answer-render", Text: text, State: r.State})
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"rightsdesk/internal/store"
 	"rightsdesk/internal/testenv"
+	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
 )
 
@@ -267,12 +268,14 @@ func (f *scFx) inState(st workflow.State) store.Case {
 	switch st {
 	case workflow.StateAnswerReady:
 		answerAll()
-	case workflow.StateAnswered:
+	case workflow.StateAnswered: // approved, rendered and sent (issue 18)
 		answerAll()
-		check(wf.MarkAnswered(ctx, org, id, actor, ""))
+		check(wf.SendAnswer(ctx, org, id, actor))
+		f.env.WorkAll(jobargs.RenderAnswer{}.Kind())
 	case workflow.StateClosed:
 		answerAll()
-		check(wf.MarkAnswered(ctx, org, id, actor, ""))
+		check(wf.SendAnswer(ctx, org, id, actor))
+		f.env.WorkAll(jobargs.RenderAnswer{}.Kind())
 		check(wf.Close(ctx, org, id, actor))
 	case workflow.StatePaused:
 		check(wf.Pause(ctx, org, id, actor, "waiting for the requester's clarification"))

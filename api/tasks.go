@@ -67,6 +67,8 @@ type taskForm struct {
 	Answer, Ground, GuardianGround string
 	Guardian                       bool
 	Comment, Changes, Extract      string
+	RecipientsTold                 string // Art 19
+	RecipientsNone                 bool
 	FilesLost                      bool
 	ReassignName, ReassignEmail    string
 }
@@ -117,8 +119,12 @@ type taskPageData struct {
 	NoGrounds      bool // D-11: a refusal has no ground to cite yet
 	Guardian       bool // ID-5: offer the guardian restriction
 	GuardianGround []taskOption
-	Form           taskForm
-	Errors         []taskFieldError
+	// Art19: the form asks who was told of the change (Art 19);
+	// Recipients is the register's published list, a reminder.
+	Art19      bool
+	Recipients string
+	Form       taskForm
+	Errors     []taskFieldError
 
 	// The answer given (read-only view).
 	Given      []taskFact
@@ -337,9 +343,9 @@ func (s *Server) taskAnswer(c echo.Context) error {
 	f := taskForm{
 		Answer: c.FormValue("answer"), Ground: c.FormValue("ground"), GuardianGround: c.FormValue("guardian_ground"),
 		Guardian: c.FormValue("guardian") == "1", Comment: c.FormValue("comment"), Changes: c.FormValue("changes"),
-		Extract: c.FormValue("extract")}
+		Extract: c.FormValue("extract"), RecipientsTold: c.FormValue("recipients_told"), RecipientsNone: c.FormValue("recipients_none") == "1"}
 	a := workflow.TaskAnswer{Answer: f.Answer, Comment: f.Comment, Changes: f.Changes, ExtractText: f.Extract,
-		GuardianRestricted: f.Guardian}
+		GuardianRestricted: f.Guardian, RecipientsTold: f.RecipientsTold, RecipientsNone: f.RecipientsNone}
 	switch {
 	case f.Answer == string(workflow.AnswerRefused):
 		a.Ground = f.Ground
@@ -500,7 +506,7 @@ func taskPubLang(l, pageLang string) string {
 // ---- building the page ---------------------------------------------------
 
 // taskErrorOrder is the order of the error summary: the form's order.
-var taskErrorOrder = []string{"_state", "code", "answer", "extract", "files", "changes", "ground", "guardian",
+var taskErrorOrder = []string{"_state", "code", "answer", "extract", "files", "changes", "recipients_told", "ground", "guardian",
 	"guardian_ground", "comment", "name", "email"}
 
 func (s *Server) taskData(c echo.Context, lang string, v workflow.TaskView, verified bool, f taskForm, fe workflow.FieldErrors) *taskPageData {
@@ -566,6 +572,8 @@ func (s *Server) taskData(c echo.Context, lang string, v workflow.TaskView, veri
 		d.Grounds = append(d.Grounds, taskOption{Value: string(g), Label: T("ground." + string(g)), Selected: f.Ground == string(g)})
 	}
 	d.NoGrounds = len(d.Grounds) == 0
+	d.Art19 = slices.ContainsFunc(t.AllowedAnswers, func(a string) bool { return workflow.Art19Answer(workflow.Answer(a)) })
+	d.Recipients = v.Recipients
 	d.Guardian = r.OnBehalf && slices.Contains(t.AllowedAnswers, string(workflow.AnswerExtract))
 	for _, g := range workflow.GuardianGrounds {
 		d.GuardianGround = append(d.GuardianGround, taskOption{Value: string(g), Label: T("ground." + string(g)),
@@ -591,6 +599,11 @@ func (s *Server) answeredFacts(d *taskPageData, lang string, v workflow.TaskView
 	}
 	if t.AnswerChanges != "" {
 		d.Given = append(d.Given, taskFact{Label: T("task.given.changes"), Value: workflow.MaskHetuInText(t.AnswerChanges)})
+	}
+	if told := workflow.RecipientLines(t.RecipientsTold); len(told) > 0 { // Art 19
+		d.Given = append(d.Given, taskFact{Label: T("task.art19.label"), Value: strings.Join(told, "\n")})
+	} else if t.RecipientsNone {
+		d.Given = append(d.Given, taskFact{Label: T("task.art19.label"), Value: T("task.art19.none_given")})
 	}
 	if t.AnswerComment != "" {
 		d.Given = append(d.Given, taskFact{Label: T("task.given.comment"), Value: workflow.MaskHetuInText(t.AnswerComment)})

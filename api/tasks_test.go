@@ -506,7 +506,7 @@ func TestTaskRB1Choices(t *testing.T) {
 		{name: "RB1 erasure on (a)", right: "erasure", basis: "a",
 			answers: []string{"erased", "no_data", "refused"}, grounds: []string{"art17_3_d", "art17_3_e"},
 			bad: url.Values{"answer": {"refused"}, "ground": {"art17_3_b"}, "comment": {"x"}}, badField: "ground",
-			good: url.Values{"answer": {"erased"}}},
+			good: url.Values{"answer": {"erased"}, "recipients_none": {"1"}}},
 		{name: "RB1 objection on (c)", right: "objection", basis: "c",
 			answers: []string{"no_data", "refused"}, grounds: []string{"art21_basis"},
 			bad: url.Values{"answer": {"stopped"}}, badField: "answer",
@@ -514,11 +514,16 @@ func TestTaskRB1Choices(t *testing.T) {
 		{name: "rectification", right: "rectification", basis: "e",
 			answers: []string{"rectified", "no_data", "refused"}, grounds: []string{"art16_accurate"},
 			bad: url.Values{"answer": {"rectified"}}, badField: "changes",
-			good: url.Values{"answer": {"rectified"}, "changes": {"Osoite korjattu"}}},
+			good: url.Values{"answer": {"rectified"}, "changes": {"Osoite korjattu"}, "recipients_told": {"Kela"}}},
+		// Art 19: who was told of a restriction, or that nobody was.
+		{name: "Art19 restriction names the recipients told", right: "restriction", basis: "e",
+			answers: []string{"restricted", "no_data", "refused"}, grounds: []string{"art18_not_met"},
+			bad: url.Values{"answer": {"restricted"}}, badField: "recipients_told",
+			good: url.Values{"answer": {"restricted"}, "recipients_told": {"Kela\nVerohallinto"}}},
 		{name: "restriction", right: "restriction", basis: "e",
 			answers: []string{"restricted", "no_data", "refused"}, grounds: []string{"art18_not_met"},
 			bad: url.Values{"answer": {"refused"}, "ground": {"art18_not_met"}}, badField: "comment",
-			good: url.Values{"answer": {"restricted"}}},
+			good: url.Values{"answer": {"restricted"}, "recipients_none": {"1"}}},
 		{name: "D11 unknown basis, portability", right: "portability", basis: "unknown",
 			answers: []string{"extract", "no_data", "refused"}, notice: true, noGrounds: true,
 			bad: url.Values{"answer": {"refused"}, "ground": {"art20_basis"}, "comment": {"x"}}, badField: "ground",
@@ -594,6 +599,9 @@ func TestTaskRB1Choices(t *testing.T) {
 			}
 			if tk := tc.task(t); tk.State != "answered" || tk.Answer != c.good.Get("answer") || tk.AnswerGround != c.good.Get("ground") {
 				t.Errorf("saved %s %s %s", tk.State, tk.Answer, tk.AnswerGround)
+			}
+			if tk := tc.task(t); tk.RecipientsTold != c.good.Get("recipients_told") || tk.RecipientsNone != (c.good.Get("recipients_none") == "1") {
+				t.Errorf("Art 19 saved as %q none=%v", tk.RecipientsTold, tk.RecipientsNone)
 			}
 		})
 	}

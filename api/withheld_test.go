@@ -14,6 +14,7 @@ import (
 
 	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
+	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
 )
 
@@ -283,6 +284,7 @@ func TestDPOChangesWithheld_15_4(t *testing.T) {
 	if r := cl.post(casePath+"/letters/send", nil); r.status != http.StatusSeeOther {
 		t.Fatalf("send = %d", r.status)
 	}
+	f.env.WorkAll(jobargs.RenderAnswer{}.Kind()) // issue 18: the approval renders in a job
 	if r := cl.post(markPath, url.Values{"row": {"1"}, "withheld_ground": {"dpa_34"}, "withheld_reason": {"x"}}); r.status != http.StatusConflict {
 		t.Errorf("marking after sending = %d, want 409", r.status)
 	}

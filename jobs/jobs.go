@@ -64,6 +64,7 @@ func build(d Deps) *registry {
 	add(r, &BreachReminderWorker{d: d})
 	add(r, &RetentionPurgeWorker{d: d})
 	add(r, &RefreshStatsWorker{d: d}) // issue 21
+	add(r, &RenderAnswerWorker{d: d}) // issue 18
 	return r
 }
 

@@ -26,7 +26,32 @@ type TaskAnswer struct {
 	// GuardianRestricted: ID-5, a guardian's access is restricted; the
 	// ground says why.
 	GuardianRestricted bool
-	Attachments        []Attachment
+	// RecipientsTold: the recipients told of a rectification, erasure or
+	// restriction (Art 19), one a line; RecipientsNone: there were none
+	// to tell. One of the two goes with such an answer, neither with
+	// another.
+	RecipientsTold string
+	RecipientsNone bool
+	Attachments    []Attachment
+}
+
+// Art19Answer reports whether an answer changed data the register's
+// recipients must be told of (Art 19: rectification, erasure,
+// restriction).
+func Art19Answer(a Answer) bool {
+	return a == AnswerRectified || a == AnswerErased || a == AnswerRestricted
+}
+
+// RecipientLines splits an Art 19 list into its recipients: one a line,
+// blank lines and surrounding space dropped.
+func RecipientLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Attachment is an uploaded extract file.
@@ -104,6 +129,19 @@ func ValidateAnswer(t store.Task, a TaskAnswer, onBehalf bool) error {
 	if a.Answer != "" && ans != AnswerRectified && strings.TrimSpace(a.Changes) != "" {
 		fe.Add("changes", "task.err.changes_only")
 	}
+	// Art 19 (legal.md §1): who was told of the change, or that nobody
+	// was to be told; a list with another answer would be printed in no
+	// letter, so it is refused rather than dropped.
+	told := len(RecipientLines(a.RecipientsTold)) > 0
+	switch {
+	case a.Answer == "":
+	case !Art19Answer(ans) && (told || a.RecipientsNone):
+		fe.Add("recipients_told", "task.err.art19_only")
+	case Art19Answer(ans) && told && a.RecipientsNone:
+		fe.Add("recipients_told", "task.err.art19_both")
+	case Art19Answer(ans) && !told && !a.RecipientsNone:
+		fe.Add("recipients_told", "task.err.art19")
+	}
 
 	// RB-1.
 	rule := RuleFor(Right(t.Right), Basis(t.LegalBasis))
@@ -134,7 +172,8 @@ func ValidateAnswer(t store.Task, a TaskAnswer, onBehalf bool) error {
 			fe.Add("guardian_ground", "task.err.ground") // the ground of the restriction
 		}
 	}
-	for _, s := range []struct{ f, v string }{{"comment", a.Comment}, {"changes", a.Changes}, {"extract", a.ExtractText}} {
+	for _, s := range []struct{ f, v string }{{"comment", a.Comment}, {"changes", a.Changes}, {"extract", a.ExtractText},
+		{"recipients_told", a.RecipientsTold}} {
 		if utf8.RuneCountInString(s.v) > maxAnswerText {
 			fe.Add(s.f, "task.err.too_long")
 		}
@@ -185,6 +224,7 @@ func (s *Service) AnswerTask(ctx context.Context, org store.Org, taskID int64, a
 		}
 		t.AnswerComment, t.AnswerChanges = strings.TrimSpace(a.Comment), strings.TrimSpace(a.Changes)
 		t.ExtractText, t.GuardianRestricted = strings.TrimRight(a.ExtractText, "\r\n\t "), a.GuardianRestricted
+		t.RecipientsTold, t.RecipientsNone = strings.Join(RecipientLines(a.RecipientsTold), "\n"), a.RecipientsNone
 		t.AnsweredAt, t.AnsweredBy, t.UpdatedAt = &now, string(actor), now
 		if err := q.UpdateTask(ctx, t); err != nil {
 			return err
@@ -201,7 +241,8 @@ func (s *Service) AnswerTask(ctx context.Context, org store.Org, taskID int64, a
 		}
 		if err := s.audit(ctx, q, org.ID, c.ID, actor, "task_answered", map[string]any{
 			"task": t.ID, "register": t.RegisterName, "right": t.Right, "answer": a.Answer, "ground": t.AnswerGround,
-			"files": len(a.Attachments), "guardian_restricted": a.GuardianRestricted}); err != nil {
+			"files": len(a.Attachments), "guardian_restricted": a.GuardianRestricted,
+			"art19_recipients": len(RecipientLines(t.RecipientsTold)), "art19_none": t.RecipientsNone}); err != nil {
 			return err
 		}
 		return s.checkAllAnswered(ctx, tx, q, org, c)

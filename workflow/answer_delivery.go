@@ -9,8 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"rightsdesk/internal/pdf"
-	"rightsdesk/internal/secret"
 	"rightsdesk/internal/store"
 )
 
@@ -51,63 +49,15 @@ func (s *Service) AnswerURL(lang string, org store.Org, token string) string {
 
 type answerLinkMail struct {
 	Lang, OrgName, Receipt, Link, Until, Privacy string
+	// Contents: what the package holds (the cover note, issue 18);
+	// Access: the letter is the access answer (else another answer).
+	Contents []string
+	Access   bool
 }
 
 type answerCodeMail struct {
 	Lang, Code, OrgName, Receipt string
 	Minutes                      int
-}
-
-// SendAnswer renders the access answer of a case whose answer is ready,
-// stores it, mails the requester the link and records the answer as sent
-// (answer ready -> answered), all in one transaction with its audit events
-// and mail. It returns ErrNotAllowed when the case is not ready (or the
-// letter cannot be built) and ErrNoEmail without an address.
-func (s *Service) SendAnswer(ctx context.Context, org store.Org, caseID int64, actor Actor) error {
-	l, err := s.AccessLetter(ctx, org, caseID, actor)
-	if err != nil {
-		return err
-	}
-	if l.Delivery == MethodPaper || l.Delivery == MethodOnSite { // IN-1: the print queue
-		return s.queueAnswer(ctx, org, caseID, actor, l)
-	}
-	b, err := pdf.New(s.Catalog).Bytes(l)
-	if err != nil {
-		return err
-	}
-	token := secret.Token()
-	return s.act(ctx, org, caseID, actor, ActMarkAnswered, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
-		req, err := q.RequesterOf(ctx, org.ID, c.ID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-		email := strings.TrimSpace(req.Email)
-		if email == "" {
-			return nil, ErrNoEmail
-		}
-		lang := c.Lang
-		if lang == "" {
-			lang = org.PrimaryLang
-		}
-		now := s.Now()
-		d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang,
-			Filename: c.Receipt + "-" + l.Lang + ".pdf", ExpiresAt: now.Add(AnswerLinkTTL), CreatedAt: now}
-		id, err := q.InsertAnswerDelivery(ctx, d, b)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.audit(ctx, q, org.ID, c.ID, actor, "answer_link_sent", map[string]any{"delivery": id}); err != nil {
-			return nil, err
-		}
-		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "answer_link", To: email, Lang: lang,
-			Data: answerLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Link: s.AnswerURL(lang, org, token),
-				Until: FormatDate(HelsinkiDate(d.ExpiresAt), lang), Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail)}}); err != nil {
-			return nil, err
-		}
-		c.AnsweredAt = &now
-		onTime := !HelsinkiDate(now).After(DueOf(*c, CalendarFor(org), now).Effective)
-		return map[string]any{"on_time": onTime, "delivery": id}, nil
-	})
 }
 
 // OpenAnswer finds the sent answer a link token opens in org. Unknown

@@ -19,7 +19,7 @@ import (
 // refused), never from the clock, so a reprint renders the same bytes.
 
 // LetterKinds are the kinds CaseLetter builds.
-var LetterKinds = []pdf.Kind{pdf.KindAccess, pdf.KindRefusal, pdf.KindExtension, pdf.KindReceipt,
+var LetterKinds = []pdf.Kind{pdf.KindAccess, pdf.KindConfirmation, pdf.KindRefusal, pdf.KindExtension, pdf.KindReceipt,
 	pdf.KindPause, pdf.KindDocDecision, pdf.KindDocExtension}
 
 // CaseLetter builds one letter of a case and records that it was rendered
@@ -42,6 +42,13 @@ func (s *Service) CaseLetter(ctx context.Context, org store.Org, caseID int64, a
 			}
 			return s.audit(ctx, q, org.ID, caseID, actor, "letter_rendered", map[string]any{"kind": string(kind)})
 		}
+		if kind == pdf.KindConfirmation {
+			if l, err = confirmationLetterQ(ctx, q, org, caseID); err != nil {
+				return err
+			}
+			return s.audit(ctx, q, org.ID, caseID, actor, "letter_rendered", map[string]any{
+				"kind": string(kind), "registers": len(l.Registers)})
+		}
 		var at time.Time
 		switch kind {
 		case pdf.KindExtension:
@@ -61,6 +68,49 @@ func (s *Service) CaseLetter(ctx context.Context, org store.Org, caseID int64, a
 			"kind": string(kind), "registers": len(l.Registers)})
 	})
 	return l, err
+}
+
+// letterOfKind builds a case's letter of kind in q's transaction, without
+// an audit event (the caller records what the reader did).
+func (s *Service) letterOfKind(ctx context.Context, q *store.Q, org store.Org, caseID int64, kind pdf.Kind) (pdf.Letter, error) {
+	switch kind {
+	case pdf.KindAccess, "":
+		l, _, err := accessLetterQ(ctx, q, org, caseID)
+		return l, err
+	case pdf.KindConfirmation:
+		return confirmationLetterQ(ctx, q, org, caseID)
+	}
+	c, err := q.CaseByID(ctx, org.ID, caseID)
+	if err != nil {
+		return pdf.Letter{}, err
+	}
+	var at time.Time
+	switch {
+	case kind == pdf.KindExtension:
+		at, err = eventTime(ctx, q, c, string(ActExtend))
+	case kind == pdf.KindRefusal && c.RefusalGround != "":
+		at, err = eventTime(ctx, q, c, string(ActRefuse))
+	}
+	if err != nil {
+		return pdf.Letter{}, err
+	}
+	return s.buildLetter(ctx, q, org, c, kind, at)
+}
+
+// DeliveryContents is the cover note of a delivered letter for its link
+// page (issue 18): what the package holds, in lang.
+func (s *Service) DeliveryContents(ctx context.Context, org store.Org, d store.AnswerDelivery, lang string) ([]string, error) {
+	files := 0
+	if d.Kind == string(pdf.KindAccess) {
+		// The count is from the case as it stands; a case whose answers
+		// changed since (or was purged) shows the note without it.
+		if l, _, err := accessLetterQ(ctx, store.New(s.Pool), org, d.CaseID); err == nil {
+			files = deliveredFileCount(l)
+		} else if !errors.Is(err, ErrNotAllowed) && !errors.Is(err, store.ErrPurged) {
+			return nil, err
+		}
+	}
+	return s.PackageContents(lang, d.Kind, files), nil
 }
 
 // eventTime is when the case's last event of action happened.

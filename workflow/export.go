@@ -161,7 +161,7 @@ func (s *Service) AnswerHTML(ctx context.Context, org store.Org, deliveryID int6
 		if !now.Before(d.ExpiresAt) {
 			return ErrLinkExpired
 		}
-		if l, _, err = accessLetterQ(ctx, q, org, d.CaseID); err != nil {
+		if l, err = s.letterOfKind(ctx, q, org, d.CaseID, pdf.Kind(d.Kind)); err != nil {
 			return err
 		}
 		return s.audit(ctx, q, org.ID, d.CaseID, ActorResident, "answer_html_viewed", map[string]any{"delivery": d.ID})

@@ -51,7 +51,7 @@ func (s *Service) SendLetter(ctx context.Context, org store.Org, caseID int64, a
 		}
 		lang := nonEmpty(c.Lang, org.PrimaryLang)
 		now := s.Now()
-		d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang,
+		d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang, Kind: string(kind),
 			Filename: c.Receipt + "-" + string(kind) + "-" + l.Lang + ".pdf", ExpiresAt: now.Add(AnswerLinkTTL), CreatedAt: now}
 		id, err := q.InsertAnswerDelivery(ctx, d, b)
 		if err != nil {
@@ -75,6 +75,9 @@ type letterLinkMail struct {
 // the order the case page offers them.
 func LettersOf(c store.Case, tasks []store.Task) []pdf.Kind {
 	out := []pdf.Kind{pdf.KindReceipt}
+	if ConfirmationLetterReady(tasks) {
+		out = append(out, pdf.KindConfirmation)
+	}
 	if c.ExtendedDue != nil {
 		out = append(out, pdf.KindExtension)
 	}

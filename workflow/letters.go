@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 
@@ -133,6 +134,72 @@ func AccessLetterReady(tasks []store.Task) bool {
 	return n > 0
 }
 
+// confirmationTask: a live task of a right other than access and
+// portability, whose answer goes in the confirmation letter (Art 16-18,
+// 21, 7(3)).
+func confirmationTask(t store.Task) bool {
+	return t.Right != string(RightAccess) && t.Right != string(RightPortability) && t.State != "cancelled"
+}
+
+// ConfirmationLetterReady reports whether a case's tasks make a
+// confirmation letter: at least one task of another right than access,
+// and every such task answered (a register not yet answered must never
+// read as done).
+func ConfirmationLetterReady(tasks []store.Task) bool {
+	n := 0
+	for _, t := range tasks {
+		if !confirmationTask(t) {
+			continue
+		}
+		if t.State != "answered" || t.AnsweredAt == nil {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// confirmationLetterQ builds the confirmation letter of a case in q's
+// transaction: per register what was done on a rectification, erasure,
+// restriction, objection or withdrawal of consent, or why not, with the
+// recipients told under Art 19. Its date is the last answer's time, so
+// the same answers render the same bytes.
+func confirmationLetterQ(ctx context.Context, q *store.Q, org store.Org, caseID int64) (pdf.Letter, error) {
+	c, err := q.CaseByID(ctx, org.ID, caseID)
+	if err != nil {
+		return pdf.Letter{}, err
+	}
+	req, err := q.RequesterOf(ctx, org.ID, caseID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return pdf.Letter{}, err
+	}
+	tasks, err := q.TasksOfCase(ctx, org.ID, caseID)
+	if err != nil {
+		return pdf.Letter{}, err
+	}
+	if !ConfirmationLetterReady(tasks) {
+		return pdf.Letter{}, ErrNotAllowed
+	}
+	l := letterBase(org, c, req, pdf.KindConfirmation)
+	l.Org = letterOrg(ctx, q, org, c.Lang)
+	date := c.ReceivedAt
+	for _, t := range tasks {
+		if !confirmationTask(t) {
+			continue
+		}
+		if t.AnsweredAt.After(date) {
+			date = *t.AnsweredAt
+		}
+		r, err := q.Register(ctx, org.ID, t.RegisterID)
+		if err != nil {
+			return l, err
+		}
+		l.Registers = append(l.Registers, letterRegister(t, r, nil))
+	}
+	l.Date = date
+	return l, nil
+}
+
 // letterRegister is one task's part of a letter.
 func letterRegister(t store.Task, r store.Register, files []string) pdf.Register {
 	return pdf.Register{
@@ -153,6 +220,7 @@ func letterRegister(t store.Task, r store.Register, files []string) pdf.Register
 		Extract:            t.ExtractText,
 		Files:              files,
 		GuardianRestricted: t.GuardianRestricted,
+		RecipientsTold:     RecipientLines(t.RecipientsTold), // Art 19
 		ElsewhereName:      r.ElsewhereName,
 		ElsewhereContact:   r.ElsewhereContact,
 	}

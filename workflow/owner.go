@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,9 @@ type TaskView struct {
 	Cancelled  bool
 	// CodePending: a code was mailed and can still be entered.
 	CodePending bool
+	// Recipients: the register's published recipients (luovutukset), the
+	// ones an Art 19 answer names as told (published language, D-5).
+	Recipients string
 }
 
 // OwnerRequester is what an owner sees of the requester: enough to find
@@ -180,6 +184,13 @@ func (s *Service) taskView(ctx context.Context, q *store.Q, org store.Org, t sto
 		CodePending: pending,
 	}
 	v.Grounds = OfferedGrounds(v.Rule, req.OnBehalf)
+	if slices.ContainsFunc(t.AllowedAnswers, func(a string) bool { return Art19Answer(Answer(a)) }) {
+		r, err := q.Register(ctx, org.ID, t.RegisterID)
+		if err != nil {
+			return TaskView{}, err
+		}
+		v.Recipients = r.Recipients
+	}
 	return v, nil
 }
 

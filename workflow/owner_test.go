@@ -317,7 +317,7 @@ func TestOwnerAnswerRules(t *testing.T) {
 		{"rectified needs changes", "rectification", "c", nil,
 			workflow.TaskAnswer{Answer: "rectified"}, "changes", "task.err.changes"},
 		{"rectified", "rectification", "c", nil,
-			workflow.TaskAnswer{Answer: "rectified", Changes: "Osoite korjattu"}, "", ""},
+			workflow.TaskAnswer{Answer: "rectified", Changes: "Osoite korjattu", RecipientsTold: "Kela"}, "", ""},
 		{"extract needs data", "access", "c", nil,
 			workflow.TaskAnswer{Answer: "extract"}, "extract", "task.err.extract"},
 		{"no data with a table", "access", "c", nil,

@@ -43,6 +43,11 @@ func (s *Service) queueLetter(ctx context.Context, q *store.Q, org store.Org, c 
 	if err != nil {
 		return 0, err
 	}
+	return s.queueLetterBytes(ctx, q, org, c, l, b, method, actor)
+}
+
+// queueLetterBytes puts l, rendered as b, in the print queue.
+func (s *Service) queueLetterBytes(ctx context.Context, q *store.Q, org store.Org, c store.Case, l pdf.Letter, b []byte, method string, actor Actor) (int64, error) {
 	id, err := q.InsertQueuedLetter(ctx, store.QueuedLetter{OrgID: org.ID, CaseID: c.ID, Kind: string(l.Kind), Method: method,
 		Lang: l.Lang, Filename: c.Receipt + "-" + string(l.Kind) + "-" + l.Lang + ".pdf", CreatedAt: s.Now(), CreatedBy: string(actor)}, b)
 	if err != nil {
@@ -73,36 +78,6 @@ func (s *Service) queuePaperLetter(ctx context.Context, q *store.Q, org store.Or
 	return err
 }
 
-// queueAnswer puts the access answer of a paper or on-site requester in
-// the print queue; the case stays "answer ready" until the DPO records the
-// delivery (RecordLetterDelivery).
-func (s *Service) queueAnswer(ctx context.Context, org store.Org, caseID int64, actor Actor, l pdf.Letter) error {
-	return s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
-		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
-		if err != nil {
-			return err
-		}
-		if !Allowed(State(c.State), ActMarkAnswered) {
-			return ErrNotAllowed
-		}
-		waiting, err := q.QueuedLettersOfCase(ctx, org.ID, c.ID)
-		if err != nil {
-			return err
-		}
-		for _, w := range waiting {
-			if w.Kind == string(pdf.KindAccess) && w.DoneAt == nil {
-				return ErrNotAllowed // queued already: print that one
-			}
-		}
-		method := MethodPaper
-		if c.Delivery == MethodOnSite {
-			method = MethodOnSite
-		}
-		_, err = s.queueLetter(ctx, q, org, c, l, method, actor)
-		return err
-	})
-}
-
 // RecordLetterDelivery records that a queued letter of org was posted
 // (paper) or viewed (on site) on day; an access answer makes its case
 // answered then (answer ready -> answered, with whether day was on time).
@@ -128,7 +103,15 @@ func (s *Service) RecordLetterDelivery(ctx context.Context, org store.Org, lette
 		return l, q.SetQueuedLetterDone(ctx, org.ID, l.ID, now, day.In(time.UTC), string(actor))
 	}
 	data := map[string]any{"letter": letterID, "letter_kind": l.Kind, "letter_method": l.Method, "delivered_on": day.String()}
-	if l.Kind != string(pdf.KindAccess) {
+	answers := answerKind(l.Kind)
+	if answers { // the first answer letter delivered answers the case; a second is only recorded
+		c, err := store.New(s.Pool).CaseByID(ctx, org.ID, l.CaseID)
+		if err != nil {
+			return err
+		}
+		answers = Allowed(State(c.State), ActMarkAnswered)
+	}
+	if !answers {
 		return s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
 			if _, err := record(q); err != nil {
 				return err

@@ -161,6 +161,7 @@ func fullClosedCase(t *testing.T, f *fixture) (int64, string, string) {
 	if err := env.Workflow.SendAnswer(ctx, f.org, sub.CaseID, dpo); err != nil {
 		t.Fatal(err)
 	}
+	env.WorkAll(jobargs.RenderAnswer{}.Kind())
 	env.WorkAll(jobargs.DeliverMail{}.Kind())
 	link := ""
 	for _, m := range env.Catcher.Messages() {

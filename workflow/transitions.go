@@ -296,9 +296,17 @@ func (s *Service) Withdraw(ctx context.Context, org store.Org, caseID int64, act
 	})
 }
 
-// MarkAnswered records that the answer went out (answer ready -> answered).
+// MarkAnswered records that the answer went out (answer ready ->
+// answered) by a way the product did not deliver (handed over in person,
+// say). Not without a rendered answer letter (issue 18): what went out
+// must be on record: ErrNoLetter (an ErrNotAllowed) otherwise.
 func (s *Service) MarkAnswered(ctx context.Context, org store.Org, caseID int64, actor Actor, note string) error {
 	return s.act(ctx, org, caseID, actor, ActMarkAnswered, func(_ pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+		if ok, err := q.HasRenderedAnswer(ctx, org.ID, c.ID); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, ErrNoLetter
+		}
 		now := s.Now()
 		c.AnsweredAt = &now
 		onTime := !HelsinkiDate(now).After(DueOf(*c, CalendarFor(org), now).Effective)

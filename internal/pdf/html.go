@@ -46,11 +46,16 @@ func (d *doc) hw(format string, args ...any) {
 }
 
 // HTML renders l as an accessible HTML document (UTF-8).
-func (r *Renderer) HTML(l Letter) ([]byte, error) {
+func (r *Renderer) HTML(l Letter) (out []byte, err error) {
 	if err := l.Validate(); err != nil {
 		return nil, err
 	}
 	d := newDoc(r.cat, &l)
+	defer func() { // as in Render: a letter fpdf cannot draw is an error
+		if v := recover(); v != nil {
+			out, err = nil, fmt.Errorf("rendering %s letter: drawing failed", l.Kind)
+		}
+	}()
 	d.h = &htmlOut{}
 	title := d.title() + " " + l.RequestNumber
 	d.hw("<!doctype html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"+

@@ -542,3 +542,23 @@ func TestUnstatedItemsAreNotInvented(t *testing.T) {
 		t.Error("the letter claims no transfers or no automated decisions the register never stated")
 	}
 }
+
+// A letter fpdf cannot draw (an organisation logo that is no PNG) is an
+// error, not a panic: the answer's render job retries it and the DPO sees
+// the failure (issue 18), and the error quotes nothing of the letter.
+func TestBrokenLogoIsAnError(t *testing.T) {
+	t.Parallel()
+	r := renderer(t)
+	for _, k := range pdf.Kinds {
+		l := pdf.Sample(k, "fi")
+		l.Org.Logo, l.Org.LogoType = []byte("this is no PNG"), "png"
+		if _, err := r.Bytes(l); err == nil {
+			t.Errorf("%s letter with a broken logo rendered", k)
+		} else if strings.Contains(err.Error(), l.Recipient.Name) || strings.Contains(err.Error(), "no PNG") {
+			t.Errorf("%s letter's error quotes the letter: %v", k, err)
+		}
+		if _, err := r.HTML(l); err != nil {
+			t.Logf("%s HTML: %v", k, err)
+		}
+	}
+}

@@ -65,11 +65,25 @@ var helsinki = func() *time.Location {
 }()
 
 // Render writes l as a PDF to w.
-func (r *Renderer) Render(w io.Writer, l Letter) error {
+func (r *Renderer) Render(w io.Writer, l Letter) (err error) {
 	if err := l.Validate(); err != nil {
 		return err
 	}
 	d := newDoc(r.cat, &l)
+	// fpdf goes on drawing after an error (an unusable logo, say) and may
+	// then panic on state it never set up (SplitText without a font): a
+	// letter that cannot be drawn is an error for the caller, whose job
+	// retries it, not a crash. Only the error's text is kept: the panic's
+	// value could quote the letter.
+	defer func() {
+		if v := recover(); v != nil {
+			if perr := d.p.Error(); perr != nil {
+				err = fmt.Errorf("rendering %s letter: %w", l.Kind, perr)
+				return
+			}
+			err = fmt.Errorf("rendering %s letter: drawing failed", l.Kind)
+		}
+	}()
 	d.body()
 	if err := d.p.Error(); err != nil {
 		return fmt.Errorf("rendering %s letter: %w", l.Kind, err)

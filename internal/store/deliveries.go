@@ -16,6 +16,7 @@ type AnswerDelivery struct {
 	TokenHash     []byte     `db:"token_hash"`
 	Lang          string     `db:"lang"`
 	Filename      string     `db:"filename"`
+	Kind          string     `db:"kind"` // the letter's kind (pdf.Kind)
 	ExpiresAt     time.Time  `db:"expires_at"`
 	CreatedAt     time.Time  `db:"created_at"`
 	CodeHash      []byte     `db:"code_hash"`
@@ -24,7 +25,7 @@ type AnswerDelivery struct {
 	Downloads     int        `db:"downloads"`
 }
 
-const deliveryCols = `id, org_id, case_id, token_hash, lang, filename, expires_at, created_at,
+const deliveryCols = `id, org_id, case_id, token_hash, lang, filename, kind, expires_at, created_at,
 	code_hash, code_expires_at, code_attempts, downloads`
 
 // InsertAnswerDelivery stores a sent answer with its PDF and returns its id.
@@ -34,9 +35,12 @@ func (q *Q) InsertAnswerDelivery(ctx context.Context, d AnswerDelivery, pdf []by
 	if err != nil {
 		return 0, err
 	}
-	err = q.db.QueryRow(ctx, `INSERT INTO answer_deliveries (org_id, case_id, token_hash, lang, filename, pdf, expires_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		d.OrgID, d.CaseID, d.TokenHash, d.Lang, d.Filename, pdf, d.ExpiresAt, d.CreatedAt).Scan(&id)
+	if d.Kind == "" {
+		d.Kind = "access"
+	}
+	err = q.db.QueryRow(ctx, `INSERT INTO answer_deliveries (org_id, case_id, token_hash, lang, filename, pdf, expires_at, created_at, kind)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		d.OrgID, d.CaseID, d.TokenHash, d.Lang, d.Filename, pdf, d.ExpiresAt, d.CreatedAt, d.Kind).Scan(&id)
 	return id, mapErr(err, "answer delivery")
 }
 

@@ -9,23 +9,28 @@ import (
 
 // Task is one register owner's part of a case: one register, one right.
 type Task struct {
-	ID                 int64      `db:"id"`
-	OrgID              int64      `db:"org_id"`
-	CaseID             int64      `db:"case_id"`
-	RegisterID         int64      `db:"register_id"`
-	Right              string     `db:"right"`
-	State              string     `db:"state"`
-	LegalBasis         string     `db:"legal_basis"`
-	AllowedAnswers     []string   `db:"allowed_answers"`
-	OwnerName          string     `db:"owner_name"`
-	OwnerEmail         string     `db:"owner_email"`
-	TokenHash          []byte     `db:"token_hash"`
-	TokenExpiresAt     *time.Time `db:"token_expires_at"`
-	Answer             string     `db:"answer"`
-	AnswerGround       string     `db:"answer_ground"`
-	AnswerComment      string     `db:"-"` // AnswerComment, AnswerChanges and ExtractText are sealed (crypt.go)
-	AnswerChanges      string     `db:"-"`
-	ExtractText        string     `db:"-"`
+	ID             int64      `db:"id"`
+	OrgID          int64      `db:"org_id"`
+	CaseID         int64      `db:"case_id"`
+	RegisterID     int64      `db:"register_id"`
+	Right          string     `db:"right"`
+	State          string     `db:"state"`
+	LegalBasis     string     `db:"legal_basis"`
+	AllowedAnswers []string   `db:"allowed_answers"`
+	OwnerName      string     `db:"owner_name"`
+	OwnerEmail     string     `db:"owner_email"`
+	TokenHash      []byte     `db:"token_hash"`
+	TokenExpiresAt *time.Time `db:"token_expires_at"`
+	Answer         string     `db:"answer"`
+	AnswerGround   string     `db:"answer_ground"`
+	AnswerComment  string     `db:"-"` // AnswerComment, AnswerChanges and ExtractText are sealed (crypt.go)
+	AnswerChanges  string     `db:"-"`
+	ExtractText    string     `db:"-"`
+	// RecipientsTold lists, one a line, the recipients told of a
+	// rectification, erasure or restriction (Art 19), sealed like the
+	// answer's texts; RecipientsNone: the owner stated there were none.
+	RecipientsTold     string     `db:"-"`
+	RecipientsNone     bool       `db:"recipients_none"`
 	GuardianRestricted bool       `db:"guardian_restricted"`
 	AnsweredAt         *time.Time `db:"answered_at"`
 	AnsweredBy         string     `db:"answered_by"`
@@ -39,7 +44,8 @@ type Task struct {
 
 const taskCols = `t.id, t.org_id, t.case_id, t.register_id, t."right", t.state, t.legal_basis, t.allowed_answers,
 	t.owner_name, t.owner_email, t.token_hash, t.token_expires_at, t.answer, t.answer_ground, t.answer_comment AS comment_sealed,
-	t.answer_changes AS changes_sealed, t.extract_text AS extract_sealed, t.guardian_restricted, t.answered_at, t.answered_by, t.opened_at,
+	t.answer_changes AS changes_sealed, t.extract_text AS extract_sealed,
+	t.recipients_told AS told_sealed, t.recipients_none, t.guardian_restricted, t.answered_at, t.answered_by, t.opened_at,
 	t.created_at, t.updated_at, r.name AS register_name, r.language AS register_lang`
 
 // taskSealed is a task as stored: the owner's free texts and extract
@@ -49,6 +55,7 @@ type taskSealed struct {
 	CommentSealed []byte `db:"comment_sealed"`
 	ChangesSealed []byte `db:"changes_sealed"`
 	ExtractSealed []byte `db:"extract_sealed"`
+	ToldSealed    []byte `db:"told_sealed"`
 }
 
 func (q *Q) openTask(ctx context.Context, s taskSealed) (Task, error) {
@@ -57,6 +64,7 @@ func (q *Q) openTask(ctx context.Context, s taskSealed) (Task, error) {
 	t.AnswerComment = f.open(q, ctx, t.CaseID, "tasks.answer_comment", s.CommentSealed)
 	t.AnswerChanges = f.open(q, ctx, t.CaseID, "tasks.answer_changes", s.ChangesSealed)
 	t.ExtractText = f.open(q, ctx, t.CaseID, "tasks.extract_text", s.ExtractSealed)
+	t.RecipientsTold = f.open(q, ctx, t.CaseID, "tasks.recipients_told", s.ToldSealed)
 	if f.err != nil {
 		return s.Task, f.err
 	}
@@ -143,6 +151,7 @@ func (q *Q) UpdateTask(ctx context.Context, t Task) error {
 	comment := f.seal(q, ctx, t.CaseID, "tasks.answer_comment", t.AnswerComment)
 	changes := f.seal(q, ctx, t.CaseID, "tasks.answer_changes", t.AnswerChanges)
 	extract := f.seal(q, ctx, t.CaseID, "tasks.extract_text", t.ExtractText)
+	told := f.seal(q, ctx, t.CaseID, "tasks.recipients_told", t.RecipientsTold)
 	if f.err != nil {
 		return f.err
 	}
@@ -150,11 +159,12 @@ func (q *Q) UpdateTask(ctx context.Context, t Task) error {
 		UPDATE tasks SET state = $3, owner_name = $4, owner_email = $5, token_hash = $6, token_expires_at = $7,
 			answer = $8, answer_ground = $9, answer_comment = $10, answer_changes = $11, extract_text = $12,
 			guardian_restricted = $13, answered_at = $14, answered_by = $15, opened_at = $16, updated_at = $17,
-			legal_basis = $18, allowed_answers = $19
+			legal_basis = $18, allowed_answers = $19, recipients_told = $20, recipients_none = $21
 		WHERE org_id = $1 AND id = $2`,
 		t.OrgID, t.ID, t.State, t.OwnerName, t.OwnerEmail, t.TokenHash, t.TokenExpiresAt,
 		t.Answer, t.AnswerGround, comment, changes, extract,
-		t.GuardianRestricted, t.AnsweredAt, t.AnsweredBy, t.OpenedAt, t.UpdatedAt, t.LegalBasis, t.AllowedAnswers)
+		t.GuardianRestricted, t.AnsweredAt, t.AnsweredBy, t.OpenedAt, t.UpdatedAt, t.LegalBasis, t.AllowedAnswers,
+		told, t.RecipientsNone)
 	return mapErr(err, "updating task")
 }
 

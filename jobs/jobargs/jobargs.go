@@ -125,3 +125,16 @@ func (RetentionPurge) Kind() string { return "retention_purge" }
 type RefreshStats struct{}
 
 func (RefreshStats) Kind() string { return "refresh_stats" }
+
+// RenderAnswer renders an approved answer's letters and delivers them
+// (issue 18): a failed render is retried, each try counted on its
+// answer_renders row for the DPO to see.
+type RenderAnswer struct {
+	RenderID int64 `json:"render_id"`
+}
+
+func (RenderAnswer) Kind() string { return "render_answer" }
+
+// InsertOpts: a handful of tries over about an hour (a transient database
+// or disk fault); a letter that cannot render fails visibly sooner.
+func (RenderAnswer) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 8} }
