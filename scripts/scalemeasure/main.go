@@ -1,0 +1,294 @@
+// Command scalemeasure times the DPO dashboard's queries (issue 21) on two
+// databases in one run, alternating between them so both see the same
+// machine load, and prints each view's median and the ratio large/small.
+// With -explain it also writes EXPLAIN (ANALYZE, BUFFERS) of every
+// statement the views run on the large database.
+//
+// It is the measuring half of docs/scale.md: fill one database with
+// `rightsdesk demo --cases 10000`, copy it (CREATE DATABASE small TEMPLATE
+// big), grow the other with `rightsdesk demo --cases 1000000`, then
+//
+//	go run ./scripts/scalemeasure -small "host=... dbname=small" \
+//	    -large "host=... dbname=rightsdesk" -key-file var/secret.key -org esimerkki
+//
+// The views are the store calls the handlers make: /staff/ (the first page
+// and the band counts, also the DPO queue and triage list), a filtered view
+// (right + state), the overdue band, a person search by email (through the
+// blind index), the statistics page (stats_monthly and open tasks by unit)
+// and the CSV export's first two batches of a filtered view (the first
+// byte waits for the first batch only).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
+)
+
+type view struct {
+	name string
+	run  func(ctx context.Context, q *store.Q, orgID int64) error
+}
+
+func main() {
+	small := flag.String("small", "", "connection string of the small (baseline) database")
+	large := flag.String("large", "", "connection string of the large database")
+	keyFile := flag.String("key-file", "", "the key file (DATA_DIR/secret.key) for the blind index of the person search")
+	slug := flag.String("org", "esimerkki", "organisation slug")
+	n := flag.Int("n", 21, "runs of each view per database (the median is reported)")
+	explain := flag.String("explain", "", "write EXPLAIN (ANALYZE, BUFFERS) of the large database's statements here")
+	flag.Parse()
+	if *small == "" || *large == "" || *keyFile == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(*small, *large, *keyFile, *slug, *n, *explain); err != nil {
+		fmt.Fprintln(os.Stderr, "scalemeasure:", err)
+		os.Exit(1)
+	}
+}
+
+func run(smallDSN, largeDSN, keyFile, slug string, n int, explainPath string) error {
+	ctx := context.Background()
+	current, old, err := secret.ReadKeyFile(keyFile)
+	if err != nil {
+		return err
+	}
+	keys, err := secret.NewRing(current, old)
+	if err != nil {
+		return err
+	}
+	store.UseKeys(keys)
+	now := time.Now()
+	today := workflow.HelsinkiDate(now).In(time.UTC)
+	yesterday := today.AddDate(0, 0, -1)
+
+	views := []view{
+		{"default (page+counts+queue+triage)", func(ctx context.Context, q *store.Q, org int64) error {
+			f := store.DashboardFilter{OrgIDs: []int64{org}, Limit: 50}
+			if _, err := q.CountDashboard(ctx, f, today); err != nil {
+				return err
+			}
+			if _, err := q.Dashboard(ctx, f); err != nil {
+				return err
+			}
+			if _, err := q.DPOQueue(ctx, f.OrgIDs); err != nil {
+				return err
+			}
+			_, err := q.NeedingTriage(ctx, f.OrgIDs)
+			return err
+		}},
+		{"filtered right=access state=in_progress", func(ctx context.Context, q *store.Q, org int64) error {
+			f := store.DashboardFilter{OrgIDs: []int64{org}, States: []string{"in_progress"}, Right: "access", Limit: 50}
+			if _, err := q.CountDashboard(ctx, f, today); err != nil {
+				return err
+			}
+			_, err := q.Dashboard(ctx, f)
+			return err
+		}},
+		{"overdue band", func(ctx context.Context, q *store.Q, org int64) error {
+			f := store.DashboardFilter{OrgIDs: []int64{org}, DueTo: &yesterday, Limit: 50}
+			if _, err := q.CountDashboard(ctx, f, today); err != nil {
+				return err
+			}
+			_, err := q.Dashboard(ctx, f)
+			return err
+		}},
+		{"person search by email", func(ctx context.Context, q *store.Q, org int64) error {
+			p, err := q.EmailSearch("maija.meikalainen@demo.example")
+			if err != nil {
+				return err
+			}
+			f := store.DashboardFilter{OrgIDs: []int64{org}, States: allStates(), Person: p, Limit: 50}
+			if _, err := q.CountDashboard(ctx, f, today); err != nil {
+				return err
+			}
+			_, err = q.Dashboard(ctx, f)
+			return err
+		}},
+		{"stats page (year)", func(ctx context.Context, q *store.Q, org int64) error {
+			from := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+			if _, err := q.StatsRefreshedAt(ctx, org); err != nil {
+				return err
+			}
+			if _, _, err := q.StatsMonths(ctx, org, from, from.AddDate(1, 0, 0)); err != nil {
+				return err
+			}
+			_, err := q.OpenTasksByUnit(ctx, org)
+			return err
+		}},
+		{"CSV filtered: first batch (first byte)", func(ctx context.Context, q *store.Q, org int64) error {
+			f := store.DashboardFilter{OrgIDs: []int64{org}, Right: "access", Limit: 500}
+			_, err := q.Dashboard(ctx, f)
+			return err
+		}},
+		{"CSV filtered: next batch (keyset)", func(ctx context.Context, q *store.Q, org int64) error {
+			f := store.DashboardFilter{OrgIDs: []int64{org}, Right: "access", Limit: 500}
+			rows, err := q.Dashboard(ctx, f)
+			if err != nil || len(rows) == 0 {
+				return err
+			}
+			last := rows[len(rows)-1]
+			f.After = &store.DashboardCursor{Due: last.SortDue, ID: last.ID}
+			_, err = q.Dashboard(ctx, f)
+			return err
+		}},
+	}
+
+	tr := &recorder{}
+	open := func(dsn string, trace bool) (*pgxpool.Pool, *store.Q, int64, int, error) {
+		cfg, err := pgxpool.ParseConfig(dsn)
+		if err != nil {
+			return nil, nil, 0, 0, err
+		}
+		if trace {
+			cfg.ConnConfig.Tracer = tr
+		}
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			return nil, nil, 0, 0, err
+		}
+		q := store.New(pool)
+		org, err := q.OrgBySlug(ctx, slug)
+		if err != nil {
+			pool.Close()
+			return nil, nil, 0, 0, fmt.Errorf("org %s: %w", slug, err)
+		}
+		var cases int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE org_id = $1`, org.ID).Scan(&cases); err != nil {
+			pool.Close()
+			return nil, nil, 0, 0, err
+		}
+		return pool, q, org.ID, cases, nil
+	}
+	sp, sq, sOrg, sCases, err := open(smallDSN, false)
+	if err != nil {
+		return err
+	}
+	defer sp.Close()
+	lp, lq, lOrg, lCases, err := open(largeDSN, true)
+	if err != nil {
+		return err
+	}
+	defer lp.Close()
+	fmt.Printf("small: %d cases, large: %d cases, %d runs each (alternating), median ms\n", sCases, lCases, n)
+
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "view\tsmall ms\tlarge ms\tratio")
+	var out strings.Builder
+	for _, v := range views {
+		// Warm both once (plans, caches), then alternate.
+		if err := v.run(ctx, sq, sOrg); err != nil {
+			return fmt.Errorf("%s: %w", v.name, err)
+		}
+		if err := v.run(ctx, lq, lOrg); err != nil {
+			return fmt.Errorf("%s: %w", v.name, err)
+		}
+		var ts, tl []float64
+		for range n {
+			t0 := time.Now()
+			if err := v.run(ctx, sq, sOrg); err != nil {
+				return err
+			}
+			ts = append(ts, ms(time.Since(t0)))
+			t0 = time.Now()
+			if err := v.run(ctx, lq, lOrg); err != nil {
+				return err
+			}
+			tl = append(tl, ms(time.Since(t0)))
+		}
+		ms, ml := median(ts), median(tl)
+		fmt.Fprintf(w, "%s\t%.2f\t%.2f\t%.2f\n", v.name, ms, ml, ml/ms)
+
+		if explainPath != "" {
+			tr.reset()
+			if err := v.run(ctx, lq, lOrg); err != nil {
+				return err
+			}
+			for _, st := range tr.taken() {
+				fmt.Fprintf(&out, "==== %s at %d cases ====\n%s\n\n", v.name, lCases, strings.TrimSpace(st.sql))
+				rows, err := lp.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+st.sql, st.args...)
+				if err != nil {
+					return err
+				}
+				lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+				if err != nil {
+					return err
+				}
+				out.WriteString(strings.Join(lines, "\n") + "\n\n")
+			}
+		}
+	}
+	w.Flush()
+	if explainPath != "" {
+		return os.WriteFile(explainPath, []byte(out.String()), 0o644)
+	}
+	return nil
+}
+
+// allStates are every state: the page searches a person's cases in all
+// of them (dashboardView in api/staff_cases.go).
+func allStates() []string {
+	var out []string
+	for _, st := range workflow.States {
+		out = append(out, string(st))
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+type statement struct {
+	sql  string
+	args []any
+}
+
+// recorder is a pgx tracer that keeps the statements run since reset.
+type recorder struct {
+	mu  sync.Mutex
+	on  bool
+	got []statement
+}
+
+func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	r.mu.Lock()
+	if r.on {
+		r.got = append(r.got, statement{d.SQL, d.Args})
+	}
+	r.mu.Unlock()
+	return ctx
+}
+
+func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	r.on, r.got = true, nil
+	r.mu.Unlock()
+}
+
+func (r *recorder) taken() []statement {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.on = false
+	return r.got
+}
