@@ -273,11 +273,10 @@ func (s *Server) intakeSubmit(c echo.Context) error {
 // when a refused submission may be tried again. The email is counted by
 // its keyed hash: the limiter never holds an address.
 func (s *Server) allowSubmission(c echo.Context, email string) (bool, time.Time) {
-	if ok, retry := s.limits.allowUntil("intake:ip:"+c.RealIP(), submitPerIP, submitIPWindow); !ok {
-		return false, retry
-	}
 	h := s.Keys.BlindIndex("intake-email\x00" + strings.ToLower(strings.TrimSpace(email)))
-	return s.limits.allowUntil("intake:email:"+hex.EncodeToString(h), submitPerEmail, submitEmailWindow)
+	return s.limits.allowAllUntil(
+		limit{"intake:ip:" + c.RealIP(), submitPerIP, submitIPWindow},
+		limit{"intake:email:" + hex.EncodeToString(h), submitPerEmail, submitEmailWindow})
 }
 
 // readIntakeForm reads the posted form (parsed and checked at the edge).

@@ -79,6 +79,59 @@ func (l *limiter) allowUntil(key string, max int, period time.Duration) (bool, t
 	return hits <= max, end
 }
 
+// limit is one key's limit for allowAllUntil.
+type limit struct {
+	key    string
+	max    int
+	period time.Duration
+}
+
+// allowAllUntil counts one hit for each of several distinct keys in one
+// round trip (a form submission is limited per address and per email) and
+// allows when every key is within its limit; a refusal says when the last
+// of the refusing windows ends. Every key is counted even when another
+// refuses: one statement, and a refused try is still a try.
+func (l *limiter) allowAllUntil(limits ...limit) (bool, time.Time) {
+	memory := func() (bool, time.Time) {
+		ok, retry := true, time.Time{}
+		for _, lm := range limits {
+			if fine, end := l.mem.allowUntil(lm.key, lm.max, lm.period); !fine {
+				ok = false
+				retry = later(retry, end)
+			}
+		}
+		return ok, retry
+	}
+	if l.pool == nil || l.keys == nil {
+		return memory()
+	}
+	hits := make([]store.RateHit, len(limits))
+	for i, lm := range limits {
+		hits[i] = store.RateHit{KeyHash: l.keyHash(lm.key), Period: lm.period, Max: lm.max}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limitTimeout)
+	defer cancel()
+	if err := store.New(l.pool).HitRateLimits(ctx, l.now(), hits); err != nil {
+		l.warn(err)
+		return memory()
+	}
+	ok, retry := true, time.Time{}
+	for _, h := range hits {
+		if h.Hits > h.Max {
+			ok = false
+			retry = later(retry, h.End)
+		}
+	}
+	return ok, retry
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // keyHash is the keyed hash stored for key. After a key rotation the same
 // key hashes differently, which only starts its window afresh.
 func (l *limiter) keyHash(key string) []byte {

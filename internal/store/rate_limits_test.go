@@ -72,3 +72,38 @@ func TestHitRateLimit(t *testing.T) {
 		t.Fatalf("after the window ended: count %d, end %v (%v); want 1 and a new window", n, end, err)
 	}
 }
+
+// D-24: a form submission's two limits (address, email) are counted in one
+// statement, each key with its own period and ceiling; a window that ended
+// starts afresh for its key alone.
+func TestHitRateLimitsTwoKeysOneStatement(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	q := store.New(pgtest.NewPool(t))
+	now := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
+	ip, email := []byte("ip-key-hash-0123456789abcdef0123"), []byte("email-key-hash-0123456789abcdef0")
+	hit := func(at time.Time) []store.RateHit {
+		t.Helper()
+		h := []store.RateHit{{KeyHash: ip, Period: time.Hour, Max: 3}, {KeyHash: email, Period: 24 * time.Hour, Max: 1}}
+		if err := q.HitRateLimits(ctx, at, h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	h := hit(now)
+	if h[0].Hits != 1 || h[1].Hits != 1 || !h[0].End.Equal(now.Add(time.Hour)) || !h[1].End.Equal(now.Add(24*time.Hour)) {
+		t.Fatalf("first hit: %+v", h)
+	}
+	for range 5 {
+		h = hit(now.Add(time.Minute))
+	}
+	// The ceilings are per key: max+1.
+	if h[0].Hits != 4 || h[1].Hits != 2 {
+		t.Fatalf("after six hits: ip %d (want 4), email %d (want 2)", h[0].Hits, h[1].Hits)
+	}
+	// Two hours later the address's window has ended, the email's not.
+	h = hit(now.Add(2 * time.Hour))
+	if h[0].Hits != 1 || !h[0].End.Equal(now.Add(3*time.Hour)) || h[1].Hits != 2 || !h[1].End.Equal(now.Add(24*time.Hour)) {
+		t.Fatalf("two hours later: %+v", h)
+	}
+}
