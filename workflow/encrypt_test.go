@@ -104,45 +104,7 @@ func TestPersonalDataEncryptedAtRest(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	env := f.env
-	r := f.request("access")
-	r.Name, r.Email, r.Phone, r.Address, r.Details, r.Hetu = canaryName, canaryEmail, canaryPhone, canaryAddress, canaryDetails, canaryHetu
-	sub, err := env.Workflow.SubmitWeb(ctx, f.org, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.Clock.Advance(5 * time.Minute)
-	if _, err := env.Workflow.ConfirmCode(ctx, f.org, sub.CaseID, f.codeFrom(t, canaryEmail)); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.Workflow.VerifyIdentity(ctx, f.org, sub.CaseID, workflow.StaffActor(1), "in_person", "passport"); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.Workflow.AddNote(ctx, f.org, sub.CaseID, workflow.StaffActor(1), "Soitettu: "+canaryNote); err != nil {
-		t.Fatal(err)
-	}
-	answered := false
-	var answeredTask int64
-	for _, tk := range f.tasks(t, sub.CaseID) {
-		if tk.State != "open" || tk.RegisterID != f.regs["library"] {
-			continue
-		}
-		if err := env.Workflow.AnswerTask(ctx, f.org, tk.ID, workflow.OwnerActor(tk.ID), workflow.TaskAnswer{
-			Answer: "extract", Comment: canaryComment, ExtractText: "nimi\tkortti\n" + canaryExtract + "\t123",
-			Attachments: []workflow.Attachment{{Filename: "ote.txt", ContentType: "text/plain", Data: []byte(canaryFile)}}}); err != nil {
-			t.Fatal(err)
-		}
-		answered = true
-		answeredTask = tk.ID
-	}
-	if !answered {
-		t.Fatal("no open library task to answer")
-	}
-	receipt, err := env.Workflow.ReceiveEmail(ctx, f.org, workflow.InboundMail{To: f.org.PrivacyEmail, From: canaryMailAddr,
-		Raw: emailedRequest(f.org.PrivacyEmail), ReceivedAt: env.Clock.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.WorkAll(jobargs.DeliverMail{}.Kind())
+	sub, answeredTask, receipt := f.canaryCase(t)
 
 	// The data reads back in clear through the store.
 	q := store.New(env.Pool)
@@ -363,3 +325,52 @@ func outboxError(ms []store.OutboxRow, id int64) string {
 	return ""
 }
 func intPtr(n int) *int { return &n }
+
+// canaryCase files the issue 16 canary case: a web request carrying every
+// canary, confirmed, identity verified, noted, the library's task answered
+// with an extract and a file, plus an emailed request with an attachment;
+// mail delivered. It returns the web case, the answered task and the
+// emailed request's receipt.
+func (f *fixture) canaryCase(t *testing.T) (workflow.Submission, int64, string) {
+	t.Helper()
+	ctx := context.Background()
+	env := f.env
+	r := f.request("access")
+	r.Name, r.Email, r.Phone, r.Address, r.Details, r.Hetu = canaryName, canaryEmail, canaryPhone, canaryAddress, canaryDetails, canaryHetu
+	sub, err := env.Workflow.SubmitWeb(ctx, f.org, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Clock.Advance(5 * time.Minute)
+	if _, err := env.Workflow.ConfirmCode(ctx, f.org, sub.CaseID, f.codeFrom(t, canaryEmail)); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Workflow.VerifyIdentity(ctx, f.org, sub.CaseID, workflow.StaffActor(1), "in_person", "passport"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Workflow.AddNote(ctx, f.org, sub.CaseID, workflow.StaffActor(1), "Soitettu: "+canaryNote); err != nil {
+		t.Fatal(err)
+	}
+	var answeredTask int64
+	for _, tk := range f.tasks(t, sub.CaseID) {
+		if tk.State != "open" || tk.RegisterID != f.regs["library"] {
+			continue
+		}
+		if err := env.Workflow.AnswerTask(ctx, f.org, tk.ID, workflow.OwnerActor(tk.ID), workflow.TaskAnswer{
+			Answer: "extract", Comment: canaryComment, ExtractText: "nimi\tkortti\n" + canaryExtract + "\t123",
+			Attachments: []workflow.Attachment{{Filename: "ote.txt", ContentType: "text/plain", Data: []byte(canaryFile)}}}); err != nil {
+			t.Fatal(err)
+		}
+		answeredTask = tk.ID
+	}
+	if answeredTask == 0 {
+		t.Fatal("no open library task to answer")
+	}
+	receipt, err := env.Workflow.ReceiveEmail(ctx, f.org, workflow.InboundMail{To: f.org.PrivacyEmail, From: canaryMailAddr,
+		Raw: emailedRequest(f.org.PrivacyEmail), ReceivedAt: env.Clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.WorkAll(jobargs.DeliverMail{}.Kind())
+	return sub, answeredTask, receipt
+}

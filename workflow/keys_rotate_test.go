@@ -12,7 +12,6 @@ import (
 	"rightsdesk/internal/secret"
 	"rightsdesk/internal/store"
 	"rightsdesk/internal/testenv"
-	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
 )
 
@@ -43,43 +42,7 @@ func TestKeyRotationReencryptsEverything(t *testing.T) {
 	env := f.env
 
 	// --- data under the old key ------------------------------------------
-	r := f.request("access")
-	r.Name, r.Email, r.Phone, r.Address, r.Details, r.Hetu = canaryName, canaryEmail, canaryPhone, canaryAddress, canaryDetails, canaryHetu
-	sub, err := env.Workflow.SubmitWeb(ctx, f.org, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.Clock.Advance(5 * time.Minute)
-	if _, err := env.Workflow.ConfirmCode(ctx, f.org, sub.CaseID, f.codeFrom(t, canaryEmail)); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.Workflow.VerifyIdentity(ctx, f.org, sub.CaseID, workflow.StaffActor(1), "in_person", "passport"); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.Workflow.AddNote(ctx, f.org, sub.CaseID, workflow.StaffActor(1), "Soitettu: "+canaryNote); err != nil {
-		t.Fatal(err)
-	}
-	answered := false
-	for _, tk := range f.tasks(t, sub.CaseID) {
-		if tk.State != "open" || tk.RegisterID != f.regs["library"] {
-			continue
-		}
-		if err := env.Workflow.AnswerTask(ctx, f.org, tk.ID, workflow.OwnerActor(tk.ID), workflow.TaskAnswer{
-			Answer: "extract", Comment: canaryComment, ExtractText: "nimi\tkortti\n" + canaryExtract + "\t123",
-			Attachments: []workflow.Attachment{{Filename: "ote.txt", ContentType: "text/plain", Data: []byte(canaryFile)}}}); err != nil {
-			t.Fatal(err)
-		}
-		answered = true
-	}
-	if !answered {
-		t.Fatal("no open library task to answer")
-	}
-	receipt, err := env.Workflow.ReceiveEmail(ctx, f.org, workflow.InboundMail{To: f.org.PrivacyEmail, From: canaryMailAddr,
-		Raw: emailedRequest(f.org.PrivacyEmail), ReceivedAt: env.Clock.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.WorkAll(jobargs.DeliverMail{}.Kind())
+	sub, _, receipt := f.canaryCase(t)
 	q0 := store.New(env.Pool)
 	mailCase, err := q0.CaseByReceipt(ctx, []int64{f.org.ID}, receipt)
 	if err != nil {

@@ -201,9 +201,11 @@ func dash(s string) string {
 	return s
 }
 
-func userDisable(ctx context.Context, env *Env, args []string) error {
+// withAccount parses `user NAME --email E`, opens the staff accounts and
+// runs act on the account's email address.
+func withAccount(ctx context.Context, env *Env, name string, args []string, act func(*workflow.StaffAuth, string) error) error {
 	var email string
-	cfg, _, err := parseConfig(env, "user disable", args, func(fs *flag.FlagSet) {
+	cfg, _, err := parseConfig(env, "user "+name, args, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "the account's email address (required)")
 	})
 	if err != nil {
@@ -217,43 +219,37 @@ func userDisable(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer done()
-	if err := auth.DisableUser(ctx, email, workflow.ActorCLI); errors.Is(err, store.ErrNotFound) {
+	if err := act(auth, email); errors.Is(err, store.ErrNotFound) {
 		return errors.New("no such account")
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "disabled %s; all its sessions are ended\n", workflow.NormEmail(email))
 	return nil
+}
+
+func userDisable(ctx context.Context, env *Env, args []string) error {
+	return withAccount(ctx, env, "disable", args, func(auth *workflow.StaffAuth, email string) error {
+		if err := auth.DisableUser(ctx, email, workflow.ActorCLI); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "disabled %s; all its sessions are ended\n", workflow.NormEmail(email))
+		return nil
+	})
 }
 
 // userTOTPOff turns off an account's second factor without a code (a
 // lost device): audited, and the account's sessions end.
 func userTOTPOff(ctx context.Context, env *Env, args []string) error {
-	var email string
-	cfg, _, err := parseConfig(env, "user totp-off", args, func(fs *flag.FlagSet) {
-		fs.StringVar(&email, "email", "", "the account's email address (required)")
+	return withAccount(ctx, env, "totp-off", args, func(auth *workflow.StaffAuth, email string) error {
+		switch err := auth.TurnOffTOTP(ctx, email, workflow.ActorCLI); {
+		case errors.Is(err, workflow.ErrNoSecondFactor):
+			return errors.New("the account has no second factor turned on")
+		case err != nil:
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "turned off the second factor of %s; its sessions are ended and it signs in with its password alone until it turns a second factor on again\n", workflow.NormEmail(email))
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if email == "" {
-		return errors.New("--email is required")
-	}
-	auth, done, err := openStaff(ctx, env, cfg)
-	if err != nil {
-		return err
-	}
-	defer done()
-	switch err := auth.TurnOffTOTP(ctx, email, workflow.ActorCLI); {
-	case errors.Is(err, store.ErrNotFound):
-		return errors.New("no such account")
-	case errors.Is(err, workflow.ErrNoSecondFactor):
-		return errors.New("the account has no second factor turned on")
-	case err != nil:
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "turned off the second factor of %s; its sessions are ended and it signs in with its password alone until it turns a second factor on again\n", workflow.NormEmail(email))
-	return nil
 }
 
 // userPlatformAdmin grants or revokes the platform administrator flag
