@@ -26,6 +26,20 @@ func TestDemoCommand(t *testing.T) {
 		!strings.Contains(stdout, "verified 300 chains") || !strings.Contains(stdout, "audit trail intact") {
 		t.Fatalf("verify: %d %q %q", code, stdout, stderr)
 	}
+	// The statistics count every demo case at once, also those of a second
+	// run whose dates lie before the organisation's last refresh.
+	if code, stdout, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "100", "--years", "2", "--seed", "6"); code != 0 {
+		t.Fatalf("second demo: %d %q %q", code, stdout, stderr)
+	}
+	var counted, source int
+	if err := pool.QueryRow(context.Background(), `SELECT
+			(SELECT coalesce(sum(received), 0) FROM stats_monthly s JOIN organisations o ON o.id = s.org_id WHERE o.slug = 'espoo' AND dimension = 'all'),
+			(SELECT count(*) FROM stats_source s JOIN organisations o ON o.id = s.org_id WHERE o.slug = 'espoo')`).Scan(&counted, &source); err != nil {
+		t.Fatal(err)
+	}
+	if source < 350 || counted != source {
+		t.Fatalf("statistics after two demo runs count %d requests; the cases give %d", counted, source)
+	}
 	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "nowhere", "--cases", "5"); code != 1 || !strings.Contains(stderr, "nowhere") {
 		t.Fatalf("unknown org: %d %q", code, stderr)
 	}
