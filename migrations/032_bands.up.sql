@@ -1,19 +1,27 @@
 -- The dashboard's band counts at a million cases (issue 21): the open
 -- cases the default dashboard lists, counted per (organisation, state,
--- channel, urgent date) and kept exact by a trigger on cases, so the three
--- bands are sums over a few hundred rows instead of a scan of the open
--- backlog. A case is counted when the dashboard lists it: an open state
--- and confirmed or waiting for triage (D-8); its date is the dashboard's
--- urgency key coalesce(urgent_due, extended_due, legal_due) (D-23).
+-- channel, urgent date), so the three bands are sums over a few hundred
+-- rows instead of a scan of the open backlog. A case is counted when the
+-- dashboard lists it: an open state and confirmed or waiting for triage
+-- (D-8); its date is the dashboard's urgency key
+-- coalesce(urgent_due, extended_due, legal_due) (D-23).
 -- Filters not in the key (right, receipt, unit, person) still count cases.
+--
+-- The table holds deltas, not counters: a trigger on cases INSERTs +1/-1
+-- rows and never UPDATEs, so concurrent intakes of one organisation, channel
+-- and day take no shared row lock (issue 21 forbids a per-organisation lock
+-- on the intake path). The count of a key is sum(n) over its rows; the
+-- periodic sweep folds each organisation's deltas into one row per key
+-- (store.CompactOpenDueCounts).
 CREATE TABLE open_due_counts (
     org_id  bigint NOT NULL,
     state   text   NOT NULL,
     channel text   NOT NULL,
     due     date   NOT NULL,
-    n       bigint NOT NULL CHECK (n > 0),
-    PRIMARY KEY (org_id, state, channel, due)
+    n       bigint NOT NULL CHECK (n <> 0)
 );
+
+CREATE INDEX open_due_counts_key ON open_due_counts (org_id, state, channel, due) INCLUDE (n);
 
 CREATE FUNCTION open_due_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -37,17 +45,12 @@ BEGIN
         RETURN NULL; -- the count does not move (most updates)
     END IF;
     IF old_in THEN
-        UPDATE open_due_counts SET n = n - 1
-        WHERE org_id = OLD.org_id AND state = OLD.state AND channel = OLD.channel AND due = old_due AND n > 1;
-        IF NOT FOUND THEN
-            DELETE FROM open_due_counts
-            WHERE org_id = OLD.org_id AND state = OLD.state AND channel = OLD.channel AND due = old_due;
-        END IF;
+        INSERT INTO open_due_counts (org_id, state, channel, due, n)
+        VALUES (OLD.org_id, OLD.state, OLD.channel, old_due, -1);
     END IF;
     IF new_in THEN
         INSERT INTO open_due_counts (org_id, state, channel, due, n)
-        VALUES (NEW.org_id, NEW.state, NEW.channel, new_due, 1)
-        ON CONFLICT (org_id, state, channel, due) DO UPDATE SET n = open_due_counts.n + 1;
+        VALUES (NEW.org_id, NEW.state, NEW.channel, new_due, 1);
     END IF;
     RETURN NULL;
 END $$;

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"rightsdesk/internal/pgtest"
 	"rightsdesk/internal/store"
 )
@@ -16,8 +18,10 @@ import (
 // emailed and waiting for triage: D-8), state changes, pauses, extensions
 // (DL-8, DL-11, D-13), FI-2 decisions and extensions (urgent_due, D-23)
 // and purges, the maintained counts equal the direct count of cases for
-// every filter the table answers, on several days, and the table holds no
-// empty or stray rows.
+// every filter the table answers, on several days: the table's delta rows
+// sum, per key, to the definition. At some checkpoints the sweep's
+// compaction folds the deltas: the sums stay, and one row per non-zero key
+// is left.
 func TestOpenDueCountsFollowCases(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -55,20 +59,20 @@ func TestOpenDueCountsFollowCases(t *testing.T) {
 	}
 	check := func(step int) {
 		t.Helper()
-		// The table equals its definition, row for row.
+		// The table's sums per key equal its definition.
 		var stray int
 		if err := pool.QueryRow(ctx, `
 			WITH want AS (SELECT org_id, state, channel, coalesce(urgent_due, extended_due, legal_due) AS due, count(*) AS n
 				FROM cases WHERE state = ANY($1) AND (confirmed_at IS NOT NULL OR needs_triage) GROUP BY 1, 2, 3, 4)
 			SELECT count(*) FROM (
-				(SELECT * FROM want EXCEPT ALL SELECT org_id, state, channel, due, n FROM open_due_counts)
+				(SELECT * FROM want EXCEPT ALL SELECT org_id, state, channel, due, sum(n) FROM open_due_counts GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0)
 				UNION ALL
-				(SELECT org_id, state, channel, due, n FROM open_due_counts EXCEPT ALL SELECT * FROM want)) d`,
+				(SELECT org_id, state, channel, due, sum(n) FROM open_due_counts GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 EXCEPT ALL SELECT * FROM want)) d`,
 			store.OpenStates).Scan(&stray); err != nil {
 			t.Fatal(err)
 		}
 		if stray != 0 {
-			t.Fatalf("step %d (seed %d): open_due_counts differs from cases in %d rows", step, seed, stray)
+			t.Fatalf("step %d (seed %d): open_due_counts sums differ from cases in %d keys", step, seed, stray)
 		}
 		filters := []store.DashboardFilter{
 			{OrgIDs: orgs},
@@ -92,6 +96,35 @@ func TestOpenDueCountsFollowCases(t *testing.T) {
 					t.Fatalf("step %d (seed %d) %+v on %s: maintained %+v, counted %+v", step, seed, f, today.Format(time.DateOnly), got, want)
 				}
 			}
+		}
+	}
+
+	compacted := 0
+	compact := func(step int) {
+		t.Helper()
+		var before, keys, zero int
+		if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM open_due_counts),
+				(SELECT count(*) FROM (SELECT 1 FROM open_due_counts GROUP BY org_id, state, channel, due HAVING sum(n) <> 0) k)`).
+			Scan(&before, &keys); err != nil {
+			t.Fatal(err)
+		}
+		var left int64
+		for _, org := range orgs {
+			n, err := q.CompactOpenDueCounts(ctx, org)
+			if err != nil {
+				t.Fatal(err)
+			}
+			left += n
+		}
+		var after int
+		if err := pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE n <= 0) FROM open_due_counts`).Scan(&after, &zero); err != nil {
+			t.Fatal(err)
+		}
+		if after != keys || left != int64(keys) || zero != 0 {
+			t.Fatalf("step %d (seed %d): compaction left %d rows (reported %d, %d not positive), want one per key: %d", step, seed, after, left, zero, keys)
+		}
+		if before > keys {
+			compacted++
 		}
 	}
 
@@ -163,6 +196,10 @@ func TestOpenDueCountsFollowCases(t *testing.T) {
 		if step%50 == 49 {
 			check(step)
 		}
+		if step%150 == 149 {
+			compact(step)
+			check(step)
+		}
 	}
 	check(600)
 	var rows, cases int
@@ -170,7 +207,92 @@ func TestOpenDueCountsFollowCases(t *testing.T) {
 		orgs).Scan(&rows, &cases); err != nil {
 		t.Fatal(err)
 	}
+	if compacted == 0 {
+		t.Fatalf("no compaction had deltas to fold: it tested nothing")
+	}
 	if rows == 0 || cases == 0 {
 		t.Fatalf("the series left %d cases and %d count rows: it tested nothing", cases, rows)
+	}
+}
+
+// Issue 21 forbids a shared per-organisation lock on the intake path: two
+// transactions each inserting a confirmed case for the same organisation,
+// channel and due date do not wait for each other (the trigger adds delta
+// rows; a counter row would be locked by the first until it commits). A
+// compaction run while the first is still open neither waits for it nor
+// loses its delta.
+func TestOpenDueCountsIntakesDoNotBlock(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool := pgtest.NewPool(t)
+	q := store.New(pool)
+	org, err := q.UpsertOrg(ctx, store.Org{Slug: "bands-lock", NameFI: "bands-lock", NameSV: "bands-lock", PrimaryLang: "fi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	legal := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)
+	insert := func(tx interface {
+		Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+	}, receipt string) {
+		t.Helper()
+		if _, err := tx.Exec(ctx, `INSERT INTO cases (org_id, receipt, rights, lang, channel, state, needs_triage,
+				received_at, confirmed_at, raw_end, legal_due, safe_target, gdpr)
+			VALUES ($1, $2, ARRAY['access'], 'fi', 'web', 'received', false, $3::date - 30, $3::date - 29, $3, $3, $3::date - 2, true)`,
+			org, receipt, legal); err != nil {
+			t.Fatalf("intake %s: %v", receipt, err)
+		}
+	}
+	first, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback(ctx)
+	insert(first, "RD-LOCK-1")
+
+	second, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Rollback(ctx)
+	if _, err := second.Exec(ctx, `SET LOCAL lock_timeout = '1s'`); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	insert(second, "RD-LOCK-2")
+	if err := second.Commit(ctx); err != nil {
+		t.Fatalf("the second intake waited for the first: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("the second intake took %s while the first was open", d)
+	}
+
+	// The sweep's compaction while the first intake is still open.
+	compact, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer compact.Rollback(ctx)
+	if _, err := compact.Exec(ctx, `SET LOCAL lock_timeout = '1s'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.New(compact).CompactOpenDueCounts(ctx, org); err != nil {
+		t.Fatalf("compaction waited for the open intake: %v", err)
+	}
+	if err := compact.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := q.CountDashboard(ctx, store.DashboardFilter{OrgIDs: []int64{org}, Channel: "web"}, legal.AddDate(0, 0, -3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != (store.DashboardCounts{Week: 2}) {
+		t.Fatalf("after both intakes and a compaction: %+v, want 2 due this week", got)
+	}
+	if n, err := q.CompactOpenDueCounts(ctx, org); err != nil || n != 1 {
+		t.Fatalf("final compaction left %d rows (%v), want 1", n, err)
 	}
 }
