@@ -186,6 +186,23 @@ func (b *batch) copy(ctx context.Context, pool *pgxpool.Pool, skipFKChecks bool)
 				return fmt.Errorf("demo: copying %s: %w", t.table, err)
 			}
 		}
+		if skipFKChecks && len(b.cases) > 0 {
+			// session_replication_role = replica skips the trigger that
+			// keeps open_due_counts (the dashboard's bands): one
+			// statement adds the batch's open cases instead, as delta
+			// rows (the sweep folds them).
+			ids := make([]int64, len(b.cases))
+			for i, c := range b.cases {
+				ids[i] = c[0].(int64)
+			}
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO open_due_counts (org_id, state, channel, due, n)
+				SELECT org_id, state, channel, coalesce(urgent_due, extended_due, legal_due), count(*)
+				FROM cases WHERE id = ANY($1) AND state = ANY($2) AND (confirmed_at IS NOT NULL OR needs_triage)
+				GROUP BY 1, 2, 3, 4`, ids, store.OpenStates); err != nil {
+				return fmt.Errorf("demo: band counts: %w", err)
+			}
+		}
 		return nil
 	})
 }
