@@ -309,17 +309,22 @@ func (d *doc) refusal() {
 
 // extension is the DL-5 notice: the new due date and the reasons, sent
 // within the first month.
-func (d *doc) extension() {
+func (d *doc) extension() { d.extensionNotice("letter.extension") }
+
+// extensionNotice is an extension notice whose texts are under the key
+// prefix: the request, the old and the new due date, the reasons and the
+// law (DL-5 for GDPR rights, 621/1999 §14(4) for documents).
+func (d *doc) extensionNotice(prefix string) {
 	l := d.l
 	d.title1(d.title())
 	d.onBehalf()
-	d.para(d.t("letter.extension.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
-	d.field(d.t("letter.extension.old_due"), d.date(l.Due))
-	d.field(d.t("letter.extension.new_due"), d.date(l.ExtendedDue))
+	d.para(d.t(prefix+".intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	d.field(d.t(prefix+".old_due"), d.date(l.Due))
+	d.field(d.t(prefix+".new_due"), d.date(l.ExtendedDue))
 	d.p.Ln(1)
-	d.subheading(d.t("letter.extension.reasons"))
+	d.subheading(d.t(prefix + ".reasons"))
 	d.para(nonEmpty(l.Reasons, d.t("letter.reg.not_stated")))
-	d.para(d.t("letter.extension.law"))
+	d.para(d.t(prefix + ".law"))
 	d.coverNote()
 	d.signature()
 }

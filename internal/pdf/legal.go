@@ -59,32 +59,14 @@ func (d *doc) docDecision() {
 		d.para(d.t("letter.doc_decision.delivery"))
 	}
 	d.coverNote()
-	d.subheading(d.t("letter.appeal.title"))
-	appeal := l.Org.AppealText
-	if strings.TrimSpace(appeal) == "" {
-		appeal = d.t("letter.appeal.default")
-	}
-	d.para(appeal)
+	d.appeal()
 	d.signature()
 }
 
 // docExtension tells the requester that their request for documents is
 // decided within one month instead of two weeks (621/1999 §14(4)), why,
 // and by which day.
-func (d *doc) docExtension() {
-	l := d.l
-	d.title1(d.title())
-	d.onBehalf()
-	d.para(d.t("letter.doc_extension.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
-	d.field(d.t("letter.doc_extension.old_due"), d.date(l.Due))
-	d.field(d.t("letter.doc_extension.new_due"), d.date(l.ExtendedDue))
-	d.p.Ln(1)
-	d.subheading(d.t("letter.doc_extension.reasons"))
-	d.para(nonEmpty(l.Reasons, d.t("letter.reg.not_stated")))
-	d.para(d.t("letter.doc_extension.law"))
-	d.coverNote()
-	d.signature()
-}
+func (d *doc) docExtension() { d.extensionNotice("letter.doc_extension") }
 
 // forward tells the requester that a register their request concerns
 // has another controller now, that the request was forwarded there with

@@ -469,6 +469,12 @@ func (d *doc) remedies() {
 	d.authority()
 	d.subheading(d.t("letter.court.title"))
 	d.para(d.t("letter.court.text"))
+	d.appeal()
+}
+
+// appeal prints the organisation's appeal instructions, or the default
+// text when it has set none.
+func (d *doc) appeal() {
 	d.subheading(d.t("letter.appeal.title"))
 	appeal := d.l.Org.AppealText
 	if strings.TrimSpace(appeal) == "" {
