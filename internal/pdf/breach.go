@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/go-pdf/fpdf"
 )
 
 // Breach is one entry of the breach log (legal.md §6, BR) as the DPO
@@ -56,36 +54,12 @@ func (r *Renderer) RenderBreach(b Breach) ([]byte, error) {
 	if b.Lang != "fi" && b.Lang != "sv" && b.Lang != "en" {
 		return nil, fmt.Errorf("breach pdf: language %q", b.Lang)
 	}
-	l := &Letter{Lang: b.Lang, Org: Org{Name: b.OrgName}, Date: b.Printed}
-	p := fpdf.New("P", "mm", "A4", "")
-	d := &doc{p: p, l: l, cat: r.cat}
-	p.AddUTF8FontFromBytes(familyName, "", fontRegular)
-	p.AddUTF8FontFromBytes(familyName, "B", fontBold)
-	p.AliasNbPages("{nb}")
-	p.SetMargins(marginL, marginTop, marginR)
-	p.SetAutoPageBreak(true, marginBot)
-	p.SetCellMargin(0)
-	created := b.Printed.UTC().Truncate(time.Second)
-	p.SetCreationDate(created)
-	p.SetModificationDate(created)
-	p.SetCatalogSort(true)
-	p.SetProducer("rightsdesk", true)
-	p.SetCreator("rightsdesk", true)
+	d := newPDF(r.cat, &Letter{Lang: b.Lang, Org: Org{Name: b.OrgName}, Date: b.Printed})
+	p := d.p
 	title := d.t("breach.pdf.title")
 	p.SetTitle(title, true)
-	p.SetAuthor(b.OrgName, true)
-	p.SetLang(b.Lang)
 	ref := d.t("breach.pdf.no") + " " + strconv.Itoa(b.No)
-	p.SetFooterFunc(func() {
-		p.SetY(-14)
-		p.SetDrawColor(170, 170, 170)
-		p.Line(marginL, pageH-15.5, pageW-marginR, pageH-15.5)
-		p.SetFont(familyName, "", smallSize)
-		p.SetTextColor(90, 90, 90)
-		p.CellFormat(textW*2/3, 4, b.OrgName+" · "+ref, "", 0, "L", false, 0, "")
-		p.CellFormat(textW/3, 4, d.t("breach.pdf.page", p.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
-		p.SetTextColor(0, 0, 0)
-	})
+	d.reportFooter(b.OrgName+" · "+ref, func() string { return d.t("breach.pdf.page", p.PageNo(), "{nb}") })
 	p.AddPage()
 	p.SetXY(marginL, marginTop)
 	d.title1(title)

@@ -128,15 +128,10 @@ func (r *Renderer) Bytes(l Letter) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// doc is one letter being drawn.
-type doc struct {
-	p   *fpdf.Fpdf
-	l   *Letter
-	cat *i18n.Catalog
-	h   *htmlOut // set: also write the HTML twin (html.go)
-}
-
-func newDoc(cat *i18n.Catalog, l *Letter) *doc {
+// newPDF is the setup every document of the package shares (letters, the
+// breach record, the annual report): the fonts, the page total, margins
+// and reproducible metadata from l's date, organisation and language.
+func newPDF(cat *i18n.Catalog, l *Letter) *doc {
 	p := fpdf.New("P", "mm", "A4", "")
 	d := &doc{p: p, l: l, cat: cat}
 	p.AddUTF8FontFromBytes(familyName, "", fontRegular)
@@ -148,17 +143,47 @@ func newDoc(cat *i18n.Catalog, l *Letter) *doc {
 	p.SetAutoPageBreak(true, marginBot)
 	p.SetCellMargin(0)
 
-	// Reproducible output: the case's time, sorted catalogues.
+	// Reproducible output: the document's time, sorted catalogues.
 	created := l.Date.UTC().Truncate(time.Second)
 	p.SetCreationDate(created)
 	p.SetModificationDate(created)
 	p.SetCatalogSort(true)
 	p.SetProducer("rightsdesk", true)
 	p.SetCreator("rightsdesk", true)
-	p.SetTitle(d.title()+" "+l.RequestNumber, true)
 	p.SetAuthor(l.Org.Name, true)
-	p.SetSubject(d.title(), true)
 	p.SetLang(l.Lang)
+	return d
+}
+
+// reportFooter puts a rule, left (the organisation and the document) and
+// the page text at the foot of every page of a report.
+func (d *doc) reportFooter(left string, page func() string) {
+	p := d.p
+	p.SetFooterFunc(func() {
+		p.SetY(-14)
+		p.SetDrawColor(170, 170, 170)
+		p.Line(marginL, pageH-15.5, pageW-marginR, pageH-15.5)
+		p.SetFont(familyName, "", smallSize)
+		p.SetTextColor(90, 90, 90)
+		p.CellFormat(textW*2/3, 4, left, "", 0, "L", false, 0, "")
+		p.CellFormat(textW/3, 4, page(), "", 0, "R", false, 0, "")
+		p.SetTextColor(0, 0, 0)
+	})
+}
+
+// doc is one letter being drawn.
+type doc struct {
+	p   *fpdf.Fpdf
+	l   *Letter
+	cat *i18n.Catalog
+	h   *htmlOut // set: also write the HTML twin (html.go)
+}
+
+func newDoc(cat *i18n.Catalog, l *Letter) *doc {
+	d := newPDF(cat, l)
+	p := d.p
+	p.SetTitle(d.title()+" "+l.RequestNumber, true)
+	p.SetSubject(d.title(), true)
 
 	if len(l.Org.Logo) > 0 {
 		tp := l.Org.LogoType

@@ -45,34 +45,10 @@ func (r *Renderer) RenderStats(s StatsReport) ([]byte, error) {
 	if s.Lang != "fi" && s.Lang != "sv" && s.Lang != "en" {
 		return nil, fmt.Errorf("statistics pdf: language %q", s.Lang)
 	}
-	l := &Letter{Lang: s.Lang, Org: Org{Name: s.OrgName}, Date: s.Printed}
-	p := fpdf.New("P", "mm", "A4", "")
-	d := &doc{p: p, l: l, cat: r.cat}
-	p.AddUTF8FontFromBytes(familyName, "", fontRegular)
-	p.AddUTF8FontFromBytes(familyName, "B", fontBold)
-	p.AliasNbPages("{nb}")
-	p.SetMargins(marginL, marginTop, marginR)
-	p.SetAutoPageBreak(true, marginBot)
-	p.SetCellMargin(0)
-	created := s.Printed.UTC().Truncate(time.Second)
-	p.SetCreationDate(created)
-	p.SetModificationDate(created)
-	p.SetCatalogSort(true)
-	p.SetProducer("rightsdesk", true)
-	p.SetCreator("rightsdesk", true)
+	d := newPDF(r.cat, &Letter{Lang: s.Lang, Org: Org{Name: s.OrgName}, Date: s.Printed})
+	p := d.p
 	p.SetTitle(s.Title, true)
-	p.SetAuthor(s.OrgName, true)
-	p.SetLang(s.Lang)
-	p.SetFooterFunc(func() {
-		p.SetY(-14)
-		p.SetDrawColor(170, 170, 170)
-		p.Line(marginL, pageH-15.5, pageW-marginR, pageH-15.5)
-		p.SetFont(familyName, "", smallSize)
-		p.SetTextColor(90, 90, 90)
-		p.CellFormat(textW*2/3, 4, s.OrgName+" · "+s.Title, "", 0, "L", false, 0, "")
-		p.CellFormat(textW/3, 4, d.t("statspage.report.page", p.PageNo()), "", 0, "R", false, 0, "")
-		p.SetTextColor(0, 0, 0)
-	})
+	d.reportFooter(s.OrgName+" · "+s.Title, func() string { return d.t("statspage.report.page", p.PageNo()) })
 	p.AddPage()
 	p.SetXY(marginL, marginTop)
 	d.title1(s.Title)
