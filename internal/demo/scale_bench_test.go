@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"rightsdesk/internal/sqltrace"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -60,7 +60,7 @@ func BenchmarkDemoScale(b *testing.B) {
 	today := workflow.HelsinkiDate(now).In(time.UTC)
 
 	// A pool that records the dashboard's SQL, to EXPLAIN it as run.
-	tr := &recorder{}
+	tr := &sqltrace.Recorder{}
 	cfg, err := pgxpool.ParseConfig(pgtest.ConnString(b))
 	if err != nil {
 		b.Fatal(err)
@@ -153,16 +153,16 @@ func BenchmarkDemoScale(b *testing.B) {
 					}
 				}
 			})
-			tr.reset()
+			tr.Reset()
 			if _, err := q.Dashboard(ctx, v.f); err != nil {
 				b.Fatal(err)
 			}
 			if _, err := q.CountDashboard(ctx, v.f, today); err != nil {
 				b.Fatal(err)
 			}
-			for _, st := range tr.taken() {
-				fmt.Fprintf(&explain, "==== %s view at %s cases ====\n%s\n\n", v.name, size, strings.TrimSpace(st.sql))
-				rows, err := pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+st.sql, st.args...)
+			for _, st := range tr.Taken() {
+				fmt.Fprintf(&explain, "==== %s view at %s cases ====\n%s\n\n", v.name, size, strings.TrimSpace(st.SQL))
+				rows, err := pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+st.SQL, st.Args...)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -195,40 +195,4 @@ func BenchmarkDemoScale(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("EXPLAIN (ANALYZE, BUFFERS) written to %s", explainPath)
-}
-
-type statement struct {
-	sql  string
-	args []any
-}
-
-// recorder is a pgx tracer that keeps the statements run since reset.
-type recorder struct {
-	mu  sync.Mutex
-	on  bool
-	got []statement
-}
-
-func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	r.mu.Lock()
-	if r.on {
-		r.got = append(r.got, statement{d.SQL, d.Args})
-	}
-	r.mu.Unlock()
-	return ctx
-}
-
-func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-func (r *recorder) reset() {
-	r.mu.Lock()
-	r.on, r.got = true, nil
-	r.mu.Unlock()
-}
-
-func (r *recorder) taken() []statement {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.on = false
-	return r.got
 }

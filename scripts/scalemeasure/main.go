@@ -24,9 +24,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"rightsdesk/internal/sqltrace"
 	"slices"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -148,7 +148,7 @@ func run(smallDSN, largeDSN, keyFile, slug string, n int, explainPath string) er
 		}},
 	}
 
-	tr := &recorder{}
+	tr := &sqltrace.Recorder{}
 	open := func(dsn string, trace bool) (*pgxpool.Pool, *store.Q, int64, int, error) {
 		cfg, err := pgxpool.ParseConfig(dsn)
 		if err != nil {
@@ -214,13 +214,13 @@ func run(smallDSN, largeDSN, keyFile, slug string, n int, explainPath string) er
 		fmt.Fprintf(w, "%s\t%.2f\t%.2f\t%.2f\n", v.name, ms, ml, ml/ms)
 
 		if explainPath != "" {
-			tr.reset()
+			tr.Reset()
 			if err := v.run(ctx, lq, lOrg); err != nil {
 				return err
 			}
-			for _, st := range tr.taken() {
-				fmt.Fprintf(&out, "==== %s at %d cases ====\n%s\n\n", v.name, lCases, strings.TrimSpace(st.sql))
-				rows, err := lp.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+st.sql, st.args...)
+			for _, st := range tr.Taken() {
+				fmt.Fprintf(&out, "==== %s at %d cases ====\n%s\n\n", v.name, lCases, strings.TrimSpace(st.SQL))
+				rows, err := lp.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+st.SQL, st.Args...)
 				if err != nil {
 					return err
 				}
@@ -255,40 +255,4 @@ func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]
-}
-
-type statement struct {
-	sql  string
-	args []any
-}
-
-// recorder is a pgx tracer that keeps the statements run since reset.
-type recorder struct {
-	mu  sync.Mutex
-	on  bool
-	got []statement
-}
-
-func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	r.mu.Lock()
-	if r.on {
-		r.got = append(r.got, statement{d.SQL, d.Args})
-	}
-	r.mu.Unlock()
-	return ctx
-}
-
-func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-func (r *recorder) reset() {
-	r.mu.Lock()
-	r.on, r.got = true, nil
-	r.mu.Unlock()
-}
-
-func (r *recorder) taken() []statement {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.on = false
-	return r.got
 }
