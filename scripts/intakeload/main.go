@@ -21,6 +21,11 @@
 //	    -pgbench /usr/lib/postgresql/15/bin/pgbench -pgdsn 'host=/tmp/rdpgX port=5432 user=postgres dbname=rightsdesk' \
 //	    [-clients 1,8,32,100] [-duration 10s]
 //
+// With -large-base URL -large-token T it compares two servers instead, one
+// on a small database (-base) and one on a large one, in alternating
+// rounds, without pgbench (compare.go): the intake's cost at 10k and at 1M
+// cases.
+//
 // Any answer but 201 (API) or 303 (form) is an error and makes it exit 1.
 // It refuses any host but 127.0.0.1.
 package main
@@ -68,14 +73,13 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "length of each measure")
 	form := flag.Bool("form", true, "also measure the web form")
 	rounds := flag.Int("rounds", 3, "each measure is split into this many rounds, interleaved, so a change in the machine's other load falls on all of them alike")
+	largeBase := flag.String("large-base", "", "compare mode: a second server, on a larger database (-base is the smaller); no pgbench")
+	largeToken := flag.String("large-token", "", "compare mode: API token of the organisation on -large-base")
 	flag.Parse()
 
 	u, err := url.Parse(*base)
 	if err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" || u.Port() == "" {
 		fatal(fmt.Errorf("-base must be http://127.0.0.1:PORT, got %q", *base))
-	}
-	if *token == "" || *pgbench == "" || *pgdsn == "" {
-		fatal(errors.New("-token, -pgbench and -pgdsn are required"))
 	}
 	var clients []int
 	for _, s := range strings.Split(*clientsFlag, ",") {
@@ -84,6 +88,30 @@ func main() {
 			fatal(fmt.Errorf("-clients: %q", s))
 		}
 		clients = append(clients, n)
+	}
+	if *largeBase != "" {
+		lu, err := url.Parse(*largeBase)
+		if err != nil || lu.Scheme != "http" || lu.Hostname() != "127.0.0.1" || lu.Port() == "" {
+			fatal(fmt.Errorf("-large-base must be http://127.0.0.1:PORT, got %q", *largeBase))
+		}
+		if *token == "" || *largeToken == "" {
+			fatal(errors.New("-token and -large-token are required"))
+		}
+		small := &loader{base: u.String(), token: *token, org: *org}
+		large := &loader{base: lu.String(), token: *largeToken, org: *org}
+		for _, l := range []*loader{small, large} {
+			if r := l.run(l.api, 4, 2*time.Second); r.errors > 0 {
+				fatal(fmt.Errorf("warm-up of %s: %d of %d API requests failed (first: %v)", l.base, r.errors, r.done, r.firstErr))
+			}
+		}
+		stdout, stderr = os.Stdout, os.Stderr
+		if compare(small, large, clients, *rounds, *duration, *form) {
+			os.Exit(1)
+		}
+		return
+	}
+	if *token == "" || *pgbench == "" || *pgdsn == "" {
+		fatal(errors.New("-token, -pgbench and -pgdsn are required"))
 	}
 	dir, err := os.MkdirTemp("", "intakeload")
 	if err != nil {

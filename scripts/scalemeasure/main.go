@@ -17,6 +17,14 @@
 // blind index), the statistics page (stats_monthly and open tasks by unit)
 // and the CSV export's first two batches of a filtered view (the first
 // byte waits for the first batch only).
+//
+// With -mode http it times the same views as pages of two running
+// servers instead (http.go): start `rightsdesk serve` on each database
+// (DATABASE_URL, LISTEN_ADDR), add the same DPO to both (rightsdesk user
+// add), then
+//
+//	go run ./scripts/scalemeasure -mode http -small-url http://127.0.0.1:8081 \
+//	    -large-url http://127.0.0.1:8082 -email dpo@esimerkki.example -password-file PW -org esimerkki
 package main
 
 import (
@@ -50,18 +58,36 @@ func main() {
 	slug := flag.String("org", "esimerkki", "organisation slug")
 	n := flag.Int("n", 21, "runs of each view per database (the median is reported)")
 	explain := flag.String("explain", "", "write EXPLAIN (ANALYZE, BUFFERS) of the large database's statements here")
+	mode := flag.String("mode", "store", "store: the store calls the handlers make, on two databases; http: the pages of two running servers")
+	smallURL := flag.String("small-url", "", "http mode: the server on the small database, http://127.0.0.1:PORT")
+	largeURL := flag.String("large-url", "", "http mode: the server on the large database, http://127.0.0.1:PORT")
+	email := flag.String("email", "", "http mode: the DPO's sign-in email (the same account on both databases)")
+	passwordFile := flag.String("password-file", "", "http mode: a file holding the DPO's password (never on the command line)")
+	person := flag.String("person", "maija.meikalainen@demo.example", "the email the person search looks for")
+	flag.BoolVar(&csvFull, "csv-full", false, "http mode: also time the CSV export to its last byte")
 	flag.Parse()
-	if *small == "" || *large == "" || *keyFile == "" {
+	if *mode == "http" {
+		if *smallURL == "" || *largeURL == "" || *email == "" || *passwordFile == "" {
+			flag.Usage()
+			os.Exit(2)
+		}
+		if err := runHTTP(*smallURL, *largeURL, *email, *passwordFile, *slug, *person, *n); err != nil {
+			fmt.Fprintln(os.Stderr, "scalemeasure:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *mode != "store" || *small == "" || *large == "" || *keyFile == "" {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*small, *large, *keyFile, *slug, *n, *explain); err != nil {
+	if err := run(*small, *large, *keyFile, *slug, *n, *explain, *person); err != nil {
 		fmt.Fprintln(os.Stderr, "scalemeasure:", err)
 		os.Exit(1)
 	}
 }
 
-func run(smallDSN, largeDSN, keyFile, slug string, n int, explainPath string) error {
+func run(smallDSN, largeDSN, keyFile, slug string, n int, explainPath, person string) error {
 	ctx := context.Background()
 	current, old, err := secret.ReadKeyFile(keyFile)
 	if err != nil {
@@ -108,7 +134,7 @@ func run(smallDSN, largeDSN, keyFile, slug string, n int, explainPath string) er
 			return err
 		}},
 		{"person search by email", func(ctx context.Context, q *store.Q, org int64) error {
-			p, err := q.EmailSearch("maija.meikalainen@demo.example")
+			p, err := q.EmailSearch(person)
 			if err != nil {
 				return err
 			}
