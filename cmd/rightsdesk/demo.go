@@ -16,7 +16,7 @@ import (
 // running server (it attaches to the embedded PostgreSQL, or uses
 // DATABASE_URL) or alone. The cases are sealed like real ones.
 func runDemo(ctx context.Context, env *Env, args []string) error {
-	var slug string
+	var slug, indexes string
 	var cases, years int
 	// --seed is the random seed here; the configuration's own --seed
 	// (load seed data) means nothing to demo, so it is taken out first.
@@ -28,12 +28,17 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		fs.StringVar(&slug, "org", "", "organisation slug (required)")
 		fs.IntVar(&cases, "cases", 0, "how many cases to add (required)")
 		fs.IntVar(&years, "years", 3, "received over this many years up to now")
+		fs.StringVar(&indexes, "indexes", "auto", "secondary indexes during the load: auto (rebuild when the load at least doubles the cases and no other client is connected), rebuild, keep")
 	})
 	if err != nil {
 		return err
 	}
 	if slug == "" || cases <= 0 {
-		return errors.New("usage: rightsdesk demo --org SLUG --cases N [--years 3] [--seed 1]")
+		return errors.New("usage: rightsdesk demo --org SLUG --cases N [--years 3] [--seed 1] [--indexes auto|rebuild|keep]")
+	}
+	mode, err := demo.ParseIndexMode(indexes)
+	if err != nil {
+		return err
 	}
 	cfg.Seed = false
 	a, err := setup(ctx, cfg, env, false, false)
@@ -48,7 +53,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := demo.Generate(ctx, a.pool, a.keys, org, demo.Options{Cases: cases, Years: years, Seed: seed, Progress: env.Stderr})
+	rep, err := demo.Generate(ctx, a.pool, a.keys, org, demo.Options{Cases: cases, Years: years, Seed: seed, Indexes: mode, Progress: env.Stderr})
 	if err != nil {
 		return err
 	}
