@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"rightsdesk/internal/demo"
 	"rightsdesk/internal/store"
 )
@@ -53,7 +55,17 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := demo.Generate(ctx, a.pool, a.keys, org, demo.Options{Cases: cases, Years: years, Seed: seed, Indexes: mode, Progress: env.Stderr})
+	// The load is the operator's bulk tool, not the application: it runs
+	// as the schema's owner, which may skip the row triggers (a superuser)
+	// and drop and rebuild indexes. The application role's connections
+	// are closed first so that --indexes auto counts only other clients.
+	owner, err := a.ownerPool(ctx)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	a.pool.Reset()
+	rep, err := demo.Generate(ctx, owner, a.keys, org, demo.Options{Cases: cases, Years: years, Seed: seed, Indexes: mode, Progress: env.Stderr})
 	if err != nil {
 		return err
 	}
@@ -96,4 +108,25 @@ func takeSeed(args []string) (uint64, []string, error) {
 		seed = n
 	}
 	return seed, out, nil
+}
+
+// ownerPool connects as the schema's owner, as openDB did before setup
+// moved a.pool to the application role: the embedded cluster's superuser,
+// else MIGRATE_DATABASE_URL, else DATABASE_URL.
+func (a *app) ownerPool(ctx context.Context) (*pgxpool.Pool, error) {
+	dsn := a.cfg.DatabaseURL
+	if a.cfg.MigrateDatabaseURL != "" {
+		dsn = a.cfg.MigrateDatabaseURL
+	}
+	if a.cluster != nil {
+		dsn = a.cluster.DSN("rightsdesk")
+	}
+	pcfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		pcfg.MaxConns = 8
+	}
+	return connectPool(ctx, pcfg)
 }

@@ -41,7 +41,7 @@ var bulkTables = []string{"cases", "case_keys", "requesters", "tasks", "audit_ev
 // and why, in words for the progress line. Dropping them beside a running
 // server would make its queries scan whole tables, so auto drops only
 // when nothing else is connected and the load at least doubles the cases.
-func decideIndexes(ctx context.Context, pool *pgxpool.Pool, mode IndexMode, cases int, superuser bool) (bool, string, error) {
+func decideIndexes(ctx context.Context, pool *pgxpool.Pool, mode IndexMode, cases int) (bool, string, error) {
 	switch mode {
 	case IndexesKeep:
 		return false, "indexes kept (--indexes keep)", nil
@@ -55,8 +55,13 @@ func decideIndexes(ctx context.Context, pool *pgxpool.Pool, mode IndexMode, case
 	if int64(cases) < existing {
 		return false, fmt.Sprintf("indexes kept: %d cases are fewer than the %d there", cases, existing), nil
 	}
-	if !superuser {
-		return false, "indexes kept: not connected as a superuser", nil
+	var owner bool
+	if err := pool.QueryRow(ctx, `SELECT bool_and(pg_has_role(current_user, c.relowner, 'USAGE')) FROM pg_class c
+		WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1)`, bulkTables).Scan(&owner); err != nil {
+		return false, "", fmt.Errorf("demo: table owner: %w", err)
+	}
+	if !owner {
+		return false, "indexes kept: the database role does not own the tables", nil
 	}
 	others, err := otherClients(ctx, pool)
 	if err != nil {
