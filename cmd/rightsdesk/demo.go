@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"rightsdesk/internal/demo"
 	"rightsdesk/internal/store"
 )
@@ -16,7 +18,7 @@ import (
 // running server (it attaches to the embedded PostgreSQL, or uses
 // DATABASE_URL) or alone. The cases are sealed like real ones.
 func runDemo(ctx context.Context, env *Env, args []string) error {
-	var slug string
+	var slug, indexes string
 	var cases, years int
 	// --seed is the random seed here; the configuration's own --seed
 	// (load seed data) means nothing to demo, so it is taken out first.
@@ -28,12 +30,17 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		fs.StringVar(&slug, "org", "", "organisation slug (required)")
 		fs.IntVar(&cases, "cases", 0, "how many cases to add (required)")
 		fs.IntVar(&years, "years", 3, "received over this many years up to now")
+		fs.StringVar(&indexes, "indexes", "auto", "secondary indexes during the load: auto (rebuild when the load at least doubles the cases and no other client is connected), rebuild, keep")
 	})
 	if err != nil {
 		return err
 	}
 	if slug == "" || cases <= 0 {
-		return errors.New("usage: rightsdesk demo --org SLUG --cases N [--years 3] [--seed 1]")
+		return errors.New("usage: rightsdesk demo --org SLUG --cases N [--years 3] [--seed 1] [--indexes auto|rebuild|keep]")
+	}
+	mode, err := demo.ParseIndexMode(indexes)
+	if err != nil {
+		return err
 	}
 	cfg.Seed = false
 	a, err := setup(ctx, cfg, env, false, false)
@@ -48,7 +55,17 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := demo.Generate(ctx, a.pool, a.keys, org, demo.Options{Cases: cases, Years: years, Seed: seed, Progress: env.Stderr})
+	// The load is the operator's bulk tool, not the application: it runs
+	// as the schema's owner, which may skip the row triggers (a superuser)
+	// and drop and rebuild indexes. The application role's connections
+	// are closed first so that --indexes auto counts only other clients.
+	owner, err := a.ownerPool(ctx)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	a.pool.Reset()
+	rep, err := demo.Generate(ctx, owner, a.keys, org, demo.Options{Cases: cases, Years: years, Seed: seed, Indexes: mode, Progress: env.Stderr})
 	if err != nil {
 		return err
 	}
@@ -91,4 +108,25 @@ func takeSeed(args []string) (uint64, []string, error) {
 		seed = n
 	}
 	return seed, out, nil
+}
+
+// ownerPool connects as the schema's owner, as openDB did before setup
+// moved a.pool to the application role: the embedded cluster's superuser,
+// else MIGRATE_DATABASE_URL, else DATABASE_URL.
+func (a *app) ownerPool(ctx context.Context) (*pgxpool.Pool, error) {
+	dsn := a.cfg.DatabaseURL
+	if a.cfg.MigrateDatabaseURL != "" {
+		dsn = a.cfg.MigrateDatabaseURL
+	}
+	if a.cluster != nil {
+		dsn = a.cluster.DSN("rightsdesk")
+	}
+	pcfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		pcfg.MaxConns = 8
+	}
+	return connectPool(ctx, pcfg)
 }

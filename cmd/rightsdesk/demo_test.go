@@ -40,6 +40,18 @@ func TestDemoCommand(t *testing.T) {
 	if source < 350 || counted != source {
 		t.Fatalf("statistics after two demo runs count %d requests; the cases give %d", counted, source)
 	}
+	// Beside this test's own connections, auto keeps the indexes and says
+	// why; --indexes rebuild drops and rebuilds them (issue 21).
+	if !strings.Contains(stderr, "demo: indexes kept: ") || !strings.Contains(stderr, "other client connection(s)") {
+		t.Fatalf("first demo beside other clients: %q", stderr)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "20", "--indexes", "rebuild"); code != 0 ||
+		!strings.Contains(stderr, "indexes rebuilt after the load (--indexes rebuild)") || !strings.Contains(stderr, "demo: rebuilt ") {
+		t.Fatalf("demo --indexes rebuild: %d %q", code, stderr)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "5", "--indexes", "sometimes"); code != 1 || !strings.Contains(stderr, "--indexes") {
+		t.Fatalf("--indexes sometimes: %d %q", code, stderr)
+	}
 	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "nowhere", "--cases", "5"); code != 1 || !strings.Contains(stderr, "nowhere") {
 		t.Fatalf("unknown org: %d %q", code, stderr)
 	}

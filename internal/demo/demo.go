@@ -11,10 +11,14 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,6 +40,11 @@ type Options struct {
 	// installation's years of closed history under a steady backlog;
 	// the benchmarks grow a database with it).
 	History bool
+	// Indexes: what to do with the secondary indexes during the load
+	// (default auto).
+	Indexes IndexMode
+	// Writers: COPY transactions at once (default 2, one per core here).
+	Writers int
 	// Progress, when set, gets a progress line (rewritten with \r).
 	Progress io.Writer
 }
@@ -44,7 +53,13 @@ type Options struct {
 type Report struct {
 	Cases, Tasks, Events int
 	ByState              map[string]int
-	Elapsed              time.Duration
+	// Indexes says what the load did with the indexes, and why.
+	Indexes string
+	// Rebuilt is how many indexes were built again after the load, and
+	// Rebuild how long that took.
+	Rebuilt int
+	Rebuild time.Duration
+	Elapsed time.Duration
 }
 
 type register struct {
@@ -59,7 +74,13 @@ const Actor = "demo"
 
 // Generate adds opt.Cases cases to org. It works beside a running server:
 // ids and receipt numbers come from the database's own sequences.
-func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org store.Org, opt Options) (Report, error) {
+//
+// One goroutine generates and seals the batches (a tenth of the time);
+// opt.Writers goroutines COPY them, each batch in its own transaction
+// (PostgreSQL is the bottleneck). A large load beside no other client
+// drops the secondary indexes first and builds them again at the end,
+// which is deferred so an error or an interrupt still ends with them back.
+func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org store.Org, opt Options) (rep Report, err error) {
 	if opt.Cases <= 0 {
 		return Report{}, fmt.Errorf("demo: --cases must be positive")
 	}
@@ -74,6 +95,25 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org st
 	}
 	if opt.Batch <= 0 {
 		opt.Batch = 5000
+	}
+	if opt.Writers <= 0 {
+		opt.Writers = 2
+	}
+	if opt.Indexes == "" {
+		opt.Indexes = IndexesAuto
+	}
+	progress := func(format string, a ...any) {
+		if opt.Progress != nil {
+			fmt.Fprintf(opt.Progress, format, a...)
+		}
+	}
+	rep = Report{ByState: map[string]int{}}
+	start := time.Now()
+	// An earlier load killed before its rebuild left its indexes dropped.
+	if n, err := restoreIndexes(ctx, pool); err != nil {
+		return rep, err
+	} else if n > 0 {
+		progress("demo: rebuilt %d indexes an interrupted load had dropped (%s)\n", n, since(start))
 	}
 	rows, err := pool.Query(ctx, `SELECT id, legal_basis, owner_email FROM registers WHERE org_id = $1 ORDER BY id`, org.ID)
 	if err != nil {
@@ -99,39 +139,141 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org st
 	if err := pool.QueryRow(ctx, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&g.superuser); err != nil {
 		return Report{}, fmt.Errorf("demo: role: %w", err)
 	}
-	rep := Report{ByState: map[string]int{}}
-	start := time.Now()
-	for done := 0; done < opt.Cases; {
-		n := min(opt.Batch, opt.Cases-done)
-		b, err := g.batch(ctx, pool, n)
-		if err != nil {
+
+	drop, why, err := decideIndexes(ctx, pool, opt.Indexes, opt.Cases)
+	if err != nil {
+		return rep, err
+	}
+	rep.Indexes = why
+	progress("demo: %s\n", why)
+	rebuilt := !drop
+	rebuild := func(ctx context.Context) error {
+		rebuilt = true
+		t := time.Now()
+		progress("demo: rebuilding indexes...")
+		n, err := restoreIndexes(ctx, pool)
+		rep.Rebuilt, rep.Rebuild = n, time.Since(t)
+		progress("\rdemo: rebuilt %d indexes in %s\n", n, since(t))
+		return err
+	}
+	if drop {
+		// Registered before the drop (a drop that failed has rolled back
+		// and the restore finds nothing); an interrupt does not stop it.
+		defer func() {
+			if !rebuilt {
+				err = errors.Join(err, rebuild(context.WithoutCancel(ctx)))
+			}
+		}()
+		if _, err := dropIndexes(ctx, pool); err != nil {
 			return rep, err
 		}
-		if err := b.copy(ctx, pool, g.superuser); err != nil {
+	}
+	if err := g.load(ctx, pool, opt, &rep, start); err != nil {
+		return rep, err
+	}
+	if !rebuilt {
+		if err := rebuild(context.WithoutCancel(ctx)); err != nil {
 			return rep, err
 		}
-		done += n
-		rep.Cases += n
-		rep.Tasks += len(b.tasks)
-		rep.Events += len(b.events)
-		for _, c := range b.cases {
-			rep.ByState[c[stateCol].(string)]++
-		}
-		if opt.Progress != nil {
-			el := time.Since(start)
-			fmt.Fprintf(opt.Progress, "\rdemo: %d/%d cases (%d%%), %d tasks, %d audit events, %.0f cases/s   ",
-				done, opt.Cases, done*100/opt.Cases, rep.Tasks, rep.Events, float64(done)/el.Seconds())
-		}
 	}
-	if opt.Progress != nil {
-		fmt.Fprintln(opt.Progress)
-	}
-	// Fresh statistics: the planner must see the new distribution.
+	// Fresh statistics, after the rebuild so that the expression indexes
+	// get theirs: the planner must see the new distribution.
 	if _, err := pool.Exec(ctx, `ANALYZE cases, requesters, tasks, case_keys, audit_events, audit_heads`); err != nil {
 		return rep, fmt.Errorf("demo: analyze: %w", err)
 	}
+	if err := finishCounts(ctx, pool, org.ID); err != nil {
+		return rep, err
+	}
 	rep.Elapsed = time.Since(start)
 	return rep, nil
+}
+
+// load generates the batches in one goroutine and copies them in
+// opt.Writers others; the first error stops all of them.
+func (g *gen) load(ctx context.Context, pool *pgxpool.Pool, opt Options, rep *Report, start time.Time) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	batches := make(chan *batch, opt.Writers)
+	go func() {
+		defer close(batches)
+		for done := 0; done < opt.Cases; {
+			n := min(opt.Batch, opt.Cases-done)
+			b, err := g.batch(ctx, pool, n)
+			if err != nil {
+				cancel(err)
+				return
+			}
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
+			}
+			done += n
+		}
+	}()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range opt.Writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				if ctx.Err() != nil {
+					continue // drain: the generator stops at the cancel
+				}
+				if err := b.copy(ctx, pool, g.superuser, w*3); err != nil {
+					cancel(err)
+					continue
+				}
+				mu.Lock()
+				rep.Cases += len(b.cases)
+				rep.Tasks += len(b.tasks)
+				rep.Events += len(b.events)
+				for _, c := range b.cases {
+					rep.ByState[c[stateCol].(string)]++
+				}
+				if opt.Progress != nil {
+					fmt.Fprintf(opt.Progress, "\rdemo: %d/%d cases (%d%%), %d tasks, %d audit events, %.0f cases/s   ",
+						rep.Cases, opt.Cases, rep.Cases*100/opt.Cases, rep.Tasks, rep.Events, float64(rep.Cases)/time.Since(start).Seconds())
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if opt.Progress != nil {
+		fmt.Fprintln(opt.Progress)
+	}
+	return context.Cause(ctx)
+}
+
+// batchCounts adds a batch's open cases to the maintained count tables,
+// which the replica role's COPY left untouched (their triggers skipped).
+// finishCounts is the whole-load alternative: when
+// store.RebuildMaintainedCounts (branch counts) lands, it calls that once
+// and copy stops calling batchCounts.
+func batchCounts(ctx context.Context, tx pgx.Tx, cases [][]any) error {
+	ids := make([]int64, len(cases))
+	for i, c := range cases {
+		ids[i] = c[0].(int64)
+	}
+	// One statement adds the batch's open cases as delta rows (the
+	// sweep folds them).
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO open_due_counts (org_id, state, channel, due, n)
+		SELECT org_id, state, channel, coalesce(urgent_due, extended_due, legal_due), count(*)
+		FROM cases WHERE id = ANY($1) AND state = ANY($2) AND (confirmed_at IS NOT NULL OR needs_triage)
+		GROUP BY 1, 2, 3, 4`, ids, store.OpenStates); err != nil {
+		return fmt.Errorf("demo: band counts: %w", err)
+	}
+	return nil
+}
+
+// finishCounts runs once after the load: nothing yet (batchCounts kept the
+// counts per batch).
+func finishCounts(ctx context.Context, pool *pgxpool.Pool, orgID int64) error {
+	_, _, _ = ctx, pool, orgID
+	return nil
 }
 
 type gen struct {
@@ -158,14 +300,23 @@ var caseColumns = []string{"id", "org_id", "receipt", "gdpr", "document_request"
 
 const stateCol = 11
 
-func (b *batch) copy(ctx context.Context, pool *pgxpool.Pool, skipFKChecks bool) error {
+// copy writes the batch in one transaction. rotate > 0 starts at another
+// table (only without foreign-key checks, which need cases first): two
+// writers then rarely extend the same table at once, which PostgreSQL 15
+// serialises on the table's extension lock.
+func (b *batch) copy(ctx context.Context, pool *pgxpool.Pool, skipFKChecks bool, rotate int) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		// A lost last batch after a crash costs nothing here, and each
+		// commit then need not wait for its WAL flush.
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
 		if skipFKChecks {
 			if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
 				return fmt.Errorf("demo: %w", err)
 			}
 		}
-		for _, t := range []struct {
+		tables := []struct {
 			table string
 			cols  []string
 			rows  [][]any
@@ -178,7 +329,12 @@ func (b *batch) copy(ctx context.Context, pool *pgxpool.Pool, skipFKChecks bool)
 				"owner_email", "answer", "answered_at", "answered_by", "opened_at", "created_at", "updated_at"}, b.tasks},
 			{"audit_events", []string{"org_id", "case_id", "seq", "at", "actor", "action", "data", "prev_hash", "hash", "key_id"}, b.events},
 			{"audit_heads", []string{"org_id", "case_id", "seq", "hash"}, b.heads},
-		} {
+		}
+		if skipFKChecks {
+			k := rotate % len(tables)
+			tables = slices.Concat(tables[k:], tables[:k])
+		}
+		for _, t := range tables {
 			if len(t.rows) == 0 {
 				continue
 			}
@@ -187,21 +343,7 @@ func (b *batch) copy(ctx context.Context, pool *pgxpool.Pool, skipFKChecks bool)
 			}
 		}
 		if skipFKChecks && len(b.cases) > 0 {
-			// session_replication_role = replica skips the trigger that
-			// keeps open_due_counts (the dashboard's bands): one
-			// statement adds the batch's open cases instead, as delta
-			// rows (the sweep folds them).
-			ids := make([]int64, len(b.cases))
-			for i, c := range b.cases {
-				ids[i] = c[0].(int64)
-			}
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO open_due_counts (org_id, state, channel, due, n)
-				SELECT org_id, state, channel, coalesce(urgent_due, extended_due, legal_due), count(*)
-				FROM cases WHERE id = ANY($1) AND state = ANY($2) AND (confirmed_at IS NOT NULL OR needs_triage)
-				GROUP BY 1, 2, 3, 4`, ids, store.OpenStates); err != nil {
-				return fmt.Errorf("demo: band counts: %w", err)
-			}
+			return batchCounts(ctx, tx, b.cases)
 		}
 		return nil
 	})
@@ -260,14 +402,14 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int) (*batch, err
 	span := g.now.Sub(g.from)
 	for i := range n {
 		id := ids[i]
-		// More recent years have more requests (as awareness grows).
-		f := 1 - r.Float64()*r.Float64()
+		// More recent years have more requests (as awareness grows): the
+		// density rises linearly to twice the first day's (inverse CDF).
+		f := math.Sqrt(1+3*r.Float64()) - 1
 		received := g.from.Add(time.Duration(f * float64(span))).Truncate(time.Second)
 		if received.After(g.now) {
 			received = g.now
 		}
 		dl := g.cal.Compute(received)
-		age := g.now.Sub(received)
 		lang := pick(r, []string{"fi", "sv", "en"}, []int{80, 15, 5})
 		channel := pick(r, channels, channelsW)
 		rights := []string{pick(r, rightsMix, rightsW)}
@@ -277,24 +419,57 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int) (*batch, err
 			}
 		}
 		docReq := r.IntN(100) < 8
-		var state string
-		switch {
-		case g.history:
-			state = pick(r, doneStates, doneW)
-		case age < 40*24*time.Hour && r.IntN(100) < 85:
-			state = pick(r, openStates, openW)
-		case age < 90*24*time.Hour && r.IntN(100) < 6: // stragglers: overdue
-			state = pick(r, openStates, openW)
-		case r.IntN(1000) < 3:
-			state = pick(r, openStates, openW)
-		default:
-			state = pick(r, doneStates, doneW)
-		}
-		open := state != "answered" && state != "closed" && state != "refused" && state != "withdrawn"
-		extended := r.IntN(100) < 4 && (state != "received" && state != "awaiting_identity")
 		confirmed := received.Add(time.Duration(2+r.IntN(600)) * time.Minute)
 		if confirmed.After(g.now) {
 			confirmed = g.now
+		}
+
+		// The state follows the case's age, as in a municipality that
+		// mostly answers in time: each case has an outcome and the day it
+		// is reached, most near the end of the month the deadline gives,
+		// about 7 % late, and 0.5 % never yet (the overdue tail). A case
+		// whose day has not come is open, in the state its progress says.
+		extended := r.IntN(100) < 4
+		legalDue := date(dl.LegalDue)
+		due := legalDue
+		if extended {
+			due = date(dl.ExtendedDue)
+		}
+		days := due.Sub(received).Hours() / 24
+		end := received.Add(time.Duration(days * (0.3 + 0.65*math.Sqrt(r.Float64())) * float64(24*time.Hour)))
+		if r.IntN(100) < 7 {
+			end = due.Add(time.Duration(1+r.IntN(20)) * 24 * time.Hour)
+		}
+		end = end.Add(time.Duration(r.IntN(8*3600)) * time.Second)
+		state := pick(r, doneStates, doneW)
+		if state == "withdrawn" { // requesters withdraw early
+			end = received.Add(end.Sub(received) / 3)
+		}
+		stuck := !g.history && r.IntN(1000) < 5
+		if g.history && end.After(g.now) {
+			end = g.now
+		}
+		if !g.history && (stuck || end.After(g.now)) {
+			progress := float64(g.now.Sub(received)) / float64(max(end.Sub(received), time.Second))
+			switch {
+			case stuck:
+				state = pick(r, openStates, openW)
+			case r.IntN(100) < 6:
+				state = "paused"
+			case progress < 0.2: // the identity check can wait days for the requester
+				state = pick(r, []string{"received", "awaiting_identity"}, []int{40, 60})
+			case progress > 0.85:
+				state = "answer_ready"
+			default:
+				state = "in_progress"
+			}
+		}
+		if state == "closed" && end.Add(14*24*time.Hour).After(g.now) {
+			state = "answered" // closed two weeks after the answer
+		}
+		open := state != "answered" && state != "closed" && state != "refused" && state != "withdrawn"
+		if state == "received" || state == "awaiting_identity" {
+			extended = false // an extension comes once the request is being handled
 		}
 		var confirmedAt, emailVerified, identityAt, answeredAt, closedAt, pausedAt, docDecidedAt, extDue, docDue, docExtDue any
 		var identityMethod, pausedFrom, extReason, docDecision = "", "", []byte{}, ""
@@ -310,37 +485,26 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int) (*batch, err
 			confirmedAt = confirmed
 		}
 		if state != "received" && state != "awaiting_identity" {
-			identityAt, identityMethod = confirmed.Add(time.Duration(1+r.IntN(72))*time.Hour), methods[r.IntN(len(methods))]
+			at := confirmed.Add(time.Duration(1+r.IntN(72)) * time.Hour)
+			if !open && at.After(end) {
+				at = confirmed
+			}
+			if at.After(g.now) {
+				at = g.now
+			}
+			identityAt, identityMethod = at, methods[r.IntN(len(methods))]
 		}
 		if extended {
 			extDue = date(dl.ExtendedDue)
 		}
-		legalDue := date(dl.LegalDue)
 		var updated time.Time = confirmed
 		if !open {
-			// Most answered on time; about 7 % late.
-			due := legalDue
-			if extended {
-				due = extDue.(time.Time)
-			}
-			days := int(due.Sub(received).Hours()/24) - 1
-			end := received.Add(time.Duration(3+r.IntN(max(days-3, 1))) * 24 * time.Hour)
-			if r.IntN(100) < 7 {
-				end = due.Add(time.Duration(1+r.IntN(20)) * 24 * time.Hour)
-			}
-			end = end.Add(time.Duration(r.IntN(8*3600)) * time.Second)
-			if end.After(g.now) {
-				end = g.now
-			}
 			updated = end
 			if state == "answered" || state == "closed" {
 				answeredAt = end
 			}
 			if state == "closed" {
 				closedAt = end.Add(14 * 24 * time.Hour)
-				if closedAt.(time.Time).After(g.now) {
-					closedAt = g.now
-				}
 				updated = closedAt.(time.Time)
 			}
 		}
@@ -495,7 +659,7 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int) (*batch, err
 		}
 		if extended {
 			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "extended",
-				At: identityAt.(time.Time).Add(24 * time.Hour), Data: map[string]any{"extended_due": date(dl.ExtendedDue).Format("2006-01-02")}})
+				At: minTime(identityAt.(time.Time).Add(24*time.Hour), g.now), Data: map[string]any{"extended_due": date(dl.ExtendedDue).Format("2006-01-02")}})
 		}
 		if !open {
 			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: state,
@@ -532,3 +696,10 @@ func date(d workflow.Date) time.Time { return d.In(time.UTC) }
 var asciiFold = strings.NewReplacer("ä", "a", "ö", "o", "å", "a", "Ä", "a", "Ö", "o", "Å", "a")
 
 func asciiLower(s string) string { return strings.ToLower(asciiFold.Replace(s)) }
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

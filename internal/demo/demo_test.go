@@ -53,7 +53,7 @@ func TestGenerate(t *testing.T) {
 	}
 	for _, st := range []string{"received", "awaiting_identity", "in_progress", "answer_ready", "paused", "answered", "closed", "refused", "withdrawn"} {
 		if got[st] == 0 || got[st] != rep.ByState[st] {
-			t.Errorf("state %s: stored %d, reported %d", st, got[st], rep.ByState[st])
+			t.Errorf("state %s: stored %d, reported %d (%v)", st, got[st], rep.ByState[st], rep.ByState)
 		}
 	}
 
