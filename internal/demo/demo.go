@@ -326,7 +326,7 @@ func (b *batch) copy(ctx context.Context, pool *pgxpool.Pool, skipFKChecks bool,
 			{"requesters", []string{"case_id", "org_id", "name", "email", "phone", "address", "on_behalf", "relation",
 				"subject_name", "email_index", "email_index_key"}, b.requesters},
 			{"tasks", []string{"org_id", "case_id", "register_id", "right", "state", "legal_basis", "allowed_answers",
-				"owner_email", "answer", "answered_at", "answered_by", "opened_at", "created_at", "updated_at"}, b.tasks},
+				"owner_email", "answer", "answered_at", "answered_by", "opened_at", "created_at", "updated_at", "case_due"}, b.tasks},
 			{"audit_events", []string{"org_id", "case_id", "seq", "at", "actor", "action", "data", "prev_hash", "hash", "key_id"}, b.events},
 			{"audit_heads", []string{"org_id", "case_id", "seq", "hash"}, b.heads},
 		}
@@ -613,6 +613,17 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int) (*batch, err
 		b.keys = append(b.keys, []any{id, keyID, wrapped, received})
 		b.requesters = append(b.requesters, []any{id, g.org.ID, nameS, emailS, phoneS, addrS, onBehalf, relation, subjS, emailIdx, emailKey})
 
+		// tasks.case_due (the DPO queue's order, kept by a trigger that
+		// COPY with triggers off skips): coalesce(urgent_due,
+		// extended_due, legal_due) as the database computes urgent_due.
+		caseDue := legalDue
+		if extended {
+			caseDue = extDue.(time.Time)
+		}
+		if open && docReq && docDecidedAt == nil && docDue.(time.Time).Before(caseDue) {
+			caseDue = docDue.(time.Time)
+		}
+
 		// Tasks: one per chosen register once identity is settled.
 		ntasks := 0
 		if identityAt != nil && len(g.regs) > 0 {
@@ -637,7 +648,7 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int) (*batch, err
 					ts = "waiting"
 				}
 				b.tasks = append(b.tasks, []any{g.org.ID, id, reg.id, rights[0], ts, reg.basis, allowedByRt[rights[0]],
-					reg.ownerEmail, answer, tAnswered, by, identityAt, identityAt, updated})
+					reg.ownerEmail, answer, tAnswered, by, identityAt, identityAt, updated, caseDue})
 			}
 		}
 

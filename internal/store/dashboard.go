@@ -37,6 +37,9 @@ type DashboardFilter struct {
 	// After is the keyset cursor: rows after (effective due, id).
 	After *DashboardCursor
 	Limit int
+
+	// person holds the cases Person matched once resolvePerson has run.
+	person *personCases
 }
 
 // DashboardCursor is a position in the dashboard's order.
@@ -98,16 +101,38 @@ func (r DashboardRow) Case() Case {
 // requesters_email_index, requesters_hetu and requesters_subject_hetu: a
 // henkilötunnus matches the requester's and, for a request made on
 // someone's behalf, its subject's. Parameters $1 to $9 (args).
-const dashboardWhere = `
+// dashboardWhere is the definition; statements take f.where(), which for
+// a resolved person search reads its cases by id (dashboardWhereCases).
+const dashboardWhere = dashboardFilters + `
+	  AND (NOT $7::bool OR c.id IN (SELECT r.case_id FROM requesters r WHERE r.org_id = ANY($1)
+		AND (r.email_index = ANY($8::bytea[]) OR r.hetu_index = ANY($9::bytea[]) OR r.subject_hetu_index = ANY($9::bytea[]))))`
+
+// dashboardWhereCases is dashboardWhere for a person search whose cases
+// resolvePerson found (issue 21): $8 the cases matched by email, $9 those
+// matched by henkilötunnus. They are read by cases_pkey; a distinct
+// statement, so its cached plan is never the one for the other filters.
+const dashboardWhereCases = dashboardFilters + `
+	  AND $7::bool AND c.id = ANY($8::bigint[] || $9::bigint[])`
+
+// dashboardFilters are the clauses of dashboardWhere before the person
+// search.
+const dashboardFilters = `
 	WHERE c.org_id = ANY($1) AND c.state = ANY($2)
 	  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
 	  AND ($3::text = '' OR $3 = ANY(c.rights))
 	  AND ($4::text = '' OR c.receipt ILIKE $4)
 	  AND ($5::text = '' OR c.channel = $5)
 	  AND ($6::bigint = 0 OR c.id IN (SELECT t.case_id FROM tasks t JOIN registers g ON g.id = t.register_id AND g.org_id = t.org_id
-		WHERE t.org_id = ANY($1) AND g.unit_id = $6))
-	  AND (NOT $7::bool OR c.id IN (SELECT r.case_id FROM requesters r WHERE r.org_id = ANY($1)
-		AND (r.email_index = ANY($8::bytea[]) OR r.hetu_index = ANY($9::bytea[]) OR r.subject_hetu_index = ANY($9::bytea[]))))`
+		WHERE t.org_id = ANY($1) AND g.unit_id = $6))`
+
+// where is the filter's WHERE clause (dashboardWhere or, for a resolved
+// person search, dashboardWhereCases), over args.
+func (f DashboardFilter) where() string {
+	if f.person != nil {
+		return dashboardWhereCases
+	}
+	return dashboardWhere
+}
 
 // effectiveDue is D-13's effective_due.
 const effectiveDue = `coalesce(c.extended_due, c.legal_due)`
@@ -127,6 +152,9 @@ func (f DashboardFilter) args() []any {
 	if f.Receipt != "" {
 		pattern = "%" + likeEscape(f.Receipt) + "%"
 	}
+	if f.person != nil {
+		return []any{f.OrgIDs, states, f.Right, pattern, f.Channel, f.UnitID, true, idsOrEmpty(f.person.byEmail), idsOrEmpty(f.person.byHetu)}
+	}
 	person, emails, hetus := false, [][]byte{}, [][]byte{}
 	if f.Person != nil {
 		person = true
@@ -138,6 +166,13 @@ func (f DashboardFilter) args() []any {
 		}
 	}
 	return []any{f.OrgIDs, states, f.Right, pattern, f.Channel, f.UnitID, person, emails, hetus}
+}
+
+func idsOrEmpty(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
 }
 
 // PersonIndexes are the blind indexes one person search looks for, under
@@ -174,9 +209,13 @@ func (q *Q) LogPersonSearch(ctx context.Context, f DashboardFilter, actor string
 	if f.Person == nil {
 		return nil
 	}
+	f, err := q.resolvePerson(ctx, f)
+	if err != nil {
+		return err
+	}
 	args := append(f.args(), actor, at)
-	_, err := q.db.Exec(ctx, `
-		WITH found AS (SELECT c.org_id, c.id FROM cases c`+dashboardWhere+`)
+	_, err = q.db.Exec(ctx, `
+		WITH found AS (SELECT c.org_id, c.id FROM cases c`+f.where()+`)
 		INSERT INTO case_access_log (org_id, case_id, actor, what, at)
 		SELECT org_id, id, $10::text, 'person_searched', $11::timestamptz FROM found
 		UNION ALL
@@ -222,6 +261,10 @@ func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, e
 	if f.After != nil {
 		afterDue, afterID = &f.After.Due, f.After.ID
 	}
+	f, err := q.resolvePerson(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	args := append(f.args(), f.DueFrom, f.DueTo, afterDue, afterID, limit)
 	// One ordered index range per (organisation, state) pair, each
 	// stopped at the page's length, merged by the outer sort (issue 21):
@@ -229,9 +272,9 @@ func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, e
 	// case for a page of 50 (a city's whole backlog on each request),
 	// while cases_org_state_urgent gives each pair's rows already in the
 	// page's order. The task counts run for the page's rows only.
-	// A person search keeps one range: it starts from the requesters'
-	// blind index (a handful of cases), which the per-state form defeats
-	// (it walked each state's whole range: 5.8 s at 1M).
+	// A person search keeps one range: it reads the handful of cases
+	// resolvePerson found by id, which the per-state form defeats (it
+	// walked each state's whole range: 5.8 s at 1M).
 	from := `FROM (SELECT DISTINCT unnest($1::bigint[])) AS o(id)
 		CROSS JOIN (SELECT DISTINCT unnest($2::text[])) AS s(state)
 		CROSS JOIN LATERAL (`
@@ -250,7 +293,7 @@ func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, e
 				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, `+effectiveDue+` AS effective_due,
 				`+urgentKey+` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
 				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days
-			FROM cases c`+dashboardWhere+`
+			FROM cases c`+f.where()+`
 			  `+pair+`
 			  AND ($10::date IS NULL OR `+urgentKey+` >= $10)
 			  AND ($11::date IS NULL OR `+urgentKey+` <= $11)
@@ -329,19 +372,27 @@ func (f DashboardFilter) countsMaintained() bool {
 // take this path).
 func (q *Q) CountDashboardScan(ctx context.Context, f DashboardFilter, today time.Time) (DashboardCounts, error) {
 	var n DashboardCounts
+	f, err := q.resolvePerson(ctx, f)
+	if err != nil {
+		return n, err
+	}
 	args := append(f.args(), today)
-	err := q.db.QueryRow(ctx, `
+	err = q.db.QueryRow(ctx, `
 		SELECT count(*) FILTER (WHERE `+urgentKey+` < $10::date),
 			count(*) FILTER (WHERE `+urgentKey+` >= $10::date AND `+urgentKey+` <= $10::date + 7),
 			count(*) FILTER (WHERE `+urgentKey+` > $10::date + 7)
-		FROM cases c`+dashboardWhere, args...).Scan(&n.Overdue, &n.Week, &n.Later)
+		FROM cases c`+f.where(), args...).Scan(&n.Overdue, &n.Week, &n.Later)
 	return n, mapErr(err, "dashboard counts")
 }
 
 // ExplainDashboard returns PostgreSQL's plan of the dashboard query for f
 // (tests check that it reads an index).
 func (q *Q) ExplainDashboard(ctx context.Context, f DashboardFilter) (string, error) {
-	rows, err := q.db.Query(ctx, `EXPLAIN SELECT c.id FROM cases c`+dashboardWhere+`
+	f, err := q.resolvePerson(ctx, f)
+	if err != nil {
+		return "", err
+	}
+	rows, err := q.db.Query(ctx, `EXPLAIN SELECT c.id FROM cases c`+f.where()+`
 		ORDER BY `+urgentKey+`, c.id LIMIT 50`, f.args()...)
 	if err != nil {
 		return "", mapErr(err, "explain dashboard")
@@ -355,58 +406,6 @@ func (q *Q) ExplainDashboard(ctx context.Context, f DashboardFilter) (string, er
 		plan += l + "\n"
 	}
 	return plan, nil
-}
-
-// TriageCase is an emailed request waiting for the DPO (issue 6).
-type TriageCase struct {
-	ID           int64     `db:"id"`
-	OrgID        int64     `db:"org_id"`
-	Receipt      string    `db:"receipt"`
-	ReceivedAt   time.Time `db:"received_at"`
-	EffectiveDue time.Time `db:"effective_due"`
-}
-
-// NeedingTriage lists the organisations' emailed requests not yet triaged,
-// oldest deadline first.
-func (q *Q) NeedingTriage(ctx context.Context, orgIDs []int64) ([]TriageCase, error) {
-	rows, err := q.db.Query(ctx, `
-		SELECT c.id, c.org_id, c.receipt, c.received_at, `+urgentKey+` AS effective_due
-		FROM cases c WHERE c.org_id = ANY($1) AND c.state = 'received' AND c.needs_triage
-		ORDER BY `+urgentKey+`, c.id LIMIT 200`, orgIDs)
-	if err != nil {
-		return nil, mapErr(err, "cases needing triage")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[TriageCase])
-	return out, mapErr(err, "cases needing triage")
-}
-
-// QueueTask is an open task with no owner email: the DPO answers it (D-11).
-type QueueTask struct {
-	TaskID       int64     `db:"task_id"`
-	CaseID       int64     `db:"case_id"`
-	OrgID        int64     `db:"org_id"`
-	Receipt      string    `db:"receipt"`
-	RegisterName string    `db:"register_name"`
-	RegisterLang string    `db:"register_lang"`
-	Right        string    `db:"right"`
-	EffectiveDue time.Time `db:"effective_due"`
-}
-
-// DPOQueue lists the organisations' open tasks that have no owner email.
-func (q *Q) DPOQueue(ctx context.Context, orgIDs []int64) ([]QueueTask, error) {
-	rows, err := q.db.Query(ctx, `
-		SELECT t.id AS task_id, t.case_id, t.org_id, c.receipt, r.name AS register_name, r.language AS register_lang,
-			t."right", `+urgentKey+` AS effective_due
-		FROM tasks t
-		JOIN cases c ON c.id = t.case_id AND c.org_id = t.org_id
-		JOIN registers r ON r.id = t.register_id AND r.org_id = t.org_id
-		WHERE t.org_id = ANY($1) AND t.state = 'open' AND t.owner_email = ''
-		ORDER BY `+urgentKey+`, c.id, r.name, t.id LIMIT 200`, orgIDs)
-	if err != nil {
-		return nil, mapErr(err, "DPO queue")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[QueueTask])
-	return out, mapErr(err, "DPO queue")
 }
 
 // ReceiptsByID maps case ids of the organisations to their receipts (the

@@ -1,0 +1,46 @@
+package demo_test
+
+import (
+	"testing"
+
+	"rightsdesk/internal/demo"
+	"rightsdesk/internal/store"
+	"rightsdesk/internal/testenv"
+)
+
+// Issue 21: the demo loader copies tasks with the replica role (no
+// triggers) when it can, so it writes tasks.case_due itself: after a run
+// every task carries its case's dashboard urgency
+// coalesce(urgent_due, extended_due, legal_due), the key of the DPO's
+// queue, and the queue lists the open tasks of the owner-less register.
+func TestGenerateKeepsQueueOrder(t *testing.T) {
+	env := testenv.New(t)
+	ctx := env.Ctx
+	org := env.Org("jono", "Jonokaupunki", "Köstad", "fi")
+	env.Register(org.ID, "Asiakasrekisteri", "e", "owner@jono.test")
+	env.Register(org.ID, "Tietosuojavastaavan rekisteri", "e", "") // D-11: the DPO's queue
+	if _, err := demo.Generate(ctx, env.Pool, env.Keys, org, demo.Options{Cases: 900, Seed: 3, Now: env.Clock.Now(), Batch: 300}); err != nil {
+		t.Fatal(err)
+	}
+	var tasks, wrong, docs, queued int
+	if err := env.Pool.QueryRow(ctx, `
+		SELECT count(*), count(*) FILTER (WHERE t.case_due IS DISTINCT FROM coalesce(c.urgent_due, c.extended_due, c.legal_due)),
+			count(*) FILTER (WHERE c.urgent_clock LIKE 'fi2%'),
+			count(*) FILTER (WHERE t.state = 'open' AND t.owner_email = '')
+		FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.org_id = $1`, org.ID).Scan(&tasks, &wrong, &docs, &queued); err != nil {
+		t.Fatal(err)
+	}
+	if tasks == 0 || docs == 0 || queued == 0 {
+		t.Fatalf("demo made %d tasks, %d on a running FI-2 clock, %d in the DPO's queue: want some of each", tasks, docs, queued)
+	}
+	if wrong != 0 {
+		t.Fatalf("%d of %d tasks carry another date than their case's urgency", wrong, tasks)
+	}
+	q, err := store.New(env.Pool).DPOQueue(ctx, []int64{org.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := min(queued, 200); len(q) != want {
+		t.Fatalf("DPO queue: %d rows, want %d", len(q), want)
+	}
+}
