@@ -42,14 +42,15 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if _, err := store.New(s.Pool).PruneRateLimits(ctx, s.Now()); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	// The dashboard's band counts (issue 21) are delta rows: fold them.
+	// The dashboard's band counts and the open tasks by unit (issue 21)
+	// are delta rows: fold them.
 	orgs, err := store.New(s.Pool).Orgs(ctx)
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
 	for _, org := range orgs {
-		if _, err := store.New(s.Pool).CompactOpenDueCounts(ctx, org.ID); err != nil {
-			return fmt.Errorf("sweep: band counts of %s: %w", org.Slug, err)
+		if _, err := store.New(s.Pool).CompactMaintainedCounts(ctx, org.ID); err != nil {
+			return fmt.Errorf("sweep: maintained counts of %s: %w", org.Slug, err)
 		}
 	}
 	return s.sweepTasks(ctx)

@@ -321,42 +321,31 @@ type DashboardCounts struct {
 func (q *Q) CountDashboard(ctx context.Context, f DashboardFilter, today time.Time) (DashboardCounts, error) {
 	var n DashboardCounts
 	if f.countsMaintained() {
-		// open_due_counts (issue 21): a sum of delta rows (a few hundred
-		// per organisation after the sweep's compaction) instead of a scan
-		// of the open backlog.
+		// open_due_counts, or open_right_counts for a right filter (issue
+		// 21): a sum of delta rows (a few hundred per organisation after
+		// the sweep's compaction) instead of a scan of the open backlog.
 		args := f.args()
+		from := `open_due_counts WHERE org_id = ANY($1) AND state = ANY($2) AND ($4::text = '' OR channel = $4)`
+		params := []any{args[0], args[1], today, f.Channel}
+		if f.Right != "" {
+			from = `open_right_counts WHERE org_id = ANY($1) AND "right" = $5 AND state = ANY($2) AND ($4::text = '' OR channel = $4)`
+			params = append(params, f.Right)
+		}
 		err := q.db.QueryRow(ctx, `
 			SELECT coalesce(sum(n) FILTER (WHERE due < $3::date), 0),
 				coalesce(sum(n) FILTER (WHERE due >= $3::date AND due <= $3::date + 7), 0),
 				coalesce(sum(n) FILTER (WHERE due > $3::date + 7), 0)
-			FROM open_due_counts
-			WHERE org_id = ANY($1) AND state = ANY($2) AND ($4::text = '' OR channel = $4)`,
-			args[0], args[1], today, f.Channel).Scan(&n.Overdue, &n.Week, &n.Later)
+			FROM `+from, params...).Scan(&n.Overdue, &n.Week, &n.Later)
 		return n, mapErr(err, "dashboard counts")
 	}
 	return q.CountDashboardScan(ctx, f, today)
 }
 
-// CompactOpenDueCounts folds the organisation's open_due_counts deltas
-// into one row per key (dropping keys that sum to zero) in one statement;
-// the sums do not change. Rows that concurrent, uncommitted intakes add
-// are not in its snapshot and stay as they are. It returns the rows left.
-func (q *Q) CompactOpenDueCounts(ctx context.Context, orgID int64) (int64, error) {
-	tag, err := q.db.Exec(ctx, `
-		WITH d AS (DELETE FROM open_due_counts WHERE org_id = $1 RETURNING org_id, state, channel, due, n)
-		INSERT INTO open_due_counts (org_id, state, channel, due, n)
-		SELECT org_id, state, channel, due, sum(n) FROM d GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0`, orgID)
-	if err != nil {
-		return 0, mapErr(err, "compact band counts")
-	}
-	return tag.RowsAffected(), nil
-}
-
-// countsMaintained reports whether open_due_counts answers the filter's
-// band counts: open states only, and no filter outside its key
-// (organisation, state, channel).
+// countsMaintained reports whether open_due_counts (open_right_counts
+// with a right) answers the filter's band counts: open states only, and no
+// filter outside their keys (organisation, state, channel, right).
 func (f DashboardFilter) countsMaintained() bool {
-	if f.Right != "" || f.Receipt != "" || f.UnitID != 0 || f.Person != nil {
+	if f.Receipt != "" || f.UnitID != 0 || f.Person != nil {
 		return false
 	}
 	for _, s := range f.States {
@@ -368,7 +357,7 @@ func (f DashboardFilter) countsMaintained() bool {
 }
 
 // CountDashboardScan counts as CountDashboard does, always from cases
-// (the tests hold open_due_counts to it; filters outside the table's key
+// (the tests hold the maintained counts to it; filters outside the table's key
 // take this path).
 func (q *Q) CountDashboardScan(ctx context.Context, f DashboardFilter, today time.Time) (DashboardCounts, error) {
 	var n DashboardCounts

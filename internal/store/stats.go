@@ -124,12 +124,24 @@ type UnitCount struct {
 
 // OpenTasksByUnit counts the organisation's waiting and open tasks by the
 // unit of their register ("" for registers with no unit), largest first.
-// Only running work is read (tasks_org_state), never closed history.
+// It sums open_task_counts (issue 21: maintained per register by a trigger
+// on tasks), never the tasks themselves; the unit is joined here, so a
+// register moved to another unit counts there at once.
 func (q *Q) OpenTasksByUnit(ctx context.Context, orgID int64) ([]UnitCount, error) {
-	rows, err := q.db.Query(ctx, `SELECT coalesce(u.name, '') AS unit, count(*)::int AS open
-		FROM tasks t JOIN registers r ON r.id = t.register_id LEFT JOIN units u ON u.id = r.unit_id
-		WHERE t.org_id = $1 AND t.state IN ('waiting', 'open')
-		GROUP BY 1 ORDER BY 2 DESC, 1`, orgID)
+	return q.openTasksByUnit(ctx, `SELECT c.register_id, c.n FROM open_task_counts c WHERE c.org_id = $1`, orgID)
+}
+
+// OpenTasksByUnitScan counts as OpenTasksByUnit does, from the tasks (the
+// tests hold open_task_counts to it).
+func (q *Q) OpenTasksByUnitScan(ctx context.Context, orgID int64) ([]UnitCount, error) {
+	return q.openTasksByUnit(ctx, `SELECT t.register_id, 1 AS n FROM tasks t
+		WHERE t.org_id = $1 AND t.state IN ('waiting', 'open')`, orgID)
+}
+
+func (q *Q) openTasksByUnit(ctx context.Context, source string, orgID int64) ([]UnitCount, error) {
+	rows, err := q.db.Query(ctx, `SELECT coalesce(u.name, '') AS unit, sum(x.n)::int AS open
+		FROM (`+source+`) x JOIN registers r ON r.id = x.register_id LEFT JOIN units u ON u.id = r.unit_id
+		GROUP BY 1 HAVING sum(x.n) <> 0 ORDER BY 2 DESC, 1`, orgID)
 	if err != nil {
 		return nil, mapErr(err, "open tasks by unit")
 	}
