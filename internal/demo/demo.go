@@ -247,32 +247,15 @@ func (g *gen) load(ctx context.Context, pool *pgxpool.Pool, opt Options, rep *Re
 	return context.Cause(ctx)
 }
 
-// batchCounts adds a batch's open cases to the maintained count tables,
-// which the replica role's COPY left untouched (their triggers skipped).
-// finishCounts is the whole-load alternative: when
-// store.RebuildMaintainedCounts (branch counts) lands, it calls that once
-// and copy stops calling batchCounts.
-func batchCounts(ctx context.Context, tx pgx.Tx, cases [][]any) error {
-	ids := make([]int64, len(cases))
-	for i, c := range cases {
-		ids[i] = c[0].(int64)
-	}
-	// One statement adds the batch's open cases as delta rows (the
-	// sweep folds them).
-	if _, err := tx.Exec(ctx, `
-		INSERT INTO open_due_counts (org_id, state, channel, due, n)
-		SELECT org_id, state, channel, coalesce(urgent_due, extended_due, legal_due), count(*)
-		FROM cases WHERE id = ANY($1) AND state = ANY($2) AND (confirmed_at IS NOT NULL OR needs_triage)
-		GROUP BY 1, 2, 3, 4`, ids, store.OpenStates); err != nil {
-		return fmt.Errorf("demo: band counts: %w", err)
-	}
-	return nil
-}
-
-// finishCounts runs once after the load: nothing yet (batchCounts kept the
-// counts per batch).
+// finishCounts runs once after the load: the replica role's COPY skipped
+// the triggers of the maintained count tables (open_due_counts,
+// open_right_counts, open_task_counts), so they are recomputed for the
+// organisation from cases and tasks, correctly beside concurrent writers
+// (store.RebuildMaintainedCounts). With triggers on it changes nothing.
 func finishCounts(ctx context.Context, pool *pgxpool.Pool, orgID int64) error {
-	_, _, _ = ctx, pool, orgID
+	if err := store.New(pool).RebuildMaintainedCounts(ctx, orgID); err != nil {
+		return fmt.Errorf("demo: maintained counts: %w", err)
+	}
 	return nil
 }
 
@@ -341,9 +324,6 @@ func (b *batch) copy(ctx context.Context, pool *pgxpool.Pool, skipFKChecks bool,
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.table}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
 				return fmt.Errorf("demo: copying %s: %w", t.table, err)
 			}
-		}
-		if skipFKChecks && len(b.cases) > 0 {
-			return batchCounts(ctx, tx, b.cases)
 		}
 		return nil
 	})
