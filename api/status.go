@@ -89,6 +89,10 @@ type statusViewData struct {
 	ReplyErrors      *statusReplyErrors
 	ReplyText        string
 	WithdrawURL      string
+	// Remedies (Art 12(4), DL-6) when the request was refused, wholly or
+	// in part; RemediesIntro says which.
+	Remedies      *workflow.Remedies
+	RemediesIntro string
 }
 
 func statusBase(lang string, org store.Org) string { return intakeBase(lang, org) + "/status" }
@@ -279,6 +283,12 @@ func (s *Server) statusViewWith(c echo.Context, status int, org store.Org, recei
 	}
 	if st.CanWithdraw {
 		d.WithdrawURL = statusBase(lang, org) + "/withdraw"
+	}
+	switch {
+	case st.State == workflow.StateRefused:
+		d.Remedies, d.RemediesIntro = s.Workflow.RemediesFor(lang, org), s.Catalog.T(lang, "status.remedies.whole")
+	case st.RefusedInPart:
+		d.Remedies, d.RemediesIntro = s.Workflow.RemediesFor(lang, org), s.Catalog.T(lang, "status.remedies.part")
 	}
 	adjust(&d)
 	c.Response().Header().Set("Cache-Control", "no-store")
