@@ -149,8 +149,9 @@ func (s *Server) answerSendCode(c echo.Context) error {
 	}
 	lang := langOf(c)
 	t := func(key string, args ...any) string { return s.Catalog.T(lang, key, args...) }
-	if !s.limits.allow("answer:send:ip:"+c.RealIP(), statusSendPerIP, statusSendIPWindow) ||
-		!s.limits.allow("answer:send:delivery:"+strconv.FormatInt(d.ID, 10), answerSendPerDelivery, statusSendIPWindow) {
+	if ok, retry := s.limits.allowAllUntil(limit{"answer:send:ip:" + c.RealIP(), statusSendPerIP, statusSendIPWindow},
+		limit{"answer:send:delivery:" + strconv.FormatInt(d.ID, 10), answerSendPerDelivery, statusSendIPWindow}); !ok {
+		s.tooMany(c, retry)
 		return s.renderAnswer(c, http.StatusTooManyRequests, org, d, func(p *answerPageData) { p.Error = t("status.err.ratelimit") })
 	}
 	err = s.Workflow.SendAnswerCode(c.Request().Context(), org, d.ID)

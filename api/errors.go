@@ -4,7 +4,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,7 +19,6 @@ import (
 // one place.
 var (
 	errCSRF      = echo.NewHTTPError(http.StatusForbidden, "error.csrf")
-	errRateLimit = echo.NewHTTPError(http.StatusTooManyRequests, "error.ratelimit")
 	errNotFound  = echo.NewHTTPError(http.StatusNotFound, "error.notfound")
 	errForbidden = echo.NewHTTPError(http.StatusForbidden, "error.forbidden")
 )
@@ -38,10 +39,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	key := "error.internal"
 	var he *echo.HTTPError
 	var bad *badTextError
+	retry, limited := asRateLimited(err)
 	switch {
 	case errors.As(err, &bad):
 		s.renderBadText(c, bad.Field)
 		return
+	case limited:
+		status, key = http.StatusTooManyRequests, "error.ratelimit"
+		s.tooMany(c, retry)
 	case errors.As(err, &he):
 		status = he.Code
 		if m, ok := he.Message.(string); ok && strings.HasPrefix(m, "error.") {
@@ -80,6 +85,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status == http.StatusServiceUnavailable {
 		c.Response().Header().Set("Retry-After", retryAfterSeconds)
 	}
+	if status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
+		// A 429 from elsewhere (echo, a middleware) that did not say when:
+		// a minute, which a client may always wait.
+		s.tooMany(c, s.Now().Add(time.Minute))
+	}
 	if outcome != "" {
 		// Logged without the error text's values: route, request id, kind.
 		s.Logger.Warn("request failed: database unavailable", slog.String("route", c.Path()),
@@ -91,9 +101,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	lang := langOf(c)
 	msg := s.Catalog.T(lang, key)
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		body := map[string]string{"error": key, "message": msg}
+		body := map[string]any{"error": key, "message": msg}
 		if outcome != "" {
 			body["outcome"] = outcome
+		}
+		if status == http.StatusTooManyRequests {
+			body["message"] = msg + " " + s.retryAtText(c, lang)
+			body["retry_after"], _ = strconv.Atoi(c.Response().Header().Get("Retry-After"))
 		}
 		_ = c.JSON(status, body)
 		return

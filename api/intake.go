@@ -644,7 +644,8 @@ func (s *Server) intakeConfirm(c echo.Context) error {
 		return s.intakeNotice(c, http.StatusOK, org, "intake.nopending.title", "intake.nopending.text")
 	}
 	t := func(key string, args ...any) string { return s.Catalog.T(lang, key, args...) }
-	if !s.limits.allow("code:ip:"+c.RealIP(), codePerIP, codeIPWindow) {
+	if ok, retry := s.limits.allowUntil("code:ip:"+c.RealIP(), codePerIP, codeIPWindow); !ok {
+		s.tooMany(c, retry)
 		return s.confirmOr(c, org, id, http.StatusTooManyRequests, func(d *intakeConfirmData) { d.Error = t("intake.err.code_ratelimit") })
 	}
 	code, ok := typedCode(c)
@@ -686,7 +687,8 @@ func (s *Server) intakeResend(c echo.Context) error {
 		return s.intakeNotice(c, http.StatusOK, org, "intake.nopending.title", "intake.nopending.text")
 	}
 	t := func(key string) string { return s.Catalog.T(lang, key) }
-	if !s.limits.allow("code:ip:"+c.RealIP(), codePerIP, codeIPWindow) {
+	if ok, retry := s.limits.allowUntil("code:ip:"+c.RealIP(), codePerIP, codeIPWindow); !ok {
+		s.tooMany(c, retry)
 		return s.confirmOr(c, org, id, http.StatusTooManyRequests, func(d *intakeConfirmData) { d.Error = t("intake.err.code_ratelimit") })
 	}
 	err = s.Workflow.ResendCode(c.Request().Context(), org, id)
@@ -696,7 +698,9 @@ func (s *Server) intakeResend(c echo.Context) error {
 		flash(c, "intake.confirm.resent")
 		return c.Redirect(http.StatusSeeOther, intakeBase(lang, org)+"/confirm")
 	case errors.Is(err, workflow.ErrTooManyCodes):
-		return s.confirmOr(c, org, id, http.StatusTooManyRequests, func(d *intakeConfirmData) { d.Error = t("intake.err.too_many_codes") })
+		// Not a 429: no wait lifts this limit (the message says what to
+		// do instead), so there is no Retry-After to give.
+		return s.confirmOr(c, org, id, http.StatusConflict, func(d *intakeConfirmData) { d.Error = t("intake.err.too_many_codes") })
 	case errors.Is(err, workflow.ErrAlreadyDone):
 		return s.confirmOr(c, org, id, http.StatusOK, func(d *intakeConfirmData) {})
 	case errors.Is(err, workflow.ErrSubmissionGone):

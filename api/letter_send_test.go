@@ -70,6 +70,7 @@ func TestRefusalLetterByLink(t *testing.T) {
 		t.Errorf("sending the letter changed the case to %s", c.State)
 	}
 	m := f.caughtMail(t, "letter_link", scRequest.Email)
+	assertRemedies(t, f, "fi", m) // DL-6: in the mail, not only behind the link
 	lm := answerLinkRe.FindStringSubmatch(m.Text)
 	if lm == nil {
 		t.Fatalf("no link in the letter mail:\n%s", m.Text)

@@ -120,6 +120,8 @@ type Page struct {
 	Data      any
 	Org       *PageOrg // the organisation whose page this is (api/chrome.go)
 	A11yURL   string   // its accessibility statement
+	// RetryAt: a limit refused the request (429); when to try again.
+	RetryAt string
 }
 
 // Date writes a date or an instant as the page's readers write it
@@ -200,6 +202,7 @@ func (s *Server) page(c echo.Context, lang, title string, data any) *Page {
 		}
 	}
 	p.frameOrg(c)
+	p.RetryAt = s.retryAtText(c, lang)
 	if f, err := c.Cookie("rd_flash"); err == nil && f.Value != "" {
 		p.Flash = s.Catalog.T(lang, f.Value)
 		c.SetCookie(&http.Cookie{Name: "rd_flash", Path: "/", MaxAge: -1})

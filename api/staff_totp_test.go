@@ -4,6 +4,7 @@ import (
 	"encoding/base32"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -197,6 +198,9 @@ func TestTOTPWrongCodesCountTowardLoginLimits(t *testing.T) {
 	for i := 0; i < workflow.LockAfter+1; i++ {
 		p := nb.post("/staff/login/code", url.Values{"_csrf": {cp.csrf(t)}, "code": {wrong}})
 		if p.status == http.StatusTooManyRequests {
+			if ra, err := strconv.Atoi(p.header.Get("Retry-After")); err != nil || ra < 1 {
+				t.Errorf("locked code page: Retry-After %q, want seconds", p.header.Get("Retry-After"))
+			}
 			limited = i + 1
 			break
 		}

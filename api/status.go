@@ -89,6 +89,10 @@ type statusViewData struct {
 	ReplyErrors      *statusReplyErrors
 	ReplyText        string
 	WithdrawURL      string
+	// Remedies (Art 12(4), DL-6) when the request was refused, wholly or
+	// in part; RemediesIntro says which.
+	Remedies      *workflow.Remedies
+	RemediesIntro string
 }
 
 func statusBase(lang string, org store.Org) string { return intakeBase(lang, org) + "/status" }
@@ -124,7 +128,8 @@ func (s *Server) statusSend(c echo.Context) error {
 	if !ok {
 		return s.renderStatusForm(c, http.StatusUnprocessableEntity, org, typed, "status.err.receipt")
 	}
-	if !s.limits.allow("status:send:ip:"+c.RealIP(), statusSendPerIP, statusSendIPWindow) {
+	if ok, retry := s.limits.allowUntil("status:send:ip:"+c.RealIP(), statusSendPerIP, statusSendIPWindow); !ok {
+		s.tooMany(c, retry)
 		return s.renderStatusForm(c, http.StatusTooManyRequests, org, typed, "status.err.ratelimit")
 	}
 	// Issue 16, item 5: a known number writes a code, an audit event and a
@@ -205,7 +210,8 @@ type codeFail func(status int, msg string, needNew bool) error
 // again with the reason (err is the render's), or err is check's own
 // error when it is not about the code.
 func (s *Server) tryEmailedCode(c echo.Context, scope string, t func(string, ...any) string, fail codeFail, check func(code string) (int, error)) (passed bool, err error) {
-	if !s.limits.allow(scope+":try:ip:"+c.RealIP(), statusTryPerIP, statusTryIPWindow) {
+	if ok, retry := s.limits.allowUntil(scope+":try:ip:"+c.RealIP(), statusTryPerIP, statusTryIPWindow); !ok {
+		s.tooMany(c, retry)
 		return false, fail(http.StatusTooManyRequests, t("status.err.code_ratelimit"), false)
 	}
 	code, ok := typedCode(c)
@@ -279,6 +285,12 @@ func (s *Server) statusViewWith(c echo.Context, status int, org store.Org, recei
 	}
 	if st.CanWithdraw {
 		d.WithdrawURL = statusBase(lang, org) + "/withdraw"
+	}
+	switch {
+	case st.State == workflow.StateRefused:
+		d.Remedies, d.RemediesIntro = s.Workflow.RemediesFor(lang, org), s.Catalog.T(lang, "status.remedies.whole")
+	case st.RefusedInPart:
+		d.Remedies, d.RemediesIntro = s.Workflow.RemediesFor(lang, org), s.Catalog.T(lang, "status.remedies.part")
 	}
 	adjust(&d)
 	c.Response().Header().Set("Cache-Control", "no-store")

@@ -287,11 +287,12 @@ func (s *Server) taskSendCode(c echo.Context) error {
 	if !ok || err != nil {
 		return err
 	}
-	if !s.limits.allow("taskcode:"+c.RealIP(), 20, time.Hour) {
-		return errRateLimit
+	if ok, retry := s.limits.allowUntil("taskcode:"+c.RealIP(), 20, time.Hour); !ok {
+		return rateLimited(retry)
 	}
 	err = s.Workflow.SendTaskCode(c.Request().Context(), v.Task.ID)
-	if errors.Is(err, workflow.ErrTooManyCodes) {
+	if cl := (*workflow.CodesLimitedError)(nil); errors.As(err, &cl) {
+		s.tooMany(c, cl.RetryAt)
 		return s.showTask(c, v, http.StatusTooManyRequests, taskForm{}, workflow.FieldErrors{"code": "task.err.code_rate"})
 	}
 	if err != nil {
@@ -306,8 +307,8 @@ func (s *Server) taskVerify(c echo.Context) error {
 	if !ok || err != nil {
 		return err
 	}
-	if !s.limits.allow("taskverify:"+c.RealIP(), 30, 10*time.Minute) {
-		return errRateLimit
+	if ok, retry := s.limits.allowUntil("taskverify:"+c.RealIP(), 30, 10*time.Minute); !ok {
+		return rateLimited(retry)
 	}
 	code := c.FormValue("code")
 	err = s.Workflow.VerifyTaskCode(c.Request().Context(), v.Task.ID, code, s.ownerBrowser(c, true))

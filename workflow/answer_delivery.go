@@ -53,6 +53,8 @@ type answerLinkMail struct {
 	// Access: the letter is the access answer (else another answer).
 	Contents []string
 	Access   bool
+	// Remedies: the letter refuses some registers (Art 12(4)).
+	Remedies *Remedies
 }
 
 type answerCodeMail struct {

@@ -316,10 +316,13 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 				return nil, err
 			}
 			contents := s.PackageContents(lang, kind, deliveredFileCount(rl.l))
-			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "answer_link", To: email, Lang: lang,
-				Data: answerLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Link: s.AnswerURL(lang, org, token),
-					Until: FormatDate(HelsinkiDate(d.ExpiresAt), lang), Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail),
-					Contents: contents, Access: rl.l.Kind == pdf.KindAccess}}); err != nil {
+			m := answerLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Link: s.AnswerURL(lang, org, token),
+				Until: FormatDate(HelsinkiDate(d.ExpiresAt), lang), Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail),
+				Contents: contents, Access: rl.l.Kind == pdf.KindAccess}
+			if rl.l.Refuses() { // Art 12(4): refused in part
+				m.Remedies = s.RemediesFor(lang, org)
+			}
+			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "answer_link", To: email, Lang: lang, Data: m}); err != nil {
 				return nil, err
 			}
 		}

@@ -469,6 +469,13 @@ var (
 	ErrSubmissionGone = errors.New("submission expired")
 )
 
+// CodesLimitedError is ErrTooManyCodes over a sliding window: RetryAt is
+// when the oldest code sent leaves it and another may be sent.
+type CodesLimitedError struct{ RetryAt time.Time }
+
+func (e *CodesLimitedError) Error() string { return ErrTooManyCodes.Error() }
+func (e *CodesLimitedError) Unwrap() error { return ErrTooManyCodes }
+
 // MaxCodeAttempts is how many wrong codes a submission takes before a new
 // code is needed (issue 5).
 const MaxCodeAttempts = 5

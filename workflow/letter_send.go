@@ -60,15 +60,21 @@ func (s *Service) SendLetter(ctx context.Context, org store.Org, caseID int64, a
 		if err := s.audit(ctx, q, org.ID, c.ID, actor, "letter_link_sent", map[string]any{"delivery": id, "letter_kind": string(kind)}); err != nil {
 			return err
 		}
-		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "letter_link", To: email, Lang: lang,
-			Data: letterLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Letter: s.Catalog.T(lang, "print.kind."+string(kind)),
-				Link: s.AnswerURL(lang, org, token), Until: FormatDate(HelsinkiDate(d.ExpiresAt), lang),
-				Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail)}})
+		m := letterLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Letter: s.Catalog.T(lang, "print.kind."+string(kind)),
+			Link: s.AnswerURL(lang, org, token), Until: FormatDate(HelsinkiDate(d.ExpiresAt), lang),
+			Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail)}
+		if l.Refuses() {
+			m.Remedies = s.RemediesFor(lang, org)
+		}
+		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "letter_link", To: email, Lang: lang, Data: m})
 	})
 }
 
 type letterLinkMail struct {
 	Lang, OrgName, Receipt, Letter, Link, Until, Privacy string
+	// Remedies: the letter is a refusal, or refuses some registers
+	// (Art 12(4)).
+	Remedies *Remedies
 }
 
 // LettersOf lists the letters a case has besides the access answer, in

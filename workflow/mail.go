@@ -30,8 +30,23 @@ func newComposer(cat *i18n.Catalog) (*composer, error) {
 	c := &composer{cat: cat, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
 	tfuncs := texttemplate.FuncMap{"T": func(string, ...any) string { return "" }, "N": func(string, int, ...any) string { return "" }}
 	hfuncs := htmltemplate.FuncMap{"T": func(string, ...any) string { return "" }, "N": func(string, int, ...any) string { return "" }}
+	// Files named _*.tmpl are partials (blocks several mails share, e.g.
+	// the refusal's remedies): parsed into every mail, not mails themselves.
+	var partials []string
+	for _, f := range files {
+		if strings.HasPrefix(path.Base(f), "_") {
+			b, err := fs.ReadFile(templates.FS, f)
+			if err != nil {
+				return nil, err
+			}
+			partials = append(partials, string(b))
+		}
+	}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".tmpl")
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
 		b, err := fs.ReadFile(templates.FS, f)
 		if err != nil {
 			return nil, err
@@ -43,6 +58,14 @@ func newComposer(cat *i18n.Catalog) (*composer, error) {
 		ht, err := htmltemplate.New(name).Funcs(hfuncs).Parse(string(b))
 		if err != nil {
 			return nil, fmt.Errorf("mail template %s: %w", name, err)
+		}
+		for _, p := range partials {
+			if _, err := tt.Parse(p); err != nil {
+				return nil, fmt.Errorf("mail partial in %s: %w", name, err)
+			}
+			if _, err := ht.Parse(p); err != nil {
+				return nil, fmt.Errorf("mail partial in %s: %w", name, err)
+			}
 		}
 		for _, part := range []string{"subject", "text", "html"} {
 			if tt.Lookup(part) == nil {

@@ -261,12 +261,12 @@ func (s *Service) SendTaskCode(ctx context.Context, taskID int64) error {
 			return ErrNotAllowed
 		}
 		now := s.Now()
-		n, err := q.CountTaskAuditEvents(ctx, org.ID, t.CaseID, t.ID, "task_code_sent", now.Add(-time.Hour))
+		n, oldest, err := q.TaskAuditEventsSince(ctx, org.ID, t.CaseID, t.ID, "task_code_sent", now.Add(-time.Hour))
 		if err != nil {
 			return err
 		}
 		if n >= TaskCodesPerHour {
-			outcome = ErrTooManyCodes
+			outcome = &CodesLimitedError{RetryAt: oldest.Add(time.Hour)}
 			return nil
 		}
 		code := newCode()

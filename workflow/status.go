@@ -173,6 +173,9 @@ type CaseStatus struct {
 	AskOpen bool
 	// CanWithdraw: the requester may still withdraw the request.
 	CanWithdraw bool
+	// RefusedInPart: the answer went out and refuses some registers
+	// (Art 12(4)); the page then shows the remedies, as for a refusal.
+	RefusedInPart bool
 }
 
 // StatusOf returns the status of the case with receipt in org and audits
@@ -212,6 +215,15 @@ func (s *Service) StatusOf(ctx context.Context, org store.Org, receipt string) (
 			return err
 		}
 		st.CanWithdraw = Allowed(State(c.State), ActWithdraw)
+		if st.State == StateAnswered || st.State == StateClosed {
+			tasks, err := q.TasksOfCase(ctx, org.ID, c.ID)
+			if err != nil {
+				return err
+			}
+			for _, t := range tasks {
+				st.RefusedInPart = st.RefusedInPart || (t.State == "answered" && Answer(t.Answer) == AnswerRefused)
+			}
+		}
 		notConsent, err := ConsentNotApplicable(ctx, q, c)
 		if err != nil {
 			return err

@@ -237,6 +237,7 @@ func (s *Service) Extend(ctx context.Context, org store.Org, caseID int64, actor
 
 type letterMail struct {
 	Lang, OrgName, Receipt, Reason, Date, DPOEmail, Ground string
+	Remedies                                               *Remedies // a refusal's (Art 12(4))
 }
 
 // RefusalGrounds for refusing a whole request (D-12, DL-6).
@@ -274,7 +275,7 @@ func (s *Service) Refuse(ctx context.Context, org store.Org, caseID int64, actor
 		if req.Email != "" {
 			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "refused", To: req.Email, Lang: c.Lang,
 				Data: letterMail{Lang: c.Lang, OrgName: org.Name(c.Lang), Receipt: c.Receipt, Reason: reason,
-					Ground: s.Catalog.T(c.Lang, "ground."+ground), DPOEmail: org.DPOEmail}}); err != nil {
+					Ground: s.Catalog.T(c.Lang, "ground."+ground), DPOEmail: org.DPOEmail, Remedies: s.RemediesFor(c.Lang, org)}}); err != nil {
 				return nil, err
 			}
 		}

@@ -16,6 +16,31 @@ const (
 	ansElsewhere  = "elsewhere"
 )
 
+// Refuses reports whether the letter prints the Art 12(4) remedies: a
+// refusal, or an answer that refuses some of its registers (access() and
+// confirmation() print them then). Mails that carry the letter say the
+// same (workflow.Remedies).
+func (l *Letter) Refuses() bool {
+	switch l.Kind {
+	case KindRefusal:
+		return true
+	case KindAccess:
+		return someRefused(l.accessRegisters())
+	case KindConfirmation:
+		return someRefused(l.otherRegisters())
+	}
+	return false
+}
+
+func someRefused(rs []Register) bool {
+	for _, r := range rs {
+		if r.Answer == ansRefused {
+			return true
+		}
+	}
+	return false
+}
+
 // accessRegisters are the registers answered under Art 15 (or Art 20,
 // whose data goes in the same letter).
 func (l *Letter) accessRegisters() []Register {

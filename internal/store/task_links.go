@@ -189,13 +189,16 @@ func (q *Q) DeleteTaskCode(ctx context.Context, orgID, taskID int64) error {
 	return mapErr(err, "task code")
 }
 
-// CountTaskAuditEvents counts a case's audit events of one action about
-// one task (data->>'task') since `since`: code sending is rate-limited on
-// what the audit trail already records.
-func (q *Q) CountTaskAuditEvents(ctx context.Context, orgID, caseID, taskID int64, action string, since time.Time) (int, error) {
+// TaskAuditEventsSince counts a case's audit events of one action about
+// one task (data->>'task') since `since`, and returns the oldest one's time
+// (since when there is none): code sending is rate-limited on what the
+// audit trail already records, and a slot frees when that event leaves
+// the window.
+func (q *Q) TaskAuditEventsSince(ctx context.Context, orgID, caseID, taskID int64, action string, since time.Time) (int, time.Time, error) {
 	var n int
-	err := q.db.QueryRow(ctx, `SELECT count(*) FROM audit_events
+	var oldest time.Time
+	err := q.db.QueryRow(ctx, `SELECT count(*), coalesce(min(at), $5) FROM audit_events
 		WHERE org_id = $1 AND case_id = $2 AND action = $3 AND data->'task' = to_jsonb($4::bigint) AND at >= $5`,
-		orgID, caseID, action, taskID, since).Scan(&n)
-	return n, mapErr(err, "task audit events")
+		orgID, caseID, action, taskID, since).Scan(&n, &oldest)
+	return n, oldest, mapErr(err, "task audit events")
 }
