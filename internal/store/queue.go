@@ -62,24 +62,28 @@ type QueueTask struct {
 }
 
 const dpoQueueSQL = `
-	SELECT x.task_id, x.case_id, x.org_id, x.receipt, x.register_name, x.register_lang, x."right", x.effective_due
+	SELECT t.id AS task_id, t.case_id, t.org_id, c.receipt, r.name AS register_name, r.language AS register_lang,
+		t."right", t.case_due AS effective_due
 	` + perOrg + `
-		SELECT t.id AS task_id, t.case_id, t.org_id, c.receipt, r.name AS register_name, r.language AS register_lang,
-			t."right", t.case_due AS effective_due
-		FROM tasks t
-		JOIN cases c ON c.id = t.case_id AND c.org_id = t.org_id
-		JOIN registers r ON r.id = t.register_id AND r.org_id = t.org_id
+		SELECT t.id, t.case_id, t.org_id, t.register_id, t."right", t.case_due FROM tasks t
 		WHERE t.org_id = o.id AND t.state = 'open' AND t.owner_email = ''
-		ORDER BY t.case_due, t.case_id, r.name, t.id LIMIT 200) AS x
-	ORDER BY x.effective_due, x.case_id, x.register_name, x.task_id LIMIT 200`
+		ORDER BY t.case_due, t.case_id FETCH FIRST 200 ROWS WITH TIES) AS t
+	JOIN cases c ON c.id = t.case_id AND c.org_id = t.org_id
+	JOIN registers r ON r.id = t.register_id AND r.org_id = t.org_id
+	ORDER BY t.case_due, t.case_id, r.name, t.id LIMIT 200`
 
 // DPOQueue lists the organisations' open tasks that have no owner email,
 // by their case's urgency (urgentKey), case, register name and task.
 //
 // tasks.case_due is the case's urgentKey, kept by triggers (migration
 // "queue"), so the partial index tasks_dpo_queue (org_id, case_due,
-// case_id, id) gives the order up to the register name; the names only
-// break ties within one case (an incremental sort of a few rows).
+// case_id, id) gives the order up to the register name. Each
+// organisation's walk stops after 200 tasks and the rest of the last case
+// (WITH TIES): register names only order tasks within a case, so the 200
+// first in full order are among these. Cases and registers are joined to
+// those rows only, after the walk: joined inside it, the planner counts
+// the organisation twice (task and case) and, expecting fewer than 200
+// rows, reads and sorts every queue task of the organisation.
 func (q *Q) DPOQueue(ctx context.Context, orgIDs []int64) ([]QueueTask, error) {
 	rows, err := q.db.Query(ctx, dpoQueueSQL, orgIDs)
 	if err != nil {
