@@ -64,7 +64,7 @@ func main() {
 	email := flag.String("email", "", "http mode: the DPO's sign-in email (the same account on both databases)")
 	passwordFile := flag.String("password-file", "", "http mode: a file holding the DPO's password (never on the command line)")
 	person := flag.String("person", "maija.meikalainen@demo.example", "the email the person search looks for")
-	flag.BoolVar(&csvFull, "csv-full", false, "http mode: also time the CSV export to its last byte")
+	flag.IntVar(&csvFullRuns, "csv-full-runs", 0, "http mode: also time the whole CSV export, this many runs per server")
 	flag.Parse()
 	if *mode == "http" {
 		if *smallURL == "" || *largeURL == "" || *email == "" || *passwordFile == "" {
