@@ -383,9 +383,12 @@ func TestMaintainedCountsFollowCasesAndTasks(t *testing.T) {
 // lose or double its counts.
 func TestMaintainedCountsWritersDoNotBlock(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	pool := pgtest.NewPool(t)
+	// A safety net only: waiting is detected by lock_timeout (1 s), so the
+	// deadline starts after the database exists and leaves room for a
+	// loaded CI machine (30 s failed on setup at load 30).
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	q := store.New(pool)
 	org, err := q.UpsertOrg(ctx, store.Org{Slug: "counts-lock", NameFI: "counts-lock", NameSV: "counts-lock", PrimaryLang: "fi"})
 	if err != nil {
