@@ -54,6 +54,14 @@ func publishedLang(regLang, pageLang string) string {
 	return regLang
 }
 
+// publishedText is a published text and its lang attribute on this page
+// ("" when it is the page's language).
+type publishedText struct{ Text, Lang string }
+
+func published(text, textLang, pageLang string) publishedText {
+	return publishedText{Text: text, Lang: publishedLang(textLang, pageLang)}
+}
+
 // ---- public pages --------------------------------------------------------
 
 type catalogueOrgData struct {

@@ -757,7 +757,7 @@ type intakeDoneData struct {
 	DocDue       string
 	Rights       []string
 	AllRegisters bool
-	Registers    []string
+	Registers    []publishedText // D-5: each with its lang attribute
 	Delivery     string
 	DPOEmail     string
 	HomeURL      string
@@ -799,7 +799,7 @@ func (s *Server) intakeDone(c echo.Context) error {
 				return err
 			}
 			for _, r := range regs {
-				d.Registers = append(d.Registers, r.Name)
+				d.Registers = append(d.Registers, published(r.Name, r.Language, lang))
 			}
 		}
 	}

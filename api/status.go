@@ -81,7 +81,7 @@ type statusViewData struct {
 	Delivery        string // issue 18, IN-1: how the answer on paper / on site went
 	// ConsentNot: chosen registers a withdrawal of consent does not reach
 	// (RB-1); shown with their published names.
-	ConsentNot []string
+	ConsentNot []publishedText
 	// Issue 20: what a pause asks and the form to answer it; the
 	// withdrawal link.
 	AskNeeded, AskBy string
@@ -278,7 +278,9 @@ func (s *Server) statusViewWith(c echo.Context, status int, org store.Org, recei
 		// DL-8 beside the running deadline, an extension counted (DL-11).
 		d.PausedDue = workflow.FormatDate(st.Due.PausedEffective, lang)
 	}
-	d.ConsentNot = st.ConsentNot
+	for _, p := range st.ConsentNot {
+		d.ConsentNot = append(d.ConsentNot, published(p.Text, p.Lang, lang))
+	}
 	if st.AskOpen { // issue 20, DL-8
 		d.AskNeeded, d.AskBy = st.Ask.Needed, workflow.FormatDate(st.Ask.By, lang)
 		d.ReplyAction = statusBase(lang, org) + "/reply"

@@ -185,6 +185,11 @@ func (s *Service) RecordAuthority(ctx context.Context, org store.Org, caseID int
 	})
 }
 
+// Published is text shown as its organisation published it (a register's
+// name), with the language it was published in (D-5): a page in another
+// language marks it with lang.
+type Published struct{ Text, Lang string }
+
 // ConsentNotApplicable lists the chosen registers a withdrawal of consent
 // was aimed at whose basis is not consent (RB-1, D-10): nothing is routed
 // to them, and the requester (receipt, status page) and the DPO (case

@@ -384,7 +384,7 @@ func TestRB1WithdrawalOfConsentNotConsentBasisIsTold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(st.ConsentNot, []string{"Oppilasrekisteri"}) {
+	if !slices.Equal(st.ConsentNot, []workflow.Published{{Text: "Oppilasrekisteri", Lang: "fi"}}) {
 		t.Errorf("status page: %v", st.ConsentNot)
 	}
 	var n int

@@ -20,6 +20,19 @@ type composer struct {
 	cat  *i18n.Catalog
 	text map[string]*texttemplate.Template
 	html map[string]*htmltemplate.Template
+	// bound holds, per kind and supported language, the templates with
+	// .T and .N bound to that language, cloned once at start (issue 21):
+	// a clone per mail, and html/template escaping each clone anew on its
+	// first run, cost more CPU than the rest of the code mail. Templates
+	// are safe to execute concurrently; html/template escapes a bound
+	// copy once, on its first run, under its own lock.
+	bound map[string]map[string]boundMail
+}
+
+// boundMail is one kind's templates bound to one language.
+type boundMail struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
 }
 
 func newComposer(cat *i18n.Catalog) (*composer, error) {
@@ -27,7 +40,8 @@ func newComposer(cat *i18n.Catalog) (*composer, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &composer{cat: cat, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	c := &composer{cat: cat, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{},
+		bound: map[string]map[string]boundMail{}}
 	tfuncs := texttemplate.FuncMap{"T": func(string, ...any) string { return "" }, "N": func(string, int, ...any) string { return "" }}
 	hfuncs := htmltemplate.FuncMap{"T": func(string, ...any) string { return "" }, "N": func(string, int, ...any) string { return "" }}
 	// Files named _*.tmpl are partials (blocks several mails share, e.g.
@@ -73,28 +87,50 @@ func newComposer(cat *i18n.Catalog) (*composer, error) {
 			}
 		}
 		c.text[name], c.html[name] = tt, ht
+		c.bound[name] = map[string]boundMail{}
+		for _, lang := range i18n.Langs {
+			b, err := c.bind(name, lang)
+			if err != nil {
+				return nil, fmt.Errorf("mail template %s (%s): %w", name, lang, err)
+			}
+			c.bound[name][lang] = b
+		}
 	}
 	return c, nil
 }
 
-// render returns subject, text and HTML of a mail in lang.
-func (c *composer) render(kind, lang string, data any) (subject, text, html string, err error) {
-	tt, ok := c.text[kind]
-	if !ok {
-		return "", "", "", fmt.Errorf("no mail template %q", kind)
-	}
+// bind clones kind's templates with .T and .N in lang.
+func (c *composer) bind(kind, lang string) (boundMail, error) {
 	tr := func(key string, args ...any) string { return c.cat.T(lang, key, args...) }
 	nr := func(key string, n int, args ...any) string { return c.cat.N(lang, key, n, args...) }
-	ttc, err := tt.Clone()
+	ttc, err := c.text[kind].Clone()
 	if err != nil {
-		return "", "", "", err
+		return boundMail{}, err
 	}
 	ttc.Funcs(texttemplate.FuncMap{"T": tr, "N": nr})
 	htc, err := c.html[kind].Clone()
 	if err != nil {
-		return "", "", "", err
+		return boundMail{}, err
 	}
 	htc.Funcs(htmltemplate.FuncMap{"T": tr, "N": nr})
+	return boundMail{text: ttc, html: htc}, nil
+}
+
+// render returns subject, text and HTML of a mail in lang.
+func (c *composer) render(kind, lang string, data any) (subject, text, html string, err error) {
+	b, ok := c.bound[kind][lang]
+	if !ok {
+		if _, known := c.text[kind]; !known {
+			return "", "", "", fmt.Errorf("no mail template %q", kind)
+		}
+		// A language outside i18n.Langs: bound for this mail only, as
+		// before (the catalog falls back for its messages).
+		var err error
+		if b, err = c.bind(kind, lang); err != nil {
+			return "", "", "", err
+		}
+	}
+	ttc, htc := b.text, b.html
 	var sb, tb, hb bytes.Buffer
 	if err := ttc.ExecuteTemplate(&sb, "subject", data); err != nil {
 		return "", "", "", err

@@ -234,3 +234,46 @@ func TestOutgoingMailIdentity(t *testing.T) {
 		t.Error("no receipt for the emailed request")
 	}
 }
+
+// Issue 21: a code mail sent on time does not rewrite its case (no new row
+// version for a few seconds more validity); one sent more than a minute
+// late still runs its full 30 minutes from sending (issue 17).
+func TestOnTimeCodeMailLeavesCaseLateOneExtends_ID2(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	state := func(caseID int64) (exp time.Time, xmin string) {
+		t.Helper()
+		if err := f.env.Pool.QueryRow(ctx, `SELECT code_expires_at, xmin::text FROM cases WHERE id = $1`, caseID).Scan(&exp, &xmin); err != nil {
+			t.Fatal(err)
+		}
+		return exp, xmin
+	}
+	onTime, err := f.env.Workflow.SubmitWeb(ctx, f.org, f.request("access"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp0, xmin0 := state(onTime.CaseID)
+	f.env.Clock.Advance(20 * time.Second)
+	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
+	if n := len(codeMails(f, "maija@example.test")); n != 1 {
+		t.Fatalf("%d code mails", n)
+	}
+	if exp, xmin := state(onTime.CaseID); !exp.Equal(exp0) || xmin != xmin0 {
+		t.Errorf("on-time mail rewrote the case: expiry %v -> %v, xmin %s -> %s", exp0, exp, xmin0, xmin)
+	}
+
+	f.env.Catcher.SetFailure(outage)
+	late, err := f.env.Workflow.SubmitWeb(ctx, f.org, f.request("access"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
+	f.env.Clock.Advance(2 * time.Minute)
+	f.env.Catcher.SetFailure(nil)
+	sentAt := f.env.Clock.Now()
+	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
+	if exp, _ := state(late.CaseID); !exp.Equal(sentAt.Add(30 * time.Minute).Truncate(time.Microsecond)) {
+		t.Errorf("late mail: code expires %v, want 30 minutes after sending (%v)", exp, sentAt)
+	}
+}

@@ -166,7 +166,7 @@ type CaseStatus struct {
 	DeliveryOn Date
 	// ConsentNot: chosen registers a withdrawal of consent does not reach
 	// (RB-1): their basis is not consent.
-	ConsentNot []string
+	ConsentNot []Published
 	// Ask: what a pause asks of the requester (issue 20, DL-8), when
 	// AskOpen.
 	Ask     Ask
@@ -229,7 +229,7 @@ func (s *Service) StatusOf(ctx context.Context, org store.Org, receipt string) (
 			return err
 		}
 		for _, r := range notConsent {
-			st.ConsentNot = append(st.ConsentNot, r.Name)
+			st.ConsentNot = append(st.ConsentNot, Published{Text: r.Name, Lang: r.Language})
 		}
 		return s.audit(ctx, q, org.ID, c.ID, ActorResident, "status_viewed", nil)
 	})

@@ -62,6 +62,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if _, err := a.serveMetrics(m); err != nil {
 		return err
 	}
+	if _, err := a.servePprof(); err != nil {
+		return err
+	}
 	srv, err := api.New(api.Deps{
 		Config: cfg, Pool: a.pool, Logger: a.log, Catalog: a.catalog, Keys: a.keys,
 		Workflow: a.wf, Catcher: a.catcher, Health: health, Metrics: m,

@@ -52,6 +52,9 @@ type Config struct {
 	// bearer of the token. Neither set: no metrics (issue 22).
 	MetricsListen string
 	MetricsToken  string
+	// PprofListen serves net/http/pprof on a loopback address for
+	// profiling under load (issue 21); empty (the default): off.
+	PprofListen string
 
 	Workers       int
 	FetchCooldown time.Duration
@@ -142,6 +145,7 @@ var settings = []setting{
 	{"log-json", "LOG_JSON", "auto", "log as JSON lines: true or false; auto = JSON with DATABASE_URL, text in the embedded default"},
 	{"metrics-listen", "METRICS_LISTEN", "", "address serving Prometheus /metrics alone, e.g. 127.0.0.1:9464; empty = off"},
 	{"metrics-token", "METRICS_TOKEN", "", "serve /metrics on the main server to requests with Authorization: Bearer TOKEN (at least 16 characters); empty = off"},
+	{"pprof-listen", "PPROF_LISTEN", "", "loopback address serving Go's /debug/pprof/ for profiling, e.g. 127.0.0.1:6060; empty = off"},
 	{"workers", "WORKERS", "20", "River workers for the default queue"},
 	{"fetch-cooldown", "FETCH_COOLDOWN", "100ms", "River fetch cooldown (lower = more throughput, more polling)"},
 	{"reminder-days", "REMINDER_DAYS", "5,2", "owner reminders, working days before the safe target"},
@@ -323,6 +327,15 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 	c.MetricsToken = get("metrics-token")
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		bad("metrics-token", "want at least 16 characters (generate one: openssl rand -hex 16)")
+	}
+	c.PprofListen = get("pprof-listen")
+	if c.PprofListen != "" {
+		// Profiles show the process's internals: loopback only.
+		if host, _, err := net.SplitHostPort(c.PprofListen); err != nil {
+			bad("pprof-listen", "want host:port, got %q", c.PprofListen)
+		} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			bad("pprof-listen", "must be a loopback address (127.0.0.1:PORT), got %q", c.PprofListen)
+		}
 	}
 	c.Workers = int(uintOf("workers"))
 	c.FetchCooldown = durOf("fetch-cooldown")

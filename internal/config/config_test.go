@@ -76,6 +76,8 @@ func TestParseErrorsNameTheSetting(t *testing.T) {
 		{"bad db url", nil, map[string]string{"DATABASE_URL": "mysql://x"}, []string{"DATABASE_URL"}},
 		{"unknown flag", []string{"--nope"}, nil, []string{"nope", "--help"}},
 		{"two faults", []string{"--listen", "x", "--workers", "0"}, nil, []string{"LISTEN_ADDR", "WORKERS"}},
+		{"pprof not loopback", nil, map[string]string{"PPROF_LISTEN": "0.0.0.0:6060"}, []string{"PPROF_LISTEN", "loopback"}},
+		{"pprof no port", []string{"--pprof-listen", "127.0.0.1"}, nil, []string{"PPROF_LISTEN"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -252,6 +254,24 @@ func TestMetricsSettings(t *testing.T) {
 	} {
 		if _, _, err := Parse("serve", nil, env(tc.env), nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: got %v, want an error naming %q", tc.env, err, tc.want)
+		}
+	}
+}
+
+// Issue 21: profiling is off unless PPROF_LISTEN names a loopback address.
+func TestPprofListenOffByDefaultLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	c, _, err := Parse("serve", nil, env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PprofListen != "" {
+		t.Fatalf("pprof on by default: %q", c.PprofListen)
+	}
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:0", "localhost:6060"} {
+		c, _, err := Parse("serve", nil, env(map[string]string{"PPROF_LISTEN": addr}), nil)
+		if err != nil || c.PprofListen != addr {
+			t.Errorf("%s: %q, %v", addr, c.PprofListen, err)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -75,7 +76,7 @@ const Actor = "demo"
 // Generate adds opt.Cases cases to org. It works beside a running server:
 // ids and receipt numbers come from the database's own sequences.
 //
-// One goroutine generates and seals the batches (a tenth of the time);
+// Goroutines generate and seal the batches (sealing, audit MACs);
 // opt.Writers goroutines COPY them, each batch in its own transaction
 // (PostgreSQL is the bottleneck). A large load beside no other client
 // drops the secondary indexes first and builds them again at the end,
@@ -131,7 +132,7 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org st
 		opt.Now = opt.Now.AddDate(0, 0, -90)
 	}
 	g := &gen{history: opt.History, org: org, regs: regs, keys: keys, cal: workflow.CalendarFor(org), now: opt.Now,
-		from: opt.Now.AddDate(-opt.Years, 0, 0), rnd: rand.New(rand.NewPCG(opt.Seed, 0x5eed))}
+		from: opt.Now.AddDate(-opt.Years, 0, 0), seed: opt.Seed}
 	// Rows are consistent by construction (ids reserved from the
 	// sequences, registers read above), so a superuser (the embedded
 	// default) skips the per-row foreign-key triggers, which cost more
@@ -188,28 +189,44 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org st
 	return rep, nil
 }
 
-// load generates the batches in one goroutine and copies them in
+// load generates the batches in opt.Writers goroutines and copies them in
 // opt.Writers others; the first error stops all of them.
 func (g *gen) load(ctx context.Context, pool *pgxpool.Pool, opt Options, rep *Report, start time.Time) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	batches := make(chan *batch, opt.Writers)
+	// As many generators as writers: the Go side (sealing, audit MACs,
+	// COPY encoding) then never leaves PostgreSQL waiting on a busy
+	// machine. Batch i draws from its own stream, so a seed gives the
+	// same cases however the batches interleave.
+	var next atomic.Int64
+	var gens sync.WaitGroup
+	for range opt.Writers {
+		gens.Add(1)
+		go func() {
+			defer gens.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i*opt.Batch >= opt.Cases || ctx.Err() != nil {
+					return
+				}
+				n := min(opt.Batch, opt.Cases-i*opt.Batch)
+				b, err := g.batch(ctx, pool, n, rand.New(rand.NewPCG(g.seed, 0x5eed+uint64(i))))
+				if err != nil {
+					cancel(err)
+					return
+				}
+				select {
+				case batches <- b:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
 	go func() {
-		defer close(batches)
-		for done := 0; done < opt.Cases; {
-			n := min(opt.Batch, opt.Cases-done)
-			b, err := g.batch(ctx, pool, n)
-			if err != nil {
-				cancel(err)
-				return
-			}
-			select {
-			case batches <- b:
-			case <-ctx.Done():
-				return
-			}
-			done += n
-		}
+		gens.Wait()
+		close(batches)
 	}()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -265,7 +282,7 @@ type gen struct {
 	keys      *secret.Keys
 	cal       workflow.Calendar
 	now, from time.Time
-	rnd       *rand.Rand
+	seed      uint64
 	superuser bool
 	history   bool
 }
@@ -371,14 +388,13 @@ var (
 	}
 )
 
-func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int) (*batch, error) {
+func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand) (*batch, error) {
 	ids, receipts, err := reserve(ctx, pool, n)
 	if err != nil {
 		return nil, err
 	}
 	b := &batch{}
 	var chain []store.AuditEvent
-	r := g.rnd
 	span := g.now.Sub(g.from)
 	for i := range n {
 		id := ids[i]

@@ -223,9 +223,12 @@ func TestOpenDueCountsFollowCases(t *testing.T) {
 // loses its delta.
 func TestOpenDueCountsIntakesDoNotBlock(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	pool := pgtest.NewPool(t)
+	// A safety net only: waiting is detected by lock_timeout (1 s), so the
+	// deadline starts after the database exists and leaves room for a
+	// loaded CI machine (30 s failed on setup at load 30).
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	q := store.New(pool)
 	org, err := q.UpsertOrg(ctx, store.Org{Slug: "bands-lock", NameFI: "bands-lock", NameSV: "bands-lock", PrimaryLang: "fi"})
 	if err != nil {

@@ -6,3 +6,9 @@ const (
 	NeedingTriageSQL = needingTriageSQL
 	PersonCasesSQL   = personCasesSQL
 )
+
+// The case reads by organisation and state (intake3_test.go).
+const (
+	CasesDueBySQL     = casesDueBySQL
+	OpenCasesByDueSQL = openCasesByDueSQL
+)

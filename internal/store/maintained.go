@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -40,19 +41,28 @@ type maintainedTable struct {
 	table, key, name string
 	define           string
 	openStates       bool // define reads the open states as $2
+	// fold is the key as compactSQL groups it with a fold day ($2): a due
+	// date before the day becomes -infinity (empty: no due column).
+	fold string
 }
+
+// foldDue is the due column of a folded key: every date before the fold
+// day ($2) is one key, -infinity (see CompactMaintainedCountsAt).
+const foldDue = `CASE WHEN due < $2::date THEN '-infinity'::date ELSE due END`
 
 var maintainedTables = []maintainedTable{
 	{table: "open_due_counts", key: "org_id, state, channel, due", name: "band counts",
 		define: `SELECT org_id, state, channel, coalesce(urgent_due, extended_due, legal_due), count(*)
 			FROM cases WHERE org_id = $1 AND state = ANY($2) AND (confirmed_at IS NOT NULL OR needs_triage)
-			GROUP BY 1, 2, 3, 4`, openStates: true},
+			GROUP BY 1, 2, 3, 4`, openStates: true,
+		fold: "org_id, state, channel, " + foldDue},
 	{table: "open_right_counts", key: `org_id, "right", state, channel, due`, name: "band counts by right",
 		define: `SELECT org_id, r, state, channel, due, count(*) FROM (
 				SELECT DISTINCT c.id, c.org_id, r, c.state, c.channel, coalesce(c.urgent_due, c.extended_due, c.legal_due) AS due
 				FROM cases c, unnest(c.rights) r
 				WHERE c.org_id = $1 AND c.state = ANY($2) AND (c.confirmed_at IS NOT NULL OR c.needs_triage) AND r IS NOT NULL) x
-			GROUP BY 1, 2, 3, 4, 5`, openStates: true},
+			GROUP BY 1, 2, 3, 4, 5`, openStates: true,
+		fold: `org_id, "right", state, channel, ` + foldDue},
 	{table: "open_task_counts", key: "org_id, register_id", name: "open task counts",
 		define: `SELECT org_id, register_id, count(*) FROM tasks
 			WHERE org_id = $1 AND state IN ('waiting', 'open')
@@ -61,11 +71,17 @@ var maintainedTables = []maintainedTable{
 
 // compactSQL folds the organisation's deltas into one row per key (keys
 // summing to zero dropped) in one statement: the sums do not change, and
-// rows of uncommitted writers are outside its snapshot and stay.
-func (m maintainedTable) compactSQL() string {
+// rows of uncommitted writers are outside its snapshot and stay. With
+// byDay (tables with a due column; $2 the fold day) every due date before
+// the day is folded into one key with due = -infinity.
+func (m maintainedTable) compactSQL(byDay bool) string {
+	group := m.key
+	if byDay {
+		group = m.fold
+	}
 	return `WITH d AS (DELETE FROM ` + m.table + ` WHERE org_id = $1 RETURNING ` + m.key + `, n)
 		INSERT INTO ` + m.table + ` (` + m.key + `, n)
-		SELECT ` + m.key + `, sum(n) FROM d GROUP BY ` + m.key + ` HAVING sum(n) <> 0`
+		SELECT ` + group + `, sum(n) FROM d GROUP BY ` + group + ` HAVING sum(n) <> 0`
 }
 
 // rebuildSQL deletes the organisation's visible rows and inserts the
@@ -103,7 +119,7 @@ func (q *Q) maintenance(ctx context.Context, orgID int64, fn func(DB) error) err
 func (q *Q) CompactOpenDueCounts(ctx context.Context, orgID int64) (int64, error) {
 	var left int64
 	err := q.maintenance(ctx, orgID, func(db DB) error {
-		tag, err := db.Exec(ctx, maintainedTables[0].compactSQL(), orgID)
+		tag, err := db.Exec(ctx, maintainedTables[0].compactSQL(false), orgID)
 		left = tag.RowsAffected()
 		return err
 	})
@@ -111,13 +127,41 @@ func (q *Q) CompactOpenDueCounts(ctx context.Context, orgID int64) (int64, error
 }
 
 // CompactMaintainedCounts folds the deltas of every maintained count table
-// of the organisation (the periodic sweep) and returns the rows left per
-// table.
+// of the organisation into one row per key and returns the rows left per
+// table. The sweep uses CompactMaintainedCountsAt.
 func (q *Q) CompactMaintainedCounts(ctx context.Context, orgID int64) (map[string]int64, error) {
+	return q.compactMaintained(ctx, orgID, time.Time{})
+}
+
+// CompactMaintainedCountsAt is CompactMaintainedCounts that also folds,
+// in open_due_counts and open_right_counts, every key whose due date is
+// before today (the Europe/Helsinki date of the sweep) into one row per
+// (organisation, state, channel[, right]) with due = -infinity, so the
+// rows an organisation keeps no longer grow with the number of distinct
+// overdue dates (issue 21: band counts at 1M cases). A date before today
+// stays overdue on every later day, so the band sums of any reading day
+// >= today do not change; a later -1 delta of a folded case still carries
+// its exact old date (also overdue), so a key may be negative until the
+// next fold (CHECK n <> 0 allows it). Readers must sum per band with a
+// day >= the last fold day (CountDashboard compares due < today); nothing
+// may read these tables per exact due date before that day.
+func (q *Q) CompactMaintainedCountsAt(ctx context.Context, orgID int64, today time.Time) (map[string]int64, error) {
+	if today.IsZero() {
+		return nil, fmt.Errorf("compact maintained counts: no fold day")
+	}
+	return q.compactMaintained(ctx, orgID, today)
+}
+
+func (q *Q) compactMaintained(ctx context.Context, orgID int64, today time.Time) (map[string]int64, error) {
 	left := map[string]int64{}
 	err := q.maintenance(ctx, orgID, func(db DB) error {
 		for _, m := range maintainedTables {
-			tag, err := db.Exec(ctx, m.compactSQL(), orgID)
+			args := []any{orgID}
+			byDay := !today.IsZero() && m.fold != ""
+			if byDay {
+				args = append(args, today)
+			}
+			tag, err := db.Exec(ctx, m.compactSQL(byDay), args...)
 			if err != nil {
 				return fmt.Errorf("compact %s: %w", m.name, err)
 			}

@@ -19,8 +19,9 @@ import (
 // (through the triggers, as intakes would), each copy's dates a week
 // later than the one before, so the open backlog and the keys of the
 // maintained counts grow as a bigger city's would. It then runs the
-// sweep's compaction, VACUUM and ANALYZE.
-func growDashboard(ctx context.Context, b *testing.B, db store.DB, orgs []int64, copies int) {
+// sweep's compaction (folding the due dates before fold unless fold is
+// zero), VACUUM and ANALYZE.
+func growDashboard(ctx context.Context, b *testing.B, db store.DB, orgs []int64, copies int, fold time.Time) {
 	b.Helper()
 	for k := 1; k < copies; k++ {
 		for _, sql := range []string{
@@ -40,7 +41,13 @@ func growDashboard(ctx context.Context, b *testing.B, db store.DB, orgs []int64,
 		}
 	}
 	for _, org := range orgs {
-		if _, err := store.New(db).CompactMaintainedCounts(ctx, org); err != nil {
+		var err error
+		if fold.IsZero() {
+			_, err = store.New(db).CompactMaintainedCounts(ctx, org)
+		} else {
+			_, err = store.New(db).CompactMaintainedCountsAt(ctx, org, fold)
+		}
+		if err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -72,11 +79,31 @@ func BenchmarkMaintainedCountsScale(b *testing.B) {
 		}
 		copies = n
 	}
+	// The reading day, by default 2025-09-01 for both sizes (before
+	// nearly every open case's due date: seedDashboard's intakes run from
+	// 2024-06-01 to 2026-05-10, the open ones are the last 15 %). With
+	// MAINTAINED_BENCH_SHIFT=1 the small size is read on 2026-05-11 (the
+	// day after its last intake) and the large one 7*(copies-1) days later
+	// (after its last copy's intakes): each city's backlog built up
+	// before its today, as it would in use.
+	today := time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
+	largeToday := today
+	if os.Getenv("MAINTAINED_BENCH_SHIFT") == "1" {
+		today = time.Date(2026, 5, 11, 0, 0, 0, 0, time.UTC)
+		largeToday = today.AddDate(0, 0, 7*(copies-1))
+	}
+	// The sweep's compaction folds the due dates before the day before
+	// the reading day (workflow's Sweep), unless MAINTAINED_BENCH_FOLD=0
+	// (no fold, as before branch fold).
+	var smallFold, largeFold time.Time
+	if os.Getenv("MAINTAINED_BENCH_FOLD") != "0" {
+		smallFold, largeFold = today.AddDate(0, 0, -1), largeToday.AddDate(0, 0, -1)
+	}
 	small, large := pgtest.NewPool(b), pgtest.NewPool(b)
 	smallOrgs := seedDashboard(ctx, b, small)
-	growDashboard(ctx, b, small, smallOrgs, 1)
+	growDashboard(ctx, b, small, smallOrgs, 1, smallFold)
 	largeOrgs := seedDashboard(ctx, b, large)
-	growDashboard(ctx, b, large, largeOrgs, copies)
+	growDashboard(ctx, b, large, largeOrgs, copies, largeFold)
 	qs, ql := store.New(small), store.New(large)
 	for _, p := range []struct {
 		name string
@@ -98,7 +125,6 @@ func BenchmarkMaintainedCountsScale(b *testing.B) {
 		b.Logf("%s: organisation of %d cases (%d open, %d open tasks); rows: open_due_counts %d, open_right_counts %d, open_task_counts %d",
 			p.name, cases, open, tasks, due, right, task)
 	}
-	today := time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
 	if testing.Verbose() {
 		// The plans of the maintained reads at the large size (the
 		// statements of CountDashboard and OpenTasksByUnit), for the note.
@@ -114,7 +140,7 @@ func BenchmarkMaintainedCountsScale(b *testing.B) {
 			WHERE $2::date IS NOT NULL AND $3::text[] IS NOT NULL AND $4::text IS NOT NULL
 			GROUP BY 1 HAVING sum(x.n) <> 0 ORDER BY 2 DESC, 1`,
 		} {
-			rows, err := large.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+sql, largeOrgs[:1], today, store.OpenStates, "")
+			rows, err := large.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+sql, largeOrgs[:1], largeToday, store.OpenStates, "")
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -127,10 +153,14 @@ func BenchmarkMaintainedCountsScale(b *testing.B) {
 	}
 	bands := func(scan bool, f func([]int64) store.DashboardFilter) func(*store.Q, []int64) (any, error) {
 		return func(q *store.Q, orgs []int64) (any, error) {
-			if scan {
-				return q.CountDashboardScan(ctx, f(orgs), today)
+			day := today
+			if q == ql {
+				day = largeToday
 			}
-			return q.CountDashboard(ctx, f(orgs), today)
+			if scan {
+				return q.CountDashboardScan(ctx, f(orgs), day)
+			}
+			return q.CountDashboard(ctx, f(orgs), day)
 		}
 	}
 	def := func(orgs []int64) store.DashboardFilter { return store.DashboardFilter{OrgIDs: orgs[:1]} }

@@ -20,18 +20,23 @@ import (
 // maintainedDefs are the maintained count tables (issue 21) and their
 // definitions over cases and tasks, written here independently of the
 // store's rebuild statements: the key columns and a query giving
-// (key..., count) per key of organisations $1 ($2: the open states).
-var maintainedDefs = []struct{ table, key, want string }{
+// (key..., count) per key of organisations $1 ($2: the open states). fold
+// is the key as compared after a fold at day $3 (a NULL day folds
+// nothing): every due date before the day is one key, -infinity.
+var maintainedDefs = []struct{ table, key, want, fold string }{
 	{"open_due_counts", "org_id, state, channel, due", `
 		SELECT org_id, state, channel, coalesce(urgent_due, extended_due, legal_due), count(*) FROM cases
-		WHERE org_id = ANY($1) AND state = ANY($2) AND (confirmed_at IS NOT NULL OR needs_triage) GROUP BY 1, 2, 3, 4`},
+		WHERE org_id = ANY($1) AND state = ANY($2) AND (confirmed_at IS NOT NULL OR needs_triage) GROUP BY 1, 2, 3, 4`,
+		`org_id, state, channel, CASE WHEN due < $3::date THEN '-infinity'::date ELSE due END`},
 	{"open_right_counts", `org_id, "right", state, channel, due`, `
 		SELECT c.org_id, r.r, c.state, c.channel, coalesce(c.urgent_due, c.extended_due, c.legal_due), count(*)
 		FROM cases c, LATERAL (SELECT DISTINCT r FROM unnest(c.rights) r) r
-		WHERE c.org_id = ANY($1) AND c.state = ANY($2) AND (c.confirmed_at IS NOT NULL OR c.needs_triage) GROUP BY 1, 2, 3, 4, 5`},
+		WHERE c.org_id = ANY($1) AND c.state = ANY($2) AND (c.confirmed_at IS NOT NULL OR c.needs_triage) GROUP BY 1, 2, 3, 4, 5`,
+		`org_id, "right", state, channel, CASE WHEN due < $3::date THEN '-infinity'::date ELSE due END`},
 	{"open_task_counts", "org_id, register_id", `
 		SELECT org_id, register_id, count(*) FROM tasks
-		WHERE org_id = ANY($1) AND state IN ('waiting', 'open') AND cardinality($2::text[]) > 0 GROUP BY 1, 2`},
+		WHERE org_id = ANY($1) AND state IN ('waiting', 'open') AND cardinality($2::text[]) > 0 GROUP BY 1, 2`,
+		`org_id, register_id`},
 }
 
 // maintainedDiff returns, per table, how many keys of the organisations
@@ -39,16 +44,27 @@ var maintainedDefs = []struct{ table, key, want string }{
 // rows and non-zero keys the table holds for them.
 func maintainedDiff(ctx context.Context, t testing.TB, db store.DB, orgs []int64) (stray, rows, keys map[string]int) {
 	t.Helper()
+	return maintainedDiffAt(ctx, t, db, orgs, nil)
+}
+
+// maintainedDiffAt is maintainedDiff after a fold at day fold (nil: none,
+// every key compared by its exact due date): keys with a due date on or
+// after the day are compared one by one, those before it summed per
+// (organisation, state, channel[, right]) on both sides.
+func maintainedDiffAt(ctx context.Context, t testing.TB, db store.DB, orgs []int64, fold *time.Time) (stray, rows, keys map[string]int) {
+	t.Helper()
 	stray, rows, keys = map[string]int{}, map[string]int{}, map[string]int{}
 	for _, d := range maintainedDefs {
-		sums := `SELECT ` + d.key + `, sum(n) FROM ` + d.table + ` WHERE org_id = ANY($1) GROUP BY ` + d.key + ` HAVING sum(n) <> 0`
+		sums := `SELECT ` + d.fold + `, sum(n) FROM ` + d.table + ` WHERE org_id = ANY($1) GROUP BY ` + d.fold + ` HAVING sum(n) <> 0`
+		want := `SELECT ` + d.fold + `, sum(c) FROM (` + d.want + `) w(` + d.key + `, c) GROUP BY ` + d.fold + ` HAVING sum(c) <> 0`
 		var s, r, k int
+		var dayNull bool
 		if err := db.QueryRow(ctx, `
-			WITH want AS (`+d.want+`), got AS (`+sums+`)
+			WITH want AS (`+want+`), got AS (`+sums+`)
 			SELECT (SELECT count(*) FROM ((SELECT * FROM want EXCEPT ALL SELECT * FROM got)
 					UNION ALL (SELECT * FROM got EXCEPT ALL SELECT * FROM want)) x),
 				(SELECT count(*) FROM `+d.table+` WHERE org_id = ANY($1)),
-				(SELECT count(*) FROM got)`, orgs, store.OpenStates).Scan(&s, &r, &k); err != nil {
+				(SELECT count(*) FROM got), $3::date IS NULL`, orgs, store.OpenStates, fold).Scan(&s, &r, &k, &dayNull); err != nil {
 			t.Fatalf("%s: %v", d.table, err)
 		}
 		stray[d.table], rows[d.table], keys[d.table] = s, r, k
@@ -242,6 +258,23 @@ func (w *countsWorld) step() {
 // CountDashboardScan) and the open tasks by unit.
 func (w *countsWorld) checkReads(q *store.Q, where string) {
 	w.t.Helper()
+	w.checkReadsAt(q, where, nil, nil)
+}
+
+// checkReadsAt is checkReads after a fold of the band counts at day fold
+// (nil: none): the reading days are the given days, or checkReads' days
+// moved to the fold day when before it (a reader's day is never before the
+// last fold day).
+func (w *countsWorld) checkReadsAt(q *store.Q, where string, fold *time.Time, days []time.Time) {
+	w.t.Helper()
+	if days == nil {
+		for _, d := range []time.Time{countBase, countBase.AddDate(0, 0, -9), countBase.AddDate(0, 0, 13)} {
+			if fold != nil && d.Before(*fold) {
+				d = *fold
+			}
+			days = append(days, d)
+		}
+	}
 	orgs := w.orgs
 	filters := []store.DashboardFilter{
 		{OrgIDs: orgs, Right: "access"},
@@ -251,9 +284,11 @@ func (w *countsWorld) checkReads(q *store.Q, where string) {
 		{OrgIDs: orgs, Right: "portability"},
 		{OrgIDs: orgs, Right: "withdraw_consent"}, // no case has it
 		{OrgIDs: orgs, States: []string{"in_progress", "paused"}},
+		{OrgIDs: orgs},
+		{OrgIDs: orgs[1:], Channel: "paper"},
 	}
 	for _, f := range filters {
-		for _, today := range []time.Time{countBase, countBase.AddDate(0, 0, -9), countBase.AddDate(0, 0, 13)} {
+		for _, today := range days {
 			got, err := q.CountDashboard(w.ctx, f, today)
 			if err != nil {
 				w.t.Fatal(err)
@@ -300,15 +335,23 @@ func TestMaintainedCountsFollowCasesAndTasks(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	w := newCountsWorld(ctx, t, pool, "counts", seed)
+	// The sweep's compactions fold the due dates before their day (the
+	// first compaction folds nothing, the later ones at days moving
+	// forward through the series' dates, countBase -40 .. +110): keys on
+	// or after the last fold day are compared one by one, the earlier
+	// ones per (organisation, state, channel[, right]), and the band
+	// counts at reading days on or after the fold day.
+	var fold *time.Time
+	foldDays := []*time.Time{nil, new(countBase.AddDate(0, 0, -15)), new(countBase), new(countBase.AddDate(0, 0, 4))}
 	check := func(step int) {
 		t.Helper()
-		stray, _, _ := maintainedDiff(ctx, t, pool, w.orgs)
+		stray, _, _ := maintainedDiffAt(ctx, t, pool, w.orgs, fold)
 		for table, n := range stray {
 			if n != 0 {
 				t.Fatalf("step %d (seed %d): %s sums differ from the definition in %d keys", step, seed, table, n)
 			}
 		}
-		w.checkReads(q, fmt.Sprintf("step %d (seed %d)", step, seed))
+		w.checkReadsAt(q, fmt.Sprintf("step %d (seed %d)", step, seed), fold, nil)
 	}
 	folded := map[string]int{}
 	for step := range 700 {
@@ -317,10 +360,17 @@ func TestMaintainedCountsFollowCasesAndTasks(t *testing.T) {
 			check(step)
 		}
 		if step%175 == 174 {
-			_, before, _ := maintainedDiff(ctx, t, pool, w.orgs)
+			_, before, _ := maintainedDiffAt(ctx, t, pool, w.orgs, fold)
+			fold = foldDays[step/175]
 			left := map[string]int64{}
 			for _, org := range w.orgs {
-				n, err := q.CompactMaintainedCounts(ctx, org)
+				var n map[string]int64
+				var err error
+				if fold == nil {
+					n, err = q.CompactMaintainedCounts(ctx, org)
+				} else {
+					n, err = q.CompactMaintainedCountsAt(ctx, org, *fold)
+				}
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -328,7 +378,7 @@ func TestMaintainedCountsFollowCasesAndTasks(t *testing.T) {
 					left[table] += v
 				}
 			}
-			stray, rows, keys := maintainedDiff(ctx, t, pool, w.orgs)
+			stray, rows, keys := maintainedDiffAt(ctx, t, pool, w.orgs, fold)
 			for _, d := range maintainedDefs {
 				if stray[d.table] != 0 || rows[d.table] != keys[d.table] || left[d.table] != int64(keys[d.table]) {
 					t.Fatalf("step %d (seed %d): after compaction %s has %d stray keys, %d rows (reported %d) for %d keys",
@@ -383,9 +433,12 @@ func TestMaintainedCountsFollowCasesAndTasks(t *testing.T) {
 // lose or double its counts.
 func TestMaintainedCountsWritersDoNotBlock(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	pool := pgtest.NewPool(t)
+	// A safety net only: waiting is detected by lock_timeout (1 s), so the
+	// deadline starts after the database exists and leaves room for a
+	// loaded CI machine (30 s failed on setup at load 30).
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	q := store.New(pool)
 	org, err := q.UpsertOrg(ctx, store.Org{Slug: "counts-lock", NameFI: "counts-lock", NameSV: "counts-lock", PrimaryLang: "fi"})
 	if err != nil {

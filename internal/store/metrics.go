@@ -7,7 +7,7 @@ import (
 
 // The few aggregate reads behind /metrics (issue 22). Each is cheap enough
 // to run at every scrape (the metrics package caches them briefly): open
-// cases are read per organisation through cases_org_state_due, never by a
+// cases are read per organisation through cases_org_state_urgent, never by a
 // scan of closed history; the outbox and audit reads use partial indexes.
 
 // OpenDueCount is how many open cases of an organisation share an
@@ -18,24 +18,26 @@ type OpenDueCount struct {
 	Count   int64
 }
 
-// OpenCasesByDue counts the cases the dashboard lists as open (OpenStates,
-// confirmed or waiting for triage) per organisation and effective due date.
-// Every organisation appears at least once (a zero Due and Count when it
-// has no open case), so its series exist at zero.
-func (q *Q) OpenCasesByDue(ctx context.Context) ([]OpenDueCount, error) {
-	// LATERAL per organisation: org_id leads cases_org_state_due, so only
-	// the open cases are read.
-	rows, err := q.db.Query(ctx, `
+// openCasesByDueSQL: LATERAL per organisation; (org_id, state) lead
+// cases_org_state_urgent, so only the open cases are read.
+const openCasesByDueSQL = `
 		SELECT o.slug, d.due, coalesce(d.n, 0)
 		FROM organisations o
 		LEFT JOIN LATERAL (
-			SELECT `+effectiveDue+` AS due, count(*) AS n
+			SELECT ` + effectiveDue + ` AS due, count(*) AS n
 			FROM cases c
 			WHERE c.org_id = o.id AND c.state = ANY($1)
 			  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
 			GROUP BY 1
 		) d ON true
-		ORDER BY o.slug, d.due`, OpenStates)
+		ORDER BY o.slug, d.due`
+
+// OpenCasesByDue counts the cases the dashboard lists as open (OpenStates,
+// confirmed or waiting for triage) per organisation and effective due date.
+// Every organisation appears at least once (a zero Due and Count when it
+// has no open case), so its series exist at zero.
+func (q *Q) OpenCasesByDue(ctx context.Context) ([]OpenDueCount, error) {
+	rows, err := q.db.Query(ctx, openCasesByDueSQL, OpenStates)
 	if err != nil {
 		return nil, mapErr(err, "open cases")
 	}

@@ -177,30 +177,40 @@ func (q *Q) OutboxCodeCurrent(ctx context.Context, r OutboxRow) (bool, error) {
 
 // extendOutboxCode makes the code a sent mail carries valid for its TTL
 // from sentAt: a code mailed late, after an outage, still works (issue 17).
-// A code never loses time by this.
+// A code never loses time by this. A mail sent within codeExtendSlack of
+// its code's making leaves the row alone (issue 21): rewriting the case
+// row for seconds was the costliest statement of a code mail's delivery
+// (a new row version, its WAL and the case trigger, on every intake).
 func (q *Q) extendOutboxCode(ctx context.Context, r OutboxRow, sentAt time.Time) error {
 	if r.CodeHash == nil || r.CodeTTLSecs <= 0 {
 		return nil
 	}
 	exp := sentAt.Add(time.Duration(r.CodeTTLSecs) * time.Second)
+	// Rows whose code runs out before late are extended to exp; the
+	// others already run (nearly) as long.
+	late := exp.Add(-codeExtendSlack)
 	var err error
 	switch r.Kind {
 	case "code":
-		_, err = q.db.Exec(ctx, `UPDATE cases SET code_expires_at = greatest(code_expires_at, $4)
-			WHERE id = $1 AND org_id = $2 AND code_hash = $3`, r.CaseID, r.OrgID, r.CodeHash, exp)
+		_, err = q.db.Exec(ctx, `UPDATE cases SET code_expires_at = $4
+			WHERE id = $1 AND org_id = $2 AND code_hash = $3 AND (code_expires_at IS NULL OR code_expires_at < $5)`, r.CaseID, r.OrgID, r.CodeHash, exp, late)
 	case "task_code":
-		_, err = q.db.Exec(ctx, `UPDATE task_codes SET expires_at = greatest(expires_at, $4)
-			WHERE task_id = $1 AND code_hash = $3 AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = $1 AND t.org_id = $2)`,
-			r.TaskID, r.OrgID, r.CodeHash, exp)
+		_, err = q.db.Exec(ctx, `UPDATE task_codes SET expires_at = $4
+			WHERE task_id = $1 AND code_hash = $3 AND expires_at < $5 AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = $1 AND t.org_id = $2)`,
+			r.TaskID, r.OrgID, r.CodeHash, exp, late)
 	case "status_code":
-		_, err = q.db.Exec(ctx, `UPDATE status_codes SET expires_at = greatest(expires_at, $3)
-			WHERE org_id = $1 AND code_hash = $2`, r.OrgID, r.CodeHash, exp)
+		_, err = q.db.Exec(ctx, `UPDATE status_codes SET expires_at = $3
+			WHERE org_id = $1 AND code_hash = $2 AND expires_at < $4`, r.OrgID, r.CodeHash, exp, late)
 	case "answer_code":
-		_, err = q.db.Exec(ctx, `UPDATE answer_deliveries SET code_expires_at = greatest(code_expires_at, $4)
-			WHERE org_id = $1 AND case_id = $2 AND code_hash = $3`, r.OrgID, r.CaseID, r.CodeHash, exp)
+		_, err = q.db.Exec(ctx, `UPDATE answer_deliveries SET code_expires_at = $4
+			WHERE org_id = $1 AND case_id = $2 AND code_hash = $3 AND (code_expires_at IS NULL OR code_expires_at < $5)`, r.OrgID, r.CaseID, r.CodeHash, exp, late)
 	}
 	return mapErr(err, "outbox code")
 }
+
+// codeExtendSlack: a code mail sent this soon after its code was made is
+// not extended; its code runs at least its TTL less this from sending.
+const codeExtendSlack = time.Minute
 
 // UnclaimOutbox gives up a claim without an attempt.
 func (q *Q) UnclaimOutbox(ctx context.Context, id int64) error {

@@ -62,15 +62,18 @@ type QueueTask struct {
 }
 
 const dpoQueueSQL = `
-	SELECT t.id AS task_id, t.case_id, t.org_id, c.receipt, r.name AS register_name, r.language AS register_lang,
-		t."right", t.case_due AS effective_due
-	` + perOrg + `
-		SELECT t.id, t.case_id, t.org_id, t.register_id, t."right", t.case_due FROM tasks t
-		WHERE t.org_id = o.id AND t.state = 'open' AND t.owner_email = ''
-		ORDER BY t.case_due, t.case_id FETCH FIRST 200 ROWS WITH TIES) AS t
-	JOIN cases c ON c.id = t.case_id AND c.org_id = t.org_id
-	JOIN registers r ON r.id = t.register_id AND r.org_id = t.org_id
-	ORDER BY t.case_due, t.case_id, r.name, t.id LIMIT 200`
+	SELECT x.task_id, x.case_id, x.org_id, c.receipt, x.register_name, x.register_lang, x."right", x.effective_due
+	FROM (
+		SELECT t.id AS task_id, t.case_id, t.org_id, r.name AS register_name, r.language AS register_lang,
+			t."right", t.case_due AS effective_due
+		` + perOrg + `
+			SELECT t.id, t.case_id, t.org_id, t.register_id, t."right", t.case_due FROM tasks t
+			WHERE t.org_id = o.id AND t.state = 'open' AND t.owner_email = ''
+			ORDER BY t.case_due, t.case_id FETCH FIRST 200 ROWS WITH TIES) AS t
+		JOIN registers r ON r.id = t.register_id AND r.org_id = t.org_id
+		ORDER BY t.case_due, t.case_id, r.name, t.id LIMIT 200) AS x
+	JOIN cases c ON c.id = x.case_id AND c.org_id = x.org_id
+	ORDER BY x.effective_due, x.case_id, x.register_name, x.task_id`
 
 // DPOQueue lists the organisations' open tasks that have no owner email,
 // by their case's urgency (urgentKey), case, register name and task.
@@ -80,10 +83,12 @@ const dpoQueueSQL = `
 // case_id, id) gives the order up to the register name. Each
 // organisation's walk stops after 200 tasks and the rest of the last case
 // (WITH TIES): register names only order tasks within a case, so the 200
-// first in full order are among these. Cases and registers are joined to
-// those rows only, after the walk: joined inside it, the planner counts
-// the organisation twice (task and case) and, expecting fewer than 200
-// rows, reads and sorts every queue task of the organisation.
+// first in full order are among these. Registers are joined after the
+// walk, and cases (for the receipt) to the 200 rows shown only: joined
+// inside the walk, the planner counts the organisation twice (task and
+// case) and, expecting fewer than 200 rows, reads and sorts every queue
+// task of the organisation. (A task's case is in the task's organisation,
+// so the join drops no row.)
 func (q *Q) DPOQueue(ctx context.Context, orgIDs []int64) ([]QueueTask, error) {
 	rows, err := q.db.Query(ctx, dpoQueueSQL, orgIDs)
 	if err != nil {

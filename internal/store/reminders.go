@@ -73,15 +73,18 @@ func (q *Q) OpenTasksWithJobs(ctx context.Context, orgID int64) ([]TaskJobs, err
 	return out, mapErr(err, "task sweep")
 }
 
+// casesDueBySQL reads cases_org_state_urgent per state (TestExplainCaseReadsAfterIntake3).
+const casesDueBySQL = `SELECT ` + caseCols + ` FROM cases
+		WHERE org_id = $1 AND state = ANY($2) AND (confirmed_at IS NOT NULL OR needs_triage)
+		  AND coalesce(urgent_due, extended_due, legal_due) <= $3::date
+		ORDER BY coalesce(urgent_due, extended_due, legal_due), id LIMIT 1000`
+
 // CasesDueBy lists an organisation's cases in one of states whose
 // earliest running deadline (D-23: urgent_due, the GDPR effective due or
 // FI-2's) is on or before until, most urgent first. Web and API submissions whose
 // code never came back are not cases yet and are left out.
 func (q *Q) CasesDueBy(ctx context.Context, orgID int64, states []string, until time.Time) ([]Case, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+caseCols+` FROM cases
-		WHERE org_id = $1 AND state = ANY($2) AND (confirmed_at IS NOT NULL OR needs_triage)
-		  AND coalesce(urgent_due, extended_due, legal_due) <= $3::date
-		ORDER BY coalesce(urgent_due, extended_due, legal_due), id LIMIT 1000`, orgID, states, until)
+	rows, err := q.db.Query(ctx, casesDueBySQL, orgID, states, until)
 	return q.collectCases(ctx, rows, err, "cases due")
 }
 

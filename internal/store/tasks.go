@@ -178,6 +178,8 @@ type RoutingRegister struct {
 	ControllerElsewhere bool   `db:"controller_elsewhere"`
 	ElsewhereName       string `db:"elsewhere_name"`
 	ElsewhereContact    string `db:"elsewhere_contact"`
+	// Language the register's texts were published in (D-5).
+	Language string `db:"language"`
 }
 
 // RoutingRegisters returns the organisation's registers, all of them (ids
@@ -185,7 +187,7 @@ type RoutingRegister struct {
 // still routed when chosen by id, but not for "all registers".
 func (q *Q) RoutingRegisters(ctx context.Context, orgID int64, ids []int64) ([]RoutingRegister, error) {
 	rows, err := q.db.Query(ctx, `
-		SELECT id, name, legal_basis, owner_name, owner_email, controller_elsewhere, elsewhere_name, elsewhere_contact
+		SELECT id, name, legal_basis, owner_name, owner_email, controller_elsewhere, elsewhere_name, elsewhere_contact, language
 		FROM registers WHERE org_id = $1 AND (($2::bigint[] IS NULL AND NOT missing_from_source) OR id = ANY($2))
 		ORDER BY name, id`, orgID, ids)
 	if err != nil {

@@ -3,7 +3,8 @@
 -- insert and the commit, without Go, HTTP or River around them.
 -- intakeload fills :org_id, and each {{bytes:TABLE.COLUMN}} with random
 -- bytes as long as that column's average in the server's latest rows
--- (sealed values do not compress, so neither may these). JSON is built
+-- (sealed values do not compress, so neither may these); walcpu.sh beside
+-- this file fills them with fixed lengths to compare schema variants. JSON is built
 -- with jsonb_build_object: pgbench reads ":name" in a literal as a variable.
 -- Round trips as the server makes them: the ids; BEGIN; the rows in one
 -- pipeline (the server's pgx.Batch); the River job; COMMIT.
