@@ -35,18 +35,25 @@ func (a *app) serveMetrics(m *metrics.Metrics) (string, error) {
 	if m == nil || a.cfg.MetricsListen == "" {
 		return "", nil
 	}
-	ln, err := net.Listen("tcp", a.cfg.MetricsListen)
-	if err != nil {
-		return "", fmt.Errorf("METRICS_LISTEN %s: %w", a.cfg.MetricsListen, err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	return a.serveSide("METRICS_LISTEN", a.cfg.MetricsListen, "metrics", "/metrics", mux)
+}
+
+// serveSide serves mux on its own listener at addr (a side listener:
+// metrics, profiles) until the app closes, and logs where; the address is
+// returned (port 0 picks one). setting names the variable in errors.
+func (a *app) serveSide(setting, addr, name, path string, mux *http.ServeMux) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %w", setting, addr, err)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("metrics listener", "err", err)
+			a.log.Error(name+" listener", "err", err)
 		}
 	}()
 	a.closers = append(a.closers, func() {
@@ -55,7 +62,7 @@ func (a *app) serveMetrics(m *metrics.Metrics) (string, error) {
 		_ = srv.Shutdown(ctx)
 		<-done
 	})
-	addr := ln.Addr().String()
-	a.log.Info("metrics", "addr", addr, "path", "/metrics")
-	return addr, nil
+	bound := ln.Addr().String()
+	a.log.Info(name, "addr", bound, "path", path)
+	return bound, nil
 }
