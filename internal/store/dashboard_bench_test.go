@@ -27,16 +27,8 @@ const (
 // care which day they land on.
 func seedDashboard(ctx context.Context, b *testing.B, db store.DB) []int64 {
 	b.Helper()
-	q := store.New(db)
-	var orgs []int64
-	for _, slug := range []string{"bench-a", "bench-b", "bench-c"} {
-		id, err := q.UpsertOrg(ctx, store.Org{Slug: slug, NameFI: slug, NameSV: slug, PrimaryLang: "fi"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		orgs = append(orgs, id)
-	}
-	for _, sql := range []string{
+	orgs := seedOrgs(ctx, b, db, "bench-a", "bench-b", "bench-c")
+	return seedRun(ctx, b, db, orgs, benchCases,
 		`INSERT INTO registers (org_id, norm_name, name, legal_basis, owner_email)
 		 SELECT o, 'rekisteri ' || r, 'Rekisteri ' || r, 'c',
 		        CASE WHEN r % 4 = 0 THEN '' ELSE 'owner' || r || '@bench.test' END
@@ -52,7 +44,28 @@ func seedDashboard(ctx context.Context, b *testing.B, db store.DB) []int64 {
 		        CASE WHEN g % 20 = 0 THEN (t.r + interval '3 months')::date END
 		 FROM generate_series(1, $2) g,
 		      LATERAL (SELECT timestamptz '2024-06-01 09:00+03' + g * interval '51 minutes') t(r)`,
-		`INSERT INTO tasks (org_id, case_id, register_id, "right", state, legal_basis, allowed_answers, owner_email)
+		seedTasks)
+}
+
+// seedOrgs makes the seed's organisations and returns their ids.
+func seedOrgs(ctx context.Context, tb testing.TB, db store.DB, slugs ...string) []int64 {
+	tb.Helper()
+	q := store.New(db)
+	var orgs []int64
+	for _, slug := range slugs {
+		id, err := q.UpsertOrg(ctx, store.Org{Slug: slug, NameFI: slug, NameSV: slug, PrimaryLang: "fi"})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		orgs = append(orgs, id)
+	}
+	return orgs
+}
+
+// seedTasks gives every case of the organisations ($1) one to three tasks
+// on its organisation's registers, answered when the case is finished and
+// a third of the others too.
+const seedTasks = `INSERT INTO tasks (org_id, case_id, register_id, "right", state, legal_basis, allowed_answers, owner_email)
 		 SELECT c.org_id, c.id, r.id, 'access',
 		        CASE WHEN c.state IN ('answered', 'closed', 'refused', 'withdrawn') THEN 'answered'
 		             WHEN (c.id + r.id) % 3 = 0 THEN 'answered' ELSE 'open' END,
@@ -60,18 +73,23 @@ func seedDashboard(ctx context.Context, b *testing.B, db store.DB) []int64 {
 		 FROM cases c CROSS JOIN LATERAL (
 		        SELECT id, owner_email FROM registers r WHERE r.org_id = c.org_id
 		        ORDER BY id OFFSET c.id % 5 LIMIT 1 + c.id % 3) r
-		 WHERE c.org_id = ANY($1)`,
-	} {
+		 WHERE c.org_id = ANY($1)`
+
+// seedRun runs a seed's statements: $1 is the organisations, $2 (where a
+// statement has it) n; then ANALYZE. It returns orgs.
+func seedRun(ctx context.Context, tb testing.TB, db store.DB, orgs []int64, n int, stmts ...string) []int64 {
+	tb.Helper()
+	for _, sql := range stmts {
 		args := []any{orgs}
 		if strings.Contains(sql, "$2") {
-			args = append(args, benchCases)
+			args = append(args, n)
 		}
 		if _, err := db.Exec(ctx, sql, args...); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	if _, err := db.Exec(ctx, `ANALYZE`); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return orgs
 }

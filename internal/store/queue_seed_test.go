@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"rightsdesk/internal/store"
@@ -20,16 +19,8 @@ import (
 // months, not rolled: the queries do not care which day they land on.
 func seedQueue(ctx context.Context, tb testing.TB, db store.DB, n int) []int64 {
 	tb.Helper()
-	q := store.New(db)
-	var orgs []int64
-	for _, slug := range []string{"queue-a", "queue-b", "queue-c"} {
-		id, err := q.UpsertOrg(ctx, store.Org{Slug: slug, NameFI: slug, NameSV: slug, PrimaryLang: "fi"})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		orgs = append(orgs, id)
-	}
-	for _, sql := range []string{
+	orgs := seedOrgs(ctx, tb, db, "queue-a", "queue-b", "queue-c")
+	return seedRun(ctx, tb, db, orgs, n,
 		`INSERT INTO registers (org_id, norm_name, name, legal_basis, owner_email)
 		 SELECT o, 'rekisteri ' || r, 'Rekisteri ' || (9 - r), 'c',
 		        CASE WHEN r % 4 = 0 THEN '' ELSE 'owner' || r || '@bench.test' END
@@ -52,26 +43,5 @@ func seedQueue(ctx context.Context, tb testing.TB, db store.DB, n int) []int64 {
 		        CASE WHEN id % 2 = 0 THEN decode(md5('hetu' || id), 'hex') END,
 		        CASE WHEN id % 25 = 0 THEN decode(md5('subject' || id), 'hex') END, id % 25 = 0
 		 FROM cases WHERE org_id = ANY($1)`,
-		`INSERT INTO tasks (org_id, case_id, register_id, "right", state, legal_basis, allowed_answers, owner_email)
-		 SELECT c.org_id, c.id, r.id, 'access',
-		        CASE WHEN c.state IN ('answered', 'closed', 'refused', 'withdrawn') THEN 'answered'
-		             WHEN (c.id + r.id) % 3 = 0 THEN 'answered' ELSE 'open' END,
-		        'c', ARRAY['given'], r.owner_email
-		 FROM cases c CROSS JOIN LATERAL (
-		        SELECT id, owner_email FROM registers r WHERE r.org_id = c.org_id
-		        ORDER BY id OFFSET c.id % 5 LIMIT 1 + c.id % 3) r
-		 WHERE c.org_id = ANY($1)`,
-	} {
-		args := []any{orgs}
-		if strings.Contains(sql, "$2") {
-			args = append(args, n)
-		}
-		if _, err := db.Exec(ctx, sql, args...); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if _, err := db.Exec(ctx, `ANALYZE`); err != nil {
-		tb.Fatal(err)
-	}
-	return orgs
+		seedTasks)
 }
