@@ -32,13 +32,14 @@ func (s *Server) orgRoutes(g *echo.Group) {
 // field names too, so an error finds its field without a table.
 var orgFormFields = []string{"slug", "name-fi", "name-sv", "name-en", "primary", "bilingual", "business-id",
 	"dpo-name", "dpo-email", "dpo-phone", "privacy-email", "postal-address", "logo", "eves-non-working",
-	"a11y-supervisor", "retention-years"}
+	"a11y-supervisor", "appeal-fi", "appeal-sv", "appeal-en", "retention-years"}
 
 // orgForm is what the form shows: the values as typed, or the stored ones.
 type orgForm struct {
 	Slug, NameFI, NameSV, NameEN, Primary, BusinessID        string
 	DPOName, DPOEmail, DPOPhone, PrivacyEmail, PostalAddress string
 	A11ySupervisor, RetentionYears                           string
+	AppealFI, AppealSV, AppealEN                             string
 	Bilingual, EvesNonWorking, RemoveLogo                    bool
 }
 
@@ -46,7 +47,8 @@ func orgFormOf(o store.Org) orgForm {
 	return orgForm{Slug: o.Slug, NameFI: o.NameFI, NameSV: o.NameSV, NameEN: o.NameEN, Primary: o.PrimaryLang,
 		BusinessID: o.BusinessID, DPOName: o.DPOName, DPOEmail: o.DPOEmail, DPOPhone: o.DPOPhone,
 		PrivacyEmail: o.PrivacyEmail, PostalAddress: o.PostalAddress, A11ySupervisor: o.A11ySupervisor,
-		RetentionYears: strconv.Itoa(o.RetentionYears), Bilingual: o.Bilingual, EvesNonWorking: o.EvesNonWorking}
+		RetentionYears: strconv.Itoa(o.RetentionYears), Bilingual: o.Bilingual, EvesNonWorking: o.EvesNonWorking,
+		AppealFI: o.AppealFI, AppealSV: o.AppealSV, AppealEN: o.AppealEN}
 }
 
 // readOrgForm reads the posted form; fields absent from the form (the
@@ -71,6 +73,9 @@ func readOrgForm(c echo.Context, def orgForm) orgForm {
 	str("postal-address", &def.PostalAddress)
 	str("a11y-supervisor", &def.A11ySupervisor)
 	str("retention-years", &def.RetentionYears)
+	str("appeal-fi", &def.AppealFI)
+	str("appeal-sv", &def.AppealSV)
+	str("appeal-en", &def.AppealEN)
 	// Check boxes: the form says which it holds (a hidden "has-NAME"), so
 	// an unticked box is false and a missing one keeps its value.
 	box := func(name string, dst *bool) {
@@ -91,6 +96,7 @@ func (f orgForm) apply(o *store.Org) {
 	o.BusinessID, o.DPOName, o.DPOEmail, o.DPOPhone = f.BusinessID, f.DPOName, f.DPOEmail, f.DPOPhone
 	o.PrivacyEmail, o.PostalAddress, o.A11ySupervisor = f.PrivacyEmail, f.PostalAddress, f.A11ySupervisor
 	o.Bilingual, o.EvesNonWorking = f.Bilingual, f.EvesNonWorking
+	o.AppealFI, o.AppealSV, o.AppealEN = f.AppealFI, f.AppealSV, f.AppealEN
 	if n, err := strconv.Atoi(strings.TrimSpace(f.RetentionYears)); err == nil {
 		o.RetentionYears = n
 	} else {
@@ -380,6 +386,7 @@ type orgInput struct {
 	Label, Hint, Error              string // message keys
 	Lines                           int    // > 0: a textarea of this many rows
 	Max                             int
+	Lang                            string // the value's language, when it has one (D-5)
 }
 
 // orgInputs are the text fields of the form, in orgFormFields' order; the
@@ -397,9 +404,13 @@ func orgInputs(f orgForm, fe workflow.FieldErrors, create bool) []orgInput {
 		{Name: "privacy-email", Value: f.PrivacyEmail, Max: 254, Type: "email", Autocomplete: "off"},
 		{Name: "postal-address", Value: f.PostalAddress, Max: 400, Lines: 4},
 		{Name: "a11y-supervisor", Value: f.A11ySupervisor, Max: 1000, Lines: 3},
+		{Name: "appeal-fi", Value: f.AppealFI, Max: workflow.MaxAppealChars, Lines: 8, Lang: "fi"},
+		{Name: "appeal-sv", Value: f.AppealSV, Max: workflow.MaxAppealChars, Lines: 8, Lang: "sv"},
+		{Name: "appeal-en", Value: f.AppealEN, Max: workflow.MaxAppealChars, Lines: 8, Lang: "en"},
 		{Name: "retention-years", Value: f.RetentionYears, Max: 3, Type: "number"},
 	}
-	skip := map[string]bool{"name-en": true, "dpo-phone": true, "postal-address": true, "a11y-supervisor": true, "retention-years": true}
+	skip := map[string]bool{"name-en": true, "dpo-phone": true, "postal-address": true, "a11y-supervisor": true, "retention-years": true,
+		"appeal-fi": true, "appeal-sv": true, "appeal-en": true}
 	var out []orgInput
 	for _, in := range all {
 		if create && skip[in.Name] || !create && in.Name == "slug" {

@@ -4,12 +4,16 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"rightsdesk/internal/mail"
+	"rightsdesk/internal/store"
 	"rightsdesk/internal/testenv"
 	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
@@ -161,5 +165,87 @@ func TestRefusalMailsCarryRemedies_DL6(t *testing.T) {
 				t.Error("the status of an answer that refuses nothing shows remedies")
 			}
 		})
+	}
+}
+
+// DL-6: an organisation whose lawyer wrote its own appeal instructions
+// (not every controller is a municipality under the Local Government
+// Act) sets them per language in its settings; every refusal then carries
+// them, in the request's language, instead of the default text: the mail
+// and the status page. A language left empty keeps its own default, never
+// another language's text. Too long a text is refused with the field's
+// message, and nothing is saved.
+func TestOrgAppealInstructionsInRefusals_DL6(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	ctx, cat := f.env.Ctx, f.env.Catalog
+	dpo := f.login(t, f.dpo)
+	path := "/staff/orgs/" + f.org.Slug + "/settings"
+	dpo.csrf = dpo.get(path).csrf(t)
+
+	long := strings.Repeat("ö", workflow.MaxAppealChars+1) // runes, not bytes
+	if p := dpo.postSettings(path, settingsForm(f.org, map[string]string{"appeal-sv": long}), "", nil); p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("too long = %d", p.status)
+	} else if got := fieldError(p.doc, "appeal-sv"); got != cat.T("en", "orgs.error.appeal-sv") {
+		t.Errorf("appeal-sv error %q", got)
+	}
+	if o, _ := store.New(f.env.Pool).OrgBySlug(ctx, f.org.Slug); o.AppealSV != "" {
+		t.Error("a refused form saved the appeal text")
+	}
+
+	fi := "Tähän päätökseen saa hakea muutosta valittamalla Helsingin hallinto-oikeuteen 30 päivän kuluessa.\n\nValitus toimitetaan hallinto-oikeudelle osoitteeseen Radanrakentajantie 5, 00520 Helsinki."
+	sv := "Ändring i detta beslut får sökas genom besvär hos Helsingfors förvaltningsdomstol inom 30 dagar."
+	form := settingsForm(f.org, map[string]string{"appeal-fi": "  " + strings.ReplaceAll(fi, "\n", "\r\n") + "\r\n\r\n\r\n", "appeal-sv": sv})
+	if p := dpo.postSettings(path, form, "", nil); p.status != http.StatusSeeOther {
+		t.Fatalf("save = %d: %v", p.status, p.summary())
+	}
+	o, err := store.New(f.env.Pool).OrgBySlug(ctx, f.org.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.AppealFI != fi || o.AppealSV != sv || o.AppealEN != "" {
+		t.Fatalf("saved fi %q sv %q en %q", o.AppealFI, o.AppealSV, o.AppealEN)
+	}
+	if got := inputValue(t, dpo.get(path).doc, "appeal-fi"); got != fi {
+		t.Errorf("the settings page shows %q", got)
+	}
+
+	received := f.env.Clock.Now().Add(-24 * time.Hour)
+	for lang, want := range map[string]string{"fi": fi, "sv": sv, "en": cat.T("en", "letter.appeal.default")} {
+		c := f.paper(o, received, "in_person", func(r *workflow.Request) { r.Lang = lang })
+		if err := f.env.Workflow.Refuse(ctx, o, c.CaseID, workflow.StaffActor(f.dpoUserID), "art12_5_excessive", "Kolmas sama pyyntö."); err != nil {
+			t.Fatal(err)
+		}
+		m := mailOfCase(t, f, "refused", c.Receipt)
+		for _, part := range []string{m.Text, html.UnescapeString(m.HTML)} {
+			for _, para := range strings.Split(want, "\n\n") {
+				if !strings.Contains(part, para) {
+					t.Errorf("%s refusal mail lacks the organisation's appeal text %q", lang, para)
+				}
+			}
+			if lang != "en" && strings.Contains(part, cat.T(lang, "letter.appeal.default")) {
+				t.Errorf("%s refusal mail still prints the default appeal text", lang)
+			}
+		}
+		v := residentStatus(t, f, lang, c.Receipt)
+		if got, want := htmlTextSpaced(scByID(v.doc, "appeal")), strings.Join(strings.Fields(want), " "); got != want {
+			t.Errorf("%s status page #appeal = %q, want %q", lang, got, want)
+		}
+		// The refusal letter prints the same text.
+		d := dpo.get("/staff/cases/" + c.Receipt + "/letters/refusal.pdf")
+		if d.status != http.StatusOK {
+			t.Fatalf("%s refusal letter = %d", lang, d.status)
+		}
+		file := filepath.Join(t.TempDir(), "refusal.pdf")
+		if err := os.WriteFile(file, []byte(d.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("pdftotext", "-enc", "UTF-8", file, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext (poppler-utils, scripts/deps.sh test): %v", err)
+		}
+		if text, want := strings.Join(strings.Fields(string(out)), " "), strings.Join(strings.Fields(want), " "); !strings.Contains(text, want) {
+			t.Errorf("%s refusal letter lacks the appeal text %q:\n%s", lang, want, text)
+		}
 	}
 }

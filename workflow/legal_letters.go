@@ -159,7 +159,7 @@ func (s *Service) tellDocDecision(ctx context.Context, tx pgx.Tx, q *store.Q, or
 		m := docMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Reason: note, DPOEmail: org.DPOEmail,
 			Decision: s.Catalog.T(lang, "letter.doc_decision."+c.DocDecision)}
 		if c.DocDecision != "disclosed" {
-			m.Appeal = s.Catalog.T(lang, "letter.appeal.default")
+			m.Appeal = s.appealText(lang, org)
 		}
 		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "doc_decided", To: req.Email, Lang: lang, Data: m}); err != nil {
 			return nil, err

@@ -265,7 +265,7 @@ func nonEmpty(s, fallback string) string {
 // logo, the logo (issue 19; fpdf prints no SVG).
 func letterOrg(ctx context.Context, q *store.Q, org store.Org, lang string) pdf.Org {
 	o := pdf.Org{Name: org.Name(lang), Address: addressLines(org.PostalAddress), DPOName: org.DPOName,
-		DPOEmail: nonEmpty(org.PrivacyEmail, org.DPOEmail), DPOPhone: org.DPOPhone}
+		DPOEmail: nonEmpty(org.PrivacyEmail, org.DPOEmail), DPOPhone: org.DPOPhone, AppealText: org.Appeal(lang)}
 	if org.LogoType == "png" {
 		if b, _, err := q.OrgLogo(ctx, org.ID); err == nil {
 			o.Logo, o.LogoType = b, "png"

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -86,6 +87,7 @@ func CheckOrgFields(o *store.Org) []*OrgFieldError {
 	o.PrivacyEmail = NormEmail(o.PrivacyEmail)
 	o.PostalAddress = cleanLines(o.PostalAddress)
 	o.A11ySupervisor = cleanLines(o.A11ySupervisor)
+	o.AppealFI, o.AppealSV, o.AppealEN = cleanParagraphs(o.AppealFI), cleanParagraphs(o.AppealSV), cleanParagraphs(o.AppealEN)
 	if o.RetentionYears == 0 {
 		o.RetentionYears = MinRetentionYears // D-28's default
 	}
@@ -127,6 +129,11 @@ func CheckOrgFields(o *store.Org) []*OrgFieldError {
 	if len(o.A11ySupervisor) > 1000 {
 		add("a11y-supervisor", "at most 1000 characters")
 	}
+	for _, a := range []struct{ field, text string }{{"appeal-fi", o.AppealFI}, {"appeal-sv", o.AppealSV}, {"appeal-en", o.AppealEN}} {
+		if utf8.RuneCountInString(a.text) > MaxAppealChars {
+			add(a.field, fmt.Sprintf("at most %d characters", MaxAppealChars))
+		}
+	}
 	if o.RetentionYears < MinRetentionYears || o.RetentionYears > 100 {
 		add("retention-years", "closed cases are kept at least 2 years (D-28) and at most 100")
 	}
@@ -139,6 +146,30 @@ func CheckOrgFields(o *store.Org) []*OrgFieldError {
 		}
 	}
 	return out
+}
+
+// MaxAppealChars bounds an organisation's appeal instructions in one
+// language: a page of a letter.
+const MaxAppealChars = 4000
+
+// cleanParagraphs keeps a text's paragraphs: lines trimmed at their ends,
+// runs of blank lines made one, none at the start or the end.
+func cleanParagraphs(s string) string {
+	var out []string
+	blank := false
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			blank = len(out) > 0
+			continue
+		}
+		if blank {
+			out = append(out, "")
+			blank = false
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
 }
 
 // cleanLines trims every line of s, drops empty ones and joins them with
@@ -233,6 +264,9 @@ func orgChanges(a, b store.Org) []string {
 	add("postal_address", a.PostalAddress != b.PostalAddress)
 	add("a11y_supervisor", a.A11ySupervisor != b.A11ySupervisor)
 	add("retention_years", a.RetentionYears != b.RetentionYears)
+	add("appeal_fi", a.AppealFI != b.AppealFI)
+	add("appeal_sv", a.AppealSV != b.AppealSV)
+	add("appeal_en", a.AppealEN != b.AppealEN)
 	add("logo", b.Logo != nil || a.LogoType != b.LogoType)
 	return out
 }

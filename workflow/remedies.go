@@ -43,7 +43,16 @@ func (s *Service) RemediesFor(lang string, org store.Org) *Remedies {
 		CourtTitle:     t("letter.court.title"),
 		Court:          t("letter.court.text"),
 		AppealTitle:    t("letter.appeal.title"),
-		Appeal:         t("letter.appeal.default"),
+		Appeal:         s.appealText(lang, org),
 		AppealTo:       t("mail.remedies.appeal_to", strings.Join(to, ", ")),
 	}
+}
+
+// appealText is the organisation's appeal instructions in lang, or the
+// default text in lang when it has set none (never another language's).
+func (s *Service) appealText(lang string, org store.Org) string {
+	if a := org.Appeal(lang); strings.TrimSpace(a) != "" {
+		return a
+	}
+	return s.Catalog.T(lang, "letter.appeal.default")
 }

@@ -32,6 +32,24 @@ type Org struct {
 	LogoType string `db:"logo_type" json:"logo_type,omitempty"`
 	// Logo is a new logo to save (ChangeOrg); nil leaves the stored one.
 	Logo []byte `db:"-" json:"-"`
+	// The organisation's own appeal instructions per language (empty: the
+	// default text); see Appeal.
+	AppealFI string `db:"appeal_fi" json:"appeal_fi,omitempty"`
+	AppealSV string `db:"appeal_sv" json:"appeal_sv,omitempty"`
+	AppealEN string `db:"appeal_en" json:"appeal_en,omitempty"`
+}
+
+// Appeal returns the organisation's own appeal instructions in lang, or ""
+// when it has set none in that language: the caller then prints the
+// default text in lang, never another language's text.
+func (o Org) Appeal(lang string) string {
+	switch lang {
+	case "sv":
+		return o.AppealSV
+	case "en":
+		return o.AppealEN
+	}
+	return o.AppealFI
 }
 
 // Name returns the organisation's name in lang: sv for Swedish readers,
@@ -59,7 +77,7 @@ func (o Org) Names() string {
 }
 
 const orgCols = `id, slug, name_fi, name_sv, primary_lang, business_id, dpo_name, dpo_email, privacy_email, eves_non_working,
-	name_en, bilingual, dpo_phone, postal_address, a11y_supervisor, retention_years, logo_type`
+	name_en, bilingual, dpo_phone, postal_address, a11y_supervisor, retention_years, logo_type, appeal_fi, appeal_sv, appeal_en`
 
 // Orgs lists every organisation by slug.
 func (q *Q) Orgs(ctx context.Context) ([]Org, error) {
@@ -127,11 +145,11 @@ func (q *Q) InsertOrg(ctx context.Context, o Org) (int64, error) {
 	var id int64
 	err := q.db.QueryRow(ctx, `
 		INSERT INTO organisations (slug, name_fi, name_sv, primary_lang, business_id, dpo_name, dpo_email, privacy_email, eves_non_working,
-			name_en, bilingual, dpo_phone, postal_address, a11y_supervisor, retention_years)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			name_en, bilingual, dpo_phone, postal_address, a11y_supervisor, retention_years, appeal_fi, appeal_sv, appeal_en)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		RETURNING id`,
 		o.Slug, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking,
-		o.NameEN, o.Bilingual, o.DPOPhone, o.PostalAddress, o.A11ySupervisor, o.RetentionYears).Scan(&id)
+		o.NameEN, o.Bilingual, o.DPOPhone, o.PostalAddress, o.A11ySupervisor, o.RetentionYears, o.AppealFI, o.AppealSV, o.AppealEN).Scan(&id)
 	return id, mapErr(err, "organisation "+o.Slug)
 }
 
@@ -140,10 +158,11 @@ func (q *Q) UpdateOrg(ctx context.Context, o Org) error {
 	tag, err := q.db.Exec(ctx, `
 		UPDATE organisations SET name_fi = $2, name_sv = $3, primary_lang = $4, business_id = $5,
 			dpo_name = $6, dpo_email = $7, privacy_email = $8, eves_non_working = $9,
-			name_en = $10, bilingual = $11, dpo_phone = $12, postal_address = $13, a11y_supervisor = $14, retention_years = $15
+			name_en = $10, bilingual = $11, dpo_phone = $12, postal_address = $13, a11y_supervisor = $14, retention_years = $15,
+			appeal_fi = $16, appeal_sv = $17, appeal_en = $18
 		WHERE id = $1`,
 		o.ID, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking,
-		o.NameEN, o.Bilingual, o.DPOPhone, o.PostalAddress, o.A11ySupervisor, o.RetentionYears)
+		o.NameEN, o.Bilingual, o.DPOPhone, o.PostalAddress, o.A11ySupervisor, o.RetentionYears, o.AppealFI, o.AppealSV, o.AppealEN)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}

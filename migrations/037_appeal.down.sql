@@ -1,0 +1,1 @@
+ALTER TABLE organisations DROP COLUMN appeal_fi, DROP COLUMN appeal_sv, DROP COLUMN appeal_en;
