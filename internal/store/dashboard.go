@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -115,15 +116,33 @@ const dashboardWhereCases = dashboardFilters + `
 	  AND $7::bool AND c.id = ANY($8::bigint[] || $9::bigint[])`
 
 // dashboardFilters are the clauses of dashboardWhere before the person
-// search.
+// search: the scope (organisations and states) and the other filters.
 const dashboardFilters = `
-	WHERE c.org_id = ANY($1) AND c.state = ANY($2)
+	WHERE c.org_id = ANY($1) AND c.state = ANY($2)` + dashboardNarrow
+
+// dashboardNarrow are the filters within the scope. The per (organisation,
+// state) ranges of Dashboard take them alone: there the range's own
+// `c.org_id = o.id AND c.state = s.state` is the scope, and repeating
+// `org_id = ANY($1) AND state = ANY($2)` made the planner count the scope
+// twice, expect a few hundred rows a range and read and sort each open
+// state's whole range for a CSV batch of 500 (issue 21: 0.4-1 s at 1M).
+//
+// The unit filter ($6) probes the case's own tasks (tasks_case: one to a
+// few rows) and their registers: a case is kept when one of its tasks is
+// in a register of the unit. As `c.id IN (SELECT ... FROM tasks ...)`
+// under `$6 = 0 OR`, the planner made it a hashed subplan that read every
+// task of the organisations, closed history included, on each statement
+// (the person search's old shape, docs/scale.md 8). The OFFSET 0 keeps the
+// EXISTS a per-case probe: without it PostgreSQL may again hash the tasks
+// of the whole unit first. Each probe reads the tasks of one case, so a
+// page or CSV batch walking its range in order costs its own rows only.
+const dashboardNarrow = `
 	  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
 	  AND ($3::text = '' OR $3 = ANY(c.rights))
 	  AND ($4::text = '' OR c.receipt ILIKE $4)
 	  AND ($5::text = '' OR c.channel = $5)
-	  AND ($6::bigint = 0 OR c.id IN (SELECT t.case_id FROM tasks t JOIN registers g ON g.id = t.register_id AND g.org_id = t.org_id
-		WHERE t.org_id = ANY($1) AND g.unit_id = $6))`
+	  AND ($6::bigint = 0 OR EXISTS (SELECT FROM tasks t JOIN registers g ON g.id = t.register_id AND g.org_id = t.org_id
+		WHERE t.case_id = c.id AND t.org_id = ANY($1) AND g.unit_id = $6 OFFSET 0))`
 
 // where is the filter's WHERE clause (dashboardWhere or, for a resolved
 // person search, dashboardWhereCases), over args.
@@ -252,61 +271,93 @@ func (q *Q) Units(ctx context.Context, orgIDs []int64) ([]Unit, error) {
 
 // Dashboard lists cases by effective due date, then id (the keyset).
 func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	var afterDue *time.Time
-	var afterID int64
-	if f.After != nil {
-		afterDue, afterID = &f.After.Due, f.After.ID
-	}
 	f, err := q.resolvePerson(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	args := append(f.args(), f.DueFrom, f.DueTo, afterDue, afterID, limit)
-	// One ordered index range per (organisation, state) pair, each
-	// stopped at the page's length, merged by the outer sort (issue 21):
-	// with `state = ANY(...)` alone PostgreSQL reads and sorts every open
-	// case for a page of 50 (a city's whole backlog on each request),
-	// while cases_org_state_urgent gives each pair's rows already in the
-	// page's order. The task counts run for the page's rows only.
-	// A person search keeps one range: it reads the handful of cases
-	// resolvePerson found by id, which the per-state form defeats (it
-	// walked each state's whole range: 5.8 s at 1M).
-	from := `FROM (SELECT DISTINCT unnest($1::bigint[])) AS o(id)
-		CROSS JOIN (SELECT DISTINCT unnest($2::text[])) AS s(state)
-		CROSS JOIN LATERAL (`
-	pair := `AND c.org_id = o.id AND c.state = s.state`
-	if f.Person != nil {
-		from, pair = `FROM (`, ``
-	}
-	rows, err := q.db.Query(ctx, `
-		SELECT x.*,
-			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
-				AND t.state IN ('waiting', 'open'))::int AS open_tasks,
-			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
-				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks
-		`+from+`
-			SELECT c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
-				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, `+effectiveDue+` AS effective_due,
-				`+urgentKey+` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
-				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days
-			FROM cases c`+f.where()+`
-			  `+pair+`
-			  AND ($10::date IS NULL OR `+urgentKey+` >= $10)
-			  AND ($11::date IS NULL OR `+urgentKey+` <= $11)
-			  AND ($12::date IS NULL OR (`+urgentKey+`, c.id) > ($12::date, $13::bigint))
-			ORDER BY `+urgentKey+`, c.id
-			LIMIT $14) AS x
-		ORDER BY x.sort_due, x.id
-		LIMIT $14`, args...)
+	sql, args := f.dashboardStatement()
+	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapErr(err, "dashboard")
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[DashboardRow])
 	return out, mapErr(err, "dashboard")
+}
+
+// dashboardStatement is Dashboard's statement and its arguments for f
+// (its person search resolved).
+//
+// One ordered index range per (organisation, state) pair, each stopped at
+// the page's length, merged by the outer sort (issue 21): with
+// `state = ANY(...)` alone PostgreSQL reads and sorts every open case for
+// a page of 50 (a city's whole backlog on each request), while
+// cases_org_state_urgent gives each pair's rows already in the page's
+// order. Within a pair only the pair pins the range (dashboardNarrow), and
+// the band's bounds and the keyset cursor are written in only when set, as
+// plain comparisons of the index's columns: they become the range's Index
+// Cond, so a CSV export's next batch starts where the last one stopped
+// instead of reading and dropping every earlier row, and a band starts at
+// its first date. (Written as `$n IS NULL OR ...` they were filters: the
+// export's k-th batch read k batches' rows.) The LIMIT is written in as a
+// literal: a LIMIT parameter makes a cached generic plan expect a tenth of
+// the table and sort. So each pair's scan reads the batch's rows and the
+// rows its filters drop among them, whatever the backlog. The task counts
+// run for the page's rows only (PostgreSQL computes them after the outer
+// LIMIT).
+//
+// A person search keeps one range: it reads the handful of cases
+// resolvePerson found by id, which the per-state form defeats (it walked
+// each state's whole range: 5.8 s at 1M).
+func (f DashboardFilter) dashboardStatement() (string, []any) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	var args []any
+	from := `FROM (SELECT DISTINCT unnest($1::bigint[])) AS o(id)
+		CROSS JOIN (SELECT DISTINCT unnest($2::text[])) AS s(state)
+		CROSS JOIN LATERAL (`
+	where := `
+	WHERE c.org_id = o.id AND c.state = s.state` + dashboardNarrow
+	if f.person != nil {
+		from, where, args = `FROM (`, f.where(), f.args()
+	} else {
+		args = f.args()[:6]
+	}
+	param := func(v any, cast string) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args)) + cast
+	}
+	bounds := ""
+	if f.DueFrom != nil {
+		bounds += `
+			  AND ` + urgentKey + ` >= ` + param(*f.DueFrom, "::date")
+	}
+	if f.DueTo != nil {
+		bounds += `
+			  AND ` + urgentKey + ` <= ` + param(*f.DueTo, "::date")
+	}
+	if f.After != nil {
+		bounds += `
+			  AND (` + urgentKey + `, c.id) > (` + param(f.After.Due, "::date") + `, ` + param(f.After.ID, "::bigint") + `)`
+	}
+	n := strconv.Itoa(limit)
+	return `
+		SELECT x.*,
+			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
+				AND t.state IN ('waiting', 'open'))::int AS open_tasks,
+			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
+				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks
+		` + from + `
+			SELECT c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
+				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, ` + effectiveDue + ` AS effective_due,
+				` + urgentKey + ` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
+				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days
+			FROM cases c` + where + bounds + `
+			ORDER BY ` + urgentKey + `, c.id
+			LIMIT ` + n + `) AS x
+		ORDER BY x.sort_due, x.id
+		LIMIT ` + n, args
 }
 
 // DashboardCounts are the numbers above the list.
