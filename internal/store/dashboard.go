@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -287,23 +288,31 @@ func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, e
 // dashboardStatement is Dashboard's statement and its arguments for f
 // (its person search resolved).
 //
-// One ordered index range per (organisation, state) pair, each stopped at
-// the page's length, merged by the outer sort (issue 21): with
-// `state = ANY(...)` alone PostgreSQL reads and sorts every open case for
-// a page of 50 (a city's whole backlog on each request), while
-// cases_org_state_urgent gives each pair's rows already in the page's
-// order. Within a pair only the pair pins the range (dashboardNarrow), and
-// the band's bounds and the keyset cursor are written in only when set, as
-// plain comparisons of the index's columns: they become the range's Index
-// Cond, so a CSV export's next batch starts where the last one stopped
-// instead of reading and dropping every earlier row, and a band starts at
-// its first date. (Written as `$n IS NULL OR ...` they were filters: the
-// export's k-th batch read k batches' rows.) The LIMIT is written in as a
-// literal: a LIMIT parameter makes a cached generic plan expect a tenth of
-// the table and sort. So each pair's scan reads the batch's rows and the
-// rows its filters drop among them, whatever the backlog. The task counts
-// run for the page's rows only (PostgreSQL computes them after the outer
-// LIMIT).
+// One ordered index range per (organisation, state) pair, each a branch
+// of a UNION ALL that PostgreSQL merges in order (Merge Append) and stops
+// at the page's length (issue 21): with `state = ANY(...)` PostgreSQL
+// reads and sorts every open case for a page of 50 (a city's whole
+// backlog on each request), while cases_org_state_urgent gives each
+// pair's rows already in the page's order. The merge pulls from each
+// range only the rows that reach the page, so a CSV batch of 500 reads
+// about 500 rows and the rows its filters drop among them in all, not
+// 500 a state (with a LATERAL join per pair, each pair's LIMIT ran in
+// full before the outer sort). Each branch still has its LIMIT: should the
+// planner append and sort instead, it sorts at most a page a pair.
+//
+// Within a branch only the pair pins the range (dashboardNarrow): the
+// repeated `org_id = ANY($1) AND state = ANY($2)` made the planner count
+// the scope twice, expect a few hundred rows a range and read and sort
+// each state's whole range (0.4-1 s a batch at 1M). The band's bounds and
+// the keyset cursor are written in only when set, as comparisons of the
+// index's columns, so they are the range's Index Cond: a CSV export's next
+// batch starts where the last stopped (as `$n IS NULL OR ...` they were
+// filters, and the k-th batch read the k-1 batches before it again), and
+// a band starts at its first date. The LIMIT is a literal: a LIMIT
+// parameter makes a cached generic plan expect a tenth of the table. The
+// pairs are the organisations and states in the filter's order, each
+// once (the statement's text follows their number). The task counts run
+// for the page's rows only (PostgreSQL computes them after the LIMIT).
 //
 // A person search keeps one range: it reads the handful of cases
 // resolvePerson found by id, which the per-state form defeats (it walked
@@ -313,16 +322,13 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 	if limit <= 0 {
 		limit = 50
 	}
+	n := strconv.Itoa(limit)
 	var args []any
-	from := `FROM (SELECT DISTINCT unnest($1::bigint[])) AS o(id)
-		CROSS JOIN (SELECT DISTINCT unnest($2::text[])) AS s(state)
-		CROSS JOIN LATERAL (`
-	where := `
-	WHERE c.org_id = o.id AND c.state = s.state` + dashboardNarrow
 	if f.person != nil {
-		from, where, args = `FROM (`, f.where(), f.args()
+		args = f.args()
 	} else {
 		args = f.args()[:6]
+		args[0], args[1] = distinct(f.OrgIDs), distinct(args[1].([]string))
 	}
 	param := func(v any, cast string) string {
 		args = append(args, v)
@@ -341,23 +347,56 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 		bounds += `
 			  AND (` + urgentKey + `, c.id) > (` + param(f.After.Due, "::date") + `, ` + param(f.After.ID, "::bigint") + `)`
 	}
-	n := strconv.Itoa(limit)
+	branch := func(where string) string {
+		return `(SELECT ` + dashboardCols + `
+			FROM cases c` + where + bounds + `
+			ORDER BY ` + urgentKey + `, c.id
+			LIMIT ` + n + `)`
+	}
+	var from string
+	if f.person != nil {
+		from = branch(f.where())
+	} else {
+		var branches []string
+		for i := range args[0].([]int64) {
+			for j := range args[1].([]string) {
+				branches = append(branches, branch(`
+	WHERE c.org_id = ($1::bigint[])[`+strconv.Itoa(i+1)+`] AND c.state = ($2::text[])[`+strconv.Itoa(j+1)+`]`+dashboardNarrow))
+			}
+		}
+		if len(branches) == 0 { // no organisation: no rows
+			branches = append(branches, branch(dashboardFilters+`
+			  AND false`))
+		}
+		from = strings.Join(branches, `
+		UNION ALL `)
+	}
 	return `
 		SELECT x.*,
 			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
 				AND t.state IN ('waiting', 'open'))::int AS open_tasks,
 			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
 				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks
-		` + from + `
-			SELECT c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
-				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, ` + effectiveDue + ` AS effective_due,
-				` + urgentKey + ` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
-				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days
-			FROM cases c` + where + bounds + `
-			ORDER BY ` + urgentKey + `, c.id
-			LIMIT ` + n + `) AS x
+		FROM (` + from + `) AS x
 		ORDER BY x.sort_due, x.id
 		LIMIT ` + n, args
+}
+
+// dashboardCols are the columns of a DashboardRow read from cases.
+const dashboardCols = `c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
+				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, ` + effectiveDue + ` AS effective_due,
+				` + urgentKey + ` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
+				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days`
+
+// distinct is s without repeats, in the order of first appearance.
+func distinct[T comparable](s []T) []T {
+	out := make([]T, 0, len(s))
+	for _, v := range s {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // DashboardCounts are the numbers above the list.
