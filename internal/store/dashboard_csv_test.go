@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,7 +135,9 @@ func countsByDefinition(ctx context.Context, t *testing.T, db store.DB, f store.
 // seedUnits gives each organisation of the seed three units and puts its
 // registers in them (every fourth register in none), and varies the
 // seed's rights and channels so that the right and channel filters drop
-// rows.
+// rows (by a hash of the id: the seed's organisation and state follow
+// id modulo 3 and 5, and a right following id modulo 5 would leave whole
+// ranges without a match).
 func seedUnits(ctx context.Context, t *testing.T, db store.DB, orgs []int64) map[int64][]int64 {
 	t.Helper()
 	units := map[int64][]int64{}
@@ -151,10 +154,11 @@ func seedUnits(ctx context.Context, t *testing.T, db store.DB, orgs []int64) map
 	for _, sql := range []string{
 		`UPDATE registers g SET unit_id = (SELECT u.id FROM units u WHERE u.org_id = g.org_id ORDER BY u.id OFFSET g.id % 3 LIMIT 1)
 		 WHERE g.org_id = ANY($1) AND g.id % 4 <> 0`,
-		`UPDATE cases SET rights = CASE id % 5 WHEN 0 THEN ARRAY['erasure'] WHEN 1 THEN ARRAY['access', 'rectification']
+		`UPDATE cases SET rights = CASE get_byte(h, 0) % 5 WHEN 0 THEN ARRAY['erasure'] WHEN 1 THEN ARRAY['access', 'rectification']
 		                                        WHEN 2 THEN ARRAY['rectification'] ELSE rights END,
-		                  channel = CASE WHEN id % 7 = 3 THEN 'phone' WHEN id % 7 = 4 THEN 'paper' ELSE channel END
-		 WHERE org_id = ANY($1)`,
+		                  channel = CASE get_byte(h, 1) % 7 WHEN 3 THEN 'phone' WHEN 4 THEN 'paper' ELSE channel END
+		 FROM (SELECT id, decode(md5('csv' || id), 'hex') FROM cases) AS x(id, h)
+		 WHERE cases.id = x.id AND cases.org_id = ANY($1)`,
 		`ANALYZE`,
 	} {
 		args := []any{orgs}
@@ -345,13 +349,138 @@ func batchSizes(b [][]store.DashboardRow) []int {
 
 // planScan matches an index scan's line of EXPLAIN ANALYZE: the index and
 // the scan's rows and loops.
-var planScan = regexp.MustCompile(`(Index Scan|Index Only Scan|Bitmap Heap Scan|Seq Scan)( using (\w+))? on cases c .*actual time=\S+ rows=(\d+) loops=(\d+)`)
+var planScan = regexp.MustCompile(`(Index Scan|Index Only Scan|Bitmap Heap Scan|Seq Scan)( using (\w+))? on cases c\w* .*actual time=\S+ rows=(\d+) loops=(\d+)`)
 
-// casesRead sums, over a plan's scans of cases, the rows they returned and
-// the rows their filters removed (per loop in EXPLAIN, so times loops),
-// and names the indexes read.
-func casesRead(t *testing.T, plan string) (read int, indexes []string, sorts int) {
-	t.Helper()
+// literal writes a statement argument as SQL text, for EXECUTE.
+func literal(v any) string {
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	switch x := v.(type) {
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case string:
+		return quote(x)
+	case time.Time:
+		return quote(x.Format(time.DateOnly))
+	case []int64:
+		s := make([]string, len(x))
+		for i, n := range x {
+			s[i] = strconv.FormatInt(n, 10)
+		}
+		return quote("{" + strings.Join(s, ",") + "}")
+	case []string:
+		return quote("{" + strings.Join(x, ",") + "}")
+	}
+	panic(fmt.Sprintf("literal %T", v))
+}
+
+// Issue 21: a CSV batch of 500 reads about 500 cases whatever the
+// backlog, with the right, channel and unit filters, on the first batch
+// and on a next batch (keyset cursor), in the plan for the values and in
+// the generic plan PostgreSQL may cache (the export runs the statement
+// once a batch). Each (organisation, state) range is read by
+// cases_org_state_urgent in the export's order and merged, never sorted,
+// the cursor is the ranges' Index Cond, and the ranges' scans return at
+// most the batch and one row more a range (the merge's look-ahead) while
+// the ranges hold several times that. The test tables are small, so
+// sequential and bitmap scans are switched off (explainBoth); at 1M cases
+// the planner picks this plan by itself (docs/scale-explain-csv.txt).
+func TestExplainCSVBatchStops(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	q := store.New(pool)
+	orgs := seedQueue(ctx, t, pool, 10000)
+	units := seedUnits(ctx, t, pool, orgs)
+	// Most registers of the first organisation in its first unit: enough
+	// cases for a full batch.
+	if _, err := pool.Exec(ctx, `UPDATE registers SET unit_id = $2 WHERE org_id = $1 AND id % 8 <> 0`, orgs[0], units[orgs[0]][0]); err != nil {
+		t.Fatal(err)
+	}
+
+	pc, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := pc.Hijack() // its settings and statements leave with it
+	defer conn.Close(ctx)
+	for _, s := range []string{`SET enable_seqscan = off`, `SET enable_bitmapscan = off`} {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stmt := 0
+	filters := map[string]store.DashboardFilter{
+		"right":        {OrgIDs: orgs, Right: "access"},
+		"channel":      {OrgIDs: orgs, Channel: "web"},
+		"unit":         {OrgIDs: orgs[:1], UnitID: units[orgs[0]][0]},
+		"right, later": {OrgIDs: orgs, Right: "rectification", DueFrom: &time.Time{}},
+	}
+	checked := 0
+	for name, f := range filters {
+		f.Limit = 500
+		if f.DueFrom != nil {
+			from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+			f.DueFrom = &from
+		}
+		var inRanges int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE org_id = ANY($1) AND state = ANY($2)`,
+			f.OrgIDs, store.OpenStates).Scan(&inRanges); err != nil {
+			t.Fatal(err)
+		}
+		first, err := q.Dashboard(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(first) != 500 {
+			t.Fatalf("%s: first batch of %d rows: the seed is too small for the test", name, len(first))
+		}
+		next := f
+		next.After = &store.DashboardCursor{Due: first[499].SortDue, ID: first[499].ID}
+		for batch, f := range map[string]store.DashboardFilter{"first": f, "next": next} {
+			sql, args := store.DashboardStatement(f)
+			lits := make([]string, len(args))
+			for i, a := range args {
+				lits[i] = literal(a)
+			}
+			stmt++
+			name := fmt.Sprintf("%s, %s batch", name, batch)
+			if _, err := conn.Exec(ctx, fmt.Sprintf(`PREPARE csv%d AS %s`, stmt, sql)); err != nil {
+				t.Fatal(err)
+			}
+			for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
+				if _, err := conn.Exec(ctx, `SET plan_cache_mode = `+mode); err != nil {
+					t.Fatal(err)
+				}
+				plan := explainLines(ctx, t, conn, fmt.Sprintf(`EXPLAIN (ANALYZE) EXECUTE csv%d(%s)`, stmt, strings.Join(lits, ", ")))
+				returned, read, indexes := casesScans(plan)
+				branches := len(f.OrgIDs) * len(store.OpenStates)
+				switch {
+				case len(indexes) != branches:
+					t.Errorf("%s, %s: %d scans of cases for %d ranges:\n%s", name, mode, len(indexes), branches, plan)
+				case slices.ContainsFunc(indexes, func(s string) bool { return s != "Index Scan cases_org_state_urgent" }):
+					t.Errorf("%s, %s: cases read otherwise than by cases_org_state_urgent in order (%v):\n%s", name, mode, indexes, plan)
+				case regexp.MustCompile(`(?m)^\s*(->\s+)?Sort\s+\(`).MatchString(plan):
+					t.Errorf("%s, %s: the batch is sorted, not merged:\n%s", name, mode, plan)
+				case returned > f.Limit+branches:
+					t.Errorf("%s, %s: the ranges returned %d rows for a batch of %d (%d ranges):\n%s", name, mode, returned, f.Limit, branches, plan)
+				case 3*read > inRanges:
+					t.Errorf("%s, %s: %d of the ranges' %d rows read for a batch of %d:\n%s", name, mode, read, inRanges, f.Limit, plan)
+				case f.After != nil && !strings.Contains(plan, "> ROW("):
+					t.Errorf("%s, %s: the cursor is not the ranges' Index Cond:\n%s", name, mode, plan)
+				}
+				checked++
+			}
+		}
+	}
+	if checked != 16 {
+		t.Fatalf("%d plans checked", checked)
+	}
+}
+
+// casesScans sums, over a plan's scans of cases (EXPLAIN ANALYZE), the
+// rows they returned, and those plus the rows their filters removed (both
+// per loop in EXPLAIN), and names each scan with its index.
+func casesScans(plan string) (returned, read int, indexes []string) {
 	lines := strings.Split(plan, "\n")
 	for i, l := range lines {
 		m := planScan.FindStringSubmatch(l)
@@ -360,23 +489,18 @@ func casesRead(t *testing.T, plan string) (read int, indexes []string, sorts int
 		}
 		rows, _ := strconv.Atoi(m[4])
 		loops, _ := strconv.Atoi(m[5])
+		returned += rows * loops
 		read += rows * loops
 		indexes = append(indexes, m[1]+" "+m[3])
 		for _, d := range lines[i+1:] {
-			if !strings.Contains(d, "->") && (strings.Contains(d, "Rows Removed by Filter:") || strings.Contains(d, "Filter:") || strings.Contains(d, "Index Cond:") || strings.Contains(d, "Buffers:") || strings.Contains(d, "SubPlan") || strings.Contains(d, "Heap Blocks") || strings.Contains(d, "Recheck")) {
-				if f := strings.SplitN(d, "Rows Removed by Filter:", 2); len(f) == 2 {
-					n, _ := strconv.Atoi(strings.TrimSpace(f[1]))
-					read += n * loops
-				}
-				continue
+			if strings.Contains(d, "->") {
+				break
 			}
-			break
+			if _, n, ok := strings.Cut(d, "Rows Removed by Filter:"); ok {
+				k, _ := strconv.Atoi(strings.TrimSpace(n))
+				read += k * loops
+			}
 		}
 	}
-	for _, l := range lines {
-		if strings.Contains(l, "Sort Key:") {
-			sorts++
-		}
-	}
-	return read, indexes, sorts
+	return returned, read, indexes
 }
