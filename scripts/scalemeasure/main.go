@@ -32,6 +32,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"rightsdesk/internal/sqltrace"
 	"slices"
 	"strings"
@@ -45,6 +46,9 @@ import (
 	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
+
+// viewsMatching selects the store mode's views by name (-views).
+var viewsMatching string
 
 type view struct {
 	name string
@@ -65,6 +69,7 @@ func main() {
 	passwordFile := flag.String("password-file", "", "http mode: a file holding the DPO's password (never on the command line)")
 	person := flag.String("person", "maija.meikalainen@demo.example", "the email the person search looks for")
 	flag.IntVar(&csvFullRuns, "csv-full-runs", 0, "http mode: also time the whole CSV export, this many runs per server")
+	flag.StringVar(&viewsMatching, "views", "", "store mode: time only the views whose name matches this regular expression")
 	flag.Parse()
 	if *mode == "http" {
 		if *smallURL == "" || *largeURL == "" || *email == "" || *passwordFile == "" {
@@ -196,6 +201,14 @@ func run(smallDSN, largeDSN, keyFile, slug string, n int, explainPath, person st
 			}
 			return csvBatches(ctx, q, f, 2)
 		}},
+	}
+
+	if viewsMatching != "" {
+		re, err := regexp.Compile(viewsMatching)
+		if err != nil {
+			return err
+		}
+		views = slices.DeleteFunc(views, func(v view) bool { return !re.MatchString(v.name) })
 	}
 
 	tr := &sqltrace.Recorder{}
