@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -115,15 +117,33 @@ const dashboardWhereCases = dashboardFilters + `
 	  AND $7::bool AND c.id = ANY($8::bigint[] || $9::bigint[])`
 
 // dashboardFilters are the clauses of dashboardWhere before the person
-// search.
+// search: the scope (organisations and states) and the other filters.
 const dashboardFilters = `
-	WHERE c.org_id = ANY($1) AND c.state = ANY($2)
+	WHERE c.org_id = ANY($1) AND c.state = ANY($2)` + dashboardNarrow
+
+// dashboardNarrow are the filters within the scope. The per (organisation,
+// state) ranges of Dashboard take them alone: there the range's own
+// `c.org_id = o.id AND c.state = s.state` is the scope, and repeating
+// `org_id = ANY($1) AND state = ANY($2)` made the planner count the scope
+// twice, expect a few hundred rows a range and read and sort each open
+// state's whole range for a CSV batch of 500 (issue 21: 0.4-1 s at 1M).
+//
+// The unit filter ($6) probes the case's own tasks (tasks_case: one to a
+// few rows) and their registers: a case is kept when one of its tasks is
+// in a register of the unit. As `c.id IN (SELECT ... FROM tasks ...)`
+// under `$6 = 0 OR`, the planner made it a hashed subplan that read every
+// task of the organisations, closed history included, on each statement
+// (the person search's old shape, docs/scale.md 8). The OFFSET 0 keeps the
+// EXISTS a per-case probe: without it PostgreSQL may again hash the tasks
+// of the whole unit first. Each probe reads the tasks of one case, so a
+// page or CSV batch walking its range in order costs its own rows only.
+const dashboardNarrow = `
 	  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
 	  AND ($3::text = '' OR $3 = ANY(c.rights))
 	  AND ($4::text = '' OR c.receipt ILIKE $4)
 	  AND ($5::text = '' OR c.channel = $5)
-	  AND ($6::bigint = 0 OR c.id IN (SELECT t.case_id FROM tasks t JOIN registers g ON g.id = t.register_id AND g.org_id = t.org_id
-		WHERE t.org_id = ANY($1) AND g.unit_id = $6))`
+	  AND ($6::bigint = 0 OR EXISTS (SELECT FROM tasks t JOIN registers g ON g.id = t.register_id AND g.org_id = t.org_id
+		WHERE t.case_id = c.id AND t.org_id = ANY($1) AND g.unit_id = $6 OFFSET 0))`
 
 // where is the filter's WHERE clause (dashboardWhere or, for a resolved
 // person search, dashboardWhereCases), over args.
@@ -252,61 +272,131 @@ func (q *Q) Units(ctx context.Context, orgIDs []int64) ([]Unit, error) {
 
 // Dashboard lists cases by effective due date, then id (the keyset).
 func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	var afterDue *time.Time
-	var afterID int64
-	if f.After != nil {
-		afterDue, afterID = &f.After.Due, f.After.ID
-	}
 	f, err := q.resolvePerson(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	args := append(f.args(), f.DueFrom, f.DueTo, afterDue, afterID, limit)
-	// One ordered index range per (organisation, state) pair, each
-	// stopped at the page's length, merged by the outer sort (issue 21):
-	// with `state = ANY(...)` alone PostgreSQL reads and sorts every open
-	// case for a page of 50 (a city's whole backlog on each request),
-	// while cases_org_state_urgent gives each pair's rows already in the
-	// page's order. The task counts run for the page's rows only.
-	// A person search keeps one range: it reads the handful of cases
-	// resolvePerson found by id, which the per-state form defeats (it
-	// walked each state's whole range: 5.8 s at 1M).
-	from := `FROM (SELECT DISTINCT unnest($1::bigint[])) AS o(id)
-		CROSS JOIN (SELECT DISTINCT unnest($2::text[])) AS s(state)
-		CROSS JOIN LATERAL (`
-	pair := `AND c.org_id = o.id AND c.state = s.state`
-	if f.Person != nil {
-		from, pair = `FROM (`, ``
-	}
-	rows, err := q.db.Query(ctx, `
-		SELECT x.*,
-			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
-				AND t.state IN ('waiting', 'open'))::int AS open_tasks,
-			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
-				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks
-		`+from+`
-			SELECT c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
-				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, `+effectiveDue+` AS effective_due,
-				`+urgentKey+` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
-				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days
-			FROM cases c`+f.where()+`
-			  `+pair+`
-			  AND ($10::date IS NULL OR `+urgentKey+` >= $10)
-			  AND ($11::date IS NULL OR `+urgentKey+` <= $11)
-			  AND ($12::date IS NULL OR (`+urgentKey+`, c.id) > ($12::date, $13::bigint))
-			ORDER BY `+urgentKey+`, c.id
-			LIMIT $14) AS x
-		ORDER BY x.sort_due, x.id
-		LIMIT $14`, args...)
+	sql, args := f.dashboardStatement()
+	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapErr(err, "dashboard")
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[DashboardRow])
 	return out, mapErr(err, "dashboard")
+}
+
+// dashboardStatement is Dashboard's statement and its arguments for f
+// (its person search resolved).
+//
+// One ordered index range per (organisation, state) pair, each a branch
+// of a UNION ALL that PostgreSQL merges in order (Merge Append) and stops
+// at the page's length (issue 21): with `state = ANY(...)` PostgreSQL
+// reads and sorts every open case for a page of 50 (a city's whole
+// backlog on each request), while cases_org_state_urgent gives each
+// pair's rows already in the page's order. The merge pulls from each
+// range only the rows that reach the page, so a CSV batch of 500 reads
+// about 500 rows and the rows its filters drop among them in all, not
+// 500 a state (with a LATERAL join per pair, each pair's LIMIT ran in
+// full before the outer sort). Each branch still has its LIMIT: should the
+// planner append and sort instead, it sorts at most a page a pair.
+//
+// Within a branch only the pair pins the range (dashboardNarrow): the
+// repeated `org_id = ANY($1) AND state = ANY($2)` made the planner count
+// the scope twice, expect a few hundred rows a range and read and sort
+// each state's whole range (0.4-1 s a batch at 1M). The band's bounds and
+// the keyset cursor are written in only when set, as comparisons of the
+// index's columns, so they are the range's Index Cond: a CSV export's next
+// batch starts where the last stopped (as `$n IS NULL OR ...` they were
+// filters, and the k-th batch read the k-1 batches before it again), and
+// a band starts at its first date. The LIMIT is a literal: a LIMIT
+// parameter makes a cached generic plan expect a tenth of the table. The
+// pairs are the organisations and states in the filter's order, each
+// once (the statement's text follows their number). The task counts run
+// for the page's rows only (PostgreSQL computes them after the LIMIT).
+//
+// A person search keeps one range: it reads the handful of cases
+// resolvePerson found by id, which the per-state form defeats (it walked
+// each state's whole range: 5.8 s at 1M).
+func (f DashboardFilter) dashboardStatement() (string, []any) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	n := strconv.Itoa(limit)
+	var args []any
+	if f.person != nil {
+		args = f.args()
+	} else {
+		args = f.args()[:6]
+		args[0], args[1] = distinct(f.OrgIDs), distinct(args[1].([]string))
+	}
+	param := func(v any, cast string) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args)) + cast
+	}
+	bounds := ""
+	if f.DueFrom != nil {
+		bounds += `
+			  AND ` + urgentKey + ` >= ` + param(*f.DueFrom, "::date")
+	}
+	if f.DueTo != nil {
+		bounds += `
+			  AND ` + urgentKey + ` <= ` + param(*f.DueTo, "::date")
+	}
+	if f.After != nil {
+		bounds += `
+			  AND (` + urgentKey + `, c.id) > (` + param(f.After.Due, "::date") + `, ` + param(f.After.ID, "::bigint") + `)`
+	}
+	branch := func(where string) string {
+		return `(SELECT ` + dashboardCols + `
+			FROM cases c` + where + bounds + `
+			ORDER BY ` + urgentKey + `, c.id
+			LIMIT ` + n + `)`
+	}
+	var from string
+	if f.person != nil {
+		from = branch(f.where())
+	} else {
+		var branches []string
+		for i := range args[0].([]int64) {
+			for j := range args[1].([]string) {
+				branches = append(branches, branch(`
+	WHERE c.org_id = ($1::bigint[])[`+strconv.Itoa(i+1)+`] AND c.state = ($2::text[])[`+strconv.Itoa(j+1)+`]`+dashboardNarrow))
+			}
+		}
+		if len(branches) == 0 { // no organisation: no rows
+			branches = append(branches, branch(dashboardFilters+`
+			  AND false`))
+		}
+		from = strings.Join(branches, `
+		UNION ALL `)
+	}
+	return `
+		SELECT x.*,
+			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
+				AND t.state IN ('waiting', 'open'))::int AS open_tasks,
+			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
+				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks
+		FROM (` + from + `) AS x
+		ORDER BY x.sort_due, x.id
+		LIMIT ` + n, args
+}
+
+// dashboardCols are the columns of a DashboardRow read from cases.
+const dashboardCols = `c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
+				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, ` + effectiveDue + ` AS effective_due,
+				` + urgentKey + ` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
+				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days`
+
+// distinct is s without repeats, in the order of first appearance.
+func distinct[T comparable](s []T) []T {
+	out := make([]T, 0, len(s))
+	for _, v := range s {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // DashboardCounts are the numbers above the list.

@@ -12,3 +12,7 @@ const (
 	CasesDueBySQL     = casesDueBySQL
 	OpenCasesByDueSQL = openCasesByDueSQL
 )
+
+// DashboardStatement is Dashboard's statement for f, without a person
+// search (dashboard_csv_test.go).
+func DashboardStatement(f DashboardFilter) (string, []any) { return f.dashboardStatement() }

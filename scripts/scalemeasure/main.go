@@ -32,6 +32,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"rightsdesk/internal/sqltrace"
 	"slices"
 	"strings"
@@ -45,6 +46,9 @@ import (
 	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
+
+// viewsMatching selects the store mode's views by name (-views).
+var viewsMatching string
 
 type view struct {
 	name string
@@ -65,6 +69,7 @@ func main() {
 	passwordFile := flag.String("password-file", "", "http mode: a file holding the DPO's password (never on the command line)")
 	person := flag.String("person", "maija.meikalainen@demo.example", "the email the person search looks for")
 	flag.IntVar(&csvFullRuns, "csv-full-runs", 0, "http mode: also time the whole CSV export, this many runs per server")
+	flag.StringVar(&viewsMatching, "views", "", "store mode: time only the views whose name matches this regular expression")
 	flag.Parse()
 	if *mode == "http" {
 		if *smallURL == "" || *largeURL == "" || *email == "" || *passwordFile == "" {
@@ -172,6 +177,38 @@ func run(smallDSN, largeDSN, keyFile, slug string, n int, explainPath, person st
 			_, err = q.Dashboard(ctx, f)
 			return err
 		}},
+		{"CSV filtered: batches 1-20 (keyset)", func(ctx context.Context, q *store.Q, org int64) error {
+			return csvBatches(ctx, q, store.DashboardFilter{OrgIDs: []int64{org}, Right: "access", Limit: 500}, 20)
+		}},
+		{"CSV channel=email: first two batches", func(ctx context.Context, q *store.Q, org int64) error {
+			return csvBatches(ctx, q, store.DashboardFilter{OrgIDs: []int64{org}, Channel: "email", Limit: 500}, 2)
+		}},
+		{"unit filter (units + page + counts)", func(ctx context.Context, q *store.Q, org int64) error {
+			f, err := unitFilter(ctx, q, org, 50)
+			if err != nil {
+				return err
+			}
+			if _, err := q.CountDashboard(ctx, f, today); err != nil {
+				return err
+			}
+			_, err = q.Dashboard(ctx, f)
+			return err
+		}},
+		{"CSV unit filter: first two batches", func(ctx context.Context, q *store.Q, org int64) error {
+			f, err := unitFilter(ctx, q, org, 500)
+			if err != nil {
+				return err
+			}
+			return csvBatches(ctx, q, f, 2)
+		}},
+	}
+
+	if viewsMatching != "" {
+		re, err := regexp.Compile(viewsMatching)
+		if err != nil {
+			return err
+		}
+		views = slices.DeleteFunc(views, func(v view) bool { return !re.MatchString(v.name) })
 	}
 
 	tr := &sqltrace.Recorder{}
@@ -281,4 +318,38 @@ func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// csvBatches reads the first n batches of f's CSV export as the handler
+// does (keyset after the last row). The view times all n: when a batch's
+// cost grows with its position in the export, the total grows with n
+// squared.
+func csvBatches(ctx context.Context, q *store.Q, f store.DashboardFilter, n int) error {
+	for range n {
+		rows, err := q.Dashboard(ctx, f)
+		if err != nil || len(rows) < f.Limit {
+			return err
+		}
+		last := rows[len(rows)-1]
+		f.After = &store.DashboardCursor{Due: last.SortDue, ID: last.ID}
+	}
+	return nil
+}
+
+// unitFilter is the dashboard filtered by the organisation's first unit
+// (as the handler: the units are read for the filter's list).
+func unitFilter(ctx context.Context, q *store.Q, org int64, limit int) (store.DashboardFilter, error) {
+	f := store.DashboardFilter{OrgIDs: []int64{org}, Limit: limit}
+	units, err := q.Units(ctx, f.OrgIDs)
+	if err != nil {
+		return f, err
+	}
+	if len(units) == 0 {
+		return f, fmt.Errorf("organisation %d has no units: the unit filter needs one", org)
+	}
+	f.UnitID = units[0].ID
+	for _, u := range units {
+		f.UnitID = min(f.UnitID, u.ID)
+	}
+	return f, nil
 }
