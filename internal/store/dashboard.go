@@ -42,6 +42,8 @@ type DashboardFilter struct {
 
 	// person holds the cases Person matched once resolvePerson has run.
 	person *personCases
+	// mergeMax overrides maxMergedRanges (tests: 0 keeps it).
+	mergeMax int
 }
 
 // DashboardCursor is a position in the dashboard's order.
@@ -298,7 +300,9 @@ func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, e
 // about 500 rows and the rows its filters drop among them in all, not
 // 500 a state (with a LATERAL join per pair, each pair's LIMIT ran in
 // full before the outer sort). Each branch still has its LIMIT: should the
-// planner append and sort instead, it sorts at most a page a pair.
+// planner append and sort instead, it sorts at most a page a pair. Past
+// maxMergedRanges pairs (many organisations) the branches' planning
+// costs more than the merge saves, and the pairs are that LATERAL join.
 //
 // Within a branch only the pair pins the range (dashboardNarrow): the
 // repeated `org_id = ANY($1) AND state = ANY($2)` made the planner count
@@ -354,9 +358,23 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 			LIMIT ` + n + `)`
 	}
 	var from string
-	if f.person != nil {
+	orgs, states := 0, 0
+	if f.person == nil {
+		orgs, states = len(args[0].([]int64)), len(args[1].([]string))
+	}
+	mergeMax := maxMergedRanges
+	if f.mergeMax != 0 {
+		mergeMax = f.mergeMax
+	}
+	switch {
+	case f.person != nil:
 		from = branch(f.where())
-	} else {
+	case orgs*states > mergeMax:
+		from = `SELECT r.* FROM (SELECT DISTINCT unnest($1::bigint[])) AS o(id)
+			CROSS JOIN (SELECT DISTINCT unnest($2::text[])) AS s(state)
+			CROSS JOIN LATERAL ` + branch(`
+	WHERE c.org_id = o.id AND c.state = s.state`+dashboardNarrow) + ` AS r`
+	default:
 		var branches []string
 		for i := range args[0].([]int64) {
 			for j := range args[1].([]string) {
@@ -381,6 +399,15 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 		ORDER BY x.sort_due, x.id
 		LIMIT ` + n, args
 }
+
+// maxMergedRanges is the most (organisation, state) ranges Dashboard
+// merges as UNION ALL branches. Each branch is planned on every call: at
+// 1M cases 5 branches planned in 1.4 ms, 30 in 9 ms and 150 (30
+// organisations) in 177 ms. Beyond it the ranges are one LATERAL join,
+// planned once for any number of pairs, where each range reads its full
+// page before the outer sort (the batch's rows times the ranges: bounded,
+// but not merged).
+const maxMergedRanges = 30
 
 // dashboardCols are the columns of a DashboardRow read from cases.
 const dashboardCols = `c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,

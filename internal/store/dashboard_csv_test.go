@@ -264,6 +264,12 @@ func TestDashboardExportMatchesDefinition(t *testing.T) {
 				t.Fatalf("step %d (seed %d), filter %+v: export differs from its definition:\n got %d batches %v\nwant %d batches %v",
 					step, seed, f, len(got), batchSizes(got), len(want), batchSizes(want))
 			}
+			// The same with the ranges joined LATERAL (more ranges than
+			// Dashboard merges).
+			if lat := exportByStore(ctx, t, q, store.MergeAtMost(f, 1)); !reflect.DeepEqual(lat, want) {
+				t.Fatalf("step %d (seed %d), filter %+v, ranges joined LATERAL: export differs from its definition:\n got %d batches %v\nwant %d batches %v",
+					step, seed, f, len(lat), batchSizes(lat), len(want), batchSizes(want))
+			}
 			for _, b := range got {
 				rowsSeen += len(b)
 				if f.UnitID != 0 {
@@ -416,7 +422,11 @@ func TestExplainCSVBatchStops(t *testing.T) {
 		"right, later": {OrgIDs: orgs, Right: "rectification", DueFrom: &time.Time{}},
 	}
 	checked := 0
+	// Past maxMergedRanges the ranges are joined LATERAL: each still
+	// stops at the batch, from the cursor on.
+	filters["right, lateral"] = store.MergeAtMost(store.DashboardFilter{OrgIDs: orgs, Right: "access"}, 1)
 	for name, f := range filters {
+		lateral := strings.HasSuffix(name, "lateral")
 		f.Limit = 500
 		if f.DueFrom != nil {
 			from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -454,6 +464,20 @@ func TestExplainCSVBatchStops(t *testing.T) {
 				plan := explainLines(ctx, t, conn, fmt.Sprintf(`EXPLAIN (ANALYZE) EXECUTE csv%d(%s)`, stmt, strings.Join(lits, ", ")))
 				returned, read, indexes := casesScans(plan)
 				branches := len(f.OrgIDs) * len(store.OpenStates)
+				if lateral {
+					switch {
+					case len(indexes) != 1 || indexes[0] != "Index Scan cases_org_state_urgent":
+						t.Errorf("%s, %s: cases read otherwise than by cases_org_state_urgent in order (%v):\n%s", name, mode, indexes, plan)
+					case !regexp.MustCompile(`Limit [^\n]*loops=15\)\n\s*->  Index Scan using cases_org_state_urgent`).MatchString(plan):
+						t.Errorf("%s, %s: the ranges are not each stopped at the batch:\n%s", name, mode, plan)
+					case returned > f.Limit*branches:
+						t.Errorf("%s, %s: the ranges returned %d rows for %d ranges of at most %d:\n%s", name, mode, returned, branches, f.Limit, plan)
+					case f.After != nil && !strings.Contains(plan, "> ROW("):
+						t.Errorf("%s, %s: the cursor is not the ranges' Index Cond:\n%s", name, mode, plan)
+					}
+					checked++
+					continue
+				}
 				switch {
 				case len(indexes) != branches:
 					t.Errorf("%s, %s: %d scans of cases for %d ranges:\n%s", name, mode, len(indexes), branches, plan)
@@ -472,7 +496,7 @@ func TestExplainCSVBatchStops(t *testing.T) {
 			}
 		}
 	}
-	if checked != 16 {
+	if checked != 20 {
 		t.Fatalf("%d plans checked", checked)
 	}
 }

@@ -16,3 +16,7 @@ const (
 // DashboardStatement is Dashboard's statement for f, without a person
 // search (dashboard_csv_test.go).
 func DashboardStatement(f DashboardFilter) (string, []any) { return f.dashboardStatement() }
+
+// MergeAtMost makes Dashboard merge at most n ranges as UNION ALL branches
+// for f, and join them LATERAL beyond (maxMergedRanges).
+func MergeAtMost(f DashboardFilter, n int) DashboardFilter { f.mergeMax = n; return f }
