@@ -95,7 +95,14 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger, attach boo
 	return pool, cluster, nil
 }
 
+// connectPool opens and checks a pool. JIT compilation is off unless the
+// URL sets jit: the application's statements are short index walks, and
+// PostgreSQL 15's JIT took 0.2-0.8 s compiling some of them at 1M cases
+// (docs/scale.md 14.4), far more than they run.
 func connectPool(ctx context.Context, pcfg *pgxpool.Config) (*pgxpool.Pool, error) {
+	if _, set := pcfg.ConnConfig.RuntimeParams["jit"]; !set {
+		pcfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err == nil {
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
