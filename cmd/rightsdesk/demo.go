@@ -49,6 +49,10 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.close()
+	// PPROF_LISTEN profiles the load too (issue 21: where its minutes go).
+	if _, err := a.servePprof(); err != nil {
+		return err
+	}
 	org, err := store.New(a.pool).OrgBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) {
 		return unknownOrg(ctx, a.pool, slug)

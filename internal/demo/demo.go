@@ -394,7 +394,10 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 		return nil, err
 	}
 	b := &batch{}
-	var chain []store.AuditEvent
+	// About four events a case; their JSON shares one buffer (arena).
+	chain := make([]store.AuditEvent, 0, 5*n)
+	raws := make([][]byte, 0, 5*n)
+	arena := make([]byte, 0, 64<<10)
 	span := g.now.Sub(g.from)
 	for i := range n {
 		id := ids[i]
@@ -648,33 +651,32 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 			}
 		}
 
-		// The case's audit chain.
+		// The case's audit chain, its data written as canonical JSON
+		// directly (eventjson.go): what verification reads back.
 		at := received
 		if channel == "web" {
 			at = confirmed
 		}
-		chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "received", At: at,
-			Data: map[string]any{"channel": channel, "rights": rights, "all_registers": true, "registers": 0, "lang": lang,
-				"received_at": received, "legal_due": dl.LegalDue.String(), "on_behalf": onBehalf, "document_request": docReq}})
+		ev := func(action string, at time.Time, data []byte) {
+			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: action, At: at})
+			raws = append(raws, data)
+		}
+		ev("received", at, receivedJSON(&arena, channel, rights, lang, received, dl.LegalDue.String(), onBehalf, docReq))
 		if identityAt != nil {
-			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "identity_verified",
-				At: identityAt.(time.Time), Data: map[string]any{"method": identityMethod}})
+			ev("identity_verified", identityAt.(time.Time), stringJSON(&arena, "method", identityMethod))
 			if ntasks > 0 {
-				chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "tasks_created",
-					At: identityAt.(time.Time), Data: map[string]any{"tasks": ntasks}})
+				ev("tasks_created", identityAt.(time.Time), intJSON(&arena, "tasks", ntasks))
 			}
 		}
 		if extended {
-			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "extended",
-				At: minTime(identityAt.(time.Time).Add(24*time.Hour), g.now), Data: map[string]any{"extended_due": date(dl.ExtendedDue).Format("2006-01-02")}})
+			ev("extended", minTime(identityAt.(time.Time).Add(24*time.Hour), g.now),
+				stringJSON(&arena, "extended_due", date(dl.ExtendedDue).Format("2006-01-02")))
 		}
 		if !open {
-			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: state,
-				At: updated, Data: map[string]any{"state": state}})
+			ev(state, updated, stringJSON(&arena, "state", state))
 		}
 	}
-	raws, err := store.ChainNewEvents(g.keys, chain)
-	if err != nil {
+	if err := store.ChainNewEventsJSON(g.keys, chain, raws); err != nil {
 		return nil, err
 	}
 	for i, ev := range chain {
