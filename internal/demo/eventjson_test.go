@@ -50,7 +50,7 @@ func TestEventJSONCanonical(t *testing.T) {
 		if i%2 == 1 {
 			loc = hel
 		}
-		received := time.Date(2023, 1, 1, 0, 0, 0, 0, loc).Add(time.Duration(r.Int64N(int64(3*365*24*time.Hour)))).Truncate(time.Second)
+		received := time.Date(2023, 1, 1, 0, 0, 0, 0, loc).Add(time.Duration(r.Int64N(int64(3 * 365 * 24 * time.Hour)))).Truncate(time.Second)
 		channel, lang := channels[r.IntN(len(channels))], []string{"fi", "sv", "en"}[r.IntN(3)]
 		rights := []string{rightsMix[r.IntN(len(rightsMix))]}
 		if r.IntN(3) == 0 {
