@@ -13,7 +13,8 @@ func TestDemoCommand(t *testing.T) {
 	t.Parallel()
 	pool, getenv := accountsDB(t)
 	code, stdout, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "300", "--years", "2", "--seed", "5")
-	if code != 0 || !strings.Contains(stdout, "added 300 demo cases to espoo") || !strings.Contains(stderr, "demo: 300/300 cases (100%)") {
+	if code != 0 || !strings.Contains(stdout, "added 300 demo cases to espoo") || !strings.Contains(stderr, "demo: 300/300 cases (100%)") ||
+		!strings.Contains(stderr, "demo: statistics refreshed in ") {
 		t.Fatalf("demo: %d %q %q", code, stdout, stderr)
 	}
 	var n int

@@ -10,6 +10,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -243,11 +244,11 @@ func (g *gen) load(ctx context.Context, pool *pgxpool.Pool, opt Options, rep *Re
 					continue
 				}
 				mu.Lock()
-				rep.Cases += len(b.cases)
-				rep.Tasks += len(b.tasks)
-				rep.Events += len(b.events)
-				for _, c := range b.cases {
-					rep.ByState[c[stateCol].(string)]++
+				rep.Cases += b.cases.rows
+				rep.Tasks += b.tasks.rows
+				rep.Events += b.events.rows
+				for st, n := range b.byState {
+					rep.ByState[st] += n
 				}
 				if opt.Progress != nil {
 					fmt.Fprintf(opt.Progress, "\rdemo: %d/%d cases (%d%%), %d tasks, %d audit events, %.0f cases/s   ",
@@ -287,9 +288,11 @@ type gen struct {
 	history   bool
 }
 
-// batch is one transaction's rows, in COPY column order.
+// batch is one transaction's rows, each table's in binary COPY format
+// (copyenc.go), in the column order below.
 type batch struct {
-	cases, keys, requesters, tasks, events, heads [][]any
+	cases, keys, requesters, tasks, events, heads copyBuf
+	byState                                       map[string]int
 }
 
 var caseColumns = []string{"id", "org_id", "receipt", "gdpr", "document_request", "rights", "all_registers", "details",
@@ -298,7 +301,15 @@ var caseColumns = []string{"id", "org_id", "receipt", "gdpr", "document_request"
 	"paused_at", "paused_from_state", "email_verified_at", "identity_verified_at", "identity_method",
 	"answered_at", "closed_at", "created_at", "updated_at", "eves_non_working"}
 
-const stateCol = 11
+var (
+	keyColumns       = []string{"case_id", "key_id", "wrapped", "created_at"}
+	requesterColumns = []string{"case_id", "org_id", "name", "email", "phone", "address", "on_behalf", "relation",
+		"subject_name", "email_index", "email_index_key"}
+	taskColumns = []string{"org_id", "case_id", "register_id", "right", "state", "legal_basis", "allowed_answers",
+		"owner_email", "answer", "answered_at", "answered_by", "opened_at", "created_at", "updated_at", "case_due"}
+	eventColumns = []string{"org_id", "case_id", "seq", "at", "actor", "action", "data", "prev_hash", "hash", "key_id"}
+	headColumns  = []string{"org_id", "case_id", "seq", "hash"}
+)
 
 // copy writes the batch in one transaction. rotate > 0 starts at another
 // table (only without foreign-key checks, which need cases first): two
@@ -319,27 +330,34 @@ func (b *batch) copy(ctx context.Context, pool *pgxpool.Pool, skipFKChecks bool,
 		tables := []struct {
 			table string
 			cols  []string
-			rows  [][]any
+			rows  *copyBuf
 		}{
-			{"cases", caseColumns, b.cases},
-			{"case_keys", []string{"case_id", "key_id", "wrapped", "created_at"}, b.keys},
-			{"requesters", []string{"case_id", "org_id", "name", "email", "phone", "address", "on_behalf", "relation",
-				"subject_name", "email_index", "email_index_key"}, b.requesters},
-			{"tasks", []string{"org_id", "case_id", "register_id", "right", "state", "legal_basis", "allowed_answers",
-				"owner_email", "answer", "answered_at", "answered_by", "opened_at", "created_at", "updated_at", "case_due"}, b.tasks},
-			{"audit_events", []string{"org_id", "case_id", "seq", "at", "actor", "action", "data", "prev_hash", "hash", "key_id"}, b.events},
-			{"audit_heads", []string{"org_id", "case_id", "seq", "hash"}, b.heads},
+			{"cases", caseColumns, &b.cases},
+			{"case_keys", keyColumns, &b.keys},
+			{"requesters", requesterColumns, &b.requesters},
+			{"tasks", taskColumns, &b.tasks},
+			{"audit_events", eventColumns, &b.events},
+			{"audit_heads", headColumns, &b.heads},
 		}
 		if skipFKChecks {
 			k := rotate % len(tables)
 			tables = slices.Concat(tables[k:], tables[:k])
 		}
 		for _, t := range tables {
-			if len(t.rows) == 0 {
+			if t.rows.rows == 0 {
 				continue
 			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.table}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
+			cols := make([]string, len(t.cols))
+			for i, c := range t.cols {
+				cols[i] = pgx.Identifier{c}.Sanitize()
+			}
+			sql := `COPY ` + pgx.Identifier{t.table}.Sanitize() + ` (` + strings.Join(cols, ", ") + `) FROM STDIN (FORMAT binary)`
+			tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(t.rows.data()), sql)
+			if err != nil {
 				return fmt.Errorf("demo: copying %s: %w", t.table, err)
+			}
+			if tag.RowsAffected() != int64(t.rows.rows) {
+				return fmt.Errorf("demo: copying %s: %d rows of %d", t.table, tag.RowsAffected(), t.rows.rows)
 			}
 		}
 		return nil
@@ -393,8 +411,11 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 	if err != nil {
 		return nil, err
 	}
-	b := &batch{}
-	var chain []store.AuditEvent
+	b := &batch{byState: map[string]int{}}
+	// About four events a case; their JSON shares one buffer (arena).
+	chain := make([]store.AuditEvent, 0, 5*n)
+	raws := make([][]byte, 0, 5*n)
+	arena := make([]byte, 0, 64<<10)
 	span := g.now.Sub(g.from)
 	for i := range n {
 		id := ids[i]
@@ -589,25 +610,74 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 		if fe != nil {
 			return nil, fe
 		}
-		var emailIdx any
+		var emailIdx []byte // NULL without an email
 		emailKey := ""
 		if e := secret.NormalizeEmail(email); e != "" {
-			var idx []byte
-			emailKey, idx = g.keys.IndexFor("email", e)
-			emailIdx = idx
+			emailKey, emailIdx = g.keys.IndexFor("email", e)
 		}
 		receipt := store.FormatReceipt(workflow.HelsinkiDate(received).Year, receipts[i])
 		delivery := "electronic"
 		if channel == "paper" || email == "" {
 			delivery = "paper"
 		}
-		b.cases = append(b.cases, []any{id, g.org.ID, receipt, true, docReq, rights, true, detailsSealed,
-			delivery, lang, channel, state, needsTriage, received, confirmedAt, date(dl.RawEnd), legalDue, date(dl.SafeTarget),
-			extDue, extReason, docDue, docExtDue, docDecidedAt, docDecision,
-			pausedAt, pausedFrom, emailVerified, identityAt, identityMethod,
-			answeredAt, closedAt, received, updated, g.org.EvesNonWorking})
-		b.keys = append(b.keys, []any{id, keyID, wrapped, received})
-		b.requesters = append(b.requesters, []any{id, g.org.ID, nameS, emailS, phoneS, addrS, onBehalf, relation, subjS, emailIdx, emailKey})
+		b.byState[state]++
+		c := &b.cases // in caseColumns' order
+		c.row(len(caseColumns))
+		c.i8(id)
+		c.i8(g.org.ID)
+		c.text(receipt)
+		c.boolean(true)
+		c.boolean(docReq)
+		c.textArray(rights)
+		c.boolean(true)
+		c.bytea(detailsSealed)
+		c.text(delivery)
+		c.text(lang)
+		c.text(channel)
+		c.text(state)
+		c.boolean(needsTriage)
+		c.ts(received)
+		c.tsOrNull(confirmedAt)
+		c.date(date(dl.RawEnd))
+		c.date(legalDue)
+		c.date(date(dl.SafeTarget))
+		c.dateOrNull(extDue)
+		c.bytea(extReason)
+		c.dateOrNull(docDue)
+		c.dateOrNull(docExtDue)
+		c.tsOrNull(docDecidedAt)
+		c.text(docDecision)
+		c.tsOrNull(pausedAt)
+		c.text(pausedFrom)
+		c.tsOrNull(emailVerified)
+		c.tsOrNull(identityAt)
+		c.text(identityMethod)
+		c.tsOrNull(answeredAt)
+		c.tsOrNull(closedAt)
+		c.ts(received)
+		c.ts(updated)
+		c.boolean(g.org.EvesNonWorking)
+
+		k := &b.keys
+		k.row(len(keyColumns))
+		k.i8(id)
+		k.text(keyID)
+		k.bytea(wrapped)
+		k.ts(received)
+
+		rq := &b.requesters
+		rq.row(len(requesterColumns))
+		rq.i8(id)
+		rq.i8(g.org.ID)
+		rq.bytea(nameS)
+		rq.bytea(emailS)
+		rq.bytea(phoneS)
+		rq.bytea(addrS)
+		rq.boolean(onBehalf)
+		rq.text(relation)
+		rq.bytea(subjS)
+		rq.byteaOrNull(emailIdx)
+		rq.text(emailKey)
 
 		// tasks.case_due (the DPO queue's order, kept by a trigger that
 		// COPY with triggers off skips): coalesce(urgent_due,
@@ -643,44 +713,74 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 				case state == "paused":
 					ts = "waiting"
 				}
-				b.tasks = append(b.tasks, []any{g.org.ID, id, reg.id, rights[0], ts, reg.basis, allowedByRt[rights[0]],
-					reg.ownerEmail, answer, tAnswered, by, identityAt, identityAt, updated, caseDue})
+				t := &b.tasks
+				t.row(len(taskColumns))
+				t.i8(g.org.ID)
+				t.i8(id)
+				t.i8(reg.id)
+				t.text(rights[0])
+				t.text(ts)
+				t.text(reg.basis)
+				t.textArray(allowedByRt[rights[0]])
+				t.text(reg.ownerEmail)
+				t.text(answer)
+				t.tsOrNull(tAnswered)
+				t.text(by)
+				t.tsOrNull(identityAt)
+				t.tsOrNull(identityAt)
+				t.ts(updated)
+				t.date(caseDue)
 			}
 		}
 
-		// The case's audit chain.
+		// The case's audit chain, its data written as canonical JSON
+		// directly (eventjson.go): what verification reads back.
 		at := received
 		if channel == "web" {
 			at = confirmed
 		}
-		chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "received", At: at,
-			Data: map[string]any{"channel": channel, "rights": rights, "all_registers": true, "registers": 0, "lang": lang,
-				"received_at": received, "legal_due": dl.LegalDue.String(), "on_behalf": onBehalf, "document_request": docReq}})
+		ev := func(action string, at time.Time, data []byte) {
+			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: action, At: at})
+			raws = append(raws, data)
+		}
+		ev("received", at, receivedJSON(&arena, channel, rights, lang, received, dl.LegalDue.String(), onBehalf, docReq))
 		if identityAt != nil {
-			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "identity_verified",
-				At: identityAt.(time.Time), Data: map[string]any{"method": identityMethod}})
+			ev("identity_verified", identityAt.(time.Time), stringJSON(&arena, "method", identityMethod))
 			if ntasks > 0 {
-				chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "tasks_created",
-					At: identityAt.(time.Time), Data: map[string]any{"tasks": ntasks}})
+				ev("tasks_created", identityAt.(time.Time), intJSON(&arena, "tasks", ntasks))
 			}
 		}
 		if extended {
-			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: "extended",
-				At: minTime(identityAt.(time.Time).Add(24*time.Hour), g.now), Data: map[string]any{"extended_due": date(dl.ExtendedDue).Format("2006-01-02")}})
+			ev("extended", minTime(identityAt.(time.Time).Add(24*time.Hour), g.now),
+				stringJSON(&arena, "extended_due", date(dl.ExtendedDue).Format("2006-01-02")))
 		}
 		if !open {
-			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: state,
-				At: updated, Data: map[string]any{"state": state}})
+			ev(state, updated, stringJSON(&arena, "state", state))
 		}
 	}
-	raws, err := store.ChainNewEvents(g.keys, chain)
-	if err != nil {
+	if err := store.ChainNewEventsJSON(g.keys, chain, raws); err != nil {
 		return nil, err
 	}
 	for i, ev := range chain {
-		b.events = append(b.events, []any{ev.OrgID, ev.CaseID, ev.Seq, ev.At, ev.Actor, ev.Action, raws[i], ev.PrevHash, ev.Hash, ev.KeyID})
+		e := &b.events
+		e.row(len(eventColumns))
+		e.i8(ev.OrgID)
+		e.i8(ev.CaseID)
+		e.i4(ev.Seq)
+		e.ts(ev.At)
+		e.text(ev.Actor)
+		e.text(ev.Action)
+		e.jsonb(raws[i])
+		e.bytea(ev.PrevHash)
+		e.bytea(ev.Hash)
+		e.text(ev.KeyID)
 		if i == len(chain)-1 || chain[i+1].CaseID != ev.CaseID {
-			b.heads = append(b.heads, []any{ev.OrgID, ev.CaseID, ev.Seq, ev.Hash})
+			h := &b.heads
+			h.row(len(headColumns))
+			h.i8(ev.OrgID)
+			h.i8(ev.CaseID)
+			h.i4(ev.Seq)
+			h.bytea(ev.Hash)
 		}
 	}
 	return b, nil
