@@ -80,7 +80,7 @@ func tracedEnv(t *testing.T, tr *rtTracer) *testenv.Env {
 // (API, when sent); the request's ids; BEGIN; its rows in one batch; the
 // River job; COMMIT. River's NOTIFY of the queue, which it sends at most
 // a few times a second whatever the load, is not counted.
-const intakeRoundTripBudget = 7
+const intakeRoundTripBudget = 3
 
 // counted is the round trips that count against the budget.
 func counted(trips []string) int {
