@@ -65,9 +65,13 @@ func (s *Server) intakeRoutes(g *echo.Group) {
 	g.GET("/o/:org/done/:receipt", s.intakeDone)
 }
 
-// intakeOrg is the organisation of the :org parameter (404 when unknown).
+// intakeOrg is the organisation of the :org parameter (404 when unknown),
+// read once a second, not once a request (rowcache.go, issue 21).
 func (s *Server) intakeOrg(c echo.Context) (store.Org, error) {
-	org, err := store.New(s.Pool).OrgBySlug(c.Request().Context(), c.Param("org"))
+	slug := c.Param("org")
+	org, err := s.orgsBySlug.load(slug, func() (store.Org, error) {
+		return store.New(s.Pool).OrgBySlug(c.Request().Context(), slug)
+	})
 	if err == nil {
 		setPageOrg(c, org, true)
 	}

@@ -19,6 +19,7 @@ import (
 	"rightsdesk/internal/i18n"
 	"rightsdesk/internal/mail"
 	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
 	"rightsdesk/metrics"
 	"rightsdesk/templates"
 	"rightsdesk/workflow"
@@ -49,6 +50,9 @@ type Server struct {
 	pages  *renderer
 	limits *limiter
 	auth   *workflow.StaffAuth
+	// Rows every intake reads, kept a second (rowcache.go, issue 21).
+	tokens     rowCache[store.APIToken]
+	orgsBySlug rowCache[store.Org]
 }
 
 // New builds the server with every route and middleware.

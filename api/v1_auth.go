@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"rightsdesk/internal/secret"
 	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
@@ -50,7 +51,11 @@ func (s *Server) requireAPIToken(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
 			return s.unauthorized(c)
 		}
-		t, err := s.auth.UseAPIToken(c.Request().Context(), token)
+		// Read once a second, not once a request (rowcache.go); keyed by
+		// the token's hash, as it is stored.
+		t, err := s.tokens.load(string(secret.Hash(token)), func() (store.APIToken, error) {
+			return s.auth.UseAPIToken(c.Request().Context(), token)
+		})
 		if errors.Is(err, workflow.ErrBadToken) {
 			return s.unauthorized(c)
 		}

@@ -156,12 +156,10 @@ func (s *Server) v1CreateRequest(c echo.Context) error {
 	if field, ok := checkJSONText(&b); !ok {
 		return &badTextError{Field: field}
 	}
+	// A key is not looked up first (a round trip on every request, issue
+	// 21): the request's batch claims it, and a key taken is answered from
+	// its stored answer below (replay, or 409 for another body).
 	bodyHash := sha256.Sum256(raw)
-	if hasKey {
-		if done, err := s.v1Replay(c, org.ID, key, bodyHash[:]); done || err != nil {
-			return err
-		}
-	}
 	req := workflow.Request{
 		Rights: b.Rights, RegisterIDs: b.RegisterIDs, Details: b.Details, PeriodFrom: b.PeriodFrom, PeriodTo: b.PeriodTo,
 		Delivery: b.Delivery, Name: b.Name, Email: b.Email, Phone: b.Phone, Address: b.Address, Hetu: b.Hetu,
@@ -196,13 +194,22 @@ func (s *Server) v1CreateRequest(c echo.Context) error {
 			return c.JSONBlob(http.StatusCreated, body)
 		}
 		if hasKey && errors.Is(err, store.ErrConflict) {
-			// A parallel request with the same key committed first: its
-			// answer, and ours rolled back with its mail.
+			// The key is taken (a retry, or a parallel request with the
+			// same key that committed first): its answer, and ours rolled
+			// back with its mail.
 			if done, err := s.v1Replay(c, org.ID, key, bodyHash[:]); done || err != nil {
 				return err
 			}
 		}
 		if !errors.As(err, &fe) {
+			return err
+		}
+	}
+	// A retry whose body no longer validates (the catalogue changed) still
+	// gets the answer stored under its key, and another body with a taken
+	// key its 409, as when the key was looked up first.
+	if hasKey {
+		if done, err := s.v1Replay(c, org.ID, key, bodyHash[:]); done || err != nil {
 			return err
 		}
 	}

@@ -1,16 +1,20 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"rightsdesk/internal/i18n"
 	"rightsdesk/internal/pdf"
@@ -389,17 +393,19 @@ func (s *Service) SubmitAPIOnce(ctx context.Context, org store.Org, r Request, k
 	return s.submit(ctx, org, r, "api", ActorResident, key)
 }
 
-// submit stores a request in one transaction of few round trips (issue
-// 21): its ids first, then every row in one batch (store.InsertIntake),
-// then the code mail's River job, then the commit. Nothing on the path
-// locks a row other requests of the organisation need.
+// submit stores a request in one round trip of its own (issue 21): its
+// ids come from a block drawn ahead (store.IntakeIDBlock), and every row
+// with the code mail's River job goes in one batch on the pool, which is
+// its own transaction (store.InsertIntake): stored whole, committed
+// durably, or not at all. Nothing on the path locks a row other requests
+// of the organisation need.
 func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel string, actor Actor, key *Idempotent) (Submission, []byte, error) {
 	v, err := s.ValidateRequest(ctx, org.ID, r, true)
 	if err != nil {
 		return Submission{}, nil, err
 	}
 	now := s.Now()
-	ids, err := store.New(s.Pool).NewIntakeIDs(ctx)
+	ids, err := s.newIntakeIDs(ctx)
 	if err != nil {
 		return Submission{}, nil, err
 	}
@@ -420,7 +426,11 @@ func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel 
 		return Submission{}, nil, err
 	}
 	mail.ID = ids.OutboxID
-	in := store.Intake{Case: c, Requester: req, Outbox: mail, MailDomain: s.MailDomain(), AuditKeys: s.Keys}
+	job, err := intakeJob(jobargs.DeliverMail{OutboxID: mail.ID}, jobOpts(now, nil))
+	if err != nil {
+		return Submission{}, nil, err
+	}
+	in := store.Intake{Case: c, Requester: req, Outbox: mail, MailDomain: s.MailDomain(), AuditKeys: s.Keys, Job: &job}
 	if !v.AllRegisters {
 		in.RegisterIDs = v.RegisterIDs
 	}
@@ -439,19 +449,44 @@ func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel 
 				Idempotent: store.Idempotent{RequestHash: key.RequestHash, Status: key.Status, Response: answer}}
 		}
 	}
-	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
-		if err := q.InsertIntake(ctx, in); err != nil {
-			return err
-		}
-		if _, err := s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: mail.ID}, jobOpts(now, nil)); err != nil {
-			return fmt.Errorf("queueing mail %d: %w", mail.ID, err)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := store.New(s.Pool).InsertIntake(ctx, in); err != nil {
 		return Submission{}, nil, err
 	}
 	return sub, answer, nil
+}
+
+// newIntakeIDs draws a new request's ids: from the service's block, or
+// in a round trip of their own on a Service that was not Init'ed.
+func (s *Service) newIntakeIDs(ctx context.Context) (store.IntakeIDs, error) {
+	if s.intakeIDs == nil {
+		return store.New(s.Pool).NewIntakeIDs(ctx)
+	}
+	return s.intakeIDs.Next(ctx, store.New(s.Pool))
+}
+
+// intakeJob is the job row River's InsertTx would write for args and opts
+// (InsertTx's defaults: the args' InsertOpts, then River's), for a plain
+// insert in the intake's batch. What a plain insert cannot do (unique
+// jobs, tags, metadata, pending jobs, no ScheduledAt: InsertTx would
+// insert those available and NOTIFY) is refused, not silently dropped.
+func intakeJob(args river.JobArgs, opts *river.InsertOpts) (store.IntakeJob, error) {
+	var def river.InsertOpts
+	if a, ok := args.(river.JobArgsWithInsertOpts); ok {
+		def = a.InsertOpts()
+	}
+	o := *opts
+	if o.ScheduledAt.IsZero() || !reflect.ValueOf(o.UniqueOpts).IsZero() || len(o.Tags) > 0 || len(def.Tags) > 0 || len(o.Metadata) > 0 ||
+		o.Pending || !reflect.ValueOf(def.UniqueOpts).IsZero() || !def.ScheduledAt.IsZero() {
+		return store.IntakeJob{}, fmt.Errorf("job %s: options a plain insert does not write", args.Kind())
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		return store.IntakeJob{}, fmt.Errorf("job %s: %w", args.Kind(), err)
+	}
+	return store.IntakeJob{Kind: args.Kind(), Args: b, ScheduledAt: o.ScheduledAt,
+		Queue:       cmp.Or(o.Queue, def.Queue, river.QueueDefault),
+		Priority:    cmp.Or(o.Priority, def.Priority, river.PriorityDefault),
+		MaxAttempts: cmp.Or(o.MaxAttempts, def.MaxAttempts, river.MaxAttemptsDefault)}, nil
 }
 
 type codeMail struct {

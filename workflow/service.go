@@ -35,6 +35,8 @@ type Service struct {
 	// CodeTTL is how long an emailed one-time code is valid.
 	CodeTTL time.Duration
 	mail    *composer
+	// intakeIDs hands out new requests' ids in blocks (issue 21); set by Init.
+	intakeIDs *store.IntakeIDBlock
 }
 
 // Init checks the service's wiring and loads the mail templates.
@@ -62,6 +64,7 @@ func (s *Service) Init() error {
 		return err
 	}
 	s.mail = c
+	s.intakeIDs = &store.IntakeIDBlock{}
 	return nil
 }
 

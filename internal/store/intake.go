@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -37,6 +39,63 @@ func (q *Q) NewIntakeIDs(ctx context.Context) (IntakeIDs, error) {
 	return ids, mapErr(err, "new request ids")
 }
 
+// IntakeIDBlock hands out a new request's ids from blocks drawn from the
+// sequences in one statement (intakeIDBlockSize at a time), so that a
+// request takes no round trip of its own for them (issue 21, branch
+// gocost). Ids are unique (the sequences draw them) but not in time order
+// across processes, and the unused rest of a block is a gap when the
+// process ends: as with a rolled-back intake, neither the case ids nor the
+// receipt numbers promise order or no gaps. The zero value is ready.
+type IntakeIDBlock struct {
+	mu   sync.Mutex
+	left []IntakeIDs
+}
+
+// intakeIDBlockSize: ids drawn a round trip. A restart loses at most this
+// many receipt numbers.
+const intakeIDBlockSize = 32
+
+// Next returns unused ids, drawing a new block on q when none are left.
+func (b *IntakeIDBlock) Next(ctx context.Context, q *Q) (IntakeIDs, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.left) == 0 {
+		rows, _ := q.db.Query(ctx, `SELECT nextval(pg_get_serial_sequence('cases', 'id')), nextval('case_receipt_seq'),
+			nextval(pg_get_serial_sequence('outbox', 'id')) FROM generate_series(1, $1)`, intakeIDBlockSize)
+		ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (IntakeIDs, error) {
+			var x IntakeIDs
+			err := r.Scan(&x.CaseID, &x.ReceiptN, &x.OutboxID)
+			return x, err
+		})
+		if err != nil {
+			return IntakeIDs{}, mapErr(err, "new request ids")
+		}
+		b.left = ids
+	}
+	x := b.left[0]
+	b.left = b.left[1:]
+	return x, nil
+}
+
+// IntakeJob is the River job an intake queues with its rows (the code
+// mail's delivery), written by a plain INSERT in the intake's batch
+// rather than River's InsertTx, which needs a transaction of its own
+// (BEGIN, its statement, COMMIT: three round trips, issue 21). River
+// documents its tables as shared with its clients in other languages,
+// which insert jobs the same way. The row is the one InsertTx writes for
+// args with ScheduledAt set: state scheduled (River's scheduler makes it
+// available), metadata {}, no tags, no unique key, and so no NOTIFY
+// (InsertTx sends one only for jobs inserted available). workflow builds
+// it from the args' own InsertOpts; a test compares it with InsertTx's row.
+type IntakeJob struct {
+	Kind        string
+	Args        []byte // the args as JSON
+	Queue       string
+	Priority    int
+	MaxAttempts int
+	ScheduledAt time.Time
+}
+
 // Intake is everything a new request writes: the case (ID set from
 // IntakeIDs), its requester, its chosen registers, its first audit event
 // (nil for a web submission, whose first event waits for its code,
@@ -50,6 +109,7 @@ type Intake struct {
 	Outbox      OutboxRow
 	MailDomain  string
 	Idempotency *IdempotencyClaim
+	Job         *IntakeJob // the code mail's delivery job; nil: the caller queues it itself
 }
 
 // IdempotencyClaim is the answer stored under (org, key) with the request
@@ -86,6 +146,9 @@ const (
 		VALUES ($1, nullif($2, 0), nullif($3, 0), nullif($4, 0), $5, $6, $7, $8, $9, $10,
 			'<outbox-' || $1::bigint || '.' || substr(md5(random()::text), 1, 12) || '@' || $11 || '>',
 			$12, nullif($13, 0), $14, $15)`
+	intakeJobSQL = `
+		INSERT INTO river_job (args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags)
+		VALUES ($1, now(), $2, $3, '{}', $4, $5, $6, 'scheduled', '{}')`
 	// A plain INSERT: a key taken (or being taken by a transaction that
 	// then commits) is a unique violation, which aborts the batch's
 	// transaction, so nothing of the request is written, on a pool too.
@@ -102,8 +165,10 @@ type batcher interface {
 }
 
 // InsertIntake writes a new request in one round trip. Run on a
-// transaction, the rows commit with whatever else it holds (the River
-// job); on a pool, the batch is its own (implicit) transaction. A taken
+// transaction, the rows commit with whatever else it holds; on a pool, the
+// batch is its own implicit transaction (pgx sends it as one pipeline with
+// one Sync: every row and the job commit together, or none does, and the
+// commit is durable before the answer comes back). A taken
 // Idempotency-Key is ErrConflict and nothing is written (on a
 // transaction, which is then aborted, the caller rolls back).
 func (q *Q) InsertIntake(ctx context.Context, in Intake) error {
@@ -197,6 +262,9 @@ func (q *Q) InsertIntake(ctx context.Context, in Intake) error {
 	}
 	b.Queue(intakeOutboxSQL, o.ID, o.OrgID, o.CaseID, o.TaskID, o.Kind, to, o.Lang, subj, text, html, in.MailDomain,
 		o.CodeHash, o.CodeTTLSecs, o.ReplyTo, o.InReplyTo)
+	if j := in.Job; j != nil {
+		b.Queue(intakeJobSQL, string(j.Args), j.Kind, j.MaxAttempts, j.Priority, j.Queue, j.ScheduledAt)
+	}
 
 	res := bt.SendBatch(ctx, b)
 	for i := 0; i < b.Len(); i++ {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -117,6 +118,8 @@ func (f *intakeFixture) intake(t *testing.T, q *store.Q, key string) store.Intak
 		Outbox: store.OutboxRow{ID: ids.OutboxID, OrgID: f.org.ID, CaseID: ids.CaseID, Kind: "code", To: "maija@example.test",
 			Lang: "fi", Subject: "Koodi", Text: "Koodisi on 123456", HTML: "<p>Koodisi on 123456</p>"},
 		MailDomain: "rightsdesk.test",
+		Job: &store.IntakeJob{Kind: "deliver_mail", Args: []byte(`{"outbox_id": ` + strconv.FormatInt(ids.OutboxID, 10) + `}`),
+			Queue: "mail", Priority: 1, MaxAttempts: 20, ScheduledAt: now},
 	}
 	if key != "" {
 		in.Idempotency = &store.IdempotencyClaim{Key: key, Idempotent: store.Idempotent{RequestHash: []byte("h"), Status: 201, Response: []byte(`{"receipt":"x"}`)}}
@@ -146,6 +149,14 @@ func TestInsertIntakeIdempotencyConflictWritesNothing(t *testing.T) {
 		var n int
 		if err := f.pool.QueryRow(f.ctx, `SELECT count(*) FROM `+table+` WHERE `+col+` = $1`, second.Case.ID).Scan(&n); err != nil || n != 0 {
 			t.Errorf("%s: %d rows of the refused request (%v)", table, n, err)
+		}
+	}
+	// Nor its River job: the job is a statement of the same batch.
+	for _, in := range []store.Intake{first, second} {
+		var n int
+		if err := f.pool.QueryRow(f.ctx, `SELECT count(*) FROM river_job WHERE kind = 'deliver_mail' AND (args->>'outbox_id')::bigint = $1`,
+			in.Outbox.ID).Scan(&n); err != nil || (n == 1) != (in.Case.ID == first.Case.ID) {
+			t.Errorf("case %d: %d River jobs of its code mail (%v)", in.Case.ID, n, err)
 		}
 	}
 	// The first is whole and readable: sealed with its own key.
@@ -220,4 +231,47 @@ func oneLine(sql string) string {
 		s = s[:160] + "..."
 	}
 	return s
+}
+
+// Issue 21 (branch gocost): a new request's ids come from a block drawn in
+// one statement, so requests take no round trip of their own for them;
+// every id is drawn from its sequence (unique, also across blocks and
+// processes).
+func TestIntakeIDBlockDrawsOnceABlock(t *testing.T) {
+	t.Parallel()
+	f := newIntakeFixture(t)
+	q := store.New(f.pool)
+	var blk, other store.IntakeIDBlock
+	f.rec.take()
+	seen := map[int64]bool{}
+	receipts := map[int64]bool{}
+	outbox := map[int64]bool{}
+	const n = 70
+	for i := range n {
+		b := &blk
+		if i%7 == 0 {
+			b = &other // a second process drawing from the same sequences
+		}
+		ids, err := b.Next(f.ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[ids.CaseID] || receipts[ids.ReceiptN] || outbox[ids.OutboxID] || ids.CaseID == 0 || ids.ReceiptN == 0 || ids.OutboxID == 0 {
+			t.Fatalf("request %d: ids %+v drawn twice or zero", i, ids)
+		}
+		seen[ids.CaseID], receipts[ids.ReceiptN], outbox[ids.OutboxID] = true, true, true
+	}
+	// 60 ids from blk and 10 from other: two blocks and one.
+	if got := len(f.rec.take()); got != 3 {
+		t.Errorf("%d statements for %d requests' ids, want 3 (one a block of 32)", got, n)
+	}
+	// The sequences are past every id handed out: NewIntakeIDs (staff
+	// intake, one at a time) draws a fresh one.
+	ids, err := q.NewIntakeIDs(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen[ids.CaseID] || receipts[ids.ReceiptN] || outbox[ids.OutboxID] {
+		t.Errorf("NewIntakeIDs %+v reuses a block's id", ids)
+	}
 }

@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -123,6 +123,7 @@ func (q *Q) UpsertOrg(ctx context.Context, o Org) (int64, error) {
 			privacy_email = EXCLUDED.privacy_email, eves_non_working = EXCLUDED.eves_non_working
 		RETURNING id`,
 		o.Slug, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking).Scan(&id)
+	orgsChanged()
 	return id, mapErr(err, "saving organisation")
 }
 
@@ -150,6 +151,7 @@ func (q *Q) InsertOrg(ctx context.Context, o Org) (int64, error) {
 		RETURNING id`,
 		o.Slug, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking,
 		o.NameEN, o.Bilingual, o.DPOPhone, o.PostalAddress, o.A11ySupervisor, o.RetentionYears, o.AppealFI, o.AppealSV, o.AppealEN).Scan(&id)
+	orgsChanged()
 	return id, mapErr(err, "organisation "+o.Slug)
 }
 
@@ -166,6 +168,7 @@ func (q *Q) UpdateOrg(ctx context.Context, o Org) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
+	orgsChanged()
 	return mapErr(err, "organisation")
 }
 
@@ -184,5 +187,20 @@ func (q *Q) SetOrgLogo(ctx context.Context, id int64, data []byte, typ string) e
 		typ = ""
 	}
 	_, err := q.db.Exec(ctx, `UPDATE organisations SET logo = $2, logo_type = $3 WHERE id = $1`, id, data, typ)
+	orgsChanged()
 	return mapErr(err, "organisation logo")
 }
+
+// orgsGen counts this process's writes to organisations and api_tokens.
+// The API's short-lived caches of those rows (token -> organisation,
+// slug -> organisation; issue 21) keep an entry only while the count is
+// the one read before the entry's row was, so a change made in this
+// process is seen by its next request. Another process's change (the CLI's
+// `token revoke`, another instance) is seen when the entry's TTL ends.
+var orgsGen atomic.Uint64
+
+func orgsChanged() { orgsGen.Add(1) }
+
+// OrgsGeneration is the count of this process's writes to organisations
+// and API tokens (see orgsGen).
+func OrgsGeneration() uint64 { return orgsGen.Load() }

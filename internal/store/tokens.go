@@ -32,6 +32,7 @@ func (q *Q) InsertAPIToken(ctx context.Context, orgID int64, name string, hash [
 	var id int64
 	err := q.db.QueryRow(ctx, `INSERT INTO api_tokens (org_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
 		orgID, name, hash, at).Scan(&id)
+	orgsChanged()
 	return id, mapErr(err, "creating token")
 }
 
@@ -51,6 +52,7 @@ func (q *Q) RevokeAPIToken(ctx context.Context, orgID int64, name string, at tim
 	var id int64
 	err := q.db.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND name = $2 AND revoked_at IS NULL RETURNING id`,
 		orgID, name, at).Scan(&id)
+	orgsChanged()
 	return id, mapErr(err, "revoking token")
 }
 
