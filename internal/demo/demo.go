@@ -1,9 +1,10 @@
 // Package demo fills an organisation with synthetic but realistic cases
 // (issue 21: `rightsdesk demo`), sealed like real ones: each case gets its
 // own data key, wrapped under the keyring, and every personal field is
-// sealed with it in Go; the rows then go in with COPY, a batch per
-// transaction. Audit chains are linked in Go exactly as the store links
-// them (store.ChainNewEvents), so `rightsdesk audit verify` passes.
+// sealed with it in Go; the rows then go in with binary COPY, a batch per
+// transaction. Audit chains are linked in Go as the store links them
+// (store.ChainNewEventsJSON over canonical JSON written here), so
+// `rightsdesk audit verify` passes.
 // Nothing here is real personal data: names come from short lists of
 // common Finnish and Swedish names, addresses are made up and emails use
 // the reserved .example domain.
