@@ -439,15 +439,24 @@ func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel 
 				Idempotent: store.Idempotent{RequestHash: key.RequestHash, Status: key.Status, Response: answer}}
 		}
 	}
+	// The code mail goes out from this process right after the commit when
+	// the fast path takes it; its River job is then a backstop (issue 21).
+	jobAt, fast := s.offerIntakeMail(&in.Outbox, now)
+	var jobID int64
 	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
 		if err := q.InsertIntake(ctx, in); err != nil {
 			return err
 		}
-		if _, err := s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: mail.ID}, jobOpts(now, nil)); err != nil {
+		res, err := s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: mail.ID}, jobOpts(jobAt, nil))
+		if err != nil {
 			return fmt.Errorf("queueing mail %d: %w", mail.ID, err)
 		}
+		jobID = res.Job.ID
 		return nil
 	})
+	if fast {
+		s.handIntakeMail(in.Outbox, jobID, now, err)
+	}
 	if err != nil {
 		return Submission{}, nil, err
 	}

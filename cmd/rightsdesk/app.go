@@ -231,6 +231,17 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 			return nil, err
 		}
 		workers = jobs.Workers(jobs.Deps{Workflow: a.wf, Sender: sender, Logger: a.log})
+		if serving && cfg.MailFast > 0 {
+			// Intake code mails right after their commit (issue 21); closed
+			// after the HTTP server stops taking requests (closers run in
+			// reverse), before the pool.
+			a.wf.Fast = a.wf.StartFastMail(sender, workflow.FastMailOptions{Senders: cfg.MailFast})
+			a.closers = append(a.closers, func() {
+				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				a.wf.Fast.Close(sctx)
+			})
+		}
 	}
 	// River reports job counts every few seconds at info: keep its log to
 	// warnings unless debugging.

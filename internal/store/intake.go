@@ -82,10 +82,8 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	intakeOutboxSQL = `
 		INSERT INTO outbox (id, org_id, case_id, task_id, kind, to_addr, lang, subject, text_body, html_body, message_id,
-			code_hash, code_ttl_secs, reply_to, in_reply_to)
-		VALUES ($1, nullif($2, 0), nullif($3, 0), nullif($4, 0), $5, $6, $7, $8, $9, $10,
-			'<outbox-' || $1::bigint || '.' || substr(md5(random()::text), 1, 12) || '@' || $11 || '>',
-			$12, nullif($13, 0), $14, $15)`
+			code_hash, code_ttl_secs, reply_to, in_reply_to, claimed_until)
+		VALUES ($1, nullif($2, 0), nullif($3, 0), nullif($4, 0), $5, $6, $7, $8, $9, $10, $11, $12, nullif($13, 0), $14, $15, $16)`
 	// A plain INSERT: a key taken (or being taken by a transaction that
 	// then commits) is a unique violation, which aborts the batch's
 	// transaction, so nothing of the request is written, on a pool too.
@@ -195,8 +193,12 @@ func (q *Q) InsertIntake(ctx context.Context, in Intake) error {
 		}
 		b.Queue(intakeAuditSQL, ev.OrgID, ev.CaseID, ev.Seq, ev.At, ev.Actor, ev.Action, data, ev.PrevHash, ev.Hash, ev.KeyID)
 	}
-	b.Queue(intakeOutboxSQL, o.ID, o.OrgID, o.CaseID, o.TaskID, o.Kind, to, o.Lang, subj, text, html, in.MailDomain,
-		o.CodeHash, o.CodeTTLSecs, o.ReplyTo, o.InReplyTo)
+	msgID := o.MessageID // the fast path (issue 21) knows it before the commit
+	if msgID == "" {
+		msgID = NewMessageID(o.ID, in.MailDomain)
+	}
+	b.Queue(intakeOutboxSQL, o.ID, o.OrgID, o.CaseID, o.TaskID, o.Kind, to, o.Lang, subj, text, html, msgID,
+		o.CodeHash, o.CodeTTLSecs, o.ReplyTo, o.InReplyTo, o.ClaimedUntil)
 
 	res := bt.SendBatch(ctx, b)
 	for i := 0; i < b.Len(); i++ {
