@@ -78,7 +78,9 @@ type fastSent struct {
 
 // FastMailOptions size the fast path; zero values take the defaults.
 type FastMailOptions struct {
-	Senders int // goroutines sending (4)
+	// Senders: goroutines sending (0: 4). Below zero none: the mails stay
+	// queued, as in a process killed after the commit (tests).
+	Senders int
 	Queue   int // mails waiting at most (256)
 }
 
@@ -107,14 +109,14 @@ const (
 // StartFastMail starts the fast path of s's intake code mails over
 // sender; Close stops it. Service.Fast must be set to it by the caller.
 func (s *Service) StartFastMail(sender MailSender, o FastMailOptions) *FastMail {
-	if o.Senders <= 0 {
+	if o.Senders == 0 {
 		o.Senders = 4
 	}
 	if o.Queue <= 0 {
 		o.Queue = 256
 	}
 	f := &FastMail{s: s, sender: sender, queue: make(chan fastItem, o.Queue), done: make(chan fastSent, o.Queue)}
-	for range o.Senders {
+	for range max(o.Senders, 0) {
 		f.workers.Add(1)
 		go f.send()
 	}
@@ -269,8 +271,7 @@ func (f *FastMail) release(it fastItem, cause error) {
 		if err != nil {
 			return err
 		}
-		_, err = s.River.JobRetryTx(ctx, tx, it.jobID)
-		return err
+		return q.MailJobDue(ctx, it.jobID, s.Now())
 	})
 	if err != nil {
 		// The backstop runs when the claim runs out.

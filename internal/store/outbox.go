@@ -242,6 +242,15 @@ func (q *Q) MarkOutboxSentMany(ctx context.Context, ids, jobIDs []int64, at time
 	return mapErr(err, "outbox sent")
 }
 
+// MailJobDue makes a fast-path mail's backstop job due at now (issue 21):
+// its send failed or was given up, and River takes over at once. A job
+// already running or finished is left alone.
+func (q *Q) MailJobDue(ctx context.Context, jobID int64, now time.Time) error {
+	_, err := q.db.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = $2
+		WHERE id = $1 AND kind = 'deliver_mail' AND state = 'scheduled'`, jobID, now)
+	return mapErr(err, "mail job due")
+}
+
 // ExtendOutboxCode starts a sent mail's code validity at sentAt
 // (extendOutboxCode), for a fast-path mail sent late.
 func (q *Q) ExtendOutboxCode(ctx context.Context, r OutboxRow, sentAt time.Time) error {
