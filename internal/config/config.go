@@ -343,7 +343,11 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 	}
 	c.Workers = int(uintOf("workers"))
 	c.FetchCooldown = durOf("fetch-cooldown")
-	c.MailFast = int(uintOf("mail-fast"))
+	if n, err := strconv.ParseUint(get("mail-fast"), 10, 16); err != nil {
+		bad("mail-fast", "want a whole number (0 = off), got %q", get("mail-fast"))
+	} else {
+		c.MailFast = int(n)
+	}
 	for _, p := range strings.Split(get("reminder-days"), ",") {
 		p = strings.TrimSpace(p)
 		if p == "" {
