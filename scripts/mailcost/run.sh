@@ -1,8 +1,8 @@
 #!/bin/bash
-# Starts one embedded-default rightsdesk server per LABEL=BINARY[:ENV=V...]
+# Starts one embedded-default rightsdesk server per LABEL=BINARY[,ENV=V...]
 # argument, each with its own PostgreSQL in a scratch folder, and runs
 # mailcost over them (docs/scale.md section 12). Example:
-#   scripts/mailcost/run.sh river=bin/rightsdesk:MAIL_FAST=0 fast=bin/rightsdesk:MAIL_FAST=4 -- -clients 8,32 -rounds 3
+#   scripts/mailcost/run.sh river=bin/rightsdesk,MAIL_FAST=0 fast=bin/rightsdesk,MAIL_FAST=4 -- -clients 8,32 -rounds 3
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 specs=()
@@ -22,7 +22,7 @@ args=()
 for spec in "${specs[@]}"; do
 	label=${spec%%=*}
 	rest=${spec#*=}
-	IFS=: read -r -a parts <<<"$rest"
+	IFS=, read -r -a parts <<<"$rest"
 	bin=${parts[0]}
 	extra=("${parts[@]:1}")
 	dir="$tmp/$label"
