@@ -20,6 +20,10 @@ type MailSender interface {
 // ErrMailPermanent wraps a 5xx rejection: the row is failed, not retried.
 var ErrMailPermanent = errors.New("mail rejected permanently")
 
+// ErrMailSend wraps every failed SMTP attempt DeliverMail recorded and
+// logged (temporary or permanent).
+var ErrMailSend = errors.New("mail not accepted")
+
 // MailBusyError: another delivery of the row holds its claim until Until;
 // try again after it (River: snooze).
 type MailBusyError struct{ Until time.Time }
@@ -157,9 +161,9 @@ func (s *Service) recordFailure(row store.OutboxRow, attempt int, sendErr error,
 		return fmt.Errorf("recording outbox %d attempt: %w", row.ID, err)
 	}
 	if permanent {
-		return fmt.Errorf("outbox %d: %w: %w", row.ID, ErrMailPermanent, sendErr)
+		return fmt.Errorf("outbox %d: %w: %w: %w", row.ID, ErrMailSend, ErrMailPermanent, sendErr)
 	}
-	return fmt.Errorf("outbox %d: %w", row.ID, sendErr)
+	return fmt.Errorf("outbox %d: %w: %w", row.ID, ErrMailSend, sendErr)
 }
 
 // unclaim gives a claimed row back after a database error before sending.

@@ -288,7 +288,7 @@ func (a *app) mailSender() (workflow.MailSender, error) {
 		if err != nil {
 			return nil, fmt.Errorf("SMTP_URL: %w", err)
 		}
-		return mail.NewSender(mc), nil
+		return a.mailPool(mc), nil
 	}
 	a.catcher = mail.NewCatcher(a.log)
 	addr, err := a.catcher.Start("127.0.0.1:0")
@@ -300,7 +300,14 @@ func (a *app) mailSender() (workflow.MailSender, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mail.NewSender(mc), nil
+	return a.mailPool(mc), nil
+}
+
+// mailPool sends over kept SMTP connections (issue 21), closed at exit.
+func (a *app) mailPool(mc mail.Config) *mail.Pool {
+	p := mail.NewPool(mail.NewSender(mc), 8)
+	a.closers = append(a.closers, p.Close)
+	return p
 }
 
 // close releases in reverse order of acquisition.
