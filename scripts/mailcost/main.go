@@ -147,7 +147,7 @@ func round(ctx context.Context, s *server, t *tally, clients int, d time.Duratio
 	if err := s.pool.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&wal0); err != nil {
 		return err
 	}
-	n, errs, first, took := load(s, clients, d, form)
+	n, errs, took, first := load(s, clients, d, form)
 	drained, err := drain(ctx, s)
 	if err != nil {
 		return err
@@ -234,7 +234,7 @@ func pgCPU(pgdata string) (float64, error) {
 }
 
 // load files requests with c clients for d.
-func load(s *server, c int, d time.Duration, form bool) (n, errs int, first error, took time.Duration) {
+func load(s *server, c int, d time.Duration, form bool) (n, errs int, took time.Duration, first error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var mu sync.Mutex
@@ -243,7 +243,7 @@ func load(s *server, c int, d time.Duration, form bool) (n, errs int, first erro
 	for range c {
 		w, err := newWorker(s, form)
 		if err != nil {
-			return 1, 1, err, time.Second
+			return 1, 1, time.Second, err
 		}
 		wg.Add(1)
 		go func() {
@@ -263,7 +263,7 @@ func load(s *server, c int, d time.Duration, form bool) (n, errs int, first erro
 		}()
 	}
 	wg.Wait()
-	return n, errs, first, time.Since(start)
+	return n, errs, time.Since(start), first
 }
 
 var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
