@@ -47,4 +47,8 @@ for spec in "${specs[@]}"; do
 	args+=(-server "$label,http://$addr,$token,host=$sock port=$port user=postgres dbname=rightsdesk,$pgdata")
 	echo "run.sh: $label at http://$addr (PostgreSQL $sock:$port)" >&2
 done
+# FORM=1 measures the web form after the API.
 "$tmp/mailcost" "${args[@]}" "$@"
+if [ "${FORM:-0}" = 1 ]; then
+	"$tmp/mailcost" "${args[@]}" -form "$@"
+fi
