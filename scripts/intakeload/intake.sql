@@ -9,7 +9,9 @@
 -- Round trips as the server makes them: the ids; BEGIN; the rows in one
 -- pipeline (the server's pgx.Batch); the River job; COMMIT.
 -- The River job is scheduled a day ahead: the server's workers must not
--- try to deliver these rows' (random) mails during the run.
+-- try to deliver these rows' (random) mails during the run. The outbox row
+-- is written claimed, as the server's fast path writes it (MAIL_FAST,
+-- docs/scale.md 12), whose job is likewise scheduled (after the claim).
 SELECT nextval(pg_get_serial_sequence('cases', 'id')) AS case_id, nextval('case_receipt_seq') AS receipt_n, nextval(pg_get_serial_sequence('outbox', 'id')) AS outbox_id \gset
 BEGIN;
 \startpipeline
@@ -18,7 +20,7 @@ INSERT INTO api_idempotency (org_id, idem_key, request_hash, case_id, status, re
 INSERT INTO case_keys (case_id, key_id, wrapped, created_at) VALUES (:case_id, 'k1', {{bytes:case_keys.wrapped}}, now());
 INSERT INTO requesters (case_id, org_id, name, email, phone, address, hetu_enc, hetu_index, hetu_mask, hetu_temporary, on_behalf, relation, subject_name, subject_hetu_enc, subject_hetu_index, subject_hetu_mask, email_index, email_index_key, hetu_index_key, subject_hetu_index_key) VALUES (:case_id, :org_id, {{bytes:requesters.name}}, {{bytes:requesters.email}}, ''::bytea, ''::bytea, NULL, NULL, '', false, false, '', ''::bytea, NULL, NULL, '', {{bytes:requesters.email_index}}, 'k1', '', '');
 WITH head AS (INSERT INTO audit_heads (org_id, case_id, seq, hash) VALUES (:org_id, :case_id, 1, {{bytes:audit_events.hash}})) INSERT INTO audit_events (org_id, case_id, seq, at, actor, action, data, prev_hash, hash, key_id) VALUES (:org_id, :case_id, 1, now(), 'resident', 'received', jsonb_build_object('channel', 'api', 'rights', jsonb_build_array('access'), 'all_registers', true, 'registers', 0, 'lang', 'fi', 'received_at', now(), 'legal_due', current_date + 31, 'on_behalf', false, 'document_request', false), {{bytes:audit_events.prev_hash}}, {{bytes:audit_events.hash}}, 'k1');
-INSERT INTO outbox (id, org_id, case_id, task_id, kind, to_addr, lang, subject, text_body, html_body, message_id, code_hash, code_ttl_secs, reply_to, in_reply_to) VALUES (:outbox_id, :org_id, :case_id, NULL, 'code', {{bytes:outbox.to_addr}}, 'fi', {{bytes:outbox.subject}}, {{bytes:outbox.text_body}}, {{bytes:outbox.html_body}}, '<outbox-' || (:outbox_id)::bigint || '.' || substr(md5(random()::text), 1, 12) || '@bench.test>', {{bytes:cases.code_hash}}, 1800, 'tietosuoja@bench.test', '');
+INSERT INTO outbox (id, org_id, case_id, task_id, kind, to_addr, lang, subject, text_body, html_body, message_id, code_hash, code_ttl_secs, reply_to, in_reply_to, claimed_until) VALUES (:outbox_id, :org_id, :case_id, NULL, 'code', {{bytes:outbox.to_addr}}, 'fi', {{bytes:outbox.subject}}, {{bytes:outbox.text_body}}, {{bytes:outbox.html_body}}, '<outbox-' || (:outbox_id)::bigint || '.' || substr(md5(random()::text), 1, 12) || '@bench.test>', {{bytes:cases.code_hash}}, 1800, 'tietosuoja@bench.test', '', now() + interval '105 seconds');
 \endpipeline
 INSERT INTO river_job (args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags) VALUES (jsonb_build_object('outbox_id', (:outbox_id)::bigint), now(), 'deliver_mail', 25, '{}', 1, 'default', now() + interval '1 day', 'scheduled', '{}');
 COMMIT;
