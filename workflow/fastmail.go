@@ -167,10 +167,19 @@ func (f *FastMail) Close(ctx context.Context) {
 	f.mu.Lock()
 	f.closed = true
 	f.mu.Unlock()
-	f.inflight.Wait() // intakes between reserve and hand: the server has stopped taking requests
-	close(f.queue)
 	stop := context.AfterFunc(ctx, func() { f.abandon.Store(true) })
 	defer stop()
+	// Intakes between reserve and hand (the server has stopped taking
+	// requests, so only a hung transaction keeps one): past ctx the queue
+	// stays open for it and the process leaves its mails to the backstops.
+	handed := make(chan struct{})
+	go func() { f.inflight.Wait(); close(handed) }()
+	select {
+	case <-handed:
+	case <-ctx.Done():
+		return
+	}
+	close(f.queue)
 	f.workers.Wait()
 	close(f.done)
 	f.recorder.Wait()
@@ -325,7 +334,7 @@ func (f *FastMail) flush(batch []fastSent) {
 			f.Sent.Add(int64(len(batch)))
 			return
 		}
-		if s.Now().Add(wait).After(until) {
+		if s.Now().Add(wait).After(until) || f.abandon.Load() {
 			s.Logger.Error("fast mail: sent mails not recorded; their backstop jobs will send them again", "count", len(batch), "first_outbox", ids[0], "err", err)
 			return
 		}
