@@ -32,6 +32,11 @@ func (w *DeliverMailWorker) Work(ctx context.Context, j *river.Job[jobargs.Deliv
 		return river.JobCancel(err) // the row is failed and shown to the DPO
 	case errors.As(err, &busy): // another delivery holds the row
 		return river.JobSnooze(max(busy.Until.Sub(w.d.Workflow.Now()), time.Second))
+	case err != nil && !errors.Is(err, workflow.ErrMailSend):
+		// Not the server's answer (logged by DeliverMail): a database or
+		// key error. River logs job errors below warn, so say it here
+		// (ids and the store's error text only, D-18).
+		w.d.Workflow.Logger.Warn("mail delivery: will retry", "outbox", j.Args.OutboxID, "attempt", j.Attempt, "err", err)
 	}
 	return err
 }

@@ -20,6 +20,10 @@ type MailSender interface {
 // ErrMailPermanent wraps a 5xx rejection: the row is failed, not retried.
 var ErrMailPermanent = errors.New("mail rejected permanently")
 
+// ErrMailSend wraps every failed SMTP attempt DeliverMail recorded and
+// logged (temporary or permanent).
+var ErrMailSend = errors.New("mail not accepted")
+
 // MailBusyError: another delivery of the row holds its claim until Until;
 // try again after it (River: snooze).
 type MailBusyError struct{ Until time.Time }
@@ -79,6 +83,19 @@ func (s *Service) DeliverMail(ctx context.Context, outboxID int64, sender MailSe
 			return q.CancelOutbox(ctx, row.ID)
 		}
 	}
+	raw, from, to, err := s.outboxMessage(row, now)
+	if err == nil {
+		if err = sender.Send(ctx, from, to, raw); err == nil {
+			return s.recordSent(row)
+		}
+	}
+	return s.recordFailure(row, attempt, err, lastAttempt)
+}
+
+// outboxMessage is the message and envelope of an outbox row, dated now.
+// A row that cannot be composed is a *mail.SendError at StageInput
+// (permanent).
+func (s *Service) outboxMessage(row store.OutboxRow, now time.Time) (raw []byte, from string, to []string, err error) {
 	msg := mail.Message{
 		From: s.MailFrom, To: []string{row.To}, ReplyTo: row.ReplyTo, Subject: row.Subject,
 		Text: row.Text, HTML: row.HTML, MessageID: row.MessageID,
@@ -89,20 +106,13 @@ func (s *Service) DeliverMail(ctx context.Context, outboxID int64, sender MailSe
 		msg.Headers["In-Reply-To"] = row.InReplyTo
 		msg.Headers["References"] = row.InReplyTo
 	}
-	raw, err := msg.Bytes()
-	if err == nil {
-		var from string
-		var to []string
-		if from, to, err = msg.Envelope(); err == nil {
-			err = sender.Send(ctx, from, to, raw)
-		}
-		if err == nil {
-			return s.recordSent(row)
-		}
-	} else {
-		err = &mail.SendError{Stage: mail.StageInput, Err: fmt.Errorf("composing: %w", err)}
+	if raw, err = msg.Bytes(); err != nil {
+		return nil, "", nil, &mail.SendError{Stage: mail.StageInput, Err: fmt.Errorf("composing: %w", err)}
 	}
-	return s.recordFailure(row, attempt, err, lastAttempt)
+	if from, to, err = msg.Envelope(); err != nil {
+		return nil, "", nil, err
+	}
+	return raw, from, to, nil
 }
 
 // recordSent marks the row sent and lets the other mails waiting for a
@@ -151,9 +161,9 @@ func (s *Service) recordFailure(row store.OutboxRow, attempt int, sendErr error,
 		return fmt.Errorf("recording outbox %d attempt: %w", row.ID, err)
 	}
 	if permanent {
-		return fmt.Errorf("outbox %d: %w: %w", row.ID, ErrMailPermanent, sendErr)
+		return fmt.Errorf("outbox %d: %w: %w: %w", row.ID, ErrMailSend, ErrMailPermanent, sendErr)
 	}
-	return fmt.Errorf("outbox %d: %w", row.ID, sendErr)
+	return fmt.Errorf("outbox %d: %w: %w", row.ID, ErrMailSend, sendErr)
 }
 
 // unclaim gives a claimed row back after a database error before sending.

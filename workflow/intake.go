@@ -449,7 +449,17 @@ func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel 
 				Idempotent: store.Idempotent{RequestHash: key.RequestHash, Status: key.Status, Response: answer}}
 		}
 	}
-	if err := store.New(s.Pool).InsertIntake(ctx, in); err != nil {
+	// The code mail goes out from this process right after the commit when
+	// the fast path takes it; its River job is then a backstop, due when
+	// the row's claim runs out (issue 21). Nothing may fail between the
+	// offer and the hand-off but the insert itself.
+	jobAt, fast := s.offerIntakeMail(&in.Outbox, now)
+	job.ScheduledAt = jobAt
+	err = store.New(s.Pool).InsertIntake(ctx, in)
+	if fast {
+		s.handIntakeMail(in.Outbox, job.ID, now, err)
+	}
+	if err != nil {
 		return Submission{}, nil, err
 	}
 	return sub, answer, nil

@@ -34,7 +34,10 @@ type Service struct {
 	TaskLinkTTL  time.Duration
 	// CodeTTL is how long an emailed one-time code is valid.
 	CodeTTL time.Duration
-	mail    *composer
+	// Fast sends intake code mails right after their commit (issue 21);
+	// nil: every mail goes through River.
+	Fast *FastMail
+	mail *composer
 	// intakeIDs hands out new requests' ids in blocks (issue 21); set by Init.
 	intakeIDs *store.IntakeIDBlock
 }

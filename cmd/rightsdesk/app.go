@@ -238,6 +238,17 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 			return nil, err
 		}
 		workers = jobs.Workers(jobs.Deps{Workflow: a.wf, Sender: sender, Logger: a.log})
+		if serving && cfg.MailFast > 0 {
+			// Intake code mails right after their commit (issue 21); closed
+			// after the HTTP server stops taking requests (closers run in
+			// reverse), before the pool.
+			a.wf.Fast = a.wf.StartFastMail(sender, workflow.FastMailOptions{Senders: cfg.MailFast})
+			a.closers = append(a.closers, func() {
+				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				a.wf.Fast.Close(sctx)
+			})
+		}
 	}
 	// River reports job counts every few seconds at info: keep its log to
 	// warnings unless debugging.
@@ -284,7 +295,7 @@ func (a *app) mailSender() (workflow.MailSender, error) {
 		if err != nil {
 			return nil, fmt.Errorf("SMTP_URL: %w", err)
 		}
-		return mail.NewSender(mc), nil
+		return a.mailPool(mc), nil
 	}
 	a.catcher = mail.NewCatcher(a.log)
 	addr, err := a.catcher.Start("127.0.0.1:0")
@@ -296,7 +307,14 @@ func (a *app) mailSender() (workflow.MailSender, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mail.NewSender(mc), nil
+	return a.mailPool(mc), nil
+}
+
+// mailPool sends over kept SMTP connections (issue 21), closed at exit.
+func (a *app) mailPool(mc mail.Config) *mail.Pool {
+	p := mail.NewPool(mail.NewSender(mc), 8)
+	a.closers = append(a.closers, p.Close)
+	return p
 }
 
 // close releases in reverse order of acquisition.

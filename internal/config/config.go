@@ -58,6 +58,9 @@ type Config struct {
 
 	Workers       int
 	FetchCooldown time.Duration
+	// MailFast: goroutines sending intake code mails right after their
+	// commit (issue 21); 0 sends every mail through River.
+	MailFast int
 
 	ReminderDays    []int // working days before safe_target (issue 6)
 	TaskLinkTTL     time.Duration
@@ -148,6 +151,7 @@ var settings = []setting{
 	{"pprof-listen", "PPROF_LISTEN", "", "loopback address serving Go's /debug/pprof/ for profiling, e.g. 127.0.0.1:6060; empty = off"},
 	{"workers", "WORKERS", "20", "River workers for the default queue"},
 	{"fetch-cooldown", "FETCH_COOLDOWN", "100ms", "River fetch cooldown (lower = more throughput, more polling)"},
+	{"mail-fast", "MAIL_FAST", "4", "goroutines sending a request's code mail right after it is stored, River job kept as a backstop; 0 = every mail through River"},
 	{"reminder-days", "REMINDER_DAYS", "5,2", "owner reminders, working days before the safe target"},
 	{"task-link-ttl", "TASK_LINK_TTL", "1440h", "how long an owner's task link stays valid"},
 	{"session-idle", "SESSION_IDLE", "30m", "staff session idle timeout"},
@@ -339,6 +343,11 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 	}
 	c.Workers = int(uintOf("workers"))
 	c.FetchCooldown = durOf("fetch-cooldown")
+	if n, err := strconv.ParseUint(get("mail-fast"), 10, 16); err != nil {
+		bad("mail-fast", "want a whole number (0 = off), got %q", get("mail-fast"))
+	} else {
+		c.MailFast = int(n)
+	}
 	for _, p := range strings.Split(get("reminder-days"), ",") {
 		p = strings.TrimSpace(p)
 		if p == "" {

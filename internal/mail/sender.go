@@ -401,10 +401,28 @@ func isTLSError(err error) bool {
 // ctx bounds the whole transaction (dial, TLS, every command); without a
 // deadline Config.Timeout applies.
 func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte) error {
-	total := len(to)
-	fail := func(stage Stage, err error) *SendError {
-		return s.classify(ctx, stage, err, total)
+	if se := s.checkInput(ctx, from, to, msg); se != nil {
+		return se
 	}
+	ctx, cancel := s.withDeadline(ctx)
+	defer cancel()
+	ss, se := s.open(ctx, len(to))
+	if se != nil {
+		return se
+	}
+	defer ss.close()
+	if err := ss.transact(ctx, s, from, to, msg); err != nil {
+		return err
+	}
+	// The message is accepted; a failing QUIT must not cause a resend.
+	_ = ss.c.Quit()
+	return nil
+}
+
+// checkInput refuses what no server could take, and a configuration that
+// can never work, before anything is sent.
+func (s *Sender) checkInput(ctx context.Context, from string, to []string, msg []byte) *SendError {
+	total := len(to)
 	if len(to) == 0 {
 		return &SendError{Stage: StageInput, Err: errors.New("no recipients")}
 	}
@@ -425,30 +443,58 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 	if err := ctx.Err(); err != nil {
 		return &SendError{Stage: StageConnect, Temp: true, Err: err}
 	}
+	return nil
+}
 
-	if _, ok := ctx.Deadline(); !ok {
-		timeout := s.cfg.Timeout
-		if timeout <= 0 {
-			timeout = DefaultSendTimeout
-		}
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
+// withDeadline gives ctx Config.Timeout when it has no deadline.
+func (s *Sender) withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	timeout := s.cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultSendTimeout
+	}
+	return context.WithTimeout(ctx, timeout)
+}
+
+// session is one SMTP connection, greeted (and authenticated), ready for
+// a mail transaction.
+type session struct {
+	conn net.Conn
+	c    *smtp.Client
+	used time.Time // when its last transaction ended
+}
+
+func (ss *session) close() {
+	_ = ss.c.Close()
+	_ = ss.conn.Close()
+}
+
+// open connects, says EHLO (STARTTLS first when configured) and
+// authenticates, within ctx (which must have a deadline).
+func (s *Sender) open(ctx context.Context, total int) (*session, *SendError) {
+	fail := func(stage Stage, err error) *SendError {
+		return s.classify(ctx, stage, err, total)
 	}
 	deadline, _ := ctx.Deadline()
-
 	conn, err := s.dial(ctx)
 	if err != nil {
 		stage := StageConnect
 		if s.cfg.Security == SecurityTLS && isTLSError(err) {
 			stage = StageTLS
 		}
-		return fail(stage, err)
+		return nil, fail(stage, err)
 	}
+	ok := false
 	// Closing the connection is what unblocks go-smtp when ctx ends early.
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	defer conn.Close()
+	defer func() {
+		if !ok {
+			_ = conn.Close()
+		}
+	}()
 
 	cmdTimeout := orDefault(s.cfg.CommandTimeout, DefaultCommandTimeout)
 	var c *smtp.Client
@@ -460,31 +506,29 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 		c, err = smtp.NewClientStartTLS(conn, s.tlsConfig())
 		timer.Stop()
 		if err != nil {
-			return fail(StageTLS, err)
+			return nil, fail(StageTLS, err)
 		}
 	} else {
 		c = smtp.NewClient(conn)
 	}
-	defer c.Close()
-	// go-smtp sets per-command deadlines from these; cap them by ctx.
-	remaining := time.Until(deadline)
-	if remaining <= 0 {
-		return fail(StageConnect, context.DeadlineExceeded)
+	if !s.setTimeouts(c, deadline) {
+		_ = c.Close()
+		return nil, fail(StageConnect, context.DeadlineExceeded)
 	}
-	c.CommandTimeout = min(cmdTimeout, remaining)
-	c.SubmissionTimeout = min(orDefault(s.cfg.DataTimeout, DefaultDataTimeout), remaining)
 
 	helo := s.cfg.HeloName
 	if helo == "" {
 		helo = "localhost"
 	}
 	if err := c.Hello(helo); err != nil {
-		return fail(StageHello, err)
+		_ = c.Close()
+		return nil, fail(StageHello, err)
 	}
 
 	if s.cfg.Username != "" {
 		if ok, _ := c.Extension("AUTH"); !ok {
-			return fail(StageAuth, errors.New("server does not offer AUTH"))
+			_ = c.Close()
+			return nil, fail(StageAuth, errors.New("server does not offer AUTH"))
 		}
 		var client sasl.Client = sasl.NewPlainClient("", s.cfg.Username, s.cfg.Password)
 		if strings.EqualFold(s.cfg.Auth, AuthLogin) {
@@ -493,13 +537,44 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 		mech, _, _ := client.Start()
 		if !c.SupportsAuth(mech) {
 			_, offered := c.Extension("AUTH")
-			return fail(StageAuth, fmt.Errorf("server does not offer AUTH %s (offers: %s)", mech, offered))
+			_ = c.Close()
+			return nil, fail(StageAuth, fmt.Errorf("server does not offer AUTH %s (offers: %s)", mech, offered))
 		}
 		if err := c.Auth(client); err != nil {
-			return fail(StageAuth, err)
+			_ = c.Close()
+			return nil, fail(StageAuth, err)
 		}
 	}
+	ok = true
+	return &session{conn: conn, c: c}, nil
+}
 
+// setTimeouts caps go-smtp's per-command deadlines by deadline; false
+// when it has passed.
+func (s *Sender) setTimeouts(c *smtp.Client, deadline time.Time) bool {
+	remaining := time.Until(deadline)
+	if remaining <= 0 {
+		return false
+	}
+	c.CommandTimeout = min(orDefault(s.cfg.CommandTimeout, DefaultCommandTimeout), remaining)
+	c.SubmissionTimeout = min(orDefault(s.cfg.DataTimeout, DefaultDataTimeout), remaining)
+	return true
+}
+
+// transact runs one mail transaction (MAIL, RCPT, DATA) on ss within ctx.
+// nil means the server accepted the message at the end of DATA.
+func (ss *session) transact(ctx context.Context, s *Sender, from string, to []string, msg []byte) *SendError {
+	total := len(to)
+	fail := func(stage Stage, err error) *SendError {
+		return s.classify(ctx, stage, err, total)
+	}
+	deadline, _ := ctx.Deadline()
+	stop := context.AfterFunc(ctx, func() { _ = ss.conn.Close() })
+	defer stop()
+	c := ss.c
+	if !s.setTimeouts(c, deadline) {
+		return fail(StageMail, context.DeadlineExceeded)
+	}
 	opts := &smtp.MailOptions{Size: int64(len(msg))}
 	if !isASCII(from) || !allASCII(to) {
 		if ok, _ := c.Extension("SMTPUTF8"); !ok {
@@ -528,8 +603,6 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 	if err := w.Close(); err != nil {
 		return fail(StageData, err)
 	}
-	// The message is accepted; a failing QUIT must not cause a resend.
-	_ = c.Quit()
 	return nil
 }
 

@@ -94,6 +94,7 @@ type IntakeJob struct {
 	Priority    int
 	MaxAttempts int
 	ScheduledAt time.Time
+	ID          int64 // the job's id, set by InsertIntake
 }
 
 // Intake is everything a new request writes: the case (ID set from
@@ -142,13 +143,12 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	intakeOutboxSQL = `
 		INSERT INTO outbox (id, org_id, case_id, task_id, kind, to_addr, lang, subject, text_body, html_body, message_id,
-			code_hash, code_ttl_secs, reply_to, in_reply_to)
-		VALUES ($1, nullif($2, 0), nullif($3, 0), nullif($4, 0), $5, $6, $7, $8, $9, $10,
-			'<outbox-' || $1::bigint || '.' || substr(md5(random()::text), 1, 12) || '@' || $11 || '>',
-			$12, nullif($13, 0), $14, $15)`
+			code_hash, code_ttl_secs, reply_to, in_reply_to, claimed_until)
+		VALUES ($1, nullif($2, 0), nullif($3, 0), nullif($4, 0), $5, $6, $7, $8, $9, $10, $11, $12, nullif($13, 0), $14, $15, $16)`
 	intakeJobSQL = `
 		INSERT INTO river_job (args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags)
-		VALUES ($1, now(), $2, $3, '{}', $4, $5, $6, 'scheduled', '{}')`
+		VALUES ($1, now(), $2, $3, '{}', $4, $5, $6, 'scheduled', '{}')
+		RETURNING id`
 	// A plain INSERT: a key taken (or being taken by a transaction that
 	// then commits) is a unique violation, which aborts the batch's
 	// transaction, so nothing of the request is written, on a pool too.
@@ -260,15 +260,27 @@ func (q *Q) InsertIntake(ctx context.Context, in Intake) error {
 		}
 		b.Queue(intakeAuditSQL, ev.OrgID, ev.CaseID, ev.Seq, ev.At, ev.Actor, ev.Action, data, ev.PrevHash, ev.Hash, ev.KeyID)
 	}
-	b.Queue(intakeOutboxSQL, o.ID, o.OrgID, o.CaseID, o.TaskID, o.Kind, to, o.Lang, subj, text, html, in.MailDomain,
-		o.CodeHash, o.CodeTTLSecs, o.ReplyTo, o.InReplyTo)
+	msgID := o.MessageID // the fast path (issue 21) knows it before the commit
+	if msgID == "" {
+		msgID = NewMessageID(o.ID, in.MailDomain)
+	}
+	b.Queue(intakeOutboxSQL, o.ID, o.OrgID, o.CaseID, o.TaskID, o.Kind, to, o.Lang, subj, text, html, msgID,
+		o.CodeHash, o.CodeTTLSecs, o.ReplyTo, o.InReplyTo, o.ClaimedUntil)
+	jobAt := -1 // the job's statement, whose id is read back (the fast path deletes it once sent)
 	if j := in.Job; j != nil {
+		jobAt = b.Len()
 		b.Queue(intakeJobSQL, string(j.Args), j.Kind, j.MaxAttempts, j.Priority, j.Queue, j.ScheduledAt)
 	}
 
 	res := bt.SendBatch(ctx, b)
 	for i := 0; i < b.Len(); i++ {
-		if _, err := res.Exec(); err != nil {
+		var err error
+		if i == jobAt {
+			err = res.QueryRow().Scan(&in.Job.ID)
+		} else {
+			_, err = res.Exec()
+		}
+		if err != nil {
 			_ = res.Close()
 			if in.Idempotency != nil && i == 1 {
 				return mapErr(err, "idempotency key") // ErrConflict: the key is taken

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -39,6 +41,9 @@ type OutboxRow struct {
 	// References headers ("" = none).
 	ReplyTo   string `db:"reply_to"`
 	InReplyTo string `db:"in_reply_to"`
+	// ClaimedUntil, set on an intake's code mail, writes the row already
+	// claimed by this process's fast path (issue 21; InsertIntake only).
+	ClaimedUntil *time.Time `db:"-"`
 }
 
 const outboxCols = `id, coalesce(org_id, 0) AS org_id, coalesce(case_id, 0) AS case_id, coalesce(task_id, 0) AS task_id,
@@ -127,16 +132,27 @@ func (q *Q) InsertOutbox(ctx context.Context, r OutboxRow, domain string) (int64
 // ClaimOutbox claims a pending row for one delivery until until, in a
 // statement of its own: the SMTP conversation then runs with no
 // transaction open (issue 17). ok is false when the row is gone, no
-// longer pending, or claimed by a delivery that is still running.
+// longer pending, or claimed by a delivery that is still running. A row
+// claimed but not readable (its case key, a broken connection) is given
+// back before the error returns: a claim left behind made every later try
+// snooze on it as if another delivery held it.
 func (q *Q) ClaimOutbox(ctx context.Context, id int64, now, until time.Time) (r OutboxRow, ok bool, err error) {
 	rows, _ := q.db.Query(ctx, `UPDATE outbox SET claimed_until = $3
 		WHERE id = $1 AND state = 'pending' AND (claimed_until IS NULL OR claimed_until <= $2)
 		RETURNING `+outboxCols, id, now, until)
-	r, err = q.collectOneOutbox(ctx, rows, fmt.Sprintf("outbox %d", id))
-	if errors.Is(err, ErrNotFound) {
+	s, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[outboxSealed])
+	if errors.Is(err, pgx.ErrNoRows) {
 		return r, false, nil
 	}
-	return r, err == nil, err
+	if err == nil {
+		if r, err = q.openOutbox(ctx, s); err == nil {
+			return r, true, nil
+		}
+	}
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_, _ = q.db.Exec(uctx, `UPDATE outbox SET claimed_until = NULL WHERE id = $1 AND state = 'pending' AND claimed_until = $2`, id, until)
+	return r, false, mapErr(err, fmt.Sprintf("outbox %d", id))
 }
 
 // OutboxClaimedUntil reports a pending row's live claim (zero: none, or
@@ -211,6 +227,44 @@ func (q *Q) extendOutboxCode(ctx context.Context, r OutboxRow, sentAt time.Time)
 // codeExtendSlack: a code mail sent this soon after its code was made is
 // not extended; its code runs at least its TTL less this from sending.
 const codeExtendSlack = time.Minute
+
+// MarkOutboxSentMany records the server's acceptance of mails the fast
+// path sent (issue 21), in one statement for a batch: the rows, and the
+// deletion of their backstop jobs (still scheduled: a backstop that began
+// running finds its row sent and ends). Their codes need no extension
+// when sent soon after being made (extendOutboxCode; ExtendOutboxCode
+// for the others).
+func (q *Q) MarkOutboxSentMany(ctx context.Context, ids, jobIDs []int64, at time.Time) error {
+	_, err := q.db.Exec(ctx, `WITH sent AS (
+			UPDATE outbox SET state = 'sent', sent_at = $3, attempts = attempts + 1, claimed_until = NULL
+			WHERE id = ANY($1) AND state = 'pending')
+		DELETE FROM river_job WHERE id = ANY($2) AND kind = 'deliver_mail' AND state = 'scheduled'`, ids, jobIDs, at)
+	return mapErr(err, "outbox sent")
+}
+
+// MailJobDue makes a fast-path mail's backstop job due at now (issue 21):
+// its send failed or was given up, and River takes over at once. A job
+// already running or finished is left alone.
+func (q *Q) MailJobDue(ctx context.Context, jobID int64, now time.Time) error {
+	_, err := q.db.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = $2
+		WHERE id = $1 AND kind = 'deliver_mail' AND state = 'scheduled'`, jobID, now)
+	return mapErr(err, "mail job due")
+}
+
+// ExtendOutboxCode starts a sent mail's code validity at sentAt
+// (extendOutboxCode), for a fast-path mail sent late.
+func (q *Q) ExtendOutboxCode(ctx context.Context, r OutboxRow, sentAt time.Time) error {
+	return q.extendOutboxCode(ctx, r, sentAt)
+}
+
+// NewMessageID is the Message-ID of outbox row id (D-14: every retry
+// sends the same one), as InsertOutbox makes it in SQL: made in Go for an
+// intake's code mail, which the fast path sends without reading its row.
+func NewMessageID(id int64, domain string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("<outbox-%d.%s@%s>", id, hex.EncodeToString(b[:]), domain)
+}
 
 // UnclaimOutbox gives up a claim without an attempt.
 func (q *Q) UnclaimOutbox(ctx context.Context, id int64) error {
