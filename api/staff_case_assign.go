@@ -144,7 +144,9 @@ func (s *Server) dashboardAssignee(c echo.Context, d *dashboardData, f *store.Da
 			}
 		}
 	}
-	slices.SortStableFunc(staff, func(a, b store.Assignee) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	slices.SortStableFunc(staff, func(a, b store.Assignee) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
 	d.Assignee = ""
 	switch value {
 	case "me":
