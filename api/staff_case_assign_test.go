@@ -295,6 +295,17 @@ func TestDashboardAssigneeFilter(t *testing.T) {
 			t.Errorf("%s: CSV %d rows, want %d", tc.view, len(csvReceipts), len(want))
 		}
 	}
+	// Each row names its handler.
+	p0 := cl.get("/staff/?org=espoo&assignee=" + idStr(anna))
+	cells := scElems(p0.doc, "td", func(n *html.Node) bool { return scHasClass(n, "sc-handler") })
+	if len(cells) != 3 {
+		t.Errorf("%d handler cells under Anna's filter, want 3", len(cells))
+	}
+	for _, td := range cells {
+		if got := strings.TrimSpace(scText(td)); got != "Anna Assistentti" {
+			t.Errorf("handler cell %q, want Anna Assistentti", got)
+		}
+	}
 	// Another organisation's staff id is no filter (and lists nobody of it).
 	u, err := q.StaffUserByEmail(ctx, f.dpo2)
 	if err != nil {

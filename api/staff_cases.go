@@ -268,6 +268,7 @@ type dashRow struct {
 	Extended, SafePassed, NeedsTriage                     bool
 	OpenTasks, QueueTasks                                 int
 	DueISO                                                string // for the CSV (ISO 8601)
+	Handler                                               string // issue 21: the assignee's name, "" for none
 }
 
 type dashTriage struct {
@@ -552,8 +553,16 @@ func (s *Server) dashboard(c echo.Context, get func(string) string, person bool)
 	if more {
 		rows = rows[:page]
 	}
+	handlers, err := s.dashboardHandlers(c, rows)
+	if err != nil {
+		return err
+	}
 	for _, r := range rows {
-		d.Rows = append(d.Rows, s.dashboardRow(r, orgByID, orgNames, lang, today))
+		row := s.dashboardRow(r, orgByID, orgNames, lang, today)
+		if r.AssignedTo != nil {
+			row.Handler = handlers[*r.AssignedTo]
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	if more && !person {
 		last := rows[len(rows)-1]

@@ -239,8 +239,8 @@ func TestDashboardAssigneeReadsItsIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	def, _ := store.DashboardStatement(store.DashboardFilter{OrgIDs: orgs[:1], Limit: 50})
-	if strings.Contains(def, "assigned_to") {
-		t.Errorf("the default view's statement names assigned_to:\n%s", def)
+	if strings.Contains(def, "assigned_to =") || strings.Contains(def, "assigned_to IS") {
+		t.Errorf("the default view's statement filters on assigned_to:\n%s", def)
 	}
 	sql, args := store.DashboardStatement(store.DashboardFilter{OrgIDs: orgs[:1], Assignee: anna, Limit: 50})
 	rows, err := pool.Query(ctx, "EXPLAIN "+sql, args...)

@@ -84,6 +84,7 @@ type DashboardRow struct {
 	DocExtendedAt  *time.Time `db:"doc_extended_at"`
 	PausedAt       *time.Time `db:"paused_at"`
 	PausedDays     int        `db:"paused_days"`
+	AssignedTo     *int64     `db:"assigned_to"` // the handler (issue 21)
 	OpenTasks      int        `db:"open_tasks"`
 	QueueTasks     int        `db:"queue_tasks"`
 }
@@ -443,7 +444,7 @@ const maxMergedRanges = 30
 const dashboardCols = `c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
 				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, ` + effectiveDue + ` AS effective_due,
 				` + urgentKey + ` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
-				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days`
+				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days, c.assigned_to`
 
 // distinct is s without repeats, in the order of first appearance.
 func distinct[T comparable](s []T) []T {
