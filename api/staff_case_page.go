@@ -225,6 +225,9 @@ type caseData struct {
 	Render, RenderState string
 	// MarkNeedsLetter: "mark answered" waits for a rendered letter.
 	MarkNeedsLetter bool
+
+	// Issue 21: who the case is assigned to, and the assign form.
+	Assign caseAssign
 }
 
 // caseForward is one register the request can be forwarded for.
@@ -273,6 +276,7 @@ var caseFormFields = map[string][]string{
 	"doc_extend":      {"reason"},
 	"authority":       {"authority", "note"},
 	"forward":         {"register", "to", "consent", "consent_method"},
+	"assign":          {"assignee"},
 }
 
 func caseFormKind(id string) string {
@@ -638,6 +642,9 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	if err := s.caseReplies(c, d, cs, org); err != nil { // issue 20
 		return nil, err
 	}
+	if err := s.caseAssignment(c, d, cs, org); err != nil { // issue 21
+		return nil, err
+	}
 	mails, err := q.OutboxByCase(ctx, org.ID, cs.ID)
 	if err != nil {
 		return nil, err
@@ -918,6 +925,7 @@ func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNa
 			}
 		}
 	}
+	staffIDs = append(staffIDs, assigneeIDs(events)...)
 	names := map[int64]string{}
 	if len(staffIDs) > 0 {
 		if names, err = q.StaffNames(ctx, staffIDs); err != nil {
@@ -927,6 +935,7 @@ func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNa
 	// Newest first: the DPO reads what happened last.
 	for i := len(events) - 1; i >= 0; i-- {
 		ev := events[i]
+		nameAssignees(ev.Data, names)
 		d.Timeline = append(d.Timeline, caseTimelineItem{
 			Seq: ev.Seq, At: caseTime(ev.At, lang), Actor: s.caseActorLabel(lang, ev.Actor, names, taskNames),
 			Action: s.caseActionLabel(lang, ev.Action), Details: s.caseEventDetails(lang, ev, taskNames),

@@ -32,6 +32,7 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/new", s.staffNewCase)
 	g.GET("/cases/:receipt", s.staffCasePage)
 	g.POST("/cases/:receipt/actions/:action", s.staffCaseAction)
+	g.POST("/cases/:receipt/assign", s.staffCaseAssign) // issue 21
 	g.POST("/cases/:receipt/tasks/:task/reassign", s.staffTaskReassign)
 	g.POST("/cases/:receipt/tasks/:task/answer", s.staffTaskAnswer)
 	g.GET("/cases/:receipt/tasks/:task/files/:id", s.staffTaskFile)
@@ -235,6 +236,9 @@ type dashboardData struct {
 	PersonError string // message key when Person is neither
 	PersonMore  bool   // more cases than a person search lists
 	CSVURL      string // GET export of a filtered view ("" for a person search)
+	// Assignee filter: "" anyone, "me", "none" or a staff id (issue 21).
+	Assignee  string
+	Assignees []caseOption
 
 	Counts    []dashBand
 	Total     int
@@ -264,6 +268,7 @@ type dashRow struct {
 	Extended, SafePassed, NeedsTriage                     bool
 	OpenTasks, QueueTasks                                 int
 	DueISO                                                string // for the CSV (ISO 8601)
+	Handler                                               string // issue 21: the assignee's name, "" for none
 }
 
 type dashTriage struct {
@@ -329,6 +334,9 @@ func (d *dashboardData) query(band string) url.Values {
 	}
 	if d.Unit != "" {
 		v.Set("unit", d.Unit)
+	}
+	if d.Assignee != "" {
+		v.Set("assignee", d.Assignee)
 	}
 	return v
 }
@@ -400,6 +408,9 @@ func (s *Server) dashboardView(c echo.Context, get func(string) string, person b
 	if !unitOK {
 		d.Unit = ""
 	}
+	if err := s.dashboardAssignee(c, &d, &f, get("assignee")); err != nil {
+		return d, f, nil, "", err
+	}
 	if d.State != "" {
 		f.States = []string{d.State}
 	}
@@ -447,7 +458,7 @@ func (s *Server) dashboardView(c echo.Context, get func(string) string, person b
 	}
 	f.Receipt = d.Query
 	d.Filtered = d.Org != "" || d.State != "" || d.Right != "" || d.Band != "" || d.Query != "" ||
-		d.Channel != "" || d.Unit != "" || person
+		d.Channel != "" || d.Unit != "" || d.Assignee != "" || person
 
 	today := s.caseToday()
 	switch d.Band {
@@ -542,8 +553,16 @@ func (s *Server) dashboard(c echo.Context, get func(string) string, person bool)
 	if more {
 		rows = rows[:page]
 	}
+	handlers, err := s.dashboardHandlers(c, rows)
+	if err != nil {
+		return err
+	}
 	for _, r := range rows {
-		d.Rows = append(d.Rows, s.dashboardRow(r, orgByID, orgNames, lang, today))
+		row := s.dashboardRow(r, orgByID, orgNames, lang, today)
+		if r.AssignedTo != nil {
+			row.Handler = handlers[*r.AssignedTo]
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	if more && !person {
 		last := rows[len(rows)-1]

@@ -74,6 +74,9 @@ type Case struct {
 	Authority            string     `db:"authority"`
 	AuthorityAt          *time.Time `db:"authority_at"`
 	SubjectHetuTemporary bool       `db:"subject_hetu_temporary"`
+	// AssignedTo is the staff member the case is assigned to (issue 21);
+	// written by SetCaseAssignee only, never by UpdateCase.
+	AssignedTo *int64 `db:"assigned_to"`
 	// Purged: the case's data key was destroyed (DestroyCaseKey), so its
 	// details read as "" and its requester as ErrPurged; the case's own
 	// facts (state, dates) stay readable.
@@ -86,7 +89,7 @@ const caseCols = `id, org_id, receipt, gdpr, document_request, rights, all_regis
 	email_verified_at, identity_verified_at, identity_method, refusal_ground, refusal_reason AS refusal_reason_sealed, duplicate_of,
 	code_hash, code_expires_at, code_attempts, codes_sent, answered_at, closed_at, created_at, updated_at, eves_non_working,
 	doc_decided_at, doc_decision, doc_extended_at, doc_extension_reason AS doc_extension_reason_sealed, urgent_due, urgent_clock,
-	authority, authority_at, subject_hetu_temporary`
+	authority, authority_at, subject_hetu_temporary, assigned_to`
 
 // NextReceipt draws the next receipt number for year: RD-2026-000123.
 func (q *Q) NextReceipt(ctx context.Context, year int) (string, error) {

@@ -36,6 +36,10 @@ type DashboardFilter struct {
 	// DueFrom and DueTo bound the effective due date (inclusive): the
 	// dashboard's bands.
 	DueFrom, DueTo *time.Time
+	// Assignee keeps the cases assigned to that staff member, Unassigned
+	// those assigned to nobody (issue 21); both zero: anyone's.
+	Assignee   int64
+	Unassigned bool
 	// After is the keyset cursor: rows after (effective due, id).
 	After *DashboardCursor
 	Limit int
@@ -80,6 +84,7 @@ type DashboardRow struct {
 	DocExtendedAt  *time.Time `db:"doc_extended_at"`
 	PausedAt       *time.Time `db:"paused_at"`
 	PausedDays     int        `db:"paused_days"`
+	AssignedTo     *int64     `db:"assigned_to"` // the handler (issue 21)
 	OpenTasks      int        `db:"open_tasks"`
 	QueueTasks     int        `db:"queue_tasks"`
 }
@@ -154,6 +159,32 @@ func (f DashboardFilter) where() string {
 		return dashboardWhereCases
 	}
 	return dashboardWhere
+}
+
+// assigneeClause is the assignee filter, written in only when set (as
+// the band's bounds are) and as a comparison of an index column, so that
+// `assigned_to = $n` pins cases_org_state_assignee_urgent's range within
+// each (organisation, state) pair and the default view's statement stays
+// as it was. param adds an argument and returns its placeholder.
+func (f DashboardFilter) assigneeClause(param func(v any, cast string) string) string {
+	switch {
+	case f.Unassigned:
+		return `
+			  AND c.assigned_to IS NULL`
+	case f.Assignee != 0:
+		return `
+			  AND c.assigned_to = ` + param(f.Assignee, "::bigint")
+	}
+	return ""
+}
+
+// paramOf returns a param function for assigneeClause and the callers'
+// own arguments: it appends to *args and names the new placeholder.
+func paramOf(args *[]any) func(v any, cast string) string {
+	return func(v any, cast string) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args)) + cast
+	}
 }
 
 // effectiveDue is D-13's effective_due.
@@ -235,13 +266,16 @@ func (q *Q) LogPersonSearch(ctx context.Context, f DashboardFilter, actor string
 	if err != nil {
 		return err
 	}
-	args := append(f.args(), actor, at)
+	args := f.args()
+	param := paramOf(&args)
+	where := f.where() + f.assigneeClause(param)
+	actorP, atP := param(actor, "::text"), param(at, "::timestamptz")
 	_, err = q.db.Exec(ctx, `
-		WITH found AS (SELECT c.org_id, c.id FROM cases c`+f.where()+`)
+		WITH found AS (SELECT c.org_id, c.id FROM cases c`+where+`)
 		INSERT INTO case_access_log (org_id, case_id, actor, what, at)
-		SELECT org_id, id, $10::text, 'person_searched', $11::timestamptz FROM found
+		SELECT org_id, id, `+actorP+`, 'person_searched', `+atP+` FROM found
 		UNION ALL
-		SELECT o, NULL, $10::text, 'person_searched', $11::timestamptz FROM unnest($1::bigint[]) AS o`, args...)
+		SELECT o, NULL, `+actorP+`, 'person_searched', `+atP+` FROM unnest($1::bigint[]) AS o`, args...)
 	return mapErr(err, "logging a person search")
 }
 
@@ -334,11 +368,8 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 		args = f.args()[:6]
 		args[0], args[1] = distinct(f.OrgIDs), distinct(args[1].([]string))
 	}
-	param := func(v any, cast string) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args)) + cast
-	}
-	bounds := ""
+	param := paramOf(&args)
+	bounds := f.assigneeClause(param)
 	if f.DueFrom != nil {
 		bounds += `
 			  AND ` + urgentKey + ` >= ` + param(*f.DueFrom, "::date")
@@ -413,7 +444,7 @@ const maxMergedRanges = 30
 const dashboardCols = `c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
 				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, ` + effectiveDue + ` AS effective_due,
 				` + urgentKey + ` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
-				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days`
+				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days, c.assigned_to`
 
 // distinct is s without repeats, in the order of first appearance.
 func distinct[T comparable](s []T) []T {
@@ -462,7 +493,7 @@ func (q *Q) CountDashboard(ctx context.Context, f DashboardFilter, today time.Ti
 // with a right) answers the filter's band counts: open states only, and no
 // filter outside their keys (organisation, state, channel, right).
 func (f DashboardFilter) countsMaintained() bool {
-	if f.Receipt != "" || f.UnitID != 0 || f.Person != nil {
+	if f.Receipt != "" || f.UnitID != 0 || f.Person != nil || f.Assignee != 0 || f.Unassigned {
 		return false
 	}
 	for _, s := range f.States {
@@ -482,12 +513,15 @@ func (q *Q) CountDashboardScan(ctx context.Context, f DashboardFilter, today tim
 	if err != nil {
 		return n, err
 	}
-	args := append(f.args(), today)
+	args := f.args()
+	param := paramOf(&args)
+	where := f.where() + f.assigneeClause(param)
+	d := param(today, "::date")
 	err = q.db.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE `+urgentKey+` < $10::date),
-			count(*) FILTER (WHERE `+urgentKey+` >= $10::date AND `+urgentKey+` <= $10::date + 7),
-			count(*) FILTER (WHERE `+urgentKey+` > $10::date + 7)
-		FROM cases c`+f.where(), args...).Scan(&n.Overdue, &n.Week, &n.Later)
+		SELECT count(*) FILTER (WHERE `+urgentKey+` < `+d+`),
+			count(*) FILTER (WHERE `+urgentKey+` >= `+d+` AND `+urgentKey+` <= `+d+` + 7),
+			count(*) FILTER (WHERE `+urgentKey+` > `+d+` + 7)
+		FROM cases c`+where, args...).Scan(&n.Overdue, &n.Week, &n.Later)
 	return n, mapErr(err, "dashboard counts")
 }
 
@@ -498,8 +532,10 @@ func (q *Q) ExplainDashboard(ctx context.Context, f DashboardFilter) (string, er
 	if err != nil {
 		return "", err
 	}
-	rows, err := q.db.Query(ctx, `EXPLAIN SELECT c.id FROM cases c`+f.where()+`
-		ORDER BY `+urgentKey+`, c.id LIMIT 50`, f.args()...)
+	args := f.args()
+	where := f.where() + f.assigneeClause(paramOf(&args))
+	rows, err := q.db.Query(ctx, `EXPLAIN SELECT c.id FROM cases c`+where+`
+		ORDER BY `+urgentKey+`, c.id LIMIT 50`, args...)
 	if err != nil {
 		return "", mapErr(err, "explain dashboard")
 	}

@@ -39,7 +39,7 @@ const dashboardDefinition = `
 		SELECT c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
 			c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, coalesce(c.extended_due, c.legal_due) AS effective_due,
 			coalesce(c.urgent_due, c.extended_due, c.legal_due) AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
-			c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days
+			c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days, c.assigned_to
 		FROM cases c` + personWhereDefinition + `
 		  AND c.org_id = o.id AND c.state = s.state
 		  AND ($10::date IS NULL OR coalesce(c.urgent_due, c.extended_due, c.legal_due) >= $10)
