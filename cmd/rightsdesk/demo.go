@@ -74,6 +74,12 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	// The batches are short-lived garbage (a fifth of the loader's CPU
 	// went to the collector at the default): collect less often.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	if org.RetentionYears > 0 && years > org.RetentionYears {
+		// D-28: the server's retention purge removes closed cases older
+		// than this, 200 at a time, as soon as it runs (docs/scale.md 17).
+		fmt.Fprintf(env.Stderr, "demo: note: %s keeps closed requests %d years; the server's retention purge will purge the demo's cases closed before that (use --years %d to keep them all)\n",
+			org.Slug, org.RetentionYears, org.RetentionYears)
+	}
 	rep, err := demo.Generate(ctx, owner, a.keys, org, demo.Options{Cases: cases, Years: years, Seed: seed, Indexes: mode, Progress: env.Stderr})
 	if err != nil {
 		return err

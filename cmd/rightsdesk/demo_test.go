@@ -31,6 +31,8 @@ func TestDemoCommand(t *testing.T) {
 	// run whose dates lie before the organisation's last refresh.
 	if code, stdout, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "100", "--years", "2", "--seed", "6"); code != 0 {
 		t.Fatalf("second demo: %d %q %q", code, stdout, stderr)
+	} else if strings.Contains(stderr, "retention purge") {
+		t.Errorf("--years 2 within a 2-year retention warned: %q", stderr)
 	}
 	var counted, source int
 	if err := pool.QueryRow(context.Background(), `SELECT
@@ -47,7 +49,8 @@ func TestDemoCommand(t *testing.T) {
 		t.Fatalf("first demo beside other clients: %q", stderr)
 	}
 	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "20", "--indexes", "rebuild"); code != 0 ||
-		!strings.Contains(stderr, "indexes rebuilt after the load (--indexes rebuild)") || !strings.Contains(stderr, "demo: rebuilt ") {
+		!strings.Contains(stderr, "indexes rebuilt after the load (--indexes rebuild)") || !strings.Contains(stderr, "demo: rebuilt ") ||
+		!strings.Contains(stderr, "espoo keeps closed requests 2 years; the server's retention purge") { // the default --years 3 (D-28)
 		t.Fatalf("demo --indexes rebuild: %d %q", code, stderr)
 	}
 	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "5", "--indexes", "sometimes"); code != 1 || !strings.Contains(stderr, "--indexes") {
