@@ -33,26 +33,7 @@ func exportAssigneeByDefinition(ctx context.Context, t *testing.T, db store.DB, 
 		t.Fatal("dashboardDefinition changed: pin the assignee filter elsewhere")
 	}
 	def := strings.Replace(dashboardDefinition, pin, pin+assigneeDefinition(15), 1)
-	var batches [][]store.DashboardRow
-	var afterDue *time.Time
-	var afterID int64
-	for {
-		args := append(definitionArgs(f), f.DueFrom, f.DueTo, afterDue, afterID, f.Limit, f.Assignee, f.Unassigned)
-		rows, err := db.Query(ctx, def, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		batch, err := pgx.CollectRows(rows, pgx.RowToStructByName[store.DashboardRow])
-		if err != nil {
-			t.Fatal(err)
-		}
-		batches = append(batches, batch)
-		if len(batch) < f.Limit {
-			return batches
-		}
-		last := batch[len(batch)-1]
-		afterDue, afterID = &last.SortDue, last.ID
-	}
+	return walkDefinition(ctx, t, db, def, f, f.Assignee, f.Unassigned)
 }
 
 func countsAssigneeByDefinition(ctx context.Context, t *testing.T, db store.DB, f store.DashboardFilter, today time.Time) store.DashboardCounts {

@@ -78,12 +78,20 @@ func definitionArgs(f store.DashboardFilter) []any {
 // cursor is the last row's sort date and id).
 func exportByDefinition(ctx context.Context, t *testing.T, db store.DB, f store.DashboardFilter) [][]store.DashboardRow {
 	t.Helper()
+	return walkDefinition(ctx, t, db, dashboardDefinition, f)
+}
+
+// walkDefinition walks f's view in batches with the statement def, whose
+// parameters are definitionArgs, the band, the cursor, the limit and then
+// extra.
+func walkDefinition(ctx context.Context, t *testing.T, db store.DB, def string, f store.DashboardFilter, extra ...any) [][]store.DashboardRow {
+	t.Helper()
 	var batches [][]store.DashboardRow
 	var afterDue *time.Time
 	var afterID int64
 	for {
 		args := append(definitionArgs(f), f.DueFrom, f.DueTo, afterDue, afterID, f.Limit)
-		rows, err := db.Query(ctx, dashboardDefinition, args...)
+		rows, err := db.Query(ctx, def, append(args, extra...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
