@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"rightsdesk/internal/pgtest"
 )
 
 // rightsdesk demo --org SLUG --cases N (issue 21): adds sealed cases with
@@ -61,5 +63,29 @@ func TestDemoCommand(t *testing.T) {
 	}
 	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo"); code != 1 || !strings.Contains(stderr, "--cases N") {
 		t.Fatalf("no count: %d %q", code, stderr)
+	}
+}
+
+// A new user who runs the demo before the server has ever started (no
+// organisation at all) is told how to get one, not only that it is
+// missing.
+func TestDemoOnAnEmptyInstallationSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewDatabase(t)
+	getenv := func(k string) string {
+		switch k {
+		case "DATABASE_URL":
+			return dsn
+		case "SECRET_KEY":
+			return testSecretKey
+		case "LOG_LEVEL":
+			return "error"
+		}
+		return ""
+	}
+	code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "jakobstad", "--cases", "5")
+	if code != 1 || !strings.Contains(stderr, `no organisation "jakobstad": there are none yet`) || !strings.Contains(stderr, "make run") ||
+		strings.Contains(stderr, "nothing imported") {
+		t.Fatalf("demo on an empty installation: %d %q", code, stderr)
 	}
 }

@@ -94,7 +94,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	org, err := store.New(pool).OrgBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) {
-		return unknownOrg(ctx, pool, slug)
+		return fmt.Errorf("%w; nothing imported", unknownOrg(ctx, pool, slug))
 	}
 	if err != nil {
 		return err
@@ -162,9 +162,9 @@ func unknownOrg(ctx context.Context, q store.DB, slug string) error {
 		known = append(known, o.Slug)
 	}
 	if len(known) == 0 {
-		return fmt.Errorf("--org: no organisation %q (there are none yet); nothing imported", slug)
+		return fmt.Errorf("--org: no organisation %q: there are none yet (on the embedded default, `make run` or `rightsdesk serve` imports the seed organisations at its first start; `rightsdesk org add` creates one)", slug)
 	}
-	return fmt.Errorf("--org: no organisation %q (known: %s); nothing imported", slug, strings.Join(known, ", "))
+	return fmt.Errorf("--org: no organisation %q (known: %s)", slug, strings.Join(known, ", "))
 }
 
 func formatNames() string {
