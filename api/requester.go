@@ -170,18 +170,11 @@ func (s *Server) staffReplyFile(c echo.Context) error {
 // staffForward forwards a request for a register whose controller is
 // elsewhere (RD-2, D-7) with the requester's consent recorded.
 func (s *Server) staffForward(c echo.Context) error {
-	cs, org, err := s.staffCase(c)
+	cs, org, values, err := s.actingCaseForm(c)
 	if err != nil {
 		return err
 	}
 	u := staffUser(c)
-	if !u.CanAct(org.ID) {
-		return errForbidden
-	}
-	values, err := caseFormValues(c)
-	if err != nil {
-		return err
-	}
 	regID, _ := strconv.ParseInt(values.Get("register"), 10, 64)
 	f := &caseForm{ID: "forward", values: values}
 	err = s.Workflow.Forward(c.Request().Context(), org, cs.ID, u.Actor(), regID, values.Get("to"),

@@ -68,18 +68,11 @@ func (s *Server) caseAssignment(c echo.Context, d *caseData, cs store.Case, org 
 // organisation's, a viewer, a disabled account) is a 422 with the error
 // beside the form; a closed case a 409.
 func (s *Server) staffCaseAssign(c echo.Context) error {
-	cs, org, err := s.staffCase(c)
+	cs, org, values, err := s.actingCaseForm(c)
 	if err != nil {
 		return err
 	}
 	u := staffUser(c)
-	if !u.CanAct(org.ID) {
-		return errForbidden
-	}
-	values, err := caseFormValues(c)
-	if err != nil {
-		return err
-	}
 	f := &caseForm{ID: "assign", values: values}
 	raw := strings.TrimSpace(values.Get("assignee"))
 	var assignee int64

@@ -99,6 +99,21 @@ const dashboardPageSize = 50
 // caseURL is the case page of a receipt.
 func caseURL(receipt string) string { return "/staff/cases/" + url.PathEscape(receipt) }
 
+// actingCaseForm is a case action's common start: the case and its
+// organisation (staffCase), a viewer refused (errForbidden), the posted
+// form's values.
+func (s *Server) actingCaseForm(c echo.Context) (store.Case, store.Org, url.Values, error) {
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return cs, org, nil, err
+	}
+	if !staffUser(c).CanAct(org.ID) {
+		return cs, org, nil, errForbidden
+	}
+	values, err := caseFormValues(c)
+	return cs, org, values, err
+}
+
 // staffCase finds the case named by the :receipt path parameter among the
 // signed-in user's organisations; any other receipt is a 404.
 func (s *Server) staffCase(c echo.Context) (store.Case, store.Org, error) {
