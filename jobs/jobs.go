@@ -58,6 +58,7 @@ func build(d Deps) *registry {
 	add(r, &HeartbeatWorker{d: d})
 	add(r, &PurgeUnconfirmedWorker{d: d})
 	add(r, &SweepWorker{d: d})
+	add(r, &MailBackstopWorker{d: d})
 	add(r, &AuditCheckpointWorker{d: d})
 	add(r, &PasswordResetWorker{d: d})
 	addTaskWorkers(r, d)
@@ -85,6 +86,11 @@ func Dispatcher(d Deps) func(ctx context.Context, row *rivertype.JobRow) error {
 	}
 }
 
+// MailBackstopEvery is how often pending mail without a job or a claim
+// is looked for: a code mail whose process ended unsent goes out at most
+// this long after its claim ran out.
+const MailBackstopEvery = 30 * time.Second
+
 // Periodic lists the periodic jobs; River's elected leader enqueues them,
 // so N instances run each once.
 func Periodic() []*river.PeriodicJob {
@@ -97,6 +103,10 @@ func Periodic() []*river.PeriodicJob {
 		every(time.Minute, "heartbeat", jobargs.Heartbeat{}),
 		every(15*time.Minute, "purge_unconfirmed", jobargs.PurgeUnconfirmed{}),
 		every(5*time.Minute, "sweep", jobargs.Sweep{}),
+		// An intake's code mail has no job of its own (issue 21): a
+		// process that ended before sending it leaves it to this, once
+		// its claim has run out (workflow.FastMail).
+		every(MailBackstopEvery, "mail_backstop", jobargs.MailBackstop{}),
 		every(15*time.Minute, "audit_checkpoint", jobargs.AuditCheckpoint{}),
 		retentionPeriodic(),
 		every(time.Hour, "refresh_stats", jobargs.RefreshStats{}), // issue 21

@@ -30,6 +30,18 @@ func (w *SweepWorker) Work(ctx context.Context, j *river.Job[jobargs.Sweep]) err
 	return w.d.Workflow.Sweep(ctx)
 }
 
+// MailBackstopWorker sends what a process ended before sending: pending
+// mail whose claim ran out without a job (workflow.RequeueMail).
+type MailBackstopWorker struct {
+	river.WorkerDefaults[jobargs.MailBackstop]
+	d Deps
+}
+
+func (w *MailBackstopWorker) Work(ctx context.Context, j *river.Job[jobargs.MailBackstop]) error {
+	_, err := w.d.Workflow.RequeueMail(ctx)
+	return err
+}
+
 // RetentionPurgeWorker purges closed cases past their retention period
 // (issue 22), at most workflow.PurgeBatch a run.
 type RetentionPurgeWorker struct {

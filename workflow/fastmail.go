@@ -11,28 +11,31 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rightsdesk/internal/store"
+	"rightsdesk/jobs/jobargs"
 )
 
 // FastMail sends an intake's code mail right after the intake commits, in
 // the process that wrote it (issue 21). Through River a code mail cost as
-// much PostgreSQL work again as the intake itself: the job's fetch, the
-// row's claim, the code check, the record in a transaction of its own and
-// the job's completion. Here the intake writes its row already claimed
-// by this process (claimed_until) and its River job scheduled for when
-// the claim runs out, as a backstop; after the commit the row goes to a
-// bounded queue, a few goroutines send it, and one recorder marks the
-// sent rows and deletes their backstop jobs in one statement per batch.
+// much PostgreSQL work again as the intake itself: the job's insert (two
+// GIN indexes among its five), fetch and completion, the row's claim, the
+// code check, the record in a transaction of its own. Here the intake
+// writes its row already claimed by this process (claimed_until) and no
+// job; after the commit the row goes to a bounded queue, a few goroutines
+// send it, and one recorder marks the sent rows in one statement per
+// batch. The backstop is the periodic mail_backstop job
+// (jobs.MailBackstopEvery, Service.RequeueMail): it queues a River job for
+// a pending row whose claim ran out without one.
 //
 // Guarantees (D-14, issue 17) hold as on the River path:
-//   - no mail lost: a row is claimed only with its backstop job in the same
-//     transaction; a process killed before the record leaves the backstop
-//     to deliver once the claim has run out;
+//   - no mail lost: a process killed before the record leaves its rows
+//     pending, and the backstop queues them once their claims have run
+//     out (a claim is the only thing that keeps a pending row from it);
 //   - none sent twice outside D-14's window: a mail is started only while
 //     its claim outlasts the send's timeout and the time its record may
-//     take (fastSendTimeout, fastRecordMargin), and the backstop cannot
-//     claim the row before the claim runs out;
+//     take (fastSendTimeout, fastRecordMargin), and the backstop does not
+//     queue the row before the claim runs out;
 //   - a failed send is recorded as an attempt (the DPO sees it after
-//     MailStuckAfter), its claim given back and its backstop job made due
+//     MailStuckAfter), its claim given back and a River job queued for it
 //     at once: River retries it with the usual backoff; after a failure
 //     the fast path stays off for fastPause, so an outage does not cost
 //     every intake a failed SMTP dial;
@@ -40,8 +43,9 @@ import (
 //     the mail waited longer than fastCodeCheckAfter; before that, no
 //     resident can have asked for a new code).
 //
-// A mail the fast path cannot take (queue full, paused, closing) keeps its
-// River job due at once, as before.
+// A mail the fast path cannot take (queue full, paused, closing) is
+// written unclaimed with its River job due at once, in the intake's
+// transaction, as before.
 type FastMail struct {
 	s      *Service
 	sender MailSender
@@ -66,7 +70,6 @@ type FastMail struct {
 
 type fastItem struct {
 	row   store.OutboxRow
-	jobID int64
 	until time.Time // the row's claim
 	made  time.Time // when the intake made the code
 }
@@ -85,9 +88,9 @@ type FastMailOptions struct {
 }
 
 const (
-	// fastClaim: how long an intake's row is claimed for the fast path,
-	// and when its backstop job becomes due. A process killed with mails
-	// in its queue delays them by this much at most.
+	// fastClaim: how long an intake's row is claimed for the fast path.
+	// A process killed with mails in its queue delays them by this much,
+	// and up to jobs.MailBackstopEvery more.
 	fastClaim = mailClaim
 	// fastSendTimeout bounds one fast send (dial, commands, data).
 	fastSendTimeout = 30 * time.Second
@@ -159,7 +162,7 @@ func (f *FastMail) hand(it fastItem) {
 
 // Close stops taking mails, sends those queued and records them. When ctx
 // ends first, the mails still queued are given back to River (claim
-// released, backstop due at once).
+// released, a River job queued for each).
 func (f *FastMail) Close(ctx context.Context) {
 	if f == nil {
 		return
@@ -171,7 +174,7 @@ func (f *FastMail) Close(ctx context.Context) {
 	defer stop()
 	// Intakes between reserve and hand (the server has stopped taking
 	// requests, so only a hung transaction keeps one): past ctx the queue
-	// stays open for it and the process leaves its mails to the backstops.
+	// stays open for it and the process leaves its mails to the backstop.
 	handed := make(chan struct{})
 	go func() { f.inflight.Wait(); close(handed) }()
 	select {
@@ -186,26 +189,26 @@ func (f *FastMail) Close(ctx context.Context) {
 }
 
 // offerIntakeMail prepares an intake's code mail for the fast path before
-// the intake's transaction: the row is written claimed and its job is
-// scheduled as a backstop. ok false: the River path (job due at once).
-func (s *Service) offerIntakeMail(row *store.OutboxRow, now time.Time) (jobAt time.Time, ok bool) {
+// the intake's transaction: the row is written claimed, with no job.
+// false: the River path (the row unclaimed, its job due at once).
+func (s *Service) offerIntakeMail(row *store.OutboxRow, now time.Time) bool {
 	if !s.Fast.reserve(now) {
-		return now, false
+		return false
 	}
 	until := now.Add(fastClaim)
 	row.ClaimedUntil = &until
 	row.MessageID = store.NewMessageID(row.ID, s.MailDomain())
-	return until, true
+	return true
 }
 
 // handIntakeMail follows offerIntakeMail after the transaction: committed
-// (jobID of its backstop) or not (err).
-func (s *Service) handIntakeMail(row store.OutboxRow, jobID int64, now time.Time, err error) {
+// or not (err).
+func (s *Service) handIntakeMail(row store.OutboxRow, now time.Time, err error) {
 	if err != nil {
 		s.Fast.unreserve()
 		return
 	}
-	s.Fast.hand(fastItem{row: row, jobID: jobID, until: *row.ClaimedUntil, made: now})
+	s.Fast.hand(fastItem{row: row, until: *row.ClaimedUntil, made: now})
 }
 
 // send is one sending goroutine.
@@ -255,10 +258,10 @@ func (f *FastMail) deliver(it fastItem) {
 var errCodeReplaced = errors.New("code replaced")
 
 // release gives a mail back to River: a failed send is recorded as an
-// attempt (which also ends the claim; a permanent failure ends the row),
-// a replaced code cancels the row, anything else only ends the claim; the
-// backstop job is made due at once (it finds the row sent, failed or
-// cancelled and ends, or delivers it).
+// attempt (which also ends the claim; a permanent failure ends the row)
+// and anything else but a replaced code only ends the claim; a River job
+// is queued for it, due at once (it finds the row failed and ends, or
+// delivers it). A replaced code cancels the row, which needs no job.
 func (f *FastMail) release(it fastItem, cause error) {
 	s := f.s
 	f.Released.Add(1)
@@ -273,17 +276,18 @@ func (f *FastMail) release(it fastItem, cause error) {
 	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
 		var err error
 		if errors.Is(cause, errCodeReplaced) {
-			err = q.CancelOutbox(ctx, it.row.ID)
-		} else if cause == nil {
-			err = q.UnclaimOutbox(ctx, it.row.ID)
+			return q.CancelOutbox(ctx, it.row.ID)
 		}
-		if err != nil {
-			return err
+		if cause == nil {
+			if err = q.UnclaimOutbox(ctx, it.row.ID); err != nil {
+				return err
+			}
 		}
-		return q.MailJobDue(ctx, it.jobID, s.Now())
+		_, err = s.River.InsertTx(ctx, tx, jobargs.DeliverMail{OutboxID: it.row.ID}, jobOpts(s.Now(), nil))
+		return err
 	})
 	if err != nil {
-		// The backstop runs when the claim runs out.
+		// The backstop queues it once the claim runs out.
 		s.Logger.Error("fast mail: giving a mail back to River", "outbox", it.row.ID, "err", err)
 	}
 }
@@ -320,22 +324,21 @@ func (f *FastMail) record() {
 func (f *FastMail) flush(batch []fastSent) {
 	s := f.s
 	ids := make([]int64, len(batch))
-	jobs := make([]int64, len(batch))
 	until := batch[0].until
 	at := batch[0].at
 	for i, b := range batch {
-		ids[i], jobs[i] = b.row.ID, b.jobID
+		ids[i] = b.row.ID
 		until = minTime(until, b.until)
 		at = maxTime(at, b.at)
 	}
 	for wait := 50 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		err := f.flushOnce(batch, ids, jobs, at)
+		err := f.flushOnce(batch, ids, at)
 		if err == nil {
 			f.Sent.Add(int64(len(batch)))
 			return
 		}
 		if s.Now().Add(wait).After(until) || f.abandon.Load() {
-			s.Logger.Error("fast mail: sent mails not recorded; their backstop jobs will send them again", "count", len(batch), "first_outbox", ids[0], "err", err)
+			s.Logger.Error("fast mail: sent mails not recorded; the backstop will send them again", "count", len(batch), "first_outbox", ids[0], "err", err)
 			return
 		}
 		s.Logger.Warn("fast mail: recording sent mails, will retry", "count", len(batch), "first_outbox", ids[0], "err", err)
@@ -343,11 +346,11 @@ func (f *FastMail) flush(batch []fastSent) {
 	}
 }
 
-func (f *FastMail) flushOnce(batch []fastSent, ids, jobs []int64, at time.Time) error {
+func (f *FastMail) flushOnce(batch []fastSent, ids []int64, at time.Time) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	q := store.New(f.s.Pool)
-	if err := q.MarkOutboxSentMany(ctx, ids, jobs, at); err != nil {
+	if err := q.MarkOutboxSentMany(ctx, ids, at); err != nil {
 		return err
 	}
 	// A code sent soon after it was made runs (nearly) its whole TTL from

@@ -47,8 +47,8 @@ func mailJobOf(t *testing.T, f *fixture, caseID int64) (string, time.Time) {
 
 // Issue 21, D-14: intake code mails sent by the fast path arrive once
 // each, with their row's Message-ID, and are recorded in batches: rows
-// sent, claims ended, backstop jobs deleted. Running every job after the
-// claims ran out sends nothing again.
+// sent, claims ended; no River job is ever made for them. Running the
+// backstop and every job after the claims ran out sends nothing again.
 func TestFastMailSendsOnceAndRecords_D14(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -93,13 +93,16 @@ func TestFastMailSendsOnceAndRecords_D14(t *testing.T) {
 			t.Errorf("request %d: %d mails with its row's Message-ID %s", i, got, o.MessageID)
 		}
 		if state, _ := mailJobOf(t, f, s.CaseID); state != "" {
-			t.Errorf("request %d: its backstop job is still there (%s)", i, state)
+			t.Errorf("request %d: a River job was made for it (%s)", i, state)
 		}
 	}
 	if len(f.env.Catcher.Messages()) != n {
 		t.Fatalf("%d mails, want %d", len(f.env.Catcher.Messages()), n)
 	}
 	f.env.Clock.Advance(time.Hour)
+	if q, err := f.env.Workflow.RequeueMail(ctx); err != nil || q != 0 {
+		t.Fatalf("backstop after the claims ran out: queued %d (%v), want 0", q, err)
+	}
 	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
 	if got := len(f.env.Catcher.Messages()); got != n {
 		t.Fatalf("after the claims ran out and every job ran: %d mails, want %d", got, n)
@@ -108,8 +111,9 @@ func TestFastMailSendsOnceAndRecords_D14(t *testing.T) {
 
 // D-14, issue 21: a process killed after the commit, before the mail went
 // out (here: a fast path with no sender, so the mail stays queued), leaves
-// the row claimed and its backstop job scheduled for when the claim runs
-// out; nothing sends it before; the backstop then sends it once.
+// the row claimed, with no job; nothing sends it while the claim lasts;
+// once it has run out, the periodic backstop (mail_backstop) queues it and
+// it is sent once.
 func TestFastMailKilledProcessBackstopDelivers_D14(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -125,9 +129,19 @@ func TestFastMailKilledProcessBackstopDelivers_D14(t *testing.T) {
 	if o := outboxOf(t, f, sub.CaseID); o.State != "pending" || !o.Claimed {
 		t.Fatalf("outbox %+v, want pending and claimed", o)
 	}
-	state, at := mailJobOf(t, f, sub.CaseID)
-	if state != "scheduled" || at.Before(now.Add(time.Minute)) || at.After(now.Add(3*time.Minute)) {
-		t.Fatalf("backstop job %s at %s, want scheduled once the claim runs out (%s + about 105 s)", state, at, now)
+	if state, _ := mailJobOf(t, f, sub.CaseID); state != "" {
+		t.Fatalf("the fast path's row has a job (%s); want none", state)
+	}
+	var until time.Time
+	if err := f.env.Pool.QueryRow(ctx, `SELECT claimed_until FROM outbox WHERE case_id = $1 AND kind = 'code'`, sub.CaseID).Scan(&until); err != nil {
+		t.Fatal(err)
+	}
+	if until.Before(now.Add(time.Minute)) || until.After(now.Add(3*time.Minute)) {
+		t.Fatalf("claimed until %s, want %s + about 105 s", until, now)
+	}
+	f.env.Clock.Set(until.Add(-time.Second))
+	if q, err := f.env.Workflow.RequeueMail(ctx); err != nil || q != 0 {
+		t.Fatalf("backstop under the live claim: queued %d (%v), want 0", q, err)
 	}
 	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
 	if n := len(f.env.Catcher.Messages()); n != 0 {
@@ -138,7 +152,13 @@ func TestFastMailKilledProcessBackstopDelivers_D14(t *testing.T) {
 	if err := f.env.Workflow.DeliverMail(ctx, outboxIDOf(t, f, sub.CaseID), f.env.Sender, false); err == nil {
 		t.Fatal("a delivery under the live claim did not report the row busy")
 	}
-	f.env.Clock.Set(at)
+	f.env.Clock.Set(until.Add(time.Second))
+	if q, err := f.env.Workflow.RequeueMail(ctx); err != nil || q != 1 {
+		t.Fatalf("backstop after the claim ran out: queued %d (%v), want 1", q, err)
+	}
+	if q, err := f.env.Workflow.RequeueMail(ctx); err != nil || q != 0 {
+		t.Fatalf("backstop run again: queued %d (%v), want 0 (the row has its job)", q, err)
+	}
 	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
 	if o := outboxOf(t, f, sub.CaseID); o.State != "sent" || o.Attempts != 1 {
 		t.Fatalf("after the backstop: outbox %+v, want sent after 1 attempt", o)
@@ -160,8 +180,8 @@ func outboxIDOf(t *testing.T, f *fixture, caseID int64) int64 {
 }
 
 // Issue 17 through the fast path: a mail server that refuses (4xx) costs
-// the mail one recorded attempt, its claim ends and its backstop job is due
-// at once; the next intakes go through River while the fast path pauses;
+// the mail one recorded attempt, its claim ends and a River job is queued
+// for it, due at once; the next intakes go through River while the fast path pauses;
 // once the server is back River delivers each mail once.
 func TestFastMailOutageGivesMailToRiver_issue17(t *testing.T) {
 	t.Parallel()
@@ -179,7 +199,7 @@ func TestFastMailOutageGivesMailToRiver_issue17(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	for time.Now().Before(deadline) { // the release's transaction has committed
-		if state, _ := mailJobOf(t, f, first.CaseID); state == "available" {
+		if state, _ := mailJobOf(t, f, first.CaseID); state != "" {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -187,8 +207,8 @@ func TestFastMailOutageGivesMailToRiver_issue17(t *testing.T) {
 	if o := outboxOf(t, f, first.CaseID); o.State != "pending" || o.Attempts != 1 || !o.Failed || o.Claimed {
 		t.Fatalf("after a refused send: outbox %+v, want pending, 1 attempt, failing since, no claim", o)
 	}
-	if state, at := mailJobOf(t, f, first.CaseID); state != "available" || at.After(f.env.Clock.Now()) {
-		t.Fatalf("backstop job %s at %s, want due now", state, at)
+	if state, at := mailJobOf(t, f, first.CaseID); state == "" || at.After(f.env.Clock.Now()) {
+		t.Fatalf("River job %s at %s, want due now", state, at)
 	}
 	r := f.request("access")
 	r.Email = "toinen@example.test"
@@ -240,8 +260,8 @@ func TestFastMailFullQueueUsesRiver(t *testing.T) {
 		o := outboxOf(t, f, s.CaseID)
 		state, at := mailJobOf(t, f, s.CaseID)
 		due := !at.After(f.env.Clock.Now())
-		if i == 0 && (!o.Claimed || state != "scheduled" || due) {
-			t.Errorf("first request (queued): claimed %v, job %s due %v; want claimed with a backstop", o.Claimed, state, due)
+		if i == 0 && (!o.Claimed || state != "") {
+			t.Errorf("first request (queued): claimed %v, job %q; want claimed, with no job", o.Claimed, state)
 		}
 		if i > 0 && (o.Claimed || state == "" || !due) {
 			t.Errorf("request %d (queue full / closed): claimed %v, job %s due %v; want River's job due now", i, o.Claimed, state, due)

@@ -426,11 +426,7 @@ func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel 
 		return Submission{}, nil, err
 	}
 	mail.ID = ids.OutboxID
-	job, err := intakeJob(jobargs.DeliverMail{OutboxID: mail.ID}, jobOpts(now, nil))
-	if err != nil {
-		return Submission{}, nil, err
-	}
-	in := store.Intake{Case: c, Requester: req, Outbox: mail, MailDomain: s.MailDomain(), AuditKeys: s.Keys, Job: &job}
+	in := store.Intake{Case: c, Requester: req, Outbox: mail, MailDomain: s.MailDomain(), AuditKeys: s.Keys}
 	if !v.AllRegisters {
 		in.RegisterIDs = v.RegisterIDs
 	}
@@ -450,14 +446,21 @@ func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel 
 		}
 	}
 	// The code mail goes out from this process right after the commit when
-	// the fast path takes it; its River job is then a backstop, due when
-	// the row's claim runs out (issue 21). Nothing may fail between the
-	// offer and the hand-off but the insert itself.
-	jobAt, fast := s.offerIntakeMail(&in.Outbox, now)
-	job.ScheduledAt = jobAt
+	// the fast path takes it, with no River job (the periodic backstop
+	// queues one if the process ends first, issue 21); otherwise its job
+	// is due at once. Nothing may fail between the offer and the hand-off
+	// but the insert itself.
+	job, err := intakeJob(jobargs.DeliverMail{OutboxID: in.Outbox.ID}, jobOpts(now, nil))
+	if err != nil {
+		return Submission{}, nil, err
+	}
+	fast := s.offerIntakeMail(&in.Outbox, now)
+	if !fast {
+		in.Job = &job
+	}
 	err = store.New(s.Pool).InsertIntake(ctx, in)
 	if fast {
-		s.handIntakeMail(in.Outbox, job.ID, now, err)
+		s.handIntakeMail(in.Outbox, now, err)
 	}
 	if err != nil {
 		return Submission{}, nil, err

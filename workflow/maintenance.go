@@ -16,12 +16,14 @@ func (s *Service) Heartbeat(ctx context.Context, name string) error {
 	return store.New(s.Pool).Heartbeat(ctx, name)
 }
 
-// Sweep re-queues delivery for pending mail whose job is gone (a job
-// deleted, or discarded by an operator), so no mail is lost.
-func (s *Service) Sweep(ctx context.Context) error {
-	ids, err := store.New(s.Pool).OutboxPendingWithoutJob(ctx)
+// RequeueMail queues delivery for pending mail that has no job and no
+// live claim: an intake's code mail whose process ended before sending it
+// (the fast path writes no job, issue 21), or a mail whose job was deleted
+// or discarded by an operator. It returns how many it queued.
+func (s *Service) RequeueMail(ctx context.Context) (int, error) {
+	ids, err := store.New(s.Pool).OutboxPendingWithoutJob(ctx, s.Now())
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, id := range ids {
 		err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
@@ -29,11 +31,22 @@ func (s *Service) Sweep(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("sweep: requeue outbox %d: %w", id, err)
+			return 0, fmt.Errorf("requeue outbox %d: %w", id, err)
 		}
 	}
 	if len(ids) > 0 {
-		s.Logger.Info("sweep requeued mail", "count", len(ids))
+		s.Logger.Info("mail without a job requeued", "count", len(ids))
+	}
+	return len(ids), nil
+}
+
+// Sweep repairs what a crashed process or a lost job left behind: mail
+// without a job (as RequeueMail, which also runs on its own every
+// jobs.MailBackstopEvery), old sessions, rate-limit windows, the
+// maintained counts' deltas and open tasks' reminders.
+func (s *Service) Sweep(ctx context.Context) error {
+	if _, err := s.RequeueMail(ctx); err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 	// Old login failures and ended sessions are kept no longer than needed.
 	if err := (&StaffAuth{Pool: s.Pool, Now: s.Now}).Prune(ctx); err != nil {

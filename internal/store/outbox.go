@@ -229,26 +229,15 @@ func (q *Q) extendOutboxCode(ctx context.Context, r OutboxRow, sentAt time.Time)
 const codeExtendSlack = time.Minute
 
 // MarkOutboxSentMany records the server's acceptance of mails the fast
-// path sent (issue 21), in one statement for a batch: the rows, and the
-// deletion of their backstop jobs (still scheduled: a backstop that began
-// running finds its row sent and ends). Their codes need no extension
+// path sent (issue 21), in one statement for a batch (they have no job:
+// a River job queued for one meanwhile finds its row sent and ends).
+// Their codes need no extension
 // when sent soon after being made (extendOutboxCode; ExtendOutboxCode
 // for the others).
-func (q *Q) MarkOutboxSentMany(ctx context.Context, ids, jobIDs []int64, at time.Time) error {
-	_, err := q.db.Exec(ctx, `WITH sent AS (
-			UPDATE outbox SET state = 'sent', sent_at = $3, attempts = attempts + 1, claimed_until = NULL
-			WHERE id = ANY($1) AND state = 'pending')
-		DELETE FROM river_job WHERE id = ANY($2) AND kind = 'deliver_mail' AND state = 'scheduled'`, ids, jobIDs, at)
+func (q *Q) MarkOutboxSentMany(ctx context.Context, ids []int64, at time.Time) error {
+	_, err := q.db.Exec(ctx, `UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = NULL
+		WHERE id = ANY($1) AND state = 'pending'`, ids, at)
 	return mapErr(err, "outbox sent")
-}
-
-// MailJobDue makes a fast-path mail's backstop job due at now (issue 21):
-// its send failed or was given up, and River takes over at once. A job
-// already running or finished is left alone.
-func (q *Q) MailJobDue(ctx context.Context, jobID int64, now time.Time) error {
-	_, err := q.db.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = $2
-		WHERE id = $1 AND kind = 'deliver_mail' AND state = 'scheduled'`, jobID, now)
-	return mapErr(err, "mail job due")
 }
 
 // ExtendOutboxCode starts a sent mail's code validity at sentAt
@@ -343,17 +332,21 @@ func (q *Q) MarkOutboxAttempt(ctx context.Context, id int64, errText string, fai
 }
 
 // OutboxPendingWithoutJob lists pending rows that have no live delivery
-// job (a crash between writing and queueing can't happen, since both
-// commit together, but a job deleted by hand or a discarded one can).
-func (q *Q) OutboxPendingWithoutJob(ctx context.Context) ([]int64, error) {
+// job and no live claim: an intake's code mail, written claimed and
+// without a job for the fast path (issue 21), whose process ended before
+// sending it; or a row whose job was deleted by hand or discarded.
+// A claimed row is left alone until its claim has ended (at now), an
+// unclaimed one for a minute after it was written.
+func (q *Q) OutboxPendingWithoutJob(ctx context.Context, now time.Time) ([]int64, error) {
 	rows, err := q.db.Query(ctx, `
 		SELECT o.id FROM outbox o
-		WHERE o.state = 'pending' AND o.created_at < now() - interval '1 minute'
+		WHERE o.state = 'pending'
+		  AND (o.claimed_until IS NULL AND o.created_at < now() - interval '1 minute' OR o.claimed_until < $1)
 		  AND NOT EXISTS (
 			SELECT 1 FROM river_job j
 			WHERE j.kind = 'deliver_mail' AND (j.args->>'outbox_id')::bigint = o.id
 			  AND j.state IN ('available', 'running', 'retryable', 'scheduled', 'pending'))
-		ORDER BY o.id LIMIT 1000`)
+		ORDER BY o.id LIMIT 1000`, now)
 	if err != nil {
 		return nil, mapErr(err, "outbox sweep")
 	}

@@ -78,6 +78,13 @@ type Sweep struct{}
 
 func (Sweep) Kind() string { return "sweep" }
 
+// MailBackstop queues delivery for pending mail that has neither a job
+// nor a live claim: an intake's code mail whose process ended before
+// sending it (issue 21: the fast path writes no job per mail).
+type MailBackstop struct{}
+
+func (MailBackstop) Kind() string { return "mail_backstop" }
+
 // Queues.
 const (
 	QueueMail = "mail"
