@@ -56,6 +56,10 @@ type Caught struct {
 	// ParseError is set when Raw could not be parsed; the message is kept
 	// anyway.
 	ParseError string
+	// parsed: the decoded view has been filled. A message is parsed when
+	// first read (Messages, Get, WaitFor), not when it arrives: a burst of
+	// mail nobody reads costs no MIME decoding (issue 21).
+	parsed bool
 
 	// AuthUser is the user name the client authenticated as, if any.
 	AuthUser string
@@ -203,9 +207,10 @@ func (c *Catcher) SetDataFailure(err *smtp.SMTPError) {
 func (c *Catcher) Messages() []Caught {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]Caught, 0, len(c.msgs))
-	for i := len(c.msgs) - 1; i >= 0; i-- {
-		out = append(out, c.msgs[i])
+	lo := c.oldest()
+	out := make([]Caught, 0, len(c.msgs)-lo)
+	for i := len(c.msgs) - 1; i >= lo; i-- {
+		out = append(out, c.read(i))
 	}
 	return out
 }
@@ -214,9 +219,9 @@ func (c *Catcher) Messages() []Caught {
 func (c *Catcher) Get(id string) (Caught, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, m := range c.msgs {
-		if m.ID == id {
-			return m, true
+	for i := c.oldest(); i < len(c.msgs); i++ {
+		if c.msgs[i].ID == id {
+			return c.read(i), true
 		}
 	}
 	return Caught{}, false
@@ -230,12 +235,11 @@ func (c *Catcher) WaitFor(ctx context.Context, match func(Caught) bool) (Caught,
 	for {
 		c.mu.Lock()
 		var found *Caught
-		for i := len(c.msgs) - 1; i >= 0; i-- {
+		for i := len(c.msgs) - 1; i >= c.oldest(); i-- {
 			if c.seqOf(i) <= seen {
 				break
 			}
-			if match(c.msgs[i]) {
-				m := c.msgs[i]
+			if m := c.read(i); match(m) {
 				found = &m
 				break
 			}
@@ -256,6 +260,28 @@ func (c *Catcher) WaitFor(ctx context.Context, match func(Caught) bool) (Caught,
 	}
 }
 
+// oldest is the index in c.msgs of the oldest kept message: c.msgs holds
+// up to twice MaxMessages, so that dropping the oldest is a copy now and
+// then instead of a shift of every kept message on each arrival. c.mu must
+// be held.
+func (c *Catcher) oldest() int {
+	return max(0, len(c.msgs)-c.opts.MaxMessages)
+}
+
+// read returns c.msgs[i], parsed; c.mu must be held.
+func (c *Catcher) read(i int) Caught {
+	m := &c.msgs[i]
+	if !m.parsed {
+		p, err := parseRaw(m.Raw)
+		if err != nil {
+			m.ParseError = err.Error()
+		}
+		m.Headers, m.Subject, m.MessageID, m.Text, m.HTML = p.Header, p.Subject, p.MessageID, p.Text, p.HTML
+		m.parsed = true
+	}
+	return *m
+}
+
 // seqOf returns the sequence number of c.msgs[i]; c.mu must be held.
 func (c *Catcher) seqOf(i int) int {
 	return c.seq - (len(c.msgs) - 1 - i)
@@ -267,8 +293,8 @@ func (c *Catcher) add(m Caught) Caught {
 	c.seq++
 	m.ID = strconv.Itoa(c.seq)
 	c.msgs = append(c.msgs, m)
-	if over := len(c.msgs) - c.opts.MaxMessages; over > 0 {
-		c.msgs = slices.Delete(c.msgs, 0, over)
+	if len(c.msgs) >= 2*c.opts.MaxMessages {
+		c.msgs = slices.Clone(c.msgs[c.oldest():])
 	}
 	close(c.notify)
 	c.notify = make(chan struct{})
@@ -366,11 +392,6 @@ func (s *catcherSession) Data(r io.Reader) error {
 		AuthUser: s.authUser,
 		TLS:      s.tls,
 	}
-	p, perr := parseRaw(raw)
-	if perr != nil {
-		m.ParseError = perr.Error()
-	}
-	m.Headers, m.Subject, m.MessageID, m.Text, m.HTML = p.Header, p.Subject, p.MessageID, p.Text, p.HTML
 	m = s.c.add(m)
 	s.c.logger.Debug("catcher: message received", "id", m.ID, "bytes", len(raw), "recipients", len(m.To))
 	return nil

@@ -21,22 +21,28 @@ func TestCatcherKeepsNewestBounded(t *testing.T) {
 	cfg, _ := ParseURL("smtp://" + addr)
 	s := NewSender(cfg)
 	ctx := testCtx(t)
-	for i := 1; i <= 5; i++ {
+	// Past twice the bound, where the catcher drops its oldest in one copy.
+	for i := 1; i <= 7; i++ {
 		if err := s.Send(ctx, "a@rightsdesk.example", []string{"b@example.fi"}, rawMessage(fmt.Sprint("m", i))); err != nil {
 			t.Fatal(err)
+		}
+		if i == 4 {
+			if msgs := catcher.Messages(); len(msgs) != 3 || msgs[0].Subject != "m4" || msgs[2].Subject != "m2" {
+				t.Fatalf("after 4: %d messages, newest %q", len(msgs), msgs[0].Subject)
+			}
 		}
 	}
 	msgs := catcher.Messages()
 	if len(msgs) != 3 {
 		t.Fatalf("kept %d messages, want 3", len(msgs))
 	}
-	for i, want := range []string{"m5", "m4", "m3"} {
+	for i, want := range []string{"m7", "m6", "m5"} {
 		if msgs[i].Subject != want {
 			t.Errorf("Messages()[%d].Subject = %q, want %q", i, msgs[i].Subject, want)
 		}
 	}
 	got, ok := catcher.Get(msgs[1].ID)
-	if !ok || got.Subject != "m4" || got.Text != "body\n" || got.Received.IsZero() {
+	if !ok || got.Subject != "m6" || got.Text != "body\n" || got.Received.IsZero() {
 		t.Errorf("Get(%q) = %+v, %v", msgs[1].ID, got, ok)
 	}
 	if _, ok := catcher.Get("1"); ok {
