@@ -2,8 +2,8 @@
 # WAL bytes and PostgreSQL CPU per intake (issue 21), for comparing schema
 # variants in alternating rounds on one scratch cluster that nothing else
 # uses (a cluster shared with tests counts their CREATE DATABASE as WAL).
-# It runs intake.sql (the intake's own statements, the River job included,
-# scheduled a day ahead so no mail is delivered) N times with pgbench and
+# It runs intake.sql (the intake's own statements, the outbox row claimed
+# for a day so no mail is delivered) N times with pgbench and
 # reads pg_current_wal_lsn before and after, and the CPU of the postmaster
 # and its children (/proc: own + reaped children + live children).
 # {{bytes:...}} become gen_random_bytes of fixed lengths (pgcrypto).
