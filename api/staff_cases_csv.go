@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,8 +62,11 @@ func (s *Server) staffCasesCSV(c echo.Context) error {
 		return nil
 	}
 	w := csv.NewWriter(c.Response())
+	// The handler's column is the page's (staffcase.filter.assignee heads
+	// it there too): a staff member's name, or email when unnamed.
 	head := []string{"staffcase.col.receipt", "staffcase.col.org", "staffcase.col.rights", "staffcase.col.state",
-		"staffcase.col.channel", "staffcase.col.due", "staffcase.csv.clock", "staffcase.csv.band", "staffcase.col.tasks"}
+		"staffcase.col.channel", "staffcase.col.due", "staffcase.csv.clock", "staffcase.csv.band", "staffcase.col.tasks",
+		"staffcase.filter.assignee"}
 	for i, k := range head {
 		head[i] = s.Catalog.T(lang, k)
 	}
@@ -69,11 +74,15 @@ func (s *Server) staffCasesCSV(c echo.Context) error {
 	today := s.caseToday()
 	f.After, f.Limit = nil, csvBatch
 	written, limit := 0, -1
+	handlers := map[int64]string{} // across batches: a handler is looked up once
 	if person {
 		limit = personSearchLimit // as the page lists
 	}
 	for {
 		rows, err := store.New(s.Pool).Dashboard(ctx, f)
+		if err == nil {
+			err = s.csvHandlers(ctx, rows, handlers)
+		}
 		if err != nil {
 			// Headers are sent: the truncated file ends with a line saying so.
 			_ = w.Write([]string{s.Catalog.T(lang, "staffcase.csv.incomplete")})
@@ -86,7 +95,8 @@ func (s *Server) staffCasesCSV(c echo.Context) error {
 			}
 			row := s.dashboardRow(r, orgByID, orgNames, lang, today)
 			_ = w.Write([]string{csvCell(row.Receipt), csvCell(row.Org), csvCell(row.Rights), csvCell(row.State),
-				csvCell(row.Channel), row.DueISO, csvCell(row.ClockLabel), csvCell(row.BandLabel), strconv.Itoa(row.OpenTasks)})
+				csvCell(row.Channel), row.DueISO, csvCell(row.ClockLabel), csvCell(row.BandLabel), strconv.Itoa(row.OpenTasks),
+				csvCell(handlerOf(r, handlers))})
 			written++
 		}
 		w.Flush()
@@ -96,6 +106,39 @@ func (s *Server) staffCasesCSV(c echo.Context) error {
 		last := rows[len(rows)-1]
 		f.After = &store.DashboardCursor{Due: last.SortDue, ID: last.ID}
 	}
+}
+
+// csvHandlers adds to names the handlers of rows it does not hold yet
+// (one query a batch at most; most exports name a few staff members).
+func (s *Server) csvHandlers(ctx context.Context, rows []store.DashboardRow, names map[int64]string) error {
+	var ids []int64
+	for _, r := range rows {
+		if r.AssignedTo == nil {
+			continue
+		}
+		if _, ok := names[*r.AssignedTo]; !ok && !slices.Contains(ids, *r.AssignedTo) {
+			ids = append(ids, *r.AssignedTo)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	got, err := store.New(s.Pool).StaffNames(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		names[id] = got[id]
+	}
+	return nil
+}
+
+// handlerOf is the row's handler as the page shows it, "" for none.
+func handlerOf(r store.DashboardRow, names map[int64]string) string {
+	if r.AssignedTo == nil {
+		return ""
+	}
+	return names[*r.AssignedTo]
 }
 
 // csvCell keeps a cell from being read as a formula by a spreadsheet.

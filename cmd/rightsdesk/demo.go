@@ -14,6 +14,7 @@ import (
 
 	"rightsdesk/internal/demo"
 	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
 )
 
 // runDemo adds synthetic cases to an organisation (issue 21): beside a
@@ -31,14 +32,17 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	cfg, _, err := parseConfig(env, "demo", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "org", "", "organisation slug (required)")
 		fs.IntVar(&cases, "cases", 0, "how many cases to add (required)")
-		fs.IntVar(&years, "years", 3, "received over this many years up to now")
+		fs.IntVar(&years, "years", 0, "received over this many years up to now (default: the organisation's retention, so that its purge takes none of them, D-28)")
 		fs.StringVar(&indexes, "indexes", "auto", "secondary indexes during the load: auto (rebuild when the load at least doubles the cases and no other client is connected), rebuild, keep")
 	})
 	if err != nil {
 		return err
 	}
 	if slug == "" || cases <= 0 {
-		return errors.New("usage: rightsdesk demo --org SLUG --cases N [--years 3] [--seed 1] [--indexes auto|rebuild|keep]")
+		return errors.New("usage: rightsdesk demo --org SLUG --cases N [--years N] [--seed 1] [--indexes auto|rebuild|keep]")
+	}
+	if years < 0 {
+		return errors.New("--years: a number of years (leave it out to spread the cases over the organisation's retention)")
 	}
 	mode, err := demo.ParseIndexMode(indexes)
 	if err != nil {
@@ -74,7 +78,10 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	// The batches are short-lived garbage (a fifth of the loader's CPU
 	// went to the collector at the default): collect less often.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	if org.RetentionYears > 0 && years > org.RetentionYears {
+	if years <= 0 {
+		fmt.Fprintf(env.Stderr, "demo: cases received over the last %d years, %s's retention of closed requests (D-28; --years N for another spread)\n",
+			max(org.RetentionYears, workflow.MinRetentionYears), org.Slug)
+	} else if org.RetentionYears > 0 && years > org.RetentionYears {
 		// D-28: the server's retention purge removes closed cases older
 		// than this, 200 at a time, as soon as it runs (docs/scale.md 17).
 		fmt.Fprintf(env.Stderr, "demo: note: %s keeps closed requests %d years; the server's retention purge will purge the demo's cases closed before that (use --years %d to keep them all)\n",

@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"rightsdesk/internal/pgtest"
+	"rightsdesk/internal/store"
 )
 
 // rightsdesk demo --org SLUG --cases N (issue 21): adds sealed cases with
@@ -31,10 +33,15 @@ func TestDemoCommand(t *testing.T) {
 	}
 	// The statistics count every demo case at once, also those of a second
 	// run whose dates lie before the organisation's last refresh.
-	if code, stdout, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "100", "--years", "2", "--seed", "6"); code != 0 {
+	// Without --years the cases are spread over the organisation's
+	// retention (D-28): the server's purge has none of them to take.
+	if code, stdout, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "100", "--seed", "6"); code != 0 {
 		t.Fatalf("second demo: %d %q %q", code, stdout, stderr)
-	} else if strings.Contains(stderr, "retention purge") {
-		t.Errorf("--years 2 within a 2-year retention warned: %q", stderr)
+	} else if strings.Contains(stderr, "retention purge") || !strings.Contains(stderr, "demo: cases received over the last 2 years, espoo's retention") {
+		t.Errorf("the default spread within a 2-year retention: %q", stderr)
+	}
+	if due, err := store.New(pool).CasesDueForPurge(context.Background(), time.Now(), 1_000_000); err != nil || len(due) != 0 {
+		t.Fatalf("after the demo the retention purge would take %d cases (%v)", len(due), err)
 	}
 	var counted, source int
 	if err := pool.QueryRow(context.Background(), `SELECT
@@ -50,9 +57,9 @@ func TestDemoCommand(t *testing.T) {
 	if !strings.Contains(stderr, "demo: indexes kept: ") || !strings.Contains(stderr, "other client connection(s)") {
 		t.Fatalf("first demo beside other clients: %q", stderr)
 	}
-	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "20", "--indexes", "rebuild"); code != 0 ||
+	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "20", "--years", "3", "--indexes", "rebuild"); code != 0 ||
 		!strings.Contains(stderr, "indexes rebuilt after the load (--indexes rebuild)") || !strings.Contains(stderr, "demo: rebuilt ") ||
-		!strings.Contains(stderr, "espoo keeps closed requests 2 years; the server's retention purge") { // the default --years 3 (D-28)
+		!strings.Contains(stderr, "espoo keeps closed requests 2 years; the server's retention purge") { // --years 3 asked for (D-28)
 		t.Fatalf("demo --indexes rebuild: %d %q", code, stderr)
 	}
 	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "5", "--indexes", "sometimes"); code != 1 || !strings.Contains(stderr, "--indexes") {
@@ -60,6 +67,9 @@ func TestDemoCommand(t *testing.T) {
 	}
 	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "nowhere", "--cases", "5"); code != 1 || !strings.Contains(stderr, "nowhere") {
 		t.Fatalf("unknown org: %d %q", code, stderr)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo", "--cases", "5", "--years", "-1"); code != 1 || !strings.Contains(stderr, "--years") {
+		t.Fatalf("--years -1: %d %q", code, stderr)
 	}
 	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo"); code != 1 || !strings.Contains(stderr, "--cases N") {
 		t.Fatalf("no count: %d %q", code, stderr)

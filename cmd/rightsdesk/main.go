@@ -46,7 +46,7 @@ func init() {
 		{"letter", "render a letter: --sample access|confirmation|refusal|extension|receipt --lang fi|sv|en -o FILE.pdf, or a real case's: --org SLUG --request RD-… [--kind access|refusal|extension|receipt] --out FILE.pdf", runLetter},
 		{"token", "API tokens: add --org SLUG --name NAME | list --org SLUG | revoke --org SLUG --name NAME", runToken},
 		{"audit", "audit trail: verify [--org SLUG] [--digest HEX] | checkpoint", runAudit},
-		{"demo", "add synthetic demo cases: --org SLUG --cases N [--years 3] [--seed 1] [--indexes auto|rebuild|keep]", runDemo},
+		{"demo", "add synthetic demo cases: --org SLUG --cases N [--years N] [--seed 1] [--indexes auto|rebuild|keep]", runDemo},
 		{"keys", "key rotation (issue 22): rotate [--batch N] [--finish] | status | retire --key ID", runKeys},
 		{"stats", "statistics: report --org SLUG --year YYYY --out FILE.pdf [--lang fi|sv|en] (the annual report)", runStats},
 		{"backup", "back up the database: --out FILE (pg_dump + manifest in one tar; never the secret key)", runBackup},

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 	"rightsdesk/workflow"
 )
 
-const orgUsage = "usage: rightsdesk org add --slug S --name-fi N --name-sv N --primary fi|sv [--business-id 1234567-8] [--dpo-name N] [--dpo-email E] [--privacy-email E] [--eves-non-working] | list | set --slug S [any add flag but --slug]"
+const orgUsage = "usage: rightsdesk org add --slug S --name-fi N --name-sv N --primary fi|sv [--business-id 1234567-8] [--dpo-name N] [--dpo-email E] [--privacy-email E] [--eves-non-working] [--retention-years 2-100] | list | set --slug S [any add flag but --slug]"
 
 // runOrg sets up organisations (issue 19): any municipality, not only the
 // seed ones. Every change is validated by workflow.CheckOrg and audited in
@@ -47,7 +48,7 @@ func (f *setFlag) Set(s string) error { f.v, f.set = s, true; return nil }
 
 // orgFlags are the settings add and set share.
 type orgFlags struct {
-	slug, nameFI, nameSV, primary, businessID, dpoName, dpoEmail, privacyEmail, eves setFlag
+	slug, nameFI, nameSV, primary, businessID, dpoName, dpoEmail, privacyEmail, eves, retention setFlag
 }
 
 func (f *orgFlags) register(fs *flag.FlagSet) {
@@ -60,6 +61,7 @@ func (f *orgFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.dpoEmail, "dpo-email", "the data protection officer's email")
 	fs.Var(&f.privacyEmail, "privacy-email", "the address residents write to; inbound mail to it becomes cases")
 	fs.Var(&f.eves, "eves-non-working", "true if Christmas Eve and Midsummer Eve are not working days (DL-9)")
+	fs.Var(&f.retention, "retention-years", "years closed requests are kept before the retention purge, 2-100 (default 2, D-28; longer if the records management plan says so)")
 }
 
 // apply copies the given flags onto o.
@@ -79,6 +81,16 @@ func (f *orgFlags) apply(o *store.Org) error {
 			return fmt.Errorf("--eves-non-working: want true or false, got %q", f.eves.v)
 		}
 		o.EvesNonWorking = b
+	}
+	if f.retention.set {
+		// As the settings form does: what is not a whole number becomes
+		// -1, which workflow.CheckOrgFields refuses with the range.
+		// 0 too: stored settings use it for "the default", a flag asks for
+		// a period.
+		o.RetentionYears = -1
+		if n, err := strconv.Atoi(strings.TrimSpace(f.retention.v)); err == nil && n != 0 {
+			o.RetentionYears = n
+		}
 	}
 	return nil
 }
@@ -108,7 +120,7 @@ func orgSave(ctx context.Context, env *Env, verb string, args []string) error {
 		o.Slug = f.slug.v
 		o, err = workflow.CreateOrg(ctx, auth.Pool, auth.Keys, o, workflow.ActorCLI, now)
 		if err != nil {
-			return orgError(err)
+			return f.error(err)
 		}
 		fmt.Fprintf(env.Stdout, "created %s: %s\nnext: import its register descriptions (rightsdesk import --org %s FILE...) and add its DPO (rightsdesk user add --org %s --role dpo --email ...)\n",
 			o.Slug, o.Names(), o.Slug, o.Slug)
@@ -116,7 +128,7 @@ func orgSave(ctx context.Context, env *Env, verb string, args []string) error {
 	}
 	o, changed, err := workflow.ChangeOrg(ctx, auth.Pool, auth.Keys, f.slug.v, func(cur *store.Org) { _ = f.apply(cur) }, workflow.ActorCLI, now)
 	if err != nil {
-		return orgError(workflow.DescribeOrgError(f.slug.v, err))
+		return f.error(workflow.DescribeOrgError(f.slug.v, err))
 	}
 	if len(changed) == 0 {
 		fmt.Fprintf(env.Stdout, "%s: nothing changed\n", o.Slug)
@@ -126,13 +138,19 @@ func orgSave(ctx context.Context, env *Env, verb string, args []string) error {
 	return nil
 }
 
-// orgError turns a setting's fault into the flag's name.
-func orgError(err error) error {
+// error turns a setting's fault into the flag's name.
+func (f *orgFlags) error(err error) error {
 	var fe *workflow.OrgFieldError
-	if errors.As(err, &fe) {
-		return fmt.Errorf("--%s: %s", fe.Field, fe.Reason)
+	if !errors.As(err, &fe) {
+		return err
 	}
-	return err
+	if fe.Field == "retention-years" {
+		// The settings form's words (orgs.error.retention-years), and what
+		// was given: "two" and "1" fail for different reasons.
+		return fmt.Errorf("--retention-years: enter a whole number of years from %d to 100, not %q (closed requests are kept at least %d years after closing, D-28)",
+			workflow.MinRetentionYears, f.retention.v, workflow.MinRetentionYears)
+	}
+	return fmt.Errorf("--%s: %s", fe.Field, fe.Reason)
 }
 
 func orgList(ctx context.Context, env *Env, args []string) error {

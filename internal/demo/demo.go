@@ -35,7 +35,10 @@ import (
 // Options say how many cases to add and over which period.
 type Options struct {
 	Cases int
-	Years int       // cases are received over this many years up to Now (default 3)
+	// Years: cases are received over this many years up to Now. Zero
+	// spreads them over the organisation's retention (D-28), so that the
+	// server's retention purge finds none of the closed ones due.
+	Years int
 	Seed  uint64    // the same seed gives the same cases (receipts and ids aside)
 	Now   time.Time // default time.Now()
 	Batch int       // cases per COPY transaction (default 5000)
@@ -90,11 +93,12 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org st
 	if keys == nil {
 		return Report{}, store.ErrNoKeys
 	}
-	if opt.Years <= 0 {
-		opt.Years = 3
-	}
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
+	}
+	from := opt.Now.AddDate(-opt.Years, 0, 0)
+	if opt.Years <= 0 {
+		from = withinRetention(org, opt.Now)
 	}
 	if opt.Batch <= 0 {
 		opt.Batch = 5000
@@ -132,9 +136,12 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org st
 	}
 	if opt.History {
 		opt.Now = opt.Now.AddDate(0, 0, -90)
+		if opt.Years > 0 {
+			from = opt.Now.AddDate(-opt.Years, 0, 0)
+		}
 	}
 	g := &gen{history: opt.History, org: org, regs: regs, keys: keys, cal: workflow.CalendarFor(org), now: opt.Now,
-		from: opt.Now.AddDate(-opt.Years, 0, 0), seed: opt.Seed}
+		from: from, seed: opt.Seed}
 	// Rows are consistent by construction (ids reserved from the
 	// sequences, registers read above), so a superuser (the embedded
 	// default) skips the per-row foreign-key triggers, which cost more
@@ -189,6 +196,21 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org st
 	}
 	rep.Elapsed = time.Since(start)
 	return rep, nil
+}
+
+// withinRetention is the earliest receipt time of the default spread: the
+// organisation's retention (D-28; the shortest one if unset) back from
+// now. The purge takes a closed case retention years after its closing,
+// and a case closes weeks after it was received (14 days after its
+// answer here), so at now none of them is due, and the first one about
+// three weeks later: from then on the purge takes a steady trickle, as in
+// an installation that has run for years (docs/scale.md 17).
+func withinRetention(org store.Org, now time.Time) time.Time {
+	years := org.RetentionYears
+	if years < workflow.MinRetentionYears {
+		years = workflow.MinRetentionYears
+	}
+	return now.AddDate(-years, 0, 0)
 }
 
 // load generates the batches in opt.Writers goroutines and copies them in
