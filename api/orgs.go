@@ -89,15 +89,16 @@ func readOrgForm(c echo.Context, def orgForm) orgForm {
 	return def
 }
 
-// apply copies the form onto o; a retention that is not a number becomes
-// -1, which CheckOrgFields names.
+// apply copies the form onto o; a retention that is not a number, or 0
+// (which CheckOrgFields would read as "the default"), becomes -1, which
+// CheckOrgFields names: the form says "from 2 to 100".
 func (f orgForm) apply(o *store.Org) {
 	o.NameFI, o.NameSV, o.NameEN, o.PrimaryLang = f.NameFI, f.NameSV, f.NameEN, f.Primary
 	o.BusinessID, o.DPOName, o.DPOEmail, o.DPOPhone = f.BusinessID, f.DPOName, f.DPOEmail, f.DPOPhone
 	o.PrivacyEmail, o.PostalAddress, o.A11ySupervisor = f.PrivacyEmail, f.PostalAddress, f.A11ySupervisor
 	o.Bilingual, o.EvesNonWorking = f.Bilingual, f.EvesNonWorking
 	o.AppealFI, o.AppealSV, o.AppealEN = f.AppealFI, f.AppealSV, f.AppealEN
-	if n, err := strconv.Atoi(strings.TrimSpace(f.RetentionYears)); err == nil {
+	if n, err := strconv.Atoi(strings.TrimSpace(f.RetentionYears)); err == nil && n != 0 {
 		o.RetentionYears = n
 	} else {
 		o.RetentionYears = -1 // CheckOrgFields names it

@@ -324,6 +324,11 @@ func TestOrgSettings(t *testing.T) {
 	if o, _ := store.New(f.env.Pool).OrgBySlug(f.env.Ctx, f.org.Slug); o.NameEN != "" || o.LogoType != "" {
 		t.Error("an invalid form saved something")
 	}
+	// D-28: 0 years is refused like 1, not quietly read as the default.
+	p = dpo.postSettings(path, settingsForm(f.org, map[string]string{"retention-years": "0"}), "", nil)
+	if got, want := fieldError(p.doc, "retention-years"), f.env.Catalog.T("en", "orgs.error.retention-years"); p.status != http.StatusUnprocessableEntity || got != want {
+		t.Errorf("retention 0: status %d, error %q; want 422, %q", p.status, got, want)
+	}
 
 	// In Swedish, the messages are Swedish.
 	if sv := dpo.get("/staff/lang/sv"); sv.status != http.StatusSeeOther {
