@@ -24,8 +24,8 @@ func TestServeGCSettings(t *testing.T) {
 		limitMiB  int64
 		limitKept bool
 	}{
-		{env: nil, pct: serveGCPercent, limitMiB: 72 + 128},
-		{env: map[string]string{"GOGC": "150"}, pct: 100, limitMiB: 72 + 128},
+		{env: nil, pct: serveGCPercent, limitMiB: 72 + serveRestMiB},
+		{env: map[string]string{"GOGC": "150"}, pct: 100, limitMiB: 72 + serveRestMiB},
 		{env: map[string]string{"GOMEMLIMIT": "1GiB"}, pct: serveGCPercent, limitKept: true},
 	} {
 		debug.SetGCPercent(100)

@@ -132,7 +132,7 @@ func printWelcome(env *Env, base string, devMail bool, inbound string, demo []se
 }
 
 // setMemoryLimit gives the Go runtime a soft memory limit (unless GOMEMLIMIT
-// sets one) of the password hashes' budget plus 128 MiB for the rest, so
+// sets one) of the password hashes' budget plus serveRestMiB for the rest, so
 // the buffers of finished argon2 hashes are collected and reused instead
 // of doubling the heap before the next collection (issue 16, item 6: 100
 // parallel sign-ins stay under 300 MB with the defaults). It is soft: a
@@ -149,10 +149,19 @@ func setMemoryLimit(cfg config.Config, env *Env, a *app) {
 	if env.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	limit := (int64(cfg.HashMemoryMiB) + 128) << 20
+	limit := (int64(cfg.HashMemoryMiB) + serveRestMiB) << 20
 	debug.SetMemoryLimit(limit)
 	a.log.Debug("soft memory limit", "mib", limit>>20)
 }
 
 // serveGCPercent is the server's GOGC when the environment sets none.
 const serveGCPercent = 300
+
+// serveRestMiB is the soft memory limit beyond the hash budget. The
+// process's RSS also holds what the limit does not count (the binary's
+// mapped pages among them) and the two hashes' live buffers push the heap
+// to the limit: at 128 MiB, 100 parallel sign-ins on a fresh embedded
+// server peaked at 307 MiB (343 MiB at GOGC 300) against issue 16's
+// 300 MiB; at 64, 243-246 MiB in three runs (make bench's loginload,
+// docs/scale.md 19). An intake burst's live heap is a few tens of MiB.
+const serveRestMiB = 64
