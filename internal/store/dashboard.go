@@ -469,13 +469,19 @@ type DashboardCounts struct {
 func (q *Q) CountDashboard(ctx context.Context, f DashboardFilter, today time.Time) (DashboardCounts, error) {
 	var n DashboardCounts
 	if f.countsMaintained() {
-		// open_due_counts, or open_right_counts for a right filter (issue
-		// 21): a sum of delta rows (a few hundred per organisation after
+		// open_due_counts, open_right_counts for a right filter or
+		// open_unit_counts for a unit filter (issue 21): a sum of delta rows (a few hundred per organisation after
 		// the sweep's compaction) instead of a scan of the open backlog.
 		args := f.args()
 		from := `open_due_counts WHERE org_id = ANY($1) AND state = ANY($2) AND ($4::text = '' OR channel = $4)`
 		params := []any{args[0], args[1], today, f.Channel}
-		if f.Right != "" {
+		switch {
+		case f.UnitID != 0:
+			// Right '' is every case of the unit (docs/scale.md 18).
+			from = `open_unit_counts WHERE org_id = ANY($1) AND unit_id = $5 AND "right" = $6 AND state = ANY($2)
+				AND ($4::text = '' OR channel = $4)`
+			params = append(params, f.UnitID, f.Right)
+		case f.Right != "":
 			from = `open_right_counts WHERE org_id = ANY($1) AND "right" = $5 AND state = ANY($2) AND ($4::text = '' OR channel = $4)`
 			params = append(params, f.Right)
 		}
@@ -490,10 +496,11 @@ func (q *Q) CountDashboard(ctx context.Context, f DashboardFilter, today time.Ti
 }
 
 // countsMaintained reports whether open_due_counts (open_right_counts
-// with a right) answers the filter's band counts: open states only, and no
-// filter outside their keys (organisation, state, channel, right).
+// with a right, open_unit_counts with a unit) answers the filter's band
+// counts: open states only, and no filter outside their keys
+// (organisation, state, channel, right, unit).
 func (f DashboardFilter) countsMaintained() bool {
-	if f.Receipt != "" || f.UnitID != 0 || f.Person != nil || f.Assignee != 0 || f.Unassigned {
+	if f.Receipt != "" || f.Person != nil || f.Assignee != 0 || f.Unassigned {
 		return false
 	}
 	for _, s := range f.States {

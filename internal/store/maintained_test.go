@@ -33,6 +33,16 @@ var maintainedDefs = []struct{ table, key, want, fold string }{
 		FROM cases c, LATERAL (SELECT DISTINCT r FROM unnest(c.rights) r) r
 		WHERE c.org_id = ANY($1) AND c.state = ANY($2) AND (c.confirmed_at IS NOT NULL OR c.needs_triage) GROUP BY 1, 2, 3, 4, 5`,
 		`org_id, "right", state, channel, CASE WHEN due < $3::date THEN '-infinity'::date ELSE due END`},
+	// A case counts under a unit when one of its tasks (any state, of the
+	// case's organisation) is in a register of the unit; right '' is every
+	// such case, then one key per distinct right.
+	{"open_unit_counts", `org_id, unit_id, "right", state, channel, due`, `
+		SELECT c.org_id, u.id, r.r, c.state, c.channel, coalesce(c.urgent_due, c.extended_due, c.legal_due), count(*)
+		FROM cases c JOIN units u ON EXISTS (SELECT 1 FROM tasks t, registers g
+				WHERE t.case_id = c.id AND t.org_id = c.org_id AND g.id = t.register_id AND g.org_id = t.org_id AND g.unit_id = u.id),
+			LATERAL (SELECT '' UNION SELECT DISTINCT r FROM unnest(c.rights) r) r(r)
+		WHERE c.org_id = ANY($1) AND c.state = ANY($2) AND (c.confirmed_at IS NOT NULL OR c.needs_triage) GROUP BY 1, 2, 3, 4, 5, 6`,
+		`org_id, unit_id, "right", state, channel, CASE WHEN due < $3::date THEN '-infinity'::date ELSE due END`},
 	{"open_task_counts", "org_id, register_id", `
 		SELECT org_id, register_id, count(*) FROM tasks
 		WHERE org_id = ANY($1) AND state IN ('waiting', 'open') AND cardinality($2::text[]) > 0 GROUP BY 1, 2`,
@@ -197,7 +207,7 @@ func (w *countsWorld) step() {
 		return
 	}
 	id := w.cases[rnd.IntN(len(w.cases))]
-	switch op := rnd.IntN(16); {
+	switch op := rnd.IntN(20); {
 	case op < 4:
 		w.intake()
 	case op < 6: // state change (open, answered, closed ... and back)
@@ -245,6 +255,28 @@ func (w *countsWorld) step() {
 	case op == 14: // purge: the tasks go with the case
 		w.exec(`DELETE FROM cases WHERE id = $1`, id)
 		w.cases = slices.DeleteFunc(w.cases, func(v int64) bool { return v == id })
+	case op == 16: // a task removed (the DPO deletes a wrongly routed one)
+		if task, _ := w.task(); task != 0 {
+			w.exec(`DELETE FROM tasks WHERE id = $1`, task)
+		}
+	case op == 17: // routing: several tasks of one case in one statement, often in one unit
+		var org int64
+		if err := w.db.QueryRow(w.ctx, `SELECT org_id FROM cases WHERE id = $1`, id).Scan(&org); err != nil {
+			w.t.Fatal(err)
+		}
+		w.exec(`INSERT INTO tasks (org_id, case_id, register_id, "right", state, legal_basis, allowed_answers)
+			SELECT $1, $2, r, x, 'open', 'c', ARRAY['given'] FROM unnest($3::bigint[]) r, unnest(ARRAY['access', 'erasure']) x
+			ON CONFLICT (case_id, register_id, "right") DO NOTHING`,
+			org, id, []int64{w.regs[org][1+rnd.IntN(2)], w.regs[org][4+rnd.IntN(2)]})
+	case op == 18: // registers reorganised in one statement: several move, or lose their unit
+		org := w.orgs[rnd.IntN(len(w.orgs))]
+		var unit *int64
+		if rnd.IntN(3) > 0 {
+			unit = &w.units[org][rnd.IntN(len(w.units[org]))]
+		}
+		w.exec(`UPDATE registers SET unit_id = $2 WHERE org_id = $1 AND id % 2 = $3`, org, unit, rnd.IntN(2))
+	case op == 19: // a case's tasks all removed in one statement
+		w.exec(`DELETE FROM tasks WHERE case_id = $1`, id)
 	default: // a statement over many rows: the nightly close of a batch, many tasks answered
 		org := w.orgs[rnd.IntN(len(w.orgs))]
 		w.exec(`UPDATE cases SET state = CASE WHEN state = 'answered' THEN 'closed' ELSE state END,
@@ -287,6 +319,19 @@ func (w *countsWorld) checkReadsAt(q *store.Q, where string, fold *time.Time, da
 		{OrgIDs: orgs},
 		{OrgIDs: orgs[1:], Channel: "paper"},
 	}
+	// Unit filters (open_unit_counts): alone, with a right, a channel and
+	// states, another organisation's unit, a unit that may have no register.
+	for _, org := range orgs {
+		for _, u := range w.units[org] {
+			filters = append(filters, store.DashboardFilter{OrgIDs: orgs, UnitID: u},
+				store.DashboardFilter{OrgIDs: []int64{org}, UnitID: u, Right: "access"})
+		}
+		units := w.units[org]
+		filters = append(filters,
+			store.DashboardFilter{OrgIDs: []int64{org}, UnitID: units[1], States: []string{"in_progress", "paused"}, Channel: "web"},
+			store.DashboardFilter{OrgIDs: []int64{org}, UnitID: units[2], Right: "erasure", Channel: "email"})
+	}
+	filters = append(filters, store.DashboardFilter{OrgIDs: orgs[:1], UnitID: w.units[orgs[1]][1]})
 	for _, f := range filters {
 		for _, today := range days {
 			got, err := q.CountDashboard(w.ctx, f, today)
