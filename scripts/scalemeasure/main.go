@@ -194,6 +194,42 @@ func run(smallDSN, largeDSN, keyFile, slug string, n int, explainPath, person st
 			_, err = q.Dashboard(ctx, f)
 			return err
 		}},
+		{"unit filter: band counts (open_unit_counts)", func(ctx context.Context, q *store.Q, org int64) error {
+			f, err := unitFilter(ctx, q, org, 50)
+			if err != nil {
+				return err
+			}
+			_, err = q.CountDashboard(ctx, f, today)
+			return err
+		}},
+		{"unit filter: band counts scanned (before branch unitcounts)", func(ctx context.Context, q *store.Q, org int64) error {
+			f, err := unitFilter(ctx, q, org, 50)
+			if err != nil {
+				return err
+			}
+			_, err = q.CountDashboardScan(ctx, f, today)
+			return err
+		}},
+		{"unit filter: page of 50", func(ctx context.Context, q *store.Q, org int64) error {
+			f, err := unitFilter(ctx, q, org, 50)
+			if err != nil {
+				return err
+			}
+			_, err = q.Dashboard(ctx, f)
+			return err
+		}},
+		{"unit and right filter: counts + page", func(ctx context.Context, q *store.Q, org int64) error {
+			f, err := unitFilter(ctx, q, org, 50)
+			if err != nil {
+				return err
+			}
+			f.Right = "access"
+			if _, err := q.CountDashboard(ctx, f, today); err != nil {
+				return err
+			}
+			_, err = q.Dashboard(ctx, f)
+			return err
+		}},
 		{"CSV unit filter: first two batches", func(ctx context.Context, q *store.Q, org int64) error {
 			f, err := unitFilter(ctx, q, org, 500)
 			if err != nil {
