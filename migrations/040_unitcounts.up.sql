@@ -21,11 +21,12 @@
 --   - tasks INSERT / DELETE / UPDATE (register, case, organisation): a
 --     statement trigger per event, with the statement's rows (transition
 --     tables), so a statement inserting two tasks of one case in one unit
---     adds the pair once. It locks the affected cases' rows FOR SHARE (a
---     case's updates and its task writers take turns, each sees the other's
---     committed tasks and key) and an advisory lock per case (two task
---     writers of one case take turns), then the organisation's unit lock
---     shared;
+--     adds the pair once. It takes the organisation's unit lock shared,
+--     then locks the affected cases' rows FOR SHARE (a case's updates and
+--     its task writers take turns, each sees the other's committed tasks
+--     and key) and an advisory lock per case (two task writers of one case
+--     take turns); a task in a register of no unit stops after the unit
+--     lock;
 --   - cases UPDATE of the counted key (state, channel, dates, rights,
 --     confirmation, triage, organisation) of a case with tasks: a row
 --     trigger (the WHEN clause keeps other updates away from plpgsql), the
@@ -65,53 +66,94 @@ CREATE FUNCTION open_unit_counts_add(case_ids bigint[], unit_ids bigint[], d int
       AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
 $$;
 
--- Tasks: the units of the affected cases before the statement (the tasks
--- now, less the statement's new rows, plus its old rows) and after it (the
--- tasks now); the pairs that appeared get +1, those that went -1.
+-- Tasks (statement triggers, with the statement's rows). A statement adding
+-- tasks gains the (case, unit) pairs of its new rows whose case has no
+-- other task in the unit; one removing tasks loses the pairs of its old rows
+-- whose case has no task left in the unit. Each takes the organisation's
+-- unit lock shared first (a register's unit then stays as read until
+-- commit), returns at once when no row is in a unit's register, and then
+-- locks the cases: FOR SHARE waits for an update of the case and holds the
+-- next one off until commit (tasks_case_due takes it too on INSERT: no new
+-- conflict there), the case's advisory lock orders two task writers of one
+-- case. Every statement after the locks reads afresh (its own snapshot), so
+-- it sees what the writers it waited for committed. A deleted case (its
+-- tasks cascading) is not found: its BEFORE DELETE trigger took its pairs.
+-- An update of register, case or organisation (rare; answers, owners and
+-- states leave at the first statement) compares the units of the affected
+-- cases before the statement (the tasks now, less its new rows, plus its
+-- old rows) and after it.
 CREATE FUNCTION open_unit_counts_tasks() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     cs bigint[];
-    new_ids bigint[] := '{}';
-    old_case bigint[] := '{}';
-    old_org bigint[] := '{}';
-    old_reg bigint[] := '{}';
+    new_ids bigint[];
+    old_case bigint[];
+    old_org bigint[];
+    old_reg bigint[];
     gained_c bigint[];
     gained_u bigint[];
     lost_c bigint[];
     lost_u bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(DISTINCT case_id), array_agg(id) INTO cs, new_ids FROM new_rows;
-    ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(DISTINCT case_id), array_agg(case_id), array_agg(org_id), array_agg(register_id)
-        INTO cs, old_case, old_org, old_reg FROM old_rows;
-    ELSE
-        -- Only rows whose register, case or organisation changed (answers,
-        -- owners, tokens and states leave here).
-        SELECT array_agg(DISTINCT x) INTO cs FROM old_rows o JOIN new_rows n USING (id),
-            LATERAL (VALUES (o.case_id), (n.case_id)) v(x)
-        WHERE (o.case_id, o.org_id, o.register_id) IS DISTINCT FROM (n.case_id, n.org_id, n.register_id);
+        PERFORM pg_advisory_xact_lock_shared(7265, (o % 2147483648)::int)
+        FROM (SELECT DISTINCT org_id FROM new_rows) AS x(o) ORDER BY o;
+        SELECT array_agg(DISTINCT n.case_id) INTO cs FROM new_rows n
+        JOIN registers g ON g.id = n.register_id AND g.org_id = n.org_id WHERE g.unit_id IS NOT NULL;
         IF cs IS NULL THEN
             RETURN NULL;
         END IF;
-        SELECT array_agg(id) INTO new_ids FROM new_rows;
-        SELECT array_agg(case_id), array_agg(org_id), array_agg(register_id)
-        INTO old_case, old_org, old_reg FROM old_rows;
+        PERFORM pg_advisory_xact_lock(7266, (c % 2147483648)::int)
+        FROM (SELECT id FROM cases WHERE id = ANY(cs) ORDER BY id FOR SHARE) AS x(c) ORDER BY c;
+        INSERT INTO open_unit_counts (org_id, unit_id, "right", state, channel, due, n)
+        SELECT c.org_id, p.unit_id, r.r, c.state, c.channel, coalesce(c.urgent_due, c.extended_due, c.legal_due), 1
+        FROM (SELECT DISTINCT n.case_id, n.org_id, g.unit_id FROM new_rows n
+              JOIN registers g ON g.id = n.register_id AND g.org_id = n.org_id
+              WHERE g.unit_id IS NOT NULL AND NOT EXISTS (
+                  SELECT FROM tasks t JOIN registers h ON h.id = t.register_id AND h.org_id = t.org_id
+                  WHERE t.case_id = n.case_id AND t.org_id = n.org_id AND h.unit_id = g.unit_id
+                    AND NOT EXISTS (SELECT FROM new_rows m WHERE m.id = t.id))) AS p
+        JOIN cases c ON c.id = p.case_id AND c.org_id = p.org_id
+        CROSS JOIN LATERAL (SELECT '' UNION SELECT x FROM unnest(c.rights) x WHERE x IS NOT NULL) AS r(r)
+        WHERE c.state IN ('received', 'awaiting_identity', 'in_progress', 'answer_ready', 'paused')
+          AND (c.confirmed_at IS NOT NULL OR c.needs_triage);
+        RETURN NULL;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM pg_advisory_xact_lock_shared(7265, (o % 2147483648)::int)
+        FROM (SELECT DISTINCT org_id FROM old_rows) AS x(o) ORDER BY o;
+        SELECT array_agg(DISTINCT o.case_id) INTO cs FROM old_rows o
+        JOIN registers g ON g.id = o.register_id AND g.org_id = o.org_id WHERE g.unit_id IS NOT NULL;
+        IF cs IS NULL THEN
+            RETURN NULL;
+        END IF;
+        PERFORM pg_advisory_xact_lock(7266, (c % 2147483648)::int)
+        FROM (SELECT id FROM cases WHERE id = ANY(cs) ORDER BY id FOR SHARE) AS x(c) ORDER BY c;
+        INSERT INTO open_unit_counts (org_id, unit_id, "right", state, channel, due, n)
+        SELECT c.org_id, p.unit_id, r.r, c.state, c.channel, coalesce(c.urgent_due, c.extended_due, c.legal_due), -1
+        FROM (SELECT DISTINCT o.case_id, o.org_id, g.unit_id FROM old_rows o
+              JOIN registers g ON g.id = o.register_id AND g.org_id = o.org_id
+              WHERE g.unit_id IS NOT NULL AND NOT EXISTS (
+                  SELECT FROM tasks t JOIN registers h ON h.id = t.register_id AND h.org_id = t.org_id
+                  WHERE t.case_id = o.case_id AND t.org_id = o.org_id AND h.unit_id = g.unit_id)) AS p
+        JOIN cases c ON c.id = p.case_id AND c.org_id = p.org_id
+        CROSS JOIN LATERAL (SELECT '' UNION SELECT x FROM unnest(c.rights) x WHERE x IS NOT NULL) AS r(r)
+        WHERE c.state IN ('received', 'awaiting_identity', 'in_progress', 'answer_ready', 'paused')
+          AND (c.confirmed_at IS NOT NULL OR c.needs_triage);
+        RETURN NULL;
     END IF;
+    -- UPDATE: only rows whose register, case or organisation changed.
+    SELECT array_agg(DISTINCT x) INTO cs FROM old_rows o JOIN new_rows n USING (id),
+        LATERAL (VALUES (o.case_id), (n.case_id)) v(x)
+    WHERE (o.case_id, o.org_id, o.register_id) IS DISTINCT FROM (n.case_id, n.org_id, n.register_id);
     IF cs IS NULL THEN
         RETURN NULL;
     END IF;
-    -- Take turns with the cases' other writers, then read them afresh (each
-    -- statement below takes a new snapshot): FOR SHARE waits for an update
-    -- of the case and holds the next one off until commit (tasks_case_due
-    -- takes it too on INSERT, so this adds no lock conflict there); the
-    -- case's advisory lock orders two task writers of one case. A deleted
-    -- case (its tasks cascading) is not found: its BEFORE DELETE trigger
-    -- took its pairs.
-    PERFORM FROM cases WHERE id = ANY(cs) ORDER BY id FOR SHARE;
-    PERFORM pg_advisory_xact_lock(7266, (c % 2147483648)::int) FROM unnest(cs) c ORDER BY c;
+    SELECT array_agg(id) INTO new_ids FROM new_rows;
+    SELECT array_agg(case_id), array_agg(org_id), array_agg(register_id)
+    INTO old_case, old_org, old_reg FROM old_rows;
     PERFORM pg_advisory_xact_lock_shared(7265, (o % 2147483648)::int)
-    FROM (SELECT DISTINCT org_id FROM cases WHERE id = ANY(cs) ORDER BY 1) AS x(o);
+    FROM (SELECT DISTINCT org_id FROM cases WHERE id = ANY(cs)) AS x(o) ORDER BY o;
+    PERFORM pg_advisory_xact_lock(7266, (c % 2147483648)::int)
+    FROM (SELECT id FROM cases WHERE id = ANY(cs) ORDER BY id FOR SHARE) AS x(c) ORDER BY c;
     WITH c AS (SELECT id, org_id FROM cases WHERE id = ANY(cs)),
     after AS (
         SELECT DISTINCT t.case_id, g.unit_id FROM c
