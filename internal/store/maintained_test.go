@@ -1016,3 +1016,39 @@ func TestUnitFilterPageSkipsEmptyRanges(t *testing.T) {
 		t.Fatalf("person search: %v, want none", got)
 	}
 }
+
+// Issue 21: a unit deleted takes its registers out of every unit (ON
+// DELETE SET NULL, an UPDATE of registers by the foreign key): the
+// registers trigger sees it like any move, and open_unit_counts keeps
+// no pair of that unit.
+func TestUnitCountsFollowAUnitDeleted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	w := newCountsWorld(ctx, t, pool, "unitdel", seed)
+	w.noMoves = true
+	for range 150 {
+		w.step()
+	}
+	org := w.orgs[0]
+	gone := w.units[org][1]
+	var before int
+	if err := pool.QueryRow(ctx, `SELECT coalesce(sum(n), 0) FROM open_unit_counts WHERE unit_id = $1 AND "right" = ''`, gone).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	if before == 0 {
+		t.Fatalf("seed %d: unit %d had no open case before its deletion: it tests nothing", seed, gone)
+	}
+	w.exec(`DELETE FROM units WHERE id = $1`, gone)
+	stray, _, _ := maintainedDiff(ctx, t, pool, w.orgs)
+	var left int
+	if err := pool.QueryRow(ctx, `SELECT coalesce(sum(n), 0) FROM open_unit_counts WHERE unit_id = $1`, gone).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if stray["open_unit_counts"] != 0 || left != 0 {
+		t.Fatalf("seed %d: after deleting a unit of %d open cases, %d keys differ from the definition and %d remain counted under it",
+			seed, before, stray["open_unit_counts"], left)
+	}
+}
