@@ -69,6 +69,7 @@ func main() {
 	passwordFile := flag.String("password-file", "", "http mode: a file holding the DPO's password (never on the command line)")
 	person := flag.String("person", "maija.meikalainen@demo.example", "the email the person search looks for")
 	flag.IntVar(&csvFullRuns, "csv-full-runs", 0, "http mode: also time the whole CSV export, this many runs per server")
+	flag.Int64Var(&unitID, "unit-id", 0, "http mode: also time the dashboard filtered by this unit id (the same on both servers)")
 	flag.StringVar(&viewsMatching, "views", "", "store mode: time only the views whose name matches this regular expression")
 	flag.Parse()
 	if *mode == "http" {
