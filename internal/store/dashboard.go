@@ -46,6 +46,10 @@ type DashboardFilter struct {
 
 	// person holds the cases Person matched once resolvePerson has run.
 	person *personCases
+	// unitRanges, once resolveUnitRanges has run for a unit filter, holds
+	// the (organisation, open state) pairs where the unit has a case
+	// (open_unit_counts); Dashboard reads no other open range.
+	unitRanges map[orgState]bool
 	// mergeMax overrides maxMergedRanges (tests: 0 keeps it).
 	mergeMax int
 }
@@ -312,6 +316,9 @@ func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, e
 	if err != nil {
 		return nil, err
 	}
+	if f, err = q.resolveUnitRanges(ctx, f); err != nil {
+		return nil, err
+	}
 	sql, args := f.dashboardStatement()
 	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
@@ -319,6 +326,50 @@ func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, e
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[DashboardRow])
 	return out, mapErr(err, "dashboard")
+}
+
+// orgState is one (organisation, state) range of the dashboard.
+type orgState struct {
+	org   int64
+	state string
+}
+
+// resolveUnitRanges sets f.unitRanges for a unit filter (not a person
+// search): the (organisation, open state) pairs in which open_unit_counts
+// counts a case of the unit (with the filter's right and channel). The
+// unit is not in cases_org_state_urgent's key, so each range of the page
+// reads cases until it has the page's rows or reaches its end: at 1M the
+// received and awaiting_identity ranges (thousands of cases, no task yet,
+// so in no unit) were read whole on every page and CSV batch (docs/scale.md
+// 14.4). A pair the counts show empty has no row to give, and is left out
+// (docs/scale.md 18). One sum over the unit's rows of open_unit_counts.
+func (q *Q) resolveUnitRanges(ctx context.Context, f DashboardFilter) (DashboardFilter, error) {
+	if f.UnitID == 0 || f.person != nil {
+		return f, nil
+	}
+	rows, err := q.db.Query(ctx, `SELECT org_id, state FROM open_unit_counts
+		WHERE org_id = ANY($1) AND unit_id = $2 AND "right" = $3 AND state = ANY($4) AND ($5::text = '' OR channel = $5)
+		GROUP BY org_id, state HAVING sum(n) <> 0`, f.OrgIDs, f.UnitID, f.Right, OpenStates, f.Channel)
+	if err != nil {
+		return f, mapErr(err, "dashboard unit ranges")
+	}
+	defer rows.Close()
+	f.unitRanges = map[orgState]bool{}
+	for rows.Next() {
+		var k orgState
+		if err := rows.Scan(&k.org, &k.state); err != nil {
+			return f, mapErr(err, "dashboard unit ranges")
+		}
+		f.unitRanges[k] = true
+	}
+	return f, mapErr(rows.Err(), "dashboard unit ranges")
+}
+
+// rangeEmpty reports whether the unit filter's counts show no case in
+// the organisation's open state (resolveUnitRanges); closed states are
+// not counted and are always read.
+func (f DashboardFilter) rangeEmpty(org int64, state string) bool {
+	return f.unitRanges != nil && slices.Contains(OpenStates, state) && !f.unitRanges[orgState{org, state}]
 }
 
 // dashboardStatement is Dashboard's statement and its arguments for f
@@ -407,13 +458,16 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 	WHERE c.org_id = o.id AND c.state = s.state`+dashboardNarrow) + ` AS r`
 	default:
 		var branches []string
-		for i := range args[0].([]int64) {
-			for j := range args[1].([]string) {
+		for i, org := range args[0].([]int64) {
+			for j, state := range args[1].([]string) {
+				if f.rangeEmpty(org, state) {
+					continue
+				}
 				branches = append(branches, branch(`
 	WHERE c.org_id = ($1::bigint[])[`+strconv.Itoa(i+1)+`] AND c.state = ($2::text[])[`+strconv.Itoa(j+1)+`]`+dashboardNarrow))
 			}
 		}
-		if len(branches) == 0 { // no organisation: no rows
+		if len(branches) == 0 { // no organisation (or no range of the unit): no rows
 			branches = append(branches, branch(dashboardFilters+`
 			  AND false`))
 		}
@@ -469,13 +523,19 @@ type DashboardCounts struct {
 func (q *Q) CountDashboard(ctx context.Context, f DashboardFilter, today time.Time) (DashboardCounts, error) {
 	var n DashboardCounts
 	if f.countsMaintained() {
-		// open_due_counts, or open_right_counts for a right filter (issue
-		// 21): a sum of delta rows (a few hundred per organisation after
+		// open_due_counts, open_right_counts for a right filter or
+		// open_unit_counts for a unit filter (issue 21): a sum of delta rows (a few hundred per organisation after
 		// the sweep's compaction) instead of a scan of the open backlog.
 		args := f.args()
 		from := `open_due_counts WHERE org_id = ANY($1) AND state = ANY($2) AND ($4::text = '' OR channel = $4)`
 		params := []any{args[0], args[1], today, f.Channel}
-		if f.Right != "" {
+		switch {
+		case f.UnitID != 0:
+			// Right '' is every case of the unit (docs/scale.md 18).
+			from = `open_unit_counts WHERE org_id = ANY($1) AND unit_id = $5 AND "right" = $6 AND state = ANY($2)
+				AND ($4::text = '' OR channel = $4)`
+			params = append(params, f.UnitID, f.Right)
+		case f.Right != "":
 			from = `open_right_counts WHERE org_id = ANY($1) AND "right" = $5 AND state = ANY($2) AND ($4::text = '' OR channel = $4)`
 			params = append(params, f.Right)
 		}
@@ -490,10 +550,11 @@ func (q *Q) CountDashboard(ctx context.Context, f DashboardFilter, today time.Ti
 }
 
 // countsMaintained reports whether open_due_counts (open_right_counts
-// with a right) answers the filter's band counts: open states only, and no
-// filter outside their keys (organisation, state, channel, right).
+// with a right, open_unit_counts with a unit) answers the filter's band
+// counts: open states only, and no filter outside their keys
+// (organisation, state, channel, right, unit).
 func (f DashboardFilter) countsMaintained() bool {
-	if f.Receipt != "" || f.UnitID != 0 || f.Person != nil || f.Assignee != 0 || f.Unassigned {
+	if f.Receipt != "" || f.Person != nil || f.Assignee != 0 || f.Unassigned {
 		return false
 	}
 	for _, s := range f.States {

@@ -17,6 +17,12 @@ import (
 //     dashboard lists, by urgency date.
 //   - open_right_counts (org, right, state, channel, due): the same cases,
 //     one row per distinct right of the case (the right filter).
+//   - open_unit_counts (org, unit, right, state, channel, due): the same
+//     cases with a task in a register of the unit, once per (case, unit);
+//     right '' counts every such case, one row more per right of the case
+//     (the unit filter, alone or with a right). Kept by triggers on tasks,
+//     cases (updates and deletes, not inserts) and registers' unit
+//     (migration unitcounts).
 //   - open_task_counts (org, register): waiting and open tasks; the unit is
 //     joined at read time.
 //
@@ -63,6 +69,15 @@ var maintainedTables = []maintainedTable{
 				WHERE c.org_id = $1 AND c.state = ANY($2) AND (c.confirmed_at IS NOT NULL OR c.needs_triage) AND r IS NOT NULL) x
 			GROUP BY 1, 2, 3, 4, 5`, openStates: true,
 		fold: `org_id, "right", state, channel, ` + foldDue},
+	{table: "open_unit_counts", key: `org_id, unit_id, "right", state, channel, due`, name: "band counts by unit",
+		define: `SELECT c.org_id, u.unit_id, r.r, c.state, c.channel, coalesce(c.urgent_due, c.extended_due, c.legal_due), count(*)
+			FROM cases c
+			CROSS JOIN LATERAL (SELECT DISTINCT g.unit_id FROM tasks t JOIN registers g ON g.id = t.register_id AND g.org_id = t.org_id
+				WHERE t.case_id = c.id AND t.org_id = c.org_id AND g.unit_id IS NOT NULL) u
+			CROSS JOIN LATERAL (SELECT '' UNION SELECT x FROM unnest(c.rights) x WHERE x IS NOT NULL) AS r(r)
+			WHERE c.org_id = $1 AND c.state = ANY($2) AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
+			GROUP BY 1, 2, 3, 4, 5, 6`, openStates: true,
+		fold: `org_id, unit_id, "right", state, channel, ` + foldDue},
 	{table: "open_task_counts", key: "org_id, register_id", name: "open task counts",
 		define: `SELECT org_id, register_id, count(*) FROM tasks
 			WHERE org_id = $1 AND state IN ('waiting', 'open')

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -160,6 +161,10 @@ func (s *site) fetch(v httpView, whole bool) (time.Duration, int, error) {
 // minute here).
 var csvFullRuns int
 
+// unitID, when set (-unit-id), adds the dashboard filtered by that unit
+// (the same id on both servers).
+var unitID int64
+
 func runHTTP(smallURL, largeURL, email, passwordFile, slug, person string, n int) error {
 	pw, err := os.ReadFile(passwordFile)
 	if err != nil {
@@ -185,6 +190,13 @@ func runHTTP(smallURL, largeURL, email, passwordFile, slug, person string, n int
 		{name: "POST /staff/search (person by email)", method: http.MethodPost, path: "/staff/search", form: url.Values{"person": {person}}, marker: `id="person-result"`},
 		{name: "GET /staff/orgs/" + slug + "/stats", method: http.MethodGet, path: "/staff/orgs/" + org + "/stats", marker: `id="stats-charts"`},
 		{name: "GET /staff/cases.csv?right=access&state=in_progress", method: http.MethodGet, path: "/staff/cases.csv?right=access&state=in_progress", marker: "\uFEFF", firstByte: true},
+	}
+	if unitID != 0 {
+		id := strconv.FormatInt(unitID, 10)
+		views = append(views[:3:3], append([]httpView{
+			{name: "GET /staff/?unit=" + id, method: http.MethodGet, path: "/staff/?unit=" + id, marker: `value="` + id + `" selected`},
+			{name: "GET /staff/?unit=" + id + "&right=access", method: http.MethodGet, path: "/staff/?unit=" + id + "&right=access", marker: `value="` + id + `" selected`},
+		}, views[3:]...)...)
 	}
 	fmt.Printf("HTTP: small %s, large %s, %d runs each (alternating, order flipped every run), median ms\n", smallURL, largeURL, n)
 	// Each line is printed as soon as its view is done (a long run can be

@@ -69,6 +69,7 @@ func main() {
 	passwordFile := flag.String("password-file", "", "http mode: a file holding the DPO's password (never on the command line)")
 	person := flag.String("person", "maija.meikalainen@demo.example", "the email the person search looks for")
 	flag.IntVar(&csvFullRuns, "csv-full-runs", 0, "http mode: also time the whole CSV export, this many runs per server")
+	flag.Int64Var(&unitID, "unit-id", 0, "http mode: also time the dashboard filtered by this unit id (the same on both servers)")
 	flag.StringVar(&viewsMatching, "views", "", "store mode: time only the views whose name matches this regular expression")
 	flag.Parse()
 	if *mode == "http" {
@@ -188,6 +189,42 @@ func run(smallDSN, largeDSN, keyFile, slug string, n int, explainPath, person st
 			if err != nil {
 				return err
 			}
+			if _, err := q.CountDashboard(ctx, f, today); err != nil {
+				return err
+			}
+			_, err = q.Dashboard(ctx, f)
+			return err
+		}},
+		{"unit filter: band counts (open_unit_counts)", func(ctx context.Context, q *store.Q, org int64) error {
+			f, err := unitFilter(ctx, q, org, 50)
+			if err != nil {
+				return err
+			}
+			_, err = q.CountDashboard(ctx, f, today)
+			return err
+		}},
+		{"unit filter: band counts scanned (before branch unitcounts)", func(ctx context.Context, q *store.Q, org int64) error {
+			f, err := unitFilter(ctx, q, org, 50)
+			if err != nil {
+				return err
+			}
+			_, err = q.CountDashboardScan(ctx, f, today)
+			return err
+		}},
+		{"unit filter: page of 50", func(ctx context.Context, q *store.Q, org int64) error {
+			f, err := unitFilter(ctx, q, org, 50)
+			if err != nil {
+				return err
+			}
+			_, err = q.Dashboard(ctx, f)
+			return err
+		}},
+		{"unit and right filter: counts + page", func(ctx context.Context, q *store.Q, org int64) error {
+			f, err := unitFilter(ctx, q, org, 50)
+			if err != nil {
+				return err
+			}
+			f.Right = "access"
 			if _, err := q.CountDashboard(ctx, f, today); err != nil {
 				return err
 			}

@@ -1,0 +1,11 @@
+DROP TRIGGER registers_open_unit_counts ON registers;
+DROP TRIGGER cases_open_unit_counts_del ON cases;
+DROP TRIGGER cases_open_unit_counts ON cases;
+DROP TRIGGER tasks_open_unit_counts_upd ON tasks;
+DROP TRIGGER tasks_open_unit_counts_del ON tasks;
+DROP TRIGGER tasks_open_unit_counts_ins ON tasks;
+DROP FUNCTION open_unit_counts_registers();
+DROP FUNCTION open_unit_counts_case();
+DROP FUNCTION open_unit_counts_tasks();
+DROP FUNCTION open_unit_counts_add(bigint[], bigint[], int);
+DROP TABLE open_unit_counts;
