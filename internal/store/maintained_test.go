@@ -202,6 +202,26 @@ func (w *countsWorld) task() (id, org int64) {
 }
 
 // step makes one random change.
+// stepInTxs runs the random series in n small transactions of one to four
+// changes each (writers beside concurrent maintenance or moves).
+func (w *countsWorld) stepInTxs(pool *pgxpool.Pool, n int) {
+	w.t.Helper()
+	for range n {
+		tx, err := pool.Begin(w.ctx)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		w.db = tx
+		for range 1 + w.rnd.IntN(4) {
+			w.step()
+		}
+		if err := tx.Commit(w.ctx); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	w.db = pool
+}
+
 func (w *countsWorld) step() {
 	w.t.Helper()
 	rnd := w.rnd
@@ -640,20 +660,7 @@ func TestRebuildKeepsSumsBesideWriters(t *testing.T) {
 		})
 	}
 	// The writer: the random series, in small transactions of several changes.
-	for range 120 {
-		tx, err := pool.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.db = tx
-		for range 1 + w.rnd.IntN(4) {
-			w.step()
-		}
-		if err := tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.db = pool
+	w.stepInTxs(pool, 120)
 	close(done)
 	wg.Wait()
 	close(errs)
@@ -902,20 +909,7 @@ func TestUnitCountsBesideRegisterMoves(t *testing.T) {
 			}
 		}
 	})
-	for range 150 {
-		tx, err := pool.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.db = tx
-		for range 1 + w.rnd.IntN(4) {
-			w.step()
-		}
-		if err := tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.db = pool
+	w.stepInTxs(pool, 150)
 	close(done)
 	wg.Wait()
 	close(errs)
