@@ -231,9 +231,8 @@ const codeExtendSlack = time.Minute
 // MarkOutboxSentMany records the server's acceptance of mails the fast
 // path sent (issue 21), in one statement for a batch (they have no job:
 // a River job queued for one meanwhile finds its row sent and ends).
-// Their codes need no extension
-// when sent soon after being made (extendOutboxCode; ExtendOutboxCode
-// for the others).
+// Their codes need no extension when sent soon after being made
+// (extendOutboxCode; ExtendOutboxCode for the others).
 func (q *Q) MarkOutboxSentMany(ctx context.Context, ids []int64, at time.Time) error {
 	_, err := q.db.Exec(ctx, `UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = NULL
 		WHERE id = ANY($1) AND state = 'pending'`, ids, at)
