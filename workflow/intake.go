@@ -450,12 +450,12 @@ func (s *Service) submit(ctx context.Context, org store.Org, r Request, channel 
 	// queues one if the process ends first, issue 21); otherwise its job
 	// is due at once. Nothing may fail between the offer and the hand-off
 	// but the insert itself.
-	job, err := intakeJob(jobargs.DeliverMail{OutboxID: in.Outbox.ID}, jobOpts(now, nil))
-	if err != nil {
-		return Submission{}, nil, err
-	}
 	fast := s.offerIntakeMail(&in.Outbox, now)
-	if !fast {
+	if !fast { // no reservation taken: an error here gives nothing back
+		job, err := intakeJob(jobargs.DeliverMail{OutboxID: in.Outbox.ID}, jobOpts(now, nil))
+		if err != nil {
+			return Submission{}, nil, err
+		}
 		in.Job = &job
 	}
 	err = store.New(s.Pool).InsertIntake(ctx, in)
