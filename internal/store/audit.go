@@ -465,11 +465,7 @@ func ChainNewEvents(k AuditKeys, evs []AuditEvent) ([][]byte, error) {
 			return nil, fmt.Errorf("audit data: %w", err)
 		}
 		ev.At = ev.At.Truncate(time.Microsecond)
-		if i > 0 && evs[i-1].OrgID == ev.OrgID && evs[i-1].CaseID == ev.CaseID {
-			ev.Seq, ev.PrevHash = evs[i-1].Seq+1, evs[i-1].Hash
-		} else {
-			ev.Seq, ev.PrevHash = 1, ZeroHash
-		}
+		linkNewEvent(evs, i)
 		ev.KeyID = keyID
 		if ev.Hash, err = auditMAC(k, *ev); err != nil {
 			return nil, fmt.Errorf("audit key: %w", err)
@@ -477,6 +473,18 @@ func ChainNewEvents(k AuditKeys, evs []AuditEvent) ([][]byte, error) {
 		out[i] = raw
 	}
 	return out, nil
+}
+
+// linkNewEvent sets evs[i]'s place in its chain: after evs[i-1] when that
+// is the same chain's previous event, else first (ChainNewEvents and
+// ChainNewEventsJSON: a new chain's events adjacent and in order).
+func linkNewEvent(evs []AuditEvent, i int) {
+	ev := &evs[i]
+	if i > 0 && evs[i-1].OrgID == ev.OrgID && evs[i-1].CaseID == ev.CaseID {
+		ev.Seq, ev.PrevHash = evs[i-1].Seq+1, evs[i-1].Hash
+	} else {
+		ev.Seq, ev.PrevHash = 1, ZeroHash
+	}
 }
 
 // ChainNewEventsJSON is ChainNewEvents for a bulk loader that writes each
@@ -499,11 +507,7 @@ func ChainNewEventsJSON(k AuditKeys, evs []AuditEvent, data [][]byte) error {
 	for i := range evs {
 		ev := &evs[i]
 		ev.At = ev.At.Truncate(time.Microsecond)
-		if i > 0 && evs[i-1].OrgID == ev.OrgID && evs[i-1].CaseID == ev.CaseID {
-			ev.Seq, ev.PrevHash = evs[i-1].Seq+1, evs[i-1].Hash
-		} else {
-			ev.Seq, ev.PrevHash = 1, ZeroHash
-		}
+		linkNewEvent(evs, i)
 		ev.KeyID = keyID
 		// auditMessage's layout, appended into one reused buffer.
 		msg = append(msg[:0], ev.PrevHash...)
