@@ -26,9 +26,7 @@ func TestFoldedBandCountsFollowLaterChanges(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	q := store.New(pool)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	w := newCountsWorld(ctx, t, pool, "fold", seed)
+	seed, w := newTimeSeededCountsWorld(ctx, t, pool, "fold")
 	for range 250 {
 		w.intake()
 	}

@@ -106,6 +106,15 @@ var (
 	countBase     = time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 )
 
+// newTimeSeededCountsWorld is newCountsWorld with a seed drawn from the
+// clock and logged, so that a failing series can be replayed.
+func newTimeSeededCountsWorld(ctx context.Context, t testing.TB, pool *pgxpool.Pool, prefix string) (uint64, *countsWorld) {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	return seed, newCountsWorld(ctx, t, pool, prefix, seed)
+}
+
 func newCountsWorld(ctx context.Context, t testing.TB, pool *pgxpool.Pool, prefix string, seed uint64) *countsWorld {
 	t.Helper()
 	w := &countsWorld{t: t, ctx: ctx, db: pool, rnd: rand.New(rand.NewPCG(seed, 21)),
@@ -404,9 +413,7 @@ func TestMaintainedCountsFollowCasesAndTasks(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	q := store.New(pool)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	w := newCountsWorld(ctx, t, pool, "counts", seed)
+	seed, w := newTimeSeededCountsWorld(ctx, t, pool, "counts")
 	// The sweep's compactions fold the due dates before their day (the
 	// first compaction folds nothing, the later ones at days moving
 	// forward through the series' dates, countBase -40 .. +110): keys on
@@ -622,9 +629,7 @@ func TestRebuildKeepsSumsBesideWriters(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	q := store.New(pool)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	w := newCountsWorld(ctx, t, pool, "rebuild", seed)
+	seed, w := newTimeSeededCountsWorld(ctx, t, pool, "rebuild")
 	for range 60 {
 		w.intake()
 	}
@@ -812,9 +817,7 @@ func TestUnitCountsBesideRegisterMoves(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	q := store.New(pool)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	w := newCountsWorld(ctx, t, pool, "unitmove", seed)
+	seed, w := newTimeSeededCountsWorld(ctx, t, pool, "unitmove")
 	for range 80 {
 		w.intake()
 	}
@@ -1019,9 +1022,7 @@ func TestUnitCountsFollowAUnitDeleted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	w := newCountsWorld(ctx, t, pool, "unitdel", seed)
+	seed, w := newTimeSeededCountsWorld(ctx, t, pool, "unitdel")
 	w.noMoves = true
 	for range 150 {
 		w.step()
