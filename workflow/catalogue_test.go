@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -442,5 +443,72 @@ func TestImportWithoutSourceFileMarksNothingMissing(t *testing.T) {
 	}
 	if r, _ := store.New(env.Pool).Register(env.Ctx, org.ID, byHand); r.MissingFromSource {
 		t.Error("a register entered by hand was marked missing")
+	}
+}
+
+// Issue 21 (docs/scale.md 21): a re-import that moves a register to
+// another unit leaves the unit counts folded, one row per key, each open
+// case counted under its register's new unit. Unfolded, the move's delta
+// rows (a -1 and a +1 per open case and right) were summed by every
+// unit-filtered page until the next sweep: at 1M twice the folded time.
+func TestReimportMovingAUnitFoldsUnitCounts(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.Org("siirto", "Siirtokunta", "Flyttby", "fi")
+	doc := func(libraryUnit string) *registers.Result {
+		reg := func(name, unit string) registers.Register {
+			return registers.Register{Name: name, Unit: unit, Controller: "Sivistyslautakunta / " + unit, Purpose: "Palvelut",
+				LegalBasis: "c", Language: "fi", SourceFile: "siirto.txt"}
+		}
+		return &registers.Result{Format: registers.FormatGeneric, Registers: []registers.Register{
+			reg("Kirjaston asiakasrekisteri", libraryUnit), reg("Oppilasrekisteri", "Sivistystoimi")}}
+	}
+	if _, err := env.Workflow.ImportCatalogue(env.Ctx, org.ID, doc("Sivistystoimi"), false); err != nil {
+		t.Fatal(err)
+	}
+	library, school := byName(t, env, org.ID, "Kirjaston asiakasrekisteri"), byName(t, env, org.ID, "Oppilasrekisteri")
+	// Three cases in the library only, two in the school only, one in both.
+	for i, regs := range [][]int64{{library.ID}, {library.ID}, {library.ID}, {school.ID}, {school.ID}, {library.ID, school.ID}} {
+		r := workflow.Request{Rights: []string{"access", "rectification"}[i%2:], RegisterIDs: regs, Name: "Maija Meikäläinen",
+			Email: "maija@example.test", Lang: "fi", Hetu: "131052-308T", Details: "Osoitteeni on väärin"}
+		if _, err := env.Workflow.EnterRequest(env.Ctx, org, workflow.StaffActor(1), workflow.PaperRequest{
+			Request: r, Channel: "paper", ReceivedAt: env.Clock.Now(), IdentityMethod: "in_person"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := env.Workflow.ImportCatalogue(env.Ctx, org.ID, doc("Kulttuuripalvelut"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Changed) != 1 || !slices.Contains(sum.Changed[0].Fields, "unit") {
+		t.Fatalf("re-import changed %+v, want the library's unit", sum.Changed)
+	}
+	var rows, keys int
+	if err := env.Pool.QueryRow(env.Ctx, `SELECT count(*), count(DISTINCT (unit_id, "right", state, channel, due))
+		FROM open_unit_counts WHERE org_id = $1`, org.ID).Scan(&rows, &keys); err != nil {
+		t.Fatal(err)
+	}
+	if rows != keys {
+		t.Errorf("open_unit_counts holds %d rows for %d keys after the move: its delta rows were not folded", rows, keys)
+	}
+	got := map[string]int{}
+	sums, err := env.Pool.Query(env.Ctx, `SELECT u.name, sum(c.n)::int FROM open_unit_counts c JOIN units u ON u.id = c.unit_id
+		WHERE c.org_id = $1 AND c."right" = '' GROUP BY u.name`, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sums.Next() {
+		var name string
+		var n int
+		if err := sums.Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[name] = n
+	}
+	if err := sums.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{"Kulttuuripalvelut": 4, "Sivistystoimi": 3}; !maps.Equal(got, want) {
+		t.Errorf("open cases by unit after the move: %v, want %v", got, want)
 	}
 }

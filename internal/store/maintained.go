@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -188,6 +189,21 @@ func (q *Q) compactMaintained(ctx context.Context, orgID int64, today time.Time)
 		return nil, mapErr(err, "compact maintained counts")
 	}
 	return left, nil
+}
+
+// foldMaintained is CompactMaintainedCounts for one table (by its name),
+// without the day fold.
+func (q *Q) foldMaintained(ctx context.Context, orgID int64, table string) error {
+	i := slices.IndexFunc(maintainedTables, func(m maintainedTable) bool { return m.table == table })
+	if i < 0 {
+		return fmt.Errorf("fold maintained counts: no table %q", table)
+	}
+	m := maintainedTables[i]
+	err := q.maintenance(ctx, orgID, func(db DB) error {
+		_, err := db.Exec(ctx, m.compactSQL(false), orgID)
+		return err
+	})
+	return mapErr(err, "compact "+m.name)
 }
 
 // RebuildMaintainedCounts recomputes the organisation's rows of every

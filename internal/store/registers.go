@@ -318,6 +318,7 @@ func (q *Q) ImportRegisters(ctx context.Context, orgID int64, sourceFiles []stri
 		return id, err
 	}
 	seen := map[string]bool{}
+	unitMoved := false
 	for _, r := range in {
 		if r.NormName == "" {
 			continue
@@ -364,6 +365,7 @@ func (q *Q) ImportRegisters(ctx context.Context, orgID int64, sourceFiles []stri
 				return sum, err
 			}
 			sum.Changed = append(sum.Changed, RegisterChange{ID: old.ID, Name: r.Name, Fields: fields})
+			unitMoved = unitMoved || slices.Contains(fields, "unit")
 		case provenance:
 			if _, err := q.db.Exec(ctx, `UPDATE registers SET source_file = $3, source_row = $4, source_format = $5, warnings = $6
 				WHERE org_id = $1 AND id = $2`, orgID, old.ID, r.SourceFile, r.SourceRow, r.SourceFormat, r.Warnings); err != nil {
@@ -385,6 +387,16 @@ func (q *Q) ImportRegisters(ctx context.Context, orgID int64, sourceFiles []stri
 		if _, err := q.db.Exec(ctx, `UPDATE registers SET missing_from_source = true, missing_since = $3, updated_at = $3
 			WHERE org_id = $1 AND id = $2`, orgID, old.ID, now); err != nil {
 			return sum, mapErr(err, "marking register missing")
+		}
+	}
+	if unitMoved {
+		// The registers trigger wrote a -1 and a +1 delta row per open
+		// case of a moved register and right: tens of thousands at 1M,
+		// which every unit-filtered page summed until the next sweep
+		// (docs/scale.md 21: 2x its folded time). Fold them now, in this
+		// transaction, so the import commits them already folded.
+		if err := q.foldMaintained(ctx, orgID, "open_unit_counts"); err != nil {
+			return sum, err
 		}
 	}
 	return sum, nil
