@@ -21,6 +21,12 @@
 // Baseline, the nearest first (BenchmarkDashboard/FirstPage ->
 // BenchmarkDashboard/Baseline). Benchmarks are paired within their package.
 //
+// A benchmark that measures its baseline itself, in the same run, and
+// reports the ratio as a metric needs no sibling: a unit naming two
+// measures, "large/small" (BenchmarkMaintainedCountsScale: the query at 1M
+// over the same query at 10k), or one starting "x_" ("x_plain": times
+// the plain variant). These are listed after the table with their ratio.
+//
 // It exits 1 when go test failed (a FAIL or panic line, or its exit status),
 // when no benchmark was found, or when a benchmark has no baseline.
 package main
@@ -268,6 +274,7 @@ func median(ss []sample, unit string) (float64, bool) {
 // report prints one row per benchmark that is not a baseline and returns
 // those without one.
 func report(w io.Writer, run *runOutput) (missing []key) {
+	var selfMeasured []key
 	runs := 0
 	for _, ss := range run.results {
 		runs = max(runs, len(ss))
@@ -286,7 +293,11 @@ func report(w io.Writer, run *runOutput) (missing []key) {
 		}
 		b, ok := baselineOf(run, k)
 		if !ok {
-			missing = append(missing, k)
+			if len(ratioUnits(run.results[k])) == 0 {
+				missing = append(missing, k)
+			} else {
+				selfMeasured = append(selfMeasured, k)
+			}
 			continue
 		}
 		if k.pkg != pkg {
@@ -306,7 +317,49 @@ func report(w io.Writer, run *runOutput) (missing []key) {
 			metric(run.results[k], "B/op"), metric(run.results[b], "B/op"))
 	}
 	tw.Flush()
+	if len(selfMeasured) > 0 {
+		fmt.Fprintln(w, "\nBenchmarks that measure their own baseline in the same run (ratio metrics):")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		pkg = ""
+		for _, k := range selfMeasured {
+			if k.pkg != pkg {
+				pkg = k.pkg
+				fmt.Fprintf(tw, "%s\t\t\n", pkg)
+			}
+			var ratios []string
+			for _, u := range ratioUnits(run.results[k]) {
+				ratios = append(ratios, metric(run.results[k], u)+" "+u)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t\n", strings.TrimPrefix(k.name, "Benchmark"), strings.Join(ratios, ", "))
+		}
+		tw.Flush()
+	}
 	return missing
+}
+
+// ratioUnits are the units of the benchmark's metrics that are ratios it
+// measured itself (see the package comment), sorted.
+func ratioUnits(ss []sample) []string {
+	var out []string
+	for _, s := range ss {
+		for u := range s {
+			if isRatioUnit(u) && !slices.Contains(out, u) {
+				out = append(out, u)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// isRatioUnit: "large/small" or "x_plain" are ratios; ns/op, B/op, MB/s,
+// "µs_plain/op" (per operation or per second) are not.
+func isRatioUnit(u string) bool {
+	if strings.HasPrefix(u, "x_") {
+		return true
+	}
+	num, den, ok := strings.Cut(u, "/")
+	return ok && num != "" && den != "op" && den != "s" && !strings.Contains(den, "/")
 }
 
 func metric(ss []sample, unit string) string {
