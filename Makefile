@@ -66,8 +66,8 @@ lint: ## gofmt, go vet, staticcheck
 # BENCH_SCALE: how many cases BenchmarkDemoScale grows its database to
 # (issue 21; default 200000 keeps make bench short). make bench
 # BENCH_SCALE=1000000 measures the dashboard and intake at 1M against 10k
-# (-timeout 0; the 1M fill takes under a minute here, the whole make bench
-# about 15 minutes, load.sh included).
+# (-timeout 0; the whole make bench took 9 minutes here at 1M, load.sh
+# included: docs/scale.md 22).
 bench: ## benchmarks, reported against a baseline measured in the same run (BENCH_SCALE=1000000 for the 1M dashboard)
 	@scripts/deps.sh run
 	@$(MAKE) --no-print-directory build
