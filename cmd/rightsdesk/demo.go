@@ -30,7 +30,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	cfg, _, err := parseConfig(env, "demo", args, func(fs *flag.FlagSet) {
-		fs.StringVar(&slug, "org", "", "organisation slug (required)")
+		fs.StringVar(&slug, "org", "", "organisation slug (may be left out when there is only one)")
 		fs.IntVar(&cases, "cases", 0, "how many cases to add (required)")
 		fs.IntVar(&years, "years", 0, "received over this many years up to now (default: the organisation's retention, so that its purge takes none of them, D-28)")
 		fs.StringVar(&indexes, "indexes", "auto", "secondary indexes during the load: auto (rebuild when the load at least doubles the cases and no other client is connected), rebuild, keep")
@@ -38,8 +38,8 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if slug == "" || cases <= 0 {
-		return errors.New("usage: rightsdesk demo --org SLUG --cases N [--years N] [--seed 1] [--indexes auto|rebuild|keep]")
+	if cases <= 0 {
+		return errors.New("--cases: how many cases to add, e.g. --cases 10000 (usage: rightsdesk demo --org SLUG --cases N [--years N] [--seed 1] [--indexes auto|rebuild|keep])")
 	}
 	if years < 0 {
 		return errors.New("--years: a number of years (leave it out to spread the cases over the organisation's retention)")
@@ -57,6 +57,15 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	// PPROF_LISTEN profiles the load too (issue 21: where its minutes go).
 	if _, err := a.servePprof(); err != nil {
 		return err
+	}
+	if slug == "" {
+		// The issue's own first try is `rightsdesk demo --cases 1000000`:
+		// with one organisation that is unambiguous, with several the
+		// answer names them.
+		if slug, err = onlyOrg(ctx, a.pool); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "demo: --org left out: adding to %s, the only organisation\n", slug)
 	}
 	org, err := store.New(a.pool).OrgBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) {

@@ -12,7 +12,8 @@ import (
 
 // rightsdesk demo --org SLUG --cases N (issue 21): adds sealed cases with
 // a progress line on stderr; the audit trail verifies afterwards; an
-// unknown organisation or a missing count is refused.
+// unknown organisation, a missing count or, beside several organisations,
+// a missing --org is refused.
 func TestDemoCommand(t *testing.T) {
 	t.Parallel()
 	pool, getenv := accountsDB(t)
@@ -74,6 +75,12 @@ func TestDemoCommand(t *testing.T) {
 	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--org", "espoo"); code != 1 || !strings.Contains(stderr, "--cases N") {
 		t.Fatalf("no count: %d %q", code, stderr)
 	}
+	// The issue's `rightsdesk demo --cases N` with two organisations: the
+	// answer names them, and nothing is added.
+	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--cases", "5"); code != 1 ||
+		!strings.Contains(stderr, "--org: which organisation? (known: espoo, vantaa)") {
+		t.Fatalf("no --org beside two organisations: %d %q", code, stderr)
+	}
 }
 
 // A new user who runs the demo before the server has ever started (no
@@ -97,5 +104,20 @@ func TestDemoOnAnEmptyInstallationSaysWhatToDo(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, `no organisation "jakobstad": there are none yet`) || !strings.Contains(stderr, "make run") ||
 		strings.Contains(stderr, "nothing imported") {
 		t.Fatalf("demo on an empty installation: %d %q", code, stderr)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "", "demo", "--cases", "5"); code != 1 ||
+		!strings.Contains(stderr, "--org: which organisation? there are none yet") {
+		t.Fatalf("demo without --org on an empty installation: %d %q", code, stderr)
+	}
+	// With one organisation, --org may be left out (the issue's own
+	// `rightsdesk demo --cases N`).
+	if code, _, stderr := runWithInput(t, getenv, "", "org", "add", "--slug", "pietarsaari", "--name-fi", "Pietarsaari",
+		"--name-sv", "Jakobstad", "--primary", "sv"); code != 0 {
+		t.Fatalf("org add: %d %q", code, stderr)
+	}
+	code, stdout, stderr := runWithInput(t, getenv, "", "demo", "--cases", "5", "--seed", "3")
+	if code != 0 || !strings.Contains(stderr, "demo: --org left out: adding to pietarsaari, the only organisation") ||
+		!strings.Contains(stdout, "added 5 demo cases to pietarsaari") {
+		t.Fatalf("demo without --org beside one organisation: %d %q %q", code, stdout, stderr)
 	}
 }

@@ -153,18 +153,44 @@ func readDocument(ctx context.Context, env *Env, name string, format registers.F
 }
 
 func unknownOrg(ctx context.Context, q store.DB, slug string) error {
-	orgs, err := store.New(q).Orgs(ctx)
+	known, err := orgSlugs(ctx, q)
 	if err != nil {
 		return err
+	}
+	if len(known) == 0 {
+		return fmt.Errorf("--org: no organisation %q: %s", slug, noOrgsYet)
+	}
+	return fmt.Errorf("--org: no organisation %q (known: %s)", slug, strings.Join(known, ", "))
+}
+
+// onlyOrg is the slug of the only organisation, for a command whose --org
+// was left out; with none or several it says which there are.
+func onlyOrg(ctx context.Context, q store.DB) (string, error) {
+	known, err := orgSlugs(ctx, q)
+	switch {
+	case err != nil:
+		return "", err
+	case len(known) == 0:
+		return "", fmt.Errorf("--org: which organisation? %s", noOrgsYet)
+	case len(known) > 1:
+		return "", fmt.Errorf("--org: which organisation? (known: %s)", strings.Join(known, ", "))
+	}
+	return known[0], nil
+}
+
+const noOrgsYet = "there are none yet (on the embedded default, `make run` or `rightsdesk serve` imports the seed organisations at its first start; `rightsdesk org add` creates one)"
+
+// orgSlugs lists the organisations' slugs in order.
+func orgSlugs(ctx context.Context, q store.DB) ([]string, error) {
+	orgs, err := store.New(q).Orgs(ctx)
+	if err != nil {
+		return nil, err
 	}
 	var known []string
 	for _, o := range orgs {
 		known = append(known, o.Slug)
 	}
-	if len(known) == 0 {
-		return fmt.Errorf("--org: no organisation %q: there are none yet (on the embedded default, `make run` or `rightsdesk serve` imports the seed organisations at its first start; `rightsdesk org add` creates one)", slug)
-	}
-	return fmt.Errorf("--org: no organisation %q (known: %s)", slug, strings.Join(known, ", "))
+	return known, nil
 }
 
 func formatNames() string {
