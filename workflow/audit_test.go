@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rightsdesk/internal/demo"
 	"rightsdesk/internal/secret"
 	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
@@ -515,5 +516,56 @@ func TestAuditCheckpointInBatches(t *testing.T) {
 	r, err := f.env.Workflow.VerifyAudit(ctx, f.org.ID)
 	if err != nil || !r.OK() || r.Checkpoints != 2 || r.Chains != chains {
 		t.Fatalf("verify: checkpoints %d chains %d first %+v %v", r.Checkpoints, r.Chains, r.First, err)
+	}
+}
+
+// Issue 21 (docs/scale.md 23): VerifyAudit reads every chain in one
+// stream and records the results a batch at a time. Over a thousand
+// chains in two organisations: every chain's result is recorded, and the
+// broken ones are reported in (organisation, case) order, the first one
+// as First, even where the later organisation's case ids are lower.
+func TestVerifyAuditStreamsChainsInOrder(t *testing.T) {
+	t.Parallel()
+	f := newAuditFx(t)
+	ctx := context.Background()
+	other := f.env.Org("toinen", "Toinen kunta", "Andra kommun", "fi")
+	f.env.Register(other.ID, "Asiakasrekisteri", "e", "owner@toinen.test")
+	for _, o := range []store.Org{other, f.org} { // the later organisation's cases first: lower case ids
+		if _, err := demo.Generate(ctx, f.env.Pool, f.env.Keys, o, demo.Options{Cases: 600, Seed: 3, Now: f.env.Clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mine, theirs int64
+	if err := f.env.Pool.QueryRow(ctx, `SELECT (SELECT max(id) FROM cases WHERE org_id = $1), (SELECT min(id) FROM cases WHERE org_id = $2)`,
+		f.org.ID, other.ID).Scan(&mine, &theirs); err != nil || theirs > mine {
+		t.Fatalf("case ids %d (%d), %d (%d): %v", mine, f.org.ID, theirs, other.ID, err)
+	}
+	f.tamper(t, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE audit_events SET data = data || '{"forged": true}' WHERE case_id = ANY($1) AND seq = 1`,
+			[]int64{mine, theirs})
+		return err
+	})
+
+	r := f.verify(t)
+	var heads, events int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT count(*), (SELECT count(*) FROM audit_events) FROM audit_heads`).Scan(&heads, &events); err != nil {
+		t.Fatal(err)
+	}
+	if r.Chains != heads || r.Chains <= 1000 || r.Events != events {
+		t.Fatalf("verified %d chains and %d events; there are %d and %d (more than one batch wanted)", r.Chains, r.Events, heads, events)
+	}
+	if len(r.Broken) != 2 || r.Broken[0].CaseID != mine || r.Broken[1].CaseID != theirs || r.First == nil || r.First.CaseID != mine ||
+		r.Broken[0].Break.Seq != 1 || r.Broken[1].Break.Seq != 1 {
+		t.Fatalf("broken %+v, first %+v; want case %d of %d, then case %d of %d, each at seq 1", r.Broken, r.First, mine, f.org.ID, theirs, other.ID)
+	}
+	var recorded, brokenRecorded int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE h.verified_at = $1 AND h.verified_seq = (SELECT count(*) FROM audit_events e
+			WHERE e.org_id = h.org_id AND coalesce(e.case_id, 0) = h.case_id)),
+		count(*) FILTER (WHERE h.broken_seq = 1 AND h.broken_reason <> '' AND h.case_id = ANY($2))
+		FROM audit_heads h`, f.env.Clock.Now(), []int64{mine, theirs}).Scan(&recorded, &brokenRecorded); err != nil {
+		t.Fatal(err)
+	}
+	if recorded != heads || brokenRecorded != 2 {
+		t.Errorf("verification recorded for %d of %d chains, %d of 2 breaks", recorded, heads, brokenRecorded)
 	}
 }

@@ -73,7 +73,7 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 		}
 		orgID = org.ID
 	}
-	r, err := a.wf.VerifyAudit(ctx, orgID)
+	r, err := a.wf.VerifyAuditProgress(ctx, orgID, env.Stderr)
 	if err != nil {
 		return err
 	}

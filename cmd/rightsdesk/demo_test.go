@@ -29,7 +29,8 @@ func TestDemoCommand(t *testing.T) {
 		t.Fatalf("cases within --years 2: %d %v", n, err)
 	}
 	if code, stdout, stderr := runWithInput(t, getenv, "", "audit", "verify", "--org", "espoo"); code != 0 ||
-		!strings.Contains(stdout, "verified 300 chains") || !strings.Contains(stdout, "audit trail intact") {
+		!strings.Contains(stdout, "verified 300 chains") || !strings.Contains(stdout, "audit trail intact") ||
+		!strings.Contains(stderr, "audit: 300/300 chains verified (100%)") {
 		t.Fatalf("verify: %d %q %q", code, stdout, stderr)
 	}
 	// The statistics count every demo case at once, also those of a second
