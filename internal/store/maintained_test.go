@@ -846,70 +846,62 @@ func TestUnitCountsBesideRegisterMoves(t *testing.T) {
 		}
 		return true, tx.Commit(ctx)
 	}
-	wg.Go(func() { // the mover
-		rnd := rand.New(rand.NewPCG(seed, 1))
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			org := w.orgs[rnd.IntN(len(w.orgs))]
-			reg, unit := w.regs[org][rnd.IntN(len(w.regs[org]))], w.units[org][rnd.IntN(len(w.units[org]))]
-			ok, err := retry(func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, `UPDATE registers SET unit_id = $2 WHERE id = $1`, reg, unit); err != nil {
-					return err
+	// side runs one side writer until done: each step draws its change and
+	// retry runs it; count counts the committed ones.
+	side := func(what string, stream uint64, count *int, step func(rnd *rand.Rand) func(tx pgx.Tx) error) {
+		wg.Go(func() {
+			rnd := rand.New(rand.NewPCG(seed, stream))
+			for {
+				select {
+				case <-done:
+					return
+				default:
 				}
-				time.Sleep(time.Duration(rnd.IntN(3)) * time.Millisecond)
-				return nil
-			})
-			if err != nil {
-				errs <- fmt.Errorf("move: %w", err)
-				return
+				ok, err := retry(step(rnd))
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", what, err)
+					return
+				}
+				if ok {
+					*count++
+				}
 			}
-			if ok {
-				moves++
+		})
+	}
+	side("move", 1, &moves, func(rnd *rand.Rand) func(tx pgx.Tx) error {
+		org := w.orgs[rnd.IntN(len(w.orgs))]
+		reg, unit := w.regs[org][rnd.IntN(len(w.regs[org]))], w.units[org][rnd.IntN(len(w.units[org]))]
+		return func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `UPDATE registers SET unit_id = $2 WHERE id = $1`, reg, unit); err != nil {
+				return err
 			}
+			time.Sleep(time.Duration(rnd.IntN(3)) * time.Millisecond)
+			return nil
 		}
 	})
-	wg.Go(func() { // the router
-		rnd := rand.New(rand.NewPCG(seed, 2))
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			org := w.orgs[rnd.IntN(len(w.orgs))]
-			ok, err := retry(func(tx pgx.Tx) error {
-				var id int64
-				err := tx.QueryRow(ctx, `SELECT id FROM cases WHERE org_id = $1 AND state = ANY($2) ORDER BY random() LIMIT 1 FOR UPDATE`,
-					org, store.OpenStates).Scan(&id)
-				if err == pgx.ErrNoRows {
-					return nil
-				} else if err != nil {
-					return err
-				}
-				if _, err := tx.Exec(ctx, `UPDATE cases SET state = $2, legal_due = legal_due + 1 WHERE id = $1`,
-					id, countStates[rnd.IntN(5)]); err != nil {
-					return err
-				}
-				if rnd.IntN(3) == 0 {
-					_, err = tx.Exec(ctx, `DELETE FROM tasks WHERE id = (SELECT id FROM tasks WHERE case_id = $1 LIMIT 1)`, id)
-				} else {
-					_, err = tx.Exec(ctx, `INSERT INTO tasks (org_id, case_id, register_id, "right", state, legal_basis, allowed_answers)
-						VALUES ($1, $2, $3, 'access', 'open', 'c', ARRAY['given']) ON CONFLICT (case_id, register_id, "right") DO NOTHING`,
-						org, id, w.regs[org][rnd.IntN(len(w.regs[org]))])
-				}
+	side("route", 2, &routs, func(rnd *rand.Rand) func(tx pgx.Tx) error {
+		org := w.orgs[rnd.IntN(len(w.orgs))]
+		return func(tx pgx.Tx) error {
+			var id int64
+			err := tx.QueryRow(ctx, `SELECT id FROM cases WHERE org_id = $1 AND state = ANY($2) ORDER BY random() LIMIT 1 FOR UPDATE`,
+				org, store.OpenStates).Scan(&id)
+			if err == pgx.ErrNoRows {
+				return nil
+			} else if err != nil {
 				return err
-			})
-			if err != nil {
-				errs <- fmt.Errorf("route: %w", err)
-				return
 			}
-			if ok {
-				routs++
+			if _, err := tx.Exec(ctx, `UPDATE cases SET state = $2, legal_due = legal_due + 1 WHERE id = $1`,
+				id, countStates[rnd.IntN(5)]); err != nil {
+				return err
 			}
+			if rnd.IntN(3) == 0 {
+				_, err = tx.Exec(ctx, `DELETE FROM tasks WHERE id = (SELECT id FROM tasks WHERE case_id = $1 LIMIT 1)`, id)
+			} else {
+				_, err = tx.Exec(ctx, `INSERT INTO tasks (org_id, case_id, register_id, "right", state, legal_basis, allowed_answers)
+					VALUES ($1, $2, $3, 'access', 'open', 'c', ARRAY['given']) ON CONFLICT (case_id, register_id, "right") DO NOTHING`,
+					org, id, w.regs[org][rnd.IntN(len(w.regs[org]))])
+			}
+			return err
 		}
 	})
 	w.stepInTxs(pool, 150)
