@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -146,7 +145,7 @@ func (q *Q) CompactOpenDueCounts(ctx context.Context, orgID int64) (int64, error
 // of the organisation into one row per key and returns the rows left per
 // table. The sweep uses CompactMaintainedCountsAt.
 func (q *Q) CompactMaintainedCounts(ctx context.Context, orgID int64) (map[string]int64, error) {
-	return q.compactMaintained(ctx, orgID, time.Time{})
+	return q.compactMaintained(ctx, orgID, time.Time{}, "")
 }
 
 // CompactMaintainedCountsAt is CompactMaintainedCounts that also folds,
@@ -165,13 +164,18 @@ func (q *Q) CompactMaintainedCountsAt(ctx context.Context, orgID int64, today ti
 	if today.IsZero() {
 		return nil, fmt.Errorf("compact maintained counts: no fold day")
 	}
-	return q.compactMaintained(ctx, orgID, today)
+	return q.compactMaintained(ctx, orgID, today, "")
 }
 
-func (q *Q) compactMaintained(ctx context.Context, orgID int64, today time.Time) (map[string]int64, error) {
+// compactMaintained folds the tables' deltas (only: that table alone),
+// with the day fold when today is set.
+func (q *Q) compactMaintained(ctx context.Context, orgID int64, today time.Time, only string) (map[string]int64, error) {
 	left := map[string]int64{}
 	err := q.maintenance(ctx, orgID, func(db DB) error {
 		for _, m := range maintainedTables {
+			if only != "" && m.table != only {
+				continue
+			}
 			args := []any{orgID}
 			byDay := !today.IsZero() && m.fold != ""
 			if byDay {
@@ -189,21 +193,6 @@ func (q *Q) compactMaintained(ctx context.Context, orgID int64, today time.Time)
 		return nil, mapErr(err, "compact maintained counts")
 	}
 	return left, nil
-}
-
-// foldMaintained is CompactMaintainedCounts for one table (by its name),
-// without the day fold.
-func (q *Q) foldMaintained(ctx context.Context, orgID int64, table string) error {
-	i := slices.IndexFunc(maintainedTables, func(m maintainedTable) bool { return m.table == table })
-	if i < 0 {
-		return fmt.Errorf("fold maintained counts: no table %q", table)
-	}
-	m := maintainedTables[i]
-	err := q.maintenance(ctx, orgID, func(db DB) error {
-		_, err := db.Exec(ctx, m.compactSQL(false), orgID)
-		return err
-	})
-	return mapErr(err, "compact "+m.name)
 }
 
 // RebuildMaintainedCounts recomputes the organisation's rows of every

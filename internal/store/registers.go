@@ -395,7 +395,7 @@ func (q *Q) ImportRegisters(ctx context.Context, orgID int64, sourceFiles []stri
 		// which every unit-filtered page summed until the next sweep
 		// (docs/scale.md 21: 2x its folded time). Fold them now, in this
 		// transaction, so the import commits them already folded.
-		if err := q.foldMaintained(ctx, orgID, "open_unit_counts"); err != nil {
+		if _, err := q.compactMaintained(ctx, orgID, time.Time{}, "open_unit_counts"); err != nil {
 			return sum, err
 		}
 	}
