@@ -326,14 +326,7 @@ func (q *Q) LatestAnchor(ctx context.Context, orgID, caseID int64) (Anchor, erro
 // case page instead of recomputing on every view). anchored > 0 also
 // marks the chain as recorded by a checkpoint up to that seq.
 func (q *Q) RecordVerification(ctx context.Context, orgID, caseID int64, at time.Time, verifiedSeq int, brk *ChainBreak, anchored int) error {
-	bseq, reason := 0, ""
-	if brk != nil {
-		bseq, reason = brk.Seq, brk.Reason
-	}
-	_, err := q.db.Exec(ctx, `UPDATE audit_heads SET verified_at = $3, verified_seq = $4, broken_seq = $5, broken_reason = $6,
-			anchored_seq = CASE WHEN $7 > 0 THEN $7 ELSE anchored_seq END
-		WHERE org_id = $1 AND case_id = $2`, orgID, caseID, at, verifiedSeq, bseq, reason, anchored)
-	return mapErr(err, "recording verification")
+	return q.RecordVerifications(ctx, at, []Verification{{OrgID: orgID, CaseID: caseID, VerifiedSeq: verifiedSeq, Break: brk, Anchored: anchored}})
 }
 
 // AuditHeadCount is how many audit chains the organisation has (orgID 0:
@@ -350,25 +343,30 @@ type Verification struct {
 	OrgID, CaseID int64
 	VerifiedSeq   int
 	Break         *ChainBreak
+	// Anchored > 0 also marks the chain as recorded by a checkpoint up
+	// to that seq.
+	Anchored int
 }
 
-// RecordVerifications is RecordVerification (without anchoring) for many
-// chains in one statement.
+// RecordVerifications stores many chains' verification results in one
+// statement.
 func (q *Q) RecordVerifications(ctx context.Context, at time.Time, vs []Verification) error {
 	if len(vs) == 0 {
 		return nil
 	}
 	orgs, cases := make([]int64, len(vs)), make([]int64, len(vs))
-	seqs, bseqs, reasons := make([]int32, len(vs)), make([]int32, len(vs)), make([]string, len(vs))
+	seqs, bseqs, anchored := make([]int32, len(vs)), make([]int32, len(vs)), make([]int32, len(vs))
+	reasons := make([]string, len(vs))
 	for i, v := range vs {
-		orgs[i], cases[i], seqs[i] = v.OrgID, v.CaseID, int32(v.VerifiedSeq)
+		orgs[i], cases[i], seqs[i], anchored[i] = v.OrgID, v.CaseID, int32(v.VerifiedSeq), int32(v.Anchored)
 		if v.Break != nil {
 			bseqs[i], reasons[i] = int32(v.Break.Seq), v.Break.Reason
 		}
 	}
-	_, err := q.db.Exec(ctx, `UPDATE audit_heads h SET verified_at = $1, verified_seq = v.seq, broken_seq = v.bseq, broken_reason = v.reason
-		FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::int[], $6::text[]) AS v(org_id, case_id, seq, bseq, reason)
-		WHERE h.org_id = v.org_id AND h.case_id = v.case_id`, at, orgs, cases, seqs, bseqs, reasons)
+	_, err := q.db.Exec(ctx, `UPDATE audit_heads h SET verified_at = $1, verified_seq = v.seq, broken_seq = v.bseq, broken_reason = v.reason,
+			anchored_seq = CASE WHEN v.anchored > 0 THEN v.anchored ELSE h.anchored_seq END
+		FROM unnest($2::bigint[], $3::bigint[], $4::int[], $5::int[], $6::text[], $7::int[]) AS v(org_id, case_id, seq, bseq, reason, anchored)
+		WHERE h.org_id = v.org_id AND h.case_id = v.case_id`, at, orgs, cases, seqs, bseqs, reasons, anchored)
 	return mapErr(err, "recording verifications")
 }
 
