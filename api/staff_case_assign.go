@@ -160,17 +160,3 @@ func (s *Server) dashboardAssignee(c echo.Context, d *dashboardData, f *store.Da
 	}
 	return nil
 }
-
-// dashboardHandlers names the handlers of a page's rows (one query).
-func (s *Server) dashboardHandlers(c echo.Context, rows []store.DashboardRow) (map[int64]string, error) {
-	var ids []int64
-	for _, r := range rows {
-		if r.AssignedTo != nil && !slices.Contains(ids, *r.AssignedTo) {
-			ids = append(ids, *r.AssignedTo)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	return store.New(s.Pool).StaffNames(c.Request().Context(), ids)
-}

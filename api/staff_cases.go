@@ -568,15 +568,13 @@ func (s *Server) dashboard(c echo.Context, get func(string) string, person bool)
 	if more {
 		rows = rows[:page]
 	}
-	handlers, err := s.dashboardHandlers(c, rows)
-	if err != nil {
+	handlers := map[int64]string{}
+	if err := s.handlerNames(ctx, rows, handlers); err != nil {
 		return err
 	}
 	for _, r := range rows {
 		row := s.dashboardRow(r, orgByID, orgNames, lang, today)
-		if r.AssignedTo != nil {
-			row.Handler = handlers[*r.AssignedTo]
-		}
+		row.Handler = handlerOf(r, handlers)
 		d.Rows = append(d.Rows, row)
 	}
 	if more && !person {

@@ -81,7 +81,7 @@ func (s *Server) staffCasesCSV(c echo.Context) error {
 	for {
 		rows, err := store.New(s.Pool).Dashboard(ctx, f)
 		if err == nil {
-			err = s.csvHandlers(ctx, rows, handlers)
+			err = s.handlerNames(ctx, rows, handlers)
 		}
 		if err != nil {
 			// Headers are sent: the truncated file ends with a line saying so.
@@ -108,9 +108,10 @@ func (s *Server) staffCasesCSV(c echo.Context) error {
 	}
 }
 
-// csvHandlers adds to names the handlers of rows it does not hold yet
-// (one query a batch at most; most exports name a few staff members).
-func (s *Server) csvHandlers(ctx context.Context, rows []store.DashboardRow, names map[int64]string) error {
+// handlerNames adds to names the handlers of rows it does not hold yet, in
+// one query: a dashboard page's, or a CSV export's batch (names kept
+// across batches: most exports name a few staff members).
+func (s *Server) handlerNames(ctx context.Context, rows []store.DashboardRow, names map[int64]string) error {
 	var ids []int64
 	for _, r := range rows {
 		if r.AssignedTo == nil {
