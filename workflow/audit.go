@@ -88,22 +88,35 @@ func (s *Service) checkpointOnce(ctx context.Context) (res CheckpointResult, n i
 		// before keyed hashes; after it, an unkeyed link is never new.
 		bootstrap := bytes.Equal(prevDigest, store.ZeroHash)
 		now := s.Now()
+		// The batch's anchors, events and results each take one statement,
+		// not one per chain (issue 21: three round trips a chain kept a
+		// core busy for minutes after the 1M demo's load).
+		chains := make([]store.Chain, len(heads))
+		for i, h := range heads {
+			chains[i] = store.Chain{OrgID: h.OrgID, CaseID: h.CaseID}
+		}
+		anchors, err := q.LatestAnchors(ctx, chains)
+		if err != nil {
+			return err
+		}
+		from := make([]int, len(heads))
+		for i, c := range chains {
+			from[i] = max(anchors[c].Seq, 1) // the anchored event itself is re-read and compared
+		}
+		trails, err := q.AuditTrailsFrom(ctx, chains, from)
+		if err != nil {
+			return err
+		}
 		var anchored []store.CheckpointHead
-		for _, h := range heads {
-			anchor, err := q.LatestAnchor(ctx, h.OrgID, h.CaseID)
-			if err != nil {
-				return err
-			}
-			from, prev := 1, store.ZeroHash
+		var results []store.Verification
+		for i, h := range heads {
+			anchor, events := anchors[chains[i]], trails[chains[i]]
+			prev := store.ZeroHash
 			if anchor.Seq > 0 {
-				from, prev = anchor.Seq, nil // the anchored event itself is re-read and compared
-			}
-			events, err := q.AuditTrailFrom(ctx, h.OrgID, h.CaseID, from)
-			if err != nil {
-				return err
-			}
-			if prev == nil && len(events) > 0 {
-				prev = events[0].PrevHash
+				prev = nil
+				if len(events) > 0 {
+					prev = events[0].PrevHash
+				}
 			}
 			// Only the events up to the head read above: later appends wait
 			// for the next checkpoint.
@@ -114,23 +127,22 @@ func (s *Service) checkpointOnce(ctx context.Context) (res CheckpointResult, n i
 			if bootstrap {
 				legacy = math.MaxInt
 			}
-			brk := store.VerifyAuditLinks(s.Keys, prev, from, events, anchor, legacy)
+			brk := store.VerifyAuditLinks(s.Keys, prev, from[i], events, anchor, legacy)
 			if brk == nil && (len(events) == 0 || events[len(events)-1].Seq != h.Seq) {
 				brk = &store.ChainBreak{Seq: h.Seq, Reason: "the newest events are missing (deleted)"}
 			}
 			if brk != nil {
 				res.Broken = append(res.Broken, ChainReport{h.OrgID, h.CaseID, *brk})
 				s.Logger.Error("audit chain broken", "org", h.OrgID, "case", h.CaseID, "seq", brk.Seq, "reason", brk.Reason)
-				if err := q.RecordVerification(ctx, h.OrgID, h.CaseID, now, 0, brk, 0); err != nil {
-					return err
-				}
+				results = append(results, store.Verification{OrgID: h.OrgID, CaseID: h.CaseID, Break: brk})
 				continue
 			}
 			last := events[len(events)-1]
 			anchored = append(anchored, store.CheckpointHead{OrgID: h.OrgID, CaseID: h.CaseID, Seq: last.Seq, Hash: last.Hash})
-			if err := q.RecordVerification(ctx, h.OrgID, h.CaseID, now, last.Seq, nil, last.Seq); err != nil {
-				return err
-			}
+			results = append(results, store.Verification{OrgID: h.OrgID, CaseID: h.CaseID, VerifiedSeq: last.Seq, Anchored: last.Seq})
+		}
+		if err := q.RecordVerifications(ctx, now, results); err != nil {
+			return err
 		}
 		if len(anchored) == 0 {
 			return nil

@@ -10,10 +10,13 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rightsdesk/internal/demo"
 	"rightsdesk/internal/secret"
+	"rightsdesk/internal/sqltrace"
 	"rightsdesk/internal/store"
+	"rightsdesk/internal/testenv"
 	"rightsdesk/workflow"
 )
 
@@ -509,14 +512,72 @@ func TestAuditCheckpointInBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.env.Workflow.Checkpoint(ctx)
+	// Issue 21: a batch reads its anchors and events and records its
+	// results with a statement each, not three round trips per chain (a
+	// 1M demo's first checkpoint kept a core busy for minutes).
+	traced, tr := tracedService(t, f.env)
+	tr.Reset()
+	res, err := traced.Checkpoint(ctx)
+	statements := len(tr.Taken())
 	if err != nil || res.Chains != chains || len(res.Broken) != 0 {
 		t.Fatalf("checkpoint: %+v %v", res, err)
+	}
+	if statements > 40 {
+		t.Errorf("checkpoint of %d chains ran %d statements; want a bounded number per batch of 1000", chains, statements)
 	}
 	r, err := f.env.Workflow.VerifyAudit(ctx, f.org.ID)
 	if err != nil || !r.OK() || r.Checkpoints != 2 || r.Chains != chains {
 		t.Fatalf("verify: checkpoints %d chains %d first %+v %v", r.Checkpoints, r.Chains, r.First, err)
 	}
+
+	// Chains that move again are checked from their anchors on: every
+	// other one gets an event, and one of those is rewritten behind its
+	// anchor (its anchored event's data changed and the link recomputed
+	// without the key cannot be, so a plain change is enough here).
+	err = store.Tx(ctx, f.env.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		for i := 0; i < chains; i += 2 {
+			if err := q.AppendAudit(ctx, f.env.Keys, store.AuditEvent{OrgID: f.org.ID, CaseID: int64(i), Actor: "system",
+				Action: "again", At: f.env.Clock.Now()}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rewritten = 500
+	err = pgx.BeginFunc(ctx, f.env.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE audit_events SET data = data || '{"forged": true}' WHERE org_id = $1 AND case_id = $2 AND seq = 1`,
+			f.org.ID, rewritten)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = f.env.Workflow.Checkpoint(ctx)
+	if err != nil || res.Chains != chains/2-1 || len(res.Broken) != 1 || res.Broken[0].CaseID != rewritten || res.Broken[0].Break.Seq != 1 {
+		t.Fatalf("second checkpoint: %d chains, broken %+v, %v; want %d chains and case %d broken at its anchored event 1",
+			res.Chains, res.Broken, err, chains/2-1, rewritten)
+	}
+}
+
+// tracedService is env's workflow on a pool whose statements tr records.
+func tracedService(t *testing.T, env *testenv.Env) (*workflow.Service, *sqltrace.Recorder) {
+	t.Helper()
+	tr := &sqltrace.Recorder{}
+	cfg := env.Pool.Config()
+	cfg.ConnConfig.Tracer = tr
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return &workflow.Service{Pool: pool, Keys: env.Keys, Catalog: env.Catalog, Logger: env.Logger, Now: env.Clock.Now}, tr
 }
 
 // Issue 21 (docs/scale.md 23): VerifyAudit reads every chain in one

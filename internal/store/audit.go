@@ -311,22 +311,81 @@ func (q *Q) UnanchoredHeads(ctx context.Context, limit int) ([]AuditHead, error)
 	return out, mapErr(err, "unanchored heads")
 }
 
-// LatestAnchor is the newest checkpointed head of a chain (zero: none).
-func (q *Q) LatestAnchor(ctx context.Context, orgID, caseID int64) (Anchor, error) {
-	var a Anchor
-	err := q.db.QueryRow(ctx, `SELECT checkpoint_id, seq, hash FROM audit_checkpoint_heads
-		WHERE org_id = $1 AND case_id = $2 ORDER BY checkpoint_id DESC LIMIT 1`, orgID, caseID).Scan(&a.CheckpointID, &a.Seq, &a.Hash)
-	if err == pgx.ErrNoRows {
-		return Anchor{}, nil
+// Chain names an audit chain (CaseID 0: the organisation's own).
+type Chain struct{ OrgID, CaseID int64 }
+
+// LatestAnchors is LatestAnchor of many chains in one statement (issue
+// 21: the checkpoint read a chain's anchor with a round trip of its own):
+// the newest checkpointed head of each chain that has one.
+func (q *Q) LatestAnchors(ctx context.Context, chains []Chain) (map[Chain]Anchor, error) {
+	orgs, cases := chainColumns(chains)
+	rows, err := q.db.Query(ctx, `SELECT v.org_id, v.case_id, a.checkpoint_id, a.seq, a.hash
+		FROM unnest($1::bigint[], $2::bigint[]) AS v(org_id, case_id)
+		CROSS JOIN LATERAL (SELECT checkpoint_id, seq, hash FROM audit_checkpoint_heads c
+			WHERE c.org_id = v.org_id AND c.case_id = v.case_id ORDER BY checkpoint_id DESC LIMIT 1) a`, orgs, cases)
+	if err != nil {
+		return nil, mapErr(err, "audit anchors")
 	}
-	return a, mapErr(err, "audit anchor")
+	defer rows.Close()
+	out := make(map[Chain]Anchor, len(chains))
+	for rows.Next() {
+		var c Chain
+		var a Anchor
+		if err := rows.Scan(&c.OrgID, &c.CaseID, &a.CheckpointID, &a.Seq, &a.Hash); err != nil {
+			return nil, mapErr(err, "audit anchors")
+		}
+		out[c] = a
+	}
+	return out, mapErr(rows.Err(), "audit anchors")
 }
 
-// RecordVerification stores a chain's verification result (shown on the
-// case page instead of recomputing on every view). anchored > 0 also
-// marks the chain as recorded by a checkpoint up to that seq.
-func (q *Q) RecordVerification(ctx context.Context, orgID, caseID int64, at time.Time, verifiedSeq int, brk *ChainBreak, anchored int) error {
-	return q.RecordVerifications(ctx, at, []Verification{{OrgID: orgID, CaseID: caseID, VerifiedSeq: verifiedSeq, Break: brk, Anchored: anchored}})
+// AuditTrailsFrom is AuditTrailFrom of many chains: from[i] is where
+// chains[i] is read from. The case chains (any number) are read in one
+// statement; an organisation's own chain, one per organisation, with a
+// query of its own, each on its own index.
+func (q *Q) AuditTrailsFrom(ctx context.Context, chains []Chain, from []int) (map[Chain][]AuditEvent, error) {
+	out := make(map[Chain][]AuditEvent, len(chains))
+	var caseChains []Chain
+	var caseFrom []int32
+	for i, c := range chains {
+		if c.CaseID != 0 {
+			caseChains, caseFrom = append(caseChains, c), append(caseFrom, int32(from[i]))
+			continue
+		}
+		events, err := q.AuditTrailFrom(ctx, c.OrgID, 0, from[i])
+		if err != nil {
+			return nil, err
+		}
+		out[c] = events
+	}
+	if len(caseChains) == 0 {
+		return out, nil
+	}
+	orgs, cases := chainColumns(caseChains)
+	rows, err := q.db.Query(ctx, `SELECT e.* FROM unnest($1::bigint[], $2::bigint[], $3::int[]) AS v(org_id, case_id, from_seq)
+		CROSS JOIN LATERAL (SELECT `+auditCols+` FROM audit_events
+			WHERE case_id = v.case_id AND org_id = v.org_id AND seq >= v.from_seq) e
+		ORDER BY e.org_id, e.case_id, e.seq`, orgs, cases, caseFrom)
+	if err != nil {
+		return nil, mapErr(err, "audit trails")
+	}
+	events, err := pgx.CollectRows(rows, pgx.RowToStructByName[AuditEvent])
+	if err != nil {
+		return nil, mapErr(err, "audit trails")
+	}
+	for _, e := range events {
+		c := Chain{e.OrgID, e.CaseID}
+		out[c] = append(out[c], e)
+	}
+	return out, nil
+}
+
+func chainColumns(chains []Chain) (orgs, cases []int64) {
+	orgs, cases = make([]int64, len(chains)), make([]int64, len(chains))
+	for i, c := range chains {
+		orgs[i], cases[i] = c.OrgID, c.CaseID
+	}
+	return orgs, cases
 }
 
 // AuditHeadCount is how many audit chains the organisation has (orgID 0:
