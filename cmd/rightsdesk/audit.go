@@ -47,7 +47,7 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 	defer a.close()
 	q := store.New(a.pool)
 	if verb == "checkpoint" {
-		res, err := a.wf.Checkpoint(ctx)
+		res, err := a.wf.CheckpointProgress(ctx, env.Stderr)
 		if err != nil {
 			return err
 		}
