@@ -329,7 +329,7 @@ var (
 	requesterColumns = []string{"case_id", "org_id", "name", "email", "phone", "address", "on_behalf", "relation",
 		"subject_name", "email_index", "email_index_key"}
 	taskColumns = []string{"org_id", "case_id", "register_id", "right", "state", "legal_basis", "allowed_answers",
-		"owner_email", "answer", "answered_at", "answered_by", "opened_at", "created_at", "updated_at", "case_due"}
+		"owner_email", "answer", "answered_at", "answered_by", "opened_at", "created_at", "updated_at", "case_due", "case_open"}
 	eventColumns = []string{"org_id", "case_id", "seq", "at", "actor", "action", "data", "prev_hash", "hash", "key_id"}
 	headColumns  = []string{"org_id", "case_id", "seq", "hash"}
 )
@@ -713,6 +713,10 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 			caseDue = docDue.(time.Time)
 		}
 
+		// tasks.case_open (the unit filter's index, kept by the same
+		// trigger): the case's state is one the dashboard lists as open.
+		caseOpen := slices.Contains(store.OpenStates, state)
+
 		// Tasks: one per chosen register once identity is settled.
 		ntasks := 0
 		if identityAt != nil && len(g.regs) > 0 {
@@ -753,6 +757,7 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 				t.tsOrNull(identityAt)
 				t.ts(updated)
 				t.date(caseDue)
+				t.boolean(caseOpen)
 			}
 		}
 

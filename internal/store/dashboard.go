@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -50,8 +51,13 @@ type DashboardFilter struct {
 	// the (organisation, open state) pairs where the unit has a case
 	// (open_unit_counts); Dashboard reads no other open range.
 	unitRanges map[orgState]bool
-	// mergeMax overrides maxMergedRanges (tests: 0 keeps it).
-	mergeMax int
+	// unitCases, when not nil, are the unit's open cases, which a page
+	// reads by id (resolveUnitRanges: a small unit).
+	unitCases []int64
+	// mergeMax overrides maxMergedRanges (tests: 0 keeps it);
+	// unitByIDMax overrides unitByIDMax (tests: 0 keeps it, -1 never).
+	mergeMax    int
+	unitByIDMax int
 }
 
 // DashboardCursor is a position in the dashboard's order.
@@ -157,13 +163,17 @@ const dashboardNarrow = `
 		WHERE t.case_id = c.id AND t.org_id = ANY($1) AND g.unit_id = $6 OFFSET 0))`
 
 // where is the filter's WHERE clause (dashboardWhere or, for a resolved
-// person search, dashboardWhereCases), over args.
+// person search or a small unit's cases, dashboardWhereCases), over args.
 func (f DashboardFilter) where() string {
-	if f.person != nil {
+	if f.byID() {
 		return dashboardWhereCases
 	}
 	return dashboardWhere
 }
+
+// byID: the filter's cases are resolved (a person search, a small unit)
+// and read by id.
+func (f DashboardFilter) byID() bool { return f.person != nil || f.unitCases != nil }
 
 // assigneeClause is the assignee filter, written in only when set (as
 // the band's bounds are) and as a comparison of an index column, so that
@@ -211,6 +221,11 @@ func (f DashboardFilter) args() []any {
 	}
 	if f.person != nil {
 		return []any{f.OrgIDs, states, f.Right, pattern, f.Channel, f.UnitID, true, idsOrEmpty(f.person.byEmail), idsOrEmpty(f.person.byHetu)}
+	}
+	if f.unitCases != nil {
+		// The unit's cases are these (resolveUnitRanges read them through
+		// the same join): no probe of each one's tasks again ($6 = 0).
+		return []any{f.OrgIDs, states, f.Right, pattern, f.Channel, int64(0), true, f.unitCases, []int64{}}
 	}
 	person, emails, hetus := false, [][]byte{}, [][]byte{}
 	if f.Person != nil {
@@ -343,26 +358,78 @@ type orgState struct {
 // so in no unit) were read whole on every page and CSV batch (docs/scale.md
 // 14.4). A pair the counts show empty has no row to give, and is left out
 // (docs/scale.md 18). One sum over the unit's rows of open_unit_counts.
+//
+// A unit with few open cases (at most unitByIDMax) still had each range
+// walked whole, a probe of its tasks per case: 4.6x its 10k time at 1M for
+// a register with 0.45 % of the cases (docs/scale.md 25). When the filter
+// lists open states only, its open cases are then found from the unit's
+// registers by tasks_unit_open (the tasks of open cases) and the page
+// reads them by id (f.unitCases), as a person search does.
 func (q *Q) resolveUnitRanges(ctx context.Context, f DashboardFilter) (DashboardFilter, error) {
 	if f.UnitID == 0 || f.person != nil {
 		return f, nil
 	}
-	rows, err := q.db.Query(ctx, `SELECT org_id, state FROM open_unit_counts
-		WHERE org_id = ANY($1) AND unit_id = $2 AND "right" = $3 AND state = ANY($4) AND ($5::text = '' OR channel = $5)
-		GROUP BY org_id, state HAVING sum(n) <> 0`, f.OrgIDs, f.UnitID, f.Right, OpenStates, f.Channel)
+	rows, err := q.db.Query(ctx, `SELECT org_id, state, coalesce(sum(n) FILTER (WHERE "right" = $3 AND ($5::text = '' OR channel = $5)), 0),
+			coalesce(sum(n) FILTER (WHERE "right" = ''), 0)
+		FROM open_unit_counts
+		WHERE org_id = ANY($1) AND unit_id = $2 AND "right" IN ($3, '') AND state = ANY($4)
+		GROUP BY org_id, state`, f.OrgIDs, f.UnitID, f.Right, OpenStates, f.Channel)
 	if err != nil {
 		return f, mapErr(err, "dashboard unit ranges")
 	}
 	defer rows.Close()
 	f.unitRanges = map[orgState]bool{}
+	var all int64 // the unit's open cases in the organisations
 	for rows.Next() {
 		var k orgState
-		if err := rows.Scan(&k.org, &k.state); err != nil {
+		var matching, n int64
+		if err := rows.Scan(&k.org, &k.state, &matching, &n); err != nil {
 			return f, mapErr(err, "dashboard unit ranges")
 		}
-		f.unitRanges[k] = true
+		if matching != 0 {
+			f.unitRanges[k] = true
+		}
+		all += n
 	}
-	return f, mapErr(rows.Err(), "dashboard unit ranges")
+	if err := rows.Err(); err != nil {
+		return f, mapErr(err, "dashboard unit ranges")
+	}
+	byIDMax := cmp.Or(f.unitByIDMax, unitByIDMax)
+	if all > int64(byIDMax) || !openOnly(f.States) {
+		return f, nil
+	}
+	// A join, not `register_id = ANY(ARRAY(SELECT ...))`: the planner
+	// guesses an array's length and, expecting 300,000 rows at 1M, compiled
+	// the statement with JIT (20 ms) for 380.
+	rows, err = q.db.Query(ctx, `SELECT DISTINCT t.case_id FROM registers g
+		JOIN tasks t ON t.register_id = g.id AND t.org_id = g.org_id
+		WHERE g.unit_id = $2 AND g.org_id = ANY($1) AND t.case_open`, f.OrgIDs, f.UnitID)
+	if err != nil {
+		return f, mapErr(err, "dashboard unit cases")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return f, mapErr(err, "dashboard unit cases")
+	}
+	f.unitCases = idsOrEmpty(ids)
+	return f, nil
+}
+
+// unitByIDMax is the most open cases a unit filter reads by id
+// (resolveUnitRanges). Reading a case by id costs about what probing one
+// case's tasks does, and a page walking a range probes about 50 cases for
+// every one of the unit's among them: above a few thousand the walk stops
+// sooner than the ids are read.
+const unitByIDMax = 1000
+
+// openOnly: the filter's states (none: the open ones) are all open.
+func openOnly(states []string) bool {
+	for _, s := range states {
+		if !slices.Contains(OpenStates, s) {
+			return false
+		}
+	}
+	return true
 }
 
 // rangeEmpty reports whether the unit filter's counts show no case in
@@ -405,7 +472,8 @@ func (f DashboardFilter) rangeEmpty(org int64, state string) bool {
 //
 // A person search keeps one range: it reads the handful of cases
 // resolvePerson found by id, which the per-state form defeats (it walked
-// each state's whole range: 5.8 s at 1M).
+// each state's whole range: 5.8 s at 1M). So does a small unit, whose open
+// cases resolveUnitRanges found.
 func (f DashboardFilter) dashboardStatement() (string, []any) {
 	limit := f.Limit
 	if limit <= 0 {
@@ -413,7 +481,7 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 	}
 	n := strconv.Itoa(limit)
 	var args []any
-	if f.person != nil {
+	if f.byID() {
 		args = f.args()
 	} else {
 		args = f.args()[:6]
@@ -441,7 +509,7 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 	}
 	var from string
 	orgs, states := 0, 0
-	if f.person == nil {
+	if !f.byID() {
 		orgs, states = len(args[0].([]int64)), len(args[1].([]string))
 	}
 	mergeMax := maxMergedRanges
@@ -449,7 +517,7 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 		mergeMax = f.mergeMax
 	}
 	switch {
-	case f.person != nil:
+	case f.byID():
 		from = branch(f.where())
 	case orgs*states > mergeMax:
 		from = `SELECT r.* FROM (SELECT DISTINCT unnest($1::bigint[])) AS o(id)

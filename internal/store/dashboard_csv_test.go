@@ -278,6 +278,16 @@ func TestDashboardExportMatchesDefinition(t *testing.T) {
 				t.Fatalf("step %d (seed %d), filter %+v, ranges joined LATERAL: export differs from its definition:\n got %d batches %v\nwant %d batches %v",
 					step, seed, f, len(lat), batchSizes(lat), len(want), batchSizes(want))
 			}
+			// A unit's open cases read by id, whatever their number, and
+			// its ranges walked, whatever their number (docs/scale.md 25).
+			if f.UnitID != 0 {
+				for _, n := range []int{1 << 30, -1} {
+					if u := exportByStore(ctx, t, q, store.UnitByIDAtMost(f, n)); !reflect.DeepEqual(u, want) {
+						t.Fatalf("step %d (seed %d), filter %+v, unit cases by id at most %d: export differs from its definition:\n got %d batches %v\nwant %d batches %v",
+							step, seed, f, n, len(u), batchSizes(u), len(want), batchSizes(want))
+					}
+				}
+			}
 			for _, b := range got {
 				rowsSeen += len(b)
 				if f.UnitID != 0 {

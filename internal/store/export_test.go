@@ -20,3 +20,7 @@ func DashboardStatement(f DashboardFilter) (string, []any) { return f.dashboardS
 // MergeAtMost makes Dashboard merge at most n ranges as UNION ALL branches
 // for f, and join them LATERAL beyond (maxMergedRanges).
 func MergeAtMost(f DashboardFilter, n int) DashboardFilter { f.mergeMax = n; return f }
+
+// UnitByIDAtMost makes Dashboard read a unit's open cases by id when it
+// has at most n of them (n < 0: never; unitByIDMax).
+func UnitByIDAtMost(f DashboardFilter, n int) DashboardFilter { f.unitByIDMax = n; return f }
