@@ -516,24 +516,47 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 	if f.mergeMax != 0 {
 		mergeMax = f.mergeMax
 	}
+	// The (organisation, state) ranges to read: the filter's pairs, less
+	// those a unit filter's counts show empty (rangeEmpty). A unit is one
+	// organisation's, so with many organisations most pairs go.
+	type pair struct{ i, j int }
+	var pairs []pair
+	if !f.byID() {
+		for i, org := range args[0].([]int64) {
+			for j, state := range args[1].([]string) {
+				if !f.rangeEmpty(org, state) {
+					pairs = append(pairs, pair{i, j})
+				}
+			}
+		}
+	}
 	switch {
 	case f.byID():
 		from = branch(f.where())
-	case orgs*states > mergeMax:
+	case len(pairs) > mergeMax && len(pairs) == orgs*states:
 		from = `SELECT r.* FROM (SELECT DISTINCT unnest($1::bigint[])) AS o(id)
 			CROSS JOIN (SELECT DISTINCT unnest($2::text[])) AS s(state)
 			CROSS JOIN LATERAL ` + branch(`
 	WHERE c.org_id = o.id AND c.state = s.state`+dashboardNarrow) + ` AS r`
+	case len(pairs) > mergeMax:
+		// Pruned, and still more than Dashboard merges: the LATERAL join
+		// over the pairs left, not every organisation's every state (each
+		// range of another organisation than the unit's was walked whole,
+		// finding no case of the unit).
+		po, ps := make([]int64, len(pairs)), make([]string, len(pairs))
+		for k, p := range pairs {
+			po[k], ps[k] = args[0].([]int64)[p.i], args[1].([]string)[p.j]
+		}
+		// ($2 is named for its type: the branches name the pair's state.)
+		from = `SELECT r.* FROM (SELECT * FROM unnest(` + param(po, "::bigint[]") + `, ` + param(ps, "::text[]") + `) AS u(org, state)
+				WHERE u.state = ANY($2::text[])) AS p
+			CROSS JOIN LATERAL ` + branch(`
+	WHERE c.org_id = p.org AND c.state = p.state`+dashboardNarrow) + ` AS r`
 	default:
 		var branches []string
-		for i, org := range args[0].([]int64) {
-			for j, state := range args[1].([]string) {
-				if f.rangeEmpty(org, state) {
-					continue
-				}
-				branches = append(branches, branch(`
-	WHERE c.org_id = ($1::bigint[])[`+strconv.Itoa(i+1)+`] AND c.state = ($2::text[])[`+strconv.Itoa(j+1)+`]`+dashboardNarrow))
-			}
+		for _, p := range pairs {
+			branches = append(branches, branch(`
+	WHERE c.org_id = ($1::bigint[])[`+strconv.Itoa(p.i+1)+`] AND c.state = ($2::text[])[`+strconv.Itoa(p.j+1)+`]`+dashboardNarrow))
 		}
 		if len(branches) == 0 { // no organisation (or no range of the unit): no rows
 			branches = append(branches, branch(dashboardFilters+`

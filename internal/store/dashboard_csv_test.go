@@ -279,12 +279,14 @@ func TestDashboardExportMatchesDefinition(t *testing.T) {
 					step, seed, f, len(lat), batchSizes(lat), len(want), batchSizes(want))
 			}
 			// A unit's open cases read by id, whatever their number, and
-			// its ranges walked, whatever their number (docs/scale.md 25).
+			// its ranges walked, whatever their number (docs/scale.md 25),
+			// merged or, pruned to the unit's, joined LATERAL.
 			if f.UnitID != 0 {
-				for _, n := range []int{1 << 30, -1} {
-					if u := exportByStore(ctx, t, q, store.UnitByIDAtMost(f, n)); !reflect.DeepEqual(u, want) {
-						t.Fatalf("step %d (seed %d), filter %+v, unit cases by id at most %d: export differs from its definition:\n got %d batches %v\nwant %d batches %v",
-							step, seed, f, n, len(u), batchSizes(u), len(want), batchSizes(want))
+				for _, v := range []struct{ byID, merge int }{{1 << 30, 0}, {-1, 0}, {-1, 1}} {
+					g := store.MergeAtMost(store.UnitByIDAtMost(f, v.byID), v.merge)
+					if u := exportByStore(ctx, t, q, g); !reflect.DeepEqual(u, want) {
+						t.Fatalf("step %d (seed %d), filter %+v, unit cases by id at most %d, ranges merged at most %d: export differs from its definition:\n got %d batches %v\nwant %d batches %v",
+							step, seed, f, v.byID, v.merge, len(u), batchSizes(u), len(want), batchSizes(want))
 					}
 				}
 			}

@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // The boxes' statements, for the EXPLAIN tests (queue_test.go).
 const (
 	DPOQueueSQL      = dpoQueueSQL
@@ -24,3 +26,17 @@ func MergeAtMost(f DashboardFilter, n int) DashboardFilter { f.mergeMax = n; ret
 // UnitByIDAtMost makes Dashboard read a unit's open cases by id when it
 // has at most n of them (n < 0: never; unitByIDMax).
 func UnitByIDAtMost(f DashboardFilter, n int) DashboardFilter { f.unitByIDMax = n; return f }
+
+// ResolvedDashboardStatement is Dashboard's statement for f once its
+// person search and unit ranges are resolved.
+func (q *Q) ResolvedDashboardStatement(ctx context.Context, f DashboardFilter) (string, error) {
+	f, err := q.resolvePerson(ctx, f)
+	if err != nil {
+		return "", err
+	}
+	if f, err = q.resolveUnitRanges(ctx, f); err != nil {
+		return "", err
+	}
+	sql, _ := f.dashboardStatement()
+	return sql, nil
+}

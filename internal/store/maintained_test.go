@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -999,6 +1000,39 @@ func TestUnitFilterPageSkipsEmptyRanges(t *testing.T) {
 	if got, want := page(f), []int64{}; len(got) != 0 {
 		t.Fatalf("unit page of a right no case has: %v, want %v", got, want)
 	}
+	// With many organisations a unit's page reads its own organisation's
+	// ranges only: merged, or joined LATERAL over those pairs alone (with
+	// every organisation's every state, the other organisations' ranges
+	// were walked whole, finding no case of the unit).
+	var many []int64
+	for i := range 7 {
+		o, err := q.UpsertOrg(ctx, store.Org{Slug: fmt.Sprintf("unit-page-%d", i), NameFI: "o", NameSV: "o", PrimaryLang: "fi"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		many = append(many, o)
+	}
+	walk := store.UnitByIDAtMost(store.DashboardFilter{OrgIDs: append(many, org), UnitID: unit}, -1) // 8 x 5 ranges
+	sql, err := q.ResolvedDashboardStatement(ctx, walk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(sql, "FROM cases c"); n != 1 || strings.Contains(sql, "LATERAL") {
+		t.Fatalf("unit page over 8 organisations: %d ranges (LATERAL: %v), want the unit's one (in_progress):\n%s", n, strings.Contains(sql, "LATERAL"), sql)
+	}
+	sql, err = q.ResolvedDashboardStatement(ctx, store.MergeAtMost(store.DashboardFilter{OrgIDs: append(many, org), UnitID: unit,
+		States: []string{"in_progress", "closed"}}, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(sql, "SELECT DISTINCT unnest($1") || !strings.Contains(sql, "LATERAL") {
+		t.Fatalf("unit page over 8 organisations, joined LATERAL: want the pairs left, not every organisation's every state:\n%s", sql)
+	}
+	if got, want := page(store.MergeAtMost(store.DashboardFilter{OrgIDs: append(many, org), UnitID: unit, States: all}, 1)),
+		[]int64{ids["in_progress"], ids["closed"]}; !slices.Equal(got, want) {
+		t.Fatalf("unit page over 8 organisations, joined LATERAL: %v, want %v", got, want)
+	}
+
 	// A person search keeps its own range (the unit's ranges are not used).
 	if got := page(store.DashboardFilter{OrgIDs: []int64{org}, UnitID: unit, States: all,
 		Person: &store.PersonIndexes{Email: [][]byte{[]byte("nobody")}}}); len(got) != 0 {
