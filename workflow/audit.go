@@ -55,17 +55,19 @@ func (s *Service) Checkpoint(ctx context.Context) (CheckpointResult, error) {
 // first checkpoint after a bulk load (the 1M demo) takes a minute or more.
 func (s *Service) CheckpointProgress(ctx context.Context, progress io.Writer) (CheckpointResult, error) {
 	var total CheckpointResult
-	started, shown := time.Now(), time.Now()
+	line := newProgressLine(progress)
+	show := func() {
+		line.show("audit: %d chains checkpointed, %d broken, %.0f chains/s", total.Chains, len(total.Broken), line.rate(total.Chains+len(total.Broken)))
+	}
 	defer func() {
-		if progress != nil && time.Since(started) >= time.Second {
-			fmt.Fprintf(progress, "\raudit: %d chains checkpointed, %d broken   \n", total.Chains, len(total.Broken))
+		if time.Since(line.started) >= time.Second { // a short run leaves no line
+			show()
+			line.end()
 		}
 	}()
 	for {
-		if progress != nil && time.Since(shown) >= time.Second {
-			shown = time.Now()
-			fmt.Fprintf(progress, "\raudit: %d chains checkpointed, %d broken, %.0f chains/s   ",
-				total.Chains, len(total.Broken), float64(total.Chains+len(total.Broken))/time.Since(started).Seconds())
+		if line.due() {
+			show()
 		}
 		res, n, err := s.checkpointOnce(ctx)
 		if err != nil {
@@ -218,7 +220,7 @@ func (s *Service) VerifyAudit(ctx context.Context, orgID int64) (VerifyReport, e
 func (s *Service) VerifyAuditProgress(ctx context.Context, orgID int64, progress io.Writer) (VerifyReport, error) {
 	r := VerifyReport{Digests: map[string]int64{}}
 	q := store.New(s.Pool)
-	anchors := map[[2]int64]store.Anchor{}
+	anchors := map[store.Chain]store.Anchor{}
 	prev := store.ZeroHash
 	err := q.Checkpoints(ctx, func(c store.Checkpoint, heads []store.CheckpointHead) error {
 		r.Checkpoints++
@@ -242,7 +244,7 @@ func (s *Service) VerifyAuditProgress(ctx context.Context, orgID int64, progress
 		prev, r.LatestDigest = c.Digest, c.Digest
 		r.Digests[hex.EncodeToString(c.Digest)] = c.ID
 		for _, h := range heads {
-			anchors[[2]int64{h.OrgID, h.CaseID}] = store.Anchor{CheckpointID: c.ID, Seq: h.Seq, Hash: h.Hash}
+			anchors[store.Chain{OrgID: h.OrgID, CaseID: h.CaseID}] = store.Anchor{CheckpointID: c.ID, Seq: h.Seq, Hash: h.Hash}
 		}
 		return nil
 	})
@@ -259,11 +261,10 @@ func (s *Service) VerifyAuditProgress(ctx context.Context, orgID int64, progress
 			return r, err
 		}
 	}
-	started, shown := time.Now(), time.Now()
+	line := newProgressLine(progress)
 	showProgress := func() {
-		shown = time.Now()
-		fmt.Fprintf(progress, "\raudit: %d/%d chains verified (%d%%), %d events, %.0f chains/s   ",
-			r.Chains, total, r.Chains*100/max(total, 1), r.Events, float64(r.Chains)/max(time.Since(started).Seconds(), 0.001))
+		line.show("audit: %d/%d chains verified (%d%%), %d events, %.0f chains/s",
+			r.Chains, total, r.Chains*100/max(total, 1), r.Events, line.rate(r.Chains))
 	}
 	var batch []store.Verification
 	record := func(flushAll bool) error {
@@ -272,7 +273,7 @@ func (s *Service) VerifyAuditProgress(ctx context.Context, orgID int64, progress
 				return err
 			}
 			batch = batch[:0]
-			if progress != nil && time.Since(shown) >= time.Second {
+			if line.due() {
 				showProgress()
 			}
 		}
@@ -281,7 +282,7 @@ func (s *Service) VerifyAuditProgress(ctx context.Context, orgID int64, progress
 	check := func(org, caseID int64, events []store.AuditEvent) error {
 		r.Chains++
 		r.Events += len(events)
-		k := [2]int64{org, caseID}
+		k := store.Chain{OrgID: org, CaseID: caseID}
 		anchor := anchors[k]
 		delete(anchors, k)
 		brk := store.VerifyAuditLinks(s.Keys, store.ZeroHash, 1, events, anchor, anchor.Seq)
@@ -295,10 +296,10 @@ func (s *Service) VerifyAuditProgress(ctx context.Context, orgID int64, progress
 		return r, err
 	}
 	// A chain a checkpoint recorded but with no events left: truncated.
-	var gone []store.CheckpointHead
+	var gone []store.Chain
 	for k := range anchors {
-		if orgID == 0 || k[0] == orgID {
-			gone = append(gone, store.CheckpointHead{OrgID: k[0], CaseID: k[1]})
+		if orgID == 0 || k.OrgID == orgID {
+			gone = append(gone, k)
 		}
 	}
 	sortChains(gone)
@@ -312,7 +313,7 @@ func (s *Service) VerifyAuditProgress(ctx context.Context, orgID int64, progress
 	}
 	if progress != nil {
 		showProgress()
-		fmt.Fprintln(progress)
+		line.end()
 	}
 	slices.SortFunc(r.Broken, func(a, b ChainReport) int {
 		return cmpChain(a.OrgID, a.CaseID, b.OrgID, b.CaseID)
@@ -321,6 +322,40 @@ func (s *Service) VerifyAuditProgress(ctx context.Context, orgID int64, progress
 		r.First = &r.Broken[0]
 	}
 	return r, nil
+}
+
+// progressLine is a progress line on a terminal, rewritten with \r
+// about once a second; with no writer it shows nothing.
+type progressLine struct {
+	w              io.Writer
+	started, shown time.Time
+}
+
+func newProgressLine(w io.Writer) *progressLine {
+	now := time.Now()
+	return &progressLine{w: w, started: now, shown: now}
+}
+
+// due: a second has passed since the line was last shown.
+func (p *progressLine) due() bool { return p.w != nil && time.Since(p.shown) >= time.Second }
+
+func (p *progressLine) show(format string, args ...any) {
+	if p.w == nil {
+		return
+	}
+	p.shown = time.Now()
+	fmt.Fprintf(p.w, "\r"+format+"   ", args...)
+}
+
+// rate is n per second since the start.
+func (p *progressLine) rate(n int) float64 {
+	return float64(n) / max(time.Since(p.started).Seconds(), 0.001)
+}
+
+func (p *progressLine) end() {
+	if p.w != nil {
+		fmt.Fprintln(p.w)
+	}
 }
 
 // verifyBatch is how many chains' results VerifyAudit records a statement.
@@ -333,8 +368,8 @@ func cmpChain(aOrg, aCase, bOrg, bCase int64) int {
 	return cmp.Compare(aCase, bCase)
 }
 
-func sortChains(c []store.CheckpointHead) {
-	slices.SortFunc(c, func(a, b store.CheckpointHead) int { return cmpChain(a.OrgID, a.CaseID, b.OrgID, b.CaseID) })
+func sortChains(c []store.Chain) {
+	slices.SortFunc(c, func(a, b store.Chain) int { return cmpChain(a.OrgID, a.CaseID, b.OrgID, b.CaseID) })
 }
 
 // LatestCheckpointDigest is the digest of the newest checkpoint (nil:

@@ -713,10 +713,6 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 			caseDue = docDue.(time.Time)
 		}
 
-		// tasks.case_open (the unit filter's index, kept by the same
-		// trigger): the case's state is one the dashboard lists as open.
-		caseOpen := slices.Contains(store.OpenStates, state)
-
 		// Tasks: one per chosen register once identity is settled.
 		ntasks := 0
 		if identityAt != nil && len(g.regs) > 0 {
@@ -757,7 +753,7 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 				t.tsOrNull(identityAt)
 				t.ts(updated)
 				t.date(caseDue)
-				t.boolean(caseOpen)
+				t.boolean(open) // tasks.case_open, kept by a trigger COPY skips
 			}
 		}
 

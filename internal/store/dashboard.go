@@ -512,10 +512,7 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 	if !f.byID() {
 		orgs, states = len(args[0].([]int64)), len(args[1].([]string))
 	}
-	mergeMax := maxMergedRanges
-	if f.mergeMax != 0 {
-		mergeMax = f.mergeMax
-	}
+	mergeMax := cmp.Or(f.mergeMax, maxMergedRanges)
 	// The (organisation, state) ranges to read: the filter's pairs, less
 	// those a unit filter's counts show empty (rangeEmpty). A unit is one
 	// organisation's, so with many organisations most pairs go.
