@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -112,6 +114,13 @@ var (
 func newTimeSeededCountsWorld(ctx context.Context, t testing.TB, pool *pgxpool.Pool, prefix string) (uint64, *countsWorld) {
 	t.Helper()
 	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("COUNTS_SEED"); s != "" { // to repeat a logged run
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("COUNTS_SEED: %v", err)
+		}
+		seed = n
+	}
 	t.Logf("seed %d", seed)
 	return seed, newCountsWorld(ctx, t, pool, prefix, seed)
 }
@@ -472,17 +481,33 @@ func TestMaintainedCountsFollowCasesAndTasks(t *testing.T) {
 		}
 		if step == 420 {
 			// A repair: the table emptied for one organisation, then rebuilt.
+			// The organisation is one whose tables all hold keys when there
+			// is one (by chance neither may have an open case in a unit at
+			// this step, seed 1796607585810333151); a table that held
+			// counts holds them again after the rebuild, one row a key.
 			org := w.orgs[0]
+			for _, o := range w.orgs {
+				_, _, keys := maintainedDiffAt(ctx, t, pool, []int64{o}, fold)
+				empty := false
+				for _, d := range maintainedDefs {
+					empty = empty || keys[d.table] == 0
+				}
+				if !empty {
+					org = o
+					break
+				}
+			}
+			_, _, had := maintainedDiffAt(ctx, t, pool, []int64{org}, fold)
 			for _, d := range maintainedDefs {
 				w.exec(`DELETE FROM `+d.table+` WHERE org_id = $1`, org)
 			}
 			if err := q.RebuildMaintainedCounts(ctx, org); err != nil {
 				t.Fatal(err)
 			}
-			stray, rows, keys := maintainedDiff(ctx, t, pool, w.orgs[:1])
+			stray, rows, keys := maintainedDiff(ctx, t, pool, []int64{org})
 			for _, d := range maintainedDefs {
-				if stray[d.table] != 0 || rows[d.table] != keys[d.table] || keys[d.table] == 0 {
-					t.Fatalf("rebuilt %s: %d stray keys, %d rows for %d keys", d.table, stray[d.table], rows[d.table], keys[d.table])
+				if stray[d.table] != 0 || rows[d.table] != keys[d.table] || (keys[d.table] == 0 && had[d.table] != 0) {
+					t.Fatalf("rebuilt %s: %d stray keys, %d rows for %d keys (%d before the repair)", d.table, stray[d.table], rows[d.table], keys[d.table], had[d.table])
 				}
 			}
 			check(step)
