@@ -48,13 +48,26 @@ func (s *Service) AnswerURL(lang string, org store.Org, token string) string {
 }
 
 type answerLinkMail struct {
-	Lang, OrgName, Receipt, Link, Until, Privacy string
-	// Contents: what the package holds (the cover note, issue 18);
-	// Access: the letter is the access answer (else another answer).
-	Contents []string
-	Access   bool
-	// Remedies: the letter refuses some registers (Art 12(4)).
+	Lang, OrgName, Receipt, Until, Privacy string
+	// Parts: the answer's letters, each behind its own link, in one mail
+	// (a case of access and rectification is answered by an access letter
+	// and a confirmation letter: one mail, not two). Many: more than one.
+	Parts []answerPart
+	Many  bool
+	// Access: the one letter is the access answer (else another answer).
+	Access bool
+	// Remedies: a letter refuses some registers (Art 12(4)).
 	Remedies *Remedies
+}
+
+// answerPart is one letter of an answer link mail: its number and title
+// (shown when the mail has several), its link and what its package holds
+// (the cover note, issue 18).
+type answerPart struct {
+	Number   int
+	Title    string
+	Link     string
+	Contents []string
 }
 
 type answerCodeMail struct {

@@ -297,6 +297,10 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 		}
 		lang := nonEmpty(c.Lang, org.PrimaryLang)
 		now := s.Now()
+		expires := now.Add(AnswerLinkTTL)
+		m := answerLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt,
+			Until: FormatDate(HelsinkiDate(expires), lang), Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail),
+			Many: len(letters) > 1, Access: len(letters) == 1 && letters[0].l.Kind == pdf.KindAccess}
 		var ids []int64
 		for _, rl := range letters {
 			token := secret.Token()
@@ -306,7 +310,7 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 				name = c.Receipt + "-" + kind + "-" + rl.l.Lang + ".pdf"
 			}
 			d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang, Kind: kind,
-				Filename: name, ExpiresAt: now.Add(AnswerLinkTTL), CreatedAt: now}
+				Filename: name, ExpiresAt: expires, CreatedAt: now}
 			id, err := q.InsertAnswerDelivery(ctx, d, rl.b)
 			if err != nil {
 				return nil, err
@@ -315,16 +319,14 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 			if err := s.audit(ctx, q, org.ID, c.ID, actor, "answer_link_sent", map[string]any{"delivery": id, "letter_kind": kind, "render": r.ID}); err != nil {
 				return nil, err
 			}
-			contents := s.PackageContents(lang, kind, deliveredFileCount(rl.l))
-			m := answerLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Link: s.AnswerURL(lang, org, token),
-				Until: FormatDate(HelsinkiDate(d.ExpiresAt), lang), Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail),
-				Contents: contents, Access: rl.l.Kind == pdf.KindAccess}
-			if rl.l.Refuses() { // Art 12(4): refused in part
+			m.Parts = append(m.Parts, answerPart{Number: len(m.Parts) + 1, Title: s.Catalog.T(lang, "print.kind."+kind),
+				Link: s.AnswerURL(lang, org, token), Contents: s.PackageContents(lang, kind, deliveredFileCount(rl.l))})
+			if rl.l.Refuses() && m.Remedies == nil { // Art 12(4): refused in part
 				m.Remedies = s.RemediesFor(lang, org)
 			}
-			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "answer_link", To: email, Lang: lang, Data: m}); err != nil {
-				return nil, err
-			}
+		}
+		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "answer_link", To: email, Lang: lang, Data: m}); err != nil {
+			return nil, err
 		}
 		c.AnsweredAt = &now
 		onTime := !HelsinkiDate(now).After(DueOf(*c, CalendarFor(org), now).Effective)
