@@ -199,7 +199,7 @@ func (s *Server) staffOrgRemove(c echo.Context) error {
 	if err != nil {
 		return errNotFound
 	}
-	_, err = s.auth.RemoveMember(c.Request().Context(), org.ID, id, staffUser(c).ID)
+	_, unassigned, err := s.auth.RemoveMember(c.Request().Context(), org.ID, id, staffUser(c).ID)
 	if errors.Is(err, workflow.ErrSelf) {
 		flash(c, "accounts.remove.self")
 		return c.Redirect(http.StatusSeeOther, "/staff/orgs/"+org.Slug+"/staff")
@@ -207,7 +207,11 @@ func (s *Server) staffOrgRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	flash(c, "accounts.remove.done")
+	done := "accounts.remove.done"
+	if unassigned > 0 {
+		done = "accounts.remove.done_unassigned"
+	}
+	flash(c, done)
 	return c.Redirect(http.StatusSeeOther, "/staff/orgs/"+org.Slug+"/staff")
 }
 

@@ -365,18 +365,24 @@ var ErrNameRequired = errors.New("enter your name")
 
 // RemoveMember removes a user's role in the organisation and ends all the
 // user's sessions; an account left with no organisation (and not a
-// platform administrator) is disabled as well. It reports whether the
-// account was disabled.
-func (a *StaffAuth) RemoveMember(ctx context.Context, orgID, userID int64, by int64) (bool, error) {
+// platform administrator) is disabled as well. The user's open cases in
+// the organisation lose their handler (each with an unassign event), so
+// that they show as unassigned on the dashboard. It reports whether the
+// account was disabled and how many cases were unassigned.
+func (a *StaffAuth) RemoveMember(ctx context.Context, orgID, userID int64, by int64) (disabled bool, unassigned int, err error) {
 	if userID == by {
-		return false, ErrSelf
+		return false, 0, ErrSelf
 	}
 	now := a.now()
-	var disabled bool
-	err := store.Tx(ctx, a.Pool, func(tx pgx.Tx) error {
+	err = store.Tx(ctx, a.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		u, err := q.StaffUserForUpdate(ctx, userID)
 		if err != nil {
+			return err
+		}
+		// Cases before the membership: Assign locks a case, then the
+		// assignee's membership; the same order here cannot deadlock.
+		if unassigned, err = a.unassignCases(ctx, q, orgID, u.ID, StaffActor(by), "member_removed", now); err != nil {
 			return err
 		}
 		if err := q.DeleteMembership(ctx, orgID, u.ID); err != nil {
@@ -397,9 +403,25 @@ func (a *StaffAuth) RemoveMember(ctx context.Context, orgID, userID int64, by in
 			return err
 		}
 		return q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: orgID, Actor: string(StaffActor(by)), Action: "staff.remove",
-			Data: map[string]any{"user_id": u.ID, "account_disabled": disabled, "sessions_ended": n}, At: now})
+			Data: map[string]any{"user_id": u.ID, "account_disabled": disabled, "sessions_ended": n, "cases_unassigned": unassigned}, At: now})
 	})
-	return disabled, err
+	return disabled, unassigned, err
+}
+
+// unassignCases takes userID's open cases in orgID from them, each with
+// an unassign event giving the reason, and returns how many there were.
+func (a *StaffAuth) unassignCases(ctx context.Context, q *store.Q, orgID, userID int64, actor Actor, reason string, now time.Time) (int, error) {
+	ids, err := q.UnassignOpenCases(ctx, orgID, userID)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if err := q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: orgID, CaseID: id, Actor: string(actor), Action: AuditUnassign,
+			Data: map[string]any{"previous_assignee": userID, "reason": reason}, At: now}); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
 }
 
 // ---- forgotten passwords -----------------------------------------------------

@@ -717,8 +717,14 @@ func (a *StaffAuth) DisableUser(ctx context.Context, email string, actor Actor) 
 			return err
 		}
 		for _, m := range ms {
+			// A disabled account cannot act: its open cases go back to
+			// the organisation's unassigned ones (as on RemoveMember).
+			k, err := a.unassignCases(ctx, q, m.OrgID, u.ID, actor, "account_disabled", now)
+			if err != nil {
+				return err
+			}
 			if err := q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: m.OrgID, Actor: string(actor), Action: "staff.disable",
-				Data: map[string]any{"user_id": u.ID, "sessions_ended": n}, At: now}); err != nil {
+				Data: map[string]any{"user_id": u.ID, "sessions_ended": n, "cases_unassigned": k}, At: now}); err != nil {
 				return err
 			}
 		}

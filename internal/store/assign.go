@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -56,4 +57,18 @@ func (q *Q) SetCaseAssignee(ctx context.Context, orgID, caseID int64, userID *in
 		err = pgx.ErrNoRows
 	}
 	return mapErr(err, "assigning case")
+}
+
+// UnassignOpenCases takes userID's open cases in orgID from them, when
+// they leave the organisation or their account is disabled: the cases
+// show as unassigned on the dashboard, where a DPO shares out work,
+// instead of staying with a handler who can no longer act. Closed cases
+// keep their handler (who answered them). It returns the cases' ids in
+// order; the caller records an event on each.
+func (q *Q) UnassignOpenCases(ctx context.Context, orgID, userID int64) ([]int64, error) {
+	rows, _ := q.db.Query(ctx, `UPDATE cases SET assigned_to = NULL
+		WHERE org_id = $1 AND assigned_to = $2 AND state = ANY($3) RETURNING id`, orgID, userID, OpenStates)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	slices.Sort(ids)
+	return ids, mapErr(err, "unassigning cases")
 }
