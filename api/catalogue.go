@@ -390,6 +390,7 @@ type registerForm struct {
 	Name, OwnerName, OwnerEmail, LegalBasis string
 	ControllerElsewhere                     bool
 	ElsewhereName, ElsewhereContact, Notes  string
+	Recipients                              string
 }
 
 // fieldError is one entry of a form's error summary.
@@ -398,7 +399,7 @@ type fieldError struct {
 }
 
 // registerFormFields is the edit form's field order, for the error summary.
-var registerFormFields = []string{"name", "owner_name", "owner_email", "legal_basis", "elsewhere_name", "elsewhere_contact", "notes"}
+var registerFormFields = []string{"name", "owner_name", "owner_email", "legal_basis", "recipients", "elsewhere_name", "elsewhere_contact", "notes"}
 
 // staffRegister finds a register among the user's organisations; another
 // organisation's id is a 404.
@@ -445,7 +446,7 @@ func (s *Server) staffRegisterForm(c echo.Context) error {
 	f := registerForm{
 		Name: r.Name, OwnerName: r.OwnerName, OwnerEmail: r.OwnerEmail, LegalBasis: r.LegalBasis,
 		ControllerElsewhere: r.ControllerElsewhere, ElsewhereName: r.ElsewhereName,
-		ElsewhereContact: r.ElsewhereContact, Notes: r.Notes,
+		ElsewhereContact: r.ElsewhereContact, Notes: r.Notes, Recipients: r.Recipients,
 	}
 	return s.renderRegisterForm(c, http.StatusOK, r, f, nil)
 }
@@ -463,12 +464,12 @@ func (s *Server) staffRegisterSave(c echo.Context) error {
 		Name: c.FormValue("name"), OwnerName: c.FormValue("owner_name"), OwnerEmail: c.FormValue("owner_email"),
 		LegalBasis: c.FormValue("legal_basis"), ControllerElsewhere: c.FormValue("controller_elsewhere") != "",
 		ElsewhereName: c.FormValue("elsewhere_name"), ElsewhereContact: c.FormValue("elsewhere_contact"),
-		Notes: c.FormValue("notes"),
+		Notes: c.FormValue("notes"), Recipients: c.FormValue("recipients"),
 	}
 	err = s.Workflow.UpdateRegister(c.Request().Context(), r.OrgID, r.ID, u.ID, workflow.RegisterEdit{
 		Name: f.Name, OwnerName: f.OwnerName, OwnerEmail: f.OwnerEmail, LegalBasis: f.LegalBasis,
 		ControllerElsewhere: f.ControllerElsewhere, ElsewhereName: f.ElsewhereName,
-		ElsewhereContact: f.ElsewhereContact, Notes: f.Notes,
+		ElsewhereContact: f.ElsewhereContact, Notes: f.Notes, Recipients: f.Recipients,
 	})
 	var fe workflow.FieldErrors
 	if errors.As(err, &fe) {

@@ -555,3 +555,71 @@ func TestStaffRegisters(t *testing.T) {
 		t.Error("another organisation's register was changed")
 	}
 }
+
+// legal.md §1 Art 15(1)(c) and Art 19: a register's disclosures and
+// recipients are what the access answer lists and what owners see when
+// they answer a rectification, erasure or restriction. The DPO can write
+// them where the import found none or a wrong text; a later import keeps
+// the DPO's text (D-3) and still updates registers the DPO left alone.
+func TestRegisterRecipientsEditedByDPO(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org, res := catSeed(t, env, "jakobstad", "Pietarsaari", "Jakobstad", "sv", "000_jakobstad.txt")
+	q := store.New(env.Pool)
+	regs, err := q.Registers(env.Ctx, org.ID, store.RegisterFilter{})
+	if err != nil || len(regs) < 2 {
+		t.Fatalf("%d registers (%v)", len(regs), err)
+	}
+	target, other := regs[0], regs[1]
+	ts := env.HTTP()
+	dpo := catLogin(t, env, ts, "dpo@a.test", workflow.RoleDPO, org.ID)
+	page := fmt.Sprintf("%s/staff/registers/%d", ts.URL, target.ID)
+	resp, doc := catDo(t, dpo, http.MethodGet, page, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("form: %d", resp.StatusCode)
+	}
+	if got := htmlText(catOne(t, doc, "textarea#f-recipients")); got != target.Recipients {
+		t.Errorf("recipients field %q, want the imported %q", got, target.Recipients)
+	}
+	form := url.Values{"_csrf": {catCSRF(t, doc)}, "name": {target.Name}, "legal_basis": {target.LegalBasis},
+		"recipients": {strings.Repeat("x", 4001)}}
+
+	// Too long: 422, the summary links the field, the text is kept.
+	resp, doc = catDo(t, dpo, http.MethodPost, page, form)
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("too long: %d", resp.StatusCode)
+	}
+	if href, _ := htmlLookupAttr(catOne(t, catOne(t, doc, "div.errors"), "a"), "href"); href != "#f-recipients" {
+		t.Errorf("error summary links %q", href)
+	}
+	if got := htmlText(catOne(t, doc, "textarea#f-recipients")); got != form.Get("recipients") {
+		t.Error("the submitted recipients were lost")
+	}
+
+	const mine = "Folkpensionsanstalten (FPA)\nSkatteförvaltningen"
+	form.Set("recipients", "  "+mine+"\n")
+	if resp, _ := catDo(t, dpo, http.MethodPost, page, form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	got, err := q.Register(env.Ctx, org.ID, target.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Recipients != mine || !got.Edited("recipients") {
+		t.Errorf("saved recipients %q, edited %v", got.Recipients, got.EditedFields)
+	}
+
+	// The next import brings new texts for both: the DPO's stays.
+	for i := range res.Registers {
+		res.Registers[i].Recipients = "Ny text från importen"
+	}
+	if _, err := env.Workflow.ImportCatalogue(env.Ctx, org.ID, res, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := q.Register(env.Ctx, org.ID, target.ID); got.Recipients != mine {
+		t.Errorf("the import overwrote the DPO's recipients with %q", got.Recipients)
+	}
+	if got, _ := q.Register(env.Ctx, org.ID, other.ID); got.Recipients != "Ny text från importen" {
+		t.Errorf("a register the DPO did not edit kept %q after the import", got.Recipients)
+	}
+}

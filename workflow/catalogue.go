@@ -120,6 +120,11 @@ type RegisterEdit struct {
 	ElsewhereName       string
 	ElsewhereContact    string
 	Notes               string
+	// Recipients: the disclosures and recipients of the privacy notice,
+	// as the access answer lists them (Art 15(1)(c)) and owners see them
+	// when they answer under Art 19; the DPO's text where an import found
+	// none or a wrong one.
+	Recipients string
 }
 
 // Field limits of RegisterEdit (characters).
@@ -138,6 +143,7 @@ func (e *RegisterEdit) Validate() FieldErrors {
 	e.ElsewhereName = strings.TrimSpace(e.ElsewhereName)
 	e.ElsewhereContact = strings.TrimSpace(e.ElsewhereContact)
 	e.Notes = strings.TrimSpace(e.Notes)
+	e.Recipients = strings.TrimSpace(e.Recipients)
 	fe := FieldErrors{}
 	if e.Name == "" {
 		fe.Add("name", "catalogue.error.name_required")
@@ -163,8 +169,10 @@ func (e *RegisterEdit) Validate() FieldErrors {
 			fe.Add(field, "catalogue.error.too_long")
 		}
 	}
-	if utf8.RuneCountInString(e.Notes) > maxRegisterNotes {
-		fe.Add("notes", "catalogue.error.too_long")
+	for field, v := range map[string]string{"notes": e.Notes, "recipients": e.Recipients} {
+		if utf8.RuneCountInString(v) > maxRegisterNotes {
+			fe.Add(field, "catalogue.error.too_long")
+		}
 	}
 	return fe
 }
@@ -212,6 +220,7 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 		mark("elsewhere_name", old.ElsewhereName != changes.ElsewhereName)
 		mark("elsewhere_contact", old.ElsewhereContact != changes.ElsewhereContact)
 		mark("notes", old.Notes != changes.Notes)
+		mark("recipients", old.Recipients != changes.Recipients)
 		if len(edited) == 0 {
 			return nil
 		}
@@ -220,6 +229,7 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 			Name: changes.Name, OwnerName: changes.OwnerName, OwnerEmail: changes.OwnerEmail,
 			LegalBasis: changes.LegalBasis, ControllerElsewhere: changes.ControllerElsewhere,
 			ElsewhereName: changes.ElsewhereName, ElsewhereContact: changes.ElsewhereContact, Notes: changes.Notes,
+			Recipients: changes.Recipients,
 		}, edited, now)
 		if err != nil {
 			return err

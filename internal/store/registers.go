@@ -196,6 +196,7 @@ type RegisterEdit struct {
 	ElsewhereName       string
 	ElsewhereContact    string
 	Notes               string
+	Recipients          string
 }
 
 // EditRegister saves the DPO's fields and adds edited to the register's
@@ -209,10 +210,10 @@ func (q *Q) EditRegister(ctx context.Context, orgID, id int64, e RegisterEdit, e
 		UPDATE registers SET name = $3, owner_name = $4, owner_email = $5, legal_basis = $6,
 			controller_elsewhere = $7, elsewhere_name = $8, elsewhere_contact = $9, notes = $10,
 			edited_fields = ARRAY(SELECT DISTINCT f FROM unnest(edited_fields || $11::text[]) AS f ORDER BY f),
-			updated_at = $12
+			updated_at = $12, recipients = $13
 		WHERE org_id = $1 AND id = $2`,
 		orgID, id, e.Name, e.OwnerName, e.OwnerEmail, e.LegalBasis, e.ControllerElsewhere,
-		e.ElsewhereName, e.ElsewhereContact, e.Notes, edited, now)
+		e.ElsewhereName, e.ElsewhereContact, e.Notes, edited, now, e.Recipients)
 	if err != nil {
 		return mapErr(err, "saving register")
 	}
@@ -355,6 +356,9 @@ func (q *Q) ImportRegisters(ctx context.Context, orgID int64, sourceFiles []stri
 		}
 		if old.Edited("legal_basis") {
 			r.LegalBasis = old.LegalBasis
+		}
+		if old.Edited("recipients") {
+			r.Recipients = old.Recipients
 		}
 		fields := changedFields(*old, r)
 		provenance := old.SourceFile != r.SourceFile || old.SourceRow != r.SourceRow ||
