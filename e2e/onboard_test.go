@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -156,6 +157,26 @@ func TestOnboardFirstTenMinutes(t *testing.T) {
 	}
 	if len(regs) != 3 || owners[cameraNew] != "kalle@testikunta.example" || owners[daycare] != "vilma@testikunta.example" || owners[preschool] != "eino@testikunta.example" {
 		t.Fatalf("published catalogue: %v", owners)
+	}
+	// The published notices name no disclosures for the cameras: the DPO
+	// writes them (the access answer lists them, Art 15(1)(c); owners see
+	// them when they answer under Art 19).
+	var camID int64
+	for _, r := range regs {
+		if r.Name == cameraNew {
+			camID = r.ID
+		}
+	}
+	regForm := fmt.Sprintf(`form[action="/staff/registers/%d"]`, camID)
+	b.open(fmt.Sprintf("/staff/registers/%d", camID))
+	b.run(chromedp.ScrollIntoView("#f-recipients"))
+	b.step("dpo: register", cameraNew, "@catalogue.field.recipients", "@catalogue.form.recipients_hint")
+	const disclosed = "Poliisi rikosten selvittämiseen"
+	b.run(chromedp.SetValue(chromedp.CSS("#f-recipients"), disclosed))
+	b.click(regForm + ` button[type="submit"]`)
+	b.step("dpo: recipients saved", "@catalogue.flash.saved")
+	if r, err := q.Register(s.env.Ctx, org.ID, camID); err != nil || r.Recipients != disclosed {
+		t.Errorf("saved recipients %q (%v)", r.Recipients, err)
 	}
 	b.click(`form[action="/staff/logout"] button`)
 	lap("owners, publish")
