@@ -18,7 +18,11 @@ import (
 // Tenant isolation (issue 16, item 1): a caught message is matched by its
 // Message-ID to the outbox row that sent it, and shown only to staff of
 // that row's organisation. Mail no outbox row claims (or one without an
-// organisation) is shown to nobody.
+// organisation) is shown to nobody. One exception: a platform
+// administrator also sees the staff invitations of every organisation.
+// They set up new organisations and invite the first DPO (issue 19),
+// whose invitation no member could see otherwise: on the embedded
+// default, with no real mailbox behind the catcher, it was out of reach.
 
 func (s *Server) devMailRoutes(g *echo.Group) {
 	g.GET("/mail", s.devMailList)
@@ -120,13 +124,14 @@ func (s *Server) visibleMail(c echo.Context, msgs []mail.Caught) ([]mail.Caught,
 			ids = append(ids, m.MessageID)
 		}
 	}
-	orgs, err := store.New(s.Pool).OutboxOrgsByMessageID(c.Request().Context(), ids)
+	origins, err := store.New(s.Pool).OutboxOrgsByMessageID(c.Request().Context(), ids)
 	if err != nil {
 		return nil, err
 	}
 	var out []mail.Caught
 	for _, m := range msgs {
-		if org, ok := orgs[strings.Trim(strings.TrimSpace(m.MessageID), "<>")]; ok && u.CanSee(org) {
+		o, ok := origins[strings.Trim(strings.TrimSpace(m.MessageID), "<>")]
+		if ok && (u.CanSee(o.OrgID) || u.PlatformAdmin && o.Kind == "staff_invite") {
 			out = append(out, m)
 		}
 	}

@@ -398,7 +398,22 @@ func TestPlatformAdminInvitesFirstDPO(t *testing.T) {
 	if p := f.invite(t, b, "testikunta", "first.dpo@testikunta.example", workflow.RoleDPO, "fi"); p.status != http.StatusSeeOther {
 		t.Fatalf("platform admin invites the first DPO = %d", p.status)
 	}
-	link := linkIn(t, f.mailsTo(t, "first.dpo@testikunta.example")[0])
+	invite := f.mailsTo(t, "first.dpo@testikunta.example")[0]
+	link := linkIn(t, invite)
+	// On the embedded default the invitation is read in the dev mail
+	// catcher: the platform admin finds it there (no member of the new
+	// organisation exists to see it); another organisation's DPO does not.
+	if p := b.get("/staff/mail"); !strings.Contains(p.body, "/staff/mail/"+invite.ID+`"`) {
+		t.Error("the platform admin's dev mail list lacks the invitation")
+	}
+	if p := b.get("/staff/mail/" + invite.ID); p.status != http.StatusOK || !strings.Contains(p.body, link) {
+		t.Errorf("platform admin opening the invitation in the dev mail = %d", p.status)
+	}
+	espooDPO := f.client(t)
+	espooDPO.mustLogin(f.email)
+	if p := espooDPO.get("/staff/mail/" + invite.ID); p.status != http.StatusNotFound {
+		t.Errorf("espoo's DPO opening testikunta's invitation = %d, want 404", p.status)
+	}
 	nb := f.client(t)
 	page := nb.get(link)
 	const pw = "first dpo's long password"

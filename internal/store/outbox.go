@@ -367,12 +367,19 @@ func (q *Q) FailedOutbox(ctx context.Context, orgIDs []int64, stuckBefore time.T
 	return q.collectOutbox(ctx, rows, err, "failed mail")
 }
 
+// MailOrigin is the outbox row a caught mail came from: its organisation
+// and kind.
+type MailOrigin struct {
+	OrgID int64
+	Kind  string
+}
+
 // OutboxOrgsByMessageID maps Message-IDs (with or without angle brackets)
-// to the organisation of the outbox row that sent them. Mail without a row
-// or without an organisation is absent from the map: the dev mail catcher
-// shows it to nobody (issue 16, item 1).
-func (q *Q) OutboxOrgsByMessageID(ctx context.Context, ids []string) (map[string]int64, error) {
-	out := make(map[string]int64, len(ids))
+// to the organisation and kind of the outbox row that sent them. Mail
+// without a row or without an organisation is absent from the map: the
+// dev mail catcher shows it to nobody (issue 16, item 1).
+func (q *Q) OutboxOrgsByMessageID(ctx context.Context, ids []string) (map[string]MailOrigin, error) {
+	out := make(map[string]MailOrigin, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -381,7 +388,7 @@ func (q *Q) OutboxOrgsByMessageID(ctx context.Context, ids []string) (map[string
 		bare[i] = "<" + strings.Trim(strings.TrimSpace(id), "<>") + ">" // as InsertOutbox writes it
 	}
 	rows, err := q.db.Query(ctx, `
-		SELECT btrim(message_id, '<>'), org_id FROM outbox
+		SELECT btrim(message_id, '<>'), org_id, kind FROM outbox
 		WHERE message_id = ANY($1) AND org_id IS NOT NULL`, bare)
 	if err != nil {
 		return nil, mapErr(err, "outbox by message id")
@@ -389,11 +396,11 @@ func (q *Q) OutboxOrgsByMessageID(ctx context.Context, ids []string) (map[string
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		var org int64
-		if err := rows.Scan(&id, &org); err != nil {
+		var o MailOrigin
+		if err := rows.Scan(&id, &o.OrgID, &o.Kind); err != nil {
 			return nil, mapErr(err, "outbox by message id")
 		}
-		out[id] = org
+		out[id] = o
 	}
 	return out, mapErr(rows.Err(), "outbox by message id")
 }
