@@ -53,6 +53,7 @@ type Server struct {
 	// Rows every intake reads, kept a second (rowcache.go, issue 21).
 	tokens     rowCache[store.APIToken]
 	orgsBySlug rowCache[store.Org]
+	apiRate    *apiRate // requests a second per API token (API_RATE)
 }
 
 // New builds the server with every route and middleware.
@@ -74,7 +75,8 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, e: echo.New(), pages: pages, limits: newLimiter(d.Pool, d.Keys, d.Now, d.Logger)}
+	s := &Server{Deps: d, e: echo.New(), pages: pages, limits: newLimiter(d.Pool, d.Keys, d.Now, d.Logger),
+		apiRate: newAPIRate(d.Config.APIRate)}
 	e := s.e
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = pages

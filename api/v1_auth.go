@@ -62,6 +62,9 @@ func (s *Server) requireAPIToken(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		if ok, retry := s.apiRate.take(t.ID, s.Now()); !ok {
+			return rateLimited(retry)
+		}
 		c.Set(ctxAPIOrg, t.OrgID)
 		c.Set(ctxAPIToken, t.Name)
 		c.Set(ctxAPIOrgRow, t.Org)

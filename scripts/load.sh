@@ -88,8 +88,10 @@ run go build -o "$tmp/intakeload" ./scripts/intakeload
 # picks a free port, which the server logs. TRUSTED_PROXIES=127.0.0.1/32
 # lets the sign-in probe give each sign-in its own client address
 # (X-Forwarded-For), so only the hashing semaphore bounds its memory.
+# API_RATE=0: the intake load sends a thousand requests a second with one
+# token; it measures intake, not the per-token limit.
 env -u DATABASE_URL -u SMTP_URL -u SMTP_LISTEN -u BASE_URL -u SECRET_KEY \
-  TRUSTED_PROXIES=127.0.0.1/32 DATA_DIR="$tmp/var" LISTEN_ADDR=127.0.0.1:0 SEED=auto MIGRATE=true LOG_JSON=false LOG_LEVEL=info \
+  API_RATE=0 TRUSTED_PROXIES=127.0.0.1/32 DATA_DIR="$tmp/var" LISTEN_ADDR=127.0.0.1:0 SEED=auto MIGRATE=true LOG_JSON=false LOG_LEVEL=info \
   "$bin" serve >"$tmp/serve.out" 2>"$tmp/serve.log" &
 pid=$!
 

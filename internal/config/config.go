@@ -61,6 +61,9 @@ type Config struct {
 	// MailFast: goroutines sending intake code mails right after their
 	// commit (issue 21); 0 sends every mail through River.
 	MailFast int
+	// APIRate: requests a second one API token may make on /api/v1, in
+	// bursts of twice that, per process; 0: no limit.
+	APIRate int
 
 	ReminderDays    []int // working days before safe_target (issue 6)
 	TaskLinkTTL     time.Duration
@@ -152,6 +155,7 @@ var settings = []setting{
 	{"workers", "WORKERS", "20", "River workers for the default queue"},
 	{"fetch-cooldown", "FETCH_COOLDOWN", "100ms", "River fetch cooldown (lower = more throughput, more polling)"},
 	{"mail-fast", "MAIL_FAST", "4", "goroutines sending a request's code mail right after it is stored, River job kept as a backstop; 0 = every mail through River"},
+	{"api-rate", "API_RATE", "20", "requests a second one API token may make on /api/v1, in bursts of twice that, per server process (each request can mail a code to any address); 0 = no limit"},
 	{"reminder-days", "REMINDER_DAYS", "5,2", "owner reminders, working days before the safe target"},
 	{"task-link-ttl", "TASK_LINK_TTL", "1440h", "how long an owner's task link stays valid"},
 	{"session-idle", "SESSION_IDLE", "30m", "staff session idle timeout"},
@@ -347,6 +351,11 @@ func Parse(name string, args []string, getenv func(string) string, extra func(*f
 		bad("mail-fast", "want a whole number (0 = off), got %q", get("mail-fast"))
 	} else {
 		c.MailFast = int(n)
+	}
+	if n, err := strconv.ParseUint(get("api-rate"), 10, 16); err != nil {
+		bad("api-rate", "want requests a second as a whole number (0 = no limit), got %q", get("api-rate"))
+	} else {
+		c.APIRate = int(n)
 	}
 	for _, p := range strings.Split(get("reminder-days"), ",") {
 		p = strings.TrimSpace(p)

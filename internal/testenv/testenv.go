@@ -101,6 +101,8 @@ func New(t testing.TB) *Env {
 			return "1"
 		case "BASE_URL":
 			return "http://rightsdesk.test"
+		case "API_RATE":
+			return "0" // the clock stands still in tests: a bucket would never refill (TestAPIRate sets one)
 		}
 		return ""
 	}, nil)

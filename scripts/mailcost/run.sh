@@ -28,7 +28,7 @@ for spec in "${specs[@]}"; do
 	dir="$tmp/$label"
 	mkdir -p "$dir" && chmod 0755 "$dir"
 	env -u DATABASE_URL -u SMTP_URL -u SMTP_LISTEN -u BASE_URL -u SECRET_KEY \
-		TRUSTED_PROXIES=127.0.0.1/32 DATA_DIR="$dir/var" LISTEN_ADDR=127.0.0.1:0 SEED=auto MIGRATE=true LOG_JSON=false LOG_LEVEL=warn \
+		API_RATE=0 TRUSTED_PROXIES=127.0.0.1/32 DATA_DIR="$dir/var" LISTEN_ADDR=127.0.0.1:0 SEED=auto MIGRATE=true LOG_JSON=false LOG_LEVEL=warn \
 		"${extra[@]}" "$bin" serve >"$dir/serve.out" 2>"$dir/serve.log" &
 	pids+=($!)
 	addr=""
