@@ -44,6 +44,12 @@ func TestLeavingHandlerCasesGoUnassigned(t *testing.T) {
 
 	dpo := f.login(t, f.dpo)
 	list := dpo.get("/staff/orgs/espoo/staff")
+	// Before: the staff page shows what each member handles, linked to
+	// the dashboard filtered to them.
+	want := `data-open-cases="2"><a href="/staff/?assignee=` + strconv.FormatInt(leaver, 10) + `&amp;org=espoo">2</a>`
+	if !strings.Contains(list.body, want) || !strings.Contains(list.body, `data-open-cases="1">`) {
+		t.Errorf("the staff page does not show the handlers' open requests (want %s)", want)
+	}
 	dpo.csrf = list.csrf(t)
 	p := dpo.post("/staff/orgs/espoo/staff/members/"+strconv.FormatInt(leaver, 10)+"/remove", nil)
 	if p.status != http.StatusSeeOther {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -93,6 +94,8 @@ type orgMember struct {
 	UserID                int64
 	Email, Name, Role     string
 	Disabled, TOTP, IsYou bool
+	OpenCases             int    // open cases they handle
+	CasesURL              string // the dashboard filtered to them
 }
 
 type orgInvite struct {
@@ -122,8 +125,12 @@ func (s *Server) renderOrgStaff(c echo.Context, org store.Org, status int, d org
 	d.Roles = []string{workflow.RoleDPO, workflow.RoleViewer, workflow.RoleAdmin}
 	d.Langs = i18n.Langs
 	for _, m := range ms {
-		d.Members = append(d.Members, orgMember{UserID: m.UserID, Email: m.Email, Name: m.Name, Role: m.Role,
-			Disabled: m.DisabledAt != nil, TOTP: m.TOTPEnabled, IsYou: m.UserID == u.ID})
+		mem := orgMember{UserID: m.UserID, Email: m.Email, Name: m.Name, Role: m.Role,
+			Disabled: m.DisabledAt != nil, TOTP: m.TOTPEnabled, IsYou: m.UserID == u.ID, OpenCases: m.OpenCases}
+		if u.CanSee(org.ID) { // a platform administrator may manage staff of an organisation whose cases they cannot see
+			mem.CasesURL = "/staff/?" + url.Values{"org": {org.Slug}, "assignee": {strconv.FormatInt(m.UserID, 10)}}.Encode()
+		}
+		d.Members = append(d.Members, mem)
 	}
 	now := s.Now()
 	for _, inv := range invs {

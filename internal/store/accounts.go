@@ -97,14 +97,19 @@ type OrgMember struct {
 	Role        string     `db:"role"`
 	DisabledAt  *time.Time `db:"disabled_at"`
 	TOTPEnabled bool       `db:"totp_enabled"`
+	// OpenCases: the organisation's open cases the member is the handler
+	// of (removing them gives these back, workflow.RemoveMember).
+	OpenCases int `db:"open_cases"`
 }
 
-// OrgMembers lists an organisation's staff by address.
+// OrgMembers lists an organisation's staff by address, each with the open
+// cases they handle (cases_org_state_assignee_urgent: one range a state).
 func (q *Q) OrgMembers(ctx context.Context, orgID int64) ([]OrgMember, error) {
 	rows, err := q.db.Query(ctx, `
-		SELECT u.id AS user_id, u.email, u.name, m.role, u.disabled_at, u.totp_enabled_at IS NOT NULL AS totp_enabled
+		SELECT u.id AS user_id, u.email, u.name, m.role, u.disabled_at, u.totp_enabled_at IS NOT NULL AS totp_enabled,
+			(SELECT count(*) FROM cases c WHERE c.org_id = m.org_id AND c.state = ANY($2) AND c.assigned_to = u.id)::int AS open_cases
 		FROM memberships m JOIN staff_users u ON u.id = m.user_id
-		WHERE m.org_id = $1 ORDER BY lower(u.email)`, orgID)
+		WHERE m.org_id = $1 ORDER BY lower(u.email)`, orgID, OpenStates)
 	if err != nil {
 		return nil, mapErr(err, "organisation staff")
 	}
