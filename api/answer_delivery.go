@@ -3,7 +3,9 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -126,12 +128,11 @@ func (s *Server) renderAnswer(c echo.Context, status int, org store.Org, d store
 		return err
 	}
 	id := strconv.FormatInt(d.ID, 10)
-	v, verified := s.signed(c, answerCookie, org)
 	r, sent := s.signed(c, answerReqCookie, org)
 	p := answerPageData{
 		OrgName: org.Name(lang), Base: answerBase(lang, org, c.Param("token")), Receipt: cs.Receipt,
 		Until: workflow.FormatDate(workflow.HelsinkiDate(d.ExpiresAt.Add(-1)), lang), Privacy: answerPrivacy(org),
-		Sent: sent && r == id, Verified: verified && v == id, Minutes: int(workflow.AnswerCodeTTL.Minutes()),
+		Sent: sent && r == id, Verified: s.answerOpened(c, org, d), Minutes: int(workflow.AnswerCodeTTL.Minutes()),
 		Export: d.Kind == "" || d.Kind == "access",
 	}
 	if p.Contents, err = s.Workflow.DeliveryContents(c.Request().Context(), org, d, lang); err != nil {
@@ -192,9 +193,40 @@ func (s *Server) answerVerify(c echo.Context) error {
 	if !passed {
 		return err
 	}
+	opens, err := s.answerParts(c, org, d)
+	if err != nil {
+		return err
+	}
 	s.clearCookie(c, answerReqCookie)
-	s.setSigned(c, answerCookie, id, org, int(answerTTL.Seconds()))
+	s.setSigned(c, answerCookie, opens, org, int(answerTTL.Seconds()))
 	return c.Redirect(http.StatusSeeOther, base+"#download")
+}
+
+// answerParts is what the right code for d opens in this browser: d and
+// the other letters of the same answer. An answer of several letters (an
+// access answer and a confirmation) goes out in one mail, each letter
+// behind its own link, all stored in one render at one time; the code
+// proves the address that mail went to, so the resident enters one code,
+// not one a letter. The ids joined by "-" (the cookie's value).
+func (s *Server) answerParts(c echo.Context, org store.Org, d store.AnswerDelivery) (string, error) {
+	ds, err := store.New(s.Pool).AnswerDeliveriesOfCase(c.Request().Context(), org.ID, d.CaseID)
+	if err != nil {
+		return "", err
+	}
+	ids := []string{strconv.FormatInt(d.ID, 10)}
+	for _, o := range ds {
+		if o.ID != d.ID && o.CreatedAt.Equal(d.CreatedAt) {
+			ids = append(ids, strconv.FormatInt(o.ID, 10))
+		}
+	}
+	return strings.Join(ids, "-"), nil
+}
+
+// answerOpened reports whether this browser entered the right code for d
+// (or for another letter of the same answer, answerParts).
+func (s *Server) answerOpened(c echo.Context, org store.Org, d store.AnswerDelivery) bool {
+	v, ok := s.signed(c, answerCookie, org)
+	return ok && slices.Contains(strings.Split(v, "-"), strconv.FormatInt(d.ID, 10))
 }
 
 // answerUnlocked is answerOpen for the downloads behind the code: a browser
@@ -205,7 +237,7 @@ func (s *Server) answerUnlocked(c echo.Context) (store.Org, store.AnswerDelivery
 	if !ok {
 		return org, d, false, err
 	}
-	if v, ok := s.signed(c, answerCookie, org); !ok || v != strconv.FormatInt(d.ID, 10) {
+	if !s.answerOpened(c, org, d) {
 		return org, d, false, c.Redirect(http.StatusSeeOther, answerBase(langOf(c), org, c.Param("token")))
 	}
 	return org, d, true, nil
