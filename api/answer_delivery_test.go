@@ -92,6 +92,29 @@ func (f *scFx) caughtMail(t *testing.T, kind, to string) mail.Caught {
 	return mail.Caught{}
 }
 
+// unlockAnswer opens an answer link's page in a new browser, asks for the
+// code and enters the one mailed: the browser may then download.
+func (f *scFx) unlockAnswer(t *testing.T, page string) *scClient {
+	t.Helper()
+	res := &scClient{t: t, base: f.base, c: testenv.Client()}
+	p := res.get(page)
+	if p.status != http.StatusOK {
+		t.Fatalf("link page = %d", p.status)
+	}
+	res.csrf = p.csrf(t)
+	if r := res.post(page+"/code", nil); r.status != http.StatusSeeOther {
+		t.Fatalf("send code = %d", r.status)
+	}
+	cm := answerCodeRe.FindStringSubmatch(f.caughtMail(t, "answer_code", scRequest.Email).Text)
+	if cm == nil {
+		t.Fatal("no code mail")
+	}
+	if r := res.post(page+"/verify", url.Values{"code": {cm[1]}}); r.status != http.StatusSeeOther {
+		t.Fatalf("verify = %d: %v", r.status, r.summary())
+	}
+	return res
+}
+
 var (
 	answerLinkRe = regexp.MustCompile(`http://rightsdesk\.test(/(?:fi|sv|en)/o/espoo/answer/([A-Za-z0-9_-]{20,}))`)
 	answerCodeRe = regexp.MustCompile(`(?m)^\s+(\d{6})\s*$`)

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -78,23 +77,8 @@ func TestAnswerOfTwoLettersInOneMail(t *testing.T) {
 
 	// One code opens both letters in the browser that entered it: the
 	// first link asks for it, the second downloads at once.
-	res := &scClient{t: t, base: f.base, c: testenv.Client()}
 	first, second := found[0][1], found[1][1]
-	p := res.get(first)
-	if p.status != http.StatusOK {
-		t.Fatalf("answer page = %d", p.status)
-	}
-	res.csrf = p.csrf(t)
-	if d := res.post(first+"/code", nil); d.status != http.StatusSeeOther {
-		t.Fatalf("send code = %d", d.status)
-	}
-	code := answerCodeRe.FindStringSubmatch(f.caughtMail(t, "answer_code", scRequest.Email).Text)
-	if code == nil {
-		t.Fatal("no answer code mail")
-	}
-	if d := res.post(first+"/verify", url.Values{"code": {code[1]}}); d.status != http.StatusSeeOther {
-		t.Fatalf("code = %d: %v", d.status, d.summary())
-	}
+	res := f.unlockAnswer(t, first)
 	if p := res.get(second); scByID(p.doc, "download-link") == nil {
 		t.Error("the second letter's page asks for a code again in the browser that entered one")
 	}

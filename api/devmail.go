@@ -9,6 +9,7 @@ import (
 
 	"rightsdesk/internal/mail"
 	"rightsdesk/internal/store"
+	"rightsdesk/workflow"
 )
 
 // The dev mail catcher's pages (embedded default or SMTP_URL=catcher only,
@@ -18,11 +19,12 @@ import (
 // Tenant isolation (issue 16, item 1): a caught message is matched by its
 // Message-ID to the outbox row that sent it, and shown only to staff of
 // that row's organisation. Mail no outbox row claims (or one without an
-// organisation) is shown to nobody. One exception: a platform
-// administrator also sees the staff invitations of every organisation.
-// They set up new organisations and invite the first DPO (issue 19),
-// whose invitation no member could see otherwise: on the embedded
-// default, with no real mailbox behind the catcher, it was out of reach.
+// organisation) is shown to nobody. Staff invitations are also shown to
+// whoever manages the organisation's staff (CanManageStaff): a platform
+// administrator sets up a new organisation and invites its first DPO
+// (issue 19), an invitation no member could see otherwise; on the
+// embedded default, with no real mailbox behind the catcher, it was out
+// of reach.
 
 func (s *Server) devMailRoutes(g *echo.Group) {
 	g.GET("/mail", s.devMailList)
@@ -124,14 +126,14 @@ func (s *Server) visibleMail(c echo.Context, msgs []mail.Caught) ([]mail.Caught,
 			ids = append(ids, m.MessageID)
 		}
 	}
-	origins, err := store.New(s.Pool).OutboxOrgsByMessageID(c.Request().Context(), ids)
+	origins, err := store.New(s.Pool).OutboxOriginsByMessageID(c.Request().Context(), ids)
 	if err != nil {
 		return nil, err
 	}
 	var out []mail.Caught
 	for _, m := range msgs {
 		o, ok := origins[strings.Trim(strings.TrimSpace(m.MessageID), "<>")]
-		if ok && (u.CanSee(o.OrgID) || u.PlatformAdmin && o.Kind == "staff_invite") {
+		if ok && (u.CanSee(o.OrgID) || o.Kind == workflow.MailStaffInvite && u.CanManageStaff(o.OrgID)) {
 			out = append(out, m)
 		}
 	}

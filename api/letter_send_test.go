@@ -3,13 +3,11 @@ package api_test
 import (
 	"bytes"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"rightsdesk/internal/store"
-	"rightsdesk/internal/testenv"
 	"rightsdesk/workflow"
 )
 
@@ -76,22 +74,7 @@ func TestRefusalLetterByLink(t *testing.T) {
 		t.Fatalf("no link in the letter mail:\n%s", m.Text)
 	}
 	page := lm[1]
-	res := &scClient{t: t, base: f.base, c: testenv.Client()}
-	rp := res.get(page)
-	if rp.status != http.StatusOK {
-		t.Fatalf("link page = %d", rp.status)
-	}
-	res.csrf = rp.csrf(t)
-	if r := res.post(page+"/code", nil); r.status != http.StatusSeeOther {
-		t.Fatalf("send code = %d", r.status)
-	}
-	cm := answerCodeRe.FindStringSubmatch(f.caughtMail(t, "answer_code", scRequest.Email).Text)
-	if cm == nil {
-		t.Fatal("no code mail")
-	}
-	if r := res.post(page+"/verify", url.Values{"code": {cm[1]}}); r.status != http.StatusSeeOther {
-		t.Fatalf("verify = %d", r.status)
-	}
+	res := f.unlockAnswer(t, page)
 	// Issue 18: the cover note says what the package holds; a refusal
 	// has no machine-readable export.
 	if after := res.get(page); scByID(after.doc, "answer-contents") == nil || scByID(after.doc, "export-link") != nil {

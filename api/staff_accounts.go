@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -68,7 +67,7 @@ func (s *Server) staffAdminOrg(c echo.Context) (store.Org, error) {
 		return org, err
 	}
 	switch {
-	case u.PlatformAdmin || u.CanAct(org.ID):
+	case u.CanManageStaff(org.ID):
 		return org, nil
 	case u.CanSee(org.ID):
 		return org, errForbidden
@@ -124,11 +123,16 @@ func (s *Server) renderOrgStaff(c echo.Context, org store.Org, status int, d org
 	d.OrgName, d.Slug = org.Name(lang), org.Slug
 	d.Roles = []string{workflow.RoleDPO, workflow.RoleViewer, workflow.RoleAdmin}
 	d.Langs = i18n.Langs
+	// A platform administrator may manage the staff of an organisation
+	// whose cases they cannot see: the counts without links then.
+	seesCases := u.CanSee(org.ID)
 	for _, m := range ms {
 		mem := orgMember{UserID: m.UserID, Email: m.Email, Name: m.Name, Role: m.Role,
 			Disabled: m.DisabledAt != nil, TOTP: m.TOTPEnabled, IsYou: m.UserID == u.ID, OpenCases: m.OpenCases}
-		if u.CanSee(org.ID) { // a platform administrator may manage staff of an organisation whose cases they cannot see
-			mem.CasesURL = "/staff/?" + url.Values{"org": {org.Slug}, "assignee": {strconv.FormatInt(m.UserID, 10)}}.Encode()
+		if seesCases {
+			q := dashboardQuery(org.Slug, "", "", "", "")
+			q.Set("assignee", strconv.FormatInt(m.UserID, 10))
+			mem.CasesURL = dashboardURL(q)
 		}
 		d.Members = append(d.Members, mem)
 	}

@@ -67,6 +67,13 @@ func (u *StaffUser) CanAct(orgID int64) bool {
 	return r == workflow.RoleAdmin || r == workflow.RoleDPO
 }
 
+// CanManageStaff reports whether the user may manage the organisation's
+// staff: its admin or dpo, or a platform administrator (issue 19), who sets up
+// new organisations and invites their first DPO.
+func (u *StaffUser) CanManageStaff(orgID int64) bool {
+	return u != nil && (u.PlatformAdmin || u.CanAct(orgID))
+}
+
 // CanSee reports whether the user may see the organisation's data (any
 // role): staff of one organisation never see another's.
 func (u *StaffUser) CanSee(orgID int64) bool {

@@ -166,6 +166,10 @@ func (a *StaffAuth) Invite(ctx context.Context, in Invitation, actor Actor) (int
 	return id, err
 }
 
+// MailStaffInvite is the outbox kind of an invitation mail (the dev mail
+// catcher shows it to whoever manages the organisation's staff).
+const MailStaffInvite = "staff_invite"
+
 // sendInvite stores a new invitation, queues its mail and audits it.
 func (a *StaffAuth) sendInvite(ctx context.Context, tx pgx.Tx, in Invitation, actor Actor, action string, replaces int64) (int64, error) {
 	if a.Mail == nil {
@@ -187,7 +191,7 @@ func (a *StaffAuth) sendInvite(ctx context.Context, tx pgx.Tx, in Invitation, ac
 	if err != nil {
 		return 0, err
 	}
-	err = a.Mail.queueMail(ctx, tx, Mail{OrgID: in.OrgID, Kind: "staff_invite", To: in.Email, Lang: in.Lang, Data: map[string]any{
+	err = a.Mail.queueMail(ctx, tx, Mail{OrgID: in.OrgID, Kind: MailStaffInvite, To: in.Email, Lang: in.Lang, Data: map[string]any{
 		"Lang": in.Lang, "OrgName": org.Name(in.Lang), "Role": in.Role,
 		"Link":  strings.TrimRight(a.Mail.BaseURL, "/") + "/staff/invite/" + token,
 		"Until": FormatDateTime(inv.ExpiresAt, in.Lang),

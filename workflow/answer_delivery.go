@@ -51,14 +51,17 @@ type answerLinkMail struct {
 	Lang, OrgName, Receipt, Until, Privacy string
 	// Parts: the answer's letters, each behind its own link, in one mail
 	// (a case of access and rectification is answered by an access letter
-	// and a confirmation letter: one mail, not two). Many: more than one.
+	// and a confirmation letter: one mail, not two).
 	Parts []answerPart
-	Many  bool
 	// Access: the one letter is the access answer (else another answer).
 	Access bool
 	// Remedies: a letter refuses some registers (Art 12(4)).
 	Remedies *Remedies
 }
+
+// Many reports whether the answer has more than one letter (the mail then
+// numbers and titles them).
+func (m answerLinkMail) Many() bool { return len(m.Parts) > 1 }
 
 // answerPart is one letter of an answer link mail: its number and title
 // (shown when the mail has several), its link and what its package holds

@@ -300,7 +300,7 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 		expires := now.Add(AnswerLinkTTL)
 		m := answerLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt,
 			Until: FormatDate(HelsinkiDate(expires), lang), Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail),
-			Many: len(letters) > 1, Access: len(letters) == 1 && letters[0].l.Kind == pdf.KindAccess}
+			Access: len(letters) == 1 && letters[0].l.Kind == pdf.KindAccess}
 		var ids []int64
 		for _, rl := range letters {
 			token := secret.Token()

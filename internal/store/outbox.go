@@ -374,11 +374,11 @@ type MailOrigin struct {
 	Kind  string
 }
 
-// OutboxOrgsByMessageID maps Message-IDs (with or without angle brackets)
+// OutboxOriginsByMessageID maps Message-IDs (with or without angle brackets)
 // to the organisation and kind of the outbox row that sent them. Mail
 // without a row or without an organisation is absent from the map: the
 // dev mail catcher shows it to nobody (issue 16, item 1).
-func (q *Q) OutboxOrgsByMessageID(ctx context.Context, ids []string) (map[string]MailOrigin, error) {
+func (q *Q) OutboxOriginsByMessageID(ctx context.Context, ids []string) (map[string]MailOrigin, error) {
 	out := make(map[string]MailOrigin, len(ids))
 	if len(ids) == 0 {
 		return out, nil
