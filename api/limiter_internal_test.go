@@ -234,3 +234,31 @@ func BenchmarkLimiter(b *testing.B) {
 		}
 	})
 }
+
+// D-24: while the database is away, an API token's limit is counted in
+// this process's memory (as the public pages' limits are), so a token in a
+// loop is still stopped at its burst, and the log says so once.
+func TestAPIRateFallsBackToMemoryWhenTheDatabaseIsAway(t *testing.T) {
+	t.Parallel()
+	dead, err := pgxpool.New(context.Background(), "host=/nonexistent-rdsock port=1 user=postgres dbname=x sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	var logs logBuffer
+	l := newLimiter(dead, limiterKeys(t), time.Now, slog.New(slog.NewTextHandler(&logs, nil)))
+	a := newAPIRate(2, dead, l.warn)
+	now := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
+	for i := range 4 { // the burst
+		if ok, _ := a.take(context.Background(), 7, now); !ok {
+			t.Fatalf("request %d of the burst refused during the outage", i+1)
+		}
+	}
+	ok, retry := a.take(context.Background(), 7, now)
+	if ok || !retry.Equal(now.Add(500*time.Millisecond)) {
+		t.Fatalf("past the burst during the outage: %v, retry %v; want refused until half a second", ok, retry)
+	}
+	if got := strings.Count(logs.String(), "rate limits: database unavailable"); got != 1 {
+		t.Fatalf("%d warnings, want 1 (throttled):\n%s", got, logs.String())
+	}
+}

@@ -75,8 +75,8 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, e: echo.New(), pages: pages, limits: newLimiter(d.Pool, d.Keys, d.Now, d.Logger),
-		apiRate: newAPIRate(d.Config.APIRate)}
+	s := &Server{Deps: d, e: echo.New(), pages: pages, limits: newLimiter(d.Pool, d.Keys, d.Now, d.Logger)}
+	s.apiRate = newAPIRate(d.Config.APIRate, d.Pool, s.limits.warn)
 	e := s.e
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = pages

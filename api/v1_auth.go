@@ -62,7 +62,7 @@ func (s *Server) requireAPIToken(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if ok, retry := s.apiRate.take(t.ID, s.Now()); !ok {
+		if ok, retry := s.apiRate.take(c.Request().Context(), t.ID, s.Now()); !ok {
 			return rateLimited(retry)
 		}
 		c.Set(ctxAPIOrg, t.OrgID)

@@ -62,7 +62,7 @@ type Config struct {
 	// commit (issue 21); 0 sends every mail through River.
 	MailFast int
 	// APIRate: requests a second one API token may make on /api/v1, in
-	// bursts of twice that, per process; 0: no limit.
+	// bursts of twice that, for all processes together (D-24); 0: no limit.
 	APIRate int
 
 	ReminderDays    []int // working days before safe_target (issue 6)
@@ -155,7 +155,7 @@ var settings = []setting{
 	{"workers", "WORKERS", "20", "River workers for the default queue"},
 	{"fetch-cooldown", "FETCH_COOLDOWN", "100ms", "River fetch cooldown (lower = more throughput, more polling)"},
 	{"mail-fast", "MAIL_FAST", "4", "goroutines sending a request's code mail right after it is stored, River job kept as a backstop; 0 = every mail through River"},
-	{"api-rate", "API_RATE", "20", "requests a second one API token may make on /api/v1, in bursts of twice that, per server process (each request can mail a code to any address); 0 = no limit"},
+	{"api-rate", "API_RATE", "20", "requests a second one API token may make on /api/v1, in bursts of twice that, counted in the database for every server process (each request can mail a code to any address); 0 = no limit"},
 	{"reminder-days", "REMINDER_DAYS", "5,2", "owner reminders, working days before the safe target"},
 	{"task-link-ttl", "TASK_LINK_TTL", "1440h", "how long an owner's task link stays valid"},
 	{"session-idle", "SESSION_IDLE", "30m", "staff session idle timeout"},
