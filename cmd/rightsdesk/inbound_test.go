@@ -157,7 +157,7 @@ func TestInboundOffByDefaultAndAnnounced(t *testing.T) {
 		t.Fatalf("inbound without SMTP_LISTEN: %v %q", err, a.inbound)
 	}
 	var out bytes.Buffer
-	printWelcome(&Env{Stdout: &out}, "http://x.test", false, "127.0.0.1:2525", nil)
+	printWelcome(&Env{Stdout: &out}, "http://x.test", false, "127.0.0.1:2525", nil, false)
 	if !strings.Contains(out.String(), "smtp://127.0.0.1:2525") {
 		t.Errorf("welcome text:\n%s", out.String())
 	}

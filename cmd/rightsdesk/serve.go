@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -79,12 +81,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	printWelcome(env, cfg.BaseURL, a.catcher != nil, a.inbound, demo)
-	if noAdmin {
-		// Issue 19, D-29: the web UI's organisation pages need a platform
-		// administrator; nothing creates one but this command.
-		fmt.Fprintln(env.Stdout, "No platform administrator yet: to create organisations in the web UI, run `rightsdesk user platform-admin --email E` for a staff account.")
-	}
+	printWelcome(env, cfg.BaseURL, a.catcher != nil, a.inbound, demo, noAdmin)
 	if err := registers.CheckPDFTool(""); err != nil {
 		// Issue 19: the import wizard reads PDFs with poppler's pdftotext;
 		// the server runs without it, but says so once, plainly.
@@ -110,11 +107,12 @@ func noPlatformAdmin(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	return true, nil
 }
 
-func printWelcome(env *Env, base string, devMail bool, inbound string, demo []seed.Credential) {
+func printWelcome(env *Env, base string, devMail bool, inbound string, demo []seed.Credential, noAdmin bool) {
 	w := env.Stdout
 	fmt.Fprintf(w, "\nrightsdesk is running at %s/\n\n", base)
 	fmt.Fprintf(w, "  Resident form (fi)   %s/fi/\n", base)
 	fmt.Fprintf(w, "  Resident form (sv)   %s/sv/\n", base)
+	fmt.Fprintf(w, "  Resident form (en)   %s/en/\n", base)
 	fmt.Fprintf(w, "  Staff sign-in        %s/staff/login\n", base)
 	if devMail {
 		fmt.Fprintf(w, "  Mail catcher         %s/staff/mail (owners' task links arrive here)\n", base)
@@ -128,7 +126,27 @@ func printWelcome(env *Env, base string, devMail bool, inbound string, demo []se
 			fmt.Fprintf(w, "    %-12s %-32s %s\n", c.Org, c.Email, c.Password)
 		}
 	}
+	if noAdmin {
+		// Issue 19, D-29: the web UI's organisation pages need a platform
+		// administrator; nothing creates one but this command, run beside
+		// the server (it shares the embedded database).
+		email := "E"
+		if len(demo) > 0 {
+			email = demo[0].Email
+		}
+		fmt.Fprintf(w, "\n  No platform administrator yet. To create organisations in the web UI,\n"+
+			"  make a staff account one (beside the server):\n    %s user platform-admin --email %s\n", commandName(), email)
+	}
 	fmt.Fprintln(w, "\nStop with Ctrl-C.")
+}
+
+// commandName is how this binary was started when that names rightsdesk
+// (bin/rightsdesk under make run), so a printed command can be pasted.
+func commandName() string {
+	if len(os.Args) > 0 && filepath.Base(os.Args[0]) == "rightsdesk" {
+		return os.Args[0]
+	}
+	return "rightsdesk"
 }
 
 // setMemoryLimit gives the Go runtime a soft memory limit (unless GOMEMLIMIT

@@ -181,12 +181,13 @@ func TestServeEmbeddedLifecycle(t *testing.T) {
 	dir := dataDir(t)
 	p := start(t, nil, "--data-dir", dir)
 	out := p.output()
-	if !strings.Contains(out, "rightsdesk is running at http://") || !strings.Contains(out, "/staff/login") {
+	if !strings.Contains(out, "rightsdesk is running at http://") || !strings.Contains(out, "/staff/login") ||
+		!strings.Contains(out, "Resident form (en)") {
 		t.Fatalf("welcome text missing:\n%s", out)
 	}
 	// Issue 19, D-29: at first start nobody is a platform administrator,
 	// and the welcome says how to make one.
-	const adminHint = "rightsdesk user platform-admin --email"
+	const adminHint = "rightsdesk user platform-admin --email dpo@"
 	if !strings.Contains(out, adminHint) {
 		t.Errorf("no platform administrator hint at first start:\n%s", out)
 	}
