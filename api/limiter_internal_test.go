@@ -173,11 +173,7 @@ func (l *logBuffer) String() string {
 // address.
 func TestLimiterFallsBackToMemoryWhenTheDatabaseIsAway(t *testing.T) {
 	t.Parallel()
-	dead, err := pgxpool.New(context.Background(), "host=/nonexistent-rdsock port=1 user=postgres dbname=x sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dead.Close()
+	dead := deadPool(t)
 	var logs logBuffer
 	clock := &limiterClock{t: time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)}
 	l := newLimiter(dead, limiterKeys(t), clock.now, slog.New(slog.NewTextHandler(&logs, nil)))
@@ -240,11 +236,7 @@ func BenchmarkLimiter(b *testing.B) {
 // loop is still stopped at its burst, and the log says so once.
 func TestAPIRateFallsBackToMemoryWhenTheDatabaseIsAway(t *testing.T) {
 	t.Parallel()
-	dead, err := pgxpool.New(context.Background(), "host=/nonexistent-rdsock port=1 user=postgres dbname=x sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dead.Close()
+	dead := deadPool(t)
 	var logs logBuffer
 	l := newLimiter(dead, limiterKeys(t), time.Now, slog.New(slog.NewTextHandler(&logs, nil)))
 	a := newAPIRate(2, dead, l.warn)
@@ -261,4 +253,16 @@ func TestAPIRateFallsBackToMemoryWhenTheDatabaseIsAway(t *testing.T) {
 	if got := strings.Count(logs.String(), "rate limits: database unavailable"); got != 1 {
 		t.Fatalf("%d warnings, want 1 (throttled):\n%s", got, logs.String())
 	}
+}
+
+// deadPool is a pool whose database never answers: every statement fails
+// at once, as during an outage.
+func deadPool(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	dead, err := pgxpool.New(context.Background(), "host=/nonexistent-rdsock port=1 user=postgres dbname=x sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dead.Close)
+	return dead
 }
