@@ -16,6 +16,7 @@ import (
 
 	"rightsdesk/internal/pgtest"
 	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
 )
 
 // limiterClock is a settable clock for limiter tests (D-16: no sleeping).
@@ -265,4 +266,47 @@ func deadPool(t *testing.T) *pgxpool.Pool {
 	}
 	t.Cleanup(dead.Close)
 	return dead
+}
+
+// BenchmarkAPIRate: what the per-token limit costs an API request (D-24),
+// over 100 tokens with a budget that never runs out, against the memory
+// bucket it replaced (the baseline). "Database" takes one request per
+// statement (lease 1); "DefaultLease" takes leases of 2, API_RATE's
+// default lease, so half the requests reach the database.
+func BenchmarkAPIRate(b *testing.B) {
+	now := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
+	run := func(b *testing.B, a *apiRate) {
+		b.ReportAllocs()
+		ctx := context.Background()
+		i := 0
+		for b.Loop() {
+			if ok, _ := a.take(ctx, int64(i%100)+1, now); !ok {
+				b.Fatal("refused")
+			}
+			i++
+		}
+	}
+	unlimited := func(pool *pgxpool.Pool, lease int) *apiRate {
+		a := newAPIRate(1, pool, nil)
+		a.rate, a.burst, a.lease = 1e12, 1e12, lease
+		return a
+	}
+	b.Run("Baseline", func(b *testing.B) { run(b, unlimited(nil, 1)) })
+	tokens := func(b *testing.B) *pgxpool.Pool {
+		pool := pgtest.NewPool(b)
+		ctx := context.Background()
+		q := store.New(pool)
+		org, err := q.UpsertOrg(ctx, store.Org{Slug: "espoo", NameFI: "Espoo", NameSV: "Esbo", PrimaryLang: "fi"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range 100 {
+			if id, err := q.InsertAPIToken(ctx, org, fmt.Sprint("t", i), []byte(fmt.Sprint("hash", i)), now); err != nil || id != int64(i)+1 {
+				b.Fatalf("token %d: id %d, %v", i, id, err)
+			}
+		}
+		return pool
+	}
+	b.Run("Database", func(b *testing.B) { run(b, unlimited(tokens(b), 1)) })
+	b.Run("DefaultLease", func(b *testing.B) { run(b, unlimited(tokens(b), apiLeaseSize(20))) })
 }
