@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -292,4 +293,28 @@ func TestChromeTaskPageFrame(t *testing.T) {
 	chromeFrame(t, "task page", b.get(tc.link), "fi", tc.org.Slug, tc.org.Name("fi"), false)
 	sv := "/sv" + strings.TrimPrefix(tc.link, "/fi")
 	chromeFrame(t, "task page sv", b.get(sv), "sv", tc.org.Slug, tc.org.Name("sv"), false)
+}
+
+// Every page names its icon, and a browser's own /favicon.ico request is
+// sent to it (it was a 404 for each new browser, logged under /:lang).
+func TestChromeIcon(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	env.Org("o1", "Espoo", "Esbo", "fi")
+	h := env.Server().Handler()
+	get := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec
+	}
+	if body := get("/sv/").Body.String(); !strings.Contains(body, `<link rel="icon" href="/static/icon.svg" type="image/svg+xml">`) {
+		t.Errorf("the home page links no icon")
+	}
+	if rec := get("/favicon.ico"); rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/static/icon.svg" {
+		t.Errorf("/favicon.ico: %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	rec := get("/static/icon.svg")
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(rec.Body.String(), "<svg") {
+		t.Errorf("the icon: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
 }

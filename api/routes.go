@@ -15,6 +15,11 @@ func (s *Server) routes() {
 	e := s.e
 	static, _ := fs.Sub(templates.FS, "static")
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(static)))))
+	// Browsers ask for /favicon.ico whatever the page links (it was a 404
+	// logged under /:lang); the icon is the pages' own.
+	e.GET("/favicon.ico", func(c echo.Context) error {
+		return c.Redirect(http.StatusMovedPermanently, "/static/icon.svg")
+	})
 
 	// ops
 	e.GET("/healthz", s.healthz)
