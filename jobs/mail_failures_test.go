@@ -219,3 +219,53 @@ func TestMailJobTimeoutAndRescue(t *testing.T) {
 		t.Errorf("%d messages after rescue", n)
 	}
 }
+
+// D-14, issue 17: a mail sent after a failed attempt is recorded as sent
+// even when releasing the other mails waiting for a retry fails. The
+// release shared the sent mark's transaction: its failure (it updates
+// River's jobs, which River's own statements lock too) undid the mark,
+// River retried the job, and the mail went out twice, as a fault test saw
+// under load. Here the release is made to fail by a trigger.
+func TestMailSentRecordSurvivesAFailedRelease_D14(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	ctx := context.Background()
+	inProgress(t, env, "release")
+	first := outbox(t, env)[0]
+	id := first.ID
+	env.Catcher.SetFailure(tempFailure)
+	if err := env.Workflow.DeliverMail(ctx, id, env.Sender, false); !errors.Is(err, workflow.ErrMailSend) {
+		t.Fatalf("delivery while the server refuses: %v", err)
+	}
+	env.Catcher.SetFailure(nil)
+	// Another mail waits for its retry, and nothing may release it.
+	if _, err := env.Pool.Exec(ctx, `
+		INSERT INTO river_job (kind, args, state, queue, priority, max_attempts, scheduled_at)
+		VALUES ('deliver_mail', '{"outbox_id": 0}', 'retryable', 'default', 1, 25, now() + interval '1 hour')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Pool.Exec(ctx, `
+		CREATE FUNCTION release_fails() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'the release fails'; END $$;
+		CREATE TRIGGER release_fails BEFORE UPDATE ON river_job FOR EACH ROW EXECUTE FUNCTION release_fails()`); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Workflow.DeliverMail(ctx, id, env.Sender, false); err != nil {
+		t.Fatalf("delivery once the server accepts again: %v (River would send it again)", err)
+	}
+	if r := outbox(t, env)[0]; r.State != "sent" {
+		t.Fatalf("the row after its mail went out is %q, want sent", r.State)
+	}
+	if err := env.Workflow.DeliverMail(ctx, id, env.Sender, false); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range env.Catcher.Messages() {
+		if m.MessageID == first.MessageID {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("the mail arrived %d times, want once", n)
+	}
+}

@@ -86,7 +86,7 @@ func (s *Service) DeliverMail(ctx context.Context, outboxID int64, sender MailSe
 	raw, from, to, err := s.outboxMessage(row, now)
 	if err == nil {
 		if err = sender.Send(ctx, from, to, raw); err == nil {
-			return s.recordSent(row)
+			return s.recordSent(row, now.Add(mailClaim))
 		}
 	}
 	return s.recordFailure(row, attempt, err, lastAttempt)
@@ -115,28 +115,41 @@ func (s *Service) outboxMessage(row store.OutboxRow, now time.Time) (raw []byte,
 	return raw, from, to, nil
 }
 
-// recordSent marks the row sent and lets the other mails waiting for a
-// retry go at once: the server is back (issue 17). It runs even when the
-// job's context ended: the server has accepted the message.
-func (s *Service) recordSent(row store.OutboxRow) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+// recordSent marks the row sent, even when the job's context has ended:
+// the server has accepted the message. A failed record is retried while
+// the row's claim (until) lasts, for a row left pending is sent again
+// once its claim ends. Then the mails waiting for a retry may go at once,
+// the server being back (issue 17), in a statement of its own: it updates
+// River's jobs, which River's own statements lock too, and when it shared
+// the sent mark's transaction its failure undid the mark and the mail was
+// sent twice (a fault test saw it under load).
+func (s *Service) recordSent(row store.OutboxRow, until time.Time) error {
 	now := s.Now()
-	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
-		if err := q.MarkOutboxSent(ctx, row, now); err != nil {
-			return err
+	deadline := time.Now().Add(until.Sub(now)) // the claim's end on the wall clock
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error { return q.MarkOutboxSent(ctx, row, now) })
+		cancel()
+		if err == nil {
+			break
 		}
-		if row.FirstFailedAt == nil {
-			return nil
+		if time.Now().Add(wait).After(deadline) {
+			return fmt.Errorf("recording outbox %d as sent: %w", row.ID, err)
 		}
-		n, err := q.ReleaseWaitingMail(ctx, now)
-		if n > 0 {
-			s.Logger.Info("mail server accepts again: waiting mail released", "outbox", row.ID, "released", n)
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("recording outbox %d as sent: %w", row.ID, err)
+		s.Logger.Warn("mail sent, recording it: will retry", "outbox", row.ID, "err", err)
+		time.Sleep(wait)
+	}
+	if row.FirstFailedAt == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := store.New(s.Pool).ReleaseWaitingMail(ctx, now)
+	switch {
+	case err != nil:
+		s.Logger.Warn("mail server accepts again, but the waiting mail was not released: it goes at its retry", "outbox", row.ID, "err", err)
+	case n > 0:
+		s.Logger.Info("mail server accepts again: waiting mail released", "outbox", row.ID, "released", n)
 	}
 	return nil
 }

@@ -538,7 +538,7 @@ func TestFaultMailServerDown(t *testing.T) {
 		delivered += n
 		if n > 1 {
 			duplicated += n - 1
-			t.Errorf("Message-ID %s delivered %d times", id, n)
+			t.Errorf("Message-ID %s delivered %d times; the server's log of it:\n%s", id, n, logOfOutbox(p.output(), id))
 		}
 		if !ids[id] {
 			unknown++
@@ -876,4 +876,18 @@ func TestFaultTwoInstancesOneDatabase(t *testing.T) {
 			after["daily_digest"], digestsAfter, audits["digest_sent"], audits["task_reminded"], tasks)
 	}
 	w.stop(t, syscall.SIGTERM)
+}
+
+// logOfOutbox is the lines of a server's log that name the outbox row of
+// Message-ID id (outbox-N.HASH@domain): ids, kinds and SMTP codes, never
+// addresses or content (D-18).
+func logOfOutbox(log, id string) string {
+	num, _, _ := strings.Cut(strings.TrimPrefix(id, "outbox-"), ".")
+	var b strings.Builder
+	for line := range strings.Lines(log) {
+		if strings.Contains(line, "outbox="+num+" ") || strings.HasSuffix(strings.TrimSpace(line), "outbox="+num) {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }

@@ -269,10 +269,15 @@ func (q *Q) CancelOutbox(ctx context.Context, id int64) error {
 
 // ReleaseWaitingMail makes every mail retry that waits for its backoff
 // due at now: the server accepted a mail again, so the others need not
-// wait out their backoff after an outage (issue 17).
+// wait out their backoff after an outage (issue 17). Jobs another
+// transaction has locked (River moving or working them, another release)
+// are skipped, not waited for: many deliveries end at once after an
+// outage, and each used to wait for, or deadlock with, the others.
 func (q *Q) ReleaseWaitingMail(ctx context.Context, now time.Time) (int64, error) {
 	tag, err := q.db.Exec(ctx, `UPDATE river_job SET scheduled_at = $1
-		WHERE kind = 'deliver_mail' AND state = 'retryable' AND scheduled_at > $1`, now)
+		WHERE id IN (SELECT id FROM river_job
+		             WHERE kind = 'deliver_mail' AND state = 'retryable' AND scheduled_at > $1
+		             ORDER BY id FOR UPDATE SKIP LOCKED)`, now)
 	return tag.RowsAffected(), mapErr(err, "release mail")
 }
 
