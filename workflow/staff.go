@@ -379,26 +379,44 @@ func emailKey(email string) []byte { return secret.Hash("login-email:" + NormEma
 // ErrLoginFailed. An account with a second factor gets ErrSecondFactorDue
 // with the secret of a session that opens nothing until
 // CompleteSecondFactor takes a code.
+// reserveAddress reserves a failure for ip before a password or code is
+// checked (released on success), unless the address is over its limit:
+// then *LoginLimitedError, and nothing is reserved (a refused try does not
+// extend the block). Every other reservation counts, ours left out. The
+// attempts of one address reserve and count one at a time (the address
+// lock), so of parallel attempts exactly IPLimit+1 get past here: the
+// first ones, not none.
+func (a *StaffAuth) reserveAddress(ctx context.Context, ip string, now time.Time) (int64, error) {
+	var id int64
+	err := store.Tx(ctx, a.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		if err := q.LockLoginAddress(ctx, ip); err != nil {
+			return err
+		}
+		var err error
+		if id, err = q.ReserveLoginFailure(ctx, ip, now); err != nil {
+			return err
+		}
+		burst, err := q.LoginFailureBurstExcept(ctx, ip, now, IPWindow, IPLimit, id)
+		if err != nil {
+			return err
+		}
+		if !burst.IsZero() && now.Before(burst.Add(IPBlock)) {
+			return &LoginLimitedError{RetryAt: burst.Add(IPBlock)} // rolls the reservation back
+		}
+		return nil
+	})
+	return id, err
+}
+
 func (a *StaffAuth) Login(ctx context.Context, email, password, ip string) (string, Staff, error) {
 	now := a.now()
 	q := store.New(a.Pool)
 	var ipRes int64
 	if ip != "" {
-		id, err := q.ReserveLoginFailure(ctx, ip, now)
+		id, err := a.reserveAddress(ctx, ip, now)
 		if err != nil {
 			return "", Staff{}, err
-		}
-		// Every other committed reservation counts (ours is left out, as
-		// before): of parallel attempts at most IPLimit+1 get past here.
-		burst, err := q.LoginFailureBurstExcept(ctx, ip, now, IPWindow, IPLimit, id)
-		if err != nil {
-			return "", Staff{}, err
-		}
-		if !burst.IsZero() && now.Before(burst.Add(IPBlock)) {
-			if err := q.ReleaseLoginFailure(ctx, id); err != nil { // a refused try does not extend the block
-				return "", Staff{}, err
-			}
-			return "", Staff{}, &LoginLimitedError{RetryAt: burst.Add(IPBlock)}
 		}
 		ipRes = id
 	}

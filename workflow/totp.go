@@ -316,19 +316,9 @@ func (a *StaffAuth) CompleteSecondFactor(ctx context.Context, pending, code, ip 
 	// code is checked and released on success.
 	var ipRes int64
 	if ip != "" {
-		id, err := q.ReserveLoginFailure(ctx, ip, now)
+		id, err := a.reserveAddress(ctx, ip, now)
 		if err != nil {
 			return "", Staff{}, err
-		}
-		burst, err := q.LoginFailureBurstExcept(ctx, ip, now, IPWindow, IPLimit, id)
-		if err != nil {
-			return "", Staff{}, err
-		}
-		if !burst.IsZero() && now.Before(burst.Add(IPBlock)) {
-			if err := q.ReleaseLoginFailure(ctx, id); err != nil {
-				return "", Staff{}, err
-			}
-			return "", Staff{}, &LoginLimitedError{RetryAt: burst.Add(IPBlock)}
 		}
 		ipRes = id
 	}

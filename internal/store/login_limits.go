@@ -12,6 +12,18 @@ import (
 // attempt reserves its failure before the password is hashed, in one
 // statement, so parallel attempts cannot race past a limit.
 
+// loginAddressLock is the advisory lock class of LockLoginAddress.
+const loginAddressLock = 7268
+
+// LockLoginAddress takes, until the transaction ends, the lock that puts
+// the sign-in attempts from ip in a line for their reservation and check:
+// without it, parallel attempts could all reserve before any counted, and
+// each then saw the others over the limit, so none was checked at all.
+func (q *Q) LockLoginAddress(ctx context.Context, ip string) error {
+	_, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, int32(loginAddressLock), ip)
+	return mapErr(err, "login address lock")
+}
+
 // ReserveLoginFailure records a failed sign-in from ip ahead of the
 // password check and returns its id (to release it on success).
 func (q *Q) ReserveLoginFailure(ctx context.Context, ip string, at time.Time) (int64, error) {
