@@ -102,6 +102,14 @@ func (f *scFx) unlockAnswer(t *testing.T, page string) *scClient {
 		t.Fatalf("link page = %d", p.status)
 	}
 	res.csrf = p.csrf(t)
+	f.enterAnswerCode(t, res, page)
+	return res
+}
+
+// enterAnswerCode asks for the answer link's code in browser res (which
+// has the page's CSRF token) and enters the one mailed.
+func (f *scFx) enterAnswerCode(t *testing.T, res *scClient, page string) {
+	t.Helper()
 	if r := res.post(page+"/code", nil); r.status != http.StatusSeeOther {
 		t.Fatalf("send code = %d", r.status)
 	}
@@ -112,7 +120,6 @@ func (f *scFx) unlockAnswer(t *testing.T, page string) *scClient {
 	if r := res.post(page+"/verify", url.Values{"code": {cm[1]}}); r.status != http.StatusSeeOther {
 		t.Fatalf("verify = %d: %v", r.status, r.summary())
 	}
-	return res
 }
 
 var (

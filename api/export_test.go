@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -186,16 +185,7 @@ func TestAnswerExport_Art20(t *testing.T) {
 	if d := res.get(page + "/letter"); d.status != http.StatusSeeOther || strings.Contains(d.body, "Avgiftsbeslut") {
 		t.Fatalf("HTML letter without the code = %d", d.status)
 	}
-	if d := res.post(page+"/code", nil); d.status != http.StatusSeeOther {
-		t.Fatalf("code = %d", d.status)
-	}
-	cm := answerCodeRe.FindStringSubmatch(f.caughtMail(t, "answer_code", scRequest.Email).Text)
-	if cm == nil {
-		t.Fatal("no code")
-	}
-	if d := res.post(page+"/verify", url.Values{"code": {cm[1]}}); d.status != http.StatusSeeOther {
-		t.Fatalf("verify = %d", d.status)
-	}
+	f.enterAnswerCode(t, res, page)
 	if p := res.get(page); scByID(p.doc, "export-link") == nil || !strings.Contains(scText(p.doc), "maskinläsbar") {
 		t.Fatal("the answer page does not offer the export in Swedish")
 	}

@@ -125,19 +125,15 @@ func (s *Service) outboxMessage(row store.OutboxRow, now time.Time) (raw []byte,
 // sent twice (a fault test saw it under load).
 func (s *Service) recordSent(row store.OutboxRow, until time.Time) error {
 	now := s.Now()
-	deadline := time.Now().Add(until.Sub(now)) // the claim's end on the wall clock
-	for wait := 50 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+	err := s.whileClaimed(until, nil, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error { return q.MarkOutboxSent(ctx, row, now) })
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().Add(wait).After(deadline) {
-			return fmt.Errorf("recording outbox %d as sent: %w", row.ID, err)
-		}
+		defer cancel()
+		return s.tx(ctx, func(_ pgx.Tx, q *store.Q) error { return q.MarkOutboxSent(ctx, row, now) })
+	}, func(err error) {
 		s.Logger.Warn("mail sent, recording it: will retry", "outbox", row.ID, "err", err)
-		time.Sleep(wait)
+	})
+	if err != nil {
+		return fmt.Errorf("recording outbox %d as sent: %w", row.ID, err)
 	}
 	if row.FirstFailedAt == nil {
 		return nil
@@ -152,6 +148,27 @@ func (s *Service) recordSent(row store.OutboxRow, until time.Time) error {
 		s.Logger.Info("mail server accepts again: waiting mail released", "outbox", row.ID, "released", n)
 	}
 	return nil
+}
+
+// whileClaimed runs record until it succeeds, backing off from 50 ms to
+// 5 s between tries, while a row's claim (until, on the service's clock)
+// outlasts the next wait and stop (nil: never) says go on; it returns the
+// last error when it gives up. A sent mail's record must not be given up
+// sooner: a row left pending is sent again once its claim ends. warn is
+// told of each failure that will be retried.
+func (s *Service) whileClaimed(until time.Time, stop func() bool, record func() error, warn func(error)) error {
+	deadline := time.Now().Add(until.Sub(s.Now())) // the claim's end on the wall clock
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		err := record()
+		if err == nil {
+			return nil
+		}
+		if time.Now().Add(wait).After(deadline) || (stop != nil && stop()) {
+			return err
+		}
+		warn(err)
+		time.Sleep(wait)
+	}
 }
 
 // recordFailure logs a failed attempt and records it on the row.

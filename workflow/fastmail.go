@@ -331,19 +331,14 @@ func (f *FastMail) flush(batch []fastSent) {
 		until = minTime(until, b.until)
 		at = maxTime(at, b.at)
 	}
-	for wait := 50 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		err := f.flushOnce(batch, ids, at)
-		if err == nil {
-			f.Sent.Add(int64(len(batch)))
-			return
-		}
-		if s.Now().Add(wait).After(until) || f.abandon.Load() {
-			s.Logger.Error("fast mail: sent mails not recorded; the backstop will send them again", "count", len(batch), "first_outbox", ids[0], "err", err)
-			return
-		}
+	err := s.whileClaimed(until, f.abandon.Load, func() error { return f.flushOnce(batch, ids, at) }, func(err error) {
 		s.Logger.Warn("fast mail: recording sent mails, will retry", "count", len(batch), "first_outbox", ids[0], "err", err)
-		time.Sleep(wait)
+	})
+	if err != nil {
+		s.Logger.Error("fast mail: sent mails not recorded; the backstop will send them again", "count", len(batch), "first_outbox", ids[0], "err", err)
+		return
 	}
+	f.Sent.Add(int64(len(batch)))
 }
 
 func (f *FastMail) flushOnce(batch []fastSent, ids []int64, at time.Time) error {

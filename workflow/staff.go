@@ -364,21 +364,6 @@ func (a *StaffAuth) withHashSlot(ctx context.Context, fn func()) error {
 // normalised typed address, for known and unknown accounts alike.
 func emailKey(email string) []byte { return secret.Hash("login-email:" + NormEmail(email)) }
 
-// Login checks email and password from the client address ip and opens a
-// session, returning the session's secret (for the cookie; only its hash
-// is stored).
-//
-// Limits (issue 16, item 6; D-24) are checked before anything is hashed,
-// and each attempt reserves its failure in the database first, so parallel
-// attempts cannot race past them: more than IPLimit failures from ip
-// within IPWindow refuse ip for IPBlock; after LockAfter failures in a row
-// for a typed email it is locked for LockBase, doubling with each further
-// failure up to LockMax. Both refusals are *LoginLimitedError (when to try
-// again). At most HashBound hashes run at once; an attempt that waits
-// longer than HashWait for one is ErrLoginBusy. Every other refusal is
-// ErrLoginFailed. An account with a second factor gets ErrSecondFactorDue
-// with the secret of a session that opens nothing until
-// CompleteSecondFactor takes a code.
 // reserveAddress reserves a failure for ip before a password or code is
 // checked (released on success), unless the address is over its limit:
 // then *LoginLimitedError, and nothing is reserved (a refused try does not
@@ -409,6 +394,21 @@ func (a *StaffAuth) reserveAddress(ctx context.Context, ip string, now time.Time
 	return id, err
 }
 
+// Login checks email and password from the client address ip and opens a
+// session, returning the session's secret (for the cookie; only its hash
+// is stored).
+//
+// Limits (issue 16, item 6; D-24) are checked before anything is hashed,
+// and each attempt reserves its failure in the database first, so parallel
+// attempts cannot race past them: more than IPLimit failures from ip
+// within IPWindow refuse ip for IPBlock; after LockAfter failures in a row
+// for a typed email it is locked for LockBase, doubling with each further
+// failure up to LockMax. Both refusals are *LoginLimitedError (when to try
+// again). At most HashBound hashes run at once; an attempt that waits
+// longer than HashWait for one is ErrLoginBusy. Every other refusal is
+// ErrLoginFailed. An account with a second factor gets ErrSecondFactorDue
+// with the secret of a session that opens nothing until
+// CompleteSecondFactor takes a code.
 func (a *StaffAuth) Login(ctx context.Context, email, password, ip string) (string, Staff, error) {
 	now := a.now()
 	q := store.New(a.Pool)

@@ -9,8 +9,8 @@ import (
 )
 
 // Sign-in limits held in the database (issue 16, item 6; D-24): every
-// attempt reserves its failure before the password is hashed, in one
-// statement, so parallel attempts cannot race past a limit.
+// attempt reserves its failure before the password is hashed, under its
+// address's lock, so parallel attempts cannot race past a limit.
 
 // loginAddressLock is the advisory lock class of LockLoginAddress.
 const loginAddressLock = 7268
@@ -32,8 +32,7 @@ func (q *Q) ReserveLoginFailure(ctx context.Context, ip string, at time.Time) (i
 	return id, mapErr(err, "login failure")
 }
 
-// ReleaseLoginFailure removes a reservation (the sign-in succeeded, or
-// the address was refused before trying).
+// ReleaseLoginFailure removes a reservation: the sign-in succeeded.
 func (q *Q) ReleaseLoginFailure(ctx context.Context, id int64) error {
 	_, err := q.db.Exec(ctx, `DELETE FROM login_failures WHERE id = $1`, id)
 	return mapErr(err, "login failure")
