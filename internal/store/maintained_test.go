@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -242,7 +243,6 @@ func (w *countsWorld) task() (id, org int64) {
 	return id, org
 }
 
-// step makes one random change.
 // inTx runs one to four random changes in one transaction. Its changes
 // may touch several cases in any order (as a batch job does), so beside
 // other writers PostgreSQL may end it as a deadlock: it is then rolled
@@ -282,6 +282,7 @@ func (w *countsWorld) stepInTxs(pool *pgxpool.Pool, n int) {
 	w.db = pool
 }
 
+// step makes one random change.
 func (w *countsWorld) step() {
 	w.t.Helper()
 	if w.lost != nil {
@@ -714,7 +715,7 @@ func TestRebuildKeepsSumsBesideWriters(t *testing.T) {
 	defer stop()
 	// The maintenance side: rebuilds and compactions of both
 	// organisations, in two goroutines (the sweep and a repair at once).
-	var passes [2]int
+	var passes [2]atomic.Int64
 	for k := range 2 {
 		wg.Go(func() {
 			for i := 0; ; i++ {
@@ -734,28 +735,36 @@ func TestRebuildKeepsSumsBesideWriters(t *testing.T) {
 					errs <- err
 					return
 				}
-				passes[k]++
+				passes[k].Add(1)
 			}
 		})
 	}
-	// The writer: the random series, in small transactions of several changes.
-	w.stepInTxs(pool, 120)
+	// The writer: the random series, in small transactions of several
+	// changes, 120 of them and more until each side has run 5 passes
+	// beside it (a loaded machine may give the side goroutines little time;
+	// at 5,000 the test gives up: it would test little).
+	for n := 0; n < 120 || passes[0].Load() < 5 || passes[1].Load() < 5; n++ {
+		if n == 5000 {
+			break
+		}
+		w.stepInTxs(pool, 1)
+	}
 	stop()
 	close(errs)
 	for err := range errs {
 		t.Fatalf("maintenance beside writers: %v", err)
 	}
-	if passes[0] < 5 || passes[1] < 5 {
-		t.Fatalf("only %d compactions and %d rebuilds ran beside the writer: it tested little", passes[0], passes[1])
+	if passes[0].Load() < 5 || passes[1].Load() < 5 {
+		t.Fatalf("only %d compactions and %d rebuilds ran beside the writer: it tested little", passes[0].Load(), passes[1].Load())
 	}
 	stray, _, _ := maintainedDiff(ctx, t, pool, w.orgs)
 	for table, n := range stray {
 		if n != 0 {
-			t.Fatalf("seed %d: after %d compactions and %d rebuilds beside writers, %s differs from its definition in %d keys", seed, passes[0], passes[1], table, n)
+			t.Fatalf("seed %d: after %d compactions and %d rebuilds beside writers, %s differs from its definition in %d keys", seed, passes[0].Load(), passes[1].Load(), table, n)
 		}
 	}
 	w.checkReads(q, fmt.Sprintf("seed %d", seed))
-	t.Logf("%d compactions and %d rebuilds beside the writer; %d of its transactions ended as deadlocks", passes[0], passes[1], w.aborted)
+	t.Logf("%d compactions and %d rebuilds beside the writer; %d of its transactions ended as deadlocks", passes[0].Load(), passes[1].Load(), w.aborted)
 }
 
 // Issue 21: the dashboard's right filter and the open tasks by unit read
