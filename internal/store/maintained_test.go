@@ -931,8 +931,8 @@ func TestUnitCountsBesideRegisterMoves(t *testing.T) {
 		wg    sync.WaitGroup
 		done  = make(chan struct{})
 		errs  = make(chan error, 4)
-		moves int
-		routs int
+		moves atomic.Int64
+		routs atomic.Int64
 	)
 	// The side writers stop when the writer is done or has failed (a
 	// failed test must end, not wait for them in the pool's Close).
@@ -957,7 +957,7 @@ func TestUnitCountsBesideRegisterMoves(t *testing.T) {
 	}
 	// side runs one side writer until done: each step draws its change and
 	// retry runs it; count counts the committed ones.
-	side := func(what string, stream uint64, count *int, step func(rnd *rand.Rand) func(tx pgx.Tx) error) {
+	side := func(what string, stream uint64, count *atomic.Int64, step func(rnd *rand.Rand) func(tx pgx.Tx) error) {
 		wg.Go(func() {
 			rnd := rand.New(rand.NewPCG(seed, stream))
 			for {
@@ -972,7 +972,7 @@ func TestUnitCountsBesideRegisterMoves(t *testing.T) {
 					return
 				}
 				if ok {
-					*count++
+					count.Add(1)
 				}
 			}
 		})
@@ -1013,22 +1013,30 @@ func TestUnitCountsBesideRegisterMoves(t *testing.T) {
 			return err
 		}
 	})
-	w.stepInTxs(pool, 150)
+	// The writer: 150 transactions, and more until each side writer has
+	// committed 20 changes beside it (a loaded machine may give them little
+	// time; at 5,000 the test gives up: it would test little).
+	for n := 0; n < 150 || moves.Load() < 20 || routs.Load() < 20; n++ {
+		if n == 5000 {
+			break
+		}
+		w.stepInTxs(pool, 1)
+	}
 	stop()
 	close(errs)
 	for err := range errs {
 		t.Fatalf("seed %d: %v", seed, err)
 	}
-	if moves < 20 || routs < 20 {
-		t.Fatalf("only %d moves and %d routings ran beside the writer: it tested little", moves, routs)
+	if moves.Load() < 20 || routs.Load() < 20 {
+		t.Fatalf("only %d moves and %d routings ran beside the writer: it tested little", moves.Load(), routs.Load())
 	}
 	stray, _, keys := maintainedDiff(ctx, t, pool, w.orgs)
 	if stray["open_unit_counts"] != 0 || keys["open_unit_counts"] == 0 {
 		t.Fatalf("seed %d: after %d moves and %d routings, open_unit_counts differs from its definition in %d of %d keys",
-			seed, moves, routs, stray["open_unit_counts"], keys["open_unit_counts"])
+			seed, moves.Load(), routs.Load(), stray["open_unit_counts"], keys["open_unit_counts"])
 	}
 	w.checkReads(q, fmt.Sprintf("seed %d", seed))
-	t.Logf("%d register moves and %d routings beside the writer; %d of its transactions ended as deadlocks", moves, routs, w.aborted)
+	t.Logf("%d register moves and %d routings beside the writer; %d of its transactions ended as deadlocks", moves.Load(), routs.Load(), w.aborted)
 }
 
 // Issue 21, docs/scale.md 18: the unit filter's page leaves out the
