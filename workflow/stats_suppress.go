@@ -16,48 +16,6 @@ type StatsCell struct {
 // small: a count that must not be shown.
 func small(n int) bool { return n > 0 && n < StatsMinCell }
 
-// SuppressGroup hides the small cells of a group of parts whose total is
-// shown beside them (a month's requests by channel, say), and then enough
-// other cells that no hidden one can be had by subtraction: when exactly
-// one part is hidden, the smallest other non-zero part is hidden too; when
-// the total is small, everything is. The returned total and parts are in
-// the order given.
-func SuppressGroup(total int, parts []int) (StatsCell, []StatsCell) {
-	out := make([]StatsCell, len(parts))
-	for i, n := range parts {
-		out[i] = StatsCell{N: n, Hidden: small(n)}
-	}
-	t := StatsCell{N: total, Hidden: small(total)}
-	if t.Hidden {
-		for i := range out {
-			out[i].Hidden = out[i].N > 0
-		}
-		return t, out
-	}
-	hidden := 0
-	for _, c := range out {
-		if c.Hidden {
-			hidden++
-		}
-	}
-	if hidden == 1 {
-		// The total minus the shown parts would give the hidden one.
-		idx := make([]int, 0, len(out))
-		for i, c := range out {
-			if !c.Hidden && c.N > 0 {
-				idx = append(idx, i)
-			}
-		}
-		sort.SliceStable(idx, func(a, b int) bool { return out[idx[a]].N < out[idx[b]].N })
-		if len(idx) > 0 {
-			out[idx[0]].Hidden = true
-		} else {
-			t.Hidden = true // no other part to hide: the total would give it away
-		}
-	}
-	return t, out
-}
-
 // SuppressShare hides a share or median computed from n requests when n is
 // small (or zero: nothing to show).
 func SuppressShare(n int) bool { return n < StatsMinCell }

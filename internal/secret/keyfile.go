@@ -2,7 +2,6 @@ package secret
 
 import (
 	"bufio"
-	"crypto/hmac"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -68,27 +67,6 @@ func (k *Keys) VerifyEntries(id string) ([]string, error) {
 		out = append(out, fmt.Sprintf("verify %s %x %x", i, o.audit, o.checkpoint))
 	}
 	return out, nil
-}
-
-// EntryID is the key id of a key file entry (the named id, the
-// fingerprint of an unnamed key, or a verify entry's id).
-func EntryID(entry string) (string, error) {
-	if IsVerifyEntry(entry) {
-		v, err := parseVerifyEntry(entry)
-		if err != nil {
-			return "", err
-		}
-		return v.id, nil
-	}
-	id, _, err := ParseKeyEntry(entry)
-	return id, err
-}
-
-// SameKey tells whether two entries hold the same master key.
-func SameKey(a, b string) bool {
-	_, ma, errA := ParseKeyEntry(a)
-	_, mb, errB := ParseKeyEntry(b)
-	return errA == nil && errB == nil && hmac.Equal(ma, mb)
 }
 
 // ReadKeyFile reads a key file: the current key's entry and the others.

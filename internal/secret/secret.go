@@ -233,6 +233,3 @@ func Code(n int) string {
 	}
 	return sb.String()
 }
-
-// Equal compares two hashes in constant time.
-func Equal(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }

@@ -132,22 +132,11 @@ func (q *Q) AllMemberships(ctx context.Context) ([]Membership, error) {
 	return out, mapErr(err, "memberships")
 }
 
-// InsertLoginFailure records a failed login from a client address.
-func (q *Q) InsertLoginFailure(ctx context.Context, ip string, at time.Time) error {
-	_, err := q.db.Exec(ctx, `INSERT INTO login_failures (ip, at) VALUES ($1, $2)`, ip, at)
-	return mapErr(err, "login failure")
-}
-
-// LoginFailureBurst returns the time of the latest failure from ip, in
-// (now-2*window, now], that completed a burst of more than limit failures
-// within window; zero when there is none. The caller refuses the address
-// until that time plus its block period.
-func (q *Q) LoginFailureBurst(ctx context.Context, ip string, now time.Time, window time.Duration, limit int) (time.Time, error) {
-	return q.LoginFailureBurstExcept(ctx, ip, now, window, limit, 0)
-}
-
-// LoginFailureBurstExcept is LoginFailureBurst leaving out the failure
-// with id except (a sign-in's own reservation, issue 16 item 6).
+// LoginFailureBurstExcept returns the time of the latest failure from ip,
+// in (now-2*window, now], that completed a burst of more than limit
+// failures within window, leaving out the failure with id except (a
+// sign-in's own reservation, issue 16 item 6); zero when there is none.
+// The caller refuses the address until that time plus its block period.
 func (q *Q) LoginFailureBurstExcept(ctx context.Context, ip string, now time.Time, window time.Duration, limit int, except int64) (time.Time, error) {
 	var at *time.Time
 	err := q.db.QueryRow(ctx, `
