@@ -188,7 +188,7 @@ func (s *Server) v1CreateRequest(c echo.Context) error {
 		if hasKey {
 			idem.Key, idem.RequestHash = key, bodyHash[:]
 		}
-		sub, body, err := s.Workflow.SubmitAPIOnce(ctx, org, req, idem)
+		sub, body, err := s.Workflow.SubmitAPIOnce(ctx, org, req, apiActor(c), idem)
 		if err == nil {
 			c.Response().Header().Set(echo.HeaderLocation, "/api/v1/requests/"+sub.Receipt)
 			return c.JSONBlob(http.StatusCreated, body)
@@ -342,6 +342,11 @@ func (s *Server) v1GetRequest(c echo.Context) error {
 	for _, t := range tasks {
 		out.Tasks["total"]++
 		out.Tasks[t.State]++
+	}
+	// D-20: the token's use is recorded on the case it reads (the case
+	// page's access log), as a staff member's read is.
+	if err := s.Workflow.LogAccess(ctx, org.ID, cs.ID, apiActor(c), workflow.AccessAPIRead, 0); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, out)
 }

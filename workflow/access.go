@@ -15,6 +15,7 @@ const (
 	AccessFileDownloaded   = "file_downloaded"
 	AccessEmailViewed      = "email_viewed"
 	AccessLetterDownloaded = "letter_downloaded"
+	AccessAPIRead          = "api_read" // an integration read where the request stands (D-20)
 )
 
 // AccessLogLimit is how many reads the case page lists.

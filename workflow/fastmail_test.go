@@ -66,7 +66,7 @@ func TestFastMailSendsOnceAndRecords_D14(t *testing.T) {
 			r := f.request("access")
 			r.Email = fmt.Sprintf("asukas%d@example.test", i)
 			var err error
-			if subs[i], err = f.env.Workflow.SubmitAPI(ctx, f.org, r); err != nil {
+			if subs[i], err = f.env.Workflow.SubmitAPI(ctx, f.org, r, workflow.TokenActor("erp")); err != nil {
 				errs <- err
 			}
 		}()

@@ -369,9 +369,11 @@ func (s *Service) SubmitWeb(ctx context.Context, org store.Org, r Request) (Subm
 	return sub, err
 }
 
-// SubmitAPI stores a request from an integration like a web request.
-func (s *Service) SubmitAPI(ctx context.Context, org store.Org, r Request) (Submission, error) {
-	sub, _, err := s.submit(ctx, org, r, "api", ActorResident, nil)
+// SubmitAPI stores a request from an integration like a web request; actor
+// is the integration's token (TokenActor), which the case's first event
+// names (D-20: a token's use is recorded on the case it creates).
+func (s *Service) SubmitAPI(ctx context.Context, org store.Org, r Request, actor Actor) (Submission, error) {
+	sub, _, err := s.submit(ctx, org, r, "api", actor, nil)
 	return sub, err
 }
 
@@ -389,8 +391,8 @@ type Idempotent struct {
 // SubmitAPIOnce is SubmitAPI that stores the Idempotency-Key's answer in
 // the same transaction and returns it. A key taken by a request that
 // committed first is store.ErrConflict, and nothing is stored.
-func (s *Service) SubmitAPIOnce(ctx context.Context, org store.Org, r Request, key *Idempotent) (Submission, []byte, error) {
-	return s.submit(ctx, org, r, "api", ActorResident, key)
+func (s *Service) SubmitAPIOnce(ctx context.Context, org store.Org, r Request, actor Actor, key *Idempotent) (Submission, []byte, error) {
+	return s.submit(ctx, org, r, "api", actor, key)
 }
 
 // submit stores a request in one round trip of its own (issue 21): its

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"rightsdesk/jobs/jobargs"
+	"rightsdesk/workflow"
 )
 
 // Issue 21 (branch gocost): an intake writes its code mail's River job with
@@ -21,7 +22,7 @@ func TestIntakeJobRowIsRiversRow(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	sub, err := f.env.Workflow.SubmitAPI(ctx, f.org, f.request("access"))
+	sub, err := f.env.Workflow.SubmitAPI(ctx, f.org, f.request("access"), workflow.TokenActor("erp"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,7 +117,7 @@ func BenchmarkDemoScale(b *testing.B) {
 				sent++
 				req := intakeReq
 				req.Email = fmt.Sprintf("person%d@example.test", sent)
-				if _, err := wf.SubmitAPI(ctx, org, req); err != nil {
+				if _, err := wf.SubmitAPI(ctx, org, req, workflow.TokenActor("bench")); err != nil {
 					b.Fatal(err)
 				}
 			}
