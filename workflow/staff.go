@@ -517,19 +517,6 @@ func (a *StaffAuth) LoginFailuresInARow(ctx context.Context, email string) (int,
 	return store.New(a.Pool).LoginAttempts(ctx, emailKey(email))
 }
 
-// LockFor is how long an account is locked after its n-th failed login in
-// a row: nothing before LockAfter, then LockBase doubling, at most LockMax.
-func LockFor(n int) time.Duration {
-	if n < LockAfter {
-		return 0
-	}
-	k := n - LockAfter
-	if k > 10 {
-		return LockMax
-	}
-	return min(LockBase<<k, LockMax)
-}
-
 func (a *StaffAuth) staffOf(ctx context.Context, q *store.Q, u store.StaffUser) (Staff, error) {
 	ms, err := q.Memberships(ctx, u.ID)
 	if err != nil {

@@ -48,18 +48,41 @@ func TestHashPasswordPHC(t *testing.T) {
 	}
 }
 
-func TestLockForBacksOff(t *testing.T) {
+// Issue 12: the lock after the n-th failed sign-in in a row, as the
+// database computes it with the product's limits (the account's row in
+// login_locks): nothing before LockAfter, then LockBase doubling, at most
+// LockMax. Each failure is tried when the previous lock has run out.
+func TestLoginLockBacksOff(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		n    int
-		want time.Duration
-	}{
-		{1, 0}, {4, 0}, {5, time.Minute}, {6, 2 * time.Minute}, {7, 4 * time.Minute},
-		{10, 32 * time.Minute}, {11, time.Hour}, {12, time.Hour}, {100, time.Hour},
-	} {
-		if got := workflow.LockFor(tc.n); got != tc.want {
-			t.Errorf("LockFor(%d) = %s, want %s", tc.n, got, tc.want)
+	env := testenv.New(t)
+	q := store.New(env.Pool)
+	key := []byte("login-lock-backoff")
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	want := map[int]time.Duration{1: 0, 4: 0, 5: time.Minute, 6: 2 * time.Minute, 7: 4 * time.Minute,
+		10: 32 * time.Minute, 11: time.Hour, 12: time.Hour, 30: time.Hour}
+	for n := 1; n <= 30; n++ {
+		got, lockedNow, err := q.ReserveLoginAttempt(env.Ctx, key, now, workflow.LockAfter, workflow.LockBase, workflow.LockMax)
+		if err != nil || got != n || !lockedNow.IsZero() {
+			t.Fatalf("failure %d: counted %d, refused until %v, %v", n, got, lockedNow, err)
 		}
+		var until *time.Time
+		if err := env.Pool.QueryRow(env.Ctx, `SELECT locked_until FROM login_locks WHERE email_hash = $1`, key).Scan(&until); err != nil {
+			t.Fatal(err)
+		}
+		lock := time.Duration(0)
+		if until != nil && until.After(now) {
+			lock = until.Sub(now)
+		}
+		if w, ok := want[n]; ok && lock != w {
+			t.Errorf("after failure %d locked for %s, want %s", n, lock, w)
+		}
+		if lock > 0 {
+			// A try while locked is refused and counts nothing.
+			if got, refused, err := q.ReserveLoginAttempt(env.Ctx, key, now.Add(lock-time.Second), workflow.LockAfter, workflow.LockBase, workflow.LockMax); err != nil || got != 0 || !refused.Equal(*until) {
+				t.Fatalf("inside the lock after failure %d: counted %d, refused until %v (want %v), %v", n, got, refused, until, err)
+			}
+		}
+		now = now.Add(lock)
 	}
 }
 
