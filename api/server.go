@@ -81,16 +81,7 @@ func New(d Deps) (*Server, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = pages
 	e.HTTPErrorHandler = s.handleError
-	// D-19: the direct peer unless a trusted proxy says otherwise.
-	if len(d.Config.TrustedProxies) > 0 {
-		var opts []echo.TrustOption
-		for _, n := range d.Config.TrustedProxies {
-			opts = append(opts, echo.TrustIPRange(n))
-		}
-		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
-	} else {
-		e.IPExtractor = echo.ExtractIPDirect()
-	}
+	e.IPExtractor = clientIP(d.Config.TrustedProxies)
 	e.Use(middleware.RequestID())
 	e.Use(s.accessLog)
 	e.Use(middleware.Recover())
@@ -159,4 +150,21 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// clientIP is the client address of rate limits (D-19): the direct peer,
+// unless the peer is one of proxies, whose X-Forwarded-For is then read
+// from the right past the listed proxies only. echo trusts loopback,
+// link-local and private addresses by default as well; here only the
+// listed ranges are trusted, or any client on a private network could
+// name its own address and slip the per-address limits.
+func clientIP(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range proxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
