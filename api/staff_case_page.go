@@ -1040,6 +1040,8 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			val = s.caseLabel(lang, "method.", fmt.Sprint(v))
 		case "ground":
 			val = s.caseLabel(lang, "ground.", fmt.Sprint(v))
+		case "basis": // D-11, the catalogue's basis reached a task
+			val = s.caseLabel(lang, "basis.", fmt.Sprint(v))
 		case "right":
 			val = s.caseLabel(lang, "right.", fmt.Sprint(v))
 		case "answer":

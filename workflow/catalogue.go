@@ -75,6 +75,10 @@ func ImportTx(ctx context.Context, q *store.Q, keys store.AuditKeys, orgID int64
 	if err != nil {
 		return sum, fmt.Errorf("importing the catalogue: %w", err)
 	}
+	// A basis the documents now give reaches the open tasks (D-11).
+	if err := followRegisterBasis(ctx, q, keys, orgID, 0, actor, now); err != nil {
+		return sum, err
+	}
 	err = q.AppendAudit(ctx, keys, store.AuditEvent{OrgID: orgID, Actor: string(actor), Action: "catalogue_imported", At: now,
 		Data: map[string]any{
 			"files": files, "added": len(sum.Added), "changed": len(sum.Changed),
@@ -234,8 +238,54 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 		if err != nil {
 			return err
 		}
+		if slices.Contains(edited, "legal_basis") {
+			if err := followRegisterBasis(ctx, q, s.Keys, orgID, registerID, StaffActor(actorStaffID), now); err != nil {
+				return err
+			}
+		}
 		// Field names only: owner names and addresses stay out of the trail.
 		return q.AppendAudit(ctx, s.Keys, store.AuditEvent{OrgID: orgID, Actor: string(StaffActor(actorStaffID)),
 			Action: "register_edited", At: now, Data: map[string]any{"register": registerID, "fields": edited}})
 	})
+}
+
+// followRegisterBasis gives the waiting and open tasks whose register's
+// legal basis changed in the catalogue (registerID, or every register of
+// orgID when 0) the new basis and the answers it allows (RB-1). D-11: the
+// task page of a register without a basis sends the owner and the DPO to
+// the catalogue to set it before a refusal can cite a ground, so the basis
+// set there must reach the task. A right that the new basis does not route
+// (D-10: consent withdrawn from a register that turned out not to rest on
+// consent) keeps its task as it was. Each task changed is an event of its
+// case, its case locked first as the workflow's other writers do.
+func followRegisterBasis(ctx context.Context, q *store.Q, keys store.AuditKeys, orgID, registerID int64, actor Actor, now time.Time) error {
+	off, err := q.OpenTasksOffBasis(ctx, orgID, registerID)
+	if err != nil {
+		return err
+	}
+	locked := int64(0)
+	for _, t := range off {
+		basis := Basis(t.RegisterBasis)
+		if !RoutesTo(Right(t.Right), basis) {
+			continue
+		}
+		if t.CaseID != locked {
+			if _, err := q.CaseForUpdate(ctx, orgID, t.CaseID); err != nil {
+				return err
+			}
+			locked = t.CaseID
+		}
+		ok, err := q.SetTaskBasis(ctx, orgID, t.ID, string(basis), answersOf(RuleFor(Right(t.Right), basis)))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue // answered or cancelled meanwhile: it keeps what it was answered under
+		}
+		if err := q.AppendAudit(ctx, keys, store.AuditEvent{OrgID: orgID, CaseID: t.CaseID, Actor: string(actor), Action: "task_basis_set",
+			Data: map[string]any{"task": t.ID, "basis": string(basis)}, At: now}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

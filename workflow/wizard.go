@@ -759,6 +759,10 @@ func (s *Service) PublishImportDraft(ctx context.Context, org store.Org, id int6
 				}
 			}
 		}
+		// A basis the documents now give reaches the open tasks (D-11).
+		if err := followRegisterBasis(ctx, q, s.Keys, org.ID, 0, actor, now); err != nil {
+			return err
+		}
 		if dryRun {
 			return errDryRun
 		}

@@ -203,3 +203,35 @@ func (q *Q) OpenTaskCount(ctx context.Context, orgID, caseID int64) (int, error)
 	err := q.db.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE org_id = $1 AND case_id = $2 AND state IN ('waiting', 'open')`, orgID, caseID).Scan(&n)
 	return n, mapErr(err, "open tasks")
 }
+
+// TaskBasis is a waiting or open task whose legal basis differs from its
+// register's in the catalogue (D-11).
+type TaskBasis struct {
+	ID            int64  `db:"id"`
+	CaseID        int64  `db:"case_id"`
+	Right         string `db:"right"`
+	Basis         string `db:"legal_basis"`
+	RegisterBasis string `db:"register_basis"`
+}
+
+// OpenTasksOffBasis lists the waiting and open tasks of orgID (of register
+// registerID only, when it is not 0) whose legal basis is no longer their
+// register's, in case and task order (the order their cases are locked).
+func (q *Q) OpenTasksOffBasis(ctx context.Context, orgID, registerID int64) ([]TaskBasis, error) {
+	rows, _ := q.db.Query(ctx, `
+		SELECT t.id, t.case_id, t."right", t.legal_basis, r.legal_basis AS register_basis
+		FROM tasks t JOIN registers r ON r.id = t.register_id AND r.org_id = t.org_id
+		WHERE t.org_id = $1 AND ($2 = 0 OR t.register_id = $2) AND t.state IN ('waiting', 'open')
+			AND t.legal_basis IS DISTINCT FROM r.legal_basis
+		ORDER BY t.case_id, t.id`, orgID, registerID)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[TaskBasis])
+	return out, mapErr(err, "tasks")
+}
+
+// SetTaskBasis gives a waiting or open task a legal basis and the answers
+// it allows; false when the task is no longer waiting or open.
+func (q *Q) SetTaskBasis(ctx context.Context, orgID, taskID int64, basis string, allowed []string) (bool, error) {
+	tag, err := q.db.Exec(ctx, `UPDATE tasks SET legal_basis = $3, allowed_answers = $4
+		WHERE org_id = $1 AND id = $2 AND state IN ('waiting', 'open')`, orgID, taskID, basis, allowed)
+	return tag.RowsAffected() == 1, mapErr(err, "task")
+}
