@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river/rivertest"
 
 	"rightsdesk/internal/secret"
+	"rightsdesk/internal/store"
 	"rightsdesk/internal/testenv"
 	"rightsdesk/jobs/jobargs"
 	"rightsdesk/workflow"
@@ -428,5 +429,71 @@ func TestLateRemindersCollapse(t *testing.T) {
 		if j.State != "completed" {
 			t.Errorf("reminder job %d: %s", j.ID, j.State)
 		}
+	}
+}
+
+// D-22: an owner of several registers of one case gets one reminder mail
+// listing them all, each with a fresh link that opens its own task (and
+// the first links stop working); another owner gets their own. Every task
+// is recorded as reminded once, and the other tasks' jobs then send
+// nothing.
+func TestOneReminderPerOwnerAndCase_D22(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.Org("monta", "Testikunta monta", "Testby monta", "fi")
+	for _, name := range []string{"Asiakasrekisteri", "Kirjaston asiakasrekisteri", "Opiskelijarekisteri"} {
+		env.Register(org.ID, name, "c", ownerEmail)
+	}
+	const other = "toinen@x.test"
+	env.Register(org.ID, "Varhaiskasvatusrekisteri", "c", other)
+	f := enter(t, env, org, env.Clock.Now())
+	env.WorkAll()
+	if n := len(mailsOf(env, "task", ownerEmail)); n != 1 {
+		t.Fatalf("task mails to the owner of three registers: %d, want 1 (D-22)", n)
+	}
+
+	f.at(at8(2026, 3, 26))
+	rem := mailsOf(env, "reminder", ownerEmail)
+	if len(rem) != 1 {
+		t.Fatalf("reminders to the owner of three registers: %d, want 1", len(rem))
+	}
+	m := rem[0]
+	for _, want := range []string{f.receipt, "Asiakasrekisteri", "Kirjaston asiakasrekisteri", "Opiskelijarekisteri", "työpäiviä jäljellä: 5"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("reminder lacks %q: %q", want, m.Text)
+		}
+	}
+	if strings.Contains(m.Text, "Varhaiskasvatusrekisteri") || !strings.Contains(m.Subject, "3 tehtävää") {
+		t.Errorf("the reminder names another owner's register or its subject %q does not count the tasks", m.Subject)
+	}
+	links := linkRe.FindAllStringSubmatch(m.Text, -1)
+	tasks, err := store.New(env.Pool).TasksOfCase(context.Background(), org.ID, f.caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := map[string]bool{}
+	for _, tk := range tasks {
+		if tk.OwnerEmail == ownerEmail {
+			mine[string(tk.TokenHash)] = true
+		}
+	}
+	opened := map[string]bool{}
+	for _, l := range links {
+		if h := string(secret.Hash(l[1])); mine[h] {
+			opened[h] = true
+		}
+	}
+	if len(links) != 3 || len(opened) != 3 {
+		t.Fatalf("%d links in the reminder open %d of the owner's 3 tasks", len(links), len(opened))
+	}
+	if n := len(mailsOf(env, "reminder", other)); n != 1 {
+		t.Errorf("reminders to the other owner: %d, want 1", n)
+	}
+	if n := f.audits(t, "task_reminded"); n != 4 {
+		t.Errorf("task_reminded events: %d, want one per task (4)", n)
+	}
+	env.WorkAll()
+	if n := len(mailsOf(env, "reminder", "")); n != 2 {
+		t.Fatalf("reminders after every job ran again: %d, want 2", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,28 +122,76 @@ func (s *Service) SendReminder(ctx context.Context, a jobargs.TaskReminder) (Job
 				return OutcomeStale, nil
 			}
 		}
-		mark := map[string]any{"task": t.ID, "due": a.Due, "days_before": a.DaysBef}
-		if done, err := q.AuditExists(ctx, org.ID, c.ID, "task_reminded", mark); err != nil || done {
+		mark := func(task int64) map[string]any {
+			return map[string]any{"task": task, "due": a.Due, "days_before": a.DaysBef}
+		}
+		if done, err := q.AuditExists(ctx, org.ID, c.ID, "task_reminded", mark(t.ID)); err != nil || done {
 			return OutcomeDone, err
 		}
-		token := secret.Token()
+		// D-22: one mail per owner and case. The owner's other open tasks
+		// of the case that this reminder has not yet reached go in the
+		// same mail; their own jobs then find them reminded. A task that
+		// another transaction holds (its owner answering it: task locked
+		// before case) is left to its own job rather than waited for.
+		tasks := []store.Task{t}
+		all, err := q.TasksOfCase(ctx, org.ID, c.ID)
+		if err != nil {
+			return "", err
+		}
+		lang := ownerLang(org, t)
+		var more []int64
+		for _, o := range all {
+			if o.ID == t.ID || o.State != "open" || !strings.EqualFold(o.OwnerEmail, t.OwnerEmail) || ownerLang(org, o) != lang {
+				continue
+			}
+			done, err := q.AuditExists(ctx, org.ID, c.ID, "task_reminded", mark(o.ID))
+			if err != nil {
+				return "", err
+			}
+			if !done {
+				more = append(more, o.ID)
+			}
+		}
+		if len(more) > 0 {
+			locked, err := q.LockOpenTasksSkipLocked(ctx, org.ID, more)
+			if err != nil {
+				return "", err
+			}
+			if len(locked) > 0 {
+				// Read again under the locks: UpdateTask writes every field.
+				if all, err = q.TasksOfCase(ctx, org.ID, c.ID); err != nil {
+					return "", err
+				}
+				for _, o := range all {
+					if slices.Contains(locked, o.ID) {
+						tasks = append(tasks, o)
+					}
+				}
+			}
+		}
 		exp := now.Add(s.TaskLinkTTL)
 		if least := dbDate(d.Effective).Add(30 * 24 * time.Hour); exp.Before(least) {
 			exp = least // valid well past the deadline, like the first link
 		}
-		t.TokenHash, t.TokenExpiresAt, t.UpdatedAt = secret.Hash(token), &exp, now
-		if err := q.UpdateTask(ctx, t); err != nil {
-			return "", err
+		var lines []taskLine
+		for _, tk := range tasks {
+			token := secret.Token()
+			tk.TokenHash, tk.TokenExpiresAt, tk.UpdatedAt = secret.Hash(token), &exp, now
+			if err := q.UpdateTask(ctx, tk); err != nil {
+				return "", err
+			}
+			lines = append(lines, taskLine{TaskID: tk.ID, To: tk.OwnerEmail, Lang: lang, Register: tk.RegisterName,
+				Right: s.Catalog.T(lang, "right."+tk.Right), Link: s.BaseURL + "/" + lang + "/t/" + token})
+			m := mark(tk.ID)
+			m["register"], m["right"] = tk.RegisterName, tk.Right
+			if err := s.audit(ctx, q, org.ID, c.ID, ActorSystem, "task_reminded", m); err != nil {
+				return "", err
+			}
 		}
-		lang := ownerLang(org, t)
-		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: t.ID, Kind: "reminder", To: t.OwnerEmail, Lang: lang,
-			Data: taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: t.RegisterName,
-				Right: s.Catalog.T(lang, "right."+t.Right), Link: s.BaseURL + "/" + lang + "/t/" + token,
-				Due: FormatDate(d.OwnerTarget, lang), DaysBefore: closed.WorkingDaysBetween(today, d.OwnerTarget)}}); err != nil {
-			return "", err
-		}
-		mark["register"], mark["right"] = t.RegisterName, t.Right
-		return OutcomeSent, s.audit(ctx, q, org.ID, c.ID, ActorSystem, "task_reminded", mark)
+		first := lines[0]
+		return OutcomeSent, s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: t.ID, Kind: "reminder", To: t.OwnerEmail, Lang: lang,
+			Data: taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register, Right: first.Right,
+				Link: first.Link, Due: FormatDate(d.OwnerTarget, lang), DaysBefore: closed.WorkingDaysBetween(today, d.OwnerTarget), Tasks: lines}})
 	})
 }
 

@@ -235,3 +235,14 @@ func (q *Q) SetTaskBasis(ctx context.Context, orgID, taskID int64, basis string,
 		WHERE org_id = $1 AND id = $2 AND state IN ('waiting', 'open')`, orgID, taskID, basis, allowed)
 	return tag.RowsAffected() == 1, mapErr(err, "task")
 }
+
+// LockOpenTasksSkipLocked locks those of ids that are open tasks of orgID
+// and that no other transaction holds, and returns their ids: a caller
+// holding a case lock may add its other tasks to its work without waiting
+// for (and deadlocking with) a writer that locks a task before its case.
+func (q *Q) LockOpenTasksSkipLocked(ctx context.Context, orgID int64, ids []int64) ([]int64, error) {
+	rows, _ := q.db.Query(ctx, `SELECT id FROM tasks WHERE org_id = $1 AND id = ANY($2) AND state = 'open'
+		ORDER BY id FOR UPDATE SKIP LOCKED`, orgID, ids)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return out, mapErr(err, "tasks")
+}
