@@ -204,14 +204,19 @@ func ParseHetuAt(s string, today Date) (Hetu, error) {
 var hetuInText = regexp.MustCompile(`(?i)\b(\d{6})[-+A-FU-Y](\d{3}[0-9A-Y])\b`)
 
 // MaskHetuInText hides what looks like a henkilötunnus in free text the
-// way Masked does ("131052-****"), valid check character or not (issue 16,
-// item 3): outside the DPO's case page nobody reads one in full.
+// way Masked does, the date and its own century sign kept ("131052-****",
+// "010200A****", ID-4), valid check character or not (issue 16, item 3):
+// outside the DPO's case page nobody reads one in full.
 func MaskHetuInText(s string) string {
 	if !mayHoldHetu(s) {
 		return s
 	}
-	return hetuInText.ReplaceAllString(s, "$1-****")
+	return hetuInText.ReplaceAllStringFunc(s, maskMatch)
 }
+
+// maskMatch masks one match of hetuInText: its date and its century sign
+// (in capitals) stay. The match is ASCII: six digits, then the sign.
+func maskMatch(m string) string { return m[:6] + strings.ToUpper(m[6:7]) + "****" }
 
 // mayHoldHetu reports whether s has six digits, a century sign and three
 // digits in a row: every match of hetuInText has them, and most texts

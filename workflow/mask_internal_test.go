@@ -10,12 +10,13 @@ import (
 )
 
 // Issue 16 item 3 (ID-3): every century sign of the henkilötunnus is
-// masked in free text, in any case.
+// masked in free text, in any case; ID-4: the mask keeps the date and its
+// own century sign, as a capital ("131052A****").
 func TestID3MaskHetuInTextEveryCenturySign(t *testing.T) {
 	t.Parallel()
 	for _, sign := range "+-ABCDEFYXWVUabcdefyxwvu" {
 		in := "tunnus 131052" + string(sign) + "308T."
-		if got := MaskHetuInText(in); got != "tunnus 131052-****." {
+		if got := MaskHetuInText(in); got != "tunnus 131052"+strings.ToUpper(string(sign))+"****." {
 			t.Errorf("sign %q: %q", sign, got)
 		}
 	}
@@ -47,7 +48,7 @@ func TestMaskAuditData(t *testing.T) {
 			t.Errorf("%s survived: %s", h, sb.String())
 		}
 	}
-	if got["i"] != int64(7) || got["b"] != true || got["s"] != "x 010200-****" {
+	if got["i"] != int64(7) || got["b"] != true || got["s"] != "x 010200A****" {
 		t.Errorf("values changed: %v", got)
 	}
 }
@@ -90,7 +91,7 @@ func TestMaskHetuPrecheckAgreesWithRegexp(t *testing.T) {
 			}
 		}
 		s := string(b)
-		want := hetuInText.ReplaceAllString(s, "$1-****")
+		want := hetuInText.ReplaceAllStringFunc(s, maskMatch)
 		if got := MaskHetuInText(s); got != want {
 			t.Fatalf("%q: masked %q, the regexp gives %q", s, got, want)
 		}

@@ -531,7 +531,7 @@ func TestTaskViewMasksHetuInDetails(t *testing.T) {
 			t.Fatalf("owner sees %q in %q", full, v.Details)
 		}
 	}
-	if want := "Minun tunnukseni on 131052-**** ja lapsen 010200-****, vanha 100190-****."; v.Details != want {
+	if want := "Minun tunnukseni on 131052-**** ja lapsen 010200A****, vanha 100190Y****."; v.Details != want {
 		t.Fatalf("details %q, want %q", v.Details, want)
 	}
 }
@@ -540,10 +540,11 @@ func TestMaskHetuInText(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"131052-308T":              "131052-****",
-		"x 131052+308T y":          "x 131052-**** y",
+		"x 131052+308T y":          "x 131052+**** y", // ID-4: its own century sign
 		"puh 0401234567":           "puh 0401234567",
 		"RD-2026-000123":           "RD-2026-000123",
-		"010100A001N, 280453-111A": "010100-****, 280453-****",
+		"010100A001N, 280453-111A": "010100A****, 280453-****",
+		"lapsi 010215a123b":        "lapsi 010215A****",
 	} {
 		if got := workflow.MaskHetuInText(in); got != want {
 			t.Errorf("MaskHetuInText(%q) = %q, want %q", in, got, want)
