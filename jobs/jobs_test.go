@@ -436,7 +436,7 @@ func TestLateRemindersCollapse(t *testing.T) {
 // listing them all, each with a fresh link that opens its own task (and
 // the first links stop working); another owner gets their own. Every task
 // is recorded as reminded once, and the other tasks' jobs then send
-// nothing.
+// nothing. The DPO's escalation is likewise one mail per case.
 func TestOneReminderPerOwnerAndCase_D22(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
@@ -495,5 +495,33 @@ func TestOneReminderPerOwnerAndCase_D22(t *testing.T) {
 	env.WorkAll()
 	if n := len(mailsOf(env, "reminder", "")); n != 2 {
 		t.Fatalf("reminders after every job ran again: %d, want 2", n)
+	}
+
+	// Past the target, one of the first owner's tasks answered: the DPO
+	// gets one escalation for the case, naming the three late tasks and
+	// both owners, and every late task is recorded as escalated.
+	if _, err := env.Pool.Exec(context.Background(), `UPDATE tasks SET state = 'answered', answer = 'no_data', answered_at = now()
+		WHERE case_id = $1 AND register_id = (SELECT id FROM registers WHERE org_id = $2 AND name = 'Opiskelijarekisteri')`, f.caseID, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.at(at8(2026, 4, 7))
+	esc := mailsOf(env, "escalation", org.DPOEmail)
+	if len(esc) != 1 {
+		t.Fatalf("escalations to the DPO: %d, want 1 for the case", len(esc))
+	}
+	for _, want := range []string{f.receipt, "Asiakasrekisteri", "Kirjaston asiakasrekisteri", "Varhaiskasvatusrekisteri", ownerEmail, other} {
+		if !strings.Contains(esc[0].Text, want) {
+			t.Errorf("escalation lacks %q: %q", want, esc[0].Text)
+		}
+	}
+	if strings.Contains(esc[0].Text, "Opiskelijarekisteri") || !strings.Contains(esc[0].Subject, "3 tehtävää") {
+		t.Errorf("escalation names the answered task, or its subject %q does not count 3", esc[0].Subject)
+	}
+	if n := f.audits(t, "task_escalated"); n != 3 {
+		t.Errorf("task_escalated events: %d, want 3", n)
+	}
+	env.WorkAll()
+	if n := len(mailsOf(env, "escalation", "")); n != 1 {
+		t.Errorf("escalations after every job ran again: %d, want 1", n)
 	}
 }

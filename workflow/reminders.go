@@ -130,44 +130,13 @@ func (s *Service) SendReminder(ctx context.Context, a jobargs.TaskReminder) (Job
 		}
 		// D-22: one mail per owner and case. The owner's other open tasks
 		// of the case that this reminder has not yet reached go in the
-		// same mail; their own jobs then find them reminded. A task that
-		// another transaction holds (its owner answering it: task locked
-		// before case) is left to its own job rather than waited for.
-		tasks := []store.Task{t}
-		all, err := q.TasksOfCase(ctx, org.ID, c.ID)
+		// same mail; their own jobs then find them reminded.
+		lang := ownerLang(org, t)
+		tasks, err := s.withSiblings(ctx, q, org, c, t, "task_reminded", mark, func(o store.Task) bool {
+			return strings.EqualFold(o.OwnerEmail, t.OwnerEmail) && ownerLang(org, o) == lang
+		})
 		if err != nil {
 			return "", err
-		}
-		lang := ownerLang(org, t)
-		var more []int64
-		for _, o := range all {
-			if o.ID == t.ID || o.State != "open" || !strings.EqualFold(o.OwnerEmail, t.OwnerEmail) || ownerLang(org, o) != lang {
-				continue
-			}
-			done, err := q.AuditExists(ctx, org.ID, c.ID, "task_reminded", mark(o.ID))
-			if err != nil {
-				return "", err
-			}
-			if !done {
-				more = append(more, o.ID)
-			}
-		}
-		if len(more) > 0 {
-			locked, err := q.LockOpenTasksSkipLocked(ctx, org.ID, more)
-			if err != nil {
-				return "", err
-			}
-			if len(locked) > 0 {
-				// Read again under the locks: UpdateTask writes every field.
-				if all, err = q.TasksOfCase(ctx, org.ID, c.ID); err != nil {
-					return "", err
-				}
-				for _, o := range all {
-					if slices.Contains(locked, o.ID) {
-						tasks = append(tasks, o)
-					}
-				}
-			}
 		}
 		exp := now.Add(s.TaskLinkTTL)
 		if least := dbDate(d.Effective).Add(30 * 24 * time.Hour); exp.Before(least) {
@@ -196,37 +165,101 @@ func (s *Service) SendReminder(ctx context.Context, a jobargs.TaskReminder) (Job
 }
 
 // escalationMail is the data of the DPO's escalation email: the case by
-// receipt, the register, its owner (staff), never the requester.
+// receipt, its late tasks (register, right, owner), never the requester.
+// Register, Right, Owner and OwnerEmail are the first task's.
 type escalationMail struct {
 	Lang, OrgName, Receipt, Register, Right, Owner, OwnerEmail, Due, Link string
+	Tasks                                                                 []escalationLine
+}
+
+// escalationLine is one late task in an escalation.
+type escalationLine struct {
+	Register, Right, Owner, OwnerEmail string
 }
 
 // Escalate tells the DPO that a task passed its owner target unanswered
 // (issue 6): an "escalation" mail to the organisation's DPO address and an
 // audit event on the case. An organisation without a DPO address gets the
-// audit event only (the dashboard shows the case as late anyway).
+// audit event only (the dashboard shows the case as late anyway). As with
+// reminders (D-22), the DPO gets one mail per case: the case's other late
+// tasks not yet escalated go in it (those another transaction holds are
+// left to their own jobs), and their own jobs then send nothing.
 func (s *Service) Escalate(ctx context.Context, a jobargs.TaskEscalation) (JobOutcome, error) {
 	return s.taskJob(ctx, a.TaskID, a.Due, func(tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t store.Task, d Due) (JobOutcome, error) {
-		mark := map[string]any{"task": t.ID, "due": a.Due}
-		if done, err := q.AuditExists(ctx, org.ID, c.ID, "task_escalated", mark); err != nil || done {
+		mark := func(task int64) map[string]any { return map[string]any{"task": task, "due": a.Due} }
+		if done, err := q.AuditExists(ctx, org.ID, c.ID, "task_escalated", mark(t.ID)); err != nil || done {
 			return OutcomeDone, err
 		}
-		if org.DPOEmail != "" {
-			lang := org.PrimaryLang
-			owner := t.OwnerName
+		tasks, err := s.withSiblings(ctx, q, org, c, t, "task_escalated", mark, func(o store.Task) bool { return o.OwnerEmail != "" })
+		if err != nil {
+			return "", err
+		}
+		lang := org.PrimaryLang
+		var lines []escalationLine
+		for _, tk := range tasks {
+			owner := tk.OwnerName
 			if owner == "" {
-				owner = t.OwnerEmail
+				owner = tk.OwnerEmail
 			}
-			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: t.ID, Kind: "escalation", To: org.DPOEmail, Lang: lang,
-				Data: escalationMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: t.RegisterName,
-					Right: s.Catalog.T(lang, "right."+t.Right), Owner: owner, OwnerEmail: t.OwnerEmail,
-					Due: FormatDate(d.OwnerTarget, lang), Link: s.BaseURL + "/staff/cases/" + c.Receipt}}); err != nil {
+			lines = append(lines, escalationLine{Register: tk.RegisterName, Right: s.Catalog.T(lang, "right."+tk.Right), Owner: owner, OwnerEmail: tk.OwnerEmail})
+			m := mark(tk.ID)
+			m["register"], m["right"], m["dpo_mailed"] = tk.RegisterName, tk.Right, org.DPOEmail != ""
+			if err := s.audit(ctx, q, org.ID, c.ID, ActorSystem, "task_escalated", m); err != nil {
 				return "", err
 			}
 		}
-		mark["register"], mark["right"], mark["dpo_mailed"] = t.RegisterName, t.Right, org.DPOEmail != ""
-		return OutcomeSent, s.audit(ctx, q, org.ID, c.ID, ActorSystem, "task_escalated", mark)
+		if org.DPOEmail == "" {
+			return OutcomeSent, nil
+		}
+		first := lines[0]
+		return OutcomeSent, s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: t.ID, Kind: "escalation", To: org.DPOEmail, Lang: lang,
+			Data: escalationMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register, Right: first.Right,
+				Owner: first.Owner, OwnerEmail: first.OwnerEmail, Due: FormatDate(d.OwnerTarget, lang),
+				Link: s.BaseURL + "/staff/cases/" + c.Receipt, Tasks: lines}})
 	})
+}
+
+// withSiblings is t and the case's other open tasks that also qualify and
+// that action has not yet reached for mark (under the case's lock; a task
+// another transaction holds, its owner answering it and so locking it
+// before the case, is left to its own job rather than waited for). They
+// are read again under their locks: the caller may write them whole.
+func (s *Service) withSiblings(ctx context.Context, q *store.Q, org store.Org, c store.Case, t store.Task, action string,
+	mark func(int64) map[string]any, qualifies func(store.Task) bool) ([]store.Task, error) {
+	all, err := q.TasksOfCase(ctx, org.ID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var more []int64
+	for _, o := range all {
+		if o.ID == t.ID || o.State != "open" || !qualifies(o) {
+			continue
+		}
+		done, err := q.AuditExists(ctx, org.ID, c.ID, action, mark(o.ID))
+		if err != nil {
+			return nil, err
+		}
+		if !done {
+			more = append(more, o.ID)
+		}
+	}
+	tasks := []store.Task{t}
+	if len(more) == 0 {
+		return tasks, nil
+	}
+	locked, err := q.LockOpenTasksSkipLocked(ctx, org.ID, more)
+	if err != nil || len(locked) == 0 {
+		return tasks, err
+	}
+	if all, err = q.TasksOfCase(ctx, org.ID, c.ID); err != nil {
+		return nil, err
+	}
+	for _, o := range all {
+		if slices.Contains(locked, o.ID) {
+			tasks = append(tasks, o)
+		}
+	}
+	return tasks, nil
 }
 
 // digestMail is the data of a DPO's daily digest.
