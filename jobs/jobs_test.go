@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -523,5 +524,50 @@ func TestOneReminderPerOwnerAndCase_D22(t *testing.T) {
 	env.WorkAll()
 	if n := len(mailsOf(env, "escalation", "")); n != 1 {
 		t.Errorf("escalations after every job ran again: %d, want 1", n)
+	}
+}
+
+// D-22 as River runs it: the reminder jobs of a case's tasks fall due at
+// the same minute and run at once. The first takes the owner's other tasks
+// into its mail while the rest wait for it (not holding their tasks), and
+// then find their tasks reminded: still one mail per owner.
+func TestParallelRemindersOneMailPerOwner_D22(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.Org("rinn", "Testikunta rinn", "Testby rinn", "fi")
+	for _, name := range []string{"Asiakasrekisteri", "Kirjaston asiakasrekisteri", "Opiskelijarekisteri", "Liikuntarekisteri"} {
+		env.Register(org.ID, name, "c", ownerEmail)
+	}
+	f := enter(t, env, org, env.Clock.Now())
+	env.WorkAll()
+	tasks, err := store.New(env.Pool).TasksOfCase(context.Background(), org.ID, f.caseID)
+	if err != nil || len(tasks) != 4 {
+		t.Fatalf("tasks %d %v", len(tasks), err)
+	}
+	env.Clock.Set(at8(2026, 3, 26))
+	var wg sync.WaitGroup
+	outs := make([]workflow.JobOutcome, len(tasks))
+	errs := make([]error, len(tasks))
+	for i, tk := range tasks {
+		wg.Go(func() {
+			outs[i], errs[i] = env.Workflow.SendReminder(context.Background(), jobargs.TaskReminder{TaskID: tk.ID, Due: "2026-04-02", DaysBef: 5})
+		})
+	}
+	wg.Wait()
+	sent := 0
+	for i := range outs {
+		if errs[i] != nil {
+			t.Fatalf("reminder %d: %v", i, errs[i])
+		}
+		if outs[i] == workflow.OutcomeSent {
+			sent++
+		}
+	}
+	env.WorkAll()
+	if n := len(mailsOf(env, "reminder", ownerEmail)); n != 1 || sent != 1 {
+		t.Fatalf("%d parallel reminder jobs sent %d mails (%d reported sent), want 1", len(tasks), n, sent)
+	}
+	if n := f.audits(t, "task_reminded"); n != 4 {
+		t.Errorf("task_reminded events: %d, want 4", n)
 	}
 }

@@ -53,7 +53,8 @@ func DigestDay(now time.Time) Date {
 
 // taskJob runs fn for an open task whose owner target is still due and
 // whose case is in progress, with the task and its case locked (the same
-// order as AnswerTask: task, then case). Otherwise it reports why not.
+// order as AnswerTask: task, then case), after the case's jobs lock.
+// Otherwise it reports why not.
 func (s *Service) taskJob(ctx context.Context, taskID int64, due string,
 	fn func(tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t store.Task, d Due) (JobOutcome, error)) (JobOutcome, error) {
 	pre, err := store.New(s.Pool).TaskByID(ctx, taskID)
@@ -69,6 +70,11 @@ func (s *Service) taskJob(ctx context.Context, taskID int64, due string,
 	}
 	var out JobOutcome
 	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		// The case's jobs one at a time (a task never changes case), so
+		// the first of those due together mails for all (D-22).
+		if err := q.LockCaseJobs(ctx, pre.CaseID); err != nil {
+			return err
+		}
 		t, err := q.TaskForUpdate(ctx, org.ID, taskID)
 		if errors.Is(err, store.ErrNotFound) {
 			out = OutcomeStale

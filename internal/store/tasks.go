@@ -246,3 +246,16 @@ func (q *Q) LockOpenTasksSkipLocked(ctx context.Context, orgID int64, ids []int6
 	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	return out, mapErr(err, "tasks")
 }
+
+// caseJobsLock is the advisory lock class of LockCaseJobs.
+const caseJobsLock = 7269
+
+// LockCaseJobs puts the task jobs (reminders, escalations) of one case in
+// a line until the transaction ends. It is taken before any row lock: the
+// jobs of a case's tasks fall due at the same minute, and the first then
+// takes the others' tasks into its one mail (D-22) while they wait here,
+// not holding their tasks. Nothing else takes it, so it waits for no one.
+func (q *Q) LockCaseJobs(ctx context.Context, caseID int64) error {
+	_, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2::int)`, int32(caseJobsLock), int32(caseID%(1<<31)))
+	return mapErr(err, "case jobs lock")
+}
