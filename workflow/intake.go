@@ -777,33 +777,22 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 }
 
 // FormatDate writes a date the way readers of lang expect: 7.4.2026 in
-// Finnish and Swedish, 7 April 2026 in English.
+// Finnish and Swedish, 7 April 2026 in English (i18n.Date).
 func FormatDate(d Date, lang string) string {
 	if d.IsZero() {
 		return ""
 	}
-	if lang == "en" {
-		return fmt.Sprintf("%d %s %d", d.Day, d.Month, d.Year)
-	}
-	return fmt.Sprintf("%d.%d.%d", d.Day, int(d.Month), d.Year)
+	return i18n.Date(lang, d.Year, d.Month, d.Day)
 }
 
 // FormatDateTime writes an instant in Helsinki time as people write it
-// (terms.md): fi "2.12.2026 klo 14.05", sv "2.12.2026 kl. 14.05", en
-// "2 December 2026, 14:05". Never ISO dates or a colon time in fi or sv.
+// (terms.md, i18n.DateTime): fi "2.12.2026 klo 14.05", sv "2.12.2026 kl.
+// 14.05", en "2 December 2026, 14:05".
 func FormatDateTime(t time.Time, lang string) string {
 	if t.IsZero() {
 		return ""
 	}
-	h := t.In(Helsinki())
-	day := FormatDate(HelsinkiDate(h), lang)
-	switch lang {
-	case "en":
-		return day + ", " + h.Format("15:04")
-	case "sv":
-		return day + " kl. " + h.Format("15.04")
-	}
-	return day + " klo " + h.Format("15.04")
+	return i18n.DateTime(lang, t.In(Helsinki()))
 }
 
 // PurgeUnconfirmed deletes web submissions whose code was never confirmed

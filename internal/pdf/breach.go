@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"rightsdesk/internal/i18n"
 )
 
 // Breach is one entry of the breach log (legal.md §6, BR) as the DPO
@@ -169,14 +171,4 @@ func (r *Renderer) RenderBreach(b Breach) ([]byte, error) {
 // dateTime prints an instant in Helsinki time as terms.md says: fi
 // "2.12.2026 klo 14.05", sv "2.12.2026 kl. 14.05", en "2 December 2026,
 // 14:05".
-func (d *doc) dateTime(t time.Time) string {
-	h := t.In(helsinki)
-	day := d.date(h)
-	switch d.l.Lang {
-	case "en":
-		return day + ", " + h.Format("15:04")
-	case "sv":
-		return day + " kl. " + h.Format("15.04")
-	}
-	return day + " klo " + h.Format("15.04")
-}
+func (d *doc) dateTime(t time.Time) string { return i18n.DateTime(d.l.Lang, t.In(helsinki)) }

@@ -208,10 +208,7 @@ func (d *doc) date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	if d.l.Lang == "en" {
-		return fmt.Sprintf("%d %s %d", t.Day(), t.Month(), t.Year())
-	}
-	return fmt.Sprintf("%d.%d.%d", t.Day(), int(t.Month()), t.Year())
+	return i18n.Date(d.l.Lang, t.Year(), t.Month(), t.Day())
 }
 
 // instantDate is the Helsinki date of an instant (DL-4).
