@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -569,5 +570,35 @@ func TestParallelRemindersOneMailPerOwner_D22(t *testing.T) {
 	}
 	if n := f.audits(t, "task_reminded"); n != 4 {
 		t.Errorf("task_reminded events: %d, want 4", n)
+	}
+}
+
+// D-5: a register's name is published text, marked with its language
+// where a mail is in another: the owner's one task mail (D-22) and the
+// DPO's escalation, both in Finnish, mark the Swedish register's name.
+func TestMailsMarkRegisterNamesLanguage_D5(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.Org("kieli", "Testikunta kieli", "Testby kieli", "fi")
+	env.Register(org.ID, "Asiakasrekisteri", "c", ownerEmail)
+	sv := env.Register(org.ID, "Kundregister", "c", ownerEmail)
+	if _, err := env.Pool.Exec(context.Background(), `UPDATE registers SET language = CASE WHEN id = $2 THEN 'sv' ELSE 'fi' END WHERE org_id = $1`, org.ID, sv); err != nil {
+		t.Fatal(err)
+	}
+	f := enter(t, env, org, env.Clock.Now())
+	env.WorkAll()
+	tasks := mailsOf(env, "task", ownerEmail)
+	if len(tasks) != 1 {
+		t.Fatalf("task mails: %d, want 1", len(tasks))
+	}
+	marked := regexp.MustCompile(`<td lang="sv">Kundregister</td>`)
+	plain := regexp.MustCompile(`<td>Asiakasrekisteri</td>`)
+	if !strings.Contains(tasks[0].HTML, `lang="fi"`) || !marked.MatchString(tasks[0].HTML) || !plain.MatchString(tasks[0].HTML) {
+		t.Fatalf("task mail does not mark the Swedish name only: %s", tasks[0].HTML)
+	}
+	f.at(at8(2026, 4, 7))
+	esc := mailsOf(env, "escalation", org.DPOEmail)
+	if len(esc) != 1 || !marked.MatchString(esc[0].HTML) || !plain.MatchString(esc[0].HTML) {
+		t.Fatalf("escalations %d; the DPO's escalation does not mark the Swedish name only", len(esc))
 	}
 }

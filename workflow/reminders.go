@@ -155,7 +155,7 @@ func (s *Service) SendReminder(ctx context.Context, a jobargs.TaskReminder) (Job
 			if err := q.UpdateTask(ctx, tk); err != nil {
 				return "", err
 			}
-			lines = append(lines, taskLine{TaskID: tk.ID, To: tk.OwnerEmail, Lang: lang, Register: tk.RegisterName,
+			lines = append(lines, taskLine{TaskID: tk.ID, To: tk.OwnerEmail, Lang: lang, Register: tk.RegisterName, RegLang: regLang(org, tk),
 				Right: s.Catalog.T(lang, "right."+tk.Right), Link: s.BaseURL + "/" + lang + "/t/" + token})
 			m := mark(tk.ID)
 			m["register"], m["right"] = tk.RegisterName, tk.Right
@@ -165,7 +165,7 @@ func (s *Service) SendReminder(ctx context.Context, a jobargs.TaskReminder) (Job
 		}
 		first := lines[0]
 		return OutcomeSent, s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: t.ID, Kind: "reminder", To: t.OwnerEmail, Lang: lang,
-			Data: taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register, Right: first.Right,
+			Data: taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register, RegLang: first.RegLang, Right: first.Right,
 				Link: first.Link, Due: FormatDate(d.OwnerTarget, lang), DaysBefore: closed.WorkingDaysBetween(today, d.OwnerTarget), Tasks: lines}})
 	})
 }
@@ -175,12 +175,14 @@ func (s *Service) SendReminder(ctx context.Context, a jobargs.TaskReminder) (Job
 // Register, Right, Owner and OwnerEmail are the first task's.
 type escalationMail struct {
 	Lang, OrgName, Receipt, Register, Right, Owner, OwnerEmail, Due, Link string
+	RegLang                                                               string // the first register's published language (D-5)
 	Tasks                                                                 []escalationLine
 }
 
 // escalationLine is one late task in an escalation.
 type escalationLine struct {
 	Register, Right, Owner, OwnerEmail string
+	RegLang                            string // the register's published language (D-5)
 }
 
 // Escalate tells the DPO that a task passed its owner target unanswered
@@ -207,7 +209,8 @@ func (s *Service) Escalate(ctx context.Context, a jobargs.TaskEscalation) (JobOu
 			if owner == "" {
 				owner = tk.OwnerEmail
 			}
-			lines = append(lines, escalationLine{Register: tk.RegisterName, Right: s.Catalog.T(lang, "right."+tk.Right), Owner: owner, OwnerEmail: tk.OwnerEmail})
+			lines = append(lines, escalationLine{Register: tk.RegisterName, RegLang: regLang(org, tk), Right: s.Catalog.T(lang, "right."+tk.Right),
+				Owner: owner, OwnerEmail: tk.OwnerEmail})
 			m := mark(tk.ID)
 			m["register"], m["right"], m["dpo_mailed"] = tk.RegisterName, tk.Right, org.DPOEmail != ""
 			if err := s.audit(ctx, q, org.ID, c.ID, ActorSystem, "task_escalated", m); err != nil {
@@ -219,7 +222,7 @@ func (s *Service) Escalate(ctx context.Context, a jobargs.TaskEscalation) (JobOu
 		}
 		first := lines[0]
 		return OutcomeSent, s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: t.ID, Kind: "escalation", To: org.DPOEmail, Lang: lang,
-			Data: escalationMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register, Right: first.Right,
+			Data: escalationMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register, RegLang: first.RegLang, Right: first.Right,
 				Owner: first.Owner, OwnerEmail: first.OwnerEmail, Due: FormatDate(d.OwnerTarget, lang),
 				Link: s.BaseURL + "/staff/cases/" + c.Receipt, Tasks: lines}})
 	})

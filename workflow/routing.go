@@ -85,6 +85,15 @@ func answersOf(r Rule) []string {
 // ownerLang: owners are the organisation's staff; they read its primary
 // language (the register's published language when it is Swedish in a
 // Finnish-first organisation).
+// regLang is the language a task's register was published in (its name
+// is shown as published, marked with it: D-5).
+func regLang(org store.Org, t store.Task) string {
+	if t.RegisterLang == "sv" || t.RegisterLang == "fi" {
+		return t.RegisterLang
+	}
+	return org.PrimaryLang
+}
+
 func ownerLang(org store.Org, t store.Task) string {
 	if t.RegisterLang == "sv" || t.RegisterLang == "fi" {
 		return t.RegisterLang
@@ -139,6 +148,7 @@ func (s *Service) openTasks(ctx context.Context, tx pgx.Tx, q *store.Q, org stor
 // receipt and the registers; never the henkilötunnus (ID-4).
 type taskMail struct {
 	Lang, OrgName, Receipt, Register, Right, Link, Due string
+	RegLang                                            string // the first register's published language (D-5)
 	DaysBefore                                         int
 	Tasks                                              []taskLine
 }
@@ -147,6 +157,7 @@ type taskMail struct {
 type taskLine struct {
 	TaskID                          int64
 	To, Lang, Register, Right, Link string
+	RegLang                         string // the register's published language: its name is marked with it (D-5)
 }
 
 // issueTaskLink issues a fresh link token for t (revoking any previous
@@ -170,7 +181,7 @@ func (s *Service) issueTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org 
 	if err := s.scheduleTaskJobs(ctx, tx, *t, due); err != nil {
 		return taskLine{}, err
 	}
-	return taskLine{TaskID: t.ID, To: t.OwnerEmail, Lang: lang, Register: t.RegisterName,
+	return taskLine{TaskID: t.ID, To: t.OwnerEmail, Lang: lang, Register: t.RegisterName, RegLang: regLang(org, *t),
 		Right: s.Catalog.T(lang, "right."+t.Right), Link: s.BaseURL + "/" + lang + "/t/" + token}, nil
 }
 
@@ -179,7 +190,7 @@ func (s *Service) issueTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org 
 func (s *Service) mailOwner(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, due Due, lines []taskLine, kind string) error {
 	first := lines[0]
 	lang := first.Lang
-	d := taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register,
+	d := taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register, RegLang: first.RegLang,
 		Right: first.Right, Link: first.Link, Due: FormatDate(due.OwnerTarget, lang), Tasks: lines}
 	return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: first.TaskID, Kind: kind, To: first.To, Lang: lang, Data: d})
 }
