@@ -327,7 +327,7 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 			t.Errorf("audit event %s carries a secret or personal data: %s", ev.Action, b)
 		}
 	}
-	for _, a := range []string{"answer_link_sent", "mark_answered", "answer_code_sent", "answer_code_wrong", "answer_code_ok", "answer_downloaded"} {
+	for _, a := range []string{"answer_link_sent", "answer_delivered", "mark_answered", "answer_code_sent", "answer_code_wrong", "answer_code_ok", "answer_downloaded"} {
 		if seen[a] != 1 {
 			t.Errorf("audit %s: %d events, want 1", a, seen[a])
 		}
@@ -335,7 +335,7 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 
 	// The case timeline shows the sending and the download.
 	tl := scText(dpo.get(casePath).doc)
-	for _, want := range []string{"Answer sent as a link", "Answer downloaded", "downloaded 1 times"} {
+	for _, want := range []string{"Answer sent as a link", "Answer delivered: the mail server accepted the link", "Answer downloaded", "downloaded 1 times"} {
 		if !strings.Contains(tl, want) {
 			t.Errorf("the case page lacks %q", want)
 		}

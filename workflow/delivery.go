@@ -128,7 +128,17 @@ func (s *Service) recordSent(row store.OutboxRow, until time.Time) error {
 	err := s.whileClaimed(until, nil, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		return s.tx(ctx, func(_ pgx.Tx, q *store.Q) error { return q.MarkOutboxSent(ctx, row, now) })
+		return s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+			if err := q.MarkOutboxSent(ctx, row, now); err != nil {
+				return err
+			}
+			if row.Kind != "answer_link" || row.CaseID == 0 {
+				return nil
+			}
+			// D-29: an electronic answer is delivered when the mail
+			// server accepts its link mail; the timeline says when.
+			return s.audit(ctx, q, row.OrgID, row.CaseID, ActorSystem, "answer_delivered", map[string]any{"outbox": row.ID})
+		})
 	}, func(err error) {
 		s.Logger.Warn("mail sent, recording it: will retry", "outbox", row.ID, "err", err)
 	})
