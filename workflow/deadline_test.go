@@ -36,7 +36,7 @@ func noonHelsinki(d workflow.Date) time.Time {
 }
 
 // TestComputeWorkedExamples is legal.md §2's table of worked examples
-// (DL-2, DL-3, DL-5, DL-7, DL-9, DL-11), each row under both settings of
+// (DL-1, DL-2, DL-3, DL-5, DL-7, DL-9, DL-11), each row under both settings of
 // EvesNonWorking. Empty "eves" columns mean the same date either way.
 func TestComputeWorkedExamples(t *testing.T) {
 	t.Parallel()
@@ -47,6 +47,12 @@ func TestComputeWorkedExamples(t *testing.T) {
 		safeTarget          string
 		extendedDue         string
 	}{
+		{
+			// DL-1: within one month of receipt, on an ordinary working day.
+			name:     "DL-1_one_month_from_receipt",
+			received: "Mon 2026-09-14", rawEnd: "Wed 2026-10-14", legalDue: "Wed 2026-10-14",
+			safeTarget: "Wed 2026-10-14", extendedDue: "Mon 2026-12-14",
+		},
 		{
 			name:     "DL-2_end_of_January_to_28_February",
 			received: "Fri 2025-01-31", rawEnd: "Fri 2025-02-28", legalDue: "Fri 2025-02-28",
