@@ -144,10 +144,7 @@ func (s *Service) SendReminder(ctx context.Context, a jobargs.TaskReminder) (Job
 		if err != nil {
 			return "", err
 		}
-		exp := now.Add(s.TaskLinkTTL)
-		if least := dbDate(d.Effective).Add(30 * 24 * time.Hour); exp.Before(least) {
-			exp = least // valid well past the deadline, like the first link
-		}
+		exp := s.taskLinkExpiry(now, d) // as the first link's
 		var lines []taskLine
 		for _, tk := range tasks {
 			token := secret.Token()

@@ -160,16 +160,19 @@ type taskLine struct {
 	RegLang                         string // the register's published language: its name is marked with it (D-5)
 }
 
+// taskLinkExpiry is when a task link issued at now stops working: after
+// TaskLinkTTL, and never before 30 days past the running deadline.
+func (s *Service) taskLinkExpiry(now time.Time, due Due) time.Time {
+	return maxTime(now.Add(s.TaskLinkTTL), dbDate(due.Effective).Add(30*24*time.Hour))
+}
+
 // issueTaskLink issues a fresh link token for t (revoking any previous
 // one), saves t, audits and schedules its reminders. Only the token's hash
 // is stored; the link exists only in the email.
 func (s *Service) issueTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t *store.Task, due Due) (taskLine, error) {
 	now := s.Now()
 	token := secret.Token()
-	exp := now.Add(s.TaskLinkTTL)
-	if exp.Before(dbDate(due.Effective).Add(30 * 24 * time.Hour)) {
-		exp = dbDate(due.Effective).Add(30 * 24 * time.Hour) // valid well past the deadline
-	}
+	exp := s.taskLinkExpiry(now, due)
 	t.TokenHash, t.TokenExpiresAt, t.UpdatedAt = secret.Hash(token), &exp, now
 	if err := q.UpdateTask(ctx, *t); err != nil {
 		return taskLine{}, err
