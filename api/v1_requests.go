@@ -344,8 +344,8 @@ func (s *Server) v1GetRequest(c echo.Context) error {
 		out.Tasks[t.State]++
 	}
 	// D-20: the token's use is recorded on the case it reads (the case
-	// page's access log), as a staff member's read is.
-	if err := s.Workflow.LogAccess(ctx, org.ID, cs.ID, apiActor(c), workflow.AccessAPIRead, 0); err != nil {
+	// page's access log), once an hour per token and case.
+	if err := s.Workflow.LogAPIRead(ctx, org.ID, cs.ID, apiActor(c)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
@@ -13,8 +14,8 @@ import (
 
 // D-20: an API token's use is recorded on the case it creates (the case's
 // first event names the token, not the resident) and on the case it reads
-// (the case page's access log), and the DPO's case page says so in the
-// DPO's language. Another organisation's token reads nothing and leaves
+// (the case page's access log, once an hour per token and case), and the
+// DPO's case page says so in the DPO's language. Another organisation's token reads nothing and leaves
 // nothing.
 func TestV1TokenUseRecordedOnTheCase_D20(t *testing.T) {
 	t.Parallel()
@@ -68,8 +69,17 @@ func TestV1TokenUseRecordedOnTheCase_D20(t *testing.T) {
 	if code, _ := call(http.MethodGet, "/api/v1/requests/"+receipt, other, ""); code != http.StatusNotFound {
 		t.Fatalf("another organisation's token: %d", code)
 	}
+	// Read twice within the hour, then again an hour later: an entry an
+	// hour (a polling integration does not bury the staff's reads).
+	if n, all := countAccess(accessOf(t, q, f.org.ID, cs.ID), "token:erp", workflow.AccessAPIRead, 0), accessOf(t, q, f.org.ID, cs.ID); n != 1 || len(all) != 1 {
+		t.Fatalf("access log: %+v, want one read of token:erp", all)
+	}
+	f.env.Clock.Advance(workflow.APIReadEvery + time.Second)
+	if code, _ := call(http.MethodGet, "/api/v1/requests/"+receipt, token, ""); code != http.StatusOK {
+		t.Fatalf("get an hour later: %d", code)
+	}
 	if n, all := countAccess(accessOf(t, q, f.org.ID, cs.ID), "token:erp", workflow.AccessAPIRead, 0), accessOf(t, q, f.org.ID, cs.ID); n != 2 || len(all) != 2 {
-		t.Fatalf("access log: %+v, want the two reads of token:erp only", all)
+		t.Fatalf("access log: %+v, want two reads of token:erp an hour apart", all)
 	}
 
 	// The DPO's case page (in English for this account) names the

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -25,6 +26,16 @@ const AccessLogLimit = 200
 // accountability, issue 16 item 11): one INSERT, no personal data (D-25).
 func (s *Service) LogAccess(ctx context.Context, orgID, caseID int64, actor Actor, what string, ref int64) error {
 	return store.New(s.Pool).LogAccess(ctx, orgID, caseID, store.AccessEntry{Actor: string(actor), What: what, Ref: ref, At: s.Now()})
+}
+
+// APIReadEvery is how often one token's reads of one case are logged: an
+// integration polling where a request stands leaves one entry an hour.
+const APIReadEvery = time.Hour
+
+// LogAPIRead records that an integration read where a case stands (D-20),
+// at most once per token, case and APIReadEvery.
+func (s *Service) LogAPIRead(ctx context.Context, orgID, caseID int64, actor Actor) error {
+	return store.New(s.Pool).LogAccessOnce(ctx, orgID, caseID, store.AccessEntry{Actor: string(actor), What: AccessAPIRead, At: s.Now()}, APIReadEvery)
 }
 
 // AccessLog lists a case's reads, newest first.

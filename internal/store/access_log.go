@@ -34,3 +34,15 @@ func (q *Q) AccessLog(ctx context.Context, orgID, caseID int64, limit int) ([]Ac
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[AccessEntry])
 	return out, mapErr(err, "access log")
 }
+
+// LogAccessOnce is LogAccess unless the same actor's read of the same kind
+// is already logged on the case within window before e.At: an integration
+// polling where a request stands leaves one entry an hour, not thousands
+// that would push the staff's reads off the case page's list.
+func (q *Q) LogAccessOnce(ctx context.Context, orgID, caseID int64, e AccessEntry, window time.Duration) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO case_access_log (org_id, case_id, actor, what, at)
+		SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM case_access_log
+			WHERE case_id = $2 AND at > $5::timestamptz - make_interval(secs => $6) AND at <= $5 AND actor = $3 AND what = $4)`,
+		orgID, caseID, e.Actor, e.What, e.At, window.Seconds())
+	return mapErr(err, "logging access")
+}
