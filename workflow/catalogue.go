@@ -257,34 +257,46 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 // set there must reach the task. A right that the new basis does not route
 // (D-10: consent withdrawn from a register that turned out not to rest on
 // consent) keeps its task as it was. Each task changed is an event of its
-// case, its case locked first as the workflow's other writers do.
+// case.
 func followRegisterBasis(ctx context.Context, q *store.Q, keys store.AuditKeys, orgID, registerID int64, actor Actor, now time.Time) error {
 	off, err := q.OpenTasksOffBasis(ctx, orgID, registerID)
 	if err != nil {
 		return err
 	}
-	locked := int64(0)
-	for _, t := range off {
-		basis := Basis(t.RegisterBasis)
-		if !RoutesTo(Right(t.Right), basis) {
-			continue
+	off = slices.DeleteFunc(off, func(t store.TaskBasis) bool { return !RoutesTo(Right(t.Right), Basis(t.RegisterBasis)) })
+	// Case by case (off is in case order): its tasks locked first, then
+	// the case, the order of an owner's answer (AnswerTask), so the two
+	// wait for each other rather than deadlock.
+	for len(off) > 0 {
+		n := 1
+		for n < len(off) && off[n].CaseID == off[0].CaseID {
+			n++
 		}
-		if t.CaseID != locked {
-			if _, err := q.CaseForUpdate(ctx, orgID, t.CaseID); err != nil {
+		batch := off[:n]
+		off = off[n:]
+		ids := make([]int64, len(batch))
+		for i, t := range batch {
+			ids[i] = t.ID
+		}
+		if _, err := q.LockTasks(ctx, orgID, ids); err != nil {
+			return err
+		}
+		if _, err := q.CaseForUpdate(ctx, orgID, batch[0].CaseID); err != nil {
+			return err
+		}
+		for _, t := range batch {
+			basis := Basis(t.RegisterBasis)
+			ok, err := q.SetTaskBasis(ctx, orgID, t.ID, string(basis), answersOf(RuleFor(Right(t.Right), basis)))
+			if err != nil {
 				return err
 			}
-			locked = t.CaseID
-		}
-		ok, err := q.SetTaskBasis(ctx, orgID, t.ID, string(basis), answersOf(RuleFor(Right(t.Right), basis)))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue // answered or cancelled meanwhile: it keeps what it was answered under
-		}
-		if err := q.AppendAudit(ctx, keys, store.AuditEvent{OrgID: orgID, CaseID: t.CaseID, Actor: string(actor), Action: "task_basis_set",
-			Data: map[string]any{"task": t.ID, "basis": string(basis)}, At: now}); err != nil {
-			return err
+			if !ok {
+				continue // answered or cancelled meanwhile: it keeps what it was answered under
+			}
+			if err := q.AppendAudit(ctx, keys, store.AuditEvent{OrgID: orgID, CaseID: t.CaseID, Actor: string(actor), Action: "task_basis_set",
+				Data: map[string]any{"task": t.ID, "basis": string(basis)}, At: now}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

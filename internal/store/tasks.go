@@ -259,3 +259,11 @@ func (q *Q) LockCaseJobs(ctx context.Context, caseID int64) error {
 	_, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2::int)`, int32(caseJobsLock), int32(caseID%(1<<31)))
 	return mapErr(err, "case jobs lock")
 }
+
+// LockTasks locks the tasks ids of orgID in id order (waiting for them)
+// and returns those it found.
+func (q *Q) LockTasks(ctx context.Context, orgID int64, ids []int64) ([]int64, error) {
+	rows, _ := q.db.Query(ctx, `SELECT id FROM tasks WHERE org_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, orgID, ids)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return out, mapErr(err, "tasks")
+}
