@@ -109,12 +109,15 @@ type countsWorld struct {
 
 // lose records err when it is a deadlock or serialisation failure of the
 // transaction inTx runs: PostgreSQL ended it, and the rest of it is
-// skipped and rolled back. Any other error, or one outside inTx, fails the
-// test.
+// skipped and rolled back. So is a unique violation there: the series'
+// task reassignment checks with NOT EXISTS that the case has no such task,
+// which a concurrent router's insert can make untrue before it commits (a
+// fresh clone's CI run saw it). Any other error, or one outside inTx,
+// fails the test.
 func (w *countsWorld) lose(what string, err error) {
 	w.t.Helper()
 	var pgErr interface{ SQLState() string }
-	if _, inTx := w.db.(pgx.Tx); inTx && errors.As(err, &pgErr) && (pgErr.SQLState() == "40P01" || pgErr.SQLState() == "40001") {
+	if _, inTx := w.db.(pgx.Tx); inTx && errors.As(err, &pgErr) && slices.Contains([]string{"40P01", "40001", "23505"}, pgErr.SQLState()) {
 		w.lost = err
 		return
 	}
@@ -764,7 +767,7 @@ func TestRebuildKeepsSumsBesideWriters(t *testing.T) {
 		}
 	}
 	w.checkReads(q, fmt.Sprintf("seed %d", seed))
-	t.Logf("%d compactions and %d rebuilds beside the writer; %d of its transactions ended as deadlocks", passes[0].Load(), passes[1].Load(), w.aborted)
+	t.Logf("%d compactions and %d rebuilds beside the writer; %d of its transactions were rolled back (a deadlock, or a concurrent insert)", passes[0].Load(), passes[1].Load(), w.aborted)
 }
 
 // Issue 21: the dashboard's right filter and the open tasks by unit read
@@ -1036,7 +1039,7 @@ func TestUnitCountsBesideRegisterMoves(t *testing.T) {
 			seed, moves.Load(), routs.Load(), stray["open_unit_counts"], keys["open_unit_counts"])
 	}
 	w.checkReads(q, fmt.Sprintf("seed %d", seed))
-	t.Logf("%d register moves and %d routings beside the writer; %d of its transactions ended as deadlocks", moves.Load(), routs.Load(), w.aborted)
+	t.Logf("%d register moves and %d routings beside the writer; %d of its transactions were rolled back (a deadlock, or a concurrent insert)", moves.Load(), routs.Load(), w.aborted)
 }
 
 // Issue 21, docs/scale.md 18: the unit filter's page leaves out the
