@@ -152,7 +152,7 @@ func (s *Service) SendReminder(ctx context.Context, a jobargs.TaskReminder) (Job
 			if err := q.UpdateTask(ctx, tk); err != nil {
 				return "", err
 			}
-			lines = append(lines, taskLine{TaskID: tk.ID, To: tk.OwnerEmail, Lang: lang, Register: tk.RegisterName, RegLang: regLang(org, tk),
+			lines = append(lines, taskLine{TaskID: tk.ID, To: tk.OwnerEmail, Lang: lang, Register: tk.RegisterName, RegLang: ownerLang(org, tk),
 				Right: s.Catalog.T(lang, "right."+tk.Right), Link: s.BaseURL + "/" + lang + "/t/" + token})
 			m := mark(tk.ID)
 			m["register"], m["right"] = tk.RegisterName, tk.Right
@@ -206,7 +206,7 @@ func (s *Service) Escalate(ctx context.Context, a jobargs.TaskEscalation) (JobOu
 			if owner == "" {
 				owner = tk.OwnerEmail
 			}
-			lines = append(lines, escalationLine{Register: tk.RegisterName, RegLang: regLang(org, tk), Right: s.Catalog.T(lang, "right."+tk.Right),
+			lines = append(lines, escalationLine{Register: tk.RegisterName, RegLang: ownerLang(org, tk), Right: s.Catalog.T(lang, "right."+tk.Right),
 				Owner: owner, OwnerEmail: tk.OwnerEmail})
 			m := mark(tk.ID)
 			m["register"], m["right"], m["dpo_mailed"] = tk.RegisterName, tk.Right, org.DPOEmail != ""

@@ -82,18 +82,9 @@ func answersOf(r Rule) []string {
 	return out
 }
 
-// ownerLang: owners are the organisation's staff; they read its primary
-// language (the register's published language when it is Swedish in a
-// Finnish-first organisation).
-// regLang is the language a task's register was published in (its name
-// is shown as published, marked with it: D-5).
-func regLang(org store.Org, t store.Task) string {
-	if t.RegisterLang == "sv" || t.RegisterLang == "fi" {
-		return t.RegisterLang
-	}
-	return org.PrimaryLang
-}
-
+// ownerLang is a task's language (D-22): its register's published
+// language, else the organisation's primary one. An owner's mail is in it,
+// and a register's name is marked with it where a mail is in another (D-5).
 func ownerLang(org store.Org, t store.Task) string {
 	if t.RegisterLang == "sv" || t.RegisterLang == "fi" {
 		return t.RegisterLang
@@ -184,7 +175,7 @@ func (s *Service) issueTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org 
 	if err := s.scheduleTaskJobs(ctx, tx, *t, due); err != nil {
 		return taskLine{}, err
 	}
-	return taskLine{TaskID: t.ID, To: t.OwnerEmail, Lang: lang, Register: t.RegisterName, RegLang: regLang(org, *t),
+	return taskLine{TaskID: t.ID, To: t.OwnerEmail, Lang: lang, Register: t.RegisterName, RegLang: lang,
 		Right: s.Catalog.T(lang, "right."+t.Right), Link: s.BaseURL + "/" + lang + "/t/" + token}, nil
 }
 
