@@ -194,7 +194,7 @@ func (d *doc) accessRegister(r Register) {
 	t := parseTSV(r.Extract)
 	if len(t.header) > 0 {
 		d.p.SetFont(familyName, "", 9)
-		d.para(d.t("letter.reg.rows", len(t.rows)))
+		d.para(d.n("letter.reg.rows", len(t.rows)))
 		d.extractTable(d.redact(t, r.Withheld))
 	}
 	if files := d.deliveredFiles(r); len(files) > 0 {

@@ -281,7 +281,7 @@ func TestWithheldContentIsLeftOut(t *testing.T) {
 		"1.2.2025 Käynti [jätetty antamatta, ks. 1]",
 		"[jätetty antamatta, ks. 2]", "[jätetty antamatta, ks. 3]",
 		"Näkyvä rivi näkyvä lisätieto",
-		"Tietoja jätetty antamatta (1) Koskee otteen rivi 1, sarake lisätiedot Peruste Tietojen antaminen loukkaisi muiden henkilöiden oikeuksia ja vapauksia",
+		"Tietoja jätetty antamatta (1) Koskee otteen rivi 1, sarake lisätiedot Peruste Tietojen antaminen vaikuttaisi haitallisesti muiden henkilöiden oikeuksiin ja vapauksiin",
 		"Perustelut Toisen lapsen tiedot.",
 		"Tietoja jätetty antamatta (2) Koskee otteen rivi 2 Peruste Oikeutta saada pääsy tietoihin on rajoitettu tietosuojalain (1050/2018) 34 §:n nojalla.",
 		"Perustelut Terveydenhoidon vaarantuminen.",
@@ -311,7 +311,7 @@ func TestGuardianRestrictionBlock(t *testing.T) {
 	l.Registers[0].Comment = "Den minderåriga har förbjudit utlämnande av hälsouppgifterna."
 	all := words(strings.Join(pages(t, writeTemp(t, "g.pdf", render(t, renderer(t), l))), " "))
 	for _, want := range []string{
-		"Begäran har gjorts för Ella Exempel räkning",
+		"Begäran har gjorts av en företrädare för Ella Exempel",
 		"Rätten att få uppgifterna har begränsats Grund Vårdnadshavarens eller en annan företrädares rätt",
 		"Motivering Den minderåriga har förbjudit utlämnande av hälsouppgifterna.",
 	} {
