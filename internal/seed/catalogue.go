@@ -58,17 +58,19 @@ func Document(o Organisation) (*registers.Result, error) {
 
 // seedCatalogue creates each seed organisation that does not exist yet,
 // imports its catalogue and gives its registers demo owners, one
-// organisation per transaction. An existing organisation is left as it is,
-// so a second start changes nothing.
-func seedCatalogue(ctx context.Context, d Deps) error {
+// organisation per transaction, and returns the organisations it created.
+// An existing organisation is left as it is, so a second start changes
+// nothing.
+func seedCatalogue(ctx context.Context, d Deps) ([]store.Org, error) {
 	now := time.Now
 	if d.Workflow != nil && d.Workflow.Now != nil {
 		now = d.Workflow.Now
 	}
+	var made []store.Org
 	for _, o := range Organisations() {
 		doc, err := Document(o)
 		if err != nil {
-			return fmt.Errorf("seed %s: %w", o.Slug, err)
+			return nil, fmt.Errorf("seed %s: %w", o.Slug, err)
 		}
 		created := false
 		var sum workflow.ImportSummary
@@ -90,13 +92,20 @@ func seedCatalogue(ctx context.Context, d Deps) error {
 			return fillDemoOwners(ctx, q, id, o.Slug)
 		})
 		if err != nil {
-			return fmt.Errorf("seed %s: %w", o.Slug, err)
+			return nil, fmt.Errorf("seed %s: %w", o.Slug, err)
 		}
-		if created && d.Logger != nil {
-			d.Logger.Info("seeded organisation", "org", o.Slug, "registers", len(sum.Added))
+		if created {
+			org, err := store.New(d.Pool).OrgBySlug(ctx, o.Slug)
+			if err != nil {
+				return nil, fmt.Errorf("seed %s: %w", o.Slug, err)
+			}
+			made = append(made, org)
+			if d.Logger != nil {
+				d.Logger.Info("seeded organisation", "org", o.Slug, "registers", len(sum.Added))
+			}
 		}
 	}
-	return nil
+	return made, nil
 }
 
 // fillDemoOwners gives every register without an owner a demo address,

@@ -1,6 +1,6 @@
 // Package seed brings the embedded default to life on first start: the five
 // seed municipalities (D-2), their catalogues imported from the embedded
-// seed documents, and one demo DPO per organisation.
+// seed documents, and one demo DPO for each of them.
 package seed
 
 import (
@@ -33,10 +33,11 @@ type Result struct {
 
 // Run seeds what is missing; a second start changes nothing.
 func Run(ctx context.Context, d Deps) (Result, error) {
-	if err := seedCatalogue(ctx, d); err != nil {
+	made, err := seedCatalogue(ctx, d)
+	if err != nil {
 		return Result{}, err
 	}
-	creds, err := seedStaff(ctx, d)
+	creds, err := seedStaff(ctx, d, made)
 	if err != nil {
 		return Result{}, err
 	}

@@ -85,3 +85,39 @@ func TestSeedStaffOneDPOPerOrganisation(t *testing.T) {
 		t.Fatalf("second start: %d credentials, %d accounts (was %d)", len(res.Credentials), users, before)
 	}
 }
+
+// An organisation a municipality set up itself, before the first start or
+// after it, never gets a demo DPO: its password would be printed in the
+// start-up log of every later start, and sign in to the organisation's
+// real cases.
+func TestSeedGivesOnlySeedOrganisationsADemoDPO(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	env.Org("porvoo", "Porvoo", "Borgå", "fi") // before the first start, no account
+	deps := seed.Deps{Pool: env.Pool, Workflow: env.Workflow, Logger: env.Logger, Argon2Memory: 64, Argon2Time: 1}
+	first, err := seed.Run(env.Ctx, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Credentials) != len(seed.Organisations()) {
+		t.Errorf("first start: %d credentials, want one per seed organisation (%d)", len(first.Credentials), len(seed.Organisations()))
+	}
+	env.Org("vaasa", "Vaasa", "Vasa", "fi") // after it (org add)
+	again, err := seed.Run(env.Ctx, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Credentials) != 0 {
+		t.Errorf("a later start printed %d credentials: %+v", len(again.Credentials), again.Credentials)
+	}
+	auth := &workflow.StaffAuth{Pool: env.Pool, Keys: env.Keys, Now: env.Clock.Now}
+	for _, slug := range []string{"porvoo", "vaasa"} {
+		exists, err := auth.UserExists(env.Ctx, "dpo@"+slug+".example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if exists {
+			t.Errorf("%s, not a seed organisation, has a demo DPO", slug)
+		}
+	}
+}
