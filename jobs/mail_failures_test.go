@@ -68,6 +68,20 @@ func TestMailFailuresLoggedAndStuckShown(t *testing.T) {
 			t.Errorf("log carries %q:\n%s", secret, out)
 		}
 	}
+	// River keeps each attempt's error in plain text in river_job.errors
+	// (and so in backups): the stage and codes, never the reply text.
+	var jobErrs string
+	if err := env.Pool.QueryRow(ctx, `SELECT coalesce(string_agg(errors::text, ' '), '') FROM river_job WHERE kind = $1`, jobargs.DeliverMail{}.Kind()).Scan(&jobErrs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(jobErrs, "451 4.3.0") {
+		t.Errorf("the jobs' errors do not say what failed: %s", jobErrs)
+	}
+	for _, secret := range []string{"p@x.test", ownerEmail, "Try again later"} {
+		if strings.Contains(jobErrs, secret) {
+			t.Errorf("river_job.errors carries %q: %s", secret, jobErrs)
+		}
+	}
 	if failed, err := env.Workflow.FailedMail(ctx, []int64{f.org.ID}); err != nil || len(failed) != 0 {
 		t.Fatalf("shown before 15 minutes: %d (%v)", len(failed), err)
 	}

@@ -200,10 +200,36 @@ func (s *Service) recordFailure(row store.OutboxRow, attempt int, sendErr error,
 	if err := store.New(s.Pool).MarkOutboxAttempt(ctx, row.ID, sendErr.Error(), permanent || lastAttempt, s.Now()); err != nil {
 		return fmt.Errorf("recording outbox %d attempt: %w", row.ID, err)
 	}
-	if permanent {
-		return fmt.Errorf("outbox %d: %w: %w: %w", row.ID, ErrMailSend, ErrMailPermanent, sendErr)
+	return &deliveryError{outbox: row.ID, permanent: permanent, cause: sendErr}
+}
+
+// deliveryError is a failed send as River keeps it (in the job's errors,
+// in plain text): the stage and the SMTP codes, never the server's reply
+// text, which may quote the recipient's address and is kept only sealed
+// on the outbox row. It still wraps the cause for errors.Is and As.
+type deliveryError struct {
+	outbox    int64
+	permanent bool
+	cause     error
+}
+
+func (e *deliveryError) Error() string {
+	what := e.cause.Error()
+	var se *mail.SendError
+	if errors.As(e.cause, &se) {
+		what = se.Summary()
 	}
-	return fmt.Errorf("outbox %d: %w: %w", row.ID, ErrMailSend, sendErr)
+	if e.permanent {
+		return fmt.Sprintf("outbox %d: %v: %v: %s", e.outbox, ErrMailSend, ErrMailPermanent, what)
+	}
+	return fmt.Sprintf("outbox %d: %v: %s", e.outbox, ErrMailSend, what)
+}
+
+func (e *deliveryError) Unwrap() []error {
+	if e.permanent {
+		return []error{ErrMailSend, ErrMailPermanent, e.cause}
+	}
+	return []error{ErrMailSend, e.cause}
 }
 
 // unclaim gives a claimed row back after a database error before sending.

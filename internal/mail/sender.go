@@ -313,7 +313,14 @@ type SendError struct {
 	total int // number of recipients, for the message
 }
 
-func (e *SendError) Error() string {
+func (e *SendError) Error() string { return e.text(true) }
+
+// Summary is the error without the server's reply text, which may quote
+// the recipient's address: what may be kept outside the sealed outbox row
+// (River's job errors, logs).
+func (e *SendError) Summary() string { return e.text(false) }
+
+func (e *SendError) text(reply bool) string {
 	what := string(e.Stage)
 	if e.Stage == StageRcpt && e.Recipient > 0 {
 		if e.total > 0 {
@@ -327,7 +334,7 @@ func (e *SendError) Error() string {
 		if e.EnhancedCode != "" {
 			s += " " + e.EnhancedCode
 		}
-		if e.Reply != "" {
+		if reply && e.Reply != "" {
 			s += " " + e.Reply
 		}
 		return s
