@@ -202,7 +202,7 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 			return nil, err
 		}
 	}
-	if a.keys, err = loadKeys(cfg, a.log); err != nil {
+	if a.keys, err = loadKeys(ctx, cfg, a.log, a.pool); err != nil {
 		return nil, err
 	}
 	if cfg.Migrate {
@@ -271,11 +271,11 @@ func setup(ctx context.Context, cfg config.Config, env *Env, withWorkers, servin
 // loadKeys builds the keyring (D-26) from SECRET_KEY and OLD_SECRET_KEYS,
 // or from the key file (SECRET_KEY_FILE, or DATA_DIR's generated key in
 // the embedded default, D-17; issue 22: the file holds the whole ring).
-func loadKeys(cfg config.Config, log *slog.Logger) (*secret.Keys, error) {
+func loadKeys(ctx context.Context, cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) (*secret.Keys, error) {
 	if err := cfg.CheckSecret(); err != nil {
 		return nil, err
 	}
-	current, old, err := readRing(cfg, log)
+	current, old, err := readRing(cfg, log, func() (bool, error) { return store.New(pool).HoldsKeyedData(ctx) })
 	if err != nil {
 		return nil, err
 	}

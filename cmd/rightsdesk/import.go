@@ -99,7 +99,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	keys, err := loadKeys(cfg, log)
+	keys, err := loadKeys(ctx, cfg, log, pool)
 	if err != nil {
 		return err
 	}

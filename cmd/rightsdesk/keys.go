@@ -44,7 +44,11 @@ func keyFile(cfg config.Config) string {
 // readRing reads the ring's entries: SECRET_KEY, else the key file (the
 // embedded default creates DATA_DIR's on first start, D-17; a named
 // SECRET_KEY_FILE must exist: a server never invents a production key).
-func readRing(cfg config.Config, log *slog.Logger) (current string, old []string, err error) {
+// held says whether the database already holds data written under a key;
+// then a missing DATA_DIR key file is an error, not a first start: a new
+// key would leave that data unreadable and the audit trail unverifiable
+// (a restored data directory whose key was not put back).
+func readRing(cfg config.Config, log *slog.Logger, held func() (bool, error)) (current string, old []string, err error) {
 	if cfg.SecretKey != "" {
 		return cfg.SecretKey, nil, nil
 	}
@@ -55,12 +59,24 @@ func readRing(cfg config.Config, log *slog.Logger) (current string, old []string
 		}
 		return current, old, nil
 	}
+	path := filepath.Join(cfg.DataDir, secret.KeyFileName)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && held != nil {
+		has, err := held()
+		if err != nil {
+			return "", nil, fmt.Errorf("checking for data under an earlier key: %w", err)
+		}
+		if has {
+			return "", nil, fmt.Errorf("%s is missing, but the database holds data sealed under a secret key: "+
+				"put that key file back (after a restore: the one backed up beside the archive) or set SECRET_KEY; "+
+				"a new key would leave the data unreadable, so none was generated", path)
+		}
+	}
 	current, old, created, err := secret.LoadOrCreateRing(cfg.DataDir)
 	if err != nil {
 		return "", nil, err
 	}
 	if created {
-		log.Info("generated a secret key (D-17)", "file", filepath.Join(cfg.DataDir, secret.KeyFileName))
+		log.Info("generated a secret key (D-17)", "file", path)
 	}
 	return current, old, nil
 }

@@ -41,7 +41,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 		}
 		// Existing personal data is sealed with the keyring (issue 16
 		// item 4); without a key here, serve does it at its start.
-		keys, kerr := loadKeys(cfg, log)
+		keys, kerr := loadKeys(ctx, cfg, log, pool)
 		if kerr != nil {
 			fmt.Fprintf(env.Stdout, "existing personal data not encrypted yet (%v): serve encrypts it at start\n", kerr)
 			break

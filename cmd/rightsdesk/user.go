@@ -63,7 +63,7 @@ func openStaff(ctx context.Context, env *Env, cfg config.Config) (auth *workflow
 		close()
 		return nil, nil, err
 	}
-	keys, err := loadKeys(cfg, log)
+	keys, err := loadKeys(ctx, cfg, log, pool)
 	if err != nil {
 		close()
 		return nil, nil, err

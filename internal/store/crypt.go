@@ -314,3 +314,14 @@ func (q *Q) emailIndexes(email string) ([][]byte, error) {
 	}
 	return ring.IndexesFor("email", e), nil
 }
+
+// HoldsKeyedData reports whether the database holds anything written
+// under a secret key: an audit event (its chain is keyed), a case key (a
+// case's personal data) or a staff account's second factor. A start that
+// finds no key file must not generate a new key over such data.
+func (q *Q) HoldsKeyedData(ctx context.Context) (bool, error) {
+	var held bool
+	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events) OR EXISTS (SELECT 1 FROM case_keys)
+		OR EXISTS (SELECT 1 FROM staff_users WHERE totp_key_id <> '')`).Scan(&held)
+	return held, err
+}
