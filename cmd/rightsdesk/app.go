@@ -346,6 +346,11 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	cfg.Seed = false
+	if cfg.MailCatcher() {
+		// The catcher lives in a process and shows what it caught at that
+		// process's /staff/mail: a worker's would catch mail nobody reads.
+		return errors.New("worker: the in-process mail catcher is serve's; a separate worker needs a real --smtp-url (SMTP_URL), or run serve alone, which runs the workers too")
+	}
 	a, err := setup(ctx, cfg, env, true, false)
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 	"rightsdesk/workflow"
 )
 
-const userUsage = "usage: rightsdesk user add --email E --org SLUG --role dpo|admin|viewer [--name N] [--lang fi|sv|en] | list | disable --email E | platform-admin --email E [--revoke] | totp-off --email E"
+const userUsage = "usage: rightsdesk user add --email E --org SLUG --role dpo|admin|viewer [--name N] [--lang fi|sv|en] | list | disable --email E | platform-admin --email E [--revoke] | totp-off --email E | password --email E"
 
 // runUser manages staff accounts (issue 12). Passwords are read from
 // standard input, never from a flag (flags end up in shell histories and
@@ -41,6 +41,8 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 		return userPlatformAdmin(ctx, env, rest)
 	case "totp-off":
 		return userTOTPOff(ctx, env, rest)
+	case "password":
+		return userPassword(ctx, env, rest)
 	}
 	return fmt.Errorf("unknown verb %q (%s)", verb, userUsage)
 }
@@ -126,7 +128,28 @@ func userAdd(ctx context.Context, env *Env, args []string) error {
 	default:
 		fmt.Fprintf(env.Stdout, "%s is %s in %s\n", workflow.NormEmail(email), role, slug)
 	}
+	if exists {
+		// Nothing was read from standard input: say so, or a password
+		// piped in for a lost one would seem to have been set.
+		fmt.Fprintf(env.Stdout, "the account existed: its password is unchanged (a new one: rightsdesk user password --email %s)\n", workflow.NormEmail(email))
+	}
 	return nil
+}
+
+// userPassword sets a new password (read like user add's) for an account
+// whose password was lost.
+func userPassword(ctx context.Context, env *Env, args []string) error {
+	return withAccount(ctx, env, "password", args, func(auth *workflow.StaffAuth, email string) error {
+		password, err := readPassword(env)
+		if err != nil {
+			return err
+		}
+		if err := auth.SetPassword(ctx, email, password, workflow.ActorCLI); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "set a new password for %s; its sessions are ended\n", workflow.NormEmail(email))
+		return nil
+	})
 }
 
 // readPassword reads a new password: from a terminal twice without echo,

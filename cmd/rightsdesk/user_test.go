@@ -128,9 +128,15 @@ func TestUserAddListDisable(t *testing.T) {
 	}
 
 	// An existing account gets another membership; no password is read.
-	code, stdout, stderr = runWithInput(t, getenv, "", "user", "add", "--email", "anna@espoo.example", "--org", "vantaa", "--role", "viewer")
-	if code != 0 || stdout != "added anna@espoo.example to vantaa as viewer\n" {
+	// It says the password is unchanged: a password piped in for a lost
+	// one must not seem to have been set.
+	code, stdout, stderr = runWithInput(t, getenv, "a new password, ignored\n", "user", "add", "--email", "anna@espoo.example", "--org", "vantaa", "--role", "viewer")
+	if code != 0 || stdout != "added anna@espoo.example to vantaa as viewer\n"+
+		"the account existed: its password is unchanged (a new one: rightsdesk user password --email anna@espoo.example)\n" {
 		t.Fatalf("add membership: %d %q %q", code, stdout, stderr)
+	}
+	if _, _, err := auth.Login(ctx, "anna@espoo.example", pw, ""); err != nil {
+		t.Fatalf("the password changed: %v", err)
 	}
 	code, _, _ = runWithInput(t, getenv, "another long password\n", "user", "add", "--email", "bo@vantaa.example", "--org", "vantaa", "--role", "admin")
 	if code != 0 {
@@ -268,5 +274,66 @@ func TestTokenAddListRevoke(t *testing.T) {
 	}
 	if code, _, stderr := runWithInput(t, getenv, "", "token", "revoke", "--org", "espoo", "--name", "erp"); code != 1 || !strings.Contains(stderr, "no active token") {
 		t.Errorf("second revoke: %d %q", code, stderr)
+	}
+}
+
+// A lost password, where no reset mail can be read (the embedded default's
+// catcher is read signed in): `user password` sets a new one from standard
+// input, ends the account's sessions, and is audited in its organisations.
+func TestUserPasswordSetsANewOne(t *testing.T) {
+	t.Parallel()
+	pool, getenv := accountsDB(t)
+	ctx := context.Background()
+	const old, fresh = "the first long password", "the second long password"
+	if code, _, stderr := runWithInput(t, getenv, old+"\n", "user", "add", "--email", "lost@espoo.example", "--org", "espoo", "--role", "dpo"); code != 0 {
+		t.Fatalf("add: %s", stderr)
+	}
+	auth := &workflow.StaffAuth{Pool: pool, Keys: testKeys(t), Argon2Memory: 64, Argon2Time: 1}
+	tok, _, err := auth.Login(ctx, "lost@espoo.example", old, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runWithInput(t, getenv, "short\n", "user", "password", "--email", "lost@espoo.example"); code == 0 || !strings.Contains(stderr, "12") {
+		t.Errorf("a short password: %d %q", code, stderr)
+	}
+	if code, _, stderr := runWithInput(t, getenv, fresh+"\n", "user", "password", "--email", "nobody@espoo.example"); code == 0 || !strings.Contains(stderr, "no such account") {
+		t.Errorf("an unknown account: %d %q", code, stderr)
+	}
+	code, stdout, stderr := runWithInput(t, getenv, fresh+"\n", "user", "password", "--email", "Lost@espoo.example")
+	if code != 0 || stdout != "set a new password for lost@espoo.example; its sessions are ended\n" {
+		t.Fatalf("password: %d %q %q", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, fresh) {
+		t.Fatal("the password was printed")
+	}
+	if _, _, err := auth.Login(ctx, "lost@espoo.example", old, ""); err == nil {
+		t.Error("the old password still signs in")
+	}
+	if _, _, err := auth.Login(ctx, "lost@espoo.example", fresh, ""); err != nil {
+		t.Errorf("the new password does not sign in: %v", err)
+	}
+	if _, err := auth.Authenticate(ctx, tok); err == nil {
+		t.Error("a session from before the new password still works")
+	}
+	var audited int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'staff.password_reset'`).Scan(&audited); err != nil || audited != 1 {
+		t.Errorf("%d password events (%v), want 1", audited, err)
+	}
+}
+
+// A worker with the in-process catcher would catch mail in its own
+// process, where no /staff/mail shows it: it refuses to start.
+func TestWorkerRefusesTheCatcher(t *testing.T) {
+	t.Parallel()
+	_, getenv := accountsDB(t)
+	env := func(k string) string {
+		if k == "SMTP_URL" {
+			return "catcher"
+		}
+		return getenv(k)
+	}
+	code, _, stderr := runWithInput(t, env, "", "worker")
+	if code == 0 || !strings.Contains(stderr, "mail catcher is serve's") || !strings.Contains(stderr, "SMTP_URL") {
+		t.Fatalf("worker with the catcher: %d %q", code, stderr)
 	}
 }
