@@ -305,6 +305,14 @@ func keysRotate(ctx context.Context, w io.Writer, a *app, batch int, finish bool
 			"restart every serve and worker, then run 'rightsdesk keys rotate --finish'\n", rep.Remaining)
 		return nil
 	}
+	if total > 0 {
+		// This run finished an earlier rotation: no key was added, so
+		// there is no restart to ask for again (the servers that wrote
+		// under the old key were restarted, or this run says so above).
+		fmt.Fprintf(w, "everything is under key %s: the rotation is finished. "+
+			"'rightsdesk keys retire --key OLD' keeps only the old key's audit keys\n", ring.ID())
+		return nil
+	}
 	fmt.Fprintf(w, "everything is under key %s. Restart every serve and worker so they write under it too; "+
 		"then run 'rightsdesk keys rotate --finish' (it moves what they wrote meanwhile) and "+
 		"'rightsdesk keys retire --key OLD' to keep only the old key's audit keys\n", ring.ID())

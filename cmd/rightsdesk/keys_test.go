@@ -111,7 +111,8 @@ func TestKeysRotateCommand(t *testing.T) {
 	}
 	code, stdout, stderr = runWithInput(t, getenv, "", "keys", "rotate")
 	if code != 0 || !strings.Contains(stdout, "finishing the rotation to key "+newID[1]) || strings.Contains(stdout, "added key") ||
-		!strings.Contains(stdout, "case keys: 1/1") {
+		!strings.Contains(stdout, "case keys: 1/1") || !strings.Contains(stdout, "the rotation is finished") ||
+		strings.Contains(stdout, "Restart every serve") {
 		t.Fatalf("rotate with a straggler: %d %q %q", code, stdout, stderr)
 	}
 	code, stdout, stderr = runWithInput(t, getenv, "", "keys", "rotate", "--finish")
