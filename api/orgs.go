@@ -147,6 +147,7 @@ func (s *Server) orgErrorList(lang string, fe workflow.FieldErrors) []fieldError
 
 type adminOrgsData struct {
 	Orgs      []store.Org
+	HasDPO    map[int64]bool // the organisations that have a DPO already
 	Inputs    []orgInput
 	Form      orgForm
 	Errors    workflow.FieldErrors
@@ -165,11 +166,16 @@ func requirePlatformAdmin(c echo.Context) (*StaffUser, error) {
 
 func (s *Server) renderAdminOrgs(c echo.Context, status int, f orgForm, fe workflow.FieldErrors) error {
 	lang := langOf(c)
-	orgs, err := store.New(s.Pool).Orgs(c.Request().Context())
+	q := store.New(s.Pool)
+	orgs, err := q.Orgs(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	d := adminOrgsData{Orgs: orgs, Inputs: orgInputs(f, fe, true), Form: f, Errors: fe, ErrorList: s.orgErrorList(lang, fe)}
+	hasDPO, err := q.OrgsWithDPO(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	d := adminOrgsData{Orgs: orgs, HasDPO: hasDPO, Inputs: orgInputs(f, fe, true), Form: f, Errors: fe, ErrorList: s.orgErrorList(lang, fe)}
 	return s.renderForm(c, status, "staff_admin_orgs", lang, "orgs.admin.title", len(fe) > 0, d)
 }
 

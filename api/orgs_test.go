@@ -88,6 +88,11 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 	if htmlByID(p.doc, "nav-orgs") == nil {
 		t.Error("no Organisations link in the staff navigation")
 	}
+	// The account page (second factor, sign out everywhere) is reachable
+	// from every staff page, not only by typing its address.
+	if a := htmlByID(p.doc, "nav-account"); a == nil || htmlAttr(a, "href") != "/staff/account" {
+		t.Error("no link to the account page in the staff navigation")
+	}
 
 	// Invalid slug and business id (its check digit): 422, a localized
 	// message per field, every other value kept.
@@ -136,6 +141,29 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 	invite := htmlFirst(row, func(n *html.Node) bool { return htmlHasClass(n, "invite") })
 	if htmlAttr(invite, "href") != "/staff/orgs/testikunta/staff" {
 		t.Errorf("invite link %q", htmlAttr(invite, "href"))
+	}
+	// The link invites the first DPO only where there is none: Espoo has
+	// one, and its link is to its staff.
+	if got, want := htmlText(invite), f.env.Catalog.T("en", "orgs.admin.invite"); got != want {
+		t.Errorf("testikunta's link %q, want %q", got, want)
+	}
+	espoo := htmlFirst(htmlByID(p.doc, "org-espoo"), func(n *html.Node) bool { return htmlHasClass(n, "invite") })
+	if got, want := htmlText(espoo), f.env.Catalog.T("en", "accounts.staff.title"); got != want {
+		t.Errorf("espoo's link %q, want %q (it has a DPO)", got, want)
+	}
+	// Its invitation form offers the DPO's role first; Espoo's the least.
+	selectedRole := func(path string) string {
+		sel := htmlByID(admin.get(path).doc, "role")
+		opt := htmlFirst(sel, func(n *html.Node) bool {
+			return n.Data == "option" && slices.ContainsFunc(n.Attr, func(a html.Attribute) bool { return a.Key == "selected" })
+		})
+		return htmlAttr(opt, "value")
+	}
+	if got := selectedRole("/staff/orgs/testikunta/staff"); got != workflow.RoleDPO {
+		t.Errorf("testikunta's invitation role %q, want dpo", got)
+	}
+	if got := selectedRole("/staff/orgs/espoo/staff"); got != workflow.RoleViewer {
+		t.Errorf("espoo's invitation role %q, want viewer", got)
 	}
 	var actions []string
 	rows, err := f.env.Pool.Query(f.env.Ctx, `SELECT action FROM audit_events WHERE org_id = $1`, o.ID)

@@ -110,7 +110,18 @@ func (s *Server) staffOrgStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderOrgStaff(c, org, http.StatusOK, orgStaffData{Role: workflow.RoleViewer, Lang: org.PrimaryLang})
+	// The first invitation of an organisation without a DPO is for its
+	// DPO (the administrator's list links here for that); later ones
+	// default to the least role.
+	role := workflow.RoleViewer
+	hasDPO, err := store.New(s.Pool).OrgsWithDPO(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if !hasDPO[org.ID] {
+		role = workflow.RoleDPO
+	}
+	return s.renderOrgStaff(c, org, http.StatusOK, orgStaffData{Role: role, Lang: org.PrimaryLang})
 }
 
 func (s *Server) renderOrgStaff(c echo.Context, org store.Org, status int, d orgStaffData) error {

@@ -65,8 +65,12 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%w; nothing imported", err)
 		}
-		fmt.Fprintf(progress, "%s: %d registers (format %s, language %s)\n",
-			res.Registers[0].SourceFile, len(res.Registers), res.Format, res.Language)
+		noun := "registers"
+		if len(res.Registers) == 1 {
+			noun = "register"
+		}
+		fmt.Fprintf(progress, "%s: %d %s (format %s, language %s)\n",
+			res.Registers[0].SourceFile, len(res.Registers), noun, res.Format, res.Language)
 		for _, w := range res.Warnings {
 			fmt.Fprintf(env.Stderr, "%s: %s\n", res.Registers[0].SourceFile, w)
 		}

@@ -327,3 +327,23 @@ func (q *Q) RecoveryCodesLeft(ctx context.Context, userID int64) (int, error) {
 	err := q.db.QueryRow(ctx, `SELECT count(*) FROM staff_recovery_codes WHERE user_id = $1 AND used_at IS NULL`, userID).Scan(&n)
 	return n, mapErr(err, "recovery codes")
 }
+
+// OrgsWithDPO lists the organisations that have a data protection officer
+// whose account is not disabled (the administrator's list says which ones
+// still need their first).
+func (q *Q) OrgsWithDPO(ctx context.Context) (map[int64]bool, error) {
+	rows, err := q.db.Query(ctx, `SELECT DISTINCT m.org_id FROM memberships m JOIN staff_users u ON u.id = m.user_id
+		WHERE m.role = 'dpo' AND u.disabled_at IS NULL`)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	has := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		has[id] = true
+	}
+	return has, nil
+}
