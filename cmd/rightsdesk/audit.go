@@ -39,6 +39,11 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	digest = strings.ToLower(strings.TrimSpace(digest))
+	if _, err := hex.DecodeString(digest); digest != "" && (err != nil || len(digest) != 64) {
+		// Before the verification, which can take minutes.
+		return errors.New("--digest: want the 64 hex characters quoted in the digest mail")
+	}
 	cfg.Seed = false
 	a, err := setup(ctx, cfg, env, false, false)
 	if err != nil {
@@ -92,15 +97,12 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 			problems = append(problems, fmt.Sprintf("%d broken chains in all", n))
 		}
 	}
-	if digest != "" {
-		d := strings.ToLower(strings.TrimSpace(digest))
-		if _, err := hex.DecodeString(d); err != nil || len(d) != 64 {
-			return errors.New("--digest: want the 64 hex characters quoted in the digest mail")
-		}
+	if d := digest; d != "" {
 		if id, ok := r.Digests[d]; ok {
 			fmt.Fprintf(env.Stdout, "digest %s is checkpoint %d\n", d[:16], id)
 		} else {
-			problems = append(problems, "no checkpoint has the digest "+d+" (checkpoints were removed or rewritten)")
+			problems = append(problems, "no checkpoint has the digest "+d+
+				" (if it is the one the digest mail quotes, checkpoints were removed or rewritten; compare it with the mail first)")
 		}
 	}
 	if len(problems) > 0 {

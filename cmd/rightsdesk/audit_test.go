@@ -33,6 +33,11 @@ func TestAuditCommand(t *testing.T) {
 		!strings.Contains(stderr, "no checkpoint has the digest") {
 		t.Fatalf("unknown digest: %d %q", code, stderr)
 	}
+	// A malformed one is refused before anything is verified.
+	if code, stdout, stderr := runWithInput(t, getenv, "", "audit", "verify", "--digest", digest[1][:63]); code != 1 ||
+		!strings.Contains(stderr, "want the 64 hex characters") || strings.Contains(stdout, "verified") {
+		t.Fatalf("malformed digest: %d %q %q", code, stdout, stderr)
+	}
 
 	// A superuser deletes the newest event with triggers off.
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
