@@ -128,7 +128,7 @@ func (s *Server) wizardCreate(c echo.Context) error {
 			if len(b) > wizardMaxFileBytes {
 				return fail("wizard.error.file_too_large")
 			}
-			inputs = append(inputs, workflow.WizardInput{Name: uploadName(fh.Filename), Data: b})
+			inputs = append(inputs, workflow.WizardInput{Name: workflow.CleanFilename(fh.Filename, "upload"), Data: b})
 		}
 	} else if !errors.Is(err, http.ErrNotMultipart) {
 		return echo.NewHTTPError(http.StatusBadRequest)
@@ -154,27 +154,6 @@ func (s *Server) wizardCreate(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, wizardBase(o)+"/"+strconv.FormatInt(id, 10))
-}
-
-// uploadName is a file's base name as the browser sent it (some send a
-// whole Windows path), without control characters.
-func uploadName(n string) string {
-	if i := strings.LastIndexAny(n, `/\`); i >= 0 {
-		n = n[i+1:]
-	}
-	n = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, n)
-	if len(n) > 200 {
-		n = n[:200]
-	}
-	if n == "" {
-		n = "upload"
-	}
-	return n
 }
 
 type wizardPreviewData struct {

@@ -235,7 +235,7 @@ func (s *Service) AnswerTask(ctx context.Context, org store.Org, taskID int64, a
 				ct = "application/octet-stream"
 			}
 			if _, err := q.InsertAttachment(ctx, org.ID, t.ID, store.TaskAttachment{
-				Filename: truncate(sanitizeFilename(f.Filename), maxFilenameSize), ContentType: ct, Data: f.Data}); err != nil {
+				Filename: CleanFilename(f.Filename, "file"), ContentType: ct, Data: f.Data}); err != nil {
 				return err
 			}
 		}
@@ -273,9 +273,12 @@ func (s *Service) TaskFile(ctx context.Context, org store.Org, caseID, taskID, f
 	return f, err
 }
 
-// sanitizeFilename keeps a file's base name without path or control
-// characters.
-func sanitizeFilename(n string) string {
+// CleanFilename is the one cleaning of a file name a person sent (an
+// owner's, a resident's or a DPO's upload, an emailed request's
+// attachment): its base name (some browsers send a whole Windows path),
+// without control characters or quotes, at most maxFilenameSize
+// characters (never a cut inside one); fallback when nothing is left.
+func CleanFilename(n, fallback string) string {
 	if i := strings.LastIndexAny(n, `/\`); i >= 0 {
 		n = n[i+1:]
 	}
@@ -284,9 +287,12 @@ func sanitizeFilename(n string) string {
 			return -1
 		}
 		return r
-	}, n)
+	}, strings.ToValidUTF8(n, ""))
+	if r := []rune(n); len(r) > maxFilenameSize {
+		n = string(r[:maxFilenameSize])
+	}
 	if strings.TrimSpace(n) == "" || n == "." || n == ".." {
-		return "file"
+		return fallback
 	}
 	return n
 }

@@ -185,11 +185,7 @@ func (s *Service) RequesterReply(ctx context.Context, org store.Org, receipt, te
 			fe.Add("files", "status.err.file_type")
 			continue
 		}
-		name := sanitizeFilename(f.Filename)
-		if utf8.RuneCountInString(name) > maxFilenameSize {
-			name = string([]rune(name)[:maxFilenameSize])
-		}
-		stored = append(stored, store.ReplyFile{Filename: name, ContentType: ct, Data: f.Data})
+		stored = append(stored, store.ReplyFile{Filename: CleanFilename(f.Filename, "file"), ContentType: ct, Data: f.Data})
 	}
 	if err := fe.Err(); err != nil {
 		return err

@@ -169,7 +169,7 @@ func (s *Service) ReceiveEmail(ctx context.Context, org store.Org, in InboundMai
 		}
 		for _, f := range msg.Attachments {
 			if _, err := q.InsertInboundFile(ctx, org.ID, inboundID, c.ID, store.InboundFile{
-				Filename: truncate(sanitizeFilename(f.Filename), maxFilenameSize), ContentType: f.ContentType, Data: f.Data}); err != nil {
+				Filename: CleanFilename(f.Filename, "file"), ContentType: f.ContentType, Data: f.Data}); err != nil {
 				return err
 			}
 		}
