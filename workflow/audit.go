@@ -88,8 +88,7 @@ func (s *Service) CheckpointProgress(ctx context.Context, progress io.Writer) (C
 // transaction; n is how many it looked at.
 func (s *Service) checkpointOnce(ctx context.Context) (res CheckpointResult, n int, err error) {
 	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
-		// One checkpoint at a time, across instances.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7262)`); err != nil {
+		if err := q.LockCheckpoints(ctx); err != nil {
 			return err
 		}
 		heads, err := q.UnanchoredHeads(ctx, checkpointBatch)

@@ -105,7 +105,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	// and recompute its statistics now, so the stats page shows them.
 	statsFrom := time.Now()
 	fmt.Fprint(env.Stderr, "demo: refreshing statistics...")
-	if _, err := a.pool.Exec(ctx, `DELETE FROM stats_refreshed WHERE org_id = $1`, org.ID); err != nil {
+	if err := store.New(a.pool).ForgetStatsRefresh(ctx, org.ID); err != nil {
 		return fmt.Errorf("statistics: %w", err)
 	}
 	if err := a.wf.RefreshOrgStats(ctx, org.ID, a.wf.Now()); err != nil {

@@ -298,6 +298,13 @@ func (q *Q) AuditHeadOf(ctx context.Context, orgID, caseID int64) (AuditHead, er
 	return h, mapErr(err, "audit head")
 }
 
+// LockCheckpoints takes the transaction's lock that lets one checkpoint
+// be written at a time, across instances.
+func (q *Q) LockCheckpoints(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock(7262)`)
+	return mapErr(err, "checkpoint lock")
+}
+
 // UnanchoredHeads lists the chains that moved since the last checkpoint,
 // leaving out those found broken: they are never anchored (audit verify
 // clears the mark once a chain verifies again, e.g. with its old key back).

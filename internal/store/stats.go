@@ -148,3 +148,11 @@ func (q *Q) openTasksByUnit(ctx context.Context, source string, orgID int64) ([]
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[UnitCount])
 	return out, mapErr(err, "open tasks by unit")
 }
+
+// ForgetStatsRefresh drops the record of orgID's last statistics refresh,
+// so the next refresh recomputes every month (the demo's cases carry past
+// dates that an incremental refresh would not see as changed).
+func (q *Q) ForgetStatsRefresh(ctx context.Context, orgID int64) error {
+	_, err := q.db.Exec(ctx, `DELETE FROM stats_refreshed WHERE org_id = $1`, orgID)
+	return err
+}
