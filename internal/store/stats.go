@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -90,7 +91,7 @@ func (q *Q) StatsChangedSince(ctx context.Context, orgID int64, t time.Time) (ti
 func (q *Q) StatsRefreshedAt(ctx context.Context, orgID int64) (time.Time, error) {
 	var at time.Time
 	err := q.db.QueryRow(ctx, `SELECT refreshed_at FROM stats_refreshed WHERE org_id = $1`, orgID).Scan(&at)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, nil
 	}
 	return at, mapErr(err, "statistics refreshed")

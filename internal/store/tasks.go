@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -114,7 +115,7 @@ func (q *Q) InsertTask(ctx context.Context, t Task) (int64, error) {
 		RETURNING id`,
 		t.OrgID, t.CaseID, t.RegisterID, t.Right, t.State, t.LegalBasis, t.AllowedAnswers, t.OwnerName, t.OwnerEmail,
 		t.Answer, comment, t.AnsweredAt, t.AnsweredBy, t.CreatedAt).Scan(&id)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}
 	return id, mapErr(err, "creating task")
