@@ -197,12 +197,16 @@ func (s *Server) renderWizardPreview(c echo.Context, status int, o store.Org, pd
 			pd.Out = append(pd.Out, r)
 		}
 	}
-	if !d.Published {
+	switch {
+	case !d.Published:
 		// What publishing would change (a re-import shows its differences).
 		pd.Summary, err = s.Workflow.PublishImportDraft(ctx, o, d.ID, workflow.ActorSystem, true)
 		if err != nil {
 			return err
 		}
+	case d.Result != nil && pd.Error == "":
+		// What publishing did.
+		pd.Summary, pd.Result = *d.Result, true
 	}
 	return s.renderForm(c, status, "staff_import_draft", langOf(c), "wizard.preview.title", pd.Error != "" || len(pd.Problems) > 0, pd)
 }
@@ -327,14 +331,16 @@ func (s *Server) wizardAction(c echo.Context) error {
 		flash(c, "wizard.flash.owners")
 		return c.Redirect(http.StatusSeeOther, base+"#owners")
 	case "publish":
-		sum, err := s.Workflow.PublishImportDraft(ctx, o, d.ID, u.Actor(), false)
+		_, err := s.Workflow.PublishImportDraft(ctx, o, d.ID, u.Actor(), false)
 		if key := wizardErrorKey(err); key != "" {
 			return s.renderWizardPreview(c, http.StatusUnprocessableEntity, o, wizardPreviewData{Error: key})
 		}
 		if err != nil {
 			return err
 		}
-		return s.renderWizardPreview(c, http.StatusOK, o, wizardPreviewData{Summary: sum, Result: true})
+		// What it did is kept on the draft, and its page shows it: a
+		// reload of that page does not post again.
+		return c.Redirect(http.StatusSeeOther, base+"#published")
 	default:
 		return errNotFound
 	}

@@ -175,9 +175,16 @@ func TestImportWizardUploadPreviewOwnersPublishD3D11(t *testing.T) {
 	}
 
 	// Publish: the catalogue and the form go live.
-	p = dpo.post(draft+"/publish", url.Values{})
-	if p.status != http.StatusOK || htmlByID(p.doc, "published") == nil {
-		t.Fatalf("publish = %d", p.status)
+	p = publishDraft(t, dpo, draft)
+	// What it did (a reload of this page shows it again and posts nothing).
+	if n := htmlText(htmlByID(p.doc, "n-added")); n != "2" {
+		t.Errorf("the published page says %s added, want 2", n)
+	}
+	if again := dpo.get(draft); htmlText(htmlByID(again.doc, "n-added")) != "2" || htmlByID(again.doc, "published") == nil {
+		t.Error("the published page shown again lost what publishing did")
+	}
+	if r := dpo.post(draft+"/publish", url.Values{}); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("publishing the same draft again = %d, want 422", r.status)
 	}
 	q := store.New(f.env.Pool)
 	cam2, err := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzCamera))
@@ -221,9 +228,7 @@ func TestImportWizardUploadPreviewOwnersPublishD3D11(t *testing.T) {
 	if n := htmlText(htmlByID(p.doc, "n-added")); n != "0" {
 		t.Errorf("re-import would add %s", n)
 	}
-	if p = dpo.post(m[0]+"/publish", url.Values{}); p.status != http.StatusOK {
-		t.Fatalf("re-publish = %d", p.status)
-	}
+	publishDraft(t, dpo, m[0])
 	cam3, _ := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzCamera))
 	if cam3.Name != wzRenamed || cam3.OwnerEmail != "kalle@espoo.test" {
 		t.Errorf("after re-import: name %q owner %q", cam3.Name, cam3.OwnerEmail)
@@ -334,9 +339,7 @@ func TestImportWizardSplitsARegister(t *testing.T) {
 	if n := htmlText(htmlByID(p.doc, "n-added")); n != "2" {
 		t.Errorf("would add %s registers, want 2", n)
 	}
-	if p = dpo.post(draft+"/publish", url.Values{}); p.status != http.StatusOK {
-		t.Fatalf("publish = %d", p.status)
-	}
+	publishDraft(t, dpo, draft)
 	q := store.New(f.env.Pool)
 	a, err := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzRauta))
 	if err != nil || a.Name != first {
@@ -374,9 +377,7 @@ func TestImporterWarningsShownInTheDPOsLanguage(t *testing.T) {
 	if w := warns(p.doc); !strings.Contains(w, "Oikeusperusteen tekstistä ei voitu lukea") || strings.Contains(w, "could be read") {
 		t.Errorf("preview warnings in Finnish = %q", w)
 	}
-	if p = dpo.post(m[0]+"/publish", url.Values{}); p.status != http.StatusOK {
-		t.Fatalf("publish = %d", p.status)
-	}
+	publishDraft(t, dpo, m[0])
 	reg, err := store.New(f.env.Pool).RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName("Kirjaston asiakasrekisteri"))
 	if err != nil {
 		t.Fatal(err)
@@ -482,4 +483,20 @@ func TestCataloguePageLinksTheImportForItsDPO(t *testing.T) {
 	if imp, set := links(f.login(t, f.viewer)); imp || set {
 		t.Errorf("viewer: import link %v, settings link %v", imp, set)
 	}
+}
+
+// publishDraft publishes a draft as the page's button does: the POST
+// answers with a redirect to the draft (post, redirect, get), whose page
+// then says it is published.
+func publishDraft(t *testing.T, c *scClient, draft string) htmlPage {
+	t.Helper()
+	r := c.post(draft+"/publish", url.Values{})
+	if r.status != http.StatusSeeOther || r.location() != draft+"#published" {
+		t.Fatalf("publish = %d to %q, want 303 to %s#published", r.status, r.location(), draft)
+	}
+	p := c.get(draft)
+	if p.status != http.StatusOK || htmlByID(p.doc, "published") == nil {
+		t.Fatalf("the draft after publishing = %d, not marked published", p.status)
+	}
+	return p
 }

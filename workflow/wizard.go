@@ -35,6 +35,9 @@ type ImportDraft struct {
 	Sources   []DraftSource   `json:"sources"`
 	Registers []DraftRegister `json:"registers"`
 	NextID    int             `json:"next_id"`
+	// Result is what publishing did, kept so the page after publishing
+	// is an ordinary GET (a reload does not post again).
+	Result *PublishSummary `json:"result,omitempty"`
 }
 
 // DraftSource is one document given to the wizard and what came of it.
@@ -657,8 +660,8 @@ func ownerTable(rows [][]string) []byte {
 // PublishSummary is what publishing did or, in a dry run, would do.
 type PublishSummary struct {
 	ImportSummary
-	Withdrawn []string // registers the DPO dropped that were published before
-	NoOwner   int      // live registers without an owner email: the DPO's queue (D-11)
+	Withdrawn []string `json:"withdrawn"` // registers the DPO dropped that were published before
+	NoOwner   int      `json:"no_owner"`  // live registers without an owner email: the DPO's queue (D-11)
 }
 
 // PublishImportDraft merges the draft into the catalogue in one
@@ -766,6 +769,7 @@ func (s *Service) PublishImportDraft(ctx context.Context, org store.Org, id int6
 		if dryRun {
 			return errDryRun
 		}
+		d.Result = &sum
 		data, err := json.Marshal(d)
 		if err != nil {
 			return err
