@@ -464,7 +464,7 @@ func TestStaffRevokeAllSessions(t *testing.T) {
 		t.Fatal("revoke-all ended another user's session")
 	}
 	lp := laptop.get("/staff/login")
-	if flash := htmlFirst(lp.doc, func(n *html.Node) bool { return htmlAttr(n, "class") == "flash" }); flash == nil || htmlTextSpaced(flash) != "Kaikki kirjautumisesi on päätetty." {
+	if flash := htmlFirst(lp.doc, func(n *html.Node) bool { return htmlAttr(n, "class") == "flash" }); flash == nil || htmlTextSpaced(flash) != f.env.Catalog.T("fi", "staff.account.revoked") {
 		t.Error("no sessions-ended message")
 	}
 }

@@ -389,7 +389,7 @@ func TestImporterWarningsShownInTheDPOsLanguage(t *testing.T) {
 		t.Fatal(r.status)
 	}
 	p = dpo.get("/staff/registers/" + strconv.FormatInt(reg.ID, 10))
-	if w := warns(p.doc); p.status != http.StatusOK || !strings.Contains(w, "kunde läsas ur texten om den rättsliga grunden") {
+	if w := warns(p.doc); p.status != http.StatusOK || !strings.Contains(w, "kunde utläsas ur texten om den rättsliga grunden") {
 		t.Errorf("register page %d, warnings in Swedish = %q", p.status, w)
 	}
 }
@@ -410,9 +410,7 @@ func TestDataStoreMarkStoredAndShown(t *testing.T) {
 	if m == nil {
 		t.Fatalf("upload = %d", p.status)
 	}
-	if p = dpo.post(m[0]+"/publish", url.Values{}); p.status != http.StatusOK {
-		t.Fatalf("publish = %d", p.status)
-	}
+	publishDraft(t, dpo, m[0])
 	q := store.New(f.env.Pool)
 	regs, err := q.Registers(f.env.Ctx, f.org.ID, store.RegisterFilter{})
 	if err != nil {
