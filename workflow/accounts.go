@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/mail"
 	"strings"
 	"time"
@@ -590,17 +591,7 @@ func (a *StaffAuth) ResetPassword(ctx context.Context, token, password, password
 		if err != nil {
 			return err
 		}
-		if err := q.SetStaffPasswordHash(ctx, u.ID, hash); err != nil {
-			return err
-		}
-		if err := q.UsePasswordResets(ctx, u.ID, now); err != nil {
-			return err
-		}
-		n, err := q.RevokeStaffSessions(ctx, u.ID, now)
-		if err != nil {
-			return err
-		}
-		if err := q.ClearLoginAttempts(ctx, emailKey(u.Email)); err != nil {
+		if err := a.setPassword(ctx, q, u, hash, StaffActor(u.ID), nil, now); err != nil {
 			return err
 		}
 		st, err := q.TOTPForUpdate(ctx, u.ID)
@@ -609,16 +600,6 @@ func (a *StaffAuth) ResetPassword(ctx context.Context, token, password, password
 		}
 		if st.EnabledAt == nil {
 			if session, err = openSession(ctx, q, u.ID, now); err != nil {
-				return err
-			}
-		}
-		ms, err := q.Memberships(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		for _, mb := range ms {
-			if err := q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: mb.OrgID, Actor: string(StaffActor(u.ID)), Action: "staff.password_reset",
-				Data: map[string]any{"user_id": u.ID, "sessions_ended": n}, At: now}); err != nil {
 				return err
 			}
 		}
@@ -651,29 +632,39 @@ func (a *StaffAuth) SetPassword(ctx context.Context, email, password string, act
 		if err != nil {
 			return err
 		}
-		if err := q.SetStaffPasswordHash(ctx, u.ID, hash); err != nil {
-			return err
-		}
-		if err := q.UsePasswordResets(ctx, u.ID, now); err != nil {
-			return err
-		}
-		n, err := q.RevokeStaffSessions(ctx, u.ID, now)
-		if err != nil {
-			return err
-		}
-		if err := q.ClearLoginAttempts(ctx, emailKey(u.Email)); err != nil {
-			return err
-		}
-		ms, err := q.Memberships(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		for _, mb := range ms {
-			if err := q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: mb.OrgID, Actor: string(actor), Action: "staff.password_reset",
-				Data: map[string]any{"user_id": u.ID, "by_operator": true, "sessions_ended": n}, At: now}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return a.setPassword(ctx, q, u, hash, actor, map[string]any{"by_operator": true}, now)
 	})
+}
+
+// setPassword gives u the password hash in q's transaction, as a reset
+// and an operator do alike: the reset links are used up, the account's
+// sessions and its sign-in lock end, and each of its organisations
+// records staff.password_reset (the ended sessions and extra).
+func (a *StaffAuth) setPassword(ctx context.Context, q *store.Q, u store.StaffUser, hash string, actor Actor, extra map[string]any, now time.Time) error {
+	if err := q.SetStaffPasswordHash(ctx, u.ID, hash); err != nil {
+		return err
+	}
+	if err := q.UsePasswordResets(ctx, u.ID, now); err != nil {
+		return err
+	}
+	n, err := q.RevokeStaffSessions(ctx, u.ID, now)
+	if err != nil {
+		return err
+	}
+	if err := q.ClearLoginAttempts(ctx, emailKey(u.Email)); err != nil {
+		return err
+	}
+	ms, err := q.Memberships(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, mb := range ms {
+		data := map[string]any{"user_id": u.ID, "sessions_ended": n}
+		maps.Copy(data, extra)
+		if err := q.AppendAudit(ctx, a.Keys, store.AuditEvent{OrgID: mb.OrgID, Actor: string(actor), Action: "staff.password_reset",
+			Data: data, At: now}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
