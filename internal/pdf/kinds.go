@@ -146,7 +146,7 @@ func (d *doc) access() {
 	}
 	if len(refused) > 0 {
 		d.heading(d.t("letter.remedies.title"))
-		d.remedies()
+		d.remedies(false) // after the registers' pages: no signature follows
 	}
 }
 
@@ -300,7 +300,7 @@ func (d *doc) confirmation() {
 	}
 	if anyRefused {
 		d.heading(d.t("letter.remedies.title"))
-		d.remedies()
+		d.remedies(true)
 	} else {
 		d.authority()
 	}
@@ -328,7 +328,7 @@ func (d *doc) refusal() {
 			d.refusalBox(d.t("letter.refusal.box"), r.Ground, r.Comment)
 		}
 	}
-	d.remedies()
+	d.remedies(true)
 	d.signature()
 }
 

@@ -59,7 +59,7 @@ func (d *doc) docDecision() {
 		d.para(d.t("letter.doc_decision.delivery"))
 	}
 	d.coverNote()
-	d.appeal()
+	d.appeal(true)
 	d.signature()
 }
 

@@ -562,3 +562,36 @@ func TestBrokenLogoIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// A decision's signature never stands alone on its last page: when the
+// appeal instructions end at the foot of a page, their last lines go over
+// with the signature (the refusal samples did so in all three languages).
+func TestSignatureNotAloneOnLastPage(t *testing.T) {
+	t.Parallel()
+	cat, err := i18n.Load(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := pdf.New(cat)
+	for _, k := range []pdf.Kind{pdf.KindRefusal, pdf.KindConfirmation} {
+		for _, lang := range langs {
+			file := writeTemp(t, string(k)+"-"+lang+".pdf", render(t, r, pdf.Sample(k, lang)))
+			ps := pages(t, file)
+			if len(ps) < 2 {
+				continue
+			}
+			last := words(ps[len(ps)-1])
+			regards := words(cat.T(lang, "letter.regards"))
+			i := strings.Index(last, regards)
+			if i < 0 {
+				t.Errorf("%s/%s: the signature is not on the last page: %q", k, lang, last)
+				continue
+			}
+			appeal := strings.Fields(cat.T(lang, "letter.appeal.default"))
+			tail := strings.Join(appeal[len(appeal)-4:], " ")
+			if !strings.Contains(last[:i], tail) {
+				t.Errorf("%s/%s: nothing of the appeal text before the signature on the last page: %q", k, lang, last)
+			}
+		}
+	}
+}

@@ -490,29 +490,70 @@ func (d *doc) authority() {
 
 // remedies is what a refusal adds: the complaint (Art 77), the court
 // (Art 79) and the organisation's appeal instructions.
-func (d *doc) remedies() {
+func (d *doc) remedies(beforeSignature bool) {
 	d.authority()
 	d.subheading(d.t("letter.court.title"))
 	d.para(d.t("letter.court.text"))
-	d.appeal()
+	d.appeal(beforeSignature)
 }
 
 // appeal prints the organisation's appeal instructions, or the default
-// text when it has set none.
-func (d *doc) appeal() {
+// text when it has set none. beforeSignature: the signature follows, and
+// must not stand alone on a page of its own.
+func (d *doc) appeal(beforeSignature bool) {
 	d.subheading(d.t("letter.appeal.title"))
 	appeal := d.l.Org.AppealText
 	if strings.TrimSpace(appeal) == "" {
 		appeal = d.t("letter.appeal.default")
 	}
+	if beforeSignature {
+		d.paraBeforeSignature(appeal)
+		return
+	}
 	d.para(appeal)
+}
+
+// signatureH is the room the signature block asks for (signature).
+const signatureH = 6 * lineH
+
+// paraBeforeSignature is para for the paragraph the signature follows:
+// when the paragraph ends on this page but the signature would not fit
+// under it, its last two lines go over to the next page with the
+// signature, which would otherwise stand there alone.
+func (d *doc) paraBeforeSignature(text string) {
+	text = strings.TrimRight(text, "\r\n")
+	d.p.SetFont(familyName, "", bodySize)
+	h := d.heightOf(text, textW, lineH)
+	bottom := pageH - marginBot
+	y := d.p.GetY()
+	var lines []string
+	for _, para := range strings.Split(text, "\n") {
+		ls := d.p.SplitText(para, textW)
+		if len(ls) == 0 {
+			ls = []string{""}
+		}
+		lines = append(lines, ls...)
+	}
+	if y+h > bottom || y+h+2+signatureH <= bottom || len(lines) < 4 {
+		d.para(text)
+		return
+	}
+	d.hw("<p>%s</p>\n", esc(text))
+	cut := len(lines) - 2
+	d.p.SetX(marginL)
+	d.p.MultiCell(textW, lineH, strings.Join(lines[:cut], "\n"), "", "L", false)
+	d.p.AddPage()
+	d.p.SetFont(familyName, "", bodySize)
+	d.p.SetX(marginL)
+	d.p.MultiCell(textW, lineH, strings.Join(lines[cut:], "\n"), "", "L", false)
+	d.p.Ln(2)
 }
 
 // signature closes the letter with the DPO's name and contact.
 func (d *doc) signature() {
 	o := d.l.Org
 	d.p.SetFont(familyName, "", bodySize)
-	d.room(6 * lineH)
+	d.room(signatureH)
 	d.p.Ln(2)
 	d.para(d.t("letter.regards"))
 	var lines []string
