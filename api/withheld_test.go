@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,6 +22,21 @@ import (
 // pdfWords is a PDF's text (pdftotext) with white space normalised.
 func pdfWords(t *testing.T, b []byte) string {
 	t.Helper()
+	return pdftotextWords(t, b)
+}
+
+// pdfBodyWords is pdfWords without the page furniture: the running head
+// (above 16 mm) and the footer (below 281 mm) of every page are cropped
+// away (pdftotext's crop is in points at its default 72 dpi), so a text
+// that flows over a page break reads as one.
+func pdfBodyWords(t *testing.T, b []byte) string {
+	t.Helper()
+	const mm = 72 / 25.4
+	return pdftotextWords(t, b, "-x", "0", "-y", fmt.Sprintf("%.0f", 16*mm), "-W", "600", "-H", fmt.Sprintf("%.0f", (281-16)*mm))
+}
+
+func pdftotextWords(t *testing.T, b []byte, crop ...string) string {
+	t.Helper()
 	if _, err := exec.LookPath("pdftotext"); err != nil {
 		t.Fatal("this test needs pdftotext (poppler-utils): run scripts/deps.sh test")
 	}
@@ -28,7 +44,7 @@ func pdfWords(t *testing.T, b []byte) string {
 	if err := os.WriteFile(file, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("pdftotext", "-enc", "UTF-8", file, "-").Output()
+	out, err := exec.Command("pdftotext", append(append([]string{"-enc", "UTF-8"}, crop...), file, "-")...).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
