@@ -31,9 +31,9 @@ func (s *Server) staffRegisterRoutes(g *echo.Group) {
 }
 
 // catalogueOrg is the organisation named by the :org path parameter; an
-// unknown slug is a 404.
+// unknown slug, or one not yet open to residents, is a 404.
 func (s *Server) catalogueOrg(c echo.Context) (store.Org, error) {
-	return s.intakeOrg(c)
+	return s.openOrg(c)
 }
 
 // pathID parses a numeric path parameter; anything else is a 404.

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 
 	"rightsdesk/internal/i18n"
+	"rightsdesk/internal/store"
 	"rightsdesk/internal/testenv"
 	"rightsdesk/jobs/jobargs"
 )
@@ -208,9 +209,9 @@ func TestChromeRightsGroupError(t *testing.T) {
 func TestChromeHomeSortedByCollatedName(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
-	env.Org("o1", "Ähtäri", "Ärla", "fi")
-	env.Org("o2", "Åland", "Åland", "fi")
-	env.Org("o3", "Bromarv", "Bromarv", "fi")
+	for _, o := range []store.Org{env.Org("o1", "Ähtäri", "Ärla", "fi"), env.Org("o2", "Åland", "Åland", "fi"), env.Org("o3", "Bromarv", "Bromarv", "fi")} {
+		env.Register(o.ID, "Asiakasrekisteri", "c", "") // open to residents
+	}
 	h := env.Server().Handler()
 	want := map[string][]string{
 		"fi": {"Bromarv", "Åland", "Ähtäri"},

@@ -48,6 +48,9 @@ func (s *Server) home(c echo.Context) error {
 	}
 	d := homeData{}
 	for _, o := range orgs {
+		if !o.Open {
+			continue // still being set up
+		}
 		d.Orgs = append(d.Orgs, orgSummary{Org: o, Registers: counts[o.ID]})
 	}
 	sortOrgs(d.Orgs, lang)

@@ -78,6 +78,28 @@ func (s *Server) intakeOrg(c echo.Context) (store.Org, error) {
 	return org, err
 }
 
+// Errors for an organisation not yet open to residents (store.Org.Open):
+// it is being set up. The form's POST says that nothing was stored (rule 5).
+var (
+	errOrgNotOpen     = echo.NewHTTPError(http.StatusNotFound, "error.org_not_open")
+	errOrgNotOpenPost = echo.NewHTTPError(http.StatusNotFound, "error.org_not_open_post")
+)
+
+// openOrg is intakeOrg for the pages a resident starts from (the
+// catalogue and the form): a 404 saying so while the organisation is not
+// open. Pages of requests already made (code, status, answers) stay
+// reachable through intakeOrg whatever happens to the organisation.
+func (s *Server) openOrg(c echo.Context) (store.Org, error) {
+	org, err := s.intakeOrg(c)
+	if err == nil && !org.Open {
+		if c.Request().Method == http.MethodPost {
+			return org, errOrgNotOpenPost
+		}
+		return org, errOrgNotOpen
+	}
+	return org, err
+}
+
 func intakeBase(lang string, org store.Org) string { return "/" + lang + "/o/" + org.Slug }
 
 // ---- the form --------------------------------------------------------------
@@ -204,7 +226,7 @@ func defaultValues(lang string) intakeValues {
 func (s *Server) intakeForm(c echo.Context) error {
 	ctx := c.Request().Context()
 	lang := langOf(c)
-	org, err := s.intakeOrg(c)
+	org, err := s.openOrg(c)
 	if err != nil {
 		return err
 	}
@@ -225,7 +247,7 @@ func (s *Server) intakeForm(c echo.Context) error {
 func (s *Server) intakeSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	lang := langOf(c)
-	org, err := s.intakeOrg(c)
+	org, err := s.openOrg(c)
 	if err != nil {
 		return err
 	}

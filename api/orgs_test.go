@@ -185,8 +185,14 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 		t.Errorf("second create = %d, %q", p.status, fieldError(p.doc, "slug"))
 	}
 
-	// On the home page, with a working portal in fi and sv.
+	// Its DPO address is set, its catalogue empty: not yet open
+	// (TestNewOrganisationOpensWhenReady); with a register it is on the
+	// home page, with a working portal in fi and sv.
 	anon := &scClient{t: t, base: f.base, c: newJarClient()}
+	if strings.Contains(htmlText(anon.get("/fi/").doc), "Testikunta") {
+		t.Error("the new organisation is on the home page before it has registers")
+	}
+	f.env.Register(o.ID, "Asiakasrekisteri", "e", "")
 	home := anon.get("/fi/")
 	if !strings.Contains(htmlText(home.doc), "Testikunta") {
 		t.Error("the new organisation is not on the home page")
@@ -211,6 +217,139 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 	}
 	if dash := admin.get("/staff/"); strings.Contains(dash.body, sub.Receipt) {
 		t.Error("platform admin's dashboard lists a case")
+	}
+}
+
+// A new organisation is set up unseen: residents neither find it nor file
+// requests to it until its catalogue has a register and somebody receives
+// the requests (a DPO account, or the DPO address in its settings). The
+// administrator's list and the DPO's catalogue say what is missing.
+// Requests already made keep their pages whatever happens later.
+func TestNewOrganisationOpensWhenReady(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	cat := f.env.Catalog
+	f.addPlatformAdmin("pia@platform.test")
+	admin := f.login(t, "pia@platform.test")
+	form := testikunta()
+	form.Set("dpo-email", "") // nobody receives requests yet
+	if p := admin.post("/staff/admin/orgs", form); p.status != http.StatusSeeOther {
+		t.Fatalf("create = %d: %v", p.status, p.summary())
+	}
+	o, err := store.New(f.env.Pool).OrgBySlug(f.env.Ctx, "testikunta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	openCell := func() string {
+		t.Helper()
+		row := htmlByID(admin.get("/staff/admin/orgs").doc, "org-testikunta")
+		return htmlTextSpaced(htmlFirst(row, func(n *html.Node) bool { return htmlHasClass(n, "org-open") }))
+	}
+	// A resident's browser, with a CSRF token from an open organisation's
+	// form (a form of this one cannot be loaded while it is closed).
+	anon := &scClient{t: t, base: f.base, c: newJarClient()}
+	anon.csrf, _ = htmlCSRF(anon.get("/fi/o/espoo/request").doc)
+	if anon.csrf == "" {
+		t.Fatal("no CSRF token on espoo's form")
+	}
+	request := url.Values{"rights": {"access"}, "scope": {"all"}, "name": {"Maija Meikäläinen"},
+		"email": {"maija@example.test"}, "reply_lang": {"fi"}, "delivery": {"electronic"}, "behalf": {"self"}, "op": {"send"}}
+	casesOf := func() int {
+		var n int
+		if err := f.env.Pool.QueryRow(f.env.Ctx, `SELECT count(*) FROM cases WHERE org_id = $1`, o.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	closed := func(step string) {
+		t.Helper()
+		if strings.Contains(htmlText(anon.get("/fi/").doc), "Testikunta") {
+			t.Errorf("%s: listed on the home page", step)
+		}
+		for _, lang := range []string{"fi", "sv"} {
+			for _, path := range []string{"/" + lang + "/o/testikunta/", "/" + lang + "/o/testikunta/request"} {
+				p := anon.get(path)
+				if got, want := htmlText(htmlByID(p.doc, "error-message")), cat.T(lang, "error.org_not_open"); p.status != http.StatusNotFound || got != want {
+					t.Errorf("%s: %s = %d %q, want 404 %q", step, path, p.status, got, want)
+				}
+			}
+		}
+		// A form sent anyway (a page kept open): told that nothing was stored.
+		p := anon.post("/fi/o/testikunta/request", request)
+		if got, want := htmlText(htmlByID(p.doc, "error-message")), cat.T("fi", "error.org_not_open_post"); p.status != http.StatusNotFound || got != want {
+			t.Errorf("%s: POST = %d %q, want 404 %q", step, p.status, got, want)
+		}
+		if n := casesOf(); n != 0 {
+			t.Errorf("%s: %d cases stored", step, n)
+		}
+	}
+	want := func(step string, parts ...string) {
+		t.Helper()
+		if got, want := openCell(), strings.Join(parts, " "); got != want {
+			t.Errorf("%s: the administrator's list says %q, want %q", step, got, want)
+		}
+	}
+
+	closed("new")
+	want("new", cat.T("en", "orgs.open.no"), cat.T("en", "orgs.open.need_registers"), cat.T("en", "orgs.open.need_dpo"))
+
+	f.env.Register(o.ID, "Asiakasrekisteri", "e", "")
+	closed("with a register")
+	want("with a register", cat.T("en", "orgs.open.no"), cat.T("en", "orgs.open.need_dpo"))
+
+	// The first DPO's account opens it.
+	dpoID := f.addUser("dpo@testikunta.test", "Tiina Tietosuoja", o.ID, workflow.RoleDPO)
+	want("with a DPO", cat.T("en", "orgs.open.yes"))
+	if !strings.Contains(htmlText(anon.get("/fi/").doc), "Testikunta") {
+		t.Error("open, but not on the home page")
+	}
+	for _, path := range []string{"/fi/o/testikunta/", "/sv/o/testikunta/", "/fi/o/testikunta/request"} {
+		if p := anon.get(path); p.status != http.StatusOK {
+			t.Errorf("open: %s = %d", path, p.status)
+		}
+	}
+	if p := anon.post("/fi/o/testikunta/request", request); p.status != http.StatusSeeOther {
+		t.Fatalf("open: POST = %d %v", p.status, p.summary())
+	}
+	if n := casesOf(); n != 1 {
+		t.Fatalf("open: %d cases stored, want 1", n)
+	}
+	confirm := "/fi/o/testikunta/confirm"
+	if p := anon.get(confirm); p.status != http.StatusOK {
+		t.Fatalf("open: %s = %d", confirm, p.status)
+	}
+
+	// Its only DPO's account disabled: closed again, and the DPO's
+	// catalogue says why. The request already made keeps its code page.
+	if err := store.New(f.env.Pool).DisableStaffUser(f.env.Ctx, dpoID, f.env.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	want("DPO disabled", cat.T("en", "orgs.open.no"), cat.T("en", "orgs.open.need_dpo"))
+	if p := anon.get("/fi/o/testikunta/request"); p.status != http.StatusNotFound {
+		t.Errorf("DPO disabled: the form = %d", p.status)
+	}
+	if p := anon.get(confirm); p.status != http.StatusOK {
+		t.Errorf("DPO disabled: the code page of the request made = %d", p.status)
+	}
+	if p := anon.get("/fi/o/testikunta/status"); p.status != http.StatusOK {
+		t.Errorf("DPO disabled: the status page = %d", p.status)
+	}
+	f.addUser("viewer@testikunta.test", "Ville Viewer", o.ID, workflow.RoleViewer)
+	member := f.login(t, "viewer@testikunta.test")
+	note := htmlFirst(member.get("/staff/registers?org=testikunta").doc, func(n *html.Node) bool { return htmlHasClass(n, "org-not-open") })
+	if got := htmlTextSpaced(note); !strings.Contains(got, cat.T("en", "orgs.open.need_dpo")) || strings.Contains(got, cat.T("en", "orgs.open.need_registers")) {
+		t.Errorf("the catalogue's note %q", got)
+	}
+
+	// The DPO address in the settings is enough: somebody receives them.
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE organisations SET dpo_email = 'tietosuoja@testikunta.test' WHERE id = $1`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := openCell(); got != cat.T("en", "orgs.open.yes") {
+		t.Errorf("with the DPO address: %q", got)
+	}
+	if htmlFirst(member.get("/staff/registers?org=testikunta").doc, func(n *html.Node) bool { return htmlHasClass(n, "org-not-open") }) != nil {
+		t.Error("an open organisation's catalogue says it is not open")
 	}
 }
 

@@ -36,6 +36,7 @@ func TestRowCacheSeesThisProcessesOrgEdit(t *testing.T) {
 	env := testenv.New(t)
 	api.SetRowCacheTTL(env.Server(), time.Hour)
 	org := env.Org("cacheby", "Välimuistikunta", "Cacheby", "fi")
+	env.Register(org.ID, "Asiakasrekisteri", "c", "") // open to residents
 	h := env.Server().Handler()
 	if body := formPage(t, h, org.Slug); !strings.Contains(body, "Välimuistikunta") {
 		t.Fatal("the form does not name the organisation")
@@ -60,6 +61,7 @@ func TestRowCacheOtherProcessesChangeAfterTTL(t *testing.T) {
 	srv := env.Server()
 	api.SetRowCacheTTL(srv, time.Hour)
 	org := env.Org("ttlby", "Vanhakunta", "Ttlby", "fi")
+	env.Register(org.ID, "Asiakasrekisteri", "c", "") // open to residents
 	auth := &workflow.StaffAuth{Pool: env.Pool, Keys: env.Keys, Now: env.Clock.Now}
 	token, err := auth.AddAPIToken(env.Ctx, org.ID, "erp", workflow.ActorCLI)
 	if err != nil {

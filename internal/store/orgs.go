@@ -37,6 +37,15 @@ type Org struct {
 	AppealFI string `db:"appeal_fi" json:"appeal_fi,omitempty"`
 	AppealSV string `db:"appeal_sv" json:"appeal_sv,omitempty"`
 	AppealEN string `db:"appeal_en" json:"appeal_en,omitempty"`
+	// Open: residents can find the organisation and file requests through
+	// its form. It opens by itself once its catalogue has a register and
+	// somebody receives the requests: a DPO account or the DPO address in
+	// its settings. Until then a new organisation is set up unseen. Read,
+	// never stored (orgOpen).
+	Open bool `db:"open_to_residents" json:"-"`
+	// HasRegisters and HasDPO say which half of Open is missing.
+	HasRegisters bool `db:"has_registers" json:"-"`
+	HasDPO       bool `db:"has_dpo" json:"-"`
 }
 
 // Appeal returns the organisation's own appeal instructions in lang, or ""
@@ -77,11 +86,24 @@ func (o Org) Names() string {
 }
 
 const orgCols = `id, slug, name_fi, name_sv, primary_lang, business_id, dpo_name, dpo_email, privacy_email, eves_non_working,
-	name_en, bilingual, dpo_phone, postal_address, a11y_supervisor, retention_years, logo_type, appeal_fi, appeal_sv, appeal_en`
+	name_en, bilingual, dpo_phone, postal_address, a11y_supervisor, retention_years, logo_type, appeal_fi, appeal_sv, appeal_en,
+	` + orgOpen
+
+// orgOpen computes Org.Open and its two halves, each an index probe
+// (registers_org_source, memberships_org) on the organisation's id.
+const orgOpen = `o_reg.has AS has_registers, o_dpo.has AS has_dpo, o_reg.has AND o_dpo.has AS open_to_residents`
+
+// orgOpenFrom joins orgOpen's lateral rows; it follows "FROM organisations".
+const orgOpenFrom = `
+	CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM registers r
+		WHERE r.org_id = organisations.id AND NOT r.missing_from_source) AS has) o_reg
+	CROSS JOIN LATERAL (SELECT organisations.dpo_email <> '' OR EXISTS (SELECT 1 FROM memberships m
+		JOIN staff_users u ON u.id = m.user_id
+		WHERE m.org_id = organisations.id AND m.role = 'dpo' AND u.disabled_at IS NULL) AS has) o_dpo`
 
 // Orgs lists every organisation by slug.
 func (q *Q) Orgs(ctx context.Context) ([]Org, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations ORDER BY slug`)
+	rows, err := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations`+orgOpenFrom+` ORDER BY slug`)
 	if err != nil {
 		return nil, mapErr(err, "listing organisations")
 	}
@@ -91,21 +113,21 @@ func (q *Q) Orgs(ctx context.Context) ([]Org, error) {
 
 // OrgBySlug finds an organisation by its URL slug.
 func (q *Q) OrgBySlug(ctx context.Context, slug string) (Org, error) {
-	rows, _ := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations WHERE slug = $1`, slug)
+	rows, _ := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations`+orgOpenFrom+` WHERE slug = $1`, slug)
 	o, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Org])
 	return o, mapErr(err, "organisation")
 }
 
 // OrgByID finds an organisation by id.
 func (q *Q) OrgByID(ctx context.Context, id int64) (Org, error) {
-	rows, _ := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations WHERE id = $1`, id)
+	rows, _ := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations`+orgOpenFrom+` WHERE id = $1`, id)
 	o, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Org])
 	return o, mapErr(err, "organisation")
 }
 
 // OrgByPrivacyEmail finds the organisation whose inbound address is addr.
 func (q *Q) OrgByPrivacyEmail(ctx context.Context, addr string) (Org, error) {
-	rows, _ := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations WHERE privacy_email <> '' AND lower(privacy_email) = lower($1)`, addr)
+	rows, _ := q.db.Query(ctx, `SELECT `+orgCols+` FROM organisations`+orgOpenFrom+` WHERE privacy_email <> '' AND lower(privacy_email) = lower($1)`, addr)
 	o, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Org])
 	return o, mapErr(err, "organisation")
 }
@@ -191,7 +213,9 @@ func (q *Q) SetOrgLogo(ctx context.Context, id int64, data []byte, typ string) e
 	return mapErr(err, "organisation logo")
 }
 
-// orgsGen counts this process's writes to organisations and api_tokens.
+// orgsGen counts this process's writes to organisations and api_tokens,
+// and to what makes an organisation Open (its registers, its DPOs'
+// memberships and accounts).
 // The API's short-lived caches of those rows (token -> organisation,
 // slug -> organisation; issue 21) keep an entry only while the count is
 // the one read before the entry's row was, so a change made in this

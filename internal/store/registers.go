@@ -392,6 +392,7 @@ func (q *Q) ImportRegisters(ctx context.Context, orgID int64, sourceFiles []stri
 			WHERE org_id = $1 AND id = $2`, orgID, old.ID, now); err != nil {
 			return sum, mapErr(err, "marking register missing")
 		}
+		orgsChanged() // its registers make an organisation Open
 	}
 	if unitMoved {
 		// The registers trigger wrote a -1 and a +1 delta row per open
@@ -457,6 +458,7 @@ func (q *Q) insertRegister(ctx context.Context, orgID int64, r RegisterInput, un
 		orgID, r.NormName, r.Name, r.Language, r.Purpose, r.ControllerText, nullID(unitID),
 		r.ContactText, r.LegalBasis, r.LegalBasisText, r.DataContent, r.Sources, r.Recipients, r.Retention,
 		r.Systems, r.Sector, r.Extra, r.Warnings, r.SourceFile, r.SourceRow, r.SourceFormat, now, r.DataStore)
+	orgsChanged() // its registers make an organisation Open
 	return mapErr(err, "adding register")
 }
 
@@ -471,5 +473,6 @@ func (q *Q) updateImported(ctx context.Context, orgID, id int64, r RegisterInput
 		orgID, id, r.Name, r.Language, r.Purpose, r.ControllerText, nullID(unitID),
 		r.ContactText, r.LegalBasis, r.LegalBasisText, r.DataContent, r.Sources, r.Recipients, r.Retention,
 		r.Systems, r.Sector, r.Extra, r.Warnings, r.SourceFile, r.SourceRow, r.SourceFormat, now, r.DataStore)
+	orgsChanged() // a register back in its source may open an organisation
 	return mapErr(err, "updating register")
 }

@@ -79,7 +79,7 @@ func (q *Q) UseAPIToken(ctx context.Context, hash []byte, at time.Time) (APIToke
 			RETURNING a.id)
 		SELECT t.token_id, t.token_org, t.token_name, t.token_created_at,
 			coalesce((SELECT $2::timestamptz FROM used), t.token_last_used_at) AS token_last_used_at, `+orgCols+`
-		FROM t JOIN organisations ON organisations.id = t.token_org`, hash, at, apiTokenUseGrain)
+		FROM t JOIN organisations ON organisations.id = t.token_org`+orgOpenFrom, hash, at, apiTokenUseGrain)
 	r, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[tokenOrgRow])
 	if err != nil {
 		return APIToken{}, mapErr(err, "token")

@@ -107,5 +107,6 @@ func (q *Q) RegisterAliases(ctx context.Context, orgID int64) (map[string][]stri
 func (q *Q) WithdrawRegister(ctx context.Context, orgID, id int64, now time.Time) error {
 	_, err := q.db.Exec(ctx, `UPDATE registers SET missing_from_source = true, missing_since = coalesce(missing_since, $3), updated_at = $3
 		WHERE org_id = $1 AND id = $2 AND NOT missing_from_source`, orgID, id, now)
+	orgsChanged() // its registers make an organisation Open
 	return mapErr(err, "withdrawing register")
 }
