@@ -110,6 +110,9 @@ func (f orgForm) apply(o *store.Org) {
 
 // orgErrorKey is the message key of a settings fault.
 func orgErrorKey(fe *workflow.OrgFieldError) string {
+	if fe.Field == "privacy-email" && fe.Reason == store.ErrPrivacyAddressTaken.Error() {
+		return "orgs.error.privacy-email.taken"
+	}
 	if fe.Field == "logo" {
 		switch fe.Reason {
 		case workflow.ErrLogoTooLarge.Error():
@@ -200,6 +203,10 @@ func (s *Server) adminOrgCreate(c echo.Context) error {
 	o, err = workflow.CreateOrg(c.Request().Context(), s.Pool, s.Keys, o, u.Actor(), s.Now())
 	if errors.Is(err, workflow.ErrSlugTaken) {
 		return s.renderAdminOrgs(c, http.StatusUnprocessableEntity, f, workflow.FieldErrors{"slug": "orgs.error.slug.taken"})
+	}
+	var fe *workflow.OrgFieldError
+	if errors.As(err, &fe) { // another organisation's privacy address
+		return s.renderAdminOrgs(c, http.StatusUnprocessableEntity, f, orgErrors([]*workflow.OrgFieldError{fe}))
 	}
 	if err != nil {
 		return err

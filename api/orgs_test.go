@@ -456,6 +456,52 @@ func pngChunk(typ string, data []byte) []byte {
 	return b.Bytes()
 }
 
+// A privacy address routes emailed requests to its organisation, so a
+// DPO could once take another organisation's published address for their
+// own and receive its residents' requests (found by a cross-organisation
+// probe). The settings and the administrator's new organisation refuse
+// an address that is another's, in any case of letters, losing nothing
+// typed; the CLI says the same.
+func TestPrivacyAddressBelongsToOneOrganisation(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	dpo := f.login(t, f.dpo)
+	path := "/staff/orgs/" + f.org.Slug + "/settings"
+	taken := strings.ToUpper(f.org2.PrivacyEmail)
+	form := settingsForm(f.org, map[string]string{"privacy-email": taken, "dpo-phone": "+358 9 816 99"})
+	p := dpo.postSettings(path, form, "", nil)
+	if got, want := fieldError(p.doc, "privacy-email"), f.env.Catalog.T("en", "orgs.error.privacy-email.taken"); p.status != http.StatusUnprocessableEntity || got != want {
+		t.Fatalf("another's address: %d %q, want 422 %q", p.status, got, want)
+	}
+	for _, name := range []string{"privacy-email", "dpo-phone"} {
+		if got := inputValue(t, p.doc, name); got != form.Get(name) {
+			t.Errorf("%s lost: %q, want %q", name, got, form.Get(name))
+		}
+	}
+	if o, _ := store.New(f.env.Pool).OrgBySlug(f.env.Ctx, f.org.Slug); o.PrivacyEmail != f.org.PrivacyEmail || o.DPOPhone != "" {
+		t.Errorf("saved anyway: %q %q", o.PrivacyEmail, o.DPOPhone)
+	}
+	if o, err := store.New(f.env.Pool).OrgByPrivacyEmail(f.env.Ctx, f.org2.PrivacyEmail); err != nil || o.ID != f.org2.ID {
+		t.Errorf("the address routes to %v (%v), want %s", o.Slug, err, f.org2.Slug)
+	}
+	// Its own address, in other letters, is still its own.
+	if p := dpo.postSettings(path, settingsForm(f.org, map[string]string{"privacy-email": strings.ToUpper(f.org.PrivacyEmail)}), "", nil); p.status != http.StatusSeeOther {
+		t.Errorf("own address = %d: %v", p.status, p.summary())
+	}
+
+	f.addPlatformAdmin("pia@platform.test")
+	admin := f.login(t, "pia@platform.test")
+	create := testikunta()
+	create.Set("privacy-email", f.org2.PrivacyEmail)
+	p = admin.post("/staff/admin/orgs", create)
+	if got, want := fieldError(p.doc, "privacy-email"), f.env.Catalog.T("en", "orgs.error.privacy-email.taken"); p.status != http.StatusUnprocessableEntity || got != want {
+		t.Errorf("new organisation with another's address: %d %q, want 422 %q", p.status, got, want)
+	}
+	if _, err := store.New(f.env.Pool).OrgBySlug(f.env.Ctx, "testikunta"); err == nil {
+		t.Error("created anyway")
+	}
+}
+
 func TestOrgSettings(t *testing.T) {
 	t.Parallel()
 	f := newSCFx(t)

@@ -2,6 +2,7 @@ package migrations_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -123,5 +124,44 @@ func TestAuditEventsAppendOnly(t *testing.T) {
 	}
 	if _, err := pool.Exec(ctx, `UPDATE audit_events SET action = 'y'`); err == nil {
 		t.Fatal("UPDATE of audit_events succeeded")
+	}
+}
+
+// Migration 045: two organisations sharing a privacy address (the address
+// routes emailed requests) stop the upgrade with a message that says
+// what to do, and once each has its own no write can share one again,
+// whatever the case of its letters.
+func TestPrivacyAddressUniqueMigration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	if err := migrations.To(ctx, pool, 44); err != nil {
+		t.Fatal(err)
+	}
+	add := func(slug, addr string) error {
+		_, err := pool.Exec(ctx, `INSERT INTO organisations (slug, name_fi, name_sv, primary_lang, privacy_email)
+			VALUES ($1, $1, $1, 'fi', $2)`, slug, addr)
+		return err
+	}
+	for slug, addr := range map[string]string{"aa": "kirjaamo@aa.test", "bb": "Kirjaamo@AA.test", "cc": ""} {
+		if err := add(slug, addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := migrations.To(ctx, pool, 45)
+	if err == nil || !strings.Contains(err.Error(), "two organisations share the privacy address kirjaamo@aa.test") || !strings.Contains(err.Error(), "org set") {
+		t.Fatalf("045 over a shared address: %v", err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE organisations SET privacy_email = 'kirjaamo@bb.test' WHERE slug = 'bb'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrations.To(ctx, pool, 45); err != nil {
+		t.Fatalf("045 once each has its own: %v", err)
+	}
+	if err := add("dd", "KIRJAAMO@bb.test"); err == nil {
+		t.Error("a fourth organisation took bb's address in capitals")
+	}
+	if err := add("ee", ""); err != nil {
+		t.Errorf("a second organisation without an address: %v", err)
 	}
 }

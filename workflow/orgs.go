@@ -193,6 +193,9 @@ func CreateOrg(ctx context.Context, pool *pgxpool.Pool, keys store.AuditKeys, o 
 	err := store.Tx(ctx, pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		id, err := q.InsertOrg(ctx, o)
+		if errors.Is(err, store.ErrPrivacyAddressTaken) {
+			return &OrgFieldError{"privacy-email", store.ErrPrivacyAddressTaken.Error()}
+		}
 		if errors.Is(err, store.ErrConflict) {
 			return ErrSlugTaken
 		}
@@ -229,7 +232,9 @@ func ChangeOrg(ctx context.Context, pool *pgxpool.Pool, keys store.AuditKeys, sl
 		if len(changed) == 0 {
 			return nil
 		}
-		if err := q.UpdateOrg(ctx, o); err != nil {
+		if err := q.UpdateOrg(ctx, o); errors.Is(err, store.ErrPrivacyAddressTaken) {
+			return &OrgFieldError{"privacy-email", store.ErrPrivacyAddressTaken.Error()}
+		} else if err != nil {
 			return err
 		}
 		if o.Logo != nil || (old.LogoType != "" && o.LogoType == "") {

@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Org is an organisation: the legal controller (D-4).
@@ -146,7 +149,7 @@ func (q *Q) UpsertOrg(ctx context.Context, o Org) (int64, error) {
 		RETURNING id`,
 		o.Slug, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking).Scan(&id)
 	orgsChanged()
-	return id, mapErr(err, "saving organisation")
+	return id, orgWriteErr(err, "saving organisation")
 }
 
 // Heartbeat records that the named periodic job ran at now.
@@ -174,7 +177,7 @@ func (q *Q) InsertOrg(ctx context.Context, o Org) (int64, error) {
 		o.Slug, o.NameFI, o.NameSV, o.PrimaryLang, o.BusinessID, o.DPOName, o.DPOEmail, o.PrivacyEmail, o.EvesNonWorking,
 		o.NameEN, o.Bilingual, o.DPOPhone, o.PostalAddress, o.A11ySupervisor, o.RetentionYears, o.AppealFI, o.AppealSV, o.AppealEN).Scan(&id)
 	orgsChanged()
-	return id, mapErr(err, "organisation "+o.Slug)
+	return id, orgWriteErr(err, "organisation "+o.Slug)
 }
 
 // UpdateOrg saves the settings of the organisation o.ID (its slug stays).
@@ -191,7 +194,23 @@ func (q *Q) UpdateOrg(ctx context.Context, o Org) error {
 		err = pgx.ErrNoRows
 	}
 	orgsChanged()
-	return mapErr(err, "organisation")
+	return orgWriteErr(err, "organisation")
+}
+
+// ErrPrivacyAddressTaken: another organisation receives mail at that
+// privacy address. The address routes emailed requests
+// (OrgByPrivacyEmail), so two organisations never share one (migration
+// 045's organisations_privacy_email_key).
+var ErrPrivacyAddressTaken = errors.New("another organisation receives mail at this address")
+
+// orgWriteErr is mapErr for writes of an organisation: a taken privacy
+// address is ErrPrivacyAddressTaken, a taken slug ErrConflict.
+func orgWriteErr(err error, what string) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "organisations_privacy_email_key" {
+		return fmt.Errorf("%s: %w", what, ErrPrivacyAddressTaken)
+	}
+	return mapErr(err, what)
 }
 
 // OrgLogo returns the organisation's logo and its type ("png" or "svg");

@@ -1,0 +1,1 @@
+DROP INDEX organisations_privacy_email_key;
