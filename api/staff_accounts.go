@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -272,8 +273,12 @@ type inviteData struct {
 	Email    string
 	Role     string
 	Existing bool
-	Name     string
-	Errors   formErrors
+	// For an existing account: whether it is the one signed in in this
+	// browser (it may accept), or another account is.
+	SignedIn, OtherAccount bool
+	SignInURL              string
+	Name                   string
+	Errors                 formErrors
 }
 
 func (s *Server) staffInvitePage(c echo.Context) error {
@@ -291,16 +296,38 @@ func (s *Server) renderInvite(c echo.Context, v workflow.InviteView, status int,
 		return err
 	}
 	d.Token, d.OrgName, d.Email, d.Role, d.Existing = c.Param("token"), org.Name(v.Lang), v.Email, v.Role, v.Existing
+	if v.Existing {
+		id := s.signedInID(c)
+		d.SignedIn, d.OtherAccount = id == v.UserID, id != 0 && id != v.UserID
+		d.SignInURL = "/staff/login?next=" + url.QueryEscape(c.Request().URL.Path)
+	}
 	return s.renderForm(c, status, "staff_invite", v.Lang, "accounts.invite.title", len(d.Errors) > 0, d)
+}
+
+// signedInID is the account of this browser's staff session on a public
+// page (the invitation link), 0 when there is none.
+func (s *Server) signedInID(c echo.Context) int64 {
+	ck, err := c.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return 0
+	}
+	st, err := s.auth.Authenticate(c.Request().Context(), ck.Value)
+	if err != nil {
+		return 0
+	}
+	return st.ID
 }
 
 func (s *Server) staffInviteAccept(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := postForm(c)
 	name := strings.TrimSpace(f.Get("name"))
-	session, v, err := s.auth.AcceptInvite(ctx, c.Param("token"), name, f.Get("password"), f.Get("password2"))
+	session, v, err := s.auth.AcceptInvite(ctx, c.Param("token"), s.signedInID(c), name, f.Get("password"), f.Get("password2"))
 	var d inviteData
 	switch {
+	case errors.Is(err, workflow.ErrInviteSignIn):
+		// The page says to sign in as the invited account first.
+		return s.renderInvite(c, v, http.StatusForbidden, d)
 	case errors.Is(err, workflow.ErrNameRequired):
 		d.Errors = formErrors{{"name", "accounts.name.required"}}
 	case errors.Is(err, workflow.ErrWeakPassword):
@@ -314,10 +341,9 @@ func (s *Server) staffInviteAccept(c echo.Context) error {
 		d.Name = name
 		return s.renderInvite(c, v, http.StatusUnprocessableEntity, d)
 	}
-	if session == "" { // an existing account: it signs in as always
-		c.SetCookie(&http.Cookie{Name: staffLangCookie, Value: v.Lang, Path: "/staff", HttpOnly: true, Secure: s.Config.Secure(), SameSite: http.SameSiteLaxMode})
+	if session == "" { // an existing account, signed in: its session goes on
 		flash(c, "accounts.invite.accepted")
-		return c.Redirect(http.StatusSeeOther, "/staff/login")
+		return c.Redirect(http.StatusSeeOther, "/staff/")
 	}
 	if err := s.startSession(c, session); err != nil {
 		return err

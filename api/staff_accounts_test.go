@@ -238,6 +238,93 @@ func TestInviteMailLinkPasswordSignsInWithRole(t *testing.T) {
 	f.noSecrets(t, token, pw, "ville.viewer@espoo.example", "Ville Viewer")
 }
 
+// An invitation to an address that has an account already is accepted
+// only by that account, signed in. The link alone once added the account
+// to the inviting organisation: a DPO who saw the mail (the development
+// mail page, a shared inbox) could add another organisation's DPO and,
+// by removing the membership again, end all of that DPO's sessions at
+// will (found by a cross-organisation probe).
+func TestInviteOfExistingAccountNeedsItsSignIn(t *testing.T) {
+	t.Parallel()
+	f := newAcctFixture(t)
+	cat := f.env.Catalog
+	vantaa := f.env.Org("vantaa", "Vantaa", "Vanda", "fi")
+	const other = "dpo@vantaa.example"
+	f.addUser(t, other, "Ville Vantaa", "fi", vantaa.ID, workflow.RoleDPO)
+	victim := f.client(t)
+	victim.mustLogin(other)
+
+	dpo := f.client(t)
+	dpo.mustLogin(f.email)
+	if p := f.invite(t, dpo, "espoo", other, workflow.RoleViewer, "fi"); p.status != http.StatusSeeOther {
+		t.Fatalf("invite = %d", p.status)
+	}
+	mails := f.mailsTo(t, other)
+	if len(mails) != 1 {
+		t.Fatalf("%d invitation mails", len(mails))
+	}
+	link := linkIn(t, mails[0])
+
+	says := func(p htmlPage, key string) {
+		t.Helper()
+		if got, want := htmlText(htmlByID(p.doc, "invite-existing")), cat.T("fi", key); got != want {
+			t.Errorf("the page says %q, want %q", got, want)
+		}
+	}
+	hasAccept := func(p htmlPage) bool {
+		return htmlFirst(p.doc, func(n *html.Node) bool { return htmlIs(n, "button") && htmlAttr(n, "type") == "submit" }) != nil
+	}
+	// Signed out, and signed in as the inviting DPO: told to sign in as
+	// the invited account, no button, and a POST changes nothing.
+	for name, b := range map[string]*stBrowser{"signed out": f.client(t), "another account": dpo} {
+		p := b.get(link)
+		if p.status != http.StatusOK {
+			t.Fatalf("%s: GET = %d", name, p.status)
+		}
+		if name == "signed out" {
+			says(p, "accounts.invite.sign_in_first")
+			if a := htmlByID(p.doc, "invite-sign-in"); htmlAttr(a, "href") != "/staff/login?next="+url.QueryEscape(link) {
+				t.Errorf("sign-in link %q", htmlAttr(a, "href"))
+			}
+		} else {
+			says(p, "accounts.invite.other_account")
+		}
+		if hasAccept(p) {
+			t.Errorf("%s: the page offers to accept", name)
+		}
+		if r := b.post(link, url.Values{"_csrf": {p.csrf(t)}}); r.status != http.StatusForbidden {
+			t.Errorf("%s: POST = %d, want 403", name, r.status)
+		}
+		if r := roleOf(t, f, other, f.org.ID); r != "" {
+			t.Fatalf("%s: the account was added as %q without its sign-in", name, r)
+		}
+	}
+	if !victim.signedIn() {
+		t.Fatal("the invited account's session ended")
+	}
+
+	// The account itself, through the sign-in link: back to the
+	// invitation, which it accepts; its session goes on.
+	owner := f.client(t)
+	if p := owner.login(other, staffPW, link); p.status != http.StatusSeeOther || p.location() != link {
+		t.Fatalf("sign-in from the invitation = %d to %q, want back to it", p.status, p.location())
+	}
+	p := owner.get(link)
+	says(p, "accounts.invite.existing")
+	if !hasAccept(p) {
+		t.Fatal("no button to accept")
+	}
+	if r := owner.post(link, url.Values{"_csrf": {p.csrf(t)}}); r.status != http.StatusSeeOther || r.location() != "/staff/" {
+		t.Fatalf("accept = %d to %q", r.status, r.location())
+	}
+	if r := roleOf(t, f, other, f.org.ID); r != workflow.RoleViewer {
+		t.Errorf("role = %q, want viewer", r)
+	}
+	if !owner.signedIn() || !victim.signedIn() {
+		t.Error("accepting ended a session")
+	}
+}
+
 func containsAll(list []string, want ...string) bool {
 	for _, w := range want {
 		found := false

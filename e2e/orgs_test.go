@@ -10,7 +10,8 @@ import (
 
 // Issue 19, D-29: a platform administrator creates "Testikunta" in the web
 // UI: a wrong business id is named in the form with nothing else lost, the
-// corrected form creates it, and its portal answers at once.
+// corrected form creates it, and its portal answers once its catalogue has
+// a register.
 func TestPlatformAdminCreatesTestikunta(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
@@ -48,8 +49,17 @@ func TestPlatformAdminCreatesTestikunta(t *testing.T) {
 	b.run(chromedp.Clear(chromedp.CSS("#f-business-id")))
 	b.typeIn("#f-business-id", "0100000-2")
 	b.click("#create")
-	b.step("created", "@orgs.flash.created", "Testikunta / Testkommun", "@orgs.admin.invite")
+	b.step("created", "@orgs.flash.created", "Testikunta / Testkommun", "@orgs.admin.invite", "@orgs.open.no", "@orgs.open.need_registers")
 
+	// Not open to residents before its catalogue has a register; then its
+	// portal answers.
+	o, err := q.OrgBySlug(s.env.Ctx, "testikunta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.env.Register(o.ID, "Asiakasrekisteri", "e", "")
+	b.open("/staff/admin/orgs")
+	b.step("open", "@orgs.open.yes")
 	b.follow("/fi/o/testikunta/")
 	b.lang = "fi"
 	b.step("portal", "Testikunta")

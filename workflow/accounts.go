@@ -254,9 +254,18 @@ type InviteView struct {
 	Role  string
 	Lang  string
 	// Existing: the address has an account already; accepting adds the
-	// role and keeps its password.
+	// role and keeps its password, and needs that account signed in.
 	Existing bool
+	// UserID is the existing account's id (0 for a new one).
+	UserID int64
 }
+
+// ErrInviteSignIn: an invitation to an existing account is accepted only
+// by that account, signed in. The link alone is not enough: whoever saw
+// the mail (a shared inbox, a development mail page) could otherwise add
+// someone's account to an organisation, and removing it again ends all
+// of its sessions.
+var ErrInviteSignIn = errors.New("sign in as the invited account to accept the invitation")
 
 // openInvite finds the invitation of a token, locked, or a *LinkError.
 func (a *StaffAuth) openInvite(ctx context.Context, q *store.Q, token string) (store.StaffInvite, *store.StaffUser, error) {
@@ -304,16 +313,25 @@ func (a *StaffAuth) InviteInfo(ctx context.Context, token string) (InviteView, e
 	var v InviteView
 	err := store.Tx(ctx, a.Pool, func(tx pgx.Tx) error {
 		inv, u, err := a.openInvite(ctx, store.New(tx), token)
-		v = InviteView{OrgID: inv.OrgID, Email: inv.Email, Role: inv.Role, Lang: inv.Lang, Existing: u != nil}
+		v = inviteView(inv, u)
 		return err
 	})
 	return v, err
 }
 
+func inviteView(inv store.StaffInvite, u *store.StaffUser) InviteView {
+	v := InviteView{OrgID: inv.OrgID, Email: inv.Email, Role: inv.Role, Lang: inv.Lang, Existing: u != nil}
+	if u != nil {
+		v.UserID = u.ID
+	}
+	return v
+}
+
 // AcceptInvite uses an invitation: a new account gets the name and
 // password and is signed in (the session's secret is returned); an
-// existing account gets the role and signs in as usual ("" returned).
-func (a *StaffAuth) AcceptInvite(ctx context.Context, token, name, password, password2 string) (string, InviteView, error) {
+// existing account gets the role when it is the one signed in (signedIn,
+// 0 for none; else ErrInviteSignIn) and keeps its session ("" returned).
+func (a *StaffAuth) AcceptInvite(ctx context.Context, token string, signedIn int64, name, password, password2 string) (string, InviteView, error) {
 	var session string
 	var v InviteView
 	now := a.now()
@@ -321,12 +339,15 @@ func (a *StaffAuth) AcceptInvite(ctx context.Context, token, name, password, pas
 	err := store.Tx(ctx, a.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		inv, u, err := a.openInvite(ctx, q, token)
-		v = InviteView{OrgID: inv.OrgID, Email: inv.Email, Role: inv.Role, Lang: inv.Lang, Existing: u != nil}
+		v = inviteView(inv, u)
 		if err != nil {
 			return err
 		}
 		var userID int64
 		if u != nil {
+			if signedIn != u.ID {
+				return ErrInviteSignIn
+			}
 			userID = u.ID
 		} else {
 			name = strings.TrimSpace(name)
