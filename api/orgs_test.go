@@ -221,10 +221,11 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 }
 
 // A new organisation is set up unseen: residents neither find it nor file
-// requests to it until its catalogue has a register and somebody receives
-// the requests (a DPO account, or the DPO address in its settings). The
-// administrator's list and the DPO's catalogue say what is missing.
-// Requests already made keep their pages whatever happens later.
+// requests to it until its catalogue has a register and its settings have
+// the DPO's address (shown to residents, Art 37(7), and where notices
+// about requests go). A DPO account alone is not enough. The
+// administrator's list and the catalogue say what is missing. Requests
+// already made keep their pages whatever happens later.
 func TestNewOrganisationOpensWhenReady(t *testing.T) {
 	t.Parallel()
 	f := newSCFx(t)
@@ -232,7 +233,7 @@ func TestNewOrganisationOpensWhenReady(t *testing.T) {
 	f.addPlatformAdmin("pia@platform.test")
 	admin := f.login(t, "pia@platform.test")
 	form := testikunta()
-	form.Set("dpo-email", "") // nobody receives requests yet
+	form.Set("dpo-email", "") // no DPO address yet
 	if p := admin.post("/staff/admin/orgs", form); p.status != http.StatusSeeOther {
 		t.Fatalf("create = %d: %v", p.status, p.summary())
 	}
@@ -297,9 +298,35 @@ func TestNewOrganisationOpensWhenReady(t *testing.T) {
 	closed("with a register")
 	want("with a register", cat.T("en", "orgs.open.no"), cat.T("en", "orgs.open.need_dpo"))
 
-	// The first DPO's account opens it.
-	dpoID := f.addUser("dpo@testikunta.test", "Tiina Tietosuoja", o.ID, workflow.RoleDPO)
-	want("with a DPO", cat.T("en", "orgs.open.yes"))
+	// The first DPO's account does not open it: residents would not see
+	// whom to contact, and notices would go nowhere.
+	f.addUser("dpo@testikunta.test", "Tiina Tietosuoja", o.ID, workflow.RoleDPO)
+	closed("with a DPO account")
+	want("with a DPO account", cat.T("en", "orgs.open.no"), cat.T("en", "orgs.open.need_dpo"))
+	member := f.login(t, "dpo@testikunta.test")
+	note := htmlFirst(member.get("/staff/registers?org=testikunta").doc, func(n *html.Node) bool { return htmlHasClass(n, "org-not-open") })
+	if got := htmlTextSpaced(note); !strings.Contains(got, cat.T("en", "orgs.open.need_dpo")) || strings.Contains(got, cat.T("en", "orgs.open.need_registers")) {
+		t.Errorf("the catalogue's note %q", got)
+	}
+
+	// The DPO's address in the settings opens it.
+	setDPOEmail := func(addr string) {
+		t.Helper()
+		q := store.New(f.env.Pool)
+		cur, err := q.OrgByID(f.env.Ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur.DPOEmail = addr
+		if err := q.UpdateOrg(f.env.Ctx, cur); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setDPOEmail("tietosuoja@testikunta.test")
+	want("open", cat.T("en", "orgs.open.yes"))
+	if htmlFirst(member.get("/staff/registers?org=testikunta").doc, func(n *html.Node) bool { return htmlHasClass(n, "org-not-open") }) != nil {
+		t.Error("an open organisation's catalogue says it is not open")
+	}
 	if !strings.Contains(htmlText(anon.get("/fi/").doc), "Testikunta") {
 		t.Error("open, but not on the home page")
 	}
@@ -319,37 +346,18 @@ func TestNewOrganisationOpensWhenReady(t *testing.T) {
 		t.Fatalf("open: %s = %d", confirm, p.status)
 	}
 
-	// Its only DPO's account disabled: closed again, and the DPO's
-	// catalogue says why. The request already made keeps its code page.
-	if err := store.New(f.env.Pool).DisableStaffUser(f.env.Ctx, dpoID, f.env.Clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	want("DPO disabled", cat.T("en", "orgs.open.no"), cat.T("en", "orgs.open.need_dpo"))
+	// The address removed: closed again; the request already made keeps
+	// its code and status pages.
+	setDPOEmail("")
+	want("address removed", cat.T("en", "orgs.open.no"), cat.T("en", "orgs.open.need_dpo"))
 	if p := anon.get("/fi/o/testikunta/request"); p.status != http.StatusNotFound {
-		t.Errorf("DPO disabled: the form = %d", p.status)
+		t.Errorf("address removed: the form = %d", p.status)
 	}
 	if p := anon.get(confirm); p.status != http.StatusOK {
-		t.Errorf("DPO disabled: the code page of the request made = %d", p.status)
+		t.Errorf("address removed: the code page of the request made = %d", p.status)
 	}
 	if p := anon.get("/fi/o/testikunta/status"); p.status != http.StatusOK {
-		t.Errorf("DPO disabled: the status page = %d", p.status)
-	}
-	f.addUser("viewer@testikunta.test", "Ville Viewer", o.ID, workflow.RoleViewer)
-	member := f.login(t, "viewer@testikunta.test")
-	note := htmlFirst(member.get("/staff/registers?org=testikunta").doc, func(n *html.Node) bool { return htmlHasClass(n, "org-not-open") })
-	if got := htmlTextSpaced(note); !strings.Contains(got, cat.T("en", "orgs.open.need_dpo")) || strings.Contains(got, cat.T("en", "orgs.open.need_registers")) {
-		t.Errorf("the catalogue's note %q", got)
-	}
-
-	// The DPO address in the settings is enough: somebody receives them.
-	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE organisations SET dpo_email = 'tietosuoja@testikunta.test' WHERE id = $1`, o.ID); err != nil {
-		t.Fatal(err)
-	}
-	if got := openCell(); got != cat.T("en", "orgs.open.yes") {
-		t.Errorf("with the DPO address: %q", got)
-	}
-	if htmlFirst(member.get("/staff/registers?org=testikunta").doc, func(n *html.Node) bool { return htmlHasClass(n, "org-not-open") }) != nil {
-		t.Error("an open organisation's catalogue says it is not open")
+		t.Errorf("address removed: the status page = %d", p.status)
 	}
 }
 

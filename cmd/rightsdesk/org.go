@@ -124,6 +124,7 @@ func orgSave(ctx context.Context, env *Env, verb string, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "created %s: %s\nnext: import its register descriptions (rightsdesk import --org %s FILE...) and add its DPO (rightsdesk user add --org %s --role dpo --email ...)\n",
 			o.Slug, o.Names(), o.Slug, o.Slug)
+		fmt.Fprintln(env.Stdout, "residents see it once its catalogue has a register and its settings the DPO's address (--dpo-email)")
 		return nil
 	}
 	o, changed, err := workflow.ChangeOrg(ctx, auth.Pool, auth.Keys, f.slug.v, func(cur *store.Org) { _ = f.apply(cur) }, workflow.ActorCLI, now)

@@ -121,7 +121,6 @@ func (q *Q) OrgMembers(ctx context.Context, orgID int64) ([]OrgMember, error) {
 // when there was none).
 func (q *Q) DeleteMembership(ctx context.Context, orgID, userID int64) error {
 	tag, err := q.db.Exec(ctx, `DELETE FROM memberships WHERE org_id = $1 AND user_id = $2`, orgID, userID)
-	orgsChanged() // a DPO's role makes an organisation Open
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}

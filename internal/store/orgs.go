@@ -42,13 +42,13 @@ type Org struct {
 	AppealEN string `db:"appeal_en" json:"appeal_en,omitempty"`
 	// Open: residents can find the organisation and file requests through
 	// its form. It opens by itself once its catalogue has a register and
-	// somebody receives the requests: a DPO account or the DPO address in
-	// its settings. Until then a new organisation is set up unseen. Read,
-	// never stored (orgOpen).
+	// its settings have the DPO's address, which residents are shown (Art
+	// 37(7)) and where notices about requests go (triage, escalations,
+	// answers ready). Until then a new organisation is set up unseen.
+	// Read, never stored (orgOpen).
 	Open bool `db:"open_to_residents" json:"-"`
-	// HasRegisters and HasDPO say which half of Open is missing.
+	// HasRegisters says which half of Open is there (DPOEmail the other).
 	HasRegisters bool `db:"has_registers" json:"-"`
-	HasDPO       bool `db:"has_dpo" json:"-"`
 }
 
 // Appeal returns the organisation's own appeal instructions in lang, or ""
@@ -92,17 +92,14 @@ const orgCols = `id, slug, name_fi, name_sv, primary_lang, business_id, dpo_name
 	name_en, bilingual, dpo_phone, postal_address, a11y_supervisor, retention_years, logo_type, appeal_fi, appeal_sv, appeal_en,
 	` + orgOpen
 
-// orgOpen computes Org.Open and its two halves, each an index probe
-// (registers_org_source, memberships_org) on the organisation's id.
-const orgOpen = `o_reg.has AS has_registers, o_dpo.has AS has_dpo, o_reg.has AND o_dpo.has AS open_to_residents`
+// orgOpen computes Org.Open and HasRegisters, the latter an index probe
+// (registers_org_source) on the organisation's id.
+const orgOpen = `o_reg.has AS has_registers, o_reg.has AND dpo_email <> '' AS open_to_residents`
 
-// orgOpenFrom joins orgOpen's lateral rows; it follows "FROM organisations".
+// orgOpenFrom joins orgOpen's lateral row; it follows "FROM organisations".
 const orgOpenFrom = `
 	CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM registers r
-		WHERE r.org_id = organisations.id AND NOT r.missing_from_source) AS has) o_reg
-	CROSS JOIN LATERAL (SELECT organisations.dpo_email <> '' OR EXISTS (SELECT 1 FROM memberships m
-		JOIN staff_users u ON u.id = m.user_id
-		WHERE m.org_id = organisations.id AND m.role = 'dpo' AND u.disabled_at IS NULL) AS has) o_dpo`
+		WHERE r.org_id = organisations.id AND NOT r.missing_from_source) AS has) o_reg`
 
 // Orgs lists every organisation by slug.
 func (q *Q) Orgs(ctx context.Context) ([]Org, error) {
@@ -233,8 +230,7 @@ func (q *Q) SetOrgLogo(ctx context.Context, id int64, data []byte, typ string) e
 }
 
 // orgsGen counts this process's writes to organisations and api_tokens,
-// and to what makes an organisation Open (its registers, its DPOs'
-// memberships and accounts).
+// and to the registers that make an organisation Open.
 // The API's short-lived caches of those rows (token -> organisation,
 // slug -> organisation; issue 21) keep an entry only while the count is
 // the one read before the entry's row was, so a change made in this

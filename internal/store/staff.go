@@ -92,7 +92,6 @@ func (q *Q) SetLoginFailures(ctx context.Context, id int64, n int, lockedUntil *
 // DisableStaffUser marks an account disabled (kept for the audit trail).
 func (q *Q) DisableStaffUser(ctx context.Context, id int64, at time.Time) error {
 	_, err := q.db.Exec(ctx, `UPDATE staff_users SET disabled_at = coalesce(disabled_at, $2) WHERE id = $1`, id, at)
-	orgsChanged() // a DPO's account makes an organisation Open
 	return mapErr(err, "disabling staff user")
 }
 
@@ -104,7 +103,6 @@ func (q *Q) SetMembership(ctx context.Context, orgID, userID int64, role string)
 		INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)
 		ON CONFLICT (user_id, org_id) DO UPDATE SET role = EXCLUDED.role
 		RETURNING xmax = 0`, userID, orgID, role).Scan(&added)
-	orgsChanged() // a DPO's role makes an organisation Open
 	return added, mapErr(err, "membership")
 }
 
