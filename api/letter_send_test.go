@@ -33,6 +33,11 @@ func TestRefusalLetterByLink(t *testing.T) {
 	if scByID(p.doc, "letter-extension") != nil {
 		t.Error("an extension notice is offered for a case never extended")
 	}
+	// Its web page link names no other letter (it said "the access answer"
+	// for every letter, found in an onboarding walkthrough).
+	if got, want := htmlText(scByID(p.doc, "letter-refusal-html")), f.env.Catalog.T("en", "letters.open_html"); got != want {
+		t.Errorf("the refusal's web page link says %q, want %q", got, want)
+	}
 	d := cl.get(casePath + "/letters/refusal.pdf")
 	if d.status != http.StatusOK {
 		t.Fatalf("refusal.pdf = %d", d.status)

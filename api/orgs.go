@@ -151,6 +151,7 @@ func (s *Server) orgErrorList(lang string, fe workflow.FieldErrors) []fieldError
 type adminOrgsData struct {
 	Orgs      []store.Org
 	HasDPO    map[int64]bool // the organisations that have a DPO already
+	LogoField bool           // the form has no logo field: false
 	Inputs    []orgInput
 	Form      orgForm
 	Errors    workflow.FieldErrors
@@ -218,6 +219,7 @@ func (s *Server) adminOrgCreate(c echo.Context) error {
 // ---- an organisation's settings -------------------------------------------
 
 type orgSettingsData struct {
+	LogoField bool // a chosen logo must be chosen again after an error: true
 	Org       store.Org
 	Inputs    []orgInput
 	Form      orgForm
@@ -247,7 +249,7 @@ func (s *Server) settingsOrg(c echo.Context) (store.Org, *StaffUser, error) {
 
 func (s *Server) renderOrgSettings(c echo.Context, status int, o store.Org, f orgForm, fe workflow.FieldErrors) error {
 	lang := langOf(c)
-	d := orgSettingsData{Org: o, Inputs: orgInputs(f, fe, false), Form: f, Errors: fe, ErrorList: s.orgErrorList(lang, fe),
+	d := orgSettingsData{LogoField: true, Org: o, Inputs: orgInputs(f, fe, false), Form: f, Errors: fe, ErrorList: s.orgErrorList(lang, fe),
 		PublicURL: intakeBase(o.PrimaryLang, o) + "/"}
 	if o.LogoType != "" {
 		d.LogoURL = intakeBase(o.PrimaryLang, o) + "/logo"

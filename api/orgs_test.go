@@ -112,6 +112,10 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 	if got := p.summary(); len(got) != 2 || !strings.HasPrefix(got[0], "#f-slug:") || !strings.HasPrefix(got[1], "#f-business-id:") {
 		t.Errorf("error summary %q", got)
 	}
+	// The new organisation's form has no logo field to choose again.
+	if summary := htmlText(htmlByID(p.doc, "error-summary")); !strings.Contains(summary, f.env.Catalog.T("en", "orgs.form.kept")) || strings.Contains(summary, f.env.Catalog.T("en", "orgs.form.kept_logo")) {
+		t.Errorf("error summary %q", summary)
+	}
 	for _, name := range []string{"slug", "name-fi", "name-sv", "business-id", "dpo-name", "dpo-email", "privacy-email"} {
 		if got := inputValue(t, p.doc, name); got != bad.Get(name) {
 			t.Errorf("%s lost: %q, want %q", name, got, bad.Get(name))
@@ -531,6 +535,9 @@ func TestOrgSettings(t *testing.T) {
 	p = dpo.postSettings(path, form, "logo.svg", evil)
 	if p.status != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid save = %d", p.status)
+	}
+	if summary := htmlText(htmlByID(p.doc, "error-summary")); !strings.Contains(summary, f.env.Catalog.T("en", "orgs.form.kept_logo")) {
+		t.Errorf("the settings' error summary does not say to choose the logo again: %q", summary)
 	}
 	for field, key := range map[string]string{"business-id": "orgs.error.business-id", "retention-years": "orgs.error.retention-years", "logo": "orgs.error.logo.unsafe"} {
 		if got, want := fieldError(p.doc, field), f.env.Catalog.T("en", key); got != want {
