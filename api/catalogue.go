@@ -382,6 +382,8 @@ type staffRegisterData struct {
 	ErrorList []fieldError
 	Bases     []workflow.Basis
 	PublicURL string
+	// Format is the importer's layout of the source document, in words.
+	Format string
 }
 
 // registerForm holds the edit form's values (as submitted, or from the
@@ -429,6 +431,10 @@ func (s *Server) renderRegisterForm(c echo.Context, status int, r store.Register
 		Org: org, Register: r, Lang: publishedLang(r.Language, lang), CanEdit: s.staffCanEdit(c, r.OrgID),
 		Form: f, Errors: fe, Bases: workflow.Bases,
 		PublicURL: "/" + org.PrimaryLang + "/o/" + org.Slug + "/registers/" + strconv.FormatInt(r.ID, 10),
+		Format:    r.SourceFormat,
+	}
+	if key := "catalogue.format." + r.SourceFormat; s.Catalog.Has(lang, key) {
+		d.Format = s.Catalog.T(lang, key)
 	}
 	for _, field := range registerFormFields {
 		if key, ok := fe[field]; ok {

@@ -517,6 +517,14 @@ func TestStaffRegisters(t *testing.T) {
 		!got.Edited("owner_email") || !got.Edited("legal_basis") {
 		t.Errorf("saved %+v", got)
 	}
+	// The page names the edited fields in words, not column names.
+	var words []string
+	for _, f := range got.EditedFields {
+		words = append(words, env.Catalog.T("en", "catalogue.edited."+f))
+	}
+	if shown := htmlText(catOne(t, doc, "#edited-fields")); shown != strings.Join(words, ", ") || strings.Contains(shown, "_") {
+		t.Errorf("edited fields shown as %q, want %q", shown, strings.Join(words, ", "))
+	}
 	if got := rows(dpo, "?owner=none"); len(got) != len(resA.Registers)-1 || slices.Contains(got, strconv.FormatInt(target.ID, 10)) {
 		t.Errorf("no-owner list after the save: %v", got)
 	}

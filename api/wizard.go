@@ -228,7 +228,7 @@ func (s *Server) wizardOwnersCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return sendCSV(c, o.Slug+"-owners.csv", d.OwnersCSV())
+	return sendCSV(c, o.Slug+"-owners.csv", d.OwnersCSV(s.Workflow.OwnerTableHeader(langOf(c))))
 }
 
 func (s *Server) wizardCatalogueCSV(c echo.Context) error {
@@ -236,7 +236,7 @@ func (s *Server) wizardCatalogueCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.Workflow.CatalogueCSV(c.Request().Context(), o.ID)
+	b, err := s.Workflow.CatalogueCSV(c.Request().Context(), o.ID, langOf(c))
 	if err != nil {
 		return err
 	}

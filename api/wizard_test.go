@@ -173,6 +173,16 @@ func TestImportWizardUploadPreviewOwnersPublishD3D11(t *testing.T) {
 	if csv.status != http.StatusOK || !strings.Contains(csv.body, wzRenamed+";Kalle Kiinteistö;kalle@espoo.test") {
 		t.Errorf("owners CSV = %d %q", csv.status, csv.body)
 	}
+	// Its header row in the DPO's language (it was English in every one).
+	if r := dpo.get("/staff/lang/sv"); r.status != http.StatusSeeOther {
+		t.Fatal("language switch")
+	}
+	cat := f.env.Catalog
+	header := cat.T("sv", "wizard.csv.register") + ";" + cat.T("sv", "wizard.csv.owner_name") + ";" + cat.T("sv", "wizard.csv.owner_email") + "\r\n"
+	if csv := dpo.get(draft + "/owners.csv"); !strings.HasPrefix(strings.TrimPrefix(csv.body, "\ufeff"), header) || !strings.Contains(header, "ansvarsperson") {
+		t.Errorf("sv owners CSV starts %.80q, want %q", csv.body, header)
+	}
+	dpo.get("/staff/lang/en")
 
 	// Publish: the catalogue and the form go live.
 	p = publishDraft(t, dpo, draft)

@@ -615,9 +615,10 @@ func (d *ImportDraft) AssignOwners(table string) ([]OwnerProblem, int) {
 }
 
 // OwnersCSV is the owner table of the live registers, to fill in and
-// upload back: "register;owner name;owner email".
-func (d *ImportDraft) OwnersCSV() []byte {
-	rows := [][]string{{"register", "owner name", "owner email"}}
+// upload back: "register;owner name;owner email", its header row in the
+// DPO's language (AssignOwners skips it).
+func (d *ImportDraft) OwnersCSV(header []string) []byte {
+	rows := [][]string{header}
 	for _, r := range d.Registers {
 		if r.Live() {
 			rows = append(rows, []string{r.Name(), r.OwnerName, r.OwnerEmail})
@@ -626,17 +627,23 @@ func (d *ImportDraft) OwnersCSV() []byte {
 	return ownerTable(rows)
 }
 
-// CatalogueCSV is the published catalogue as an owner table.
-func (s *Service) CatalogueCSV(ctx context.Context, orgID int64) ([]byte, error) {
+// CatalogueCSV is the published catalogue as an owner table, its header
+// row in lang.
+func (s *Service) CatalogueCSV(ctx context.Context, orgID int64, lang string) ([]byte, error) {
 	regs, err := store.New(s.Pool).Registers(ctx, orgID, store.RegisterFilter{})
 	if err != nil {
 		return nil, err
 	}
-	rows := [][]string{{"register", "owner name", "owner email"}}
+	rows := [][]string{s.OwnerTableHeader(lang)}
 	for _, r := range regs {
 		rows = append(rows, []string{r.Name, r.OwnerName, r.OwnerEmail})
 	}
 	return ownerTable(rows), nil
+}
+
+// OwnerTableHeader is the owner table's header row in lang.
+func (s *Service) OwnerTableHeader(lang string) []string {
+	return []string{s.Catalog.T(lang, "wizard.csv.register"), s.Catalog.T(lang, "wizard.csv.owner_name"), s.Catalog.T(lang, "wizard.csv.owner_email")}
 }
 
 func ownerTable(rows [][]string) []byte {
