@@ -286,17 +286,28 @@ func (s *Server) wizardAction(c echo.Context) error {
 	var problems []workflow.OwnerProblem
 	var changed int
 	var edit func(*workflow.ImportDraft) error
+	// Where the page opens after the change: the register's card, or
+	// the list of those left out when the card is gone.
+	anchor := "#r-" + strconv.Itoa(num("id"))
 	switch c.Param("action") {
 	case "rename":
 		edit = func(d *workflow.ImportDraft) error { return d.Rename(num("id"), f.Get("name")) }
 	case "drop":
 		edit = func(d *workflow.ImportDraft) error { return d.Drop(num("id"), true) }
+		anchor = "#left-out"
 	case "restore":
 		edit = func(d *workflow.ImportDraft) error { return d.Drop(num("id"), false) }
 	case "add":
-		edit = func(d *workflow.ImportDraft) error { return d.Add(f.Get("name"), o.PrimaryLang) }
+		edit = func(d *workflow.ImportDraft) error {
+			err := d.Add(f.Get("name"), o.PrimaryLang)
+			if err == nil {
+				anchor = "#r-" + strconv.Itoa(d.Registers[len(d.Registers)-1].ID)
+			}
+			return err
+		}
 	case "merge":
 		edit = func(d *workflow.ImportDraft) error { return d.Merge(num("id"), num("into")) }
+		anchor = "#r-" + strconv.Itoa(num("into"))
 	case "split":
 		edit = func(d *workflow.ImportDraft) error { return d.Split(num("id"), f.Get("name"), f.Get("name2")) }
 	case "owners":
@@ -351,5 +362,5 @@ func (s *Server) wizardAction(c echo.Context) error {
 		return err
 	}
 	flash(c, "wizard.flash.saved")
-	return c.Redirect(http.StatusSeeOther, base+"#r-"+strconv.Itoa(num("id")))
+	return c.Redirect(http.StatusSeeOther, base+anchor)
 }

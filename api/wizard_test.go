@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -146,11 +147,29 @@ func TestImportWizardUploadPreviewOwnersPublishD3D11(t *testing.T) {
 	if r := dpo.post(draft+"/rename", url.Values{"id": {registerID(t, p.doc, wzCamera)}, "name": {wzRenamed}}); r.status != http.StatusSeeOther {
 		t.Fatalf("rename = %d", r.status)
 	}
-	if r := dpo.post(draft+"/drop", url.Values{"id": {registerID(t, p.doc, wzRauta)}}); r.status != http.StatusSeeOther {
-		t.Fatalf("drop = %d", r.status)
+	// The page opens where the register went: its card is gone, so the
+	// list of those left out.
+	if r := dpo.post(draft+"/drop", url.Values{"id": {registerID(t, p.doc, wzRauta)}}); r.status != http.StatusSeeOther || r.location() != draft+"#left-out" {
+		t.Fatalf("drop = %d to %q", r.status, r.location())
 	}
+	// A register added by hand: the page opens at its new card.
+	if r := dpo.post(draft+"/add", url.Values{"name": {"Käsin lisätty rekisteri"}}); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), draft+"#r-") {
+		t.Fatalf("add = %d to %q", r.status, r.location())
+	} else {
+		id := strings.TrimPrefix(r.location(), draft+"#r-")
+		card := htmlByID(dpo.get(draft).doc, "r-"+id)
+		if got := htmlText(htmlFirst(card, func(n *html.Node) bool { return htmlIs(n, "h3") })); got != "Käsin lisätty rekisteri" {
+			t.Errorf("the anchor #r-%s is the card of %q", id, got)
+		}
+		if r := dpo.post(draft+"/drop", url.Values{"id": {id}}); r.status != http.StatusSeeOther {
+			t.Fatalf("drop of the added one = %d", r.status)
+		}
+	}
+	// A change refused says so, not that the import failed.
 	if r := dpo.post(draft+"/rename", url.Values{"id": {registerID(t, p.doc, wzLibrary)}, "name": {"  "}}); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("empty rename = %d", r.status)
+	} else if h := htmlText(htmlFirst(htmlByID(r.doc, "error-summary"), func(n *html.Node) bool { return htmlIs(n, "h2") })); h != f.env.Catalog.T("en", "wizard.error.change_title") {
+		t.Errorf("empty rename's error heading %q", h)
 	}
 	p = dpo.get(draft)
 	if names := liveNames(p.doc); len(names) != 2 || !contains(names, wzRenamed) || contains(names, wzRauta) {
@@ -189,6 +208,18 @@ func TestImportWizardUploadPreviewOwnersPublishD3D11(t *testing.T) {
 	// What it did (a reload of this page shows it again and posts nothing).
 	if n := htmlText(htmlByID(p.doc, "n-added")); n != "2" {
 		t.Errorf("the published page says %s added, want 2", n)
+	}
+	// Named as the DPO renamed it, not by its published name; the page's
+	// heading says it is published, no longer a preview.
+	var added []string
+	for _, q := range htmlElems(p.doc, func(n *html.Node) bool { return htmlIs(n, "q") && htmlHasClass(n, "added") }) {
+		added = append(added, htmlText(q))
+	}
+	if !slices.Contains(added, wzRenamed) || slices.Contains(added, wzCamera) {
+		t.Errorf("added %q, want %q and not %q", added, wzRenamed, wzCamera)
+	}
+	if h := htmlText(htmlFirst(p.doc, func(n *html.Node) bool { return htmlIs(n, "h1") })); h != f.env.Catalog.T("en", "wizard.published.heading") {
+		t.Errorf("heading %q", h)
 	}
 	if again := dpo.get(draft); htmlText(htmlByID(again.doc, "n-added")) != "2" || htmlByID(again.doc, "published") == nil {
 		t.Error("the published page shown again lost what publishing did")

@@ -712,6 +712,24 @@ func (s *Service) PublishImportDraft(ctx context.Context, org store.Org, id int6
 		if err != nil {
 			return fmt.Errorf("publishing the import: %w", err)
 		}
+		// The summary names registers as the DPO named them: the import
+		// matches by published name, and the renames follow below.
+		renamed := map[string]string{}
+		for _, r := range d.Registers {
+			if r.Live() && r.Override != "" {
+				renamed[r.R.Name] = r.Override
+			}
+		}
+		for i, n := range sum.Added {
+			if v, ok := renamed[n]; ok {
+				sum.Added[i] = v
+			}
+		}
+		for i := range sum.Changed {
+			if v, ok := renamed[sum.Changed[i].Name]; ok {
+				sum.Changed[i].Name = v
+			}
+		}
 		for _, r := range d.Registers {
 			norm := registers.NormalizeName(r.R.Name)
 			if norm == "" {
