@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -140,11 +141,7 @@ func (s *Server) statsPage(c echo.Context) error {
 	for _, t := range v.Tables {
 		d.Tables = append(d.Tables, s.statsTable(t, lang))
 	}
-	if y.RefreshedAt.IsZero() {
-		d.Refreshed = s.Catalog.T(lang, "statspage.never")
-	} else {
-		d.Refreshed = s.Catalog.T(lang, "statspage.refreshed", caseTime(y.RefreshedAt, lang))
-	}
+	d.Refreshed = s.statsRefreshed(y.RefreshedAt, lang)
 	orgs, err := s.caseMemberOrgs(c)
 	if err != nil {
 		return err
@@ -243,6 +240,18 @@ type dashStats struct {
 	Title  string
 	URL    string
 	Charts []statsChartView
+	// Refreshed says when the figures were counted: a new organisation's
+	// first hour shows zeros that are not yet its figures.
+	Refreshed string
+}
+
+// statsRefreshed says when the statistics were last counted, or that
+// they have not been yet.
+func (s *Server) statsRefreshed(at time.Time, lang string) string {
+	if at.IsZero() {
+		return s.Catalog.T(lang, "statspage.never")
+	}
+	return s.Catalog.T(lang, "statspage.refreshed", caseTime(at, lang))
 }
 
 // singleOrg is the one organisation of a view (0 when it spans several).
@@ -263,7 +272,7 @@ func (s *Server) dashboardStats(c echo.Context, org store.Org, lang string) (*da
 	}
 	v := s.Workflow.StatsView(y, lang, true)
 	return &dashStats{Title: s.Catalog.T(lang, "statspage.dashboard", year), URL: statsURL(org.Slug, 0),
-		Charts: s.statsCharts(v, lang, "dash-")}, nil
+		Charts: s.statsCharts(v, lang, "dash-"), Refreshed: s.statsRefreshed(y.RefreshedAt, lang)}, nil
 }
 
 // csvFigures: a share is a plain number in the CSV ("93", not "93 %"),

@@ -141,6 +141,11 @@ func TestStatsPage(t *testing.T) {
 	if a := htmlByID(dash.doc, "dash-stats-link"); a == nil || htmlAttr(a, "href") != "/staff/orgs/espoo/stats" {
 		t.Error("the dashboard does not link to the statistics page")
 	}
+	// It says when the figures were counted, as the page does (a new
+	// organisation's zeros are otherwise read as its figures).
+	if got, want := htmlText(htmlByID(dash.doc, "dash-stats-refreshed")), htmlText(htmlByID(cl.get("/staff/orgs/espoo/stats").doc, "stats-refreshed")); got == "" || got != want {
+		t.Errorf("the dashboard says %q of the counting, the page %q", got, want)
+	}
 	if pick := cl.get("/staff/stats"); pick.status != http.StatusSeeOther || pick.location() != "/staff/orgs/espoo/stats" {
 		t.Errorf("/staff/stats = %d %s", pick.status, pick.location())
 	}
