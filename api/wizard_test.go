@@ -451,6 +451,17 @@ func TestDataStoreMarkStoredAndShown(t *testing.T) {
 	if m == nil {
 		t.Fatalf("upload = %d", p.status)
 	}
+	// A data store's card says so once: the importer's warning, not also
+	// the same words as a doubt (found in an onboarding walkthrough).
+	preview := dpo.get(m[0])
+	for _, card := range htmlElems(preview.doc, func(n *html.Node) bool { return htmlIs(n, "article") && htmlHasClass(n, "register") }) {
+		text := htmlText(card)
+		warned := strings.Contains(text, f.env.Catalog.T("en", "importer.warn.data_store"))
+		doubt := strings.Contains(text, f.env.Catalog.T("en", "wizard.doubt.data_store"))
+		if warned && doubt {
+			t.Errorf("a data store's card says it twice: %.120s", text)
+		}
+	}
 	publishDraft(t, dpo, m[0])
 	q := store.New(f.env.Pool)
 	regs, err := q.Registers(f.env.Ctx, f.org.ID, store.RegisterFilter{})

@@ -83,10 +83,19 @@ func (r DraftRegister) Name() string {
 // Live reports whether the register is published with the draft.
 func (r DraftRegister) Live() bool { return !r.Dropped && r.MergedInto == 0 }
 
+// warned reports whether the importer's warnings of the register include
+// key (a doubt that says the same would show it twice on the card).
+func (r DraftRegister) warned(key string) bool {
+	return slices.ContainsFunc(r.R.Warnings, func(w string) bool {
+		k, _, ok := registers.WarningMessage(w)
+		return ok && k == key
+	})
+}
+
 // Doubts are message keys of the fields the DPO should check.
 func (r DraftRegister) Doubts() []string {
 	var out []string
-	if r.R.DataStore {
+	if r.R.DataStore && !r.warned("importer.warn.data_store") {
 		out = append(out, "wizard.doubt.data_store")
 	}
 	if r.Added {
