@@ -341,6 +341,16 @@ func (s *Server) wizardAction(c echo.Context) error {
 		}
 		flash(c, "wizard.flash.owners")
 		return c.Redirect(http.StatusSeeOther, base+"#owners")
+	case "discard":
+		err := s.Workflow.DiscardImportDraft(ctx, o.ID, d.ID, u.Actor())
+		if key := wizardErrorKey(err); key != "" {
+			return s.renderWizardPreview(c, http.StatusUnprocessableEntity, o, wizardPreviewData{Error: key})
+		}
+		if err != nil {
+			return err
+		}
+		flash(c, "wizard.flash.discarded")
+		return c.Redirect(http.StatusSeeOther, wizardBase(o))
 	case "publish":
 		_, err := s.Workflow.PublishImportDraft(ctx, o, d.ID, u.Actor(), false)
 		if key := wizardErrorKey(err); key != "" {

@@ -339,6 +339,72 @@ func TestImportWizardRefusesLoopbackFetchAndOthers(t *testing.T) {
 // Issue 19 (wizard step 2): a register found in the document is split in
 // two in the preview; a name already in the import is refused with the
 // reason in the DPO's language; both parts are published.
+// An import the DPO does not want is deleted from its page (it stayed
+// under "imports begun" for ever, found in an onboarding walkthrough):
+// nothing is published, the catalogue is unchanged, the event is
+// audited; another organisation's DPO cannot, nor can a published
+// import be deleted.
+func TestImportWizardDiscardsADraft(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	dpo := f.login(t, f.dpo)
+	q := store.New(f.env.Pool)
+	before, err := q.Registers(f.env.Ctx, f.org.ID, store.RegisterFilter{IncludeMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func() string {
+		t.Helper()
+		p := dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"text": {wizardFixture(t, "corpus/03_rautalampi_kirjaston_asiakasrekisteri.txt")}}, nil)
+		m := draftPath.FindStringSubmatch(p.location())
+		if m == nil {
+			t.Fatalf("paste = %d %q", p.status, p.location())
+		}
+		return m[0]
+	}
+	draft := upload()
+	if htmlByID(dpo.get(draft).doc, "discard") == nil {
+		t.Fatal("no button to delete the import")
+	}
+	if r := f.login(t, f.dpo2).post(draft+"/discard", url.Values{}); r.status != http.StatusNotFound {
+		t.Errorf("another organisation's DPO deleting = %d", r.status)
+	}
+	r := dpo.post(draft+"/discard", url.Values{})
+	if r.status != http.StatusSeeOther || r.location() != "/staff/orgs/espoo/import" {
+		t.Fatalf("discard = %d to %q", r.status, r.location())
+	}
+	page := dpo.get(r.location())
+	if got := htmlText(htmlFirst(page.doc, func(n *html.Node) bool { return htmlIs(n, "div") && htmlHasClass(n, "flash") })); got != f.env.Catalog.T("en", "wizard.flash.discarded") {
+		t.Errorf("flash %q", got)
+	}
+	if htmlByID(page.doc, "drafts") != nil {
+		t.Error("the deleted import is still listed")
+	}
+	if p := dpo.get(draft); p.status != http.StatusNotFound {
+		t.Errorf("the deleted import's page = %d", p.status)
+	}
+	after, err := q.Registers(f.env.Ctx, f.org.ID, store.RegisterFilter{IncludeMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("registers %d -> %d", len(before), len(after))
+	}
+	var n int
+	if err := f.env.Pool.QueryRow(f.env.Ctx, `SELECT count(*) FROM audit_events WHERE org_id = $1 AND action = 'import_draft_discarded'`, f.org.ID).Scan(&n); err != nil || n != 1 {
+		t.Errorf("audit events %d (%v)", n, err)
+	}
+	// A published import keeps its record.
+	published := upload()
+	publishDraft(t, dpo, published)
+	if htmlByID(dpo.get(published).doc, "discard") != nil {
+		t.Error("a published import offers to delete it")
+	}
+	if r := dpo.post(published+"/discard", url.Values{}); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("deleting a published import = %d", r.status)
+	}
+}
+
 func TestImportWizardSplitsARegister(t *testing.T) {
 	t.Parallel()
 	f := newSCFx(t)

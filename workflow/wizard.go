@@ -293,6 +293,26 @@ func (s *Service) NewImportDraft(ctx context.Context, orgID int64, actor Actor, 
 	return id, err
 }
 
+// DiscardImportDraft deletes an unpublished draft the DPO does not want:
+// nothing of it was published, so nothing else changes. A published one
+// is ErrDraftPublished.
+func (s *Service) DiscardImportDraft(ctx context.Context, orgID, id int64, actor Actor) error {
+	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+		row, err := q.DraftForUpdate(ctx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if row.PublishedAt != nil {
+			return ErrDraftPublished
+		}
+		if err := q.DeleteOpenDraft(ctx, orgID, id); err != nil {
+			return err
+		}
+		return q.AppendAudit(ctx, s.Keys, store.AuditEvent{OrgID: orgID, Actor: string(actor), Action: "import_draft_discarded", At: s.Now(),
+			Data: map[string]any{"draft": id}})
+	})
+}
+
 // ImportDraftOf loads a draft of orgID; another organisation's is
 // store.ErrNotFound.
 func (s *Service) ImportDraftOf(ctx context.Context, orgID, id int64) (*ImportDraft, error) {

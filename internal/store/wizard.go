@@ -65,6 +65,17 @@ func (q *Q) OpenDrafts(ctx context.Context, orgID int64) ([]DraftRow, error) {
 	return out, mapErr(err, "listing import drafts")
 }
 
+// DeleteOpenDraft deletes an unpublished draft of orgID (ErrNotFound when
+// there is none: another organisation's, or published, whose record of
+// what it did stays).
+func (q *Q) DeleteOpenDraft(ctx context.Context, orgID, id int64) error {
+	tag, err := q.db.Exec(ctx, `DELETE FROM import_drafts WHERE org_id = $1 AND id = $2 AND published_at IS NULL`, orgID, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return mapErr(err, "import draft")
+}
+
 // SaveDraft replaces a draft's data; published marks it published.
 func (q *Q) SaveDraft(ctx context.Context, orgID, id int64, data []byte, published bool, now time.Time) error {
 	tag, err := q.db.Exec(ctx, `UPDATE import_drafts SET data = $3, updated_at = $4,
