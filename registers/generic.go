@@ -812,7 +812,7 @@ var (
 
 func dataStores(lines []gline) []greg {
 	var out []greg
-	for _, l := range lines {
+	for i, l := range lines {
 		s := leadNumber.ReplaceAllString(l.text, "")
 		if s == "" || utf8.RuneCountInString(s) > 400 {
 			continue
@@ -860,10 +860,31 @@ func dataStores(lines []gline) []greg {
 			continue
 		}
 		if head == s || l.bullet || strings.HasPrefix(s[len(head):], ".") || strings.HasPrefix(s[len(head):], ":") {
-			out = append(out, greg{Register: Register{Name: head, SourceRow: l.no}, line: l.no})
+			out = append(out, greg{Register: Register{Name: head, Purpose: storePurpose(lines, i, s[len(head):]), SourceRow: l.no}, line: l.no})
 		}
 	}
 	return out
+}
+
+// purposeLabel introduces a data store's own purpose in a publicity
+// description ("Informationslager för personalärenden. Användningsändamål:
+// Anställning av personal ...").
+var purposeLabel = regexp.MustCompile(`(?i)(?:^|[\s.;])(?:användningsändamål|käyttötarkoitus)\s*:\s*`)
+
+// storePurpose is the purpose stated for the data store named on lines[i],
+// after its name there (rest) or on the line just below the name: the
+// store's own words, where no heading of the page can be mistaken for it.
+func storePurpose(lines []gline, i int, rest string) string {
+	if m := purposeLabel.FindStringIndex(rest); m != nil {
+		return strings.TrimSpace(rest[m[1]:])
+	}
+	if i+1 < len(lines) && !lines[i+1].blank {
+		next := lines[i+1].text
+		if m := purposeLabel.FindStringIndex(next); m != nil && m[0] == 0 {
+			return strings.TrimSpace(next[m[1]:])
+		}
+	}
+	return ""
 }
 
 var (
@@ -1198,6 +1219,9 @@ func fillFields(regs []greg, sections []*gsection, all string, res *Result) {
 		r.Retention = text(nfRetention)
 		r.Systems = text(nfSystems)
 		purpose, legal := per[i][nfPurpose], per[i][nfLegal]
+		if r.Purpose != "" { // a data store's own purpose (storePurpose)
+			purpose = append([]string{r.Purpose}, purpose...)
+		}
 		if len(legal) == 0 {
 			var rest []string
 			for _, p := range purpose {
