@@ -28,10 +28,16 @@ func regNames(regs []Register) []string {
 	return out
 }
 
-// A data store of a publicity description states its purpose on its own
-// line after "Användningsändamål:" (file 19).
+// A publicity description's purpose headings ("Innehåll och
+// användningsändamål", "Beskrivningens syfte och innehåll", "Informationslager
+// ... och deras användningsändamål") speak of the description itself or of
+// all data stores together; only a store's own "Användningsändamål:" states
+// its purpose. Files 13, 19 and 21 state none for their case register.
 func TestCorpusDataStorePurpose(t *testing.T) {
 	for _, c := range []struct{ file, name, purpose string }{
+		{"21_narpes_handlingars_offentlighet.txt", "Närpes stads ärenderegister", ""},
+		{"13_taivassalo_asiakirjajulkisuuskuvaus.txt", "Taivassalon kunnan asiarekisteri", ""},
+		{"19_osterbottens_forbund_handlingars_offentlighet.txt", "Österbottens förbunds ärenderegister", ""},
 		{"19_osterbottens_forbund_handlingars_offentlighet.txt", "Informationslager för förvaltningsärenden",
 			"Styrning av förvaltningsärenden, planering av verksamheten, beslutsfattande och ledning. Hantering av landskapsförbundets möten samt arbetsgrupper tillsatta av landskapsstyrelsen."},
 		// The document is cut off here.
@@ -40,6 +46,35 @@ func TestCorpusDataStorePurpose(t *testing.T) {
 	} {
 		if got := corpusRegister(t, c.file, c.name).Purpose; got != c.purpose {
 			t.Errorf("%s: %q: purpose\n got %q\nwant %q", c.file, c.name, got, c.purpose)
+		}
+	}
+}
+
+// A store's labelled purpose on the line below its name is its own; the
+// page's closing sentence and the next store are not.
+func TestDataStorePurposeBelowName(t *testing.T) {
+	res, err := Parse(`Asiakirjajulkisuuskuvaus
+
+Esimerkkilän kaupunki on tiedonhallintalaissa (906/2019) tarkoitettu tiedonhallintayksikkö.
+
+Hallinnon tietovaranto
+Käyttötarkoitus: päätöksenteko ja johtaminen.
+
+Varhaiskasvatuksen tietovaranto
+Käyttötarkoitus: varhaiskasvatuksen järjestäminen.
+
+Tietovarannot ja niiden käyttötarkoitukset kuvataan alla.
+`, Options{SourceFile: "x.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"päätöksenteko ja johtaminen.", "varhaiskasvatuksen järjestäminen."}
+	if len(res.Registers) != len(want) {
+		t.Fatalf("got %q", names(res))
+	}
+	for i, w := range want {
+		if got := res.Registers[i].Purpose; got != w {
+			t.Errorf("%q: purpose %q, want %q", res.Registers[i].Name, got, w)
 		}
 	}
 }

@@ -1193,6 +1193,14 @@ func fillFields(regs []greg, sections []*gsection, all string, res *Result) {
 			}
 		}
 		for _, i := range targets {
+			if s.field == nfPurpose && regs[i].DataStore {
+				// A publicity description's purpose headings speak of the
+				// description itself (906/2019 §28 asks for its purpose)
+				// or of all its stores together ("informationslager och
+				// deras användningsändamål"), and run over the store names
+				// below them; a store's purpose is its own (storePurpose).
+				continue
+			}
 			if s.field == nfExtra || s.field == nfDate {
 				extra[i][s.label] = append(extra[i][s.label], content...)
 			} else {
