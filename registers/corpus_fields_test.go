@@ -78,3 +78,14 @@ Tietovarannot ja niiden käyttötarkoitukset kuvataan alla.
 		}
 	}
 }
+
+// File 17 prints an e-mail address run into the next person's title
+// ("…@korsholm.fiBibliotekarie"); the contact keeps them on separate lines.
+func TestCorpusContactGluedEmail(t *testing.T) {
+	got := corpusRegister(t, "17_korsholm_bibliotek_registerbeskrivning.txt", "Låntagarregister för Korsholms kommunbibliotek").Contact
+	want := "Tf. bibliotekschef Maria Kronqvist-Berg\nSkolvägen 1, 65610 Korsholm\n+358 44 727 1212\nmaria.kronqvist-berg@korsholm.fi\n" +
+		"Bibliotekarie Hilde-Ann Lall\nSkolvägen 1,\n65610 Korsholm\n06 327 7275\nhilde-ann.lall@korsholm.fi"
+	if got != want {
+		t.Errorf("contact\n got %q\nwant %q", got, want)
+	}
+}

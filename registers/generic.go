@@ -185,10 +185,30 @@ func genericLines(d *doc) []gline {
 		if s == "" || onlyNumber.MatchString(s) || pageNumber.MatchString(s) || chrome[NormalizeName(s)] || docplayerHdr.MatchString(s) {
 			continue
 		}
+		if i := gluedEmailEnd(s); i > 0 {
+			out = append(out, gline{no: l.no, text: s[:i], bullet: g.bullet, blank: g.blank}, gline{no: l.no, text: s[i:]})
+			continue
+		}
 		g.text = s
 		out = append(out, g)
 	}
 	return out
+}
+
+// gluedEmail is an e-mail address run into a capitalised word, where the
+// text was copied from a page that had a line break or a new element
+// between them ("maria.kronqvist-berg@korsholm.fiBibliotekarie Hilde-Ann
+// Lall"). Domains are printed in lower case, so a capital ends the address.
+var gluedEmail = regexp.MustCompile(`[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\p{Lu}`)
+
+// gluedEmailEnd is where such an address ends in s, or 0.
+func gluedEmailEnd(s string) int {
+	m := gluedEmail.FindStringIndex(s)
+	if m == nil {
+		return 0
+	}
+	_, size := utf8.DecodeLastRuneInString(s[:m[1]])
+	return m[1] - size
 }
 
 // gheading is a recognised heading line.
