@@ -185,10 +185,30 @@ func genericLines(d *doc) []gline {
 		if s == "" || onlyNumber.MatchString(s) || pageNumber.MatchString(s) || chrome[NormalizeName(s)] || docplayerHdr.MatchString(s) {
 			continue
 		}
+		if i := gluedEmailEnd(s); i > 0 {
+			out = append(out, gline{no: l.no, text: s[:i], bullet: g.bullet, blank: g.blank}, gline{no: l.no, text: s[i:]})
+			continue
+		}
 		g.text = s
 		out = append(out, g)
 	}
 	return out
+}
+
+// gluedEmail is an e-mail address run into a capitalised word, where the
+// text was copied from a page that had a line break or a new element
+// between them ("maria.kronqvist-berg@korsholm.fiBibliotekarie Hilde-Ann
+// Lall"). Domains are printed in lower case, so a capital ends the address.
+var gluedEmail = regexp.MustCompile(`[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\p{Lu}`)
+
+// gluedEmailEnd is where such an address ends in s, or 0.
+func gluedEmailEnd(s string) int {
+	m := gluedEmail.FindStringIndex(s)
+	if m == nil {
+		return 0
+	}
+	_, size := utf8.DecodeLastRuneInString(s[:m[1]])
+	return m[1] - size
 }
 
 // gheading is a recognised heading line.
@@ -812,7 +832,7 @@ var (
 
 func dataStores(lines []gline) []greg {
 	var out []greg
-	for _, l := range lines {
+	for i, l := range lines {
 		s := leadNumber.ReplaceAllString(l.text, "")
 		if s == "" || utf8.RuneCountInString(s) > 400 {
 			continue
@@ -860,10 +880,31 @@ func dataStores(lines []gline) []greg {
 			continue
 		}
 		if head == s || l.bullet || strings.HasPrefix(s[len(head):], ".") || strings.HasPrefix(s[len(head):], ":") {
-			out = append(out, greg{Register: Register{Name: head, SourceRow: l.no}, line: l.no})
+			out = append(out, greg{Register: Register{Name: head, Purpose: storePurpose(lines, i, s[len(head):]), SourceRow: l.no}, line: l.no})
 		}
 	}
 	return out
+}
+
+// purposeLabel introduces a data store's own purpose in a publicity
+// description ("Informationslager för personalärenden. Användningsändamål:
+// Anställning av personal ...").
+var purposeLabel = regexp.MustCompile(`(?i)(?:^|[\s.;])(?:användningsändamål|käyttötarkoitus)\s*:\s*`)
+
+// storePurpose is the purpose stated for the data store named on lines[i],
+// after its name there (rest) or on the line just below the name: the
+// store's own words, where no heading of the page can be mistaken for it.
+func storePurpose(lines []gline, i int, rest string) string {
+	if m := purposeLabel.FindStringIndex(rest); m != nil {
+		return strings.TrimSpace(rest[m[1]:])
+	}
+	if i+1 < len(lines) && !lines[i+1].blank {
+		next := lines[i+1].text
+		if m := purposeLabel.FindStringIndex(next); m != nil && m[0] == 0 {
+			return strings.TrimSpace(next[m[1]:])
+		}
+	}
+	return ""
 }
 
 var (
@@ -1172,6 +1213,14 @@ func fillFields(regs []greg, sections []*gsection, all string, res *Result) {
 			}
 		}
 		for _, i := range targets {
+			if s.field == nfPurpose && regs[i].DataStore {
+				// A publicity description's purpose headings speak of the
+				// description itself (906/2019 §28 asks for its purpose)
+				// or of all its stores together ("informationslager och
+				// deras användningsändamål"), and run over the store names
+				// below them; a store's purpose is its own (storePurpose).
+				continue
+			}
 			if s.field == nfExtra || s.field == nfDate {
 				extra[i][s.label] = append(extra[i][s.label], content...)
 			} else {
@@ -1198,6 +1247,9 @@ func fillFields(regs []greg, sections []*gsection, all string, res *Result) {
 		r.Retention = text(nfRetention)
 		r.Systems = text(nfSystems)
 		purpose, legal := per[i][nfPurpose], per[i][nfLegal]
+		if r.Purpose != "" { // a data store's own purpose (storePurpose)
+			purpose = append([]string{r.Purpose}, purpose...)
+		}
 		if len(legal) == 0 {
 			var rest []string
 			for _, p := range purpose {
