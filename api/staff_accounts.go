@@ -164,6 +164,12 @@ func (s *Server) staffOrgInvite(c echo.Context) error {
 	u := staffUser(c)
 	f := postForm(c)
 	d := orgStaffData{Email: strings.TrimSpace(f.Get("email")), Role: f.Get("role"), Lang: f.Get("lang")}
+	if key, err := s.platformAdminInviteCheck(c, u, org, d.Email); err != nil {
+		return err
+	} else if key != "" {
+		d.Errors = formErrors{{"email", key}}
+		return s.renderOrgStaff(c, org, http.StatusUnprocessableEntity, d)
+	}
 	_, err = s.auth.Invite(c.Request().Context(), workflow.Invitation{OrgID: org.ID, Email: d.Email, Role: d.Role, Lang: d.Lang, InvitedBy: u.ID}, u.Actor())
 	switch {
 	case errors.Is(err, workflow.ErrBadEmail):
@@ -182,6 +188,34 @@ func (s *Server) staffOrgInvite(c echo.Context) error {
 	}
 	flash(c, "accounts.invite.sent")
 	return c.Redirect(http.StatusSeeOther, "/staff/orgs/"+org.Slug+"/staff")
+}
+
+// platformAdminInviteCheck: a platform administrator who is not the
+// organisation's own DPO or administrator invites only its first DPO,
+// while it has none, and never their own account. Otherwise they could
+// make themselves a member of any organisation and read its requests,
+// which D-29 keeps from them (found by a cross-organisation probe). It
+// returns the message key of a refusal ("" when allowed).
+func (s *Server) platformAdminInviteCheck(c echo.Context, u *StaffUser, org store.Org, email string) (string, error) {
+	if u.CanAct(org.ID) {
+		return "", nil
+	}
+	if workflow.NormEmail(email) == workflow.NormEmail(u.Email) {
+		return "accounts.invite.admin_self", nil
+	}
+	has, err := s.platformAdminActsAlone(c, org)
+	if err != nil || !has {
+		return "", err
+	}
+	return "accounts.invite.admin_has_dpo", nil
+}
+
+// platformAdminActsAlone reports whether the organisation has a DPO of
+// its own, who then manages its staff instead of a platform
+// administrator.
+func (s *Server) platformAdminActsAlone(c echo.Context, org store.Org) (bool, error) {
+	has, err := store.New(s.Pool).OrgsWithDPO(c.Request().Context())
+	return has[org.ID], err
 }
 
 func (s *Server) staffOrgInviteResend(c echo.Context) error {
@@ -221,6 +255,15 @@ func (s *Server) staffOrgRemove(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("user"), 10, 64)
 	if err != nil {
 		return errNotFound
+	}
+	// A platform administrator does not remove the staff of an
+	// organisation that has its own DPO (platformAdminInviteCheck).
+	if u := staffUser(c); !u.CanAct(org.ID) {
+		if has, err := s.platformAdminActsAlone(c, org); err != nil {
+			return err
+		} else if has {
+			return errForbidden
+		}
 	}
 	_, unassigned, err := s.auth.RemoveMember(c.Request().Context(), org.ID, id, staffUser(c).ID)
 	if errors.Is(err, workflow.ErrSelf) {

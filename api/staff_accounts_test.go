@@ -516,7 +516,36 @@ func TestPlatformAdminInvitesFirstDPO(t *testing.T) {
 	}
 	// The platform admin's viewer role in espoo does not open espoo's page.
 	if p := b.get("/staff/orgs/espoo/staff"); p.status != http.StatusOK {
-		t.Errorf("platform admin GET espoo staff = %d (a platform administrator manages every organisation's staff)", p.status)
+		t.Errorf("platform admin GET espoo staff = %d (a platform administrator sees every organisation's staff)", p.status)
+	}
+
+	// But it invites only a first DPO, and never its own account: either
+	// would make it a member of an organisation and let it read the
+	// requests D-29 keeps from it (found by a cross-organisation probe).
+	// Testikunta has its DPO now; a third organisation has none.
+	cat := f.env.Catalog
+	if p := f.invite(t, b, "testikunta", "second@platform.example", workflow.RoleDPO, "fi"); p.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(htmlText(p.doc), cat.T("en", "accounts.invite.admin_has_dpo")) {
+		t.Errorf("platform admin inviting into an organisation with a DPO = %d", p.status)
+	}
+	f.env.Org("kolmas", "Kolmas", "Tredje", "fi")
+	if p := f.invite(t, b, "kolmas", "ROOT@platform.example", workflow.RoleDPO, "fi"); p.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(htmlText(p.doc), cat.T("en", "accounts.invite.admin_self")) {
+		t.Errorf("platform admin inviting itself = %d", p.status)
+	}
+	if n := len(f.mailsTo(t, "second@platform.example")) + len(f.mailsTo(t, "root@platform.example")); n != 0 {
+		t.Errorf("%d invitations sent", n)
+	}
+	// Nor does it remove the staff of an organisation with its own DPO.
+	var dpoID int64
+	if err := f.env.Pool.QueryRow(f.env.Ctx, `SELECT id FROM staff_users WHERE email = 'first.dpo@testikunta.example'`).Scan(&dpoID); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.postWithCSRF("/staff/orgs/testikunta/staff", "/staff/orgs/testikunta/staff/members/"+strconv.FormatInt(dpoID, 10)+"/remove", url.Values{}); p.status != http.StatusForbidden {
+		t.Errorf("platform admin removing testikunta's DPO = %d", p.status)
+	}
+	if r := roleOf(t, f, "first.dpo@testikunta.example", empty.ID); r != workflow.RoleDPO {
+		t.Errorf("testikunta's DPO's role is now %q", r)
 	}
 }
 
