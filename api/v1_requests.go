@@ -127,6 +127,12 @@ func (s *Server) v1CreateRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// An organisation not yet open to residents (store.Org.Open) takes no
+	// requests here either: with no register in its catalogue a request
+	// would be routed to none.
+	if !org.Open {
+		return s.v1Error(c, http.StatusConflict, "error.org_not_open", "error.org_not_open_post")
+	}
 	// Issue 16, item 8: only JSON is read as JSON.
 	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
 		return s.v1Error(c, http.StatusUnsupportedMediaType, "error.content_type", "api.err.content_type")

@@ -35,10 +35,34 @@ func newV1Fixture(t *testing.T) *v1Fixture {
 		t.Fatal(err)
 	}
 	other := f.env.Org("muukunta", "Muukunta", "Annanby", "sv")
+	f.env.Register(other.ID, "Kundregister", "e", "") // open to residents
 	if f.otherToken, err = auth.AddAPIToken(f.env.Ctx, other.ID, "erp", workflow.ActorCLI); err != nil {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// An organisation not yet open to residents (no register in its
+// catalogue) takes no request through the API either: 409, saying that
+// nothing was stored, and nothing is.
+func TestV1RequestToClosedOrganisation(t *testing.T) {
+	t.Parallel()
+	f := newV1Fixture(t)
+	closed := f.env.Org("suljettu", "Suljettu", "Stängd", "fi")
+	auth := &workflow.StaffAuth{Pool: f.env.Pool, Keys: f.env.Keys, Now: f.env.Clock.Now}
+	token, err := auth.AddAPIToken(f.env.Ctx, closed.ID, "erp", workflow.ActorCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"rights":["access"],"name":"Maija Meikäläinen","email":"maija@example.test"}`
+	code, out, raw := f.call(t, http.MethodPost, "/api/v1/requests", token, body)
+	if code != http.StatusConflict || out["error"] != "error.org_not_open" || out["message"] != f.env.Catalog.T("fi", "error.org_not_open_post") {
+		t.Fatalf("closed organisation: %d %s", code, raw)
+	}
+	var n int
+	if err := f.env.Pool.QueryRow(f.env.Ctx, `SELECT count(*) FROM cases WHERE org_id = $1`, closed.ID).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d cases stored (%v)", n, err)
+	}
 }
 
 // call sends a JSON request; hdr are extra header pairs.
