@@ -187,7 +187,14 @@ func (s *Server) adminOrgs(c echo.Context) error {
 	if _, err := requirePlatformAdmin(c); err != nil {
 		return err
 	}
-	return s.renderAdminOrgs(c, http.StatusOK, orgForm{Primary: "fi", Bilingual: true}, nil)
+	// The administrator's own language is the likelier primary language
+	// of the organisation they create (a Swedish-speaking administrator
+	// of Närpes once had to notice "Finnish" preselected).
+	primary := "fi"
+	if langOf(c) == "sv" {
+		primary = "sv"
+	}
+	return s.renderAdminOrgs(c, http.StatusOK, orgForm{Primary: primary, Bilingual: true}, nil)
 }
 
 func (s *Server) adminOrgCreate(c echo.Context) error {

@@ -85,6 +85,24 @@ func TestPlatformAdminCreatesOrganisation(t *testing.T) {
 	if p.status != http.StatusOK {
 		t.Fatalf("admin page = %d", p.status)
 	}
+	// The primary language preselected is the administrator's own (fi
+	// unless Swedish).
+	checked := func(p htmlPage) string {
+		for _, l := range []string{"fi", "sv"} {
+			if htmlHasAttr(htmlByID(p.doc, "f-primary-"+l), "checked") {
+				return l
+			}
+		}
+		return ""
+	}
+	if got := checked(p); got != "fi" {
+		t.Errorf("en: primary %q preselected, want fi", got)
+	}
+	admin.get("/staff/lang/sv")
+	if got := checked(admin.get("/staff/admin/orgs")); got != "sv" {
+		t.Errorf("sv: primary %q preselected, want sv", got)
+	}
+	admin.get("/staff/lang/en")
 	if htmlByID(p.doc, "nav-orgs") == nil {
 		t.Error("no Organisations link in the staff navigation")
 	}
