@@ -200,15 +200,22 @@ func confirmationLetterQ(ctx context.Context, q *store.Q, org store.Org, caseID 
 	return l, nil
 }
 
-// letterRegister is one task's part of a letter.
+// letterRegister is one task's part of a letter. The owner's comment
+// reaches the person only as the reasons of a refusal or a restriction:
+// otherwise it is a note to the DPO (the task form says so), and the
+// answer's download carried it to the person (found in a walkthrough).
 func letterRegister(t store.Task, r store.Register, files []string) pdf.Register {
+	comment := t.AnswerComment
+	if Answer(t.Answer) != AnswerRefused && !t.GuardianRestricted {
+		comment = ""
+	}
 	return pdf.Register{
 		Name:               r.Name,
 		Lang:               r.Language,
 		Right:              t.Right,
 		Answer:             t.Answer,
 		Ground:             t.AnswerGround,
-		Comment:            t.AnswerComment,
+		Comment:            comment,
 		Changes:            t.AnswerChanges,
 		Purpose:            r.Purpose,
 		LegalBasis:         r.LegalBasisText,
