@@ -74,8 +74,8 @@ type statusViewData struct {
 	ExtensionReason string
 	Paused          bool
 	PausedDue       string
-	TasksAnswered   int
-	TasksTotal      int
+	RegistersAnswered   int
+	RegistersTotal      int
 	Next            string
 	FormURL         string
 	Delivery        string // issue 18, IN-1: how the answer on paper / on site went
@@ -262,7 +262,7 @@ func (s *Server) statusViewWith(c echo.Context, status int, org store.Org, recei
 	d := statusViewData{
 		OrgName: org.Name(lang), Receipt: st.Receipt, Received: s.formatTime(st.ReceivedAt, lang),
 		State: s.Catalog.T(lang, "state."+string(st.State)), Due: workflow.FormatDate(st.Due.LegalDue, lang),
-		Paused: st.Paused, TasksAnswered: st.TasksAnswered, TasksTotal: st.TasksTotal,
+		Paused: st.Paused, RegistersAnswered: st.RegistersAnswered, RegistersTotal: st.RegistersTotal,
 		Next: s.Catalog.T(lang, "status.next."+string(st.State)), FormURL: statusBase(lang, org),
 	}
 	if !st.Due.ExtendedDue.IsZero() {

@@ -158,8 +158,8 @@ type CaseStatus struct {
 	Due             Due
 	ExtensionReason string
 	Paused          bool
-	TasksAnswered   int
-	TasksTotal      int
+	RegistersAnswered   int
+	RegistersTotal      int
 	// Delivery of an answer on paper or on site (IN-1, issue 18): the
 	// status.delivery.* key of what happened, and its day once recorded.
 	Delivery   string
@@ -188,13 +188,13 @@ func (s *Service) StatusOf(ctx context.Context, org store.Org, receipt string) (
 		if err != nil {
 			return err
 		}
-		answered, total, err := q.CaseTaskCounts(ctx, org.ID, c.ID)
+		answered, total, err := q.CaseRegisterCounts(ctx, org.ID, c.ID)
 		if err != nil {
 			return err
 		}
 		st = CaseStatus{Receipt: c.Receipt, State: State(c.State), ReceivedAt: c.ReceivedAt,
 			Due: DueOf(c, CalendarFor(org), now), Paused: c.PausedAt != nil || State(c.State) == StatePaused,
-			TasksAnswered: answered, TasksTotal: total}
+			RegistersAnswered: answered, RegistersTotal: total}
 		if c.ExtendedDue != nil {
 			st.ExtensionReason = c.ExtensionReason
 		}

@@ -153,3 +153,57 @@ func TestStatusCode(t *testing.T) {
 		t.Fatal("no status_viewed audit event")
 	}
 }
+
+// The status page counts registers, not tasks: a register asked for access
+// and rectification has two tasks but is one register, answered when both
+// are (it said "0 of 4 registers" for two, found in a walkthrough).
+func TestStatusCountsRegistersNotTasks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	wf := f.env.Workflow
+	sub, err := wf.SubmitWeb(ctx, f.org, f.request("access", "rectification"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := wf.ConfirmCode(ctx, f.org, sub.CaseID, f.codeFrom(t, "maija@example.test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var regs, tasks int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT count(DISTINCT register_id), count(*) FROM tasks WHERE case_id = $1`, sub.CaseID).Scan(&regs, &tasks); err != nil {
+		t.Fatal(err)
+	}
+	if regs == 0 || tasks != 2*regs {
+		t.Fatalf("%d tasks on %d registers, want two a register", tasks, regs)
+	}
+	status := func(step string, answered int) {
+		t.Helper()
+		st, err := wf.StatusOf(ctx, f.org, res.Receipt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.RegistersTotal != regs || st.RegistersAnswered != answered {
+			t.Errorf("%s: %d of %d registers answered, want %d of %d", step, st.RegistersAnswered, st.RegistersTotal, answered, regs)
+		}
+	}
+	// Registers already answered (RB-1 may answer a right by itself) count
+	// from the start.
+	var before int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT register_id FROM tasks WHERE case_id = $1
+		GROUP BY register_id HAVING bool_and(state = 'answered')) r`, sub.CaseID).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	status("as routed", before)
+	answer := func(right string) {
+		t.Helper()
+		if _, err := f.env.Pool.Exec(ctx, `UPDATE tasks SET state = 'answered' WHERE case_id = $1 AND "right" = $2
+			AND register_id = (SELECT min(register_id) FROM tasks WHERE case_id = $1 AND state <> 'answered')`, sub.CaseID, right); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answer("access")
+	status("one of a register's two tasks", before)
+	answer("rectification")
+	status("both tasks of one register", before+1)
+}

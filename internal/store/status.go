@@ -57,10 +57,15 @@ func (q *Q) DeleteStatusCode(ctx context.Context, orgID int64, receiptHash []byt
 	return mapErr(err, "status code")
 }
 
-// CaseTaskCounts counts a case's tasks that are answered, and all that are
-// not cancelled.
-func (q *Q) CaseTaskCounts(ctx context.Context, orgID, caseID int64) (answered, total int, err error) {
-	err = q.db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'answered'), count(*) FILTER (WHERE state <> 'cancelled')
-		FROM tasks WHERE org_id = $1 AND case_id = $2`, orgID, caseID).Scan(&answered, &total)
+// CaseRegisterCounts counts the registers of a case's tasks (those not
+// cancelled) and those whose every task is answered. The resident's status
+// page says "1 of 2 registers answered": a register with a task per right
+// (access and rectification) is one register, not two (it said "0 of 4"
+// for two registers, found in a walkthrough).
+func (q *Q) CaseRegisterCounts(ctx context.Context, orgID, caseID int64) (answered, total int, err error) {
+	err = q.db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE done), count(*) FROM (
+			SELECT bool_and(state = 'answered') AS done FROM tasks
+			WHERE org_id = $1 AND case_id = $2 AND state <> 'cancelled' GROUP BY register_id) r`,
+		orgID, caseID).Scan(&answered, &total)
 	return answered, total, mapErr(err, "tasks")
 }
