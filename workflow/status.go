@@ -152,14 +152,14 @@ func (s *Service) CheckStatusCode(ctx context.Context, org store.Org, receipt, c
 // CaseStatus is what the requester sees of a case: no names, no
 // henkilötunnus, no owners.
 type CaseStatus struct {
-	Receipt         string
-	State           State
-	ReceivedAt      time.Time
-	Due             Due
-	ExtensionReason string
-	Paused          bool
-	RegistersAnswered   int
-	RegistersTotal      int
+	Receipt           string
+	State             State
+	ReceivedAt        time.Time
+	Due               Due
+	ExtensionReason   string
+	Paused            bool
+	RegistersAnswered int
+	RegistersTotal    int
 	// Delivery of an answer on paper or on site (IN-1, issue 18): the
 	// status.delivery.* key of what happened, and its day once recorded.
 	Delivery   string
