@@ -199,7 +199,13 @@ func (d *doc) accessRegister(r Register) {
 	}
 	if files := d.deliveredFiles(r); len(files) > 0 {
 		d.subheading(d.t("letter.reg.files"))
-		d.para(d.t("letter.reg.files_text"))
+		// Where the files are: the PDF itself holds none (found in a
+		// walkthrough: the letter called them its attachments).
+		if d.l.Delivery == "electronic" {
+			d.para(d.t("letter.reg.files_text"))
+		} else {
+			d.para(d.t("letter.reg.files_text_paper"))
+		}
 		d.bullets(files)
 	}
 	if len(t.header) == 0 && len(r.Files) == 0 && !r.GuardianRestricted {

@@ -595,3 +595,26 @@ func TestSignatureNotAloneOnLastPage(t *testing.T) {
 		}
 	}
 }
+
+// The letter says where the delivered files are: the PDF holds none, so
+// an electronic answer points to its ZIP on the answer page, a paper one
+// to the files sent with it. It called them "attachments to this letter"
+// (found in a walkthrough: pdfdetach finds none).
+func TestLetterSaysWhereTheFilesAre(t *testing.T) {
+	t.Parallel()
+	cat, err := i18n.Load(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := pdf.New(cat)
+	for _, lang := range langs {
+		for delivery, key := range map[string]string{"electronic": "letter.reg.files_text", "paper": "letter.reg.files_text_paper"} {
+			l := pdf.Sample(pdf.KindAccess, lang)
+			l.Delivery = delivery
+			text := words(tool(t, "pdftotext", "-enc", "UTF-8", writeTemp(t, "a.pdf", render(t, r, l)), "-"))
+			if want := words(cat.T(lang, key)); !strings.Contains(text, want) {
+				t.Errorf("%s/%s: the letter lacks %q", lang, delivery, want)
+			}
+		}
+	}
+}
