@@ -353,6 +353,9 @@ func TestTaskPageCodeThenForm(t *testing.T) {
 	if person[tc.T("fi", "task.fact.requester")] != "Maija Meikäläinen" || person[tc.T("fi", "task.fact.hetu")] != "131052-****" {
 		t.Errorf("person %v", person)
 	}
+	if got := htmlText(htmlByID(r.doc, "find-hint")); got != tc.T("fi", "task.person.find_hint") {
+		t.Errorf("with a henkilötunnus, the hint says %q", got)
+	}
 	if strings.Contains(r.body, "131052-308T") {
 		t.Error("the full henkilötunnus is on the page (ID-4)")
 	}
@@ -572,6 +575,11 @@ func TestTaskRB1Choices(t *testing.T) {
 			}
 			if person := taskFacts(htmlByID(r.doc, "task-person")); person[tc.T("fi", "task.fact.hetu")] != tc.T("fi", "task.hetu_none") {
 				t.Errorf("no henkilötunnus given: %v", person)
+			}
+			// ... and the hint does not ask to search by a date of birth
+			// the owner was not given.
+			if got := htmlText(htmlByID(r.doc, "find-hint")); got != tc.T("fi", "task.person.find_hint_nohetu") {
+				t.Errorf("no henkilötunnus given, the hint says %q", got)
 			}
 
 			r = b.postMultipart(tc.link+"/answer", c.bad, nil)
