@@ -85,6 +85,11 @@ func faultOrg(t *testing.T, slug string) (dsn string, pool *pgxpool.Pool, orgID 
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A register, so that the organisation takes requests (store.Org.Open).
+	if _, err := pool.Exec(ctx, `INSERT INTO registers (org_id, norm_name, name, language, legal_basis, purpose, sector)
+		VALUES ($1, 'asiakasrekisteri', 'Asiakasrekisteri', 'fi', 'e', 'Asiakkaat', 'Palvelut')`, orgID); err != nil {
+		t.Fatal(err)
+	}
 	auth := &workflow.StaffAuth{Pool: pool, Keys: testKeys(t), Now: time.Now}
 	token, err = auth.AddAPIToken(ctx, orgID, "fault", workflow.ActorCLI)
 	if err != nil {
