@@ -31,3 +31,18 @@ func TestOwnerCommentReachesThePersonOnlyAsReasons(t *testing.T) {
 		}
 	}
 }
+
+// The letter prints the transfers and automated decision-making the
+// register's description publishes (kept among its Extra fields); it said
+// "not stated" beside a catalogue page that states them.
+func TestLetterRegisterHasPublishedTransfersAndAutomated(t *testing.T) {
+	t.Parallel()
+	r := store.Register{Name: "Asiakasrekisteri", Extra: map[string]string{
+		"Siirto EU:n tai ETA:n ulkopuolelle":         "Tietoja ei siirretä EU:n tai ETA:n ulkopuolelle.",
+		"Automaattinen päätöksenteko ja profilointi": "Ei automaattista päätöksentekoa.",
+	}}
+	got := letterRegister(store.Task{Right: "access", Answer: string(AnswerExtract)}, r, nil)
+	if got.ThirdCountries != "Tietoja ei siirretä EU:n tai ETA:n ulkopuolelle." || got.Automated != "Ei automaattista päätöksentekoa." {
+		t.Errorf("transfers %q, automated %q", got.ThirdCountries, got.Automated)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
+	"rightsdesk/registers"
 )
 
 // AccessLetter builds the Art 15 answer of a case (issue 18, legal.md §3)
@@ -222,6 +223,8 @@ func letterRegister(t store.Task, r store.Register, files []string) pdf.Register
 		BasisCode:          t.LegalBasis,
 		DataContent:        r.DataContent,
 		Recipients:         r.Recipients,
+		ThirdCountries:     registers.Transfers(r.Extra), // Art 15(1)(c), 15(2)
+		Automated:          registers.Automated(r.Extra), // Art 15(1)(h)
 		Retention:          r.Retention,
 		Sources:            r.Sources,
 		Extract:            t.ExtractText,
