@@ -182,7 +182,7 @@ func (d *doc) accessRegister(r Register) {
 		automated = d.t("letter.reg.automated_none")
 	}
 	d.field(d.t("letter.reg.automated"), automated)
-	d.field(d.t("letter.reg.rights"), d.t("letter.reg.rights_text"))
+	d.field(d.t("letter.reg.rights"), d.rightsText(r.BasisCode))
 
 	d.subheading(d.t("letter.reg.data"))
 	if r.GuardianRestricted {
@@ -399,4 +399,18 @@ func nonEmpty(s, fallback string) string {
 		return fallback
 	}
 	return s
+}
+
+// rightsText names the rights the register's legal basis gives (RB-1):
+// erasure is limited under (c) and (e), portability needs (a) or (b),
+// objection (e) or (f), withdrawal consent. An unknown basis names the
+// rights that depend on it as such. The letter promised every right for
+// every register, objection to a legal obligation's register too (found
+// in a walkthrough).
+func (d *doc) rightsText(basis string) string {
+	key := "letter.reg.rights." + basis
+	if !d.cat.Has(d.l.Lang, key) {
+		key = "letter.reg.rights.unknown"
+	}
+	return d.t(key) + " " + d.t("letter.reg.rights_complaint")
 }

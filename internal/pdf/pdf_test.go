@@ -618,3 +618,37 @@ func TestLetterSaysWhereTheFilesAre(t *testing.T) {
 		}
 	}
 }
+
+// RB-1: the rights a register's letter names follow its legal basis: no
+// objection and a limited erasure under a legal obligation (c), objection
+// under a public task (e), portability and withdrawal under consent (a);
+// an unknown basis says the other rights depend on it. The letter named
+// every right for every register (found in a walkthrough).
+func TestLetterRightsFollowTheBasis_RB1(t *testing.T) {
+	t.Parallel()
+	cat, err := i18n.Load(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := pdf.New(cat)
+	for _, basis := range []string{"a", "c", "e", "unknown", ""} {
+		l := pdf.Sample(pdf.KindAccess, "fi")
+		for i := range l.Registers {
+			l.Registers[i].BasisCode = basis
+		}
+		text := words(tool(t, "pdftotext", "-enc", "UTF-8", writeTemp(t, "a.pdf", render(t, r, l)), "-"))
+		key := "letter.reg.rights." + basis
+		if basis == "" {
+			key = "letter.reg.rights.unknown"
+		}
+		if want := words(cat.T("fi", key) + " " + cat.T("fi", "letter.reg.rights_complaint")); !strings.Contains(text, want) {
+			t.Errorf("basis %q: the letter lacks %q", basis, want)
+		}
+		// No other basis's rights.
+		for _, other := range []string{"a", "b", "c", "d", "e", "f", "unknown"} {
+			if other != strings.TrimPrefix(key, "letter.reg.rights.") && strings.Contains(text, words(cat.T("fi", "letter.reg.rights."+other))) {
+				t.Errorf("basis %q: the letter names the rights of basis %q", basis, other)
+			}
+		}
+	}
+}
