@@ -95,7 +95,7 @@ func TestAnswerOfTwoLettersInOneMail(t *testing.T) {
 	if d := other.get(second + "/file"); d.status != http.StatusSeeOther || strings.HasPrefix(d.body, "%PDF") {
 		t.Errorf("the second letter without a code in another browser = %d", d.status)
 	}
-	if !strings.Contains(files[0], sub.Receipt+"-fi.pdf") || !strings.Contains(files[1], sub.Receipt+"-confirmation-fi.pdf") {
-		t.Errorf("the links open %q, want the access answer, then the confirmation", files)
+	if !strings.Contains(files[0], sub.Receipt+"-fi.pdf") || !strings.Contains(files[1], sub.Receipt+"-"+f.env.Catalog.T("fi", "letter.file.confirmation")+"-fi.pdf") || !strings.Contains(files[1], "vastaus-mita-teimme") {
+		t.Errorf("the links open %q, want the access answer, then the confirmation named in Finnish", files)
 	}
 }

@@ -305,10 +305,7 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 		for _, rl := range letters {
 			token := secret.Token()
 			kind := string(rl.l.Kind)
-			name := c.Receipt + "-" + rl.l.Lang + ".pdf"
-			if rl.l.Kind != pdf.KindAccess {
-				name = c.Receipt + "-" + kind + "-" + rl.l.Lang + ".pdf"
-			}
+			name := s.letterFilename(c.Receipt, rl.l.Kind, rl.l.Lang)
 			d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang, Kind: kind,
 				Filename: name, ExpiresAt: expires, CreatedAt: now}
 			id, err := q.InsertAnswerDelivery(ctx, d, rl.b)

@@ -46,10 +46,22 @@ func (s *Service) queueLetter(ctx context.Context, q *store.Q, org store.Org, c 
 	return s.queueLetterBytes(ctx, q, org, c, l, b, method, actor)
 }
 
+// letterFilename is a letter's download name: the request number, what
+// the letter is in its own language (an access answer needs no word) and
+// the language, RD-2026-000001-vastaus-mita-teimme-fi.pdf. The English
+// kind ("confirmation") in a Swedish resident's file name read as another
+// receipt (found in a walkthrough).
+func (s *Service) letterFilename(receipt string, kind pdf.Kind, lang string) string {
+	if kind == pdf.KindAccess {
+		return receipt + "-" + lang + ".pdf"
+	}
+	return receipt + "-" + s.Catalog.T(lang, "letter.file."+string(kind)) + "-" + lang + ".pdf"
+}
+
 // queueLetterBytes puts l, rendered as b, in the print queue.
 func (s *Service) queueLetterBytes(ctx context.Context, q *store.Q, org store.Org, c store.Case, l pdf.Letter, b []byte, method string, actor Actor) (int64, error) {
 	id, err := q.InsertQueuedLetter(ctx, store.QueuedLetter{OrgID: org.ID, CaseID: c.ID, Kind: string(l.Kind), Method: method,
-		Lang: l.Lang, Filename: c.Receipt + "-" + string(l.Kind) + "-" + l.Lang + ".pdf", CreatedAt: s.Now(), CreatedBy: string(actor)}, b)
+		Lang: l.Lang, Filename: s.letterFilename(c.Receipt, l.Kind, l.Lang), CreatedAt: s.Now(), CreatedBy: string(actor)}, b)
 	if err != nil {
 		return 0, err
 	}
