@@ -65,20 +65,20 @@ type statusCodeData struct {
 }
 
 type statusViewData struct {
-	OrgName         string
-	Receipt         string
-	Received        string
-	State           string
-	Due             string
-	Extended        string
-	ExtensionReason string
-	Paused          bool
-	PausedDue       string
-	RegistersAnswered   int
-	RegistersTotal      int
-	Next            string
-	FormURL         string
-	Delivery        string // issue 18, IN-1: how the answer on paper / on site went
+	OrgName           string
+	Receipt           string
+	Received          string
+	State             string
+	Due               string
+	Extended          string
+	ExtensionReason   string
+	Paused            bool
+	PausedDue         string
+	RegistersAnswered int
+	RegistersTotal    int
+	Next              string
+	FormURL           string
+	Delivery          string // issue 18, IN-1: how the answer on paper / on site went
 	// ConsentNot: chosen registers a withdrawal of consent does not reach
 	// (RB-1); shown with their published names.
 	ConsentNot []publishedText
