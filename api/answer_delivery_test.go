@@ -334,10 +334,23 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 	}
 
 	// The case timeline shows the sending and the download.
-	tl := scText(dpo.get(casePath).doc)
+	casePage := dpo.get(casePath)
+	tl := scText(casePage.doc)
 	for _, want := range []string{"Answer sent as a link", "Answer delivered: the mail server accepted the link", "Answer downloaded", "downloaded 1 times"} {
 		if !strings.Contains(tl, want) {
 			t.Errorf("the case page lacks %q", want)
+		}
+	}
+	// In words: no event by its code ("Event: answer_approved"), no id
+	// ("render: 1"), no code word as a label or a value, in the timeline
+	// and the list of mails (found in an answer walkthrough).
+	eventCode := strings.TrimSuffix(f.env.Catalog.T("en", "timeline.other", ""), " ")
+	for _, id := range []string{"timeline", "mail"} {
+		sec := scText(scByID(casePage.doc, id))
+		for _, code := range []string{eventCode, "answer_", "render:", "delivery:", "download:", "art19", "status_code", "_link", "_code", "confirmation", ": access"} {
+			if strings.Contains(sec, code) {
+				t.Errorf("#%s shows %q: %.300s", id, code, sec[max(0, strings.Index(sec, code)-100):])
+			}
 		}
 	}
 

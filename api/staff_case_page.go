@@ -1026,7 +1026,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			}
 			val = fmt.Sprint(v)
 			k = "to_owner"
-		case "task", "outbox", "attachment", "letter", "marks", "mark", "ask", "reply", "reply_files", "reply_file":
+		case "task", "outbox", "attachment", "letter", "marks", "mark", "ask", "reply", "reply_files", "reply_file", "render", "delivery":
 			continue // ids: the register or the kind names it
 		case "letter_kind": // issue 18, the print queue
 			val = s.caseLabel(lang, "print.kind.", fmt.Sprint(v))
@@ -1035,7 +1035,12 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 		case "letter_method":
 			val = s.caseLabel(lang, "print.method.", fmt.Sprint(v))
 		case "kind":
-			val = s.caseLabel(lang, "staffcase.mail.kind.", fmt.Sprint(v))
+			// A mail's kind, or a letter's (an answer's parts).
+			if kind := fmt.Sprint(v); s.Catalog.Has(lang, "print.kind."+kind) && !s.Catalog.Has(lang, "staffcase.mail.kind."+kind) {
+				val = s.caseLabel(lang, "print.kind.", kind)
+			} else {
+				val = s.caseLabel(lang, "staffcase.mail.kind.", kind)
+			}
 		case "method":
 			val = s.caseLabel(lang, "method.", fmt.Sprint(v))
 		case "ground":
