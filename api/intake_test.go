@@ -355,6 +355,11 @@ func TestIntakeChosenRegistersOnBehalf(t *testing.T) {
 	if got := htmlText(inMust(t, done, "doc-due")); got != workflow.FormatDate(dl.DocumentRequestDue, "fi") {
 		t.Fatalf("FI-2 due %q", got)
 	}
+	// One item a register: names with commas of their own must not run
+	// together (found in an answer walkthrough).
+	if items := htmlElems(inMust(t, done, "registers"), func(n *html.Node) bool { return htmlIs(n, "li") }); len(items) != 2 {
+		t.Errorf("the receipt lists %d registers as items, want 2", len(items))
+	}
 	if got := htmlText(inMust(t, done, "registers")); !strings.Contains(got, "Kirjaston asiakasrekisteri") || !strings.Contains(got, "Katuluparekisteri") || strings.Contains(got, "Oppilasrekisteri") {
 		t.Fatalf("registers on receipt: %q", got)
 	}
