@@ -355,6 +355,10 @@ func TestIntakeChosenRegistersOnBehalf(t *testing.T) {
 	if got := htmlText(inMust(t, done, "doc-due")); got != workflow.FormatDate(dl.DocumentRequestDue, "fi") {
 		t.Fatalf("FI-2 due %q", got)
 	}
+	// What happens next names the delivery chosen, not every one.
+	if got, want := htmlText(inMust(t, done, "next-answer")), f.env.Catalog.T("fi", "mail.receipt.delivery."+form.Get("delivery")); got != want {
+		t.Errorf("next step %q, want %q", got, want)
+	}
 	// One item a register: names with commas of their own must not run
 	// together (found in an answer walkthrough).
 	if items := htmlElems(inMust(t, done, "registers"), func(n *html.Node) bool { return htmlIs(n, "li") }); len(items) != 2 {
