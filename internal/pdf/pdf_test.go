@@ -596,22 +596,34 @@ func TestSignatureNotAloneOnLastPage(t *testing.T) {
 	}
 }
 
+// catalogRenderer is the product's catalogue and a renderer on it.
+func catalogRenderer(t *testing.T) (*i18n.Catalog, *pdf.Renderer) {
+	t.Helper()
+	cat, err := i18n.Load(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat, pdf.New(cat)
+}
+
+// letterWords is the text of l as rendered, white space normalised.
+func letterWords(t *testing.T, r *pdf.Renderer, l pdf.Letter) string {
+	t.Helper()
+	return words(tool(t, "pdftotext", "-enc", "UTF-8", writeTemp(t, "letter.pdf", render(t, r, l)), "-"))
+}
+
 // The letter says where the delivered files are: the PDF holds none, so
 // an electronic answer points to its ZIP on the answer page, a paper one
 // to the files sent with it. It called them "attachments to this letter"
 // (found in a walkthrough: pdfdetach finds none).
 func TestLetterSaysWhereTheFilesAre(t *testing.T) {
 	t.Parallel()
-	cat, err := i18n.Load(templates.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := pdf.New(cat)
+	cat, r := catalogRenderer(t)
 	for _, lang := range langs {
 		for delivery, key := range map[string]string{"electronic": "letter.reg.files_text", "paper": "letter.reg.files_text_paper"} {
 			l := pdf.Sample(pdf.KindAccess, lang)
 			l.Delivery = delivery
-			text := words(tool(t, "pdftotext", "-enc", "UTF-8", writeTemp(t, "a.pdf", render(t, r, l)), "-"))
+			text := letterWords(t, r, l)
 			if want := words(cat.T(lang, key)); !strings.Contains(text, want) {
 				t.Errorf("%s/%s: the letter lacks %q", lang, delivery, want)
 			}
@@ -626,17 +638,13 @@ func TestLetterSaysWhereTheFilesAre(t *testing.T) {
 // every right for every register (found in a walkthrough).
 func TestLetterRightsFollowTheBasis_RB1(t *testing.T) {
 	t.Parallel()
-	cat, err := i18n.Load(templates.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := pdf.New(cat)
+	cat, r := catalogRenderer(t)
 	for _, basis := range []string{"a", "c", "e", "unknown", ""} {
 		l := pdf.Sample(pdf.KindAccess, "fi")
 		for i := range l.Registers {
 			l.Registers[i].BasisCode = basis
 		}
-		text := words(tool(t, "pdftotext", "-enc", "UTF-8", writeTemp(t, "a.pdf", render(t, r, l)), "-"))
+		text := letterWords(t, r, l)
 		key := "letter.reg.rights." + basis
 		if basis == "" {
 			key = "letter.reg.rights.unknown"
