@@ -73,7 +73,7 @@ func TestAnswerRenderRetriedAndShown(t *testing.T) {
 	m := f.caughtMail(t, "answer_link", "maija@example.fi")
 	text := strings.Join(strings.Fields(m.Text), " ")
 	for _, want := range []string{"Paketissa on:", "Vastaus (pääsy omiin tietoihin): PDF-kirje",
-		"saavutettavana verkkosivuna", "ZIP-tiedosto, jossa on JSON-asiakirja ja CSV-taulukko rekistereittäin"} {
+		"saavutettavana verkkosivuna", f.env.Catalog.T("fi", "answer.contents.export")} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the link mail's cover note lacks %q:\n%s", want, text)
 		}
