@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/html"
+
 	"rightsdesk/internal/mail"
 	"rightsdesk/internal/store"
 	"rightsdesk/internal/testenv"
@@ -405,5 +407,41 @@ func TestAnswerDeliveryNoEmailAndLanguages(t *testing.T) {
 		if d.status != http.StatusNotFound || !strings.Contains(scText(d.doc), want) || !strings.Contains(scText(d.doc), f.org.PrivacyEmail) {
 			t.Errorf("%s unknown link page = %d", lang, d.status)
 		}
+	}
+}
+
+// Before the DPO sends an access answer, the case page names the
+// registers whose Art 15 items the catalogue lacks, and which: the letter
+// says "not stated" for them (a letter saying so for nearly everything
+// went out without a word, found in an answer walkthrough).
+func TestAnswerGapsShownBeforeSending(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	cat := f.env.Catalog
+	sub := f.answerReady(t, "fi")
+	dpo := f.login(t, f.dpo)
+	gaps := func() map[string]string {
+		t.Helper()
+		p := dpo.get("/staff/cases/" + sub.Receipt)
+		out := map[string]string{}
+		for _, li := range htmlElems(scByID(p.doc, "send-answer-gaps"), func(n *html.Node) bool { return htmlIs(n, "li") }) {
+			name := htmlText(htmlFirst(li, func(n *html.Node) bool { return htmlIs(n, "a") }))
+			out[name] = strings.TrimPrefix(htmlText(li), name+": ")
+		}
+		return out
+	}
+	got := gaps()
+	owned := "Varhaiskasvatuksen asiakasrekisteri"
+	if len(got) != 2 || !strings.Contains(got[owned], cat.T("en", "letter.reg.categories")) || !strings.Contains(got[owned], cat.T("en", "letter.reg.retention")) ||
+		strings.Contains(got[owned], cat.T("en", "letter.reg.purpose")) || strings.Contains(got[owned], cat.T("en", "letter.reg.basis")) {
+		t.Fatalf("gaps %q", got)
+	}
+	// A register whose catalogue entry is complete is not named.
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE registers SET data_content = 'Nimi', recipients = 'Kela', retention = '10 vuotta', sources = 'Huoltajat'
+		WHERE id = $1`, f.regOwned); err != nil {
+		t.Fatal(err)
+	}
+	if got := gaps(); len(got) != 1 || got[owned] != "" {
+		t.Errorf("after completing the register: gaps %q", got)
 	}
 }

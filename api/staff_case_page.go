@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -207,7 +208,10 @@ type caseData struct {
 	SendAnswerURL     string
 	SendAnswerDays    int
 	SendAnswerNoEmail bool
-	AnswersSent       []string // each sent answer: when, until, downloads
+	// SendAnswerGaps: the access answer's registers whose Art 15 items
+	// the catalogue lacks, so the letter says "not stated" for them.
+	SendAnswerGaps []answerGap
+	AnswersSent    []string // each sent answer: when, until, downloads
 	// SendAnswerPaper: the answer goes to the print queue (IN-1): the
 	// hint's key; Queued: the case's letters there (issue 18).
 	SendAnswerPaper string
@@ -573,6 +577,9 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		d.RenderState != workflow.RenderPending {
 		d.SendAnswerURL, d.SendAnswerDays = caseSendAnswerURL(cs.Receipt), int(workflow.AnswerLinkTTL.Hours()/24)
 		d.SendAnswerNoEmail = strings.TrimSpace(req.Email) == ""
+		if d.SendAnswerGaps, err = s.answerGaps(ctx, q, org.ID, tasks, lang); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.casePrintQueue(ctx, d, cs, org, lang); err != nil { // issue 18, IN-1
 		return nil, err
@@ -942,6 +949,53 @@ func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNa
 		})
 	}
 	return names, nil
+}
+
+// answerGap is a register of an access answer and the Art 15(1) items its
+// letter will say are "not stated".
+type answerGap struct {
+	Register, Lang, URL string
+	Missing             string
+}
+
+// answerGaps lists the registers of the case's access tasks whose Art 15
+// items the catalogue lacks, before the DPO sends the answer: a letter
+// saying "not stated" for nearly everything went out without a word of
+// warning (found in an answer walkthrough).
+func (s *Server) answerGaps(ctx context.Context, q *store.Q, orgID int64, tasks []store.Task, lang string) ([]answerGap, error) {
+	var out []answerGap
+	seen := map[int64]bool{}
+	for _, t := range tasks {
+		if t.Right != string(workflow.RightAccess) || t.State != "answered" || workflow.Answer(t.Answer) == workflow.AnswerRefused || seen[t.RegisterID] {
+			continue
+		}
+		seen[t.RegisterID] = true
+		r, err := q.Register(ctx, orgID, t.RegisterID)
+		if err != nil {
+			return nil, err
+		}
+		var missing []string
+		for _, f := range []struct {
+			key   string
+			empty bool
+		}{
+			{"letter.reg.purpose", r.Purpose == ""},
+			{"letter.reg.basis", r.LegalBasisText == "" && !slices.Contains([]string{"a", "b", "c", "d", "e", "f"}, r.LegalBasis)},
+			{"letter.reg.categories", r.DataContent == ""},
+			{"letter.reg.recipients", r.Recipients == ""},
+			{"letter.reg.retention", r.Retention == ""},
+			{"letter.reg.source", r.Sources == ""},
+		} {
+			if f.empty {
+				missing = append(missing, s.Catalog.T(lang, f.key))
+			}
+		}
+		if len(missing) > 0 {
+			out = append(out, answerGap{Register: r.Name, Lang: publishedLang(r.Language, lang),
+				URL: "/staff/registers/" + strconv.FormatInt(r.ID, 10), Missing: strings.Join(missing, ", ")})
+		}
+	}
+	return out, nil
 }
 
 // resolveTextRefs puts the free text an event refers to (D-25: the
