@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"rightsdesk/internal/backup"
 	"rightsdesk/internal/config"
@@ -33,14 +34,11 @@ const backupMail = "From: Maija Meikäläinen <maija@example.fi>\r\n" +
 
 var verifiedRe = regexp.MustCompile(`verified \d+ chains, \d+ events, \d+ checkpoints`)
 
-// Issue 22: `rightsdesk backup` of a database with cases, files and audit
-// events, restored by `rightsdesk restore` into a new embedded cluster,
-// passes `rightsdesk audit verify` with the same counts; a changed archive
-// and a non-empty target are refused.
-func TestBackupRestoreAuditVerifies(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	pool, getenv := accountsDB(t)
+// emailEspoo files the i-th backupMail to Espoo's privacy address through
+// the application as serve sets it up: a case with its key and audit
+// events.
+func emailEspoo(t *testing.T, ctx context.Context, pool *pgxpool.Pool, getenv func(string) string, i int) {
+	t.Helper()
 	a, err := setup(ctx, mustConfig(t, getenv), &Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: getenv}, false, false)
 	if err != nil {
 		t.Fatal(err)
@@ -50,11 +48,22 @@ func TestBackupRestoreAuditVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := a.wf.ReceiveEmail(ctx, org, workflow.InboundMail{To: "privacy@espoo.test", From: "maija@example.fi",
+		Raw: fmt.Appendf(nil, backupMail, i, i), ReceivedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Issue 22: `rightsdesk backup` of a database with cases, files and audit
+// events, restored by `rightsdesk restore` into a new embedded cluster,
+// passes `rightsdesk audit verify` with the same counts; a changed archive
+// and a non-empty target are refused.
+func TestBackupRestoreAuditVerifies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, getenv := accountsDB(t)
 	for i := 1; i <= 2; i++ {
-		if _, err := a.wf.ReceiveEmail(ctx, org, workflow.InboundMail{To: "privacy@espoo.test", From: "maija@example.fi",
-			Raw: fmt.Appendf(nil, backupMail, i, i), ReceivedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		emailEspoo(t, ctx, pool, getenv, i)
 	}
 	if code, _, stderr := runWithInput(t, getenv, "", "token", "add", "--org", "espoo", "--name", "erp"); code != 0 {
 		t.Fatalf("token add: %s", stderr)

@@ -2,19 +2,16 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"rightsdesk/internal/config"
 	"rightsdesk/internal/secret"
 	"rightsdesk/internal/store"
-	"rightsdesk/workflow"
 )
 
 // D-17: the embedded default generates DATA_DIR's key on the first start,
@@ -42,19 +39,7 @@ func TestNoNewKeyOverKeyedData_D17(t *testing.T) {
 	}
 
 	// A case arrives (case key, audit events), then the key file is lost.
-	a, err := setup(ctx, mustConfig(t, getenv), &Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: getenv}, false, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	org, err := store.New(pool).OrgBySlug(ctx, "espoo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.wf.ReceiveEmail(ctx, org, workflow.InboundMail{To: "privacy@espoo.test", From: "maija@example.fi",
-		Raw: fmt.Appendf(nil, backupMail, 1, 1), ReceivedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	emailEspoo(t, ctx, pool, getenv, 1)
 	if err := os.Remove(keyPath); err != nil {
 		t.Fatal(err)
 	}
