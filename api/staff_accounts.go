@@ -203,17 +203,16 @@ func (s *Server) platformAdminInviteCheck(c echo.Context, u *StaffUser, org stor
 	if workflow.NormEmail(email) == workflow.NormEmail(u.Email) {
 		return "accounts.invite.admin_self", nil
 	}
-	has, err := s.platformAdminActsAlone(c, org)
+	has, err := s.orgHasOwnDPO(c, org)
 	if err != nil || !has {
 		return "", err
 	}
 	return "accounts.invite.admin_has_dpo", nil
 }
 
-// platformAdminActsAlone reports whether the organisation has a DPO of
-// its own, who then manages its staff instead of a platform
-// administrator.
-func (s *Server) platformAdminActsAlone(c echo.Context, org store.Org) (bool, error) {
+// orgHasOwnDPO reports whether the organisation has a DPO of its own,
+// who then manages its staff instead of a platform administrator.
+func (s *Server) orgHasOwnDPO(c echo.Context, org store.Org) (bool, error) {
 	has, err := store.New(s.Pool).OrgsWithDPO(c.Request().Context())
 	return has[org.ID], err
 }
@@ -259,7 +258,7 @@ func (s *Server) staffOrgRemove(c echo.Context) error {
 	// A platform administrator does not remove the staff of an
 	// organisation that has its own DPO (platformAdminInviteCheck).
 	if u := staffUser(c); !u.CanAct(org.ID) {
-		if has, err := s.platformAdminActsAlone(c, org); err != nil {
+		if has, err := s.orgHasOwnDPO(c, org); err != nil {
 			return err
 		} else if has {
 			return errForbidden

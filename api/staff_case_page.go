@@ -980,7 +980,7 @@ func (s *Server) answerGaps(ctx context.Context, q *store.Q, orgID int64, tasks 
 			empty bool
 		}{
 			{"letter.reg.purpose", r.Purpose == ""},
-			{"letter.reg.basis", r.LegalBasisText == "" && !slices.Contains([]string{"a", "b", "c", "d", "e", "f"}, r.LegalBasis)},
+			{"letter.reg.basis", r.LegalBasisText == "" && (!workflow.ValidBasis(r.LegalBasis) || workflow.Basis(r.LegalBasis) == workflow.BasisUnknown)},
 			{"letter.reg.categories", r.DataContent == ""},
 			{"letter.reg.recipients", r.Recipients == ""},
 			{"letter.reg.retention", r.Retention == ""},
