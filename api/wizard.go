@@ -190,6 +190,7 @@ func (s *Server) renderWizardPreview(c echo.Context, status int, o store.Org, pd
 	}
 	pd.Org, pd.Draft, pd.Base = o, d, wizardBase(o)+"/"+strconv.FormatInt(d.ID, 10)
 	pd.PublicURL = intakeBase(o.PrimaryLang, o) + "/"
+	d.MarkOtherControllers(o)
 	for _, r := range d.Registers {
 		if r.Live() {
 			pd.Live = append(pd.Live, r)

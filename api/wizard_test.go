@@ -616,3 +616,49 @@ func publishDraft(t *testing.T, c *scClient, draft string) htmlPage {
 	}
 	return p
 }
+
+// A document that names another body as a register's controller (the
+// förbund's, another town's library) gets a warning on the register's card
+// in the DPO's language, naming that body and what to do; the
+// organisation's own document does not (found in an onboarding
+// walkthrough: a förbund's registers were published as Närpes's unseen).
+func TestImportWizardWarnsOfAnotherController(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	dpo := f.login(t, f.dpo)
+	own := strings.ReplaceAll(wizardFixture(t, "corpus/03_rautalampi_kirjaston_asiakasrekisteri.txt"), "Rautalammin kunnankirjasto", "Espoon kaupunginkirjasto")
+	p := dpo.postMultipart("/staff/orgs/espoo/import", url.Values{}, map[string]string{
+		"forbund.txt": wizardFixture(t, "corpus/19_osterbottens_forbund_handlingars_offentlighet.txt"),
+		"own.txt":     own,
+	})
+	m := draftPath.FindStringSubmatch(p.location())
+	if m == nil {
+		t.Fatalf("upload = %d", p.status)
+	}
+	if r := dpo.get("/staff/lang/sv"); r.status != http.StatusSeeOther {
+		t.Fatal(r.status)
+	}
+	preview := dpo.get(m[0])
+	want := f.env.Catalog.T("sv", "wizard.doubt.controller_other", "Österbottens förbund", "Esbo stad",
+		f.env.Catalog.T("sv", "catalogue.form.controller_elsewhere"))
+	warned, quiet := 0, 0
+	for _, card := range htmlElems(preview.doc, func(n *html.Node) bool { return htmlIs(n, "article") && htmlHasClass(n, "register") }) {
+		text := htmlText(card)
+		has := htmlFirst(card, func(n *html.Node) bool { return htmlAttr(n, "data-doubt") == "wizard.doubt.controller_other" }) != nil
+		switch {
+		case strings.Contains(text, "own.txt"):
+			if has {
+				t.Errorf("the organisation's own register is warned of: %.200s", text)
+			}
+			quiet++
+		case strings.Contains(text, "forbund.txt"):
+			if !has || !strings.Contains(text, want) {
+				t.Errorf("a förbund register's card lacks %q: %s", want, text)
+			}
+			warned++
+		}
+	}
+	if warned < 2 || quiet != 1 {
+		t.Errorf("cards: %d of the förbund's warned, %d of Espoo's; want at least 2 and 1", warned, quiet)
+	}
+}

@@ -69,6 +69,25 @@ type DraftRegister struct {
 	// the same published fields under a name of the DPO's, and its name is
 	// its key (D-3), as for a register added by hand.
 	SplitFrom int `json:"split_from,omitempty"`
+	// OtherController is the controller the document names when it is
+	// another body than the organisation (MarkOtherControllers), its
+	// first line; not stored, as the organisation's names may change.
+	OtherController string `json:"-"`
+}
+
+// MarkOtherControllers notes the registers whose document names another
+// body as their controller (registers.OtherController): the DPO decides
+// whether each is the organisation's at all, or one whose controller is
+// elsewhere (D-7). The importer cannot: only the organisation knows.
+func (d *ImportDraft) MarkOtherControllers(org store.Org) {
+	for i := range d.Registers {
+		r := &d.Registers[i]
+		if r.Added || !registers.OtherController(r.R.Controller, org.NameFI, org.NameSV, org.NameEN) {
+			continue
+		}
+		first, _, _ := strings.Cut(strings.TrimSpace(r.R.Controller), "\n")
+		r.OtherController = strings.TrimSpace(first)
+	}
 }
 
 // Name is the name the register is published under: the DPO's, else the
