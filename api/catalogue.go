@@ -384,6 +384,8 @@ type staffRegisterData struct {
 	PublicURL string
 	// Format is the importer's layout of the source document, in words.
 	Format string
+	// AsksDataStore: the form asks whether the data store note stays.
+	AsksDataStore bool
 }
 
 // registerForm holds the edit form's values (as submitted, or from the
@@ -393,7 +395,14 @@ type registerForm struct {
 	ControllerElsewhere                     bool
 	ElsewhereName, ElsewhereContact, Notes  string
 	Recipients                              string
+	// DataStore: the "may hold no personal data" note stays; asked only
+	// of a data store (staffRegisterData.AsksDataStore).
+	DataStore bool
 }
+
+// asksDataStore: the form asks whether a data store's note stays, for a
+// data store and for a register the DPO has answered it of (to undo).
+func asksDataStore(r store.Register) bool { return r.DataStore || r.Edited("data_store") }
 
 // fieldError is one entry of a form's error summary.
 type fieldError struct {
@@ -431,7 +440,7 @@ func (s *Server) renderRegisterForm(c echo.Context, status int, r store.Register
 		Org: org, Register: r, Lang: publishedLang(r.Language, lang), CanEdit: s.staffCanEdit(c, r.OrgID),
 		Form: f, Errors: fe, Bases: workflow.Bases,
 		PublicURL: "/" + org.PrimaryLang + "/o/" + org.Slug + "/registers/" + strconv.FormatInt(r.ID, 10),
-		Format:    r.SourceFormat,
+		Format:    r.SourceFormat, AsksDataStore: asksDataStore(r),
 	}
 	if key := "catalogue.format." + r.SourceFormat; s.Catalog.Has(lang, key) {
 		d.Format = s.Catalog.T(lang, key)
@@ -452,7 +461,7 @@ func (s *Server) staffRegisterForm(c echo.Context) error {
 	f := registerForm{
 		Name: r.Name, OwnerName: r.OwnerName, OwnerEmail: r.OwnerEmail, LegalBasis: r.LegalBasis,
 		ControllerElsewhere: r.ControllerElsewhere, ElsewhereName: r.ElsewhereName,
-		ElsewhereContact: r.ElsewhereContact, Notes: r.Notes, Recipients: r.Recipients,
+		ElsewhereContact: r.ElsewhereContact, Notes: r.Notes, Recipients: r.Recipients, DataStore: r.DataStore,
 	}
 	return s.renderRegisterForm(c, http.StatusOK, r, f, nil)
 }
@@ -470,13 +479,17 @@ func (s *Server) staffRegisterSave(c echo.Context) error {
 		Name: c.FormValue("name"), OwnerName: c.FormValue("owner_name"), OwnerEmail: c.FormValue("owner_email"),
 		LegalBasis: c.FormValue("legal_basis"), ControllerElsewhere: c.FormValue("controller_elsewhere") != "",
 		ElsewhereName: c.FormValue("elsewhere_name"), ElsewhereContact: c.FormValue("elsewhere_contact"),
-		Notes: c.FormValue("notes"), Recipients: c.FormValue("recipients"),
+		Notes: c.FormValue("notes"), Recipients: c.FormValue("recipients"), DataStore: c.FormValue("data_store") != "",
 	}
-	err = s.Workflow.UpdateRegister(c.Request().Context(), r.OrgID, r.ID, u.ID, workflow.RegisterEdit{
+	edit := workflow.RegisterEdit{
 		Name: f.Name, OwnerName: f.OwnerName, OwnerEmail: f.OwnerEmail, LegalBasis: f.LegalBasis,
 		ControllerElsewhere: f.ControllerElsewhere, ElsewhereName: f.ElsewhereName,
 		ElsewhereContact: f.ElsewhereContact, Notes: f.Notes, Recipients: f.Recipients,
-	})
+	}
+	if asksDataStore(r) {
+		edit.DataStore = &f.DataStore
+	}
+	err = s.Workflow.UpdateRegister(c.Request().Context(), r.OrgID, r.ID, u.ID, edit)
 	var fe workflow.FieldErrors
 	if errors.As(err, &fe) {
 		return s.renderRegisterForm(c, http.StatusUnprocessableEntity, r, f, fe)

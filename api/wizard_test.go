@@ -571,6 +571,68 @@ func TestDataStoreMarkStoredAndShown(t *testing.T) {
 	if pub.status != http.StatusOK || htmlByID(pub.doc, "data-store-note") != nil {
 		t.Errorf("ordinary register page %d shows a data-store note", pub.status)
 	}
+
+	// The DPO who has checked that a data store holds personal data
+	// unticks its note: residents no longer read "it may hold no personal
+	// data", and a later import of the same document keeps the answer.
+	// An ordinary register's form does not ask.
+	if box := htmlByID(sp.doc, "f-data_store"); box == nil || !htmlHasAttr(box, "checked") {
+		t.Fatal("the data store's form lacks its ticked note box")
+	}
+	pp := dpo.get("/staff/registers/" + strconv.FormatInt(plain.ID, 10))
+	if htmlByID(pp.doc, "f-data_store") != nil {
+		t.Error("an ordinary register's form asks about a data store note")
+	}
+	save := func(r *store.Register, box bool) {
+		t.Helper()
+		v := url.Values{"name": {r.Name}, "legal_basis": {r.LegalBasis}, "recipients": {r.Recipients}}
+		if box {
+			v.Set("data_store", "1")
+		}
+		if res := dpo.post("/staff/registers/"+strconv.FormatInt(r.ID, 10), v); res.status != http.StatusSeeOther {
+			t.Fatalf("saving %q = %d", r.Name, res.status)
+		}
+	}
+	save(ds, false)
+	save(plain, false)
+	reread := func(id int64) store.Register {
+		t.Helper()
+		r, err := q.Register(f.env.Ctx, f.org.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := reread(ds.ID); r.DataStore || !r.Edited("data_store") {
+		t.Errorf("after unticking: data store %v, edited %q", r.DataStore, r.EditedFields)
+	}
+	if r := reread(plain.ID); r.DataStore || r.Edited("data_store") {
+		t.Errorf("an ordinary register saved: data store %v, edited %q", r.DataStore, r.EditedFields)
+	}
+	pub = resident.get("/sv/o/espoo/registers/" + strconv.FormatInt(ds.ID, 10))
+	if pub.status != http.StatusOK || htmlByID(pub.doc, "data-store-note") != nil {
+		t.Errorf("checked data store's public page %d still shows the note", pub.status)
+	}
+	p = dpo.postMultipart("/staff/orgs/espoo/import", url.Values{}, map[string]string{
+		"forbund.txt": wizardFixture(t, "corpus/19_osterbottens_forbund_handlingars_offentlighet.txt"),
+	})
+	m = draftPath.FindStringSubmatch(p.location())
+	if m == nil {
+		t.Fatalf("second upload = %d", p.status)
+	}
+	publishDraft(t, dpo, m[0])
+	if r := reread(ds.ID); r.DataStore {
+		t.Error("a later import brought the checked data store's note back")
+	}
+	// Ticking it again undoes the answer: the form still asks.
+	sp = dpo.get("/staff/registers/" + strconv.FormatInt(ds.ID, 10))
+	if box := htmlByID(sp.doc, "f-data_store"); box == nil || htmlHasAttr(box, "checked") {
+		t.Fatal("the checked data store's form lacks its unticked box")
+	}
+	save(ds, true)
+	if r := reread(ds.ID); !r.DataStore {
+		t.Error("ticking the note again did not bring it back")
+	}
 }
 
 // Issue 19: a new DPO finds the import and the settings from the

@@ -129,6 +129,10 @@ type RegisterEdit struct {
 	// when they answer under Art 19; the DPO's text where an import found
 	// none or a wrong one.
 	Recipients string
+	// DataStore is the DPO's answer to a data store's "may hold no
+	// personal data" (unticked once checked that it holds some); nil when
+	// the form did not ask (the register is no data store).
+	DataStore *bool
 }
 
 // Field limits of RegisterEdit (characters).
@@ -225,6 +229,11 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 		mark("elsewhere_contact", old.ElsewhereContact != changes.ElsewhereContact)
 		mark("notes", old.Notes != changes.Notes)
 		mark("recipients", old.Recipients != changes.Recipients)
+		dataStore := old.DataStore
+		if changes.DataStore != nil {
+			dataStore = *changes.DataStore
+		}
+		mark("data_store", old.DataStore != dataStore)
 		if len(edited) == 0 {
 			return nil
 		}
@@ -233,7 +242,7 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 			Name: changes.Name, OwnerName: changes.OwnerName, OwnerEmail: changes.OwnerEmail,
 			LegalBasis: changes.LegalBasis, ControllerElsewhere: changes.ControllerElsewhere,
 			ElsewhereName: changes.ElsewhereName, ElsewhereContact: changes.ElsewhereContact, Notes: changes.Notes,
-			Recipients: changes.Recipients,
+			Recipients: changes.Recipients, DataStore: dataStore,
 		}, edited, now)
 		if err != nil {
 			return err

@@ -197,6 +197,7 @@ type RegisterEdit struct {
 	ElsewhereContact    string
 	Notes               string
 	Recipients          string
+	DataStore           bool
 }
 
 // EditRegister saves the DPO's fields and adds edited to the register's
@@ -210,10 +211,10 @@ func (q *Q) EditRegister(ctx context.Context, orgID, id int64, e RegisterEdit, e
 		UPDATE registers SET name = $3, owner_name = $4, owner_email = $5, legal_basis = $6,
 			controller_elsewhere = $7, elsewhere_name = $8, elsewhere_contact = $9, notes = $10,
 			edited_fields = ARRAY(SELECT DISTINCT f FROM unnest(edited_fields || $11::text[]) AS f ORDER BY f),
-			updated_at = $12, recipients = $13
+			updated_at = $12, recipients = $13, data_store = $14
 		WHERE org_id = $1 AND id = $2`,
 		orgID, id, e.Name, e.OwnerName, e.OwnerEmail, e.LegalBasis, e.ControllerElsewhere,
-		e.ElsewhereName, e.ElsewhereContact, e.Notes, edited, now, e.Recipients)
+		e.ElsewhereName, e.ElsewhereContact, e.Notes, edited, now, e.Recipients, e.DataStore)
 	if err != nil {
 		return mapErr(err, "saving register")
 	}
@@ -359,6 +360,9 @@ func (q *Q) ImportRegisters(ctx context.Context, orgID int64, sourceFiles []stri
 		}
 		if old.Edited("recipients") {
 			r.Recipients = old.Recipients
+		}
+		if old.Edited("data_store") {
+			r.DataStore = old.DataStore // checked by the DPO
 		}
 		fields := changedFields(*old, r)
 		provenance := old.SourceFile != r.SourceFile || old.SourceRow != r.SourceRow ||
