@@ -323,3 +323,39 @@ func TestIN3ReceiptSaysChosenDelivery(t *testing.T) {
 		t.Fatalf("%d receipt mails for %d requests", seen, len(want))
 	}
 }
+
+// The receipt mail names what was asked, in the requester's language, so
+// a person with several requests (or one who made none and gets a receipt
+// anyway) can tell which this is; a document request alone names no right
+// (found in an answer walkthrough). Registers stay out of the mail: their
+// names can say more about a person than a mail should.
+func TestReceiptMailNamesTheRights(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	gdpr := f.paper(f.org, f.env.Clock.Now(), "in_person", func(r *workflow.Request) {
+		r.Lang, r.Rights = "sv", []string{"access", "erasure"}
+	})
+	doc := f.paper(f.org, f.env.Clock.Now(), "in_person", func(r *workflow.Request) {
+		r.Lang, r.Rights, r.DocumentRequest = "fi", nil, true
+	})
+	cat := f.env.Catalog
+	want := cat.T("sv", "mail.receipt.rights") + ": " + cat.T("sv", "right.access") + ", " + cat.T("sv", "right.erasure")
+	seen := 0
+	for _, m := range rqMails(t, f.env, "receipt") {
+		switch {
+		case strings.Contains(m.Subject+m.Text, gdpr.Receipt):
+			seen++
+			if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, cat.T("sv", "right.erasure")) {
+				t.Errorf("the receipt lacks %q:\n%s", want, m.Text)
+			}
+		case strings.Contains(m.Subject+m.Text, doc.Receipt):
+			seen++
+			if strings.Contains(m.Text, cat.T("fi", "mail.receipt.rights")) {
+				t.Errorf("a document request's receipt names rights:\n%s", m.Text)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("%d receipt mails for 2 requests", seen)
+	}
+}
