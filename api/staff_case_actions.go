@@ -95,6 +95,8 @@ func (s *Server) staffCaseAction(c echo.Context) error {
 		err = s.Workflow.ExtendDocumentRequest(ctx, org, cs.ID, actor, values.Get("reason"))
 	case workflow.ActAuthority: // ID-5
 		err = s.Workflow.RecordAuthority(ctx, org, cs.ID, actor, values.Get("authority"), values.Get("note"))
+	case workflow.ActAddRegister:
+		err = s.Workflow.AddRegister(ctx, org, cs.ID, actor, values.Get("register"))
 	default:
 		return errNotFound
 	}

@@ -168,6 +168,8 @@ type caseData struct {
 	DocBlock                         string   // why the one-month clock can no longer be chosen
 	ConsentNot                       []string // RB-1: chosen registers a withdrawal of consent does not reach
 	DocDecisions, AuthorityOptions   []caseOption
+	AddRegisters                     []caseOption // registers the case has no task in
+	NoTasks                          bool         // a case with rights that reached no register
 	Tasks                            []caseTask
 	Timeline                         []caseTimelineItem
 	Access                           []caseAccess // the access log, for the DPO (issue 16 item 11)
@@ -279,6 +281,7 @@ var caseFormFields = map[string][]string{
 	"doc_decide":      {"decision", "note"},
 	"doc_extend":      {"reason"},
 	"authority":       {"authority", "note"},
+	"add_register":    {"register"},
 	"forward":         {"register", "to", "consent", "consent_method"},
 	"assign":          {"assignee"},
 }
@@ -721,6 +724,32 @@ func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files []
 	return v
 }
 
+// addableRegisters are the organisation's registers a GDPR case has no
+// task in, by name, for the "add a register" form (none for a document
+// request alone: it has no right to route).
+func (s *Server) addableRegisters(c echo.Context, cs store.Case, org store.Org) ([]caseOption, error) {
+	if len(cs.Rights) == 0 {
+		return nil, nil
+	}
+	ctx := c.Request().Context()
+	q := store.New(s.Pool)
+	tasks, err := q.TasksOfCase(ctx, org.ID, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	regs, err := q.Registers(ctx, org.ID, store.RegisterFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []caseOption
+	for _, r := range regs {
+		if !slices.ContainsFunc(tasks, func(t store.Task) bool { return t.RegisterID == r.ID }) {
+			out = append(out, caseOption{Value: strconv.FormatInt(r.ID, 10), Label: r.Name})
+		}
+	}
+	return out, nil
+}
+
 // taskAnswerable: the DPO answers open tasks of its own queue (D-11) while
 // the case is in progress (or paused in progress).
 func caseTaskAnswerable(cs store.Case, t store.Task) bool {
@@ -741,6 +770,15 @@ func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org sto
 			continue // FI-2: only an undecided document request
 		case a == workflow.ActAuthority && !d.Requester.OnBehalf:
 			continue // ID-5: only a request made on behalf of someone else
+		case a == workflow.ActAddRegister:
+			opts, err := s.addableRegisters(c, cs, org)
+			if err != nil {
+				return err
+			}
+			if len(opts) == 0 {
+				continue
+			}
+			d.AddRegisters = opts
 		case a == workflow.ActMarkAnswered:
 			// Issue 18: not without a rendered answer letter.
 			ok, err := store.New(s.Pool).HasRenderedAnswer(c.Request().Context(), org.ID, cs.ID)

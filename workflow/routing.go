@@ -35,14 +35,33 @@ func (s *Service) route(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Or
 	if err != nil {
 		return err
 	}
+	r, err := s.createTasks(ctx, q, org, c, regs, !c.AllRegisters)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"tasks": r.created, "controller_elsewhere": r.elsewhere}
+	if r.notConsent > 0 {
+		data["consent_not_basis"] = r.notConsent
+	}
+	return s.audit(ctx, q, c.OrgID, c.ID, ActorSystem, "routed", data)
+}
+
+// routed counts what createTasks did.
+type routed struct{ created, elsewhere, notConsent int }
+
+// createTasks makes the tasks of c in regs, one per register and right
+// the register takes (RB-1); chosen: the requester named these registers
+// (a withdrawal of consent that does not reach one is counted, and told).
+// A task that exists already is left as it is.
+func (s *Service) createTasks(ctx context.Context, q *store.Q, org store.Org, c *store.Case, regs []store.RoutingRegister, chosen bool) (routed, error) {
 	now := s.Now()
-	created, elsewhere, notConsent := 0, 0, 0
+	var out routed
 	for _, r := range regs {
 		basis := Basis(r.LegalBasis)
 		for _, right := range c.Rights {
 			if !RoutesTo(Right(right), basis) {
-				if !c.AllRegisters {
-					notConsent++ // RB-1: aimed at it, and told (ConsentNotApplicable)
+				if chosen {
+					out.notConsent++ // RB-1: aimed at it, and told (ConsentNotApplicable)
 				}
 				continue
 			}
@@ -56,22 +75,20 @@ func (s *Service) route(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Or
 				// D-7: the requester is told where to turn.
 				t.State, t.Answer, t.AnsweredAt, t.AnsweredBy = "answered", string(AnswerElsewhere), &now, string(ActorSystem)
 				t.AnswerComment = r.ElsewhereName + "\n" + r.ElsewhereContact
-				elsewhere++
 			}
 			id, err := q.InsertTask(ctx, t)
 			if err != nil {
-				return err
+				return out, err
 			}
 			if id != 0 {
-				created++
+				out.created++
+				if r.ControllerElsewhere {
+					out.elsewhere++
+				}
 			}
 		}
 	}
-	data := map[string]any{"tasks": created, "controller_elsewhere": elsewhere}
-	if notConsent > 0 {
-		data["consent_not_basis"] = notConsent
-	}
-	return s.audit(ctx, q, c.OrgID, c.ID, ActorSystem, "routed", data)
+	return out, nil
 }
 
 func answersOf(r Rule) []string {

@@ -64,12 +64,16 @@ const (
 	// stays, except that "shown" on a case whose identity is established
 	// opens its tasks (as identity does, D-9).
 	ActAuthority Action = "authority"
+	// ActAddRegister routes the case to one more register (the DPO's
+	// finding, or an emailed request triaged to none that takes its
+	// rights); a case whose answer was ready is in progress again.
+	ActAddRegister Action = "add_register"
 )
 
 // Actions lists every action.
 var Actions = []Action{ActConfirmCode, ActTriage, ActVerifyIdentity, ActAllAnswered, ActReopen,
 	ActPause, ActResume, ActExtend, ActRefuse, ActWithdraw, ActMarkAnswered, ActClose, ActReassignTask, ActNote,
-	ActDocDecide, ActDocExtend, ActAuthority}
+	ActDocDecide, ActDocExtend, ActAuthority, ActAddRegister}
 
 // stay marks an action that keeps the case in its state.
 const stay State = ""
@@ -95,6 +99,7 @@ var transitions = map[Action]map[State]State{
 	ActDocDecide:      from(append(working, StatePaused), stay),
 	ActDocExtend:      from(append(working, StatePaused), stay),
 	ActAuthority:      from(append(working, StatePaused), stay),
+	ActAddRegister:    {StateAwaitingIdentity: stay, StateInProgress: stay, StateAnswerReady: StateInProgress},
 }
 
 func from(states []State, to State) map[State]State {
@@ -132,7 +137,7 @@ func Next(s State, act Action, pausedFrom State) (State, error) {
 
 // StaffActions are the actions a DPO can choose on the case page, in the
 // order the page offers them.
-var StaffActions = []Action{ActTriage, ActVerifyIdentity, ActAuthority, ActPause, ActResume, ActExtend,
+var StaffActions = []Action{ActTriage, ActVerifyIdentity, ActAuthority, ActAddRegister, ActPause, ActResume, ActExtend,
 	ActDocDecide, ActDocExtend, ActRefuse, ActMarkAnswered, ActClose, ActWithdraw, ActNote}
 
 // AllowedStaffActions lists what the case page offers in state s.

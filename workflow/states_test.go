@@ -28,6 +28,8 @@ func TestEveryDisallowedTransitionIsRefused(t *testing.T) {
 		ActDocDecide: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
 		ActDocExtend: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
 		ActAuthority: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
+		// A register added to a case whose answer was ready opens it again.
+		ActAddRegister: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateInProgress},
 	}
 	for _, a := range Actions {
 		for _, s := range States {

@@ -137,14 +137,17 @@ func (s *Service) VerifyIdentity(ctx context.Context, org store.Org, caseID int6
 		if err := s.openTasks(ctx, tx, q, org, *c); err != nil {
 			return nil, "", err
 		}
-		// openTasks may have moved the case on (nothing to answer).
+		// openTasks may have moved the case on: nothing left to answer
+		// (every register's controller elsewhere, D-7, or none reached).
+		// The case ends where it moved, not in the table's "in progress",
+		// which would keep an answer it has ready from being sent.
 		fresh, err := q.CaseByID(ctx, org.ID, c.ID)
 		if err != nil {
 			return nil, "", err
 		}
 		*c = fresh
 		data, err := s.withText(ctx, q, *c, map[string]any{"method": method}, "note", note)
-		return data, "", err
+		return data, State(fresh.State), err
 	})
 }
 

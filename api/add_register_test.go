@@ -1,0 +1,144 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"rightsdesk/workflow"
+)
+
+// A request that reached no register (here a withdrawal of consent,
+// triaged to a register whose basis is not consent, RB-1) had no task and
+// no answer the DPO could send: stuck for good. The DPO now adds the
+// register that holds the data; its task opens at once, as identity is
+// established, and the case can be answered. Found in the onboarding
+// walkthrough (a case routed to no register).
+func TestAddRegisterUnsticksACaseRoutedToNone(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	news := f.env.Register(f.org.ID, "Uutiskirjeen tilaajat", "a", "news@espoo.test")
+	dpo := f.login(t, f.dpo)
+	receipt := f.emailed(f.org)
+	casePath := "/staff/cases/" + receipt
+	form := url.Values{"rights": {"withdraw_consent"}, "scope": {"chosen"}, "register": {strconv.FormatInt(f.regOwned, 10)},
+		"lang": {"fi"}, "name": {"Maija Meikäläinen"}, "email": {"maija@example.fi"}, "delivery": {"electronic"}}
+	if p := dpo.post(casePath+"/actions/triage", form); p.status != http.StatusSeeOther {
+		t.Fatalf("triage = %d: %s", p.status, scText(scByID(p.doc, "error-summary")))
+	}
+	if p := dpo.post(casePath+"/actions/verify_identity", url.Values{"method": {"matching_data"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("verify = %d", p.status)
+	}
+	c := f.caseByReceipt(f.org, receipt)
+	if c.State != "answer_ready" || len(f.tasks(f.org, c.ID)) != 0 {
+		t.Fatalf("set-up: a case with no task in %s, want answer_ready and none", c.State)
+	}
+
+	// The page says why nothing can be sent, and offers the registers.
+	p := dpo.get(casePath)
+	if scByID(p.doc, "tasks-none-add") == nil || scByID(p.doc, "send-answer-submit") != nil {
+		t.Fatal("the stuck case's page lacks the no-task note, or offers to send an answer")
+	}
+	var options []string
+	for _, o := range htmlFindAll(scByID(p.doc, "add_register-register"), func(n *html.Node) bool { return htmlIs(n, "option") }) {
+		options = append(options, htmlAttr(o, "value"))
+	}
+	for _, id := range []int64{f.regOwned, f.regQueue, news} {
+		if !contains(options, strconv.FormatInt(id, 10)) {
+			t.Errorf("register %d not offered: %q", id, options)
+		}
+	}
+	add := func(c *scClient, id int64) htmlPage {
+		t.Helper()
+		return c.post(casePath+"/actions/add_register", url.Values{"register": {strconv.FormatInt(id, 10)}})
+	}
+	refused := func(p htmlPage, key string) {
+		t.Helper()
+		want := f.env.Catalog.T("en", key)
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(scText(scByID(p.doc, "add_register-register-error")), want) {
+			t.Errorf("add = %d, error %q, want 422 and %q", p.status, scText(scByID(p.doc, "add_register-register-error")), want)
+		}
+	}
+	// RB-1: the register the request named takes no withdrawal of consent.
+	refused(add(dpo, f.regOwned), "staffcase.err.register_no_right")
+	// Another organisation's register is not this catalogue's.
+	refused(add(dpo, f.regOwned2), "staffcase.err.register")
+	// A viewer sees the case but does not act.
+	if p := add(f.login(t, f.viewer), f.regQueue); p.status != http.StatusForbidden {
+		t.Errorf("viewer's add = %d, want 403", p.status)
+	}
+	if n := len(f.tasks(f.org, c.ID)); n != 0 {
+		t.Fatalf("refused adds made %d tasks", n)
+	}
+
+	// A consent-based register with an owner: its task opens and its
+	// owner is mailed at once; the case is in progress again.
+	if p := add(dpo, news); p.status != http.StatusSeeOther {
+		t.Fatalf("add = %d: %s", p.status, scText(scByID(p.doc, "error-summary")))
+	}
+	if c = f.caseByReceipt(f.org, receipt); c.State != "in_progress" {
+		t.Errorf("after adding a register: %s, want in_progress", c.State)
+	}
+	tasks := f.tasks(f.org, c.ID)
+	if len(tasks) != 1 || tasks[0].RegisterID != news || tasks[0].State != "open" || tasks[0].Right != "withdraw_consent" {
+		t.Fatalf("tasks after adding: %+v", tasks)
+	}
+	mailed := false
+	for _, m := range rqMails(t, f.env, "task") {
+		mailed = mailed || (strings.Contains(m.Headers.Get("To"), "news@espoo.test") && strings.Contains(m.Text, receipt))
+	}
+	if !mailed {
+		t.Error("the added register's owner got no task mail")
+	}
+	refused(add(dpo, news), "staffcase.err.register_routed")
+	p = dpo.get(casePath)
+	if !strings.Contains(scText(scByID(p.doc, "h-timeline").Parent), f.env.Catalog.T("en", "timeline.add_register")) {
+		t.Error("the timeline does not say a register was added")
+	}
+
+	// The owner answers; the answer can then be sent.
+	if err := f.env.Workflow.AnswerTask(f.env.Ctx, f.org, tasks[0].ID, workflow.OwnerActor(tasks[0].ID), workflow.TaskAnswer{Answer: "stopped"}); err != nil {
+		t.Fatal(err)
+	}
+	if c = f.caseByReceipt(f.org, receipt); c.State != "answer_ready" {
+		t.Errorf("after the answer: %s", c.State)
+	}
+	if p := dpo.get(casePath); scByID(p.doc, "send-answer-submit") == nil {
+		t.Error("the answered case offers no answer to send")
+	}
+}
+
+// D-7: a request whose only register has its controller elsewhere has its
+// answer ready the moment identity is established (the task answers
+// itself). Identity confirmation left such a case "in progress" though
+// its timeline said the answer was ready, and the answer could not be
+// sent.
+func TestVerifiedCaseWithOnlyElsewhereRegistersIsReady_D7(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE registers SET controller_elsewhere = true,
+		elsewhere_name = 'Hyvinvointialue', elsewhere_contact = 'kirjaamo@hva.test' WHERE id = $1`, f.regOwned); err != nil {
+		t.Fatal(err)
+	}
+	dpo := f.login(t, f.dpo)
+	receipt := f.emailed(f.org)
+	casePath := "/staff/cases/" + receipt
+	form := url.Values{"rights": {"access"}, "scope": {"chosen"}, "register": {strconv.FormatInt(f.regOwned, 10)},
+		"lang": {"fi"}, "name": {"Maija Meikäläinen"}, "email": {"maija@example.fi"}, "delivery": {"electronic"}}
+	if p := dpo.post(casePath+"/actions/triage", form); p.status != http.StatusSeeOther {
+		t.Fatalf("triage = %d: %s", p.status, scText(scByID(p.doc, "error-summary")))
+	}
+	if p := dpo.post(casePath+"/actions/verify_identity", url.Values{"method": {"matching_data"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("verify = %d", p.status)
+	}
+	if c := f.caseByReceipt(f.org, receipt); c.State != "answer_ready" {
+		t.Errorf("after identity: %s, want answer_ready", c.State)
+	}
+	if p := dpo.get(casePath); scByID(p.doc, "send-answer-submit") == nil {
+		t.Error("no answer to send")
+	}
+}
