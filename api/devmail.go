@@ -25,6 +25,12 @@ import (
 // (issue 19), an invitation no member could see otherwise; on the
 // embedded default, with no real mailbox behind the catcher, it was out
 // of reach.
+//
+// Only staff who can act for the organisation (its DPO or administrator)
+// read its mail here: nearly every message carries a link that acts (an
+// owner's task, a staff invitation, a requester's code), and a read-only
+// viewer who opened an administrator's invitation became one (found in a
+// walkthrough). A viewer is not offered the page.
 
 func (s *Server) devMailRoutes(g *echo.Group) {
 	g.GET("/mail", s.devMailList)
@@ -133,7 +139,7 @@ func (s *Server) visibleMail(c echo.Context, msgs []mail.Caught) ([]mail.Caught,
 	var out []mail.Caught
 	for _, m := range msgs {
 		o, ok := origins[strings.Trim(strings.TrimSpace(m.MessageID), "<>")]
-		if ok && (u.CanSee(o.OrgID) || o.Kind == workflow.MailStaffInvite && u.CanManageStaff(o.OrgID)) {
+		if ok && (u.CanAct(o.OrgID) || o.Kind == workflow.MailStaffInvite && u.CanManageStaff(o.OrgID)) {
 			out = append(out, m)
 		}
 	}

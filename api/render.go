@@ -171,13 +171,13 @@ func (s *Server) page(c echo.Context, lang, title string, data any) *Page {
 		Translator: i18n.Translator{C: s.Catalog, Lang: lang},
 		Title:      title,
 		Data:       data,
-		DevMail:    s.Catcher != nil,
 	}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
 	}
 	if u, ok := c.Get(ctxStaff).(*StaffUser); ok {
 		p.Staff = u
+		p.DevMail = s.Catcher != nil && u.ActsAnywhere()
 	}
 	reqPath := c.Request().URL.Path
 	if p.Staff != nil || strings.HasPrefix(reqPath, "/staff") {

@@ -721,3 +721,37 @@ func TestResetRateLimitedPerAddressAndIP(t *testing.T) {
 		t.Errorf("after the window = %d, want 200", p.status)
 	}
 }
+
+// The development mail page is for staff who can act: a read-only viewer
+// who opened an administrator's invitation there became an administrator
+// (found in a walkthrough), and owners' task links and requesters' codes
+// act too. A viewer sees none of the organisation's mail and is not
+// offered the page; its DPO still reads it all.
+func TestDevMailNotShownToViewers(t *testing.T) {
+	t.Parallel()
+	f := newAcctFixture(t)
+	f.addUser(t, "lasse.lukija@espoo.example", "Lasse Lukija", "fi", f.org.ID, workflow.RoleViewer)
+	dpo := f.client(t)
+	dpo.mustLogin(f.email)
+	if p := f.invite(t, dpo, "espoo", "new.admin@espoo.example", workflow.RoleAdmin, "fi"); p.status != http.StatusSeeOther {
+		t.Fatalf("invite = %d", p.status)
+	}
+	invite := f.mailsTo(t, "new.admin@espoo.example")[0]
+	if p := dpo.get("/staff/mail/" + invite.ID); p.status != http.StatusOK {
+		t.Errorf("the DPO opening the invitation = %d, want 200", p.status)
+	}
+	if p := dpo.get("/staff/"); !strings.Contains(p.body, `href="/staff/mail"`) {
+		t.Error("the DPO's navigation lacks the mail page")
+	}
+	viewer := f.client(t)
+	viewer.mustLogin("lasse.lukija@espoo.example")
+	if p := viewer.get("/staff/mail/" + invite.ID); p.status != http.StatusNotFound {
+		t.Errorf("a viewer opening an administrator's invitation = %d, want 404", p.status)
+	}
+	if p := viewer.get("/staff/mail"); strings.Contains(p.body, "/staff/mail/") {
+		t.Error("a viewer's mail list shows messages")
+	}
+	if p := viewer.get("/staff/"); strings.Contains(p.body, `href="/staff/mail"`) {
+		t.Error("a viewer is offered the mail page")
+	}
+}

@@ -67,6 +67,21 @@ func (u *StaffUser) CanAct(orgID int64) bool {
 	return r == workflow.RoleAdmin || r == workflow.RoleDPO
 }
 
+// ActsAnywhere reports whether the user can act for some organisation or
+// is a platform administrator (who sets organisations up): not a viewer
+// only.
+func (u *StaffUser) ActsAnywhere() bool {
+	if u == nil {
+		return false
+	}
+	for id := range u.Roles {
+		if u.CanAct(id) {
+			return true
+		}
+	}
+	return u.PlatformAdmin
+}
+
 // CanManageStaff reports whether the user may manage the organisation's
 // staff: its admin or dpo, or a platform administrator (issue 19), who sets up
 // new organisations and invites their first DPO.
