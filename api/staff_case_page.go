@@ -129,38 +129,42 @@ type caseMail struct {
 }
 
 type caseData struct {
-	Case         store.Case
-	Receipt      string
-	OrgName      string
-	CanAct       bool
-	Viewer       bool
-	State        string
-	StateValue   string
-	Band         string
-	BandLabel    string
-	SafePassed   bool
-	Rights       []string
-	Document     bool
-	Channel      string
-	Delivery     string
-	Lang         string
-	DetailsLang  string // lang attribute of the requester's own text
-	Received     string
-	Confirmed    string
-	Period       string
-	AllRegisters bool
-	Registers    []caseOption
-	Requester    caseRequester
-	Deadlines    []caseDeadline
-	Identity     string
-	IdentityAt   string
-	Refusal      string
-	RefusalText  string
-	Extension    string
-	PauseReason  string
-	DuplicateOf  string
-	DuplicateURL string
-	Repeats      int
+	Case        store.Case
+	Receipt     string
+	OrgName     string
+	CanAct      bool
+	Viewer      bool
+	State       string
+	StateValue  string
+	Band        string
+	BandLabel   string
+	SafePassed  bool
+	Rights      []string
+	Document    bool
+	Channel     string
+	Delivery    string
+	Lang        string
+	DetailsLang string // lang attribute of the requester's own text
+	// DetailsMasked is the request's text with any henkilötunnus in it
+	// masked (ID-4): the full one is shown only by the logged reveal,
+	// or in the original message of an emailed request.
+	DetailsMasked string
+	Received      string
+	Confirmed     string
+	Period        string
+	AllRegisters  bool
+	Registers     []caseOption
+	Requester     caseRequester
+	Deadlines     []caseDeadline
+	Identity      string
+	IdentityAt    string
+	Refusal       string
+	RefusalText   string
+	Extension     string
+	PauseReason   string
+	DuplicateOf   string
+	DuplicateURL  string
+	Repeats       int
 	// D-23: the earliest running deadline and its clock; FI-2's decision.
 	Urgent, UrgentClock, UrgentLabel string
 	DocDecision, DocDecidedAt        string
@@ -268,7 +272,7 @@ func (d *caseData) ActionURL(action string) string {
 // caseFormFields lists each form's fields in page order, for the error
 // summary's links (a field the form does not show links to the form).
 var caseFormFields = map[string][]string{
-	"triage":          {"rights", "registers", "lang", "name", "email", "details", "delivery"},
+	"triage":          {"rights", "registers", "name", "email", "hetu", "lang", "delivery", "details"},
 	"verify_identity": {"method", "note"},
 	"pause":           {"reason"},
 	"extend":          {"reason"},
@@ -401,7 +405,8 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		State: s.caseLabel(lang, "state.", cs.State), StateValue: cs.State, Document: cs.DocumentRequest,
 		Channel: s.caseLabel(lang, "channel.", cs.Channel), Delivery: s.caseLabel(lang, "delivery.", cs.Delivery),
 		Lang: s.Catalog.T(lang, "staffcase.lang."+cs.Lang), DetailsLang: publishedLang(cs.Lang, lang),
-		Received: caseTime(cs.ReceivedAt, lang), AllRegisters: cs.AllRegisters,
+		DetailsMasked: workflow.MaskHetuInText(cs.Details),
+		Received:      caseTime(cs.ReceivedAt, lang), AllRegisters: cs.AllRegisters,
 		Identity: s.caseLabel(lang, "method.", cs.IdentityMethod), PauseReason: cs.PauseReason,
 		forms: map[string]*caseForm{},
 	}
@@ -833,7 +838,10 @@ func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org sto
 		if err != nil {
 			return err
 		}
-		f.values = url.Values{"name": {req.Name}, "email": {req.Email}, "lang": {cs.Lang}, "details": {cs.Details},
+		// ID-4: a henkilötunnus in the message stays masked here; the DPO
+		// types it into its own field from the original message (whose
+		// viewing is logged).
+		f.values = url.Values{"name": {req.Name}, "email": {req.Email}, "lang": {cs.Lang}, "details": {workflow.MaskHetuInText(cs.Details)},
 			"scope": {"all"}, "delivery": {orDefault(cs.Delivery, "electronic")}}
 	}
 	d.RightOptions, d.Langs, d.Deliveries = s.caseRequestOptions(lang)
