@@ -12,20 +12,23 @@ import (
 	"rightsdesk/workflow"
 )
 
-// A request that reached no register (here a withdrawal of consent,
-// triaged to a register whose basis is not consent, RB-1) had no task and
-// no answer the DPO could send: stuck for good. The DPO now adds the
-// register that holds the data; its task opens at once, as identity is
-// established, and the case can be answered. Found in the onboarding
-// walkthrough (a case routed to no register).
+// A request that reached no register (here: every register of the
+// catalogue dropped from its source document before the emailed request
+// was triaged to "all registers") had no task and no answer the DPO could
+// send: stuck for good. The DPO now adds the register that holds the data;
+// its task opens at once, as identity is established, and the case can be
+// answered. A withdrawal of consent aimed at a register whose basis is not
+// consent is refused there (RB-1). Found in walkthroughs.
 func TestAddRegisterUnsticksACaseRoutedToNone(t *testing.T) {
 	t.Parallel()
 	f := newSCFx(t)
-	news := f.env.Register(f.org.ID, "Uutiskirjeen tilaajat", "a", "news@espoo.test")
 	dpo := f.login(t, f.dpo)
 	receipt := f.emailed(f.org)
 	casePath := "/staff/cases/" + receipt
-	form := url.Values{"rights": {"withdraw_consent"}, "scope": {"chosen"}, "register": {strconv.FormatInt(f.regOwned, 10)},
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE registers SET missing_from_source = true WHERE org_id = $1`, f.org.ID); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"rights": {"withdraw_consent"}, "scope": {"all"},
 		"lang": {"fi"}, "name": {"Maija Meikäläinen"}, "email": {"maija@example.fi"}, "delivery": {"electronic"}}
 	if p := dpo.post(casePath+"/actions/triage", form); p.status != http.StatusSeeOther {
 		t.Fatalf("triage = %d: %s", p.status, scText(scByID(p.doc, "error-summary")))
@@ -37,6 +40,10 @@ func TestAddRegisterUnsticksACaseRoutedToNone(t *testing.T) {
 	if c.State != "answer_ready" || len(f.tasks(f.org, c.ID)) != 0 {
 		t.Fatalf("set-up: a case with no task in %s, want answer_ready and none", c.State)
 	}
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE registers SET missing_from_source = false WHERE org_id = $1`, f.org.ID); err != nil {
+		t.Fatal(err)
+	}
+	news := f.env.Register(f.org.ID, "Uutiskirjeen tilaajat", "a", "news@espoo.test")
 
 	// The page says why nothing can be sent, and offers the registers.
 	p := dpo.get(casePath)
@@ -140,5 +147,42 @@ func TestVerifiedCaseWithOnlyElsewhereRegistersIsReady_D7(t *testing.T) {
 	}
 	if p := dpo.get(casePath); scByID(p.doc, "send-answer-submit") == nil {
 		t.Error("no answer to send")
+	}
+}
+
+// RB-1, D-10: a withdrawal of consent aimed only at a register whose
+// basis is not consent is answered at once: the case is ready, and its
+// confirmation letter tells the person that there was no consent to
+// withdraw, the register's basis and the rights it gives. It used to have
+// no task and nothing the DPO could send (found in a walkthrough).
+func TestWithdrawalWhereBasisIsNotConsentIsAnswered_RB1(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	sub := f.paper(f.org, f.env.Clock.Now(), "in_person", func(r *workflow.Request) {
+		r.Rights, r.AllRegisters, r.RegisterIDs = []string{"withdraw_consent"}, false, []int64{f.regOwned}
+	})
+	c := f.caseByReceipt(f.org, sub.Receipt)
+	tasks := f.tasks(f.org, c.ID)
+	if c.State != "answer_ready" || len(tasks) != 1 || tasks[0].Answer != "not_consent" || tasks[0].AnsweredBy != "system" {
+		t.Fatalf("case %s, tasks %+v; want answer_ready and one task answered not_consent by the system", c.State, tasks)
+	}
+	dpo := f.login(t, f.dpo)
+	casePath := "/staff/cases/" + sub.Receipt
+	if p := dpo.get(casePath); scByID(p.doc, "send-answer-submit") == nil {
+		t.Error("no answer to send")
+	}
+	d := dpo.get(casePath + "/letters/confirmation.pdf")
+	if d.status != http.StatusOK {
+		t.Fatalf("confirmation letter = %d", d.status)
+	}
+	text := pdfWords(t, []byte(d.body))
+	cat := f.env.Catalog
+	for _, want := range []string{cat.T("fi", "letter.result.not_consent"), cat.T("fi", "basis.e"), cat.T("fi", "letter.reg.rights.e")} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the confirmation lacks %q:\n%.2500s", want, text)
+		}
+	}
+	if strings.Contains(text, cat.T("fi", "letter.result.stopped_withdraw_consent")) {
+		t.Error("the confirmation says processing stopped")
 	}
 }

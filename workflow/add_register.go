@@ -51,7 +51,7 @@ func (s *Service) AddRegister(ctx context.Context, org store.Org, caseID int64, 
 		if slices.ContainsFunc(tasks, func(t store.Task) bool { return t.RegisterID == id }) {
 			return nil, "", FieldErrors{"register": "staffcase.err.register_routed"}
 		}
-		r, err := s.createTasks(ctx, q, org, c, regs, true)
+		r, err := s.createTasks(ctx, q, org, c, regs, false)
 		if err != nil {
 			return nil, "", err
 		}

@@ -55,6 +55,10 @@ const (
 	AnswerStopped    Answer = "stopped"    // objection upheld / consent-based processing stopped
 	AnswerRefused    Answer = "refused"    // with an RB-1 ground (D-12)
 	AnswerElsewhere  Answer = "elsewhere"  // controller elsewhere (D-7): answers itself
+	// AnswerNotConsent: a withdrawal of consent aimed at a register whose
+	// basis is not consent (RB-1, D-10) answers itself: the person is
+	// told so, the basis, and the rights it gives.
+	AnswerNotConsent Answer = "not_consent"
 )
 
 // Ground is a legal ground for refusing a right for one register.

@@ -50,19 +50,19 @@ func (s *Service) route(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Or
 type routed struct{ created, elsewhere, notConsent int }
 
 // createTasks makes the tasks of c in regs, one per register and right
-// the register takes (RB-1); chosen: the requester named these registers
-// (a withdrawal of consent that does not reach one is counted, and told).
-// A task that exists already is left as it is.
+// the register takes (RB-1). chosen: the requester named these registers,
+// so a withdrawal of consent aimed at one whose basis is not consent is
+// answered at once (AnswerNotConsent): the answer letter tells why, and a
+// request that reached nothing else can be answered (it was stuck with no
+// task). A task that exists already is left as it is.
 func (s *Service) createTasks(ctx context.Context, q *store.Q, org store.Org, c *store.Case, regs []store.RoutingRegister, chosen bool) (routed, error) {
 	now := s.Now()
 	var out routed
 	for _, r := range regs {
 		basis := Basis(r.LegalBasis)
 		for _, right := range c.Rights {
-			if !RoutesTo(Right(right), basis) {
-				if chosen {
-					out.notConsent++ // RB-1: aimed at it, and told (ConsentNotApplicable)
-				}
+			notConsent := !RoutesTo(Right(right), basis)
+			if notConsent && !chosen {
 				continue
 			}
 			rule := RuleFor(Right(right), basis)
@@ -71,7 +71,13 @@ func (s *Service) createTasks(ctx context.Context, q *store.Q, org store.Org, c 
 				LegalBasis: string(basis), AllowedAnswers: answersOf(rule), OwnerName: r.OwnerName, OwnerEmail: r.OwnerEmail,
 				CreatedAt: now,
 			}
-			if r.ControllerElsewhere {
+			switch {
+			case notConsent:
+				// RB-1: aimed at it, and told (ConsentNotApplicable).
+				out.notConsent++
+				t.State, t.Answer, t.AnsweredAt, t.AnsweredBy = "answered", string(AnswerNotConsent), &now, string(ActorSystem)
+				t.AllowedAnswers = []string{string(AnswerNotConsent)}
+			case r.ControllerElsewhere:
 				// D-7: the requester is told where to turn.
 				t.State, t.Answer, t.AnsweredAt, t.AnsweredBy = "answered", string(AnswerElsewhere), &now, string(ActorSystem)
 				t.AnswerComment = r.ElsewhereName + "\n" + r.ElsewhereContact
@@ -82,7 +88,7 @@ func (s *Service) createTasks(ctx context.Context, q *store.Q, org store.Org, c 
 			}
 			if id != 0 {
 				out.created++
-				if r.ControllerElsewhere {
+				if r.ControllerElsewhere && !notConsent {
 					out.elsewhere++
 				}
 			}

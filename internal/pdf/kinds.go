@@ -14,6 +14,7 @@ const (
 	ansStopped    = "stopped"
 	ansRefused    = "refused"
 	ansElsewhere  = "elsewhere"
+	ansNotConsent = "not_consent"
 )
 
 // Refuses reports whether the letter prints the Art 12(4) remedies: a
@@ -163,11 +164,7 @@ func (d *doc) accessRegister(r Register) {
 	}
 	d.subheading(d.t("letter.reg.about"))
 	d.field(d.t("letter.reg.purpose"), r.Purpose)
-	basis := r.LegalBasis
-	if strings.TrimSpace(basis) == "" && r.BasisCode != "" && r.BasisCode != "unknown" && d.cat.Has(d.l.Lang, "basis."+r.BasisCode) {
-		basis = d.t("basis." + r.BasisCode)
-	}
-	d.field(d.t("letter.reg.basis"), basis)
+	d.field(d.t("letter.reg.basis"), d.basisText(r))
 	d.field(d.t("letter.reg.categories"), r.DataContent)
 	d.field(d.t("letter.reg.recipients"), r.Recipients)
 	transfers := r.ThirdCountries
@@ -278,6 +275,14 @@ func (d *doc) confirmation() {
 		d.field(d.t("letter.label.request"), d.rightText(r.Right))
 		if r.Answer == ansElsewhere {
 			d.elsewhere(r)
+			continue
+		}
+		if r.Answer == ansNotConsent {
+			// RB-1: nothing was withdrawn; the person learns why and what
+			// they can do instead.
+			d.field(d.t("letter.label.outcome"), d.t("letter.result.not_consent"))
+			d.field(d.t("letter.reg.basis"), d.basisText(r))
+			d.field(d.t("letter.reg.rights"), d.rightsText(r.BasisCode))
 			continue
 		}
 		if r.Answer == ansRefused {
@@ -399,6 +404,17 @@ func nonEmpty(s, fallback string) string {
 		return fallback
 	}
 	return s
+}
+
+// basisText is a register's legal basis as published, else the
+// catalogue's label of its Art 6(1) letter ("" when unknown: the field
+// then says "not stated").
+func (d *doc) basisText(r Register) string {
+	basis := r.LegalBasis
+	if strings.TrimSpace(basis) == "" && r.BasisCode != "" && r.BasisCode != "unknown" && d.cat.Has(d.l.Lang, "basis."+r.BasisCode) {
+		basis = d.t("basis." + r.BasisCode)
+	}
+	return basis
 }
 
 // rightsText names the rights the register's legal basis gives (RB-1):
