@@ -185,4 +185,17 @@ func TestWithdrawalWhereBasisIsNotConsentIsAnswered_RB1(t *testing.T) {
 	if strings.Contains(text, cat.T("fi", "letter.result.stopped_withdraw_consent")) {
 		t.Error("the confirmation says processing stopped")
 	}
+	// The receipt did not promise that owners would look up the data.
+	seen := false
+	for _, m := range rqMails(t, f.env, "receipt") {
+		if strings.Contains(m.Subject+m.Text, sub.Receipt) {
+			seen = true
+			if !strings.Contains(m.Text, cat.T("fi", "mail.receipt.next_consent_not")) || strings.Contains(m.Text, cat.T("fi", "mail.receipt.next")) {
+				t.Errorf("the receipt's next step:\n%s", m.Text)
+			}
+		}
+	}
+	if !seen {
+		t.Error("no receipt mail")
+	}
 }

@@ -738,6 +738,10 @@ type receiptMail struct {
 	// ConsentNot names the chosen registers a withdrawal of consent does
 	// not reach: their basis is not consent (RB-1).
 	ConsentNot []string
+	// Next is the key of what happens next: owners look up the data, or
+	// (a withdrawal of consent none of whose registers rest on consent)
+	// only the answer follows, as no owner is asked.
+	Next string
 }
 
 func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, to string) error {
@@ -761,6 +765,16 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 	}
 	for _, r := range notConsent {
 		d.ConsentNot = append(d.ConsentNot, r.Name)
+	}
+	d.Next = "mail.receipt.next"
+	if len(notConsent) > 0 && slices.Equal(c.Rights, []string{string(RightWithdrawConsent)}) {
+		chosen, err := store.New(tx).CaseRegisterIDs(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if len(chosen) == len(notConsent) {
+			d.Next = "mail.receipt.next_consent_not"
+		}
 	}
 	if c.DocDue != nil {
 		d.DocDue = FormatDate(datePtr(c.DocDue), c.Lang)
