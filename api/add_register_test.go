@@ -168,8 +168,12 @@ func TestWithdrawalWhereBasisIsNotConsentIsAnswered_RB1(t *testing.T) {
 	}
 	dpo := f.login(t, f.dpo)
 	casePath := "/staff/cases/" + sub.Receipt
-	if p := dpo.get(casePath); scByID(p.doc, "send-answer-submit") == nil {
+	p := dpo.get(casePath)
+	if scByID(p.doc, "send-answer-submit") == nil {
 		t.Error("no answer to send")
+	}
+	if tl := scText(scByID(p.doc, "h-timeline").Parent); !strings.Contains(tl, f.env.Catalog.N("en", "staffcase.tls.consent_not_basis", 1)) {
+		t.Errorf("the timeline does not say in words that the withdrawal does not apply: %.1500s", tl)
 	}
 	d := dpo.get(casePath + "/letters/confirmation.pdf")
 	if d.status != http.StatusOK {

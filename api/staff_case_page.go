@@ -1216,6 +1216,9 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 				if x == 0 && k != "tasks" && k != "paused_days" {
 					continue // e.g. "registers: 0" for all registers
 				}
+				if k == "files" && ev.Action == "email_files_stored" {
+					k = "email_files" // the message's files, not the answer's
+				}
 				if key, ok := sentence(k); ok && x == float64(int(x)) {
 					out = append(out, caseFact{Value: s.Catalog.N(lang, key, int(x))})
 					continue
