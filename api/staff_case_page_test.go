@@ -213,7 +213,7 @@ func TestCasePageDetails(t *testing.T) {
 	}
 	dl := scText(scByID(p.doc, "deadlines"))
 	// Received 1.3., due Wed 1.4.; paused 5 days: 6.4. -> Tue 7.4. (Easter Monday 6.4.)
-	if !strings.Contains(dl, "Legal due date 1 April 2026") || !strings.Contains(dl, "Paused due date: 7 April 2026 (paused 5 days in total)") {
+	if !strings.Contains(dl, "Legal due date 1 April 2026") || !strings.Contains(dl, "Due date allowing for the pause: 7 April 2026 (paused 5 days in total)") {
 		t.Errorf("deadlines: %s", dl)
 	}
 	if a := scByID(p.doc, "duplicate-of"); scText(a) != first.Receipt || scAttr(a, "href") != "/staff/cases/"+first.Receipt {
