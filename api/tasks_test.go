@@ -514,6 +514,12 @@ func TestTaskRB1Choices(t *testing.T) {
 			answers: []string{"no_data", "refused"}, grounds: []string{"art21_basis"},
 			bad: url.Values{"answer": {"stopped"}}, badField: "answer",
 			good: url.Values{"answer": {"refused"}, "ground": {"art21_basis"}, "comment": {"Lakisääteinen"}}},
+		// Art 21(1) names legal claims itself: the owner cites it, not
+		// erasure's 17(3)(e) (found in a walkthrough).
+		{name: "RB1 objection on (e)", right: "objection", basis: "e",
+			answers: []string{"stopped", "no_data", "refused"}, grounds: []string{"art21_compelling", "art21_legal_claims"},
+			bad: url.Values{"answer": {"refused"}, "ground": {"art17_3_e"}, "comment": {"x"}}, badField: "ground",
+			good: url.Values{"answer": {"refused"}, "ground": {"art21_legal_claims"}, "comment": {"Vahingonkorvauskanne vireillä"}}},
 		{name: "rectification", right: "rectification", basis: "e",
 			answers: []string{"rectified", "no_data", "refused"}, grounds: []string{"art16_accurate"},
 			bad: url.Values{"answer": {"rectified"}}, badField: "changes",

@@ -72,6 +72,7 @@ const (
 	GroundPortManual      Ground = "art20_not_automated" // Art 20 applies to automated processing only
 	GroundObjBasis        Ground = "art21_basis"         // Art 21 applies to (e)/(f) only
 	GroundObjCompelling   Ground = "art21_compelling"    // 21(1): compelling legitimate grounds
+	GroundObjLegalClaims  Ground = "art21_legal_claims"  // 21(1): legal claims (not 17(3)(e), an erasure exemption)
 	GroundNotConsent      Ground = "art7_not_consent"    // processing does not rest on consent
 	GroundOthersRights    Ground = "art15_4_others"      // 15(4): rights and freedoms of others
 	GroundDPA34           Ground = "dpa_34"              // 1050/2018 §34 restriction of access
@@ -82,7 +83,7 @@ const (
 
 // Grounds lists every ground (for catalogue completeness tests).
 var Grounds = []Ground{GroundLegalObligation, GroundArchiving, GroundLegalClaims, GroundPortBasis,
-	GroundPortManual, GroundObjBasis, GroundObjCompelling, GroundNotConsent, GroundOthersRights,
+	GroundPortManual, GroundObjBasis, GroundObjCompelling, GroundObjLegalClaims, GroundNotConsent, GroundOthersRights,
 	GroundDPA34, GroundAccurate, GroundRestrictNotMet, GroundGuardian}
 
 // Rule is what RB-1 says for one right against one basis.
@@ -136,7 +137,9 @@ func RuleFor(r Right, b Basis) Rule {
 		rule.Answers = []Answer{AnswerStopped, AnswerNoData, AnswerRefused}
 		switch b {
 		case BasisPublicTask, BasisLegitimate:
-			rule.Grounds = []Ground{GroundObjCompelling, GroundLegalClaims}
+			// Art 21(1) names both: compelling grounds, and legal
+			// claims (cited as 21(1), not as erasure's 17(3)(e)).
+			rule.Grounds = []Ground{GroundObjCompelling, GroundObjLegalClaims}
 		case BasisUnknown, "":
 		default:
 			rule.Answers = []Answer{AnswerNoData, AnswerRefused}

@@ -106,6 +106,9 @@ func TestRB1RightsByBasis(t *testing.T) {
 		{RightPortability, BasisLegal, AnswerRefused, GroundPortBasis, true},
 		{RightObjection, BasisLegitimate, AnswerStopped, "", true},
 		{RightObjection, BasisPublicTask, AnswerRefused, GroundObjCompelling, true},
+		// Art 21(1) itself names legal claims; 17(3)(e) is erasure's.
+		{RightObjection, BasisLegitimate, AnswerRefused, GroundObjLegalClaims, true},
+		{RightObjection, BasisLegitimate, AnswerRefused, GroundLegalClaims, false},
 		{RightObjection, BasisContract, AnswerStopped, "", false},
 		{RightObjection, BasisContract, AnswerRefused, GroundObjBasis, true},
 		{RightWithdrawConsent, BasisConsent, AnswerStopped, "", true},
