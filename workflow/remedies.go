@@ -30,11 +30,7 @@ type Remedies struct {
 // RemediesFor returns the remedies in lang for a refusal by org.
 func (s *Service) RemediesFor(lang string, org store.Org) *Remedies {
 	t := func(key string, args ...any) string { return s.Catalog.T(lang, key, args...) }
-	to := []string{org.Name(lang)}
-	to = append(to, addressLines(org.PostalAddress)...)
-	if e := nonEmpty(org.PrivacyEmail, org.DPOEmail); e != "" {
-		to = append(to, e)
-	}
+	to := AppealTo(org, lang)
 	return &Remedies{
 		Title:          t("letter.remedies.title"),
 		ComplaintTitle: t("letter.complaint.title"),
@@ -54,5 +50,16 @@ func (s *Service) appealText(lang string, org store.Org) string {
 	if a := org.Appeal(lang); strings.TrimSpace(a) != "" {
 		return a
 	}
-	return s.Catalog.T(lang, "letter.appeal.default")
+	return s.Catalog.T(lang, "letter.appeal.default", strings.Join(AppealTo(org, lang), ", "))
+}
+
+// AppealTo is where a request for review goes: the organisation, its
+// postal address and its address for data protection mail.
+func AppealTo(org store.Org, lang string) []string {
+	to := []string{org.Name(lang)}
+	to = append(to, addressLines(org.PostalAddress)...)
+	if e := nonEmpty(org.PrivacyEmail, org.DPOEmail); e != "" {
+		to = append(to, e)
+	}
+	return to
 }

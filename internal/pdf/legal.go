@@ -32,7 +32,12 @@ func (d *doc) pause() {
 	if l.ReplyURL != "" {
 		d.para(d.t("letter.pause.how_online", l.ReplyURL))
 	}
-	d.para(d.t("letter.pause.how_post", l.RequestNumber))
+	if len(l.Org.Address) > 0 {
+		d.para(d.t("letter.pause.how_post", l.RequestNumber))
+	} else {
+		// No postal address at the top to point to: email and the office.
+		d.para(d.t("letter.pause.how_email", l.Org.DPOEmail, l.RequestNumber))
+	}
 	d.coverNote()
 	d.signature()
 }

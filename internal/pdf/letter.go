@@ -99,6 +99,20 @@ type Org struct {
 	AppealText string
 }
 
+// AppealTo is where a request for review goes, as the default appeal
+// text names it: the organisation, its postal address and its address for
+// data protection mail (a request for review may be sent by email), as
+// workflow.AppealTo names it in mails and on pages. The text said "the
+// address at the top of this letter" on letters whose top had none (found
+// in a walkthrough).
+func (o Org) AppealTo() []string {
+	to := append([]string{o.Name}, o.Address...)
+	if o.DPOEmail != "" {
+		to = append(to, o.DPOEmail)
+	}
+	return to
+}
+
 // Recipient is who the letter goes to (the requester or representative),
 // printed where a window envelope shows it.
 type Recipient struct {

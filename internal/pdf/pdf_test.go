@@ -392,6 +392,41 @@ func TestRefusalRemedies(t *testing.T) {
 	}
 }
 
+// DL-6: the default appeal text names where a request for review goes:
+// the organisation's postal address and its address for data protection
+// mail, which is all there is without a postal address. It said "the address at the top of this letter" on
+// letters whose top had none (found in a walkthrough).
+func TestDefaultAppealNamesWhereItGoes_DL6(t *testing.T) {
+	t.Parallel()
+	r := renderer(t)
+	for _, c := range []struct {
+		address []string
+		want    string
+	}{
+		{[]string{"Kirjaamo", "PL 100", "10601 Esimerkkikaupunki"}, "viranomaiselle (Esimerkkikaupunki, Kirjaamo, PL 100, 10601 Esimerkkikaupunki, tietosuoja@esimerkki.example)."},
+		{nil, "viranomaiselle (Esimerkkikaupunki, tietosuoja@esimerkki.example)."},
+	} {
+		l := pdf.Sample(pdf.KindRefusal, "fi")
+		l.Org.Address, l.Org.DPOEmail, l.Org.AppealText = c.address, "tietosuoja@esimerkki.example", ""
+		all := words(strings.Join(pages(t, writeTemp(t, "a.pdf", render(t, r, l))), " "))
+		if !strings.Contains(all, c.want) || strings.Contains(all, "alussa olevaan osoitteeseen") {
+			t.Errorf("address %q: the appeal text lacks %q", c.address, c.want)
+		}
+	}
+}
+
+// DL-8: a pause letter of an organisation without a postal address does
+// not send the answer to "the address at the top of this letter".
+func TestPauseLetterWithoutPostalAddress_DL8(t *testing.T) {
+	t.Parallel()
+	l := pdf.Sample(pdf.KindPause, "sv")
+	l.Org.Address, l.Org.DPOEmail = nil, "dataskydd@exempelstad.example"
+	all := words(strings.Join(pages(t, writeTemp(t, "p.pdf", render(t, renderer(t), l))), " "))
+	if !strings.Contains(all, "per e-post till dataskydd@exempelstad.example") || strings.Contains(all, "början av det här brevet") {
+		t.Errorf("the pause letter's how-to-answer: %.2000s", all)
+	}
+}
+
 // Art 19: a confirmation names the recipients told, or says none needed it.
 func TestConfirmationArt19(t *testing.T) {
 	t.Parallel()

@@ -504,7 +504,7 @@ func (d *doc) appeal(beforeSignature bool) {
 	d.subheading(d.t("letter.appeal.title"))
 	appeal := d.l.Org.AppealText
 	if strings.TrimSpace(appeal) == "" {
-		appeal = d.t("letter.appeal.default")
+		appeal = d.t("letter.appeal.default", strings.Join(d.l.Org.AppealTo(), ", "))
 	}
 	if beforeSignature {
 		d.paraBeforeSignature(appeal)
