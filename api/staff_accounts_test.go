@@ -755,3 +755,32 @@ func TestDevMailNotShownToViewers(t *testing.T) {
 		t.Error("a viewer is offered the mail page")
 	}
 }
+
+// A staff user's language switch is their language for mail too (breach
+// reminders, escalations): the switch changed only the pages, and mail
+// stayed in the language of the invitation (found in a walkthrough).
+// Signed out, the switch changes nobody's account.
+func TestStaffLanguageSwitchSetsMailLanguage(t *testing.T) {
+	t.Parallel()
+	f := newAcctFixture(t)
+	lang := func() string {
+		t.Helper()
+		var l string
+		if err := f.env.Pool.QueryRow(f.env.Ctx, `SELECT lang FROM staff_users WHERE email = $1`, f.email).Scan(&l); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	anon := f.client(t)
+	if p := anon.get("/staff/lang/sv"); p.status != http.StatusSeeOther || lang() != "fi" {
+		t.Fatalf("signed out switch = %d, account language %q", p.status, lang())
+	}
+	dpo := f.client(t)
+	dpo.mustLogin(f.email)
+	if p := dpo.get("/staff/lang/sv"); p.status != http.StatusSeeOther {
+		t.Fatalf("switch = %d", p.status)
+	}
+	if got := lang(); got != "sv" {
+		t.Errorf("account language after switching to Swedish = %q", got)
+	}
+}

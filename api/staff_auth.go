@@ -353,6 +353,14 @@ func (s *Server) staffLang(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: staffLangCookie, Value: lang, Path: "/staff", MaxAge: int((365 * 24 * time.Hour).Seconds()),
 		HttpOnly: true, Secure: s.Config.Secure(), SameSite: http.SameSiteLaxMode})
+	// Signed in: the user's mail follows the pages' language from now on.
+	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		if st, err := s.auth.Authenticate(c.Request().Context(), ck.Value); err == nil {
+			if err := s.auth.SetLang(c.Request().Context(), st.ID, lang); err != nil {
+				return err
+			}
+		}
+	}
 	back := staffLangBack(c.QueryParam("next"))
 	if back == "" {
 		if ref, err := url.Parse(c.Request().Referer()); err == nil && (ref.Host == "" || ref.Host == c.Request().Host) {

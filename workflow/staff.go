@@ -749,6 +749,18 @@ func (a *StaffAuth) SetPlatformAdmin(ctx context.Context, email string, on bool)
 	return q.SetPlatformAdmin(ctx, u.ID, on)
 }
 
+// SetLang makes lang the user's own language: the one their mail (task
+// escalations, breach reminders, invitations they send) is written in.
+// The staff language switch calls it, so mail follows the pages (it
+// stayed in the language of the invitation; found in a walkthrough).
+func (a *StaffAuth) SetLang(ctx context.Context, userID int64, lang string) error {
+	_, err := a.Pool.Exec(ctx, `UPDATE staff_users SET lang = $2 WHERE id = $1 AND lang <> $2`, userID, lang)
+	if err != nil {
+		return fmt.Errorf("saving the staff language: %w", err)
+	}
+	return nil
+}
+
 // ---- API tokens (D-20) -------------------------------------------------
 
 // tokenPrefix marks rightsdesk tokens so secret scanners can find leaked
