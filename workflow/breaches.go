@@ -88,19 +88,40 @@ const LocalDateTimeLayout = "2006-01-02T15:04"
 // ParseLocalDateTime reads a Helsinki wall-clock time (datetime-local,
 // seconds optional). In the hour that occurs twice when daylight saving
 // ends, the earlier instant is taken: the 72-hour limit then errs early.
+// A time in the hour skipped when daylight saving begins never showed on
+// a clock: it is refused (localTimeError), not moved an hour on unseen.
 func ParseLocalDateTime(raw string) (time.Time, bool) {
+	t, _, ok := parseLocal(raw)
+	return t, ok
+}
+
+// parseLocal is ParseLocalDateTime that also says whether raw fell in
+// the spring's skipped hour.
+func parseLocal(raw string) (t time.Time, skipped, ok bool) {
 	raw = strings.TrimSpace(raw)
 	for _, layout := range []string{LocalDateTimeLayout, "2006-01-02T15:04:05"} {
 		t, err := time.ParseInLocation(layout, raw, Helsinki())
 		if err != nil {
 			continue
 		}
+		if t.Format(layout) != raw {
+			return time.Time{}, true, false // Go moved it out of the gap
+		}
 		if alt := t.Add(-time.Hour); alt.In(Helsinki()).Format(layout) == raw {
 			t = alt
 		}
-		return t, true
+		return t, false, true
 	}
-	return time.Time{}, false
+	return time.Time{}, false, false
+}
+
+// localTimeError is the message key for a time ParseLocalDateTime
+// refused: one in the skipped hour says why.
+func localTimeError(raw string) string {
+	if _, skipped, _ := parseLocal(raw); skipped {
+		return "breach.error.skipped_hour"
+	}
+	return "breach.error.datetime"
 }
 
 // BreachInput is the DPO's record of a breach as typed: times as
@@ -151,7 +172,7 @@ func (in BreachInput) apply(b *store.Breach, now time.Time) FieldErrors {
 	case strings.TrimSpace(in.AwareAt) == "":
 		fe.Add("aware_at", "breach.error.aware_at")
 	case !ok:
-		fe.Add("aware_at", "breach.error.datetime")
+		fe.Add("aware_at", localTimeError(in.AwareAt))
 	case aware.After(now):
 		fe.Add("aware_at", "breach.error.future")
 	default:
@@ -162,7 +183,7 @@ func (in BreachInput) apply(b *store.Breach, now time.Time) FieldErrors {
 		occ, ok := ParseLocalDateTime(in.OccurredAt)
 		switch {
 		case !ok:
-			fe.Add("occurred_at", "breach.error.datetime")
+			fe.Add("occurred_at", localTimeError(in.OccurredAt))
 		case occ.After(now):
 			fe.Add("occurred_at", "breach.error.future")
 		case !aware.IsZero() && occ.After(aware):
@@ -379,7 +400,7 @@ func (s *Service) RecordNotification(ctx context.Context, orgID, id, actorStaffI
 		case strings.TrimSpace(in.At) == "":
 			fe.Add("notified_at", "breach.error.notified_at")
 		case !ok:
-			fe.Add("notified_at", "breach.error.datetime")
+			fe.Add("notified_at", localTimeError(in.At))
 		case at.After(now):
 			fe.Add("notified_at", "breach.error.future")
 		case at.Before(b.AwareAt):
@@ -434,7 +455,7 @@ func (s *Service) RecordPersons(ctx context.Context, orgID, id, actorStaffID int
 			case raw == "":
 				fe.Add("persons_at", "breach.error.persons_at")
 			case !ok:
-				fe.Add("persons_at", "breach.error.datetime")
+				fe.Add("persons_at", localTimeError(raw))
 			case at.After(now):
 				fe.Add("persons_at", "breach.error.future")
 			case at.Before(b.AwareAt):

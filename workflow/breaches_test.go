@@ -75,7 +75,8 @@ func TestBreachClockElapsedHoursAcrossDST(t *testing.T) {
 
 // A wall-clock time typed in the hour that occurs twice (25 Oct 2026
 // 03:00-04:00) is read as the earlier instant: the limit errs early. A
-// time in the hour that does not exist is still read (moved by Go).
+// time in the hour that never showed on a clock (29 Mar 2026 03:00-04:00)
+// is refused, not moved an hour on unseen (found in a walkthrough).
 func TestParseLocalDateTimeAmbiguousHour(t *testing.T) {
 	t.Parallel()
 	got, ok := workflow.ParseLocalDateTime("2026-10-25T03:30")
@@ -91,6 +92,14 @@ func TestParseLocalDateTimeAmbiguousHour(t *testing.T) {
 	}
 	if _, ok := workflow.ParseLocalDateTime("24.10.2026"); ok {
 		t.Error("a non datetime-local value parsed")
+	}
+	if got, ok := workflow.ParseLocalDateTime("2026-03-29T03:30"); ok {
+		t.Errorf("03:30 on the night clocks skip it was read as %v", got.UTC())
+	}
+	for _, raw := range []string{"2026-03-29T02:59", "2026-03-29T04:00"} {
+		if _, ok := workflow.ParseLocalDateTime(raw); !ok {
+			t.Errorf("%s beside the skipped hour was refused", raw)
+		}
 	}
 }
 
