@@ -110,6 +110,9 @@ func TestDL8PauseAsksRequesterWhoAnswersWithFile(t *testing.T) {
 	if n := scByID(view.doc, "ask-by"); n == nil || !strings.Contains(scText(n), wantBy) {
 		t.Fatal("the status page does not show by when")
 	}
+	if scByID(view.doc, "replied") != nil {
+		t.Error("the status page says an answer was sent before any was")
+	}
 	reply := "/sv/o/" + f.org.Slug + "/status/reply"
 	// A file that is no PDF or picture is refused, whatever its name.
 	if p := r.postMultipart(reply, url.Values{"reply": {"se bilagan"}}, map[string]string{"beslut.pdf": "<html><script>x</script></html>"}); p.status != http.StatusUnprocessableEntity || scByID(p.doc, "files-error") == nil {
@@ -120,6 +123,15 @@ func TestDL8PauseAsksRequesterWhoAnswersWithFile(t *testing.T) {
 	}
 	if p := r.postMultipart(reply, url.Values{"reply": {"Här är beslutet."}}, map[string]string{"vårdnadsbeslut.pdf": rqPDF}); p.status != http.StatusSeeOther {
 		t.Fatalf("answer = %d", p.status)
+	}
+	// The status page says the answer went, and offers to send more (it
+	// showed the empty form again as if unanswered; found in a walkthrough).
+	view = r.get("/sv/o/" + f.org.Slug + "/status/view")
+	if n := scByID(view.doc, "replied"); n == nil || !strings.Contains(scText(n), "Du svarade") {
+		t.Errorf("the status page after the answer lacks the note: %q", scText(n))
+	}
+	if b := scByID(view.doc, "send-reply"); b == nil || scText(b) != f.env.Catalog.T("sv", "status.reply.submit_more") {
+		t.Error("the form after the answer does not offer to send more")
 	}
 	// Sealed under the case key: neither the text nor the file is stored
 	// in the clear.

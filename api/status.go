@@ -86,6 +86,7 @@ type statusViewData struct {
 	// withdrawal link.
 	AskNeeded, AskBy string
 	ReplyAction      string
+	RepliedAt        string // when the requester last answered this question
 	ReplyErrors      *statusReplyErrors
 	ReplyText        string
 	WithdrawURL      string
@@ -284,6 +285,9 @@ func (s *Server) statusViewWith(c echo.Context, status int, org store.Org, recei
 	if st.AskOpen { // issue 20, DL-8
 		d.AskNeeded, d.AskBy = st.Ask.Needed, workflow.FormatDate(st.Ask.By, lang)
 		d.ReplyAction = statusBase(lang, org) + "/reply"
+		if !st.RepliedAt.IsZero() {
+			d.RepliedAt = workflow.FormatDateTime(st.RepliedAt, lang)
+		}
 	}
 	if st.CanWithdraw {
 		d.WithdrawURL = statusBase(lang, org) + "/withdraw"

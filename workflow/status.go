@@ -171,6 +171,10 @@ type CaseStatus struct {
 	// AskOpen.
 	Ask     Ask
 	AskOpen bool
+	// RepliedAt is when the requester last answered this pause's
+	// question (zero: not yet): the page says so above the form, which
+	// stays for anything more.
+	RepliedAt time.Time
 	// CanWithdraw: the requester may still withdraw the request.
 	CanWithdraw bool
 	// RefusedInPart: the answer went out and refuses some registers
@@ -213,6 +217,17 @@ func (s *Service) StatusOf(ctx context.Context, org store.Org, receipt string) (
 		}
 		if st.Ask, st.AskOpen, err = AwaitingReply(ctx, q, c); err != nil {
 			return err
+		}
+		if st.AskOpen {
+			replies, err := q.CaseReplies(ctx, org.ID, c.ID)
+			if err != nil {
+				return err
+			}
+			for _, r := range replies {
+				if !r.CreatedAt.Before(*c.PausedAt) && r.CreatedAt.After(st.RepliedAt) {
+					st.RepliedAt = r.CreatedAt
+				}
+			}
 		}
 		st.CanWithdraw = Allowed(State(c.State), ActWithdraw)
 		if st.State == StateAnswered || st.State == StateClosed {
