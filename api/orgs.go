@@ -25,6 +25,7 @@ func (s *Server) orgRoutes(g *echo.Group) {
 	g.GET("/orgs/:slug/settings", s.orgSettingsForm)
 	g.POST("/orgs/:slug/settings", s.orgSettingsSave)
 	g.GET("/orgs/:slug/archive", s.orgArchive)
+	g.GET("/orgs/:slug/audit", s.orgAudit)
 }
 
 // orgFormFields is the settings' order, for the error summary. The names

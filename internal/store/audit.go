@@ -663,3 +663,16 @@ func ChainNewEventsJSON(k AuditKeys, evs []AuditEvent, data [][]byte) error {
 	}
 	return nil
 }
+
+// OrgAuditPage is a page of the organisation's own chain (its settings,
+// staff, tokens, catalogue and breaches; no case's), newest first: the
+// events before seq before (0: from the newest), at most limit.
+func (q *Q) OrgAuditPage(ctx context.Context, orgID int64, before, limit int) ([]AuditEvent, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+auditCols+` FROM audit_events
+		WHERE org_id = $1 AND case_id IS NULL AND ($2 = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3`, orgID, before, limit)
+	if err != nil {
+		return nil, mapErr(err, "audit page")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[AuditEvent])
+	return out, mapErr(err, "audit page")
+}
