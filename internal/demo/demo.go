@@ -565,6 +565,7 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 		}
 
 		// The case's key and its sealed fields.
+		tx := textsByLang[lang]
 		raw, err := secret.NewDataKey()
 		if err != nil {
 			return nil, err
@@ -743,7 +744,7 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 					}
 					t.answeredAt = idAt.Add(time.Duration(r.Float64() * float64(limit.Sub(idAt))))
 					t.state, t.by, t.updated = "answered", Actor, t.answeredAt
-					answerTask(r, &t, rule, sealed)
+					answerTask(r, &t, rule, tx, sealed)
 					lastAnswer = maxTime(lastAnswer, t.answeredAt)
 					taskAnswered = append(taskAnswered, caseEvent{at: t.answeredAt, action: "task_answered", data: objJSON(&arena,
 						str("answer", t.answer), flag("art19_none", t.art19None), num("art19_recipients", 0), num("files", 0),
@@ -791,11 +792,11 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 			ev(idAt, string(workflow.ActVerifyIdentity), str("from", "awaiting_identity"), str("method", identityMethod), str("to", to))
 			if extended {
 				at := minTime(idAt.Add(24*time.Hour), limit)
-				nid, err := note("reason", extensionReason, at)
+				nid, err := note("reason", tx.extension, at)
 				if err != nil {
 					return nil, err
 				}
-				extReason = sealed("cases.extension_reason", extensionReason)
+				extReason = sealed("cases.extension_reason", tx.extension)
 				ev(at, string(workflow.ActExtend), str("extended_due", dl.ExtendedDue.String()), num("reason_ref", nid))
 			}
 			evs = append(evs, taskAnswered...)
@@ -809,18 +810,18 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 			if pausedFrom == "" {
 				pausedFrom = "in_progress"
 			}
-			nid, err := note("reason", pauseText, p)
+			nid, err := note("reason", tx.pause, p)
 			if err != nil {
 				return nil, err
 			}
-			pauseReason = sealed("cases.pause_reason", pauseText)
+			pauseReason = sealed("cases.pause_reason", tx.pause)
 			ev(p, string(workflow.ActPause), str("from", pausedFrom), num("reason_ref", nid), str("to", "paused"))
 		}
 		if docDecidedAt != nil {
 			fields := []field{str("decision", docDecision), str("doc_due", dl.DocumentRequestDue.String()), flag("letter_queued", false),
 				flag("on_time", !workflow.HelsinkiDate(docAt).After(dl.DocumentRequestDue)), flag("requester_mailed", email != "")}
 			if docDecision != "disclosed" { // a decision not to give documents is reasoned
-				nid, err := note("note", docNoteText, docAt)
+				nid, err := note("note", tx.docNote, docAt)
 				if err != nil {
 					return nil, err
 				}
@@ -848,11 +849,11 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 			if identity {
 				refusalGround = pick(r, []string{"art12_5_unfounded", "art12_5_excessive"}, []int{60, 40})
 			}
-			nid, err := note("reason", refusalText, end)
+			nid, err := note("reason", tx.refusal, end)
 			if err != nil {
 				return nil, err
 			}
-			refusalReason = sealed("cases.refusal_reason", refusalText)
+			refusalReason = sealed("cases.refusal_reason", tx.refusal)
 			ev(end, string(workflow.ActRefuse), str("from", before), str("ground", refusalGround), num("reason_ref", nid), str("to", "refused"))
 		case "withdrawn":
 			ev(end, string(workflow.ActWithdraw), str("from", before), str("to", "withdrawn"))
@@ -970,17 +971,42 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 	return b, nil
 }
 
-// The demo's free texts (D-25: in case_notes and sealed columns, never in
-// events), one per kind of reason.
-const (
-	extensionReason = "Pyyntö koskee useita rekistereitä, ja tietojen kokoaminen vie aikaa."
-	pauseText       = "Odotetaan pyytäjän tarkennusta siihen, mitä tietoja pyyntö koskee."
-	refusalText     = "Pyyntöön ei voida vastata annettujen tietojen perusteella."
-	docNoteText     = "Osa asiakirjoista sisältää toisen henkilön salassa pidettäviä tietoja."
-	extractText     = "Tieto\tArvo\nAsiakkuus alkanut\t2019\nViimeisin asiointi\t2024\n"
-	changesText     = "Osoitetieto korjattu pyytäjän ilmoituksen mukaiseksi."
-	refusalComment  = "Tiedot on säilytettävä lain nojalla."
-)
+// demoTexts are the demo's free texts (D-25: in case_notes and sealed
+// columns, never in events), in the request's language as staff would
+// write them.
+type demoTexts struct {
+	extension, pause, refusal, docNote, extract, changes, refusalComment string
+}
+
+var textsByLang = map[string]demoTexts{
+	"fi": {
+		extension:      "Pyyntö koskee useita rekistereitä, ja tietojen kokoaminen vie aikaa.",
+		pause:          "Odotetaan pyytäjän tarkennusta siihen, mitä tietoja pyyntö koskee.",
+		refusal:        "Pyyntöön ei voida vastata annettujen tietojen perusteella.",
+		docNote:        "Osa asiakirjoista sisältää toisen henkilön salassa pidettäviä tietoja.",
+		extract:        "Tieto\tArvo\nAsiakkuus alkanut\t2019\nViimeisin asiointi\t2024\n",
+		changes:        "Osoitetieto korjattu pyytäjän ilmoituksen mukaiseksi.",
+		refusalComment: "Tiedot on säilytettävä lain nojalla.",
+	},
+	"sv": {
+		extension:      "Begäran gäller flera register och det tar tid att sammanställa uppgifterna.",
+		pause:          "Vi väntar på att begäraren preciserar vilka uppgifter begäran gäller.",
+		refusal:        "Begäran kan inte besvaras utifrån de uppgifter som lämnats.",
+		docNote:        "En del av handlingarna innehåller sekretessbelagda uppgifter om en annan person.",
+		extract:        "Uppgift\tVärde\nKundrelation inledd\t2019\nSenaste ärende\t2024\n",
+		changes:        "Adressen har rättats enligt begärarens uppgift.",
+		refusalComment: "Uppgifterna ska enligt lag bevaras.",
+	},
+	"en": {
+		extension:      "The request covers several registers, and collecting the data takes time.",
+		pause:          "Waiting for the requester to say which data the request concerns.",
+		refusal:        "The request cannot be answered on the information given.",
+		docNote:        "Some of the documents hold another person's confidential data.",
+		extract:        "Item\tValue\nCustomer since\t2019\nLast contact\t2024\n",
+		changes:        "The address was corrected as the requester said.",
+		refusalComment: "The law requires the data to be kept.",
+	},
+}
 
 // caseEvent is one event of a case's chain before it is linked.
 type caseEvent struct {
@@ -1014,7 +1040,7 @@ type demoTask struct {
 // the product requires beside it: an extract's data, a rectification's
 // changes, a refusal's ground and reasons, the Art 19 statement of a
 // change (nobody to tell).
-func answerTask(r *rand.Rand, t *demoTask, rule workflow.Rule, sealed func(column, v string) []byte) {
+func answerTask(r *rand.Rand, t *demoTask, rule workflow.Rule, tx demoTexts, sealed func(column, v string) []byte) {
 	var grounds []workflow.Ground
 	for _, gr := range rule.Grounds {
 		if gr != workflow.GroundGuardian { // ID-5: only with a guardian's restriction
@@ -1039,12 +1065,12 @@ func answerTask(r *rand.Rand, t *demoTask, rule workflow.Rule, sealed func(colum
 	t.answer = string(a)
 	switch a {
 	case workflow.AnswerExtract:
-		t.extract = sealed("tasks.extract_text", extractText)
+		t.extract = sealed("tasks.extract_text", tx.extract)
 	case workflow.AnswerRectified:
-		t.changes = sealed("tasks.answer_changes", changesText)
+		t.changes = sealed("tasks.answer_changes", tx.changes)
 	case workflow.AnswerRefused:
 		t.ground = string(grounds[r.IntN(len(grounds))])
-		t.comment = sealed("tasks.answer_comment", refusalComment)
+		t.comment = sealed("tasks.answer_comment", tx.refusalComment)
 	}
 	t.art19None = workflow.Art19Answer(a)
 }
