@@ -66,7 +66,7 @@ func (s *Server) staffCasesCSV(c echo.Context) error {
 	// it there too): a staff member's name, or email when unnamed.
 	head := []string{"staffcase.col.receipt", "staffcase.col.org", "staffcase.col.rights", "staffcase.col.state",
 		"staffcase.col.channel", "staffcase.col.due", "staffcase.csv.clock", "staffcase.csv.band",
-		"staffcase.csv.outcome", "staffcase.csv.outcome_date", "staffcase.col.tasks", "staffcase.filter.assignee"}
+		"staffcase.col.outcome", "staffcase.col.outcome_date", "staffcase.col.tasks", "staffcase.filter.assignee"}
 	for i, k := range head {
 		head[i] = s.Catalog.T(lang, k)
 	}
