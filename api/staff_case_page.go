@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"rightsdesk/internal/i18n"
 	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
@@ -1062,6 +1063,64 @@ func resolveTextRefs(data map[string]any, notes map[int64]string) {
 	}
 }
 
+// timelineText formats a timeline sentence with exactly the values its
+// text asks for: a value the event did not record (an older event, a
+// missing key) reads "not recorded", never as a Go formatting error
+// ("%!s(MISSING)"), and one too many is left out.
+func (s *Server) timelineText(lang, key string, args ...any) string {
+	m, ok := s.Catalog.Raw(lang, key)
+	if !ok {
+		m, _ = s.Catalog.Raw("en", key)
+	}
+	n := fmtVerbs(m)
+	for i, a := range args {
+		if a == "" {
+			args[i] = s.Catalog.T(lang, "staffcase.tl.unknown")
+		}
+	}
+	for len(args) < n {
+		args = append(args, s.Catalog.T(lang, "staffcase.tl.unknown"))
+	}
+	return s.Catalog.T(lang, key, args[:n]...)
+}
+
+// pluralKey is key's plural form for n (i18n.Catalog.N's choice) when the
+// catalogue has it: timelineText then formats it.
+func (s *Server) pluralKey(lang, key string, n int) (string, bool) {
+	if i18n.PluralCategory(lang, n) == "one" && s.Catalog.Has(lang, key+".one") {
+		return key + ".one", true
+	}
+	return key, s.Catalog.Has(lang, key)
+}
+
+// fmtVerbs counts the values a catalogue message formats: its verbs, not
+// "%%"; an explicit index ("%[2]s") counts up to it.
+func fmtVerbs(m string) int {
+	n, max := 0, 0
+	for i := 0; i < len(m); i++ {
+		if m[i] != '%' {
+			continue
+		}
+		if i+1 < len(m) && m[i+1] == '%' {
+			i++
+			continue
+		}
+		if i+1 < len(m) && m[i+1] == '[' {
+			if j := strings.IndexByte(m[i:], ']'); j > 0 {
+				if x, err := strconv.Atoi(m[i+2 : i+j]); err == nil && x > max {
+					max = x
+				}
+			}
+			continue
+		}
+		n++
+	}
+	if max > n {
+		return max
+	}
+	return n
+}
+
 func (s *Server) caseActionLabel(lang, action string) string {
 	if s.Catalog.Has(lang, "timeline."+action) {
 		return s.Catalog.T(lang, "timeline."+action)
@@ -1089,6 +1148,9 @@ func (s *Server) caseActorLabel(lang, actor string, staff map[int64]string, task
 		return s.Catalog.T(lang, "staffcase.actor.token", rest)
 	case "cli":
 		return s.Catalog.T(lang, "staffcase.actor.cli")
+	case "demo":
+		// `rightsdesk demo`'s synthetic cases say plainly what they are.
+		return s.Catalog.T(lang, "staffcase.actor.demo")
 	}
 	return actor
 }
@@ -1107,7 +1169,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 	data := ev.Data
 	if from, ok := data["from"].(string); ok && ev.Action != string(workflow.ActReassignTask) {
 		to, _ := data["to"].(string)
-		out = append(out, caseFact{Value: s.Catalog.T(lang, "staffcase.tls.state", s.caseLabel(lang, "state.", from), s.caseLabel(lang, "state.", to))})
+		out = append(out, caseFact{Value: s.timelineText(lang, "staffcase.tls.state", s.caseLabel(lang, "state.", from), s.caseLabel(lang, "state.", to))})
 	}
 	keys := make([]string, 0, len(data))
 	for k := range data {
@@ -1145,6 +1207,10 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			val = s.caseLabel(lang, "method.", fmt.Sprint(v))
 		case "ground":
 			val = s.caseLabel(lang, "ground.", fmt.Sprint(v))
+		case "decision": // FI-2, a document request's
+			val = s.caseLabel(lang, "staffcase.doc.decision.", fmt.Sprint(v))
+		case "state": // a state recorded alone (older demo data wrote one)
+			val = s.caseLabel(lang, "state.", fmt.Sprint(v))
 		case "basis": // D-11, the catalogue's basis reached a task
 			val = s.caseLabel(lang, "basis.", fmt.Sprint(v))
 		case "right":
@@ -1163,7 +1229,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 				}
 			}
 			val = strings.Join(names, ", ")
-		case "legal_due", "extended_due", "paused_due", "due", "delivered_on", "reply_by":
+		case "legal_due", "extended_due", "paused_due", "due", "delivered_on", "reply_by", "doc_due", "doc_extended_due":
 			raw := fmt.Sprint(v)
 			dt, err := workflow.ParseDate(raw)
 			if err != nil || dt.IsZero() {
@@ -1177,7 +1243,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			}
 			val = workflow.FormatDate(dt, lang)
 			if key, ok := sentence(k); ok {
-				out = append(out, caseFact{Value: s.Catalog.T(lang, key, val)})
+				out = append(out, caseFact{Value: s.timelineText(lang, key, val)})
 				continue
 			}
 		case "received_at":
@@ -1208,7 +1274,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 					continue
 				}
 				if key, ok := sentence(k); ok {
-					out = append(out, caseFact{Value: s.Catalog.T(lang, key, x)})
+					out = append(out, caseFact{Value: s.timelineText(lang, key, x)})
 					continue
 				}
 				val = x
@@ -1220,8 +1286,10 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 					k = "email_files" // the message's files, not the answer's
 				}
 				if key, ok := sentence(k); ok && x == float64(int(x)) {
-					out = append(out, caseFact{Value: s.Catalog.N(lang, key, int(x))})
-					continue
+					if key, ok := s.pluralKey(lang, key, int(x)); ok {
+						out = append(out, caseFact{Value: s.timelineText(lang, key, int(x))})
+						continue
+					}
 				}
 				val = strconv.FormatFloat(x, 'f', -1, 64)
 			default:

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
 
@@ -127,6 +128,41 @@ func TestTimelineReadsAsSentences(t *testing.T) {
 		for _, l := range lines {
 			if strings.HasSuffix(strings.ToLower(l), ": "+yes[lang]) {
 				t.Errorf("%s: machine-like detail %q", lang, l)
+			}
+		}
+	}
+}
+
+// A timeline entry whose event lacks a value its sentence names (the
+// older demo's {"state": "closed"}; a change of state without its "to")
+// reads sensibly in every language, never as a Go formatting error
+// ("Status ändrades: closed → %!s(MISSING)").
+func TestTimelineMissingValuesReadSensibly(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	c := f.inState(workflow.StateWithdrawn)
+	q := store.New(f.env.Pool)
+	for _, data := range []map[string]any{{"state": "closed"}, {"from": "withdrawn"}, {"duplicate_of": ""}} {
+		if err := q.AppendAudit(f.env.Ctx, f.env.Keys, store.AuditEvent{OrgID: f.org.ID, CaseID: c.ID, Actor: "staff:1",
+			Action: "close", Data: data, At: f.env.Clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl := f.login(t, f.dpo)
+	want := map[string][]string{
+		"en": {"State: Closed", "State changed: Withdrawn → not recorded."},
+		"fi": {"Tila: Suljettu", "Tila muuttui: Peruttu → ei kirjattu."},
+		"sv": {"Status: Avslutad", "Status ändrades: Återkallad → inte registrerat."},
+	}
+	for lang, lines := range want {
+		cl.get("/staff/lang/" + lang)
+		all, got := timelineLines(t, cl, c.Receipt)
+		if strings.Contains(all, "%!") {
+			t.Errorf("%s: a formatting error in the timeline: %q", lang, all)
+		}
+		for _, l := range lines {
+			if !slices.Contains(got, l) {
+				t.Errorf("%s: the timeline lacks %q: %q", lang, l, got)
 			}
 		}
 	}

@@ -267,6 +267,12 @@ type dashboardData struct {
 	CanEnter  bool         // may enter a paper request (dpo or admin somewhere)
 	TodayText string
 	Stats     *dashStats // issue 21: one organisation's charts, compact
+
+	// Finished: the view lists finished requests only (a finished state
+	// chosen): no urgency bands, no count (that would scan closed
+	// history), and a caption naming the state (StateLabel).
+	Finished   bool
+	StateLabel string
 }
 
 type dashBand struct {
@@ -284,6 +290,12 @@ type dashRow struct {
 	OpenTasks, QueueTasks                                 int
 	DueISO                                                string // for the CSV (ISO 8601)
 	Handler                                               string // issue 21: the assignee's name, "" for none
+	// A finished request (answered, closed, refused, withdrawn) has no
+	// urgency band: the row shows its outcome and when it was reached,
+	// and whether an answer came after the due date.
+	Finished                 bool
+	Outcome, Ended, EndedISO string
+	AnsweredLate             bool
 }
 
 type dashTriage struct {
@@ -428,6 +440,11 @@ func (s *Server) dashboardView(c echo.Context, get func(string) string, person b
 	}
 	if d.State != "" {
 		f.States = []string{d.State}
+		if !workflow.State(d.State).Open() {
+			// A finished request runs against no deadline: its view has
+			// no bands, and a band in the URL does not narrow it.
+			d.Finished, d.StateLabel, d.Band = true, s.caseLabel(lang, "state.", d.State), ""
+		}
 	}
 	f.Right, f.Channel = d.Right, d.Channel
 	if person {
@@ -512,9 +529,8 @@ func (s *Server) dashboard(c echo.Context, get func(string) string, person bool)
 	today := s.caseToday()
 	d.TodayText = workflow.FormatDate(today, lang)
 	if d.PersonError != "" {
-		if err := s.dashboardBoxes(c, &d, f.OrgIDs, orgNames); err != nil {
-			return err
-		}
+		// No search ran: the page says only that, with the forms (the
+		// typed value kept), not an empty result as if it had.
 		return s.render(c, http.StatusUnprocessableEntity, "staff_dashboard", lang, s.Catalog.T(lang, "staffcase.dashboard.title"), d)
 	}
 	if person {
@@ -535,25 +551,31 @@ func (s *Server) dashboard(c echo.Context, get func(string) string, person bool)
 	}
 
 	q := store.New(s.Pool)
-	counts, err := q.CountDashboard(ctx, f, caseDBDay(today))
-	if err != nil {
-		return err
-	}
-	for _, b := range []struct {
-		band workflow.Band
-		n    int
-	}{{workflow.BandOverdue, counts.Overdue}, {workflow.BandWeek, counts.Week}, {workflow.BandLater, counts.Later}} {
-		v := d.query(string(b.band))
-		if d.Band == string(b.band) {
-			v = d.query("") // a second click clears the band
+	if !d.Finished {
+		// The bands count open requests only: a person search's view
+		// lists the finished ones too, which run against no deadline.
+		cf := f
+		cf.States = openStates(f.States)
+		counts, err := q.CountDashboard(ctx, cf, caseDBDay(today))
+		if err != nil {
+			return err
 		}
-		link := dashboardURL(v)
-		if person {
-			link = "" // a link would drop the person (or carry them in its URL)
+		for _, b := range []struct {
+			band workflow.Band
+			n    int
+		}{{workflow.BandOverdue, counts.Overdue}, {workflow.BandWeek, counts.Week}, {workflow.BandLater, counts.Later}} {
+			v := d.query(string(b.band))
+			if d.Band == string(b.band) {
+				v = d.query("") // a second click clears the band
+			}
+			link := dashboardURL(v)
+			if person {
+				link = "" // a link would drop the person (or carry them in its URL)
+			}
+			d.Counts = append(d.Counts, dashBand{Band: string(b.band), Label: s.caseLabel(lang, "band.", string(b.band)),
+				N: b.n, URL: link, Current: d.Band == string(b.band)})
+			d.Total += b.n
 		}
-		d.Counts = append(d.Counts, dashBand{Band: string(b.band), Label: s.caseLabel(lang, "band.", string(b.band)),
-			N: b.n, URL: link, Current: d.Band == string(b.band)})
-		d.Total += b.n
 	}
 
 	rows, err := q.Dashboard(ctx, f)
@@ -584,10 +606,16 @@ func (s *Server) dashboard(c echo.Context, get func(string) string, person bool)
 		d.NextURL = dashboardURL(v)
 	}
 	d.PersonMore = more && person
+	if person {
+		d.Total = len(d.Rows) // the cases listed, in every state (PersonMore says when there are more)
+	}
 	if f.After != nil {
 		d.FirstURL = dashboardURL(d.query(d.Band))
 	}
 	d.NoMatch = d.Query != "" && d.Total == 0
+	if d.Finished {
+		d.NoMatch = d.Query != "" && len(d.Rows) == 0 && f.After == nil
+	}
 
 	if err := s.dashboardBoxes(c, &d, f.OrgIDs, orgNames); err != nil {
 		return err
@@ -614,6 +642,10 @@ func (s *Server) dashboardRow(r store.DashboardRow, orgByID map[int64]store.Org,
 		OpenTasks: r.OpenTasks, QueueTasks: r.QueueTasks,
 		DueISO: urgent.String(),
 	}
+	if !workflow.State(r.State).Open() {
+		s.finishedRow(&row, r, due, lang)
+		return row
+	}
 	if !due.PausedEffective.IsZero() && (clock == workflow.ClockGDPR || clock == workflow.ClockExtended) {
 		// DL-8: beside, never instead; an extension counted (DL-11).
 		row.PausedDue = workflow.FormatDate(due.PausedEffective, lang)
@@ -622,6 +654,42 @@ func (s *Server) dashboardRow(r store.DashboardRow, orgByID map[int64]store.Org,
 		row.SafePassed = true
 	}
 	return row
+}
+
+// finishedRow makes row a finished request's: no urgency band (nothing
+// runs against a deadline any more), its outcome and the day it was
+// reached instead (stats_source's reading of the outcome), and whether
+// the answer came after the effective due date (as the answer's event
+// records on_time: the date never moves once answered).
+func (s *Server) finishedRow(row *dashRow, r store.DashboardRow, due workflow.Due, lang string) {
+	row.Finished, row.Band, row.BandLabel, row.SafePassed, row.PausedDue = true, "", "", false, ""
+	row.Due = workflow.FormatDate(due.Effective, lang)
+	outcome, at := "withdrawn", r.EndedAt
+	switch {
+	case r.AnsweredAt != nil:
+		outcome, at = "answered", r.AnsweredAt
+	case r.State == string(workflow.StateRefused) || r.RefusalGround != "":
+		outcome = "refused"
+	}
+	row.Outcome = s.caseLabel(lang, "state.", outcome)
+	if at != nil {
+		day := workflow.HelsinkiDate(*at)
+		row.Ended, row.EndedISO = workflow.FormatDate(day, lang), day.String()
+		row.AnsweredLate = outcome == "answered" && day.After(due.Effective)
+	}
+}
+
+// openStates are the open ones of a view's states: a person search's
+// every state, or one open state; none (nil) is every open state, as in
+// store.DashboardFilter. A finished state's view has no bands to count.
+func openStates(states []string) []string {
+	var out []string
+	for _, st := range states {
+		if workflow.State(st).Open() {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // dashboardBoxes fills what the DPO must see first: emailed requests to

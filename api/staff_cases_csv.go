@@ -65,8 +65,8 @@ func (s *Server) staffCasesCSV(c echo.Context) error {
 	// The handler's column is the page's (staffcase.filter.assignee heads
 	// it there too): a staff member's name, or email when unnamed.
 	head := []string{"staffcase.col.receipt", "staffcase.col.org", "staffcase.col.rights", "staffcase.col.state",
-		"staffcase.col.channel", "staffcase.col.due", "staffcase.csv.clock", "staffcase.csv.band", "staffcase.col.tasks",
-		"staffcase.filter.assignee"}
+		"staffcase.col.channel", "staffcase.col.due", "staffcase.csv.clock", "staffcase.csv.band",
+		"staffcase.col.outcome", "staffcase.col.outcome_date", "staffcase.col.tasks", "staffcase.filter.assignee"}
 	for i, k := range head {
 		head[i] = s.Catalog.T(lang, k)
 	}
@@ -95,8 +95,8 @@ func (s *Server) staffCasesCSV(c echo.Context) error {
 			}
 			row := s.dashboardRow(r, orgByID, orgNames, lang, today)
 			_ = w.Write([]string{csvCell(row.Receipt), csvCell(row.Org), csvCell(row.Rights), csvCell(row.State),
-				csvCell(row.Channel), row.DueISO, csvCell(row.ClockLabel), csvCell(row.BandLabel), strconv.Itoa(row.OpenTasks),
-				csvCell(handlerOf(r, handlers))})
+				csvCell(row.Channel), row.DueISO, csvCell(row.ClockLabel), csvCell(row.BandLabel),
+				csvCell(row.Outcome), row.EndedISO, strconv.Itoa(row.OpenTasks), csvCell(handlerOf(r, handlers))})
 			written++
 		}
 		w.Flush()

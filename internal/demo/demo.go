@@ -12,6 +12,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,12 +69,6 @@ type Report struct {
 	Elapsed time.Duration
 }
 
-type register struct {
-	id         int64
-	basis      string
-	ownerEmail string
-}
-
 // Actor is the audit actor of every demo event: the trail says plainly
 // that the case is synthetic.
 const Actor = "demo"
@@ -122,16 +117,9 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org st
 	} else if n > 0 {
 		progress("demo: rebuilt %d indexes an interrupted load had dropped (%s)\n", n, since(start))
 	}
-	rows, err := pool.Query(ctx, `SELECT id, legal_basis, owner_email FROM registers WHERE org_id = $1 ORDER BY id`, org.ID)
+	// The registers routing reaches (D-10), as the product reads them.
+	regs, err := store.New(pool).RoutingRegisters(ctx, org.ID, nil)
 	if err != nil {
-		return Report{}, fmt.Errorf("demo: registers: %w", err)
-	}
-	var regs []register
-	var r register
-	if _, err := pgx.ForEachRow(rows, []any{&r.id, &r.basis, &r.ownerEmail}, func() error {
-		regs = append(regs, r)
-		return nil
-	}); err != nil {
 		return Report{}, fmt.Errorf("demo: registers: %w", err)
 	}
 	if opt.History {
@@ -188,7 +176,7 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, keys *secret.Keys, org st
 	}
 	// Fresh statistics, after the rebuild so that the expression indexes
 	// get theirs: the planner must see the new distribution.
-	if _, err := pool.Exec(ctx, `ANALYZE cases, requesters, tasks, case_keys, audit_events, audit_heads`); err != nil {
+	if _, err := pool.Exec(ctx, `ANALYZE cases, requesters, tasks, case_registers, case_notes, case_keys, audit_events, audit_heads`); err != nil {
 		return rep, fmt.Errorf("demo: analyze: %w", err)
 	}
 	if err := finishCounts(ctx, pool, org.ID); err != nil {
@@ -302,7 +290,7 @@ func finishCounts(ctx context.Context, pool *pgxpool.Pool, orgID int64) error {
 
 type gen struct {
 	org       store.Org
-	regs      []register
+	regs      []store.RoutingRegister
 	keys      *secret.Keys
 	cal       workflow.Calendar
 	now, from time.Time
@@ -315,23 +303,27 @@ type gen struct {
 // (copyenc.go), in the column order below.
 type batch struct {
 	cases, keys, requesters, tasks, events, heads copyBuf
+	caseRegisters, notes                          copyBuf
 	byState                                       map[string]int
 }
 
 var caseColumns = []string{"id", "org_id", "receipt", "gdpr", "document_request", "rights", "all_registers", "details",
 	"delivery", "lang", "channel", "state", "needs_triage", "received_at", "confirmed_at", "raw_end", "legal_due", "safe_target",
 	"extended_due", "extension_reason", "doc_due", "doc_extended_due", "doc_decided_at", "doc_decision",
-	"paused_at", "paused_from_state", "email_verified_at", "identity_verified_at", "identity_method",
-	"answered_at", "closed_at", "created_at", "updated_at", "eves_non_working"}
+	"paused_at", "paused_from_state", "pause_reason", "email_verified_at", "identity_verified_at", "identity_method",
+	"refusal_ground", "refusal_reason", "answered_at", "closed_at", "created_at", "updated_at", "eves_non_working"}
 
 var (
 	keyColumns       = []string{"case_id", "key_id", "wrapped", "created_at"}
 	requesterColumns = []string{"case_id", "org_id", "name", "email", "phone", "address", "on_behalf", "relation",
 		"subject_name", "email_index", "email_index_key"}
-	taskColumns = []string{"org_id", "case_id", "register_id", "right", "state", "legal_basis", "allowed_answers",
-		"owner_email", "answer", "answered_at", "answered_by", "opened_at", "created_at", "updated_at", "case_due", "case_open"}
-	eventColumns = []string{"org_id", "case_id", "seq", "at", "actor", "action", "data", "prev_hash", "hash", "key_id"}
-	headColumns  = []string{"org_id", "case_id", "seq", "hash"}
+	taskColumns = []string{"id", "org_id", "case_id", "register_id", "right", "state", "legal_basis", "allowed_answers",
+		"owner_name", "owner_email", "answer", "answer_ground", "answer_comment", "answer_changes", "extract_text", "recipients_none",
+		"answered_at", "answered_by", "opened_at", "created_at", "updated_at", "case_due", "case_open"}
+	caseRegisterColumns = []string{"case_id", "register_id"}
+	noteColumns         = []string{"id", "org_id", "case_id", "kind", "body", "created_at"}
+	eventColumns        = []string{"org_id", "case_id", "seq", "at", "actor", "action", "data", "prev_hash", "hash", "key_id"}
+	headColumns         = []string{"org_id", "case_id", "seq", "hash"}
 )
 
 // copy writes the batch in one transaction. rotate > 0 starts at another
@@ -359,6 +351,8 @@ func (b *batch) copy(ctx context.Context, pool *pgxpool.Pool, skipFKChecks bool,
 			{"case_keys", keyColumns, &b.keys},
 			{"requesters", requesterColumns, &b.requesters},
 			{"tasks", taskColumns, &b.tasks},
+			{"case_registers", caseRegisterColumns, &b.caseRegisters},
+			{"case_notes", noteColumns, &b.notes},
 			{"audit_events", eventColumns, &b.events},
 			{"audit_heads", headColumns, &b.heads},
 		}
@@ -404,29 +398,22 @@ func pick[T any](r *rand.Rand, items []T, weights []int) T {
 }
 
 var (
-	rightsMix   = []string{"access", "erasure", "rectification", "objection", "restriction", "portability", "withdraw_consent"}
-	rightsW     = []int{60, 12, 10, 5, 4, 4, 5}
-	channels    = []string{"web", "email", "api", "paper", "phone", "counter"}
-	channelsW   = []int{55, 20, 10, 8, 4, 3}
-	openStates  = []string{"received", "awaiting_identity", "in_progress", "answer_ready", "paused"}
-	openW       = []int{15, 15, 45, 15, 5}
-	doneStates  = []string{"answered", "closed", "refused", "withdrawn"}
-	doneW       = []int{78, 12, 4, 6}
-	methods     = []string{"suomi_fi", "bank_id", "counter", "known_email"}
-	fiFirst     = []string{"Aino", "Eino", "Helmi", "Juhani", "Kaarina", "Lauri", "Minna", "Olavi", "Pirjo", "Sanna", "Timo", "Ville", "Elina", "Matti", "Tuula", "Jari"}
-	fiLast      = []string{"Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen", "Koskinen", "Järvinen", "Lehtonen", "Saarinen"}
-	svFirst     = []string{"Anna", "Erik", "Karin", "Johan", "Maria", "Lars", "Ebba", "Henrik", "Sofia", "Mikael", "Ingrid", "Åsa"}
-	svLast      = []string{"Lindqvist", "Johansson", "Nyström", "Holmberg", "Lindroos", "Sundström", "Forsman", "Öhman", "Ekholm", "Björkqvist"}
-	streets     = []string{"Mannerheimintie", "Hämeentie", "Kauppakatu", "Rantatie", "Storgatan", "Strandvägen", "Kyrkogatan", "Koulukatu"}
-	detailsFI   = []string{"Pyydän kaikki minusta tallennetut tiedot.", "Haluan tietää, mitä tietoja minusta on käsitelty.", "Osoitteeni on väärin rekisterissä.", "Poistakaa tietoni markkinointirekisteristä.", ""}
-	detailsSV   = []string{"Jag begär alla uppgifter som finns om mig.", "Min adress är fel i registret.", "Radera mina uppgifter ur registret.", ""}
-	detailsEN   = []string{"Please send me all data you hold about me.", "My address is wrong in your records.", ""}
-	allowedByRt = map[string][]string{
-		"access": {"extract", "no_data", "refused", "elsewhere"}, "portability": {"extract", "no_data", "refused", "elsewhere"},
-		"rectification": {"rectified", "no_data", "refused", "elsewhere"}, "erasure": {"erased", "no_data", "refused", "elsewhere"},
-		"restriction": {"restricted", "no_data", "refused", "elsewhere"}, "objection": {"stopped", "no_data", "refused", "elsewhere"},
-		"withdraw_consent": {"stopped", "no_data", "elsewhere"},
-	}
+	rightsMix  = []string{"access", "erasure", "rectification", "objection", "restriction", "portability", "withdraw_consent"}
+	rightsW    = []int{60, 12, 10, 5, 4, 4, 5}
+	channels   = []string{"web", "email", "api", "paper", "phone", "counter"}
+	channelsW  = []int{55, 20, 10, 8, 4, 3}
+	openStates = []string{"received", "awaiting_identity", "in_progress", "answer_ready", "paused"}
+	openW      = []int{15, 15, 45, 15, 5}
+	doneStates = []string{"answered", "closed", "refused", "withdrawn"}
+	doneW      = []int{78, 12, 4, 6}
+	fiFirst    = []string{"Aino", "Eino", "Helmi", "Juhani", "Kaarina", "Lauri", "Minna", "Olavi", "Pirjo", "Sanna", "Timo", "Ville", "Elina", "Matti", "Tuula", "Jari"}
+	fiLast     = []string{"Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen", "Koskinen", "Järvinen", "Lehtonen", "Saarinen"}
+	svFirst    = []string{"Anna", "Erik", "Karin", "Johan", "Maria", "Lars", "Ebba", "Henrik", "Sofia", "Mikael", "Ingrid", "Åsa"}
+	svLast     = []string{"Lindqvist", "Johansson", "Nyström", "Holmberg", "Lindroos", "Sundström", "Forsman", "Öhman", "Ekholm", "Björkqvist"}
+	streets    = []string{"Mannerheimintie", "Hämeentie", "Kauppakatu", "Rantatie", "Storgatan", "Strandvägen", "Kyrkogatan", "Koulukatu"}
+	detailsFI  = []string{"Pyydän kaikki minusta tallennetut tiedot.", "Haluan tietää, mitä tietoja minusta on käsitelty.", "Osoitteeni on väärin rekisterissä.", "Poistakaa tietoni markkinointirekisteristä.", ""}
+	detailsSV  = []string{"Jag begär alla uppgifter som finns om mig.", "Min adress är fel i registret.", "Radera mina uppgifter ur registret.", ""}
+	detailsEN  = []string{"Please send me all data you hold about me.", "My address is wrong in your records.", ""}
 )
 
 func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand) (*batch, error) {
@@ -434,11 +421,15 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 	if err != nil {
 		return nil, err
 	}
+	// Task and note ids are drawn as they are needed: the events name them.
+	taskIDs := &idPool{pool: pool, seq: "tasks", chunk: 2 * n}
+	noteIDs := &idPool{pool: pool, seq: "case_notes", chunk: max(n/8, 16)}
 	b := &batch{byState: map[string]int{}}
-	// About four events a case; their JSON shares one buffer (arena).
-	chain := make([]store.AuditEvent, 0, 5*n)
-	raws := make([][]byte, 0, 5*n)
+	// About ten events a case; their JSON shares one buffer (arena).
+	chain := make([]store.AuditEvent, 0, 10*n)
+	raws := make([][]byte, 0, 10*n)
 	arena := make([]byte, 0, 64<<10)
+	var evs []caseEvent
 	span := g.now.Sub(g.from)
 	for i := range n {
 		id := ids[i]
@@ -508,11 +499,25 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 			state = "answered" // closed two weeks after the answer
 		}
 		open := state != "answered" && state != "closed" && state != "refused" && state != "withdrawn"
-		if state == "received" || state == "awaiting_identity" {
+		if state == "received" {
+			// Only an emailed request waits in "received", for triage: a web
+			// request is routed when its code comes back, one entered by
+			// staff or the API at once. What it asks is known at triage.
+			channel, docReq = "email", false
+		}
+		// Identity is established once the request is being handled; a
+		// refused request often because it never was, and some are
+		// withdrawn before it is.
+		identity := state != "received" && state != "awaiting_identity"
+		if (state == "refused" && r.IntN(2) == 0) || (state == "withdrawn" && r.IntN(3) == 0) {
+			identity = false
+		}
+		if !identity {
 			extended = false // an extension comes once the request is being handled
 		}
 		var confirmedAt, emailVerified, identityAt, answeredAt, closedAt, pausedAt, docDecidedAt, extDue, docDue, docExtDue any
-		var identityMethod, pausedFrom, extReason, docDecision = "", "", []byte{}, ""
+		var identityMethod, pausedFrom, docDecision, refusalGround = "", "", "", ""
+		extReason, pauseReason, refusalReason := []byte{}, []byte{}, []byte{}
 		needsTriage := false
 		// A web request counts once its code came back; staff intake and
 		// the API confirm at once; an email waits for triage (issue 6).
@@ -524,45 +529,43 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 		default:
 			confirmedAt = confirmed
 		}
-		if state != "received" && state != "awaiting_identity" {
-			at := confirmed.Add(time.Duration(1+r.IntN(72)) * time.Hour)
-			if !open && at.After(end) {
-				at = confirmed
+		limit := g.now // the last moment this case's events may have
+		if !open {
+			limit = end
+		}
+		var idAt time.Time
+		if identity {
+			idAt = confirmed.Add(time.Duration(1+r.IntN(72)) * time.Hour)
+			if idAt.After(limit) {
+				idAt = confirmed
 			}
-			if at.After(g.now) {
-				at = g.now
-			}
-			identityAt, identityMethod = at, methods[r.IntN(len(methods))]
+			identityAt, identityMethod = idAt, workflow.IdentityMethods[r.IntN(len(workflow.IdentityMethods))]
 		}
 		if extended {
 			extDue = date(dl.ExtendedDue)
 		}
-		var updated time.Time = confirmed
-		if !open {
-			updated = end
-			if state == "answered" || state == "closed" {
-				answeredAt = end
-			}
+		if !open && (state == "answered" || state == "closed") {
+			answeredAt = end
 			if state == "closed" {
 				closedAt = end.Add(14 * 24 * time.Hour)
-				updated = closedAt.(time.Time)
 			}
 		}
-		if state == "paused" {
-			p := confirmed.Add(48 * time.Hour)
-			if p.After(g.now) {
-				p = g.now
-			}
-			pausedAt, pausedFrom = p, "in_progress"
-		}
+		var docAt time.Time
 		if docReq {
 			docDue, docExtDue = date(dl.DocumentRequestDue), date(dl.DocumentRequestExtendedDue)
-			if !open || r.IntN(2) == 0 {
-				docDecidedAt, docDecision = updated, pick(r, []string{"disclosed", "partly_disclosed", "refused"}, []int{70, 20, 10})
+			// Decided within its two weeks, mostly; an open case's only if
+			// that day has come (some still run on FI-2's clock).
+			docAt = confirmed.Add(time.Duration(1+r.IntN(12))*24*time.Hour + time.Duration(r.IntN(8*3600))*time.Second)
+			if !open && docAt.After(end) {
+				docAt = end
+			}
+			if !open || (r.IntN(2) == 0 && !docAt.After(g.now)) {
+				docDecidedAt, docDecision = docAt, pick(r, []string{"disclosed", "partly_disclosed", "refused"}, []int{70, 20, 10})
 			}
 		}
 
 		// The case's key and its sealed fields.
+		tx := textsByLang[lang]
 		raw, err := secret.NewDataKey()
 		if err != nil {
 			return nil, err
@@ -575,11 +578,16 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 		if err != nil {
 			return nil, err
 		}
-		seal := func(column, v string) ([]byte, error) {
+		var fe error
+		sealed := func(column, v string) []byte {
 			if v == "" {
-				return []byte{}, nil
+				return []byte{}
 			}
-			return ck.Seal(column, []byte(v))
+			s, err := ck.Seal(column, []byte(v))
+			if err != nil && fe == nil {
+				fe = err
+			}
+			return s
 		}
 		first, last := fiFirst, fiLast
 		if lang == "sv" {
@@ -610,29 +618,13 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 			details = detailsEN[r.IntN(len(detailsEN))]
 		}
 		onBehalf, relation, subject := false, "", ""
-		if r.IntN(100) < 4 {
+		if r.IntN(100) < 4 && state != "received" {
 			onBehalf, relation = true, pick(r, []string{"guardian", "court_guardian", "power_of_attorney"}, []int{60, 20, 20})
 			subject = first[r.IntN(len(first))] + " " + ln
-		}
-		if extended {
-			if extReason, err = seal("cases.extension_reason", "Pyyntöjen suuri määrä (12 rekisteriä)."); err != nil {
-				return nil, err
-			}
-		}
-		var fe error
-		sealed := func(column, v string) []byte {
-			s, err := seal(column, v)
-			if err != nil && fe == nil {
-				fe = err
-			}
-			return s
 		}
 		detailsSealed := sealed("cases.details", details)
 		nameS, emailS, phoneS := sealed("requesters.name", name), sealed("requesters.email", email), sealed("requesters.phone", phone)
 		addrS, subjS := sealed("requesters.address", address), sealed("requesters.subject_name", subject)
-		if fe != nil {
-			return nil, fe
-		}
 		var emailIdx []byte // NULL without an email
 		emailKey := ""
 		if e := secret.NormalizeEmail(email); e != "" {
@@ -643,16 +635,262 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 		if channel == "paper" || email == "" {
 			delivery = "paper"
 		}
+
+		// tasks.case_due (the DPO queue's order, kept by a trigger that
+		// COPY with triggers off skips): coalesce(urgent_due,
+		// extended_due, legal_due) as the database computes urgent_due.
+		caseDue := legalDue
+		if extended {
+			caseDue = extDue.(time.Time)
+		}
+		if open && docReq && docDecidedAt == nil && docDue.(time.Time).Before(caseDue) {
+			caseDue = docDue.(time.Time)
+		}
+
+		// The case's audit chain as the product writes it (D-25: ids,
+		// codes, states and dates; free text in case_notes), each event
+		// at its moment; the data as canonical JSON (eventjson.go).
+		evs = evs[:0]
+		ev := func(at time.Time, action string, fields ...field) {
+			evs = append(evs, caseEvent{at: at, action: action, data: objJSON(&arena, fields...)})
+		}
+		var notes []caseNote
+		note := func(kind, text string, at time.Time) (int64, error) {
+			nid, err := noteIDs.next(ctx)
+			if err != nil {
+				return 0, err
+			}
+			notes = append(notes, caseNote{id: nid, kind: kind, body: sealed("case_notes.body", text), at: at})
+			return nid, nil
+		}
+
+		// What the request names (IN-1): a few registers, not "all".
+		var chosen []store.RoutingRegister
+		if state != "received" && len(g.regs) > 0 {
+			k, off := 1+r.IntN(min(3, len(g.regs))), r.IntN(len(g.regs))
+			for j := range k {
+				chosen = append(chosen, g.regs[(off+j)%len(g.regs)])
+			}
+			slices.SortFunc(chosen, func(a, b store.RoutingRegister) int { return cmp.Compare(a.ID, b.ID) })
+		}
+		receivedRights, allRegisters, registers := rights, false, len(chosen)
+		if channel == "email" {
+			// An emailed request is stored as it came: what it asks for is
+			// read at triage.
+			receivedRights, allRegisters, registers = nil, true, 0
+		}
+		if state == "received" {
+			rights = nil // read at triage
+		}
+		ev(received, "received", flag("all_registers", allRegisters), str("channel", channel),
+			flag("document_request", docReq && channel != "email"), str("lang", lang), str("legal_due", dl.LegalDue.String()),
+			flag("on_behalf", onBehalf && channel != "email"), when("received_at", received), num("registers", registers),
+			list("rights", receivedRights))
+		if channel == "web" {
+			ev(confirmed, "confirmed", num("codes_sent", 1), str("duplicate_of", ""), flag("email_verified", true))
+		}
+
+		// Routing (D-9, D-10, RB-1): a task per chosen register and right,
+		// "waiting" until identity is established; a register whose
+		// controller is elsewhere answers itself (D-7).
+		var taskSent, taskAnswered []caseEvent
+		var cancelled, pending int // tasks cancelled by a refusal or withdrawal; tasks still open
+		lastAnswer := idAt
+		created, elsewhere, notConsent := 0, 0, 0
+		for _, reg := range chosen {
+			for _, right := range rights {
+				basis := workflow.Basis(reg.LegalBasis)
+				if !workflow.RoutesTo(workflow.Right(right), basis) {
+					notConsent++
+					continue
+				}
+				rule := workflow.RuleFor(workflow.Right(right), basis)
+				tid, err := taskIDs.next(ctx)
+				if err != nil {
+					return nil, err
+				}
+				created++
+				t := demoTask{id: tid, reg: reg, right: right, allowed: answersOf(rule), state: "waiting", created: confirmed, updated: confirmed}
+				switch {
+				case reg.ControllerElsewhere:
+					elsewhere++
+					t.state, t.answer, t.by, t.answeredAt, t.updated = "answered", string(workflow.AnswerElsewhere), string(workflow.ActorSystem), confirmed, confirmed
+					t.comment = sealed("tasks.answer_comment", reg.ElsewhereName+"\n"+reg.ElsewhereContact)
+				case !identity:
+					if !open {
+						t.state, t.updated = "cancelled", end
+						cancelled++
+					}
+				default:
+					t.openedAt = idAt
+					if reg.OwnerEmail != "" {
+						taskSent = append(taskSent, caseEvent{at: idAt, action: "task_sent", data: objJSON(&arena,
+							str("register", reg.Name), str("right", right), num("task", tid))})
+					}
+					answered := true
+					switch state {
+					case "in_progress", "paused", "refused", "withdrawn":
+						answered = r.IntN(3) == 0
+					}
+					if !answered {
+						t.state, t.updated = "open", idAt
+						if !open {
+							t.state, t.updated = "cancelled", end
+							cancelled++
+						} else {
+							pending++
+						}
+						break
+					}
+					t.answeredAt = idAt.Add(time.Duration(r.Float64() * float64(limit.Sub(idAt))))
+					t.state, t.by, t.updated = "answered", Actor, t.answeredAt
+					answerTask(r, &t, rule, tx, sealed)
+					lastAnswer = maxTime(lastAnswer, t.answeredAt)
+					taskAnswered = append(taskAnswered, caseEvent{at: t.answeredAt, action: "task_answered", data: objJSON(&arena,
+						str("answer", t.answer), flag("art19_none", t.art19None), num("art19_recipients", 0), num("files", 0),
+						str("ground", t.ground), flag("guardian_restricted", false), str("register", reg.Name), str("right", right),
+						num("task", tid))})
+				}
+				b.addTask(g.org.ID, id, t, caseDue, open)
+			}
+		}
+		if (state == "in_progress" || state == "paused") && pending == 0 {
+			// Every task answered (or none to answer): the case's answer
+			// is ready, as the product moves it.
+			if state == "in_progress" {
+				state = "answer_ready"
+			} else {
+				pausedFrom = "answer_ready"
+			}
+		}
+		for _, reg := range chosen {
+			b.caseRegisters.row(2)
+			b.caseRegisters.i8(id)
+			b.caseRegisters.i8(reg.ID)
+		}
+		routed := []field{num("controller_elsewhere", elsewhere), num("tasks", created)}
+		if notConsent > 0 {
+			routed = append(routed, num("consent_not_basis", notConsent))
+		}
+		if channel == "email" && state != "received" {
+			ev(confirmed, "routed", routed...)
+			ev(confirmed, string(workflow.ActTriage), flag("all_registers", false), str("from", "received"), str("lang", lang),
+				num("registers", len(chosen)), list("rights", rights), str("to", "awaiting_identity"))
+		} else if state != "received" {
+			ev(confirmed, "routed", routed...)
+		}
+		// Identity established and nothing left open: the answer was (or
+		// is) ready before the case ended.
+		ready := identity && pending == 0 && cancelled == 0
+		if identity {
+			evs = append(evs, taskSent...)
+			to := "in_progress"
+			if created == elsewhere { // nothing left to answer: ready at once
+				to = "answer_ready"
+				ev(idAt, "answer_ready")
+			}
+			ev(idAt, string(workflow.ActVerifyIdentity), str("from", "awaiting_identity"), str("method", identityMethod), str("to", to))
+			if extended {
+				at := minTime(idAt.Add(24*time.Hour), limit)
+				nid, err := note("reason", tx.extension, at)
+				if err != nil {
+					return nil, err
+				}
+				extReason = sealed("cases.extension_reason", tx.extension)
+				ev(at, string(workflow.ActExtend), str("extended_due", dl.ExtendedDue.String()), num("reason_ref", nid))
+			}
+			evs = append(evs, taskAnswered...)
+			if ready && created > elsewhere {
+				ev(lastAnswer, "answer_ready")
+			}
+		}
+		if state == "paused" {
+			p := minTime(maxTime(idAt, lastAnswer).Add(24*time.Hour), g.now)
+			pausedAt = p
+			if pausedFrom == "" {
+				pausedFrom = "in_progress"
+			}
+			nid, err := note("reason", tx.pause, p)
+			if err != nil {
+				return nil, err
+			}
+			pauseReason = sealed("cases.pause_reason", tx.pause)
+			ev(p, string(workflow.ActPause), str("from", pausedFrom), num("reason_ref", nid), str("to", "paused"))
+		}
+		if docDecidedAt != nil {
+			fields := []field{str("decision", docDecision), str("doc_due", dl.DocumentRequestDue.String()), flag("letter_queued", false),
+				flag("on_time", !workflow.HelsinkiDate(docAt).After(dl.DocumentRequestDue)), flag("requester_mailed", email != "")}
+			if docDecision != "disclosed" { // a decision not to give documents is reasoned
+				nid, err := note("note", tx.docNote, docAt)
+				if err != nil {
+					return nil, err
+				}
+				fields = append(fields, num("note_ref", nid))
+			}
+			ev(docAt, string(workflow.ActDocDecide), fields...)
+		}
+		// The state before the case ended, for its event's from/to.
+		before := "awaiting_identity"
+		if identity {
+			before = "in_progress"
+			if ready {
+				before = "answer_ready"
+			}
+		}
+		switch state {
+		case "answered", "closed":
+			ev(end, string(workflow.ActMarkAnswered), str("from", "answer_ready"),
+				flag("on_time", !workflow.HelsinkiDate(end).After(workflow.DateOf(caseDueGDPR(legalDue, extDue)))), str("to", "answered"))
+			if state == "closed" {
+				ev(closedAt.(time.Time), string(workflow.ActClose), str("from", "answered"), str("to", "closed"))
+			}
+		case "refused":
+			refusalGround = "identity_not_established"
+			if identity {
+				refusalGround = pick(r, []string{"art12_5_unfounded", "art12_5_excessive"}, []int{60, 40})
+			}
+			nid, err := note("reason", tx.refusal, end)
+			if err != nil {
+				return nil, err
+			}
+			refusalReason = sealed("cases.refusal_reason", tx.refusal)
+			ev(end, string(workflow.ActRefuse), str("from", before), str("ground", refusalGround), num("reason_ref", nid), str("to", "refused"))
+		case "withdrawn":
+			ev(end, string(workflow.ActWithdraw), str("from", before), str("to", "withdrawn"))
+		}
+		if fe != nil {
+			return nil, fe
+		}
+		// The chain in time order; events of one moment in the order the
+		// product writes them.
+		slices.SortStableFunc(evs, func(a, b caseEvent) int { return a.at.Compare(b.at) })
+		updated := received
+		for _, e := range evs {
+			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: e.action, At: e.at})
+			raws = append(raws, e.data)
+			updated = maxTime(updated, e.at)
+		}
+		for _, nt := range notes {
+			cn := &b.notes
+			cn.row(len(noteColumns))
+			cn.i8(nt.id)
+			cn.i8(g.org.ID)
+			cn.i8(id)
+			cn.text(nt.kind)
+			cn.bytea(nt.body)
+			cn.ts(nt.at)
+		}
+
 		b.byState[state]++
 		c := &b.cases // in caseColumns' order
 		c.row(len(caseColumns))
 		c.i8(id)
 		c.i8(g.org.ID)
 		c.text(receipt)
-		c.boolean(true)
+		c.boolean(state != "received" || len(rights) > 0)
 		c.boolean(docReq)
 		c.textArray(rights)
-		c.boolean(true)
+		c.boolean(state == "received")
 		c.bytea(detailsSealed)
 		c.text(delivery)
 		c.text(lang)
@@ -672,9 +910,12 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 		c.text(docDecision)
 		c.tsOrNull(pausedAt)
 		c.text(pausedFrom)
+		c.bytea(pauseReason)
 		c.tsOrNull(emailVerified)
 		c.tsOrNull(identityAt)
 		c.text(identityMethod)
+		c.text(refusalGround)
+		c.bytea(refusalReason)
 		c.tsOrNull(answeredAt)
 		c.tsOrNull(closedAt)
 		c.ts(received)
@@ -701,86 +942,6 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 		rq.bytea(subjS)
 		rq.byteaOrNull(emailIdx)
 		rq.text(emailKey)
-
-		// tasks.case_due (the DPO queue's order, kept by a trigger that
-		// COPY with triggers off skips): coalesce(urgent_due,
-		// extended_due, legal_due) as the database computes urgent_due.
-		caseDue := legalDue
-		if extended {
-			caseDue = extDue.(time.Time)
-		}
-		if open && docReq && docDecidedAt == nil && docDue.(time.Time).Before(caseDue) {
-			caseDue = docDue.(time.Time)
-		}
-
-		// Tasks: one per chosen register once identity is settled.
-		ntasks := 0
-		if identityAt != nil && len(g.regs) > 0 {
-			ntasks = 1 + r.IntN(min(3, len(g.regs)))
-			off := r.IntN(len(g.regs))
-			for k := range ntasks {
-				reg := g.regs[(off+k)%len(g.regs)]
-				ts, answer, by := "open", "", ""
-				var tAnswered any
-				switch {
-				case state == "refused" || state == "withdrawn":
-					ts = "cancelled"
-				case !open || state == "answer_ready" || (state == "in_progress" && r.IntN(3) == 0):
-					ts = "answered"
-					allowed := allowedByRt[rights[0]]
-					answer = pick(r, allowed, []int{70, 20, 5, 5}[:len(allowed)])
-					tAnswered, by = updated, reg.ownerEmail
-					if by == "" {
-						by = "dpo"
-					}
-				case state == "paused":
-					ts = "waiting"
-				}
-				t := &b.tasks
-				t.row(len(taskColumns))
-				t.i8(g.org.ID)
-				t.i8(id)
-				t.i8(reg.id)
-				t.text(rights[0])
-				t.text(ts)
-				t.text(reg.basis)
-				t.textArray(allowedByRt[rights[0]])
-				t.text(reg.ownerEmail)
-				t.text(answer)
-				t.tsOrNull(tAnswered)
-				t.text(by)
-				t.tsOrNull(identityAt)
-				t.tsOrNull(identityAt)
-				t.ts(updated)
-				t.date(caseDue)
-				t.boolean(open) // tasks.case_open, kept by a trigger COPY skips
-			}
-		}
-
-		// The case's audit chain, its data written as canonical JSON
-		// directly (eventjson.go): what verification reads back.
-		at := received
-		if channel == "web" {
-			at = confirmed
-		}
-		ev := func(action string, at time.Time, data []byte) {
-			chain = append(chain, store.AuditEvent{OrgID: g.org.ID, CaseID: id, Actor: Actor, Action: action, At: at})
-			raws = append(raws, data)
-		}
-		ev("received", at, receivedJSON(&arena, channel, rights, lang, received, dl.LegalDue.String(), onBehalf, docReq))
-		if identityAt != nil {
-			ev("identity_verified", identityAt.(time.Time), stringJSON(&arena, "method", identityMethod))
-			if ntasks > 0 {
-				ev("tasks_created", identityAt.(time.Time), intJSON(&arena, "tasks", ntasks))
-			}
-		}
-		if extended {
-			ev("extended", minTime(identityAt.(time.Time).Add(24*time.Hour), g.now),
-				stringJSON(&arena, "extended_due", date(dl.ExtendedDue).Format("2006-01-02")))
-		}
-		if !open {
-			ev(state, updated, stringJSON(&arena, "state", state))
-		}
 	}
 	if err := store.ChainNewEventsJSON(g.keys, chain, raws); err != nil {
 		return nil, err
@@ -810,6 +971,193 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 	return b, nil
 }
 
+// demoTexts are the demo's free texts (D-25: in case_notes and sealed
+// columns, never in events), in the request's language as staff would
+// write them.
+type demoTexts struct {
+	extension, pause, refusal, docNote, extract, changes, refusalComment string
+}
+
+var textsByLang = map[string]demoTexts{
+	"fi": {
+		extension:      "Pyyntö koskee useita rekistereitä, ja tietojen kokoaminen vie aikaa.",
+		pause:          "Odotetaan pyytäjän tarkennusta siihen, mitä tietoja pyyntö koskee.",
+		refusal:        "Pyyntöön ei voida vastata annettujen tietojen perusteella.",
+		docNote:        "Osa asiakirjoista sisältää toisen henkilön salassa pidettäviä tietoja.",
+		extract:        "Tieto\tArvo\nAsiakkuus alkanut\t2019\nViimeisin asiointi\t2024\n",
+		changes:        "Osoitetieto korjattu pyytäjän ilmoituksen mukaiseksi.",
+		refusalComment: "Tiedot on säilytettävä lain nojalla.",
+	},
+	"sv": {
+		extension:      "Begäran gäller flera register och det tar tid att sammanställa uppgifterna.",
+		pause:          "Vi väntar på att begäraren preciserar vilka uppgifter begäran gäller.",
+		refusal:        "Begäran kan inte besvaras utifrån de uppgifter som lämnats.",
+		docNote:        "En del av handlingarna innehåller sekretessbelagda uppgifter om en annan person.",
+		extract:        "Uppgift\tVärde\nKundrelation inledd\t2019\nSenaste ärende\t2024\n",
+		changes:        "Adressen har rättats enligt begärarens uppgift.",
+		refusalComment: "Uppgifterna ska enligt lag bevaras.",
+	},
+	"en": {
+		extension:      "The request covers several registers, and collecting the data takes time.",
+		pause:          "Waiting for the requester to say which data the request concerns.",
+		refusal:        "The request cannot be answered on the information given.",
+		docNote:        "Some of the documents hold another person's confidential data.",
+		extract:        "Item\tValue\nCustomer since\t2019\nLast contact\t2024\n",
+		changes:        "The address was corrected as the requester said.",
+		refusalComment: "The law requires the data to be kept.",
+	},
+}
+
+// caseEvent is one event of a case's chain before it is linked.
+type caseEvent struct {
+	at     time.Time
+	action string
+	data   []byte
+}
+
+// caseNote is a free text an event refers to (its "…_ref").
+type caseNote struct {
+	id   int64
+	kind string
+	body []byte
+	at   time.Time
+}
+
+// demoTask is one task as routing made it and its owner answered it.
+type demoTask struct {
+	id                            int64
+	reg                           store.RoutingRegister
+	right, state, answer, by      string
+	ground                        string
+	allowed                       []string
+	comment, changes, extract     []byte
+	art19None                     bool
+	created, answeredAt, openedAt time.Time
+	updated                       time.Time
+}
+
+// answer gives t an answer RB-1 allows on its register (rule), with what
+// the product requires beside it: an extract's data, a rectification's
+// changes, a refusal's ground and reasons, the Art 19 statement of a
+// change (nobody to tell).
+func answerTask(r *rand.Rand, t *demoTask, rule workflow.Rule, tx demoTexts, sealed func(column, v string) []byte) {
+	var grounds []workflow.Ground
+	for _, gr := range rule.Grounds {
+		if gr != workflow.GroundGuardian { // ID-5: only with a guardian's restriction
+			grounds = append(grounds, gr)
+		}
+	}
+	var answers []workflow.Answer
+	var weights []int
+	for _, a := range rule.Answers {
+		switch {
+		case a == workflow.AnswerNoData:
+			answers, weights = append(answers, a), append(weights, 20)
+		case a == workflow.AnswerRefused:
+			if len(grounds) > 0 {
+				answers, weights = append(answers, a), append(weights, 10)
+			}
+		default:
+			answers, weights = append(answers, a), append(weights, 70)
+		}
+	}
+	a := pick(r, answers, weights)
+	t.answer = string(a)
+	switch a {
+	case workflow.AnswerExtract:
+		t.extract = sealed("tasks.extract_text", tx.extract)
+	case workflow.AnswerRectified:
+		t.changes = sealed("tasks.answer_changes", tx.changes)
+	case workflow.AnswerRefused:
+		t.ground = string(grounds[r.IntN(len(grounds))])
+		t.comment = sealed("tasks.answer_comment", tx.refusalComment)
+	}
+	t.art19None = workflow.Art19Answer(a)
+}
+
+// answersOf are the answers a rule allows, as tasks.allowed_answers holds
+// them.
+func answersOf(rule workflow.Rule) []string {
+	out := make([]string, len(rule.Answers))
+	for i, a := range rule.Answers {
+		out[i] = string(a)
+	}
+	return out
+}
+
+// caseDueGDPR is the effective due date (D-13) an answer is on time by.
+func caseDueGDPR(legalDue time.Time, extDue any) time.Time {
+	if extDue != nil {
+		return extDue.(time.Time)
+	}
+	return legalDue
+}
+
+// addTask writes t in taskColumns' order.
+func (b *batch) addTask(orgID, caseID int64, t demoTask, caseDue time.Time, open bool) {
+	tk := &b.tasks
+	tk.row(len(taskColumns))
+	tk.i8(t.id)
+	tk.i8(orgID)
+	tk.i8(caseID)
+	tk.i8(t.reg.ID)
+	tk.text(t.right)
+	tk.text(t.state)
+	tk.text(t.reg.LegalBasis)
+	tk.textArray(t.allowed)
+	tk.text(t.reg.OwnerName)
+	tk.text(t.reg.OwnerEmail)
+	tk.text(t.answer)
+	tk.text(t.ground)
+	tk.bytea(nonNil(t.comment))
+	tk.bytea(nonNil(t.changes))
+	tk.bytea(nonNil(t.extract))
+	tk.boolean(t.art19None)
+	tk.tsOrNull(timeOrNil(t.answeredAt))
+	tk.text(t.by)
+	tk.tsOrNull(timeOrNil(t.openedAt))
+	tk.ts(t.created)
+	tk.ts(t.updated)
+	tk.date(caseDue)
+	tk.boolean(open) // tasks.case_open, kept by a trigger COPY skips
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+func timeOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// idPool hands out ids drawn from a table's id sequence a chunk at a
+// time, beside a running server that draws from it too.
+type idPool struct {
+	pool  *pgxpool.Pool
+	seq   string // the table whose id sequence it is
+	chunk int
+	ids   []int64
+}
+
+func (p *idPool) next(ctx context.Context) (int64, error) {
+	if len(p.ids) == 0 {
+		err := p.pool.QueryRow(ctx, `SELECT array_agg(nextval(pg_get_serial_sequence($1, 'id'))) FROM generate_series(1, $2)`,
+			p.seq, p.chunk).Scan(&p.ids)
+		if err != nil {
+			return 0, fmt.Errorf("demo: reserving %s ids: %w", p.seq, err)
+		}
+	}
+	id := p.ids[0]
+	p.ids = p.ids[1:]
+	return id, nil
+}
+
 // reserve draws n case ids and n receipt numbers from the sequences a
 // running server draws from, so both can write at once.
 func reserve(ctx context.Context, pool *pgxpool.Pool, n int) ([]int64, []int64, error) {
@@ -827,6 +1175,13 @@ func date(d workflow.Date) time.Time { return d.In(time.UTC) }
 var asciiFold = strings.NewReplacer("ä", "a", "ö", "o", "å", "a", "Ä", "a", "Ö", "o", "Å", "a")
 
 func asciiLower(s string) string { return strings.ToLower(asciiFold.Replace(s)) }
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {

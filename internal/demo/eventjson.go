@@ -2,7 +2,9 @@ package demo
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -38,51 +40,62 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// receivedJSON is the "received" event's data.
-func receivedJSON(arena *[]byte, channel string, rights []string, lang string, received time.Time, legalDue string, onBehalf, docReq bool) []byte {
+// field is one key of an event's data and its value. The product's
+// events hold strings, flags, counts, lists of codes and times (D-25).
+type field struct {
+	key  string
+	kind byte // 's' string, 'b' flag, 'n' count, 'l' list (nil: null), 't' time
+	s    string
+	n    int64
+	b    bool
+	l    []string
+	t    time.Time
+}
+
+func str(k, v string) field                  { return field{key: k, kind: 's', s: v} }
+func flag(k string, v bool) field            { return field{key: k, kind: 'b', b: v} }
+func num[T int | int64](k string, n T) field { return field{key: k, kind: 'n', n: int64(n)} }
+func list(k string, v []string) field        { return field{key: k, kind: 'l', l: v} }
+func when(k string, t time.Time) field       { return field{key: k, kind: 't', t: t} }
+
+// objJSON writes the fields as one object, as json.Marshal writes the
+// map they make: keys sorted, compact, a time as its MarshalJSON.
+func objJSON(arena *[]byte, fs ...field) []byte {
+	slices.SortFunc(fs, func(a, b field) int { return strings.Compare(a.key, b.key) })
 	return take(arena, func(b []byte) []byte {
-		b = append(b, `{"all_registers":true,"channel":`...)
-		b = appendJSONString(b, channel)
-		b = append(b, `,"document_request":`...)
-		b = strconv.AppendBool(b, docReq)
-		b = append(b, `,"lang":`...)
-		b = appendJSONString(b, lang)
-		b = append(b, `,"legal_due":`...)
-		b = appendJSONString(b, legalDue)
-		b = append(b, `,"on_behalf":`...)
-		b = strconv.AppendBool(b, onBehalf)
-		b = append(b, `,"received_at":"`...)
-		b = received.AppendFormat(b, time.RFC3339Nano) // time.Time's MarshalJSON
-		b = append(b, `","registers":0,"rights":[`...)
-		for i, r := range rights {
+		b = append(b, '{')
+		for i, f := range fs {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, r)
+			b = appendJSONString(b, f.key)
+			b = append(b, ':')
+			switch f.kind {
+			case 's':
+				b = appendJSONString(b, f.s)
+			case 'b':
+				b = strconv.AppendBool(b, f.b)
+			case 'n':
+				b = strconv.AppendInt(b, f.n, 10)
+			case 'l':
+				if f.l == nil {
+					b = append(b, "null"...)
+					break
+				}
+				b = append(b, '[')
+				for j, v := range f.l {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = appendJSONString(b, v)
+				}
+				b = append(b, ']')
+			case 't':
+				b = append(b, '"')
+				b = f.t.AppendFormat(b, time.RFC3339Nano) // time.Time's MarshalJSON
+				b = append(b, '"')
+			}
 		}
-		return append(b, "]}"...)
-	})
-}
-
-// stringJSON is {"key":"value"}.
-func stringJSON(arena *[]byte, key, value string) []byte {
-	return take(arena, func(b []byte) []byte {
-		b = append(b, '{')
-		b = appendJSONString(b, key)
-		b = append(b, ':')
-		b = appendJSONString(b, value)
-		return append(b, '}')
-	})
-}
-
-// intJSON is {"key":n}; a small integer reads back as a float64 that
-// prints the same.
-func intJSON(arena *[]byte, key string, n int) []byte {
-	return take(arena, func(b []byte) []byte {
-		b = append(b, '{')
-		b = appendJSONString(b, key)
-		b = append(b, ':')
-		b = strconv.AppendInt(b, int64(n), 10)
 		return append(b, '}')
 	})
 }

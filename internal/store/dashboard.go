@@ -97,6 +97,13 @@ type DashboardRow struct {
 	AssignedTo     *int64     `db:"assigned_to"` // the handler (issue 21)
 	OpenTasks      int        `db:"open_tasks"`
 	QueueTasks     int        `db:"queue_tasks"`
+	// A finished request's outcome: answered when AnsweredAt is set, else
+	// refused (RefusalGround set, or the state says so) or withdrawn, the
+	// same reading as stats_source. EndedAt is when a request that was
+	// not answered was refused or withdrawn (its event), nil otherwise.
+	AnsweredAt    *time.Time `db:"answered_at"`
+	RefusalGround string     `db:"refusal_ground"`
+	EndedAt       *time.Time `db:"ended_at"`
 }
 
 // Case returns the deadline fields of the row as a Case, for workflow.DueOf.
@@ -567,7 +574,8 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
 				AND t.state IN ('waiting', 'open'))::int AS open_tasks,
 			(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
-				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks
+				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks,
+			` + endedAt + ` AS ended_at
 		FROM (` + from + `) AS x
 		ORDER BY x.sort_due, x.id
 		LIMIT ` + n, args
@@ -586,7 +594,17 @@ const maxMergedRanges = 30
 const dashboardCols = `c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
 				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, ` + effectiveDue + ` AS effective_due,
 				` + urgentKey + ` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
-				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days, c.assigned_to`
+				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days, c.assigned_to, c.answered_at, c.refusal_ground`
+
+// endedAt is when a listed request that was not answered was refused or
+// withdrawn: its event's time (the case row keeps no date of it). Only
+// for the page's finished, unanswered rows (CASE evaluates the subquery
+// for those alone, after the LIMIT, as the task counts), each a read of
+// its own chain by audit_events_case_seq: no read of closed history. An
+// aggregate, not ORDER BY seq: no Sort node in the page's plan.
+const endedAt = `CASE WHEN x.answered_at IS NULL AND x.state IN ('refused', 'withdrawn', 'closed') THEN
+				(SELECT max(e.at) FROM audit_events e WHERE e.case_id = x.id AND e.org_id = x.org_id
+					AND e.action IN ('refuse', 'withdraw')) END`
 
 // distinct is s without repeats, in the order of first appearance.
 func distinct[T comparable](s []T) []T {

@@ -32,14 +32,17 @@ const dashboardDefinition = `
 		(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
 			AND t.state IN ('waiting', 'open'))::int AS open_tasks,
 		(SELECT count(*) FROM tasks t WHERE t.org_id = x.org_id AND t.case_id = x.id
-			AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks
+			AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks,
+		CASE WHEN x.answered_at IS NULL AND x.state IN ('refused', 'withdrawn', 'closed') THEN
+			(SELECT max(e.at) FROM audit_events e WHERE e.case_id = x.id AND e.org_id = x.org_id
+				AND e.action IN ('refuse', 'withdraw')) END AS ended_at
 	FROM (SELECT DISTINCT unnest($1::bigint[])) AS o(id)
 		CROSS JOIN (SELECT DISTINCT unnest($2::text[])) AS s(state)
 		CROSS JOIN LATERAL (
 		SELECT c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
 			c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, coalesce(c.extended_due, c.legal_due) AS effective_due,
 			coalesce(c.urgent_due, c.extended_due, c.legal_due) AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
-			c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days, c.assigned_to
+			c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days, c.assigned_to, c.answered_at, c.refusal_ground
 		FROM cases c` + personWhereDefinition + `
 		  AND c.org_id = o.id AND c.state = s.state
 		  AND ($10::date IS NULL OR coalesce(c.urgent_due, c.extended_due, c.legal_due) >= $10)
