@@ -589,7 +589,7 @@ func (s *Service) ConfirmCode(ctx context.Context, org store.Org, caseID int64, 
 		if err != nil {
 			return err
 		}
-		c.State = string(next)
+		c.State = string(confirmedState(c, next))
 		c.ConfirmedAt, c.EmailVerifiedAt = &now, &now
 		c.CodeHash, c.CodeExpiresAt, c.UpdatedAt = nil, nil, now
 		req, err := q.RequesterOf(ctx, org.ID, c.ID)
@@ -738,6 +738,9 @@ type receiptMail struct {
 	// ConsentNot names the chosen registers a withdrawal of consent does
 	// not reach: their basis is not consent (RB-1).
 	ConsentNot []string
+	// DocumentsOnly: a request for documents alone (FI-2) is told its
+	// decision date and the Openness Act's rule, not the GDPR's.
+	DocumentsOnly bool
 }
 
 func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, to string) error {
@@ -750,7 +753,7 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 	}
 	d := receiptMail{Lang: c.Lang, Receipt: c.Receipt, OrgName: org.Name(c.Lang),
 		Received: FormatDateTime(c.ReceivedAt, c.Lang), LegalDue: FormatDate(dateOf(c.LegalDue), c.Lang),
-		Rights: c.Rights, Delivery: c.Delivery}
+		Rights: c.Rights, Delivery: c.Delivery, DocumentsOnly: DocumentsOnly(c)}
 	if d.Delivery == "" {
 		d.Delivery = "electronic"
 	}

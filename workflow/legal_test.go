@@ -127,6 +127,18 @@ func TestFI2UrgentDueFollowsEveryChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkUrgent(t, f, doc, "", workflow.ClockNone)
+	// Its decision answers it; shown after that under its own clock,
+	// never the GDPR's (D-23), and the DPO closes it.
+	row := f.caseRow(t, doc)
+	if row.State != string(workflow.StateAnswered) || row.AnsweredAt == nil {
+		t.Errorf("a decided request for documents alone is %s, answered %v", row.State, row.AnsweredAt)
+	}
+	if due, clock := workflow.UrgencyOf(workflow.DueOf(row, workflow.CalendarFor(f.org), f.env.Clock.Now())); due.String() != "2026-03-17" || clock != workflow.ClockFI2TwoWeeks {
+		t.Errorf("urgency of a decided request for documents alone: %s %s, want its two weeks", due, clock)
+	}
+	if err := f.env.Workflow.Close(ctx, f.org, doc, actor); err != nil {
+		t.Errorf("closing it: %v", err)
+	}
 	// A GDPR-only request never shows an FI-2 clock, and cannot be decided as one.
 	plain := f.enterDoc(t, "access")
 	if _, err := f.env.Pool.Exec(ctx, `UPDATE cases SET document_request = false WHERE id = $1`, plain); err != nil {
