@@ -111,6 +111,39 @@ func (s *Service) DecideDocumentRequest(ctx context.Context, org store.Org, case
 	})
 }
 
+// settleDecidedDocuments answers org's requests for documents alone that
+// were decided before a decision answered such a request (FI-2, found in
+// a walkthrough): they stayed open for good, with nothing to do and no
+// way to be closed. Each is answered as of its decision, by the system,
+// audited; the DPO closes it as any answered case.
+func (s *Service) settleDecidedDocuments(ctx context.Context, org store.Org) (int, error) {
+	ids, err := store.New(s.Pool).DecidedDocumentsOnlyOpen(ctx, org.ID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		err := s.actTo(ctx, org, id, ActorSystem, ActDocAnswered, func(_ pgx.Tx, _ *store.Q, c *store.Case) (map[string]any, State, error) {
+			if !DocumentsOnly(*c) || c.DocDecidedAt == nil {
+				return nil, "", ErrNotAllowed // changed since the list was read
+			}
+			c.AnsweredAt = c.DocDecidedAt
+			if c.PausedAt != nil {
+				c.PausedDays, c.PausedAt, c.PausedFromState = PausedDaysAt(*c, s.Now()), nil, ""
+			}
+			return nil, "", nil // the decision's own event says when
+		})
+		if errors.Is(err, ErrNotAllowed) {
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("answering decided document request %d: %w", id, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
 // ExtendDocumentRequest moves a document request to its one-month clock
 // (621/1999 §14: a large number of documents, or a request hard to
 // decide), with the reason, while its two weeks run. The requester's

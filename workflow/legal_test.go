@@ -416,3 +416,42 @@ func TestRB1WithdrawalOfConsentNotConsentBasisIsTold(t *testing.T) {
 		t.Errorf("electronic, all registers:\n%s", text)
 	}
 }
+
+// FI-2: a request for documents alone decided before its decision
+// answered it (found in a walkthrough: open for good, nothing to do, no
+// way to close) is answered by the sweep as of its decision, audited; a
+// mixed request decided on its documents runs on.
+func TestFI2SweepAnswersDecidedDocumentsLeftOpen(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	doc, mixed := f.enterDoc(t), f.enterDoc(t, "access")
+	decided := f.env.Clock.Now().Add(-time.Hour)
+	for _, id := range []int64{doc, mixed} {
+		if _, err := f.env.Pool.Exec(ctx, `UPDATE cases SET state = 'awaiting_identity', doc_decided_at = $2, doc_decision = 'disclosed'
+			WHERE id = $1`, id, decided); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.env.Workflow.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	row := f.caseRow(t, doc)
+	if row.State != string(workflow.StateAnswered) || row.AnsweredAt == nil || !row.AnsweredAt.Equal(decided) {
+		t.Errorf("request for documents alone after the sweep: %s, answered %v, want answered at its decision", row.State, row.AnsweredAt)
+	}
+	if st := f.caseRow(t, mixed).State; st != string(workflow.StateAwaitingIdentity) {
+		t.Errorf("a mixed request was moved by the sweep to %s", st)
+	}
+	var n int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE case_id = $1 AND action = 'doc_answered'
+		AND actor = 'system' AND data->>'to' = 'answered'`, doc).Scan(&n); err != nil || n != 1 {
+		t.Errorf("doc_answered events: %d %v", n, err)
+	}
+	if err := f.env.Workflow.Sweep(ctx); err != nil { // once only
+		t.Fatal(err)
+	}
+	if err := f.env.Workflow.Close(ctx, f.org, doc, workflow.StaffActor(1)); err != nil {
+		t.Errorf("closing it: %v", err)
+	}
+}

@@ -75,12 +75,15 @@ const (
 	// finding, or an emailed request triaged to none that takes its
 	// rights); a case whose answer was ready is in progress again.
 	ActAddRegister Action = "add_register"
+	// ActDocAnswered (system): a request for documents alone decided
+	// before its decision answered it is answered (settleDecidedDocuments).
+	ActDocAnswered Action = "doc_answered"
 )
 
 // Actions lists every action.
 var Actions = []Action{ActConfirmCode, ActTriage, ActVerifyIdentity, ActAllAnswered, ActReopen,
 	ActPause, ActResume, ActExtend, ActRefuse, ActWithdraw, ActMarkAnswered, ActClose, ActReassignTask, ActNote,
-	ActDocDecide, ActDocExtend, ActAuthority, ActAddRegister}
+	ActDocDecide, ActDocExtend, ActAuthority, ActAddRegister, ActDocAnswered}
 
 // stay marks an action that keeps the case in its state.
 const stay State = ""
@@ -107,6 +110,7 @@ var transitions = map[Action]map[State]State{
 	ActDocExtend:      from(append(working, StatePaused), stay),
 	ActAuthority:      from(append(working, StatePaused), stay),
 	ActAddRegister:    {StateAwaitingIdentity: stay, StateInProgress: stay, StateAnswerReady: StateInProgress},
+	ActDocAnswered:    from(append(working, StatePaused), StateAnswered),
 }
 
 func from(states []State, to State) map[State]State {

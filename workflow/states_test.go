@@ -33,6 +33,8 @@ func TestEveryDisallowedTransitionIsRefused(t *testing.T) {
 		ActAuthority: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
 		// A register added to a case whose answer was ready opens it again.
 		ActAddRegister: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateInProgress},
+		// FI-2: a request for documents alone decided while it stayed open.
+		ActDocAnswered: {StateAwaitingIdentity: StateAnswered, StateInProgress: StateAnswered, StateAnswerReady: StateAnswered, StatePaused: StateAnswered},
 	}
 	for _, a := range Actions {
 		for _, s := range States {
