@@ -151,7 +151,9 @@ func Next(s State, act Action, pausedFrom State) (State, error) {
 var StaffActions = []Action{ActTriage, ActVerifyIdentity, ActAuthority, ActAddRegister, ActPause, ActResume, ActExtend,
 	ActDocDecide, ActDocExtend, ActRefuse, ActMarkAnswered, ActClose, ActWithdraw, ActNote}
 
-// AllowedStaffActions lists what the case page offers in state s.
+// AllowedStaffActions lists the staff actions the table allows in state s;
+// the case page offers StaffActionsFor(c), which also knows a request for
+// documents alone.
 func AllowedStaffActions(s State) []Action {
 	var out []Action
 	for _, a := range StaffActions {
