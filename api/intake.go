@@ -787,6 +787,9 @@ type intakeDoneData struct {
 	Delivery     string
 	DPOEmail     string
 	HomeURL      string
+	// DocumentsOnly: a request for documents alone (FI-2) is told its
+	// decision date and what happens to it, no GDPR date or step.
+	DocumentsOnly bool
 }
 
 // intakeDone shows the receipt (IN-3) to the browser that confirmed it;
@@ -812,7 +815,7 @@ func (s *Server) intakeDone(c echo.Context) error {
 		OrgName: org.Name(lang), Receipt: cs.Receipt, Received: s.formatTime(cs.ReceivedAt, lang),
 		Due: workflow.FormatDate(due.LegalDue, lang), DocDue: workflow.FormatDate(due.DocDue, lang),
 		Rights: cs.Rights, AllRegisters: cs.AllRegisters, Delivery: cs.Delivery, DPOEmail: org.DPOEmail,
-		HomeURL: intakeBase(lang, org) + "/",
+		HomeURL: intakeBase(lang, org) + "/", DocumentsOnly: workflow.DocumentsOnly(cs),
 	}
 	if !cs.AllRegisters {
 		ids, err := q.CaseRegisterIDs(ctx, cs.ID)

@@ -61,6 +61,9 @@ func (s *Server) staffCaseAction(c echo.Context) error {
 	if !workflow.Allowed(workflow.State(cs.State), act) || (act == workflow.ActTriage && !cs.NeedsTriage) {
 		return s.caseAfterAction(c, cs, org, f, workflow.ErrNotAllowed, "")
 	}
+	if !workflow.AllowedFor(cs, act) { // FI-2: not a step of a request for documents alone
+		return s.caseAfterAction(c, cs, org, f, workflow.ErrDocumentsOnly, "")
+	}
 	ctx := c.Request().Context()
 	actor := u.Actor()
 	switch act {
@@ -135,6 +138,9 @@ func (s *Server) caseAfterAction(c echo.Context, cs store.Case, org store.Org, f
 		errors.Is(err, workflow.ErrNotDocumentRequest), errors.Is(err, workflow.ErrNotOnBehalf):
 		return s.renderCase(c, http.StatusConflict, fresh, org, nil,
 			s.Catalog.T(lang, "error.notallowed")+" "+s.Catalog.T(lang, legalRefusalKey(err)))
+	case errors.Is(err, workflow.ErrDocumentsOnly):
+		return s.renderCase(c, http.StatusConflict, fresh, org, nil,
+			s.Catalog.T(lang, "error.notallowed")+" "+s.Catalog.T(lang, "staffcase.doc.documents_only"))
 	case errors.Is(err, workflow.ErrNotAllowed):
 		return s.renderCase(c, http.StatusConflict, fresh, org, nil,
 			s.Catalog.T(lang, "error.notallowed")+" "+s.Catalog.T(lang, "staffcase.notallowed.state", s.caseLabel(lang, "state.", fresh.State)))

@@ -130,42 +130,48 @@ type caseMail struct {
 }
 
 type caseData struct {
-	Case        store.Case
-	Receipt     string
-	OrgName     string
-	CanAct      bool
-	Viewer      bool
-	State       string
-	StateValue  string
-	Band        string
-	BandLabel   string
-	SafePassed  bool
-	Rights      []string
-	Document    bool
-	Channel     string
-	Delivery    string
-	Lang        string
-	DetailsLang string // lang attribute of the requester's own text
+	Case       store.Case
+	Receipt    string
+	OrgName    string
+	CanAct     bool
+	Viewer     bool
+	State      string
+	StateValue string
+	Band       string
+	BandLabel  string
+	SafePassed bool
+	Rights     []string
+	Document   bool
+	// DocumentsOnly: a request for documents alone (FI-2): no GDPR
+	// dates or steps; its decision answers it.
+	DocumentsOnly bool
+	// DocDeliver: documents were given (in whole or in part), and the
+	// DPO delivers them outside the product (FI-2).
+	DocDeliver   bool
+	Channel      string
+	Delivery     string
+	Lang         string
+	DetailsLang  string // lang attribute of the requester's own text
 	// DetailsMasked is the request's text with any henkilötunnus in it
 	// masked (ID-4): the full one is shown only by the logged reveal,
 	// or in the original message of an emailed request.
 	DetailsMasked string
-	Received      string
-	Confirmed     string
-	Period        string
-	AllRegisters  bool
-	Registers     []caseOption
-	Requester     caseRequester
-	Deadlines     []caseDeadline
-	Identity      string
-	IdentityAt    string
-	Refusal       string
-	RefusalText   string
-	Extension     string
-	PauseReason   string
-	DuplicateOf   string
-	DuplicateURL  string
-	Repeats       int
+	Received     string
+	Confirmed    string
+	Period       string
+	AllRegisters bool
+	Registers    []caseOption
+	Requester    caseRequester
+	Deadlines    []caseDeadline
+	Identity     string
+	IdentityAt   string
+	Refusal      string
+	RefusalText  string
+	Extension    string
+	PauseReason  string
+	DuplicateOf  string
+	DuplicateURL string
+	Repeats      int
 	// D-23: the earliest running deadline and its clock; FI-2's decision.
 	Urgent, UrgentClock, UrgentLabel string
 	DocDecision, DocDecidedAt        string
@@ -390,6 +396,31 @@ func (s *Server) renderCase(c echo.Context, status int, cs store.Case, org store
 	return s.render(c, status, "staff_case", lang, cs.Receipt, d)
 }
 
+// caseGDPRDeadlines lists a GDPR request's dates (DL-7): every stored
+// field; the paused due date beside the unpaused one, never instead of
+// it (DL-8).
+func (s *Server) caseGDPRDeadlines(d *caseData, cs store.Case, due workflow.Due, now time.Time, lang string) {
+	fd := func(x workflow.Date) string { return workflow.FormatDate(x, lang) }
+	d.Deadlines = append(d.Deadlines,
+		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.raw_end"), Value: fd(due.RawEnd), Note: s.Catalog.T(lang, "staffcase.due.raw_end.note")})
+	legal := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.legal_due"), Value: fd(due.LegalDue), Strong: cs.ExtendedDue == nil}
+	if pd := due.PausedDue; !pd.IsZero() {
+		legal.Note = s.Catalog.N(lang, "staffcase.due.paused_beside", workflow.PausedDaysAt(cs, now), fd(pd), workflow.PausedDaysAt(cs, now))
+	}
+	d.Deadlines = append(d.Deadlines, legal,
+		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.safe_target"), Value: fd(due.SafeTarget),
+			Note: s.Catalog.T(lang, "staffcase.due.safe_target.note"), Warn: d.SafePassed && cs.ExtendedDue == nil})
+	if cs.ExtendedDue != nil {
+		ext := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.extended_due"), Value: fd(due.ExtendedDue), Strong: true}
+		if !due.PausedExtendedDue.IsZero() {
+			ext.Note = s.Catalog.T(lang, "staffcase.due.paused_extended", fd(due.PausedExtendedDue))
+		}
+		d.Deadlines = append(d.Deadlines, ext)
+	}
+	d.Deadlines = append(d.Deadlines, caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.owner_target"), Value: fd(due.OwnerTarget),
+		Note: s.Catalog.T(lang, "staffcase.due.owner_target.note")})
+}
+
 func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*caseData, error) {
 	ctx := c.Request().Context()
 	lang := langOf(c)
@@ -403,7 +434,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 
 	d := &caseData{
 		Case: cs, Receipt: cs.Receipt, OrgName: org.Name(lang), CanAct: u.CanAct(org.ID), Viewer: !u.CanAct(org.ID),
-		State: s.caseLabel(lang, "state.", cs.State), StateValue: cs.State, Document: cs.DocumentRequest,
+		State: s.caseLabel(lang, "state.", cs.State), StateValue: cs.State, Document: cs.DocumentRequest, DocumentsOnly: workflow.DocumentsOnly(cs),
 		Channel: s.caseLabel(lang, "channel.", cs.Channel), Delivery: s.caseLabel(lang, "delivery.", cs.Delivery),
 		Lang: s.Catalog.T(lang, "staffcase.lang."+cs.Lang), DetailsLang: publishedLang(cs.Lang, lang),
 		DetailsMasked: workflow.MaskHetuInText(cs.Details),
@@ -444,27 +475,12 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		d.SafePassed = band != workflow.BandOverdue && caseSafePassed(cs, today)
 	}
 
-	// Deadlines (DL-7): every stored field; the paused due date beside
-	// the unpaused one, never instead of it (DL-8).
+	// Deadlines (DL-7). A request for documents alone has only its FI-2
+	// dates: the GDPR's are no deadline of it.
 	fd := func(x workflow.Date) string { return workflow.FormatDate(x, lang) }
-	d.Deadlines = append(d.Deadlines,
-		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.raw_end"), Value: fd(due.RawEnd), Note: s.Catalog.T(lang, "staffcase.due.raw_end.note")})
-	legal := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.legal_due"), Value: fd(due.LegalDue), Strong: cs.ExtendedDue == nil}
-	if pd := due.PausedDue; !pd.IsZero() {
-		legal.Note = s.Catalog.N(lang, "staffcase.due.paused_beside", workflow.PausedDaysAt(cs, now), fd(pd), workflow.PausedDaysAt(cs, now))
+	if !workflow.DocumentsOnly(cs) {
+		s.caseGDPRDeadlines(d, cs, due, now, lang)
 	}
-	d.Deadlines = append(d.Deadlines, legal,
-		caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.safe_target"), Value: fd(due.SafeTarget),
-			Note: s.Catalog.T(lang, "staffcase.due.safe_target.note"), Warn: d.SafePassed && cs.ExtendedDue == nil})
-	if cs.ExtendedDue != nil {
-		ext := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.extended_due"), Value: fd(due.ExtendedDue), Strong: true}
-		if !due.PausedExtendedDue.IsZero() {
-			ext.Note = s.Catalog.T(lang, "staffcase.due.paused_extended", fd(due.PausedExtendedDue))
-		}
-		d.Deadlines = append(d.Deadlines, ext)
-	}
-	d.Deadlines = append(d.Deadlines, caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.owner_target"), Value: fd(due.OwnerTarget),
-		Note: s.Catalog.T(lang, "staffcase.due.owner_target.note")})
 	if cs.DocumentRequest { // FI-2: its own clock
 		two := caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.doc_due"), Value: fd(due.DocDue),
 			Strong: due.DocRuns && cs.DocExtendedAt == nil}
@@ -478,6 +494,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		if cs.DocDecidedAt != nil {
 			d.DocDecision = s.caseLabel(lang, "staffcase.doc.decision.", cs.DocDecision)
 			d.DocDecidedAt = caseTime(*cs.DocDecidedAt, lang)
+			d.DocDeliver = cs.DocDecision != "refused"
 		}
 	}
 
@@ -763,11 +780,12 @@ func caseTaskAnswerable(cs store.Case, t store.Task) bool {
 	return t.State == "open" && t.OwnerEmail == "" && (st == workflow.StateInProgress || st == workflow.StatePaused)
 }
 
-// caseActions fills the action forms the case's state allows
-// (workflow.AllowedStaffActions), with what they need.
+// caseActions fills the action forms the case allows
+// (workflow.StaffActionsFor: its state, and for a request for documents
+// alone no GDPR step), with what they need.
 func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org store.Org, today workflow.Date) error {
 	lang := langOf(c)
-	for _, a := range workflow.AllowedStaffActions(workflow.State(cs.State)) {
+	for _, a := range workflow.StaffActionsFor(cs) {
 		if a == workflow.ActTriage && !cs.NeedsTriage {
 			continue // a web request is confirmed by its code, not triaged
 		}
@@ -1155,6 +1173,15 @@ func (s *Server) caseActorLabel(lang, actor string, staff map[int64]string, task
 	return actor
 }
 
+// documentsOnlyEvent: the event records a request for documents alone
+// (its receipt: no right, documents asked for), whose GDPR date is none of
+// its deadlines (FI-2).
+func documentsOnlyEvent(data map[string]any) bool {
+	rights, _ := data["rights"].([]any)
+	docs, _ := data["document_request"].(bool)
+	return docs && len(rights) == 0
+}
+
 // eventDetails shows an audit event's data as sentences: a flag, a count
 // or a date reads as a sentence of its own (staffcase.tls.KEY, counts in
 // their plural form), a recorded text or name under its label; a key the
@@ -1230,6 +1257,9 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			}
 			val = strings.Join(names, ", ")
 		case "legal_due", "extended_due", "paused_due", "due", "delivered_on", "reply_by", "doc_due", "doc_extended_due":
+			if k == "legal_due" && documentsOnlyEvent(data) {
+				continue // FI-2: no deadline of a request for documents alone
+			}
 			raw := fmt.Sprint(v)
 			dt, err := workflow.ParseDate(raw)
 			if err != nil || dt.IsZero() {

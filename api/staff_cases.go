@@ -212,7 +212,11 @@ func caseTime(t time.Time, lang string) string {
 // safeTargetPassed: the internal safe target (DL-7) of the running
 // deadline is behind us. For an extended case the target is the last
 // working day on or before receipt + 3 months (as for owners, D-13).
+// A request for documents alone has no GDPR target (FI-2).
 func caseSafePassed(c store.Case, today workflow.Date) bool {
+	if workflow.DocumentsOnly(c) {
+		return false
+	}
 	target := caseDay(c.SafeTarget)
 	if c.ExtendedDue != nil {
 		target = workflow.Calendar{EvesNonWorking: true}.RollBack(workflow.HelsinkiDate(c.ReceivedAt).AddMonths(3))

@@ -94,6 +94,12 @@ type statusViewData struct {
 	// in part; RemediesIntro says which.
 	Remedies      *workflow.Remedies
 	RemediesIntro string
+	// FI-2: a document request's decision date while it runs, and once
+	// decided the day and what was decided; DocumentsOnly: no GDPR date
+	// and no registers (it asks for no GDPR right).
+	DocumentsOnly bool
+	DocDue        string
+	DocDecided    string
 }
 
 func statusBase(lang string, org store.Org) string { return intakeBase(lang, org) + "/status" }
@@ -269,6 +275,9 @@ func (s *Server) statusViewWith(c echo.Context, status int, org store.Org, recei
 	if !st.Due.ExtendedDue.IsZero() {
 		d.Extended, d.ExtensionReason = workflow.FormatDate(st.Due.ExtendedDue, lang), st.ExtensionReason
 	}
+	if st.DocumentRequest {
+		s.statusDocuments(&d, st, lang)
+	}
 	if st.Delivery != "" {
 		d.Delivery = s.Catalog.T(lang, st.Delivery, workflow.FormatDate(st.DeliveryOn, lang))
 		if st.DeliveryOn.IsZero() {
@@ -301,6 +310,31 @@ func (s *Server) statusViewWith(c echo.Context, status int, org store.Org, recei
 	adjust(&d)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, status, "status_view", lang, s.Catalog.T(lang, "status.view.title"), d)
+}
+
+// statusDocuments fills what the status page says of a request for
+// documents (FI-2): its decision date, or the day it was decided and
+// what; for a request for documents alone, what happens next is about
+// that decision, not the GDPR's steps.
+func (s *Server) statusDocuments(d *statusViewData, st workflow.CaseStatus, lang string) {
+	d.DocumentsOnly = st.DocumentsOnly
+	if st.DocDecision == "" {
+		d.DocDue = workflow.FormatDate(st.Due.DocDeadline, lang)
+	} else {
+		d.DocDecided = s.Catalog.T(lang, "status.doc.decided", workflow.FormatDate(st.DocDecidedOn, lang),
+			s.Catalog.T(lang, "status.doc.decision."+st.DocDecision))
+	}
+	if !st.DocumentsOnly {
+		return
+	}
+	switch {
+	case st.State == workflow.StateWithdrawn, st.State == workflow.StateRefused, st.State == workflow.StateReceived:
+		// the state's own words
+	case st.DocDecision != "":
+		d.Next = s.Catalog.T(lang, "status.next.documents.decided", workflow.FormatDate(st.DocDecidedOn, lang))
+	default:
+		d.Next = s.Catalog.T(lang, "status.next.documents.pending", d.DocDue)
+	}
 }
 
 // padTime sleeps until a whole multiple of floor has passed since start

@@ -167,6 +167,9 @@ func (s *Service) buildLetter(ctx context.Context, q *store.Q, org store.Org, c 
 		l.Date = letterDay(c.CreatedAt)
 		l.Due = due.Effective.In(Helsinki())
 		l.Rights, l.AllRegisters = c.Rights, c.AllRegisters
+		if c.DocumentRequest && !due.DocDue.IsZero() { // FI-2: its own date
+			l.DocumentRequest, l.DocDue = true, due.DocDue.In(Helsinki())
+		}
 		if !c.AllRegisters {
 			ids, err := q.CaseRegisterIDs(ctx, c.ID)
 			if err != nil {

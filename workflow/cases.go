@@ -94,6 +94,15 @@ type Due struct {
 	// running due date (DocExtended once extended to one month).
 	DocRuns      bool
 	DocEffective Date
+	// DocDeadline is a document request's due date whether it runs or
+	// not (DocExtended once extended), DocClock its clock; zero and
+	// ClockNone for a case that asks for no documents.
+	DocDeadline Date
+	DocClock    Clock
+	// GDPR: the request asks for a GDPR right, so the GDPR dates above
+	// are its deadline; without it (a request for documents alone) they
+	// are computed but are no deadline of the request (FI-2).
+	GDPR bool
 	// Urgent is the case's earliest running deadline and UrgentClock which
 	// one it is (D-23); zero and ClockNone when nothing runs. The database
 	// stores the same as cases.urgent_due / urgent_clock.
@@ -114,6 +123,13 @@ func DueOf(c store.Case, cal Calendar, now time.Time) Due {
 		ExtendedDue:  datePtr(c.ExtendedDue),
 		DocDue:       datePtr(c.DocDue),
 		DocExtended:  datePtr(c.DocExtendedDue),
+		GDPR:         c.GDPR,
+	}
+	if c.DocumentRequest && !d.DocDue.IsZero() {
+		d.DocDeadline, d.DocClock = d.DocDue, ClockFI2TwoWeeks
+		if c.DocExtendedAt != nil {
+			d.DocDeadline, d.DocClock = d.DocExtended, ClockFI2OneMonth
+		}
 	}
 	days := PausedDaysAt(c, now)
 	if days > 0 || c.PausedAt != nil {
@@ -171,10 +187,14 @@ func DueOf(c store.Case, cal Calendar, now time.Time) Due {
 // UrgencyOf is the date and clock a case's urgency is shown and ordered
 // by (D-23): its earliest running deadline, or, when nothing runs any
 // more, its effective due under the GDPR clock (the dashboard's order for
-// closed cases, cases_org_state_urgent).
+// closed cases, cases_org_state_urgent); a request for documents alone
+// has only its FI-2 clock, so its FI-2 due date.
 func UrgencyOf(d Due) (Date, Clock) {
 	if d.UrgentClock != ClockNone {
 		return d.Urgent, d.UrgentClock
+	}
+	if !d.GDPR && d.DocClock != ClockNone {
+		return d.DocDeadline, d.DocClock
 	}
 	if !d.ExtendedDue.IsZero() {
 		return d.Effective, ClockExtended

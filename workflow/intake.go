@@ -589,7 +589,7 @@ func (s *Service) ConfirmCode(ctx context.Context, org store.Org, caseID int64, 
 		if err != nil {
 			return err
 		}
-		c.State = string(next)
+		c.State = string(confirmedState(c, next))
 		c.ConfirmedAt, c.EmailVerifiedAt = &now, &now
 		c.CodeHash, c.CodeExpiresAt, c.UpdatedAt = nil, nil, now
 		req, err := q.RequesterOf(ctx, org.ID, c.ID)
@@ -742,6 +742,9 @@ type receiptMail struct {
 	// (a withdrawal of consent none of whose registers rest on consent)
 	// only the answer follows, as no owner is asked.
 	Next string
+	// DocumentsOnly: a request for documents alone (FI-2) is told its
+	// decision date and the Openness Act's rule, not the GDPR's.
+	DocumentsOnly bool
 }
 
 func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, to string) error {
@@ -754,7 +757,7 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 	}
 	d := receiptMail{Lang: c.Lang, Receipt: c.Receipt, OrgName: org.Name(c.Lang),
 		Received: FormatDateTime(c.ReceivedAt, c.Lang), LegalDue: FormatDate(dateOf(c.LegalDue), c.Lang),
-		Rights: c.Rights, Delivery: c.Delivery}
+		Rights: c.Rights, Delivery: c.Delivery, DocumentsOnly: DocumentsOnly(c)}
 	if d.Delivery == "" {
 		d.Delivery = "electronic"
 	}

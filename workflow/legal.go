@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -18,6 +19,10 @@ import (
 
 // ErrNotDocumentRequest: the case is not (also) a request for documents.
 var ErrNotDocumentRequest = errors.New("not a document request")
+
+// ErrDocumentsOnly: a request for documents alone does not take the
+// GDPR's steps (identity, pause, extension, Art 12(5) refusal: AllowedFor).
+var ErrDocumentsOnly = fmt.Errorf("%w: a request for documents alone has no GDPR step", ErrNotAllowed)
 
 // ErrDocDecided: a document request is decided once.
 var ErrDocDecided = errors.New("the document request is already decided")
@@ -54,6 +59,9 @@ var Authorities = []string{AuthorityShown, AuthorityNotShown, AuthorityDocumentR
 // DecideDocumentRequest records the decision on a document request (FI-2):
 // its clock stops, so the case's urgency (urgent_due) falls back to the
 // GDPR deadline in the same transaction, and owners' reminders follow.
+// The requester is told in the same transaction (tellDocDecision), so a
+// request for documents alone is answered by it: nothing else runs, and
+// the DPO closes it.
 func (s *Service) DecideDocumentRequest(ctx context.Context, org store.Org, caseID int64, actor Actor, decision, note string) error {
 	if !slices.Contains(DocDecisions, decision) {
 		return FieldErrors{"decision": "case.err.doc_decision"}
@@ -66,31 +74,74 @@ func (s *Service) DecideDocumentRequest(ctx context.Context, org store.Org, case
 			return err
 		}
 	}
-	return s.act(ctx, org, caseID, actor, ActDocDecide, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+	return s.actTo(ctx, org, caseID, actor, ActDocDecide, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, State, error) {
 		if !c.DocumentRequest {
-			return nil, ErrNotDocumentRequest
+			return nil, "", ErrNotDocumentRequest
 		}
 		if c.DocDecidedAt != nil {
-			return nil, ErrDocDecided
+			return nil, "", ErrDocDecided
 		}
 		now := s.Now()
 		before := DueOf(*c, CalendarFor(org), now)
 		if err := q.SetDocDecision(ctx, org.ID, c.ID, decision, now); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		c.DocDecidedAt, c.DocDecision = &now, decision
 		if err := s.rescheduleTasks(ctx, tx, q, org, *c, DueOf(*c, CalendarFor(org), now)); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		told, err := s.tellDocDecision(ctx, tx, q, org, *c, actor, now, strings.TrimSpace(note))
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		data := map[string]any{"decision": decision, "doc_due": before.DocEffective.String(),
 			"on_time": !HelsinkiDate(now).After(before.DocEffective)}
 		maps.Copy(data, told)
-		return s.withText(ctx, q, *c, data, "note", note)
+		var to State // the table's: the state stays
+		if DocumentsOnly(*c) {
+			// Answered by its decision. A pause from before such a
+			// request lost its GDPR steps ends with it, as a refusal's.
+			to, c.AnsweredAt = StateAnswered, &now
+			if c.PausedAt != nil {
+				c.PausedDays, c.PausedAt, c.PausedFromState = PausedDaysAt(*c, now), nil, ""
+			}
+		}
+		data, err = s.withText(ctx, q, *c, data, "note", note)
+		return data, to, err
 	})
+}
+
+// settleDecidedDocuments answers org's requests for documents alone that
+// were decided before a decision answered such a request (FI-2, found in
+// a walkthrough): they stayed open for good, with nothing to do and no
+// way to be closed. Each is answered as of its decision, by the system,
+// audited; the DPO closes it as any answered case.
+func (s *Service) settleDecidedDocuments(ctx context.Context, org store.Org) (int, error) {
+	ids, err := store.New(s.Pool).DecidedDocumentsOnlyOpen(ctx, org.ID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		err := s.actTo(ctx, org, id, ActorSystem, ActDocAnswered, func(_ pgx.Tx, _ *store.Q, c *store.Case) (map[string]any, State, error) {
+			if !DocumentsOnly(*c) || c.DocDecidedAt == nil {
+				return nil, "", ErrNotAllowed // changed since the list was read
+			}
+			c.AnsweredAt = c.DocDecidedAt
+			if c.PausedAt != nil {
+				c.PausedDays, c.PausedAt, c.PausedFromState = PausedDaysAt(*c, s.Now()), nil, ""
+			}
+			return nil, "", nil // the decision's own event says when
+		})
+		if errors.Is(err, ErrNotAllowed) {
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("answering decided document request %d: %w", id, err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // ExtendDocumentRequest moves a document request to its one-month clock

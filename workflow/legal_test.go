@@ -127,6 +127,18 @@ func TestFI2UrgentDueFollowsEveryChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkUrgent(t, f, doc, "", workflow.ClockNone)
+	// Its decision answers it; shown after that under its own clock,
+	// never the GDPR's (D-23), and the DPO closes it.
+	row := f.caseRow(t, doc)
+	if row.State != string(workflow.StateAnswered) || row.AnsweredAt == nil {
+		t.Errorf("a decided request for documents alone is %s, answered %v", row.State, row.AnsweredAt)
+	}
+	if due, clock := workflow.UrgencyOf(workflow.DueOf(row, workflow.CalendarFor(f.org), f.env.Clock.Now())); due.String() != "2026-03-17" || clock != workflow.ClockFI2TwoWeeks {
+		t.Errorf("urgency of a decided request for documents alone: %s %s, want its two weeks", due, clock)
+	}
+	if err := f.env.Workflow.Close(ctx, f.org, doc, actor); err != nil {
+		t.Errorf("closing it: %v", err)
+	}
 	// A GDPR-only request never shows an FI-2 clock, and cannot be decided as one.
 	plain := f.enterDoc(t, "access")
 	if _, err := f.env.Pool.Exec(ctx, `UPDATE cases SET document_request = false WHERE id = $1`, plain); err != nil {
@@ -415,5 +427,44 @@ func TestRB1WithdrawalOfConsentNotConsentBasisIsTold(t *testing.T) {
 	text = f.receiptTo(t, "rb1b@example.test")
 	if !strings.Contains(text, "suojatun linkin") || strings.Contains(text, "Suostumuksen peruuttaminen ei koske") {
 		t.Errorf("electronic, all registers:\n%s", text)
+	}
+}
+
+// FI-2: a request for documents alone decided before its decision
+// answered it (found in a walkthrough: open for good, nothing to do, no
+// way to close) is answered by the sweep as of its decision, audited; a
+// mixed request decided on its documents runs on.
+func TestFI2SweepAnswersDecidedDocumentsLeftOpen(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	doc, mixed := f.enterDoc(t), f.enterDoc(t, "access")
+	decided := f.env.Clock.Now().Add(-time.Hour)
+	for _, id := range []int64{doc, mixed} {
+		if _, err := f.env.Pool.Exec(ctx, `UPDATE cases SET state = 'awaiting_identity', doc_decided_at = $2, doc_decision = 'disclosed'
+			WHERE id = $1`, id, decided); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.env.Workflow.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	row := f.caseRow(t, doc)
+	if row.State != string(workflow.StateAnswered) || row.AnsweredAt == nil || !row.AnsweredAt.Equal(decided) {
+		t.Errorf("request for documents alone after the sweep: %s, answered %v, want answered at its decision", row.State, row.AnsweredAt)
+	}
+	if st := f.caseRow(t, mixed).State; st != string(workflow.StateAwaitingIdentity) {
+		t.Errorf("a mixed request was moved by the sweep to %s", st)
+	}
+	var n int
+	if err := f.env.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE case_id = $1 AND action = 'doc_answered'
+		AND actor = 'system' AND data->>'to' = 'answered'`, doc).Scan(&n); err != nil || n != 1 {
+		t.Errorf("doc_answered events: %d %v", n, err)
+	}
+	if err := f.env.Workflow.Sweep(ctx); err != nil { // once only
+		t.Fatal(err)
+	}
+	if err := f.env.Workflow.Close(ctx, f.org, doc, workflow.StaffActor(1)); err != nil {
+		t.Errorf("closing it: %v", err)
 	}
 }

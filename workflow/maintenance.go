@@ -43,7 +43,8 @@ func (s *Service) RequeueMail(ctx context.Context) (int, error) {
 // Sweep repairs what a crashed process or a lost job left behind: mail
 // without a job (as RequeueMail, which also runs on its own every
 // jobs.MailBackstopEvery), old sessions, rate-limit windows, the
-// maintained counts' deltas and open tasks' reminders.
+// maintained counts' deltas, open tasks' reminders, and requests for
+// documents alone decided but left open (settleDecidedDocuments).
 func (s *Service) Sweep(ctx context.Context) error {
 	if _, err := s.RequeueMail(ctx); err != nil {
 		return fmt.Errorf("sweep: %w", err)
@@ -69,6 +70,12 @@ func (s *Service) Sweep(ctx context.Context) error {
 	for _, org := range orgs {
 		if _, err := store.New(s.Pool).CompactMaintainedCountsAt(ctx, org.ID, foldDay); err != nil {
 			return fmt.Errorf("sweep: maintained counts of %s: %w", org.Slug, err)
+		}
+		// FI-2: requests for documents alone left open after their decision.
+		if n, err := s.settleDecidedDocuments(ctx, org); err != nil {
+			return fmt.Errorf("sweep: %s: %w", org.Slug, err)
+		} else if n > 0 {
+			s.Logger.Info("sweep answered decided document requests", "org", org.Slug, "count", n)
 		}
 	}
 	return s.sweepTasks(ctx)

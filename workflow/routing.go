@@ -252,7 +252,9 @@ func (s *Service) scheduleTaskJobs(ctx context.Context, tx pgx.Tx, t store.Task,
 // checkAllAnswered moves an in-progress case to "answer ready" when no
 // task is open, and tells the DPO.
 func (s *Service) checkAllAnswered(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case) error {
-	if State(c.State) != StateInProgress {
+	// A request for documents alone has no tasks and no GDPR answer: its
+	// decision answers it (DecideDocumentRequest).
+	if State(c.State) != StateInProgress || DocumentsOnly(c) {
 		return nil
 	}
 	open, err := q.OpenTaskCount(ctx, org.ID, c.ID)

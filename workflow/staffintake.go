@@ -64,13 +64,15 @@ func (s *Service) EnterRequest(ctx context.Context, org store.Org, actor Actor, 
 		return Submission{}, err
 	}
 	var sub Submission
+	docsOnly := false
 	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
 		c, _, err := s.newCase(ctx, q, org, v, p.Channel, p.ReceivedAt)
 		if err != nil {
 			return err
 		}
 		c.ConfirmedAt = &now
-		c.State = string(StateAwaitingIdentity)
+		c.State = string(confirmedState(c, StateAwaitingIdentity))
+		docsOnly = DocumentsOnly(c)
 		if err := s.storeCase(ctx, q, &c, v, actor); err != nil {
 			return err
 		}
@@ -91,7 +93,9 @@ func (s *Service) EnterRequest(ctx context.Context, org store.Org, actor Actor, 
 			return sub, err
 		}
 	}
-	if p.IdentityMethod != "" {
+	// A request for documents alone has no identity step (AllowedFor):
+	// identity shown at the counter changes nothing for it.
+	if p.IdentityMethod != "" && !docsOnly {
 		if err := s.VerifyIdentity(ctx, org, sub.CaseID, actor, p.IdentityMethod, ""); err != nil {
 			return sub, err
 		}
@@ -252,13 +256,16 @@ func (s *Service) Triage(ctx context.Context, org store.Org, caseID int64, actor
 	if err != nil {
 		return err
 	}
-	return s.act(ctx, org, caseID, actor, ActTriage, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, error) {
+	return s.actTo(ctx, org, caseID, actor, ActTriage, func(tx pgx.Tx, q *store.Q, c *store.Case) (map[string]any, State, error) {
 		if !c.NeedsTriage {
-			return nil, ErrNotAllowed // a web request is confirmed by its code, not triaged
+			return nil, "", ErrNotAllowed // a web request is confirmed by its code, not triaged
 		}
 		now := s.Now()
 		c.Rights, c.AllRegisters, c.Lang, c.Delivery, c.DocumentRequest = v.Rights, v.AllRegisters, v.Lang, v.Delivery, v.DocumentRequest
 		c.GDPR = len(v.Rights) > 0
+		if c.Rights == nil { // a request for documents alone: no right, not NULL
+			c.Rights = []string{}
+		}
 		if v.Details != "" {
 			c.Details = v.Details
 		}
@@ -270,28 +277,29 @@ func (s *Service) Triage(ctx context.Context, org store.Org, caseID int64, actor
 		}
 		req, err := s.requesterRow(org.ID, c.ID, v)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := q.UpsertRequester(ctx, req); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := q.SetSubjectHetuTemporary(ctx, org.ID, c.ID, v.subjectHetuTemporary()); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := q.SetCaseRegisters(ctx, c.ID, v.RegisterIDs); err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		c.State = string(StateAwaitingIdentity)
+		to := confirmedState(*c, StateAwaitingIdentity)
+		c.State = string(to)
 		if err := q.UpdateCase(ctx, *c); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := s.route(ctx, tx, q, org, c); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := s.queueReceipt(ctx, tx, org, *c, v.Email); err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		return map[string]any{"rights": v.Rights, "all_registers": v.AllRegisters, "registers": len(v.RegisterIDs), "lang": v.Lang}, nil
+		return map[string]any{"rights": v.Rights, "all_registers": v.AllRegisters, "registers": len(v.RegisterIDs), "lang": v.Lang}, to, nil
 	})
 }
 

@@ -1,5 +1,11 @@
 package workflow
 
+import (
+	"slices"
+
+	"rightsdesk/internal/store"
+)
+
 // State is a case state. The transitions below are the whole life of a
 // case; anything not listed is refused with ErrNotAllowed.
 type State string
@@ -57,7 +63,8 @@ const (
 	ActReassignTask   Action = "reassign_task" // the state stays
 	ActNote           Action = "note"          // the state stays
 	// FI-2 (621/1999 §14): decide a document request, or extend its clock
-	// to one month for a large number of documents; the state stays.
+	// to one month for a large number of documents; the state stays, but
+	// the decision answers a request for documents alone (DocumentsOnly).
 	ActDocDecide Action = "doc_decide"
 	ActDocExtend Action = "doc_extend"
 	// ID-5: the DPO's decision on a representative's authority; the state
@@ -68,12 +75,15 @@ const (
 	// finding, or an emailed request triaged to none that takes its
 	// rights); a case whose answer was ready is in progress again.
 	ActAddRegister Action = "add_register"
+	// ActDocAnswered (system): a request for documents alone decided
+	// before its decision answered it is answered (settleDecidedDocuments).
+	ActDocAnswered Action = "doc_answered"
 )
 
 // Actions lists every action.
 var Actions = []Action{ActConfirmCode, ActTriage, ActVerifyIdentity, ActAllAnswered, ActReopen,
 	ActPause, ActResume, ActExtend, ActRefuse, ActWithdraw, ActMarkAnswered, ActClose, ActReassignTask, ActNote,
-	ActDocDecide, ActDocExtend, ActAuthority, ActAddRegister}
+	ActDocDecide, ActDocExtend, ActAuthority, ActAddRegister, ActDocAnswered}
 
 // stay marks an action that keeps the case in its state.
 const stay State = ""
@@ -100,6 +110,7 @@ var transitions = map[Action]map[State]State{
 	ActDocExtend:      from(append(working, StatePaused), stay),
 	ActAuthority:      from(append(working, StatePaused), stay),
 	ActAddRegister:    {StateAwaitingIdentity: stay, StateInProgress: stay, StateAnswerReady: StateInProgress},
+	ActDocAnswered:    from(append(working, StatePaused), StateAnswered),
 }
 
 func from(states []State, to State) map[State]State {
@@ -140,7 +151,9 @@ func Next(s State, act Action, pausedFrom State) (State, error) {
 var StaffActions = []Action{ActTriage, ActVerifyIdentity, ActAuthority, ActAddRegister, ActPause, ActResume, ActExtend,
 	ActDocDecide, ActDocExtend, ActRefuse, ActMarkAnswered, ActClose, ActWithdraw, ActNote}
 
-// AllowedStaffActions lists what the case page offers in state s.
+// AllowedStaffActions lists the staff actions the table allows in state s;
+// the case page offers StaffActionsFor(c), which also knows a request for
+// documents alone.
 func AllowedStaffActions(s State) []Action {
 	var out []Action
 	for _, a := range StaffActions {
@@ -149,4 +162,52 @@ func AllowedStaffActions(s State) []Action {
 		}
 	}
 	return out
+}
+
+// A request for documents alone (FI-2: the form's "I also ask for
+// documents" ticked, no GDPR right) runs on the Openness Act's clock only,
+// so the GDPR's own steps are not its: it has no identity to establish
+// (621/1999 §13: who asks, and why, need not be said unless the decision
+// needs it) and no tasks to wait for, so it is handled from confirmation
+// (confirmedState); it has no GDPR deadline to pause or extend (DL-5,
+// DL-8); and it is refused by its decision, with appeal instructions, not
+// under Art 12(5). Its decision answers it (DecideDocumentRequest), and
+// the DPO closes it as any answered case.
+
+// gdprSteps are the actions a request for documents alone does not take.
+var gdprSteps = []Action{ActVerifyIdentity, ActPause, ActExtend, ActRefuse}
+
+// DocumentsOnly reports whether c is a request for documents with no GDPR
+// right (FI-2).
+func DocumentsOnly(c store.Case) bool { return c.DocumentRequest && !c.GDPR }
+
+// AllowedFor reports whether act may happen to c: the state machine's
+// table, less the GDPR's steps for a request for documents alone.
+func AllowedFor(c store.Case, act Action) bool {
+	if DocumentsOnly(c) && slices.Contains(gdprSteps, act) {
+		return false
+	}
+	return Allowed(State(c.State), act)
+}
+
+// StaffActionsFor lists what the case page offers for c (AllowedFor).
+func StaffActionsFor(c store.Case) []Action {
+	var out []Action
+	for _, a := range StaffActions {
+		if AllowedFor(c, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// confirmedState is where a confirmed request starts (its code entered,
+// triaged, or entered by staff): a GDPR request waits for identity (D-9,
+// ID-2), the table's state; a request for documents alone is in progress
+// at once, for the DPO to decide.
+func confirmedState(c store.Case, tableState State) State {
+	if DocumentsOnly(c) {
+		return StateInProgress
+	}
+	return tableState
 }

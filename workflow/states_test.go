@@ -2,7 +2,10 @@ package workflow
 
 import (
 	"errors"
+	"slices"
 	"testing"
+
+	"rightsdesk/internal/store"
 )
 
 // Every (state, action) pair not in the table is refused with
@@ -30,6 +33,8 @@ func TestEveryDisallowedTransitionIsRefused(t *testing.T) {
 		ActAuthority: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateAnswerReady, StatePaused: StatePaused},
 		// A register added to a case whose answer was ready opens it again.
 		ActAddRegister: {StateAwaitingIdentity: StateAwaitingIdentity, StateInProgress: StateInProgress, StateAnswerReady: StateInProgress},
+		// FI-2: a request for documents alone decided while it stayed open.
+		ActDocAnswered: {StateAwaitingIdentity: StateAnswered, StateInProgress: StateAnswered, StateAnswerReady: StateAnswered, StatePaused: StateAnswered},
 	}
 	for _, a := range Actions {
 		for _, s := range States {
@@ -51,6 +56,34 @@ func TestEveryDisallowedTransitionIsRefused(t *testing.T) {
 				t.Errorf("%s in %s: want %s, got %s, %v", a, s, to, got, err)
 			}
 		}
+	}
+}
+
+// FI-2: a request for documents alone takes none of the GDPR's steps
+// (identity, pause, extension, Art 12(5) refusal) in any state; a GDPR
+// request, with documents or without, takes every step the table allows.
+func TestFI2DocumentsOnlyTakesNoGDPRStep(t *testing.T) {
+	t.Parallel()
+	gdprSteps := []Action{ActVerifyIdentity, ActPause, ActExtend, ActRefuse}
+	for _, s := range States {
+		for _, a := range Actions {
+			docs := store.Case{State: string(s), DocumentRequest: true}
+			mixed := store.Case{State: string(s), DocumentRequest: true, GDPR: true}
+			want := Allowed(s, a) && !slices.Contains(gdprSteps, a)
+			if got := AllowedFor(docs, a); got != want {
+				t.Errorf("documents alone, %s in %s: %v, want %v", a, s, got, want)
+			}
+			if got := AllowedFor(mixed, a); got != Allowed(s, a) {
+				t.Errorf("GDPR and documents, %s in %s: %v, want the table's %v", a, s, got, Allowed(s, a))
+			}
+			if slices.Contains(StaffActionsFor(docs), a) != (want && slices.Contains(StaffActions, a)) {
+				t.Errorf("documents alone: the case page's offer of %s in %s", a, s)
+			}
+		}
+	}
+	if confirmedState(store.Case{DocumentRequest: true}, StateAwaitingIdentity) != StateInProgress ||
+		confirmedState(store.Case{DocumentRequest: true, GDPR: true}, StateAwaitingIdentity) != StateAwaitingIdentity {
+		t.Error("a request for documents alone is in progress once confirmed; a GDPR request awaits identity")
 	}
 }
 

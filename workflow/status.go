@@ -180,6 +180,12 @@ type CaseStatus struct {
 	// RefusedInPart: the answer went out and refuses some registers
 	// (Art 12(4)); the page then shows the remedies, as for a refusal.
 	RefusedInPart bool
+	// DocumentRequest: the request asks for documents (FI-2); its date is
+	// Due.DocDeadline until DocDecision is made, on DocDecidedOn.
+	// DocumentsOnly: it asks for nothing else, so no GDPR date is its.
+	DocumentRequest, DocumentsOnly bool
+	DocDecision                    string
+	DocDecidedOn                   Date
 }
 
 // StatusOf returns the status of the case with receipt in org and audits
@@ -198,7 +204,11 @@ func (s *Service) StatusOf(ctx context.Context, org store.Org, receipt string) (
 		}
 		st = CaseStatus{Receipt: c.Receipt, State: State(c.State), ReceivedAt: c.ReceivedAt,
 			Due: DueOf(c, CalendarFor(org), now), Paused: c.PausedAt != nil || State(c.State) == StatePaused,
-			RegistersAnswered: answered, RegistersTotal: total}
+			RegistersAnswered: answered, RegistersTotal: total,
+			DocumentRequest: c.DocumentRequest, DocumentsOnly: DocumentsOnly(c), DocDecision: c.DocDecision}
+		if c.DocDecidedAt != nil {
+			st.DocDecidedOn = HelsinkiDate(*c.DocDecidedAt)
+		}
 		if c.ExtendedDue != nil {
 			st.ExtensionReason = c.ExtensionReason
 		}

@@ -49,6 +49,9 @@ func (s *Service) actTo(ctx context.Context, org store.Org, caseID int64, actor 
 		if err != nil {
 			return err
 		}
+		if !AllowedFor(c, a) {
+			return ErrDocumentsOnly
+		}
 		from := c.State
 		data := map[string]any{}
 		if fn != nil {

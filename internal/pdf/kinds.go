@@ -368,8 +368,13 @@ func (d *doc) extensionNotice(prefix string) {
 // receipt acknowledges a request (IN-3) for requesters who get paper.
 func (d *doc) receipt() {
 	l := d.l
+	docsOnly := l.DocumentRequest && len(l.Rights) == 0 // FI-2 alone: no GDPR date or text
 	d.title1(d.title())
-	d.para(d.t("letter.receipt.intro", l.Org.Name))
+	if docsOnly {
+		d.para(d.t("letter.receipt.intro_documents", l.Org.Name))
+	} else {
+		d.para(d.t("letter.receipt.intro", l.Org.Name))
+	}
 	d.onBehalf()
 	d.field(d.t("letter.request_number"), l.RequestNumber)
 	d.field(d.t("letter.receipt.received"), d.instantDate(l.ReceivedAt))
@@ -377,7 +382,23 @@ func (d *doc) receipt() {
 	for _, r := range l.Rights {
 		rights = append(rights, d.rightText(r))
 	}
+	if l.DocumentRequest {
+		rights = append(rights, d.t("letter.receipt.documents"))
+	}
 	d.field(d.t("letter.receipt.rights"), strings.Join(rights, "\n"))
+	if docsOnly {
+		if l.Delivery != "" {
+			d.field(d.t("letter.receipt.delivery"), d.t("letter.delivery."+l.Delivery))
+		}
+		d.field(d.t("letter.receipt.doc_due"), d.date(l.DocDue))
+		d.p.Ln(1)
+		d.para(d.t("letter.receipt.documents_rule"))
+		d.para(d.t("letter.receipt.next_documents"))
+		d.para(d.t("letter.receipt.keep"))
+		d.coverNote()
+		d.signature()
+		return
+	}
 	var regs []string
 	if l.AllRegisters {
 		regs = []string{d.t("letter.receipt.all_registers")}
@@ -391,6 +412,9 @@ func (d *doc) receipt() {
 		d.field(d.t("letter.receipt.delivery"), d.t("letter.delivery."+l.Delivery))
 	}
 	d.field(d.t("letter.receipt.due"), d.date(l.Due))
+	if l.DocumentRequest && !l.DocDue.IsZero() {
+		d.field(d.t("letter.receipt.doc_due"), d.date(l.DocDue))
+	}
 	d.p.Ln(1)
 	d.para(d.t("letter.receipt.extension"))
 	d.para(d.t("letter.receipt.next"))

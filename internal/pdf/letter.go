@@ -53,6 +53,11 @@ type Letter struct {
 
 	// Rights requested (workflow right codes), for the receipt.
 	Rights []string
+	// DocumentRequest: the request also asks for documents (FI-2); its
+	// receipt prints DocDue, the decision's two weeks. With no Rights it
+	// is a request for documents alone: no GDPR date or text.
+	DocumentRequest bool
+	DocDue          time.Time
 	// AllRegisters: the request named every register (receipt).
 	AllRegisters bool
 	// Delivery is the requester's choice (electronic, paper, on_site).

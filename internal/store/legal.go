@@ -19,6 +19,19 @@ func (q *Q) SetDocDecision(ctx context.Context, orgID, caseID int64, decision st
 	return mapErr(err, "document request decision")
 }
 
+// DecidedDocumentsOnlyOpen lists orgID's requests for documents alone
+// (FI-2) that are decided but still open: decided before a decision
+// answered such a request, they had nothing left to do and no way to be
+// closed. In id order, the order their cases are locked.
+func (q *Q) DecidedDocumentsOnlyOpen(ctx context.Context, orgID int64) ([]int64, error) {
+	rows, _ := q.db.Query(ctx, `SELECT id FROM cases
+		WHERE org_id = $1 AND state IN ('awaiting_identity', 'in_progress', 'answer_ready', 'paused')
+			AND document_request AND NOT gdpr AND doc_decided_at IS NOT NULL
+		ORDER BY id`, orgID)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, mapErr(err, "decided document requests")
+}
+
 // SetDocExtension records that a document request runs on its one-month
 // clock (FI-2, 621/1999 §14: a large number of documents), with the reason.
 func (q *Q) SetDocExtension(ctx context.Context, orgID, caseID int64, reason string, at time.Time) error {
