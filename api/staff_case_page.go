@@ -147,31 +147,31 @@ type caseData struct {
 	DocumentsOnly bool
 	// DocDeliver: documents were given (in whole or in part), and the
 	// DPO delivers them outside the product (FI-2).
-	DocDeliver   bool
-	Channel      string
-	Delivery     string
-	Lang         string
-	DetailsLang  string // lang attribute of the requester's own text
+	DocDeliver  bool
+	Channel     string
+	Delivery    string
+	Lang        string
+	DetailsLang string // lang attribute of the requester's own text
 	// DetailsMasked is the request's text with any henkilötunnus in it
 	// masked (ID-4): the full one is shown only by the logged reveal,
 	// or in the original message of an emailed request.
 	DetailsMasked string
-	Received     string
-	Confirmed    string
-	Period       string
-	AllRegisters bool
-	Registers    []caseOption
-	Requester    caseRequester
-	Deadlines    []caseDeadline
-	Identity     string
-	IdentityAt   string
-	Refusal      string
-	RefusalText  string
-	Extension    string
-	PauseReason  string
-	DuplicateOf  string
-	DuplicateURL string
-	Repeats      int
+	Received      string
+	Confirmed     string
+	Period        string
+	AllRegisters  bool
+	Registers     []caseOption
+	Requester     caseRequester
+	Deadlines     []caseDeadline
+	Identity      string
+	IdentityAt    string
+	Refusal       string
+	RefusalText   string
+	Extension     string
+	PauseReason   string
+	DuplicateOf   string
+	DuplicateURL  string
+	Repeats       int
 	// D-23: the earliest running deadline and its clock; FI-2's decision.
 	Urgent, UrgentClock, UrgentLabel string
 	DocDecision, DocDecidedAt        string
