@@ -290,6 +290,7 @@ type dashRow struct {
 	Band, BandLabel                                       string
 	Due, LegalDue, PausedDue, SafeTarget                  string
 	Clock, ClockLabel                                     string // D-23: which deadline Due is
+	DueClock                                              string // a finished request for documents alone: its FI-2 clock
 	Extended, SafePassed, NeedsTriage                     bool
 	OpenTasks, QueueTasks                                 int
 	DueISO                                                string // for the CSV (ISO 8601)
@@ -647,7 +648,7 @@ func (s *Server) dashboardRow(r store.DashboardRow, orgByID map[int64]store.Org,
 		DueISO: urgent.String(),
 	}
 	if !workflow.State(r.State).Open() {
-		s.finishedRow(&row, r, due, lang)
+		s.finishedRow(&row, r, due, workflow.DocumentsOnly(cs), urgent, lang)
 		return row
 	}
 	if !due.PausedEffective.IsZero() && (clock == workflow.ClockGDPR || clock == workflow.ClockExtended) {
@@ -664,10 +665,16 @@ func (s *Server) dashboardRow(r store.DashboardRow, orgByID map[int64]store.Org,
 // runs against a deadline any more), its outcome and the day it was
 // reached instead (stats_source's reading of the outcome), and whether
 // the answer came after the effective due date (as the answer's event
-// records on_time: the date never moves once answered).
-func (s *Server) finishedRow(row *dashRow, r store.DashboardRow, due workflow.Due, lang string) {
+// records on_time: the date never moves once answered). A request for
+// documents alone was due by its FI-2 date, named by its clock.
+func (s *Server) finishedRow(row *dashRow, r store.DashboardRow, due workflow.Due, docsOnly bool, urgent workflow.Date, lang string) {
 	row.Finished, row.Band, row.BandLabel, row.SafePassed, row.PausedDue = true, "", "", false, ""
-	row.Due = workflow.FormatDate(due.Effective, lang)
+	effective := due.Effective
+	if docsOnly {
+		effective = urgent
+		row.DueClock = row.ClockLabel
+	}
+	row.Due = workflow.FormatDate(effective, lang)
 	outcome, at := "withdrawn", r.EndedAt
 	switch {
 	case r.AnsweredAt != nil:
@@ -679,7 +686,7 @@ func (s *Server) finishedRow(row *dashRow, r store.DashboardRow, due workflow.Du
 	if at != nil {
 		day := workflow.HelsinkiDate(*at)
 		row.Ended, row.EndedISO = workflow.FormatDate(day, lang), day.String()
-		row.AnsweredLate = outcome == "answered" && day.After(due.Effective)
+		row.AnsweredLate = outcome == "answered" && day.After(effective)
 	}
 }
 
