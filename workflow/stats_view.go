@@ -14,6 +14,14 @@ import (
 // mark for a figure withheld as confidential).
 const StatsHiddenMark = ".."
 
+// The overview's columns (the month's name first).
+const (
+	statsColReceived = 1 + iota
+	statsColAnswered
+	statsColOnTime
+	statsColMedian
+)
+
 // StatsTable is a labelled table of the statistics: Rows[i][0] is the
 // row's header; Foot is the total row ("" when none).
 type StatsTable struct {
@@ -213,10 +221,16 @@ func (s *Service) StatsReport(ctx context.Context, org store.Org, year int, lang
 	if err != nil {
 		return nil, err
 	}
+	return s.statsReportPDF(org.Name(lang), y, lang)
+}
+
+// statsReportPDF lays out y, already suppressed, as the annual report.
+func (s *Service) statsReportPDF(orgName string, y StatsYear, lang string) ([]byte, error) {
+	year := y.Year
 	v := s.StatsView(y, lang, false)
 	t := func(key string, args ...any) string { return s.Catalog.T(lang, key, args...) }
-	r := pdf.StatsReport{Lang: lang, OrgName: org.Name(lang), Title: t("statspage.report.title", year),
-		Intro: t("statspage.report.intro", org.Name(lang), year), Note: t("statspage.suppressed"), Printed: s.Now()}
+	r := pdf.StatsReport{Lang: lang, OrgName: orgName, Title: t("statspage.report.title", year),
+		Intro: t("statspage.report.intro", orgName, year), Note: t("statspage.suppressed"), Printed: s.Now()}
 	var short []string
 	for i := range y.Months {
 		short = append(short, t("statspage.month."+strconv.Itoa(i+1)))
