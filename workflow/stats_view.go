@@ -134,19 +134,30 @@ func (s *Service) StatsView(y StatsYear, lang string, compact bool) StatsView {
 	if compact {
 		o.Width, o.Height = 520, 110
 	}
+	// A hidden figure carries no value into a drawing: a bar's length
+	// would give it away.
 	val := func(c StatsCell) chart.Value {
-		return chart.Value{V: float64(c.N), Label: cell(c), Hidden: c.Hidden}
+		if c.Hidden {
+			return chart.Value{Label: cell(c), Hidden: true}
+		}
+		return chart.Value{V: float64(c.N), Label: cell(c)}
 	}
 	var recv, ans, onTime, med []chart.Value
 	for _, m := range y.Months {
 		recv = append(recv, val(m.Received))
 		ans = append(ans, val(m.Answered))
 		p := chart.Value{V: float64(m.OnTimePct), Label: pct(m), Hidden: m.OnTimeHidden}
+		if m.OnTimeHidden {
+			p.V = 0
+		}
 		if m.Answered.N == 0 && !m.Answered.Hidden {
 			p = chart.Value{Hidden: true, Label: "–"} // nothing answered: no bar
 		}
 		onTime = append(onTime, p)
 		d := chart.Value{V: float64(m.MedianDays), Label: median(m), Hidden: m.MedianHidden}
+		if m.MedianHidden {
+			d.V = 0
+		}
 		if m.Answered.N == 0 && !m.Answered.Hidden {
 			d = chart.Value{Hidden: true, Label: "–"}
 		}
