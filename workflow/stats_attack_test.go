@@ -392,11 +392,73 @@ func (a *atkModel) holds(v []int) string {
 
 // witness looks for values of every unknown agreeing with all that is
 // shown and with target in [lo, hi]; guess orders the values tried (the
-// true ones first: any order finds what exists).
+// true ones first: any order finds what exists). It looks near the
+// target first: only the unknowns within d relations of it may leave
+// their guessed values, d = 1, 2, ... and at last all of them (keeping
+// an unknown at one value is a narrower search for the same proof).
 func (a *atkModel) witness(target, tlo, thi int, guess []int, budget int) ([]int, bool) {
+	dist := make([]int, len(a.vars))
+	for i := range dist {
+		dist[i] = -1
+	}
+	dist[target] = 0
+	frontier, far := []int{target}, 0
+	for len(frontier) > 0 {
+		var next []int
+		for _, l := range a.lins {
+			if !slices.ContainsFunc(l.ids, func(id int) bool { return slices.Contains(frontier, id) }) {
+				continue
+			}
+			for _, id := range l.ids {
+				if dist[id] < 0 && !a.vars[id].shown {
+					dist[id] = far + 1
+					next = append(next, id)
+				}
+			}
+		}
+		for _, p := range a.preds {
+			for _, id := range p.ids {
+				if dist[id] < 0 && !a.vars[id].shown && slices.ContainsFunc(p.ids, func(x int) bool { return slices.Contains(frontier, x) }) {
+					dist[id] = far + 1
+					next = append(next, id)
+				}
+			}
+		}
+		frontier = next
+		if len(next) > 0 {
+			far++
+		}
+	}
+	for d := 1; ; d++ {
+		b := budget / 20 // near: small searches; the last, over everything, gets it all
+		if d > far {
+			b = budget
+		}
+		if v, ok := a.witnessNear(target, tlo, thi, guess, b, func(id int) bool { return d > far || (id >= 0 && dist[id] >= 0 && dist[id] <= d) }); ok {
+			return v, true
+		}
+		if d > far {
+			return nil, false
+		}
+	}
+}
+
+// witnessNear is witness with the unknowns free() says no to held at
+// their guessed values.
+func (a *atkModel) witnessNear(target, tlo, thi int, guess []int, budget int, free func(int) bool) ([]int, bool) {
+	// Values far above every true one are no better witnesses: look
+	// below a ceiling (a smaller space to search, the same proof).
+	ceil := 0
+	for _, g := range guess {
+		ceil = max(ceil, g)
+	}
+	ceil = 2*ceil + 10
 	lo, hi := make([]int, len(a.vars)), make([]int, len(a.vars))
 	for i, v := range a.vars {
-		lo[i], hi[i] = v.lo, v.hi
+		lo[i], hi[i] = v.lo, min(v.hi, max(ceil, v.lo))
+		if !free(i) && i != target {
+			lo[i], hi[i] = guess[i], guess[i]
+		}
 	}
 	lo[target], hi[target] = max(lo[target], tlo), min(hi[target], thi)
 	nodes := 0
@@ -443,7 +505,7 @@ func (a *atkModel) witness(target, tlo, thi int, guess []int, budget int) ([]int
 		return nil
 	}
 	v := dfs(lo, hi)
-	if v == nil && nodes > budget {
+	if v == nil && nodes > budget && free(-1) {
 		a.t.Logf("search for %s in %d..%d: over %d nodes", a.vars[target].name, tlo, thi, budget)
 	}
 	return v, v != nil

@@ -91,11 +91,13 @@ type Suppressor struct {
 	n      []int
 	hidden []bool
 	total  []bool // the total of some relation: shown again first
+	unseen []bool // printed nowhere, only read from a share: hidden first
 	cons   []sdcCons
 	byCell [][]int
 	// scratch of component and search
 	mark, cmark, local []int
 	gen                int
+	ceil               int64
 	// Budget bounds one search (nodes); 0 is the default.
 	Budget int
 }
@@ -115,7 +117,17 @@ func (s *Suppressor) Cell(n int) int {
 	s.n = append(s.n, n)
 	s.hidden = append(s.hidden, small(n))
 	s.total = append(s.total, false)
+	s.unseen = append(s.unseen, false)
 	return len(s.n) - 1
+}
+
+// Unseen adds a count no table prints, which a reader still learns from
+// a share (the on-time and the late answers behind "80 %"): hiding it
+// costs only that share, so it is hidden before any printed count.
+func (s *Suppressor) Unseen(n int) int {
+	id := s.Cell(n)
+	s.unseen[id] = true
+	return id
 }
 
 // Group records that the cell total is the sum of the cells parts.
@@ -227,14 +239,20 @@ func (s *Suppressor) settle(settled []bool, w *sdcWitness) {
 }
 
 // preferShown orders cells by what is best kept shown: totals, then the
-// largest counts.
+// largest counts, and last the counts no table prints (Unseen).
 func (s *Suppressor) preferShown(ids []int) {
+	rank := func(id int) int {
+		switch {
+		case s.unseen[id]:
+			return 2
+		case s.total[id]:
+			return 0
+		}
+		return 1
+	}
 	slices.SortStableFunc(ids, func(a, b int) int {
-		if s.total[a] != s.total[b] {
-			if s.total[a] {
-				return -1
-			}
-			return 1
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra - rb
 		}
 		return s.n[b] - s.n[a]
 	})
@@ -344,8 +362,17 @@ func (s *Suppressor) search(c int, lo, hi int64) *sdcWitness {
 	}
 	nv := len(cells)
 	lb, ub := make([]int64, nv), make([]int64, nv)
+	// A ceiling well above every count: a witness needs no more, and
+	// finite bounds keep the narrowing short.
+	if s.ceil == 0 {
+		s.ceil = StatsMinCell
+		for _, n := range s.n {
+			s.ceil = max(s.ceil, int64(n))
+		}
+		s.ceil = 2*s.ceil + 10
+	}
 	for i := range cells {
-		lb[i], ub[i] = 1, sdcInf
+		lb[i], ub[i] = 1, s.ceil
 	}
 	lb[0], ub[0] = max(lb[0], lo), min(ub[0], hi)
 	if lb[0] > ub[0] {
@@ -508,47 +535,61 @@ func (s *Suppressor) search(c int, lo, hi int64) *sdcWitness {
 func (s *Suppressor) widen(c int) *sdcWitness {
 	var released []int
 	var w *sdcWitness
-	for w == nil {
+	// ring hides the shown non-zero cells sharing a relation with c's
+	// hidden ones; false when there are none.
+	ring := func() bool {
 		_, consIDs := s.component(c)
-		var ring []int
+		var r []int
 		for _, k := range consIDs {
 			for _, id := range s.cons[k].ids {
-				if !s.hidden[id] && s.n[id] != 0 && !slices.Contains(ring, id) {
-					ring = append(ring, id)
+				if !s.hidden[id] && s.n[id] != 0 && !slices.Contains(r, id) {
+					r = append(r, id)
 				}
 			}
 		}
-		if len(ring) == 0 {
+		for _, id := range r {
+			s.hidden[id] = true
+		}
+		released = append(released, r...)
+		return len(r) > 0
+	}
+	for w == nil {
+		if !ring() {
 			return nil // cannot happen: with every related count hidden, five times them all fits
 		}
-		for _, id := range ring {
-			s.hidden[id] = true
-		}
-		released = append(released, ring...)
 		w = s.witness(c)
 	}
-	changed := map[int]bool{}
-	for i, id := range w.cells {
-		if w.vals[i] != int64(s.n[id]) {
-			changed[id] = true
-		}
-	}
-	var keep []int
-	for _, id := range released {
-		if changed[id] {
-			keep = append(keep, id)
-		} else {
-			s.hidden[id] = false
-		}
-	}
-	s.preferShown(keep)
-	for _, id := range keep {
-		s.hidden[id] = false
-		if w2 := s.witness(c); w2 == nil {
-			s.hidden[id] = true
-		} else {
+	// One ring more, so that a total can be shown again by hiding some
+	// parts further out instead.
+	if ring() {
+		if w2 := s.witness(c); w2 != nil {
 			w = w2
 		}
 	}
+	// Show them again one by one, totals first and then the largest, each
+	// while the rest are still hidden (the year's total is worth more
+	// than any part): at once when the witness leaves it as it is, else
+	// if another witness does without it.
+	s.preferShown(released)
+	for _, id := range released {
+		w = s.showIf(c, id, w)
+	}
+	return w
+}
+
+// showIf shows id again if c keeps a witness (w, when it leaves id as
+// it is); it returns c's witness.
+func (s *Suppressor) showIf(c, id int, w *sdcWitness) *sdcWitness {
+	for i, x := range w.cells {
+		if x == id && w.vals[i] == int64(s.n[id]) {
+			s.hidden[id] = false
+			return w
+		}
+	}
+	s.hidden[id] = false
+	if w2 := s.witness(c); w2 != nil {
+		return w2
+	}
+	s.hidden[id] = true
 	return w
 }

@@ -144,14 +144,14 @@ func buildStatsMonths(y StatsYear, nMonths int, rows []store.StatsRow, days []st
 		recv[m], ans[m] = sp.Cell(r.Received), sp.Cell(r.Answered)
 		// The on-time share shows the on-time and late counts behind it
 		// (5 answers at 80 % is one late): they are cells of their own.
-		ok[m], late[m] = sp.Cell(r.OnTime), sp.Cell(r.Answered-r.OnTime)
+		ok[m], late[m] = sp.Unseen(r.OnTime), sp.Unseen(r.Answered-r.OnTime)
 		sp.Group(ans[m], ok[m], late[m])
 		sumRecv += r.Received
 		sumAns += r.Answered
 		sumOnTime += r.OnTime
 	}
 	totRecv, totAns := sp.Cell(sumRecv), sp.Cell(sumAns)
-	totOK, totLate := sp.Cell(sumOnTime), sp.Cell(sumAns-sumOnTime)
+	totOK, totLate := sp.Unseen(sumOnTime), sp.Unseen(sumAns-sumOnTime)
 	sp.Group(totRecv, recv...)
 	sp.Group(totAns, ans...)
 	sp.Group(totOK, ok...)
