@@ -130,9 +130,11 @@ func (s *Service) StatsView(y StatsYear, lang string, compact bool) StatsView {
 	v.Tables = append(v.Tables, units)
 
 	// Charts: each with its figures as a table.
-	o := chart.Options{Compact: compact}
+	// Drawn narrow with large type, as a phone shows a chart scaled to
+	// its width (the whole year in view, labels still legible).
+	o := chart.Options{Compact: compact, Width: 560, Font: 12}
 	if compact {
-		o.Width, o.Height = 520, 110
+		o.Width, o.Height, o.Font = 520, 110, 0
 	}
 	// A hidden figure carries no value into a drawing: a bar's length
 	// would give it away.
