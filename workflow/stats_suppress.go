@@ -51,13 +51,13 @@ func MedianDays(hist map[int]int) (median int, n int, ok bool) {
 //     shown, so the reader knows a hidden count is at least 1.
 //  2. The reader is assumed to know how the figures hang together: a
 //     total is the sum of its parts (Group: a month's requests by channel
-//     and by outcome, a column's months, the year's values), a request
+//     and by outcome, a column's months, the year's values); a request
 //     asks for one right or more (Covers; a month whose requests each
 //     asked for one is a Group, as a reader who guesses so would be
-//     right), and an on-time share is the
-//     on-time answers over the answers, so the share stands for two counts,
-//     on time and late, which are cells of their own (the share is shown
-//     only when both are, and its answers number 5 or more).
+//     right); and an on-time share is the on-time answers over the
+//     answers, so it stands for two counts, on time and late, which are
+//     cells of their own (Unseen: printed nowhere) and the share is shown
+//     only when both are and its answers number 5 or more.
 //  3. Protected means: from everything shown and those relations, every
 //     hidden count could still be something else, and a hidden count under
 //     5 could be 5 or more. The reader can neither work a figure out nor
@@ -66,20 +66,21 @@ func MedianDays(hist map[int]int) (median int, n int, ok bool) {
 //     answers all fail this.
 //  4. It is shown, not assumed: for each hidden count the Suppressor finds
 //     values for all the hidden counts that agree with every shown figure
-//     and every relation and give that count such a value - a second set of
-//     tables no reader could tell from the true one (search, a bounded
+//     and every relation and give that count such a value - a second set
+//     of tables no reader could tell from the true one (search: a bounded
 //     depth-first search over whole numbers; a search over its budget
 //     counts as failed, so doubt hides more, never less).
 //  5. Where no such values exist, the shown non-zero counts sharing a
-//     relation with it are hidden too, then the next ring, until they do;
-//     then each of those the found values leave unchanged is shown again,
-//     and the rest are tried one by one, totals first and then the
-//     largest (secondary suppression, widen). Hiding more never undoes an
-//     earlier count's protection (the newly hidden counts can keep their
-//     true values), so each count is settled once; and with every non-zero
-//     count of some related tables hidden, five times all of them fits
-//     every relation, so this ends. A last pass shows again each
-//     secondary cell, totals first, that every hidden count can do without.
+//     relation with it are hidden too, ring after ring until they do, and
+//     one ring more; then they are shown again one by one, totals first
+//     and then the largest (Unseen ones last), each when the count keeps
+//     such values without it (secondary suppression, widen). Hiding more
+//     never undoes an earlier count's protection (the newly hidden counts
+//     can keep their true values), so each count is settled once; and with
+//     every non-zero count of some related tables hidden, five times all of
+//     them fits every relation, so this ends. A last pass shows again each
+//     secondary count, in the same order, that every hidden count can do
+//     without.
 //
 // Medians are not counts: a median of 5 or more answers fixes no count
 // (due dates differ with extensions and pauses), so a median is shown when
