@@ -1,15 +1,12 @@
 package api
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -171,44 +168,14 @@ func (s *Server) statsCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.Workflow.StatsView(y, lang, false)
-	var buf bytes.Buffer
-	buf.WriteString("\uFEFF") // spreadsheet programs read the file as UTF-8
-	w := csv.NewWriter(&buf)
-	// Overview and the three breakdowns side by side: their rows are the
-	// same months in the same order.
-	var head []string
-	rows := make([][]string, len(y.Months)+1)
-	for i := range rows {
-		if i < len(y.Months) {
-			rows[i] = []string{fmt.Sprintf("%04d-%02d", year, i+1)}
-		} else {
-			rows[i] = []string{strconv.Itoa(year)}
-		}
-	}
-	head = append(head, s.Catalog.T(lang, "statspage.col.month"))
-	for _, tb := range v.Tables[:1+len(y.Breakdowns)] {
-		for _, h := range tb.Head[1:] {
-			if tb.ID == "overview" {
-				head = append(head, h)
-			} else {
-				head = append(head, tb.Title+": "+h)
-			}
-		}
-		for i := range y.Months {
-			rows[i] = append(rows[i], csvFigures(tb.Rows[i][1:])...)
-		}
-		rows[len(y.Months)] = append(rows[len(y.Months)], csvFigures(tb.Foot[1:])...)
-	}
-	_ = w.Write(head)
-	_ = w.WriteAll(rows)
-	if err := w.Error(); err != nil {
+	b, err := s.Workflow.StatsCSV(y, lang)
+	if err != nil {
 		return err
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-stats-%d.csv"`, org.Slug, year))
 	h.Set("Cache-Control", "no-store")
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
 }
 
 // statsReport is the annual report PDF, in the organisation's primary
@@ -273,18 +240,4 @@ func (s *Server) dashboardStats(c echo.Context, org store.Org, lang string) (*da
 	v := s.Workflow.StatsView(y, lang, true)
 	return &dashStats{Title: s.Catalog.T(lang, "statspage.dashboard", year), URL: statsURL(org.Slug, 0),
 		Charts: s.statsCharts(v, lang, "dash-"), Refreshed: s.statsRefreshed(y.RefreshedAt, lang)}, nil
-}
-
-// csvFigures: a share is a plain number in the CSV ("93", not "93 %"),
-// and "no figure" is empty.
-func csvFigures(cells []string) []string {
-	out := make([]string, len(cells))
-	for i, c := range cells {
-		c = strings.TrimSpace(strings.TrimSuffix(c, "%"))
-		if c == "–" {
-			c = ""
-		}
-		out[i] = c
-	}
-	return out
 }

@@ -102,6 +102,11 @@ func TestStatsPage(t *testing.T) {
 	if len(recs) != 1+3+1 || recs[2][0] != "2026-02" || recs[2][1] != "11" || recs[4][0] != "2026" {
 		t.Errorf("csv = %v; want a header, January to March and the year", recs)
 	}
+	// The on-time column holds percentages: its header says so (they
+	// read as counts in the walkthrough).
+	if !strings.HasSuffix(recs[0][3], "(%)") {
+		t.Errorf("csv on-time header = %q, want it to say (%%)", recs[0][3])
+	}
 	for _, r := range recs[1:] {
 		for _, v := range r[1:] {
 			if n, err := strconv.Atoi(v); err == nil && n > 0 && n < workflow.StatsMinCell {

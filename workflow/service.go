@@ -40,6 +40,8 @@ type Service struct {
 	mail *composer
 	// intakeIDs hands out new requests' ids in blocks (issue 21); set by Init.
 	intakeIDs *store.IntakeIDBlock
+	// stats remembers suppressed statistics (stats_cache.go); set by Init.
+	stats *statsCache
 }
 
 // Init checks the service's wiring and loads the mail templates.
@@ -68,6 +70,7 @@ func (s *Service) Init() error {
 	}
 	s.mail = c
 	s.intakeIDs = &store.IntakeIDBlock{}
+	s.stats = &statsCache{}
 	return nil
 }
 

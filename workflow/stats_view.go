@@ -14,6 +14,14 @@ import (
 // mark for a figure withheld as confidential).
 const StatsHiddenMark = ".."
 
+// The overview's columns (the month's name first).
+const (
+	statsColReceived = 1 + iota
+	statsColAnswered
+	statsColOnTime
+	statsColMedian
+)
+
 // StatsTable is a labelled table of the statistics: Rows[i][0] is the
 // row's header; Foot is the total row ("" when none).
 type StatsTable struct {
@@ -122,23 +130,36 @@ func (s *Service) StatsView(y StatsYear, lang string, compact bool) StatsView {
 	v.Tables = append(v.Tables, units)
 
 	// Charts: each with its figures as a table.
-	o := chart.Options{Compact: compact}
+	// Drawn narrow with large type, as a phone shows a chart scaled to
+	// its width (the whole year in view, labels still legible).
+	o := chart.Options{Compact: compact, Width: 560, Font: 12}
 	if compact {
-		o.Width, o.Height = 520, 110
+		o.Width, o.Height, o.Font = 520, 110, 0
 	}
+	// A hidden figure carries no value into a drawing: a bar's length
+	// would give it away.
 	val := func(c StatsCell) chart.Value {
-		return chart.Value{V: float64(c.N), Label: cell(c), Hidden: c.Hidden}
+		if c.Hidden {
+			return chart.Value{Label: cell(c), Hidden: true}
+		}
+		return chart.Value{V: float64(c.N), Label: cell(c)}
 	}
 	var recv, ans, onTime, med []chart.Value
 	for _, m := range y.Months {
 		recv = append(recv, val(m.Received))
 		ans = append(ans, val(m.Answered))
 		p := chart.Value{V: float64(m.OnTimePct), Label: pct(m), Hidden: m.OnTimeHidden}
+		if m.OnTimeHidden {
+			p.V = 0
+		}
 		if m.Answered.N == 0 && !m.Answered.Hidden {
 			p = chart.Value{Hidden: true, Label: "–"} // nothing answered: no bar
 		}
 		onTime = append(onTime, p)
 		d := chart.Value{V: float64(m.MedianDays), Label: median(m), Hidden: m.MedianHidden}
+		if m.MedianHidden {
+			d.V = 0
+		}
 		if m.Answered.N == 0 && !m.Answered.Hidden {
 			d = chart.Value{Hidden: true, Label: "–"}
 		}
@@ -213,10 +234,16 @@ func (s *Service) StatsReport(ctx context.Context, org store.Org, year int, lang
 	if err != nil {
 		return nil, err
 	}
+	return s.statsReportPDF(org.Name(lang), y, lang)
+}
+
+// statsReportPDF lays out y, already suppressed, as the annual report.
+func (s *Service) statsReportPDF(orgName string, y StatsYear, lang string) ([]byte, error) {
+	year := y.Year
 	v := s.StatsView(y, lang, false)
 	t := func(key string, args ...any) string { return s.Catalog.T(lang, key, args...) }
-	r := pdf.StatsReport{Lang: lang, OrgName: org.Name(lang), Title: t("statspage.report.title", year),
-		Intro: t("statspage.report.intro", org.Name(lang), year), Note: t("statspage.suppressed"), Printed: s.Now()}
+	r := pdf.StatsReport{Lang: lang, OrgName: orgName, Title: t("statspage.report.title", year),
+		Intro: t("statspage.report.intro", orgName, year), Note: t("statspage.suppressed"), Printed: s.Now()}
 	var short []string
 	for i := range y.Months {
 		short = append(short, t("statspage.month."+strconv.Itoa(i+1)))

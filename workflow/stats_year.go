@@ -95,11 +95,20 @@ func (s *Service) StatsForYear(ctx context.Context, orgID int64, year int) (Stat
 	case year > today.Year:
 		nMonths = 0
 	}
-	return buildStatsYear(y, nMonths, rows, days, units), nil
+	y = s.stats.months(y, nMonths, rows, days)
+	y.Units, y.OpenTasks = statsUnits(units)
+	return y, nil
 }
 
 // buildStatsYear lays the rows out and suppresses small counts.
 func buildStatsYear(y StatsYear, nMonths int, rows []store.StatsRow, days []store.StatsDays, units []store.UnitCount) StatsYear {
+	y = buildStatsMonths(y, nMonths, rows, days)
+	y.Units, y.OpenTasks = statsUnits(units)
+	return y
+}
+
+// buildStatsMonths lays out the months' tables and suppresses them.
+func buildStatsMonths(y StatsYear, nMonths int, rows []store.StatsRow, days []store.StatsDays) StatsYear {
 	type key struct {
 		m          int
 		dim, value string
@@ -127,18 +136,27 @@ func buildStatsYear(y StatsYear, nMonths int, rows []store.StatsRow, days []stor
 	var sp Suppressor
 	recv := make([]int, nMonths)
 	ans := make([]int, nMonths)
-	onTime := make([]int, nMonths)
+	ok := make([]int, nMonths)
+	late := make([]int, nMonths)
 	sumRecv, sumAns, sumOnTime := 0, 0, 0
 	for m := range nMonths {
 		r := byKey[key{m, "all", ""}]
-		recv[m], ans[m], onTime[m] = sp.Cell(r.Received), sp.Cell(r.Answered), r.OnTime
+		recv[m], ans[m] = sp.Cell(r.Received), sp.Cell(r.Answered)
+		// The on-time share shows the on-time and late counts behind it
+		// (5 answers at 80 % is one late): they are cells of their own.
+		ok[m], late[m] = sp.Unseen(r.OnTime), sp.Unseen(r.Answered-r.OnTime)
+		sp.Group(ans[m], ok[m], late[m])
 		sumRecv += r.Received
 		sumAns += r.Answered
 		sumOnTime += r.OnTime
 	}
 	totRecv, totAns := sp.Cell(sumRecv), sp.Cell(sumAns)
+	totOK, totLate := sp.Unseen(sumOnTime), sp.Unseen(sumAns-sumOnTime)
 	sp.Group(totRecv, recv...)
 	sp.Group(totAns, ans...)
+	sp.Group(totOK, ok...)
+	sp.Group(totLate, late...)
+	sp.Group(totAns, totOK, totLate)
 
 	cells := make([][][]int, len(StatsDimensions))
 	totals := make([][]int, len(StatsDimensions))
@@ -152,7 +170,20 @@ func buildStatsYear(y StatsYear, nMonths int, rows []store.StatsRow, days []stor
 				cells[di][m][vi] = sp.Cell(n)
 				colSum[vi] += n
 			}
-			sp.Group(recv[m], cells[di][m]...)
+			asked := 0
+			for vi := range dim.Values {
+				asked += byKey[key{m, dim.Name, dim.Values[vi]}].Received
+			}
+			if dim.Name == "right" && asked != byKey[key{m, "all", ""}].Received {
+				// Some request asked for several rights: the month's
+				// requests are no sum of them, only a floor.
+				sp.Covers(recv[m], cells[di][m]...)
+			} else {
+				// Each asked for one (or the breakdown is a partition):
+				// a reader who takes the rights as a partition, as most
+				// months are, is right.
+				sp.Group(recv[m], cells[di][m]...)
+			}
 		}
 		totals[di] = make([]int, len(dim.Values))
 		for vi := range dim.Values {
@@ -163,28 +194,22 @@ func buildStatsYear(y StatsYear, nMonths int, rows []store.StatsRow, days []stor
 			}
 			sp.Group(totals[di][vi], col...)
 		}
-		sp.Group(totRecv, totals[di]...)
+		if dim.Name != "right" {
+			sp.Group(totRecv, totals[di]...)
+		}
 	}
 
-	sumOpen := 0
-	unitIDs := make([]int, len(units))
-	for i, u := range units {
-		unitIDs[i] = sp.Cell(u.Open)
-		sumOpen += u.Open
-	}
-	openID := sp.Cell(sumOpen)
-	sp.Group(openID, unitIDs...)
 	sp.Run()
 
-	month := func(m int, rc, an int, ok int, h map[int]int) StatsMonth {
+	month := func(rc, an, okID, lateID int, h map[int]int) StatsMonth {
 		out := StatsMonth{Received: sp.Get(rc), Answered: sp.Get(an)}
 		a := out.Answered
-		out.OnTimeHidden = a.Hidden || SuppressShare(a.N)
+		out.OnTimeHidden = a.Hidden || a.N < StatsMinCell || sp.Get(okID).Hidden || sp.Get(lateID).Hidden
 		if !out.OnTimeHidden {
-			out.OnTimePct = (ok*100 + a.N/2) / a.N
+			out.OnTimePct = (sp.Get(okID).N*100 + a.N/2) / a.N
 		}
 		med, n, okm := MedianDays(h)
-		out.MedianHidden = a.Hidden || !okm || SuppressShare(n)
+		out.MedianHidden = a.Hidden || !okm || n < StatsMinCell
 		if !out.MedianHidden {
 			out.MedianDays = med
 		}
@@ -192,10 +217,10 @@ func buildStatsYear(y StatsYear, nMonths int, rows []store.StatsRow, days []stor
 	}
 	y.Months = make([]StatsMonth, nMonths)
 	for m := range nMonths {
-		y.Months[m] = month(m, recv[m], ans[m], onTime[m], hist[m])
+		y.Months[m] = month(recv[m], ans[m], ok[m], late[m], hist[m])
 		y.Months[m].Month = time.Date(y.Year, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC)
 	}
-	y.Total = month(0, totRecv, totAns, sumOnTime, yearHist)
+	y.Total = month(totRecv, totAns, totOK, totLate, yearHist)
 	for di, dim := range StatsDimensions {
 		b := StatsBreakdown{StatsDimension: dim, Cells: make([][]StatsCell, nMonths), Totals: make([]StatsCell, len(dim.Values))}
 		for m := range nMonths {
@@ -209,9 +234,25 @@ func buildStatsYear(y StatsYear, nMonths int, rows []store.StatsRow, days []stor
 		}
 		y.Breakdowns = append(y.Breakdowns, b)
 	}
-	for i, u := range units {
-		y.Units = append(y.Units, StatsUnit{Unit: u.Unit, Open: sp.Get(unitIDs[i])})
-	}
-	y.OpenTasks = sp.Get(openID)
 	return y
+}
+
+// statsUnits is the open tasks by unit and their total, suppressed on
+// their own: they share no figure with the months' tables.
+func statsUnits(units []store.UnitCount) ([]StatsUnit, StatsCell) {
+	var sp Suppressor
+	sum := 0
+	ids := make([]int, len(units))
+	for i, u := range units {
+		ids[i] = sp.Cell(u.Open)
+		sum += u.Open
+	}
+	total := sp.Cell(sum)
+	sp.Group(total, ids...)
+	sp.Run()
+	out := make([]StatsUnit, len(units))
+	for i, u := range units {
+		out[i] = StatsUnit{Unit: u.Unit, Open: sp.Get(ids[i])}
+	}
+	return out, sp.Get(total)
 }

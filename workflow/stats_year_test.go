@@ -127,8 +127,9 @@ func TestStatsSurvivePurge(t *testing.T) {
 	if jan.Received != (workflow.StatsCell{N: 14}) || feb.Answered != (workflow.StatsCell{N: 10}) {
 		t.Errorf("January received %+v, February answered %+v; want 14 and 10 shown", jan.Received, feb.Answered)
 	}
-	if feb.OnTimeHidden || feb.MedianHidden || feb.OnTimePct != 80 || feb.MedianDays != 30 {
-		t.Errorf("February: on time %d%% (hidden %v), median %d days (hidden %v); want 80%% and 30 shown",
+	// 8 of the 10 answers were on time: 80 % would tell that 2 were late.
+	if !feb.OnTimeHidden || feb.MedianHidden || feb.MedianDays != 30 {
+		t.Errorf("February: on time %d%% (hidden %v), median %d days (hidden %v); want the share hidden, 30 days shown",
 			feb.OnTimePct, feb.OnTimeHidden, feb.MedianDays, feb.MedianHidden)
 	}
 	byName := func(name string) workflow.StatsBreakdown {
@@ -158,10 +159,11 @@ func TestStatsSurvivePurge(t *testing.T) {
 	if c := cell(ch, "paper"); !c.Hidden {
 		t.Errorf("paper = %+v shown: 14 - paper gives the hidden phone count", c)
 	}
-	// Outcome: answered 10, refused 2, withdrawn 1, open 1: three small
-	// cells protect each other; answered stays.
+	// Outcome: answered 10, refused 2, withdrawn 1, open 1. The three
+	// small ones sum to 14 - 10 = 4, which would tell each is under 5:
+	// answered goes too.
 	oc := byName("outcome")
-	for v, want := range map[string]workflow.StatsCell{"answered": {N: 10}, "refused": {N: 2, Hidden: true},
+	for v, want := range map[string]workflow.StatsCell{"answered": {N: 10, Hidden: true}, "refused": {N: 2, Hidden: true},
 		"withdrawn": {N: 1, Hidden: true}, "open": {N: 1, Hidden: true}} {
 		if c := cell(oc, v); c != want {
 			t.Errorf("outcome %s = %+v, want %+v", v, c, want)
@@ -179,7 +181,7 @@ func TestStatsSurvivePurge(t *testing.T) {
 		t.Fatal(err)
 	}
 	oc = byName("outcome")
-	if c := cell(oc, "answered"); c != (workflow.StatsCell{N: 11}) {
+	if c := cell(oc, "answered"); c.N != 11 {
 		t.Errorf("after the late answer January answered = %+v, want 11", c)
 	}
 	if c := cell(oc, "open"); c.N != 0 {

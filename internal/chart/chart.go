@@ -94,6 +94,7 @@ type Options struct {
 	Height  float64 // plot height, default 180
 	Max     float64 // the value axis' top; 0: from the data
 	Compact bool    // smaller type and margins (the dashboard)
+	Font    float64 // type size; 0: 11, or 10 when compact
 }
 
 func (o Options) sizes() (w, h, font float64) {
@@ -106,6 +107,9 @@ func (o Options) sizes() (w, h, font float64) {
 	}
 	if o.Compact {
 		font = 10
+	}
+	if o.Font > 0 {
+		font = o.Font
 	}
 	return w, h, font
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -109,8 +110,30 @@ func (d *doc) statsTable(t StatsTable) {
 	first = math.Min(math.Max(first, 22), 45)
 	w := (textW - first) / float64(max(cols-1, 1))
 	lh := 4.2
+	// The header wraps between words, never inside one ("maalis" in a
+	// narrow month column broke as "maali / s"): its type shrinks until
+	// the longest word of every heading fits its column.
+	hsize := size
+	fits := func() bool {
+		p.SetFont(familyName, "B", hsize)
+		for i, s := range t.Head {
+			cw := w
+			if i == 0 {
+				cw = first
+			}
+			for _, word := range strings.Fields(s) {
+				if p.GetStringWidth(word) > cw-1.2 {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	for !fits() && hsize > 5 {
+		hsize -= 0.25
+	}
 	header := func() {
-		p.SetFont(familyName, "B", size)
+		p.SetFont(familyName, "B", hsize)
 		// The header wraps: its height is that of the tallest cell.
 		h := lh
 		for i, s := range t.Head {
