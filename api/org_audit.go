@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -54,6 +55,21 @@ func (s *Server) orgAudit(c echo.Context) error {
 		events = events[:orgAuditPageSize]
 		d.Older = "/staff/orgs/" + o.Slug + "/audit?before=" + strconv.Itoa(events[len(events)-1].Seq)
 	}
+	names, err := staffNamesOf(ctx, q, events)
+	if err != nil {
+		return err
+	}
+	lang := langOf(c)
+	for _, ev := range events {
+		d.Events = append(d.Events, orgAuditEvent{Seq: ev.Seq, At: caseTime(ev.At, lang), Actor: s.caseActorLabel(lang, ev.Actor, names, nil),
+			Action: s.orgAuditAction(lang, ev.Action), Code: ev.Action, Details: s.caseEventDetails(lang, ev, nil)})
+	}
+	return s.render(c, http.StatusOK, "staff_org_audit", lang, s.Catalog.T(lang, "orgaudit.title"), d)
+}
+
+// staffNamesOf are the names of the staff who acted in events, by id
+// (their actors "staff:ID"), for a log that names who did what.
+func staffNamesOf(ctx context.Context, q *store.Q, events []store.AuditEvent) (map[int64]string, error) {
 	var ids []int64
 	for _, ev := range events {
 		if id, ok := strings.CutPrefix(ev.Actor, "staff:"); ok {
@@ -62,18 +78,10 @@ func (s *Server) orgAudit(c echo.Context) error {
 			}
 		}
 	}
-	names := map[int64]string{}
-	if len(ids) > 0 {
-		if names, err = q.StaffNames(ctx, ids); err != nil {
-			return err
-		}
+	if len(ids) == 0 {
+		return map[int64]string{}, nil
 	}
-	lang := langOf(c)
-	for _, ev := range events {
-		d.Events = append(d.Events, orgAuditEvent{Seq: ev.Seq, At: caseTime(ev.At, lang), Actor: s.caseActorLabel(lang, ev.Actor, names, nil),
-			Action: s.orgAuditAction(lang, ev.Action), Code: ev.Action, Details: s.caseEventDetails(lang, ev, nil)})
-	}
-	return s.render(c, http.StatusOK, "staff_org_audit", lang, s.Catalog.T(lang, "orgaudit.title"), d)
+	return q.StaffNames(ctx, ids)
 }
 
 // orgAuditAction names an organisation-level event in words: its own

@@ -361,19 +361,9 @@ func (s *Server) breachHistory(c echo.Context, d *breachPageData) error {
 	if err != nil {
 		return err
 	}
-	var ids []int64
-	for _, ev := range evs {
-		if id, ok := strings.CutPrefix(ev.Actor, "staff:"); ok {
-			if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-				ids = append(ids, n)
-			}
-		}
-	}
-	names := map[int64]string{}
-	if len(ids) > 0 {
-		if names, err = q.StaffNames(ctx, ids); err != nil {
-			return err
-		}
+	names, err := staffNamesOf(ctx, q, evs)
+	if err != nil {
+		return err
 	}
 	for _, ev := range evs {
 		e := breachEvent{When: workflow.FormatDateTime(ev.At, lang), Who: s.caseActorLabel(lang, ev.Actor, names, nil)}

@@ -61,25 +61,31 @@ func (s *Service) AddRegister(ctx context.Context, org store.Org, caseID int64, 
 			return nil, "", FieldErrors{"register": "staffcase.err.register_no_right"}
 		}
 		data := map[string]any{"register": regs[0].Name, "tasks": r.created, "controller_elsewhere": r.elsewhere}
-		switch State(c.State) {
-		case StateAwaitingIdentity:
+		if State(c.State) == StateAwaitingIdentity {
 			return data, "", nil // opened with the others when identity is established
-		case StateAnswerReady:
-			c.State = string(StateInProgress)
-			if err := q.UpdateCase(ctx, *c); err != nil {
-				return nil, "", err
-			}
 		}
-		if err := s.openTasks(ctx, tx, q, org, *c); err != nil {
-			return nil, "", err
-		}
-		// openTasks moves the case to "answer ready" when nothing is left
-		// open (a register whose controller is elsewhere).
-		fresh, err := q.CaseByID(ctx, org.ID, c.ID)
-		if err != nil {
-			return nil, "", err
-		}
-		*c = fresh
-		return data, State(fresh.State), nil
+		to, err := s.startTasks(ctx, tx, q, org, c)
+		return data, to, err
 	})
+}
+
+// startTasks puts c in progress and opens its waiting tasks (D-9), then
+// reads where that left it: opening them moves the case on to "answer
+// ready" when nothing is left open (every register's controller
+// elsewhere, D-7, or none reached). Callers end the case there, not in
+// their table's state, which would keep a ready answer from being sent.
+func (s *Service) startTasks(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c *store.Case) (State, error) {
+	c.State = string(StateInProgress) // openTasks reads the new state
+	if err := q.UpdateCase(ctx, *c); err != nil {
+		return "", err
+	}
+	if err := s.openTasks(ctx, tx, q, org, *c); err != nil {
+		return "", err
+	}
+	fresh, err := q.CaseByID(ctx, org.ID, c.ID)
+	if err != nil {
+		return "", err
+	}
+	*c = fresh
+	return State(fresh.State), nil
 }

@@ -220,19 +220,8 @@ func (s *Service) RecordAuthority(ctx context.Context, org store.Org, caseID int
 			return data, "", nil
 		}
 		// Identity was established before: the tasks go out now (D-9).
-		c.State = string(StateInProgress)
-		if err := q.UpdateCase(ctx, *c); err != nil {
-			return nil, "", err
-		}
-		if err := s.openTasks(ctx, tx, q, org, *c); err != nil {
-			return nil, "", err
-		}
-		fresh, err := q.CaseByID(ctx, org.ID, c.ID)
-		if err != nil {
-			return nil, "", err
-		}
-		*c = fresh
-		return data, State(fresh.State), nil
+		to, err := s.startTasks(ctx, tx, q, org, c)
+		return data, to, err
 	})
 }
 

@@ -133,24 +133,12 @@ func (s *Service) VerifyIdentity(ctx context.Context, org store.Org, caseID int6
 			data, err := s.withText(ctx, q, *c, map[string]any{"method": method, "authority_pending": true}, "note", note)
 			return data, StateAwaitingIdentity, err
 		}
-		c.State = string(StateInProgress) // openTasks reads the new state
-		if err := q.UpdateCase(ctx, *c); err != nil {
-			return nil, "", err
-		}
-		if err := s.openTasks(ctx, tx, q, org, *c); err != nil {
-			return nil, "", err
-		}
-		// openTasks may have moved the case on: nothing left to answer
-		// (every register's controller elsewhere, D-7, or none reached).
-		// The case ends where it moved, not in the table's "in progress",
-		// which would keep an answer it has ready from being sent.
-		fresh, err := q.CaseByID(ctx, org.ID, c.ID)
+		to, err := s.startTasks(ctx, tx, q, org, c)
 		if err != nil {
 			return nil, "", err
 		}
-		*c = fresh
 		data, err := s.withText(ctx, q, *c, map[string]any{"method": method}, "note", note)
-		return data, State(fresh.State), err
+		return data, to, err
 	})
 }
 
