@@ -1166,6 +1166,8 @@ func (s *Server) caseActorLabel(lang, actor string, staff map[int64]string, task
 		return s.Catalog.T(lang, "staffcase.actor.token", rest)
 	case "cli":
 		return s.Catalog.T(lang, "staffcase.actor.cli")
+	case "seed":
+		return s.Catalog.T(lang, "staffcase.actor.seed")
 	case "demo":
 		// `rightsdesk demo`'s synthetic cases say plainly what they are.
 		return s.Catalog.T(lang, "staffcase.actor.demo")
@@ -1215,8 +1217,17 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			}
 			val = fmt.Sprint(v)
 			k = "to_owner"
-		case "task", "outbox", "attachment", "letter", "marks", "mark", "ask", "reply", "reply_files", "reply_file", "render", "delivery":
+		case "task", "outbox", "attachment", "letter", "marks", "mark", "ask", "reply", "reply_files", "reply_file", "render", "delivery",
+			"user_id", "invite_id", "previous_assignee":
 			continue // ids: the register or the kind names it
+		case "register":
+			if _, id := v.(float64); id {
+				continue // an organisation event's register id (its name is not recorded)
+			}
+			val = fmt.Sprint(v)
+		case "role": // the organisation's log (staff events)
+			val = s.caseLabel(lang, "staff.role.", fmt.Sprint(v))
+
 		case "letter_kind": // issue 18, the print queue
 			val = s.caseLabel(lang, "print.kind.", fmt.Sprint(v))
 		case "consent_method": // RD-2
@@ -1299,6 +1310,21 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 				val = s.Catalog.T(lang, "staffcase.yes")
 			case nil:
 				continue
+			case []any:
+				// A list: changed fields by their form labels, files by
+				// name (the organisation's log).
+				var names []string
+				for _, e := range x {
+					name := fmt.Sprint(e)
+					for _, prefix := range []string{"catalogue.edited.", "orgs.field."} {
+						if k == "fields" && s.Catalog.Has(lang, prefix+name) {
+							name = s.Catalog.T(lang, prefix+name)
+							break
+						}
+					}
+					names = append(names, name)
+				}
+				val = strings.Join(names, ", ")
 			case string:
 				if x == "" {
 					continue
