@@ -30,12 +30,7 @@ func TestAddRegisterUnsticksACaseRoutedToNone(t *testing.T) {
 	}
 	form := url.Values{"rights": {"withdraw_consent"}, "scope": {"all"},
 		"lang": {"fi"}, "name": {"Maija Meikäläinen"}, "email": {"maija@example.fi"}, "delivery": {"electronic"}}
-	if p := dpo.post(casePath+"/actions/triage", form); p.status != http.StatusSeeOther {
-		t.Fatalf("triage = %d: %s", p.status, scText(scByID(p.doc, "error-summary")))
-	}
-	if p := dpo.post(casePath+"/actions/verify_identity", url.Values{"method": {"matching_data"}}); p.status != http.StatusSeeOther {
-		t.Fatalf("verify = %d", p.status)
-	}
+	triageAndVerify(t, dpo, casePath, form)
 	c := f.caseByReceipt(f.org, receipt)
 	if c.State != "answer_ready" || len(f.tasks(f.org, c.ID)) != 0 {
 		t.Fatalf("set-up: a case with no task in %s, want answer_ready and none", c.State)
@@ -136,12 +131,7 @@ func TestVerifiedCaseWithOnlyElsewhereRegistersIsReady_D7(t *testing.T) {
 	casePath := "/staff/cases/" + receipt
 	form := url.Values{"rights": {"access"}, "scope": {"chosen"}, "register": {strconv.FormatInt(f.regOwned, 10)},
 		"lang": {"fi"}, "name": {"Maija Meikäläinen"}, "email": {"maija@example.fi"}, "delivery": {"electronic"}}
-	if p := dpo.post(casePath+"/actions/triage", form); p.status != http.StatusSeeOther {
-		t.Fatalf("triage = %d: %s", p.status, scText(scByID(p.doc, "error-summary")))
-	}
-	if p := dpo.post(casePath+"/actions/verify_identity", url.Values{"method": {"matching_data"}}); p.status != http.StatusSeeOther {
-		t.Fatalf("verify = %d", p.status)
-	}
+	triageAndVerify(t, dpo, casePath, form)
 	if c := f.caseByReceipt(f.org, receipt); c.State != "answer_ready" {
 		t.Errorf("after identity: %s, want answer_ready", c.State)
 	}
@@ -201,5 +191,17 @@ func TestWithdrawalWhereBasisIsNotConsentIsAnswered_RB1(t *testing.T) {
 	}
 	if !seen {
 		t.Error("no receipt mail")
+	}
+}
+
+// triageAndVerify records an emailed request from its case page as form
+// says, then establishes the requester's identity, as the DPO does.
+func triageAndVerify(t *testing.T, dpo *scClient, casePath string, form url.Values) {
+	t.Helper()
+	if p := dpo.post(casePath+"/actions/triage", form); p.status != http.StatusSeeOther {
+		t.Fatalf("triage = %d: %s", p.status, scText(scByID(p.doc, "error-summary")))
+	}
+	if p := dpo.post(casePath+"/actions/verify_identity", url.Values{"method": {"matching_data"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("verify = %d", p.status)
 	}
 }

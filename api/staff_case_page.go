@@ -692,7 +692,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	}
 
 	if d.CanAct {
-		if err := s.caseActions(c, d, cs, org, today); err != nil {
+		if err := s.caseActions(c, d, cs, org, today, tasks); err != nil {
 			return nil, err
 		}
 		if err := s.caseForwardForm(c, d, cs); err != nil {
@@ -750,17 +750,12 @@ func (s *Server) caseTaskView(lang string, cs store.Case, t store.Task, files []
 // addableRegisters are the organisation's registers a GDPR case has no
 // task in, by name, for the "add a register" form (none for a document
 // request alone: it has no right to route).
-func (s *Server) addableRegisters(c echo.Context, cs store.Case, org store.Org) ([]caseOption, error) {
+func (s *Server) addableRegisters(c echo.Context, cs store.Case, org store.Org, tasks []store.Task) ([]caseOption, error) {
 	if len(cs.Rights) == 0 {
 		return nil, nil
 	}
-	ctx := c.Request().Context()
-	q := store.New(s.Pool)
-	tasks, err := q.TasksOfCase(ctx, org.ID, cs.ID)
-	if err != nil {
-		return nil, err
-	}
-	regs, err := q.Registers(ctx, org.ID, store.RegisterFilter{})
+	// Ids and names only: the catalogue as "all registers" routes it.
+	regs, err := store.New(s.Pool).RoutingRegisters(c.Request().Context(), org.ID, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -783,7 +778,7 @@ func caseTaskAnswerable(cs store.Case, t store.Task) bool {
 // caseActions fills the action forms the case allows
 // (workflow.StaffActionsFor: its state, and for a request for documents
 // alone no GDPR step), with what they need.
-func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org store.Org, today workflow.Date) error {
+func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org store.Org, today workflow.Date, tasks []store.Task) error {
 	lang := langOf(c)
 	for _, a := range workflow.StaffActionsFor(cs) {
 		if a == workflow.ActTriage && !cs.NeedsTriage {
@@ -795,7 +790,7 @@ func (s *Server) caseActions(c echo.Context, d *caseData, cs store.Case, org sto
 		case a == workflow.ActAuthority && !d.Requester.OnBehalf:
 			continue // ID-5: only a request made on behalf of someone else
 		case a == workflow.ActAddRegister:
-			opts, err := s.addableRegisters(c, cs, org)
+			opts, err := s.addableRegisters(c, cs, org, tasks)
 			if err != nil {
 				return err
 			}

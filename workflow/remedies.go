@@ -3,6 +3,7 @@ package workflow
 import (
 	"strings"
 
+	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
 )
 
@@ -56,10 +57,6 @@ func (s *Service) appealText(lang string, org store.Org) string {
 // AppealTo is where a request for review goes: the organisation, its
 // postal address and its address for data protection mail.
 func AppealTo(org store.Org, lang string) []string {
-	to := []string{org.Name(lang)}
-	to = append(to, addressLines(org.PostalAddress)...)
-	if e := nonEmpty(org.PrivacyEmail, org.DPOEmail); e != "" {
-		to = append(to, e)
-	}
-	return to
+	// The letters' own list (pdf.Org.AppealTo), from the same fields.
+	return pdf.Org{Name: org.Name(lang), Address: addressLines(org.PostalAddress), DPOEmail: nonEmpty(org.PrivacyEmail, org.DPOEmail)}.AppealTo()
 }

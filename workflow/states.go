@@ -151,19 +151,6 @@ func Next(s State, act Action, pausedFrom State) (State, error) {
 var StaffActions = []Action{ActTriage, ActVerifyIdentity, ActAuthority, ActAddRegister, ActPause, ActResume, ActExtend,
 	ActDocDecide, ActDocExtend, ActRefuse, ActMarkAnswered, ActClose, ActWithdraw, ActNote}
 
-// AllowedStaffActions lists the staff actions the table allows in state s;
-// the case page offers StaffActionsFor(c), which also knows a request for
-// documents alone.
-func AllowedStaffActions(s State) []Action {
-	var out []Action
-	for _, a := range StaffActions {
-		if Allowed(s, a) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
 // A request for documents alone (FI-2: the form's "I also ask for
 // documents" ticked, no GDPR right) runs on the Openness Act's clock only,
 // so the GDPR's own steps are not its: it has no identity to establish
