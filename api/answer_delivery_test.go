@@ -436,10 +436,24 @@ func TestAnswerGapsShownBeforeSending(t *testing.T) {
 		strings.Contains(got[owned], cat.T("en", "letter.reg.purpose")) || strings.Contains(got[owned], cat.T("en", "letter.reg.basis")) {
 		t.Fatalf("gaps %q", got)
 	}
-	// A register whose catalogue entry is complete is not named.
-	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE registers SET data_content = 'Nimi', recipients = 'Kela', retention = '10 vuotta', sources = 'Huoltajat'
-		WHERE id = $1`, f.regOwned); err != nil {
-		t.Fatal(err)
+	// The DPO follows the register's link and fills in what is missing on
+	// its page; a register whose catalogue entry is complete is not named.
+	p := dpo.get("/staff/cases/" + sub.Receipt)
+	link := htmlFirst(scByID(p.doc, "send-answer-gaps"), func(n *html.Node) bool { return htmlIs(n, "a") && htmlText(n) == owned })
+	if link == nil {
+		t.Fatal("no link to the register")
+	}
+	reg := dpo.get(htmlAttr(link, "href"))
+	form := htmlFormValues(htmlForm(reg.doc, htmlAttr(link, "href")))
+	for field, v := range map[string]string{"data_content": "Lapsen ja huoltajien nimet", "recipients": "Kela",
+		"retention": "10 vuotta", "sources": "Huoltajat"} {
+		if !form.Has(field) {
+			t.Fatalf("the register page has no %s field", field)
+		}
+		form.Set(field, v)
+	}
+	if saved := dpo.post(htmlAttr(link, "href"), form); saved.status != http.StatusSeeOther {
+		t.Fatalf("saving the register: %d %v", saved.status, saved.summary())
 	}
 	if got := gaps(); len(got) != 1 || got[owned] != "" {
 		t.Errorf("after completing the register: gaps %q", got)

@@ -394,10 +394,26 @@ type registerForm struct {
 	Name, OwnerName, OwnerEmail, LegalBasis string
 	ControllerElsewhere                     bool
 	ElsewhereName, ElsewhereContact, Notes  string
-	Recipients                              string
+	// The privacy notice's texts that the access answer quotes.
+	Purpose, DataContent, Recipients, Retention, Sources string
 	// DataStore: the "may hold no personal data" note stays; asked only
 	// of a data store (staffRegisterData.AsksDataStore).
 	DataStore bool
+}
+
+// formText is one of the form's Art 15 texts: its field name (the label
+// is catalogue.field.NAME, the hint catalogue.form.NAME_hint) and value.
+type formText struct{ Field, Value string }
+
+// Texts are f's Art 15 texts in workflow.Art15Fields' order.
+func (f registerForm) Texts() []formText {
+	values := map[string]string{"purpose": f.Purpose, "data_content": f.DataContent,
+		"recipients": f.Recipients, "retention": f.Retention, "sources": f.Sources}
+	out := make([]formText, 0, len(workflow.Art15Fields))
+	for _, name := range workflow.Art15Fields {
+		out = append(out, formText{Field: name, Value: values[name]})
+	}
+	return out
 }
 
 // asksDataStore: the form asks whether a data store's note stays, for a
@@ -410,7 +426,8 @@ type fieldError struct {
 }
 
 // registerFormFields is the edit form's field order, for the error summary.
-var registerFormFields = []string{"name", "owner_name", "owner_email", "legal_basis", "recipients", "elsewhere_name", "elsewhere_contact", "notes"}
+var registerFormFields = slices.Concat([]string{"name", "owner_name", "owner_email", "legal_basis"},
+	workflow.Art15Fields, []string{"elsewhere_name", "elsewhere_contact", "notes"})
 
 // staffRegister finds a register among the user's organisations; another
 // organisation's id is a 404.
@@ -461,7 +478,8 @@ func (s *Server) staffRegisterForm(c echo.Context) error {
 	f := registerForm{
 		Name: r.Name, OwnerName: r.OwnerName, OwnerEmail: r.OwnerEmail, LegalBasis: r.LegalBasis,
 		ControllerElsewhere: r.ControllerElsewhere, ElsewhereName: r.ElsewhereName,
-		ElsewhereContact: r.ElsewhereContact, Notes: r.Notes, Recipients: r.Recipients, DataStore: r.DataStore,
+		ElsewhereContact: r.ElsewhereContact, Notes: r.Notes, DataStore: r.DataStore,
+		Purpose: r.Purpose, DataContent: r.DataContent, Recipients: r.Recipients, Retention: r.Retention, Sources: r.Sources,
 	}
 	return s.renderRegisterForm(c, http.StatusOK, r, f, nil)
 }
@@ -479,12 +497,15 @@ func (s *Server) staffRegisterSave(c echo.Context) error {
 		Name: c.FormValue("name"), OwnerName: c.FormValue("owner_name"), OwnerEmail: c.FormValue("owner_email"),
 		LegalBasis: c.FormValue("legal_basis"), ControllerElsewhere: c.FormValue("controller_elsewhere") != "",
 		ElsewhereName: c.FormValue("elsewhere_name"), ElsewhereContact: c.FormValue("elsewhere_contact"),
-		Notes: c.FormValue("notes"), Recipients: c.FormValue("recipients"), DataStore: c.FormValue("data_store") != "",
+		Notes: c.FormValue("notes"), DataStore: c.FormValue("data_store") != "",
+		Purpose: c.FormValue("purpose"), DataContent: c.FormValue("data_content"), Recipients: c.FormValue("recipients"),
+		Retention: c.FormValue("retention"), Sources: c.FormValue("sources"),
 	}
 	edit := workflow.RegisterEdit{
 		Name: f.Name, OwnerName: f.OwnerName, OwnerEmail: f.OwnerEmail, LegalBasis: f.LegalBasis,
 		ControllerElsewhere: f.ControllerElsewhere, ElsewhereName: f.ElsewhereName,
-		ElsewhereContact: f.ElsewhereContact, Notes: f.Notes, Recipients: f.Recipients,
+		ElsewhereContact: f.ElsewhereContact, Notes: f.Notes,
+		Purpose: f.Purpose, DataContent: f.DataContent, Recipients: f.Recipients, Retention: f.Retention, Sources: f.Sources,
 	}
 	if asksDataStore(r) {
 		edit.DataStore = &f.DataStore

@@ -564,12 +564,15 @@ func TestStaffRegisters(t *testing.T) {
 	}
 }
 
-// legal.md §1 Art 15(1)(c) and Art 19: a register's disclosures and
-// recipients are what the access answer lists and what owners see when
-// they answer a rectification, erasure or restriction. The DPO can write
-// them where the import found none or a wrong text; a later import keeps
-// the DPO's text (D-3) and still updates registers the DPO left alone.
-func TestRegisterRecipientsEditedByDPO(t *testing.T) {
+// legal.md §3 (Art 15(1)(a)-(d), (g)) and Art 19: the access answer
+// quotes a register's purpose, data content, disclosures and recipients,
+// retention and sources from the catalogue; owners see the recipients
+// when they answer a rectification, erasure or restriction. Jakobstad's
+// table publishes none of them, and the case page sends the DPO to the
+// register's page to fill them in: the DPO can write each there, a later
+// import keeps the DPO's texts (D-3) and still updates registers and
+// fields the DPO left alone.
+func TestRegisterArt15TextsEditedByDPO(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	org, res := catSeed(t, env, "jakobstad", "Pietarsaari", "Jakobstad", "sv", "000_jakobstad.txt")
@@ -586,26 +589,48 @@ func TestRegisterRecipientsEditedByDPO(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("form: %d", resp.StatusCode)
 	}
-	if got := htmlText(catOne(t, doc, "textarea#f-recipients")); got != target.Recipients {
-		t.Errorf("recipients field %q, want the imported %q", got, target.Recipients)
+	imported := map[string]string{"purpose": target.Purpose, "data_content": target.DataContent,
+		"recipients": target.Recipients, "retention": target.Retention, "sources": target.Sources}
+	for field, want := range imported {
+		ta := catOne(t, doc, "textarea#f-"+field)
+		if got := htmlText(ta); got != want {
+			t.Errorf("%s field %q, want the imported %q", field, got, want)
+		}
+		if htmlAttr(ta, "lang") != "sv" { // D-5: the register's language
+			t.Errorf("%s field lang %q", field, htmlAttr(ta, "lang"))
+		}
 	}
-	form := url.Values{"_csrf": {catCSRF(t, doc)}, "name": {target.Name}, "legal_basis": {target.LegalBasis},
-		"recipients": {strings.Repeat("x", 4001)}}
+	// As the browser sends it, with one text too long.
+	action := fmt.Sprintf("/staff/registers/%d", target.ID)
+	form := htmlFormValues(htmlForm(doc, action))
+	form.Set("retention", strings.Repeat("x", 4001))
 
-	// Too long: 422, the summary links the field, the text is kept.
+	// Too long: 422, the summary links the field, every text is kept.
+	form.Set("purpose", "Kundregister för småbarnspedagogiken")
 	resp, doc = catDo(t, dpo, http.MethodPost, page, form)
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("too long: %d", resp.StatusCode)
 	}
-	if href, _ := htmlLookupAttr(catOne(t, catOne(t, doc, "div.errors"), "a"), "href"); href != "#f-recipients" {
+	if href, _ := htmlLookupAttr(catOne(t, catOne(t, doc, "div.errors"), "a"), "href"); href != "#f-retention" {
 		t.Errorf("error summary links %q", href)
 	}
-	if got := htmlText(catOne(t, doc, "textarea#f-recipients")); got != form.Get("recipients") {
-		t.Error("the submitted recipients were lost")
+	if got := htmlFormValues(htmlForm(doc, action)); got.Get("retention") != form.Get("retention") || got.Get("purpose") != form.Get("purpose") {
+		t.Error("the submitted texts were lost")
+	}
+	if got, _ := q.Register(env.Ctx, org.ID, target.ID); len(got.EditedFields) != 0 {
+		t.Errorf("a refused form saved %v", got.EditedFields)
 	}
 
-	const mine = "Folkpensionsanstalten (FPA)\nSkatteförvaltningen"
-	form.Set("recipients", "  "+mine+"\n")
+	mine := map[string]string{
+		"purpose":      "Planering och ordnande av småbarnspedagogik",
+		"data_content": "Barnets och vårdnadshavarnas namn och kontaktuppgifter",
+		"recipients":   "Folkpensionsanstalten (FPA)\nSkatteförvaltningen",
+		"retention":    "Tio år efter att kundrelationen upphört",
+		"sources":      "Vårdnadshavarna",
+	}
+	for field, v := range mine {
+		form.Set(field, "  "+v+"\n")
+	}
 	if resp, _ := catDo(t, dpo, http.MethodPost, page, form); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d", resp.StatusCode)
 	}
@@ -613,21 +638,39 @@ func TestRegisterRecipientsEditedByDPO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Recipients != mine || !got.Edited("recipients") {
-		t.Errorf("saved recipients %q, edited %v", got.Recipients, got.EditedFields)
+	saved := map[string]string{"purpose": got.Purpose, "data_content": got.DataContent,
+		"recipients": got.Recipients, "retention": got.Retention, "sources": got.Sources}
+	for field, want := range mine {
+		if saved[field] != want || !got.Edited(field) {
+			t.Errorf("saved %s %q, edited %v", field, saved[field], got.EditedFields)
+		}
+	}
+	if len(got.EditedFields) != len(mine) || got.Name != target.Name || got.OwnerEmail != target.OwnerEmail {
+		t.Errorf("the form changed more than the texts: edited %v", got.EditedFields)
+	}
+	// The page names what the DPO edited, in the reader's language.
+	_, doc = catDo(t, dpo, http.MethodGet, page, nil)
+	if e := htmlText(catOne(t, doc, "#edited-fields")); !strings.Contains(e, env.Catalog.T("en", "catalogue.edited.purpose")) ||
+		!strings.Contains(e, env.Catalog.T("en", "catalogue.edited.sources")) {
+		t.Errorf("edited fields shown as %q", e)
 	}
 
-	// The next import brings new texts for both: the DPO's stays.
+	// The next import brings new texts for both registers: the DPO's stay,
+	// the other register takes the import's.
 	for i := range res.Registers {
-		res.Registers[i].Recipients = "Ny text från importen"
+		r := &res.Registers[i]
+		r.Purpose, r.DataContent, r.Recipients, r.Retention, r.Sources = "Ny P", "Ny D", "Ny R", "Ny L", "Ny K"
 	}
 	if _, err := env.Workflow.ImportCatalogue(env.Ctx, org.ID, res, false); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := q.Register(env.Ctx, org.ID, target.ID); got.Recipients != mine {
-		t.Errorf("the import overwrote the DPO's recipients with %q", got.Recipients)
+	got, _ = q.Register(env.Ctx, org.ID, target.ID)
+	if got.Purpose != mine["purpose"] || got.DataContent != mine["data_content"] || got.Recipients != mine["recipients"] ||
+		got.Retention != mine["retention"] || got.Sources != mine["sources"] {
+		t.Errorf("the import overwrote the DPO's texts: %+v", got)
 	}
-	if got, _ := q.Register(env.Ctx, org.ID, other.ID); got.Recipients != "Ny text från importen" {
-		t.Errorf("a register the DPO did not edit kept %q after the import", got.Recipients)
+	if o, _ := q.Register(env.Ctx, org.ID, other.ID); o.Purpose != "Ny P" || o.DataContent != "Ny D" || o.Recipients != "Ny R" ||
+		o.Retention != "Ny L" || o.Sources != "Ny K" {
+		t.Errorf("a register the DPO did not edit kept its texts after the import: %+v", o)
 	}
 }

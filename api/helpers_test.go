@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"cmp"
 	"io"
 	"net/http"
 	"net/url"
@@ -187,6 +188,52 @@ func htmlHasClass(n *html.Node, class string) bool {
 		}
 	}
 	return false
+}
+
+// htmlForm is the page's form that posts to action (nil when none).
+func htmlForm(doc *html.Node, action string) *html.Node {
+	return htmlFirst(doc, func(n *html.Node) bool { return htmlIs(n, "form") && htmlAttr(n, "action") == action })
+}
+
+// htmlFormValues is what a browser submits for form as it stands: its
+// named inputs (checkboxes and radios when checked), textareas (their
+// text as written) and selects (the selected option, else the first).
+func htmlFormValues(form *html.Node) url.Values {
+	v := url.Values{}
+	for _, n := range htmlElems(form, func(n *html.Node) bool { return htmlAttr(n, "name") != "" }) {
+		name := htmlAttr(n, "name")
+		switch {
+		case htmlIs(n, "input"):
+			switch htmlAttr(n, "type") {
+			case "checkbox", "radio":
+				if htmlHasAttr(n, "checked") {
+					v.Add(name, cmp.Or(htmlAttr(n, "value"), "on"))
+				}
+			case "submit", "button", "file":
+			default:
+				v.Add(name, htmlAttr(n, "value"))
+			}
+		case htmlIs(n, "textarea"):
+			var sb strings.Builder
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				sb.WriteString(c.Data)
+			}
+			v.Add(name, sb.String())
+		case htmlIs(n, "select"):
+			opts := htmlElems(n, func(o *html.Node) bool { return htmlIs(o, "option") })
+			if len(opts) == 0 {
+				continue
+			}
+			pick := opts[0]
+			for _, o := range opts {
+				if htmlHasAttr(o, "selected") {
+					pick = o
+				}
+			}
+			v.Add(name, cmp.Or(htmlAttr(pick, "value"), htmlText(pick)))
+		}
+	}
+	return v
 }
 
 // htmlCSRF is the value of the first _csrf input and whether there is one.

@@ -235,6 +235,11 @@ func TestImportWizardUploadPreviewOwnersPublishD3D11(t *testing.T) {
 	if cam2.Name != wzRenamed || !cam2.Edited("name") || cam2.OwnerEmail != "kalle@espoo.test" {
 		t.Errorf("published camera register: name %q edited %v owner %q", cam2.Name, cam2.EditedFields, cam2.OwnerEmail)
 	}
+	// The rename and the owner are saved as the DPO's edits; the texts the
+	// document gave stay (the rename once emptied the recipients).
+	if !strings.Contains(cam2.Recipients, "poliisille") || cam2.Purpose == "" || cam2.Edited("recipients") {
+		t.Errorf("renamed camera register: recipients %q, purpose %q, edited %v", cam2.Recipients, cam2.Purpose, cam2.EditedFields)
+	}
 	if _, err := q.RegisterByNorm(f.env.Ctx, f.org.ID, registers.NormalizeName(wzRauta)); err == nil {
 		t.Error("the dropped register was published")
 	}
@@ -585,11 +590,13 @@ func TestDataStoreMarkStoredAndShown(t *testing.T) {
 	}
 	save := func(r *store.Register, box bool) {
 		t.Helper()
-		v := url.Values{"name": {r.Name}, "legal_basis": {r.LegalBasis}, "recipients": {r.Recipients}}
+		path := "/staff/registers/" + strconv.FormatInt(r.ID, 10)
+		v := htmlFormValues(htmlForm(dpo.get(path).doc, path)) // as the browser sends it
+		v.Del("data_store")
 		if box {
 			v.Set("data_store", "1")
 		}
-		if res := dpo.post("/staff/registers/"+strconv.FormatInt(r.ID, 10), v); res.status != http.StatusSeeOther {
+		if res := dpo.post(path, v); res.status != http.StatusSeeOther {
 			t.Fatalf("saving %q = %d", r.Name, res.status)
 		}
 	}
@@ -606,7 +613,7 @@ func TestDataStoreMarkStoredAndShown(t *testing.T) {
 	if r := reread(ds.ID); r.DataStore || !r.Edited("data_store") {
 		t.Errorf("after unticking: data store %v, edited %q", r.DataStore, r.EditedFields)
 	}
-	if r := reread(plain.ID); r.DataStore || r.Edited("data_store") {
+	if r := reread(plain.ID); r.DataStore || len(r.EditedFields) != 0 {
 		t.Errorf("an ordinary register saved: data store %v, edited %q", r.DataStore, r.EditedFields)
 	}
 	pub = resident.get("/sv/o/espoo/registers/" + strconv.FormatInt(ds.ID, 10))

@@ -124,11 +124,14 @@ type RegisterEdit struct {
 	ElsewhereName       string
 	ElsewhereContact    string
 	Notes               string
-	// Recipients: the disclosures and recipients of the privacy notice,
-	// as the access answer lists them (Art 15(1)(c)) and owners see them
-	// when they answer under Art 19; the DPO's text where an import found
-	// none or a wrong one.
-	Recipients string
+	// The privacy notice's texts that the access answer quotes (legal.md
+	// section 3): the purposes (Art 15(1)(a)), the personal data
+	// (15(1)(b)), the disclosures and recipients (15(1)(c); owners see
+	// them when they answer under Art 19), how long the data is kept
+	// (15(1)(d)) and where it comes from (15(1)(g)). The DPO's text where
+	// an import found none or a wrong one: the case page lists what an
+	// answer lacks and sends the DPO here to fill it in.
+	Purpose, DataContent, Recipients, Retention, Sources string
 	// DataStore is the DPO's answer to a data store's "may hold no
 	// personal data" (unticked once checked that it holds some); nil when
 	// the form did not ask (the register is no data store).
@@ -151,7 +154,9 @@ func (e *RegisterEdit) Validate() FieldErrors {
 	e.ElsewhereName = strings.TrimSpace(e.ElsewhereName)
 	e.ElsewhereContact = strings.TrimSpace(e.ElsewhereContact)
 	e.Notes = strings.TrimSpace(e.Notes)
-	e.Recipients = strings.TrimSpace(e.Recipients)
+	for _, t := range e.texts() {
+		*t.value = strings.TrimSpace(*t.value)
+	}
 	fe := FieldErrors{}
 	if e.Name == "" {
 		fe.Add("name", "catalogue.error.name_required")
@@ -177,12 +182,29 @@ func (e *RegisterEdit) Validate() FieldErrors {
 			fe.Add(field, "catalogue.error.too_long")
 		}
 	}
-	for field, v := range map[string]string{"notes": e.Notes, "recipients": e.Recipients} {
-		if utf8.RuneCountInString(v) > maxRegisterNotes {
-			fe.Add(field, "catalogue.error.too_long")
+	for _, t := range append(e.texts(), registerText{"notes", &e.Notes}) {
+		if utf8.RuneCountInString(*t.value) > maxRegisterNotes {
+			fe.Add(t.field, "catalogue.error.too_long")
 		}
 	}
 	return fe
+}
+
+// registerText is one of a RegisterEdit's long texts, by its field name.
+type registerText struct {
+	field string
+	value *string
+}
+
+// Art15Fields names the privacy notice texts of RegisterEdit in the
+// order the access answer gives them: the form's fields and the
+// register's edited_fields use these names.
+var Art15Fields = []string{"purpose", "data_content", "recipients", "retention", "sources"}
+
+// texts are the Art 15 texts of e in Art15Fields' order.
+func (e *RegisterEdit) texts() []registerText {
+	return []registerText{{"purpose", &e.Purpose}, {"data_content", &e.DataContent},
+		{"recipients", &e.Recipients}, {"retention", &e.Retention}, {"sources", &e.Sources}}
 }
 
 // ValidEmail reports whether s is a plain address (local@domain.tld), not
@@ -228,7 +250,11 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 		mark("elsewhere_name", old.ElsewhereName != changes.ElsewhereName)
 		mark("elsewhere_contact", old.ElsewhereContact != changes.ElsewhereContact)
 		mark("notes", old.Notes != changes.Notes)
+		mark("purpose", old.Purpose != changes.Purpose)
+		mark("data_content", old.DataContent != changes.DataContent)
 		mark("recipients", old.Recipients != changes.Recipients)
+		mark("retention", old.Retention != changes.Retention)
+		mark("sources", old.Sources != changes.Sources)
 		dataStore := old.DataStore
 		if changes.DataStore != nil {
 			dataStore = *changes.DataStore
@@ -242,7 +268,8 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 			Name: changes.Name, OwnerName: changes.OwnerName, OwnerEmail: changes.OwnerEmail,
 			LegalBasis: changes.LegalBasis, ControllerElsewhere: changes.ControllerElsewhere,
 			ElsewhereName: changes.ElsewhereName, ElsewhereContact: changes.ElsewhereContact, Notes: changes.Notes,
-			Recipients: changes.Recipients, DataStore: dataStore,
+			Purpose: changes.Purpose, DataContent: changes.DataContent, Recipients: changes.Recipients,
+			Retention: changes.Retention, Sources: changes.Sources, DataStore: dataStore,
 		}, edited, now)
 		if err != nil {
 			return err

@@ -163,6 +163,8 @@ func TestDPOEditSurvivesReimportD3(t *testing.T) {
 	edit := workflow.RegisterEdit{
 		Name: "Lääkärien palvelutietovaranto", OwnerName: "Ylilääkäri", OwnerEmail: "ylilaakari@esimerkki.test",
 		LegalBasis: "c", ControllerElsewhere: true, ElsewhereName: "Hyvinvointialue", ElsewhereContact: "kirjaamo@hyvinvointialue.test",
+		// The edit replaces every field: the texts left as they were.
+		Purpose: reg.Purpose, DataContent: reg.DataContent, Recipients: reg.Recipients, Retention: reg.Retention, Sources: reg.Sources,
 	}
 	if err := env.Workflow.UpdateRegister(env.Ctx, org.ID, reg.ID, 42, edit); err != nil {
 		t.Fatal(err)
@@ -344,6 +346,8 @@ func TestUpdateRegisterValidation(t *testing.T) {
 		{"elsewhere without name (D-7)", func(e *workflow.RegisterEdit) { e.ControllerElsewhere, e.ElsewhereContact = true, "x@y.fi" }, "elsewhere_name", "catalogue.error.elsewhere_name"},
 		{"elsewhere without contact (D-7)", func(e *workflow.RegisterEdit) { e.ControllerElsewhere, e.ElsewhereName = true, "HVA" }, "elsewhere_contact", "catalogue.error.elsewhere_contact"},
 		{"long notes", func(e *workflow.RegisterEdit) { e.Notes = strings.Repeat("ä", 4001) }, "notes", "catalogue.error.too_long"},
+		{"long purpose (Art 15)", func(e *workflow.RegisterEdit) { e.Purpose = strings.Repeat("ä", 4001) }, "purpose", "catalogue.error.too_long"},
+		{"long sources (Art 15)", func(e *workflow.RegisterEdit) { e.Sources = strings.Repeat("ä", 4001) }, "sources", "catalogue.error.too_long"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

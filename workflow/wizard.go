@@ -821,11 +821,10 @@ func (s *Service) PublishImportDraft(ctx context.Context, org store.Org, id int6
 				edited = append(edited, "owner_email")
 			}
 			if len(edited) > 0 {
-				if err := q.EditRegister(ctx, org.ID, old.ID, store.RegisterEdit{
-					Name: name, OwnerName: r.OwnerName, OwnerEmail: r.OwnerEmail, LegalBasis: old.LegalBasis,
-					ControllerElsewhere: old.ControllerElsewhere, ElsewhereName: old.ElsewhereName,
-					ElsewhereContact: old.ElsewhereContact, Notes: old.Notes,
-				}, edited, now); err != nil {
+				// The rest as it stands (the import just wrote the texts).
+				e := old.Edit()
+				e.Name, e.OwnerName, e.OwnerEmail = name, r.OwnerName, r.OwnerEmail
+				if err := q.EditRegister(ctx, org.ID, old.ID, e, edited, now); err != nil {
 					return err
 				}
 			}

@@ -196,8 +196,23 @@ type RegisterEdit struct {
 	ElsewhereName       string
 	ElsewhereContact    string
 	Notes               string
+	Purpose             string
+	DataContent         string
 	Recipients          string
+	Retention           string
+	Sources             string
 	DataStore           bool
+}
+
+// Edit is r's hand-editable fields as they stand: a caller that changes a
+// few starts from it, as EditRegister writes every field.
+func (r Register) Edit() RegisterEdit {
+	return RegisterEdit{
+		Name: r.Name, OwnerName: r.OwnerName, OwnerEmail: r.OwnerEmail, LegalBasis: r.LegalBasis,
+		ControllerElsewhere: r.ControllerElsewhere, ElsewhereName: r.ElsewhereName, ElsewhereContact: r.ElsewhereContact,
+		Notes: r.Notes, Purpose: r.Purpose, DataContent: r.DataContent, Recipients: r.Recipients,
+		Retention: r.Retention, Sources: r.Sources, DataStore: r.DataStore,
+	}
 }
 
 // EditRegister saves the DPO's fields and adds edited to the register's
@@ -211,10 +226,12 @@ func (q *Q) EditRegister(ctx context.Context, orgID, id int64, e RegisterEdit, e
 		UPDATE registers SET name = $3, owner_name = $4, owner_email = $5, legal_basis = $6,
 			controller_elsewhere = $7, elsewhere_name = $8, elsewhere_contact = $9, notes = $10,
 			edited_fields = ARRAY(SELECT DISTINCT f FROM unnest(edited_fields || $11::text[]) AS f ORDER BY f),
-			updated_at = $12, recipients = $13, data_store = $14
+			updated_at = $12, recipients = $13, data_store = $14, purpose = $15, data_content = $16,
+			retention = $17, sources = $18
 		WHERE org_id = $1 AND id = $2`,
 		orgID, id, e.Name, e.OwnerName, e.OwnerEmail, e.LegalBasis, e.ControllerElsewhere,
-		e.ElsewhereName, e.ElsewhereContact, e.Notes, edited, now, e.Recipients, e.DataStore)
+		e.ElsewhereName, e.ElsewhereContact, e.Notes, edited, now, e.Recipients, e.DataStore,
+		e.Purpose, e.DataContent, e.Retention, e.Sources)
 	if err != nil {
 		return mapErr(err, "saving register")
 	}
@@ -358,8 +375,18 @@ func (q *Q) ImportRegisters(ctx context.Context, orgID int64, sourceFiles []stri
 		if old.Edited("legal_basis") {
 			r.LegalBasis = old.LegalBasis
 		}
-		if old.Edited("recipients") {
-			r.Recipients = old.Recipients
+		// The Art 15 texts the DPO wrote (the access answer quotes them).
+		for _, f := range []struct {
+			name     string
+			dst, src *string
+		}{
+			{"purpose", &r.Purpose, &old.Purpose}, {"data_content", &r.DataContent, &old.DataContent},
+			{"recipients", &r.Recipients, &old.Recipients}, {"retention", &r.Retention, &old.Retention},
+			{"sources", &r.Sources, &old.Sources},
+		} {
+			if old.Edited(f.name) {
+				*f.dst = *f.src
+			}
 		}
 		if old.Edited("data_store") {
 			r.DataStore = old.DataStore // checked by the DPO
