@@ -165,3 +165,36 @@ func TestPrivacyAddressUniqueMigration(t *testing.T) {
 		t.Errorf("a second organisation without an address: %v", err)
 	}
 }
+
+// Every reference to a case or a task is the leading column of an index:
+// pages and jobs read a case's rows by it, and a purged case's delete
+// sets or cascades along it. The outbox had none, and the case page read
+// every mail ever sent to list one case's (migration 046).
+func TestCaseReferencesAreIndexed(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.NewPool(t)
+	rows, err := pool.Query(context.Background(), `
+		SELECT c.conrelid::regclass::text || '.' || a.attname
+		FROM pg_constraint c
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		WHERE c.contype = 'f' AND c.confrelid IN ('cases'::regclass, 'tasks'::regclass)
+		  AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	for rows.Next() {
+		var col string
+		if err := rows.Scan(&col); err != nil {
+			t.Fatal(err)
+		}
+		missing = append(missing, col)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("references without an index leading with them: %s", strings.Join(missing, ", "))
+	}
+}

@@ -1,0 +1,15 @@
+DROP INDEX api_idempotency_case;
+CREATE INDEX api_idempotency_created_at ON api_idempotency (created_at);
+DROP INDEX letter_queue_case;
+CREATE INDEX letter_queue_case ON letter_queue (org_id, case_id);
+DROP INDEX answer_withheld_case;
+CREATE INDEX answer_withheld_case ON answer_withheld (org_id, case_id);
+DROP INDEX answer_withheld_task;
+CREATE INDEX answer_withheld_task ON answer_withheld (org_id, task_id);
+DROP INDEX answer_deliveries_case;
+CREATE INDEX answer_deliveries_case ON answer_deliveries (org_id, case_id);
+DROP INDEX status_codes_case;
+DROP INDEX inbound_messages_case;
+DROP INDEX cases_duplicate_of;
+DROP INDEX outbox_task;
+DROP INDEX outbox_case;
