@@ -459,3 +459,38 @@ func TestAnswerGapsShownBeforeSending(t *testing.T) {
 		t.Errorf("after completing the register: gaps %q", got)
 	}
 }
+
+// D-29: an electronic answer is delivered when the mail server accepts
+// its link mail, so the case is answered then, not when the DPO sent it
+// off: a link mail held back a day (a mail outage) answers a day later,
+// and past the deadline that is a late answer in the statistics.
+func TestAnswerDatedWhenItsLinkMailIsAccepted_D29(t *testing.T) {
+	t.Parallel()
+	f, _ := newDeliveryFx(t)
+	sub := f.answerReady(t, "fi")
+	dpo := f.login(t, f.dpo)
+	if p := dpo.post("/staff/cases/"+sub.Receipt+"/letters/send", nil); p.status != http.StatusSeeOther {
+		t.Fatalf("send = %d", p.status)
+	}
+	if n := f.env.WorkAll(jobargs.RenderAnswer{}.Kind()); n != 1 {
+		t.Fatalf("%d render jobs ran, want 1", n)
+	}
+	sent := f.caseByReceipt(f.org, sub.Receipt)
+	if sent.AnsweredAt == nil || workflow.State(sent.State) != workflow.StateAnswered {
+		t.Fatalf("after sending: %s, answered at %v", sent.State, sent.AnsweredAt)
+	}
+	f.env.Clock.Advance(26 * time.Hour)
+	f.caughtMail(t, "answer_link", scRequest.Email)
+	accepted := f.env.Clock.Now()
+	got := f.caseByReceipt(f.org, sub.Receipt)
+	if got.AnsweredAt == nil || got.AnsweredAt.Sub(accepted).Abs() > time.Millisecond {
+		t.Errorf("answered at %v, want the link mail's acceptance %v (sent off %v)", got.AnsweredAt, accepted, sent.AnsweredAt)
+	}
+	// The link mail's later copies (a code mail, a second delivery of the
+	// same mail) do not move it again.
+	f.env.Clock.Advance(time.Hour)
+	f.env.WorkAll(jobargs.DeliverMail{}.Kind())
+	if again := f.caseByReceipt(f.org, sub.Receipt); !again.AnsweredAt.Equal(*got.AnsweredAt) {
+		t.Errorf("answered at moved again to %v", again.AnsweredAt)
+	}
+}

@@ -136,7 +136,12 @@ func (s *Service) recordSent(row store.OutboxRow, until time.Time) error {
 				return nil
 			}
 			// D-29: an electronic answer is delivered when the mail
-			// server accepts its link mail; the timeline says when.
+			// server accepts its link mail: the case is answered then (a
+			// link mail held back by a mail outage past the deadline is a
+			// late answer), and the timeline says when.
+			if err := q.AnswerDeliveredAt(ctx, row.OrgID, row.CaseID, row.ID, now); err != nil {
+				return err
+			}
 			return s.audit(ctx, q, row.OrgID, row.CaseID, ActorSystem, "answer_delivered", map[string]any{"outbox": row.ID})
 		})
 	}, func(err error) {

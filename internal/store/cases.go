@@ -242,6 +242,20 @@ func (q *Q) UpdateCase(ctx context.Context, c Case) error {
 	return mapErr(err, "updating case")
 }
 
+// AnswerDeliveredAt records that the mail server accepted the link mail
+// of an answer of caseID at at (D-29: the answer is delivered then, not
+// when it was sent off): the case's answered_at moves to at, unless
+// another of its answer links was accepted before (the answer was
+// delivered then; a second part or a new link does not move it).
+func (q *Q) AnswerDeliveredAt(ctx context.Context, orgID, caseID, outboxID int64, at time.Time) error {
+	_, err := q.db.Exec(ctx, `
+		UPDATE cases c SET answered_at = $4, updated_at = $4
+		WHERE c.org_id = $1 AND c.id = $2 AND c.answered_at < $4
+		  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id AND o.kind = 'answer_link'
+		                  AND o.state = 'sent' AND o.id <> $3)`, orgID, caseID, outboxID, at)
+	return mapErr(err, "answer delivered")
+}
+
 // SetCaseRegisters records the registers a person chose.
 func (q *Q) SetCaseRegisters(ctx context.Context, caseID int64, registerIDs []int64) error {
 	if _, err := q.db.Exec(ctx, `DELETE FROM case_registers WHERE case_id = $1`, caseID); err != nil {
