@@ -126,7 +126,7 @@ func (s *Server) withheldFor(lang, csrf string, t store.Task, files []store.Task
 		case m.Row != nil && m.Col != nil:
 			cellHeld[[2]int{*m.Row, *m.Col}] = true
 			col := strconv.Itoa(*m.Col)
-			if *m.Col <= len(header) {
+			if *m.Col <= len(header) && header[*m.Col-1] != "" { // lines typed without tabs: no name
 				col = text(header[*m.Col-1])
 			}
 			wm.What = w.T("withheld.what.cell", *m.Row, col)

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -262,8 +263,11 @@ func csvBytes(header []string, rows [][]string) ([]byte, error) {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true
-	if err := w.Write(header); err != nil {
-		return nil, err
+	// Lines typed without tabs are one column without a name: no header.
+	if slices.ContainsFunc(header, func(h string) bool { return h != "" }) {
+		if err := w.Write(header); err != nil {
+			return nil, err
+		}
 	}
 	if err := w.WriteAll(rows); err != nil {
 		return nil, err

@@ -84,11 +84,15 @@ func (d *doc) htmlTable(t table) {
 	if d.h == nil {
 		return
 	}
-	d.hw("<div class=\"table-wrap\"><table>\n<thead><tr>")
-	for _, h := range t.header {
-		d.hw("<th scope=\"col\">%s</th>", esc(h))
+	d.hw("<div class=\"table-wrap\"><table>\n")
+	if t.named() {
+		d.hw("<thead><tr>")
+		for _, h := range t.header {
+			d.hw("<th scope=\"col\">%s</th>", esc(h))
+		}
+		d.hw("</tr></thead>\n")
 	}
-	d.hw("</tr></thead>\n<tbody>\n")
+	d.hw("<tbody>\n")
 	for _, r := range t.rows {
 		d.hw("<tr>")
 		for _, c := range r {

@@ -695,3 +695,27 @@ func TestLetterRightsFollowTheBasis_RB1(t *testing.T) {
 		}
 	}
 }
+
+// An owner may type the extract line by line, as the task form says: each
+// line is a row of the letter, none taken for a column name (the first
+// line became a bold header and the letter said "2 rows" for three).
+func TestExtractTypedLineByLine(t *testing.T) {
+	t.Parallel()
+	l := pdf.SampleAccessSized("sv", 1, 1)
+	l.Registers[0].Extract = "Namn: Stina Lindqvist\nFöretag: Lindqvist Ab\n\nE-post: stina@example.fi\n"
+	header, rows := pdf.ParseExtract(l.Registers[0].Extract)
+	if len(rows) != 3 || len(header) != 1 || header[0] != "" || rows[0][0] != "Namn: Stina Lindqvist" {
+		t.Fatalf("parsed header %q rows %q", header, rows)
+	}
+	all := words(strings.Join(pages(t, writeTemp(t, "lines.pdf", render(t, renderer(t), l))), " "))
+	for _, want := range []string{"3 rader", "Namn: Stina Lindqvist", "Företag: Lindqvist Ab", "E-post: stina@example.fi"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the letter lacks %q:\n%s", want, all)
+		}
+	}
+	// Pasted cells keep their first line as the column names.
+	header, rows = pdf.ParseExtract("Datum\tHändelse\n7.1.2025\tAvgiftsbeslut\n")
+	if len(rows) != 1 || header[1] != "Händelse" {
+		t.Errorf("tab-separated: header %q rows %q", header, rows)
+	}
+}

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -22,7 +23,10 @@ type table struct {
 
 // parseTSV reads an extract: one row a line, cells separated by tabs, the
 // first line the header. Ragged rows are padded so every row has every
-// column; blank lines are dropped.
+// column; blank lines are dropped. Text without a tab is data typed line
+// by line, as the task form allows: one column without a name, every line
+// a row (its first line was taken for a header and went uncounted, found
+// in a walkthrough).
 func parseTSV(s string) table {
 	var all [][]string
 	for _, line := range strings.Split(s, "\n") {
@@ -39,6 +43,9 @@ func parseTSV(s string) table {
 	if len(all) == 0 {
 		return table{}
 	}
+	if !strings.Contains(s, "\t") {
+		return table{header: []string{""}, rows: all}
+	}
 	n := 0
 	for _, r := range all {
 		n = max(n, len(r))
@@ -49,6 +56,12 @@ func parseTSV(s string) table {
 		}
 	}
 	return table{header: all[0], rows: all[1:]}
+}
+
+// named reports whether t's columns have names: lines typed without tabs
+// make one column without a name, drawn without a header row.
+func (t table) named() bool {
+	return slices.ContainsFunc(t.header, func(h string) bool { return h != "" })
 }
 
 // ParseExtract reads an owner's TSV extract as the letter prints it: the
@@ -188,6 +201,9 @@ func (d *doc) extractTable(t table) {
 	}
 	head := split(t.header, "B")
 	headH := float64(maxLen(head))*tableLine + 2*cellPadY
+	if !t.named() {
+		headH = 0
+	}
 
 	// drawChunk draws lines[from:from+k] of each cell as one band.
 	drawChunk := func(lines [][]string, from, k int, style string, fill bool) {
@@ -212,6 +228,9 @@ func (d *doc) extractTable(t table) {
 		p.SetXY(marginL, y+h)
 	}
 	drawHeader := func() {
+		if !t.named() {
+			return
+		}
 		p.SetFillColor(225, 225, 225)
 		drawChunk(head, 0, maxLen(head), "B", true)
 	}
