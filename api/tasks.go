@@ -101,17 +101,20 @@ type taskPageData struct {
 	NotAllowed  bool // an answer came for a task that no longer takes one
 
 	// The request (verified only).
-	Requester      string
-	HetuMask       string
-	HetuFull       string // shown only after the reveal button (issue 16 item 11)
-	SubjectFull    string
-	Revealable     bool
-	OnBehalf       bool
-	Relation       string
-	Subject        string
-	SubjectMask    string
-	Details        string
-	DetailsLang    string
+	Requester   string
+	HetuMask    string
+	HetuFull    string // shown only after the reveal button (issue 16 item 11)
+	SubjectFull string
+	Revealable  bool
+	OnBehalf    bool
+	Relation    string
+	Subject     string
+	SubjectMask string
+	Details     string
+	DetailsLang string
+	// AnswerLang: the answer's language when it is not the page's
+	// (FI-3): the owner's extract and reasons go into it as written.
+	AnswerLang     string
 	Period         string
 	Delivery       string
 	Answers        []taskOption
@@ -549,6 +552,7 @@ func (s *Server) taskData(c echo.Context, lang string, v workflow.TaskView, veri
 		}
 	}
 	d.Details, d.DetailsLang = v.Details, taskPubLang(v.CaseLang, lang)
+	d.AnswerLang = d.DetailsLang
 	switch from, to := v.PeriodFrom, v.PeriodTo; {
 	case from.IsZero() && to.IsZero():
 		d.Period = T("task.period.all")

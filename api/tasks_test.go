@@ -789,3 +789,26 @@ func TestTaskUnknownLink(t *testing.T) {
 		t.Errorf("unknown language: %d", r.status)
 	}
 }
+
+// FI-3 (Language Act §10): the answer goes out in the requester's
+// language, and an owner's reasons for a refusal go into it as written.
+// A task page in another language (D-22: the register's) says which, so
+// a Swedish requester's letter does not carry Finnish reasons unawares.
+func TestTaskPageNamesTheAnswersLanguage_FI3(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ caseLang, want string }{{"sv", "task.answer_lang.sv"}, {"fi", ""}} {
+		tc := newTaskCase(t, "erasure", "e", func(r *workflow.Request) { r.Lang = c.caseLang })
+		b := newOwnerBrowser(t, tc.env, tc.ts)
+		p := b.verify(tc.link, tc.owner)
+		if len(taskSel(p.doc, "form", "action", tc.link+"/answer")) != 1 {
+			t.Fatalf("%s case: no answer form", c.caseLang)
+		}
+		note := htmlText(htmlByID(p.doc, "answer-lang"))
+		if c.want == "" && note != "" {
+			t.Errorf("a Finnish case's Finnish task page names the language: %q", note)
+		}
+		if c.want != "" && (note != tc.T("fi", c.want) || !strings.Contains(note, "ruotsiksi")) {
+			t.Errorf("a Swedish case's Finnish task page says %q", note)
+		}
+	}
+}
