@@ -22,6 +22,7 @@ import (
 func (s *Server) orgRoutes(g *echo.Group) {
 	g.GET("/admin/orgs", s.adminOrgs)
 	g.POST("/admin/orgs", s.adminOrgCreate)
+	g.GET("/settings", s.orgSettingsPick)
 	g.GET("/orgs/:slug/settings", s.orgSettingsForm)
 	g.POST("/orgs/:slug/settings", s.orgSettingsSave)
 	g.GET("/orgs/:slug/archive", s.orgArchive)
@@ -263,6 +264,21 @@ func (s *Server) renderOrgSettings(c echo.Context, status int, o store.Org, f or
 		d.LogoURL = intakeBase(o.PrimaryLang, o) + "/logo"
 	}
 	return s.renderForm(c, status, "staff_org_settings", lang, "orgs.settings.title", len(fe) > 0, d)
+}
+
+// orgSettingsPick is the menu's Settings: the settings of the first
+// organisation the user acts for (a DPO of several reaches the others
+// from the register catalogue's organisation lines).
+func (s *Server) orgSettingsPick(c echo.Context) error {
+	ids := staffUser(c).ActingOrgIDs()
+	if len(ids) == 0 {
+		return errNotFound
+	}
+	o, err := store.New(s.Pool).OrgByID(c.Request().Context(), ids[0])
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/staff/orgs/"+url.PathEscape(o.Slug)+"/settings")
 }
 
 func (s *Server) orgSettingsForm(c echo.Context) error {

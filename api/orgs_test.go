@@ -693,3 +693,72 @@ func TestOrgSettings(t *testing.T) {
 		t.Errorf("unknown org's notice = %d", p.status)
 	}
 }
+
+// A new organisation's DPO signs in to an empty dashboard: it says that
+// residents cannot reach the organisation yet, why, and links the import
+// and the settings; the menu links the settings (walkthrough: nothing
+// said what to do next, and no menu item led to the settings). Once it
+// has a register and the DPO's address, the note is gone. A viewer has
+// neither the note nor the menu item.
+func TestNewDPOIsToldWhatOpensTheOrganisation(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	org := f.env.Org("uusikunta", "Uusikunta", "Nykommun", "fi")
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE organisations SET dpo_email = '' WHERE id = $1`, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.addUser("uusi-dpo@uusikunta.test", "Ulla Uusi", org.ID, workflow.RoleDPO)
+	f.addUser("uusi-viewer@uusikunta.test", "Ville Viewer", org.ID, workflow.RoleViewer)
+	dpo := f.login(t, "uusi-dpo@uusikunta.test")
+	note := func(p htmlPage) *html.Node {
+		return htmlFirst(p.doc, func(n *html.Node) bool { return htmlHasClass(n, "org-not-open") })
+	}
+	p := dpo.get("/staff/")
+	n := note(p)
+	if n == nil {
+		t.Fatal("the dashboard does not say the organisation is closed to residents")
+	}
+	cat := f.env.Catalog
+	for _, key := range []string{"orgs.open.no", "orgs.open.need_registers", "orgs.open.need_dpo"} {
+		if !strings.Contains(htmlText(n), cat.T("en", key)) {
+			t.Errorf("the note lacks %q: %q", key, htmlText(n))
+		}
+	}
+	links := map[string]bool{}
+	for _, a := range htmlElems(n, func(x *html.Node) bool { return htmlIs(x, "a") }) {
+		links[htmlAttr(a, "href")] = true
+	}
+	if !links["/staff/orgs/uusikunta/import"] || !links["/staff/orgs/uusikunta/settings"] {
+		t.Errorf("the note links %v", links)
+	}
+	nav := htmlByID(p.doc, "nav-settings")
+	if nav == nil {
+		t.Fatal("no Settings in the menu")
+	}
+	if r := dpo.get(htmlAttr(nav, "href")); r.status != http.StatusSeeOther || r.location() != "/staff/orgs/uusikunta/settings" {
+		t.Errorf("Settings = %d %q", r.status, r.location())
+	}
+	if r := dpo.get("/staff/orgs/uusikunta/settings"); r.status != http.StatusOK {
+		t.Errorf("settings page = %d", r.status)
+	}
+
+	// A register and the DPO's address open it: no note.
+	f.env.Register(org.ID, "Uusi rekisteri", "e", "")
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE organisations SET dpo_email = 'dpo@uusikunta.test' WHERE id = $1`, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := note(dpo.get("/staff/")); n != nil {
+		t.Errorf("an open organisation's dashboard says %q", htmlText(n))
+	}
+
+	viewer := f.login(t, "uusi-viewer@uusikunta.test")
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE organisations SET dpo_email = '' WHERE id = $1`, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p := viewer.get("/staff/"); note(p) != nil || htmlByID(p.doc, "nav-settings") != nil {
+		t.Error("a viewer is shown the note or the Settings menu item")
+	}
+	if r := viewer.get("/staff/settings"); r.status != http.StatusNotFound {
+		t.Errorf("viewer Settings = %d", r.status)
+	}
+}

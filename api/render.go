@@ -117,9 +117,12 @@ type Page struct {
 	LangLinks []LangLink
 	Staff     *StaffUser
 	DevMail   bool
-	Data      any
-	Org       *PageOrg // the organisation whose page this is (api/chrome.go)
-	A11yURL   string   // its accessibility statement
+	// SettingsNav: the user keeps some organisation's settings (its DPO
+	// or administrator): the menu links them.
+	SettingsNav bool
+	Data        any
+	Org         *PageOrg // the organisation whose page this is (api/chrome.go)
+	A11yURL     string   // its accessibility statement
 	// RetryAt: a limit refused the request (429); when to try again.
 	RetryAt string
 }
@@ -178,6 +181,7 @@ func (s *Server) page(c echo.Context, lang, title string, data any) *Page {
 	if u, ok := c.Get(ctxStaff).(*StaffUser); ok {
 		p.Staff = u
 		p.DevMail = s.Catcher != nil && u.ActsAnywhere()
+		p.SettingsNav = len(u.ActingOrgIDs()) > 0
 	}
 	reqPath := c.Request().URL.Path
 	if p.Staff != nil || strings.HasPrefix(reqPath, "/staff") {

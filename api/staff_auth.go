@@ -67,6 +67,18 @@ func (u *StaffUser) CanAct(orgID int64) bool {
 	return r == workflow.RoleAdmin || r == workflow.RoleDPO
 }
 
+// ActingOrgIDs lists the organisations the user can act for (DPO or
+// administrator), ascending.
+func (u *StaffUser) ActingOrgIDs() []int64 {
+	var ids []int64
+	for _, id := range u.OrgIDs() {
+		if u.CanAct(id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 // ActsAnywhere reports whether the user can act for some organisation or
 // is a platform administrator (who sets organisations up): not a viewer
 // only.

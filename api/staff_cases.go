@@ -259,16 +259,19 @@ type dashboardData struct {
 	Assignee  string
 	Assignees []caseOption
 
-	Counts    []dashBand
-	Total     int
-	Rows      []dashRow
-	NextURL   string
-	FirstURL  string // back to the first page, when on a later one
-	Triage    []dashTriage
-	Queue     []dashQueue
-	Failed    []dashFailed
-	Renders   []dashRender // answers approved but not rendered (issue 18)
-	CanEnter  bool         // may enter a paper request (dpo or admin somewhere)
+	Counts   []dashBand
+	Total    int
+	Rows     []dashRow
+	NextURL  string
+	FirstURL string // back to the first page, when on a later one
+	Triage   []dashTriage
+	Queue    []dashQueue
+	Failed   []dashFailed
+	Renders  []dashRender // answers approved but not rendered (issue 18)
+	CanEnter bool         // may enter a paper request (dpo or admin somewhere)
+	// NotOpen: the user's organisations (acting for them) that residents
+	// cannot reach yet, and why: a new DPO's first page says what to do.
+	NotOpen   []store.Org
 	TodayText string
 	Stats     *dashStats // issue 21: one organisation's charts, compact
 
@@ -398,6 +401,9 @@ func (s *Server) dashboardView(c echo.Context, get func(string) string, person b
 			f.OrgIDs = append(f.OrgIDs, o.ID)
 		}
 		d.CanEnter = d.CanEnter || u.CanAct(o.ID)
+		if !o.Open && u.CanAct(o.ID) {
+			d.NotOpen = append(d.NotOpen, o)
+		}
 	}
 	if d.Org != "" && len(f.OrgIDs) == 0 {
 		return d, f, nil, "", errNotFound // not one of the user's organisations

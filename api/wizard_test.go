@@ -731,3 +731,33 @@ func TestImportWizardWarnsOfAnotherController(t *testing.T) {
 		t.Errorf("cards: %d of the förbund's warned, %d of Espoo's; want at least 2 and 1", warned, quiet)
 	}
 }
+
+// Publishing the first catalogue of an organisation whose settings lack
+// the DPO's address does not promise a live form: residents cannot reach
+// it yet (the link gave 404), and the page says what opens it.
+func TestPublishedImportSaysWhenTheFormIsNotOpen(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE organisations SET dpo_email = '' WHERE id = $1`, f.org.ID); err != nil {
+		t.Fatal(err)
+	}
+	dpo := f.login(t, f.dpo)
+	p := dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"text": {wizardFixture(t, "corpus/30_hango_turistbyra_dataskyddsbeskrivning.txt")}}, nil)
+	m := draftPath.FindStringSubmatch(p.location())
+	if m == nil {
+		t.Fatalf("paste = %d %q", p.status, p.location())
+	}
+	p = publishDraft(t, dpo, m[0])
+	if htmlByID(p.doc, "portal-link") != nil || htmlByID(p.doc, "published-not-open") == nil {
+		t.Errorf("the published page promises the form: %q", htmlText(htmlByID(p.doc, "published")))
+	}
+	if resident := (&scClient{t: t, base: f.base, c: newJarClient()}).get("/sv/o/espoo/"); resident.status != http.StatusNotFound {
+		t.Errorf("the closed organisation's portal = %d", resident.status)
+	}
+	if _, err := f.env.Pool.Exec(f.env.Ctx, `UPDATE organisations SET dpo_email = 'dpo@espoo.test' WHERE id = $1`, f.org.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p := dpo.get(m[0]); htmlByID(p.doc, "portal-link") == nil {
+		t.Error("with the DPO's address the published page does not link the form")
+	}
+}
