@@ -142,8 +142,7 @@ func letterDay(at time.Time) time.Time {
 func letterBase(org store.Org, c store.Case, req store.Requester, kind pdf.Kind) pdf.Letter {
 	l := pdf.Letter{
 		Kind: kind, Lang: c.Lang,
-		Org: pdf.Org{Name: org.Name(c.Lang), Address: addressLines(org.PostalAddress), DPOName: org.DPOName,
-			DPOEmail: nonEmpty(org.PrivacyEmail, org.DPOEmail), AppealText: org.Appeal(c.Lang)},
+		Org:           senderOrg(org, c.Lang),
 		Recipient:     pdf.Recipient{Name: req.Name, Address: addressLines(req.Address)},
 		RequestNumber: c.Receipt, ReceivedAt: c.ReceivedAt, Delivery: c.Delivery,
 	}

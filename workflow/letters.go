@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -270,12 +271,26 @@ func nonEmpty(s, fallback string) string {
 	return s
 }
 
+// senderOrg is who sends the organisation's letters in lang: its name,
+// postal address, DPO and appeal text. A postal address written, as
+// municipalities write theirs, starting with the organisation's name does
+// not print the name twice ("Grankulla stad, Grankulla stad, PB 52").
+func senderOrg(org store.Org, lang string) pdf.Org {
+	addr := addressLines(org.PostalAddress)
+	if len(addr) > 0 && slices.ContainsFunc([]string{org.NameFI, org.NameSV, org.NameEN}, func(n string) bool {
+		return n != "" && strings.EqualFold(strings.TrimSpace(n), addr[0])
+	}) {
+		addr = addr[1:]
+	}
+	return pdf.Org{Name: org.Name(lang), Address: addr, DPOName: org.DPOName,
+		DPOEmail: nonEmpty(org.PrivacyEmail, org.DPOEmail), DPOPhone: org.DPOPhone, AppealText: org.Appeal(lang)}
+}
+
 // letterOrg is the sender block of the organisation's letters: its name in
 // the letter's language, its postal address, its DPO and, when it has a PNG
 // logo, the logo (issue 19; fpdf prints no SVG).
 func letterOrg(ctx context.Context, q *store.Q, org store.Org, lang string) pdf.Org {
-	o := pdf.Org{Name: org.Name(lang), Address: addressLines(org.PostalAddress), DPOName: org.DPOName,
-		DPOEmail: nonEmpty(org.PrivacyEmail, org.DPOEmail), DPOPhone: org.DPOPhone, AppealText: org.Appeal(lang)}
+	o := senderOrg(org, lang)
 	if org.LogoType == "png" {
 		if b, _, err := q.OrgLogo(ctx, org.ID); err == nil {
 			o.Logo, o.LogoType = b, "png"

@@ -3,7 +3,6 @@ package workflow
 import (
 	"strings"
 
-	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
 )
 
@@ -58,5 +57,5 @@ func (s *Service) appealText(lang string, org store.Org) string {
 // postal address and its address for data protection mail.
 func AppealTo(org store.Org, lang string) []string {
 	// The letters' own list (pdf.Org.AppealTo), from the same fields.
-	return pdf.Org{Name: org.Name(lang), Address: addressLines(org.PostalAddress), DPOEmail: nonEmpty(org.PrivacyEmail, org.DPOEmail)}.AppealTo()
+	return senderOrg(org, lang).AppealTo()
 }
