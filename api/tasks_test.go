@@ -724,6 +724,20 @@ func TestTaskReassignByOwner(t *testing.T) {
 	}
 
 	newLink := taskMailed(t, tc.env, "kaisa@koulu.test", "task", taskLinkRe)
+	// The mail says who passed the task on: Kaisa is not the register's
+	// owner in the catalogue, so it does not say she is.
+	for _, m := range tc.env.Catcher.Messages() {
+		if slices.Contains(m.To, "kaisa@koulu.test") && m.Headers.Get("X-Rightsdesk-Kind") == "task" {
+			body := strings.Join(strings.Fields(m.Text), " ")
+			if !strings.Contains(body, tc.T("fi", "mail.task.passed", "Owner of Oppilasrekisteri", "Koulukunta")) ||
+				strings.Contains(body, "Olet rekisterin vastuuhenkilö") {
+				t.Errorf("the passed task's mail says:\n%s", m.Text)
+			}
+			if html := strings.Join(strings.Fields(m.HTML), " "); !strings.Contains(html, "Owner of Oppilasrekisteri siirsi") {
+				t.Errorf("the HTML part does not name who passed it on:\n%s", m.HTML)
+			}
+		}
+	}
 	r = b.get(newLink)
 	if r.status != http.StatusOK || htmlByID(r.doc, "task-person") != nil {
 		t.Fatalf("the old owner's browser opens the colleague's task: %d", r.status)
@@ -732,6 +746,17 @@ func TestTaskReassignByOwner(t *testing.T) {
 	r = kaisa.verify(newLink, "kaisa@koulu.test")
 	if len(taskSel(r.doc, "form", "action", newLink+"/answer")) != 1 {
 		t.Error("colleague gets no form")
+	}
+
+	// Passed on by the DPO: the mail says so.
+	if err := tc.env.Workflow.ReassignTask(tc.env.Ctx, tc.org, tc.taskID, workflow.StaffActor(1), "Lauri Laine", "lauri@koulu.test"); err != nil {
+		t.Fatal(err)
+	}
+	taskMailed(t, tc.env, "lauri@koulu.test", "task", taskLinkRe)
+	for _, m := range tc.env.Catcher.Messages() {
+		if slices.Contains(m.To, "lauri@koulu.test") && !strings.Contains(strings.Join(strings.Fields(m.Text), " "), tc.T("fi", "mail.task.passed_dpo", "Koulukunta")) {
+			t.Errorf("the DPO's passed task's mail says:\n%s", m.Text)
+		}
 	}
 }
 

@@ -165,6 +165,11 @@ type taskMail struct {
 	RegLang                                            string // the first register's published language (D-5)
 	DaysBefore                                         int
 	Tasks                                              []taskLine
+	// A task passed on (ReassignTask): by its owner (PassedBy, the name
+	// or address) or by the DPO (PassedByDPO). The new owner is not the
+	// register's owner in the catalogue, so the mail does not say so.
+	PassedBy    string
+	PassedByDPO bool
 }
 
 // taskLine is one task in an owner's email.
@@ -206,20 +211,29 @@ func (s *Service) issueTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org 
 // the first (an owner's registers share the organisation's language).
 func (s *Service) mailOwner(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, due Due, lines []taskLine, kind string) error {
 	first := lines[0]
-	lang := first.Lang
-	d := taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register, RegLang: first.RegLang,
-		Right: first.Right, Link: first.Link, Due: FormatDate(due.OwnerTarget, lang), Tasks: lines}
-	return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: first.TaskID, Kind: kind, To: first.To, Lang: lang, Data: d})
+	return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: first.TaskID, Kind: kind, To: first.To, Lang: first.Lang,
+		Data: s.taskMailData(org, c, due, lines)})
 }
 
-// sendTaskLink issues a fresh link for one task and mails it (a
-// reassignment).
-func (s *Service) sendTaskLink(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t *store.Task, due Due, kind string) error {
+// taskMailData is an owner mail's data: the first line's language and
+// register, every line's task.
+func (s *Service) taskMailData(org store.Org, c store.Case, due Due, lines []taskLine) taskMail {
+	first := lines[0]
+	lang := first.Lang
+	return taskMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Register: first.Register, RegLang: first.RegLang,
+		Right: first.Right, Link: first.Link, Due: FormatDate(due.OwnerTarget, lang), Tasks: lines}
+}
+
+// sendPassedTask issues a fresh link for a task passed on to a new owner
+// and mails it, saying who passed it: its owner (by), or the DPO (by "").
+func (s *Service) sendPassedTask(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case, t *store.Task, due Due, by string) error {
 	line, err := s.issueTaskLink(ctx, tx, q, org, c, t, due)
 	if err != nil {
 		return err
 	}
-	return s.mailOwner(ctx, tx, org, c, due, []taskLine{line}, kind)
+	d := s.taskMailData(org, c, due, []taskLine{line})
+	d.PassedBy, d.PassedByDPO = by, by == ""
+	return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, TaskID: line.TaskID, Kind: "task", To: line.To, Lang: line.Lang, Data: d})
 }
 
 // scheduleTaskJobs inserts the reminders (N working days before the owner

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	netmail "net/mail"
 	"strings"
@@ -324,6 +325,10 @@ func (s *Service) ReassignTask(ctx context.Context, org store.Org, taskID int64,
 			return ErrNotAllowed
 		}
 		old := t.OwnerEmail
+		by := "" // the DPO passed it
+		if actor == OwnerActor(t.ID) {
+			by = cmp.Or(t.OwnerName, old)
+		}
 		t.OwnerName, t.OwnerEmail, t.TokenHash, t.UpdatedAt = name, email, nil, s.Now()
 		if err := q.UpdateTask(ctx, t); err != nil {
 			return err
@@ -336,7 +341,7 @@ func (s *Service) ReassignTask(ctx context.Context, org store.Org, taskID int64,
 			return err
 		}
 		if t.State == "open" {
-			return s.sendTaskLink(ctx, tx, q, org, c, &t, DueOf(c, CalendarFor(org), s.Now()), "task")
+			return s.sendPassedTask(ctx, tx, q, org, c, &t, DueOf(c, CalendarFor(org), s.Now()), by)
 		}
 		return nil
 	})
