@@ -127,6 +127,16 @@ func TestCaseAccessLetterDownload(t *testing.T) {
 	if n != 2 {
 		t.Errorf("%d letter_rendered events, want 2 (a refused render is not one)", n)
 	}
+	// The timeline names a rendered letter by its kind, not as the answer,
+	// and does not read its register count as registers chosen
+	// (walkthrough: a receipt's preview read "Answer letter rendered",
+	// "1 register was chosen").
+	all, _ := timelineLines(t, cl, sub.Receipt)
+	cat := f.env.Catalog
+	if !strings.Contains(all, cat.T("en", "timeline.letter_rendered")+" · Dana Dpo "+cat.T("en", "staffcase.tl.letter")+": "+cat.T("en", "print.kind.access")) ||
+		strings.Contains(all, cat.T("en", "staffcase.tls.registers", 2)) {
+		t.Errorf("the timeline: %q", all)
+	}
 
 	// Another organisation's DPO: not found.
 	if d := f.login(t, f.dpo2).get(letterPath); d.status != http.StatusNotFound || strings.HasPrefix(d.body, "%PDF") {

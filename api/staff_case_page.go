@@ -1203,6 +1203,9 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 	for _, k := range keys {
 		v := data[k]
 		val := ""
+		if k == "registers" && ev.Action == "letter_rendered" {
+			continue // how many registers the letter covers, not a choice of registers
+		}
 		switch k {
 		case "from":
 			continue
@@ -1225,6 +1228,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 
 		case "letter_kind": // issue 18, the print queue
 			val = s.caseLabel(lang, "print.kind.", fmt.Sprint(v))
+			k = "letter"
 		case "consent_method": // RD-2
 			val = s.caseLabel(lang, "staffcase.forward.method.", fmt.Sprint(v))
 		case "letter_method":
@@ -1235,6 +1239,9 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 				val = s.caseLabel(lang, "print.kind.", kind)
 			} else {
 				val = s.caseLabel(lang, "staffcase.mail.kind.", kind)
+			}
+			if ev.Action == "letter_rendered" {
+				k = "letter" // a letter, not a message
 			}
 		case "method":
 			val = s.caseLabel(lang, "method.", fmt.Sprint(v))
