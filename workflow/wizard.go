@@ -202,12 +202,14 @@ var (
 const maxDraftName = 500
 
 // ParseInputs reads every input into a new draft. A document with no
-// registers is reported as skipped, not refused.
-func ParseInputs(ctx context.Context, inputs []WizardInput, xo registers.ExtractOptions) *ImportDraft {
+// registers is reported as skipped, not refused. orgNames are the
+// importing organisation's names: a joint register's unit is read from
+// its line (registers.Options.OrgNames).
+func ParseInputs(ctx context.Context, inputs []WizardInput, xo registers.ExtractOptions, orgNames ...string) *ImportDraft {
 	d := &ImportDraft{NextID: 1}
 	for _, in := range inputs {
 		src := DraftSource{Name: in.Name}
-		res, kind, err := registers.ParseDocument(ctx, in.Data, registers.Options{SourceFile: in.Name}, xo)
+		res, kind, err := registers.ParseDocument(ctx, in.Data, registers.Options{SourceFile: in.Name, OrgNames: orgNames}, xo)
 		src.Kind = string(kind)
 		switch {
 		case errors.Is(err, registers.ErrPDFTool):
@@ -239,9 +241,13 @@ func ParseInputs(ctx context.Context, inputs []WizardInput, xo registers.Extract
 // owner is the catalogue's, a register dropped at the last publication is
 // dropped again, and a register under a merged name is merged again.
 func (s *Service) NewImportDraft(ctx context.Context, orgID int64, actor Actor, staffID int64, inputs []WizardInput, xo registers.ExtractOptions) (int64, error) {
-	d := ParseInputs(ctx, inputs, xo)
+	org, err := store.New(s.Pool).OrgByID(ctx, orgID)
+	if err != nil {
+		return 0, err
+	}
+	d := ParseInputs(ctx, inputs, xo, org.NameFI, org.NameSV, org.NameEN)
 	var id int64
-	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
 		cat, err := q.Registers(ctx, orgID, store.RegisterFilter{IncludeMissing: true})
 		if err != nil {
 			return err

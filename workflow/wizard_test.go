@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -278,5 +280,44 @@ func TestImportDraftSplitKeptAcrossReimportD3(t *testing.T) {
 	sum, err = env.Workflow.PublishImportDraft(env.Ctx, org, id2, workflow.ActorSystem, true)
 	if err != nil || len(sum.Added) != 0 || len(sum.Missing) != 0 || len(sum.Unchanged) != 3 {
 		t.Errorf("re-import dry run %+v %v", sum, err)
+	}
+}
+
+// A joint register (corpus 22, Helmet: one "City: body" line per city)
+// imported by one of its cities takes the unit from that city's line, by
+// the organisation's names; the walkthrough of Grankulla got Helsingfors'
+// "chefen för bibliotekstjänsterna". Grankulla's line names the city
+// itself: no unit (D-4).
+func TestImportDraftJointRegisterUnitOfOwnOrgD4(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	b, err := os.ReadFile(filepath.Join("..", "registers", "testdata", "corpus", "22_helmet_bibliotekens_anvandarregister.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := []workflow.WizardInput{{Name: "helmet.txt", Data: b}}
+	for _, c := range []struct {
+		slug, fi, sv, unit string
+	}{
+		{"kauniainen", "Kauniainen", "Grankulla", ""},
+		{"helsinki", "Helsinki", "Helsingfors", "chefen för bibliotekstjänsterna"},
+		{"vantaa", "Vantaa", "Vanda", "undervisningsnämnden"},
+		{"lohja", "Lohja", "Lojo", ""},
+	} {
+		org := env.Org(c.slug, c.fi, c.sv, "sv")
+		id, err := env.Workflow.NewImportDraft(env.Ctx, org.ID, workflow.ActorSystem, 0, in, registers.ExtractOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := env.Workflow.ImportDraftOf(env.Ctx, org.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Registers) != 1 {
+			t.Fatalf("%s: %d registers, want 1", c.slug, len(d.Registers))
+		}
+		if got := d.Registers[0].R.Unit; got != c.unit {
+			t.Errorf("%s: unit %q, want %q", c.slug, got, c.unit)
+		}
 	}
 }
