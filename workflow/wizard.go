@@ -138,6 +138,24 @@ func (r DraftRegister) Doubts() []string {
 	return out
 }
 
+// OwnerProposal is a register owner the document names, for the DPO to
+// confirm.
+type OwnerProposal struct {
+	Name, Email string
+}
+
+// Proposal is the register owner the document's contact text names with
+// their own e-mail address (registers.ProposedOwner), while the register
+// has no owner: shown on the card and filled into the owner table the DPO
+// downloads, it becomes the owner only when the DPO saves that table.
+func (r DraftRegister) Proposal() OwnerProposal {
+	if r.Added || r.OwnerName != "" || r.OwnerEmail != "" {
+		return OwnerProposal{}
+	}
+	name, email := registers.ProposedOwner(r.R.Contact)
+	return OwnerProposal{Name: name, Email: email}
+}
+
 // Field is one recognised field of a register, for the preview.
 type Field struct {
 	Key   string // message key of its label
@@ -670,13 +688,19 @@ func (d *ImportDraft) AssignOwners(table string) ([]OwnerProblem, int) {
 
 // OwnersCSV is the owner table of the live registers, to fill in and
 // upload back: "register;owner name;owner email", its header row in the
-// DPO's language (AssignOwners skips it).
+// DPO's language (AssignOwners skips it). A register without an owner has
+// the owner its document names (Proposal) filled in, for the DPO to check.
 func (d *ImportDraft) OwnersCSV(header []string) []byte {
 	rows := [][]string{header}
 	for _, r := range d.Registers {
-		if r.Live() {
-			rows = append(rows, []string{r.Name(), r.OwnerName, r.OwnerEmail})
+		if !r.Live() {
+			continue
 		}
+		name, email := r.OwnerName, r.OwnerEmail
+		if p := r.Proposal(); p.Email != "" {
+			name, email = p.Name, p.Email
+		}
+		rows = append(rows, []string{r.Name(), name, email})
 	}
 	return ownerTable(rows)
 }

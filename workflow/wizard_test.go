@@ -321,3 +321,52 @@ func TestImportDraftJointRegisterUnitOfOwnOrgD4(t *testing.T) {
 		}
 	}
 }
+
+// The register owner a document names (corpus 30, Hangö: "Registrets
+// ansvarsperson: Turistchef Kira Marschan, 019 2203414,
+// kira.marschan@hanko.fi") is proposed, not made the owner: the owner table
+// the DPO downloads has it filled in, and saving that table confirms it.
+func TestImportDraftProposesNamedOwnerD11(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	b, err := os.ReadFile(filepath.Join("..", "registers", "testdata", "corpus", "30_hango_turistbyra_dataskyddsbeskrivning.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := env.Org("hanko", "Hanko", "Hangö", "sv")
+	id, err := env.Workflow.NewImportDraft(env.Ctx, org.ID, workflow.ActorSystem, 0, []workflow.WizardInput{{Name: "hango.txt", Data: b}}, registers.ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := env.Workflow.ImportDraftOf(env.Ctx, org.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Registers) != 1 {
+		t.Fatalf("%d registers, want 1", len(d.Registers))
+	}
+	r := d.Registers[0]
+	want := workflow.OwnerProposal{Name: "Kira Marschan", Email: "kira.marschan@hanko.fi"}
+	if r.OwnerName != "" || r.OwnerEmail != "" || r.Proposal() != want {
+		t.Fatalf("owner %q <%s>, proposal %+v, want no owner and %+v", r.OwnerName, r.OwnerEmail, r.Proposal(), want)
+	}
+	sum, err := env.Workflow.PublishImportDraft(env.Ctx, org, id, workflow.ActorSystem, true)
+	if err != nil || sum.NoOwner != 1 {
+		t.Errorf("a proposal is no owner: %+v %v", sum, err)
+	}
+	csv := strings.TrimPrefix(string(d.OwnersCSV([]string{"register", "namn", "e-post"})), "\ufeff")
+	if !strings.Contains(csv, r.Name()+";Kira Marschan;kira.marschan@hanko.fi") {
+		t.Errorf("owner table %q", csv)
+	}
+	if probs, n := d.AssignOwners(csv); n != 1 || len(probs) != 0 {
+		t.Fatalf("saving the table: changed %d, problems %+v", n, probs)
+	}
+	r = d.Registers[0]
+	if r.OwnerName != "Kira Marschan" || r.OwnerEmail != "kira.marschan@hanko.fi" || r.Proposal() != (workflow.OwnerProposal{}) {
+		t.Errorf("after saving: owner %q <%s>, proposal %+v", r.OwnerName, r.OwnerEmail, r.Proposal())
+	}
+	// A register added by hand proposes no one.
+	if p := (workflow.DraftRegister{Added: true, R: registers.Register{Contact: "Kira Marschan, kira.marschan@hanko.fi"}}).Proposal(); p != (workflow.OwnerProposal{}) {
+		t.Errorf("added register proposes %+v", p)
+	}
+}
