@@ -51,6 +51,31 @@ func draftIDOf(t *testing.T, d *workflow.ImportDraft, name string) int {
 	return 0
 }
 
+// newDraft parses the inputs into a stored draft of the organisation and
+// reads it back.
+func newDraft(t *testing.T, env *testenv.Env, orgID int64, in []workflow.WizardInput) *workflow.ImportDraft {
+	t.Helper()
+	id, err := env.Workflow.NewImportDraft(env.Ctx, orgID, workflow.ActorSystem, 0, in, registers.ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := env.Workflow.ImportDraftOf(env.Ctx, orgID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// corpusInput is a document of the importer's corpus as the wizard's input.
+func corpusInput(t *testing.T, file string) []workflow.WizardInput {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "registers", "testdata", "corpus", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []workflow.WizardInput{{Name: file, Data: b}}
+}
+
 // D-3: a merge keeps the merged name as an alias, and a re-import merges
 // the same register again; the merged one is never published.
 func TestImportDraftMergeKeepsAliasesAcrossReimportD3(t *testing.T) {
@@ -58,18 +83,12 @@ func TestImportDraftMergeKeepsAliasesAcrossReimportD3(t *testing.T) {
 	env := testenv.New(t)
 	org := env.Org("lohja", "Lohja", "Lojo", "fi")
 	in := []workflow.WizardInput{{Name: "kirjasto.txt", Data: []byte(wizardTwo)}}
-	id, err := env.Workflow.NewImportDraft(env.Ctx, org.ID, workflow.ActorSystem, 0, in, registers.ExtractOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := env.Workflow.ImportDraftOf(env.Ctx, org.ID, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newDraft(t, env, org.ID, in)
+	id := d.ID
 	if len(d.Registers) != 2 {
 		t.Fatalf("parsed %d registers, want 2: %+v", len(d.Registers), d.Sources)
 	}
-	err = env.Workflow.EditImportDraft(env.Ctx, org.ID, id, func(d *workflow.ImportDraft) error {
+	err := env.Workflow.EditImportDraft(env.Ctx, org.ID, id, func(d *workflow.ImportDraft) error {
 		return d.Merge(draftIDOf(t, d, "Kirjastoauton asiakasrekisteri"), draftIDOf(t, d, "Kirjaston asiakasrekisteri"))
 	})
 	if err != nil {
@@ -291,11 +310,7 @@ func TestImportDraftSplitKeptAcrossReimportD3(t *testing.T) {
 func TestImportDraftJointRegisterUnitOfOwnOrgD4(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
-	b, err := os.ReadFile(filepath.Join("..", "registers", "testdata", "corpus", "22_helmet_bibliotekens_anvandarregister.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := []workflow.WizardInput{{Name: "helmet.txt", Data: b}}
+	in := corpusInput(t, "22_helmet_bibliotekens_anvandarregister.txt")
 	for _, c := range []struct {
 		slug, fi, sv, unit string
 	}{
@@ -305,14 +320,7 @@ func TestImportDraftJointRegisterUnitOfOwnOrgD4(t *testing.T) {
 		{"lohja", "Lohja", "Lojo", ""},
 	} {
 		org := env.Org(c.slug, c.fi, c.sv, "sv")
-		id, err := env.Workflow.NewImportDraft(env.Ctx, org.ID, workflow.ActorSystem, 0, in, registers.ExtractOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := env.Workflow.ImportDraftOf(env.Ctx, org.ID, id)
-		if err != nil {
-			t.Fatal(err)
-		}
+		d := newDraft(t, env, org.ID, in)
 		if len(d.Registers) != 1 {
 			t.Fatalf("%s: %d registers, want 1", c.slug, len(d.Registers))
 		}
@@ -329,19 +337,8 @@ func TestImportDraftJointRegisterUnitOfOwnOrgD4(t *testing.T) {
 func TestImportDraftProposesNamedOwnerD11(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
-	b, err := os.ReadFile(filepath.Join("..", "registers", "testdata", "corpus", "30_hango_turistbyra_dataskyddsbeskrivning.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	org := env.Org("hanko", "Hanko", "Hangö", "sv")
-	id, err := env.Workflow.NewImportDraft(env.Ctx, org.ID, workflow.ActorSystem, 0, []workflow.WizardInput{{Name: "hango.txt", Data: b}}, registers.ExtractOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := env.Workflow.ImportDraftOf(env.Ctx, org.ID, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newDraft(t, env, org.ID, corpusInput(t, "30_hango_turistbyra_dataskyddsbeskrivning.txt"))
 	if len(d.Registers) != 1 {
 		t.Fatalf("%d registers, want 1", len(d.Registers))
 	}
@@ -350,7 +347,7 @@ func TestImportDraftProposesNamedOwnerD11(t *testing.T) {
 	if r.OwnerName != "" || r.OwnerEmail != "" || r.Proposal() != want {
 		t.Fatalf("owner %q <%s>, proposal %+v, want no owner and %+v", r.OwnerName, r.OwnerEmail, r.Proposal(), want)
 	}
-	sum, err := env.Workflow.PublishImportDraft(env.Ctx, org, id, workflow.ActorSystem, true)
+	sum, err := env.Workflow.PublishImportDraft(env.Ctx, org, d.ID, workflow.ActorSystem, true)
 	if err != nil || sum.NoOwner != 1 {
 		t.Errorf("a proposal is no owner: %+v %v", sum, err)
 	}
