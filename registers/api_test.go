@@ -276,17 +276,77 @@ func TestLegalBasisLetters(t *testing.T) {
 		{"artikla 9.2 g", ""},
 		{"päivätty 6.1.2021", ""},
 		{"6 artiklan 1 kohdan ensimmäinen alakohta", ""},
+		// Without the paragraph: Art 6 has lettered points only in 6(1).
+		{"EU:s allmänna dataskyddsförordning, artikel 6. punkt c) Behandlingen är nödvändig", "c"},
+		{"Tietosuoja-asetus 6 artikla c, e", "c,e"},
+		{"6 artiklan e-kohta", "e"},
+		{"art. 6 (e)", "e"},
+		{"artikla 6 kohta f", "f"},
+		{"enligt artikel 6 i dataskyddsförordningen", ""},
+		{"6 artiklan edellyttämällä tavalla", ""},
+		{"artikla 6. A new sentence", ""},
+		{"artikla 6 ja 9", ""},
 	} {
 		got := strings.Join(legalBasisLetters(c.in), ",")
 		if got != c.want {
 			t.Errorf("legalBasisLetters(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
-	if l, w := readLegalBasis("artikel 6.1 c och e"); l != "c" || w == "" {
+	if l, w := readLegalBasis("artikel 6.1 c och e", ""); l != "c" || w == "" {
 		t.Errorf("several letters: %q %q", l, w)
 	}
-	if l, _ := readLegalBasis("ei mainintaa"); l != LegalBasisUnknown {
+	if l, _ := readLegalBasis("ei mainintaa", ""); l != LegalBasisUnknown {
 		t.Errorf("no letter: %q", l)
+	}
+}
+
+// The bases named in words, in the legal-basis text only (a purpose's
+// "sopimus" is seldom the basis), each mapped to its Art 6(1) letter.
+func TestLegalBasisWords(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string
+	}{
+		{"Käsittelyn oikeusperuste on yleinen etu ja julkisen vallan käyttäminen.", "e"},
+		{"Käsittely perustuu rekisteröidyn suostumukseen.", "a"},
+		{"Käsittely on tarpeen sopimuksen täytäntöönpanemiseksi.", "b"},
+		{"Käsittely perustuu lakisääteiseen velvoitteeseen.", "c"},
+		{"rekisteröidyn elintärkeiden etujen suojaamiseksi", "d"},
+		{"yleistä etua koskevan tehtävän suorittamiseksi", "e"},
+		{"Julkisen vallan käyttö", "e"},
+		{"rekisterinpitäjän oikeutetun edun toteuttamiseksi", "f"},
+		{"Behandlingen baserar sig på den registrerades samtycke.", "a"},
+		{"för att fullgöra ett avtal", "b"},
+		{"en rättslig förpliktelse som åvilar den personuppgiftsansvarige", "c"},
+		{"för att skydda den registrerades grundläggande intressen", "d"},
+		{"uppgift av allmänt intresse och myndighetsutövning", "e"},
+		{"den personuppgiftsansvariges berättigade intressen", "f"},
+		{"processing is necessary for compliance with a legal obligation", "c"},
+		{"Processing is necessary for the performance of a task carried out in the public interest", "e"},
+		{"Rekisteröidyn suostumuksella tai sopimus- taikka muun vastaavan suhteen tai lain perusteella", "a,b"},
+		{"Käsittely ei perustu suostumukseen, vaan lakisääteiseen velvoitteeseen.", "c"},
+		{"Behandlingen grundar sig inte på samtycke.", ""},
+		{"Henkilö on oikeutettu etuuteen.", ""},
+		{"Lakisääteinen tehtävä nuorisopalveluiden järjestämiseksi", ""},
+	} {
+		if got := strings.Join(legalBasisWords(c.in), ","); got != c.want {
+			t.Errorf("legalBasisWords(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	// An article reference wins over words; words are not read from the
+	// purpose; several bases give the first and a warning.
+	for _, c := range []struct{ legal, purpose, want string }{
+		{"6 artiklan 1 e-kohta: käsittely on tarpeen sopimuksen täytäntöönpanemiseksi", "", "e"},
+		{"lakisääteinen velvoite", "artikla 6.1 e", "e"},
+		{"", "Tietoja käytetään sopimusten hallintaan ja suostumusten kirjaamiseen.", LegalBasisUnknown},
+		{"Käsittelyn oikeusperuste on yleinen etu.", "asiakkaiden sopimukset", "e"},
+	} {
+		if got, _ := readLegalBasis(c.legal, c.purpose); got != c.want {
+			t.Errorf("readLegalBasis(%q, %q) = %q, want %q", c.legal, c.purpose, got, c.want)
+		}
+	}
+	if l, w := readLegalBasis("Rekisteröidyn suostumuksella tai sopimuksen perusteella", ""); l != "a" || w == "" {
+		t.Errorf("several bases in words: %q %q", l, w)
 	}
 }
 

@@ -1,6 +1,7 @@
 package registers
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -25,20 +26,8 @@ func OtherController(controller string, names ...string) bool {
 	if len(words) == 0 {
 		return false
 	}
-	var own []string
-	for _, n := range names {
-		for _, w := range controllerWords(n) {
-			if w = strings.ToLower(w); !genericOrgWord(w) && !separateBodyWord(w) {
-				own = append(own, w)
-			}
-		}
-	}
-	for _, w := range words {
-		for _, o := range own {
-			if sameStem(w, o) {
-				return false // it names the organisation
-			}
-		}
+	if namesOwn(words, ownWords(names)) {
+		return false // it names the organisation
 	}
 	for i, w := range words {
 		if separateBodyWord(w) {
@@ -51,6 +40,67 @@ func OtherController(controller string, names ...string) bool {
 		}
 	}
 	return false
+}
+
+// ownWords are the lower-case words that tell the organisation's names
+// apart from another's ("grankulla", "kauniainen" of "Grankulla stad",
+// "Kauniaisten kaupunki").
+func ownWords(names []string) []string {
+	var own []string
+	for _, n := range names {
+		for _, w := range controllerWords(n) {
+			if w = strings.ToLower(w); !genericOrgWord(w) && !separateBodyWord(w) {
+				own = append(own, w)
+			}
+		}
+	}
+	return own
+}
+
+// namesOwn reports whether one of the lower-case words is one of own in
+// any inflection.
+func namesOwn(words, own []string) bool {
+	for _, w := range words {
+		for _, o := range own {
+			if sameStem(w, o) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cityLine is a line "City: body" of a joint register's controller text.
+var cityLine = regexp.MustCompile(`^(\p{Lu}[\p{L}\-]+(?: \p{Lu}[\p{L}\-]+)?)\s*:\s+(\S.*)$`)
+
+// notCity: labels of a controller text's own fields, never a city.
+var notCity = regexp.MustCompile(`(?i)^(nimi|nimet|namn|name|names|organisaatio|organisation|y-tunnus|fo-nummer|osoite|adress|address|käyntiosoite|besöksadress|postiosoite|postadress|puhelin|puh|tel|tfn|telefon|sähköposti|e-post|email|tietosuojavastaava|dataskyddsombud|yhteyshenkilö|kontaktperson|vastuuhenkilö|ansvarsperson|edustaja|företrädare|rekisterinpitäjä|personuppgiftsansvarig)$`)
+
+// jointUnit reads the unit of a joint register whose controller text is
+// one "City: body" line per organisation (corpus 22: "Esbo: Esbo stad",
+// "Helsingfors: chefen för bibliotekstjänsterna", "Grankulla: Grankulla
+// stad"): the unit in the body on the line of the importing organisation,
+// named in any language in names. When no line is the organisation's the
+// unit is empty: another city's body is not the organisation's unit
+// (D-4). ok is false when the text is not such a list.
+func jointUnit(controller string, names []string) (unit string, ok bool) {
+	lines := strings.Split(strings.TrimSpace(controller), "\n")
+	if len(lines) < 2 {
+		return "", false
+	}
+	own := ownWords(names)
+	seen := map[string]bool{}
+	for _, l := range lines {
+		m := cityLine.FindStringSubmatch(strings.TrimSpace(l))
+		if m == nil || notCity.MatchString(m[1]) || seen[m[1]] {
+			return "", false
+		}
+		seen[m[1]] = true
+		if unit == "" && len(own) > 0 && namesOwn(strings.Fields(strings.ToLower(m[1])), own) {
+			unit = noticeUnit(m[2])
+		}
+	}
+	return unit, true
 }
 
 // controllerWords are the words of s, split at anything but letters and

@@ -101,3 +101,48 @@ func TestOtherControllerOnCorpus(t *testing.T) {
 		}
 	}
 }
+
+// A joint register's controller text with one "City: body" line per city
+// (corpus 22, Helmet): the unit is the body on the importing
+// organisation's line, found by any of its names, and never another
+// city's (the walkthrough imported Helmet into Grankulla and got
+// "Helsingfors: chefen för bibliotekstjänsterna"). Grankulla's own line
+// names the city itself, which is the controller and no unit (D-4).
+func TestJointRegisterUnitOfOwnCity(t *testing.T) {
+	const file = "22_helmet_bibliotekens_anvandarregister.txt"
+	b, err := os.ReadFile(filepath.Join("testdata", "corpus", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		names []string
+		unit  string
+	}{
+		{[]string{"Kauniaisten kaupunki", "Grankulla stad", "City of Kauniainen"}, ""},
+		{[]string{"Kauniainen", "Grankulla"}, ""},
+		{[]string{"Helsingin kaupunki", "Helsingfors stad", "City of Helsinki"}, "chefen för bibliotekstjänsterna"},
+		{[]string{"Vantaan kaupunki", "Vanda stad"}, "undervisningsnämnden"},
+		{[]string{"Espoon kaupunki", "Esbo stad"}, ""},
+		// Not one of the four: no city's body.
+		{[]string{"Turun kaupunki", "Åbo stad"}, ""},
+		{nil, ""},
+	} {
+		res, err := Parse(string(b), Options{SourceFile: file, OrgNames: c.names})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := res.Registers[0]
+		if r.Unit != c.unit {
+			t.Errorf("%q: unit %q, want %q", c.names, r.Unit, c.unit)
+		}
+		if want := "Esbo: Esbo stad\nHelsingfors: chefen för bibliotekstjänsterna\nGrankulla: Grankulla stad\nVanda: undervisningsnämnden"; r.Controller != want {
+			t.Errorf("%q: controller %q, want it as published", c.names, r.Controller)
+		}
+	}
+	// Field labels are no cities: such a text keeps its unit reading.
+	for _, ctrl := range []string{"Nimi: Esimerkkilän kaupunki\nOsoite: Katu 1", "Esbo stad / Bildningsnämnden", "Grankulla stad\nBildningsnämnden"} {
+		if _, ok := jointUnit(ctrl, []string{"Grankulla stad"}); ok {
+			t.Errorf("jointUnit(%q) read city lines", ctrl)
+		}
+	}
+}

@@ -87,14 +87,11 @@ func init() {
 		"Henkilötietorekisterin nimi", "Rekisterin nimi ja käyttötarkoitus")
 	addGeneric(nfController, "fi", "Rekisterinpitäjä ja tietosuojavastaava", "Tietojärjestelmän vastuutahot", "Rekisterinpitäjän nimi, osoite ja muut yhteystiedot",
 		"Rekisterinpitäjän nimi ja osoite", "Rekisterinpitäjä ja yhteyshenkilö", "Rekisterinpitäjä ja rekisterin yhteyshenkilö", "Yhteisrekisterinpitäjyys")
-	addGeneric(nfContact, "fi", "Rekisterin vastuu- ja yhteyshenkilö rekisteriä koskevissa asioissa", "Rekisteriasioita hoitavat henkilöt",
-		"Rekisteriasioista vastaavat henkilöt ja/tai yhteyshenkilöt", "Rekisterin yhteyshenkilöt", "Rekisterin yhteyshenkilöt ja tämän yhteystiedot",
+	addGeneric(nfContact, "fi", "Rekisteriasioista vastaavat henkilöt ja/tai yhteyshenkilöt", "Rekisterin yhteyshenkilöt ja tämän yhteystiedot",
 		"Rekisteriasioista vastaavat henkilöt yhteystietoineen", "Yhteyshenkilö rekisterin tietosuoja-asioissa", "Rekisterinpitäjän edustaja (yhteyshenkilö)",
 		"Rekisterinpitäjän edustaja", "Tietojärjestelmän vastuuyksiköt ja -henkilöt", "Rekisterin vastuuhenkilöt", "Rekisteriasioista vastaava henkilö ja yhteyshenkilö",
 		"Rekisterin vastuuhenkilö ja yhteystiedot", "Rekisterin yhteyshenkilö ja yhteystiedot", "Yhteyshenkilö rekisteriasioissa")
-	addGeneric(nfPurpose, "fi", "Henkilötietojen käsittelyn tarkoitus ja peruste sekä kerääminen", "Rekisterin käyttötarkoitus ja tietojen käsittely",
-		"Henkilötietojen käsittelyn tarkoitus (sekä käsittelyn oikeusperuste)", "Tietojärjestelmän käyttötarkoitus", "Rekisterin käyttötarkoitus ja henkilötietojen käsittelyn peruste",
-		"Rekisterin käyttötarkoitus ja henkilötietojen käsittelyn oikeusperuste", "Henkilötietojen käsittelyn tarkoitus / rekisterin käyttötarkoitus",
+	addGeneric(nfPurpose, "fi", "Henkilötietojen käsittelyn tarkoitus (sekä käsittelyn oikeusperuste)", "Tietojärjestelmän käyttötarkoitus", "Rekisterin käyttötarkoitus ja henkilötietojen käsittelyn oikeusperuste", "Henkilötietojen käsittelyn tarkoitus / rekisterin käyttötarkoitus",
 		"Henkilötietojen käsittelyn tarkoitus ja käsittelyn oikeusperuste", "Rekisterin tarkoitus", "Käsittelyn tarkoitus ja oikeusperusteet")
 	addGeneric(nfLegal, "fi", "Henkilötietojen käsittelyn laillisuus", "Käsittelyn lainmukaisuus", "Henkilötietojen käsittelyn peruste", "Käsittelyperuste")
 	addGeneric(nfData, "fi", "Rekisterin tietosisältö, kuvaus rekisteröityjen ryhmistä ja henkilötietotyypeistä", "Rekisteröityjen ryhmät ja tietosisältö",

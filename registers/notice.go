@@ -60,14 +60,21 @@ func init() {
 		"Rekisteriasioista vastaava henkilö", "Rekisteriasioista vastaava henkilö tai yhteyshenkilö",
 		"Rekisteriasioita hoitava henkilö", "Rekisterin yhteyshenkilö", "Rekisterin vastuuhenkilö", "Vastuuhenkilö",
 		"Rekisterin vastuuhenkilö ja yhteyshenkilö", "Rekisterin vastuuhenkilö/yhteyshenkilö",
-		"Yhteyshenkilö rekisteriä koskevissa asioissa", "Rekisteristä vastaava henkilö", "Rekisterin hoitaja")
+		"Yhteyshenkilö rekisteriä koskevissa asioissa", "Rekisteristä vastaava henkilö", "Rekisterin hoitaja",
+		// Corpus 03, 01 and 16: without them the controller ran on into
+		// the contact section.
+		"Rekisterin vastuu- ja yhteyshenkilö rekisteriä koskevissa asioissa", "Rekisteriasioita hoitavat henkilöt", "Rekisterin yhteyshenkilöt")
 	addHeadings(nfName, "fi", "Rekisterin nimi", "Rekisterin tai tietojärjestelmän nimi", "Henkilörekisterin nimi",
 		"Käsittelytoimen nimi", "Rekisterin / tietojärjestelmän nimi")
 	addHeadings(nfPurpose, "fi", "Käsittelyn tarkoitus ja oikeusperuste", "Henkilötietojen käsittelyn tarkoitus ja käsittelyn oikeusperuste",
 		"Henkilötietojen käsittelyn tarkoitus ja oikeusperuste", "Henkilötietojen käsittelyn tarkoitus", "Käsittelyn tarkoitus",
 		"Käsittelyn tarkoitukset", "Rekisterin käyttötarkoitus", "Rekisterin käyttötarkoitus ja oikeusperuste",
 		"Henkilötietojen käsittelyn tarkoitus (rekisterin käyttötarkoitus)", "Henkilötietojen käsittelyn tarkoitukset",
-		"Käyttötarkoitus", "Tarkoitus")
+		"Käyttötarkoitus", "Tarkoitus",
+		// Corpus 03, 01 and 10: without them the purpose was lost to the
+		// section above.
+		"Henkilötietojen käsittelyn tarkoitus ja peruste sekä kerääminen", "Rekisterin käyttötarkoitus ja henkilötietojen käsittelyn peruste",
+		"Rekisterin käyttötarkoitus ja tietojen käsittely")
 	addHeadings(nfLegal, "fi", "Käsittelyn oikeusperuste", "Oikeusperuste", "Oikeusperusteet", "Henkilötietojen käsittelyn oikeusperuste",
 		"Käsittelyn oikeudellinen peruste", "Rekisterin pitämisen peruste", "Käsittelyn peruste", "Käsittelyn oikeusperusteet")
 	addHeadings(nfData, "fi", "Rekisterin tietosisältö", "Rekisterin sisältämät tiedot", "Tietosisältö", "Henkilötietoryhmät",

@@ -60,6 +60,12 @@ type Options struct {
 	Format Format
 	// SourceFile is copied to every register's SourceFile.
 	SourceFile string
+	// OrgNames are the importing organisation's names in its languages
+	// (e.g. "Grankulla stad", "Kauniaisten kaupunki"). A joint register's
+	// controller text with one "City: body" line per organisation gives
+	// the unit on the organisation's line; without them, or when no line
+	// is the organisation's, the unit is left empty (jointUnit).
+	OrgNames []string
 }
 
 // Result is the outcome of Parse.
@@ -267,6 +273,9 @@ func finish(res *Result, opts Options) {
 		}
 		if r.Language == "" {
 			r.Language = res.Language
+		}
+		if u, ok := jointUnit(r.Controller, opts.OrgNames); ok {
+			r.Unit = u
 		}
 		r.SourceFile = opts.SourceFile
 		if len(r.Extra) == 0 {

@@ -138,6 +138,24 @@ func (r DraftRegister) Doubts() []string {
 	return out
 }
 
+// OwnerProposal is a register owner the document names, for the DPO to
+// confirm.
+type OwnerProposal struct {
+	Name, Email string
+}
+
+// Proposal is the register owner the document's contact text names with
+// their own e-mail address (registers.ProposedOwner), while the register
+// has no owner: shown on the card and filled into the owner table the DPO
+// downloads, it becomes the owner only when the DPO saves that table.
+func (r DraftRegister) Proposal() OwnerProposal {
+	if r.Added || r.OwnerName != "" || r.OwnerEmail != "" {
+		return OwnerProposal{}
+	}
+	name, email := registers.ProposedOwner(r.R.Contact)
+	return OwnerProposal{Name: name, Email: email}
+}
+
 // Field is one recognised field of a register, for the preview.
 type Field struct {
 	Key   string // message key of its label
@@ -202,12 +220,14 @@ var (
 const maxDraftName = 500
 
 // ParseInputs reads every input into a new draft. A document with no
-// registers is reported as skipped, not refused.
-func ParseInputs(ctx context.Context, inputs []WizardInput, xo registers.ExtractOptions) *ImportDraft {
+// registers is reported as skipped, not refused. orgNames are the
+// importing organisation's names: a joint register's unit is read from
+// its line (registers.Options.OrgNames).
+func ParseInputs(ctx context.Context, inputs []WizardInput, xo registers.ExtractOptions, orgNames ...string) *ImportDraft {
 	d := &ImportDraft{NextID: 1}
 	for _, in := range inputs {
 		src := DraftSource{Name: in.Name}
-		res, kind, err := registers.ParseDocument(ctx, in.Data, registers.Options{SourceFile: in.Name}, xo)
+		res, kind, err := registers.ParseDocument(ctx, in.Data, registers.Options{SourceFile: in.Name, OrgNames: orgNames}, xo)
 		src.Kind = string(kind)
 		switch {
 		case errors.Is(err, registers.ErrPDFTool):
@@ -239,9 +259,13 @@ func ParseInputs(ctx context.Context, inputs []WizardInput, xo registers.Extract
 // owner is the catalogue's, a register dropped at the last publication is
 // dropped again, and a register under a merged name is merged again.
 func (s *Service) NewImportDraft(ctx context.Context, orgID int64, actor Actor, staffID int64, inputs []WizardInput, xo registers.ExtractOptions) (int64, error) {
-	d := ParseInputs(ctx, inputs, xo)
+	org, err := store.New(s.Pool).OrgByID(ctx, orgID)
+	if err != nil {
+		return 0, err
+	}
+	d := ParseInputs(ctx, inputs, xo, org.NameFI, org.NameSV, org.NameEN)
 	var id int64
-	err := s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
+	err = s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
 		cat, err := q.Registers(ctx, orgID, store.RegisterFilter{IncludeMissing: true})
 		if err != nil {
 			return err
@@ -664,13 +688,19 @@ func (d *ImportDraft) AssignOwners(table string) ([]OwnerProblem, int) {
 
 // OwnersCSV is the owner table of the live registers, to fill in and
 // upload back: "register;owner name;owner email", its header row in the
-// DPO's language (AssignOwners skips it).
+// DPO's language (AssignOwners skips it). A register without an owner has
+// the owner its document names (Proposal) filled in, for the DPO to check.
 func (d *ImportDraft) OwnersCSV(header []string) []byte {
 	rows := [][]string{header}
 	for _, r := range d.Registers {
-		if r.Live() {
-			rows = append(rows, []string{r.Name(), r.OwnerName, r.OwnerEmail})
+		if !r.Live() {
+			continue
 		}
+		name, email := r.OwnerName, r.OwnerEmail
+		if p := r.Proposal(); p.Email != "" {
+			name, email = p.Name, p.Email
+		}
+		rows = append(rows, []string{r.Name(), name, email})
 	}
 	return ownerTable(rows)
 }

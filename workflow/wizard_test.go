@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -49,6 +51,31 @@ func draftIDOf(t *testing.T, d *workflow.ImportDraft, name string) int {
 	return 0
 }
 
+// newDraft parses the inputs into a stored draft of the organisation and
+// reads it back.
+func newDraft(t *testing.T, env *testenv.Env, orgID int64, in []workflow.WizardInput) *workflow.ImportDraft {
+	t.Helper()
+	id, err := env.Workflow.NewImportDraft(env.Ctx, orgID, workflow.ActorSystem, 0, in, registers.ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := env.Workflow.ImportDraftOf(env.Ctx, orgID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// corpusInput is a document of the importer's corpus as the wizard's input.
+func corpusInput(t *testing.T, file string) []workflow.WizardInput {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "registers", "testdata", "corpus", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []workflow.WizardInput{{Name: file, Data: b}}
+}
+
 // D-3: a merge keeps the merged name as an alias, and a re-import merges
 // the same register again; the merged one is never published.
 func TestImportDraftMergeKeepsAliasesAcrossReimportD3(t *testing.T) {
@@ -56,18 +83,12 @@ func TestImportDraftMergeKeepsAliasesAcrossReimportD3(t *testing.T) {
 	env := testenv.New(t)
 	org := env.Org("lohja", "Lohja", "Lojo", "fi")
 	in := []workflow.WizardInput{{Name: "kirjasto.txt", Data: []byte(wizardTwo)}}
-	id, err := env.Workflow.NewImportDraft(env.Ctx, org.ID, workflow.ActorSystem, 0, in, registers.ExtractOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := env.Workflow.ImportDraftOf(env.Ctx, org.ID, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newDraft(t, env, org.ID, in)
+	id := d.ID
 	if len(d.Registers) != 2 {
 		t.Fatalf("parsed %d registers, want 2: %+v", len(d.Registers), d.Sources)
 	}
-	err = env.Workflow.EditImportDraft(env.Ctx, org.ID, id, func(d *workflow.ImportDraft) error {
+	err := env.Workflow.EditImportDraft(env.Ctx, org.ID, id, func(d *workflow.ImportDraft) error {
 		return d.Merge(draftIDOf(t, d, "Kirjastoauton asiakasrekisteri"), draftIDOf(t, d, "Kirjaston asiakasrekisteri"))
 	})
 	if err != nil {
@@ -278,5 +299,71 @@ func TestImportDraftSplitKeptAcrossReimportD3(t *testing.T) {
 	sum, err = env.Workflow.PublishImportDraft(env.Ctx, org, id2, workflow.ActorSystem, true)
 	if err != nil || len(sum.Added) != 0 || len(sum.Missing) != 0 || len(sum.Unchanged) != 3 {
 		t.Errorf("re-import dry run %+v %v", sum, err)
+	}
+}
+
+// A joint register (corpus 22, Helmet: one "City: body" line per city)
+// imported by one of its cities takes the unit from that city's line, by
+// the organisation's names; the walkthrough of Grankulla got Helsingfors'
+// "chefen för bibliotekstjänsterna". Grankulla's line names the city
+// itself: no unit (D-4).
+func TestImportDraftJointRegisterUnitOfOwnOrgD4(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	in := corpusInput(t, "22_helmet_bibliotekens_anvandarregister.txt")
+	for _, c := range []struct {
+		slug, fi, sv, unit string
+	}{
+		{"kauniainen", "Kauniainen", "Grankulla", ""},
+		{"helsinki", "Helsinki", "Helsingfors", "chefen för bibliotekstjänsterna"},
+		{"vantaa", "Vantaa", "Vanda", "undervisningsnämnden"},
+		{"lohja", "Lohja", "Lojo", ""},
+	} {
+		org := env.Org(c.slug, c.fi, c.sv, "sv")
+		d := newDraft(t, env, org.ID, in)
+		if len(d.Registers) != 1 {
+			t.Fatalf("%s: %d registers, want 1", c.slug, len(d.Registers))
+		}
+		if got := d.Registers[0].R.Unit; got != c.unit {
+			t.Errorf("%s: unit %q, want %q", c.slug, got, c.unit)
+		}
+	}
+}
+
+// The register owner a document names (corpus 30, Hangö: "Registrets
+// ansvarsperson: Turistchef Kira Marschan, 019 2203414,
+// kira.marschan@hanko.fi") is proposed, not made the owner: the owner table
+// the DPO downloads has it filled in, and saving that table confirms it.
+func TestImportDraftProposesNamedOwnerD11(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.Org("hanko", "Hanko", "Hangö", "sv")
+	d := newDraft(t, env, org.ID, corpusInput(t, "30_hango_turistbyra_dataskyddsbeskrivning.txt"))
+	if len(d.Registers) != 1 {
+		t.Fatalf("%d registers, want 1", len(d.Registers))
+	}
+	r := d.Registers[0]
+	want := workflow.OwnerProposal{Name: "Kira Marschan", Email: "kira.marschan@hanko.fi"}
+	if r.OwnerName != "" || r.OwnerEmail != "" || r.Proposal() != want {
+		t.Fatalf("owner %q <%s>, proposal %+v, want no owner and %+v", r.OwnerName, r.OwnerEmail, r.Proposal(), want)
+	}
+	sum, err := env.Workflow.PublishImportDraft(env.Ctx, org, d.ID, workflow.ActorSystem, true)
+	if err != nil || sum.NoOwner != 1 {
+		t.Errorf("a proposal is no owner: %+v %v", sum, err)
+	}
+	csv := strings.TrimPrefix(string(d.OwnersCSV([]string{"register", "namn", "e-post"})), "\ufeff")
+	if !strings.Contains(csv, r.Name()+";Kira Marschan;kira.marschan@hanko.fi") {
+		t.Errorf("owner table %q", csv)
+	}
+	if probs, n := d.AssignOwners(csv); n != 1 || len(probs) != 0 {
+		t.Fatalf("saving the table: changed %d, problems %+v", n, probs)
+	}
+	r = d.Registers[0]
+	if r.OwnerName != "Kira Marschan" || r.OwnerEmail != "kira.marschan@hanko.fi" || r.Proposal() != (workflow.OwnerProposal{}) {
+		t.Errorf("after saving: owner %q <%s>, proposal %+v", r.OwnerName, r.OwnerEmail, r.Proposal())
+	}
+	// A register added by hand proposes no one.
+	if p := (workflow.DraftRegister{Added: true, R: registers.Register{Contact: "Kira Marschan, kira.marschan@hanko.fi"}}).Proposal(); p != (workflow.OwnerProposal{}) {
+		t.Errorf("added register proposes %+v", p)
 	}
 }
