@@ -59,24 +59,33 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if asJSON {
 		progress = env.Stderr // stdout is the JSON
 	}
-	var docs []*registers.Result
-	for _, f := range files {
-		res, err := readDocument(ctx, env, f, registers.Format(format))
-		if err != nil {
-			return fmt.Errorf("%w; nothing imported", err)
+	// The documents, read for the organisation's names: a joint register
+	// takes its unit from the organisation's own line (registers.Options).
+	parse := func(orgNames ...string) ([]*registers.Result, error) {
+		var docs []*registers.Result
+		for _, f := range files {
+			res, err := readDocument(ctx, env, f, registers.Format(format), orgNames)
+			if err != nil {
+				return nil, fmt.Errorf("%w; nothing imported", err)
+			}
+			noun := "registers"
+			if len(res.Registers) == 1 {
+				noun = "register"
+			}
+			fmt.Fprintf(progress, "%s: %d %s (format %s, language %s)\n",
+				res.Registers[0].SourceFile, len(res.Registers), noun, res.Format, res.Language)
+			for _, w := range res.Warnings {
+				fmt.Fprintf(env.Stderr, "%s: %s\n", res.Registers[0].SourceFile, w)
+			}
+			docs = append(docs, res)
 		}
-		noun := "registers"
-		if len(res.Registers) == 1 {
-			noun = "register"
-		}
-		fmt.Fprintf(progress, "%s: %d %s (format %s, language %s)\n",
-			res.Registers[0].SourceFile, len(res.Registers), noun, res.Format, res.Language)
-		for _, w := range res.Warnings {
-			fmt.Fprintf(env.Stderr, "%s: %s\n", res.Registers[0].SourceFile, w)
-		}
-		docs = append(docs, res)
+		return docs, nil
 	}
-	if dryRun && asJSON {
+	if dryRun && asJSON && slug == "" {
+		docs, err := parse()
+		if err != nil {
+			return err
+		}
 		return writeRegistersJSON(env.Stdout, docs)
 	}
 
@@ -102,6 +111,13 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	docs, err := parse(org.NameFI, org.NameSV, org.NameEN)
+	if err != nil {
+		return err
+	}
+	if dryRun && asJSON {
+		return writeRegistersJSON(env.Stdout, docs)
 	}
 	keys, err := loadKeys(ctx, cfg, log, pool)
 	if err != nil {
@@ -129,7 +145,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 
 // readDocument reads and parses one file ("-" is standard input): PDF,
 // HTML, DOCX or plain text, recognised by content (issue 19).
-func readDocument(ctx context.Context, env *Env, name string, format registers.Format) (*registers.Result, error) {
+func readDocument(ctx context.Context, env *Env, name string, format registers.Format, orgNames []string) (*registers.Result, error) {
 	var r io.Reader
 	source := filepath.Base(name)
 	if name == "-" {
@@ -149,7 +165,7 @@ func readDocument(ctx context.Context, env *Env, name string, format registers.F
 	if len(b) > maxImportFile {
 		return nil, fmt.Errorf("reading %s: larger than %d MiB", name, maxImportFile>>20)
 	}
-	res, _, err := registers.ParseDocument(ctx, b, registers.Options{Format: format, SourceFile: source}, registers.ExtractOptions{})
+	res, _, err := registers.ParseDocument(ctx, b, registers.Options{Format: format, SourceFile: source, OrgNames: orgNames}, registers.ExtractOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -283,3 +283,42 @@ func TestImportReadsPDFHTMLDOCX(t *testing.T) {
 		}
 	}
 }
+
+// D-4: a joint register's controller text lists each city's body; the
+// CLI, like the import wizard, gives the register the unit of the
+// organisation's own line (Vanda: undervisningsnämnden), never the first
+// city's (Helsingfors).
+func TestImportJointRegisterTakesOwnCitysUnit(t *testing.T) {
+	t.Parallel()
+	pool, _, getenv := importDB(t)
+	ctx := context.Background()
+	vantaa := store.Org{Slug: "vantaa", NameFI: "Vantaan kaupunki", NameSV: "Vanda stad", PrimaryLang: "fi"}
+	if _, err := store.New(pool).UpsertOrg(ctx, vantaa); err != nil {
+		t.Fatal(err)
+	}
+	const helmet = "../../registers/testdata/corpus/22_helmet_bibliotekens_anvandarregister.txt"
+	if code, _, errOut := run(t, getenv, "import", "--org", "vantaa", helmet); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var units []string
+	rows, err := pool.Query(ctx, `SELECT coalesce(u.name, '') FROM registers r JOIN organisations o ON o.id = r.org_id
+		LEFT JOIN units u ON u.id = r.unit_id WHERE o.slug = 'vantaa'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			t.Fatal(err)
+		}
+		units = append(units, u)
+	}
+	if len(units) == 0 {
+		t.Fatal("nothing imported")
+	}
+	for _, u := range units {
+		if strings.Contains(u, "Helsingfors") || !strings.Contains(u, "undervisningsnämnden") {
+			t.Errorf("unit %q, want Vanda's undervisningsnämnden", u)
+		}
+	}
+}
