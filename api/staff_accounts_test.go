@@ -177,6 +177,16 @@ func TestInviteMailLinkPasswordSignsInWithRole(t *testing.T) {
 		t.Fatalf("invite = %d to %q", p.status, p.location())
 	}
 	list := dpo.get("/staff/orgs/espoo/staff")
+	// The form says what each role may do (walkthrough: three names and
+	// nothing more).
+	help := htmlByID(list.doc, "role-help")
+	pageLang := htmlAttr(htmlFirst(list.doc, func(n *html.Node) bool { return htmlIs(n, "html") }), "lang")
+	for _, role := range []string{workflow.RoleDPO, workflow.RoleViewer, workflow.RoleAdmin} {
+		li := htmlFirst(help, func(n *html.Node) bool { return htmlIs(n, "li") && htmlAttr(n, "data-role") == role })
+		if want := f.env.Catalog.T(pageLang, "staff.role."+role+".help"); li == nil || !strings.Contains(htmlText(li), want) {
+			t.Errorf("role %s is not explained: %q", role, htmlText(li))
+		}
+	}
 	inv := htmlByID(list.doc, "invites")
 	if inv == nil || !strings.Contains(htmlText(inv), "ville.viewer@espoo.example") {
 		t.Fatalf("the pending invitation is not listed: %s", htmlText(inv))
