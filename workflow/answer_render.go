@@ -389,10 +389,14 @@ func deliveredFileCount(l pdf.Letter) int {
 
 // PackageContents is the cover note of a delivered letter (issue 18): what
 // the resident finds behind the link, in lang. files: the owners' files
-// delivered with an access answer.
+// delivered with an access answer, or the documents given with a decision
+// on a request for documents (FI-2).
 func (s *Service) PackageContents(lang, kind string, files int) []string {
 	out := []string{s.Catalog.T(lang, "answer.contents.letter", s.Catalog.T(lang, "print.kind."+kind)),
 		s.Catalog.T(lang, "answer.contents.html")}
+	if kind == string(pdf.KindDocDecision) && files > 0 {
+		out = append(out, s.Catalog.N(lang, "answer.contents.documents", files, files))
+	}
 	if kind == string(pdf.KindAccess) {
 		out = append(out, s.Catalog.T(lang, "answer.contents.export"))
 		if files > 0 {

@@ -101,6 +101,13 @@ func (s *Service) letterOfKind(ctx context.Context, q *store.Q, org store.Org, c
 // page (issue 18): what the package holds, in lang.
 func (s *Service) DeliveryContents(ctx context.Context, org store.Org, d store.AnswerDelivery, lang string) ([]string, error) {
 	files := 0
+	if d.Kind == string(pdf.KindDocDecision) { // FI-2: the documents given with it
+		docs, err := store.New(s.Pool).DocumentFilesOfCase(ctx, org.ID, d.CaseID)
+		if err != nil && !errors.Is(err, store.ErrPurged) {
+			return nil, err
+		}
+		files = len(docs)
+	}
 	if d.Kind == string(pdf.KindAccess) {
 		// The count is from the case as it stands; a case whose answers
 		// changed since (or was purged) shows the note without it.
