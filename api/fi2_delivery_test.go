@@ -186,6 +186,10 @@ func TestFI2DocumentsDeliveredBySecureLink(t *testing.T) {
 		t.Fatalf("decision letter = %d", letter.status)
 	}
 	words := pdfWords(t, []byte(letter.body))
+	// Its accessible HTML twin (Act 306/2019) says the same.
+	if h := res.get(page + "/letter"); h.status != http.StatusOK || !strings.Contains(h.body, "Päätösluettelo maaliskuu.txt") {
+		t.Errorf("the decision's HTML page = %d", h.status)
+	}
 	fdHas(t, "decision letter", words, "Sinulle annettavat asiakirjat (2)", "poytakirja-2026-03.pdf",
 		"Päätösluettelo maaliskuu.txt", "saman suojatun linkin takana", reason, "Valitusosoitus")
 

@@ -84,6 +84,11 @@ func (s *Service) letterOfKind(ctx context.Context, q *store.Q, org store.Org, c
 	if err != nil {
 		return pdf.Letter{}, err
 	}
+	if kind == pdf.KindPause || kind == pdf.KindDocDecision || kind == pdf.KindDocExtension { // issue 20
+		// Sent by link too (SendLetter, FI-2's documents): its HTML page
+		// was refused as a kind the case had no letter of.
+		return s.caseLegalLetter(ctx, q, org, c, kind)
+	}
 	var at time.Time
 	switch {
 	case kind == pdf.KindExtension:
