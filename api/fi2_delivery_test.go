@@ -148,6 +148,7 @@ func TestFI2DocumentsDeliveredBySecureLink(t *testing.T) {
 	}
 	res := f.unlockAnswer(t, page)
 	p = res.get(page)
+	fdHas(t, "link page", scText(scByID(p.doc, "download")), "Tallenna päätös ja asiakirjat itsellesi")
 	links := scLinksIn(scByID(p.doc, "documents"))
 	if len(links) != 2 {
 		t.Fatalf("documents on the link page: %v", links)
