@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"rightsdesk/workflow"
 )
 
 // Journey (FI-2, Openness Act 621/1999 §14): the DPO decides a request
@@ -20,10 +18,7 @@ import (
 func TestDPODeliversDocuments(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	org := s.org("esimerkki")
 	const email = "sara.svensson@example.fi"
-	sub := s.paper(org, "", workflow.Request{DocumentRequest: true, AllRegisters: true, Name: "Sara Svensson",
-		Email: email, Lang: "fi", Delivery: "electronic"})
 	dir := t.TempDir()
 	minutes := filepath.Join(dir, "poytakirja-2026-03.pdf")
 	annex := filepath.Join(dir, "liite-hankinta.txt")
@@ -34,7 +29,19 @@ func TestDPODeliversDocuments(t *testing.T) {
 		}
 	}
 
+	// The resident asks for documents alone on the form; the receipt
+	// names how the documents come (a secure link), not "the answer".
 	b := newTab(t, s, "fi", false)
+	b.open("/fi/o/esimerkki/request")
+	b.check("#document_request")
+	b.typeIn("#name", "Sara Svensson")
+	b.typeIn("#email", email)
+	b.click("#send")
+	b.typeIn("#code", s.code(email, "code"))
+	b.click("#confirm")
+	b.step("resident: receipt", "@intake.done.title", "@intake.done.delivery_documents", "@delivery.electronic")
+	sub := struct{ Receipt string }{b.receipt()}
+
 	b.open("/staff/login")
 	b.typeIn("#email", "dpo@esimerkki.example")
 	b.typeIn("#password", s.dpo["esimerkki"])
