@@ -38,8 +38,9 @@ func (s *Server) answerRoutes(g *echo.Group) {
 	g.POST("/o/:org/answer/:token/code", s.answerSendCode, answerHeaders, limit)
 	g.POST("/o/:org/answer/:token/verify", s.answerVerify, answerHeaders, limit)
 	g.GET("/o/:org/answer/:token/file", s.answerFile, answerHeaders)
-	g.GET("/o/:org/answer/:token/export", s.answerExport, answerHeaders) // issue 18, Art 20
-	g.GET("/o/:org/answer/:token/letter", s.answerHTML, answerHeaders)   // issue 18, Act 306/2019
+	g.GET("/o/:org/answer/:token/export", s.answerExport, answerHeaders)          // issue 18, Art 20
+	g.GET("/o/:org/answer/:token/letter", s.answerHTML, answerHeaders)            // issue 18, Act 306/2019
+	g.GET("/o/:org/answer/:token/documents/:id", s.answerDocument, answerHeaders) // FI-2: given with the decision
 }
 
 // answerHeaders: the page sits behind a secret URL: no caches, no
@@ -69,6 +70,9 @@ type answerPageData struct {
 	// Export: it holds the machine-readable export (access answers).
 	Contents []string
 	Export   bool
+	// Documents: the documents given with a decision on a request for
+	// documents (FI-2), each its own download, shown once the code is in.
+	Documents []caseFile
 }
 
 type answerGoneData struct {
@@ -137,6 +141,16 @@ func (s *Server) renderAnswer(c echo.Context, status int, org store.Org, d store
 	}
 	if p.Contents, err = s.Workflow.DeliveryContents(c.Request().Context(), org, d, lang); err != nil {
 		return err
+	}
+	if p.Verified {
+		docs, err := s.Workflow.DeliveredDocuments(c.Request().Context(), org, d)
+		if err != nil {
+			return err
+		}
+		for _, f := range docs {
+			p.Documents = append(p.Documents, caseFile{Name: f.Filename, Size: caseFileSize(f.Size, lang),
+				URL: p.Base + "/documents/" + strconv.FormatInt(f.ID, 10)})
+		}
 	}
 	adjust(&p)
 	return s.renderForm(c, status, "answer_page", lang, "answer.page.title", p.Error != "", p)
@@ -260,4 +274,26 @@ func (s *Server) answerFile(c echo.Context) error {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Disposition", caseAttachmentDisposition(d.Filename))
 	return c.Blob(http.StatusOK, "application/pdf", b)
+}
+
+// answerDocument serves a document given with the decision (FI-2) to the
+// browser that entered the code: always a download, never rendered on our
+// origin; the URL carries ids only.
+func (s *Server) answerDocument(c echo.Context) error {
+	org, d, ok, err := s.answerUnlocked(c)
+	if !ok {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errNotFound
+	}
+	f, err := s.Workflow.DownloadDocument(c.Request().Context(), org, d.ID, id)
+	if errors.Is(err, workflow.ErrLinkExpired) {
+		return s.answerGone(c, org, http.StatusGone, "expired")
+	}
+	if err != nil {
+		return err // store.ErrNotFound is a 404
+	}
+	return serveCaseUpload(c, f.Filename, f.ContentType, f.Data)
 }

@@ -124,6 +124,25 @@ func (f *scFx) enterAnswerCode(t *testing.T, res *scClient, page string) {
 	}
 }
 
+// auditActions counts a case's audit events by action, and fails the test
+// for each event whose data (as JSON) leaks says carries a secret or
+// personal data (D-25).
+func auditActions(t *testing.T, f *scFx, caseID int64, leaks func(action, data string) bool) map[string]int {
+	t.Helper()
+	trail, err := store.New(f.env.Pool).AuditTrail(f.env.Ctx, f.org.ID, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, ev := range trail {
+		seen[ev.Action]++
+		if b, _ := json.Marshal(ev.Data); leaks(ev.Action, string(b)) {
+			t.Errorf("audit event %s carries a secret or personal data: %s", ev.Action, b)
+		}
+	}
+	return seen
+}
+
 var (
 	answerLinkRe = regexp.MustCompile(`http://rightsdesk\.test(/(?:fi|sv|en)/o/espoo/answer/([A-Za-z0-9_-]{20,}))`)
 	answerCodeRe = regexp.MustCompile(`(?m)^\s+(\d{6})\s*$`)
@@ -316,19 +335,10 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 	}
 
 	// Audited by ids: the send, the code, the wrong try, the download.
-	trail, err := store.New(f.env.Pool).AuditTrail(ctx, f.org.ID, sub.CaseID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]int{}
-	for _, ev := range trail {
-		seen[ev.Action]++
-		b, _ := json.Marshal(ev.Data)
-		if strings.Contains(string(b), token) || strings.Contains(string(b), code) && strings.HasPrefix(ev.Action, "answer_") ||
-			strings.Contains(string(b), scRequest.Email) {
-			t.Errorf("audit event %s carries a secret or personal data: %s", ev.Action, b)
-		}
-	}
+	seen := auditActions(t, f, sub.CaseID, func(action, data string) bool {
+		return strings.Contains(data, token) || strings.Contains(data, code) && strings.HasPrefix(action, "answer_") ||
+			strings.Contains(data, scRequest.Email)
+	})
 	for _, a := range []string{"answer_link_sent", "answer_delivered", "mark_answered", "answer_code_sent", "answer_code_wrong", "answer_code_ok", "answer_downloaded"} {
 		if seen[a] != 1 {
 			t.Errorf("audit %s: %d events, want 1", a, seen[a])

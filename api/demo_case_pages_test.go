@@ -35,7 +35,7 @@ func productEvents(t *testing.T, f *scFx) (map[string]map[string]bool, []store.C
 	if err := wf.Extend(ctx, org, ext.CaseID, actor, "many registers"); err != nil {
 		t.Fatal(err)
 	}
-	if err := wf.DecideDocumentRequest(ctx, org, ext.CaseID, actor, "partly_disclosed", "another person's data"); err != nil {
+	if err := wf.DecideDocumentRequest(ctx, org, ext.CaseID, actor, "partly_disclosed", "another person's data", nil); err != nil {
 		t.Fatal(err)
 	}
 	// RB-1, D-10: a withdrawal of consent aimed at a register whose basis

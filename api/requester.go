@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -149,22 +150,10 @@ func (s *Server) caseReplies(c echo.Context, d *caseData, cs store.Case, org sto
 // staffReplyFile serves a requester's file always as a download, like a
 // task's files; the download is audited and logged by ids.
 func (s *Server) staffReplyFile(c echo.Context) error {
-	cs, org, err := s.staffCase(c)
-	if err != nil {
-		return err
-	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return errNotFound
-	}
-	f, err := s.Workflow.ReplyFile(c.Request().Context(), org, cs.ID, id, staffUser(c).Actor())
-	if err != nil {
-		return err
-	}
-	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessFileDownloaded, id); err != nil {
-		return err
-	}
-	return serveCaseUpload(c, f.Filename, f.ContentType, f.Data)
+	return s.staffCaseFile(c, func(ctx context.Context, org store.Org, caseID, id int64, actor workflow.Actor) (string, string, []byte, error) {
+		f, err := s.Workflow.ReplyFile(ctx, org, caseID, id, actor)
+		return f.Filename, f.ContentType, f.Data, err
+	})
 }
 
 // staffForward forwards a request for a register whose controller is

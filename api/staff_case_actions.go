@@ -92,8 +92,12 @@ func (s *Server) staffCaseAction(c echo.Context) error {
 		err = s.Workflow.Withdraw(ctx, org, cs.ID, actor, values.Get("note"))
 	case workflow.ActNote:
 		err = s.Workflow.AddNote(ctx, org, cs.ID, actor, values.Get("note"))
-	case workflow.ActDocDecide: // FI-2
-		err = s.Workflow.DecideDocumentRequest(ctx, org, cs.ID, actor, values.Get("decision"), values.Get("note"))
+	case workflow.ActDocDecide: // FI-2: with the documents given out, if any
+		var docs []workflow.Attachment
+		if docs, err = taskUploads(c); err != nil {
+			return err
+		}
+		err = s.Workflow.DecideDocumentRequest(ctx, org, cs.ID, actor, values.Get("decision"), values.Get("note"), docs)
 	case workflow.ActDocExtend: // FI-2
 		err = s.Workflow.ExtendDocumentRequest(ctx, org, cs.ID, actor, values.Get("reason"))
 	case workflow.ActAuthority: // ID-5

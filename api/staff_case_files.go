@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"mime"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
 
@@ -47,6 +49,46 @@ func (s *Server) staffTaskFile(c echo.Context) error {
 		return err
 	}
 	return serveCaseUpload(c, f.Filename, f.ContentType, f.Data)
+}
+
+// caseDocumentURL is the download URL of a document given with the
+// case's decision on its document request (FI-2).
+func caseDocumentURL(receipt string, id int64) string {
+	return caseURL(receipt) + "/documents/" + strconv.FormatInt(id, 10)
+}
+
+// staffDocumentFile serves a document given with the decision (FI-2), as
+// a task's files: always a download, audited by ids.
+func (s *Server) staffDocumentFile(c echo.Context) error {
+	return s.staffCaseFile(c, func(ctx context.Context, org store.Org, caseID, id int64, actor workflow.Actor) (string, string, []byte, error) {
+		f, err := s.Workflow.DocumentFile(ctx, org, caseID, id, actor)
+		return f.Filename, f.ContentType, f.Data, err
+	})
+}
+
+// staffCaseFile serves one file of the case in the URL, its id the URL's
+// :id, to a signed-in member of the case's organisation: read reads it
+// and audits the download (store.ErrNotFound, another case's or
+// organisation's file, is a 404); the access log records it by ids; the
+// file goes as serveCaseUpload sends it.
+func (s *Server) staffCaseFile(c echo.Context, read func(ctx context.Context, org store.Org, caseID, id int64, actor workflow.Actor) (name, contentType string, data []byte, err error)) error {
+	cs, org, err := s.staffCase(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errNotFound
+	}
+	actor := staffUser(c).Actor()
+	name, ct, data, err := read(c.Request().Context(), org, cs.ID, id, actor)
+	if err != nil {
+		return err
+	}
+	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, actor, workflow.AccessFileDownloaded, id); err != nil {
+		return err
+	}
+	return serveCaseUpload(c, name, ct, data)
 }
 
 // caseAttachmentDisposition is an "attachment" Content-Disposition with
@@ -117,27 +159,16 @@ func (s *Server) staffCaseEmail(c echo.Context) error {
 // staffCaseEmailFile serves a file that came with an emailed request,
 // always as a download, like a task's files.
 func (s *Server) staffCaseEmailFile(c echo.Context) error {
-	cs, org, err := s.staffCase(c)
-	if err != nil {
-		return err
-	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return errNotFound
-	}
-	f, err := s.Workflow.EmailFile(c.Request().Context(), org, cs.ID, id, staffUser(c).Actor())
-	if err != nil {
-		return err
-	}
-	if err := s.Workflow.LogAccess(c.Request().Context(), org.ID, cs.ID, staffUser(c).Actor(), workflow.AccessFileDownloaded, id); err != nil {
-		return err
-	}
-	return serveCaseUpload(c, f.Filename, f.ContentType, f.Data)
+	return s.staffCaseFile(c, func(ctx context.Context, org store.Org, caseID, id int64, actor workflow.Actor) (string, string, []byte, error) {
+		f, err := s.Workflow.EmailFile(ctx, org, caseID, id, actor)
+		return f.Filename, f.ContentType, f.Data, err
+	})
 }
 
 // serveCaseUpload sends a file someone uploaded or mailed to a case (an
 // owner's answer file, an emailed request's attachment, a requester's
-// reply) to staff: always a download, never rendered, never cached.
+// reply, a document given with a decision) to staff, or a document to its
+// requester (FI-2): always a download, never rendered, never cached.
 func serveCaseUpload(c echo.Context, filename, contentType string, data []byte) error {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rightsdesk/internal/i18n"
+	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
@@ -111,6 +112,39 @@ type caseTask struct {
 	Withheld *withheldView
 }
 
+// caseDocuments lists the documents given with the case's decision on
+// its document request (FI-2) and says where they went: behind the
+// decision's secure link (until the newest link ends), enclosed with the
+// decision letter in the print queue, or to be viewed at the office.
+func (s *Server) caseDocuments(ctx context.Context, d *caseData, cs store.Case, org store.Org, lang string) error {
+	docs, err := s.Workflow.DocumentsOfCase(ctx, org, cs.ID)
+	if err != nil || len(docs) == 0 {
+		return err
+	}
+	for _, f := range docs {
+		d.DocFiles = append(d.DocFiles, caseFile{Name: f.Filename, Size: caseFileSize(f.Size, lang), URL: caseDocumentURL(cs.Receipt, f.ID)})
+	}
+	ds, err := store.New(s.Pool).AnswerDeliveriesOfCase(ctx, org.ID, cs.ID)
+	if err != nil {
+		return err
+	}
+	var until *time.Time
+	for _, x := range ds {
+		if x.Kind == string(pdf.KindDocDecision) {
+			until = &x.ExpiresAt
+		}
+	}
+	switch {
+	case cs.Delivery == workflow.MethodOnSite:
+		d.DocFilesNote = s.Catalog.T(lang, "staffcase.doc.on_site")
+	case until != nil:
+		d.DocFilesNote = s.Catalog.T(lang, "staffcase.doc.sent_link", workflow.FormatDate(workflow.HelsinkiDate(until.Add(-1)), lang))
+	default:
+		d.DocFilesNote = s.Catalog.T(lang, "staffcase.doc.enclosed")
+	}
+	return nil
+}
+
 // caseFile is a file uploaded with a task's answer. Its name is shown on
 // the page only; the download URL carries ids (names may be personal data).
 type caseFile struct {
@@ -145,13 +179,17 @@ type caseData struct {
 	// DocumentsOnly: a request for documents alone (FI-2): no GDPR
 	// dates or steps; its decision answers it.
 	DocumentsOnly bool
-	// DocDeliver: documents were given (in whole or in part), and the
-	// DPO delivers them outside the product (FI-2).
-	DocDeliver  bool
-	Channel     string
-	Delivery    string
-	Lang        string
-	DetailsLang string // lang attribute of the requester's own text
+	// DocDeliver: documents were given (in whole or in part) and none
+	// were attached to the decision: the DPO delivers them outside the
+	// product (FI-2). DocFiles: the documents given with the decision,
+	// each a download link; DocFilesNote says where they went.
+	DocDeliver   bool
+	DocFiles     []caseFile
+	DocFilesNote string
+	Channel      string
+	Delivery     string
+	Lang         string
+	DetailsLang  string // lang attribute of the requester's own text
 	// DetailsMasked is the request's text with any henkilötunnus in it
 	// masked (ID-4): the full one is shown only by the logged reveal,
 	// or in the original message of an emailed request.
@@ -494,7 +532,10 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		if cs.DocDecidedAt != nil {
 			d.DocDecision = s.caseLabel(lang, "staffcase.doc.decision.", cs.DocDecision)
 			d.DocDecidedAt = caseTime(*cs.DocDecidedAt, lang)
-			d.DocDeliver = cs.DocDecision != "refused"
+			if err := s.caseDocuments(ctx, d, cs, org, lang); err != nil {
+				return nil, err
+			}
+			d.DocDeliver = cs.DocDecision != "refused" && len(d.DocFiles) == 0
 		}
 	}
 
@@ -1215,7 +1256,7 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 			}
 			val = fmt.Sprint(v)
 			k = "to_owner"
-		case "task", "outbox", "attachment", "letter", "marks", "mark", "ask", "reply", "reply_files", "reply_file", "render", "delivery",
+		case "task", "outbox", "attachment", "document", "letter", "marks", "mark", "ask", "reply", "reply_files", "reply_file", "render", "delivery",
 			"user_id", "invite_id", "previous_assignee":
 			continue // ids: the register or the kind names it
 		case "register":

@@ -36,6 +36,7 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/:receipt/tasks/:task/reassign", s.staffTaskReassign)
 	g.POST("/cases/:receipt/tasks/:task/answer", s.staffTaskAnswer)
 	g.GET("/cases/:receipt/tasks/:task/files/:id", s.staffTaskFile)
+	g.GET("/cases/:receipt/documents/:id", s.staffDocumentFile) // FI-2: given with the decision
 	g.GET("/cases/:receipt/letters/access.pdf", s.staffAccessLetter)
 	g.GET("/cases/:receipt/letters/access.zip", s.staffAccessExport) // issue 18, Art 20
 	g.GET("/cases/:receipt/letters/access.html", s.staffAccessHTML)  // issue 18, Act 306/2019

@@ -178,10 +178,18 @@ func ValidateAnswer(t store.Task, a TaskAnswer, onBehalf bool) error {
 			fe.Add(s.f, "task.err.too_long")
 		}
 	}
-	if len(a.Attachments) > maxAttachments {
+	checkFiles(fe, a.Attachments)
+	return fe.Err()
+}
+
+// checkFiles adds to fe (under "files") what is wrong with files uploaded
+// to a case (an answer's extract files, the documents of a decision,
+// FI-2): too many, one too large, one empty.
+func checkFiles(fe FieldErrors, files []Attachment) {
+	if len(files) > maxAttachments {
 		fe.Add("files", "task.err.too_many_files")
 	}
-	for _, f := range a.Attachments {
+	for _, f := range files {
 		if len(f.Data) > MaxAttachment {
 			fe.Add("files", "task.err.file_too_large")
 		}
@@ -189,7 +197,6 @@ func ValidateAnswer(t store.Task, a TaskAnswer, onBehalf bool) error {
 			fe.Add("files", "task.err.file_empty")
 		}
 	}
-	return fe.Err()
 }
 
 // AnswerTask records an owner's answer (or the DPO's, for a task in the

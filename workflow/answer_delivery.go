@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"rightsdesk/internal/pdf"
+	"rightsdesk/internal/secret"
 	"rightsdesk/internal/store"
 )
 
@@ -40,6 +42,18 @@ func (s *Service) answerTokenHash(token string) []byte {
 
 func (s *Service) answerCodeHash(d store.AnswerDelivery, code string) []byte {
 	return s.Keys.BlindIndex("answer-code\x00" + strconv.FormatInt(d.ID, 10) + "\x00" + code)
+}
+
+// newLinkDelivery stores letter l of c, rendered as b, as it goes out
+// behind a secure link: the PDF sealed with the case, the keyed hash of a
+// new random token, and the link's expiry (AnswerLinkTTL from now). It
+// returns the row's id and the link for the mail (lang: the mail's).
+func (s *Service) newLinkDelivery(ctx context.Context, q *store.Q, org store.Org, c store.Case, lang string, l pdf.Letter, b []byte, now time.Time) (int64, string, error) {
+	token := secret.Token()
+	d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang, Kind: string(l.Kind),
+		Filename: s.letterFilename(c.Receipt, l.Kind, l.Lang), ExpiresAt: now.Add(AnswerLinkTTL), CreatedAt: now}
+	id, err := q.InsertAnswerDelivery(ctx, d, b)
+	return id, s.AnswerURL(lang, org, token), err
 }
 
 // AnswerURL is the resident's link of a sent answer.
@@ -102,18 +116,25 @@ func (s *Service) OpenAnswer(ctx context.Context, org store.Org, token string) (
 	return d, nil
 }
 
+// liveDelivery locks delivery id of org for the transaction; one whose
+// link is past its time is ErrLinkExpired.
+func liveDelivery(ctx context.Context, q *store.Q, org store.Org, id int64, now time.Time) (store.AnswerDelivery, error) {
+	d, err := q.AnswerDeliveryForUpdate(ctx, org.ID, id)
+	if err == nil && !now.Before(d.ExpiresAt) {
+		err = ErrLinkExpired
+	}
+	return d, err
+}
+
 // SendAnswerCode mails a new one-time code for a delivery to the
 // requester's address (the one the link went to); an earlier code stops
 // working.
 func (s *Service) SendAnswerCode(ctx context.Context, org store.Org, deliveryID int64) error {
 	now := s.Now()
 	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
-		d, err := q.AnswerDeliveryForUpdate(ctx, org.ID, deliveryID)
+		d, err := liveDelivery(ctx, q, org, deliveryID, now)
 		if err != nil {
 			return err
-		}
-		if !now.Before(d.ExpiresAt) {
-			return ErrLinkExpired
 		}
 		c, err := q.CaseByID(ctx, org.ID, d.CaseID)
 		if err != nil {
@@ -199,11 +220,8 @@ func (s *Service) DownloadAnswer(ctx context.Context, org store.Org, deliveryID 
 	var b []byte
 	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
 		var err error
-		if d, err = q.AnswerDeliveryForUpdate(ctx, org.ID, deliveryID); err != nil {
+		if d, err = liveDelivery(ctx, q, org, deliveryID, now); err != nil {
 			return err
-		}
-		if !now.Before(d.ExpiresAt) {
-			return ErrLinkExpired
 		}
 		if b, err = q.TakeAnswerPDF(ctx, org.ID, d.ID); err != nil {
 			return err

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rightsdesk/internal/pdf"
-	"rightsdesk/internal/secret"
 	"rightsdesk/internal/store"
 	"rightsdesk/jobs/jobargs"
 )
@@ -303,12 +302,8 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 			Access: len(letters) == 1 && letters[0].l.Kind == pdf.KindAccess}
 		var ids []int64
 		for _, rl := range letters {
-			token := secret.Token()
 			kind := string(rl.l.Kind)
-			name := s.letterFilename(c.Receipt, rl.l.Kind, rl.l.Lang)
-			d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang, Kind: kind,
-				Filename: name, ExpiresAt: expires, CreatedAt: now}
-			id, err := q.InsertAnswerDelivery(ctx, d, rl.b)
+			id, link, err := s.newLinkDelivery(ctx, q, org, *c, lang, rl.l, rl.b, now)
 			if err != nil {
 				return nil, err
 			}
@@ -317,7 +312,7 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 				return nil, err
 			}
 			m.Parts = append(m.Parts, answerPart{Number: len(m.Parts) + 1, Title: s.Catalog.T(lang, "print.kind."+kind),
-				Link: s.AnswerURL(lang, org, token), Contents: s.PackageContents(lang, kind, deliveredFileCount(rl.l))})
+				Link: link, Contents: s.PackageContents(lang, kind, deliveredFileCount(rl.l))})
 			if rl.l.Refuses() && m.Remedies == nil { // Art 12(4): refused in part
 				m.Remedies = s.RemediesFor(lang, org)
 			}
@@ -394,10 +389,14 @@ func deliveredFileCount(l pdf.Letter) int {
 
 // PackageContents is the cover note of a delivered letter (issue 18): what
 // the resident finds behind the link, in lang. files: the owners' files
-// delivered with an access answer.
+// delivered with an access answer, or the documents given with a decision
+// on a request for documents (FI-2).
 func (s *Service) PackageContents(lang, kind string, files int) []string {
 	out := []string{s.Catalog.T(lang, "answer.contents.letter", s.Catalog.T(lang, "print.kind."+kind)),
 		s.Catalog.T(lang, "answer.contents.html")}
+	if kind == string(pdf.KindDocDecision) && files > 0 {
+		out = append(out, s.Catalog.N(lang, "answer.contents.documents", files, files))
+	}
 	if kind == string(pdf.KindAccess) {
 		out = append(out, s.Catalog.T(lang, "answer.contents.export"))
 		if files > 0 {

@@ -84,6 +84,11 @@ func (s *Service) letterOfKind(ctx context.Context, q *store.Q, org store.Org, c
 	if err != nil {
 		return pdf.Letter{}, err
 	}
+	if kind == pdf.KindPause || kind == pdf.KindDocDecision || kind == pdf.KindDocExtension { // issue 20
+		// Sent by link too (SendLetter, FI-2's documents): its HTML page
+		// was refused as a kind the case had no letter of.
+		return s.caseLegalLetter(ctx, q, org, c, kind)
+	}
 	var at time.Time
 	switch {
 	case kind == pdf.KindExtension:
@@ -101,6 +106,13 @@ func (s *Service) letterOfKind(ctx context.Context, q *store.Q, org store.Org, c
 // page (issue 18): what the package holds, in lang.
 func (s *Service) DeliveryContents(ctx context.Context, org store.Org, d store.AnswerDelivery, lang string) ([]string, error) {
 	files := 0
+	if d.Kind == string(pdf.KindDocDecision) { // FI-2: the documents given with it
+		docs, err := store.New(s.Pool).DocumentFilesOfCase(ctx, org.ID, d.CaseID)
+		if err != nil && !errors.Is(err, store.ErrPurged) {
+			return nil, err
+		}
+		files = len(docs)
+	}
 	if d.Kind == string(pdf.KindAccess) {
 		// The count is from the case as it stands; a case whose answers
 		// changed since (or was purged) shows the note without it.

@@ -132,17 +132,21 @@ func (s *Service) recordSent(row store.OutboxRow, until time.Time) error {
 			if err := q.MarkOutboxSent(ctx, row, now); err != nil {
 				return err
 			}
-			if row.Kind != "answer_link" || row.CaseID == 0 {
+			// D-29: an electronic answer (and the documents given with a
+			// decision, FI-2) is delivered when the mail server accepts
+			// its link mail; the timeline says when.
+			delivered := map[string]string{"answer_link": "answer_delivered", "doc_delivered": "documents_delivered"}[row.Kind]
+			if delivered == "" || row.CaseID == 0 {
 				return nil
 			}
-			// D-29: an electronic answer is delivered when the mail
-			// server accepts its link mail: the case is answered then (a
-			// link mail held back by a mail outage past the deadline is a
-			// late answer), and the timeline says when.
-			if err := q.AnswerDeliveredAt(ctx, row.OrgID, row.CaseID, row.ID, now); err != nil {
-				return err
+			if row.Kind == "answer_link" {
+				// D-29: the case is answered then (a link mail held back by a
+				// mail outage past the deadline is a late answer).
+				if err := q.AnswerDeliveredAt(ctx, row.OrgID, row.CaseID, row.ID, now); err != nil {
+					return err
+				}
 			}
-			return s.audit(ctx, q, row.OrgID, row.CaseID, ActorSystem, "answer_delivered", map[string]any{"outbox": row.ID})
+			return s.audit(ctx, q, row.OrgID, row.CaseID, ActorSystem, delivered, map[string]any{"outbox": row.ID})
 		})
 	}, func(err error) {
 		s.Logger.Warn("mail sent, recording it: will retry", "outbox", row.ID, "err", err)

@@ -52,12 +52,9 @@ func (s *Service) DownloadAnswerExport(ctx context.Context, org store.Org, deliv
 	now := s.Now()
 	var in export.Input
 	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
-		d, err := q.AnswerDeliveryForUpdate(ctx, org.ID, deliveryID)
+		d, err := liveDelivery(ctx, q, org, deliveryID, now)
 		if err != nil {
 			return err
-		}
-		if !now.Before(d.ExpiresAt) {
-			return ErrLinkExpired
 		}
 		l, _, err := accessLetterQ(ctx, q, org, d.CaseID)
 		if err != nil {
@@ -154,12 +151,9 @@ func (s *Service) AnswerHTML(ctx context.Context, org store.Org, deliveryID int6
 	now := s.Now()
 	var l pdf.Letter
 	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
-		d, err := q.AnswerDeliveryForUpdate(ctx, org.ID, deliveryID)
+		d, err := liveDelivery(ctx, q, org, deliveryID, now)
 		if err != nil {
 			return err
-		}
-		if !now.Before(d.ExpiresAt) {
-			return ErrLinkExpired
 		}
 		if l, err = s.letterOfKind(ctx, q, org, d.CaseID, pdf.Kind(d.Kind)); err != nil {
 			return err

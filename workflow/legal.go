@@ -62,9 +62,23 @@ var Authorities = []string{AuthorityShown, AuthorityNotShown, AuthorityDocumentR
 // The requester is told in the same transaction (tellDocDecision), so a
 // request for documents alone is answered by it: nothing else runs, and
 // the DPO closes it.
-func (s *Service) DecideDocumentRequest(ctx context.Context, org store.Org, caseID int64, actor Actor, decision, note string) error {
+//
+// docs are the documents given out with a decision that gives them (in
+// whole or in part): stored with the case, sealed, listed in the decision
+// letter, and delivered with it (tellDocDecision) the way the requester
+// chose: behind the decision's secure link, or enclosed with the letter
+// in the print queue. A refusal gives no documents.
+func (s *Service) DecideDocumentRequest(ctx context.Context, org store.Org, caseID int64, actor Actor, decision, note string, docs []Attachment) error {
 	if !slices.Contains(DocDecisions, decision) {
 		return FieldErrors{"decision": "case.err.doc_decision"}
+	}
+	fe := FieldErrors{}
+	if decision == "refused" && len(docs) > 0 {
+		fe.Add("files", "case.err.doc_files_refused")
+	}
+	checkFiles(fe, docs)
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	// Documents not given, in whole or in part, are a decision with its
 	// reasons (Administrative Procedure Act 434/2003 §45): they go in the
@@ -87,6 +101,13 @@ func (s *Service) DecideDocumentRequest(ctx context.Context, org store.Org, case
 			return nil, "", err
 		}
 		c.DocDecidedAt, c.DocDecision = &now, decision
+		for _, f := range docs {
+			ct := nonEmpty(f.ContentType, "application/octet-stream")
+			if _, err := q.InsertDocumentFile(ctx, org.ID, store.DocumentFile{CaseID: c.ID,
+				Filename: CleanFilename(f.Filename, "document"), ContentType: ct, Data: f.Data, CreatedAt: now}); err != nil {
+				return nil, "", err
+			}
+		}
 		if err := s.rescheduleTasks(ctx, tx, q, org, *c, DueOf(*c, CalendarFor(org), now)); err != nil {
 			return nil, "", err
 		}
@@ -95,7 +116,7 @@ func (s *Service) DecideDocumentRequest(ctx context.Context, org store.Org, case
 			return nil, "", err
 		}
 		data := map[string]any{"decision": decision, "doc_due": before.DocEffective.String(),
-			"on_time": !HelsinkiDate(now).After(before.DocEffective)}
+			"on_time": !HelsinkiDate(now).After(before.DocEffective), "documents": len(docs)}
 		maps.Copy(data, told)
 		var to State // the table's: the state stays
 		if DocumentsOnly(*c) {

@@ -53,6 +53,16 @@ func (s *Service) legalLetter(ctx context.Context, q *store.Q, org store.Org, c 
 			return l, ErrNotAllowed
 		}
 		l.DocDecision, l.Reasons = c.DocDecision, reasons
+		docs, err := q.DocumentFilesOfCase(ctx, org.ID, c.ID)
+		if err != nil {
+			return l, err
+		}
+		for _, d := range docs { // FI-2: what was given with it
+			l.Documents = append(l.Documents, d.Filename)
+		}
+		if c.Delivery != MethodOnSite && byPost(c, req.Email) {
+			l.Delivery = MethodPaper // no address for a link: enclosed with the letter
+		}
 	case pdf.KindDocExtension:
 		if !c.DocumentRequest || c.DocExtendedAt == nil {
 			return l, ErrNotAllowed
@@ -142,18 +152,33 @@ func (s *Service) queueLetterByPost(ctx context.Context, q *store.Q, org store.O
 
 type docMail struct {
 	Lang, OrgName, Receipt, Decision, Reason, Date, Appeal, DPOEmail string
+	// Link, Until, Privacy and Documents: the decision and the documents
+	// given with it are behind a secure link (doc_delivered), until the
+	// day the link ends; Privacy is where to ask for a new one.
+	Link, Until, Privacy string
+	Documents            int
 }
 
 // tellDocDecision tells the requester of a document request's decision
 // (FI-2): by mail when they gave an address, by a letter in the print
 // queue when their letters go by post. Anything not given comes with the
-// appeal instructions.
+// appeal instructions. Documents given with the decision go to a
+// requester who chose electronic delivery behind a secure link, as the
+// GDPR answer does (issue 18): the decision letter and the documents,
+// behind the code mailed to the same address (doc_delivered mail, its
+// acceptance recorded as documents_delivered, D-29); by post they are
+// enclosed with the queued letter, which lists them.
 func (s *Service) tellDocDecision(ctx context.Context, tx pgx.Tx, q *store.Q, org store.Org, c store.Case, actor Actor, at time.Time, note string) (map[string]any, error) {
 	lang := nonEmpty(c.Lang, org.PrimaryLang)
 	req, err := q.RequesterOf(ctx, org.ID, c.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	l, err := s.legalLetter(ctx, q, org, c, pdf.KindDocDecision, at, note)
+	if err != nil {
+		return nil, err
+	}
+	told := map[string]any{}
 	mailed := strings.TrimSpace(req.Email) != ""
 	if mailed {
 		m := docMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Reason: note, DPOEmail: org.DPOEmail,
@@ -161,16 +186,28 @@ func (s *Service) tellDocDecision(ctx context.Context, tx pgx.Tx, q *store.Q, or
 		if c.DocDecision != "disclosed" {
 			m.Appeal = s.appealText(lang, org)
 		}
-		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "doc_decided", To: req.Email, Lang: lang, Data: m}); err != nil {
+		kind := "doc_decided"
+		if len(l.Documents) > 0 && !queuedByPost(c) {
+			b, err := pdf.New(s.Catalog).Bytes(l)
+			if err != nil {
+				return nil, err
+			}
+			now := s.Now()
+			id, link, err := s.newLinkDelivery(ctx, q, org, c, lang, l, b, now)
+			if err != nil {
+				return nil, err
+			}
+			kind, told["delivery"], told["documents_linked"] = "doc_delivered", id, true
+			m.Link, m.Until, m.Documents = link, FormatDate(HelsinkiDate(now.Add(AnswerLinkTTL)), lang), len(l.Documents)
+			m.Privacy = nonEmpty(org.PrivacyEmail, org.DPOEmail)
+		}
+		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: kind, To: req.Email, Lang: lang, Data: m}); err != nil {
 			return nil, err
 		}
 	}
-	l, err := s.legalLetter(ctx, q, org, c, pdf.KindDocDecision, at, note)
-	if err != nil {
-		return nil, err
-	}
 	posted, err := s.queueLetterByPost(ctx, q, org, c, l, actor)
-	return map[string]any{"requester_mailed": mailed, "letter_queued": posted}, err
+	told["requester_mailed"], told["letter_queued"] = mailed, posted
+	return told, err
 }
 
 // tellDocExtension tells the requester that their document request is

@@ -84,14 +84,14 @@ func TestFI2UrgentDueFollowsEveryChange(t *testing.T) {
 	if err := f.env.Workflow.ExtendDocumentRequest(ctx, f.org, id, actor, "again"); !errors.Is(err, workflow.ErrDocAlreadyExtended) {
 		t.Errorf("second extension: %v", err)
 	}
-	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, id, actor, "maybe", ""); !isField(err, "decision") {
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, id, actor, "maybe", "", nil); !isField(err, "decision") {
 		t.Errorf("unknown decision: %v", err)
 	}
-	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, id, actor, "partly_disclosed", "Osa salassa pidettäviä"); err != nil {
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, id, actor, "partly_disclosed", "Osa salassa pidettäviä", nil); err != nil {
 		t.Fatal(err)
 	}
 	checkUrgent(t, f, id, "2026-04-07", workflow.ClockGDPR)
-	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, id, actor, "disclosed", ""); !errors.Is(err, workflow.ErrDocDecided) {
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, id, actor, "disclosed", "", nil); !errors.Is(err, workflow.ErrDocDecided) {
 		t.Errorf("second decision: %v", err)
 	}
 	// Audited, with no free text in the event (D-25).
@@ -120,10 +120,10 @@ func TestFI2UrgentDueFollowsEveryChange(t *testing.T) {
 		t.Errorf("extension after the two weeks: %v", err)
 	}
 	// Documents not given need their reasons (they go in the letter).
-	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, doc, actor, "refused", ""); !isField(err, "note") {
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, doc, actor, "refused", "", nil); !isField(err, "note") {
 		t.Errorf("refusal without reasons: %v", err)
 	}
-	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, doc, actor, "refused", "Salassa pidettävä"); err != nil {
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, doc, actor, "refused", "Salassa pidettävä", nil); err != nil {
 		t.Fatal(err)
 	}
 	checkUrgent(t, f, doc, "", workflow.ClockNone)
@@ -145,7 +145,7 @@ func TestFI2UrgentDueFollowsEveryChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkUrgent(t, f, plain, "2026-04-20", workflow.ClockGDPR) // received 2026-03-18 + 1 month, rolled (Sat -> Mon)
-	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, plain, actor, "disclosed", ""); !errors.Is(err, workflow.ErrNotDocumentRequest) {
+	if err := f.env.Workflow.DecideDocumentRequest(ctx, f.org, plain, actor, "disclosed", "", nil); !errors.Is(err, workflow.ErrNotDocumentRequest) {
 		t.Errorf("decision on a GDPR-only request: %v", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"rightsdesk/internal/pdf"
-	"rightsdesk/internal/secret"
 	"rightsdesk/internal/store"
 )
 
@@ -31,7 +30,6 @@ func (s *Service) SendLetter(ctx context.Context, org store.Org, caseID int64, a
 	if err != nil {
 		return err
 	}
-	token := secret.Token()
 	return s.tx(ctx, func(tx pgx.Tx, q *store.Q) error {
 		c, err := q.CaseForUpdate(ctx, org.ID, caseID)
 		if err != nil {
@@ -51,9 +49,7 @@ func (s *Service) SendLetter(ctx context.Context, org store.Org, caseID int64, a
 		}
 		lang := nonEmpty(c.Lang, org.PrimaryLang)
 		now := s.Now()
-		d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang, Kind: string(kind),
-			Filename: s.letterFilename(c.Receipt, l.Kind, l.Lang), ExpiresAt: now.Add(AnswerLinkTTL), CreatedAt: now}
-		id, err := q.InsertAnswerDelivery(ctx, d, b)
+		id, link, err := s.newLinkDelivery(ctx, q, org, c, lang, l, b, now)
 		if err != nil {
 			return err
 		}
@@ -61,7 +57,7 @@ func (s *Service) SendLetter(ctx context.Context, org store.Org, caseID int64, a
 			return err
 		}
 		m := letterLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Letter: s.Catalog.T(lang, "print.kind."+string(kind)),
-			Link: s.AnswerURL(lang, org, token), Until: FormatDate(HelsinkiDate(d.ExpiresAt), lang),
+			Link: link, Until: FormatDate(HelsinkiDate(now.Add(AnswerLinkTTL)), lang),
 			Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail)}
 		if l.Refuses() {
 			m.Remedies = s.RemediesFor(lang, org)

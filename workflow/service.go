@@ -114,7 +114,7 @@ type Mail struct {
 // organisation's privacy address, so a reply reaches the DPO, not the
 // no-reply sender (issue 17).
 var residentKinds = map[string]bool{"code": true, "receipt": true, "extended": true, "refused": true, "status_code": true,
-	"answer_link": true, "answer_code": true, "letter_link": true}
+	"answer_link": true, "answer_code": true, "letter_link": true, "doc_delivered": true}
 
 // composeMail renders a mail into its outbox row. org is the mail's
 // organisation, needed for a resident's mail (its Reply-To).

@@ -54,18 +54,38 @@ func (d *doc) docDecision() {
 		if strings.TrimSpace(l.Reasons) != "" {
 			d.field(d.t("letter.label.reason"), l.Reasons)
 		}
-		d.para(d.t("letter.doc_decision.delivery"))
+		d.docDelivery()
 		d.coverNote()
 		d.signature()
 		return
 	}
 	d.field(d.t("letter.label.reason"), l.Reasons)
 	if l.DocDecision == docPartly {
-		d.para(d.t("letter.doc_decision.delivery"))
+		d.docDelivery()
 	}
 	d.coverNote()
 	d.appeal(true)
 	d.signature()
+}
+
+// docDelivery says how the documents given out reach the requester: the
+// documents delivered with the decision, by name, and where they are
+// (behind the decision's secure link, enclosed with the letter, or at the
+// office), or, when none were attached, that they come the way asked.
+func (d *doc) docDelivery() {
+	l := d.l
+	if len(l.Documents) == 0 {
+		d.para(d.t("letter.doc_decision.delivery"))
+		return
+	}
+	d.subheading(d.t("letter.doc_decision.documents", len(l.Documents)))
+	switch l.Delivery {
+	case "paper", "on_site":
+		d.para(d.t("letter.doc_decision.documents_" + l.Delivery))
+	default:
+		d.para(d.t("letter.doc_decision.documents_electronic"))
+	}
+	d.bullets(l.Documents)
 }
 
 // docExtension tells the requester that their request for documents is

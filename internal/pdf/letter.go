@@ -80,6 +80,10 @@ type Letter struct {
 	// A document request's extension notice prints Due (its two weeks)
 	// and ExtendedDue (its one month).
 	DocDecision string
+	// Documents are the names of the documents given out with a decision
+	// that gives them (FI-2), in the order they were given; the letter
+	// lists them and says where they are (Delivery).
+	Documents []string
 
 	// CoverNote is the DPO's optional note on the cover page.
 	CoverNote string

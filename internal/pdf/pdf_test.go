@@ -719,3 +719,57 @@ func TestExtractTypedLineByLine(t *testing.T) {
 		t.Errorf("tab-separated: header %q rows %q", header, rows)
 	}
 }
+
+// FI-2: a decision that gives documents lists the documents delivered
+// with it and says where they are, by the requester's delivery: behind
+// the decision's secure link, enclosed with the letter, or at the office.
+// A partial grant keeps its reasons and appeal instructions; a decision
+// without documents attached keeps its general sentence, and a refusal
+// lists none.
+func TestDocDecisionListsDocuments_FI2(t *testing.T) {
+	t.Parallel()
+	r := renderer(t)
+	cat, err := i18n.Load(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := []string{"Pöytäkirja 12.3.2026.pdf", "liite-2.docx"}
+	for _, tc := range []struct {
+		lang, delivery string
+		want           []string
+	}{
+		{"fi", "electronic", []string{"Sinulle annettavat asiakirjat (2)", "saman suojatun linkin takana", "Valitusosoitus"}},
+		{"sv", "paper", []string{"Handlingar som du får (2)", "De bifogas detta brev:", "Besvärsanvisning"}},
+		{"en", "on_site", []string{"Documents given to you (2)", "You can view them at our office", "Appeal instructions"}},
+	} {
+		l := pdf.Sample(pdf.KindDocDecision, tc.lang) // partly_disclosed, with reasons
+		l.Delivery, l.Documents = tc.delivery, docs
+		b := render(t, r, l)
+		if os.Getenv("RD_FI2_PDF") != "" { // to look at: RD_FI2_PDF=1 go test -run FI2 ./internal/pdf
+			if err := os.WriteFile(filepath.Join(os.TempDir(), "fi2-doc-decision-"+tc.lang+".pdf"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all := words(strings.Join(pages(t, writeTemp(t, "d.pdf", b)), " "))
+		for _, want := range append(tc.want, docs...) {
+			if !strings.Contains(all, want) {
+				t.Errorf("%s decision (%s) lacks %q:\n%s", tc.lang, tc.delivery, want, all)
+			}
+		}
+		if strings.Contains(all, words(cat.T(tc.lang, "letter.doc_decision.delivery"))) {
+			t.Errorf("%s decision with documents still says only that they come the way asked", tc.lang)
+		}
+		h, err := r.HTML(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(h), "<li>"+docs[1]+"</li>") {
+			t.Errorf("%s decision's HTML does not list the documents", tc.lang)
+		}
+	}
+	l := pdf.Sample(pdf.KindDocDecision, "fi")
+	all := words(strings.Join(pages(t, writeTemp(t, "n.pdf", render(t, r, l))), " "))
+	if !strings.Contains(all, "Asiakirjat toimitetaan sinulle pyytämälläsi tavalla.") || strings.Contains(all, "annettavat asiakirjat (") {
+		t.Errorf("a decision without documents attached: %s", all)
+	}
+}

@@ -298,8 +298,9 @@ func (q *Q) MarkOutboxSent(ctx context.Context, r OutboxRow, at time.Time) error
 	if err != nil {
 		return mapErr(err, "outbox sent")
 	}
-	if r.Kind == "answer_link" {
-		// The answer link's token lives only in the mail (issue 18): once
+	if r.Kind == "answer_link" || r.Kind == "doc_delivered" {
+		// The answer link's token (and that of a document request's
+		// decision with its documents, FI-2) lives only in the mail (issue 18): once
 		// the server has it, the stored copy keeps the link without it.
 		var f fieldOp
 		text := f.seal(q, ctx, r.CaseID, "outbox.text_body", answerLink.ReplaceAllString(r.Text, "/answer/…"))

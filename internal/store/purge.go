@@ -117,6 +117,7 @@ var purgeStatements = []struct{ what, sql string }{
 	{"replies", `DELETE FROM case_replies WHERE case_id = $1`},
 	{"asks", `DELETE FROM case_asks WHERE case_id = $1`},
 	{"withheld", `DELETE FROM answer_withheld WHERE case_id = $1`},
+	{"documents", `DELETE FROM document_files WHERE case_id = $1`}, // FI-2: the documents given out
 	{"print queue", `DELETE FROM letter_queue WHERE case_id = $1`},
 	{"status codes", `DELETE FROM status_codes WHERE case_id = $1`},
 	{"idempotency", `DELETE FROM api_idempotency WHERE case_id = $1`},

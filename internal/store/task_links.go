@@ -26,21 +26,35 @@ type TaskAttachment struct {
 
 type attachmentSealed struct {
 	TaskAttachment
+	sealedFile
+}
+
+// sealedFile is the sealed name and contents of a file stored with a case
+// (a task's attachment, a document given with a decision) as read: the
+// contents are empty in a listing.
+type sealedFile struct {
 	CaseID         int64  `db:"case_id"`
 	FilenameSealed []byte `db:"filename_sealed"`
 	DataSealed     []byte `db:"data_sealed"`
 }
 
+// open opens the file's name and contents, sealed for table's filename
+// and data columns.
+func (s sealedFile) open(ctx context.Context, q *Q, table string) (string, []byte, error) {
+	var f fieldOp
+	name := f.open(q, ctx, s.CaseID, table+".filename", s.FilenameSealed)
+	data := []byte{}
+	if len(s.DataSealed) > 0 {
+		data = []byte(f.open(q, ctx, s.CaseID, table+".data", s.DataSealed))
+	}
+	return name, data, f.err
+}
+
 func (q *Q) openAttachment(ctx context.Context, s attachmentSealed) (TaskAttachment, error) {
 	a := s.TaskAttachment
-	var f fieldOp
-	a.Filename = f.open(q, ctx, s.CaseID, "task_attachments.filename", s.FilenameSealed)
-	if len(s.DataSealed) > 0 {
-		a.Data = []byte(f.open(q, ctx, s.CaseID, "task_attachments.data", s.DataSealed))
-	} else {
-		a.Data = []byte{}
-	}
-	return a, f.err
+	var err error
+	a.Filename, a.Data, err = s.open(ctx, q, "task_attachments")
+	return a, err
 }
 
 func (q *Q) collectAttachments(ctx context.Context, rows pgx.Rows, err error, what string) ([]TaskAttachment, error) {
