@@ -14,4 +14,6 @@ CREATE TABLE document_files (
     data         bytea NOT NULL,
     created_at   timestamptz NOT NULL
 );
-CREATE INDEX document_files_case ON document_files (org_id, case_id);
+-- Led by the case (TestCaseReferencesAreIndexed): a case decides its
+-- organisation, and deleting a case looks here by case_id alone.
+CREATE INDEX document_files_case ON document_files (case_id);
