@@ -357,7 +357,7 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 	}
 
 	// Expired: a clear page that says where to ask for a new link.
-	f.env.Clock.Advance(workflow.AnswerLinkTTL + time.Hour)
+	f.env.Clock.Advance(workflow.AnswerLinkTTL + 26*time.Hour) // past the end of its last day, in Helsinki
 	for _, u := range []string{page, page + "/file"} {
 		d := res.get(u)
 		g := scByID(d.doc, "answer-gone")

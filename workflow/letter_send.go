@@ -52,7 +52,7 @@ func (s *Service) SendLetter(ctx context.Context, org store.Org, caseID int64, a
 		lang := nonEmpty(c.Lang, org.PrimaryLang)
 		now := s.Now()
 		d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang, Kind: string(kind),
-			Filename: s.letterFilename(c.Receipt, l.Kind, l.Lang), ExpiresAt: now.Add(AnswerLinkTTL), CreatedAt: now}
+			Filename: s.letterFilename(c.Receipt, l.Kind, l.Lang), ExpiresAt: AnswerLinkExpiry(now), CreatedAt: now}
 		id, err := q.InsertAnswerDelivery(ctx, d, b)
 		if err != nil {
 			return err
