@@ -338,7 +338,7 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 	// The case timeline shows the sending and the download.
 	casePage := dpo.get(casePath)
 	tl := scText(casePage.doc)
-	for _, want := range []string{"Answer sent as a link", "Answer delivered: the mail server accepted the link", "Answer downloaded", "downloaded 1 times"} {
+	for _, want := range []string{"Answer sent as a link", "Answer delivered: the mail server accepted the link", "Answer downloaded", "Answer (right of access): sent", "downloaded 1 time."} {
 		if !strings.Contains(tl, want) {
 			t.Errorf("the case page lacks %q", want)
 		}
