@@ -348,7 +348,7 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 	// The case timeline shows the sending and the download.
 	casePage := dpo.get(casePath)
 	tl := scText(casePage.doc)
-	for _, want := range []string{"Answer sent as a link", "Answer delivered: the mail server accepted the link", "Answer downloaded", "downloaded 1 times"} {
+	for _, want := range []string{"Answer sent as a link", "Answer delivered: the mail server accepted the link", "Answer downloaded", "Answer (right of access): sent", "downloaded 1 time."} {
 		if !strings.Contains(tl, want) {
 			t.Errorf("the case page lacks %q", want)
 		}
@@ -367,7 +367,7 @@ func TestAnswerDeliveryByLink(t *testing.T) {
 	}
 
 	// Expired: a clear page that says where to ask for a new link.
-	f.env.Clock.Advance(workflow.AnswerLinkTTL + time.Hour)
+	f.env.Clock.Advance(workflow.AnswerLinkTTL + 26*time.Hour) // past the end of its last day, in Helsinki
 	for _, u := range []string{page, page + "/file"} {
 		d := res.get(u)
 		g := scByID(d.doc, "answer-gone")

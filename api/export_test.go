@@ -215,7 +215,7 @@ func TestAnswerExport_Art20(t *testing.T) {
 	}
 
 	// Expired: gone, no ZIP.
-	f.env.Clock.Advance(workflow.AnswerLinkTTL + time.Hour)
+	f.env.Clock.Advance(workflow.AnswerLinkTTL + 26*time.Hour) // past the end of its last day, in Helsinki
 	for _, u := range []string{"/export", "/letter"} {
 		if d := res.get(page + u); d.status != http.StatusGone || strings.HasPrefix(d.body, "PK") || strings.Contains(d.body, "Avgiftsbeslut") {
 			t.Errorf("expired %s = %d", u, d.status)

@@ -176,12 +176,9 @@ func (s *Server) staffSendLetter(c echo.Context) error {
 		return errForbidden
 	}
 	err = s.Workflow.SendLetter(c.Request().Context(), org, cs.ID, u.Actor(), kind)
-	if errors.Is(err, workflow.ErrNoEmail) {
-		return s.renderCase(c, http.StatusConflict, cs, org, nil, s.Catalog.T(langOf(c), "answer.staff.noemail"))
-	}
 	flashKey := "letters.flash.sent"
 	if cs.Delivery == workflow.MethodPaper || cs.Delivery == workflow.MethodOnSite {
 		flashKey = "print.send.flash"
 	}
-	return s.caseAfterAction(c, cs, org, &caseForm{ID: "send_letter"}, err, flashKey)
+	return s.caseSent(c, cs, org, "send_letter", err, flashKey)
 }

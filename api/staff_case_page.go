@@ -262,7 +262,7 @@ type caseData struct {
 	// SendAnswerGaps: the access answer's registers whose Art 15 items
 	// the catalogue lacks, so the letter says "not stated" for them.
 	SendAnswerGaps []answerGap
-	AnswersSent    []string // each sent answer: when, until, downloads
+	AnswersSent    []caseDelivery // each letter sent as a link: which, when, until, downloads
 	// SendAnswerPaper: the answer goes to the print queue (IN-1): the
 	// hint's key; Queued: the case's letters there (issue 18).
 	SendAnswerPaper string
@@ -660,10 +660,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range sent {
-		d.AnswersSent = append(d.AnswersSent, s.Catalog.T(lang, "answer.staff.sent", caseTime(a.CreatedAt, lang),
-			workflow.FormatDate(workflow.HelsinkiDate(a.ExpiresAt), lang), a.Downloads))
-	}
+	d.AnswersSent = s.caseDeliveries(lang, cs.Receipt, sent, s.Workflow.Now(), d.CanAct)
 
 	answeredBy := make([]string, len(tasks))
 	for i, t := range tasks {

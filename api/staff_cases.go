@@ -49,9 +49,10 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/:receipt/forward", s.staffForward)            // issue 20, RD-2, D-7
 	g.POST("/cases/:receipt/reveal", s.staffCaseReveal)          // issue 16 item 11
 	g.POST("/mail/failed/:id/retry", s.staffRetryMail)
-	s.printRoutes(g)                                                // issue 18, IN-1
-	g.GET("/cases/:receipt/letters/:name", s.staffCaseLetter)       // issue 18: refusal.pdf, extension.pdf, receipt.pdf
-	g.POST("/cases/:receipt/letters/:kind/send", s.staffSendLetter) // issue 18
+	s.printRoutes(g)                                                 // issue 18, IN-1
+	g.GET("/cases/:receipt/letters/:name", s.staffCaseLetter)        // issue 18: refusal.pdf, extension.pdf, receipt.pdf
+	g.POST("/cases/:receipt/letters/:kind/send", s.staffSendLetter)  // issue 18
+	g.POST("/cases/:receipt/deliveries/:id/renew", s.staffRenewLink) // issue 18: a new link
 }
 
 // staffRetryMail queues a failed email again (issue 6: a failure is shown

@@ -46,12 +46,12 @@ func (s *Service) answerCodeHash(d store.AnswerDelivery, code string) []byte {
 
 // newLinkDelivery stores letter l of c, rendered as b, as it goes out
 // behind a secure link: the PDF sealed with the case, the keyed hash of a
-// new random token, and the link's expiry (AnswerLinkTTL from now). It
+// new random token, and the link's expiry (AnswerLinkExpiry). It
 // returns the row's id and the link for the mail (lang: the mail's).
 func (s *Service) newLinkDelivery(ctx context.Context, q *store.Q, org store.Org, c store.Case, lang string, l pdf.Letter, b []byte, now time.Time) (int64, string, error) {
 	token := secret.Token()
 	d := store.AnswerDelivery{OrgID: org.ID, CaseID: c.ID, TokenHash: s.answerTokenHash(token), Lang: lang, Kind: string(l.Kind),
-		Filename: s.letterFilename(c.Receipt, l.Kind, l.Lang), ExpiresAt: now.Add(AnswerLinkTTL), CreatedAt: now}
+		Filename: s.letterFilename(c.Receipt, l.Kind, l.Lang), ExpiresAt: AnswerLinkExpiry(now), CreatedAt: now}
 	id, err := q.InsertAnswerDelivery(ctx, d, b)
 	return id, s.AnswerURL(lang, org, token), err
 }

@@ -296,7 +296,7 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 		}
 		lang := nonEmpty(c.Lang, org.PrimaryLang)
 		now := s.Now()
-		expires := now.Add(AnswerLinkTTL)
+		expires := AnswerLinkExpiry(now)
 		m := answerLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt,
 			Until: FormatDate(HelsinkiDate(expires), lang), Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail),
 			Access: len(letters) == 1 && letters[0].l.Kind == pdf.KindAccess}

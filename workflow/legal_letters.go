@@ -198,7 +198,7 @@ func (s *Service) tellDocDecision(ctx context.Context, tx pgx.Tx, q *store.Q, or
 				return nil, err
 			}
 			kind, told["delivery"], told["documents_linked"] = "doc_delivered", id, true
-			m.Link, m.Until, m.Documents = link, FormatDate(HelsinkiDate(now.Add(AnswerLinkTTL)), lang), len(l.Documents)
+			m.Link, m.Until, m.Documents = link, FormatDate(HelsinkiDate(AnswerLinkExpiry(now)), lang), len(l.Documents)
 			m.Privacy = nonEmpty(org.PrivacyEmail, org.DPOEmail)
 		}
 		if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: kind, To: req.Email, Lang: lang, Data: m}); err != nil {

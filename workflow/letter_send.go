@@ -57,7 +57,7 @@ func (s *Service) SendLetter(ctx context.Context, org store.Org, caseID int64, a
 			return err
 		}
 		m := letterLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Letter: s.Catalog.T(lang, "print.kind."+string(kind)),
-			Link: link, Until: FormatDate(HelsinkiDate(now.Add(AnswerLinkTTL)), lang),
+			Link: link, Until: FormatDate(HelsinkiDate(AnswerLinkExpiry(now)), lang),
 			Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail)}
 		if l.Refuses() {
 			m.Remedies = s.RemediesFor(lang, org)

@@ -96,3 +96,16 @@ func (q *Q) TakeAnswerPDF(ctx context.Context, orgID, id int64) ([]byte, error) 
 	}
 	return q.open(ctx, caseID, "answer_deliveries.pdf", b)
 }
+
+// RenewAnswerLink gives a delivery a new link: its token hash and expiry
+// are replaced, so the old link no longer opens it, and a code asked for
+// through the old link stops working. The stored PDF stays as it is.
+func (q *Q) RenewAnswerLink(ctx context.Context, orgID, id int64, tokenHash []byte, expires time.Time) error {
+	tag, err := q.db.Exec(ctx, `UPDATE answer_deliveries SET token_hash = $3, expires_at = $4,
+		code_hash = NULL, code_expires_at = NULL, code_attempts = 0
+		WHERE org_id = $1 AND id = $2`, orgID, id, tokenHash, expires)
+	if err == nil && tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return mapErr(err, "answer delivery")
+}
