@@ -228,9 +228,9 @@ func TestFI2DocumentsDeliveredBySecureLink(t *testing.T) {
 		t.Fatalf("after close: %s", c.State)
 	}
 
-	// Expired: the documents are refused with the page that says how to
-	// get a new link.
-	f.env.Clock.Advance(workflow.AnswerLinkTTL + time.Hour)
+	// Expired (a link works through its last day): the documents are
+	// refused with the page that says how to get a new link.
+	f.env.Clock.Advance(workflow.AnswerLinkTTL + 26*time.Hour)
 	for _, href := range links {
 		if d := res.get(href); d.status != http.StatusGone || d.body == fdDocs["poytakirja-2026-03.pdf"] {
 			t.Errorf("expired document %s = %d", href, d.status)
