@@ -250,6 +250,11 @@ func TestFI2DocumentRequestLetters(t *testing.T) {
 		!strings.Contains(dec[0].Text, "Salassa pidettävä (24 §)") || !strings.Contains(dec[0].Text, "Valitusosoitus") {
 		t.Errorf("decision mail: %v", dec)
 	}
+	for _, m := range append(ext, dec...) { // a reply reaches the DPO (issue 17)
+		if rt := m.Headers.Get("Reply-To"); f.org.PrivacyEmail == "" || !strings.Contains(rt, f.org.PrivacyEmail) {
+			t.Errorf("%s mail has Reply-To %q", m.Headers.Get("X-Rightsdesk-Kind"), rt)
+		}
+	}
 	if n := len(lgQueued(t, f, mailed.CaseID)); n != 0 {
 		t.Errorf("electronic requester has %d letters in the print queue", n)
 	}

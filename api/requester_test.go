@@ -97,6 +97,10 @@ func TestDL8PauseAsksRequesterWhoAnswersWithFile(t *testing.T) {
 	if len(asked) != 1 || !slices.Contains(asked[0].To, "maija@example.fi") {
 		t.Fatalf("pause mails: %d", len(asked))
 	}
+	// The question asks for a reply: it must reach the DPO (issue 17).
+	if rt := asked[0].Headers.Get("Reply-To"); !strings.Contains(rt, f.org.PrivacyEmail) {
+		t.Errorf("the pause's question has Reply-To %q", rt)
+	}
 	wantBy := workflow.FormatDate(workflow.DateOf(by), "sv")
 	if m := asked[0]; !strings.Contains(m.Text, needed) || !strings.Contains(m.Text, wantBy) ||
 		!strings.Contains(m.Text, "statussidan") || !strings.Contains(m.Text, "/sv/o/"+f.org.Slug+"/status") {
@@ -363,6 +367,11 @@ func TestRD2ForwardWithConsent(t *testing.T) {
 	if len(told) != 1 || !slices.Contains(told[0].To, "maija@example.fi") || !strings.Contains(told[0].Text, "Länsi-Uudenmaan hyvinvointialue") ||
 		!strings.Contains(told[0].Text, other) || !strings.Contains(told[0].Text, "Vart du kan vända dig") {
 		t.Fatalf("requester mails: %d %v", len(told), told)
+	}
+	for _, m := range append(fw, told...) {
+		if rt := m.Headers.Get("Reply-To"); !strings.Contains(rt, f.org.PrivacyEmail) {
+			t.Errorf("%s mail has Reply-To %q", m.Headers.Get("X-Rightsdesk-Kind"), rt)
+		}
 	}
 	var data string
 	if err := f.env.Pool.QueryRow(f.env.Ctx, `SELECT data::text FROM audit_events WHERE case_id = $1 AND action = 'forward'`, c.CaseID).Scan(&data); err != nil {

@@ -110,11 +110,13 @@ type Mail struct {
 	InReplyTo string
 }
 
-// residentKinds are the mails to a requester: they carry Reply-To with the
-// organisation's privacy address, so a reply reaches the DPO, not the
-// no-reply sender (issue 17).
+// residentKinds are the mails to a requester (and the request forwarded
+// to another controller): they carry Reply-To with the organisation's
+// privacy address, so a reply reaches the DPO, not the no-reply sender
+// (issue 17). The pause's question, which asks for a reply, had none.
 var residentKinds = map[string]bool{"code": true, "receipt": true, "extended": true, "refused": true, "status_code": true,
-	"answer_link": true, "answer_code": true, "letter_link": true, "doc_delivered": true}
+	"answer_link": true, "answer_code": true, "letter_link": true, "doc_delivered": true,
+	"pause_asked": true, "doc_decided": true, "doc_extended": true, "forward_told": true, "forwarded": true}
 
 // composeMail renders a mail into its outbox row. org is the mail's
 // organisation, needed for a resident's mail (its Reply-To).
