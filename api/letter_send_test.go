@@ -79,6 +79,17 @@ func TestRefusalLetterByLink(t *testing.T) {
 		t.Fatalf("no link in the letter mail:\n%s", m.Text)
 	}
 	page := lm[1]
+	// Issue 18: once sent, the stored copy of the mail no longer holds the
+	// link's token (only the answer's was removed).
+	stored, err := store.New(f.env.Pool).OutboxByCase(ctx, f.org.ID, sub.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range stored {
+		if o.Kind == "letter_link" && (strings.Contains(o.Text+o.HTML, lm[2]) || !strings.Contains(o.Text, "/answer/…")) {
+			t.Errorf("the sent letter mail's stored copy keeps its token")
+		}
+	}
 	res := f.unlockAnswer(t, page)
 	// Issue 18: the cover note says what the package holds; a refusal
 	// has no machine-readable export.

@@ -298,10 +298,11 @@ func (q *Q) MarkOutboxSent(ctx context.Context, r OutboxRow, at time.Time) error
 	if err != nil {
 		return mapErr(err, "outbox sent")
 	}
-	if r.Kind == "answer_link" || r.Kind == "doc_delivered" {
-		// The answer link's token (and that of a document request's
-		// decision with its documents, FI-2) lives only in the mail (issue 18): once
-		// the server has it, the stored copy keeps the link without it.
+	if r.Kind == "answer_link" || r.Kind == "doc_delivered" || r.Kind == "letter_link" {
+		// A secure link's token (the answer's, a letter's, a document
+		// request's decision with its documents, FI-2) lives only in the
+		// mail (issue 18): once the server has it, the stored copy keeps
+		// the link without it.
 		var f fieldOp
 		text := f.seal(q, ctx, r.CaseID, "outbox.text_body", answerLink.ReplaceAllString(r.Text, "/answer/…"))
 		html := f.seal(q, ctx, r.CaseID, "outbox.html_body", answerLink.ReplaceAllString(r.HTML, "/answer/…"))
