@@ -164,6 +164,8 @@ func TestFI2DocumentsOnlyRequestFromReceiptToClose(t *testing.T) {
 	if scByID(cp.doc, "identity") != nil {
 		t.Error("the case page waits for an identity the request does not need")
 	}
+	// No registers: the request is for documents, not personal data.
+	fdLacks(t, "case page request", scText(scByID(cp.doc, "request")), f.env.Catalog.T("en", "staffcase.f.registers"))
 	fdLacks(t, "case page timeline", scText(scByID(cp.doc, "timeline")), "statutory due date", "7 April 2026")
 	deadlines := scText(scByID(cp.doc, "deadlines"))
 	fdHas(t, "case page deadlines", deadlines, "17 March 2026")
@@ -314,7 +316,9 @@ func TestFI2MixedRequestKeepsBothClocks(t *testing.T) {
 	if p := cl.post(path+"/actions/verify_identity", url.Values{"method": {"matching_data"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("verify = %d", p.status)
 	}
-	offered := fdOffered(cl.get(path), path)
+	mixed := cl.get(path)
+	fdHas(t, "mixed request", scText(scByID(mixed.doc, "request")), f.env.Catalog.T("en", "staffcase.f.registers"))
+	offered := fdOffered(mixed, path)
 	for _, a := range []string{"extend", "doc_extend", "doc_decide", "pause", "refuse"} {
 		if !slices.Contains(offered, a) {
 			t.Errorf("mixed request: %s not offered: %v", a, offered)
