@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -168,6 +169,33 @@ type wizardPreviewData struct {
 	Base      string
 	PublicURL string
 	Result    bool // the draft was just published
+	// ChangedFields names, by register id, what a re-import changes or
+	// changed ("Purpose, Retention"): the list named only the registers.
+	ChangedFields map[int64]string
+}
+
+// changedFieldLabels are the labels of RegisterChange fields whose form or
+// page label is not catalogue.field.NAME.
+var changedFieldLabels = map[string]string{"name": "catalogue.form.name", "contact_text": "catalogue.field.contact",
+	"data_store": "catalogue.staff.data_store", "extra": "catalogue.field.other", "language": "wizard.field.language",
+	"missing_from_source": "wizard.field.back"}
+
+// changedFields is what changes in each register of sum, in lang.
+func (s *Server) changedFields(lang string, sum workflow.PublishSummary) map[int64]string {
+	out := map[int64]string{}
+	for _, ch := range sum.Changed {
+		var names []string
+		for _, f := range ch.Fields {
+			key := cmp.Or(changedFieldLabels[f], "catalogue.field."+f)
+			if !s.Catalog.Has(lang, key) {
+				names = append(names, f)
+				continue
+			}
+			names = append(names, s.Catalog.T(lang, key))
+		}
+		out[ch.ID] = strings.Join(names, ", ")
+	}
+	return out
 }
 
 func (s *Server) wizardDraft(c echo.Context, o store.Org) (*workflow.ImportDraft, error) {
@@ -209,6 +237,7 @@ func (s *Server) renderWizardPreview(c echo.Context, status int, o store.Org, pd
 		// What publishing did.
 		pd.Summary, pd.Result = *d.Result, true
 	}
+	pd.ChangedFields = s.changedFields(langOf(c), pd.Summary)
 	return s.renderForm(c, status, "staff_import_draft", langOf(c), "wizard.preview.title", pd.Error != "" || len(pd.Problems) > 0, pd)
 }
 

@@ -768,3 +768,36 @@ func TestPublishedImportSaysWhenTheFormIsNotOpen(t *testing.T) {
 		t.Error("with the DPO's address the published page does not link the form")
 	}
 }
+
+// A re-import names what it would change in each register, in the DPO's
+// language (walkthrough: "Changed registers: 1 Kundregistret" said
+// nothing of what).
+func TestReimportPreviewNamesChangedFields(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	dpo := f.login(t, f.dpo)
+	doc := wizardFixture(t, "corpus/30_hango_turistbyra_dataskyddsbeskrivning.txt")
+	importText := func(text string) string {
+		t.Helper()
+		p := dpo.postMultipart("/staff/orgs/espoo/import", url.Values{"text": {text}}, nil)
+		m := draftPath.FindStringSubmatch(p.location())
+		if m == nil {
+			t.Fatalf("paste = %d %q", p.status, p.location())
+		}
+		return m[0]
+	}
+	publishDraft(t, dpo, importText(doc))
+	const old = "Personuppgifter bevaras enbart så länge det är nödvändigt."
+	if !strings.Contains(doc, old) {
+		t.Fatal("the fixture changed")
+	}
+	p := dpo.get(importText(strings.Replace(doc, old, "Personuppgifter bevaras i fem år.", 1)))
+	if n := htmlText(htmlByID(p.doc, "n-changed")); n != "1" {
+		t.Fatalf("re-import would change %s registers, want 1", n)
+	}
+	fields := htmlText(htmlFirst(htmlByID(p.doc, "changes"), func(n *html.Node) bool { return htmlHasClass(n, "changed-fields") }))
+	// The sentence stands in the notice's section 3, its purpose.
+	if want := "(" + f.env.Catalog.T("en", "catalogue.field.purpose") + ")"; fields != want {
+		t.Errorf("the changed register's fields read %q, want %q", fields, want)
+	}
+}
