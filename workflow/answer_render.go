@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -108,12 +107,8 @@ func (s *Service) SendAnswer(ctx context.Context, org store.Org, caseID int64, a
 				}
 			}
 		} else {
-			req, err := q.RequesterOf(ctx, org.ID, c.ID)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
+			if _, err := requesterEmail(ctx, q, org.ID, c.ID); err != nil {
 				return err
-			}
-			if strings.TrimSpace(req.Email) == "" {
-				return ErrNoEmail
 			}
 		}
 		now := s.Now()
@@ -286,13 +281,9 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 		if err := claim(q); err != nil {
 			return nil, err
 		}
-		req, err := q.RequesterOf(ctx, org.ID, c.ID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		email, err := requesterEmail(ctx, q, org.ID, c.ID)
+		if err != nil {
 			return nil, err
-		}
-		email := strings.TrimSpace(req.Email)
-		if email == "" {
-			return nil, ErrNoEmail
 		}
 		lang := nonEmpty(c.Lang, org.PrimaryLang)
 		now := s.Now()

@@ -2,8 +2,6 @@ package workflow
 
 import (
 	"context"
-	"errors"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -39,13 +37,9 @@ func (s *Service) SendLetter(ctx context.Context, org store.Org, caseID int64, a
 			_, err := s.queueLetter(ctx, q, org, c, l, MethodPaper, actor)
 			return err
 		}
-		req, err := q.RequesterOf(ctx, org.ID, c.ID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		email, err := requesterEmail(ctx, q, org.ID, c.ID)
+		if err != nil {
 			return err
-		}
-		email := strings.TrimSpace(req.Email)
-		if email == "" {
-			return ErrNoEmail
 		}
 		lang := nonEmpty(c.Lang, org.PrimaryLang)
 		now := s.Now()
