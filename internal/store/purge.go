@@ -105,9 +105,12 @@ func (q *Q) PurgeCase(ctx context.Context, caseID int64, now time.Time) (Tombsto
 var purgeStatements = []struct{ what, sql string }{
 	{"jobs", `DELETE FROM river_job WHERE state NOT IN ('running')
 		AND ((kind = 'deliver_mail' AND (args->>'outbox_id')::bigint IN
-		        (SELECT id FROM outbox WHERE case_id = $1 OR task_id IN (SELECT id FROM tasks WHERE case_id = $1)))
+		        (SELECT id FROM outbox WHERE case_id = $1 OR task_id = ANY (ARRAY(SELECT id FROM tasks WHERE case_id = $1))))
 		  OR (kind IN ('task_reminder', 'task_escalation') AND (args->>'task_id')::bigint IN (SELECT id FROM tasks WHERE case_id = $1)))`},
-	{"outbox", `DELETE FROM outbox WHERE case_id = $1 OR task_id IN (SELECT id FROM tasks WHERE case_id = $1)`},
+	// "task_id = ANY (ARRAY(...))", not "task_id IN (SELECT ...)": beside
+	// the OR, the IN became a hashed subplan that no index serves, and
+	// every purged case read the whole outbox (TestPurgeUsesIndexes).
+	{"outbox", `DELETE FROM outbox WHERE case_id = $1 OR task_id = ANY (ARRAY(SELECT id FROM tasks WHERE case_id = $1))`},
 	{"inbound", `DELETE FROM inbound_messages WHERE case_id = $1`},
 	{"inbound files", `DELETE FROM inbound_files WHERE case_id = $1`},
 	{"notes", `DELETE FROM case_notes WHERE case_id = $1`},
