@@ -724,32 +724,48 @@ func (q *Q) ReceiptsByID(ctx context.Context, orgIDs, ids []int64) (map[int64]st
 	return collectMap[int64, string](rows, err, "receipts")
 }
 
-// sameSubject is true when requester rows me and r are about the same
-// data subject (IN-2): repeats are about the person the request concerns,
-// not the representative. The subject's henkilötunnus index when a
-// request is made on behalf of someone else, else the requester's, match
-// across both kinds (a child's guardian asked once, the grown-up child
-// later); without one, the same email address (its blind index) for the
-// requester's own requests. A represented person without a henkilötunnus
-// is matched by nothing: names are sealed and have no blind index, and a
-// missed repeat only loses a hint, while a wrong one flags a stranger.
-const sameSubject = `(
-	(CASE WHEN me.on_behalf THEN me.subject_hetu_index ELSE me.hetu_index END) =
-	 (CASE WHEN r.on_behalf THEN r.subject_hetu_index ELSE r.hetu_index END)
-	OR (NOT me.on_behalf AND NOT r.on_behalf AND me.email_index IS NOT NULL AND r.email_index = me.email_index))`
+// sameSubject is a WITH clause naming, as "same", the ids of the
+// organisation's ($1) cases whose requester is about the same data
+// subject as case $2's (IN-2): repeats are about the person the request
+// concerns, not the representative. The subject's henkilötunnus index
+// when a request is made on behalf of someone else, else the
+// requester's, match across both kinds (a child's guardian asked once,
+// the grown-up child later); without one, the same email address (its
+// blind index) for the requester's own requests. A represented person
+// without a henkilötunnus is matched by nothing: names are sealed and
+// have no blind index, and a missed repeat only loses a hint, while a
+// wrong one flags a stranger. The case itself is among them.
+//
+// Each way of matching is its own branch, and the case's own values are
+// init plans (parameters, not a join), so that each is found by its
+// index (requesters_hetu, requesters_subject_hetu,
+// requesters_email_index): as one join condition with an OR of CASE
+// expressions it read every requester of the organisation, and the
+// cases by received_at, on every case page and every confirmed web
+// request (TestSameSubjectUsesIndexes).
+const sameSubject = `WITH me AS (
+		SELECT on_behalf, email_index, CASE WHEN on_behalf THEN subject_hetu_index ELSE hetu_index END AS hetu
+		FROM requesters WHERE case_id = $2 AND org_id = $1),
+	same AS (
+		SELECT r.case_id FROM requesters r WHERE r.org_id = $1 AND r.hetu_index IS NOT NULL
+			AND r.hetu_index = (SELECT hetu FROM me) AND NOT r.on_behalf
+		UNION
+		SELECT r.case_id FROM requesters r WHERE r.org_id = $1 AND r.subject_hetu_index IS NOT NULL
+			AND r.subject_hetu_index = (SELECT hetu FROM me) AND r.on_behalf
+		UNION
+		SELECT r.case_id FROM requesters r WHERE r.org_id = $1 AND r.email_index IS NOT NULL
+			AND r.email_index = (SELECT email_index FROM me WHERE NOT on_behalf) AND NOT r.on_behalf)
+	`
 
 // RepeatCount counts the organisation's other confirmed cases about the
 // same data subject (sameSubject) received in [since, until]: IN-2,
 // repeats are flagged for the DPO, never acted on.
 func (q *Q) RepeatCount(ctx context.Context, orgID, caseID int64, since, until time.Time) (int, error) {
 	var n int
-	err := q.db.QueryRow(ctx, `
-		SELECT count(*) FROM cases c JOIN requesters r ON r.case_id = c.id AND r.org_id = c.org_id
-		JOIN requesters me ON me.case_id = $2 AND me.org_id = $1
+	err := q.db.QueryRow(ctx, sameSubject+`
+		SELECT count(*) FROM same JOIN cases c ON c.id = same.case_id
 		WHERE c.org_id = $1 AND c.id <> $2 AND c.received_at >= $3 AND c.received_at <= $4
-		  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)
-		  AND `+sameSubject,
-		orgID, caseID, since, until).Scan(&n)
+		  AND (c.confirmed_at IS NOT NULL OR c.needs_triage)`, orgID, caseID, since, until).Scan(&n)
 	return n, mapErr(err, "repeat count")
 }
 
@@ -758,11 +774,9 @@ func (q *Q) RepeatCount(ctx context.Context, orgID, caseID int64, since, until t
 // first, for duplicate linking (issue 5): a guardian's requests for two
 // children are not duplicates of each other.
 func (q *Q) RecentSameSubject(ctx context.Context, orgID, caseID int64, since time.Time) ([]Case, error) {
-	rows, err := q.db.Query(ctx, `
-		SELECT `+prefixed("c", caseCols)+` FROM cases c JOIN requesters r ON r.case_id = c.id AND r.org_id = c.org_id
-		JOIN requesters me ON me.case_id = $2 AND me.org_id = $1
+	rows, err := q.db.Query(ctx, sameSubject+`
+		SELECT `+prefixed("c", caseCols)+` FROM same JOIN cases c ON c.id = same.case_id
 		WHERE c.org_id = $1 AND c.id <> $2 AND c.received_at >= $3 AND c.confirmed_at IS NOT NULL
-		  AND `+sameSubject+`
 		ORDER BY c.received_at`, orgID, caseID, since)
 	return q.collectCases(ctx, rows, err, "similar cases")
 }
