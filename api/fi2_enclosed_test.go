@@ -1,0 +1,149 @@
+package api_test
+
+import (
+	"bytes"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/go-pdf/fpdf"
+
+	"rightsdesk/internal/store"
+	"rightsdesk/internal/testenv"
+	"rightsdesk/workflow"
+)
+
+// fdPDF is a PDF of n pages, as a scanner or a word processor makes one.
+func fdPDF(t *testing.T, n int) string {
+	t.Helper()
+	doc := fpdf.New("P", "mm", "A4", "")
+	doc.SetFont("Helvetica", "", 12)
+	for i := range n {
+		doc.AddPage()
+		doc.Cell(40, 10, "Protokoll sida "+strconv.Itoa(i+1))
+	}
+	var b bytes.Buffer
+	if err := doc.Output(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// fdPaperDocs is a request for documents alone from a Swedish resident
+// whose letters go by post, decided with docs attached.
+func fdPaperDocs(t *testing.T, f *scFx, cl *scClient, docs map[string]string) (workflow.Submission, store.QueuedLetter) {
+	t.Helper()
+	sub := f.paper(f.org, f.env.Clock.Now(), "in_person", func(r *workflow.Request) {
+		r.Rights, r.DocumentRequest, r.Email, r.Delivery, r.Address, r.Lang = nil, true, "", "paper", "Storgatan 1, 68600 Jakobstad", "sv"
+	})
+	if p := fdDocsDecide(cl, "/staff/cases/"+sub.Receipt, "disclosed", "", docs); p.status != http.StatusSeeOther {
+		t.Fatalf("doc_decide = %d: %v", p.status, p.summary())
+	}
+	ls := lgQueuedOf(t, f, sub.CaseID, "doc_decision")
+	if len(ls) != 1 {
+		t.Fatalf("decision letters queued: %d", len(ls))
+	}
+	return sub, ls[0]
+}
+
+// FI-2: whoever prints a decision on a request for documents going by
+// post finds, beside the letter in the print queue, the documents to
+// enclose with it: each by name, size and pages (when the file says), in
+// the staff member's language, each a download for staff only, audited by
+// ids. The queue listed the letter alone, so the envelope went without
+// the documents its letter says are enclosed.
+func TestFI2PrintQueueListsEnclosedDocuments(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	cl := f.login(t, f.dpo)
+	minutes := fdPDF(t, 3)
+	docs := map[string]string{"protokoll 2026-03.pdf": minutes, "Beslutslista.txt": "§ 12 upphandling\n"}
+	sub, letter := fdPaperDocs(t, f, cl, docs)
+	lid := strconv.FormatInt(letter.ID, 10)
+
+	p := cl.get("/staff/print")
+	if p.status != http.StatusOK {
+		t.Fatalf("print queue = %d", p.status)
+	}
+	list := scByID(p.doc, "letter-"+lid+"-docs")
+	if list == nil {
+		t.Fatalf("the queued decision lists no documents to enclose: %s", scText(scByID(p.doc, "letter-"+lid)))
+	}
+	fdHas(t, "print queue (en)", scText(scByID(p.doc, "letter-"+lid)),
+		"Enclose with the letter (2 documents given with the decision)", "protokoll 2026-03.pdf", "3 pages", "Beslutslista.txt", "(18 B)")
+	// Other letters of the queue enclose nothing.
+	for _, l := range lgQueued(t, f, sub.CaseID) {
+		if l.ID != letter.ID && scByID(p.doc, "letter-"+strconv.FormatInt(l.ID, 10)+"-docs") != nil {
+			t.Errorf("the %s letter lists documents to enclose", l.Kind)
+		}
+	}
+	hrefs := scLinksIn(list)
+	if len(hrefs) != 2 {
+		t.Fatalf("document links in the queue: %v", hrefs)
+	}
+	got := map[string]bool{}
+	for _, h := range hrefs {
+		if !strings.HasPrefix(h, "/staff/print/"+lid+"/documents/") {
+			t.Errorf("document link %q is not the queue's", h)
+		}
+		d := cl.get(h)
+		if d.status != http.StatusOK {
+			t.Fatalf("download %s = %d", h, d.status)
+		}
+		disp, params, _ := mime.ParseMediaType(d.header.Get("Content-Disposition"))
+		if disp != "attachment" || docs[params["filename"]] != d.body || d.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("download %s: %q %q, %d bytes", h, d.header.Get("Content-Disposition"), d.header.Get("Cache-Control"), len(d.body))
+		}
+		got[params["filename"]] = true
+	}
+	if len(got) != 2 {
+		t.Errorf("downloaded %v", got)
+	}
+	// Staff only, and only through the letter that encloses it.
+	docURL := hrefs[0]
+	anon := &scClient{t: t, base: f.base, c: testenv.Client()}
+	if d := anon.get(docURL); d.status == http.StatusOK || strings.Contains(d.body, "upphandling") || strings.Contains(d.body, "Protokoll") {
+		t.Errorf("signed-out download = %d", d.status)
+	}
+	if d := f.login(t, f.dpo2).get(docURL); d.status != http.StatusNotFound {
+		t.Errorf("another organisation's DPO = %d", d.status)
+	}
+	for _, l := range lgQueued(t, f, sub.CaseID) {
+		if l.ID == letter.ID {
+			continue
+		}
+		other := strings.Replace(docURL, "/print/"+lid+"/", "/print/"+strconv.FormatInt(l.ID, 10)+"/", 1)
+		if d := cl.get(other); d.status != http.StatusNotFound {
+			t.Errorf("a document through the %s letter = %d", l.Kind, d.status)
+		}
+	}
+	// Audited by ids: the document and the letter, never its name.
+	seen := auditActions(t, f, sub.CaseID, func(_, data string) bool {
+		return strings.Contains(data, "protokoll") || strings.Contains(data, "Beslutslista")
+	})
+	if seen["document_file_downloaded"] != 2 {
+		t.Errorf("downloads audited: %v", seen)
+	}
+
+	// In Finnish and Swedish.
+	for lang, want := range map[string][]string{
+		"fi": {"Laita kirjeen mukaan kuoreen (2 päätöksellä annettua asiakirjaa)", "3 sivua"},
+		"sv": {"Lägg i kuvertet med brevet (2 handlingar som lämnas ut med beslutet)", "3 sidor"},
+	} {
+		if r := cl.get("/staff/lang/" + lang); r.status != http.StatusSeeOther {
+			t.Fatalf("language switch = %d", r.status)
+		}
+		fdHas(t, "print queue ("+lang+")", scText(scByID(cl.get("/staff/print").doc, "letter-"+lid)), want...)
+	}
+	cl.get("/staff/lang/en")
+
+	// Posted: the recently delivered list keeps the documents, for a reprint.
+	if r := cl.post("/staff/print/"+lid+"/delivered", url.Values{"on": {workflow.FormatDate(workflow.HelsinkiDate(f.env.Clock.Now()), "fi")}}); r.status != http.StatusSeeOther {
+		t.Fatalf("delivered = %d: %v", r.status, r.summary())
+	}
+	done := cl.get("/staff/print")
+	fdHas(t, "delivered letter", scText(scByID(done.doc, "print-done")), "protokoll 2026-03.pdf", "Beslutslista.txt")
+}
