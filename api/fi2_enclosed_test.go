@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -146,4 +149,72 @@ func TestFI2PrintQueueListsEnclosedDocuments(t *testing.T) {
 	}
 	done := cl.get("/staff/print")
 	fdHas(t, "delivered letter", scText(scByID(done.doc, "print-done")), "protokoll 2026-03.pdf", "Beslutslista.txt")
+}
+
+// FI-2, issue 22: the archive package of a closed request for documents
+// holds the documents given out with its decision, opened from their
+// sealed form as its letters are, named with the request number so a
+// file taken out of the package still names its case, and listed in its
+// case.json. The package kept the decision letter alone.
+func TestFI2ArchiveHoldsDocumentsGiven(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	cl := f.login(t, f.dpo)
+	sub, _ := fdPaperDocs(t, f, cl, fdDocs)
+	if p := cl.post("/staff/cases/"+sub.Receipt+"/actions/close", nil); p.status != http.StatusSeeOther {
+		t.Fatalf("close = %d: %v", p.status, p.summary())
+	}
+	p := cl.get("/staff/orgs/" + f.org.Slug + "/archive?receipt=" + sub.Receipt)
+	if p.status != http.StatusOK {
+		t.Fatalf("archive = %d", p.status)
+	}
+	z, err := zip.NewReader(strings.NewReader(p.body), int64(len(p.body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, zf := range z.File {
+		r, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r)
+		r.Close()
+		files[zf.Name] = string(b)
+	}
+	var cj struct {
+		Letters   []string `json:"letters"`
+		Documents []struct {
+			File, Name string
+			Size       int64
+		} `json:"documents"`
+	}
+	if err := json.Unmarshal([]byte(files[sub.Receipt+"/case.json"]), &cj); err != nil {
+		t.Fatal(err)
+	}
+	if len(cj.Documents) != len(fdDocs) {
+		t.Fatalf("case.json lists %d documents, want %d: %s", len(cj.Documents), len(fdDocs), files[sub.Receipt+"/case.json"])
+	}
+	for i, d := range cj.Documents {
+		want, ok := fdDocs[d.Name]
+		if !ok {
+			t.Errorf("case.json names %q", d.Name)
+			continue
+		}
+		wantFile := "documents/" + sub.Receipt + "-0" + strconv.Itoa(i+1) + "-" + d.Name
+		if d.File != wantFile || d.Size != int64(len(want)) {
+			t.Errorf("document %q listed as %q (%d bytes), want %q", d.Name, d.File, d.Size, wantFile)
+		}
+		if got, ok := files[sub.Receipt+"/"+d.File]; !ok || got != want {
+			t.Errorf("document %s in the package: %v, %d bytes (the stored bytes, opened, are %d)", d.File, ok, len(got), len(want))
+		}
+	}
+	// The decision letter is there as before.
+	var decision bool
+	for _, l := range cj.Letters {
+		decision = decision || strings.HasPrefix(l, "doc_decision-")
+	}
+	if !decision {
+		t.Errorf("letters: %v", cj.Letters)
+	}
 }
