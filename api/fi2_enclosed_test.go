@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-pdf/fpdf"
 
@@ -216,5 +217,96 @@ func TestFI2ArchiveHoldsDocumentsGiven(t *testing.T) {
 	}
 	if !decision {
 		t.Errorf("letters: %v", cj.Letters)
+	}
+}
+
+// FI-2, terms.md: the secure link of a decision on a request for
+// documents opens a page titled and worded as that decision, not "the
+// answer" (one word per concept; the GDPR answer is another thing), in
+// the resident's language: its title and heading, what it says is ready,
+// the code's mail, the download, and the page of the link once expired.
+func TestFI2LinkPageNamesTheDecisionNotAnAnswer(t *testing.T) {
+	t.Parallel()
+	f, _ := newDeliveryFx(t)
+	cl := f.login(t, f.dpo)
+	type words struct {
+		title, intro, ready, download, codeSubject, expired string
+		never                                               []string
+	}
+	type link struct {
+		lang, page string
+		res        *scClient
+		w          words
+	}
+	var links []link
+	for _, tc := range []struct {
+		lang string
+		w    words
+	}{
+		{"fi", words{"Päätös asiakirjapyyntöösi", "Päätös asiakirjapyyntöösi RD-", "Voit nyt ladata päätöksen ja asiakirjat.", "Lataa päätös (PDF)",
+			"Koodi päätöksen ja asiakirjojen lataamiseen", "Päätöksen ja asiakirjojen latauslinkki", []string{"vastaus", "Vastaus", "vastauksen", "Vastauksen"}}},
+		{"sv", words{"Beslut om din begäran om handlingar", "Beslutet om din begäran om handlingar RD-", "Du kan nu ladda ner beslutet och handlingarna.",
+			"Ladda ner beslutet (PDF)", "Kod för att ladda ner beslutet och handlingarna", "Länken till beslutet och handlingarna", []string{"svaret", "Svaret", "Svar på"}}},
+		{"en", words{"The decision on your request for documents", "The decision on your request for documents RD-",
+			"You can now download the decision and the documents.", "Download the decision (PDF)",
+			"Code to download the decision and the documents", "The link to the decision and the documents", []string{"the answer", "The answer", "Answer"}}},
+	} {
+		email := "docs-" + tc.lang + "@example.fi"
+		receipt, _ := fdWeb(t, f, tc.lang, fdDocumentsForm(tc.lang, email))
+		if p := fdDocsDecide(cl, "/staff/cases/"+receipt, "disclosed", "", map[string]string{"protokoll.pdf": "%PDF-1.4 protokoll"}); p.status != http.StatusSeeOther {
+			t.Fatalf("%s: doc_decide = %d: %v", tc.lang, p.status, p.summary())
+		}
+		m := fdMailTo(t, f, "doc_delivered", email)
+		fdLacks(t, tc.lang+" decision mail", m.Subject+"\n"+m.Text, tc.w.never...)
+		lm := answerLinkRe.FindStringSubmatch(m.Text)
+		if lm == nil {
+			t.Fatalf("%s: no link in the decision mail:\n%s", tc.lang, m.Text)
+		}
+		page := lm[1]
+		res := &scClient{t: t, base: f.base, c: testenv.Client()}
+		p := res.get(page)
+		if p.status != http.StatusOK {
+			t.Fatalf("%s: link page = %d", tc.lang, p.status)
+		}
+		title := scText(scElems(p.doc, "title", nil)[0])
+		h1 := scText(scElems(p.doc, "h1", nil)[0])
+		if !strings.HasPrefix(title, tc.w.title) || h1 != tc.w.title {
+			t.Errorf("%s: link page title %q, heading %q; want %q", tc.lang, title, h1, tc.w.title)
+		}
+		fdHas(t, tc.lang+" link page", scText(p.doc), tc.w.intro)
+		fdLacks(t, tc.lang+" link page", scText(p.doc)+title, tc.w.never...)
+
+		res.csrf = p.csrf(t)
+		if r := res.post(page+"/code", nil); r.status != http.StatusSeeOther {
+			t.Fatalf("%s: send code = %d", tc.lang, r.status)
+		}
+		cm := fdMailTo(t, f, "answer_code", email)
+		if !strings.HasPrefix(cm.Subject, tc.w.codeSubject) {
+			t.Errorf("%s: code mail subject %q", tc.lang, cm.Subject)
+		}
+		fdLacks(t, tc.lang+" code mail", cm.Subject+"\n"+cm.Text, tc.w.never...)
+		code := answerCodeRe.FindStringSubmatch(cm.Text)
+		if code == nil {
+			t.Fatalf("%s: no code in %s", tc.lang, cm.Text)
+		}
+		if r := res.post(page+"/verify", url.Values{"code": {code[1]}}); r.status != http.StatusSeeOther {
+			t.Fatalf("%s: verify = %d", tc.lang, r.status)
+		}
+		p = res.get(page)
+		fdHas(t, tc.lang+" unlocked page", scText(scByID(p.doc, "download")), tc.w.ready, tc.w.download)
+		fdLacks(t, tc.lang+" unlocked page", scText(p.doc), tc.w.never...)
+		links = append(links, link{tc.lang, page, res, tc.w})
+	}
+	// Expired (a link works through its last day): the page says the
+	// decision's link, not the answer's, has run out.
+	f.env.Clock.Advance(workflow.AnswerLinkTTL + 26*time.Hour)
+	for _, l := range links {
+		g := l.res.get(l.page)
+		if g.status != http.StatusGone {
+			t.Errorf("%s: expired link = %d", l.lang, g.status)
+			continue
+		}
+		fdHas(t, l.lang+" expired link", scText(g.doc), l.w.expired)
+		fdLacks(t, l.lang+" expired link", scText(g.doc), l.w.never...)
 	}
 }
