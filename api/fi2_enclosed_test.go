@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
+	"golang.org/x/net/html"
 
 	"rightsdesk/internal/store"
 	"rightsdesk/internal/testenv"
@@ -309,4 +310,69 @@ func TestFI2LinkPageNamesTheDecisionNotAnAnswer(t *testing.T) {
 		fdHas(t, l.lang+" expired link", scText(g.doc), l.w.expired)
 		fdLacks(t, l.lang+" expired link", scText(g.doc), l.w.never...)
 	}
+}
+
+// FI-2, rule 5: documents that together pass the 12 MB a form may send
+// at once are refused with the form as the DPO left it (the decision
+// chosen, the reasons typed) and an error, in the DPO's language, naming
+// the total sent, the limit and what to do; nothing is decided or
+// stored. The whole request was refused with a bare "too large" page and
+// the typed reasons were lost. Other forms keep the plain limit.
+func TestFI2DocumentsOverTheTotalKeepTheForm(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	cl := f.login(t, f.dpo)
+	sub := f.paper(f.org, f.env.Clock.Now(), "in_person", func(r *workflow.Request) {
+		r.Rights, r.DocumentRequest, r.Email, r.Delivery, r.Address, r.Lang = nil, true, "", "paper", "Storgatan 1, 68600 Jakobstad", "sv"
+	})
+	path := "/staff/cases/" + sub.Receipt
+	const reason = "Pöytäkirjan liite 3 on salassa pidettävä (24 § 1 mom. 20 k)."
+	big := map[string]string{"liite-1.pdf": strings.Repeat("a", 7_000_000), "liite-2.pdf": strings.Repeat("b", 7_000_000)}
+	for lang, want := range map[string]string{
+		"en": "The files you chose are 14.0 MB together, and at most 12 MB can be sent at once. Nothing was saved",
+		"fi": "Valitsemasi tiedostot ovat yhteensä 14,0 MB, ja kerralla voi lähettää enintään 12 MB. Mitään ei tallennettu",
+		"sv": "Filerna du valde är sammanlagt 14,0 MB, och högst 12 MB kan skickas på en gång. Ingenting sparades",
+	} {
+		if r := cl.get("/staff/lang/" + lang); r.status != http.StatusSeeOther {
+			t.Fatalf("language switch = %d", r.status)
+		}
+		p := fdDocsDecide(cl, path, "partly_disclosed", reason, big)
+		if p.status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: over the total = %d: %.300s", lang, p.status, scText(p.doc))
+		}
+		fdHas(t, lang+" files error", scText(scByID(p.doc, "doc_decide-files-error")), want)
+		if scByID(p.doc, "doc_decide-files-error") == nil || !strings.Contains(scText(scByID(p.doc, "error-summary")), want) {
+			t.Errorf("%s: the error summary lacks the files' error: %q", lang, scText(scByID(p.doc, "error-summary")))
+		}
+		if got := scText(scByID(p.doc, "doc_decide-note")); got != reason {
+			t.Errorf("%s: the reasons typed came back as %q", lang, got)
+		}
+		if radio := scByID(p.doc, "doc-decision-partly_disclosed"); radio == nil || !scHasChecked(radio) {
+			t.Errorf("%s: the decision chosen is not kept", lang)
+		}
+	}
+	cl.get("/staff/lang/en")
+	if c := f.caseByReceipt(f.org, sub.Receipt); c.DocDecidedAt != nil {
+		t.Fatal("an upload over the total decided the request")
+	}
+	var stored int
+	if err := f.env.Pool.QueryRow(f.env.Ctx, `SELECT count(*) FROM document_files WHERE case_id = $1`, sub.CaseID).Scan(&stored); err != nil || stored != 0 {
+		t.Fatalf("documents stored from an upload over the total: %d (%v)", stored, err)
+	}
+	// Within the total, the same form decides.
+	if p := fdDocsDecide(cl, path, "partly_disclosed", reason, map[string]string{"liite-1.pdf": big["liite-1.pdf"]}); p.status != http.StatusSeeOther {
+		t.Fatalf("within the total = %d: %v", p.status, p.summary())
+	}
+	if c := f.caseByReceipt(f.org, sub.Receipt); c.DocDecidedAt == nil || c.DocDecision != "partly_disclosed" {
+		t.Fatalf("decided within the total: %+v", c.DocDecision)
+	}
+	// Another form over the limit: refused as before, nothing read.
+	if p := cl.postMultipart(path+"/actions/note", url.Values{"note": {"muistiinpano"}}, big); p.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a note over the limit = %d", p.status)
+	}
+}
+
+func scHasChecked(n *html.Node) bool {
+	_, ok := scAttrOK(n, "checked")
+	return ok
 }
