@@ -73,13 +73,44 @@ type answerPageData struct {
 	// Documents: the documents given with a decision on a request for
 	// documents (FI-2), each its own download, shown once the code is in.
 	Documents []caseFile
+	// wording: the page's words for the delivered letter's kind (K).
+	wording deliveryWording
 }
+
+// deliveryWording picks a link page's or mail's words for the letter
+// delivered: key.KIND where the catalogue has it, else key (the GDPR
+// answer's words). FI-2: a decision on a request for documents is no
+// answer (terms.md: one word per concept), so its page is titled, and
+// tells what to download, as a decision with documents.
+type deliveryWording struct {
+	has        func(lang, key string) bool
+	lang, kind string
+}
+
+func (s *Server) deliveryWording(lang, kind string) deliveryWording {
+	return deliveryWording{has: s.Catalog.Has, lang: lang, kind: kind}
+}
+
+// K is key's wording for the delivered letter.
+func (w deliveryWording) K(key string) string {
+	if w.kind != "" && w.has != nil && w.has(w.lang, key+"."+w.kind) {
+		return key + "." + w.kind
+	}
+	return key
+}
+
+// K is key's wording for the page's letter (deliveryWording.K).
+func (p answerPageData) K(key string) string { return p.wording.K(key) }
 
 type answerGoneData struct {
 	OrgName string
 	Reason  string // expired or unknown
 	Privacy string
+	wording deliveryWording
 }
+
+// K is key's wording for the expired link's letter (deliveryWording.K).
+func (d answerGoneData) K(key string) string { return d.wording.K(key) }
 
 // answerOpen finds the delivery of the path's token; a missing one
 // renders the "link does not work" page (the returned bool is false).
@@ -95,15 +126,21 @@ func (s *Server) answerOpen(c echo.Context) (store.Org, store.AnswerDelivery, bo
 	case errors.Is(err, store.ErrNotFound):
 		return org, d, false, s.answerGone(c, org, http.StatusNotFound, "unknown")
 	case errors.Is(err, workflow.ErrLinkExpired):
-		return org, d, false, s.answerGone(c, org, http.StatusGone, "expired")
+		return org, d, false, s.answerGoneKind(c, org, http.StatusGone, "expired", d.Kind)
 	}
 	return org, d, false, err
 }
 
 func (s *Server) answerGone(c echo.Context, org store.Org, status int, reason string) error {
+	return s.answerGoneKind(c, org, status, reason, "")
+}
+
+// answerGoneKind is the page of a link that does not work, in the words
+// of its letter's kind when known (an expired link's).
+func (s *Server) answerGoneKind(c echo.Context, org store.Org, status int, reason, kind string) error {
 	lang := langOf(c)
-	d := answerGoneData{OrgName: org.Name(lang), Reason: reason, Privacy: answerPrivacy(org)}
-	return s.render(c, status, "answer_gone", lang, s.Catalog.T(lang, "answer.gone.title."+reason), d)
+	d := answerGoneData{OrgName: org.Name(lang), Reason: reason, Privacy: answerPrivacy(org), wording: s.deliveryWording(lang, kind)}
+	return s.render(c, status, "answer_gone", lang, s.Catalog.T(lang, d.K("answer.gone.title."+reason)), d)
 }
 
 func answerPrivacy(org store.Org) string {
@@ -137,7 +174,7 @@ func (s *Server) renderAnswer(c echo.Context, status int, org store.Org, d store
 		OrgName: org.Name(lang), Base: answerBase(lang, org, c.Param("token")), Receipt: cs.Receipt,
 		Until: workflow.FormatDate(workflow.HelsinkiDate(d.ExpiresAt.Add(-1)), lang), Privacy: answerPrivacy(org),
 		Sent: sent && r == id, Verified: s.answerOpened(c, org, d), Minutes: int(workflow.AnswerCodeTTL.Minutes()),
-		Export: d.Kind == "" || d.Kind == "access",
+		Export: d.Kind == "" || d.Kind == "access", wording: s.deliveryWording(lang, d.Kind),
 	}
 	if p.Contents, err = s.Workflow.DeliveryContents(c.Request().Context(), org, d, lang); err != nil {
 		return err
@@ -153,7 +190,7 @@ func (s *Server) renderAnswer(c echo.Context, status int, org store.Org, d store
 		}
 	}
 	adjust(&p)
-	return s.renderForm(c, status, "answer_page", lang, "answer.page.title", p.Error != "", p)
+	return s.renderForm(c, status, "answer_page", lang, p.K("answer.page.title"), p.Error != "", p)
 }
 
 // answerSendCode mails a code to the requester's address.
@@ -171,7 +208,7 @@ func (s *Server) answerSendCode(c echo.Context) error {
 	}
 	err = s.Workflow.SendAnswerCode(c.Request().Context(), org, d.ID)
 	if errors.Is(err, workflow.ErrLinkExpired) {
-		return s.answerGone(c, org, http.StatusGone, "expired")
+		return s.answerGoneKind(c, org, http.StatusGone, "expired", d.Kind)
 	}
 	if err != nil {
 		return err
@@ -202,7 +239,7 @@ func (s *Server) answerVerify(c echo.Context) error {
 		return s.Workflow.CheckAnswerCode(c.Request().Context(), org, d.ID, code)
 	})
 	if errors.Is(err, workflow.ErrLinkExpired) {
-		return s.answerGone(c, org, http.StatusGone, "expired")
+		return s.answerGoneKind(c, org, http.StatusGone, "expired", d.Kind)
 	}
 	if !passed {
 		return err
@@ -265,7 +302,7 @@ func (s *Server) answerFile(c echo.Context) error {
 	}
 	d, b, err := s.Workflow.DownloadAnswer(c.Request().Context(), org, d.ID)
 	if errors.Is(err, workflow.ErrLinkExpired) {
-		return s.answerGone(c, org, http.StatusGone, "expired")
+		return s.answerGoneKind(c, org, http.StatusGone, "expired", d.Kind)
 	}
 	if err != nil {
 		return err
@@ -290,7 +327,7 @@ func (s *Server) answerDocument(c echo.Context) error {
 	}
 	f, err := s.Workflow.DownloadDocument(c.Request().Context(), org, d.ID, id)
 	if errors.Is(err, workflow.ErrLinkExpired) {
-		return s.answerGone(c, org, http.StatusGone, "expired")
+		return s.answerGoneKind(c, org, http.StatusGone, "expired", d.Kind)
 	}
 	if err != nil {
 		return err // store.ErrNotFound is a 404

@@ -13,8 +13,9 @@ import (
 )
 
 // The archive package (issue 22): an organisation's DPO downloads closed
-// cases (letters, decisions, audit trail; workflow.WriteArchive) for the
-// municipality's case management before the retention purge takes them.
+// cases (letters, decisions, the documents given out under FI-2, audit
+// trail; workflow.WriteArchive) for the municipality's case management
+// before the retention purge takes them.
 //
 //	GET /staff/orgs/{slug}/archive?closed_before=YYYY-MM-DD   cases closed before that day (Helsinki)
 //	GET /staff/orgs/{slug}/archive?receipt=RD-2026-000123     one closed case

@@ -24,6 +24,7 @@ func (s *Server) printRoutes(g *echo.Group) {
 	g.GET("/print", s.staffPrintQueue)
 	g.GET("/print/:id/letter.pdf", s.staffPrintPDF)
 	g.POST("/print/:id/delivered", s.staffPrintDelivered)
+	g.GET("/print/:id/documents/:doc", s.staffPrintDocument)
 }
 
 type printRow struct {
@@ -38,6 +39,18 @@ type printRow struct {
 	CanRecord            bool
 	Today                string
 	Error                string
+	// Enclosed: the documents to put in the envelope with the letter
+	// (FI-2, a decision on a request for documents going by post).
+	Enclosed  []printDocument
+	EnclosedH string
+}
+
+// printDocument is one document to enclose: its name, size, pages when
+// known, and its download.
+type printDocument struct {
+	ID                int64
+	Name, Size, Pages string
+	URL               string
 }
 
 type printData struct {
@@ -82,7 +95,23 @@ func (s *Server) renderPrintQueue(c echo.Context, status int, failedID int64, er
 				r.Today = v
 			}
 		}
-		if l.DoneAt != nil && l.DoneOn != nil {
+		waiting := l.DoneAt == nil || l.DoneOn == nil
+		docs, err := s.Workflow.EnclosedDocuments(ctx, l, waiting)
+		if err != nil {
+			return err
+		}
+		for _, doc := range docs {
+			pd := printDocument{ID: doc.ID, Name: doc.Filename, Size: caseFileSize(doc.Size, lang),
+				URL: "/staff/print/" + id + "/documents/" + strconv.FormatInt(doc.ID, 10)}
+			if doc.Pages > 0 {
+				pd.Pages = s.Catalog.N(lang, "print.doc.pages", doc.Pages, doc.Pages)
+			}
+			r.Enclosed = append(r.Enclosed, pd)
+		}
+		if len(docs) > 0 {
+			r.EnclosedH = s.Catalog.N(lang, "print.doc.h", len(docs), len(docs))
+		}
+		if !waiting {
 			r.Done = s.Catalog.T(lang, "print.done."+l.Method, workflow.FormatDate(workflow.DateOf(*l.DoneOn), lang))
 			d.Done = append(d.Done, r)
 			continue
@@ -128,6 +157,25 @@ func (s *Server) staffPrintPDF(c echo.Context) error {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": l.Filename}))
 	return c.Blob(http.StatusOK, "application/pdf", b)
+}
+
+// staffPrintDocument serves a document to enclose with a queued decision
+// letter (FI-2) to whoever prints it, as the case page's downloads do:
+// always a download, audited by ids (the document and the letter).
+func (s *Server) staffPrintDocument(c echo.Context) error {
+	org, id, err := s.printLetter(c)
+	if err != nil {
+		return err
+	}
+	docID, err := strconv.ParseInt(c.Param("doc"), 10, 64)
+	if err != nil || docID <= 0 {
+		return errNotFound
+	}
+	f, err := s.Workflow.EnclosedDocument(c.Request().Context(), org, id, docID, staffUser(c).Actor())
+	if err != nil {
+		return err // store.ErrNotFound: another case's document, or a letter with none
+	}
+	return serveCaseUpload(c, f.Filename, f.ContentType, f.Data)
 }
 
 // staffPrintDelivered records "sent by post" / "viewed on site" with its

@@ -93,7 +93,7 @@ func New(d Deps) (*Server, error) {
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 		ReferrerPolicy:        "no-referrer",
 	}))
-	e.Use(middleware.BodyLimit("12M"))
+	e.Use(s.bodyLimitMiddleware())
 	e.Use(s.edge)
 	s.routes()
 	return s, nil

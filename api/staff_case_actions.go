@@ -93,6 +93,14 @@ func (s *Server) staffCaseAction(c echo.Context) error {
 	case workflow.ActNote:
 		err = s.Workflow.AddNote(ctx, org, cs.ID, actor, values.Get("note"))
 	case workflow.ActDocDecide: // FI-2: with the documents given out, if any
+		if total, ok := c.Get(ctxUploadTotal).(int64); ok {
+			// Over the body limit (bodyLimitMiddleware): nothing decided;
+			// the form comes back with what was typed and says why.
+			lang := langOf(c)
+			f.texts = map[string]string{"files": s.Catalog.T(lang, "staffcase.doc.err.files_total",
+				caseFileSize(total, lang), strconv.Itoa(bodyLimit/1e6)+" MB")}
+			return s.caseAfterAction(c, cs, org, f, workflow.FieldErrors{"files": "staffcase.doc.err.files_total"}, "")
+		}
 		var docs []workflow.Attachment
 		if docs, err = taskUploads(c); err != nil {
 			return err

@@ -31,7 +31,14 @@ type caseForm struct {
 	values  url.Values
 	errs    workflow.FieldErrors
 	Message string // a form-level message, already translated
+	// texts: a field error's message already translated, where it
+	// needs more than its key (FI-2: the documents' total and the limit).
+	texts map[string]string
 }
+
+// Text is a field error's message when the form carries it translated
+// (texts), else "": the page then translates E's key.
+func (f *caseForm) Text(name string) string { return f.texts[name] }
 
 // V is the value of a field.
 func (f *caseForm) V(name string) string { return f.values.Get(name) }
@@ -428,7 +435,11 @@ func (s *Server) renderCase(c echo.Context, status int, cs store.Case, org store
 			if !slices.Contains(known, k) {
 				href = "#form-" + failed.ID
 			}
-			d.Summary = append(d.Summary, caseError{Href: href, Message: s.Catalog.T(lang, failed.errs[k])})
+			msg := failed.Text(k)
+			if msg == "" {
+				msg = s.Catalog.T(lang, failed.errs[k])
+			}
+			d.Summary = append(d.Summary, caseError{Href: href, Message: msg})
 		}
 	}
 	return s.render(c, status, "staff_case", lang, cs.Receipt, d)

@@ -90,6 +90,20 @@ type answerPart struct {
 type answerCodeMail struct {
 	Lang, Code, OrgName, Receipt string
 	Minutes                      int
+	// Subject and Body: the mail's keys for the delivered letter's kind
+	// (deliveryKey): a decision on a request for documents is no answer.
+	Subject, Body string
+}
+
+// deliveryKey is key's wording for a delivered letter of kind: key.KIND
+// where the catalogue has it, else key (the GDPR answer's words). FI-2:
+// the decision on a request for documents and its documents are no
+// "answer" (terms.md); the link page picks its words the same way.
+func (s *Service) deliveryKey(lang, kind, key string) string {
+	if kind != "" && s.Catalog.Has(lang, key+"."+kind) {
+		return key + "." + kind
+	}
+	return key
 }
 
 // OpenAnswer finds the sent answer a link token opens in org. Unknown
@@ -158,7 +172,8 @@ func (s *Service) SendAnswerCode(ctx context.Context, org store.Org, deliveryID 
 		}
 		return s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: d.CaseID, Kind: "answer_code", To: email, Lang: d.Lang,
 			CodeHash: h, CodeTTL: AnswerCodeTTL,
-			Data: answerCodeMail{Lang: d.Lang, Code: code, OrgName: org.Name(d.Lang), Receipt: c.Receipt, Minutes: int(AnswerCodeTTL.Minutes())}})
+			Data: answerCodeMail{Lang: d.Lang, Code: code, OrgName: org.Name(d.Lang), Receipt: c.Receipt, Minutes: int(AnswerCodeTTL.Minutes()),
+				Subject: s.deliveryKey(d.Lang, d.Kind, "answer.codemail.subject"), Body: s.deliveryKey(d.Lang, d.Kind, "answer.codemail.body")}})
 	})
 }
 

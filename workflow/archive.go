@@ -20,6 +20,10 @@ import (
 //	RD-2026-000123/case.json      the case's dates, rights, outcome and decisions
 //	RD-2026-000123/audit.json     the case's audit trail (ids, codes, dates: D-25)
 //	RD-2026-000123/letters/*.pdf  the answers and letters as sent or printed
+//	RD-2026-000123/documents/*    the documents given out with the decision
+//	                              on a request for documents (FI-2), opened
+//	                              from their sealed form as the letters are,
+//	                              named RD-2026-000123-01-<their own name>
 //
 // Exporting is audited on the organisation's chain and on each case's.
 
@@ -56,6 +60,27 @@ type archiveCase struct {
 	DocDecision        string   `json:"doc_decision,omitempty"`
 	DocExtensionReason string   `json:"doc_extension_reason,omitempty"`
 	Letters            []string `json:"letters"`
+	// Documents: the documents given out with the decision on a request
+	// for documents (FI-2), in the order they were given.
+	Documents []archiveDocument `json:"documents"`
+}
+
+// archiveDocument names a document of the package: its file under
+// RECEIPT/documents/, the name it was given under, and what it is.
+type archiveDocument struct {
+	File        string `json:"file"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	GivenAt     string `json:"given_at"`
+}
+
+// archiveDocumentFile is a document's name in the package: the request
+// number and its place first, so a file taken out of the package still
+// names its case, then the name it was given under, made safe for a ZIP
+// entry (no folders, no control characters).
+func archiveDocumentFile(receipt string, i int, name string) string {
+	return fmt.Sprintf("%s-%02d-%s", receipt, i+1, CleanFilename(name, "document"))
 }
 
 type archiveEvent struct {
@@ -78,6 +103,7 @@ type archived struct {
 	c       store.Case
 	letters []store.ArchiveLetter
 	events  []store.AuditEvent
+	docs    []store.DocumentFile // without their contents: read one at a time as written
 }
 
 // WriteArchive writes the archive package of org's closed, not purged
@@ -116,11 +142,15 @@ func (s *Service) WriteArchive(ctx context.Context, org store.Org, closedBefore 
 		if err != nil {
 			return 0, err
 		}
-		cases = append(cases, archived{c, letters, events})
+		docs, err := q.DocumentFilesOfCase(ctx, org.ID, id)
+		if err != nil {
+			return 0, err
+		}
+		cases = append(cases, archived{c, letters, events, docs})
 	}
 	now := s.Now()
 	man := archiveManifest{Format: ArchiveFormat, Organisation: org.Slug, GeneratedAt: now.UTC().Format(time.RFC3339),
-		Cases: []string{}, Layout: []string{"manifest.json", "RECEIPT/case.json", "RECEIPT/audit.json", "RECEIPT/letters/*.pdf"}}
+		Cases: []string{}, Layout: []string{"manifest.json", "RECEIPT/case.json", "RECEIPT/audit.json", "RECEIPT/letters/*.pdf", "RECEIPT/documents/*"}}
 	if receipt == "" {
 		man.ClosedBefore = closedBefore.UTC().Format(time.RFC3339)
 	}
@@ -161,12 +191,16 @@ func (s *Service) WriteArchive(ctx context.Context, org store.Org, closedBefore 
 			ReceivedAt: rfc(&c.ReceivedAt), LegalDue: c.LegalDue.Format(time.DateOnly), ExtensionReason: c.ExtensionReason,
 			IdentityMethod: c.IdentityMethod, AnsweredAt: rfc(c.AnsweredAt), ClosedAt: rfc(c.ClosedAt),
 			RefusalGround: c.RefusalGround, RefusalReason: c.RefusalReason, DocumentRequest: c.DocumentRequest,
-			DocDecision: c.DocDecision, DocExtensionReason: c.DocExtensionReason, Letters: []string{}}
+			DocDecision: c.DocDecision, DocExtensionReason: c.DocExtensionReason, Letters: []string{}, Documents: []archiveDocument{}}
 		if c.ExtendedDue != nil {
 			ac.ExtendedDue = c.ExtendedDue.Format(time.DateOnly)
 		}
 		for _, l := range a.letters {
 			ac.Letters = append(ac.Letters, l.Name)
+		}
+		for i, d := range a.docs {
+			ac.Documents = append(ac.Documents, archiveDocument{File: "documents/" + archiveDocumentFile(c.Receipt, i, d.Filename),
+				Name: d.Filename, ContentType: d.ContentType, Size: d.Size, GivenAt: rfc(&d.CreatedAt)})
 		}
 		if err := put(c.Receipt+"/case.json", ac); err != nil {
 			return 0, err
@@ -181,6 +215,15 @@ func (s *Service) WriteArchive(ctx context.Context, org store.Org, closedBefore 
 		}
 		for _, l := range a.letters {
 			if err := put(c.Receipt+"/letters/"+l.Name, l.PDF); err != nil {
+				return 0, err
+			}
+		}
+		for i, d := range a.docs {
+			f, err := q.DocumentFile(ctx, org.ID, c.ID, d.ID)
+			if err != nil {
+				return 0, err
+			}
+			if err := put(c.Receipt+"/"+ac.Documents[i].File, f.Data); err != nil {
 				return 0, err
 			}
 		}

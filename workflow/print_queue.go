@@ -156,3 +156,69 @@ func (s *Service) QueuedLetterPDF(ctx context.Context, org store.Org, letterID i
 	}
 	return l, b, s.LogAccess(ctx, org.ID, l.CaseID, actor, AccessLetterDownloaded, letterID)
 }
+
+// EnclosedDocument is a document to put in the envelope with a queued
+// letter (FI-2), without its contents; Pages is 0 when unknown.
+type EnclosedDocument struct {
+	store.DocumentFile
+	Pages int
+}
+
+// EnclosedDocuments lists the documents to enclose with a queued letter:
+// those given with the case's decision on its request for documents when
+// the letter is that decision (its letter lists them as enclosed), none
+// with any other letter. countPages reads each one to tell its pages
+// where the file says (a PDF's page tree); reading for that is no
+// download, so it is not audited.
+func (s *Service) EnclosedDocuments(ctx context.Context, l store.QueuedLetter, countPages bool) ([]EnclosedDocument, error) {
+	if l.Kind != string(pdf.KindDocDecision) {
+		return nil, nil
+	}
+	q := store.New(s.Pool)
+	docs, err := q.DocumentFilesOfCase(ctx, l.OrgID, l.CaseID)
+	if errors.Is(err, store.ErrPurged) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]EnclosedDocument, len(docs))
+	for i, d := range docs {
+		out[i].DocumentFile = d
+		if !countPages {
+			continue
+		}
+		f, err := q.DocumentFile(ctx, l.OrgID, l.CaseID, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Pages, _ = pdf.PageCount(f.Data)
+	}
+	return out, nil
+}
+
+// EnclosedDocument reads one document enclosed with a queued decision
+// letter of org, for printing (FI-2), and audits the download by ids
+// (document_file_downloaded, with the letter) and in the case's access
+// log. A document of another case, or a letter that encloses none, is
+// store.ErrNotFound.
+func (s *Service) EnclosedDocument(ctx context.Context, org store.Org, letterID, documentID int64, actor Actor) (store.DocumentFile, error) {
+	var f store.DocumentFile
+	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
+		l, _, err := q.QueuedLetterPDF(ctx, org.ID, letterID)
+		if err != nil {
+			return err
+		}
+		if l.Kind != string(pdf.KindDocDecision) {
+			return store.ErrNotFound
+		}
+		if f, err = q.DocumentFile(ctx, org.ID, l.CaseID, documentID); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, org.ID, l.CaseID, actor, "document_file_downloaded", map[string]any{"document": f.ID, "letter": l.ID})
+	})
+	if err != nil {
+		return f, err
+	}
+	return f, s.LogAccess(ctx, org.ID, f.CaseID, actor, AccessFileDownloaded, f.ID)
+}
