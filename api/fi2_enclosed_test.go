@@ -370,6 +370,12 @@ func TestFI2DocumentsOverTheTotalKeepTheForm(t *testing.T) {
 	if p := cl.postMultipart(path+"/actions/note", url.Values{"note": {"muistiinpano"}}, big); p.status != http.StatusRequestEntityTooLarge {
 		t.Errorf("a note over the limit = %d", p.status)
 	}
+	// Without a session the oversized decision is refused before it is
+	// read: only a signed-in DPO's upload is worth reading to the end.
+	anon := &scClient{t: t, base: f.base, c: testenv.Client(), csrf: cl.csrf}
+	if p := anon.postMultipart(path+"/actions/doc_decide", url.Values{"doc_decision": {"disclosed"}}, big); p.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("an oversized decision without a session = %d, want 413", p.status)
+	}
 }
 
 func scHasChecked(n *html.Node) bool {

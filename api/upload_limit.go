@@ -49,7 +49,7 @@ func (s *Server) bodyLimitMiddleware() echo.MiddlewareFunc {
 		limited := limit(next)
 		return func(c echo.Context) error {
 			r := c.Request()
-			if r.ContentLength <= bodyLimit || !oversizeReadable(c) {
+			if r.ContentLength <= bodyLimit || !s.oversizeReadable(c) {
 				return limited(c)
 			}
 			total, err := readOversizedForm(r)
@@ -64,14 +64,22 @@ func (s *Server) bodyLimitMiddleware() echo.MiddlewareFunc {
 
 // oversizeReadable reports whether the request is a form whose oversized
 // files are dropped rather than the whole request refused: the DPO's
-// decision on a request for documents.
-func oversizeReadable(c echo.Context) bool {
+// decision on a request for documents, from a signed-in staff session
+// (anyone else is refused before up to oversizeDrainLimit is read).
+func (s *Server) oversizeReadable(c echo.Context) bool {
 	r := c.Request()
 	if r.Method != http.MethodPost || c.Path() != "/staff/cases/:receipt/actions/:action" || c.Param("action") != "doc_decide" {
 		return false
 	}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
-	return ct == echo.MIMEMultipartForm
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType)); ct != echo.MIMEMultipartForm {
+		return false
+	}
+	ck, err := c.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return false
+	}
+	_, err = s.auth.Authenticate(r.Context(), ck.Value)
+	return err == nil
 }
 
 // readOversizedForm reads a multipart body over the limit: its text
