@@ -585,7 +585,8 @@ func (s *Server) dashboard(c echo.Context, get func(string) string, person bool)
 			if person {
 				link = "" // a link would drop the person (or carry them in its URL)
 			}
-			d.Counts = append(d.Counts, dashBand{Band: string(b.band), Label: s.caseLabel(lang, "band.", string(b.band)),
+			// The label follows the count: sv "1 Försenad", "65 Försenade".
+			d.Counts = append(d.Counts, dashBand{Band: string(b.band), Label: s.Catalog.N(lang, "band.count."+string(b.band), b.n),
 				N: b.n, URL: link, Current: d.Band == string(b.band)})
 			d.Total += b.n
 		}
