@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,6 +20,8 @@ import (
 //
 //	GET /staff/orgs/{slug}/archive?closed_before=YYYY-MM-DD   cases closed before that day (Helsinki)
 //	GET /staff/orgs/{slug}/archive?receipt=RD-2026-000123     one closed case
+//
+// The organisation's settings page has the form that asks for the day.
 func (s *Server) orgArchive(c echo.Context) error {
 	u := staffUser(c)
 	org, err := store.New(s.Pool).OrgBySlug(c.Request().Context(), c.Param("slug"))
@@ -36,6 +39,11 @@ func (s *Server) orgArchive(c echo.Context) error {
 		return errForbidden
 	}
 	receipt := c.QueryParam("receipt")
+	if receipt == "" && c.QueryParam("closed_before") == "" {
+		// Asked for without saying which cases: the settings page's form
+		// asks (it answered a bare 400).
+		return c.Redirect(http.StatusSeeOther, "/staff/orgs/"+url.PathEscape(org.Slug)+"/settings#archive")
+	}
 	var before time.Time
 	if receipt == "" {
 		d, err := workflow.ParseDate(c.QueryParam("closed_before"))

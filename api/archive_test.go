@@ -100,3 +100,49 @@ func TestArchivePackage(t *testing.T) {
 		t.Fatalf("open case by receipt: %d", p.status)
 	}
 }
+
+// Issue 22: the archive package is reached from the organisation's
+// settings (it was linked from nowhere, and its bare address answered
+// 400): the DPO's settings page has the form, with today as the day, and
+// the staff accounts' link; the bare address leads to that form.
+func TestArchiveReachedFromSettings(t *testing.T) {
+	t.Parallel()
+	f, _ := newDeliveryFx(t)
+	closed := f.inState(workflow.StateClosed)
+	f.env.Clock.Advance(24 * time.Hour)
+	dpo := f.login(t, f.dpo)
+	settings := "/staff/orgs/" + f.org.Slug + "/settings"
+	if p := dpo.get("/staff/orgs/" + f.org.Slug + "/archive"); p.status != http.StatusSeeOther || p.location() != settings+"#archive" {
+		t.Fatalf("the bare archive address = %d %q, want the settings' form", p.status, p.location())
+	}
+	p := dpo.get(settings)
+	form := scByID(p.doc, "archive")
+	if form == nil {
+		t.Fatal("the DPO's settings page has no archive form")
+	}
+	day := scByID(p.doc, "f-closed-before")
+	if today := workflow.HelsinkiDate(f.env.Clock.Now()).String(); scAttr(day, "value") != today || scAttr(day, "name") != "closed_before" {
+		t.Errorf("the archive's day is %q (%q), want today %s", scAttr(day, "value"), scAttr(day, "name"), today)
+	}
+	if got := scAttr(scByID(p.doc, "staff-link"), "href"); got != "/staff/orgs/"+f.org.Slug+"/staff" {
+		t.Errorf("staff accounts' link = %q", got)
+	}
+	// The form as a browser sends it, the day after today.
+	z := dpo.get("/staff/orgs/" + f.org.Slug + "/archive?closed_before=" + workflow.HelsinkiDate(f.env.Clock.Now()).AddDays(1).String())
+	if z.status != http.StatusOK || !strings.Contains(z.body, closed.Receipt+"/case.json") {
+		t.Errorf("the form's archive = %d, without %s", z.status, closed.Receipt)
+	}
+}
+
+// A viewer's menu does not offer entering a request, which the form
+// refuses them (403); a DPO's does.
+func TestViewerMenuOffersNoNewRequest(t *testing.T) {
+	t.Parallel()
+	f, _ := newDeliveryFx(t)
+	if p := f.login(t, f.viewer).get("/staff/"); scByID(p.doc, "nav-newcase") != nil {
+		t.Error("a viewer's menu offers entering a request")
+	}
+	if p := f.login(t, f.dpo).get("/staff/"); scByID(p.doc, "nav-newcase") == nil {
+		t.Error("a DPO's menu lacks entering a request")
+	}
+}

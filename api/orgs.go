@@ -236,6 +236,10 @@ type orgSettingsData struct {
 	ErrorList []fieldError
 	PublicURL string
 	LogoURL   string
+	// Archive: the user is the organisation's DPO, who downloads the
+	// archive package (api/archive.go); ArchiveBefore is its default day.
+	Archive       bool
+	ArchiveBefore string
 }
 
 // settingsOrg is the organisation of the :slug parameter when the user may
@@ -262,6 +266,9 @@ func (s *Server) renderOrgSettings(c echo.Context, status int, o store.Org, f or
 		PublicURL: intakeBase(o.PrimaryLang, o) + "/"}
 	if o.LogoType != "" {
 		d.LogoURL = intakeBase(o.PrimaryLang, o) + "/logo"
+	}
+	if role, member := s.staffOrgRole(c, o.ID); member && role == workflow.RoleDPO {
+		d.Archive, d.ArchiveBefore = true, workflow.HelsinkiDate(s.Now()).String()
 	}
 	return s.renderForm(c, status, "staff_org_settings", lang, "orgs.settings.title", len(fe) > 0, d)
 }

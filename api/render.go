@@ -120,9 +120,12 @@ type Page struct {
 	// SettingsNav: the user keeps some organisation's settings (its DPO
 	// or administrator): the menu links them.
 	SettingsNav bool
-	Data        any
-	Org         *PageOrg // the organisation whose page this is (api/chrome.go)
-	A11yURL     string   // its accessibility statement
+	// NewCaseNav: the user may enter a request for some organisation (not
+	// a viewer only, whom the form refuses).
+	NewCaseNav bool
+	Data       any
+	Org        *PageOrg // the organisation whose page this is (api/chrome.go)
+	A11yURL    string   // its accessibility statement
 	// RetryAt: a limit refused the request (429); when to try again.
 	RetryAt string
 }
@@ -182,6 +185,7 @@ func (s *Server) page(c echo.Context, lang, title string, data any) *Page {
 		p.Staff = u
 		p.DevMail = s.Catcher != nil && u.ActsAnywhere()
 		p.SettingsNav = len(u.ActingOrgIDs()) > 0
+		p.NewCaseNav = p.SettingsNav
 	}
 	reqPath := c.Request().URL.Path
 	if p.Staff != nil || strings.HasPrefix(reqPath, "/staff") {
