@@ -256,6 +256,16 @@ func (q *Q) AnswerDeliveredAt(ctx context.Context, orgID, caseID, outboxID int64
 	return mapErr(err, "answer delivered")
 }
 
+// AnswerLinkAcceptedBefore reports whether the mail server accepted an
+// answer link mail of caseID other than outboxID (D-29: the answer was
+// delivered then; a new link's acceptance is the new link's delivery).
+func (q *Q) AnswerLinkAcceptedBefore(ctx context.Context, orgID, caseID, outboxID int64) (bool, error) {
+	var ok bool
+	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox o WHERE o.org_id = $1 AND o.case_id = $2
+		AND o.kind = 'answer_link' AND o.state = 'sent' AND o.id <> $3)`, orgID, caseID, outboxID).Scan(&ok)
+	return ok, mapErr(err, "answer links accepted")
+}
+
 // SetCaseRegisters records the registers a person chose.
 func (q *Q) SetCaseRegisters(ctx context.Context, caseID int64, registerIDs []int64) error {
 	if _, err := q.db.Exec(ctx, `DELETE FROM case_registers WHERE case_id = $1`, caseID); err != nil {
