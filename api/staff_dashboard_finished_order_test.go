@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rightsdesk/workflow"
 )
 
 // The views of finished requests list the most recently finished first:
@@ -98,10 +100,37 @@ func TestDashboardFinishedViewsNewestFirst(t *testing.T) {
 		t.Errorf("CSV order\n%v\nwant\n%v", csvOrder, want)
 	}
 
+	// Unanswered: the moment it was refused or withdrawn. The request
+	// received first was withdrawn last, and a refused one that was then
+	// closed keeps its refusal's moment.
+	older := f.paper(f.org, scHelsinki(2026, 1, 5, 9), "in_person", nil)
+	newer := f.paper(f.org, scHelsinki(2026, 2, 5, 9), "in_person", nil)
+	actor := workflow.StaffActor(f.dpoUserID)
+	if err := f.env.Workflow.Refuse(ctx, f.org, newer.CaseID, actor, "art12_5_unfounded", "manifestly unfounded"); err != nil {
+		t.Fatal(err)
+	}
+	f.env.Clock.Advance(2 * time.Hour)
+	if err := f.env.Workflow.Refuse(ctx, f.org, older.CaseID, actor, "art12_5_unfounded", "manifestly unfounded"); err != nil {
+		t.Fatal(err)
+	}
+	cl = f.login(t, f.dpo) // an idle session of an hour has ended
+	if got := scReceipts(scRows(cl.get("/staff/?state=refused").doc)); !slices.Equal(got, []string{older.Receipt, newer.Receipt}) {
+		t.Errorf("the refused view lists %v, want the one refused last first", got)
+	}
+	f.env.Clock.Advance(time.Hour)
+	if err := f.env.Workflow.Close(ctx, f.org, newer.CaseID, actor); err != nil {
+		t.Fatal(err)
+	}
+	var ended time.Time
+	if err := f.env.Pool.QueryRow(ctx, `SELECT ended_at FROM cases WHERE id = $1`, newer.CaseID).Scan(&ended); err != nil ||
+		!ended.Equal(f.env.Clock.Now().Add(-3*time.Hour)) {
+		t.Errorf("the closed refusal ended at %v (%v), want its refusal's moment", ended, err)
+	}
+
 	// An open view keeps the earliest deadline first.
 	open := f.paper(f.org, scHelsinki(2026, 3, 2, 9), "in_person", nil)
 	earlier := f.paper(f.org, scHelsinki(2026, 2, 20, 9), "in_person", nil)
-	p := cl.get("/staff/?org=espoo")
+	p := f.login(t, f.dpo).get("/staff/?org=espoo")
 	if got := scReceipts(scRows(p.doc)); !slices.Equal(got, []string{earlier.Receipt, open.Receipt}) {
 		t.Errorf("the open view lists %v, want the earliest deadline first", got)
 	}
