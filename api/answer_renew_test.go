@@ -162,15 +162,29 @@ func TestAnswerLinkRenewedByDPO_D29(t *testing.T) {
 	if !strings.Contains(scText(p.doc), "New link sent") {
 		t.Error("the timeline does not show the new link")
 	}
+	// D-29: the timeline says the new link was delivered, and the answer
+	// once, when its first link mail was accepted.
+	if got := strings.Count(scText(p.doc), "Answer delivered: the mail server accepted the link"); got != 1 {
+		t.Errorf("the timeline says the answer was delivered %d times, want 1", got)
+	}
+	if !strings.Contains(scText(p.doc), "New link delivered: the mail server accepted the link") {
+		t.Error("the timeline does not say the new link was delivered")
+	}
 
 	// Audited by ids, once; neither token nor address in any event or log.
 	trail, err := store.New(f.env.Pool).AuditTrail(ctx, f.org.ID, sub.CaseID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	renewed := 0
+	renewed, delivered, linkDelivered := 0, 0, 0
 	for _, ev := range trail {
 		b, _ := json.Marshal(ev.Data)
+		switch ev.Action {
+		case "answer_delivered":
+			delivered++
+		case "answer_link_delivered":
+			linkDelivered++
+		}
 		if ev.Action == "answer_link_renewed" {
 			renewed++
 			if ev.Data["delivery"] == nil || ev.Actor != string(workflow.StaffActor(f.dpoUserID)) {
@@ -183,6 +197,9 @@ func TestAnswerLinkRenewedByDPO_D29(t *testing.T) {
 	}
 	if renewed != 1 {
 		t.Errorf("%d answer_link_renewed events, want 1", renewed)
+	}
+	if delivered != 1 || linkDelivered != 1 {
+		t.Errorf("%d answer_delivered and %d answer_link_delivered events, want 1 and 1", delivered, linkDelivered)
 	}
 	if strings.Contains(logs.String(), newToken) || strings.Contains(logs.String(), oldToken) {
 		t.Error("a link's token reached the log (D-18)")

@@ -386,6 +386,9 @@ type staffRegisterData struct {
 	Format string
 	// AsksDataStore: the form asks whether the data store note stays.
 	AsksDataStore bool
+	// Units are the organisation's units, the form's choices for the
+	// register's responsible unit (with none and a new one).
+	Units []store.Unit
 }
 
 // registerForm holds the edit form's values (as submitted, or from the
@@ -399,6 +402,28 @@ type registerForm struct {
 	// DataStore: the "may hold no personal data" note stays; asked only
 	// of a data store (staffRegisterData.AsksDataStore).
 	DataStore bool
+	// Unit is the chosen responsible unit: a unit's id, "" for none or
+	// unitNew for a new one, named UnitNew.
+	Unit, UnitNew string
+}
+
+// unitNew is the unit choice of a new unit (registerForm.Unit).
+const unitNew = "new"
+
+// unitChoice is the form's unit as workflow takes it: a name typed for a
+// new unit chooses it, whatever the list says.
+func (f registerForm) unitChoice() *workflow.UnitChoice {
+	if f.Unit == unitNew || strings.TrimSpace(f.UnitNew) != "" {
+		return &workflow.UnitChoice{NewUnit: true, Name: f.UnitNew}
+	}
+	if f.Unit == "" {
+		return &workflow.UnitChoice{} // none
+	}
+	id, err := strconv.ParseInt(f.Unit, 10, 64)
+	if err != nil || id <= 0 {
+		id = -1 // no unit's id: refused as a unit not of the organisation
+	}
+	return &workflow.UnitChoice{ID: id}
 }
 
 // formText is one of the form's Art 15 texts: its field name (the label
@@ -426,7 +451,7 @@ type fieldError struct {
 }
 
 // registerFormFields is the edit form's field order, for the error summary.
-var registerFormFields = slices.Concat([]string{"name", "owner_name", "owner_email", "legal_basis"},
+var registerFormFields = slices.Concat([]string{"name", "unit", "unit_new", "owner_name", "owner_email", "legal_basis"},
 	workflow.Art15Fields, []string{"elsewhere_name", "elsewhere_contact", "notes"})
 
 // staffRegister finds a register among the user's organisations; another
@@ -459,6 +484,9 @@ func (s *Server) renderRegisterForm(c echo.Context, status int, r store.Register
 		PublicURL: "/" + org.PrimaryLang + "/o/" + org.Slug + "/registers/" + strconv.FormatInt(r.ID, 10),
 		Format:    r.SourceFormat, AsksDataStore: asksDataStore(r),
 	}
+	if d.Units, err = store.New(s.Pool).Units(c.Request().Context(), []int64{r.OrgID}); err != nil {
+		return err
+	}
 	if key := "catalogue.format." + r.SourceFormat; s.Catalog.Has(lang, key) {
 		d.Format = s.Catalog.T(lang, key)
 	}
@@ -481,6 +509,9 @@ func (s *Server) staffRegisterForm(c echo.Context) error {
 		ElsewhereContact: r.ElsewhereContact, Notes: r.Notes, DataStore: r.DataStore,
 		Purpose: r.Purpose, DataContent: r.DataContent, Recipients: r.Recipients, Retention: r.Retention, Sources: r.Sources,
 	}
+	if r.UnitID != 0 {
+		f.Unit = strconv.FormatInt(r.UnitID, 10)
+	}
 	return s.renderRegisterForm(c, http.StatusOK, r, f, nil)
 }
 
@@ -500,6 +531,7 @@ func (s *Server) staffRegisterSave(c echo.Context) error {
 		Notes: c.FormValue("notes"), DataStore: c.FormValue("data_store") != "",
 		Purpose: c.FormValue("purpose"), DataContent: c.FormValue("data_content"), Recipients: c.FormValue("recipients"),
 		Retention: c.FormValue("retention"), Sources: c.FormValue("sources"),
+		Unit: c.FormValue("unit"), UnitNew: c.FormValue("unit_new"),
 	}
 	edit := workflow.RegisterEdit{
 		Name: f.Name, OwnerName: f.OwnerName, OwnerEmail: f.OwnerEmail, LegalBasis: f.LegalBasis,
@@ -509,6 +541,9 @@ func (s *Server) staffRegisterSave(c echo.Context) error {
 	}
 	if asksDataStore(r) {
 		edit.DataStore = &f.DataStore
+	}
+	if _, asked := c.Request().PostForm["unit"]; asked {
+		edit.Unit = f.unitChoice()
 	}
 	err = s.Workflow.UpdateRegister(c.Request().Context(), r.OrgID, r.ID, u.ID, edit)
 	var fe workflow.FieldErrors

@@ -674,3 +674,175 @@ func TestRegisterArt15TextsEditedByDPO(t *testing.T) {
 		t.Errorf("a register the DPO did not edit kept its texts after the import: %+v", o)
 	}
 }
+
+// D-3: an import named a register's unit wrongly, and the DPO fixes it
+// on the register's page: one of the organisation's units, or a new one,
+// or none. The change is audited as the page's other edits (the field's
+// name only), and a later import keeps the DPO's unit while it still
+// updates the units of the registers the DPO left alone.
+func TestRegisterUnitEditedByDPO_D3(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org, res := catSeed(t, env, "jakobstad", "Pietarsaari", "Jakobstad", "sv", "000_jakobstad.txt")
+	other, _ := catSeed(t, env, "kokkola", "Kokkola", "Karleby", "fi", "003_kokkola.txt")
+	q := store.New(env.Pool)
+	// The import names two units: the first register's is wrong.
+	for i := range res.Registers {
+		res.Registers[i].Unit = "Bildningsväsendet"
+	}
+	res.Registers[0].Unit = "Tekniska väsendet"
+	if _, err := env.Workflow.ImportCatalogue(env.Ctx, org.ID, res, false); err != nil {
+		t.Fatal(err)
+	}
+	regs, err := q.Registers(env.Ctx, org.ID, store.RegisterFilter{})
+	if err != nil || len(regs) < 2 {
+		t.Fatalf("%d registers (%v)", len(regs), err)
+	}
+	var target, left store.Register
+	for _, r := range regs {
+		switch {
+		case r.UnitName == "Tekniska väsendet":
+			target = r
+		case left.ID == 0:
+			left = r
+		}
+	}
+	if target.ID == 0 || left.UnitName != "Bildningsväsendet" {
+		t.Fatalf("the import's units: %q and %q", target.UnitName, left.UnitName)
+	}
+	units, err := q.Units(env.Ctx, []int64{org.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unitID := func(name string) string {
+		for _, u := range units {
+			if u.Name == name {
+				return strconv.FormatInt(u.ID, 10)
+			}
+		}
+		t.Fatalf("no unit %q among %v", name, units)
+		return ""
+	}
+	otherUnit, err := q.EnsureUnit(env.Ctx, other.ID, "Kokkolan yksikkö")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ts := env.HTTP()
+	dpo := catLogin(t, env, ts, "dpo@a.test", workflow.RoleDPO, org.ID)
+	page := fmt.Sprintf("%s/staff/registers/%d", ts.URL, target.ID)
+	action := fmt.Sprintf("/staff/registers/%d", target.ID)
+	resp, doc := catDo(t, dpo, http.MethodGet, page, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("form: %d", resp.StatusCode)
+	}
+	// The list: none, the organisation's units (not another's), a new one;
+	// the register's unit chosen.
+	sel := catOne(t, doc, "select#f-unit")
+	var values []string
+	for _, o := range catAll(sel, "option") {
+		values = append(values, htmlAttr(o, "value"))
+	}
+	want := []string{""}
+	for _, u := range units {
+		want = append(want, strconv.FormatInt(u.ID, 10))
+	}
+	want = append(want, "new")
+	if !slices.Equal(values, want) || slices.Contains(values, strconv.FormatInt(otherUnit, 10)) {
+		t.Errorf("unit choices %v, want %v", values, want)
+	}
+	form := htmlFormValues(htmlForm(doc, action))
+	if form.Get("unit") != unitID("Tekniska väsendet") {
+		t.Errorf("the form's unit is %q, want the register's", form.Get("unit"))
+	}
+
+	// A unit of another organisation, and a new unit without a name, are
+	// refused with the field named; nothing is saved.
+	for _, tc := range []struct{ unit, name, field string }{
+		{strconv.FormatInt(otherUnit, 10), "", "unit"},
+		{"new", "  ", "unit_new"},
+	} {
+		f := htmlFormValues(htmlForm(doc, action))
+		f.Set("unit", tc.unit)
+		f.Set("unit_new", tc.name)
+		resp, edoc := catDo(t, dpo, http.MethodPost, page, f)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("unit %q: %d, want 422", tc.unit, resp.StatusCode)
+		}
+		if href, _ := htmlLookupAttr(catOne(t, catOne(t, edoc, "div.errors"), "a"), "href"); href != "#f-"+tc.field {
+			t.Errorf("unit %q: the error summary links %q", tc.unit, href)
+		}
+	}
+	if got, _ := q.Register(env.Ctx, org.ID, target.ID); got.UnitName != "Tekniska väsendet" || len(got.EditedFields) != 0 {
+		t.Errorf("a refused unit saved: %q, edited %v", got.UnitName, got.EditedFields)
+	}
+
+	// One of the organisation's units.
+	form.Set("unit", unitID("Bildningsväsendet"))
+	if resp, _ := catDo(t, dpo, http.MethodPost, page, form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	got, err := q.Register(env.Ctx, org.ID, target.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.UnitName != "Bildningsväsendet" || !slices.Equal(got.EditedFields, []string{"unit"}) {
+		t.Errorf("saved unit %q, edited %v", got.UnitName, got.EditedFields)
+	}
+	// A new unit: added to the organisation's and chosen.
+	_, doc = catDo(t, dpo, http.MethodGet, page, nil)
+	if e := htmlText(catOne(t, doc, "#edited-fields")); e != env.Catalog.T("en", "catalogue.edited.unit") {
+		t.Errorf("edited fields shown as %q", e)
+	}
+	form = htmlFormValues(htmlForm(doc, action))
+	form.Set("unit", "new")
+	form.Set("unit_new", " Ungdomsservice ")
+	if resp, _ := catDo(t, dpo, http.MethodPost, page, form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save a new unit: %d", resp.StatusCode)
+	}
+	if got, _ = q.Register(env.Ctx, org.ID, target.ID); got.UnitName != "Ungdomsservice" {
+		t.Errorf("the new unit saved as %q", got.UnitName)
+	}
+	if units, _ = q.Units(env.Ctx, []int64{org.ID}); unitID("Ungdomsservice") != strconv.FormatInt(got.UnitID, 10) {
+		t.Error("the new unit is not the organisation's")
+	}
+	_, doc = catDo(t, dpo, http.MethodGet, page, nil)
+	if v := htmlFormValues(htmlForm(doc, action)); v.Get("unit") != unitID("Ungdomsservice") || v.Get("unit_new") != "" {
+		t.Errorf("the page after the new unit: unit %q, new %q", v.Get("unit"), v.Get("unit_new"))
+	}
+
+	// Audited as the page's other edits: the field's name, no value.
+	evs, err := q.AuditTrail(env.Ctx, org.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edits := 0
+	for _, ev := range evs {
+		if ev.Action != "register_edited" {
+			continue
+		}
+		edits++
+		b, _ := json.Marshal(ev.Data)
+		if !strings.Contains(string(b), `"fields":["unit"]`) || strings.Contains(string(b), "Ungdomsservice") {
+			t.Errorf("register_edited %s", b)
+		}
+	}
+	if edits != 2 {
+		t.Errorf("%d register_edited events, want 2", edits)
+	}
+
+	// A later import names the units again, and a new one for the others:
+	// the DPO's unit stays, the other registers take the import's.
+	for i := range res.Registers {
+		res.Registers[i].Unit = "Social- och hälsovården"
+	}
+	if _, err := env.Workflow.ImportCatalogue(env.Ctx, org.ID, res, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = q.Register(env.Ctx, org.ID, target.ID); got.UnitName != "Ungdomsservice" {
+		t.Errorf("the import overwrote the DPO's unit with %q", got.UnitName)
+	}
+	if l, _ := q.Register(env.Ctx, org.ID, left.ID); l.UnitName != "Social- och hälsovården" {
+		t.Errorf("a register the DPO left alone kept its unit %q after the import", l.UnitName)
+	}
+}

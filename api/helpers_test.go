@@ -230,7 +230,11 @@ func htmlFormValues(form *html.Node) url.Values {
 					pick = o
 				}
 			}
-			v.Add(name, cmp.Or(htmlAttr(pick, "value"), htmlText(pick)))
+			if htmlHasAttr(pick, "value") { // value="" is sent as ""
+				v.Add(name, htmlAttr(pick, "value"))
+			} else {
+				v.Add(name, htmlText(pick))
+			}
 		}
 	}
 	return v

@@ -616,7 +616,7 @@ func (s *Server) dashboard(c echo.Context, get func(string) string, person bool)
 	if more && !person {
 		last := rows[len(rows)-1]
 		v := d.query(d.Band)
-		v.Set("after", caseDay(last.SortDue).String()+"."+strconv.FormatInt(last.ID, 10))
+		v.Set("after", caseCursorValue(f, last))
 		d.NextURL = dashboardURL(v)
 	}
 	d.PersonMore = more && person
@@ -773,18 +773,38 @@ func (s *Server) dashboardBoxes(c echo.Context, d *dashboardData, orgIDs []int64
 	return nil
 }
 
-// parseCursor reads the keyset cursor "YYYY-MM-DD.ID".
-func caseCursor(v string) (store.DashboardCursor, bool) {
-	day, id, ok := strings.Cut(v, ".")
-	if !ok {
-		return store.DashboardCursor{}, false
+// caseCursorValue is the keyset cursor after row, for the next page's
+// URL: "YYYY-MM-DD.ID" in the deadline order; in a view of finished
+// requests (newest first) "tMICROS.ID", the moment it finished to the
+// microsecond, as PostgreSQL keeps it: a day would skip or repeat the
+// requests finished on the page's last day.
+func caseCursorValue(f store.DashboardFilter, row store.DashboardRow) string {
+	id := "." + strconv.FormatInt(row.ID, 10)
+	if f.Finished() {
+		return "t" + strconv.FormatInt(row.SortDue.UnixMicro(), 10) + id
 	}
-	dt, err := workflow.ParseDate(day)
-	if err != nil {
+	return caseDay(row.SortDue).String() + id
+}
+
+// caseCursor reads a keyset cursor of caseCursorValue.
+func caseCursor(v string) (store.DashboardCursor, bool) {
+	key, id, ok := strings.Cut(v, ".")
+	if !ok {
 		return store.DashboardCursor{}, false
 	}
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || n < 0 {
+		return store.DashboardCursor{}, false
+	}
+	if micros, found := strings.CutPrefix(key, "t"); found {
+		us, err := strconv.ParseInt(micros, 10, 64)
+		if err != nil {
+			return store.DashboardCursor{}, false
+		}
+		return store.DashboardCursor{Due: time.UnixMicro(us).UTC(), ID: n}, true
+	}
+	dt, err := workflow.ParseDate(key)
+	if err != nil {
 		return store.DashboardCursor{}, false
 	}
 	return store.DashboardCursor{Due: caseDBDay(dt), ID: n}, true

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,19 @@ func TestAnswerNewLink(t *testing.T) {
 	if path == nil {
 		t.Fatalf("no answer link in the new mail:\n%s", m.Text)
 	}
+	// D-29: the timeline says the new link was delivered when the mail
+	// server accepted it; the answer was delivered once, the first time.
+	b.open("/staff/cases/" + sub.Receipt)
+	b.run(chromedp.ScrollIntoView(chromedp.CSS("#timeline")))
+	b.step("dpo: new link delivered", "@timeline.answer_link_delivered")
+	timeline := evalAs[string](b, `document.getElementById('timeline').innerText`)
+	if n := strings.Count(timeline, b.tr("timeline.answer_delivered")); n != 1 {
+		b.fail("the timeline says %d times that the answer was delivered, want once:\n%s", n, timeline)
+	}
+	if buf, err := chromedp.Run(b.ctx, chromedp.Screenshot(chromedp.CSS("#timeline"))); err == nil {
+		_ = os.WriteFile(filepath.Join(b.dir, "dpo-timeline.png"), buf, 0o644)
+	}
+
 	b.open(path[1])
 	b.step("resident: new link page", "@answer.page.title", sub.Receipt)
 }

@@ -24,7 +24,9 @@ import (
 // new token and expiry (AnswerLinkExpiry) for the same stored PDF, audited
 // on the case by ids ("answer_link_renewed"). The mail of an answer
 // letter is an answer link mail as the first one was: store.AnswerDeliveredAt
-// moves the answered date only for a case's first accepted one (D-29).
+// moves the answered date only for a case's first accepted one (D-29), and
+// its acceptance is "answer_link_delivered" on the timeline, not a second
+// "answer_delivered" (recordSent).
 // ErrNoEmail when the requester has no address; ErrNotAllowed when the
 // case's data is purged (the PDF with it).
 func (s *Service) RenewAnswerLink(ctx context.Context, org store.Org, caseID, deliveryID int64, actor Actor) error {
@@ -59,6 +61,7 @@ func (s *Service) RenewAnswerLink(ctx context.Context, org store.Org, caseID, de
 		if err != nil {
 			return err
 		}
+		m.LinkRenewal = true // D-29: its acceptance is a new link's delivery, not the answer's
 		return s.queueMail(ctx, tx, m)
 	})
 }

@@ -136,6 +136,18 @@ type RegisterEdit struct {
 	// personal data" (unticked once checked that it holds some); nil when
 	// the form did not ask (the register is no data store).
 	DataStore *bool
+	// Unit is the DPO's choice of the register's responsible unit (an
+	// import may have named a wrong one); nil keeps the unit as it is.
+	Unit *UnitChoice
+}
+
+// UnitChoice is a register's responsible unit as the DPO chooses it: one
+// of the organisation's units (ID), a new one (NewUnit with its Name), or
+// none (zero).
+type UnitChoice struct {
+	ID      int64
+	NewUnit bool
+	Name    string
 }
 
 // Field limits of RegisterEdit (characters).
@@ -174,6 +186,15 @@ func (e *RegisterEdit) Validate() FieldErrors {
 		}
 		if e.ElsewhereContact == "" {
 			fe.Add("elsewhere_contact", "catalogue.error.elsewhere_contact")
+		}
+	}
+	if u := e.Unit; u != nil && u.NewUnit {
+		u.Name = strings.TrimSpace(u.Name)
+		switch {
+		case u.Name == "":
+			fe.Add("unit_new", "catalogue.error.unit_new")
+		case utf8.RuneCountInString(u.Name) > maxRegisterText:
+			fe.Add("unit_new", "catalogue.error.too_long")
 		}
 	}
 	for field, v := range map[string]string{"name": e.Name, "owner_name": e.OwnerName, "owner_email": e.OwnerEmail,
@@ -260,6 +281,11 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 			dataStore = *changes.DataStore
 		}
 		mark("data_store", old.DataStore != dataStore)
+		unitID, err := registerUnit(ctx, q, orgID, old.UnitID, changes.Unit)
+		if err != nil {
+			return err
+		}
+		mark("unit", old.UnitID != unitID)
 		if len(edited) == 0 {
 			return nil
 		}
@@ -269,7 +295,7 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 			LegalBasis: changes.LegalBasis, ControllerElsewhere: changes.ControllerElsewhere,
 			ElsewhereName: changes.ElsewhereName, ElsewhereContact: changes.ElsewhereContact, Notes: changes.Notes,
 			Purpose: changes.Purpose, DataContent: changes.DataContent, Recipients: changes.Recipients,
-			Retention: changes.Retention, Sources: changes.Sources, DataStore: dataStore,
+			Retention: changes.Retention, Sources: changes.Sources, DataStore: dataStore, UnitID: unitID,
 		}, edited, now)
 		if err != nil {
 			return err
@@ -283,6 +309,29 @@ func (s *Service) UpdateRegister(ctx context.Context, orgID, registerID int64, a
 		return q.AppendAudit(ctx, s.Keys, store.AuditEvent{OrgID: orgID, Actor: string(StaffActor(actorStaffID)),
 			Action: "register_edited", At: now, Data: map[string]any{"register": registerID, "fields": edited}})
 	})
+}
+
+// registerUnit is the unit id of the DPO's choice for a register of orgID
+// whose unit is now cur: a new unit is added to the organisation's (or is
+// the one of that name it has); a unit of another organisation, or one
+// since removed, is a FieldErrors on the form's unit.
+func registerUnit(ctx context.Context, q *store.Q, orgID, cur int64, u *UnitChoice) (int64, error) {
+	switch {
+	case u == nil:
+		return cur, nil
+	case u.NewUnit:
+		return q.EnsureUnit(ctx, orgID, u.Name)
+	case u.ID == 0 || u.ID == cur:
+		return u.ID, nil
+	}
+	units, err := q.Units(ctx, []int64{orgID})
+	if err != nil {
+		return 0, err
+	}
+	if !slices.ContainsFunc(units, func(x store.Unit) bool { return x.ID == u.ID }) {
+		return 0, FieldErrors{"unit": "catalogue.error.unit"}
+	}
+	return u.ID, nil
 }
 
 // followRegisterBasis gives the waiting and open tasks whose register's

@@ -139,6 +139,20 @@ func (s *Service) recordSent(row store.OutboxRow, until time.Time) error {
 			if delivered == "" || row.CaseID == 0 {
 				return nil
 			}
+			if row.Kind == "answer_link" && row.LinkRenewal {
+				// A new link for a delivered answer (RenewAnswerLink): the
+				// answer was delivered when its first link mail was
+				// accepted, and the timeline says a new link was. Should
+				// none have been (the first mail failed), this one
+				// delivers the answer.
+				before, err := q.AnswerLinkAcceptedBefore(ctx, row.OrgID, row.CaseID, row.ID)
+				if err != nil {
+					return err
+				}
+				if before {
+					delivered = "answer_link_delivered"
+				}
+			}
 			if row.Kind == "answer_link" {
 				// D-29: the case is answered then (a link mail held back by a
 				// mail outage past the deadline is a late answer).

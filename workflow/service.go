@@ -108,6 +108,9 @@ type Mail struct {
 	// InReplyTo is the Message-ID the mail answers (the receipt for an
 	// emailed request threads to it).
 	InReplyTo string
+	// LinkRenewal: the mail gives a new link for a delivered letter
+	// (RenewAnswerLink); its acceptance delivers no answer again (D-29).
+	LinkRenewal bool
 }
 
 // residentKinds are the mails to a requester (and the request forwarded
@@ -132,7 +135,7 @@ func (s *Service) composeMail(m Mail, org *store.Org) (store.OutboxRow, error) {
 	row := store.OutboxRow{
 		OrgID: m.OrgID, CaseID: m.CaseID, TaskID: m.TaskID, Kind: m.Kind, To: m.To, Lang: m.Lang,
 		Subject: subj, Text: text, HTML: html, CodeHash: m.CodeHash, CodeTTLSecs: int(m.CodeTTL / time.Second),
-		InReplyTo: m.InReplyTo,
+		InReplyTo: m.InReplyTo, LinkRenewal: m.LinkRenewal,
 	}
 	if residentKinds[m.Kind] && m.OrgID != 0 {
 		if org == nil || org.ID != m.OrgID {

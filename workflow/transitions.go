@@ -73,6 +73,13 @@ func (s *Service) actTo(ctx context.Context, org store.Org, caseID int64, actor 
 		if err := q.UpdateCase(ctx, c); err != nil {
 			return err
 		}
+		if (next == StateRefused || next == StateWithdrawn) && string(next) != from {
+			// The day it finished unanswered: a finished view's order
+			// (store.FinishedStates), beside this event.
+			if err := q.SetCaseEnded(ctx, c.OrgID, c.ID, c.UpdatedAt); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, q, c.OrgID, c.ID, actor, string(a), data)
 	})
 }

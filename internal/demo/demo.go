@@ -311,7 +311,7 @@ var caseColumns = []string{"id", "org_id", "receipt", "gdpr", "document_request"
 	"delivery", "lang", "channel", "state", "needs_triage", "received_at", "confirmed_at", "raw_end", "legal_due", "safe_target",
 	"extended_due", "extension_reason", "doc_due", "doc_extended_due", "doc_decided_at", "doc_decision",
 	"paused_at", "paused_from_state", "pause_reason", "email_verified_at", "identity_verified_at", "identity_method",
-	"refusal_ground", "refusal_reason", "answered_at", "closed_at", "created_at", "updated_at", "eves_non_working"}
+	"refusal_ground", "refusal_reason", "answered_at", "closed_at", "created_at", "updated_at", "eves_non_working", "ended_at"}
 
 var (
 	keyColumns       = []string{"case_id", "key_id", "wrapped", "created_at"}
@@ -515,7 +515,7 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 		if !identity {
 			extended = false // an extension comes once the request is being handled
 		}
-		var confirmedAt, emailVerified, identityAt, answeredAt, closedAt, pausedAt, docDecidedAt, extDue, docDue, docExtDue any
+		var confirmedAt, emailVerified, identityAt, answeredAt, closedAt, endedAt, pausedAt, docDecidedAt, extDue, docDue, docExtDue any
 		var identityMethod, pausedFrom, docDecision, refusalGround = "", "", "", ""
 		extReason, pauseReason, refusalReason := []byte{}, []byte{}, []byte{}
 		needsTriage := false
@@ -549,6 +549,9 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 			if state == "closed" {
 				closedAt = end.Add(14 * 24 * time.Hour)
 			}
+		}
+		if state == "refused" || state == "withdrawn" {
+			endedAt = end // its event's time (workflow's transition sets it)
 		}
 		var docAt time.Time
 		if docReq {
@@ -921,6 +924,7 @@ func (g *gen) batch(ctx context.Context, pool *pgxpool.Pool, n int, r *rand.Rand
 		c.ts(received)
 		c.ts(updated)
 		c.boolean(g.org.EvesNonWorking)
+		c.tsOrNull(endedAt)
 
 		k := &b.keys
 		k.row(len(keyColumns))

@@ -256,6 +256,24 @@ func (q *Q) AnswerDeliveredAt(ctx context.Context, orgID, caseID, outboxID int64
 	return mapErr(err, "answer delivered")
 }
 
+// SetCaseEnded records when a case finished without an answer (refused
+// or withdrawn): a view of finished requests lists the most recently
+// finished first (finishedKey).
+func (q *Q) SetCaseEnded(ctx context.Context, orgID, caseID int64, at time.Time) error {
+	_, err := q.db.Exec(ctx, `UPDATE cases SET ended_at = $3 WHERE org_id = $1 AND id = $2`, orgID, caseID, at)
+	return mapErr(err, "case ended")
+}
+
+// AnswerLinkAcceptedBefore reports whether the mail server accepted an
+// answer link mail of caseID other than outboxID (D-29: the answer was
+// delivered then; a new link's acceptance is the new link's delivery).
+func (q *Q) AnswerLinkAcceptedBefore(ctx context.Context, orgID, caseID, outboxID int64) (bool, error) {
+	var ok bool
+	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox o WHERE o.org_id = $1 AND o.case_id = $2
+		AND o.kind = 'answer_link' AND o.state = 'sent' AND o.id <> $3)`, orgID, caseID, outboxID).Scan(&ok)
+	return ok, mapErr(err, "answer links accepted")
+}
+
 // SetCaseRegisters records the registers a person chose.
 func (q *Q) SetCaseRegisters(ctx context.Context, caseID int64, registerIDs []int64) error {
 	if _, err := q.db.Exec(ctx, `DELETE FROM case_registers WHERE case_id = $1`, caseID); err != nil {

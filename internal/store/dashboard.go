@@ -60,10 +60,52 @@ type DashboardFilter struct {
 	unitByIDMax int
 }
 
-// DashboardCursor is a position in the dashboard's order.
+// DashboardCursor is a position in the dashboard's order: a row's
+// SortDue and id (for a view of finished requests, SortDue is when the
+// request was finished, to the microsecond).
 type DashboardCursor struct {
 	Due time.Time
 	ID  int64
+}
+
+// FinishedStates are the states of a finished request (workflow.State's
+// not Open): a view of these alone lists the most recently finished
+// first (finishedKey).
+var FinishedStates = []string{"answered", "closed", "refused", "withdrawn"}
+
+// finishedKey is the order of a view of finished requests, newest first:
+// when the request was answered (D-29: its link mail accepted) or,
+// unanswered, refused or withdrawn (ended_at); one with neither by its
+// arrival. Served backwards by cases_org_state_finished (migration 049),
+// whose predicate finishedScope repeats for the planner to prove.
+const finishedKey = `coalesce(c.answered_at, c.ended_at, c.received_at)`
+
+// finishedScope is cases_org_state_finished's predicate.
+const finishedScope = `
+	  AND c.state IN ('answered', 'closed', 'refused', 'withdrawn')`
+
+// Finished reports whether the filter lists finished requests only: its
+// order is then the newest finished first, not the earliest deadline.
+func (f DashboardFilter) Finished() bool {
+	if len(f.States) == 0 {
+		return false
+	}
+	for _, st := range f.States {
+		if !slices.Contains(FinishedStates, st) {
+			return false
+		}
+	}
+	return true
+}
+
+// order is the filter's sort key, the direction of its ORDER BY (" DESC"
+// for finished requests) and the keyset comparison that reads past the
+// cursor.
+func (f DashboardFilter) order() (key, dir, after, cast string) {
+	if f.Finished() {
+		return finishedKey, " DESC", "<", "::timestamptz"
+	}
+	return urgentKey, "", ">", "::date"
 }
 
 // DashboardRow is one case of the dashboard: no personal data (ID-4).
@@ -82,8 +124,9 @@ type DashboardRow struct {
 	SafeTarget      time.Time  `db:"safe_target"`
 	ExtendedDue     *time.Time `db:"extended_due"`
 	EffectiveDue    time.Time  `db:"effective_due"`
-	// SortDue is the row's place in the order (urgentKey); UrgentDue and
-	// UrgentClock the stored earliest running deadline (D-23).
+	// SortDue is the row's place in the order (urgentKey; finishedKey in
+	// a view of finished requests); UrgentDue and UrgentClock the stored
+	// earliest running deadline (D-23).
 	SortDue        time.Time  `db:"sort_due"`
 	UrgentDue      *time.Time `db:"urgent_due"`
 	UrgentClock    string     `db:"urgent_clock"`
@@ -332,7 +375,8 @@ func (q *Q) Units(ctx context.Context, orgIDs []int64) ([]Unit, error) {
 	return out, mapErr(err, "units")
 }
 
-// Dashboard lists cases by effective due date, then id (the keyset).
+// Dashboard lists cases by their earliest running deadline, then id (the
+// keyset); a view of finished requests the most recently finished first.
 func (q *Q) Dashboard(ctx context.Context, f DashboardFilter) ([]DashboardRow, error) {
 	f, err := q.resolvePerson(ctx, f)
 	if err != nil {
@@ -495,7 +539,11 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 		args[0], args[1] = distinct(f.OrgIDs), distinct(args[1].([]string))
 	}
 	param := paramOf(&args)
+	key, dir, past, cast := f.order()
 	bounds := f.assigneeClause(param)
+	if f.Finished() {
+		bounds += finishedScope
+	}
 	if f.DueFrom != nil {
 		bounds += `
 			  AND ` + urgentKey + ` >= ` + param(*f.DueFrom, "::date")
@@ -506,12 +554,13 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 	}
 	if f.After != nil {
 		bounds += `
-			  AND (` + urgentKey + `, c.id) > (` + param(f.After.Due, "::date") + `, ` + param(f.After.ID, "::bigint") + `)`
+			  AND (` + key + `, c.id) ` + past + ` (` + param(f.After.Due, cast) + `, ` + param(f.After.ID, "::bigint") + `)`
 	}
 	branch := func(where string) string {
-		return `(SELECT ` + dashboardCols + `
+		return `(SELECT ` + dashboardCols + `,
+				` + key + ` AS sort_due
 			FROM cases c` + where + bounds + `
-			ORDER BY ` + urgentKey + `, c.id
+			ORDER BY ` + key + dir + `, c.id` + dir + `
 			LIMIT ` + n + `)`
 	}
 	var from string
@@ -577,7 +626,7 @@ func (f DashboardFilter) dashboardStatement() (string, []any) {
 				AND t.state = 'open' AND t.owner_email = '')::int AS queue_tasks,
 			` + endedAt + ` AS ended_at
 		FROM (` + from + `) AS x
-		ORDER BY x.sort_due, x.id
+		ORDER BY x.sort_due` + dir + `, x.id` + dir + `
 		LIMIT ` + n, args
 }
 
@@ -593,7 +642,7 @@ const maxMergedRanges = 30
 // dashboardCols are the columns of a DashboardRow read from cases.
 const dashboardCols = `c.id, c.org_id, c.receipt, c.rights, c.document_request, c.state, c.channel, c.needs_triage,
 				c.received_at, c.raw_end, c.legal_due, c.safe_target, c.extended_due, ` + effectiveDue + ` AS effective_due,
-				` + urgentKey + ` AS sort_due, c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
+				c.urgent_due, c.urgent_clock, c.gdpr, c.doc_due, c.doc_extended_due,
 				c.doc_decided_at, c.doc_extended_at, c.paused_at, c.paused_days, c.assigned_to, c.answered_at, c.refusal_ground`
 
 // endedAt is when a listed request that was not answered was refused or
@@ -700,9 +749,13 @@ func (q *Q) ExplainDashboard(ctx context.Context, f DashboardFilter) (string, er
 		return "", err
 	}
 	args := f.args()
+	key, dir, _, _ := f.order()
 	where := f.where() + f.assigneeClause(paramOf(&args))
+	if f.Finished() {
+		where += finishedScope
+	}
 	rows, err := q.db.Query(ctx, `EXPLAIN SELECT c.id FROM cases c`+where+`
-		ORDER BY `+urgentKey+`, c.id LIMIT 50`, args...)
+		ORDER BY `+key+dir+`, c.id`+dir+` LIMIT 50`, args...)
 	if err != nil {
 		return "", mapErr(err, "explain dashboard")
 	}

@@ -44,11 +44,15 @@ type OutboxRow struct {
 	// ClaimedUntil, set on an intake's code mail, writes the row already
 	// claimed by this process's fast path (issue 21; InsertIntake only).
 	ClaimedUntil *time.Time `db:"-"`
+	// LinkRenewal marks the mail of a new link for a delivered letter
+	// (workflow.RenewAnswerLink): its acceptance delivers no answer
+	// again (D-29).
+	LinkRenewal bool `db:"link_renewal"`
 }
 
 const outboxCols = `id, coalesce(org_id, 0) AS org_id, coalesce(case_id, 0) AS case_id, coalesce(task_id, 0) AS task_id,
 	kind, to_addr AS to_sealed, lang, subject AS subject_sealed, text_body AS text_sealed, html_body AS html_sealed, message_id, state, attempts, last_error AS last_error_sealed, sent_at, created_at,
-	first_failed_at, code_hash, coalesce(code_ttl_secs, 0) AS code_ttl_secs, reply_to, in_reply_to`
+	first_failed_at, code_hash, coalesce(code_ttl_secs, 0) AS code_ttl_secs, reply_to, in_reply_to, link_renewal`
 
 // outboxSealed is an outbox row as stored: address, subject and bodies
 // sealed with the case's key, or under the keyring for a mail of no case
@@ -118,14 +122,14 @@ func (q *Q) InsertOutbox(ctx context.Context, r OutboxRow, domain string) (int64
 	err := q.db.QueryRow(ctx, `
 		WITH n AS (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id)
 		INSERT INTO outbox (id, org_id, case_id, task_id, kind, to_addr, lang, subject, text_body, html_body, message_id,
-			code_hash, code_ttl_secs, reply_to, in_reply_to)
+			code_hash, code_ttl_secs, reply_to, in_reply_to, link_renewal)
 		SELECT n.id, nullif($1, 0), nullif($2, 0), nullif($3, 0), $4, $5, $6, $7, $8, $9,
 			'<outbox-' || n.id || '.' || substr(md5(random()::text), 1, 12) || '@' || $10 || '>',
-			$11, nullif($12, 0), $13, $14
+			$11, nullif($12, 0), $13, $14, $15
 		FROM n
 		RETURNING id`,
 		r.OrgID, r.CaseID, r.TaskID, r.Kind, to, r.Lang, subj, text, html, domain,
-		r.CodeHash, r.CodeTTLSecs, r.ReplyTo, r.InReplyTo).Scan(&id)
+		r.CodeHash, r.CodeTTLSecs, r.ReplyTo, r.InReplyTo, r.LinkRenewal).Scan(&id)
 	return id, mapErr(err, "queueing mail")
 }
 

@@ -202,6 +202,9 @@ type RegisterEdit struct {
 	Retention           string
 	Sources             string
 	DataStore           bool
+	// UnitID is the register's responsible unit, one of its
+	// organisation's (0: none).
+	UnitID int64
 }
 
 // Edit is r's hand-editable fields as they stand: a caller that changes a
@@ -211,7 +214,7 @@ func (r Register) Edit() RegisterEdit {
 		Name: r.Name, OwnerName: r.OwnerName, OwnerEmail: r.OwnerEmail, LegalBasis: r.LegalBasis,
 		ControllerElsewhere: r.ControllerElsewhere, ElsewhereName: r.ElsewhereName, ElsewhereContact: r.ElsewhereContact,
 		Notes: r.Notes, Purpose: r.Purpose, DataContent: r.DataContent, Recipients: r.Recipients,
-		Retention: r.Retention, Sources: r.Sources, DataStore: r.DataStore,
+		Retention: r.Retention, Sources: r.Sources, DataStore: r.DataStore, UnitID: r.UnitID,
 	}
 }
 
@@ -227,11 +230,11 @@ func (q *Q) EditRegister(ctx context.Context, orgID, id int64, e RegisterEdit, e
 			controller_elsewhere = $7, elsewhere_name = $8, elsewhere_contact = $9, notes = $10,
 			edited_fields = ARRAY(SELECT DISTINCT f FROM unnest(edited_fields || $11::text[]) AS f ORDER BY f),
 			updated_at = $12, recipients = $13, data_store = $14, purpose = $15, data_content = $16,
-			retention = $17, sources = $18
+			retention = $17, sources = $18, unit_id = nullif($19, 0)
 		WHERE org_id = $1 AND id = $2`,
 		orgID, id, e.Name, e.OwnerName, e.OwnerEmail, e.LegalBasis, e.ControllerElsewhere,
 		e.ElsewhereName, e.ElsewhereContact, e.Notes, edited, now, e.Recipients, e.DataStore,
-		e.Purpose, e.DataContent, e.Retention, e.Sources)
+		e.Purpose, e.DataContent, e.Retention, e.Sources, e.UnitID)
 	if err != nil {
 		return mapErr(err, "saving register")
 	}
@@ -356,11 +359,14 @@ func (q *Q) ImportRegisters(ctx context.Context, orgID int64, sourceFiles []stri
 		if r.Warnings == nil {
 			r.Warnings = []string{}
 		}
+		old, ok := byNorm[r.NormName]
+		if ok && old.Edited("unit") {
+			r.Unit = old.UnitName // D-3: the unit the DPO chose stays
+		}
 		uid, err := unitID(r.Unit)
 		if err != nil {
 			return sum, err
 		}
-		old, ok := byNorm[r.NormName]
 		if !ok {
 			if err := q.insertRegister(ctx, orgID, r, uid, now); err != nil {
 				return sum, err
