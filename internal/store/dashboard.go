@@ -76,7 +76,7 @@ var FinishedStates = []string{"answered", "closed", "refused", "withdrawn"}
 // finishedKey is the order of a view of finished requests, newest first:
 // when the request was answered (D-29: its link mail accepted) or,
 // unanswered, refused or withdrawn (ended_at); one with neither by its
-// arrival. Served backwards by cases_org_state_finished (migration 049),
+// arrival. Served backwards by cases_org_state_finished (migration 048),
 // whose predicate finishedScope repeats for the planner to prove.
 const finishedKey = `coalesce(c.answered_at, c.ended_at, c.received_at)`
 

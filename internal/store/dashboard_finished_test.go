@@ -25,7 +25,7 @@ var finishedScan = regexp.MustCompile(`(Index Scan Backward|Index Scan|Index Onl
 // state, and all four at once, exactly: the pages joined are the whole
 // view in its order, ties across a page's end included. Each
 // (organisation, state) range is read backwards by
-// cases_org_state_finished (migration 049) and merged, never sorted, the
+// cases_org_state_finished (migration 048) and merged, never sorted, the
 // cursor its Index Cond, in the plan for the values and in the generic
 // plan (the CSV export runs the statement once a batch); the open
 // backlog is not read at all. As TestExplainCSVBatchStops, sequential and
