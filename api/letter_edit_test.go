@@ -263,6 +263,7 @@ func TestDPOEditsRectificationTexts_Art19(t *testing.T) {
 	ctx, cat := f.env.Ctx, f.env.Catalog
 	sub := f.paper(f.org, f.env.Clock.Now().Add(-24*time.Hour), "in_person", func(r *workflow.Request) {
 		r.Rights, r.AllRegisters, r.RegisterIDs = []string{"rectification"}, false, []int64{f.regOwned}
+		r.Details = "Osoitteeni on väärin: oikea on Kauppakatu 3."
 	})
 	owned, ok := f.task(f.org, sub.CaseID, false)
 	if !ok {

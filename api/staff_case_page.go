@@ -113,17 +113,17 @@ type caseTask struct {
 	// LetterTexts: the owner's texts the letter prints, each as the letter
 	// prints it and with the owner's original when the DPO edited it
 	// (letter_edit.go); the form while the answer has not gone out.
-	LetterTexts                  []caseLetterText
+	LetterTexts []caseLetterText
 	// The owner's originals of Comment, Changes and RecipientsTold, which
 	// show the letter's texts: set only where the DPO's version differs.
 	CommentOriginal, ChangesOriginal string
 	ToldOriginal                     []string
-	LetterEditedBy, LetterEdited string // who edited them last, when
-	letterEditedBy               string // the actor, for its label
-	LetterLang                   string // the letter's language
-	CanEditLetter                bool
-	LetterURL, LetterFormID      string
-	LetterForm                   *caseForm
+	LetterEditedBy, LetterEdited     string // who edited them last, when
+	letterEditedBy                   string // the actor, for its label
+	LetterLang                       string // the letter's language
+	CanEditLetter                    bool
+	LetterURL, LetterFormID          string
+	LetterForm                       *caseForm
 }
 
 // caseDocuments lists the documents given with the case's decision on
