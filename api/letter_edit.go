@@ -51,11 +51,11 @@ func (s *Server) caseLetterTexts(lang string, cs store.Case, t store.Task, v *ca
 		v.LetterTexts = append(v.LetterTexts, lt)
 		switch f { // the task's facts show what the letter prints, and the original
 		case workflow.LetterFieldComment:
-			v.Comment, v.CommentOriginal = lt.Text, lt.Original
+			v.Comment, v.CommentOriginal, v.CommentEdited = lt.Text, lt.Original, lt.Edited
 		case workflow.LetterFieldChanges:
-			v.Changes, v.ChangesOriginal = lt.Text, lt.Original
+			v.Changes, v.ChangesOriginal, v.ChangesEdited = lt.Text, lt.Original, lt.Edited
 		case workflow.LetterFieldTold:
-			v.RecipientsTold = workflow.RecipientLines(lt.Text)
+			v.RecipientsTold, v.ToldEdited = workflow.RecipientLines(lt.Text), lt.Edited
 			if lt.Edited {
 				v.ToldOriginal = workflow.RecipientLines(lt.Original)
 			}

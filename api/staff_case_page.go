@@ -118,6 +118,8 @@ type caseTask struct {
 	// show the letter's texts: set only where the DPO's version differs.
 	CommentOriginal, ChangesOriginal string
 	ToldOriginal                     []string
+	CommentEdited, ChangesEdited     bool
+	ToldEdited                       bool
 	LetterEditedBy, LetterEdited     string // who edited them last, when
 	letterEditedBy                   string // the actor, for its label
 	LetterLang                       string // the letter's language
@@ -701,7 +703,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	}
 	for _, t := range tasks {
 		if t.LetterEditedBy != "" {
-			answeredBy = append(answeredBy, t.LetterEditedBy) // the DPO's edit of the letter texts: named like a reader
+			answeredBy = append(answeredBy, t.LetterEditedBy) // who edited the letter texts, named like who answered
 		}
 	}
 	// Issue 16 item 11: the DPO reads who read the case's data.
