@@ -212,6 +212,15 @@ func TestDPOEditsOwnersRefusalReasons_RB1(t *testing.T) {
 	if r := dpo.post(casePath+"/letters/send", nil); r.status != http.StatusSeeOther {
 		t.Fatalf("send = %d", r.status)
 	}
+	// Approved and being rendered: the letter is on its way, so no edit
+	// (the render would print either version).
+	if r := dpo.post(editPath, url.Values{"comment": {"Ett tredje skäl."}}); r.status != http.StatusConflict ||
+		!strings.Contains(r.body, cat.T("en", "letteredit.err.sent")) {
+		t.Errorf("edit while the answer renders = %d, want 409 with the reason", r.status)
+	}
+	if p := dpo.get(casePath); scByID(p.doc, "form-"+formID) != nil {
+		t.Error("the letter texts form is offered while the answer renders")
+	}
 	if n := f.env.WorkAll(jobargs.RenderAnswer{}.Kind()); n != 1 {
 		t.Fatalf("%d render jobs, want 1", n)
 	}
@@ -245,7 +254,7 @@ func TestDPOEditsOwnersRefusalReasons_RB1(t *testing.T) {
 	}
 
 	// Neither text reached the server's log.
-	for _, w := range []string{"Pekka", "SISÄINEN", "barnskydd", "Ett annat skäl"} {
+	for _, w := range []string{"Pekka", "SISÄINEN", "barnskydd", "Ett annat skäl", "Ett tredje skäl"} {
 		if strings.Contains(logs.String(), w) {
 			t.Errorf("the log holds %q", w)
 		}
@@ -321,6 +330,49 @@ func TestDPOEditsRectificationTexts_Art19(t *testing.T) {
 	if last.Action != "letter_texts_edited" || string(mustJSON(t, last.Data["fields"])) != `["changes"]` ||
 		string(mustJSON(t, last.Data["restored"])) != `["changes"]` {
 		t.Errorf("the restore's event: %s %v", last.Action, last.Data)
+	}
+}
+
+// ID-5: a guardian's access to a register restricted with an extract,
+// its owner giving no reasons (they are optional there). The access
+// answer's restriction box prints its reasons, so the DPO may write them:
+// the letter prints them, and the case page marks them as the DPO's,
+// with "the owner wrote none" in place of an original.
+func TestDPOAddsGuardianRestrictionReasons_ID5(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	ctx, cat := f.env.Ctx, f.env.Catalog
+	sub := f.paper(f.org, f.env.Clock.Now().Add(-24*time.Hour), "in_person", func(r *workflow.Request) {
+		r.OnBehalf, r.Relation, r.SubjectName, r.SubjectHetu = true, "guardian", "Pikku Meikäläinen", "010200A9618"
+	})
+	owned, _ := f.task(f.org, sub.CaseID, false)
+	queue, _ := f.task(f.org, sub.CaseID, true)
+	if err := f.env.Workflow.AnswerTask(ctx, f.org, owned.ID, workflow.OwnerActor(owned.ID), workflow.TaskAnswer{
+		Answer: "extract", ExtractText: "Päivä\tTapahtuma\n7.1.2025\tMaksupäätös\n", GuardianRestricted: true, Ground: "dpa_34"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.env.Workflow.AnswerTask(ctx, f.org, queue.ID, workflow.StaffActor(f.dpoUserID), workflow.TaskAnswer{Answer: "no_data"}); err != nil {
+		t.Fatal(err)
+	}
+	casePath := "/staff/cases/" + sub.Receipt
+	id := strconv.FormatInt(owned.ID, 10)
+	dpo := f.login(t, f.dpo)
+	const reasons = "Lapsen etu edellyttää, että osa tiedoista jätetään antamatta."
+	if r := dpo.post(casePath+"/tasks/"+id+"/letter", url.Values{"comment": {reasons}}); r.status != http.StatusSeeOther {
+		t.Fatalf("edit = %d: %v", r.status, r.summary())
+	}
+	p := dpo.get(casePath)
+	orig := scByID(p.doc, "task-"+id+"-comment-original")
+	if got := scText(scByID(p.doc, "task-"+id+"-comment")); got != reasons || orig == nil ||
+		!strings.Contains(scText(orig), cat.T("en", "letteredit.original_empty")) {
+		t.Errorf("the case page: %q, original block %v", got, orig != nil)
+	}
+	d := dpo.get(casePath + "/letters/access.pdf")
+	if text := pdfBodyWords(t, []byte(d.body)); !strings.Contains(text, reasons) {
+		t.Errorf("the access answer lacks the DPO's reasons:\n%.1500s", text)
+	}
+	if x, _ := f.task(f.org, sub.CaseID, false); x.AnswerComment != "" || x.LetterComment != reasons {
+		t.Errorf("stored: owner's %q, DPO's %q", x.AnswerComment, x.LetterComment)
 	}
 }
 
