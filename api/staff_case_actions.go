@@ -153,6 +153,9 @@ func (s *Server) caseAfterAction(c echo.Context, cs store.Case, org store.Org, f
 	case errors.Is(err, workflow.ErrDocumentsOnly):
 		return s.renderCase(c, http.StatusConflict, fresh, org, nil,
 			s.Catalog.T(lang, "error.notallowed")+" "+s.Catalog.T(lang, "staffcase.doc.documents_only"))
+	case errors.Is(err, workflow.ErrAnswerSent): // the letter texts (letter_edit.go)
+		return s.renderCase(c, http.StatusConflict, fresh, org, nil,
+			s.Catalog.T(lang, "error.notallowed")+" "+s.Catalog.T(lang, "letteredit.err.sent"))
 	case errors.Is(err, workflow.ErrNotAllowed):
 		return s.renderCase(c, http.StatusConflict, fresh, org, nil,
 			s.Catalog.T(lang, "error.notallowed")+" "+s.Catalog.T(lang, "staffcase.notallowed.state", s.caseLabel(lang, "state.", fresh.State)))

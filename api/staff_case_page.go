@@ -117,6 +117,22 @@ type caseTask struct {
 	ReassignFormID, AnswerFormID string
 	// Withheld: the marks on an extract answer (issue 18, 15(4)).
 	Withheld *withheldView
+	// LetterTexts: the owner's texts the letter prints, each as the letter
+	// prints it and with the owner's original when the DPO edited it
+	// (letter_edit.go); the form while the answer has not gone out.
+	LetterTexts []caseLetterText
+	// The owner's originals of Comment, Changes and RecipientsTold, which
+	// show the letter's texts: set only where the DPO's version differs.
+	CommentOriginal, ChangesOriginal string
+	ToldOriginal                     []string
+	CommentEdited, ChangesEdited     bool
+	ToldEdited                       bool
+	LetterEditedBy, LetterEdited     string // who edited them last, when
+	letterEditedBy                   string // the actor, for its label
+	LetterLang                       string // the letter's language
+	CanEditLetter                    bool
+	LetterURL, LetterFormID          string
+	LetterForm                       *caseForm
 }
 
 // caseDocuments lists the documents given with the case's decision on
@@ -334,6 +350,7 @@ var caseFormFields = map[string][]string{
 	"note":            {"note"},
 	"reassign":        {"name", "email"},
 	"answer":          {"answer", "ground", "guardian_restricted", "comment", "changes", "recipients_told", "extract", "files"},
+	"letter":          {"comment", "changes", "recipients_told"},
 	"doc_decide":      {"decision", "note"},
 	"doc_extend":      {"reason"},
 	"authority":       {"authority", "note"},
@@ -407,6 +424,8 @@ func (s *Server) renderCase(c echo.Context, status int, cs store.Case, org store
 				t.ReassignForm = failed
 			case t.AnswerFormID:
 				t.AnswerForm = failed
+			case t.LetterFormID:
+				t.LetterForm = failed
 			}
 		}
 		if failed.Message != "" {
@@ -629,6 +648,22 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	for i := range d.Tasks {
 		d.Tasks[i].Withheld = wv[d.Tasks[i].ID]
 	}
+	// The DPO's edit of the owner's texts a letter prints, until the
+	// answer goes out (letter_edit.go).
+	letterOpen := d.CanAct && workflow.LetterTextsEditable(cs)
+	if letterOpen {
+		outgoing, err := s.Workflow.AnswerOutgoing(ctx, org, cs)
+		if err != nil {
+			return nil, err
+		}
+		letterOpen = !outgoing
+	}
+	for i, t := range tasks {
+		s.caseLetterTexts(lang, cs, t, &d.Tasks[i], letterOpen)
+		if t.LetterEditedAt != nil {
+			d.Tasks[i].LetterEdited, d.Tasks[i].letterEditedBy = caseTime(*t.LetterEditedAt, lang), t.LetterEditedBy
+		}
+	}
 	if workflow.AccessLetterReady(tasks) {
 		d.AccessLetterURL = caseAccessLetterURL(cs.Receipt)
 		d.AccessExportURL = caseAccessExportURL(cs.Receipt)
@@ -677,6 +712,11 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	for i, t := range tasks {
 		answeredBy[i] = t.AnsweredBy
 	}
+	for _, t := range tasks {
+		if t.LetterEditedBy != "" {
+			answeredBy = append(answeredBy, t.LetterEditedBy) // who edited the letter texts, named like who answered
+		}
+	}
 	// Issue 16 item 11: the DPO reads who read the case's data.
 	var access []store.AccessEntry
 	more := answeredBy
@@ -704,6 +744,9 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	for i := range d.Tasks {
 		if by := answeredBy[i]; by != "" {
 			d.Tasks[i].AnsweredBy = s.caseActorLabel(lang, by, names, taskNames)
+		}
+		if by := d.Tasks[i].letterEditedBy; by != "" {
+			d.Tasks[i].LetterEditedBy = s.caseActorLabel(lang, by, names, taskNames)
 		}
 	}
 	if cs.Channel == "email" { // issue 17: the sender's message and files
@@ -1367,8 +1410,12 @@ func (s *Server) caseEventDetails(lang string, ev store.AuditEvent, tasks map[in
 				var names []string
 				for _, e := range x {
 					name := fmt.Sprint(e)
-					for _, prefix := range []string{"catalogue.edited.", "orgs.field."} {
-						if k == "fields" && s.Catalog.Has(lang, prefix+name) {
+					prefixes := []string{"catalogue.edited.", "orgs.field."}
+					if ev.Action == "letter_texts_edited" { // the owner's texts the DPO edited
+						prefixes = []string{"letteredit.field."}
+					}
+					for _, prefix := range prefixes {
+						if (k == "fields" || k == "restored") && s.Catalog.Has(lang, prefix+name) {
 							name = s.Catalog.T(lang, prefix+name)
 							break
 						}

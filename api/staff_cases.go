@@ -35,6 +35,7 @@ func (s *Server) staffCaseRoutes(g *echo.Group) {
 	g.POST("/cases/:receipt/assign", s.staffCaseAssign) // issue 21
 	g.POST("/cases/:receipt/tasks/:task/reassign", s.staffTaskReassign)
 	g.POST("/cases/:receipt/tasks/:task/answer", s.staffTaskAnswer)
+	g.POST("/cases/:receipt/tasks/:task/letter", s.staffTaskLetter) // the DPO's version of the owner's letter texts
 	g.GET("/cases/:receipt/tasks/:task/files/:id", s.staffTaskFile)
 	g.GET("/cases/:receipt/documents/:id", s.staffDocumentFile) // FI-2: given with the decision
 	g.GET("/cases/:receipt/letters/access.pdf", s.staffAccessLetter)

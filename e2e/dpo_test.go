@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
 
@@ -88,4 +89,48 @@ func TestDPOHandlesCase(t *testing.T) {
 	if strings.Contains(txt, "0000-00-00") {
 		b.fail("the timeline shows 0000-00-00 as a date")
 	}
+}
+
+// RB-1, DL-6, FI-3: the library's owner refused access with reasons in
+// Finnish that name a colleague, while the requester asked in Swedish.
+// The DPO, working in Swedish, opens the case, rewrites the reasons the
+// letter prints in the task's "edit the letter's texts" form and saves:
+// the case page shows the DPO's version, marked as edited, with the
+// owner's original beside it.
+func TestDPOEditsOwnersReasons(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	org := s.org("esimerkki")
+	lib, _ := s.register(org, "Kirjaston tietovaranto")
+	sub := s.paper(org, "in_person", workflow.Request{Rights: []string{"access"}, RegisterIDs: []int64{lib},
+		Name: "Sara Svensson", Email: "sara@example.fi", Lang: "sv", Delivery: "electronic"})
+	tasks, err := store.New(s.env.Pool).TasksOfCase(s.env.Ctx, org.ID, sub.CaseID)
+	if err != nil || len(tasks) != 1 {
+		t.Fatalf("tasks %d, %v", len(tasks), err)
+	}
+	const original = "Lainaushistoriaa ei anneta, koska siinä on toisen asiakkaan tietoja. Kysy Pekka Virtaselta, viite KIR-2291."
+	const edited = "Lånehistoriken lämnas inte ut eftersom den innehåller uppgifter om en annan kund (artikel 15.4 i dataskyddsförordningen)."
+	if err := s.env.Workflow.AnswerTask(s.env.Ctx, org, tasks[0].ID, workflow.OwnerActor(tasks[0].ID), workflow.TaskAnswer{
+		Answer: "refused", Ground: "art15_4_others", Comment: original}); err != nil {
+		t.Fatal(err)
+	}
+	b := newTab(t, s, "sv", false)
+	b.open("/staff/login")
+	b.typeIn("#email", "dpo@esimerkki.example")
+	b.typeIn("#password", s.dpo["esimerkki"])
+	b.click(`form button[type="submit"]`)
+	b.open("/staff/lang/sv")
+	b.lang = "sv"
+	b.open("/staff/cases/" + sub.Receipt)
+	b.step("case: the owner's reasons", sub.Receipt, original, "@letteredit.form")
+
+	form := fmt.Sprintf("task-%d-letter", tasks[0].ID)
+	b.run(chromedp.Click(chromedp.CSS("#" + form + " > summary")))
+	b.run(chromedp.ScrollIntoView(chromedp.CSS("#" + form)))
+	b.step("letter texts form", "@letteredit.label.comment", "@letteredit.submit")
+	b.run(chromedp.SetValue(chromedp.CSS("#"+form+"-comment"), edited)) // the whole text replaced, as a paste does
+	b.click("#" + form + "-submit")
+	b.run(chromedp.ScrollIntoView(chromedp.CSS(fmt.Sprintf("#task-%d-comment-original", tasks[0].ID))))
+	b.step("letter texts saved", "@letteredit.flash.saved", edited, "@letteredit.edited", "@letteredit.original", original,
+		"@timeline.letter_texts_edited")
 }

@@ -236,6 +236,9 @@ func (s *Service) AnswerTask(ctx context.Context, org store.Org, taskID int64, a
 		if err := q.UpdateTask(ctx, t); err != nil {
 			return err
 		}
+		if err := clearLetterTexts(ctx, q, t); err != nil { // the DPO's edit was of an earlier answer
+			return err
+		}
 		for _, f := range a.Attachments {
 			ct := f.ContentType
 			if ct == "" {

@@ -206,8 +206,10 @@ func confirmationLetterQ(ctx context.Context, q *store.Q, org store.Org, caseID 
 // reaches the person only as the reasons of a refusal or a restriction:
 // otherwise it is a note to the DPO (the task form says so), and the
 // answer's download carried it to the person (found in a walkthrough).
+// The owner's texts print in the DPO's version when there is one
+// (letter_edit.go, LetterTextFields); the originals stay on the task.
 func letterRegister(t store.Task, r store.Register, files []string) pdf.Register {
-	comment := t.AnswerComment
+	comment := LetterText(t, LetterFieldComment)
 	if Answer(t.Answer) != AnswerRefused && !t.GuardianRestricted {
 		comment = ""
 	}
@@ -218,7 +220,7 @@ func letterRegister(t store.Task, r store.Register, files []string) pdf.Register
 		Answer:             t.Answer,
 		Ground:             t.AnswerGround,
 		Comment:            comment,
-		Changes:            t.AnswerChanges,
+		Changes:            LetterText(t, LetterFieldChanges),
 		Purpose:            r.Purpose,
 		LegalBasis:         r.LegalBasisText,
 		BasisCode:          t.LegalBasis,
@@ -231,7 +233,7 @@ func letterRegister(t store.Task, r store.Register, files []string) pdf.Register
 		Extract:            t.ExtractText,
 		Files:              files,
 		GuardianRestricted: t.GuardianRestricted,
-		RecipientsTold:     RecipientLines(t.RecipientsTold), // Art 19
+		RecipientsTold:     RecipientLines(LetterText(t, LetterFieldTold)), // Art 19
 		ElsewhereName:      r.ElsewhereName,
 		ElsewhereContact:   r.ElsewhereContact,
 	}

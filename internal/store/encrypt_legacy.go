@@ -30,7 +30,8 @@ var legacyColumns = func() []legacyColumn {
 	add("requesters", "case_id", "case_id", "name", "email", "phone", "address", "subject_name", "hetu_enc", "subject_hetu_enc")
 	add("case_notes", "id", "case_id", "body")
 	add("outbox", "id", "coalesce(case_id, 0)", "to_addr", "subject", "text_body", "html_body", "last_error")
-	add("tasks", "id", "case_id", "extract_text", "answer_comment", "answer_changes", "recipients_told")
+	add("tasks", "id", "case_id", "extract_text", "answer_comment", "answer_changes", "recipients_told",
+		"letter_comment", "letter_changes", "letter_told")
 	add("task_attachments", "id", "(SELECT t.case_id FROM tasks t WHERE t.id = task_attachments.task_id)", "filename", "data")
 	add("inbound_messages", "id", "coalesce(case_id, 0)", "from_addr", "subject", "raw")
 	add("inbound_files", "id", "coalesce(case_id, 0)", "filename", "data")

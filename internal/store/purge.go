@@ -127,7 +127,8 @@ var purgeStatements = []struct{ what, sql string }{
 	{"attachments", `DELETE FROM task_attachments WHERE task_id IN (SELECT id FROM tasks WHERE case_id = $1)`},
 	{"task codes", `DELETE FROM task_codes WHERE task_id IN (SELECT id FROM tasks WHERE case_id = $1)`},
 	{"task browsers", `DELETE FROM task_browsers WHERE task_id IN (SELECT id FROM tasks WHERE case_id = $1)`},
-	{"tasks", `UPDATE tasks SET extract_text = '', answer_comment = '', answer_changes = '', recipients_told = '', token_hash = NULL,
+	{"tasks", `UPDATE tasks SET extract_text = '', answer_comment = '', answer_changes = '', recipients_told = '',
+		letter_comment = '', letter_changes = '', letter_told = '', token_hash = NULL,
 		token_expires_at = NULL WHERE case_id = $1`},
 	// The answer link's row stays without its PDF, expired: the link
 	// answers 410 Gone, not "unknown".

@@ -30,8 +30,17 @@ type Task struct {
 	// RecipientsTold lists, one a line, the recipients told of a
 	// rectification, erasure or restriction (Art 19), sealed like the
 	// answer's texts; RecipientsNone: the owner stated there were none.
-	RecipientsTold     string     `db:"-"`
-	RecipientsNone     bool       `db:"recipients_none"`
+	RecipientsTold string `db:"-"`
+	RecipientsNone bool   `db:"recipients_none"`
+	// The DPO's version of the owner's texts a letter prints (LetterComment
+	// for AnswerComment, LetterChanges for AnswerChanges, LetterTold for
+	// RecipientsTold), sealed like them; "" where the DPO edited nothing.
+	// The originals stay as the owner wrote them.
+	LetterComment      string     `db:"-"`
+	LetterChanges      string     `db:"-"`
+	LetterTold         string     `db:"-"`
+	LetterEditedBy     string     `db:"letter_edited_by"`
+	LetterEditedAt     *time.Time `db:"letter_edited_at"`
 	GuardianRestricted bool       `db:"guardian_restricted"`
 	AnsweredAt         *time.Time `db:"answered_at"`
 	AnsweredBy         string     `db:"answered_by"`
@@ -46,7 +55,8 @@ type Task struct {
 const taskCols = `t.id, t.org_id, t.case_id, t.register_id, t."right", t.state, t.legal_basis, t.allowed_answers,
 	t.owner_name, t.owner_email, t.token_hash, t.token_expires_at, t.answer, t.answer_ground, t.answer_comment AS comment_sealed,
 	t.answer_changes AS changes_sealed, t.extract_text AS extract_sealed,
-	t.recipients_told AS told_sealed, t.recipients_none, t.guardian_restricted, t.answered_at, t.answered_by, t.opened_at,
+	t.recipients_told AS told_sealed, t.recipients_none, t.letter_comment AS letter_comment_sealed,
+	t.letter_changes AS letter_changes_sealed, t.letter_told AS letter_told_sealed, t.letter_edited_by, t.letter_edited_at, t.guardian_restricted, t.answered_at, t.answered_by, t.opened_at,
 	t.created_at, t.updated_at, r.name AS register_name, r.language AS register_lang`
 
 // taskSealed is a task as stored: the owner's free texts and extract
@@ -57,6 +67,10 @@ type taskSealed struct {
 	ChangesSealed []byte `db:"changes_sealed"`
 	ExtractSealed []byte `db:"extract_sealed"`
 	ToldSealed    []byte `db:"told_sealed"`
+
+	LetterCommentSealed []byte `db:"letter_comment_sealed"`
+	LetterChangesSealed []byte `db:"letter_changes_sealed"`
+	LetterToldSealed    []byte `db:"letter_told_sealed"`
 }
 
 func (q *Q) openTask(ctx context.Context, s taskSealed) (Task, error) {
@@ -66,6 +80,9 @@ func (q *Q) openTask(ctx context.Context, s taskSealed) (Task, error) {
 	t.AnswerChanges = f.open(q, ctx, t.CaseID, "tasks.answer_changes", s.ChangesSealed)
 	t.ExtractText = f.open(q, ctx, t.CaseID, "tasks.extract_text", s.ExtractSealed)
 	t.RecipientsTold = f.open(q, ctx, t.CaseID, "tasks.recipients_told", s.ToldSealed)
+	t.LetterComment = f.open(q, ctx, t.CaseID, "tasks.letter_comment", s.LetterCommentSealed)
+	t.LetterChanges = f.open(q, ctx, t.CaseID, "tasks.letter_changes", s.LetterChangesSealed)
+	t.LetterTold = f.open(q, ctx, t.CaseID, "tasks.letter_told", s.LetterToldSealed)
 	if f.err != nil {
 		return s.Task, f.err
 	}
@@ -167,6 +184,22 @@ func (q *Q) UpdateTask(ctx context.Context, t Task) error {
 		t.GuardianRestricted, t.AnsweredAt, t.AnsweredBy, t.OpenedAt, t.UpdatedAt, t.LegalBasis, t.AllowedAnswers,
 		told, t.RecipientsNone)
 	return mapErr(err, "updating task")
+}
+
+// SetTaskLetterTexts writes the DPO's version of a task's letter texts
+// (all three "" with a nil at: no version, the owner's texts print).
+func (q *Q) SetTaskLetterTexts(ctx context.Context, t Task) error {
+	var f fieldOp
+	comment := f.seal(q, ctx, t.CaseID, "tasks.letter_comment", t.LetterComment)
+	changes := f.seal(q, ctx, t.CaseID, "tasks.letter_changes", t.LetterChanges)
+	told := f.seal(q, ctx, t.CaseID, "tasks.letter_told", t.LetterTold)
+	if f.err != nil {
+		return f.err
+	}
+	_, err := q.db.Exec(ctx, `UPDATE tasks SET letter_comment = $3, letter_changes = $4, letter_told = $5,
+		letter_edited_by = $6, letter_edited_at = $7 WHERE org_id = $1 AND id = $2`,
+		t.OrgID, t.ID, comment, changes, told, t.LetterEditedBy, t.LetterEditedAt)
+	return mapErr(err, "task letter texts")
 }
 
 // RoutingRegister is what routing needs of a catalogue register.
