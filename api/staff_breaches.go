@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -368,8 +369,7 @@ func (s *Server) breachHistory(c echo.Context, d *breachPageData) error {
 	for _, ev := range evs {
 		e := breachEvent{When: workflow.FormatDateTime(ev.At, lang), Who: s.caseActorLabel(lang, ev.Actor, names, nil)}
 		if ev.Action == "breach_reminded" {
-			h, _ := ev.Data["hours_before"].(float64)
-			e.What = s.Catalog.T(lang, "breach.action.breach_reminded", int(h))
+			e.What = s.breachReminderText(lang, ev)
 		} else {
 			e.What = s.caseLabel(lang, "breach.action.", ev.Action)
 		}
@@ -384,6 +384,26 @@ func (s *Server) breachHistory(c echo.Context, d *breachPageData) error {
 		d.History = append(d.History, e)
 	}
 	return nil
+}
+
+// breachReminderText says when a reminder went out: so many hours
+// before the limit, at it, or after it (a reminder sent late, the workers
+// having been down, recorded hours_before 0 and read "0 h before the
+// limit"; found in a walkthrough). Older events lack "overdue": their
+// time against the limit they recorded tells.
+func (s *Server) breachReminderText(lang string, ev store.AuditEvent) string {
+	h, _ := ev.Data["hours_before"].(float64)
+	if h > 0 {
+		return s.Catalog.T(lang, "breach.action.breach_reminded", int(h))
+	}
+	overdue, _ := ev.Data["overdue"].(bool)
+	if due, err := time.Parse(time.RFC3339, fmt.Sprint(ev.Data["due"])); err == nil && ev.At.Sub(due) >= time.Minute {
+		overdue = true
+	}
+	if overdue {
+		return s.Catalog.T(lang, "breach.action.breach_reminded_after")
+	}
+	return s.Catalog.T(lang, "breach.action.breach_reminded_at")
 }
 
 // breachFieldLabel is a field's label on the form.

@@ -658,8 +658,10 @@ func (s *Service) SendBreachReminder(ctx context.Context, a jobargs.BreachRemind
 			sent++
 		}
 		out = OutcomeSent
+		// hours_before is the stage; overdue says the limit had passed
+		// when it went out (a late run of the last stage).
 		return s.breachAudit(ctx, q, b, ActorSystem, "breach_reminded",
-			map[string]any{"hours_before": a.HoursBefore, "due": due.UTC().Format(time.RFC3339), "recipients": sent})
+			map[string]any{"hours_before": a.HoursBefore, "overdue": clock.Overdue, "due": due.UTC().Format(time.RFC3339), "recipients": sent})
 	})
 	if err != nil {
 		return "", fmt.Errorf("breach %d: %w", a.BreachID, err)
