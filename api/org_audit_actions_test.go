@@ -265,7 +265,7 @@ func TestOrgAuditBreachAndExportDetailsInWords(t *testing.T) {
 	}
 	want := map[string][]string{
 		"breach_created":   {"Breach recorded", "Personal data breach no. 1", "Do not notify", "Unlikely to result in a risk", "Reasoning of the decision"},
-		"breach_edited":    {"Breach record changed", "Fields: Reasoning of the decision", "Decision: Do not notify", "Risk: Unlikely to result in a risk"},
+		"breach_edited":    {"Breach record changed", "Fields: Reasoning of the decision", "Decision: Do not notify", "Risk assessment: Unlikely to result in a risk"},
 		"breach_closed":    {"Breach closed", "Personal data breach no. 1", "Decision: Do not notify"},
 		"breach_reminded":  {"Breach reminder sent", "Personal data breach no. 2", "Reminder sent after the limit had passed", "Sent to 1 recipient."},
 		"cases_exported":   {"Requests exported (CSV)"},
