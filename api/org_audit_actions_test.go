@@ -30,8 +30,9 @@ var orgAuditWrappers = map[string]int{
 }
 
 // orgAuditForwarders may write a non-literal action: they forward their
-// callers' (covered by orgAuditWrappers) or a case's (receivedEvent).
-var orgAuditForwarders = []string{"audit", "auditAccount", "sendInvite", "AuditExport", "breachAudit", "changeBreach", "appendReceived"}
+// callers' (covered by orgAuditWrappers). A case's received event is built
+// by receivedEvent (intake.go).
+var orgAuditForwarders = []string{"audit", "auditAccount", "sendInvite", "AuditExport", "breachAudit", "changeBreach"}
 
 // orgLevelActions reads the product's source for every action it writes
 // to an organisation's own chain (case id 0, or an event without a case):
