@@ -147,8 +147,13 @@ func TestBreachAmbiguousAutumnHourAsked(t *testing.T) {
 			t.Errorf("%s: saving moved the time to %s", c.offset, b.AwareAt.UTC())
 		}
 	}
+	// A limit that falls in the doubled hour carries its offset too.
+	id := createBreach(t, dpo, breachForm(func(v url.Values) { v.Set("aware_at", "2026-10-22T03:30"); v.Set("occurred_at", "") }))
+	if got := htmlTextSpaced(htmlByID(dpo.get("/staff/breaches/"+strconv.FormatInt(id, 10)).doc, "deadline")); !strings.Contains(got, "25 October 2026, 03:30 (UTC+3)") {
+		t.Errorf("a limit in the doubled hour reads %q", got)
+	}
 	// Outside the doubled hour no offset is shown.
-	id := createBreach(t, dpo, breachForm(func(v url.Values) { v.Set("aware_at", "2026-10-26T08:00"); v.Set("occurred_at", "") }))
+	id = createBreach(t, dpo, breachForm(func(v url.Values) { v.Set("aware_at", "2026-10-26T08:00"); v.Set("occurred_at", "") }))
 	if got := htmlTextSpaced(htmlByID(dpo.get("/staff/breaches/"+strconv.FormatInt(id, 10)).doc, "deadline")); strings.Contains(got, "UTC") {
 		t.Errorf("deadline %q shows an offset", got)
 	}

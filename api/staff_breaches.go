@@ -451,20 +451,14 @@ func (s *Server) breachHistory(c echo.Context, d *breachPageData) error {
 	return nil
 }
 
-// breachCrossesDST: b's 72 hours cross a change to or from summer time,
-// or it became aware in the hour that occurs twice. Its times then carry
-// their UTC offset, the clock time alone being ambiguous or misleading.
-func breachCrossesDST(b store.Breach) bool {
-	aware := b.AwareAt
-	return workflow.OffsetOf(aware) != workflow.OffsetOf(workflow.BreachDeadline(aware)) ||
-		workflow.AmbiguousLocal(localValue(&aware)) != nil
-}
+// breachCrossesDST: b's times carry their UTC offset (workflow.BreachCrossesDST).
+func breachCrossesDST(b store.Breach) bool { return workflow.BreachCrossesDST(b.AwareAt) }
 
 // breachTime is t as the pages write it, with its UTC offset when asked.
 func (s *Server) breachTime(lang string, t time.Time, withOffset bool) string {
 	out := workflow.FormatDateTime(t, lang)
 	if withOffset {
-		out += " " + s.Catalog.T(lang, "breach.offset.utc", strings.TrimPrefix(strings.Replace(workflow.OffsetOf(t), ":00", "", 1), "+0"))
+		out += " " + s.Catalog.T(lang, "breach.offset.utc", strings.TrimPrefix(strings.TrimSuffix(workflow.OffsetOf(t), ":00"), "+0"))
 	}
 	return out
 }

@@ -151,6 +151,16 @@ func AmbiguousLocal(raw string) []time.Time {
 	return nil
 }
 
+// BreachCrossesDST: the 72 hours from aware cross a change to or from
+// summer time, or begin or end in the hour that occurs twice. The
+// breach's times then carry their UTC offset: the clock time alone is
+// ambiguous, or reads as 71 or 73 hours.
+func BreachCrossesDST(aware time.Time) bool {
+	due := BreachDeadline(aware)
+	local := func(t time.Time) string { return t.In(Helsinki()).Format(LocalDateTimeLayout) }
+	return OffsetOf(aware) != OffsetOf(due) || AmbiguousLocal(local(aware)) != nil || AmbiguousLocal(local(due)) != nil
+}
+
 // OffsetOf is t's offset from UTC in Helsinki ("+03:00").
 func OffsetOf(t time.Time) string { return t.In(Helsinki()).Format("-07:00") }
 
@@ -705,7 +715,11 @@ func (s *Service) SendBreachReminder(ctx context.Context, a jobargs.BreachRemind
 			if lang != "fi" && lang != "sv" && lang != "en" {
 				lang = org.PrimaryLang
 			}
-			m := breachMail{Lang: lang, OrgName: org.Name(lang), Deadline: FormatDateTime(due, lang),
+			deadline := FormatDateTime(due, lang)
+			if BreachCrossesDST(b.AwareAt) {
+				deadline += " " + s.Catalog.T(lang, "breach.offset.utc", strings.TrimPrefix(strings.TrimSuffix(OffsetOf(due), ":00"), "+0"))
+			}
+			m := breachMail{Lang: lang, OrgName: org.Name(lang), Deadline: deadline,
 				Link: s.BaseURL + "/staff/breaches/" + strconv.FormatInt(b.ID, 10), No: b.No,
 				Hours: clock.Hours, Minutes: clock.Minutes, AtLimit: a.HoursBefore == 0 || clock.Overdue}
 			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, Kind: "breach_reminder", To: r.Email, Lang: lang, Data: m}); err != nil {
