@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -44,6 +45,9 @@ func (s *Server) breachClockText(lang string, b store.Breach, c workflow.BreachC
 		return s.Catalog.T(lang, "breach.clock.notified", workflow.FormatDateTime(*b.OmbudsmanNotifiedAt, lang))
 	case b.Decision == workflow.DecisionNotNotify:
 		return s.Catalog.T(lang, "breach.clock.not_notify")
+	case c.Overdue && c.Hours >= 48:
+		// Days and hours past two days ("41 d 22 h", not "982 h 37 min").
+		return s.Catalog.T(lang, "breach.clock.over_days", c.Hours/24, c.Hours%24)
 	case c.Overdue:
 		return s.Catalog.T(lang, "breach.clock.over", c.Hours, c.Minutes)
 	}
@@ -126,8 +130,8 @@ func (s *Server) staffBreachList(c echo.Context) error {
 		for _, b := range all {
 			clk := workflow.BreachClockOf(b, now)
 			sec.Rows = append(sec.Rows, breachRow{
-				ID: b.ID, No: b.No, Title: b.Title, Aware: workflow.FormatDateTime(b.AwareAt, lang),
-				Deadline: workflow.FormatDateTime(clk.Deadline, lang), Clock: s.breachClockText(lang, b, clk),
+				ID: b.ID, No: b.No, Title: b.Title, Aware: s.breachTime(lang, b.AwareAt, breachCrossesDST(b)),
+				Deadline: s.breachTime(lang, clk.Deadline, breachCrossesDST(b)), Clock: s.breachClockText(lang, b, clk),
 				Urgent: clk.Running && (clk.Overdue || clk.Hours < 24), Overdue: clk.Running && clk.Overdue,
 				State: s.Catalog.T(lang, "breach.state."+b.State),
 			})
@@ -145,28 +149,36 @@ type breachOption struct {
 }
 
 type breachPageData struct {
-	IsNew      bool
-	Org        store.Org
-	Orgs       []store.Org // the organisations a new breach can be recorded for
-	OrgSlug    string
-	B          store.Breach
-	CanAct     bool
-	Closed     bool
-	Notified   bool
-	Late       bool
-	Deadline   string
-	ClockText  string
-	Running    bool
-	Overdue    bool
-	Values     map[string]string
-	Errors     workflow.FieldErrors
-	ErrorTitle string
-	ErrorList  []fieldError
-	Risks      []breachOption
-	Decisions  []breachOption
-	History    []breachEvent
-	PDFURL     string
-	Action     string
+	IsNew    bool
+	Org      store.Org
+	Orgs     []store.Org // the organisations a new breach can be recorded for
+	OrgSlug  string
+	B        store.Breach
+	CanAct   bool
+	Closed   bool
+	Notified bool
+	Late     bool
+	Deadline string
+	// DeadlineText heads the clock: "notify by" while it runs, else when
+	// the limit ends or ended; Aware is when the clock started. Both
+	// carry the UTC offset when the clock crosses a change of summer time.
+	DeadlineText string
+	Aware        string
+	ClockText    string
+	DecisionText string // what was decided, once the clock no longer runs
+	Reason       string // the reasoning of a decision not to notify
+	ClosedText   string
+	Running      bool
+	Overdue      bool
+	Values       map[string]string
+	Errors       workflow.FieldErrors
+	ErrorTitle   string
+	ErrorList    []fieldError
+	Risks        []breachOption
+	Decisions    []breachOption
+	History      []breachEvent
+	PDFURL       string
+	Action       string
 	// The forms' fields, in order.
 	Record, Assessment, Notify, Persons []breachFieldView
 }
@@ -177,6 +189,10 @@ type breachFieldView struct {
 	Kind                            string // text, datetime, count, textarea, risk, decision
 	Max                             int
 	Options                         []breachOption
+	// Offsets: the choice between summer and standard time, offered only
+	// for a time in the hour that occurs twice (OffsetName posts it).
+	Offsets                  []breachOption
+	OffsetName, OffsetLegend string
 }
 
 // breachFieldKinds are the inputs that are not one-line text.
@@ -204,6 +220,17 @@ func (s *Server) breachFieldViews(lang string, d *breachPageData, names []string
 		}
 		if key, ok := d.Errors[n]; ok {
 			v.Error = s.Catalog.T(lang, key)
+		}
+		if v.Kind == "datetime" {
+			v.OffsetName = n + "_offset"
+			if two := workflow.AmbiguousLocal(v.Value); two != nil {
+				v.OffsetLegend = s.Catalog.T(lang, "breach.offset.legend")
+				for i, t := range two {
+					off := workflow.OffsetOf(t)
+					v.Offsets = append(v.Offsets, breachOption{Value: off, Selected: d.Values[v.OffsetName] == off,
+						Label: s.Catalog.T(lang, []string{"breach.offset.summer", "breach.offset.standard"}[i], workflow.FormatDateTime(t, lang))})
+				}
+			}
 		}
 		switch v.Kind {
 		case "risk":
@@ -268,7 +295,19 @@ func breachValues(b store.Breach) map[string]string {
 		"notified_at": localValue(b.OmbudsmanNotifiedAt), "reference": b.OmbudsmanReference, "delay_reason": b.DelayReason,
 		"persons_at": localValue(b.PersonsNotifiedAt), "persons_how": b.PersonsHow,
 		"persons_not_needed_reason": b.PersonsNotNeededReason,
+		"aware_at_offset":           offsetValue(&b.AwareAt), "occurred_at_offset": offsetValue(b.OccurredAt),
+		"notified_at_offset": offsetValue(b.OmbudsmanNotifiedAt), "persons_at_offset": offsetValue(b.PersonsNotifiedAt),
 	}
+}
+
+// offsetValue is a stored time's UTC offset as the form's choice posts
+// it: with its wall-clock time it names one instant, in the hour that
+// occurs twice as well.
+func offsetValue(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return workflow.OffsetOf(*t)
 }
 
 // breachFormFields are the fields each form posts.
@@ -282,6 +321,9 @@ var (
 func posted(c echo.Context, values map[string]string, fields []string) map[string]string {
 	for _, f := range fields {
 		values[f] = c.FormValue(f)
+		if breachFieldKinds[f] == "datetime" {
+			values[f+"_offset"] = c.FormValue(f + "_offset")
+		}
 	}
 	return values
 }
@@ -292,7 +334,7 @@ func breachInputOf(v map[string]string) workflow.BreachInput {
 		SubjectCategories: v["subject_categories"], SubjectCount: v["subject_count"],
 		RecordCategories: v["record_categories"], RecordCount: v["record_count"], Consequences: v["consequences"],
 		Measures: v["measures"], Contact: v["contact"], Risk: v["risk"], Decision: v["decision"],
-		DecisionReason: v["decision_reason"],
+		DecisionReason: v["decision_reason"], AwareAtOffset: v["aware_at_offset"], OccurredAtOffset: v["occurred_at_offset"],
 	}
 }
 
@@ -332,8 +374,32 @@ func (s *Server) renderBreach(c echo.Context, status int, d *breachPageData) err
 		clk := workflow.BreachClockOf(b, now)
 		d.Closed, d.Notified = b.State == workflow.BreachClosed, b.OmbudsmanNotifiedAt != nil
 		d.Late = d.Notified && b.OmbudsmanNotifiedAt.After(clk.Deadline)
-		d.Deadline = workflow.FormatDateTime(clk.Deadline, lang)
+		withOffset := breachCrossesDST(b)
+		d.Deadline = s.breachTime(lang, clk.Deadline, withOffset)
+		d.Aware = s.Catalog.T(lang, "breach.clock.aware", s.breachTime(lang, b.AwareAt, withOffset))
+		switch {
+		case clk.Running:
+			d.DeadlineText = s.Catalog.T(lang, "breach.clock.deadline", d.Deadline)
+		case clk.Overdue:
+			d.DeadlineText = s.Catalog.T(lang, "breach.clock.limit_past", d.Deadline)
+		default:
+			d.DeadlineText = s.Catalog.T(lang, "breach.clock.limit_future", d.Deadline)
+		}
 		d.ClockText = s.breachClockText(lang, b, clk)
+		// A closed or notified breach, or one decided not to be notified,
+		// no longer asks to notify: the page says what was decided (a
+		// closed not-notified breach still read "Notify ... by"; found in
+		// a walkthrough).
+		switch {
+		case b.OmbudsmanNotifiedAt != nil:
+			d.DecisionText = s.Catalog.T(lang, "breach.clock.decided_notified", s.breachTime(lang, *b.OmbudsmanNotifiedAt, withOffset))
+		case b.Decision == workflow.DecisionNotNotify:
+			d.DecisionText = s.Catalog.T(lang, "breach.clock.decided_not_notify")
+			d.Reason = b.DecisionReason
+		}
+		if d.Closed {
+			d.ClosedText = s.Catalog.T(lang, "breach.closed.note", workflow.FormatDateTime(derefTime(b.ClosedAt), lang))
+		}
 		d.Running, d.Overdue = clk.Running, clk.Running && clk.Overdue
 		d.PDFURL = breachURL(b.ID) + "/breach.pdf"
 		d.Action = breachURL(b.ID)
@@ -368,8 +434,7 @@ func (s *Server) breachHistory(c echo.Context, d *breachPageData) error {
 	for _, ev := range evs {
 		e := breachEvent{When: workflow.FormatDateTime(ev.At, lang), Who: s.caseActorLabel(lang, ev.Actor, names, nil)}
 		if ev.Action == "breach_reminded" {
-			h, _ := ev.Data["hours_before"].(float64)
-			e.What = s.Catalog.T(lang, "breach.action.breach_reminded", int(h))
+			e.What = s.breachReminderText(lang, ev)
 		} else {
 			e.What = s.caseLabel(lang, "breach.action.", ev.Action)
 		}
@@ -384,6 +449,38 @@ func (s *Server) breachHistory(c echo.Context, d *breachPageData) error {
 		d.History = append(d.History, e)
 	}
 	return nil
+}
+
+// breachCrossesDST: b's times carry their UTC offset (workflow.BreachCrossesDST).
+func breachCrossesDST(b store.Breach) bool { return workflow.BreachCrossesDST(b.AwareAt) }
+
+// breachTime is t as the pages write it, with its UTC offset when asked.
+func (s *Server) breachTime(lang string, t time.Time, withOffset bool) string {
+	out := workflow.FormatDateTime(t, lang)
+	if withOffset {
+		out += " " + s.Catalog.T(lang, "breach.offset.utc", strings.TrimPrefix(strings.TrimSuffix(workflow.OffsetOf(t), ":00"), "+0"))
+	}
+	return out
+}
+
+// breachReminderText says when a reminder went out: so many hours
+// before the limit, at it, or after it (a reminder sent late, the workers
+// having been down, recorded hours_before 0 and read "0 h before the
+// limit"; found in a walkthrough). Older events lack "overdue": their
+// time against the limit they recorded tells.
+func (s *Server) breachReminderText(lang string, ev store.AuditEvent) string {
+	h, _ := ev.Data["hours_before"].(float64)
+	if h > 0 {
+		return s.Catalog.T(lang, "breach.action.breach_reminded", int(h))
+	}
+	overdue, _ := ev.Data["overdue"].(bool)
+	if due, err := time.Parse(time.RFC3339, fmt.Sprint(ev.Data["due"])); err == nil && ev.At.Sub(due) >= time.Minute {
+		overdue = true
+	}
+	if overdue {
+		return s.Catalog.T(lang, "breach.action.breach_reminded_after")
+	}
+	return s.Catalog.T(lang, "breach.action.breach_reminded_at")
 }
 
 // breachFieldLabel is a field's label on the form.
@@ -529,14 +626,14 @@ func (s *Server) staffBreachSave(c echo.Context) error {
 func (s *Server) staffBreachNotify(c echo.Context) error {
 	return s.breachAct(c, breachNotifyFields, "", "breach.flash.notified", func(b store.Breach, v map[string]string, actor int64) error {
 		return s.Workflow.RecordNotification(c.Request().Context(), b.OrgID, b.ID, actor,
-			workflow.NotificationInput{At: v["notified_at"], Reference: v["reference"], DelayReason: v["delay_reason"]})
+			workflow.NotificationInput{At: v["notified_at"], AtOffset: v["notified_at_offset"], Reference: v["reference"], DelayReason: v["delay_reason"]})
 	})
 }
 
 func (s *Server) staffBreachPersons(c echo.Context) error {
 	return s.breachAct(c, breachPersonsFields, "", "breach.flash.persons", func(b store.Breach, v map[string]string, actor int64) error {
 		return s.Workflow.RecordPersons(c.Request().Context(), b.OrgID, b.ID, actor,
-			workflow.PersonsInput{At: v["persons_at"], How: v["persons_how"], NotNeededReason: v["persons_not_needed_reason"]})
+			workflow.PersonsInput{At: v["persons_at"], AtOffset: v["persons_at_offset"], How: v["persons_how"], NotNeededReason: v["persons_not_needed_reason"]})
 	})
 }
 
@@ -553,14 +650,23 @@ func (s *Server) staffBreachPDF(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The reader's language unless ?lang= asks for another, as the
+	// statistics report takes it: the Ombudsman's form may be filled in
+	// Finnish by a DPO who reads Swedish (found in a walkthrough).
 	lang := langOf(c)
+	if l := c.QueryParam("lang"); l != "" {
+		if l != "fi" && l != "sv" && l != "en" {
+			return echo.NewHTTPError(http.StatusBadRequest, "error.badrequest")
+		}
+		lang = l
+	}
 	body, err := s.breachPDF(lang, org, b)
 	if err != nil {
 		return err
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Disposition", `attachment; filename="breach-`+strconv.Itoa(b.No)+`.pdf"`)
+	h.Set("Content-Disposition", `attachment; filename="breach-`+strconv.Itoa(b.No)+`-`+lang+`.pdf"`)
 	return c.Blob(http.StatusOK, "application/pdf", body)
 }
 
@@ -574,6 +680,6 @@ func (s *Server) breachPDF(lang string, org store.Org, b store.Breach) ([]byte, 
 		Measures: b.Measures, Contact: b.Contact, Risk: b.Risk, Decision: b.Decision, DecisionReason: b.DecisionReason,
 		NotifiedAt: derefTime(b.OmbudsmanNotifiedAt), Reference: b.OmbudsmanReference, DelayReason: b.DelayReason,
 		PersonsAt: derefTime(b.PersonsNotifiedAt), PersonsHow: b.PersonsHow, PersonsNotNeeded: b.PersonsNotNeededReason,
-		Printed: s.Now(),
+		Printed: s.Now(), WithOffset: breachCrossesDST(b),
 	})
 }

@@ -51,9 +51,10 @@ func TestBreachClockAcrossDST(t *testing.T) {
 	b.click(`#breach-form button[type="submit"]`)
 	b.step("recorded", "@breach.flash.created", b.tr("breach.clock.left", 71, 30))
 	// The limit in Helsinki time: 72 hours after Sat 12:00 EEST is Tue
-	// 11:00 EET, an hour earlier on the clock than it started.
+	// 11:00 EET, an hour earlier on the clock than it started; the clock
+	// crossing the change, the times carry their UTC offset.
 	if got, want := evalAs[string](b, `document.getElementById('deadline').innerText`),
-		b.tr("breach.clock.deadline", workflow.FormatDateTime(hel(27, 11, 0), "fi")); got != want {
+		b.tr("breach.clock.deadline", workflow.FormatDateTime(hel(27, 11, 0), "fi")+" (UTC+2)"); got != want {
 		b.fail("deadline %q, want %q", got, want)
 	}
 	breachURL := b.url()
@@ -94,12 +95,17 @@ func TestBreachClockAcrossDST(t *testing.T) {
 	b.run(chromedp.SetValue(chromedp.CSS("#f-notified_at"), "2026-10-26T10:40"))
 	b.typeIn("#f-reference", "TSV/1234/2026")
 	b.click(`#notify-form button[type="submit"]`)
-	b.step("notified", "@breach.flash.notified", b.tr("breach.clock.notified", workflow.FormatDateTime(hel(26, 10, 40), "fi")))
+	b.step("notified", "@breach.flash.notified", b.tr("breach.clock.decided_notified", workflow.FormatDateTime(hel(26, 10, 40), "fi")+" (UTC+2)"))
 
 	b.click(`#close-form button[type="submit"]`)
 	b.step("closed", "@breach.flash.closed")
 	if evalAs[int](b, `document.querySelectorAll('#closed-note').length`) != 1 {
 		b.fail("the closed breach has no closed note")
+	}
+	// A decided breach no longer asks to notify (found in a walkthrough).
+	if got, ask := evalAs[string](b, `document.getElementById('deadline').innerText`),
+		b.tr("breach.clock.deadline", ""); strings.HasPrefix(got, strings.TrimSuffix(ask, ".")) {
+		b.fail("the closed breach still reads %q", got)
 	}
 
 	// The PDF for the Ombudsman's form (read, not clicked: a download
@@ -113,5 +119,24 @@ func TestBreachClockAcrossDST(t *testing.T) {
 		({status: r.status, type: r.headers.get('content-type') || '', magic: new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5))}))`)
 	if got.Status != 200 || got.Type != "application/pdf" || got.Magic != "%PDF-" {
 		b.fail("breach PDF: %+v", got)
+	}
+
+	// The organisation's audit log names the breach's events in words.
+	b.open("/staff/orgs/esimerkki/audit")
+	b.step("audit log", "@orgaudit.action.breach_closed", "@orgaudit.action.breach_notified", "@orgaudit.action.breach_reminded")
+
+	// BR: a time in the doubled autumn hour is asked, not guessed: the
+	// form keeps it and offers summer or standard time.
+	b.open("/staff/breaches/new")
+	b.typeIn("#f-title", "Väärin lähetetty sähköposti")
+	b.run(chromedp.SetValue(chromedp.CSS("#f-aware_at"), "2026-10-25T03:30"))
+	b.click(`#breach-form button[type="submit"]`)
+	b.step("doubled hour asked", "@breach.error.ambiguous_hour", "@breach.offset.legend")
+	b.run(chromedp.Click(chromedp.CSS(`#o-aware_at input[value="+02:00"]`)))
+	b.click(`#breach-form button[type="submit"]`)
+	b.step("doubled hour chosen", "@breach.flash.created", "(UTC+2)")
+	if got, want := evalAs[string](b, `document.getElementById('deadline').innerText`),
+		b.tr("breach.clock.deadline", workflow.FormatDateTime(time.Date(2026, 10, 28, 1, 30, 0, 0, time.UTC), "fi")+" (UTC+2)"); got != want {
+		b.fail("deadline %q, want %q", got, want)
 	}
 }

@@ -87,7 +87,8 @@ const LocalDateTimeLayout = "2006-01-02T15:04"
 
 // ParseLocalDateTime reads a Helsinki wall-clock time (datetime-local,
 // seconds optional). In the hour that occurs twice when daylight saving
-// ends, the earlier instant is taken: the 72-hour limit then errs early.
+// ends, the earlier instant is taken (the forms ask which one is meant:
+// ParseLocalDateTimeAt).
 // A time in the hour skipped when daylight saving begins never showed on
 // a clock: it is refused (localTimeError), not moved an hour on unseen.
 func ParseLocalDateTime(raw string) (time.Time, bool) {
@@ -124,6 +125,66 @@ func localTimeError(raw string) string {
 	return "breach.error.datetime"
 }
 
+// Offsets of Helsinki time, as a form's choice in the hour that occurs
+// twice posts them: summer time (EEST) and standard time (EET).
+const (
+	OffsetSummer   = "+03:00"
+	OffsetStandard = "+02:00"
+)
+
+// AmbiguousLocal is the two instants a Helsinki wall-clock time names in
+// the hour that occurs twice when daylight saving ends (25 Oct 2026
+// 03:30 is 00:30 UTC in summer time and 01:30 UTC an hour later), the
+// earlier first; nil for any other time.
+func AmbiguousLocal(raw string) []time.Time {
+	t, _, ok := parseLocal(raw)
+	if !ok {
+		return nil
+	}
+	layout := LocalDateTimeLayout
+	if len(strings.TrimSpace(raw)) > len(layout) {
+		layout = "2006-01-02T15:04:05"
+	}
+	if later := t.Add(time.Hour); later.In(Helsinki()).Format(layout) == t.In(Helsinki()).Format(layout) {
+		return []time.Time{t, later}
+	}
+	return nil
+}
+
+// BreachCrossesDST: the 72 hours from aware cross a change to or from
+// summer time, or begin or end in the hour that occurs twice. The
+// breach's times then carry their UTC offset: the clock time alone is
+// ambiguous, or reads as 71 or 73 hours.
+func BreachCrossesDST(aware time.Time) bool {
+	due := BreachDeadline(aware)
+	local := func(t time.Time) string { return t.In(Helsinki()).Format(LocalDateTimeLayout) }
+	return OffsetOf(aware) != OffsetOf(due) || AmbiguousLocal(local(aware)) != nil || AmbiguousLocal(local(due)) != nil
+}
+
+// OffsetOf is t's offset from UTC in Helsinki ("+03:00").
+func OffsetOf(t time.Time) string { return t.In(Helsinki()).Format("-07:00") }
+
+// ParseLocalDateTimeAt reads a Helsinki wall-clock time as the form
+// posted it, with offset the DPO's choice (OffsetSummer, OffsetStandard)
+// when the time falls in the hour that occurs twice: without one such a
+// time is refused (breach.error.ambiguous_hour), never taken as one of
+// the two unasked (found in a walkthrough). The error is a message key.
+func ParseLocalDateTimeAt(raw, offset string) (time.Time, string) {
+	t, ok := ParseLocalDateTime(raw)
+	if !ok {
+		return time.Time{}, localTimeError(raw)
+	}
+	if two := AmbiguousLocal(raw); two != nil {
+		for _, c := range two {
+			if OffsetOf(c) == strings.TrimSpace(offset) {
+				return c, ""
+			}
+		}
+		return time.Time{}, "breach.error.ambiguous_hour"
+	}
+	return t, ""
+}
+
 // BreachInput is the DPO's record of a breach as typed: times as
 // datetime-local values in Helsinki time, counts as digits (empty: not
 // known).
@@ -142,6 +203,8 @@ type BreachInput struct {
 	Risk              string
 	Decision          string
 	DecisionReason    string
+	// The offsets chosen for a time in the hour that occurs twice.
+	AwareAtOffset, OccurredAtOffset string
 }
 
 // Field limits (characters).
@@ -167,12 +230,12 @@ func (in BreachInput) apply(b *store.Breach, now time.Time) FieldErrors {
 	} else if utf8.RuneCountInString(b.Title) > maxBreachTitle {
 		fe.Add("title", "breach.error.too_long")
 	}
-	aware, ok := ParseLocalDateTime(in.AwareAt)
+	aware, bad := ParseLocalDateTimeAt(in.AwareAt, in.AwareAtOffset)
 	switch {
 	case strings.TrimSpace(in.AwareAt) == "":
 		fe.Add("aware_at", "breach.error.aware_at")
-	case !ok:
-		fe.Add("aware_at", localTimeError(in.AwareAt))
+	case bad != "":
+		fe.Add("aware_at", bad)
 	case aware.After(now):
 		fe.Add("aware_at", "breach.error.future")
 	default:
@@ -180,10 +243,10 @@ func (in BreachInput) apply(b *store.Breach, now time.Time) FieldErrors {
 	}
 	b.OccurredAt = nil
 	if strings.TrimSpace(in.OccurredAt) != "" {
-		occ, ok := ParseLocalDateTime(in.OccurredAt)
+		occ, bad := ParseLocalDateTimeAt(in.OccurredAt, in.OccurredAtOffset)
 		switch {
-		case !ok:
-			fe.Add("occurred_at", localTimeError(in.OccurredAt))
+		case bad != "":
+			fe.Add("occurred_at", bad)
 		case occ.After(now):
 			fe.Add("occurred_at", "breach.error.future")
 		case !aware.IsZero() && occ.After(aware):
@@ -386,6 +449,7 @@ func (s *Service) changeBreach(ctx context.Context, orgID, id, actorStaffID int6
 // the reasons for a delay past the 72 hours (Art 33(1), second sentence).
 type NotificationInput struct {
 	At          string
+	AtOffset    string // the offset chosen in the hour that occurs twice
 	Reference   string
 	DelayReason string
 }
@@ -395,12 +459,13 @@ type NotificationInput struct {
 func (s *Service) RecordNotification(ctx context.Context, orgID, id, actorStaffID int64, in NotificationInput) error {
 	return s.changeBreach(ctx, orgID, id, actorStaffID, "breach_notified", func(b *store.Breach, now time.Time) FieldErrors {
 		fe := FieldErrors{}
-		at, ok := ParseLocalDateTime(in.At)
+		at, bad := ParseLocalDateTimeAt(in.At, in.AtOffset)
+		ok := bad == ""
 		switch {
 		case strings.TrimSpace(in.At) == "":
 			fe.Add("notified_at", "breach.error.notified_at")
 		case !ok:
-			fe.Add("notified_at", localTimeError(in.At))
+			fe.Add("notified_at", bad)
 		case at.After(now):
 			fe.Add("notified_at", "breach.error.future")
 		case at.Before(b.AwareAt):
@@ -430,6 +495,7 @@ func (s *Service) RecordNotification(ctx context.Context, orgID, id, actorStaffI
 // how they were told, or why that was not needed (34(3)).
 type PersonsInput struct {
 	At              string
+	AtOffset        string // the offset chosen in the hour that occurs twice
 	How             string
 	NotNeededReason string
 }
@@ -450,12 +516,12 @@ func (s *Service) RecordPersons(ctx context.Context, orgID, id, actorStaffID int
 		case reason != "":
 			b.PersonsNotifiedAt, b.PersonsHow, b.PersonsNotNeededReason = nil, "", reason
 		default:
-			at, ok := ParseLocalDateTime(raw)
+			at, bad := ParseLocalDateTimeAt(raw, in.AtOffset)
 			switch {
 			case raw == "":
 				fe.Add("persons_at", "breach.error.persons_at")
-			case !ok:
-				fe.Add("persons_at", localTimeError(raw))
+			case bad != "":
+				fe.Add("persons_at", bad)
 			case at.After(now):
 				fe.Add("persons_at", "breach.error.future")
 			case at.Before(b.AwareAt):
@@ -649,7 +715,11 @@ func (s *Service) SendBreachReminder(ctx context.Context, a jobargs.BreachRemind
 			if lang != "fi" && lang != "sv" && lang != "en" {
 				lang = org.PrimaryLang
 			}
-			m := breachMail{Lang: lang, OrgName: org.Name(lang), Deadline: FormatDateTime(due, lang),
+			deadline := FormatDateTime(due, lang)
+			if BreachCrossesDST(b.AwareAt) {
+				deadline += " " + s.Catalog.T(lang, "breach.offset.utc", strings.TrimPrefix(strings.TrimSuffix(OffsetOf(due), ":00"), "+0"))
+			}
+			m := breachMail{Lang: lang, OrgName: org.Name(lang), Deadline: deadline,
 				Link: s.BaseURL + "/staff/breaches/" + strconv.FormatInt(b.ID, 10), No: b.No,
 				Hours: clock.Hours, Minutes: clock.Minutes, AtLimit: a.HoursBefore == 0 || clock.Overdue}
 			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, Kind: "breach_reminder", To: r.Email, Lang: lang, Data: m}); err != nil {
@@ -658,8 +728,10 @@ func (s *Service) SendBreachReminder(ctx context.Context, a jobargs.BreachRemind
 			sent++
 		}
 		out = OutcomeSent
+		// hours_before is the stage; overdue says the limit had passed
+		// when it went out (a late run of the last stage).
 		return s.breachAudit(ctx, q, b, ActorSystem, "breach_reminded",
-			map[string]any{"hours_before": a.HoursBefore, "due": due.UTC().Format(time.RFC3339), "recipients": sent})
+			map[string]any{"hours_before": a.HoursBefore, "overdue": clock.Overdue, "due": due.UTC().Format(time.RFC3339), "recipients": sent})
 	})
 	if err != nil {
 		return "", fmt.Errorf("breach %d: %w", a.BreachID, err)

@@ -300,3 +300,37 @@ func TestBreachAuditHoldsNoFreeText(t *testing.T) {
 		t.Errorf("organisation chain broken: %+v", brk)
 	}
 }
+
+// BR: the forms read a time in the doubled autumn hour only with the
+// DPO's choice of offset; without one it is refused (asked, not
+// guessed); the hours beside it and the spring gap are as before.
+func TestParseLocalDateTimeAtAsksInDoubledHour(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		raw, offset string
+		want        time.Time
+		err         string
+	}{
+		{"2026-10-25T03:30", "", time.Time{}, "breach.error.ambiguous_hour"},
+		{"2026-10-25T03:30", "+01:00", time.Time{}, "breach.error.ambiguous_hour"},
+		{"2026-10-25T03:30", workflow.OffsetSummer, time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), ""},
+		{"2026-10-25T03:30", workflow.OffsetStandard, time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), ""},
+		{"2026-10-25T03:00", workflow.OffsetStandard, time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC), ""},
+		{"2026-10-25T02:59", "", time.Date(2026, 10, 24, 23, 59, 0, 0, time.UTC), ""},
+		{"2026-10-25T04:00", "", time.Date(2026, 10, 25, 2, 0, 0, 0, time.UTC), ""},
+		{"2026-10-24T12:00", workflow.OffsetStandard, time.Date(2026, 10, 24, 9, 0, 0, 0, time.UTC), ""}, // an offset beside the point is ignored
+		{"2026-03-29T03:30", workflow.OffsetSummer, time.Time{}, "breach.error.skipped_hour"},
+		{"24.10.2026", "", time.Time{}, "breach.error.datetime"},
+	} {
+		got, err := workflow.ParseLocalDateTimeAt(c.raw, c.offset)
+		if err != c.err || !got.Equal(c.want) {
+			t.Errorf("%s %q = %v %q, want %v %q", c.raw, c.offset, got.UTC(), err, c.want, c.err)
+		}
+	}
+	if two := workflow.AmbiguousLocal("2026-10-25T03:59"); len(two) != 2 || two[1].Sub(two[0]) != time.Hour {
+		t.Errorf("AmbiguousLocal(03:59) = %v", two)
+	}
+	if two := workflow.AmbiguousLocal("2026-10-25T04:00"); two != nil {
+		t.Errorf("AmbiguousLocal(04:00) = %v", two)
+	}
+}

@@ -49,6 +49,10 @@ type Breach struct {
 
 	// Printed is the document's date (and the PDF's creation time).
 	Printed time.Time
+
+	// WithOffset: the 72 hours cross a change to or from summer time, so
+	// each time carries its UTC offset ("(UTC+3)").
+	WithOffset bool
 }
 
 // RenderBreach renders b as a PDF.
@@ -70,6 +74,10 @@ func (r *Renderer) RenderBreach(b Breach) ([]byte, error) {
 	when := func(t time.Time, empty string) string {
 		if t.IsZero() {
 			return d.t(empty)
+		}
+		if b.WithOffset {
+			_, off := t.In(helsinki).Zone()
+			return d.dateTime(t) + " " + d.t("breach.offset.utc", strconv.Itoa(off/3600))
 		}
 		return d.dateTime(t)
 	}
