@@ -411,14 +411,31 @@ func (d *doc) receipt() {
 	if l.Delivery != "" {
 		d.field(d.t("letter.receipt.delivery"), d.t("letter.delivery."+l.Delivery))
 	}
-	d.field(d.t("letter.receipt.due"), d.date(l.Due))
+	if l.Late { // DL-1: a past date is no promise
+		d.field(d.t("letter.receipt.due_passed"), d.date(l.Due))
+	} else {
+		d.field(d.t("letter.receipt.due"), d.date(l.Due))
+	}
 	if l.DocumentRequest && !l.DocDue.IsZero() {
 		d.field(d.t("letter.receipt.doc_due"), d.date(l.DocDue))
 	}
 	d.p.Ln(1)
-	d.para(d.t("letter.receipt.extension"))
-	d.para(d.t("letter.receipt.next"))
+	switch {
+	case l.Late:
+		d.para(d.t("letter.receipt.late", d.date(l.Due)))
+	case !l.NoExtension:
+		d.para(d.t("letter.receipt.extension"))
+	}
+	if l.IdentityKnown {
+		d.para(d.t("letter.receipt.next_identified"))
+	} else {
+		d.para(d.t("letter.receipt.next"))
+	}
 	d.para(d.t("letter.receipt.keep"))
+	if l.Late { // the remedies of a resident whose answer is late
+		d.authority()
+		d.para(d.t("letter.receipt.late_court"))
+	}
 	d.coverNote()
 	d.signature()
 }
