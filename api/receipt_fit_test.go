@@ -273,3 +273,46 @@ func TestCasePageOwnerTargetOwnerAndReceiptWords_DL8(t *testing.T) {
 		t.Errorf("paused, the page does not show %q: %s", moved, dl)
 	}
 }
+
+// FI-2: a request for documents alone entered after its two weeks is told
+// the decision is late, not promised the past date, in fi, sv and en; by
+// letter and by mail.
+func TestReceiptOfLateDocumentRequest_FI2(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	cat := f.env.Catalog
+	cl := f.login(t, f.dpo)
+	for _, lang := range []string{"fi", "sv", "en"} {
+		email := "docs." + lang + "@example.test"
+		sub := f.paper(f.org, f.env.Clock.Now().Add(-20*24*time.Hour), "", func(r *workflow.Request) {
+			r.Lang, r.Email, r.Rights, r.DocumentRequest = lang, email, nil, true
+		})
+		c := f.caseByReceipt(f.org, sub.Receipt)
+		docDue := workflow.FormatDate(workflow.DueOf(c, workflow.CalendarFor(f.org), f.env.Clock.Now()).DocDue, lang)
+		d := cl.get("/staff/cases/" + sub.Receipt + "/letters/receipt.pdf")
+		if d.status != http.StatusOK {
+			t.Fatalf("%s: receipt = %d", lang, d.status)
+		}
+		text := fitText(t, []byte(d.body))
+		// The label wraps in its column: its words and the date, apart.
+		for _, want := range []string{cat.T(lang, "letter.receipt.doc_due_passed"), cat.T(lang, "letter.receipt.doc_late", docDue)} {
+			if !strings.Contains(text, fold(want)) && !strings.Contains(strings.Replace(text, " "+docDue, "", 1), fold(want)) {
+				t.Errorf("%s: the late document request's receipt lacks %q:\n%.1500s", lang, want, text)
+			}
+		}
+		if strings.Contains(text, fold(cat.T(lang, "letter.receipt.doc_due")+" "+docDue)) {
+			t.Errorf("%s: the receipt promises the past date %s", lang, docDue)
+		}
+		f.env.WorkAll(jobargs.DeliverMail{}.Kind())
+		var body string
+		for _, m := range f.env.Catcher.Messages() {
+			if slices.Contains(m.To, email) && m.Headers.Get("X-Rightsdesk-Kind") == "receipt" {
+				body = fold(m.Text)
+			}
+		}
+		if !strings.Contains(body, fold(cat.T(lang, "letter.receipt.doc_late", docDue))) ||
+			strings.Contains(body, fold(cat.T(lang, "mail.receipt.docdue")+": "+docDue)) {
+			t.Errorf("%s: the late document request's mail:\n%s", lang, body)
+		}
+	}
+}

@@ -158,6 +158,8 @@ type receiptFit struct {
 	Extension bool
 	// IdentityKnown: identity was established by then (ID-2).
 	IdentityKnown bool
+	// DocLate: a document request's two weeks were over by then (FI-2).
+	DocLate bool
 }
 
 func receiptFitOf(c store.Case, due Due) receiptFit {
@@ -166,6 +168,7 @@ func receiptFitOf(c store.Case, due Due) receiptFit {
 		Late:          day.After(due.Effective),
 		Extension:     c.ExtendedDue == nil && !day.After(due.LegalDue),
 		IdentityKnown: c.IdentityVerifiedAt != nil && !HelsinkiDate(*c.IdentityVerifiedAt).After(day),
+		DocLate:       c.DocumentRequest && !due.DocDue.IsZero() && day.After(due.DocDue),
 	}
 }
 
@@ -207,6 +210,7 @@ func (s *Service) buildLetter(ctx context.Context, q *store.Q, org store.Org, c 
 		l.Rights, l.AllRegisters = c.Rights, c.AllRegisters
 		if c.DocumentRequest && !due.DocDue.IsZero() { // FI-2: its own date
 			l.DocumentRequest, l.DocDue = true, due.DocDue.In(Helsinki())
+			l.DocLate = fit.DocLate
 		}
 		if !c.AllRegisters {
 			ids, err := q.CaseRegisterIDs(ctx, c.ID)

@@ -749,6 +749,8 @@ type receiptMail struct {
 	// entered after its due date is told so with the remedies (DL-1); the
 	// extension is explained only while it can be decided (DL-5).
 	Late, Extension bool
+	// DocLate: the document request's decision date had passed (FI-2).
+	DocLate bool
 }
 
 func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, to string) error {
@@ -774,7 +776,7 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 		d.ConsentNot = append(d.ConsentNot, r.Name)
 	}
 	fit := receiptFitOf(c, DueOf(c, CalendarFor(org), s.Now()))
-	d.Late, d.Extension = fit.Late, fit.Extension
+	d.Late, d.Extension, d.DocLate = fit.Late, fit.Extension, fit.DocLate
 	d.Next = "mail.receipt.next"
 	if len(notConsent) > 0 && slices.Equal(c.Rights, []string{string(RightWithdrawConsent)}) {
 		chosen, err := store.New(tx).CaseRegisterIDs(ctx, c.ID)

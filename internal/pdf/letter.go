@@ -75,6 +75,9 @@ type Letter struct {
 	IdentityKnown bool
 	Late          bool
 	NoExtension   bool
+	// DocLate: a document request's DocDue had passed by the letter's
+	// date (FI-2): it is told so, not promised a past date.
+	DocLate bool
 
 	// Ground and Reasons: a refusal of the whole request (D-12: Art 12(5)
 	// or identity not established) has a ground; an extension has reasons.
