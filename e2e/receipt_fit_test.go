@@ -69,4 +69,9 @@ func TestCounterPaperReceiptWaitsOnce(t *testing.T) {
 	if strings.Contains(txt, b.tr("staffcase.due.owner_target")) {
 		b.fail("never paused nor extended, the page shows %q", b.tr("staffcase.due.owner_target"))
 	}
+
+	// The new case form says the postal address needs no name.
+	b.open("/staff/cases/new")
+	b.run(chromedp.ScrollIntoView(chromedp.CSS("#new-address")))
+	b.step("dpo: new case address hint", "@staffcase.new.address_optional", "@staffcase.new.address_hint")
 }
