@@ -184,7 +184,9 @@ func TestWithdrawalWhereBasisIsNotConsentIsAnswered_RB1(t *testing.T) {
 	for _, m := range rqMails(t, f.env, "receipt") {
 		if strings.Contains(m.Subject+m.Text, sub.Receipt) {
 			seen = true
-			if !strings.Contains(m.Text, cat.T("fi", "mail.receipt.next_consent_not")) || strings.Contains(m.Text, cat.T("fi", "mail.receipt.next")) {
+			// Identity was shown at the counter: not "next we confirm your identity" (ID-2).
+			if !strings.Contains(m.Text, cat.T("fi", "mail.receipt.next_consent_not_identified")) ||
+				strings.Contains(m.Text, cat.T("fi", "mail.receipt.next_identified")) || strings.Contains(m.Text, cat.T("fi", "mail.receipt.next")) {
 				t.Errorf("the receipt's next step:\n%s", m.Text)
 			}
 		}

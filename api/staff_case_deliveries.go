@@ -94,5 +94,8 @@ func (s *Server) caseSent(c echo.Context, cs store.Case, org store.Org, formID s
 	if errors.Is(err, workflow.ErrNoEmail) {
 		return s.renderCase(c, http.StatusConflict, cs, org, nil, s.Catalog.T(langOf(c), "answer.staff.noemail"))
 	}
+	if errors.Is(err, workflow.ErrLetterWaiting) {
+		return s.renderCase(c, http.StatusConflict, cs, org, nil, s.Catalog.T(langOf(c), "letters.err.waiting"))
+	}
 	return s.caseAfterAction(c, cs, org, &caseForm{ID: formID}, err, flashKey)
 }

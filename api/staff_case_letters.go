@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -86,11 +87,20 @@ func (s *Server) staffSendAnswer(c echo.Context) error {
 // its delivery.
 type caseLetter struct {
 	Kind, Label, URL, HTMLURL, SendURL string
+	// Status says where the letter stands when it went out or waits in
+	// the print queue; Again: it went out already, so sending it is a
+	// second copy and the button says so.
+	Status string
+	Again  bool
 }
 
 // caseOtherLetters lists the receipt, extension notice and refusal a case
-// has (workflow.LettersOf).
-func (s *Server) caseOtherLetters(lang string, cs store.Case, tasks []store.Task, canAct, asked bool) []caseLetter {
+// has (workflow.LettersOf). A letter waiting in the print queue is not
+// offered again (a paper case entered at the counter queues its receipt
+// itself, and "Send to the requester" beside it queued a second identical
+// letter: walkthrough); one already sent is offered as a second copy.
+func (s *Server) caseOtherLetters(lang string, cs store.Case, tasks []store.Task, canAct, asked bool,
+	queued []store.QueuedLetter, sent []store.AnswerDelivery) []caseLetter {
 	var out []caseLetter
 	kinds := workflow.LettersOf(cs, tasks)
 	if asked { // issue 20, DL-8: what the pause asks of the requester
@@ -99,7 +109,29 @@ func (s *Server) caseOtherLetters(lang string, cs store.Case, tasks []store.Task
 	for _, k := range kinds {
 		l := caseLetter{Kind: string(k), Label: s.Catalog.T(lang, "print.kind."+string(k)),
 			URL: caseURL(cs.Receipt) + "/letters/" + string(k) + ".pdf", HTMLURL: caseURL(cs.Receipt) + "/letters/" + string(k) + ".html"}
-		if canAct {
+		waiting := false
+		var last time.Time
+		for _, q := range queued {
+			switch {
+			case q.Kind != string(k):
+			case q.DoneAt == nil:
+				waiting = true
+			case q.DoneOn != nil && q.DoneOn.After(last):
+				last = *q.DoneOn
+			}
+		}
+		for _, d := range sent {
+			if d.Kind == string(k) && d.CreatedAt.After(last) {
+				last = d.CreatedAt
+			}
+		}
+		switch {
+		case waiting:
+			l.Status = s.Catalog.T(lang, "letters.state.waiting")
+		case !last.IsZero():
+			l.Status, l.Again = s.Catalog.T(lang, "letters.state.sent", workflow.FormatDate(workflow.HelsinkiDate(last), lang)), true
+		}
+		if canAct && !waiting {
 			l.SendURL = caseURL(cs.Receipt) + "/letters/" + string(k) + "/send"
 		}
 		out = append(out, l)

@@ -485,8 +485,14 @@ func (s *Server) caseGDPRDeadlines(d *caseData, cs store.Case, due workflow.Due,
 		}
 		d.Deadlines = append(d.Deadlines, ext)
 	}
-	d.Deadlines = append(d.Deadlines, caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.owner_target"), Value: fd(due.OwnerTarget),
-		Note: s.Catalog.T(lang, "staffcase.due.owner_target.note")})
+	// D-23: the owners' target as moved, only when something moved it (a
+	// pause, the extension, an earlier document date); otherwise it is
+	// the owners' target date above and "as moved" read as a pause that
+	// never was (walkthrough).
+	if due.OwnerTarget != due.SafeTarget {
+		d.Deadlines = append(d.Deadlines, caseDeadline{Label: s.Catalog.T(lang, "staffcase.due.owner_target"), Value: fd(due.OwnerTarget),
+			Note: s.Catalog.T(lang, "staffcase.due.owner_target.note")})
+	}
 }
 
 func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*caseData, error) {
@@ -637,8 +643,10 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 			URL: caseTaskFileURL(cs.Receipt, a.TaskID, a.ID)})
 	}
 	taskNames := map[int64]string{}
+	taskOwners := map[int64]string{} // who acts as "owner:<task>": the task's owner, not its register
 	for _, t := range tasks {
 		taskNames[t.ID] = t.RegisterName
+		taskOwners[t.ID] = s.caseOwnerLabel(lang, t)
 		d.Tasks = append(d.Tasks, s.caseTaskView(lang, cs, t, files[t.ID], req.OnBehalf, d.CanAct))
 	}
 	wv, err := s.caseWithheldViews(ctx, c, lang, cs, org, tasks, attachments, req.OnBehalf, d.CanAct, d.forms)
@@ -701,11 +709,15 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	if err != nil {
 		return nil, err
 	}
-	d.Letters = s.caseOtherLetters(lang, cs, tasks, d.CanAct, asked)
 	sent, err := q.AnswerDeliveriesOfCase(ctx, org.ID, cs.ID)
 	if err != nil {
 		return nil, err
 	}
+	queued, err := q.QueuedLettersOfCase(ctx, org.ID, cs.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Letters = s.caseOtherLetters(lang, cs, tasks, d.CanAct, asked, queued, sent)
 	d.AnswersSent = s.caseDeliveries(lang, cs.Receipt, sent, s.Workflow.Now(), d.CanAct)
 
 	answeredBy := make([]string, len(tasks))
@@ -729,7 +741,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 			more = append(more, a.Actor)
 		}
 	}
-	names, err := s.caseTimeline(c, d, cs, taskNames, more)
+	names, err := s.caseTimeline(c, d, cs, taskNames, taskOwners, more)
 	if err != nil {
 		return nil, err
 	}
@@ -739,11 +751,11 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		if a.What == workflow.AccessTaskViewed && taskNames[a.Ref] != "" {
 			what += ": " + taskNames[a.Ref]
 		}
-		d.Access = append(d.Access, caseAccess{At: caseTime(a.At, lang), Who: s.caseActorLabel(lang, a.Actor, names, taskNames), What: what})
+		d.Access = append(d.Access, caseAccess{At: caseTime(a.At, lang), Who: s.caseActorLabel(lang, a.Actor, names, taskOwners), What: what})
 	}
 	for i := range d.Tasks {
 		if by := answeredBy[i]; by != "" {
-			d.Tasks[i].AnsweredBy = s.caseActorLabel(lang, by, names, taskNames)
+			d.Tasks[i].AnsweredBy = s.caseActorLabel(lang, by, names, taskOwners)
 		}
 		if by := d.Tasks[i].letterEditedBy; by != "" {
 			d.Tasks[i].LetterEditedBy = s.caseActorLabel(lang, by, names, taskNames)
@@ -1054,7 +1066,7 @@ type caseChain struct {
 // caseTimeline turns the case's audit chain into the timeline.
 // It returns the names of the staff members who acted, by id (actors in
 // the chain and in more, e.g. who answered a task).
-func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNames map[int64]string, more []string) (map[int64]string, error) {
+func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNames, taskOwners map[int64]string, more []string) (map[int64]string, error) {
 	ctx := c.Request().Context()
 	lang := langOf(c)
 	q := store.New(s.Pool)
@@ -1096,7 +1108,7 @@ func (s *Server) caseTimeline(c echo.Context, d *caseData, cs store.Case, taskNa
 		ev := events[i]
 		nameAssignees(ev.Data, names)
 		d.Timeline = append(d.Timeline, caseTimelineItem{
-			Seq: ev.Seq, At: caseTime(ev.At, lang), Actor: s.caseActorLabel(lang, ev.Actor, names, taskNames),
+			Seq: ev.Seq, At: caseTime(ev.At, lang), Actor: s.caseActorLabel(lang, ev.Actor, names, taskOwners),
 			Action: s.caseActionLabel(lang, ev.Action), Details: s.caseEventDetails(lang, ev, taskNames),
 		})
 	}
@@ -1233,6 +1245,22 @@ func (s *Server) caseActionLabel(lang, action string) string {
 	return s.Catalog.T(lang, "timeline.other", action)
 }
 
+// caseOwnerLabel names who answers as the owner of task t: the owner's
+// name, else email, as the catalogue gave them to the task, with the
+// register; a task with neither is the register's owner, unnamed.
+// ("Register owner: Kundregistret" named the register, not the owner:
+// walkthrough.)
+func (s *Server) caseOwnerLabel(lang string, t store.Task) string {
+	who := strings.TrimSpace(t.OwnerName)
+	if who == "" {
+		who = strings.TrimSpace(t.OwnerEmail)
+	}
+	if who == "" {
+		return s.Catalog.T(lang, "staffcase.actor.owner_of", t.RegisterName)
+	}
+	return s.Catalog.T(lang, "staffcase.actor.owner", who, t.RegisterName)
+}
+
 func (s *Server) caseActorLabel(lang, actor string, staff map[int64]string, tasks map[int64]string) string {
 	kind, rest, _ := strings.Cut(actor, ":")
 	switch kind {
@@ -1246,9 +1274,12 @@ func (s *Server) caseActorLabel(lang, actor string, staff map[int64]string, task
 			return n
 		}
 		return s.Catalog.T(lang, "staffcase.actor.staff")
-	case "owner":
+	case "owner": // tasks: the labels of caseOwnerLabel
 		id, _ := strconv.ParseInt(rest, 10, 64)
-		return s.Catalog.T(lang, "staffcase.actor.owner", tasks[id])
+		if l, ok := tasks[id]; ok {
+			return l
+		}
+		return s.Catalog.T(lang, "staffcase.actor.owner_unknown")
 	case "token":
 		return s.Catalog.T(lang, "staffcase.actor.token", rest)
 	case "cli":

@@ -150,6 +150,12 @@ func TestDashboardOrderBandsAndFilters(t *testing.T) {
 	if p := cl.get("/staff/?q=" + strings.ToLower(closed.Receipt)); p.status != http.StatusSeeOther || p.location() != "/staff/cases/"+closed.Receipt {
 		t.Errorf("search by receipt = %d %q", p.status, p.location())
 	}
+	// Typed without its leading zeros it opens the case too (walkthrough:
+	// "rd-2025-5906" found nothing where "RD-2025-005906" opened it).
+	year, num, _ := strings.Cut(strings.TrimPrefix(closed.Receipt, "RD-"), "-")
+	if p := cl.get("/staff/?q=rd-" + year + "-" + strings.TrimLeft(num, "0")); p.status != http.StatusSeeOther || p.location() != "/staff/cases/"+closed.Receipt {
+		t.Errorf("search by receipt without leading zeros = %d %q", p.status, p.location())
+	}
 	// ...but never another organisation's.
 	if p := cl.get("/staff/?q=" + other.Receipt); p.status != http.StatusOK || len(scRows(p.doc)) != 0 {
 		t.Errorf("search for another organisation's receipt = %d with %d rows", p.status, len(scRows(p.doc)))

@@ -149,6 +149,29 @@ func letterDay(at time.Time) time.Time {
 	return HelsinkiDate(at).In(Helsinki())
 }
 
+// receiptFit is what the receipt (letter and mail) says beside its
+// dates, from the case on the receipt's date (the day it was entered).
+type receiptFit struct {
+	// Late: the effective due date had passed by then (DL-1).
+	Late bool
+	// Extension: it could still be extended then and was not (DL-5).
+	Extension bool
+	// IdentityKnown: identity was established by then (ID-2).
+	IdentityKnown bool
+	// DocLate: a document request's two weeks were over by then (FI-2).
+	DocLate bool
+}
+
+func receiptFitOf(c store.Case, due Due) receiptFit {
+	day := HelsinkiDate(c.CreatedAt)
+	return receiptFit{
+		Late:          day.After(due.Effective),
+		Extension:     c.ExtendedDue == nil && !day.After(due.LegalDue),
+		IdentityKnown: c.IdentityVerifiedAt != nil && !HelsinkiDate(*c.IdentityVerifiedAt).After(day),
+		DocLate:       c.DocumentRequest && !due.DocDue.IsZero() && day.After(due.DocDue),
+	}
+}
+
 // letterBase is what every letter of the case says: who sends it, to whom,
 // about which request.
 func letterBase(org store.Org, c store.Case, req store.Requester, kind pdf.Kind) pdf.Letter {
@@ -177,9 +200,17 @@ func (s *Service) buildLetter(ctx context.Context, q *store.Q, org store.Org, c 
 	case pdf.KindReceipt:
 		l.Date = letterDay(c.CreatedAt)
 		l.Due = due.Effective.In(Helsinki())
+		// What the letter says fits the case on the letter's date, so a
+		// reprint says the same: a request entered after its due date is
+		// told it is late (DL-1), not promised a past date; the extension
+		// is explained only while it can still be decided (DL-5, DL-11);
+		// identity shown when the case was entered is not asked again (ID-2).
+		fit := receiptFitOf(c, due)
+		l.Late, l.NoExtension, l.IdentityKnown = fit.Late, !fit.Extension, fit.IdentityKnown
 		l.Rights, l.AllRegisters = c.Rights, c.AllRegisters
 		if c.DocumentRequest && !due.DocDue.IsZero() { // FI-2: its own date
 			l.DocumentRequest, l.DocDue = true, due.DocDue.In(Helsinki())
+			l.DocLate = fit.DocLate
 		}
 		if !c.AllRegisters {
 			ids, err := q.CaseRegisterIDs(ctx, c.ID)

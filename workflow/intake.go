@@ -745,6 +745,12 @@ type receiptMail struct {
 	// DocumentsOnly: a request for documents alone (FI-2) is told its
 	// decision date and the Openness Act's rule, not the GDPR's.
 	DocumentsOnly bool
+	// Late, Extension: as the receipt letter (receiptFit): a request
+	// entered after its due date is told so with the remedies (DL-1); the
+	// extension is explained only while it can be decided (DL-5).
+	Late, Extension bool
+	// DocLate: the document request's decision date had passed (FI-2).
+	DocLate bool
 }
 
 func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c store.Case, to string) error {
@@ -769,6 +775,8 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 	for _, r := range notConsent {
 		d.ConsentNot = append(d.ConsentNot, r.Name)
 	}
+	fit := receiptFitOf(c, DueOf(c, CalendarFor(org), s.Now()))
+	d.Late, d.Extension, d.DocLate = fit.Late, fit.Extension, fit.DocLate
 	d.Next = "mail.receipt.next"
 	if len(notConsent) > 0 && slices.Equal(c.Rights, []string{string(RightWithdrawConsent)}) {
 		chosen, err := store.New(tx).CaseRegisterIDs(ctx, c.ID)
@@ -778,6 +786,9 @@ func (s *Service) queueReceipt(ctx context.Context, tx pgx.Tx, org store.Org, c 
 		if len(chosen) == len(notConsent) {
 			d.Next = "mail.receipt.next_consent_not"
 		}
+	}
+	if fit.IdentityKnown { // ID-2: shown at the counter, not confirmed "next"
+		d.Next += "_identified"
 	}
 	if c.DocDue != nil {
 		d.DocDue = FormatDate(datePtr(c.DocDue), c.Lang)

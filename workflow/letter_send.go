@@ -2,12 +2,17 @@ package workflow
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 
 	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
 )
+
+// ErrLetterWaiting: a letter of the kind waits in the print queue
+// already; SendLetter does not queue a second one beside it.
+var ErrLetterWaiting = errors.New("a letter of this kind is waiting in the print queue")
 
 // SendLetter delivers a case's refusal, extension notice or receipt the
 // way the access answer goes (issue 18, IN-1): as a link with a one-time
@@ -34,7 +39,20 @@ func (s *Service) SendLetter(ctx context.Context, org store.Org, caseID int64, a
 			return err
 		}
 		if c.Delivery == MethodPaper || c.Delivery == MethodOnSite {
-			_, err := s.queueLetter(ctx, q, org, c, l, MethodPaper, actor)
+			// One copy of a letter in the queue at a time: a paper case
+			// entered at the counter queues its receipt itself, and "Send
+			// to the requester" put a second identical letter beside it
+			// (walkthrough). The case row's lock orders two presses.
+			queued, err := q.QueuedLettersOfCase(ctx, org.ID, c.ID)
+			if err != nil {
+				return err
+			}
+			for _, w := range queued {
+				if w.Kind == string(kind) && w.DoneAt == nil {
+					return ErrLetterWaiting
+				}
+			}
+			_, err = s.queueLetter(ctx, q, org, c, l, MethodPaper, actor)
 			return err
 		}
 		email, err := requesterEmail(ctx, q, org.ID, c.ID)

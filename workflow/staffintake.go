@@ -80,7 +80,14 @@ func (s *Service) EnterRequest(ctx context.Context, org store.Org, actor Actor, 
 		if err := s.route(ctx, tx, q, org, &c); err != nil {
 			return err
 		}
-		if err := s.queueReceipt(ctx, tx, org, c, v.Email); err != nil {
+		// The receipt (queued for the post or mailed now) says what the
+		// case will be once identity shown at the counter is recorded
+		// just below: not "next we confirm your identity" (ID-2).
+		rc := c
+		if p.IdentityMethod != "" && !docsOnly {
+			rc.IdentityVerifiedAt, rc.IdentityMethod = &now, p.IdentityMethod
+		}
+		if err := s.queueReceipt(ctx, tx, org, rc, v.Email); err != nil {
 			return err
 		}
 		sub = Submission{CaseID: c.ID, Receipt: c.Receipt}

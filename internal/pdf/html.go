@@ -69,7 +69,7 @@ func (r *Renderer) HTML(l Letter) (out []byte, err error) {
 	d.hw("<dl class=\"field\"><dt>%s</dt><dd>%s</dd></dl>\n", esc(d.t("letter.date")), esc(d.instantDate(l.Date)))
 	d.hw("<dl class=\"field\"><dt>%s</dt><dd>%s</dd></dl>\n", esc(d.t("letter.request_number")), esc(l.RequestNumber))
 	if l.Recipient.Name != "" {
-		d.hw("<p>%s</p>\n", esc(strings.Join(append([]string{l.Recipient.Name}, l.Recipient.Address...), "\n")))
+		d.hw("<p>%s</p>\n", esc(strings.Join(l.Recipient.Lines(), "\n")))
 	}
 	d.hw("</header>\n<main>\n")
 	d.body()

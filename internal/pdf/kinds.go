@@ -390,9 +390,10 @@ func (d *doc) receipt() {
 		if l.Delivery != "" {
 			d.field(d.t("letter.receipt.delivery"), d.t("letter.delivery."+l.Delivery))
 		}
-		d.field(d.t("letter.receipt.doc_due"), d.date(l.DocDue))
+		d.docDue()
 		d.p.Ln(1)
 		d.para(d.t("letter.receipt.documents_rule"))
+		d.docLate()
 		d.para(d.t("letter.receipt.next_documents"))
 		d.para(d.t("letter.receipt.keep"))
 		d.coverNote()
@@ -411,16 +412,51 @@ func (d *doc) receipt() {
 	if l.Delivery != "" {
 		d.field(d.t("letter.receipt.delivery"), d.t("letter.delivery."+l.Delivery))
 	}
-	d.field(d.t("letter.receipt.due"), d.date(l.Due))
+	if l.Late { // DL-1: a past date is no promise
+		d.field(d.t("letter.receipt.due_passed"), d.date(l.Due))
+	} else {
+		d.field(d.t("letter.receipt.due"), d.date(l.Due))
+	}
 	if l.DocumentRequest && !l.DocDue.IsZero() {
-		d.field(d.t("letter.receipt.doc_due"), d.date(l.DocDue))
+		d.docDue()
 	}
 	d.p.Ln(1)
-	d.para(d.t("letter.receipt.extension"))
-	d.para(d.t("letter.receipt.next"))
+	switch {
+	case l.Late:
+		d.para(d.t("letter.receipt.late", d.date(l.Due)))
+	case !l.NoExtension:
+		d.para(d.t("letter.receipt.extension"))
+	}
+	d.docLate()
+	if l.IdentityKnown {
+		d.para(d.t("letter.receipt.next_identified"))
+	} else {
+		d.para(d.t("letter.receipt.next"))
+	}
 	d.para(d.t("letter.receipt.keep"))
+	if l.Late { // the remedies of a resident whose answer is late
+		d.authority()
+		d.para(d.t("letter.receipt.late_court"))
+	}
 	d.coverNote()
 	d.signature()
+}
+
+// docDue prints a document request's decision date (FI-2), or, passed
+// by the letter's date, that it was the last day.
+func (d *doc) docDue() {
+	if d.l.DocLate {
+		d.field(d.t("letter.receipt.doc_due_passed"), d.date(d.l.DocDue))
+		return
+	}
+	d.field(d.t("letter.receipt.doc_due"), d.date(d.l.DocDue))
+}
+
+// docLate says a document request's two weeks (FI-2) are over.
+func (d *doc) docLate() {
+	if d.l.DocLate {
+		d.para(d.t("letter.receipt.doc_late", d.date(d.l.DocDue)))
+	}
 }
 
 func nonEmpty(s, fallback string) string {

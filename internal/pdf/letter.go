@@ -2,7 +2,10 @@ package pdf
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Kind is a kind of letter.
@@ -62,6 +65,19 @@ type Letter struct {
 	AllRegisters bool
 	// Delivery is the requester's choice (electronic, paper, on_site).
 	Delivery string
+	// Receipt only: IdentityKnown, identity was established by the
+	// letter's date (ID-2: at the counter when the case was entered), so
+	// the letter does not say it is confirmed next. Late, Due had passed
+	// by the letter's date (a request entered late, DL-1): the letter says
+	// so and gives the remedies instead of promising a past date.
+	// NoExtension, the extension (DL-5) can no longer be decided or was
+	// decided already: the letter does not explain it.
+	IdentityKnown bool
+	Late          bool
+	NoExtension   bool
+	// DocLate: a document request's DocDue had passed by the letter's
+	// date (FI-2): it is told so, not promised a past date.
+	DocLate bool
 
 	// Ground and Reasons: a refusal of the whole request (D-12: Art 12(5)
 	// or identity not established) has a ground; an extension has reasons.
@@ -127,6 +143,32 @@ func (o Org) AppealTo() []string {
 type Recipient struct {
 	Name    string
 	Address []string
+}
+
+// Lines are the address window's lines: the name, then the postal
+// address without a first line that repeats the name (a DPO who typed
+// the name into the address field too printed "Åke Testsson / Åke
+// Testsson / Storgatan 1", found in a walkthrough). The lines are
+// compared normalised: Unicode NFC, case, white space and trailing
+// punctuation do not count.
+func (r Recipient) Lines() []string {
+	var out []string
+	if strings.TrimSpace(r.Name) != "" {
+		out = append(out, r.Name)
+	}
+	addr := r.Address
+	if len(addr) > 0 && len(out) > 0 && sameLine(addr[0], r.Name) {
+		addr = addr[1:]
+	}
+	return append(out, addr...)
+}
+
+func sameLine(a, b string) bool {
+	norm1 := func(s string) string {
+		s = strings.ToLower(strings.Join(strings.Fields(norm.NFC.String(s)), " "))
+		return strings.TrimRight(s, ".,;: ")
+	}
+	return norm1(a) == norm1(b)
 }
 
 // Register is one register's part of a letter: the catalogue's fields

@@ -266,10 +266,7 @@ func (d *doc) header() {
 	// The window envelope's address field.
 	p.SetXY(addrX, addrY)
 	p.SetFont(familyName, "", bodySize)
-	if l.Recipient.Name != "" {
-		p.CellFormat(addrW, 5, l.Recipient.Name, "", 2, "L", false, 0, "")
-	}
-	for _, a := range l.Recipient.Address {
+	for _, a := range l.Recipient.Lines() {
 		p.CellFormat(addrW, 5, a, "", 2, "L", false, 0, "")
 	}
 	p.SetXY(marginL, 85)

@@ -15,8 +15,9 @@ import (
 func FormatReceipt(year int, n int64) string { return fmt.Sprintf("RD-%04d-%06d", year, n) }
 
 // ParseReceipt reads a typed or linked receipt number (any case, white
-// space around it, extra leading zeros) and returns it the way cases store
-// it. ok is false for anything else, including numbers the sequence cannot
+// space around it, extra leading zeros or none: "rd-2025-5906" is
+// RD-2025-005906, as a resident or DPO reads it aloud) and returns it the
+// way cases store it. ok is false for anything else, including numbers the sequence cannot
 // produce (0, or beyond int64).
 func ParseReceipt(s string) (receipt string, ok bool) {
 	s = strings.ToUpper(strings.TrimSpace(s))
@@ -25,7 +26,7 @@ func ParseReceipt(s string) (receipt string, ok bool) {
 		return "", false
 	}
 	ys, ns, found := strings.Cut(rest, "-")
-	if !found || len(ys) != 4 || len(ns) < 6 || len(ns) > 19 || !digits(ys) || !digits(ns) {
+	if !found || len(ys) != 4 || len(ns) > 19 || !digits(ys) || !digits(ns) {
 		return "", false
 	}
 	year, _ := strconv.Atoi(ys)

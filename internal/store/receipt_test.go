@@ -17,12 +17,18 @@ func TestParseReceipt(t *testing.T) {
 		"RD-2026-1000000":   "RD-2026-1000000",
 		"RD-2027-123456789": "RD-2027-123456789",
 		"RD-2026-0000123":   "RD-2026-000123",
+		// A number typed without its leading zeros (walkthrough: the
+		// dashboard found nothing for "rd-2025-5906").
+		"rd-2025-5906":   "RD-2025-005906",
+		"RD-2026-12345":  "RD-2026-012345",
+		"RD-2026-1":      "RD-2026-000001",
+		" Rd-2026-0001 ": "RD-2026-000001",
 	} {
 		if got, ok := store.ParseReceipt(in); !ok || got != want {
 			t.Errorf("ParseReceipt(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
-	for _, in := range []string{"", "RD-2026-12345", "RD-26-000123", "RD-2026-00012a", "XX-2026-000123", "RD-2026-000000",
+	for _, in := range []string{"", "RD-2026-", "RD-2026-0", "RD-26-000123", "RD-2026-00012a", "XX-2026-000123", "RD-2026-000000",
 		"RD-2026-000123-1", "RD-2026-99999999999999999999", "RD-2026- 000123"} {
 		if got, ok := store.ParseReceipt(in); ok {
 			t.Errorf("ParseReceipt(%q) = %q, want refused", in, got)
