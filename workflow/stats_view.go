@@ -217,8 +217,14 @@ func (s *Service) StatsView(y StatsYear, lang string, compact bool) StatsView {
 }
 
 // statsValueLabel is a dimension value's label (rights and channels use
-// the labels the rest of the product uses, terms.md).
+// the labels the rest of the product uses, terms.md). A right with a
+// short label (right.short.*: fi "Siirto-oikeus", which terms.md allows
+// as a short label) takes it: a table's row heading, where the full name
+// wrapped in the annual report.
 func (s *Service) statsValueLabel(lang, dim, value string) string {
+	if dim == "right" && s.Catalog.Has(lang, "right.short."+value) {
+		return s.Catalog.T(lang, "right.short."+value)
+	}
 	key := map[string]string{"right": "right.", "channel": "channel.", "outcome": "statspage.outcome."}[dim] + value
 	if s.Catalog.Has(lang, key) {
 		return s.Catalog.T(lang, key)
