@@ -324,10 +324,16 @@ func (d *doc) refusal() {
 	l := d.l
 	d.title1(d.title())
 	d.onBehalf()
-	d.para(d.t("letter.refusal.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	if l.Ground != "" {
+		// The whole request (D-12): said plainly, not "in the respects
+		// set out below" followed by "the whole request" (found in a
+		// walkthrough).
+		d.para(d.t("letter.refusal.intro_whole", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	} else {
+		d.para(d.t("letter.refusal.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	}
 	d.coverNote()
 	if l.Ground != "" {
-		d.para(d.t("letter.refusal.whole"))
 		d.refusalBox(d.t("letter.refusal.box"), l.Ground, l.Reasons)
 	} else {
 		for _, r := range l.Registers {

@@ -363,13 +363,21 @@ func TestRefusalRemedies(t *testing.T) {
 	l := pdf.Sample(pdf.KindRefusal, "fi")
 	all := words(strings.Join(pages(t, writeTemp(t, "r.pdf", render(t, r, l))), " "))
 	for _, want := range []string{
-		"Kieltäytyminen koskee koko pyyntöä.",
-		"Peruste Pyyntö on kohtuuton, erityisesti toistuvan luonteensa vuoksi (tietosuoja-asetus, 12 artikla 5 kohta).",
+		"Kieltäydymme toteuttamasta pyyntöäsi (EU:n yleinen tietosuoja-asetus, 12 artikla 4 kohta). Peruste ja perustelut ovat alla.",
+		"Peruste Pyyntösi on kohtuuton, erityisesti toistuvan luonteensa vuoksi (tietosuoja-asetus, 12 artikla 5 kohta).",
 		"Perustelut Olet tehnyt saman pyynnön kuusi kertaa",
 		"77 artikla", "79 artikla", "Valitusosoitus", "kuntalaki 410/2015, 134 §",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("refusal lacks %q", want)
+		}
+	}
+	// D-12: the whole request is refused, said once and plainly; it said
+	// "in the respects set out below" and then "the whole request" (found
+	// in a walkthrough).
+	for _, no := range []string{"alla kerrotuilta osin", "Kieltäytyminen koskee koko pyyntöä"} {
+		if strings.Contains(all, no) {
+			t.Errorf("the whole refusal says %q", no)
 		}
 	}
 	// Per register, with the organisation's appeal instructions.
@@ -386,6 +394,9 @@ func TestRefusalRemedies(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("per-register refusal lacks %q", want)
 		}
+	}
+	if !strings.Contains(all, "Kieltäydymme toteuttamasta pyyntöä alla kerrotuilta osin") {
+		t.Error("the per-register refusal does not say it refuses in the respects below")
 	}
 	if strings.Contains(all, "Ei mukana") || strings.Contains(all, "kuntalaki 410/2015") {
 		t.Error("the refusal letter shows a register that was not refused, or the default appeal text over the organisation's")
@@ -771,5 +782,42 @@ func TestDocDecisionListsDocuments_FI2(t *testing.T) {
 	all := words(strings.Join(pages(t, writeTemp(t, "n.pdf", render(t, r, l))), " "))
 	if !strings.Contains(all, "Asiakirjat toimitetaan sinulle pyytämälläsi tavalla.") || strings.Contains(all, "annettavat asiakirjat (") {
 		t.Errorf("a decision without documents attached: %s", all)
+	}
+}
+
+// D-12, Art 12(2) with 11(2): each ground of refusing a whole request is
+// written to the person, in fi, sv and en, and identity not established
+// cites 12(2) and 11(2), not 12(6) (which lets the controller ask for
+// more information). It read "Pyytäjän henkilöllisyyttä ei voitu
+// varmistaa (12 artikla 6 kohta)" in a letter to that person (found in a
+// walkthrough).
+func TestWholeRefusalGroundsSpeakToThePerson_D12(t *testing.T) {
+	t.Parallel()
+	_, r := catalogRenderer(t)
+	want := map[string]map[string]string{
+		"fi": {"identity_not_established": "Henkilöllisyyttäsi ei voitu varmistaa", "art12_5_unfounded": "Pyyntösi on ilmeisen perusteeton",
+			"art12_5_excessive": "Pyyntösi on kohtuuton", "cite": "12 artikla 2 kohta ja 11 artikla 2 kohta"},
+		"sv": {"identity_not_established": "Din identitet kunde inte bekräftas", "art12_5_unfounded": "Din begäran är uppenbart ogrundad",
+			"art12_5_excessive": "Din begäran är orimlig", "cite": "artikel 12.2 och artikel 11.2"},
+		"en": {"identity_not_established": "Your identity could not be confirmed", "art12_5_unfounded": "Your request is manifestly unfounded",
+			"art12_5_excessive": "Your request is excessive", "cite": "Article 12(2) with Article 11(2)"},
+	}
+	for _, lang := range langs {
+		for _, g := range []string{"identity_not_established", "art12_5_unfounded", "art12_5_excessive"} {
+			l := pdf.Sample(pdf.KindRefusal, lang)
+			l.Ground = g
+			text := letterWords(t, r, l)
+			if !strings.Contains(text, want[lang][g]) {
+				t.Errorf("%s/%s: the letter lacks %q", lang, g, want[lang][g])
+			}
+			if g == "identity_not_established" && !strings.Contains(text, want[lang]["cite"]) {
+				t.Errorf("%s: identity not established does not cite %q", lang, want[lang]["cite"])
+			}
+			for _, no := range []string{"12 artikla 6 kohta", "artikel 12.6", "Article 12(6)", "Pyytäjän", "requester's", "den som gjort"} {
+				if strings.Contains(text, no) {
+					t.Errorf("%s/%s: the letter says %q", lang, g, no)
+				}
+			}
+		}
 	}
 }
