@@ -69,6 +69,9 @@ type answerLinkMail struct {
 	Parts []answerPart
 	// Access: the one letter is the access answer (else another answer).
 	Access bool
+	// Portability: the one letter answers data portability alone (Art
+	// 20): the mail speaks of portability, not of access.
+	Portability bool
 	// Remedies: a letter refuses some registers (Art 12(4)).
 	Remedies *Remedies
 }

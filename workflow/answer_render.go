@@ -290,7 +290,8 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 		expires := AnswerLinkExpiry(now)
 		m := answerLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt,
 			Until: FormatDate(HelsinkiDate(expires), lang), Privacy: nonEmpty(org.PrivacyEmail, org.DPOEmail),
-			Access: len(letters) == 1 && letters[0].l.Kind == pdf.KindAccess}
+			Access:      len(letters) == 1 && letters[0].l.Kind == pdf.KindAccess && !letters[0].l.PortabilityOnly(),
+			Portability: len(letters) == 1 && letters[0].l.PortabilityOnly()}
 		var ids []int64
 		for _, rl := range letters {
 			kind := string(rl.l.Kind)
@@ -302,8 +303,9 @@ func (s *Service) deliverRendered(ctx context.Context, org store.Org, r store.An
 			if err := s.audit(ctx, q, org.ID, c.ID, actor, "answer_link_sent", map[string]any{"delivery": id, "letter_kind": kind, "render": r.ID}); err != nil {
 				return nil, err
 			}
-			m.Parts = append(m.Parts, answerPart{Number: len(m.Parts) + 1, Title: s.Catalog.T(lang, "print.kind."+kind),
-				Link: link, Contents: s.PackageContents(lang, kind, deliveredFileCount(rl.l))})
+			port := rl.l.PortabilityOnly()
+			m.Parts = append(m.Parts, answerPart{Number: len(m.Parts) + 1, Title: s.answerTitle(lang, kind, port),
+				Link: link, Contents: s.PackageContents(lang, kind, port, deliveredFileCount(rl.l))})
 			if rl.l.Refuses() && m.Remedies == nil { // Art 12(4): refused in part
 				m.Remedies = s.RemediesFor(lang, org)
 			}
@@ -381,9 +383,10 @@ func deliveredFileCount(l pdf.Letter) int {
 // PackageContents is the cover note of a delivered letter (issue 18): what
 // the resident finds behind the link, in lang. files: the owners' files
 // delivered with an access answer, or the documents given with a decision
-// on a request for documents (FI-2).
-func (s *Service) PackageContents(lang, kind string, files int) []string {
-	out := []string{s.Catalog.T(lang, "answer.contents.letter", s.Catalog.T(lang, "print.kind."+kind)),
+// on a request for documents (FI-2). portability: the access answer
+// answers data portability alone (pdf.Letter.PortabilityOnly).
+func (s *Service) PackageContents(lang, kind string, portability bool, files int) []string {
+	out := []string{s.Catalog.T(lang, "answer.contents.letter", s.answerTitle(lang, kind, portability)),
 		s.Catalog.T(lang, "answer.contents.html")}
 	if kind == string(pdf.KindDocDecision) && files > 0 {
 		out = append(out, s.Catalog.N(lang, "answer.contents.documents", files, files))

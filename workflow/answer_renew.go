@@ -91,9 +91,16 @@ func (s *Service) renewedLinkMail(ctx context.Context, q *store.Q, org store.Org
 	if err != nil {
 		return Mail{}, err
 	}
+	// An access answer to a request for portability alone is named as
+	// such, as the first mail named it (Art 20).
+	tasks, err := q.TasksOfCase(ctx, org.ID, c.ID)
+	if err != nil {
+		return Mail{}, err
+	}
+	port := d.Kind == string(pdf.KindAccess) && portabilityOnly(tasks)
 	m := answerLinkMail{Lang: lang, OrgName: org.Name(lang), Receipt: c.Receipt, Until: until, Privacy: privacy,
-		Access: d.Kind == string(pdf.KindAccess), Remedies: rem,
-		Parts: []answerPart{{Number: 1, Title: s.Catalog.T(lang, "print.kind."+d.Kind), Link: link, Contents: contents}}}
+		Access: d.Kind == string(pdf.KindAccess) && !port, Portability: port, Remedies: rem,
+		Parts: []answerPart{{Number: 1, Title: s.answerTitle(lang, d.Kind, port), Link: link, Contents: contents}}}
 	return Mail{OrgID: org.ID, CaseID: c.ID, Kind: "answer_link", To: to, Lang: lang, Data: m}, nil
 }
 

@@ -105,7 +105,7 @@ func (s *Service) letterOfKind(ctx context.Context, q *store.Q, org store.Org, c
 // DeliveryContents is the cover note of a delivered letter for its link
 // page (issue 18): what the package holds, in lang.
 func (s *Service) DeliveryContents(ctx context.Context, org store.Org, d store.AnswerDelivery, lang string) ([]string, error) {
-	files := 0
+	files, portability := 0, false
 	if d.Kind == string(pdf.KindDocDecision) { // FI-2: the documents given with it
 		docs, err := store.New(s.Pool).DocumentFilesOfCase(ctx, org.ID, d.CaseID)
 		if err != nil && !errors.Is(err, store.ErrPurged) {
@@ -117,12 +117,12 @@ func (s *Service) DeliveryContents(ctx context.Context, org store.Org, d store.A
 		// The count is from the case as it stands; a case whose answers
 		// changed since (or was purged) shows the note without it.
 		if l, _, err := accessLetterQ(ctx, store.New(s.Pool), org, d.CaseID); err == nil {
-			files = deliveredFileCount(l)
+			files, portability = deliveredFileCount(l), l.PortabilityOnly()
 		} else if !errors.Is(err, ErrNotAllowed) && !errors.Is(err, store.ErrPurged) {
 			return nil, err
 		}
 	}
-	return s.PackageContents(lang, d.Kind, files), nil
+	return s.PackageContents(lang, d.Kind, portability, files), nil
 }
 
 // eventTime is when the case's last event of action happened.

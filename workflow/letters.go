@@ -120,6 +120,34 @@ func accessTask(t store.Task) bool {
 	return (t.Right == string(RightAccess) || t.Right == string(RightPortability)) && t.State != "cancelled"
 }
 
+// portabilityOnly reports whether a case's access answer answers data
+// portability alone (Art 20; pdf.Letter.PortabilityOnly from its tasks):
+// its live access-answer tasks are all portability tasks.
+func portabilityOnly(tasks []store.Task) bool {
+	n := 0
+	for _, t := range tasks {
+		if !accessTask(t) {
+			continue
+		}
+		if t.Right != string(RightPortability) {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// answerTitle is the name of an answer letter of kind in lang, as the
+// answer's mail and its package note print it: an access answer to a
+// request for portability alone is named for portability (portability),
+// not "Answer (right of access)" (found in a walkthrough).
+func (s *Service) answerTitle(lang, kind string, portability bool) string {
+	if kind == string(pdf.KindAccess) && portability {
+		return s.Catalog.T(lang, "answer.kind.portability")
+	}
+	return s.Catalog.T(lang, "print.kind."+kind)
+}
+
 // AccessLetterReady reports whether a case's tasks make an access answer:
 // at least one access or portability task, and every such task answered.
 func AccessLetterReady(tasks []store.Task) bool {

@@ -224,6 +224,8 @@ func (s *Service) Extend(ctx context.Context, org store.Org, caseID int64, actor
 		}
 		if req.Email != "" {
 			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "extended", To: req.Email, Lang: c.Lang,
+				// The ground as the letter words it, to the person (not the
+				// staff label "the requester's identity ..."); the remedies once.
 				Data: letterMail{Lang: c.Lang, OrgName: org.Name(c.Lang), Receipt: c.Receipt, Reason: reason,
 					Date: FormatDate(dl.ExtendedDue, c.Lang), DPOEmail: org.DPOEmail}}); err != nil {
 				return nil, err
@@ -275,8 +277,10 @@ func (s *Service) Refuse(ctx context.Context, org store.Org, caseID int64, actor
 		}
 		if req.Email != "" {
 			if err := s.queueMail(ctx, tx, Mail{OrgID: org.ID, CaseID: c.ID, Kind: "refused", To: req.Email, Lang: c.Lang,
+				// The ground as the letter words it, to the person (not the
+				// staff label "the requester's identity ..."); the remedies once.
 				Data: letterMail{Lang: c.Lang, OrgName: org.Name(c.Lang), Receipt: c.Receipt, Reason: reason,
-					Ground: s.Catalog.T(c.Lang, "ground."+ground), DPOEmail: org.DPOEmail, Remedies: s.RemediesFor(c.Lang, org)}}); err != nil {
+					Ground: s.Catalog.T(c.Lang, "letter.ground."+ground), DPOEmail: org.DPOEmail, Remedies: s.RemediesFor(c.Lang, org)}}); err != nil {
 				return nil, err
 			}
 		}

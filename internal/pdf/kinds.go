@@ -54,6 +54,29 @@ func (l *Letter) accessRegisters() []Register {
 	return out
 }
 
+// PortabilityOnly reports whether an access answer answers only Art 20:
+// every register in it was asked for data portability, none for access.
+// Its title, introduction and lists then speak of portability (the data
+// the person provided, processed by automated means on consent or
+// contract, in a machine-readable form), not of access: it said "you
+// asked for access to your data" and "this first copy is free" to a
+// request that asked for no access (found in a walkthrough).
+func (l *Letter) PortabilityOnly() bool {
+	if l.Kind != KindAccess {
+		return false
+	}
+	regs := l.accessRegisters()
+	for _, r := range regs {
+		if !r.portability() {
+			return false
+		}
+	}
+	return len(regs) > 0
+}
+
+// portability: the register's part answers Art 20, not Art 15.
+func (r Register) portability() bool { return r.Right == "portability" }
+
 func (l *Letter) otherRegisters() []Register {
 	var out []Register
 	for _, r := range l.Registers {
@@ -71,15 +94,25 @@ func (l *Letter) otherRegisters() []Register {
 func (d *doc) access() {
 	l := d.l
 	regs := l.accessRegisters()
-	var found, none, refused, elsewhere []Register
+	// Art 15 and Art 20 apart: a portability task that found nothing says
+	// there is no such data there, not that there is no data about the
+	// person; the free first copy is Art 15(3)'s.
+	var found, none, portFound, portNone, refused, elsewhere []Register
+	anyAccess := false
 	for _, r := range regs {
-		switch r.Answer {
-		case ansExtract:
+		port := r.portability()
+		anyAccess = anyAccess || !port
+		switch {
+		case r.Answer == ansExtract && port:
+			portFound = append(portFound, r)
+		case r.Answer == ansExtract:
 			found = append(found, r)
-		case ansRefused:
+		case r.Answer == ansRefused:
 			refused = append(refused, r)
-		case ansElsewhere:
+		case r.Answer == ansElsewhere:
 			elsewhere = append(elsewhere, r)
+		case port:
+			portNone = append(portNone, r)
 		default:
 			none = append(none, r)
 		}
@@ -87,7 +120,11 @@ func (d *doc) access() {
 
 	d.title1(d.title())
 	d.onBehalf()
-	d.para(d.t("letter.access.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	if anyAccess {
+		d.para(d.t("letter.access.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	} else {
+		d.para(d.t("letter.portability.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	}
 	d.coverNote()
 	names := func(rs []Register) []string {
 		var out []string
@@ -104,6 +141,10 @@ func (d *doc) access() {
 		d.para(d.t("letter.access.found", len(found)))
 		d.bullets(names(found))
 	}
+	if len(portFound) > 0 {
+		d.para(d.t("letter.portability.found", len(portFound)))
+		d.bullets(names(portFound))
+	}
 	if len(refused) > 0 {
 		d.para(d.t("letter.access.refused", len(refused)))
 		d.bullets(names(refused))
@@ -116,10 +157,28 @@ func (d *doc) access() {
 		d.para(d.t("letter.access.none", len(none)))
 		d.bullets(names(none))
 	}
-	if len(found)+len(refused)+len(elsewhere) > 0 {
+	if len(portNone) > 0 {
+		d.para(d.t("letter.portability.none", len(portNone)))
+		d.bullets(names(portNone))
+	}
+	if anyAccess && len(found)+len(refused)+len(elsewhere) > 0 {
 		d.para(d.t("letter.access.howto"))
 	}
-	d.para(d.t("letter.access.free"))
+	if len(portFound) > 0 {
+		// Art 20(1): the data in a machine-readable form, the export that
+		// goes with the answer (JSON and CSV, issue 18).
+		key := "letter.portability.export"
+		if anyAccess {
+			key = "letter.access.portability"
+		}
+		if l.Delivery != "electronic" {
+			key += "_paper"
+		}
+		d.para(d.t(key))
+	}
+	if anyAccess {
+		d.para(d.t("letter.access.free"))
+	}
 	d.subheading(d.t("letter.next.title"))
 	d.para(d.t("letter.next.rights"))
 	d.authority()
@@ -154,6 +213,11 @@ func (d *doc) access() {
 // accessRegister is one register's part of the access answer.
 func (d *doc) accessRegister(r Register) {
 	d.heading(d.t("letter.reg.heading", r.Name))
+	if r.portability() {
+		// Which right this part answers: a register asked for both has
+		// two parts.
+		d.field(d.t("letter.label.request"), d.rightText(r.Right))
+	}
 	switch r.Answer {
 	case ansElsewhere:
 		d.elsewhere(r)
@@ -162,6 +226,19 @@ func (d *doc) accessRegister(r Register) {
 		d.refusalBox(d.t("letter.access.refused_box"), r.Ground, r.Comment)
 		return
 	}
+	if r.portability() {
+		// Art 20: the data the person provided; the Art 15(1) items are
+		// not what was asked.
+		d.subheading(d.t("letter.portability.data"))
+	} else {
+		d.accessItems(r)
+		d.subheading(d.t("letter.reg.data"))
+	}
+	d.registerData(r)
+}
+
+// accessItems are a register's Art 15(1) items (legal.md §3).
+func (d *doc) accessItems(r Register) {
 	d.subheading(d.t("letter.reg.about"))
 	d.field(d.t("letter.reg.purpose"), r.Purpose)
 	d.field(d.t("letter.reg.basis"), d.basisText(r))
@@ -180,8 +257,11 @@ func (d *doc) accessRegister(r Register) {
 	}
 	d.field(d.t("letter.reg.automated"), automated)
 	d.field(d.t("letter.reg.rights"), d.rightsText(r.BasisCode))
+}
 
-	d.subheading(d.t("letter.reg.data"))
+// registerData is a register's data in the access answer: the extract,
+// the files, and what was withheld and why.
+func (d *doc) registerData(r Register) {
 	if r.GuardianRestricted {
 		d.box(d.t("letter.restricted.title"), [][2]string{
 			{d.t("letter.label.ground"), d.groundText(r.Ground)},
@@ -220,9 +300,13 @@ func (d *doc) accessRegister(r Register) {
 		default:
 			what = d.t("letter.reg.not_stated")
 		}
+		ground := d.groundText(w.Ground)
+		if r.portability() && w.Ground == "art15_4_others" {
+			ground = d.t("letter.ground.art20_4_others") // Art 20(4) says the same for portability
+		}
 		d.box(d.t("letter.withheld.title", i+1), [][2]string{
 			{d.t("letter.withheld.what"), what},
-			{d.t("letter.label.ground"), d.groundText(w.Ground)},
+			{d.t("letter.label.ground"), ground},
 			{d.t("letter.label.reason"), nonEmpty(w.Reason, d.t("letter.reg.not_stated"))},
 		})
 	}
@@ -324,10 +408,16 @@ func (d *doc) refusal() {
 	l := d.l
 	d.title1(d.title())
 	d.onBehalf()
-	d.para(d.t("letter.refusal.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	if l.Ground != "" {
+		// The whole request (D-12): said plainly, not "in the respects
+		// set out below" followed by "the whole request" (found in a
+		// walkthrough).
+		d.para(d.t("letter.refusal.intro_whole", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	} else {
+		d.para(d.t("letter.refusal.intro", l.RequestNumber, d.instantDate(l.ReceivedAt)))
+	}
 	d.coverNote()
 	if l.Ground != "" {
-		d.para(d.t("letter.refusal.whole"))
 		d.refusalBox(d.t("letter.refusal.box"), l.Ground, l.Reasons)
 	} else {
 		for _, r := range l.Registers {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/png"
@@ -363,13 +364,21 @@ func TestRefusalRemedies(t *testing.T) {
 	l := pdf.Sample(pdf.KindRefusal, "fi")
 	all := words(strings.Join(pages(t, writeTemp(t, "r.pdf", render(t, r, l))), " "))
 	for _, want := range []string{
-		"Kieltäytyminen koskee koko pyyntöä.",
-		"Peruste Pyyntö on kohtuuton, erityisesti toistuvan luonteensa vuoksi (tietosuoja-asetus, 12 artikla 5 kohta).",
+		"Kieltäydymme toteuttamasta pyyntöäsi (EU:n yleinen tietosuoja-asetus, 12 artikla 4 kohta). Peruste ja perustelut ovat alla.",
+		"Peruste Pyyntösi on kohtuuton, erityisesti toistuvan luonteensa vuoksi (tietosuoja-asetus, 12 artikla 5 kohta).",
 		"Perustelut Olet tehnyt saman pyynnön kuusi kertaa",
 		"77 artikla", "79 artikla", "Valitusosoitus", "kuntalaki 410/2015, 134 §",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("refusal lacks %q", want)
+		}
+	}
+	// D-12: the whole request is refused, said once and plainly; it said
+	// "in the respects set out below" and then "the whole request" (found
+	// in a walkthrough).
+	for _, no := range []string{"alla kerrotuilta osin", "Kieltäytyminen koskee koko pyyntöä"} {
+		if strings.Contains(all, no) {
+			t.Errorf("the whole refusal says %q", no)
 		}
 	}
 	// Per register, with the organisation's appeal instructions.
@@ -386,6 +395,9 @@ func TestRefusalRemedies(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("per-register refusal lacks %q", want)
 		}
+	}
+	if !strings.Contains(all, "Kieltäydymme toteuttamasta pyyntöä alla kerrotuilta osin") {
+		t.Error("the per-register refusal does not say it refuses in the respects below")
 	}
 	if strings.Contains(all, "Ei mukana") || strings.Contains(all, "kuntalaki 410/2015") {
 		t.Error("the refusal letter shows a register that was not refused, or the default appeal text over the organisation's")
@@ -771,5 +783,148 @@ func TestDocDecisionListsDocuments_FI2(t *testing.T) {
 	all := words(strings.Join(pages(t, writeTemp(t, "n.pdf", render(t, r, l))), " "))
 	if !strings.Contains(all, "Asiakirjat toimitetaan sinulle pyytämälläsi tavalla.") || strings.Contains(all, "annettavat asiakirjat (") {
 		t.Errorf("a decision without documents attached: %s", all)
+	}
+}
+
+// D-12, Art 12(2) with 11(2): each ground of refusing a whole request is
+// written to the person, in fi, sv and en, and identity not established
+// cites 12(2) and 11(2), not 12(6) (which lets the controller ask for
+// more information). It read "Pyytäjän henkilöllisyyttä ei voitu
+// varmistaa (12 artikla 6 kohta)" in a letter to that person (found in a
+// walkthrough).
+func TestWholeRefusalGroundsSpeakToThePerson_D12(t *testing.T) {
+	t.Parallel()
+	_, r := catalogRenderer(t)
+	want := map[string]map[string]string{
+		"fi": {"identity_not_established": "Henkilöllisyyttäsi ei voitu varmistaa", "art12_5_unfounded": "Pyyntösi on ilmeisen perusteeton",
+			"art12_5_excessive": "Pyyntösi on kohtuuton", "cite": "12 artikla 2 kohta ja 11 artikla 2 kohta"},
+		"sv": {"identity_not_established": "Din identitet kunde inte bekräftas", "art12_5_unfounded": "Din begäran är uppenbart ogrundad",
+			"art12_5_excessive": "Din begäran är orimlig", "cite": "artikel 12.2 och artikel 11.2"},
+		"en": {"identity_not_established": "Your identity could not be confirmed", "art12_5_unfounded": "Your request is manifestly unfounded",
+			"art12_5_excessive": "Your request is excessive", "cite": "Article 12(2) with Article 11(2)"},
+	}
+	for _, lang := range langs {
+		for _, g := range []string{"identity_not_established", "art12_5_unfounded", "art12_5_excessive"} {
+			l := pdf.Sample(pdf.KindRefusal, lang)
+			l.Ground = g
+			text := letterWords(t, r, l)
+			if !strings.Contains(text, want[lang][g]) {
+				t.Errorf("%s/%s: the letter lacks %q", lang, g, want[lang][g])
+			}
+			if g == "identity_not_established" && !strings.Contains(text, want[lang]["cite"]) {
+				t.Errorf("%s: identity not established does not cite %q", lang, want[lang]["cite"])
+			}
+			for _, no := range []string{"12 artikla 6 kohta", "artikel 12.6", "Article 12(6)", "Pyytäjän", "requester's", "den som gjort"} {
+				if strings.Contains(text, no) {
+					t.Errorf("%s/%s: the letter says %q", lang, g, no)
+				}
+			}
+		}
+	}
+}
+
+// portabilityOnly is the sample access answer turned into an answer to a
+// request for data portability alone (Art 20): each register's part is a
+// portability task's answer.
+func portabilityOnly(lang string) pdf.Letter {
+	l := pdf.Sample(pdf.KindAccess, lang)
+	for i := range l.Registers {
+		l.Registers[i].Right = "portability"
+		if l.Registers[i].Answer == "refused" {
+			l.Registers[i].Ground = "art20_basis"
+		}
+	}
+	return l
+}
+
+// RB-1, Art 20: a request that asked for data portability and not for
+// access is answered by a letter that speaks of portability: its title
+// and introduction, the data in a machine-readable form (the export), a
+// register whose task found nothing "holds no such data", not "no data
+// about you"; no Art 15(3) free copy and no Art 15(1) items. It was
+// headed "Answer to your request for access" and said "You asked for
+// access to your data (Article 15)" (found in a walkthrough).
+func TestPortabilityOnlyLetterSpeaksOfPortability_RB1(t *testing.T) {
+	t.Parallel()
+	cat, r := catalogRenderer(t)
+	literal := map[string]string{"fi": "Pyysit tietojen siirtämistä järjestelmästä toiseen", "sv": "Du bad om dataportabilitet",
+		"en": "You asked for data portability"}
+	for _, lang := range langs {
+		for _, delivery := range []string{"electronic", "paper"} {
+			l := portabilityOnly(lang)
+			l.Delivery = delivery
+			text := letterWords(t, r, l)
+			export := "letter.portability.export"
+			if delivery == "paper" {
+				export += "_paper"
+			}
+			for _, key := range []string{"letter.portability.title", export, "letter.portability.data"} {
+				if want := words(cat.T(lang, key)); !strings.Contains(text, want) {
+					t.Errorf("%s/%s: the letter lacks %s %q", lang, delivery, key, want)
+				}
+			}
+			intro := strings.SplitN(cat.T(lang, "letter.portability.intro"), "%s", 3)[2] // after the number and the date
+			for key, want := range map[string]string{"letter.portability.intro": words(strings.TrimLeft(intro, ". ")),
+				"letter.portability.found": strings.SplitN(words(cat.T(lang, "letter.portability.found")), "%", 2)[0],
+				"letter.portability.none":  strings.SplitN(words(cat.T(lang, "letter.portability.none")), "%", 2)[0]} {
+				if !strings.Contains(text, want) {
+					t.Errorf("%s/%s: the letter lacks %s %q", lang, delivery, key, want)
+				}
+			}
+			if !strings.Contains(text, literal[lang]) {
+				t.Errorf("%s: the letter lacks %q", lang, literal[lang])
+			}
+			for _, key := range []string{"letter.access.title", "letter.access.free", "letter.access.none", "letter.access.none_title",
+				"letter.access.found", "letter.access.howto", "letter.reg.about", "letter.reg.purpose", "letter.reg.retention",
+				"letter.access.portability", "letter.access.portability_paper"} {
+				no := strings.SplitN(words(cat.T(lang, key)), "%", 2)[0]
+				if strings.Contains(text, no) {
+					t.Errorf("%s/%s: a portability answer says the access text %s %q", lang, delivery, key, no)
+				}
+			}
+			for _, no := range []string{"15 artikla", "artikel 15", "Article 15"} {
+				if strings.Contains(text, no) {
+					t.Errorf("%s/%s: a portability answer cites %q", lang, delivery, no)
+				}
+			}
+			h, err := r.HTML(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "<title>" + html.EscapeString(cat.T(lang, "letter.portability.title")); !strings.Contains(string(h), want) {
+				t.Errorf("%s: the HTML letter's title is not the portability title", lang)
+			}
+		}
+	}
+}
+
+// RB-1, Art 20, issue 18: a request for access and portability keeps the
+// access answer (its title, Art 15 texts and free first copy) and says
+// that the data the person provided is in the machine-readable export;
+// the portability part of a register is marked as such.
+func TestAccessAndPortabilityLetterNamesTheExport_RB1(t *testing.T) {
+	t.Parallel()
+	cat, r := catalogRenderer(t)
+	for _, lang := range langs {
+		for _, delivery := range []string{"electronic", "paper"} {
+			l := pdf.Sample(pdf.KindAccess, lang)
+			l.Delivery = delivery
+			port := l.Registers[0]
+			port.Right, port.Withheld = "portability", nil
+			l.Registers = append(l.Registers, port)
+			text := letterWords(t, r, l)
+			key := "letter.access.portability"
+			if delivery == "paper" {
+				key += "_paper"
+			}
+			for _, k := range []string{"letter.access.title", "letter.access.free", key, "letter.portability.data", "letter.right.portability"} {
+				if want := words(cat.T(lang, k)); !strings.Contains(text, want) {
+					t.Errorf("%s/%s: the letter lacks %s %q", lang, delivery, k, want)
+				}
+			}
+			if no := words(cat.T(lang, "letter.portability.title")); strings.Contains(text, no) {
+				t.Errorf("%s/%s: an access answer has the portability title", lang, delivery)
+			}
+		}
 	}
 }

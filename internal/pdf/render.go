@@ -204,7 +204,12 @@ func (d *doc) t(key string, args ...any) string { return d.cat.T(d.l.Lang, key, 
 // n is the plural-aware text for key (key.one when n is 1).
 func (d *doc) n(key string, n int, args ...any) string { return d.cat.N(d.l.Lang, key, n, args...) }
 
-func (d *doc) title() string { return d.t("letter." + string(d.l.Kind) + ".title") }
+func (d *doc) title() string {
+	if d.l.PortabilityOnly() { // Art 20 alone: not an access answer's title
+		return d.t("letter.portability.title")
+	}
+	return d.t("letter." + string(d.l.Kind) + ".title")
+}
 
 // date prints a civil date the way terms.md says: 2.12.2026, 2 December 2026.
 func (d *doc) date(t time.Time) string {
