@@ -108,8 +108,10 @@ func TestAnswerLinkRenewedByDPO_D29(t *testing.T) {
 
 	// The old link is dead; the new one opens the same PDF, byte for byte,
 	// after the code.
-	if d := res.get(oldPage); d.status != http.StatusNotFound {
-		t.Errorf("old link after the new one = %d, want 404", d.status)
+	if d := res.get(oldPage); d.status != http.StatusNotFound || !strings.Contains(d.body, "använd den senaste") {
+		// The page says why a link stops: a resident with both mails
+		// must not be sent off to ask for a link they already have.
+		t.Errorf("old link after the new one = %d, want 404 naming the newest link", d.status)
 	}
 	if d := res.get(oldPage + "/file"); d.status != http.StatusNotFound || strings.HasPrefix(d.body, "%PDF") {
 		t.Errorf("old link's file after the new one = %d", d.status)
