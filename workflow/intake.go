@@ -115,7 +115,7 @@ func (s *Service) ValidateRequest(ctx context.Context, orgID int64, r Request, r
 		fe.Add("details", "intake.err.details_rectification")
 	}
 	if utf8.RuneCountInString(v.Details) > maxDetails {
-		fe.Add("details", "intake.err.too_long")
+		fe.Add("details", "intake.err.details_too_long") // names maxDetails
 	}
 	if r.PeriodFrom != "" || r.PeriodTo != "" {
 		from, ferr := ParseDate(strings.TrimSpace(r.PeriodFrom))
@@ -151,6 +151,10 @@ func (s *Service) ValidateRequest(ctx context.Context, orgID int64, r Request, r
 		fe.Add("name", "intake.err.name")
 	} else if utf8.RuneCountInString(v.Name) > maxName || strings.ContainsAny(v.Name, "\r\n<>") {
 		fe.Add("name", "intake.err.name_invalid")
+	} else if hetuInText.MatchString(v.Name) {
+		// ID-4: a henkilötunnus typed as the name would stand unmasked
+		// in every mail, letter and list that names the requester.
+		fe.Add("name", "intake.err.name_hetu")
 	}
 	if v.Email == "" {
 		if requireEmail {
@@ -163,7 +167,7 @@ func (s *Service) ValidateRequest(ctx context.Context, orgID int64, r Request, r
 		fe.Add("phone", "intake.err.phone")
 	}
 	if utf8.RuneCountInString(v.Address) > maxAddress {
-		fe.Add("address", "intake.err.too_long")
+		fe.Add("address", "intake.err.address_too_long") // names maxAddress
 	}
 	if h := strings.TrimSpace(r.Hetu); h != "" {
 		p, err := ParseHetuAt(h, HelsinkiDate(s.Now()))

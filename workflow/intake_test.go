@@ -338,6 +338,10 @@ func TestValidation(t *testing.T) {
 		{"on behalf without relation (ID-5)", func(r *workflow.Request) { r.OnBehalf = true; r.SubjectName = "Lapsi" }, "relation", "intake.err.relation"},
 		{"period order", func(r *workflow.Request) { r.PeriodFrom, r.PeriodTo = "2025-05-01", "2025-01-01" }, "period_to", "intake.err.period_order"},
 		{"bad lang", func(r *workflow.Request) { r.Lang = "de" }, "lang", "intake.err.lang"},
+		{"details over 10 000 characters", func(r *workflow.Request) { r.Details = strings.Repeat("a", 10001) }, "details", "intake.err.details_too_long"},
+		{"address over 500 characters", func(r *workflow.Request) { r.Address = strings.Repeat("a", 501) }, "address", "intake.err.address_too_long"},
+		{"henkilötunnus as the name (ID-4)", func(r *workflow.Request) { r.Name = "131052-308T" }, "name", "intake.err.name_hetu"},
+		{"henkilötunnus in the name (ID-4)", func(r *workflow.Request) { r.Name = "Maija 131052-308T" }, "name", "intake.err.name_hetu"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
