@@ -4,6 +4,7 @@ import (
 	"html"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,12 @@ func TestPortabilityOnlyAnswerSpeaksOfPortability_RB1(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertPortabilityMail("new-link mail", lastMailOfCase(t, f, "answer_link", sub.Receipt))
+
+		// The case page names its deliveries as their mails did.
+		line := scText(scByID(dpo.get("/staff/cases/"+sub.Receipt).doc, "delivery-"+strconv.FormatInt(id, 10)))
+		if !strings.Contains(line, cat.T("en", "answer.kind.portability")) || strings.Contains(line, cat.T("en", "print.kind.access")) {
+			t.Errorf("%s: the case page's delivery line reads %q", lang, line)
+		}
 	}
 }
 

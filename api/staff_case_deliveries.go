@@ -33,8 +33,9 @@ func caseDeliveryRenewURL(receipt string, id int64) string {
 }
 
 // caseDeliveries words the case's deliveries for the case page, each named
-// by its letter's kind as the page's letter list names them (print.kind.*).
-func (s *Server) caseDeliveries(lang, receipt string, sent []store.AnswerDelivery, now time.Time, canAct bool) []caseDelivery {
+// by its letter's kind as its mail named it (print.kind.*; an answer to a
+// request for portability alone, tasks say, as a portability answer).
+func (s *Server) caseDeliveries(lang, receipt string, tasks []store.Task, sent []store.AnswerDelivery, now time.Time, canAct bool) []caseDelivery {
 	out := make([]caseDelivery, 0, len(sent))
 	for _, a := range sent {
 		expired := !now.Before(a.ExpiresAt)
@@ -47,7 +48,7 @@ func (s *Server) caseDeliveries(lang, receipt string, sent []store.AnswerDeliver
 		// worked through.
 		until := workflow.FormatDate(workflow.HelsinkiDate(a.ExpiresAt.Add(-time.Nanosecond)), lang)
 		d := caseDelivery{ID: a.ID, Expired: expired,
-			Text: s.Catalog.N(lang, key, a.Downloads, s.Catalog.T(lang, "print.kind."+a.Kind), caseTime(a.CreatedAt, lang), until, a.Downloads)}
+			Text: s.Catalog.N(lang, key, a.Downloads, s.Workflow.LetterTitle(lang, a.Kind, tasks), caseTime(a.CreatedAt, lang), until, a.Downloads)}
 		if canAct && a.Filename != "" { // a purged case's PDF is gone
 			d.RenewURL = caseDeliveryRenewURL(receipt, a.ID)
 		}

@@ -21,7 +21,7 @@ func TestCaseDeliveryLinesNameLetterExpiryAndCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Deps: Deps{Catalog: cat}}
+	s := &Server{Deps: Deps{Catalog: cat, Workflow: &workflow.Service{Catalog: cat}}}
 	sent := time.Date(2026, 12, 7, 21, 5, 0, 0, workflow.Helsinki())
 	until := workflow.AnswerLinkExpiry(sent) // the end of 21.12.2026
 	ds := []store.AnswerDelivery{
@@ -52,7 +52,7 @@ func TestCaseDeliveryLinesNameLetterExpiryAndCount(t *testing.T) {
 			"Answer (what we have done): sent",
 		}, false},
 	} {
-		lines := s.caseDeliveries(tc.lang, "RD-2026-000001", ds, tc.now, true)
+		lines := s.caseDeliveries(tc.lang, "RD-2026-000001", nil, ds, tc.now, true)
 		for i, want := range tc.want {
 			if want != "" && !strings.Contains(lines[i].Text, want) {
 				t.Errorf("%s line %d = %q, want %q", tc.lang, i, lines[i].Text, want)
@@ -65,7 +65,7 @@ func TestCaseDeliveryLinesNameLetterExpiryAndCount(t *testing.T) {
 			t.Errorf("new link URLs = %q, %q", lines[0].RenewURL, lines[2].RenewURL)
 		}
 	}
-	for _, l := range s.caseDeliveries("sv", "RD-2026-000001", ds, sent, false) {
+	for _, l := range s.caseDeliveries("sv", "RD-2026-000001", nil, ds, sent, false) {
 		if l.RenewURL != "" {
 			t.Errorf("one who may not act is offered a new link: %q", l.RenewURL)
 		}

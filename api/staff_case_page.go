@@ -271,8 +271,11 @@ type caseData struct {
 	Summary []caseError
 	forms   map[string]*caseForm
 
-	// AccessLetterURL: the access answer can be rendered (issue 18).
+	// AccessLetterURL: the access answer can be rendered (issue 18);
+	// Portability: it answers data portability alone (Art 20), and the
+	// page names it so.
 	AccessLetterURL string
+	Portability     bool
 	// AccessExportURL: its machine-readable export (ZIP, Art 20).
 	AccessExportURL string
 	// AccessHTMLURL: the letter as an accessible HTML page.
@@ -674,6 +677,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 	}
 	if workflow.AccessLetterReady(tasks) {
 		d.AccessLetterURL = caseAccessLetterURL(cs.Receipt)
+		d.Portability = workflow.PortabilityOnly(tasks)
 		d.AccessExportURL = caseAccessExportURL(cs.Receipt)
 		d.AccessHTMLURL = caseAccessHTMLURL(cs.Receipt)
 	}
@@ -718,7 +722,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 		return nil, err
 	}
 	d.Letters = s.caseOtherLetters(lang, cs, tasks, d.CanAct, asked, queued, sent)
-	d.AnswersSent = s.caseDeliveries(lang, cs.Receipt, sent, s.Workflow.Now(), d.CanAct)
+	d.AnswersSent = s.caseDeliveries(lang, cs.Receipt, tasks, sent, s.Workflow.Now(), d.CanAct)
 
 	answeredBy := make([]string, len(tasks))
 	for i, t := range tasks {

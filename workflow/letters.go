@@ -148,6 +148,16 @@ func (s *Service) answerTitle(lang, kind string, portability bool) string {
 	return s.Catalog.T(lang, "print.kind."+kind)
 }
 
+// LetterTitle is answerTitle for a case whose tasks are tasks: the staff
+// pages name a delivered or downloadable answer as its mail does.
+func (s *Service) LetterTitle(lang, kind string, tasks []store.Task) string {
+	return s.answerTitle(lang, kind, portabilityOnly(tasks))
+}
+
+// PortabilityOnly reports whether the case's access answer answers data
+// portability alone (portabilityOnly), for the staff pages' wording.
+func PortabilityOnly(tasks []store.Task) bool { return portabilityOnly(tasks) }
+
 // AccessLetterReady reports whether a case's tasks make an access answer:
 // at least one access or portability task, and every such task answered.
 func AccessLetterReady(tasks []store.Task) bool {
