@@ -85,8 +85,12 @@ func (s *Server) renderPrintQueue(c echo.Context, status int, failedID int64, er
 	today := workflow.FormatDate(workflow.HelsinkiDate(s.Now()), "fi") // d.m.yyyy, as the field asks
 	for _, l := range letters {
 		id := strconv.FormatInt(l.ID, 10)
+		kind, err := s.queuedKind(ctx, lang, l.OrgID, l.CaseID, l.Kind)
+		if err != nil {
+			return err
+		}
 		r := printRow{ID: l.ID, Receipt: l.Receipt, CaseURL: caseURL(l.Receipt), Org: names[l.OrgID],
-			Kind: s.caseLabel(lang, "print.kind.", l.Kind), Method: s.caseLabel(lang, "print.method.", l.Method), MethodValue: l.Method,
+			Kind: kind, Method: s.caseLabel(lang, "print.method.", l.Method), MethodValue: l.Method,
 			Queued: caseTime(l.CreatedAt, lang), PDFURL: "/staff/print/" + id + "/letter.pdf",
 			DeliveredURL: "/staff/print/" + id + "/delivered", CanRecord: u.CanAct(l.OrgID) && l.DoneAt == nil, Today: today}
 		if l.ID == failedID {
@@ -230,7 +234,10 @@ func (s *Server) casePrintQueue(ctx context.Context, d *caseData, cs store.Case,
 		return err
 	}
 	for _, l := range letters {
-		kind := s.caseLabel(lang, "print.kind.", l.Kind)
+		kind, err := s.queuedKind(ctx, lang, org.ID, cs.ID, l.Kind)
+		if err != nil {
+			return err
+		}
 		if l.DoneAt != nil && l.DoneOn != nil {
 			d.Queued = append(d.Queued, kind+": "+s.Catalog.T(lang, "print.done."+l.Method, workflow.FormatDate(workflow.DateOf(*l.DoneOn), lang)))
 			continue
@@ -244,4 +251,17 @@ func (s *Server) casePrintQueue(ctx context.Context, d *caseData, cs store.Case,
 		d.SendAnswerPaper = "print.send.hint." + cs.Delivery
 	}
 	return nil
+}
+
+// queuedKind names a queued letter's kind; an access answer by the case's
+// tasks (workflow.LetterTitle: one for portability alone is named so).
+func (s *Server) queuedKind(ctx context.Context, lang string, orgID, caseID int64, kind string) (string, error) {
+	if kind != "access" {
+		return s.caseLabel(lang, "print.kind.", kind), nil
+	}
+	tasks, err := store.New(s.Pool).TasksOfCase(ctx, orgID, caseID)
+	if err != nil {
+		return "", err
+	}
+	return s.Workflow.LetterTitle(lang, kind, tasks), nil
 }
