@@ -40,7 +40,7 @@ func (l *lockedBuffer) String() string {
 var hetuCanaries = []string{"131052-308T", "010200A9618", "100190Y999P"}
 
 // Issue 16 item 3 (ID-3, D-25): a henkilötunnus typed into free text of
-// a web request (details, name) and of an emailed request, in a note and
+// a web request (details) and of an emailed request, in a note and
 // in a refusal reason, is shown in full only on the DPO's case page: it is
 // absent from the captured log output (at debug level, without any
 // masking handler), from every mail in the catcher, from the audit
@@ -60,8 +60,9 @@ func TestHetuCanaryMaskedOutsideCasePage_ID3(t *testing.T) {
 	// The web form: the hetu field, and hetus in the details and the name.
 	form := inMinimal("fi", "maija@example.fi", "access")
 	form.Set("hetu", hetuCanaries[0])
-	form.Set("name", "Maija Meikäläinen 010200a9618")
-	form.Set("details", "Tunnukseni on "+hetuCanaries[0]+" ja lapsen "+hetuCanaries[1]+", vanha "+hetuCanaries[2]+".")
+	// A hetu in the name is refused (ID-4, intake.err.name_hetu); the
+	// lower-case century sign goes in the details instead.
+	form.Set("details", "Tunnukseni on "+hetuCanaries[0]+" ja lapsen "+hetuCanaries[1]+" (010200a9618), vanha "+hetuCanaries[2]+".")
 	receipt, _ := f.fileAndConfirm(t, f.browser(t, "192.0.2.7"), "fi", form)
 	c := f.caseByReceipt(t, receipt)
 

@@ -311,6 +311,9 @@ type dashRow struct {
 
 type dashTriage struct {
 	Receipt, URL, Org, Received, Due string
+	// Overdue: its due date has passed (an email waiting to be recorded
+	// a month looked like one that came today: walkthrough).
+	Overdue bool
 }
 
 type dashQueue struct {
@@ -723,9 +726,11 @@ func (s *Server) dashboardBoxes(c echo.Context, d *dashboardData, orgIDs []int64
 	if err != nil {
 		return err
 	}
+	today := workflow.HelsinkiDate(s.Now())
 	for _, t := range triage {
 		d.Triage = append(d.Triage, dashTriage{Receipt: t.Receipt, URL: caseURL(t.Receipt), Org: orgNames[t.OrgID],
-			Received: caseTime(t.ReceivedAt, lang), Due: workflow.FormatDate(caseDay(t.EffectiveDue), lang)})
+			Received: caseTime(t.ReceivedAt, lang), Due: workflow.FormatDate(caseDay(t.EffectiveDue), lang),
+			Overdue: today.After(caseDay(t.EffectiveDue))})
 	}
 	queue, err := q.DPOQueue(ctx, orgIDs)
 	if err != nil {

@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 )
 
 // The dashboard's counters read as counts in each language: sv "2
@@ -36,5 +38,23 @@ func TestDashboardCountsReadAsCounts(t *testing.T) {
 	f.env.Clock.Set(scHelsinki(2026, 2, 21, 10)) // only the first is overdue
 	if got := scText(scByID(cl.get("/staff/").doc, "count-overdue")); got != "1 Försenad" {
 		t.Errorf("sv: one overdue request reads %q, want %q", got, "1 Försenad")
+	}
+}
+
+// An emailed request waiting to be recorded is marked overdue in its box
+// once its due date has passed (DL-3 runs from its arrival): 45 of them
+// looked alike, a month-old one as one from today (walkthrough).
+func TestTriageBoxMarksOverdue(t *testing.T) {
+	t.Parallel()
+	f := newSCFx(t)
+	receipt := f.emailed(f.org)
+	cl := f.login(t, f.dpo)
+	if box := scText(scByID(cl.get("/staff/").doc, "needs-triage")); !strings.Contains(box, receipt) || strings.Contains(box, "Overdue") {
+		t.Fatalf("a new emailed request's box = %q", box)
+	}
+	f.env.Clock.Advance(40 * 24 * time.Hour)
+	cl = f.login(t, f.dpo)
+	if box := scText(scByID(cl.get("/staff/").doc, "needs-triage")); !strings.Contains(box, receipt) || !strings.Contains(box, "Overdue") {
+		t.Errorf("a 40-day-old emailed request's box = %q, want it marked overdue", box)
 	}
 }

@@ -185,6 +185,8 @@ func (s *Service) ValidateRequest(ctx context.Context, orgID int64, r Request, r
 		}
 		if v.SubjectName == "" {
 			fe.Add("subject_name", "intake.err.subject_name")
+		} else if hetuInText.MatchString(v.SubjectName) {
+			fe.Add("subject_name", "intake.err.subject_name_hetu") // ID-4, as the requester's name
 		}
 		if h := strings.TrimSpace(r.SubjectHetu); h != "" {
 			p, err := ParseHetuAt(h, HelsinkiDate(s.Now()))

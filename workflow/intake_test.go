@@ -342,6 +342,9 @@ func TestValidation(t *testing.T) {
 		{"address over 500 characters", func(r *workflow.Request) { r.Address = strings.Repeat("a", 501) }, "address", "intake.err.address_too_long"},
 		{"henkilötunnus as the name (ID-4)", func(r *workflow.Request) { r.Name = "131052-308T" }, "name", "intake.err.name_hetu"},
 		{"henkilötunnus in the name (ID-4)", func(r *workflow.Request) { r.Name = "Maija 131052-308T" }, "name", "intake.err.name_hetu"},
+		{"henkilötunnus as the represented person's name (ID-4)", func(r *workflow.Request) {
+			r.OnBehalf, r.Relation, r.SubjectName = true, "guardian", "Lapsi 010200A9618"
+		}, "subject_name", "intake.err.subject_name_hetu"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
