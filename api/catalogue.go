@@ -542,7 +542,7 @@ func (s *Server) staffRegisterSave(c echo.Context) error {
 	if asksDataStore(r) {
 		edit.DataStore = &f.DataStore
 	}
-	if _, asked := c.Request().PostForm["unit"]; asked {
+	if _, asked := postForm(c)["unit"]; asked { // a form without the field leaves the unit alone
 		edit.Unit = f.unitChoice()
 	}
 	err = s.Workflow.UpdateRegister(c.Request().Context(), r.OrgID, r.ID, u.ID, edit)

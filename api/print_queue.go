@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"rightsdesk/internal/pdf"
 	"rightsdesk/internal/store"
 	"rightsdesk/workflow"
 )
@@ -85,10 +86,13 @@ func (s *Server) renderPrintQueue(c echo.Context, status int, failedID int64, er
 	today := workflow.FormatDate(workflow.HelsinkiDate(s.Now()), "fi") // d.m.yyyy, as the field asks
 	for _, l := range letters {
 		id := strconv.FormatInt(l.ID, 10)
-		kind, err := s.queuedKind(ctx, lang, l.OrgID, l.CaseID, l.Kind)
-		if err != nil {
-			return err
+		var tasks []store.Task // an access answer is named by its case's tasks
+		if l.Kind == string(pdf.KindAccess) {
+			if tasks, err = store.New(s.Pool).TasksOfCase(ctx, l.OrgID, l.CaseID); err != nil {
+				return err
+			}
 		}
+		kind := s.queuedKind(lang, l.Kind, tasks)
 		r := printRow{ID: l.ID, Receipt: l.Receipt, CaseURL: caseURL(l.Receipt), Org: names[l.OrgID],
 			Kind: kind, Method: s.caseLabel(lang, "print.method.", l.Method), MethodValue: l.Method,
 			Queued: caseTime(l.CreatedAt, lang), PDFURL: "/staff/print/" + id + "/letter.pdf",
@@ -228,16 +232,13 @@ func parseDay(v string) (workflow.Date, bool) {
 // casePrintQueue fills the case page's print-queue parts: how "Send the
 // answer" works for a paper or on-site requester, and the case's letters
 // in the queue with their state.
-func (s *Server) casePrintQueue(ctx context.Context, d *caseData, cs store.Case, org store.Org, lang string) error {
+func (s *Server) casePrintQueue(ctx context.Context, d *caseData, cs store.Case, org store.Org, tasks []store.Task, lang string) error {
 	letters, err := store.New(s.Pool).QueuedLettersOfCase(ctx, org.ID, cs.ID)
 	if err != nil {
 		return err
 	}
 	for _, l := range letters {
-		kind, err := s.queuedKind(ctx, lang, org.ID, cs.ID, l.Kind)
-		if err != nil {
-			return err
-		}
+		kind := s.queuedKind(lang, l.Kind, tasks)
 		if l.DoneAt != nil && l.DoneOn != nil {
 			d.Queued = append(d.Queued, kind+": "+s.Catalog.T(lang, "print.done."+l.Method, workflow.FormatDate(workflow.DateOf(*l.DoneOn), lang)))
 			continue
@@ -253,15 +254,11 @@ func (s *Server) casePrintQueue(ctx context.Context, d *caseData, cs store.Case,
 	return nil
 }
 
-// queuedKind names a queued letter's kind; an access answer by the case's
+// queuedKind names a queued letter's kind; an access answer by its case's
 // tasks (workflow.LetterTitle: one for portability alone is named so).
-func (s *Server) queuedKind(ctx context.Context, lang string, orgID, caseID int64, kind string) (string, error) {
-	if kind != "access" {
-		return s.caseLabel(lang, "print.kind.", kind), nil
+func (s *Server) queuedKind(lang, kind string, tasks []store.Task) string {
+	if kind == string(pdf.KindAccess) {
+		return s.Workflow.LetterTitle(lang, kind, tasks)
 	}
-	tasks, err := store.New(s.Pool).TasksOfCase(ctx, orgID, caseID)
-	if err != nil {
-		return "", err
-	}
-	return s.Workflow.LetterTitle(lang, kind, tasks), nil
+	return s.caseLabel(lang, "print.kind.", kind)
 }

@@ -706,7 +706,7 @@ func (s *Server) buildCaseData(c echo.Context, cs store.Case, org store.Org) (*c
 			return nil, err
 		}
 	}
-	if err := s.casePrintQueue(ctx, d, cs, org, lang); err != nil { // issue 18, IN-1
+	if err := s.casePrintQueue(ctx, d, cs, org, tasks, lang); err != nil { // issue 18, IN-1
 		return nil, err
 	}
 	_, asked, err := workflow.AwaitingReply(ctx, q, cs)

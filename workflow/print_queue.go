@@ -205,7 +205,7 @@ func (s *Service) EnclosedDocuments(ctx context.Context, l store.QueuedLetter, c
 func (s *Service) EnclosedDocument(ctx context.Context, org store.Org, letterID, documentID int64, actor Actor) (store.DocumentFile, error) {
 	var f store.DocumentFile
 	err := s.tx(ctx, func(_ pgx.Tx, q *store.Q) error {
-		l, _, err := q.QueuedLetterPDF(ctx, org.ID, letterID)
+		l, err := q.QueuedLetterForUpdate(ctx, org.ID, letterID) // its kind and case; the PDF is not needed
 		if err != nil {
 			return err
 		}
